@@ -1,0 +1,78 @@
+"""Vietnamese text at the boundary: NFC, the folded search form, the sort key."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(value: str | None) -> str | None:
+    """NFC-normalise and trim; keyboards may send decomposed marks."""
+    if value is None:
+        return None
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def fold(value: str | None) -> str:
+    """Case- and diacritic-free form for search: "Nguyễn Đức" -> "nguyen duc".
+
+    Đ/đ is a letter of its own, not d plus a mark, so NFD leaves it: map it by hand.
+    """
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", bare.casefold()).strip()
+
+
+# Vietnamese alphabet order. Letters outside it (f, j, w, z) sit where Latin puts them.
+_ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
+_RANK = {letter: i for i, letter in enumerate(_ALPHABET)}
+# Tone order of dictionaries: ngang, huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+
+
+def _word_keys(text: str) -> tuple[str, str]:
+    """Primary key (letters) and secondary key (tones) of a text, as ASCII strings."""
+    primary: list[str] = []
+    tones: list[str] = []
+    for ch in text.lower():
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = "".join(c for c in decomposed if c not in _TONES)
+        tone = next((_TONES[c] for c in decomposed if c in _TONES), 0)
+        letter = unicodedata.normalize("NFC", base)
+        if letter in _RANK:
+            primary.append(chr(0x41 + _RANK[letter]))  # 'A'..
+            tones.append(str(tone))
+        elif ch == " ":
+            primary.append(" ")
+        elif ch.isdigit():
+            primary.append(ch)  # digits sort before letters
+        else:
+            stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+            if stripped in _RANK:
+                primary.append(chr(0x41 + _RANK[stripped]))
+                tones.append(str(tone))
+            elif stripped.isalnum():
+                primary.append("~")  # other scripts: after every Vietnamese letter
+    return "".join(primary), "".join(tones)
+
+
+def name_sort_key(full_name: str | None) -> str:
+    """Sort key for a person's name: given name (last word) first, then the rest,
+    in Vietnamese alphabet order, tones breaking ties. Plain ASCII, so it sorts the
+    same in SQLite and in PostgreSQL under the "C" collation."""
+    name = nfc(full_name) or ""
+    rest, _, given = name.rpartition(" ")
+    gp, gt = _word_keys(given)
+    rp, rt = _word_keys(rest)
+    return f"{gp}!{rp}!{gt}!{rt}"
+
+
+def text_sort_key(value: str | None) -> str:
+    """Sort key for any text (organisation names…) in Vietnamese order."""
+    p, t = _word_keys(nfc(value) or "")
+    return f"{p}!{t}"
