@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from khdesk.core.text import fold
 
 
-class State(str, Enum):
+class State(StrEnum):
     NGUON = "NGUON"
     BOI_DUONG = "BOI_DUONG"
     HO_SO = "HO_SO"
@@ -54,7 +54,7 @@ STATE_ORDER = [
 _STATE_RANK = {s: i for i, s in enumerate(STATE_ORDER)}
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     RETURNED = "returned"
@@ -165,3 +165,33 @@ def latest(events: Iterable[StepEvent], step_id: str) -> StepEvent | None:
     """The latest record of one step, whatever its result."""
     found = [e for e in ordered(events) if e.step_id == step_id]
     return found[-1] if found else None
+
+
+# The template's pipeline columns (TEMPLATE.md): each holds the latest record of a step.
+# field of the step event -> column key of the `Quần chúng` sheet
+STEP_COLUMNS: dict[str, dict[str, str]] = {
+    "A1": {"on": "a1_source_on"},
+    "A2": {"on": "a2_cert_on", "doc_no": "a2_cert_no"},
+    "A3": {"on": "a3_application_on"},
+    "A4": {"on": "a4_history_on"},
+    "A5": {"on": "a5_verified_on"},
+    "A6": {"on": "a6_introduced_on"},
+    "A7": {"on": "a7_opinions_on"},
+    "A8": {
+        "on": "a8_cell_meeting_on",
+        "official_members": "a8_official_members",
+        "votes_for": "a8_votes_for",
+    },
+    "A9": {"on": "a9_committee_resolution_on"},
+    "A10": {"on": "a10_decision_on", "doc_no": "a10_decision_no", "received_on": "a10_received_on"},
+    "A11": {"on": "a11_ceremony_on"},
+    "P3": {
+        "on": "p3_cell_meeting_on",
+        "official_members": "p3_official_members",
+        "votes_for": "p3_votes_for",
+    },
+    "P5": {"on": "p5_decision_on", "doc_no": "p5_decision_no"},
+}
+# The closing columns: `Kết thúc` names the terminal step, its date and reason follow.
+CLOSED_STEP_BY_LABEL = {"Xóa tên": "XOA_TEN", "Dừng": "DUNG"}
+CLOSED_LABEL_BY_STEP = {v: k for k, v in CLOSED_STEP_BY_LABEL.items()}

@@ -7,10 +7,10 @@ so a header or a key is spelled in exactly one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     TEXT = "text"
     DATE = "date"
     BOOL = "bool"

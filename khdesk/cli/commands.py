@@ -1,0 +1,280 @@
+"""The subcommands: each parses nothing more, calls one service, prints its answer."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from khdesk.cli.main import print_json, read_password
+from khdesk.core.errors import InputError, UsageError
+from khdesk.core.services import profiles
+from khdesk.core.services.profiles import Session
+
+
+def cmd_help(args: argparse.Namespace) -> int:
+    raise UsageError("Thiếu lệnh con; xem 'khdesk --help'.")
+
+
+@contextlib.contextmanager
+def opened(args: argparse.Namespace) -> Iterator[Session]:
+    name = profiles.resolve_profile_name(args.home, args.profile)
+    session = profiles.open_profile(args.home, name, args.user, read_password())
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+# -- profiles and users --
+
+
+def cmd_profile_create(args: argparse.Namespace) -> int:
+    if args.db:
+        raise UsageError(
+            "Cơ sở dữ liệu PostgreSQL (cấp tỉnh) chưa được hỗ trợ trong phiên bản này."
+        )
+    password = read_password("Mật khẩu cho hồ sơ mới: ")
+    user = args.user or "bithu"
+    session, recovery = profiles.create_profile(
+        args.home,
+        role=args.role,
+        org_code=args.org_code,
+        org_name=args.org_name,
+        parent_code=args.parent_code,
+        name=args.name,
+        user=user,
+        password=password,
+    )
+    session.close()
+    if args.recovery_key_out:
+        from khdesk.core.fsutil import atomic_write_bytes
+
+        atomic_write_bytes(Path(args.recovery_key_out), (recovery + "\n").encode("ascii"))
+    if args.json:
+        out = {"profile": session.info.name, "role": session.info.role, "user": user}
+        if not args.recovery_key_out:
+            out["recovery_key"] = recovery
+        print_json(out)
+        return 0
+    print(f"Đã tạo hồ sơ làm việc '{session.info.name}' ({session.info.role_label}).")
+    print(f"Người dùng: {user}")
+    if args.recovery_key_out:
+        print(f"Khóa khôi phục đã ghi vào {args.recovery_key_out}: in ra và cất giữ an toàn.")
+    else:
+        print("KHÓA KHÔI PHỤC (chỉ hiện một lần — in ra và cất giữ an toàn):")
+        print(recovery)
+    return 0
+
+
+def cmd_profile_list(args: argparse.Namespace) -> int:
+    found = profiles.list_profiles(args.home)
+    if args.json:
+        print_json(
+            [
+                {"name": p.name, "role": p.role, "org_code": p.org_code, "org_name": p.org_name}
+                for p in found
+            ]
+        )
+        return 0
+    if not found:
+        print(f"Chưa có hồ sơ làm việc nào trong {args.home}.")
+    for p in found:
+        print(f"{p.name:<16} {p.role_label:<28} {p.org_name}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        password = read_password(f"Mật khẩu cho {args.name}: ", "KHDESK_NEW_PASSWORD")
+        profiles.add_user(session, args.name, password, args.role)
+    print(f"Đã thêm người dùng '{args.name}'.")
+    return 0
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        target = args.name or session.user
+        password = read_password(f"Mật khẩu mới cho {target}: ", "KHDESK_NEW_PASSWORD")
+        profiles.change_password(session, target, password)
+    print(f"Đã đổi mật khẩu của '{target}'.")
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        profiles.remove_user(session, args.name)
+    print(f"Đã xóa người dùng '{args.name}'.")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        users = profiles.list_users(session)
+    if args.json:
+        print_json(users)
+        return 0
+    for u in users:
+        print(f"{u['name']:<20} {profiles.USER_ROLE_LABELS.get(u['role'], u['role'])}")
+    return 0
+
+
+def cmd_user_recover(args: argparse.Namespace) -> int:
+    name = profiles.resolve_profile_name(args.home, args.profile)
+    user = args.name or args.user or profiles.default_user(profiles.ProfileDir(args.home, name))
+    key = read_password("Khóa khôi phục: ", "KHDESK_RECOVERY_KEY")
+    password = read_password(f"Mật khẩu mới cho {user}: ", "KHDESK_NEW_PASSWORD")
+    profiles.recover(args.home, name, user, key, password).close()
+    print(f"Đã đặt lại mật khẩu của '{user}' bằng khóa khôi phục.")
+    return 0
+
+
+# -- data --
+
+
+def _print_problems(problems, limit: int = 200) -> None:
+    for p in problems[:limit]:
+        print(f"  - {p}")
+    if len(problems) > limit:
+        print(f"  … và {len(problems) - limit} lỗi khác (xem bằng --json).")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from khdesk.core.services.importer import import_file
+
+    path = Path(args.file)
+    if not path.exists():
+        raise InputError(f"Không thấy tệp '{path}'.")
+    with opened(args) as session:
+        report = import_file(
+            session, path, dry_run=args.dry_run, all_or_nothing=args.all_or_nothing
+        )
+    failed = args.all_or_nothing and bool(report.problems)
+    if args.json:
+        print_json(report.as_dict())
+        return 1 if failed else 0
+    labels = {
+        "added": "thêm",
+        "updated": "sửa",
+        "unchanged": "không đổi",
+        "skipped": "bỏ qua",
+    }
+    from khdesk.core.domain.template import SHEETS_BY_KEY
+
+    head = "Kiểm tra (không ghi gì)" if args.dry_run else "Nhập"
+    print(f"{head} '{path.name}':")
+    for key, counts in report.counts.items():
+        parts = ", ".join(f"{labels[k]} {v}" for k, v in counts.as_dict().items() if v)
+        print(f"  {SHEETS_BY_KEY[key].name}: {parts or 'không có dòng nào'}")
+    if report.problems:
+        print(f"Có {len(report.problems)} lỗi:")
+        _print_problems(report.problems)
+    if failed:
+        print("Không nhập gì vì có lỗi (--all-or-nothing).")
+        return 1
+    if not report.committed and not args.dry_run:
+        return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from khdesk.core.services.exporter import export_file
+
+    with opened(args) as session:
+        counts = export_file(session, Path(args.file))
+    if args.json:
+        print_json({"file": str(args.file), "sheets": counts})
+    else:
+        print(f"Đã xuất {sum(counts.values())} dòng vào '{args.file}'.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from khdesk.core.domain.pipeline import STATE_LABELS, State
+    from khdesk.core.services.candidates import list_files
+
+    with opened(args) as session:
+        files = list_files(session, search=args.search, state=args.state)
+    if args.json:
+        print_json(files)
+        return 0
+    for f in files:
+        born = date.fromisoformat(f["birth_date"]).strftime("%d/%m/%Y")
+        label = STATE_LABELS[State(f["state"])]
+        print(f"{f['file_code']:<16} {f['full_name']:<28} {born}  {label}")
+    print(f"Tổng: {len(files)} hồ sơ.")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from khdesk.core.services.candidates import open_file
+
+    with opened(args) as session:
+        found = open_file(session, args.file_code.upper())
+    if found is None:
+        raise InputError(f"Không có hồ sơ mã '{args.file_code}'.")
+    if args.json:
+        print_json(found)
+        return 0
+    print(f"{found['file_code']}  {found['full_name']}  ({found['state']})")
+    for s in found["steps"]:
+        when = s["on"].strftime("%d/%m/%Y")
+        print(f"  {s['step_id']:<8} {when}  {s['result']}  {s['doc_no'] or ''}")
+    return 0
+
+
+# -- demo and the app --
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from khdesk.core.services import demo
+
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    if args.scale == "province":
+        if not args.out:
+            raise UsageError("Cần --out THƯ_MỤC cho dữ liệu cấp tỉnh.")
+        counts = demo.write_province_dataset(
+            Path(args.out),
+            seed=args.seed,
+            cells=args.cells,
+            people=args.people,
+            files=args.files,
+            today=today,
+        )
+        if args.json:
+            print_json(counts)
+        else:
+            print(f"Đã ghi dữ liệu tỉnh mẫu vào {args.out}: {counts}")
+        return 0
+    password = os.environ.get("KHDESK_PASSWORD")
+    generated = password is None
+    if generated:
+        password = demo.DEMO_PASSWORD
+    created = demo.create_demo(args.home, password, today=today)
+    if args.json:
+        print_json({"profiles": created, "user": demo.DEMO_USER})
+    else:
+        print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(created)}.")
+        print(f"Người dùng: {demo.DEMO_USER}")
+        if generated:
+            print(f"Mật khẩu mẫu: {password}")
+    if args.open:
+        return _run_gui(args, profile=created[0])
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    return _run_gui(args, exit_when_ready=args.exit_when_ready)
+
+
+def _run_gui(args, profile: str | None = None, exit_when_ready: bool = False) -> int:
+    try:
+        from khdesk.ui.app import run
+    except ImportError as exc:  # Qt missing or broken on this PC
+        print(f"khdesk: không mở được giao diện ({exc}).", file=sys.stderr)
+        return 1
+    return run(args.home, profile or args.profile, exit_when_ready=exit_when_ready)

@@ -1,0 +1,92 @@
+"""The demo: a commune committee and its cells as real encrypted profiles, filled through
+the same importer a secretary uses; and the synthetic province dataset for benchmarks."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from khdesk.core.domain.template import CELL_KINDS
+from khdesk.core.io.tabular import write_tables
+from khdesk.core.services import demo_data, profiles
+from khdesk.core.services.importer import RowTables, import_tables
+
+DEMO_USER = "bithu"
+DEMO_PASSWORD = "khdesk-demo"
+_COMMITTEE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")
+
+
+def _rows_for_orgs(tables: dict[str, list[dict]], org_codes: set[str]) -> dict[str, list[dict]]:
+    """The people, files and records of the given organisations."""
+    members = [m for m in tables["members"] if m["org_code"] in org_codes]
+    member_codes = {m["member_code"] for m in members}
+    files = [c for c in tables["candidates"] if c["org_code"] in org_codes]
+    file_codes = {c["file_code"] for c in files}
+    return {
+        "members": members,
+        "member_records": [r for r in tables["member_records"] if r["member_code"] in member_codes],
+        "ratings": [r for r in tables["ratings"] if r["member_code"] in member_codes],
+        "candidates": files,
+        "steps": [s for s in tables["steps"] if s["file_code"] in file_codes],
+    }
+
+
+def create_demo(home: Path, password: str, today: date) -> list[str]:
+    """Create (or find) the demo profiles; returns their names, the committee first."""
+    tables = demo_data.small_demo(today)
+    orgs = tables["orgs"]
+    committee = next(o for o in orgs if o["kind"] in _COMMITTEE_KINDS)
+    cells = [o for o in orgs if o["kind"] in CELL_KINDS]
+    own_cells = [c for c in cells if c["self_managed"]]
+    names = [committee["code"]] + [c["code"] for c in own_cells]
+    if all(profiles.ProfileDir(home, n).exists() for n in names):
+        return names
+
+    under_committee = [o for o in orgs if o["code"] != committee["parent_code"]]
+    office_cells = {c["code"] for c in cells if not c["self_managed"]}
+    committee_rows = {
+        "orgs": under_committee,
+        "plans": [p for p in tables["plans"] if p["org_code"] != committee["parent_code"]],
+        "private_units": tables["private_units"],
+        **_rows_for_orgs(tables, office_cells),
+    }
+    _create_and_fill(home, "committee", committee, password, committee_rows)
+    for cell in own_cells:
+        rows = {
+            "orgs": [cell],
+            "plans": [p for p in tables["plans"] if p["org_code"] == cell["code"]],
+            **_rows_for_orgs(tables, {cell["code"]}),
+        }
+        _create_and_fill(home, "cell", cell, password, rows)
+    return names
+
+
+def _create_and_fill(home: Path, role: str, org: dict, password: str, rows) -> None:
+    pdir = profiles.ProfileDir(home, org["code"])
+    if pdir.exists():
+        return
+    session, _recovery = profiles.create_profile(
+        home,
+        role=role,
+        org_code=org["code"],
+        org_name=org["name"],
+        parent_code=org["parent_code"],
+        user=DEMO_USER,
+        password=password,
+    )
+    try:
+        report = import_tables(session, RowTables.from_dicts(rows), "demo")
+        if report.problems:  # the demo must import cleanly: a problem here is a bug
+            raise RuntimeError("demo import problems: " + "; ".join(map(str, report.problems)))
+    finally:
+        session.close()
+
+
+def write_province_dataset(
+    out: Path, *, seed: int, cells: int, people: int, files: int, today: date
+) -> dict[str, int]:
+    """The synthetic province as a folder of CSV files (one per template sheet)."""
+    tables = demo_data.province_demo(seed, cells=cells, people=people, files=files, today=today)
+    out.mkdir(parents=True, exist_ok=True)
+    write_tables(out, tables)
+    return {key: len(rows) for key, rows in tables.items()}

@@ -1,0 +1,678 @@
+"""Import a workbook (or a folder of CSV files) into the open profile.
+
+One transaction for the whole import; `--dry-run` runs it all and rolls back. Each row is
+matched to an existing record by its natural key (file code, member code, org code…):
+an equal row changes nothing, a different one updates the record (revision + 1), a new one
+is added. Bad cells and rows outside this profile's reach are reported and skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import bindparam, select, update
+
+from khdesk.core.domain import pipeline as pl
+from khdesk.core.domain import template as tpl
+from khdesk.core.errors import CellProblem
+from khdesk.core.io.tabular import read_tables
+from khdesk.core.services.profiles import Session
+from khdesk.core.store import schema as t
+from khdesk.core.store.store import WriteTx
+from khdesk.core.text import fold, name_sort_key
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SheetCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass
+class ImportReport:
+    source: str
+    dry_run: bool
+    counts: dict[str, SheetCounts] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+    committed: bool = False
+
+    def sheet(self, key: str) -> SheetCounts:
+        return self.counts.setdefault(key, SheetCounts())
+
+    @property
+    def rows(self) -> int:
+        return sum(c.added + c.updated + c.unchanged + c.skipped for c in self.counts.values())
+
+    @property
+    def changed(self) -> int:
+        return sum(c.added + c.updated for c in self.counts.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "sheets": {k: v.as_dict() for k, v in self.counts.items()},
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a workbook or CSV folder (see TEMPLATE.md)."""
+    tables = read_tables(Path(path))
+    return import_tables(
+        session,
+        tables,
+        Path(path).name,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        progress=progress,
+    )
+
+
+@dataclass
+class _Row:
+    row: int
+    values: dict
+
+
+@dataclass
+class RowTables:
+    """Rows already holding Python values (demo data, tests): the shape read_tables gives."""
+
+    sheets: dict[str, list[_Row]]
+    present_columns: dict[str, set[str]]
+    problems: list[CellProblem] = field(default_factory=list)
+
+    @classmethod
+    def from_dicts(cls, tables: dict[str, list[dict]]) -> RowTables:
+        sheets, present = {}, {}
+        for key, rows in tables.items():
+            columns = {c.key for c in tpl.SHEETS_BY_KEY[key].columns}
+            sheets[key] = [_Row(i + 2, {c: r.get(c) for c in columns}) for i, r in enumerate(rows)]
+            present[key] = columns
+        return cls(sheets, present)
+
+
+def import_tables(
+    session: Session,
+    tables,
+    source: str,
+    *,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Apply parsed sheets in one transaction (rolled back on a dry run)."""
+    session.require("owner", "secretary", "deputy")
+    report = ImportReport(source=source, dry_run=dry_run, problems=list(tables.problems))
+    try:
+        with session.store.write(session.user) as tx:
+            _Importer(tx, session, tables, report, progress).run()
+            if dry_run or (all_or_nothing and report.problems):
+                raise _Rollback
+            tx.audit(
+                "import",
+                "workbook",
+                report.source,
+                **{k: v.as_dict() for k, v in report.counts.items()},
+            )
+    except _Rollback:
+        return report
+    report.committed = True
+    return report
+
+
+_CODE_SUFFIX = re.compile(r"-(\d+)$")
+
+
+class _Importer:
+    def __init__(self, tx: WriteTx, session: Session, tables, report: ImportReport, progress):
+        self.tx = tx
+        self.conn = tx.conn
+        self.session = session
+        self.tables = tables
+        self.report = report
+        self.progress = progress or (lambda *_: None)
+        self.role = session.info.role
+        self.home_org = session.org_code
+        self.orgs: dict[str, dict] = {}
+        self.touched_files: set[str] = set()  # candidate uuids whose steps may have changed
+
+    # -- scope: which organisations may this profile write for? --
+
+    def _load_orgs(self) -> None:
+        rows = self.conn.execute(
+            select(t.orgs.c.code, t.orgs.c.parent_code, t.orgs.c.self_managed)
+        ).mappings()
+        self.orgs = {r["code"]: dict(r) for r in rows}
+
+    def _in_subtree(self, code: str) -> bool:
+        seen = set()
+        while code and code not in seen:
+            if code == self.home_org:
+                return True
+            seen.add(code)
+            code = (self.orgs.get(code) or {}).get("parent_code")
+        return False
+
+    def _scope_problem(self, org_code: str | None) -> str | None:
+        """Why this profile may not keep people or files of `org_code` (None: it may)."""
+        if not org_code:
+            return "Thiếu mã chi bộ."
+        if self.role == "cell":
+            if org_code != self.home_org:
+                return f"Chi bộ '{org_code}' không phải chi bộ của hồ sơ này ({self.home_org})."
+            return None
+        org = self.orgs.get(org_code)
+        if org is None:
+            return f"Không có đơn vị mã '{org_code}' (thêm vào trang 'Đơn vị' trước)."
+        if not self._in_subtree(org_code):
+            return f"Đơn vị '{org_code}' không trực thuộc {self.home_org}."
+        if org.get("self_managed"):
+            return (
+                f"Chi bộ '{org_code}' tự dùng khdesk: hồ sơ của chi bộ chỉ nhận qua tệp đồng bộ, "
+                "không nhận qua Excel."
+            )
+        return None
+
+    def _skip(self, sheet: tpl.Sheet, row_no: int, column_key: str | None, message: str):
+        header = sheet.column(column_key).header if column_key else None
+        self.report.problems.append(CellProblem(sheet.name, row_no, header, message))
+        self.report.sheet(sheet.key).skipped += 1
+
+    # -- the run --
+
+    def run(self) -> None:
+        self._load_orgs()
+        sheets = self.tables.sheets
+        total = sum(len(rows) for rows in sheets.values())
+        done = 0
+        for sheet in tpl.SHEETS:
+            rows = sheets.get(sheet.key)
+            if rows is None:
+                continue
+            self.report.sheet(sheet.key)
+            getattr(self, f"_import_{sheet.key}")(sheet, rows)
+            done += len(rows)
+            self.progress(sheet.name, done, total)
+        self._refresh_states()
+
+    # -- generic upsert over one table --
+
+    def _upsert(
+        self,
+        sheet: tpl.Sheet,
+        table,
+        key_cols: tuple[str, ...],
+        prepared: list[tuple[int, dict]],
+        present: set[str],
+    ) -> dict[tuple, str]:
+        """Insert or update `prepared` rows (row number, column values) keyed by
+        `key_cols`; columns missing from the file keep their stored values.
+        Returns natural key -> uuid of every row written or matched."""
+        counts = self.report.sheet(sheet.key)
+        data_cols = [c for c in prepared[0][1] if c not in key_cols] if prepared else []
+        cols = [table.c.id, table.c.uuid] + [table.c[c] for c in key_cols + tuple(data_cols)]
+        existing = {}
+        for r in self.conn.execute(select(*cols)):
+            m = r._mapping
+            existing[tuple(m[c] for c in key_cols)] = m
+        inserts, updates, seen = [], [], {}
+        for row_no, values in prepared:
+            key = tuple(values[c] for c in key_cols)
+            if key in seen:
+                self._skip(sheet, row_no, None, f"Trùng với dòng {seen[key]} trong cùng tệp.")
+                continue
+            seen[key] = row_no
+            old = existing.get(key)
+            if old is None:
+                inserts.append({**self.tx.new_record(), **values})
+                counts.added += 1
+                continue
+            changed = {
+                c: v
+                for c, v in values.items()
+                if (c in present or c in _DERIVED) and c not in key_cols and old[c] != v
+            }
+            if changed:
+                updates.append((old["id"], changed))
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        if inserts:
+            self.conn.execute(table.insert(), inserts)
+        self._apply_updates(table, updates)
+        written = {k: v["uuid"] for k, v in existing.items()}
+        for row in inserts:
+            written[tuple(row[c] for c in key_cols)] = row["uuid"]
+        return written
+
+    def _apply_updates(self, table, updates: list[tuple[int, dict]]) -> None:
+        # Group by the set of changed columns so each group is one executemany.
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for row_id, changed in updates:
+            groups[tuple(sorted(changed))].append({"_id": row_id, **changed})
+        for cols, params in groups.items():
+            stmt = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values(**{c: bindparam(c) for c in cols}, **self.tx.changed(table))
+            )
+            self.conn.execute(stmt, params)
+
+    def _present(self, sheet: tpl.Sheet) -> set[str]:
+        return set(self.tables.present_columns.get(sheet.key, ()))
+
+    # -- sheets --
+
+    def _import_orgs(self, sheet, rows) -> None:
+        prepared = []
+        for r in rows:
+            v = r.values
+            code = v["code"].upper()
+            parent = (v.get("parent_code") or "").upper() or None
+            allowed = (
+                code == self.home_org
+                or self.role != "cell"
+                and (self._in_subtree(parent) if parent else False)
+            )
+            if self.role != "cell" and code in self.orgs and not self._in_subtree(code):
+                allowed = False
+            if not allowed:
+                self._skip(sheet, r.row, "code", f"Đơn vị '{code}' ngoài phạm vi của hồ sơ này.")
+                continue
+            values = {c.key: v.get(c.key) for c in sheet.columns}
+            values.update(code=code, parent_code=parent)
+            prepared.append((r.row, values))
+            # Known at once, so later rows (and sheets) may hang under it.
+            self.orgs[code] = {"code": code, "parent_code": parent, **_pick(v, "self_managed")}
+        self._upsert(sheet, t.orgs, ("code",), prepared, self._present(sheet) | {"code"})
+
+    def _import_plans(self, sheet, rows) -> None:
+        prepared = []
+        for r in rows:
+            v = r.values
+            org = (v["org_code"] or "").upper()
+            if not (org == self.home_org or self._in_subtree(org)):
+                self._skip(sheet, r.row, "org_code", f"Đơn vị '{org}' ngoài phạm vi hồ sơ này.")
+                continue
+            year, period = v.get("year"), v.get("period")
+            if (year is None) == (period is None):
+                self._skip(
+                    sheet, r.row, "year", "Ghi đúng một trong hai cột 'Năm' hoặc 'Giai đoạn'."
+                )
+                continue
+            values = {c.key: v.get(c.key) for c in sheet.columns}
+            values.update(org_code=org, plan_key=f"y{year}" if year else f"p{period}")
+            prepared.append((r.row, values))
+        present = self._present(sheet) | {"plan_key"}
+        self._upsert(sheet, t.plans, ("org_code", "plan_key"), prepared, present)
+
+    def _import_members(self, sheet, rows) -> None:
+        present = self._present(sheet)
+        by_identity = {
+            (r.org_code, r.name_folded, r.birth_date): r.member_code
+            for r in self.conn.execute(
+                select(
+                    t.members.c.org_code,
+                    t.members.c.name_folded,
+                    t.members.c.birth_date,
+                    t.members.c.member_code,
+                )
+            )
+        }
+        next_no = self._next_numbers(t.members.c.member_code, "-DV")
+        prepared = []
+        for r in rows:
+            v = r.values
+            org = (v["org_code"] or "").upper()
+            why = self._scope_problem(org)
+            if why:
+                self._skip(sheet, r.row, "org_code", why)
+                continue
+            values = {c.key: v.get(c.key) for c in sheet.columns}
+            values["org_code"] = org
+            values["name_folded"] = fold(values["full_name"])
+            values["sort_key"] = name_sort_key(values["full_name"])
+            code = values.get("member_code")
+            if not code:
+                ident = (org, values["name_folded"], values["birth_date"])
+                code = by_identity.get(ident)
+                if code is None:
+                    next_no[org] = next_no.get(org, 0) + 1
+                    code = f"{org}-DV{next_no[org]:04d}"
+                    by_identity[ident] = code
+                values["member_code"] = code
+            prepared.append((r.row, values))
+        self._upsert(sheet, t.members, ("member_code",), prepared, present | {"member_code"})
+
+    def _member_keyed(self, sheet, rows, table, key_cols) -> None:
+        known = {
+            r.member_code: r.org_code
+            for r in self.conn.execute(select(t.members.c.member_code, t.members.c.org_code))
+        }
+        prepared = []
+        for r in rows:
+            v = r.values
+            org = known.get(v["member_code"])
+            if org is None:
+                self._skip(
+                    sheet, r.row, "member_code", f"Không có đảng viên mã '{v['member_code']}'."
+                )
+                continue
+            why = self._scope_problem(org)
+            if why:
+                self._skip(sheet, r.row, "member_code", why)
+                continue
+            prepared.append((r.row, {c.key: v.get(c.key) for c in sheet.columns}))
+        self._upsert(sheet, table, key_cols, prepared, self._present(sheet))
+
+    def _import_member_records(self, sheet, rows) -> None:
+        self._member_keyed(sheet, rows, t.member_records, ("member_code", "year"))
+
+    def _import_ratings(self, sheet, rows) -> None:
+        self._member_keyed(sheet, rows, t.ratings, ("member_code", "year"))
+
+    def _import_private_units(self, sheet, rows) -> None:
+        prepared = []
+        for r in rows:
+            v = r.values
+            org = (v.get("org_code") or self.home_org).upper()
+            if not (org == self.home_org or self._in_subtree(org)):
+                self._skip(sheet, r.row, "org_code", f"Đơn vị '{org}' ngoài phạm vi hồ sơ này.")
+                continue
+            values = {c.key: v.get(c.key) for c in sheet.columns}
+            values.update(org_code=org, name_folded=fold(values["name"]))
+            prepared.append((r.row, values))
+        present = self._present(sheet) | {"name_folded"}
+        self._upsert(sheet, t.private_units, ("org_code", "name_folded"), prepared, present)
+
+    def _next_numbers(self, column, infix: str) -> dict[str, int]:
+        """Highest running number used per org in codes like '<org><infix>NNNN'."""
+        highest: dict[str, int] = {}
+        for (code,) in self.conn.execute(select(column)):
+            m = _CODE_SUFFIX.search(code or "")
+            if not m:
+                continue
+            prefix = code[: m.start()]
+            if infix and prefix.endswith(infix):
+                prefix = prefix[: -len(infix)]
+            elif infix:
+                continue
+            highest[prefix] = max(highest.get(prefix, 0), int(m.group(1)))
+        return highest
+
+    def _import_candidates(self, sheet, rows) -> None:
+        present = self._present(sheet)
+        identity_keys = [c.key for c in tpl.CANDIDATE_IDENTITY]
+        stored_keys = [c.name for c in t.candidates.c]
+        detail_keys = [k for k in (c.key for c in tpl.CANDIDATE_PIPELINE) if k in stored_keys]
+        by_identity = {
+            (r.org_code, r.name_folded, r.birth_date): r.file_code
+            for r in self.conn.execute(
+                select(
+                    t.candidates.c.org_code,
+                    t.candidates.c.name_folded,
+                    t.candidates.c.birth_date,
+                    t.candidates.c.file_code,
+                )
+            )
+        }
+        next_no = self._next_numbers(t.candidates.c.file_code, "")
+        prepared = []
+        self.pipeline_rows: dict[str, tuple[int, dict]] = {}
+        for r in rows:
+            v = r.values
+            org = (v["org_code"] or "").upper()
+            why = self._scope_problem(org)
+            if why:
+                self._skip(sheet, r.row, "org_code", why)
+                continue
+            values = {k: v.get(k) for k in identity_keys + detail_keys}
+            values["org_code"] = org
+            values["name_folded"] = fold(values["full_name"])
+            values["sort_key"] = name_sort_key(values["full_name"])
+            code = values.get("file_code")
+            if code:
+                code = code.upper()
+            else:
+                ident = (org, values["name_folded"], values["birth_date"])
+                code = by_identity.get(ident)
+                if code is None:
+                    next_no[org] = next_no.get(org, 0) + 1
+                    code = f"{org}-{next_no[org]:04d}"
+                    by_identity[ident] = code
+            values["file_code"] = code
+            values.setdefault("state", pl.State.NGUON.value)
+            prepared.append((r.row, values))
+            self.pipeline_rows[code] = (r.row, v)
+        # `state` is derived: never compared, only set on insert and refreshed afterwards.
+        for _, values in prepared:
+            values["state"] = values.get("state") or pl.State.NGUON.value
+        written = self._upsert(
+            sheet,
+            t.candidates,
+            ("file_code",),
+            prepared,
+            present | {"file_code", "name_folded", "sort_key"},
+        )
+        self.file_uuids = {k[0]: u for k, u in written.items()}
+
+    def _import_steps(self, sheet, rows) -> None:
+        # Handled together with the candidates' pipeline columns in _refresh_states.
+        self.history_rows = rows
+
+    # -- steps: the history sheet and the quick pipeline columns --
+
+    def _refresh_states(self) -> None:
+        file_uuids = getattr(self, "file_uuids", None)
+        if file_uuids is None:
+            file_uuids = {
+                r.file_code: r.uuid
+                for r in self.conn.execute(select(t.candidates.c.file_code, t.candidates.c.uuid))
+            }
+        history = self._history_by_file(file_uuids)
+        quick = getattr(self, "pipeline_rows", {})
+        files = set(history) | set(quick)
+        if not files:
+            return
+        uuids = {file_uuids[f] for f in files}
+        stored: dict[str, list[dict]] = defaultdict(list)
+        for r in (
+            self.conn.execute(
+                select(t.steps).where(t.steps.c.deleted.is_(False)).order_by(t.steps.c.seq)
+            )
+            .mappings()
+            .all()
+        ):
+            if r["candidate_uuid"] in uuids:
+                stored[r["candidate_uuid"]].append(dict(r))
+        counts = self.report.sheet(tpl.STEPS.key)
+        inserts, updates, deletes, states = [], [], [], {}
+        for code in files:
+            cuid = file_uuids[code]
+            old = stored.get(cuid, [])
+            if code in history:
+                wanted = history[code]
+            else:
+                wanted = [dict(e) for e in old]
+            if code in quick:
+                wanted = _merge_quick_columns(wanted, quick[code][1], bool(code in history))
+            for i, want in enumerate(wanted):
+                want["seq"] = i + 1
+                if i < len(old):
+                    diff = {k: v for k, v in want.items() if k in _STEP_FIELDS and old[i][k] != v}
+                    if diff:
+                        updates.append((old[i]["id"], diff))
+                        if code in history:
+                            counts.updated += 1
+                    elif code in history:
+                        counts.unchanged += 1
+                else:
+                    inserts.append(
+                        {**self.tx.new_record(), "candidate_uuid": cuid, **_step_values(want)}
+                    )
+                    if code in history:
+                        counts.added += 1
+            deletes.extend(o["id"] for o in old[len(wanted) :])
+            states[cuid] = pl.derive_state(_event(w) for w in wanted).value
+        if inserts:
+            self.conn.execute(t.steps.insert(), inserts)
+        self._apply_updates(t.steps, updates)
+        if deletes:
+            self.conn.execute(
+                update(t.steps)
+                .where(t.steps.c.id.in_(deletes))
+                .values(deleted=True, **self.tx.changed(t.steps))
+            )
+        self._store_states(states)
+
+    def _history_by_file(self, file_uuids: dict[str, str]) -> dict[str, list[dict]]:
+        rows = getattr(self, "history_rows", None) or []
+        sheet = tpl.STEPS
+        found: dict[str, list[dict]] = defaultdict(list)
+        for r in rows:
+            v = r.values
+            code = (v["file_code"] or "").upper()
+            if code not in file_uuids:
+                self._skip(sheet, r.row, "file_code", f"Không có hồ sơ mã '{code}'.")
+                continue
+            if code not in getattr(self, "pipeline_rows", {}) and not self._file_in_scope(code):
+                self._skip(sheet, r.row, "file_code", "Hồ sơ ngoài phạm vi hồ sơ làm việc này.")
+                continue
+            result = pl.RESULT_BY_LABEL.get(v.get("result") or "Thông qua", pl.Result.PASSED)
+            found[code].append(
+                {
+                    "step_id": v["step_id"],
+                    "on": v["on"],
+                    "result": result.value,
+                    "doc_no": v.get("doc_no"),
+                    "official_members": v.get("official_members"),
+                    "votes_for": v.get("votes_for"),
+                    "note": v.get("note"),
+                    "received_on": None,
+                }
+            )
+        return found
+
+    def _file_in_scope(self, code: str) -> bool:
+        org = self.conn.execute(
+            select(t.candidates.c.org_code).where(t.candidates.c.file_code == code)
+        ).scalar()
+        return self._scope_problem(org) is None
+
+    def _store_states(self, states: dict[str, str]) -> None:
+        current = {
+            r.uuid: r.state
+            for r in self.conn.execute(select(t.candidates.c.uuid, t.candidates.c.state))
+            if r.uuid in states
+        }
+        params = [{"_u": u, "s": s} for u, s in states.items() if current.get(u) != s]
+        if params:
+            # A cached derivation, not an edit: no revision bump.
+            self.conn.execute(
+                update(t.candidates)
+                .where(t.candidates.c.uuid == bindparam("_u"))
+                .values(state=bindparam("s")),
+                params,
+            )
+
+
+_DERIVED = {"name_folded", "sort_key"}
+_STEP_FIELDS = (
+    "step_id",
+    "on",
+    "seq",
+    "result",
+    "doc_no",
+    "official_members",
+    "votes_for",
+    "received_on",
+    "note",
+)
+
+
+def _pick(values: dict, *keys: str) -> dict:
+    return {k: values.get(k) for k in keys}
+
+
+def _step_values(want: dict) -> dict:
+    return {k: want.get(k) for k in _STEP_FIELDS}
+
+
+def _event(step: dict) -> pl.StepEvent:
+    return pl.StepEvent(
+        step_id=step["step_id"],
+        on=step["on"],
+        result=pl.Result(step["result"]),
+        seq=step["seq"],
+    )
+
+
+def _merge_quick_columns(events: list[dict], row: dict, from_history: bool) -> list[dict]:
+    """Apply a candidate row's pipeline columns (each step's latest record) to its events.
+
+    With a history sheet the history is the truth and only `received_on`, which the
+    history does not carry, is taken from the row. Without one, a filled column updates
+    the latest record of its step, or adds a passed record when the step has none;
+    an empty column removes nothing (a quick sheet is no place to delete history)."""
+    events = [dict(e) for e in events]
+
+    def latest_index(step_ids: tuple[str, ...]) -> int | None:
+        for i in range(len(events) - 1, -1, -1):
+            if events[i]["step_id"] in step_ids:
+                return i
+        return None
+
+    for step_id, fields in pl.STEP_COLUMNS.items():
+        if from_history:
+            fields = {f: c for f, c in fields.items() if f == "received_on"}
+        given = {f: row[c] for f, c in fields.items() if c in row and row[c] is not None}
+        if not given:
+            continue
+        idx = latest_index((step_id,))
+        if idx is None:
+            if "on" not in given:
+                continue
+            events.append(_new_event(step_id, given))
+        else:
+            events[idx].update(given)
+    closed = row.get("closed")
+    if closed and not from_history and row.get("closed_on"):
+        step_id = pl.CLOSED_STEP_BY_LABEL[closed]
+        given = {"on": row["closed_on"], "note": row.get("closed_reason")}
+        idx = latest_index(("XOA_TEN", "DUNG"))
+        if idx is None:
+            events.append(_new_event(step_id, given))
+        else:
+            events[idx].update(given, step_id=step_id)
+    return events
+
+
+def _new_event(step_id: str, given: dict) -> dict:
+    event = {f: None for f in _STEP_FIELDS}
+    event.update(step_id=step_id, result=pl.Result.PASSED.value, **given)
+    return event

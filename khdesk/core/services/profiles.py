@@ -1,0 +1,360 @@
+"""Profiles: one encrypted database per station (a cell, a commune committee, the province),
+several side by side in one data directory, each with its users and a recovery key.
+
+Layout of a data directory:
+
+    <home>/profiles/<name>/profile.json   role, org code and name (nothing personal)
+    <home>/profiles/<name>/keys.json      key slots (keyslots.py)
+    <home>/profiles/<name>/khdesk.db      the SQLCipher database (+ -wal, -shm)
+    <home>/profiles/<name>/backups/       encrypted copies
+    <home>/logs/khdesk.log
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from khdesk import __version__
+from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
+from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.store import schema as t
+from khdesk.core.store.engine import check_open, open_sqlcipher
+from khdesk.core.store.keyslots import KeySlots, new_database_key
+from khdesk.core.store.migrate import ensure_schema
+from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
+from khdesk.core.text import nfc
+
+ROLES = ("cell", "committee", "province")
+ROLE_LABELS = {"cell": "Chi bộ", "committee": "Đảng ủy xã/phường/đặc khu", "province": "Tỉnh ủy"}
+USER_ROLES = ("owner", "secretary", "deputy", "viewer")
+USER_ROLE_LABELS = {
+    "owner": "Chủ hồ sơ",
+    "secretary": "Bí thư",
+    "deputy": "Phó bí thư / cán bộ",
+    "viewer": "Chỉ xem",
+}
+ORG_KIND_BY_ROLE = {"cell": "Chi bộ khác", "committee": "Đảng ủy xã", "province": "Tỉnh ủy"}
+_NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MIN_PASSWORD = 6
+
+
+@dataclass
+class ProfileInfo:
+    name: str
+    role: str
+    org_code: str
+    org_name: str
+    parent_code: str | None
+    profile_id: str
+    created_at: str
+    app_version: str
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+class ProfileDir:
+    def __init__(self, home: Path, name: str):
+        self.home = Path(home)
+        self.name = name
+        self.path = self.home / "profiles" / name
+
+    @property
+    def info_file(self) -> Path:
+        return self.path / "profile.json"
+
+    @property
+    def keys_file(self) -> Path:
+        return self.path / "keys.json"
+
+    @property
+    def db_file(self) -> Path:
+        return self.path / "khdesk.db"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.path / "backups"
+
+    def exists(self) -> bool:
+        return self.info_file.exists()
+
+    def read_info(self) -> ProfileInfo:
+        try:
+            data = json.loads(self.info_file.read_text(encoding="utf-8"))
+            return ProfileInfo(**data)
+        except FileNotFoundError:
+            raise ProfileError(f"Không có hồ sơ làm việc '{self.name}'.") from None
+        except (ValueError, TypeError) as exc:
+            raise ProfileError(f"Tệp mô tả hồ sơ '{self.name}' bị hỏng.") from exc
+
+    def write_info(self, info: ProfileInfo) -> None:
+        data = json.dumps(asdict(info), ensure_ascii=False, indent=1)
+        atomic_write_bytes(self.info_file, data.encode("utf-8"))
+
+
+def list_profiles(home: Path) -> list[ProfileInfo]:
+    root = Path(home) / "profiles"
+    if not root.is_dir():
+        return []
+    found = []
+    for child in sorted(root.iterdir()):
+        pdir = ProfileDir(home, child.name)
+        if pdir.exists():
+            found.append(pdir.read_info())
+    return found
+
+
+def resolve_profile_name(home: Path, name: str | None) -> str:
+    """The profile asked for, or the only one; otherwise a clear error listing them."""
+    if name:
+        if not ProfileDir(home, name).exists():
+            raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home}.")
+        return name
+    profiles = list_profiles(home)
+    if len(profiles) == 1:
+        return profiles[0].name
+    if not profiles:
+        raise ProfileError(
+            f"Chưa có hồ sơ làm việc nào trong {home}. Tạo bằng 'khdesk profile create' "
+            "hoặc 'khdesk demo'."
+        )
+    names = ", ".join(p.name for p in profiles)
+    raise UsageError(f"Có nhiều hồ sơ làm việc ({names}): chọn một bằng --profile.")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+
+
+@dataclass
+class Session:
+    """An unlocked profile: what every service works on."""
+
+    dir: ProfileDir
+    info: ProfileInfo
+    store: Store
+    user: str
+    user_role: str
+    db_key: bytes
+
+    @property
+    def org_code(self) -> str:
+        return self.info.org_code
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def require(self, *roles: str) -> None:
+        if self.user_role not in roles:
+            raise AccessDenied("Người dùng này không có quyền làm việc này.")
+
+
+def create_profile(
+    home: Path,
+    *,
+    role: str,
+    org_code: str,
+    org_name: str,
+    user: str,
+    password: str,
+    parent_code: str | None = None,
+    name: str | None = None,
+    clock: Clock = utc_now,
+    kdf: dict | None = None,
+) -> tuple[Session, str]:
+    """Create a profile; returns the open session and the recovery key (shown once)."""
+    if role not in ROLES:
+        raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
+    org_code = (nfc(org_code) or "").upper()
+    org_name = nfc(org_name) or ""
+    name = name or org_code
+    if not _NAME_OK.match(name):
+        raise UsageError(
+            f"Tên hồ sơ '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'."
+        )
+    if not org_name:
+        raise UsageError("Cần tên đơn vị (--org-name).")
+    check_password_strength(password)
+    pdir = ProfileDir(home, name)
+    if pdir.path.exists() and any(pdir.path.iterdir()):
+        raise ProfileError(f"Hồ sơ làm việc '{name}' đã có.")
+    info = ProfileInfo(
+        name=name,
+        role=role,
+        org_code=org_code,
+        org_name=org_name,
+        parent_code=(nfc(parent_code) or "").upper() or None,
+        profile_id=str(uuid.uuid4()),
+        created_at=iso(clock()),
+        app_version=__version__,
+    )
+    db_key = new_database_key()
+    slots = KeySlots(profile_id=info.profile_id)
+    slots.set_password(user, password, db_key, kdf)
+    recovery = slots.set_recovery(db_key)
+    pdir.path.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = open_sqlcipher(pdir.db_file, db_key)
+        ensure_schema(engine, None, None)
+        store = Store(engine, org_code, clock)
+        with store.write(user) as tx:
+            set_meta(tx.conn, "profile_id", info.profile_id)
+            set_meta(tx.conn, "role", role)
+            set_meta(tx.conn, "org_code", org_code)
+            set_meta(tx.conn, "created_by_version", __version__)
+            tx.conn.execute(
+                t.users.insert().values(name=user, role="owner", active=True, created_at=tx.now)
+            )
+            tx.conn.execute(
+                t.orgs.insert().values(
+                    **tx.new_record(),
+                    code=org_code,
+                    name=org_name,
+                    parent_code=info.parent_code,
+                    kind=ORG_KIND_BY_ROLE[role],
+                    self_managed=True if role == "cell" else None,
+                )
+            )
+            tx.audit("profile_create", "profile", name, role=role, org_code=org_code)
+        # Written last: a profile without keys.json and profile.json is not listed.
+        slots.save(pdir.keys_file)
+        pdir.write_info(info)
+    except BaseException:
+        shutil.rmtree(pdir.path, ignore_errors=True)
+        raise
+    return Session(pdir, info, store, user, "owner", db_key), recovery
+
+
+def _open_with_key(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
+    engine = open_sqlcipher(pdir.db_file, db_key)
+    check_open(engine)
+    ensure_schema(engine, pdir.db_file, pdir.backup_dir)
+    return Store(engine, info.org_code, clock)
+
+
+def _user_role(store: Store, user: str) -> str:
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.users.c.role, t.users.c.active).where(t.users.c.name == user)
+        ).first()
+    if row is None or not row.active:
+        raise AccessDenied(f"Người dùng '{user}' không còn quyền vào hồ sơ này.")
+    return row.role
+
+
+def default_user(pdir: ProfileDir) -> str:
+    users = KeySlots.load(pdir.keys_file).users()
+    if not users:
+        raise ProfileError("Hồ sơ không còn người dùng nào.")
+    return users[0]
+
+
+def open_profile(
+    home: Path, name: str | None, user: str | None, password: str, clock: Clock = utc_now
+) -> Session:
+    """Unlock a profile: one key derivation, then SQLCipher with the raw key."""
+    pdir = ProfileDir(home, resolve_profile_name(home, name))
+    info = pdir.read_info()
+    slots = KeySlots.load(pdir.keys_file)
+    user = user or default_user(pdir)
+    db_key = slots.unlock(user, password)
+    store = _open_with_key(pdir, info, db_key, clock)
+    role = _user_role(store, user)
+    with store.write(user, changes=False) as tx:
+        tx.audit("unlock", "profile", info.name)
+    return Session(pdir, info, store, user, role, db_key)
+
+
+# -- users --
+
+
+def list_users(session: Session) -> list[dict]:
+    with session.store.read() as conn:
+        rows = conn.execute(select(t.users).order_by(t.users.c.id)).mappings().all()
+    return [
+        {"name": r["name"], "role": r["role"], "active": bool(r["active"])}
+        for r in rows
+        if r["active"]
+    ]
+
+
+def add_user(session: Session, name: str, password: str, role: str = "secretary") -> None:
+    session.require("owner")
+    if role not in USER_ROLES:
+        raise UsageError(f"Vai trò người dùng phải là một trong: {', '.join(USER_ROLES)}.")
+    if not _NAME_OK.match(name):
+        raise UsageError("Tên người dùng chỉ gồm chữ không dấu, số, '-', '_' hoặc '.'.")
+    check_password_strength(password)
+    slots = KeySlots.load(session.dir.keys_file)
+    if name in slots.users():
+        raise InputError(f"Người dùng '{name}' đã có.")
+    with session.store.write(session.user) as tx:
+        existing = tx.conn.execute(select(t.users.c.id).where(t.users.c.name == name)).scalar()
+        if existing:
+            tx.conn.execute(
+                update(t.users).where(t.users.c.id == existing).values(role=role, active=True)
+            )
+        else:
+            tx.conn.execute(
+                t.users.insert().values(name=name, role=role, active=True, created_at=tx.now)
+            )
+        tx.audit("user_add", "user", name, role=role)
+        # The slot file is written inside the transaction: if it fails, the user row goes too.
+        slots.set_password(name, password, session.db_key)
+        slots.save(session.dir.keys_file)
+
+
+def remove_user(session: Session, name: str) -> None:
+    session.require("owner")
+    if name == session.user:
+        raise InputError("Không thể tự xóa người dùng đang đăng nhập.")
+    slots = KeySlots.load(session.dir.keys_file)
+    if name not in slots.users():
+        raise InputError(f"Không có người dùng '{name}'.")
+    with session.store.write(session.user) as tx:
+        tx.conn.execute(update(t.users).where(t.users.c.name == name).values(active=False))
+        tx.audit("user_remove", "user", name)
+        slots.remove(name)
+        slots.save(session.dir.keys_file)
+
+
+def change_password(session: Session, name: str, new_password: str) -> None:
+    if name != session.user:
+        session.require("owner")
+    check_password_strength(new_password)
+    slots = KeySlots.load(session.dir.keys_file)
+    if name not in slots.users():
+        raise InputError(f"Không có người dùng '{name}'.")
+    with session.store.write(session.user) as tx:
+        tx.audit("user_passwd", "user", name)
+        slots.set_password(name, new_password, session.db_key)
+        slots.save(session.dir.keys_file)
+
+
+def recover(
+    home: Path, name: str | None, user: str, recovery_key: str, new_password: str
+) -> Session:
+    """Set a new password for `user` with the recovery key (the password was forgotten)."""
+    check_password_strength(new_password)
+    pdir = ProfileDir(home, resolve_profile_name(home, name))
+    info = pdir.read_info()
+    slots = KeySlots.load(pdir.keys_file)
+    if user not in slots.users():
+        raise InputError(f"Không có người dùng '{user}'.")
+    db_key = slots.unlock_with_recovery(recovery_key)
+    store = _open_with_key(pdir, info, db_key, utc_now)
+    role = _user_role(store, user)
+    with store.write(user) as tx:
+        tx.audit("user_recover", "user", user)
+        slots.set_password(user, new_password, db_key)
+        slots.save(pdir.keys_file)
+    return Session(pdir, info, store, user, role, db_key)

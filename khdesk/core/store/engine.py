@@ -1,0 +1,137 @@
+"""The one adapter for what only SQLite/SQLCipher has: opening with a raw key, pragmas,
+explicit transactions, and the FTS5 search index. Its PostgreSQL twin comes with the
+province tier; everything else in the store is portable SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import NullPool
+
+from khdesk.core.errors import AccessDenied, ProfileError
+
+log = logging.getLogger(__name__)
+
+# Tables with a folded search column and the FTS5 index kept over it by triggers.
+SEARCHABLE = {
+    "candidates": "{r}.name_folded || ' ' || coalesce({r}.cccd, '') || ' ' || lower({r}.file_code)",
+    "members": "{r}.name_folded || ' ' || coalesce({r}.cccd, '') || ' ' || lower({r}.member_code)",
+}
+
+
+def open_sqlcipher(db_path: Path, key: bytes) -> Engine:
+    """An engine over an SQLCipher file opened with a raw 256-bit key (no PBKDF2 per open).
+
+    A wrong key raises AccessDenied with a Vietnamese message; SQLCipher's own error lines
+    are switched off before keying so the user never sees them on the terminal.
+    """
+    import sqlcipher3
+
+    if len(key) != 32:
+        raise ValueError("database key must be 32 bytes")
+    pragma_key = f"PRAGMA key = \"x'{key.hex()}'\""
+
+    def connect():
+        conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(pragma_key)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            raise AccessDenied(
+                "Không mở được cơ sở dữ liệu: khóa không đúng hoặc tệp đã hỏng."
+            ) from exc
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")  # a legal record: durability over speed
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        return conn
+
+    # NullPool: each use opens its own connection (2 ms with a raw key), so a worker
+    # thread and the UI thread never share one; closing the engine leaves no handle open.
+    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # The driver runs in autocommit; we open the transaction ourselves so that reads
+        # and writes of a use case share it. Writers take the write lock up front.
+        if conn.get_execution_options().get("khdesk_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def check_open(engine: Engine) -> None:
+    """Open one connection now so a wrong key fails here, with our message."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except AccessDenied:
+        raise
+    except Exception as exc:  # pragma: no cover - depends on the damage
+        cause = getattr(exc, "orig", None) or exc.__cause__
+        if isinstance(cause, AccessDenied):
+            raise cause from None
+        raise ProfileError(f"Không mở được cơ sở dữ liệu: {exc}") from exc
+
+
+def install_search(conn) -> None:
+    """Create the FTS5 indexes over the folded columns and the triggers that keep them."""
+    for table, expr in SEARCHABLE.items():
+        fts = f"{table}_fts"
+        conn.execute(
+            text(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5("
+                "doc, tokenize = 'unicode61 remove_diacritics 2')"
+            )
+        )
+        new_expr = expr.format(r="new")
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_fts_ai AFTER INSERT ON {table} BEGIN "
+                f"INSERT INTO {fts}(rowid, doc) VALUES (new.id, {new_expr}); END"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_fts_ad AFTER DELETE ON {table} BEGIN "
+                f"DELETE FROM {fts} WHERE rowid = old.id; END"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_fts_au AFTER UPDATE ON {table} BEGIN "
+                f"DELETE FROM {fts} WHERE rowid = old.id; "
+                f"INSERT INTO {fts}(rowid, doc) VALUES (new.id, {new_expr}); END"
+            )
+        )
+
+
+def fts_match_expression(folded_query: str) -> str | None:
+    """Word-prefix FTS5 query: every word of the query must start a word of the row."""
+    words = [w for w in "".join(c if c.isalnum() else " " for c in folded_query).split() if w]
+    if not words:
+        return None
+    return " AND ".join(f'"{w}"*' for w in words)
+
+
+def search_clause(table, folded_query: str):
+    """A WHERE clause keeping the rows of `table` that match the query (None: no filter)."""
+    from sqlalchemy import literal_column, select
+
+    expr = fts_match_expression(folded_query)
+    if expr is None:
+        return None
+    fts = f"{table.name}_fts"
+    matching = (
+        select(literal_column("rowid"))
+        .select_from(text(fts))
+        .where(text(f"{fts} MATCH :q").bindparams(q=expr))
+    )
+    return table.c.id.in_(matching)

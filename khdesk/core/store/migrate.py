@@ -1,0 +1,93 @@
+"""Bring a database to the schema this app version knows, or refuse one from the future.
+
+A new database: create the tables from schema.py, the search index, stamp the head.
+An older one: copy the (encrypted) file aside, then upgrade in one transaction.
+A newer one (a revision we do not know): refuse, touching nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from khdesk.core.errors import NewerDatabaseError
+from khdesk.core.store import engine as sqlite_adapter
+from khdesk.core.store.schema import metadata
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _alembic_config(conn: Connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _script():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    return _script().get_current_head()
+
+
+def current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None) -> str:
+    """Create or upgrade the schema; returns what was done: 'created', 'upgraded', 'current'."""
+    from alembic import command
+
+    script = _script()
+    head = script.get_current_head()
+    with engine.connect().execution_options(khdesk_write=True) as conn:
+        with conn.begin():
+            current = current_revision(conn)
+            if current is None and not inspect(conn).has_table("meta"):
+                metadata.create_all(conn)
+                sqlite_adapter.install_search(conn)
+                command.stamp(_alembic_config(conn), "head")
+                return "created"
+        if current == head:
+            return "current"
+        known = {rev.revision for rev in script.walk_revisions()}
+        if current not in known:
+            raise NewerDatabaseError(
+                "Cơ sở dữ liệu này do một phiên bản khdesk mới hơn tạo ra "
+                f"(phiên bản lược đồ '{current}'). Hãy cài phiên bản khdesk mới hơn; "
+                "dữ liệu không bị thay đổi."
+            )
+    if db_path is not None and backup_dir is not None:
+        backup_before_migration(engine, db_path, backup_dir, current)
+    with engine.connect().execution_options(khdesk_write=True) as conn:
+        with conn.begin():
+            command.upgrade(_alembic_config(conn), "head")
+    log.info("database upgraded from %s to %s", current, head)
+    return "upgraded"
+
+
+def backup_before_migration(engine: Engine, db_path: Path, backup_dir: Path, rev: str) -> Path:
+    """Checkpoint the WAL into the main file, then copy it (still encrypted) aside."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backup_dir / f"truoc-nang-cap-{rev}-{stamp}.db"
+    shutil.copy2(db_path, target)
+    return target

@@ -1,0 +1,235 @@
+"""The database tables (SQLAlchemy Core, portable: SQLite/SQLCipher and PostgreSQL).
+
+Every synchronised record carries the same bookkeeping columns (`_record_columns`): a
+UUID that travels between stations, a revision number, the owning station (the one
+writer of the record), who changed it and when, the database-wide change counter value
+of its last change (what the sync issue exports from), and a tombstone flag.
+
+Changing a table here needs a new Alembic revision in `migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _record_columns() -> list[Column]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("uuid", String(36), nullable=False, unique=True),
+        Column("rev", Integer, nullable=False, default=1),
+        Column("owner", String(64), nullable=False),
+        Column("updated_by", String(64), nullable=False),
+        Column("updated_at", String(32), nullable=False),  # ISO 8601, UTC
+        Column("change_seq", Integer, nullable=False, index=True),
+        Column("deleted", Boolean, nullable=False, default=False),
+    ]
+
+
+# Key/value facts about this database: profile id, change counter, app version.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("display_name", String(200)),
+    Column("role", String(32), nullable=False),  # owner / secretary / deputy / viewer
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+orgs = Table(
+    "orgs",
+    metadata,
+    *_record_columns(),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("parent_code", String(64), index=True),
+    Column("kind", String(64)),
+    Column("is_grassroots_cell", Boolean),
+    Column("self_managed", Boolean),
+    Column("has_youth_union", Boolean),
+    Column("special_area", Boolean),
+    Column("villages", Integer),
+    Column("village_head_is_member", Boolean),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    *_record_columns(),
+    Column("org_code", String(64), nullable=False, index=True),
+    Column("year", Integer),
+    Column("period", String(16)),
+    Column("target", Integer, nullable=False),
+    Column("target_youth", Integer),
+    Column("target_private", Integer),
+    # One yearly target and one period target per org; '' stands for "not this kind".
+    Column("plan_key", String(32), nullable=False),
+    UniqueConstraint("org_code", "plan_key"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    *_record_columns(),
+    Column("member_code", String(64), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("sex", String(8), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("cccd", String(32), index=True),
+    Column("org_code", String(64), nullable=False, index=True),
+    Column("admitted_on", Date, nullable=False),
+    Column("official_on", Date),
+    Column("status", String(32)),
+    Column("ethnicity", String(64)),
+    Column("religion", String(64)),
+    Column("home_town", String(300)),
+    Column("history_no", String(64)),
+    Column("village_head", Boolean),
+    Column("name_folded", String(200), nullable=False),
+    Column("sort_key", String(400), nullable=False, index=True),
+)
+
+member_records = Table(
+    "member_records",
+    metadata,
+    *_record_columns(),
+    Column("member_code", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("months_absent", Integer),
+    Column("months_unpaid", Integer),
+    Column("violated", Boolean),
+    Column("declining", Boolean),
+    UniqueConstraint("member_code", "year"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    *_record_columns(),
+    Column("member_code", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("rating", String(64), nullable=False),
+    UniqueConstraint("member_code", "year"),
+)
+
+private_units = Table(
+    "private_units",
+    metadata,
+    *_record_columns(),
+    Column("name", String(300), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("org_code", String(64)),
+    Column("workers", Integer),
+    Column("members", Integer),
+    Column("has_party_org", Boolean),
+    Column("has_trade_union", Boolean),
+    Column("has_youth_union", Boolean),
+    Column("name_folded", String(300), nullable=False),
+    UniqueConstraint("org_code", "name_folded"),
+)
+
+candidates = Table(
+    "candidates",
+    metadata,
+    *_record_columns(),
+    Column("file_code", String(64), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("sex", String(8), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("home_town", String(300)),
+    Column("cccd", String(32), index=True),
+    Column("history_no", String(64)),
+    Column("ethnicity", String(64)),
+    Column("religion", String(64)),
+    Column("education", String(32)),
+    Column("occupation", String(200)),
+    Column("sea_fisher", Boolean),
+    Column("workplace", String(300)),
+    Column("workplace_kind", String(64)),
+    Column("youth_union_member", Boolean),
+    Column("village_head", Boolean),
+    Column("org_code", String(64), nullable=False, index=True),
+    # Step details that the step history does not carry (TEMPLATE.md pipeline columns).
+    Column("a6_introducer1", String(200)),
+    Column("a6_introducer1_since", Date),
+    Column("a6_introducer2", String(200)),
+    Column("a6_introducer2_since", Date),
+    Column("a6_union_intro", String(16)),
+    Column("a6_replacement", Boolean),
+    Column("mentor", String(200)),
+    Column("notes", Text),
+    Column("exception_approval", String(300)),
+    # Derived from the steps, cached for lists and statistics; recomputed on every change.
+    Column("state", String(16), nullable=False, index=True),
+    Column("name_folded", String(200), nullable=False),
+    Column("sort_key", String(400), nullable=False, index=True),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    *_record_columns(),
+    Column(
+        "candidate_uuid",
+        String(36),
+        ForeignKey("candidates.uuid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("step_id", String(16), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("seq", Integer, nullable=False),  # recording order within the file
+    Column("result", String(16), nullable=False),
+    Column("doc_no", String(100)),
+    Column("official_members", Integer),
+    Column("votes_for", Integer),
+    Column("received_on", Date),  # A10/P5: when the cell received the decision
+    Column("note", Text),
+    Index("ix_steps_candidate", "candidate_uuid", "seq"),
+)
+
+# Append-only, hash-chained: who opened and who changed which file, when.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("entity", String(32)),
+    Column("entity_key", String(64), index=True),
+    Column("detail", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+SYNCED_TABLES = (orgs, plans, members, member_records, ratings, private_units, candidates, steps)

@@ -1,0 +1,161 @@
+"""The store: one engine, one transaction per use case, the change counter, the audit log.
+
+`Store.write(user)` opens a write transaction and hands out a `WriteTx` that stamps the
+bookkeeping columns (UUID, revision, owner, who/when, change counter). The change counter
+advances once per write transaction; the sync issue exports what changed after a value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import uuid as uuidlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select, update
+
+from khdesk.core.store import schema as t
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
+    value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
+    return default if value is None else value
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    done = conn.execute(update(t.meta).where(t.meta.c.key == key).values(value=value))
+    if done.rowcount == 0:
+        conn.execute(t.meta.insert().values(key=key, value=value))
+
+
+@dataclass
+class WriteTx:
+    """A write transaction: the connection plus the stamps for the records it writes."""
+
+    conn: Connection
+    user: str
+    owner: str  # the org code of this station: what it writes, it owns
+    now: str
+    change_seq: int
+
+    def new_record(self, owner: str | None = None) -> dict:
+        return {
+            "uuid": str(uuidlib.uuid4()),
+            "rev": 1,
+            "owner": owner or self.owner,
+            "updated_by": self.user,
+            "updated_at": self.now,
+            "change_seq": self.change_seq,
+            "deleted": False,
+        }
+
+    def changed(self, table) -> dict:
+        """Values for an UPDATE of an existing record (revision + 1)."""
+        return {
+            "rev": table.c.rev + 1,
+            "updated_by": self.user,
+            "updated_at": self.now,
+            "change_seq": self.change_seq,
+        }
+
+    def audit(self, action: str, entity: str | None = None, key: str | None = None, **detail):
+        append_audit(self.conn, self.now, self.user, action, entity, key, detail)
+
+
+class Store:
+    def __init__(self, engine: Engine, owner: str, clock: Clock = utc_now):
+        self.engine = engine
+        self.owner = owner
+        self.clock = clock
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self, user: str, *, changes: bool = True) -> Iterator[WriteTx]:
+        """One use case, one transaction: all of it lands, or none of it.
+
+        `changes=False` for writes that only append to the audit log (opening a file):
+        they do not advance the change counter, so they are not sent anywhere."""
+        with self.engine.connect().execution_options(khdesk_write=True) as conn:
+            with conn.begin():
+                seq = int(get_meta(conn, "change_seq", "0"))
+                if changes:
+                    seq += 1
+                    set_meta(conn, "change_seq", str(seq))
+                yield WriteTx(conn, user, self.owner, iso(self.clock()), seq)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# -- audit log: append-only, each entry's hash covers the previous one --
+
+GENESIS = "0" * 64
+
+
+def _entry_hash(prev_hash: str, at: str, user: str, action: str, entity, key, detail: str) -> str:
+    payload = json.dumps(
+        [prev_hash, at, user, action, entity, key, detail],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append_audit(
+    conn: Connection, at: str, user: str, action: str, entity, key, detail: dict
+) -> None:
+    prev = conn.execute(select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)).scalar()
+    prev = prev or GENESIS
+    detail_text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    conn.execute(
+        t.audit.insert().values(
+            at=at,
+            user=user,
+            action=action,
+            entity=entity,
+            entity_key=key,
+            detail=detail_text,
+            prev_hash=prev,
+            hash=_entry_hash(prev, at, user, action, entity, key, detail_text),
+        )
+    )
+
+
+def verify_audit(conn: Connection) -> list[str]:
+    """Problems found walking the chain (Vietnamese); empty when intact."""
+    problems: list[str] = []
+    prev = GENESIS
+    rows = conn.execute(select(t.audit).order_by(t.audit.c.id)).mappings()
+    for row in rows:
+        if row["prev_hash"] != prev:
+            problems.append(f"Mục nhật ký số {row['id']}: không nối tiếp mục trước (bị xóa/chèn).")
+        expected = _entry_hash(
+            row["prev_hash"],
+            row["at"],
+            row["user"],
+            row["action"],
+            row["entity"],
+            row["entity_key"],
+            row["detail"],
+        )
+        if row["hash"] != expected:
+            problems.append(f"Mục nhật ký số {row['id']}: nội dung đã bị sửa.")
+        prev = row["hash"]
+    return problems

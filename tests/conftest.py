@@ -1,0 +1,70 @@
+"""Shared fixtures: fresh encrypted profiles, a cheap key derivation, a frozen clock."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Cheap scrypt for in-process tests: the slot format and code path are the real ones,
+# only the cost parameter differs (subprocess CLI tests use the shipped cost).
+FAST_KDF = {"name": "scrypt", "n": 2**10, "r": 8, "p": 1}
+PASSWORD = "matkhau-thu"
+FROZEN = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/ui/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch):
+    from khdesk.core.store import keyslots
+
+    monkeypatch.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
+
+
+@pytest.fixture
+def clock():
+    return lambda: FROZEN
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+def make_profile(home: Path, role: str, org_code: str, org_name: str, clock, parent=None):
+    from khdesk.core.services import profiles
+
+    session, recovery = profiles.create_profile(
+        home,
+        role=role,
+        org_code=org_code,
+        org_name=org_name,
+        parent_code=parent,
+        user="bithu",
+        password=PASSWORD,
+        clock=clock,
+    )
+    return session, recovery
+
+
+@pytest.fixture
+def cell(home, clock):
+    session, _ = make_profile(home, "cell", "X01-CB01", "Chi bộ thôn Tân Đức", clock, "X01")
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def committee(home, clock):
+    session, _ = make_profile(home, "committee", "X01", "Đảng ủy xã Cam Hải", clock, "KH")
+    yield session
+    session.close()
