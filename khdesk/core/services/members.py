@@ -1,0 +1,34 @@
+"""The member register: search (to pick introducers and mentors) and listing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from khdesk.core.domain.template import MEMBERS
+from khdesk.core.services.profiles import Session
+from khdesk.core.store import schema as t
+from khdesk.core.store.engine import search_clause
+from khdesk.core.text import fold
+
+MEMBER_KEYS = [c.key for c in MEMBERS.columns]
+
+
+def search_members(
+    session: Session, query: str | None = None, org_code: str | None = None, limit: int = 200
+) -> list[dict]:
+    """Members whose name, CCCD or code has words starting with each query word,
+    in Vietnamese name order."""
+    with session.store.read() as conn:
+        stmt = select(t.members).where(t.members.c.deleted.is_(False))
+        found = search_clause(t.members, fold(query or ""))
+        if found is not None:
+            stmt = stmt.where(found)
+        if org_code:
+            stmt = stmt.where(t.members.c.org_code == org_code)
+        rows = conn.execute(stmt.order_by(t.members.c.sort_key).limit(limit)).mappings().all()
+    return [
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items() if k in MEMBER_KEYS}
+        for r in rows
+    ]

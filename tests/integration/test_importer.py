@@ -1,0 +1,150 @@
+"""The importer on real encrypted profiles: matching, updates, history, scope, dry run."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from khdesk.core.services.candidates import list_files, open_file
+from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.store import schema as t
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+ORG = "X01-CB01"
+
+
+def candidate(**over):
+    row = {
+        "file_code": None,
+        "full_name": "Nguyễn Thị Hoa",
+        "sex": "Nữ",
+        "birth_date": d("2000-05-04"),
+        "cccd": "056300001234",
+        "org_code": ORG,
+        "a1_source_on": d("2025-01-10"),
+        "a2_cert_on": d("2025-03-01"),
+        "a2_cert_no": "CN-125",
+    }
+    row.update(over)
+    return row
+
+
+def run(session, tables, **kw):
+    return import_tables(session, RowTables.from_dicts(tables), "test", **kw)
+
+
+def steps_of(session, code):
+    return [(s["step_id"], s["on"], s["result"]) for s in open_file(session, code)["steps"]]
+
+
+def test_quick_columns_create_history_and_state(cell):
+    report = run(cell, {"candidates": [candidate(a3_application_on=d("2025-04-02"))]})
+    assert report.committed and not report.problems
+    files = list_files(cell)
+    assert [f["file_code"] for f in files] == ["X01-CB01-0001"]
+    assert files[0]["state"] == "HO_SO"
+    assert steps_of(cell, "X01-CB01-0001") == [
+        ("A1", d("2025-01-10"), "passed"),
+        ("A2", d("2025-03-01"), "passed"),
+        ("A3", d("2025-04-02"), "passed"),
+    ]
+
+
+def test_reimport_changes_nothing_and_matches_without_file_code(cell):
+    tables = {"candidates": [candidate()]}
+    run(cell, tables)
+    with cell.store.read() as conn:
+        before = conn.execute(select(t.candidates.c.rev, t.candidates.c.change_seq)).all()
+    report = run(cell, tables)
+    assert report.counts["candidates"].unchanged == 1
+    assert report.changed == 0
+    with cell.store.read() as conn:
+        assert conn.execute(select(t.candidates.c.rev, t.candidates.c.change_seq)).all() == before
+        assert conn.execute(select(t.steps.c.id)).all().__len__() == 2
+
+
+def test_changed_row_updates_and_bumps_revision(cell):
+    run(cell, {"candidates": [candidate(file_code="X01-CB01-0007")]})
+    report = run(cell, {"candidates": [candidate(file_code="X01-CB01-0007", full_name="Nguyễn Thị Hòa")]})
+    assert report.counts["candidates"].updated == 1
+    with cell.store.read() as conn:
+        row = conn.execute(select(t.candidates)).mappings().one()
+    assert row["full_name"] == "Nguyễn Thị Hòa" and row["rev"] == 2
+    assert row["name_folded"] == "nguyen thi hoa"
+
+
+def test_history_sheet_replaces_history_failed_vote_kept(cell):
+    code = "X01-CB01-0003"
+    history = [
+        {"file_code": code, "step_id": "A5", "on": d("2025-05-01"), "result": "Thông qua"},
+        {"file_code": code, "step_id": "A8", "on": d("2025-06-01"), "result": "Không thông qua",
+         "official_members": 9, "votes_for": 5},
+        {"file_code": code, "step_id": "A8", "on": d("2025-09-01"), "result": "Thông qua",
+         "official_members": 9, "votes_for": 7},
+    ]
+    row = candidate(file_code=code, a1_source_on=None, a2_cert_on=None, a2_cert_no=None)
+    report = run(cell, {"candidates": [row], "steps": history})
+    assert not report.problems
+    assert steps_of(cell, code) == [
+        ("A5", d("2025-05-01"), "passed"),
+        ("A8", d("2025-06-01"), "failed"),
+        ("A8", d("2025-09-01"), "passed"),
+    ]
+    assert list_files(cell)[0]["state"] == "CHI_BO_XET"
+    again = run(cell, {"candidates": [row], "steps": history})
+    assert again.changed == 0 and again.counts["steps"].unchanged == 3
+
+
+def test_cell_cannot_import_other_cells_files(cell):
+    report = run(cell, {"candidates": [candidate(org_code="X01-CB02")]})
+    assert report.counts["candidates"].skipped == 1
+    assert "không phải chi bộ của hồ sơ này" in report.problems[0].message
+    assert report.problems[0].sheet == "Quần chúng" and report.problems[0].row == 2
+    assert list_files(cell) == []
+
+
+def test_committee_refuses_files_of_self_managed_cells(committee):
+    orgs = [
+        {"code": "X01-CB01", "name": "Chi bộ thôn 1", "parent_code": "X01", "kind": "Chi bộ thôn",
+         "self_managed": True},
+        {"code": "X01-CB02", "name": "Chi bộ thôn 2", "parent_code": "X01", "kind": "Chi bộ thôn",
+         "self_managed": False},
+        {"code": "Y09", "name": "Đảng ủy xã khác", "parent_code": "KH", "kind": "Đảng ủy xã"},
+    ]
+    files = [candidate(org_code="X01-CB01"), candidate(org_code="X01-CB02", full_name="Lê Văn Đức")]
+    report = run(committee, {"orgs": orgs, "candidates": files})
+    assert report.counts["orgs"].added == 2 and report.counts["orgs"].skipped == 1
+    assert report.counts["candidates"].added == 1 and report.counts["candidates"].skipped == 1
+    assert any("tự dùng khdesk" in p.message for p in report.problems)
+    assert [f["full_name"] for f in list_files(committee)] == ["Lê Văn Đức"]
+
+
+def test_dry_run_changes_nothing(cell):
+    report = run(cell, {"candidates": [candidate()]}, dry_run=True)
+    assert report.counts["candidates"].added == 1 and not report.committed
+    assert list_files(cell) == []
+    with cell.store.read() as conn:
+        assert conn.execute(select(t.audit.c.action).where(t.audit.c.action == "import")).all() == []
+
+
+def test_all_or_nothing_rolls_back_on_any_problem(cell):
+    rows = [candidate(), candidate(full_name="Trần Văn Nam", org_code="X01-CB09")]
+    report = run(cell, {"candidates": rows}, all_or_nothing=True)
+    assert report.problems and not report.committed
+    assert list_files(cell) == []
+
+
+def test_search_folds_diacritics_and_d_stroke(cell):
+    names = ["Nguyễn Đức Anh", "Trần Văn Dục", "Lê Thị Đúc", "Phạm Ducan", "Hoàng Văn Nam",
+             "Nguyễn Thị Lan", "Nguyễn Văn Thịnh"]
+    rows = [candidate(full_name=n, birth_date=d(f"199{i}-01-01"), cccd=None) for i, n in enumerate(names)]
+    run(cell, {"candidates": rows})
+    found = {f["full_name"] for f in list_files(cell, search="duc")}
+    assert found == {"Nguyễn Đức Anh", "Trần Văn Dục", "Lê Thị Đúc", "Phạm Ducan"}
+    found = {f["full_name"] for f in list_files(cell, search="nguyen thi")}
+    assert found == {"Nguyễn Thị Lan", "Nguyễn Văn Thịnh"}  # word prefixes, any order
+    assert [f["full_name"] for f in list_files(cell, search="NGUYỄN THỊ LAN")] == ["Nguyễn Thị Lan"]
+    assert list_files(cell, search="X01-CB01-0002")[0]["full_name"] == "Trần Văn Dục"
