@@ -121,3 +121,21 @@ def test_database_from_newer_version_is_refused_untouched(cell, home):
         profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
     assert "mới hơn" in err.value.message
     assert cell.dir.db_file.read_bytes() == before
+
+
+def test_older_database_is_backed_up_then_upgraded(cell, home):
+    with cell.store.write("bithu") as tx:
+        tx.conn.exec_driver_sql("DROP INDEX ix_candidates_org_state")
+        tx.conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    cell.close()
+    session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
+    with session.store.read() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+        indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('candidates')")}
+    assert "ix_candidates_org_state" in indexes
+    backups = list(session.dir.backup_dir.glob("truoc-nang-cap-0001-*.db"))
+    assert len(backups) == 1
+    # The backup is the encrypted file as it was: not readable without the key.
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(backups[0]).execute("SELECT * FROM sqlite_master").fetchall()
+    session.close()

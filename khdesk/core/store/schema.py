@@ -193,6 +193,7 @@ candidates = Table(
     Column("state", String(16), nullable=False, index=True),
     Column("name_folded", String(200), nullable=False),
     Column("sort_key", String(400), nullable=False, index=True),
+    Index("ix_candidates_org_state", "org_code", "state"),
 )
 
 steps = Table(

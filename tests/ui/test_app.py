@@ -1,0 +1,75 @@
+"""The sign-in dialog and the candidate list, as real widgets (offscreen)."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+
+from khdesk.core.services import demo, profiles
+from khdesk.ui.login import LoginDialog
+from khdesk.ui.main_window import CandidateTableModel, MainWindow
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("ui-demo")
+    demo.create_demo(home, "demo-password", today=TODAY)
+    return home
+
+
+def type_text(qtbot, widget, text):
+    """Type like a Vietnamese keyboard does: keyClicks aborts on non-ASCII under PySide6."""
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def test_login_wrong_then_right_password(qtbot, demo_home):
+    dialog = LoginDialog(demo_home, preselect="X01-CB01")
+    qtbot.addWidget(dialog)
+    assert dialog.profile_box.count() == 4
+    assert dialog.profile_box.currentData() == "X01-CB01"
+    assert dialog.user_edit.text() == "bithu"
+    type_text(qtbot, dialog.password_edit, "sai-roi")
+    dialog.try_open()
+    assert dialog.session is None
+    assert dialog.error_label.text() == "Mật khẩu không đúng."
+    dialog.password_edit.clear()
+    type_text(qtbot, dialog.password_edit, "demo-password")
+    dialog.try_open()
+    assert dialog.session is not None and dialog.result() == LoginDialog.DialogCode.Accepted
+    dialog.session.close()
+
+
+def test_candidate_list_searches_as_you_type(qtbot, demo_home, tmp_path):
+    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    total = window.model.rowCount()
+    assert total == 17
+    type_text(qtbot, window.search_edit, "dực")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=2000)
+    index = window.model.index(0, 1)
+    assert window.model.data(index) == "Đỗ Văn Dực"
+    assert window.count_label.text() == "1 hồ sơ"
+    window.search_edit.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() == total, timeout=2000)
+    window.state_box.setCurrentIndex(window.state_box.findData("DUNG"))
+    assert window.model.rowCount() == 2
+    assert {window.model.data(window.model.index(r, 5)) for r in range(2)} == {"Dừng"}
+    window.grab().save(str(tmp_path / "main.png"))
+    session.close()
+
+
+def test_table_model_passes_qt_model_tester(qtmodeltester, demo_home):
+    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    model = CandidateTableModel(session)
+    model.reload()
+    qtmodeltester.check(model)
+    session.close()
