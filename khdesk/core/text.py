@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 
@@ -15,16 +16,19 @@ def nfc(value: str | None) -> str | None:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
+@lru_cache(maxsize=200_000)
 def fold(value: str | None) -> str:
-    """Case- and diacritic-free form for search: "Nguyễn Đức" -> "nguyen duc".
-
-    Đ/đ is a letter of its own, not d plus a mark, so NFD leaves it: map it by hand.
-    """
+    """Case- and diacritic-free form for search: "Nguyễn Đức" -> "nguyen duc"."""
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", bare.casefold()).strip()
+    return " ".join(_fold_word(w) for w in value.split())
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(word: str) -> str:
+    # Đ/đ is a letter of its own, not d plus a mark, so NFD leaves it: map it by hand.
+    decomposed = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 # Vietnamese alphabet order. Letters outside it (f, j, w, z) sit where Latin puts them.
@@ -35,8 +39,14 @@ _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 
 
-def _word_keys(text: str) -> tuple[str, str]:
+def _text_keys(text: str) -> tuple[str, str]:
     """Primary key (letters) and secondary key (tones) of a text, as ASCII strings."""
+    keys = [_word_keys(w) for w in text.split()]
+    return " ".join(k[0] for k in keys), "".join(k[1] for k in keys)
+
+
+@lru_cache(maxsize=100_000)  # names repeat: a province has a few thousand distinct words
+def _word_keys(text: str) -> tuple[str, str]:
     primary: list[str] = []
     tones: list[str] = []
     for ch in text.lower():
@@ -61,18 +71,19 @@ def _word_keys(text: str) -> tuple[str, str]:
     return "".join(primary), "".join(tones)
 
 
+@lru_cache(maxsize=200_000)  # imports sort-key every row; full names repeat too
 def name_sort_key(full_name: str | None) -> str:
     """Sort key for a person's name: given name (last word) first, then the rest,
     in Vietnamese alphabet order, tones breaking ties. Plain ASCII, so it sorts the
     same in SQLite and in PostgreSQL under the "C" collation."""
     name = nfc(full_name) or ""
     rest, _, given = name.rpartition(" ")
-    gp, gt = _word_keys(given)
-    rp, rt = _word_keys(rest)
+    gp, gt = _text_keys(given)
+    rp, rt = _text_keys(rest)
     return f"{gp}!{rp}!{gt}!{rt}"
 
 
 def text_sort_key(value: str | None) -> str:
     """Sort key for any text (organisation names…) in Vietnamese order."""
-    p, t = _word_keys(nfc(value) or "")
+    p, t = _text_keys(nfc(value) or "")
     return f"{p}!{t}"

@@ -44,8 +44,16 @@ def test_demo_files_cover_every_state_and_planted_problems(demo_home):
     files = all_files(home, names)
     assert len(files) >= 30
     assert {f["state"] for f in files} == {
-        "NGUON", "BOI_DUONG", "HO_SO", "THAM_TRA", "CHI_BO_XET", "QUYET_DINH",
-        "DU_BI", "CHINH_THUC", "XOA_TEN", "DUNG",
+        "NGUON",
+        "BOI_DUONG",
+        "HO_SO",
+        "THAM_TRA",
+        "CHI_BO_XET",
+        "QUYET_DINH",
+        "DU_BI",
+        "CHINH_THUC",
+        "XOA_TEN",
+        "DUNG",
     }
     assert set(demo_data.PLANTED) <= {f["file_code"] for f in files}
 
@@ -53,7 +61,11 @@ def test_demo_files_cover_every_state_and_planted_problems(demo_home):
 def test_search_duc_finds_exactly_the_duc_people(demo_home):
     home, names = demo_home
     files = all_files(home, names)
-    expected = {f["full_name"] for f in files if any(w.startswith("duc") for w in fold(f["full_name"]).split())}
+    expected = {
+        f["full_name"]
+        for f in files
+        if any(w.startswith("duc") for w in fold(f["full_name"]).split())
+    }
     assert expected  # the demo has such people
     assert expected == {n for n in demo_data.DUC_NAMES if n in {f["full_name"] for f in files}}
     found = all_files(home, names, search="duc")
@@ -63,11 +75,15 @@ def test_search_duc_finds_exactly_the_duc_people(demo_home):
 def test_search_nguyen_thi_finds_the_nguyen_thi_women(demo_home):
     home, names = demo_home
     found = {f["full_name"] for f in all_files(home, names, search="nguyen thi")}
-    nguyen_thi = {f["full_name"] for f in all_files(home, names) if f["full_name"].startswith("Nguyễn Thị ")}
+    nguyen_thi = {
+        f["full_name"] for f in all_files(home, names) if f["full_name"].startswith("Nguyễn Thị ")
+    }
     assert nguyen_thi and nguyen_thi <= found
     for name in found:  # every hit has the words nguyen… and thi… in its name
         words = fold(name).split()
-        assert any(w.startswith("nguyen") for w in words) and any(w.startswith("thi") for w in words)
+        assert any(w.startswith("nguyen") for w in words) and any(
+            w.startswith("thi") for w in words
+        )
 
 
 def test_no_demo_name_or_cccd_readable_on_disk(demo_home):

@@ -68,7 +68,9 @@ def test_reimport_changes_nothing_and_matches_without_file_code(cell):
 
 def test_changed_row_updates_and_bumps_revision(cell):
     run(cell, {"candidates": [candidate(file_code="X01-CB01-0007")]})
-    report = run(cell, {"candidates": [candidate(file_code="X01-CB01-0007", full_name="Nguyễn Thị Hòa")]})
+    report = run(
+        cell, {"candidates": [candidate(file_code="X01-CB01-0007", full_name="Nguyễn Thị Hòa")]}
+    )
     assert report.counts["candidates"].updated == 1
     with cell.store.read() as conn:
         row = conn.execute(select(t.candidates)).mappings().one()
@@ -80,10 +82,22 @@ def test_history_sheet_replaces_history_failed_vote_kept(cell):
     code = "X01-CB01-0003"
     history = [
         {"file_code": code, "step_id": "A5", "on": d("2025-05-01"), "result": "Thông qua"},
-        {"file_code": code, "step_id": "A8", "on": d("2025-06-01"), "result": "Không thông qua",
-         "official_members": 9, "votes_for": 5},
-        {"file_code": code, "step_id": "A8", "on": d("2025-09-01"), "result": "Thông qua",
-         "official_members": 9, "votes_for": 7},
+        {
+            "file_code": code,
+            "step_id": "A8",
+            "on": d("2025-06-01"),
+            "result": "Không thông qua",
+            "official_members": 9,
+            "votes_for": 5,
+        },
+        {
+            "file_code": code,
+            "step_id": "A8",
+            "on": d("2025-09-01"),
+            "result": "Thông qua",
+            "official_members": 9,
+            "votes_for": 7,
+        },
     ]
     row = candidate(file_code=code, a1_source_on=None, a2_cert_on=None, a2_cert_no=None)
     report = run(cell, {"candidates": [row], "steps": history})
@@ -108,10 +122,20 @@ def test_cell_cannot_import_other_cells_files(cell):
 
 def test_committee_refuses_files_of_self_managed_cells(committee):
     orgs = [
-        {"code": "X01-CB01", "name": "Chi bộ thôn 1", "parent_code": "X01", "kind": "Chi bộ thôn",
-         "self_managed": True},
-        {"code": "X01-CB02", "name": "Chi bộ thôn 2", "parent_code": "X01", "kind": "Chi bộ thôn",
-         "self_managed": False},
+        {
+            "code": "X01-CB01",
+            "name": "Chi bộ thôn 1",
+            "parent_code": "X01",
+            "kind": "Chi bộ thôn",
+            "self_managed": True,
+        },
+        {
+            "code": "X01-CB02",
+            "name": "Chi bộ thôn 2",
+            "parent_code": "X01",
+            "kind": "Chi bộ thôn",
+            "self_managed": False,
+        },
         {"code": "Y09", "name": "Đảng ủy xã khác", "parent_code": "KH", "kind": "Đảng ủy xã"},
     ]
     files = [candidate(org_code="X01-CB01"), candidate(org_code="X01-CB02", full_name="Lê Văn Đức")]
@@ -127,7 +151,9 @@ def test_dry_run_changes_nothing(cell):
     assert report.counts["candidates"].added == 1 and not report.committed
     assert list_files(cell) == []
     with cell.store.read() as conn:
-        assert conn.execute(select(t.audit.c.action).where(t.audit.c.action == "import")).all() == []
+        assert (
+            conn.execute(select(t.audit.c.action).where(t.audit.c.action == "import")).all() == []
+        )
 
 
 def test_all_or_nothing_rolls_back_on_any_problem(cell):
@@ -138,9 +164,19 @@ def test_all_or_nothing_rolls_back_on_any_problem(cell):
 
 
 def test_search_folds_diacritics_and_d_stroke(cell):
-    names = ["Nguyễn Đức Anh", "Trần Văn Dục", "Lê Thị Đúc", "Phạm Ducan", "Hoàng Văn Nam",
-             "Nguyễn Thị Lan", "Nguyễn Văn Thịnh"]
-    rows = [candidate(full_name=n, birth_date=d(f"199{i}-01-01"), cccd=None) for i, n in enumerate(names)]
+    names = [
+        "Nguyễn Đức Anh",
+        "Trần Văn Dục",
+        "Lê Thị Đúc",
+        "Phạm Ducan",
+        "Hoàng Văn Nam",
+        "Nguyễn Thị Lan",
+        "Nguyễn Văn Thịnh",
+    ]
+    rows = [
+        candidate(full_name=n, birth_date=d(f"199{i}-01-01"), cccd=None)
+        for i, n in enumerate(names)
+    ]
     run(cell, {"candidates": rows})
     found = {f["full_name"] for f in list_files(cell, search="duc")}
     assert found == {"Nguyễn Đức Anh", "Trần Văn Dục", "Lê Thị Đúc", "Phạm Ducan"}
@@ -148,3 +184,15 @@ def test_search_folds_diacritics_and_d_stroke(cell):
     assert found == {"Nguyễn Thị Lan", "Nguyễn Văn Thịnh"}  # word prefixes, any order
     assert [f["full_name"] for f in list_files(cell, search="NGUYỄN THỊ LAN")] == ["Nguyễn Thị Lan"]
     assert list_files(cell, search="X01-CB01-0002")[0]["full_name"] == "Trần Văn Dục"
+
+
+def test_search_index_follows_inserts_and_renames(cell):
+    run(cell, {"candidates": [candidate(file_code="X01-CB01-0009", full_name="Lê Văn Tám")]})
+    assert [f["full_name"] for f in list_files(cell, search="tam")] == ["Lê Văn Tám"]
+    run(cell, {"candidates": [candidate(file_code="X01-CB01-0009", full_name="Lê Văn Chín")]})
+    assert list_files(cell, search="tam") == []
+    assert [f["full_name"] for f in list_files(cell, search="chin")] == ["Lê Văn Chín"]
+    with cell.store.read() as conn:
+        indexed = conn.exec_driver_sql("SELECT count(*) FROM candidates_fts").scalar()
+        rows = conn.exec_driver_sql("SELECT count(*) FROM candidates").scalar()
+    assert indexed == rows == 1

@@ -22,6 +22,7 @@ from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.store import WriteTx
 from khdesk.core.text import fold, name_sort_key
 
@@ -262,8 +263,7 @@ class _Importer:
                 counts.updated += 1
             else:
                 counts.unchanged += 1
-        if inserts:
-            self.conn.execute(table.insert(), inserts)
+        bulk_insert(self.conn, table, inserts)
         self._apply_updates(table, updates)
         written = {k: v["uuid"] for k, v in existing.items()}
         for row in inserts:
@@ -501,13 +501,9 @@ class _Importer:
             return
         uuids = {file_uuids[f] for f in files}
         stored: dict[str, list[dict]] = defaultdict(list)
-        for r in (
-            self.conn.execute(
-                select(t.steps).where(t.steps.c.deleted.is_(False)).order_by(t.steps.c.seq)
-            )
-            .mappings()
-            .all()
-        ):
+        columns = [t.steps.c.id, t.steps.c.candidate_uuid] + [t.steps.c[f] for f in _STEP_FIELDS]
+        query = select(*columns).where(t.steps.c.deleted.is_(False)).order_by(t.steps.c.seq)
+        for r in self.conn.execute(query).mappings():
             if r["candidate_uuid"] in uuids:
                 stored[r["candidate_uuid"]].append(dict(r))
         counts = self.report.sheet(tpl.STEPS.key)
@@ -539,8 +535,7 @@ class _Importer:
                         counts.added += 1
             deletes.extend(o["id"] for o in old[len(wanted) :])
             states[cuid] = pl.derive_state(_event(w) for w in wanted).value
-        if inserts:
-            self.conn.execute(t.steps.insert(), inserts)
+        bulk_insert(self.conn, t.steps, inserts)
         self._apply_updates(t.steps, updates)
         if deletes:
             self.conn.execute(

