@@ -30,8 +30,18 @@ def khdesk(home, *args, password=PASSWORD, env_extra=None):
 def cli_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("cli")
     out = khdesk(
-        home, "profile", "create", "--role", "cell", "--org-code", "cb05",
-        "--org-name", "Chi bộ thôn Phước Đức", "--parent-code", "X01", "--json",
+        home,
+        "profile",
+        "create",
+        "--role",
+        "cell",
+        "--org-code",
+        "cb05",
+        "--org-name",
+        "Chi bộ thôn Phước Đức",
+        "--parent-code",
+        "X01",
+        "--json",
     )
     assert out.returncode == 0, out.stderr
     created = json.loads(out.stdout)

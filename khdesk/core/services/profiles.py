@@ -97,7 +97,7 @@ class ProfileDir:
 
     def write_info(self, info: ProfileInfo) -> None:
         data = json.dumps(asdict(info), ensure_ascii=False, indent=1)
-        atomic_write_bytes(self.info_file, data.encode("utf-8"))
+        atomic_write_bytes(self.info_file, data.encode("utf-8"), private=True)
 
 
 def list_profiles(home: Path) -> list[ProfileInfo]:

@@ -140,7 +140,9 @@ class KeySlots:
 
     def save(self, path: Path) -> None:
         data = {"format": FORMAT, "profile_id": self.profile_id, "slots": self.slots}
-        atomic_write_bytes(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        atomic_write_bytes(
+            path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"), private=True
+        )
 
     @classmethod
     def load(cls, path: Path) -> KeySlots:

@@ -1,0 +1,1171 @@
+"""Spreadsheet I/O for the template (TEMPLATE.md): `.xlsx` workbooks and UTF-8 `.csv` files.
+
+Qt-free and DB-free. Reading gives plain Python values keyed by the template's ascii keys,
+plus the problems found, in Vietnamese; writing is the inverse, so a round trip gives back
+the same values.
+
+Parsing is column-wise: each column's converter is built once per sheet and run over the
+whole column (once per distinct value where values repeat), and failures are collected on
+the side. A per-cell dispatch with try/except is several times slower, and parsing must
+stay a small part of the import benchmark's budget (>= 20,000 rows/s for the whole import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import io
+import os
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import compress, repeat, zip_longest
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from khdesk.core.domain import template
+from khdesk.core.domain.pipeline import parse_step
+from khdesk.core.domain.template import Column, Kind, Sheet
+from khdesk.core.errors import CellProblem, InputError
+from khdesk.core.fsutil import atomic_write
+from khdesk.core.text import fold
+
+__all__ = [
+    "ParsedRow",
+    "ReadResult",
+    "convert_value",
+    "match_column",
+    "match_sheet",
+    "read_tables",
+    "write_empty_template",
+    "write_tables",
+]
+
+# Dates outside this range are typos (a two-digit year, 0224 for 2024), not history.
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+# A title line or two may sit above the header; look this far down for it.
+_HEADER_SCAN = 10
+_DATE_FORMAT = "DD/MM/YYYY"
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+_normalize = unicodedata.normalize
+_fromisoformat = date.fromisoformat
+# mkstemp creates files 0600; a written file should get the mode any new file gets.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+# --------------------------------------------------------------------------- results
+
+
+class ParsedRow(NamedTuple):
+    row: int  # as Excel shows it: the header is row 1, so the first data row is 2
+    values: dict[str, Any]  # column key -> value, only for columns the file has
+
+
+@dataclass
+class ReadResult:
+    # Sheet key -> rows without problems, in template order, only sheets the input has.
+    sheets: dict[str, list[ParsedRow]] = field(default_factory=dict)
+    # Sheet key -> keys of the columns the file has: an absent column is not an empty cell.
+    present_columns: dict[str, set[str]] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+    bad_rows: int = 0  # rows left out of `sheets` because a cell had a problem
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _header_norm(text: Any) -> str:
+    return fold(str(text)).replace(" ", "").rstrip("*")
+
+
+def _name_norm(text: str) -> str:
+    return fold(text).replace(" ", "").replace("_", "").replace("-", "")
+
+
+_SHEET_LOOKUP: dict[str, Sheet] = {}
+for _s in template.SHEETS:
+    _SHEET_LOOKUP[_name_norm(_s.name)] = _s
+    _SHEET_LOOKUP[_name_norm(_s.key)] = _s
+
+# The ascii key is accepted as a header too: scripts and JSON tools write those.
+_COLUMN_LOOKUP: dict[str, dict[str, Column]] = {
+    s.key: {
+        **{_header_norm(c.key): c for c in s.columns},
+        **{_header_norm(c.header): c for c in s.columns},
+    }
+    for s in template.SHEETS
+}
+
+
+def match_sheet(name: str) -> Sheet | None:
+    """The template sheet named `name` (Vietnamese name or ascii key, any case/diacritics)."""
+    return _SHEET_LOOKUP.get(_name_norm(name))
+
+
+def match_column(sheet: Sheet, header: Any) -> Column | None:
+    """The column of `sheet` a header cell names; case, diacritics, spaces, '*' ignored."""
+    if header is None:
+        return None
+    return _COLUMN_LOOKUP[sheet.key].get(_header_norm(header))
+
+
+# --------------------------------------------------------------------------- cell converters
+
+# A converter returns the value, None for an empty cell, or _BAD after appending the
+# message to its `fails` list: no exception on the hot path, and nothing to check per cell
+# when `fails` stays empty.
+_BAD: Any = object()
+Converter = Callable[[Any], Any]
+
+
+def _dmy(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def _shown(value: Any) -> str:
+    """A cell value as the user sees it, for messages."""
+    if isinstance(value, datetime):
+        if value.hour or value.minute or value.second:
+            return f"{_dmy(value)} {value:%H:%M}"
+        return _dmy(value)
+    if isinstance(value, date):
+        return _dmy(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
+
+
+def _text_of(value: Any, pad: int = 0) -> str | None:
+    """A non-str cell read as text. Excel turns a typed CCCD into a number (1.2e11)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        # Every CCCD starts with a 0 (province code 001-096), so a CCCD typed as a number
+        # has lost one or two zeros; 10-11 digits can only be such a CCCD.
+        digits = str(value)
+        if pad and value >= 0 and pad - 2 <= len(digits) < pad:
+            digits = digits.zfill(pad)
+        return digits
+    if isinstance(value, datetime) and not (value.hour or value.minute or value.second):
+        return _dmy(value)
+    if isinstance(value, date):
+        return _dmy(value)
+    text = " ".join(_normalize("NFC", str(value)).split())
+    return text or None
+
+
+def _make_text(column: Column, fails: list[str]) -> Converter:
+    pad = 12 if column.key == "cccd" else 0
+
+    def conv(v: Any) -> Any:
+        # Same result as text.nfc (NFC, whitespace runs collapsed, trimmed): str.split()
+        # and the regex \s agree on what whitespace is. ASCII needs no normalising.
+        if type(v) is str:
+            if v.isascii():
+                return " ".join(v.split()) or None
+            return " ".join(_normalize("NFC", v).split()) or None
+        return _text_of(v, pad)
+
+    return conv
+
+
+class _Refused(Exception):
+    pass
+
+
+def _date_from_text(s: str) -> date:
+    """dd/mm/yyyy or d/m/yyyy (also '-' or '.'), or yyyy-mm-dd; a trailing time is ignored."""
+    parts = s.split("/")
+    if len(parts) != 3:
+        parts = s.split("-")
+        if len(parts) != 3:
+            parts = s.split(".")
+            if len(parts) != 3:
+                raise _Refused
+    a, b, c = parts
+    if len(c) > 4:  # "2024-01-05 00:00:00", "2024-01-05T00:00", "05/01/2024 08:00"
+        c = c.split(" ", 1)[0].split("T", 1)[0]
+    a, b, c = a.strip(), b.strip(), c.strip()
+    if len(c) == 4:
+        y, m, d = c, b, a
+    elif len(a) == 4:
+        y, m, d = a, b, c
+    else:
+        raise _Refused
+    if not (len(m) <= 2 and len(d) <= 2 and (y + m + d).isascii() and (y + m + d).isdigit()):
+        raise _Refused
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        raise _Refused from None
+
+
+def _date_problem(shown: str) -> str:
+    return f"Ngày không hợp lệ '{shown}' — cần dạng dd/mm/yyyy"
+
+
+def _year_problem(shown: str) -> str:
+    return f"Ngày không hợp lệ '{shown}' — năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}"
+
+
+def _make_date(column: Column, fails: list[str]) -> Converter:
+    cache: dict[str, date] = {}  # dates repeat a lot (birth dates, meeting days)
+
+    def conv(v: Any) -> Any:
+        if type(v) is str:
+            d = cache.get(v)
+            if d is not None:
+                return d
+            s = v.strip()
+            if not s:
+                return None
+            try:
+                # Fast path for the template's own dd/mm/yyyy; anything else goes the long way.
+                # (fromisoformat parses in C and takes ASCII digits only.)
+                if len(s) == 10 and s[2] == "/" == s[5]:
+                    try:
+                        d = _fromisoformat(f"{s[6:]}-{s[3:5]}-{s[:2]}")
+                    except ValueError:
+                        raise _Refused from None
+                else:
+                    d = _date_from_text(s)
+            except _Refused:
+                fails.append(_date_problem(s))
+                return _BAD
+            if not MIN_YEAR <= d.year <= MAX_YEAR:
+                fails.append(_year_problem(s))
+                return _BAD
+            cache[v] = d
+            return d
+        if v is None:
+            return None
+        if isinstance(v, date):  # a real Excel date cell (datetime is a date)
+            if not MIN_YEAR <= v.year <= MAX_YEAR:
+                fails.append(_year_problem(_shown(v)))
+                return _BAD
+            return v.date() if isinstance(v, datetime) else v
+        fails.append(_date_problem(_shown(v)))
+        return _BAD
+
+    return conv
+
+
+_BOOL_WORDS = {
+    "co": True,
+    "khong": False,
+    "x": True,
+    "1": True,
+    "0": False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "\u2713": True,  # ✓, a tick typed instead of x
+    "\u2714": True,
+}
+_BOOL_EXPECTED = "cần Có/Không (hoặc x/để trống, 1/0)"
+
+
+def _make_bool(column: Column, fails: list[str]) -> Converter:
+    cache: dict[str, bool] = {"Có": True, "Không": False, "x": True, "X": True}
+
+    def conv(v: Any) -> Any:
+        if type(v) is str:
+            b = cache.get(v)
+            if b is not None:
+                return b
+            key = fold(v)
+            if not key:
+                return None
+            b = _BOOL_WORDS.get(key)
+            if b is None:
+                fails.append(f"Giá trị không hợp lệ '{v.strip()}' — {_BOOL_EXPECTED}")
+                return _BAD
+            cache[v] = b
+            return b
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, int | float) and v in (0, 1):
+            return bool(v)
+        fails.append(f"Giá trị không hợp lệ '{_shown(v)}' — {_BOOL_EXPECTED}")
+        return _BAD
+
+    return conv
+
+
+def _int_problem(shown: str) -> str:
+    return f"Số không hợp lệ '{shown}' — cần số nguyên không âm"
+
+
+def _make_int(column: Column, fails: list[str]) -> Converter:
+    def conv(v: Any) -> Any:
+        if type(v) is str:
+            s = v.strip()
+            if s.isdigit() and s.isascii():
+                return int(s)
+            if not s:
+                return None
+            # "12.0" from tools that write every number as a float. Only ".0": in Vietnam
+            # "1.000" is a thousand, and reading it as 1 would be silently wrong.
+            head, dot, tail = s.partition(".")
+            if dot and tail == "0" and head.isdigit() and head.isascii():
+                return int(head)
+            fails.append(_int_problem(s))
+            return _BAD
+        if v is None:
+            return None
+        if type(v) is int and v >= 0:
+            return v
+        if type(v) is float and v.is_integer() and v >= 0:
+            return int(v)
+        fails.append(_int_problem(_shown(v)))
+        return _BAD
+
+    return conv
+
+
+def _make_choice(column: Column, fails: list[str]) -> Converter:
+    labels = column.choices
+    lookup = {_header_norm(label): label for label in labels}
+    exact = {label: label for label in labels}
+    expected = ", ".join(labels)
+    # Excel may turn a typed "9/12" into a date (12 Sep or 9 Dec): map it back by its
+    # day and month, whichever order the locale used.
+    by_day_month: dict[frozenset[int], str] = {}
+    if column.key == "education":
+        for alias, label in template.EDUCATION_ALIASES.items():
+            lookup[_header_norm(alias)] = label
+            num, den = alias.split("/")
+            by_day_month[frozenset((int(num), int(den)))] = label
+        expected += " (hoặc " + ", ".join(template.EDUCATION_ALIASES) + ")"
+
+    def conv(v: Any) -> Any:
+        if type(v) is str:
+            label = exact.get(v)
+            if label is not None:
+                return label
+            key = _header_norm(v)
+            if not key:
+                return None
+            label = lookup.get(key)
+            if label is None:
+                fails.append(f"Giá trị không hợp lệ '{v.strip()}' — cần một trong: {expected}")
+                return _BAD
+            exact[v] = label
+            return label
+        if v is None:
+            return None
+        if isinstance(v, datetime) and by_day_month:
+            label = by_day_month.get(frozenset((v.day, v.month)))
+            if label is not None:
+                return label
+        label = lookup.get(_header_norm(_text_of(v) or ""))
+        if label is None:
+            fails.append(f"Giá trị không hợp lệ '{_shown(v)}' — cần một trong: {expected}")
+            return _BAD
+        return label
+
+    return conv
+
+
+_STEP_EXPECTED = "cần mã bước (A1…A11, P1…P5, XOA_TEN, DUNG) hoặc tên bước"
+
+
+def _make_step(column: Column, fails: list[str]) -> Converter:
+    cache: dict[str, str] = {}
+
+    def conv(v: Any) -> Any:
+        if v is None:
+            return None
+        text = v if type(v) is str else (_text_of(v) or "")
+        step_id = cache.get(text)
+        if step_id is not None:
+            return step_id
+        if not text.strip():
+            return None
+        step = parse_step(text)
+        if step is None:
+            fails.append(f"Bước không hợp lệ '{text.strip()}' — {_STEP_EXPECTED}")
+            return _BAD
+        cache[text] = step.id
+        return step.id
+
+    return conv
+
+
+def _make_period(column: Column, fails: list[str]) -> Converter:
+    def conv(v: Any) -> Any:
+        if v is None:
+            return None
+        s = v.strip() if type(v) is str else _shown(v)
+        if not s:
+            return None
+        # Excel's autocorrect turns "-" into an en dash.
+        parts = s.replace("\u2013", "-").replace("\u2014", "-").split("-")
+        if len(parts) == 2:
+            a, b = parts[0].strip(), parts[1].strip()
+            if (
+                len(a) == 4
+                and len(b) == 4
+                and (a + b).isascii()
+                and (a + b).isdigit()
+                and int(a) < int(b)
+            ):
+                return f"{a}-{b}"
+        fails.append(
+            f"Giai đoạn không hợp lệ '{s}' — cần dạng yyyy-yyyy, "
+            "năm sau lớn hơn năm trước (ví dụ 2026-2030)"
+        )
+        return _BAD
+
+    return conv
+
+
+_FACTORIES: dict[Kind, Callable[[Column, list[str]], Converter]] = {
+    Kind.TEXT: _make_text,
+    Kind.DATE: _make_date,
+    Kind.BOOL: _make_bool,
+    Kind.INT: _make_int,
+    Kind.CHOICE: _make_choice,
+    Kind.STEP: _make_step,
+    Kind.PERIOD: _make_period,
+}
+
+
+def convert_value(column: Column, value: Any) -> Any:
+    """One cell through its column's converter (for an edited cell, and for tests).
+
+    Returns the Python value (None for an empty cell); raises ValueError with the Vietnamese
+    message when the value is refused. Does not check `required`.
+    """
+    fails: list[str] = []
+    out = _FACTORIES[column.kind](column, fails)(value)
+    if out is _BAD:
+        raise ValueError(fails[0])
+    return out
+
+
+# Whitespace other than a plain space (a char class: one alternation-free regex pass).
+_OTHER_SPACE = re.compile(r"[^\S ]")
+
+
+def _odd_spaces(big: str) -> bool:
+    """Whether text.nfc would change some cell of a NUL-joined column: spaces at either
+    end of a cell, doubled, or whitespace that is not a space."""
+    return (
+        "  " in big
+        or "\x00 " in big
+        or " \x00" in big
+        or big[:1] == " "
+        or big[-1:] == " "
+        or _OTHER_SPACE.search(big) is not None
+    )
+
+
+def _text_batch(raw: Sequence[str]) -> tuple[list[str | None], bool] | None:
+    """A column of str cells as text, and whether a cell is empty: a few C-level passes
+    over the NUL-joined column rather than one Python call per cell; usually every cell
+    is already clean and is kept as it is. None when a cell holds a NUL itself (then the
+    caller goes cell by cell). NFC never composes across a NUL, so normalising the joined
+    column is normalising each cell."""
+    big = "\x00".join(raw)
+    if big.count("\x00") != len(raw) - 1:
+        return None
+    parts: list[Any]
+    if big.isascii() or unicodedata.is_normalized("NFC", big):
+        parts = list(raw)
+    else:
+        big = _normalize("NFC", big)
+        parts = big.split("\x00")
+    if _odd_spaces(big):
+        parts = [" ".join(p.split()) for p in parts]
+        has_empty = "" in parts
+    else:
+        has_empty = not big or "\x00\x00" in big or big[0] == "\x00" or big[-1] == "\x00"
+    if has_empty:
+        parts = [p or None for p in parts]
+    return parts, has_empty
+
+
+def _dates_in_bulk(values: set[Any]) -> dict[Any, date]:
+    """The dd/mm/yyyy strings among `values` as dates, without a Python call per value;
+    empty when any of them is not a valid date (the caller then checks one by one)."""
+    plain = [v for v in values if type(v) is str and len(v) == 10 and v[2] == "/" == v[5]]
+    try:
+        dates = list(map(_fromisoformat, [f"{v[6:]}-{v[3:5]}-{v[:2]}" for v in plain]))
+    except ValueError:
+        return {}
+    if dates and not (MIN_YEAR <= min(dates).year and max(dates).year <= MAX_YEAR):
+        return {}
+    return dict(zip(plain, dates, strict=True))
+
+
+def _convert_column(
+    column: Column, raw: Sequence[Any], text_only: bool = False
+) -> tuple[list[Any], list[tuple[int, str]], bool]:
+    """Convert a whole column: the values (None where empty or refused), (position,
+    message) for each refused cell, and whether some cell is empty (None but not refused),
+    known here for free where a later `None in values` would scan the column again."""
+    fails: list[str] = []
+    conv = _FACTORIES[column.kind](column, fails)
+    # CSV cells are str (None where a row is short): no need to look at the types.
+    types = {str, type(None)} if text_only else set(map(type, raw))
+    if column.kind is Kind.TEXT and types <= {str, type(None)}:
+        batch = None
+        with contextlib.suppress(TypeError):  # a None cell: "".join refuses it
+            batch = _text_batch(raw)
+        if batch is not None:
+            return batch[0], [], batch[1]
+    if bool not in types:
+        # Convert each distinct value once, then map the column through a dict in C:
+        # dates, choices, years repeat a lot. (True == 1 would merge a bool with an int
+        # that converts differently, hence the bool exclusion.)
+        distinct = set(raw)
+        table: dict[Any, Any] = _dates_in_bulk(distinct) if column.kind is Kind.DATE else {}
+        messages: dict[Any, str] = {}
+        for v in distinct.difference(table) if table else distinct:
+            r = table[v] = conv(v)
+            if r is _BAD:
+                messages[v] = fails.pop()
+        out = list(map(table.__getitem__, raw))
+        has_none = None in table.values()
+        if not messages:
+            return out, [], has_none
+        where = [i for i, x in enumerate(out) if x is _BAD]
+        refused = [(i, messages[raw[i]]) for i in where]
+    else:
+        out = list(map(conv, raw))
+        has_none = None in out
+        if not fails:
+            return out, [], has_none
+        where = [i for i, x in enumerate(out) if x is _BAD]
+        refused = list(zip(where, fails, strict=True))
+    for i in where:
+        out[i] = None
+    return out, refused, has_none
+
+
+# --------------------------------------------------------------------------- sheet parsing
+
+_REQUIRED_MISSING = "Thiếu giá trị bắt buộc"
+
+
+def _is_blank(row: Sequence[Any]) -> bool:
+    # count() runs in C; 0 and False are values, not blanks, so any()/all() won't do.
+    return row.count(None) + row.count("") == len(row)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class _Rows:
+    """A sheet as a list of rows: an xlsx sheet, or a CSV read by the csv module."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], text_only: bool = False):
+        self.rows = rows
+        # Every cell a str (CSV): a row is blank exactly when any() is false, in C.
+        self.text_only = text_only
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def row(self, i: int) -> Sequence[Any]:
+        return self.rows[i]
+
+    def is_blank(self, i: int) -> bool:
+        return _is_blank(self.rows[i])
+
+    def body(self, start: int) -> tuple[list[int], list[Sequence[Any]]]:
+        """Indices (from `start`) of the non-blank rows after `start`, and their cells by
+        column; a short row reads as None in the columns it lacks."""
+        data = self.rows[start:]
+        if self.text_only:
+            keep = list(compress(range(len(data)), map(any, data)))
+        else:
+            keep = [i for i, r in enumerate(data) if not _is_blank(r)]
+        if not keep:
+            return keep, []
+        body = data if len(keep) == len(data) else [data[i] for i in keep]
+        return keep, list(zip_longest(*body))
+
+
+# Control characters a real CSV does not hold (checked before use): _MARK stands for a
+# delimiter inside a quoted field while lines are split flat; _FS and _RS separate fields
+# and lines while quoted lines are unquoted in bulk.
+_MARK, _FS, _RS = "\x01", "\x1f", "\x1e"
+
+
+class _Lines:
+    """A CSV kept as lines of one width, for speed: all data lines are joined and split
+    once, and each column is a slice of that flat list. That skips csv.reader's list per
+    row and the transpose, which cost more than all the conversions. Quoted lines are
+    unquoted first (see _unquote), a delimiter inside a field standing as _MARK until the
+    column is cut out. Every step is one C-level pass over all the lines or over all the
+    cells of a column; anything unusual falls back to the csv module (parse -> None)."""
+
+    def __init__(self, lines: list[str], delimiter: str, width: int, marked: bool):
+        self.lines = lines
+        self.text_only = True
+        self.delimiter = delimiter
+        self.width = width
+        self.marked = marked  # some field held the delimiter: _MARK is in use
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def row(self, i: int) -> Sequence[Any]:
+        cells = self.lines[i].split(self.delimiter)
+        if self.marked:
+            cells = [c.replace(_MARK, self.delimiter) for c in cells]
+        return cells
+
+    def is_blank(self, i: int) -> bool:
+        return not self.lines[i].strip(self.delimiter)
+
+    def body(self, start: int) -> tuple[list[int], list[Sequence[Any]]]:
+        d, w = self.delimiter, self.width
+        lines = self.lines[start:]
+        keep = list(compress(range(len(lines)), map(str.strip, lines, repeat(d))))
+        if not keep:
+            return keep, []
+        kept = lines if len(keep) == len(lines) else [lines[i] for i in keep]
+        flat = d.join(kept).split(d)
+        columns: list[Sequence[Any]] = [flat[ci::w] for ci in range(w)]
+        if self.marked:
+            for ci, col in enumerate(columns):
+                joined = _RS.join(col)
+                if _MARK in joined:
+                    columns[ci] = joined.replace(_MARK, d).split(_RS)
+        return keep, columns
+
+    @classmethod
+    def parse(cls, text: str, delimiter: str) -> _Lines | None:
+        """The lines of a CSV, or None when it needs the csv module throughout: a field
+        spanning lines, rows of different widths, a lone CR, a malformed quote."""
+        if _MARK in text or _FS in text or _RS in text:
+            return None
+        newline = "\n"
+        if "\r" in text:  # Excel's CRLF, and no CR or LF on its own
+            newline = "\r\n"
+            if not text.count("\r") == text.count("\n") == text.count("\r\n"):
+                return None
+        marked = False
+        if '"' in text:
+            unquoted = _unquote(text.replace(newline, _RS), delimiter)
+            if unquoted is None:
+                return None
+            text, marked = unquoted
+            newline = _RS
+        lines = text.split(newline)
+        if lines[-1] == "":
+            lines.pop()
+        if not lines:
+            return None
+        # Empty lines are blank rows; every other line must have the same width.
+        counts = set(map(str.count, filter(None, lines), repeat(delimiter)))
+        if len(counts) != 1:
+            return None
+        return cls(lines, delimiter, counts.pop() + 1, marked)
+
+
+def _unquote(text: str, delimiter: str) -> tuple[str, bool] | None:
+    """A CSV text (lines ended by _RS) with its quoted fields unquoted, and whether a
+    delimiter inside a field was replaced by _MARK. All at once: split on the quote char,
+    the odd pieces are inside quotes. None when the quoting is anything but the plain
+    kind Excel and csv.writer write (then the csv module reads the file)."""
+    seps = (delimiter, _RS)
+    parts = text.split('"')
+    if len(parts) % 2 == 0:  # an unbalanced quote
+        return None
+    inside = _FS.join(parts[1::2])
+    if _RS in inside:  # a quoted field running on to the next line
+        return None
+    outside = parts[2:-1:2]
+    # Between two quoted stretches: a delimiter or line end on both sides, or nothing at
+    # all, which is a doubled quote inside a field.
+    for piece in outside:
+        if piece and not (piece[0] in seps and piece[-1] in seps):
+            return None
+    if (parts[0] and parts[0][-1] not in seps) or (parts[-1] and parts[-1][0] not in seps):
+        return None
+    marked = delimiter in inside
+    parts[1::2] = (inside.replace(delimiter, _MARK) if marked else inside).split(_FS)
+    parts[2:-1:2] = [piece or '"' for piece in outside]
+    return "".join(parts), marked
+
+
+_Grid = _Rows | _Lines
+
+
+def _find_header(sheet: Sheet, grid: _Grid) -> int | None:
+    """Index of the header row: the first row naming a column of the sheet, else the first
+    non-blank row; None when the sheet has no data at all."""
+    lookup = _COLUMN_LOOKUP[sheet.key]
+    first = None
+    for i in range(min(len(grid), _HEADER_SCAN)):
+        if grid.is_blank(i):
+            continue
+        if first is None:
+            first = i
+        if any(h is not None and _header_norm(h) in lookup for h in grid.row(i)):
+            return i
+    if first is None:
+        first = next((i for i in range(len(grid)) if not grid.is_blank(i)), None)
+    return first
+
+
+def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
+    """Parse one sheet's cells (row index 0 is Excel's row 1) into `result`."""
+    name = sheet.name
+    hi = _find_header(sheet, grid)
+    if hi is None:  # an empty sheet: present, nothing in it
+        result.sheets[sheet.key] = []
+        result.present_columns[sheet.key] = set()
+        return
+    header_no = hi + 1
+    header = grid.row(hi)
+    problems: list[tuple[int, int, CellProblem]] = []  # (position, column index, problem)
+
+    plan: list[tuple[int, Column]] = []
+    seen: set[str] = set()
+    unheaded: list[int] = []
+    for ci, h in enumerate(header):
+        if h is None or (isinstance(h, str) and not h.strip()):
+            unheaded.append(ci)
+            continue
+        col = match_column(sheet, h)
+        shown = _shown(h)
+        if col is None:
+            msg = "Cột không có trong mẫu — dữ liệu của cột bị bỏ qua"
+            problems.append((-1, ci, CellProblem(name, header_no, shown, msg)))
+        elif col.key in seen:
+            msg = f"Cột '{col.header}' bị lặp — chỉ dùng cột đầu tiên"
+            problems.append((-1, ci, CellProblem(name, header_no, shown, msg)))
+        else:
+            seen.add(col.key)
+            plan.append((ci, col))
+
+    keep, columns = grid.body(hi + 1)
+    numbers = [hi + 2 + i for i in keep]
+    n = len(keep)
+
+    if n:
+        for c in sheet.columns:
+            if c.required and c.key not in seen:
+                msg = "Thiếu cột bắt buộc"
+                problems.append((-1, len(header), CellProblem(name, header_no, c.header, msg)))
+
+    # Data under no header would be dropped without a word: say so.
+    for ci in unheaded + list(range(len(header), len(columns))):
+        if ci < len(columns) and not _is_blank(columns[ci]):
+            letter = _column_letter(ci)
+            msg = f"Cột {letter} có dữ liệu nhưng không có tiêu đề — dữ liệu bị bỏ qua"
+            problems.append((-1, ci, CellProblem(name, header_no, None, msg)))
+
+    keys: list[str] = []
+    converted: list[list[Any]] = []
+    bad: set[int] = set()
+    missing: dict[int, list[tuple[int, Column]]] = {}
+    empty = (None,) * n
+    for ci, col in plan:
+        raw = columns[ci] if ci < len(columns) else empty
+        out, refused_cells, has_none = _convert_column(col, raw, grid.text_only)
+        refused: set[int] = set()
+        for i, msg in refused_cells:
+            problems.append((i, ci, CellProblem(name, numbers[i], col.header, msg)))
+            refused.add(i)
+        bad |= refused
+        if col.required and has_none:
+            # Not yet a problem: the row may be blank but for spaces (decided below).
+            for i, x in enumerate(out):
+                if x is None and i not in refused:
+                    missing.setdefault(i, []).append((ci, col))
+        keys.append(col.key)
+        converted.append(out)
+
+    # A row whose every cell is empty after trimming is blank, not a row missing values.
+    # Only rows missing a required value can be such a row, unless no required column
+    # is present at all.
+    drop: set[int] = set()
+    required_present = any(c.required for _, c in plan)
+    candidates = missing.keys() if required_present else range(n)
+    for i in candidates:
+        if i not in bad and all(c[i] is None for c in converted):
+            drop.add(i)
+    for i, cols in missing.items():
+        if i in drop:
+            continue
+        bad.add(i)
+        for ci, col in cols:
+            problems.append((i, ci, CellProblem(name, numbers[i], col.header, _REQUIRED_MISSING)))
+
+    problems.sort(key=lambda p: (p[0], p[1]))
+    result.problems.extend(p for _, _, p in problems)
+    result.bad_rows += len(bad)
+
+    if converted:
+        dicts = list(map(dict, map(zip, repeat(keys), zip(*converted, strict=True))))
+    else:
+        dicts = [{} for _ in range(n)]
+    skip = bad | drop
+    if skip:
+        parsed = [ParsedRow(numbers[i], dicts[i]) for i in range(n) if i not in skip]
+    else:
+        # tuple.__new__ is what ParsedRow._make calls, minus a Python frame per row.
+        parsed = list(map(tuple.__new__, repeat(ParsedRow), zip(numbers, dicts, strict=True)))
+    result.sheets[sheet.key] = parsed
+    result.present_columns[sheet.key] = set(keys)
+
+
+# --------------------------------------------------------------------------- file readers
+
+
+def _read_csv(path: Path) -> _Grid:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise InputError(
+            f"Tệp '{path.name}' không phải văn bản UTF-8 — trong Excel hãy lưu lại bằng "
+            "'CSV UTF-8 (Comma delimited)'"
+        ) from None
+    except OSError as e:
+        raise InputError(f"Không đọc được tệp '{path.name}': {e.strerror or e}") from None
+    # Excel in a Vietnamese locale separates with ';' (',' is the decimal mark there).
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    lines = _Lines.parse(text, delimiter)
+    if lines is not None:
+        return lines
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _Rows(list(reader), text_only=True)
+    except csv.Error as e:
+        raise InputError(f"Tệp '{path.name}' hỏng ở dòng {reader.line_num}: {e}") from None
+
+
+def _guess_sheet(grid: _Grid) -> Sheet | None:
+    """For a lone CSV whose name says nothing: the sheet whose headers it matches best."""
+    scores = []
+    for sheet in template.SHEETS:
+        hi = _find_header(sheet, grid)
+        if hi is None:
+            return None
+        cols = {c.key for h in grid.row(hi) if (c := match_column(sheet, h)) is not None}
+        scores.append((len(cols), sheet))
+    scores.sort(key=lambda s: s[0], reverse=True)
+    if scores[0][0] >= 2 and scores[0][0] > scores[1][0]:
+        return scores[0][1]
+    return None
+
+
+def _has_data(grid: _Grid) -> bool:
+    return any(not grid.is_blank(i) for i in range(len(grid)))
+
+
+def _unknown_sheet(result: ReadResult, name: str) -> None:
+    names = ", ".join(s.name for s in template.SHEETS)
+    msg = f"Trang không có trong mẫu nhập liệu — bị bỏ qua (các trang của mẫu: {names})"
+    result.problems.append(CellProblem(name, None, None, msg))
+
+
+def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
+    msg = f"Trang '{sheet.name}' có hai lần — chỉ đọc lần đầu tiên"
+    result.problems.append(CellProblem(name, None, None, msg))
+
+
+def _read_csv_files(files: Sequence[Path], result: ReadResult, guess: bool) -> None:
+    for file in files:
+        sheet = match_sheet(file.stem)
+        grid = _read_csv(file)
+        if sheet is None and guess:
+            sheet = _guess_sheet(grid)
+        if sheet is None:
+            if _has_data(grid):
+                _unknown_sheet(result, file.name)
+            continue
+        if sheet.key in result.sheets:
+            _duplicate_sheet(result, file.name, sheet)
+            continue
+        _parse_sheet(sheet, grid, result)
+
+
+def _read_xlsx(path: Path, result: ReadResult) -> None:
+    from openpyxl import load_workbook
+
+    unreadable = f"Không đọc được tệp Excel '{path.name}' — tệp hỏng hoặc không phải .xlsx"
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it drops (extensions, styles): nothing to act on
+            warnings.simplefilter("ignore")
+            wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds on a damaged file
+        raise InputError(unreadable) from e
+    try:
+        for ws in wb.worksheets:
+            sheet = match_sheet(ws.title)
+            # Some writers store a wrong size ("A1"): read every cell that is there.
+            ws.reset_dimensions()
+            try:
+                grid = _Rows(list(ws.iter_rows(values_only=True)))
+            except Exception as e:
+                raise InputError(unreadable) from e
+            if sheet is None:
+                # A hidden helper sheet (lists for drop-downs) is not data the user lost.
+                if ws.sheet_state == "visible" and _has_data(grid):
+                    _unknown_sheet(result, ws.title)
+                continue
+            if sheet.key in result.sheets:
+                _duplicate_sheet(result, ws.title, sheet)
+                continue
+            _parse_sheet(sheet, grid, result)
+    finally:
+        wb.close()
+
+
+def read_tables(path: Path) -> ReadResult:
+    """Read a workbook (.xlsx), a folder of .csv files (one per sheet, named by the sheet's
+    Vietnamese name or ascii key) or a single .csv (sheet chosen by its name).
+
+    Bad cells, unknown sheets and columns come back as `problems`; rows with a problem are
+    left out of `sheets` and counted in `bad_rows`. Raises InputError only when the input
+    cannot be read at all.
+    """
+    path = Path(path)
+    # Hundreds of thousands of new dicts would trigger full collections over and over,
+    # and nothing built here is cyclic: collect once afterwards instead.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(path)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _read(path: Path) -> ReadResult:
+    result = ReadResult()
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError(f"Không tìm thấy '{path}'")
+    if path.is_dir():
+        files = sorted(
+            (p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file()),
+            key=lambda p: p.name,
+        )
+        if not files:
+            raise InputError(f"Thư mục '{path.name}' không có tệp .csv nào")
+        _read_csv_files(files, result, guess=False)
+    elif suffix in _XLSX_SUFFIXES:
+        _read_xlsx(path, result)
+    elif suffix == ".csv":
+        _read_csv_files([path], result, guess=True)
+    elif suffix == ".xls":
+        raise InputError(
+            f"Tệp '{path.name}' là định dạng Excel cũ (.xls) — hãy mở trong Excel và lưu lại "
+            "dạng .xlsx"
+        )
+    else:
+        raise InputError(
+            f"Không hỗ trợ tệp '{path.name}' — cần tệp .xlsx, tệp .csv "
+            "hoặc thư mục chứa các tệp .csv"
+        )
+    # Template order: callers import organisations before the people in them.
+    result.sheets = {s.key: result.sheets[s.key] for s in template.SHEETS if s.key in result.sheets}
+    return result
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _header_text(column: Column) -> str:
+    return column.header + "*" if column.required else column.header
+
+
+def _csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "Có" if v else "Không"
+    if isinstance(v, date):
+        return _dmy(v)
+    return str(v)
+
+
+def _csv_bytes(sheet: Sheet, rows: Sequence[Mapping[str, Any]]) -> Callable[[IO[bytes]], None]:
+    def write(f: IO[bytes]) -> None:
+        # BOM: without it Excel opens UTF-8 as the ANSI code page and mangles the diacritics.
+        text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+        w = csv.writer(text, lineterminator="\r\n")
+        keys = [c.key for c in sheet.columns]
+        w.writerow([_header_text(c) for c in sheet.columns])
+        w.writerows([_csv_value(r.get(k)) for k in keys] for r in rows)
+        text.flush()
+        text.detach()
+
+    return write
+
+
+def _width(column: Column, rows: Sequence[Mapping[str, Any]]) -> float:
+    # Long headers wrap (see the header style) rather than widen the column.
+    longest = min(len(_header_text(column)), 20)
+    for r in rows[:200]:
+        longest = max(longest, len(_csv_value(r.get(column.key))))
+    if column.kind is Kind.DATE:
+        longest = max(longest, 10)
+    return min(max(longest + 2, 8), 50)
+
+
+def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[IO[bytes]], None]:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(vertical="center", wrap_text=True)
+
+    for sheet in template.SHEETS:
+        rows = tables.get(sheet.key, ())
+        ws = wb.create_sheet(title=sheet.name)
+        ws.freeze_panes = "A2"
+        for ci, col in enumerate(sheet.columns):
+            letter = _column_letter(ci)
+            dim = ws.column_dimensions[letter]
+            dim.width = _width(col, rows)
+            # Cells the user adds later keep these formats: a CCCD typed into a text
+            # column keeps its leading zero, a typed date shows as dd/mm/yyyy.
+            if col.kind is Kind.TEXT:
+                dim.number_format = "@"
+            elif col.kind is Kind.DATE:
+                dim.number_format = _DATE_FORMAT
+            labels: tuple[str, ...] = ()
+            if col.kind is Kind.CHOICE:
+                labels = col.choices
+            elif col.kind is Kind.BOOL:
+                labels = ("Có", "Không")
+            if labels and len(",".join(labels)) <= 250:  # Excel's limit for a list is 255
+                # A drop-down only: no error box, since the reader also takes "nu", "x"...
+                dv = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(labels) + '"',
+                    allow_blank=True,
+                    showErrorMessage=False,
+                )
+                dv.add(f"{letter}2:{letter}1048576")
+                ws.data_validations.append(dv)
+
+        header = []
+        for col in sheet.columns:
+            cell = WriteOnlyCell(ws, value=_header_text(col))
+            cell.font = bold
+            cell.fill = fill
+            cell.alignment = wrap
+            header.append(cell)
+        ws.append(header)
+
+        def date_cell(d: date, ws: Any = ws) -> Any:
+            cell = WriteOnlyCell(ws, value=d)
+            cell.number_format = _DATE_FORMAT
+            return cell
+
+        def text_cell(s: str, ws: Any = ws) -> Any:
+            s = ILLEGAL_CHARACTERS_RE.sub("", s)
+            cell = WriteOnlyCell(ws, value=s)
+            cell.data_type = "s"  # a note starting with '=' is text, not a formula
+            return cell
+
+        keys = [c.key for c in sheet.columns]
+        for r in rows:
+            out: list[Any] = []
+            for k in keys:
+                v = r.get(k)
+                if v is None or v == "":
+                    out.append(None)
+                elif isinstance(v, str):
+                    out.append(v if v.isprintable() and v[0] != "=" else text_cell(v))
+                elif isinstance(v, bool):
+                    out.append("Có" if v else "Không")
+                elif isinstance(v, int | float):
+                    out.append(v)
+                elif isinstance(v, datetime):
+                    out.append(date_cell(v.date()))
+                elif isinstance(v, date):
+                    out.append(date_cell(v))
+                else:
+                    out.append(text_cell(str(v)))
+            ws.append(out)
+
+    def write(f: IO[bytes]) -> None:
+        wb.save(f)
+
+    return write
+
+
+def write_tables(path: Path, tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Write rows (dicts keyed by column key) per sheet key; the inverse of read_tables.
+
+    `.xlsx` -> one workbook with every template sheet in template order (empty ones too);
+    a folder or a path without suffix -> one `<Sheet name>.csv` per template sheet (UTF-8
+    with BOM, dates dd/mm/yyyy); `.csv` -> that file, when `tables` has exactly one sheet.
+    Keys not in the template are ignored. Every file is replaced atomically.
+    """
+    path = Path(path)
+    unknown = set(tables) - template.SHEETS_BY_KEY.keys()
+    if unknown:
+        raise ValueError(f"unknown sheet keys: {sorted(unknown)}")
+    suffix = path.suffix.lower()
+    if path.is_dir() or not suffix:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"Không tạo được thư mục '{path}': {e.strerror}") from None
+        for sheet in template.SHEETS:
+            rows = tables.get(sheet.key, ())
+            atomic_write(path / f"{sheet.name}.csv", _csv_bytes(sheet, rows))
+    elif suffix == ".xlsx":
+        atomic_write(path, _xlsx_bytes(tables))
+    elif suffix == ".csv" and len(tables) == 1:
+        ((key, rows),) = tables.items()
+        atomic_write(path, _csv_bytes(template.SHEETS_BY_KEY[key], rows))
+    else:
+        raise InputError(
+            f"Không ghi được '{path.name}' — cần tệp .xlsx hoặc một thư mục (mỗi trang một "
+            "tệp .csv)"
+        )
+
+
+def write_empty_template(path: Path) -> None:
+    """The empty template: every sheet with its header row only."""
+    write_tables(path, {})
