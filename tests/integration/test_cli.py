@@ -96,3 +96,41 @@ def test_unknown_profile_is_explained(cli_home):
     out = khdesk(cli_home, "list", "--profile", "CB99")
     assert out.returncode == 1
     assert "CB99" in out.stderr
+
+
+def test_bad_workbook_lists_each_bad_cell_and_dry_run_changes_nothing(cli_home, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "xau.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Quần chúng"
+    ws.append(["Mã hồ sơ", "Họ và tên*", "Giới tính*", "Ngày sinh*", "Mã chi bộ*", "Số CCCD"])
+    ws.append(["CB05-0001", "Trần Thị Mỹ Dung", "Nữ", "12/03/1998", "CB05", "056198000123"])
+    ws.append(["CB05-0002", "Lê Văn Phúc", "Nam", "31/02/1999", "CB05", None])
+    ws.append(["CB05-0003", "Phạm Văn Lợi", "Trai", "01/01/2000", "CB05", None])
+    ws.append(["CB05-0004", None, "Nữ", "02/02/2002", "CB05", None])
+    wb.save(path)
+
+    out = khdesk(cli_home, "import", str(path), "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["committed"] is False
+    problems = {(p["row"], p["column"]) for p in report["problems"]}
+    assert problems == {(3, "Ngày sinh"), (4, "Giới tính"), (5, "Họ và tên")}
+    assert all(p["sheet"] == "Quần chúng" for p in report["problems"])
+    assert json.loads(khdesk(cli_home, "list", "--json").stdout) == []  # nothing changed
+
+    text = khdesk(cli_home, "import", str(path), "--dry-run")
+    assert "Trang 'Quần chúng', dòng 3, cột 'Ngày sinh'" in text.stdout
+    assert "31/02/1999" in text.stdout
+
+    assert khdesk(cli_home, "import", str(path), "--all-or-nothing").returncode == 1
+    assert json.loads(khdesk(cli_home, "list", "--json").stdout) == []
+
+    assert khdesk(cli_home, "import", str(path)).returncode == 0  # good rows in, bad reported
+    listed = json.loads(khdesk(cli_home, "list", "--json").stdout)
+    assert [f["full_name"] for f in listed] == ["Trần Thị Mỹ Dung"]
+    assert listed[0]["state"] == "NGUON" and listed[0]["birth_date"] == "1998-03-12"
+    again = json.loads(khdesk(cli_home, "import", str(path), "--json").stdout)
+    assert sum(s["added"] + s["updated"] for s in again["sheets"].values()) == 0

@@ -196,3 +196,44 @@ def test_search_index_follows_inserts_and_renames(cell):
         indexed = conn.exec_driver_sql("SELECT count(*) FROM candidates_fts").scalar()
         rows = conn.exec_driver_sql("SELECT count(*) FROM candidates").scalar()
     assert indexed == rows == 1
+
+
+def test_import_audits_each_changed_file_and_nothing_on_reimport(cell):
+    from khdesk.core.store.store import verify_audit
+
+    rows = [candidate(), candidate(full_name="Lê Văn Bảy", birth_date=d("1999-09-09"), cccd=None)]
+    run(cell, {"candidates": rows})
+    run(cell, {"candidates": rows})  # unchanged: no per-file entries
+    rows[1]["a3_application_on"] = d("2025-05-05")
+    run(cell, {"candidates": rows})
+    with cell.store.read() as conn:
+        changes = conn.execute(
+            select(t.audit.c.entity_key, t.audit.c.detail)
+            .where(t.audit.c.action == "change")
+            .order_by(t.audit.c.id)
+        ).all()
+        assert verify_audit(conn) == []
+    assert [c.entity_key for c in changes] == ["X01-CB01-0001", "X01-CB01-0002", "X01-CB01-0002"]
+    assert '"how": "steps"' in changes[-1].detail
+    assert all("056300001234" not in c.detail for c in changes)  # no CCCD in the audit
+
+
+def test_org_tree_in_any_order_and_duplicates_reported(committee):
+    orgs = [
+        {
+            "code": "X01-CB03",
+            "name": "Chi bộ phân xưởng",
+            "parent_code": "X01-DU01",
+            "kind": "Chi bộ doanh nghiệp tư nhân",
+        },
+        {
+            "code": "X01-DU01",
+            "name": "Đảng ủy công ty",
+            "parent_code": "X01",
+            "kind": "Đảng ủy cơ sở",
+        },
+        {"code": "X01-CB03", "name": "Chi bộ phân xưởng (lặp)", "parent_code": "X01-DU01"},
+    ]
+    report = run(committee, {"orgs": orgs})
+    assert report.counts["orgs"].added == 2 and report.counts["orgs"].skipped == 1
+    assert report.problems[0].row == 4 and "Trùng với dòng 2" in report.problems[0].message

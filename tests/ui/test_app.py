@@ -75,3 +75,23 @@ def test_table_model_passes_qt_model_tester(qtmodeltester, demo_home):
     model.reload()
     qtmodeltester.check(model)
     session.close()
+
+
+def test_gui_exit_when_ready_prints_startup_ms(demo_home):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
+    env.update(
+        KHDESK_HOME=str(demo_home), KHDESK_PASSWORD="demo-password", QT_QPA_PLATFORM="offscreen"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "khdesk", "gui", "--exit-when-ready", "--profile", "X01-CB01"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip().splitlines()[-1]) > 0

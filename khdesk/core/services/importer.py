@@ -23,7 +23,7 @@ from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
-from khdesk.core.store.store import WriteTx
+from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.text import fold, name_sort_key
 
 Progress = Callable[[str, int, int], None]
@@ -131,7 +131,8 @@ def import_tables(
     report = ImportReport(source=source, dry_run=dry_run, problems=list(tables.problems))
     try:
         with session.store.write(session.user) as tx:
-            _Importer(tx, session, tables, report, progress).run()
+            importer = _Importer(tx, session, tables, report, progress)
+            importer.run()
             if dry_run or (all_or_nothing and report.problems):
                 raise _Rollback
             tx.audit(
@@ -139,6 +140,16 @@ def import_tables(
                 "workbook",
                 report.source,
                 **{k: v.as_dict() for k, v in report.counts.items()},
+            )
+            # Who changed which file: one entry per file the import added or changed.
+            append_audit_many(
+                tx.conn,
+                tx.now,
+                tx.user,
+                [
+                    ("change", "candidate", code, {"how": what, "source": report.source})
+                    for code, what in sorted(importer.changed_files.items())
+                ],
             )
     except _Rollback:
         return report
@@ -160,7 +171,7 @@ class _Importer:
         self.role = session.info.role
         self.home_org = session.org_code
         self.orgs: dict[str, dict] = {}
-        self.touched_files: set[str] = set()  # candidate uuids whose steps may have changed
+        self.changed_files: dict[str, str] = {}  # file code -> what happened, for the audit
 
     # -- scope: which organisations may this profile write for? --
 
@@ -230,6 +241,7 @@ class _Importer:
         key_cols: tuple[str, ...],
         prepared: list[tuple[int, dict]],
         present: set[str],
+        on_change: Callable[[tuple, str], None] | None = None,
     ) -> dict[tuple, str]:
         """Insert or update `prepared` rows (row number, column values) keyed by
         `key_cols`; columns missing from the file keep their stored values.
@@ -252,6 +264,8 @@ class _Importer:
             if old is None:
                 inserts.append({**self.tx.new_record(), **values})
                 counts.added += 1
+                if on_change:
+                    on_change(key, "added")
                 continue
             changed = {
                 c: v
@@ -261,6 +275,8 @@ class _Importer:
             if changed:
                 updates.append((old["id"], changed))
                 counts.updated += 1
+                if on_change:
+                    on_change(key, "updated")
             else:
                 counts.unchanged += 1
         bulk_insert(self.conn, table, inserts)
@@ -290,17 +306,18 @@ class _Importer:
 
     def _import_orgs(self, sheet, rows) -> None:
         prepared = []
-        for r in rows:
+        for r in _parents_first(rows):
             v = r.values
             code = v["code"].upper()
             parent = (v.get("parent_code") or "").upper() or None
-            allowed = (
-                code == self.home_org
-                or self.role != "cell"
-                and (self._in_subtree(parent) if parent else False)
-            )
-            if self.role != "cell" and code in self.orgs and not self._in_subtree(code):
+            if code == self.home_org:
+                allowed = True
+            elif self.role == "cell":
                 allowed = False
+            elif code in self.orgs and not self._in_subtree(code):
+                allowed = False  # a known organisation elsewhere in the tree
+            else:
+                allowed = bool(parent) and self._in_subtree(parent)
             if not allowed:
                 self._skip(sheet, r.row, "code", f"Đơn vị '{code}' ngoài phạm vi của hồ sơ này.")
                 continue
@@ -309,6 +326,7 @@ class _Importer:
             prepared.append((r.row, values))
             # Known at once, so later rows (and sheets) may hang under it.
             self.orgs[code] = {"code": code, "parent_code": parent, **_pick(v, "self_managed")}
+        prepared.sort()  # back to file order, so problems and counts read naturally
         self._upsert(sheet, t.orgs, ("code",), prepared, self._present(sheet) | {"code"})
 
     def _import_plans(self, sheet, rows) -> None:
@@ -478,6 +496,7 @@ class _Importer:
             ("file_code",),
             prepared,
             present | {"file_code", "name_folded", "sort_key"},
+            on_change=lambda key, what: self.changed_files.setdefault(key[0], what),
         )
         self.file_uuids = {k[0]: u for k, u in written.items()}
 
@@ -534,6 +553,10 @@ class _Importer:
                     if code in history:
                         counts.added += 1
             deletes.extend(o["id"] for o in old[len(wanted) :])
+            if len(old) != len(wanted) or any(
+                _step_values(w) != _step_values(o) for w, o in zip(wanted, old, strict=False)
+            ):
+                self.changed_files.setdefault(code, "steps")
             states[cuid] = pl.derive_state(_event(w) for w in wanted).value
         bulk_insert(self.conn, t.steps, inserts)
         self._apply_updates(t.steps, updates)
@@ -608,6 +631,34 @@ _STEP_FIELDS = (
     "received_on",
     "note",
 )
+
+
+def _parents_first(rows: list) -> list:
+    """Organisation rows ordered so that a parent in the same sheet comes before its
+    children, whatever order the sheet lists them in."""
+    by_code: dict[str, object] = {}
+    repeated = []  # a code twice: kept, so the upsert reports the second as a duplicate
+    for r in rows:
+        code = (r.values.get("code") or "").upper()
+        if code in by_code:
+            repeated.append(r)
+        else:
+            by_code[code] = r
+    ordered, placed = [], set()
+
+    def place(code: str, trail: set[str]) -> None:
+        if code in placed or code in trail:  # done, or a cycle: keep file order
+            return
+        row = by_code[code]
+        parent = (row.values.get("parent_code") or "").upper()
+        if parent in by_code:
+            place(parent, trail | {code})
+        placed.add(code)
+        ordered.append(row)
+
+    for code in by_code:
+        place(code, set())
+    return ordered + repeated
 
 
 def _pick(values: dict, *keys: str) -> dict:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -80,6 +81,9 @@ orgs = Table(
     Column("special_area", Boolean),
     Column("villages", Integer),
     Column("village_head_is_member", Boolean),
+    # Who decides admission and recognition for this cell (RULES.md §1), shown on forms;
+    # whether step A9 exists follows from is_grassroots_cell.
+    Column("decision_body", String(300)),
 )
 
 plans = Table(
@@ -218,6 +222,33 @@ steps = Table(
     Index("ix_steps_candidate", "candidate_uuid", "seq"),
 )
 
+# Scanned documents of a file, stored inside the encrypted database. The content lives
+# once per hash in `blobs` (sync carries attachments by content hash).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    *_record_columns(),
+    Column(
+        "candidate_uuid",
+        String(36),
+        ForeignKey("candidates.uuid", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("step_uuid", String(36)),  # the step the document belongs to; None: the whole file
+    Column("name", String(300), nullable=False),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
 # Append-only, hash-chained: who opened and who changed which file, when.
 audit = Table(
     "audit",
@@ -233,4 +264,14 @@ audit = Table(
     Column("hash", String(64), nullable=False),
 )
 
-SYNCED_TABLES = (orgs, plans, members, member_records, ratings, private_units, candidates, steps)
+SYNCED_TABLES = (
+    orgs,
+    plans,
+    members,
+    member_records,
+    ratings,
+    private_units,
+    candidates,
+    steps,
+    attachments,
+)

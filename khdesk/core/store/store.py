@@ -130,21 +130,35 @@ def _entry_hash(prev_hash: str, at: str, user: str, action: str, entity, key, de
 def append_audit(
     conn: Connection, at: str, user: str, action: str, entity, key, detail: dict
 ) -> None:
+    append_audit_many(conn, at, user, [(action, entity, key, detail)])
+
+
+def append_audit_many(
+    conn: Connection, at: str, user: str, entries: list[tuple[str, str | None, str | None, dict]]
+) -> None:
+    """Append entries (action, entity, key, detail), each hash covering the one before."""
+    if not entries:
+        return
     prev = conn.execute(select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)).scalar()
     prev = prev or GENESIS
-    detail_text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-    conn.execute(
-        t.audit.insert().values(
-            at=at,
-            user=user,
-            action=action,
-            entity=entity,
-            entity_key=key,
-            detail=detail_text,
-            prev_hash=prev,
-            hash=_entry_hash(prev, at, user, action, entity, key, detail_text),
+    rows = []
+    for action, entity, key, detail in entries:
+        detail_text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        digest = _entry_hash(prev, at, user, action, entity, key, detail_text)
+        rows.append(
+            {
+                "at": at,
+                "user": user,
+                "action": action,
+                "entity": entity,
+                "entity_key": key,
+                "detail": detail_text,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
-    )
+        prev = digest
+    conn.execute(t.audit.insert(), rows)
 
 
 def verify_audit(conn: Connection) -> list[str]:
