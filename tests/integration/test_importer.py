@@ -237,3 +237,28 @@ def test_org_tree_in_any_order_and_duplicates_reported(committee):
     report = run(committee, {"orgs": orgs})
     assert report.counts["orgs"].added == 2 and report.counts["orgs"].skipped == 1
     assert report.problems[0].row == 4 and "Trùng với dòng 2" in report.problems[0].message
+
+
+def test_people_without_codes_get_the_next_free_code(cell):
+    def member(name, born):
+        return {
+            "full_name": name,
+            "sex": "Nam",
+            "birth_date": d(born),
+            "org_code": ORG,
+            "admitted_on": d("2010-01-01"),
+        }
+
+    run(cell, {"members": [member("Lê Văn Một", "1970-01-01"), member("Lê Văn Hai", "1971-01-01")]})
+    run(cell, {"members": [member("Lê Văn Một", "1970-01-01"), member("Lê Văn Ba", "1972-01-01")]})
+    run(cell, {"candidates": [candidate(file_code="X01-CB01-0041")]})
+    run(cell, {"candidates": [candidate(full_name="Võ Thị Năm", birth_date=d("2001-01-01"))]})
+    with cell.store.read() as conn:
+        codes = dict(conn.execute(select(t.members.c.full_name, t.members.c.member_code)).all())
+        files = sorted(conn.execute(select(t.candidates.c.file_code)).scalars())
+    assert codes == {
+        "Lê Văn Một": "X01-CB01-DV0001",
+        "Lê Văn Hai": "X01-CB01-DV0002",
+        "Lê Văn Ba": "X01-CB01-DV0003",
+    }
+    assert files == ["X01-CB01-0041", "X01-CB01-0042"]

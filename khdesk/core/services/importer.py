@@ -157,9 +157,6 @@ def import_tables(
     return report
 
 
-_CODE_SUFFIX = re.compile(r"-(\d+)$")
-
-
 class _Importer:
     def __init__(self, tx: WriteTx, session: Session, tables, report: ImportReport, progress):
         self.tx = tx
@@ -349,20 +346,19 @@ class _Importer:
         present = self._present(sheet) | {"plan_key"}
         self._upsert(sheet, t.plans, ("org_code", "plan_key"), prepared, present)
 
-    def _import_members(self, sheet, rows) -> None:
-        present = self._present(sheet)
+    def _people(
+        self, sheet, rows, table, code_col: str, infix: str, keys: list[str], upper: bool
+    ) -> list[tuple[int, dict]]:
+        """Rows of people (members, candidates) in this profile's reach, with their folded
+        name, sort key and code; a row without a code matches an existing person of the
+        same cell, name and birth date, or gets the cell's next code."""
         by_identity = {
-            (r.org_code, r.name_folded, r.birth_date): r.member_code
+            (r[0], r[1], r[2]): r[3]
             for r in self.conn.execute(
-                select(
-                    t.members.c.org_code,
-                    t.members.c.name_folded,
-                    t.members.c.birth_date,
-                    t.members.c.member_code,
-                )
+                select(table.c.org_code, table.c.name_folded, table.c.birth_date, table.c[code_col])
             )
         }
-        next_no = self._next_numbers(t.members.c.member_code, "-DV")
+        next_no = self._next_numbers(table.c[code_col], infix)
         prepared = []
         for r in rows:
             v = r.values
@@ -371,21 +367,29 @@ class _Importer:
             if why:
                 self._skip(sheet, r.row, "org_code", why)
                 continue
-            values = {c.key: v.get(c.key) for c in sheet.columns}
+            values = {k: v.get(k) for k in keys}
             values["org_code"] = org
             values["name_folded"] = fold(values["full_name"])
             values["sort_key"] = name_sort_key(values["full_name"])
-            code = values.get("member_code")
+            code = values.get(code_col)
+            if code and upper:
+                code = code.upper()
             if not code:
                 ident = (org, values["name_folded"], values["birth_date"])
                 code = by_identity.get(ident)
                 if code is None:
                     next_no[org] = next_no.get(org, 0) + 1
-                    code = f"{org}-DV{next_no[org]:04d}"
+                    code = f"{org}{infix}{next_no[org]:04d}"
                     by_identity[ident] = code
-                values["member_code"] = code
+            values[code_col] = code
             prepared.append((r.row, values))
-        self._upsert(sheet, t.members, ("member_code",), prepared, present | {"member_code"})
+        return prepared
+
+    def _import_members(self, sheet, rows) -> None:
+        keys = [c.key for c in sheet.columns]
+        prepared = self._people(sheet, rows, t.members, "member_code", "-DV", keys, False)
+        present = self._present(sheet) | {"member_code"}
+        self._upsert(sheet, t.members, ("member_code",), prepared, present)
 
     def _member_keyed(self, sheet, rows, table, key_cols) -> None:
         known = {
@@ -430,63 +434,23 @@ class _Importer:
 
     def _next_numbers(self, column, infix: str) -> dict[str, int]:
         """Highest running number used per org in codes like '<org><infix>NNNN'."""
+        pattern = re.compile(rf"^(.+){re.escape(infix)}(\d+)$")
         highest: dict[str, int] = {}
         for (code,) in self.conn.execute(select(column)):
-            m = _CODE_SUFFIX.search(code or "")
-            if not m:
-                continue
-            prefix = code[: m.start()]
-            if infix and prefix.endswith(infix):
-                prefix = prefix[: -len(infix)]
-            elif infix:
-                continue
-            highest[prefix] = max(highest.get(prefix, 0), int(m.group(1)))
+            m = pattern.match(code or "")
+            if m:
+                highest[m.group(1)] = max(highest.get(m.group(1), 0), int(m.group(2)))
         return highest
 
     def _import_candidates(self, sheet, rows) -> None:
         present = self._present(sheet)
-        identity_keys = [c.key for c in tpl.CANDIDATE_IDENTITY]
-        stored_keys = [c.name for c in t.candidates.c]
-        detail_keys = [k for k in (c.key for c in tpl.CANDIDATE_PIPELINE) if k in stored_keys]
-        by_identity = {
-            (r.org_code, r.name_folded, r.birth_date): r.file_code
-            for r in self.conn.execute(
-                select(
-                    t.candidates.c.org_code,
-                    t.candidates.c.name_folded,
-                    t.candidates.c.birth_date,
-                    t.candidates.c.file_code,
-                )
-            )
+        stored = {c.name for c in t.candidates.c}
+        keys = [c.key for c in sheet.columns if c.key in stored]
+        prepared = self._people(sheet, rows, t.candidates, "file_code", "-", keys, True)
+        by_row = {r.row: r.values for r in rows}
+        self.pipeline_rows: dict[str, tuple[int, dict]] = {
+            values["file_code"]: (row_no, by_row[row_no]) for row_no, values in prepared
         }
-        next_no = self._next_numbers(t.candidates.c.file_code, "")
-        prepared = []
-        self.pipeline_rows: dict[str, tuple[int, dict]] = {}
-        for r in rows:
-            v = r.values
-            org = (v["org_code"] or "").upper()
-            why = self._scope_problem(org)
-            if why:
-                self._skip(sheet, r.row, "org_code", why)
-                continue
-            values = {k: v.get(k) for k in identity_keys + detail_keys}
-            values["org_code"] = org
-            values["name_folded"] = fold(values["full_name"])
-            values["sort_key"] = name_sort_key(values["full_name"])
-            code = values.get("file_code")
-            if code:
-                code = code.upper()
-            else:
-                ident = (org, values["name_folded"], values["birth_date"])
-                code = by_identity.get(ident)
-                if code is None:
-                    next_no[org] = next_no.get(org, 0) + 1
-                    code = f"{org}-{next_no[org]:04d}"
-                    by_identity[ident] = code
-            values["file_code"] = code
-            values.setdefault("state", pl.State.NGUON.value)
-            prepared.append((r.row, values))
-            self.pipeline_rows[code] = (r.row, v)
         # `state` is derived: never compared, only set on insert and refreshed afterwards.
         for _, values in prepared:
             values["state"] = values.get("state") or pl.State.NGUON.value
