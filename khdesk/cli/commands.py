@@ -263,7 +263,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if generated:
             print(f"Mật khẩu mẫu: {password}")
     if args.open:
-        return _run_gui(args, profile=created[0])
+        return _run_gui(args, profile=created[0], password=password)
     return 0
 
 
@@ -271,10 +271,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return _run_gui(args, exit_when_ready=args.exit_when_ready)
 
 
-def _run_gui(args, profile: str | None = None, exit_when_ready: bool = False) -> int:
+def _run_gui(
+    args, profile: str | None = None, exit_when_ready: bool = False, password: str | None = None
+) -> int:
     try:
         from khdesk.ui.app import run
     except ImportError as exc:  # Qt missing or broken on this PC
         print(f"khdesk: không mở được giao diện ({exc}).", file=sys.stderr)
         return 1
-    return run(args.home, profile or args.profile, exit_when_ready=exit_when_ready)
+    return run(
+        args.home, profile or args.profile, exit_when_ready=exit_when_ready, password=password
+    )

@@ -20,9 +20,10 @@ from khdesk.ui.login import LoginDialog
 from khdesk.ui.main_window import MainWindow
 
 
-def _open_from_environment(home: Path, profile: str | None):
-    """Unlock straight away when KHDESK_PASSWORD is set (automation, smoke tests)."""
-    password = os.environ.get("KHDESK_PASSWORD")
+def _open_directly(home: Path, profile: str | None, password: str | None):
+    """Unlock straight away when the password is known: KHDESK_PASSWORD (automation,
+    smoke tests) or the demo's own."""
+    password = password if password is not None else os.environ.get("KHDESK_PASSWORD")
     if password is None:
         return None
     try:
@@ -32,11 +33,17 @@ def _open_from_environment(home: Path, profile: str | None):
         return None
 
 
-def run(home: Path, profile: str | None = None, *, exit_when_ready: bool = False) -> int:
+def run(
+    home: Path,
+    profile: str | None = None,
+    *,
+    exit_when_ready: bool = False,
+    password: str | None = None,
+) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("khdesk")
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
-    session = _open_from_environment(Path(home), profile)
+    session = _open_directly(Path(home), profile, password)
     if session is None:
         dialog = LoginDialog(Path(home), preselect=profile)
         if exit_when_ready:

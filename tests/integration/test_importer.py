@@ -262,3 +262,11 @@ def test_people_without_codes_get_the_next_free_code(cell):
         "Lê Văn Ba": "X01-CB01-DV0003",
     }
     assert files == ["X01-CB01-0041", "X01-CB01-0042"]
+
+
+def test_tombstoned_rows_leave_search_and_lists(cell):
+    run(cell, {"candidates": [candidate(file_code="X01-CB01-0005", full_name="Hồ Văn Đức")]})
+    assert len(list_files(cell, search="duc")) == 1
+    with cell.store.write("bithu") as tx:
+        tx.conn.execute(t.candidates.update().values(deleted=True))
+    assert list_files(cell, search="duc") == [] and list_files(cell) == []

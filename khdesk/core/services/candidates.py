@@ -39,10 +39,11 @@ def state_of(rows: Iterable) -> str:
 def file_ids(session: Session, search: str | None = None, state: str | None = None) -> list[int]:
     """Row ids of the matching files in Vietnamese name order (cheap: ids only)."""
     with session.store.read() as conn:
-        query = select(t.candidates.c.id).where(t.candidates.c.deleted.is_(False))
         found = search_clause(t.candidates, fold(search or ""))
         if found is not None:
-            query = query.where(found)
+            query = select(t.candidates.c.id).where(found)
+        else:
+            query = select(t.candidates.c.id).where(t.candidates.c.deleted.is_(False))
         if state:
             query = query.where(t.candidates.c.state == state.upper())
         return list(conn.execute(query.order_by(t.candidates.c.sort_key)).scalars())

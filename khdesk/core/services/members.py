@@ -9,7 +9,7 @@ from sqlalchemy import select
 from khdesk.core.domain.template import MEMBERS
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import search_clause
+from khdesk.core.store.engine import search_page_ids
 from khdesk.core.text import fold
 
 MEMBER_KEYS = [c.key for c in MEMBERS.columns]
@@ -21,14 +21,17 @@ def search_members(
     """Members whose name, CCCD or code has words starting with each query word,
     in Vietnamese name order."""
     with session.store.read() as conn:
-        stmt = select(t.members).where(t.members.c.deleted.is_(False))
-        found = search_clause(t.members, fold(query or ""))
-        if found is not None:
-            stmt = stmt.where(found)
-        if org_code:
-            stmt = stmt.where(t.members.c.org_code == org_code)
-        rows = conn.execute(stmt.order_by(t.members.c.sort_key).limit(limit)).mappings().all()
+        if query and query.strip():
+            ids = search_page_ids(conn, t.members, fold(query), limit, org_code)
+            rows = conn.execute(select(t.members).where(t.members.c.id.in_(ids))).mappings()
+            by_id = {r["id"]: r for r in rows}
+            found = [by_id[i] for i in ids]
+        else:
+            stmt = select(t.members).where(t.members.c.deleted.is_(False))
+            if org_code:
+                stmt = stmt.where(t.members.c.org_code == org_code)
+            found = conn.execute(stmt.order_by(t.members.c.sort_key).limit(limit)).mappings().all()
     return [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items() if k in MEMBER_KEYS}
-        for r in rows
+        for r in found
     ]
