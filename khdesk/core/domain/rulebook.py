@@ -39,7 +39,9 @@ __all__ = [
     "GRADES",
     "PARAM_SPECS",
     "RULE_IDS",
+    "RULE_PARAMS",
     "SEVERITY_KEYS",
+    "SEVERITY_LABELS",
     "Fraction",
     "Overlay",
     "Param",
@@ -568,9 +570,9 @@ def _check_keys(data: Any, origin: str, allowed: set[str]) -> None:
 
 def parse_rulebook(data: Any, origin: str = "rulebook") -> Rulebook:
     """A base rulebook from its JSON value; raises RulebookError (Vietnamese) if malformed."""
-    _check_keys(data, origin, _BOOK_KEYS)
-    if data.get("overlay"):
+    if isinstance(data, dict) and data.get("overlay"):
         raise RulebookError(f"'{origin}' là quy định địa phương, không phải căn cứ gốc.")
+    _check_keys(data, origin, _BOOK_KEYS)
     basis = _text(data, "legal_basis", origin)
     start = _date(data, "effective_from", origin, required=True)
     end = _date(data, "effective_to", origin, required=False)

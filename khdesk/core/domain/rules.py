@@ -27,7 +27,23 @@ Readings chosen where RULES.md leaves room (each is also said in the finding's m
 - Youth age (INTRO_YOUTH): up to 30 full years (age in months < 31*12), Luật Thanh niên.
 - A vote record is judged by the official members it records as its denominator: the cell
   must already have left out members on temporary activity elsewhere and absent exempted
-  members (294 §9.3.2), which the record cannot show.
+  members (294 §9.3.2), which the record cannot show. A9/P4 (the đảng ủy cơ sở) are held to
+  the same two thirds of the committee members they record.
+- VOTE_ESCALATE counts failed recognition votes (P3) where neither side can have reached two
+  thirds: `for < 2/3 of members` and `members - for < 2/3 of members` (only "for" is
+  recorded, so a vote with few "for" may have been two thirds against and is not counted).
+- READMIT, as far as the data go: the register has no date of leaving the Party and no
+  reason, so the engine only recognises a former member (status Xóa tên / Khai trừ, matched
+  by CCCD, else by folded name + birth date) and asks for the provincial standing
+  committee's consent (`exception_approval`); with it recorded, an info finding lists what
+  must still be checked by hand (36/60 months, once only, the excluded cases).
+- Eligibility is judged at the passed cell meeting in force; an open file before its meeting
+  is judged today (RULES.md), so a candidate under 18 on the source list already shows
+  AGE_MIN with the month from which the cell may vote. A closed file that never passed a
+  meeting is not judged. DOSSIER_STALE, DOC_MISSING and the deadlines concern open files
+  only (DOSSIER_STALE only until the admission decision: after it nothing can be redone).
+- DUPLICATE_PERSON compares files still in progress or done, not files closed as XOA_TEN /
+  DUNG (a person may start a new file after one was closed).
 """
 
 from __future__ import annotations
@@ -247,16 +263,25 @@ class FileFacts:
         )
 
 
+def _result(value: Any) -> Result:
+    """A step's result from the template's label ("Không thông qua") or the stored value
+    ("failed"); empty means passed. Anything else is refused, never read as passed."""
+    if not value:
+        return Result.PASSED
+    if isinstance(value, Result):
+        return value
+    return RESULT_BY_LABEL.get(value) or Result(value)
+
+
 def events_from_steps(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[StepEvent]]:
     """`Các bước` rows grouped by file code; the row order is the recording order."""
     out: dict[str, list[StepEvent]] = defaultdict(list)
     for seq, r in enumerate(rows):
-        result = r.get("result")
         out[r["file_code"]].append(
             StepEvent(
                 step_id=r["step_id"],
                 on=r["on"],
-                result=RESULT_BY_LABEL.get(result, Result.PASSED) if result else Result.PASSED,
+                result=_result(r.get("result")),
                 doc_no=r.get("doc_no"),
                 official_members=r.get("official_members"),
                 votes_for=r.get("votes_for"),
@@ -457,7 +482,10 @@ class RuleContext:
         if cccd and cccd in self.former_by_cccd:
             return self.former_by_cccd[cccd]
         key = _person_key(file.full_name, file.birth_date)
-        return self.former_by_person.get(key) if key else None
+        found = self.former_by_person.get(key) if key else None
+        if found is not None and cccd and _clean_cccd(found.cccd) not in (None, cccd):
+            return None  # namesakes born the same day, told apart by their CCCDs
+        return found
 
     def resolve(
         self, ref: str, members_by_code: Mapping[str, MemberFacts], org_code: str
@@ -468,12 +496,13 @@ class RuleContext:
         found = members_by_code.get(ref)
         if found is not None:
             return found, ""
-        same = self.members_by_name.get(nfc(ref) or "", ())
-        if len(same) > 1:  # namesakes: one in the file's own cell is the likely one
-            same = tuple(m for m in same if m.org_code == org_code)
+        named = self.members_by_name.get(nfc(ref) or "", ())
+        same = named
+        if len(named) > 1:  # namesakes: one in the file's own cell is the likely one
+            same = tuple(m for m in named if m.org_code == org_code)
         if len(same) == 1:
             return same[0], ""
-        return None, "ambiguous" if same or self.members_by_name.get(nfc(ref) or "") else "unknown"
+        return None, "ambiguous" if named else "unknown"
 
 
 # --- the file's structure -------------------------------------------------------------------
@@ -503,7 +532,9 @@ def _view(events: Iterable[StepEvent]) -> _View:
     return _View(evs, last, derive_state(kept))
 
 
-_NO_ORG_CODE = ""
+_BEFORE_DECISION = frozenset(
+    {State.NGUON, State.BOI_DUONG, State.HO_SO, State.THAM_TRA, State.CHI_BO_XET}
+)
 _VOTE_STEPS = ("A8", "A9", "P3", "P4")
 _DOCS = (  # DOSSIER_STALE: the documents valid 12 months up to the cell meeting
     ("A3", "đơn xin vào Đảng"),
@@ -580,17 +611,18 @@ def _eligibility(
             )
     former = ctx.former_member(file)
     if former is not None:
-        wait, wait_conv = (
-            book.value("readmit_wait_months"),
-            book.value("readmit_wait_after_conviction_months"),
-        )
-        checks = (
+        wait = book.value("readmit_wait_months")
+        wait_conv = book.value("readmit_wait_after_conviction_months")
+        times = book.value("readmit_max_times")
+        conditions = (
             f"đủ {wait} tháng kể từ khi ra khỏi Đảng ({wait_conv} tháng nếu bị án nhẹ, tính từ "
-            "khi được xóa án tích), chỉ kết nạp lại một lần, không thuộc diện không được xem "
-            "xét kết nạp lại (tự bỏ sinh hoạt, xin ra Đảng, gây mất đoàn kết nghiêm trọng, bị "
-            "kết án về tham nhũng hoặc tội nghiêm trọng). Danh sách đảng viên không ghi ngày ra "
-            "khỏi Đảng nên khdesk không tự tính được thời gian chờ; sau khi kết nạp lại vẫn dự "
-            "bị đủ 12 tháng."
+            f"khi được xóa án tích); chỉ được kết nạp lại {'một' if times == 1 else times} lần; "
+            "không thuộc diện không được xem xét kết nạp lại (tự bỏ sinh hoạt đảng, xin ra "
+            "Đảng, gây mất đoàn kết nghiêm trọng, bị kết án về tham nhũng hoặc tội nghiêm trọng)"
+        )
+        note = (
+            "Danh sách đảng viên không ghi ngày và lý do ra khỏi Đảng nên khdesk không tự kiểm "
+            "tra được các điều kiện này; sau khi kết nạp lại vẫn dự bị đủ 12 tháng."
         )
         who = f"trùng với đảng viên cũ {former.label()} (trạng thái: {former.status})"
         if file.exception_approval:
@@ -599,7 +631,7 @@ def _eligibility(
                     book,
                     "READMIT",
                     f"Kết nạp lại: người vào Đảng {who}; đã ghi văn bản chấp thuận "
-                    f"'{file.exception_approval}'. Cần kiểm tra: {checks}",
+                    f"'{file.exception_approval}'. Cần kiểm tra: {conditions}. {note}",
                     key="READMIT.approved",
                     step="A8",
                     subject=code,
@@ -610,9 +642,9 @@ def _eligibility(
                 _finding(
                     book,
                     "READMIT",
-                    f"Kết nạp lại: người vào Đảng {who}. Phải có văn bản đồng ý của Ban "
-                    "Thường vụ Tỉnh ủy (ghi ở cột 'Văn bản chấp thuận') và phải "
-                    f"{checks.replace('đủ ', 'bảo đảm đủ ', 1)}",
+                    f"Kết nạp lại: người vào Đảng {who}. Phải có văn bản đồng ý của Ban Thường "
+                    "vụ Tỉnh ủy (ghi ở cột 'Văn bản chấp thuận') và bảo đảm: "
+                    f"{conditions}. {note}",
                     step="A8",
                     subject=code,
                 )
@@ -648,8 +680,8 @@ def _at_meeting(file: FileFacts, view: _View, on: date, ctx: RuleContext) -> lis
                     "CERT_EXPIRED",
                     f"Giấy chứng nhận bồi dưỡng nhận thức về Đảng ngày {_d(cert.on)} chỉ có giá "
                     f"trị {months} tháng, đã hết giá trị từ ngày {_d(expires)}, trước ngày chi "
-                    f"bộ xét {_d(on)}. Chi bộ phải giới thiệu người vào Đảng học lại lớp nhận "
-                    "thức rồi mới xét.",
+                    f"bộ xét {_d(on)}. Người vào Đảng phải học lại lớp bồi dưỡng nhận thức về "
+                    "Đảng trước khi chi bộ xét kết nạp.",
                     step="A8",
                     subject=code,
                 )
@@ -816,6 +848,10 @@ def _introducers(
                     )
                 )
             else:
+                # With the replacement flag set, the refusal also rests on the switch.
+                used = ("intro_overlap_months",) + (
+                    ("intro_replacement_exempt",) if file.replacement else ()
+                )
                 out.append(
                     _finding(
                         book,
@@ -823,6 +859,7 @@ def _introducers(
                         f"{text} Thời gian cùng công tác không cần liên tục: nếu trước đây đã "
                         "cùng đơn vị, cộng dồn và ghi ngày bắt đầu tương ứng; nếu không, chi bộ "
                         "phân công người giới thiệu khác.",
+                        params=used,
                         step="A6",
                         subject=code,
                     )
@@ -1001,7 +1038,8 @@ def _dossier(
             f"Sắp hết giá trị ({months} tháng): {'; '.join(s for _, s in soon)}. Chi bộ cần xét "
             "trước ngày hết giá trị, nếu không phải làm lại."
         )
-    due = min(e for e, _ in stale + soon) - timedelta(days=1)
+    # A due date only while the meeting is ahead: the last day the oldest paper is valid.
+    due = None if held else min(e for e, _ in stale + soon) - timedelta(days=1)
     return [
         _finding(
             book,
@@ -1101,7 +1139,7 @@ def _deadline(
         text = f"{text} Đã quá hạn {over} ngày làm việc. {late}"
     else:
         left = calendar.working_days_between(today, due)
-        text = f"{text} Còn {left} ngày làm việc."
+        text = f"{text} Còn {(due - today).days} ngày ({left} ngày làm việc)."
     return _finding(book, rule, text, step=step, due=due, severity=sev, params=params, subject=code)
 
 
@@ -1289,7 +1327,7 @@ def _mask(cccd: str) -> str:
 
 
 def _org(org: OrgFacts | None, file: FileFacts) -> OrgFacts:
-    return org if org is not None else OrgFacts(file.org_code or _NO_ORG_CODE)
+    return org if org is not None else OrgFacts(file.org_code)
 
 
 def _intro_date(view: _View) -> date | None:
@@ -1325,7 +1363,7 @@ def check_file(
         out += _eligibility(file, org, today, False, ctx)
         out += _cert_before_meeting(file, view, today, ctx)
     intro_on = _intro_date(view)
-    if intro_on is not None:
+    if intro_on is not None and (open_ or a8 is not None):
         out += _introducers(file, org, intro_on, members_by_code, ctx)
     for e in view.events:
         if e.step_id in _VOTE_STEPS:
@@ -1333,7 +1371,8 @@ def check_file(
     if open_:
         if view.state is State.DU_BI:
             out += _escalate(view, ctx, file.file_code)
-        out += _dossier(file, view, a8.on if a8 else today, a8 is not None, today, ctx)
+        if view.state in _BEFORE_DECISION:  # once decided, no document can be redone
+            out += _dossier(file, view, a8.on if a8 else today, a8 is not None, today, ctx)
         if view.state is not State.CHINH_THUC:
             out += _doc_missing(file, org, view, today, ctx)
             out += _deadlines(file, view, calendar, today, ctx)

@@ -11,7 +11,7 @@ from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
 from khdesk.core.domain.template import CANDIDATE_IDENTITY
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import search_clause
+from khdesk.core.store.engine import search_ids
 from khdesk.core.text import fold
 
 IDENTITY_KEYS = [c.key for c in CANDIDATE_IDENTITY]
@@ -38,14 +38,14 @@ def state_of(rows: Iterable) -> str:
 
 def file_ids(session: Session, search: str | None = None, state: str | None = None) -> list[int]:
     """Row ids of the matching files in Vietnamese name order (cheap: ids only)."""
+    state = state.upper() if state else None
     with session.store.read() as conn:
-        found = search_clause(t.candidates, fold(search or ""))
-        if found is not None:
-            query = select(t.candidates.c.id).where(found)
-        else:
-            query = select(t.candidates.c.id).where(t.candidates.c.deleted.is_(False))
+        if search and search.strip():
+            equal = {"state": state} if state else None
+            return search_ids(conn, t.candidates, fold(search), equal=equal) or []
+        query = select(t.candidates.c.id).where(t.candidates.c.deleted.is_(False))
         if state:
-            query = query.where(t.candidates.c.state == state.upper())
+            query = query.where(t.candidates.c.state == state)
         return list(conn.execute(query.order_by(t.candidates.c.sort_key)).scalars())
 
 

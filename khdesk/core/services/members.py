@@ -9,7 +9,7 @@ from sqlalchemy import select
 from khdesk.core.domain.template import MEMBERS
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import search_page_ids
+from khdesk.core.store.engine import search_ids
 from khdesk.core.text import fold
 
 MEMBER_KEYS = [c.key for c in MEMBERS.columns]
@@ -22,7 +22,8 @@ def search_members(
     in Vietnamese name order."""
     with session.store.read() as conn:
         if query and query.strip():
-            ids = search_page_ids(conn, t.members, fold(query), limit, org_code)
+            equal = {"org_code": org_code} if org_code else None
+            ids = search_ids(conn, t.members, fold(query), limit=limit, equal=equal) or []
             rows = conn.execute(select(t.members).where(t.members.c.id.in_(ids))).mappings()
             by_id = {r["id"]: r for r in rows}
             found = [by_id[i] for i in ids]

@@ -137,40 +137,42 @@ def fts_match_expression(folded_query: str) -> str | None:
     return " AND ".join(f'"{w}"*' for w in words)
 
 
-def search_page_ids(
-    conn, table, folded_query: str, limit: int, org_code: str | None = None
-) -> list[int]:
-    """The first `limit` live rows matching the query, in name order, as ids.
-
-    Walks the name index and probes the set of matches, so a broad query ("ng") stops
-    after `limit` rows instead of sorting tens of thousands of them."""
-    expr = fts_match_expression(folded_query)
-    if expr is None:
-        return []
-    where = " AND org_code = :org" if org_code else ""
-    sql = (
-        f"SELECT id FROM {table.name} INDEXED BY ix_{table.name}_sort_key "
-        f"WHERE id IN (SELECT rowid FROM {table.name}_fts WHERE {table.name}_fts MATCH :q)"
-        f"{where} ORDER BY sort_key LIMIT :n"
-    )
-    return [r[0] for r in conn.execute(text(sql), {"q": expr, "org": org_code, "n": limit})]
+_FEW_MATCHES = 1500
 
 
-def search_clause(table, folded_query: str):
-    """A WHERE clause keeping the live rows of `table` that match the query (None: no
-    filter). The index holds live rows only: no need to test `deleted` beside it."""
-    from sqlalchemy import literal_column, select
+def search_ids(
+    conn, table, folded_query: str, *, limit: int | None = None, equal: dict | None = None
+) -> list[int] | None:
+    """Ids of the live rows matching the query, in name order (None: an empty query).
+    `equal` adds column = value filters.
 
+    Walks the name index (it holds the row id: no table read) and probes the set of
+    matches, so a broad query ("ng") costs a scan of one index instead of reading and
+    sorting thousands of rows, and a LIMIT stops it early."""
     expr = fts_match_expression(folded_query)
     if expr is None:
         return None
+    params: dict = {"q": expr}
+    where = ""
+    for i, (column, value) in enumerate((equal or {}).items()):
+        where += f" AND {table.c[column].name} = :v{i}"
+        params[f"v{i}"] = value
     fts = f"{table.name}_fts"
-    matching = (
-        select(literal_column("rowid"))
-        .select_from(text(fts))
-        .where(text(f"{fts} MATCH :q").bindparams(q=expr))
+    walk_index = f"INDEXED BY ix_{table.name}_sort_key"
+    if limit is not None:
+        # Few matches: reading and sorting them beats walking the whole name index.
+        count = conn.execute(text(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH :q"), params)
+        if count.scalar() <= _FEW_MATCHES:
+            walk_index = ""
+    sql = (
+        f"SELECT id FROM {table.name} {walk_index} "
+        f"WHERE id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :q)"
+        f"{where} ORDER BY sort_key"
     )
-    return table.c.id.in_(matching)
+    if limit is not None:
+        sql += " LIMIT :n"
+        params["n"] = limit
+    return [r[0] for r in conn.execute(text(sql), params)]
 
 
 def bulk_insert(conn, table, rows: list[dict]) -> None:
