@@ -23,7 +23,7 @@ from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
-from khdesk.core.store.store import WriteTx, append_audit_many
+from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
 from khdesk.core.text import fold, name_sort_key
 
 Progress = Callable[[str, int, int], None]
@@ -168,6 +168,7 @@ class _Importer:
         self.role = session.info.role
         self.home_org = session.org_code
         self.orgs: dict[str, dict] = {}
+        self._scope_memo: dict[str | None, str | None] = {}
         self.changed_files: dict[str, str] = {}  # file code -> what happened, for the audit
 
     # -- scope: which organisations may this profile write for? --
@@ -189,6 +190,13 @@ class _Importer:
 
     def _scope_problem(self, org_code: str | None) -> str | None:
         """Why this profile may not keep people or files of `org_code` (None: it may)."""
+        # Asked once per row: remember the answer per organisation (the tree is settled
+        # once the `Đơn vị` sheet is in).
+        if org_code not in self._scope_memo:
+            self._scope_memo[org_code] = self._scope_problem_uncached(org_code)
+        return self._scope_memo[org_code]
+
+    def _scope_problem_uncached(self, org_code: str | None) -> str | None:
         if not org_code:
             return "Thiếu mã chi bộ."
         if self.role == "cell":
@@ -251,6 +259,7 @@ class _Importer:
             m = r._mapping
             existing[tuple(m[c] for c in key_cols)] = m
         inserts, updates, seen = [], [], {}
+        base = self.tx.new_record()
         for row_no, values in prepared:
             key = tuple(values[c] for c in key_cols)
             if key in seen:
@@ -259,7 +268,7 @@ class _Importer:
             seen[key] = row_no
             old = existing.get(key)
             if old is None:
-                inserts.append({**self.tx.new_record(), **values})
+                inserts.append({**base, "uuid": new_uuid(), **values})
                 counts.added += 1
                 if on_change:
                     on_change(key, "added")
@@ -324,6 +333,7 @@ class _Importer:
             # Known at once, so later rows (and sheets) may hang under it.
             self.orgs[code] = {"code": code, "parent_code": parent, **_pick(v, "self_managed")}
         prepared.sort()  # back to file order, so problems and counts read naturally
+        self._scope_memo.clear()  # the tree may have changed
         self._upsert(sheet, t.orgs, ("code",), prepared, self._present(sheet) | {"code"})
 
     def _import_plans(self, sheet, rows) -> None:
@@ -491,6 +501,7 @@ class _Importer:
                 stored[r["candidate_uuid"]].append(dict(r))
         counts = self.report.sheet(tpl.STEPS.key)
         inserts, updates, deletes, states = [], [], [], {}
+        base = self.tx.new_record()
         for code in files:
             cuid = file_uuids[code]
             old = stored.get(cuid, [])
@@ -512,7 +523,7 @@ class _Importer:
                         counts.unchanged += 1
                 else:
                     inserts.append(
-                        {**self.tx.new_record(), "candidate_uuid": cuid, **_step_values(want)}
+                        {**base, "uuid": new_uuid(), "candidate_uuid": cuid, **_step_values(want)}
                     )
                     if code in history:
                         counts.added += 1
