@@ -193,20 +193,69 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_day(text: str | None) -> date:
+    """A date from the command line: ISO or dd/mm/yyyy; today when absent."""
+    if not text:
+        return date.today()
+    try:
+        if "/" in text:
+            day, month, year = (int(x) for x in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"Ngày '{text}' không hợp lệ: dùng yyyy-mm-dd hoặc dd/mm/yyyy.") from None
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from khdesk.core.domain.pipeline import STATE_LABELS, State
     from khdesk.core.services.candidates import list_files
+    from khdesk.core.services.checking import file_overview
 
     with opened(args) as session:
         files = list_files(session, search=args.search, state=args.state)
+        overview = file_overview(session, parse_day(args.on)) if args.json else {}
     if args.json:
-        print_json(files)
+        print_json([{**f, **overview.get(f["file_code"], {})} for f in files])
         return 0
     for f in files:
         born = date.fromisoformat(f["birth_date"]).strftime("%d/%m/%Y")
         label = STATE_LABELS[State(f["state"])]
         print(f"{f['file_code']:<16} {f['full_name']:<28} {born}  {label}")
     print(f"Tổng: {len(files)} hồ sơ.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from khdesk.core.domain.rulebook import RULE_IDS, SEVERITY_LABELS, Severity
+    from khdesk.core.services.checking import check_profile
+
+    if args.rule and args.rule.upper() not in RULE_IDS:
+        raise UsageError(f"Không có quy tắc '{args.rule}'. Các quy tắc: {', '.join(RULE_IDS)}.")
+    on = parse_day(args.on)
+    with opened(args) as session:
+        result = check_profile(
+            session, on, rule=args.rule.upper() if args.rule else None, severity=args.severity
+        )
+    if result.clock_warning:
+        print(f"khdesk: CẢNH BÁO: {result.clock_warning}", file=sys.stderr)
+    if args.json:
+        print_json(result.findings)
+        return 0
+    if not result.findings:
+        print(f"Ngày {on:%d/%m/%Y}: không có việc nào cần lưu ý.")
+        return 0
+    print(f"Kiểm tra ngày {on:%d/%m/%Y} — {len(result.findings)} mục:")
+    for f in result.findings:
+        due = date.fromisoformat(f["due"]).strftime("%d/%m/%Y") if f["due"] else "—"
+        who = f["file_code"] or f.get("member_code")
+        label = SEVERITY_LABELS[Severity(f["severity"])]
+        print(f"{due:<10}  {label:<9}  {who:<16} {f['full_name']:<26} {f['rule']}")
+        print(f"            {f['message']} [{f['legal_basis']}]")
+    counts = {s: sum(1 for f in result.findings if f["severity"] == s) for s in Severity}
+    print(
+        f"Tổng: {counts[Severity.ERROR]} lỗi, {counts[Severity.WARNING]} cảnh báo, "
+        f"{counts[Severity.INFO]} nhắc việc."
+    )
     return 0
 
 
@@ -233,7 +282,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from khdesk.core.services import demo
 
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    today = parse_day(args.today)
     if args.scale == "province":
         if not args.out:
             raise UsageError("Cần --out THƯ_MỤC cho dữ liệu cấp tỉnh.")

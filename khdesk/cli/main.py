@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", "danh sách hồ sơ quần chúng", c.cmd_list)
     p.add_argument("--search")
     p.add_argument("--state")
+    p.add_argument("--on", help="ngày tính thời hạn (yyyy-mm-dd hoặc dd/mm/yyyy)")
+
+    p = command("check", "kiểm tra hồ sơ: sai sót, thiếu, đến hạn", c.cmd_check)
+    p.add_argument("--on", help="ngày kiểm tra (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay")
+    p.add_argument("--rule", help="chỉ một quy tắc, ví dụ AGE_MIN")
+    p.add_argument("--severity", choices=["error", "warning", "info"], help="mức này và nặng hơn")
 
     p = command("show", "xem một hồ sơ", c.cmd_show)
     p.add_argument("file_code")
