@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.services.candidates import file_ids, file_rows
+from khdesk.core.services.checking import clock_warning
 from khdesk.core.services.profiles import Session
 
 COLUMNS = (
@@ -78,8 +79,9 @@ class CandidateTableModel(QAbstractTableModel):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, today: date | None = None):
         super().__init__()
+        self.clock_label: QLabel | None = None
         self.session = session
         info = session.info
         self.setWindowTitle(f"khdesk — {info.org_name} ({info.role_label})")
@@ -115,6 +117,15 @@ class MainWindow(QMainWindow):
 
         body = QWidget()
         layout = QVBoxLayout(body)
+        warning = clock_warning(session, today or date.today())
+        if warning:
+            # A wrong clock shifts every deadline: say so before anything else.
+            self.clock_label = QLabel(f"⚠ {warning}")
+            self.clock_label.setWordWrap(True)
+            self.clock_label.setStyleSheet(
+                "background: #fdecea; color: #8a1c1c; padding: 8px; font-weight: bold;"
+            )
+            layout.addWidget(self.clock_label)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)

@@ -95,3 +95,16 @@ def test_gui_exit_when_ready_prints_startup_ms(demo_home):
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip().splitlines()[-1]) > 0
+
+
+def test_wrong_clock_is_shown_before_anything_else(qtbot, demo_home, tmp_path):
+    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    right = MainWindow(session, today=TODAY)
+    qtbot.addWidget(right)
+    assert right.clock_label is None
+    wrong = MainWindow(session, today=date(2024, 1, 1))
+    qtbot.addWidget(wrong)
+    wrong.show()
+    assert "sớm hơn ngày đã ghi" in wrong.clock_label.text()
+    wrong.grab().save(str(tmp_path / "clock.png"))
+    session.close()

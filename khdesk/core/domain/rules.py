@@ -101,6 +101,7 @@ __all__ = [
     "screen_member",
     "screen_members",
     "wrong_clock_message",
+    "clock_message",
 ]
 
 # --- facts ----------------------------------------------------------------------------------
@@ -1651,7 +1652,11 @@ def newest_recorded_date(files: Iterable[FileFacts]) -> date | None:
 def wrong_clock_message(files: Iterable[FileFacts], today: date) -> str | None:
     """A Vietnamese warning when the computer's date is earlier than a recorded date: every
     deadline would be computed against the wrong day."""
-    newest = newest_recorded_date(files)
+    return clock_message(newest_recorded_date(files), today)
+
+
+def clock_message(newest: date | None, today: date) -> str | None:
+    """The wrong-clock warning for a known newest recorded date (None: nothing recorded)."""
     if newest is None or today >= newest:
         return None
     return (

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
@@ -149,3 +149,15 @@ def file_overview(session: Session, on: date) -> dict[str, dict]:
             "findings": counts,
         }
     return out
+
+
+def clock_warning(session: Session, today: date) -> str | None:
+    """The wrong-clock warning for the app's start: one query, not a full check."""
+    with session.store.read() as conn:
+        newest = conn.execute(
+            select(func.max(t.steps.c.on), func.max(t.steps.c.received_on)).where(
+                t.steps.c.deleted.is_(False)
+            )
+        ).one()
+    dates = [d for d in newest if d is not None]
+    return rules.clock_message(max(dates) if dates else None, today)
