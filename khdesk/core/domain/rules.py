@@ -459,8 +459,8 @@ class RuleContext:
         former_cccd: dict[str, MemberFacts] = {}
         former_person: dict[tuple[str, date], MemberFacts] = {}
         for m in members:
-            if m.full_name:
-                by_name[nfc(m.full_name) or ""].append(m)
+            if m.full_name:  # NFC already (MemberFacts holds normalised text)
+                by_name[m.full_name].append(m)
             if m.is_former:
                 cccd = _clean_cccd(m.cccd)
                 if cccd:

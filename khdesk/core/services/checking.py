@@ -10,10 +10,11 @@ from sqlalchemy import Connection, func, select
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
+from khdesk.core.domain.pipeline import Result, StepEvent
 from khdesk.core.domain.rulebook import Severity
-from khdesk.core.services.candidates import step_event
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.engine import as_date, raw_rows
 
 
 @dataclass
@@ -30,11 +31,33 @@ class ProfileFacts:
 
 
 def load_facts(conn: Connection) -> ProfileFacts:
+    """Read what the engine needs. The register (≈90,000 members at the province) is read
+    as plain rows with the columns the rules use: SQLAlchemy's per-row processing would
+    cost more than the whole check."""
     events: dict[str, list] = defaultdict(list)
-    for r in conn.execute(
-        select(t.steps).where(t.steps.c.deleted.is_(False)).order_by(t.steps.c.seq)
-    ).mappings():
-        events[r["candidate_uuid"]].append(step_event(r))
+    step_cols = ("candidate_uuid", "step_id", "on", "result", "doc_no", "official_members")
+    step_cols += ("votes_for", "received_on", "note", "seq")
+    query = (
+        select(*(t.steps.c[c] for c in step_cols))
+        .where(t.steps.c.deleted.is_(False))
+        .order_by(t.steps.c.seq)
+    )
+    for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in raw_rows(
+        conn, query
+    ):
+        events[cuid].append(
+            StepEvent(
+                step_id,
+                as_date(on),
+                Result(result),
+                doc_no,
+                official,
+                votes,
+                as_date(received),
+                note,
+                seq,
+            )
+        )
     files, uuids, states = [], {}, {}
     for r in conn.execute(select(t.candidates).where(t.candidates.c.deleted.is_(False))).mappings():
         files.append(rules.FileFacts.from_row(r, events.get(r["uuid"], [])))
@@ -45,18 +68,22 @@ def load_facts(conn: Connection) -> ProfileFacts:
         for r in conn.execute(select(t.orgs).where(t.orgs.c.deleted.is_(False))).mappings()
     }
     members, member_rows = {}, {}
-    for r in conn.execute(select(t.members).where(t.members.c.deleted.is_(False))).mappings():
-        members[r["member_code"]] = rules.MemberFacts.from_row(r)
-        member_rows[r["member_code"]] = {
-            "uid": r["uuid"],
-            "full_name": r["full_name"],
-            "org_code": r["org_code"],
-        }
+    member_cols = ("member_code", "full_name", "status", "admitted_on", "official_on")
+    member_cols += ("org_code", "birth_date", "cccd", "uuid")
+    query = select(*(t.members.c[c] for c in member_cols)).where(t.members.c.deleted.is_(False))
+    for code, name, status, admitted, official, org, born, cccd, uid in raw_rows(conn, query):
+        # Stored text is NFC already (normalised at the boundary): no need to redo it.
+        members[code] = rules.MemberFacts(
+            code, name, status, as_date(admitted), as_date(official), org, as_date(born), cccd
+        )
+        member_rows[code] = {"uid": uid, "full_name": name, "org_code": org}
+    year_cols = ("member_code", "year", "months_absent", "months_unpaid", "violated", "declining")
+    query = select(*(t.member_records.c[c] for c in year_cols)).where(
+        t.member_records.c.deleted.is_(False)
+    )
     years = [
-        rules.MemberYear.from_row(r)
-        for r in conn.execute(
-            select(t.member_records).where(t.member_records.c.deleted.is_(False))
-        ).mappings()
+        rules.MemberYear(code, year, absent or 0, unpaid or 0, bool(violated), bool(declining))
+        for code, year, absent, unpaid, violated, declining in raw_rows(conn, query)
     ]
     return ProfileFacts(files, uuids, states, orgs, members, member_rows, years)
 
