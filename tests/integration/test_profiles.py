@@ -138,7 +138,7 @@ def test_older_database_is_backed_up_then_upgraded_to_the_current_schema(cell, h
     cell.close()
     session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
     with session.store.read() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     # The FTS5 tables are the adapter's, not the metadata's.
     diffs = [d for d in diffs if not (d[0] == "remove_table" and "_fts" in d[1].name)]

@@ -22,7 +22,7 @@ from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import bulk_insert
+from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
 from khdesk.core.text import fold, name_sort_key
 
@@ -169,6 +169,7 @@ class _Importer:
         self.home_org = session.org_code
         self.orgs: dict[str, dict] = {}
         self._scope_memo: dict[str | None, str | None] = {}
+        self._member_org_cache: dict[str, str] | None = None
         self.changed_files: dict[str, str] = {}  # file code -> what happened, for the audit
 
     # -- scope: which organisations may this profile write for? --
@@ -260,6 +261,7 @@ class _Importer:
             existing[tuple(m[c] for c in key_cols)] = m
         inserts, updates, seen = [], [], {}
         base = self.tx.new_record()
+        update_cols = [c for c in data_cols if c in present or c in _DERIVED]
         for row_no, values in prepared:
             key = tuple(values[c] for c in key_cols)
             if key in seen:
@@ -273,13 +275,10 @@ class _Importer:
                 if on_change:
                     on_change(key, "added")
                 continue
-            changed = {
-                c: v
-                for c, v in values.items()
-                if (c in present or c in _DERIVED) and c not in key_cols and old[c] != v
-            }
-            if changed:
-                updates.append((old["id"], changed))
+            if any(old[c] != values[c] for c in update_cols):
+                # All the file's columns of the row are written, so that every update of
+                # a table is one statement (the search index only reacts to real changes).
+                updates.append((old["id"], {c: values[c] for c in update_cols}))
                 counts.updated += 1
                 if on_change:
                     on_change(key, "updated")
@@ -293,17 +292,14 @@ class _Importer:
         return written
 
     def _apply_updates(self, table, updates: list[tuple[int, dict]]) -> None:
-        # Group by the set of changed columns so each group is one executemany.
-        groups: dict[tuple, list[dict]] = defaultdict(list)
-        for row_id, changed in updates:
-            groups[tuple(sorted(changed))].append({"_id": row_id, **changed})
-        for cols, params in groups.items():
-            stmt = (
-                update(table)
-                .where(table.c.id == bindparam("_id"))
-                .values(**{c: bindparam(c) for c in cols}, **self.tx.changed(table))
-            )
-            self.conn.execute(stmt, params)
+        """Write updated rows (revision + 1, stamped): one executemany per column set."""
+        groups: dict[tuple, list[tuple[int, dict]]] = defaultdict(list)
+        for row_id, values in updates:
+            groups[tuple(values)].append((row_id, values))
+        stamp = {"updated_by": self.tx.user, "updated_at": self.tx.now}
+        stamp["change_seq"] = self.tx.change_seq
+        for rows in groups.values():
+            bulk_update(self.conn, table, rows, stamp)
 
     def _present(self, sheet: tpl.Sheet) -> set[str]:
         return set(self.tables.present_columns.get(sheet.key, ()))
@@ -370,6 +366,9 @@ class _Importer:
         }
         next_no = self._next_numbers(table.c[code_col], infix)
         prepared = []
+        blank = dict.fromkeys(keys)
+        # Columns of the sheet this table does not store (pipeline columns of a file).
+        extra = {k for k in self.tables.present_columns.get(sheet.key, ()) if k not in blank}
         for r in rows:
             v = r.values
             org = (v["org_code"] or "").upper()
@@ -377,7 +376,9 @@ class _Importer:
             if why:
                 self._skip(sheet, r.row, "org_code", why)
                 continue
-            values = {k: v.get(k) for k in keys}
+            values = {**blank, **v}
+            for k in extra:
+                values.pop(k, None)
             values["org_code"] = org
             values["name_folded"] = fold(values["full_name"])
             values["sort_key"] = name_sort_key(values["full_name"])
@@ -401,11 +402,15 @@ class _Importer:
         present = self._present(sheet) | {"member_code"}
         self._upsert(sheet, t.members, ("member_code",), prepared, present)
 
+    def _member_orgs(self) -> dict[str, str]:
+        """Member code -> cell, read once for the sheets keyed by member."""
+        if self._member_org_cache is None:
+            query = select(t.members.c.member_code, t.members.c.org_code)
+            self._member_org_cache = dict(raw_rows(self.conn, query))
+        return self._member_org_cache
+
     def _member_keyed(self, sheet, rows, table, key_cols) -> None:
-        known = {
-            r.member_code: r.org_code
-            for r in self.conn.execute(select(t.members.c.member_code, t.members.c.org_code))
-        }
+        known = self._member_orgs()
         prepared = []
         for r in rows:
             v = r.values
@@ -514,9 +519,8 @@ class _Importer:
             for i, want in enumerate(wanted):
                 want["seq"] = i + 1
                 if i < len(old):
-                    diff = {k: v for k, v in want.items() if k in _STEP_FIELDS and old[i][k] != v}
-                    if diff:
-                        updates.append((old[i]["id"], diff))
+                    if any(old[i][k] != want.get(k) for k in _STEP_FIELDS):
+                        updates.append((old[i]["id"], _step_values(want)))
                         if code in history:
                             counts.updated += 1
                     elif code in history:

@@ -120,10 +120,13 @@ def install_search(conn) -> None:
         # Tombstoned rows leave the index, so a search never needs to read the table to
         # skip them (that read was most of a search's time).
         watched = ", ".join((*SEARCH_COLUMNS[table], "deleted"))
+        changed = " OR ".join(
+            f"old.{c} IS NOT new.{c}" for c in (*SEARCH_COLUMNS[table], "deleted")
+        )
         conn.execute(
             text(
                 f"CREATE TRIGGER IF NOT EXISTS {table}_fts_au AFTER UPDATE OF {watched} "
-                f"ON {table} BEGIN DELETE FROM {fts} WHERE rowid = old.id; "
+                f"ON {table} WHEN {changed} BEGIN DELETE FROM {fts} WHERE rowid = old.id; "
                 f"INSERT INTO {fts}(rowid, doc) SELECT new.id, {new_expr} WHERE NOT new.deleted; "
                 "END"
             )
@@ -176,6 +179,25 @@ def search_ids(
     return [r[0] for r in conn.execute(text(sql), params)]
 
 
+def _driver_params(table, columns: list[str], rows) -> list[tuple]:
+    """Row values as the SQLite driver takes them: SQLAlchemy stores Date as 'YYYY-MM-DD'
+    text and Boolean as 0/1 in SQLite; the same here."""
+    dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
+    bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
+    pick = itemgetter(*columns)
+    params = []
+    for row in rows:
+        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
+        for i in dates:
+            if values[i] is not None:
+                values[i] = values[i].isoformat()
+        for i in bools:
+            if values[i] is not None:
+                values[i] = int(values[i])
+        params.append(tuple(values))
+    return params
+
+
 def bulk_insert(conn, table, rows: list[dict]) -> None:
     """Insert many rows at once. On SQLite the driver's executemany takes plain tuples,
     skipping SQLAlchemy's per-row parameter processing (a fifth of an import's time);
@@ -186,20 +208,7 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:
         conn.execute(table.insert(), rows)
         return
     columns = list(rows[0])
-    # SQLAlchemy stores Date as 'YYYY-MM-DD' text and Boolean as 0/1 in SQLite: same here.
-    dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
-    bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
-    pick = itemgetter(*columns)
-    params = []
-    for row in rows:
-        values = list(pick(row))
-        for i in dates:
-            if values[i] is not None:
-                values[i] = values[i].isoformat()
-        for i in bools:
-            if values[i] is not None:
-                values[i] = int(values[i])
-        params.append(tuple(values))
+    params = _driver_params(table, columns, rows)
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
     expr = SEARCHABLE.get(table.name)
@@ -214,6 +223,29 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:
         "WHERE id > ? AND NOT deleted",
         (last_id,),
     )
+
+
+def bulk_update(conn, table, rows: list[tuple[int, dict]], stamp: dict) -> None:
+    """Update many records by id, all with the same columns: the values given, the
+    revision + 1 and the `stamp` (updated_by, updated_at, change_seq)."""
+    if not rows:
+        return
+    columns = list(rows[0][1])
+    if conn.dialect.name != "sqlite":
+        from sqlalchemy import bindparam, update
+
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(**{c: bindparam(c) for c in columns}, rev=table.c.rev + 1, **stamp)
+        )
+        conn.execute(stmt, [{"_id": i, **v} for i, v in rows])
+        return
+    sets = ", ".join(f'"{c}" = ?' for c in columns + list(stamp))
+    sql = f"UPDATE {table.name} SET {sets}, rev = rev + 1 WHERE id = ?"
+    tail = tuple(stamp.values())
+    values = _driver_params(table, columns, (v for _, v in rows))
+    conn.exec_driver_sql(sql, [v + tail + (i,) for v, (i, _) in zip(values, rows, strict=True)])
 
 
 def raw_rows(conn, statement):

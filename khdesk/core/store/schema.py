@@ -275,3 +275,147 @@ SYNCED_TABLES = (
     steps,
     attachments,
 )
+
+# -- sync: this station's keys, the stations it knows, the bundles it sent and received.
+# Local bookkeeping, never sent anywhere (no record columns). See resources/sync/FORMAT.md.
+
+# This station's own key pairs (raw 32-byte private keys: the database is the safe).
+# Retired keys stay to open bundles still in transit; revoked ones open nothing.
+sync_own_keys = Table(
+    "sync_own_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("sign_private", LargeBinary, nullable=False),  # Ed25519
+    Column("enc_private", LargeBinary, nullable=False),  # X25519
+    Column("status", String(16), nullable=False),  # active / retired / revoked
+    Column("created_at", String(32), nullable=False),
+    Column("replaces", String(32)),  # key id of the key this one replaced
+    Column("rotation", Text),  # the statement, signed by the replaced key, announcing it
+)
+
+# Public keys of the other stations, enrolled after a human compared fingerprints (or
+# announced by a rotation statement signed with an enrolled key).
+sync_peers = Table(
+    "sync_peers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("org_code", String(64), nullable=False, index=True),
+    Column("org_name", String(300), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("sign_public", LargeBinary, nullable=False),
+    Column("enc_public", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),  # active / retired / revoked
+    Column("enrolled_at", String(32), nullable=False),
+    Column("enrolled_by", String(64), nullable=False),  # a user, or "rotation"
+    Column("replaces", String(32)),
+    Column("revoked_at", String(32)),
+)
+
+# Bundles this station wrote: the sequence and hash chain per recipient and epoch.
+sync_sent = Table(
+    "sync_sent",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bundle_id", String(36), nullable=False, unique=True),
+    Column("recipient_org", String(64), nullable=False),
+    Column("recipient_key_id", String(32), nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("bundle_hash", String(64), nullable=False),  # sha256 of manifest.json
+    Column("file_sha256", String(64), nullable=False),  # of the whole file as written
+    Column("change_seq_from", Integer, nullable=False),
+    Column("change_seq_upto", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # pending / done / failed
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("acknowledged_at", String(32)),  # set by the recipient's receipt
+    UniqueConstraint("recipient_org", "epoch", "seq"),
+)
+
+# The sending lineages (epochs) of the stations this one receives from.
+sync_epochs = Table(
+    "sync_epochs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_org", String(64), nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("started_at", String(32), nullable=False),
+    Column("reason", Text),  # JSON: why the sender started it (restore, move, hand-over)
+    Column("previous_epoch", String(36)),
+    Column("previous_last_seq", Integer),  # what the new lineage knew of the previous one
+    Column("status", String(16), nullable=False),  # current / ended
+    Column("accepted_at", String(32), nullable=False),
+    Column("accepted_by", String(64), nullable=False),
+    Column("ended_at", String(32)),
+    Column("ended_after_seq", Integer),  # the last bundle received in it
+    UniqueConstraint("sender_org", "epoch"),
+)
+
+# Bundles imported here. The constraints make "imported once" hold under concurrency.
+sync_received = Table(
+    "sync_received",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bundle_id", String(36), nullable=False, unique=True),
+    Column("bundle_hash", String(64), nullable=False, unique=True),
+    Column("sender_org", String(64), nullable=False),
+    Column("sender_key_id", String(32), nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("prev_seq", Integer),
+    Column("prev_hash", String(64)),
+    Column("change_seq_upto", Integer, nullable=False),  # the sender's counter: for receipts
+    Column("imported_at", String(32), nullable=False),
+    Column("imported_by", String(64), nullable=False),
+    Column("summary", Text, nullable=False),  # JSON: counts per table
+    UniqueConstraint("sender_org", "epoch", "seq"),
+)
+
+# Bundles set aside: a reused sequence number with other content, a forked chain.
+sync_quarantine = Table(
+    "sync_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("found_at", String(32), nullable=False),
+    Column("found_by", String(64), nullable=False),
+    Column("sender_org", String(64), nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("bundle_hash", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),  # the file as it came
+)
+
+# Incoming versions not applied because this station's copy changed too: kept, listed.
+sync_conflicts = Table(
+    "sync_conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("found_at", String(32), nullable=False),
+    Column("sender_org", String(64), nullable=False),
+    Column("bundle_id", String(36), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("record_uuid", String(36), nullable=False, index=True),
+    Column("record_key", String(200)),  # file code, member code…: what a person recognises
+    Column("local_rev", Integer),
+    Column("incoming_rev", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("incoming", Text, nullable=False),  # the record as received (JSON)
+    Column("resolved_at", String(32)),
+)
+
+# The version of each received record as it last came in: the base that tells "changed
+# here since" from "changed there since".
+sync_base = Table(
+    "sync_base",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("table_name", String(32), nullable=False),
+    Column("sender_org", String(64), nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+)

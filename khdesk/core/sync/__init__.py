@@ -1,0 +1,9 @@
+"""Signed, encrypted sync bundles between stations (resources/sync/FORMAT.md).
+
+keys      this station's key pairs, enrolled peers, fingerprints, cards, rotation
+canonical the one JSON form that is signed and the strict parser that reads it back
+records   which tables and fields travel, and their wire form
+bundle    the file format: header, HPKE layer, signed manifest, the archive's limits
+outbox    writing a bundle for a recipient: selection, sequence and epoch, safe writing
+inbox     verifying and importing bundles: ledger, epochs, conflicts, one transaction each
+"""

@@ -1,0 +1,82 @@
+"""Canonical JSON (what is hashed and signed) and a strict parser for untrusted JSON.
+
+Canonical: UTF-8, keys sorted, no spaces, no NaN, every string NFC. The parser refuses
+what a lenient one would quietly accept: duplicate keys (two readers could see two
+different values), NaN/Infinity, non-NFC text, nesting deeper than asked, invalid UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+
+class JSONRefused(ValueError):
+    """Why a JSON text was refused (Vietnamese); callers add where it was."""
+
+
+def _check_nfc(value: Any) -> Any:
+    if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+        raise JSONRefused(f"văn bản chưa chuẩn hóa Unicode NFC: {value[:40]!r}")
+    return value
+
+
+def dumps(value: Any) -> bytes:
+    """The canonical bytes of `value`; refuses text that is not NFC rather than fixing it
+    silently (what is signed must be what was meant)."""
+    _walk(value, depth=0, max_depth=64)
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JSONRefused(f"khóa '{key[:40]}' xuất hiện hai lần trong một đối tượng")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise JSONRefused(f"giá trị '{name}' không được phép")
+
+
+def _walk(value: Any, depth: int, max_depth: int) -> None:
+    if depth > max_depth:
+        raise JSONRefused(f"lồng nhau quá sâu (quá {max_depth} cấp)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise JSONRefused("khóa của đối tượng phải là chuỗi")
+            _check_nfc(key)
+            _walk(item, depth + 1, max_depth)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, depth + 1, max_depth)
+    elif isinstance(value, str):
+        _check_nfc(value)
+    elif isinstance(value, float):
+        raise JSONRefused("số thực không được phép")
+
+
+def loads(data: bytes, *, max_depth: int = 8) -> Any:
+    """Parse untrusted JSON strictly (see the module text); raises JSONRefused."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JSONRefused("không phải văn bản UTF-8 hợp lệ") from None
+    if text.startswith("\ufeff"):
+        raise JSONRefused("có dấu BOM ở đầu")
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except JSONRefused:
+        raise
+    except RecursionError:
+        raise JSONRefused("lồng nhau quá sâu") from None
+    except ValueError as exc:  # JSONDecodeError, and ints longer than Python allows
+        raise JSONRefused(f"không phải JSON hợp lệ ({exc})") from None
+    _walk(value, 0, max_depth)
+    return value
