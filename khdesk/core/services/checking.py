@@ -30,6 +30,9 @@ class ProfileFacts:
     years: list[rules.MemberYear]
 
 
+_RESULTS = {r.value: r for r in Result}
+
+
 def load_facts(conn: Connection) -> ProfileFacts:
     """Read what the engine needs. The register (≈90,000 members at the province) is read
     as plain rows with the columns the rules use: SQLAlchemy's per-row processing would
