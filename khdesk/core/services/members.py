@@ -24,7 +24,8 @@ def search_members(
         if query and query.strip():
             equal = {"org_code": org_code} if org_code else None
             ids = search_ids(conn, t.members, fold(query), limit=limit, equal=equal) or []
-            rows = conn.execute(select(t.members).where(t.members.c.id.in_(ids))).mappings()
+            columns = [t.members.c.id] + [t.members.c[k] for k in MEMBER_KEYS]
+            rows = conn.execute(select(*columns).where(t.members.c.id.in_(ids))).mappings()
             by_id = {r["id"]: r for r in rows}
             found = [by_id[i] for i in ids]
         else:
