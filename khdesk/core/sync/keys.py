@@ -346,9 +346,7 @@ class Enrolment:
     already: bool  # the same key was enrolled before: nothing changed
 
 
-def enrol(
-    conn: Connection, card: Card, typed_fingerprint: str, now: str, user: str
-) -> Enrolment:
+def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: str) -> Enrolment:
     """Enrol a card's key if the fingerprint read from its owner matches; refuse otherwise.
     Earlier active keys of the same station are retired (still accepted on bundles in
     transit, no longer encrypted to)."""
