@@ -135,7 +135,8 @@ class OrgFacts:
 
 
 _OFFICIAL = fold("Chính thức")
-_FORMER = frozenset({fold("Xóa tên"), fold("Khai trừ")})  # fold also matches "Xoá tên"
+FORMER_STATUSES = ("Xóa tên", "Khai trừ")  # left the Party: a new file is a re-admission
+_FORMER = frozenset(fold(s) for s in FORMER_STATUSES)  # fold also matches "Xoá tên"
 
 
 @dataclass(frozen=True, slots=True)

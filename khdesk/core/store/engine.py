@@ -255,9 +255,14 @@ def raw_rows(conn, statement):
     compiled = statement.compile(dialect=conn.dialect)
     params = compiled.construct_params()
     if conn.dialect.paramstyle == "qmark":
-        values = tuple(params[name] for name in compiled.positiontup)
-        return conn.exec_driver_sql(compiled.string, values).all()
-    return conn.exec_driver_sql(compiled.string, params).all()
+        params = tuple(params[name] for name in compiled.positiontup)
+    # The DB-API cursor of this connection (same transaction): plain tuples, no Row objects.
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def as_date(value) -> date | None:
