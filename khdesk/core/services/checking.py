@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, Date, func, select
+from sqlalchemy import Connection, Date, func, or_, select
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
@@ -15,7 +15,6 @@ from khdesk.core.domain.rulebook import Severity
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, raw_rows
-from khdesk.core.text import fold
 
 
 @dataclass
@@ -88,16 +87,21 @@ def load_facts(conn: Connection) -> ProfileFacts:
     # The rules look at few members: the introducers the files name, former members (a
     # re-admission), and members with yearly records (screening). Building facts only for
     # those keeps a province check within its time (90,000 members, ~25,000 needed).
-    named = {ref for f in files for ref in (f.introducer1, f.introducer2) if ref}
-    named |= {y.member_code for y in years}
-    former = {fold(s) for s in rules.FORMER_STATUSES}
+    c, m = t.candidates.c, t.members.c
+    introducers = select(c.a6_introducer1).union(select(c.a6_introducer2))
+    # Former members may be written "Xóa tên" or "Xoá tên" (two placements of the mark).
+    former = {v for s in rules.FORMER_STATUSES for v in (s, s.replace("óa", "oá"))}
+    needed = or_(
+        m.member_code.in_(select(t.member_records.c.member_code)),
+        m.member_code.in_(introducers),
+        m.full_name.in_(introducers),
+        m.status.in_(former),
+    )
     members, member_rows = {}, {}
     member_cols = ("member_code", "full_name", "status", "admitted_on", "official_on")
     member_cols += ("org_code", "birth_date", "cccd", "uuid")
-    query = select(*(t.members.c[c] for c in member_cols)).where(t.members.c.deleted.is_(False))
+    query = select(*(m[col] for col in member_cols)).where(m.deleted.is_(False), needed)
     for code, name, status, admitted, official, org, born, cccd, uid in raw_rows(conn, query):
-        if code not in named and name not in named and (not status or fold(status) not in former):
-            continue
         # Stored text is NFC already (normalised at the boundary): no need to redo it.
         members[code] = rules.MemberFacts(
             code, name, status, as_date(admitted), as_date(official), org, as_date(born), cccd

@@ -252,7 +252,7 @@ def raw_rows(conn, statement):
     """Rows of a Core SELECT as the driver returns them, skipping SQLAlchemy's per-row
     result processing (for reads of ~100,000 rows). Dates come back as ISO text from
     SQLite and as dates from PostgreSQL: read them with `as_date`."""
-    compiled = statement.compile(dialect=conn.dialect)
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     if conn.dialect.paramstyle == "qmark":
         params = tuple(params[name] for name in compiled.positiontup)
