@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("show", "xem một hồ sơ", c.cmd_show)
     p.add_argument("file_code")
+
+    from khdesk.cli import sync_commands
+
+    sync_commands.register(sub, command, _global_options, _Parser)
     return parser
 
 

@@ -44,9 +44,16 @@ def create_demo(home: Path, password: str, today: date) -> list[str]:
 
     under_committee = [o for o in orgs if o["code"] != committee["parent_code"]]
     office_cells = {c["code"] for c in cells if not c["self_managed"]}
+    # One writer per record: a cell that runs khdesk keeps its own plans (they reach the
+    # committee in its bundles); the committee keeps those of the cells it runs for.
+    own_codes = {c["code"] for c in own_cells}
     committee_rows = {
         "orgs": under_committee,
-        "plans": [p for p in tables["plans"] if p["org_code"] != committee["parent_code"]],
+        "plans": [
+            p
+            for p in tables["plans"]
+            if p["org_code"] != committee["parent_code"] and p["org_code"] not in own_codes
+        ],
         "private_units": tables["private_units"],
         **_rows_for_orgs(tables, office_cells),
     }

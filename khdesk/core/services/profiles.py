@@ -29,6 +29,7 @@ from khdesk.core.store.engine import check_open, open_sqlcipher
 from khdesk.core.store.keyslots import KeySlots, new_database_key
 from khdesk.core.store.migrate import ensure_schema
 from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
+from khdesk.core.sync.keys import create_station_keys
 from khdesk.core.text import nfc
 
 ROLES = ("cell", "committee", "province")
@@ -224,6 +225,8 @@ def create_profile(
                     self_managed=True if role == "cell" else None,
                 )
             )
+            # The station's signing and encryption keys, kept in its encrypted database.
+            create_station_keys(tx.conn, tx.now)
             tx.audit("profile_create", "profile", name, role=role, org_code=org_code)
         # Written last: a profile without keys.json and profile.json is not listed.
         slots.save(pdir.keys_file)

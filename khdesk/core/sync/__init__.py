@@ -5,5 +5,6 @@ canonical the one JSON form that is signed and the strict parser that reads it b
 records   which tables and fields travel, and their wire form
 bundle    the file format: header, HPKE layer, signed manifest, the archive's limits
 outbox    writing a bundle for a recipient: selection, sequence and epoch, safe writing
-inbox     verifying and importing bundles: ledger, epochs, conflicts, one transaction each
+inbox     verifying and importing bundles: the ledger, epochs, one transaction each
+merge     merging a bundle's records: one writer per record, revisions, conflicts
 """

@@ -35,6 +35,7 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's reading rules: letters people confuse with digits mean those digits.
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MAX_CARD = 64 * 1024
+ROLES = ("cell", "committee", "province")  # as in profiles.ROLES (which imports this module)
 
 ACTIVE, RETIRED, REVOKED = "active", "retired", "revoked"
 STATUS_LABELS = {ACTIVE: "đang dùng", RETIRED: "đã thay", REVOKED: "đã thu hồi"}
@@ -243,8 +244,9 @@ class Card:
     rotation: dict | None
 
 
-def make_card(pair: KeyPair, org_code: str, org_name: str, role: str, now: str,
-              rotation: dict | None = None) -> bytes:  # fmt: skip
+def make_card(
+    pair: KeyPair, org_code: str, org_name: str, role: str, now: str, rotation: dict | None = None
+) -> bytes:
     body = {
         "format": "khdesk-key-card",
         "version": 1,
@@ -271,7 +273,9 @@ def read_card(data: bytes) -> Card:
     try:
         doc = canonical.loads(data.rstrip(b"\n"), max_depth=6)
     except canonical.JSONRefused as exc:
-        raise KeyCardError("card_json", f"Tệp thẻ khóa hỏng: {exc}.") from None
+        raise KeyCardError(
+            "card_json", f"Tệp này không phải thẻ khóa khdesk, hoặc thẻ đã hỏng ({exc})."
+        ) from None
     if not (isinstance(doc, dict) and set(doc) == {"card", "signature"}):
         raise KeyCardError("card_shape", "Tệp này không phải thẻ khóa khdesk.")
     body = doc["card"]
@@ -285,6 +289,8 @@ def read_card(data: bytes) -> Card:
     for field in ("org_code", "org_name", "role", "created_at"):
         if not isinstance(body.get(field), str) or not body[field]:
             raise KeyCardError("card_field", f"Thẻ khóa hỏng: thiếu trường '{field}'.")
+    if body["role"] not in ROLES:
+        raise KeyCardError("card_field", f"Thẻ khóa hỏng: vai trò '{body['role']}' không có.")
     public = PublicKeys(
         _unb64(body.get("sign_public"), 32, "sign_public"),
         _unb64(body.get("enc_public"), 32, "enc_public"),
@@ -299,8 +305,9 @@ def read_card(data: bytes) -> Card:
     rotation = body.get("rotation")
     if rotation is not None and not isinstance(rotation, dict):
         raise KeyCardError("card_field", "Thẻ khóa hỏng: trường 'rotation' không hợp lệ.")
-    return Card(body["org_code"], body["org_name"], body["role"], public,
-                body["created_at"], rotation)  # fmt: skip
+    return Card(
+        body["org_code"], body["org_name"], body["role"], public, body["created_at"], rotation
+    )
 
 
 # -- peers --
@@ -360,9 +367,10 @@ def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: 
     if typed != actual:
         raise KeyCardError(
             "fingerprint_mismatch",
-            f"Dấu vân tay không khớp: thẻ khóa của {card.org_code} có dấu vân tay "
-            f"{card.public.fingerprint}, khác với dấu vân tay đã đọc. Không ghi nhận khóa này — "
-            "hãy hỏi lại đơn vị gửi thẻ.",
+            # The card's own fingerprint is not shown: pasting it would skip the check.
+            f"Dấu vân tay không khớp với thẻ khóa mang tên {card.org_code}: không ghi nhận khóa "
+            "này. Có thể thẻ đã bị tráo hoặc đọc nhầm — hãy gọi lại đơn vị gửi thẻ và đọc lại "
+            "từng nhóm.",
         )
     if conn.execute(
         select(t.sync_own_keys.c.id).where(t.sync_own_keys.c.key_id == card.public.key_id)

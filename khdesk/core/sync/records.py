@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
+from khdesk.core.domain.pipeline import STEPS
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 
@@ -31,6 +32,10 @@ DERIVED: dict[str, set[str]] = {
 }
 # Fields the committee does not need: they never leave the station (FORMAT.md §5).
 HOME_ONLY: dict[str, set[str]] = {"candidates": {"notes"}}
+
+# The steps an upper committee records on a cell's file (its resolutions and decisions):
+# the only records that travel down.
+COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
 
 # What a person recognises a record by, in reports and conflict lists.
 LABEL_FIELD = {
@@ -111,7 +116,7 @@ def _value(column, value, where: str):
             raise BundleError("record_value", f"{where}: phải là số nguyên.")
         return value
     if isinstance(kind, Date):
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
@@ -122,9 +127,9 @@ def _value(column, value, where: str):
             raise BundleError("record_value", f"{where}: phải là chuỗi.")
         if getattr(kind, "length", None) and len(value) > kind.length:
             raise BundleError("record_value", f"{where}: dài quá {kind.length} ký tự.")
-        if column.name in _UUID_FIELDS and not _UUID.match(value):
+        if column.name in _UUID_FIELDS and not _UUID.fullmatch(value):
             raise BundleError("record_value", f"{where}: không phải mã UUID hợp lệ.")
-        if column.name == "sha256" and not _SHA256.match(value):
+        if column.name == "sha256" and not _SHA256.fullmatch(value):
             raise BundleError("record_value", f"{where}: không phải mã băm SHA-256.")
         return value
     raise BundleError("record_value", f"{where}: kiểu dữ liệu không hỗ trợ.")  # pragma: no cover

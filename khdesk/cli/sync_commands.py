@@ -1,0 +1,262 @@
+"""`khdesk keys …` and `khdesk bundle …`: parse, call the sync service, print."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from khdesk.cli.commands import opened
+from khdesk.cli.main import print_json
+from khdesk.core.domain.template import SHEETS_BY_KEY
+from khdesk.core.services import sync
+from khdesk.core.sync.keys import STATUS_LABELS
+
+_TABLE_LABELS = {key: sheet.name for key, sheet in SHEETS_BY_KEY.items()}
+_TABLE_LABELS["attachments"] = "Tệp đính kèm"
+_COUNT_LABELS = {
+    "added": "thêm",
+    "updated": "sửa",
+    "unchanged": "không đổi",
+    "older": "cũ hơn, bỏ qua",
+    "conflicts": "xung đột",
+}
+
+
+def _day(iso_text: str | None) -> str:
+    try:
+        return date.fromisoformat((iso_text or "")[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso_text or "—"
+
+
+# -- keys --
+
+
+def cmd_keys_show(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        status = sync.key_status(session)
+    if args.json:
+        print_json(status)
+        return 0
+    print(f"Hồ sơ {status['org_code']} — khóa của hồ sơ:")
+    for k in status["keys"]:
+        label = STATUS_LABELS.get(k["status"], k["status"])
+        print(f"  {k['fingerprint']}  {label:<11} tạo ngày {_day(k['created_at'])}")
+    if status["peers"]:
+        print("Khóa của các đơn vị đã ghi nhận:")
+        for p in status["peers"]:
+            label = STATUS_LABELS.get(p["status"], p["status"])
+            print(f"  {p['org_code']:<12} {p['fingerprint']}  {label:<11} {p['org_name']}")
+    else:
+        print("Chưa ghi nhận khóa của đơn vị nào.")
+    print("Dấu vân tay của hồ sơ này (đọc cho bên kia khi ghi nhận khóa):")
+    print(status["fingerprint"])
+    return 0
+
+
+def cmd_keys_card(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        done = sync.write_card(session, Path(args.out))
+    if args.json:
+        print_json(done)
+        return 0
+    print(f"Đã ghi thẻ khóa vào '{args.out}'. Chuyển tệp này cho đơn vị kia, rồi đọc dấu vân")
+    print("tay dưới đây cho họ qua điện thoại (hoặc gửi bản in) để họ đối chiếu khi ghi nhận:")
+    print(done["fingerprint"])
+    return 0
+
+
+def cmd_keys_enrol(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        done = sync.enrol_card(session, Path(args.file), args.fingerprint)
+    if args.json:
+        print_json(done)
+        return 0
+    if done["already"]:
+        print(f"Khóa của {done['org_code']} ({done['fingerprint']}) đã được ghi nhận trước đó.")
+    else:
+        print(
+            f"Dấu vân tay khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']} "
+            f"({done['fingerprint']})."
+        )
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        done = sync.rotate_keys(session)
+    if args.json:
+        print_json(done)
+        return 0
+    print(f"Đã đổi khóa. Khóa cũ {done['old_fingerprint']} vẫn mở được các gói đang gửi đến.")
+    print("Các gói gửi đi từ nay mang thông báo đổi khóa, ký bằng khóa cũ; đơn vị gửi gói cho")
+    print("hồ sơ này cần thẻ khóa mới ('khdesk keys card --out …'). Dấu vân tay mới:")
+    print(done["fingerprint"])
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        done = sync.revoke_key(session, args.fingerprint)
+    if args.json:
+        print_json(done)
+        return 0
+    if done["kind"] == "peer":
+        print(f"Đã thu hồi khóa của {done['org_code']}: gói ký bằng khóa này sẽ bị từ chối.")
+    else:
+        print("Đã thu hồi khóa cũ của hồ sơ này: nó không mở gói nào nữa.")
+    return 0
+
+
+# -- bundles --
+
+
+def cmd_bundle_export(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        result = sync.export_bundle(session, Path(args.out), full=args.full, to=args.to)
+    if args.json:
+        print_json(result.as_dict())
+        return 0
+    if result.kind == "down":
+        what = "quyết định của cấp ủy về hồ sơ của đơn vị, kèm xác nhận đã nhận"
+    elif result.full:
+        what = "toàn bộ dữ liệu"
+    else:
+        what = "các thay đổi từ lần đơn vị nhận xác nhận gần nhất"
+    print(
+        f"Đã ghi gói số {result.seq} gửi {result.recipient_org} ({what}) vào '{result.path}': "
+        f"{result.records} bản ghi, {result.files} tệp đính kèm, {result.size // 1024 + 1} KB."
+    )
+    for table, n in result.counts.items():
+        print(f"  {_TABLE_LABELS.get(table, table)}: {n}")
+    if result.new_epoch:
+        print(
+            "Gói này mở đầu một giai đoạn gửi mới (hồ sơ được khôi phục hoặc chuyển máy); bên "
+            "nhận sẽ được hỏi xác nhận."
+        )
+    print("Đã đọc lại tệp và kiểm tra: đúng nội dung. Có thể rút thẻ nhớ.")
+    return 0
+
+
+def _print_report(r) -> None:
+    sender = r.sender or {}
+    who = sender.get("org_code", "?")
+    if sender and not sender.get("verified"):
+        who += " (tự xưng, chưa xác thực)"
+    head = f"{Path(r.path).name}: {who}"
+    if r.seq is not None:
+        head += f" — gói số {r.seq}"
+    if r.created_at:
+        head += f", lập ngày {_day(r.created_at)}"
+    print(head)
+    label = sync.inbox.STATUS_LABELS.get(r.status, r.status)
+    print(f"  Trạng thái: {label}")
+    if r.reason:
+        print(f"  {'Lý do' if r.refused else 'Ghi chú'}: {r.reason}")
+    if r.epoch and r.epoch.get("text") and r.status != "new_epoch":
+        print(f"  Giai đoạn: {r.epoch['text']}")
+    if r.applied:
+        for table, c in r.applied.items():
+            parts = ", ".join(f"{_COUNT_LABELS[k]} {v}" for k, v in vars(c).items() if v)
+            print(f"  {_TABLE_LABELS.get(table, table)}: {parts or 'không có gì'}")
+    elif r.counts and r.status != "refused":
+        for table, n in sorted(r.counts.items(), key=lambda x: list(_TABLE_LABELS).index(x[0])):
+            print(f"  {_TABLE_LABELS.get(table, table)}: {n} bản ghi")
+    if r.conflicts:
+        print(f"  Xung đột giữ lại, chưa ghi ({len(r.conflicts)}):")
+        for c in r.conflicts[:50]:
+            print(
+                f"    - {_TABLE_LABELS.get(c['table'], c['table'])} {c['key'] or c['uuid']}: "
+                f"{c['reason']}"
+            )
+        if len(r.conflicts) > 50:
+            print(f"    … và {len(r.conflicts) - 50} xung đột khác (xem bằng --json).")
+    if r.files_changed:
+        shown = ", ".join(r.files_changed[:20])
+        more = f" … (+{len(r.files_changed) - 20})" if len(r.files_changed) > 20 else ""
+        print(f"  Hồ sơ thay đổi ({len(r.files_changed)}): {shown}{more}")
+    for note in r.notes:
+        print(f"  {note}")
+
+
+def cmd_bundle_verify(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        report = sync.verify_bundle(session, Path(args.path))
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        _print_report(report)
+    return 1 if report.refused else 0
+
+
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        reports = sync.import_bundles(
+            session, [Path(p) for p in args.paths], accept_epoch=args.accept_epoch
+        )
+    failed = any(r.refused for r in reports)
+    if args.json:
+        print_json([r.as_dict() for r in reports])
+        return 1 if failed else 0
+    by_sender: dict[str, list] = {}
+    for r in reports:
+        by_sender.setdefault((r.sender or {}).get("org_code") or "?", []).append(r)
+    for sender, group in by_sender.items():
+        print(f"== {sender} ==")
+        for r in group:
+            _print_report(r)
+    done = sum(1 for r in reports if r.status == "imported")
+    print(f"Đã nhập {done}/{len(reports)} gói.")
+    if failed:
+        print("Có gói không được nhập: xem lý do ở trên.", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def register(sub, command, global_options, parser_class) -> None:
+    """Add `keys` and `bundle` to the command parser (called by cli.main)."""
+
+    def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help_text, description=help_text)
+        global_options(p, suppress=True)
+        p.set_defaults(func=func)
+        return p
+
+    from khdesk.cli.commands import cmd_help
+
+    keys_cmd = command("keys", "khóa ký và mã hóa gói đồng bộ", cmd_help)
+    ksub = keys_cmd.add_subparsers(dest="action", parser_class=parser_class)
+    action(ksub, "show", "xem dấu vân tay và các khóa đã ghi nhận", cmd_keys_show)
+    p = action(ksub, "card", "ghi thẻ khóa công khai ra tệp", cmd_keys_card)
+    p.add_argument("--out", required=True, help="tệp thẻ khóa")
+    p = action(ksub, "enrol", "ghi nhận thẻ khóa của đơn vị khác", cmd_keys_enrol)
+    p.add_argument("file", help="tệp thẻ khóa nhận được")
+    p.add_argument("--fingerprint", required=True, help="dấu vân tay đọc từ đơn vị kia")
+    action(ksub, "rotate", "đổi khóa (khóa mới được thông báo bằng khóa cũ)", cmd_keys_rotate)
+    p = action(ksub, "revoke", "thu hồi một khóa", cmd_keys_revoke)
+    p.add_argument("fingerprint", help="dấu vân tay của khóa cần thu hồi")
+
+    bundle_cmd = command("bundle", "gói đồng bộ qua thẻ nhớ", cmd_help)
+    bsub = bundle_cmd.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(
+        bsub, "export", "xuất gói gửi cấp trên, hoặc gói trả về cấp dưới (--to)", cmd_bundle_export
+    )
+    p.add_argument("--out", required=True, help="tệp gói, hoặc thư mục (tên tự đặt)")
+    p.add_argument("--full", action="store_true", help="gửi toàn bộ, không chỉ phần thay đổi")
+    p.add_argument(
+        "--to", help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)"
+    )
+    p = action(bsub, "verify", "kiểm tra một gói, không thay đổi gì", cmd_bundle_verify)
+    p.add_argument("path")
+    p = action(
+        bsub,
+        "import",
+        "nhập các gói nhận được (mỗi gói một giao dịch; gói đã nhập thì bỏ qua; thoát mã 1 "
+        "nếu có gói bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
+        cmd_bundle_import,
+    )
+    p.add_argument("paths", nargs="+")
+    p.add_argument(
+        "--accept-epoch", action="store_true", help="xác nhận giai đoạn gửi mới của đơn vị gửi"
+    )

@@ -1,0 +1,558 @@
+"""The bundle file format, version 1 (resources/sync/FORMAT.md is its description).
+
+    file   = header ‖ HPKE(recipient X25519 key, info = header, inner archive)
+    header = magic (8) ‖ format version (2, big-endian) ‖ recipient key id (16)
+    inner  = zip: manifest.json, manifest.sig, records/<table>.jsonl, files/<sha256>
+
+Only the addressee can open the file, and the plaintext header names nobody but the
+addressee's key. Inside, the sender signs the manifest (Ed25519, domain-separated), and
+the manifest pins every other entry by SHA-256, size and record count, names the
+recipient's key (a signed bundle cannot be re-addressed), the sender's epoch, sequence
+number and the hash of its previous bundle.
+
+Reading is defensive: sizes, entry counts, names, JSON shape and text are all checked
+before anything is used, and every failure is a BundleError with a Vietnamese reason.
+This module knows nothing of databases: the inbox supplies keys and decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from khdesk.core.sync import canonical, records
+from khdesk.core.sync.errors import BundleError
+from khdesk.core.sync.keys import KeyPair, PublicKeys
+
+FORMAT = "khdesk-bundle"
+FORMAT_VERSION = 1
+# PNG-style: a high byte, the name, CR LF, EOF, LF — a text-mode copy or a truncated
+# download shows up as a wrong magic rather than as a strange decryption failure.
+MAGIC = b"\x89KHD\r\n\x1a\n"
+HEADER = struct.Struct(">8sH16s")
+SIGNATURE_CONTEXT = b"khdesk/bundle-manifest/v1\x00"
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+_HPKE_OVERHEAD = 32 + 16  # encapsulated key + AEAD tag
+KINDS = ("up", "down")
+
+MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
+_ENTRY_NAME = re.compile(
+    r"^(?:manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|files/[0-9a-f]{64})$"
+)
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # entries carry no clock: same content, same bytes
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a reader accepts at most: a bundle from a cell or a commune fits well inside."""
+
+    max_file: int = 1 << 30  # the whole bundle file
+    max_total: int = 1 << 30  # all entries, uncompressed
+    max_entry: int = 256 << 20  # one entry, uncompressed (an attachment is ≤ 50 MB)
+    max_entries: int = 50_000
+    max_manifest: int = 4 << 20
+    max_line: int = 256 << 10  # one record
+    max_depth: int = 8  # JSON nesting of the manifest; a record is flat
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def bundle_hash(manifest_bytes: bytes) -> str:
+    """A bundle's identity in chains and ledgers: the manifest pins everything else."""
+    return hashlib.sha256(manifest_bytes).hexdigest()
+
+
+# -- writing --
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return b"".join(canonical.dumps(r) + b"\n" for r in rows)
+
+
+def build_inner(
+    manifest: dict,
+    table_rows: Mapping[str, list[dict]],
+    files: Mapping[str, bytes],
+    signer: KeyPair,
+) -> tuple[bytes, bytes]:
+    """The signed inner archive; `manifest` gets its `files` section here. Returns the
+    archive and the manifest bytes."""
+    entries: dict[str, bytes] = {}
+    described: dict[str, dict] = {}
+    for table in records.TABLES:  # fixed order: the same content gives the same bytes
+        rows = table_rows.get(table)
+        if rows:
+            name = f"records/{table}.jsonl"
+            entries[name] = _jsonl(rows)
+            described[name] = _describe(entries[name], len(rows))
+    for digest in sorted(files):
+        name = f"files/{digest}"
+        entries[name] = files[digest]
+        described[name] = _describe(files[digest], None)
+    manifest = {**manifest, "files": described}
+    manifest_bytes = canonical.dumps(manifest)
+    signature = signer.sign(SIGNATURE_CONTEXT, manifest_bytes)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        _add(zf, MANIFEST, manifest_bytes, zipfile.ZIP_DEFLATED)
+        _add(zf, SIGNATURE, signature, zipfile.ZIP_STORED)
+        for name, data in entries.items():
+            # Scans are already compressed: storing them keeps a 50 MB export fast.
+            method = zipfile.ZIP_DEFLATED if name.startswith("records/") else zipfile.ZIP_STORED
+            _add(zf, name, data, method)
+    return out.getvalue(), manifest_bytes
+
+
+def _describe(data: bytes, count: int | None) -> dict:
+    out: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    if count is not None:
+        out["records"] = count
+    return out
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, method: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = method
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def header_for(recipient_key_id: str) -> bytes:
+    return HEADER.pack(MAGIC, FORMAT_VERSION, bytes.fromhex(recipient_key_id))
+
+
+def seal(inner: bytes, recipient: PublicKeys) -> bytes:
+    """Encrypt the inner archive to the recipient; the header is bound as HPKE info."""
+    header = header_for(recipient.key_id)
+    public = X25519PublicKey.from_public_bytes(recipient.enc)
+    return header + SUITE.encrypt(inner, public, info=header)
+
+
+# -- reading --
+
+
+@dataclass(frozen=True)
+class Header:
+    version: int
+    recipient_key_id: str
+
+
+def read_header(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Header:
+    if len(data) > limits.max_file:
+        raise BundleError(
+            "too_large", f"Tệp quá lớn ({len(data) // 1_048_576} MB) để là một gói đồng bộ."
+        )
+    if not data:
+        raise BundleError("empty", "Tệp rỗng: không phải gói đồng bộ (có thể ghi chưa xong).")
+    if len(data) < HEADER.size + _HPKE_OVERHEAD:
+        if data[: len(MAGIC)] == MAGIC[: len(data)]:
+            raise BundleError("truncated", "Tệp gói bị cắt cụt: quá ngắn, thiếu phần nội dung.")
+        raise BundleError("not_a_bundle", "Tệp này không phải gói đồng bộ khdesk.")
+    magic, version, key_id = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise BundleError(
+            "not_a_bundle", "Tệp này không phải gói đồng bộ khdesk (sai mã nhận dạng)."
+        )
+    if version != FORMAT_VERSION:
+        raise BundleError(
+            "format_version",
+            f"Gói theo định dạng phiên bản {version}, phiên bản khdesk này chỉ đọc được phiên "
+            f"bản {FORMAT_VERSION}. Hãy nâng cấp khdesk (nếu gói mới hơn) hoặc xuất lại gói.",
+        )
+    return Header(version, key_id.hex())
+
+
+def unseal(
+    data: bytes, keys: Mapping[str, KeyPair], limits: Limits = DEFAULT_LIMITS
+) -> tuple[Header, KeyPair, bytes]:
+    """Decrypt with the own key the header names. Any change to any byte of the file —
+    header included, since it is the HPKE info — makes this fail."""
+    header = read_header(data, limits)
+    own = keys.get(header.recipient_key_id)
+    if own is None:
+        raise BundleError(
+            "wrong_recipient",
+            "Gói này không gửi cho hồ sơ làm việc này (mã khóa người nhận "
+            f"{header.recipient_key_id[:8]}… không phải khóa của hồ sơ). Hãy nhập ở đúng đơn vị "
+            "nhận.",
+        )
+    try:
+        inner = SUITE.decrypt(data[HEADER.size :], own.x25519(), info=data[: HEADER.size])
+    except Exception:  # InvalidTag, or a malformed encapsulated key: the same answer
+        raise BundleError(
+            "decrypt",
+            "Gói đã bị sửa, bị cắt hoặc hỏng trên đường: kiểm tra toàn vẹn thất bại, "
+            "không giải mã được. Hãy xin đơn vị gửi xuất lại gói.",
+        ) from None
+    return header, own, inner
+
+
+@dataclass
+class Opened:
+    """An opened inner archive: structure, manifest shape and entry hashes checked; the
+    signature is checked once the caller knows the sender's key (`verify_signature`)."""
+
+    manifest: dict
+    manifest_bytes: bytes
+    signature: bytes
+    entries: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def bundle_hash(self) -> str:
+        return bundle_hash(self.manifest_bytes)
+
+    @property
+    def sender_key_id(self) -> str:
+        return self.manifest["sender"]["key_id"]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name[len("records/") : -len(".jsonl")]: spec["records"]
+            for name, spec in self.manifest["files"].items()
+            if name.startswith("records/")
+        }
+
+    def file_count(self) -> int:
+        return sum(1 for name in self.manifest["files"] if name.startswith("files/"))
+
+
+def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
+    """Check and read the inner archive (see the module text for what is checked)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(inner))
+        infos = zf.infolist()
+    except Exception:  # zipfile raises many kinds on garbage: all mean the same here
+        raise BundleError("inner_zip", "Phần nội dung của gói không phải kho zip hợp lệ.") from None
+    if len(infos) > limits.max_entries:
+        raise BundleError(
+            "too_many_entries", f"Gói có quá nhiều mục ({len(infos)}; tối đa {limits.max_entries})."
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            raise BundleError(
+                "duplicate_entry", f"Mục '{_show(name)}' xuất hiện hai lần trong gói."
+            )
+        seen.add(name)
+        if not _ENTRY_NAME.fullmatch(name):
+            raise BundleError(
+                "bad_entry_name",
+                f"Tên mục '{_show(name)}' không được phép trong gói (đường dẫn lạ, tuyệt đối "
+                "hoặc thư mục không có trong định dạng).",
+            )
+        if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
+            raise BundleError("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
+        cap = limits.max_manifest if name == MANIFEST else limits.max_entry
+        if info.file_size > cap:
+            raise BundleError(
+                "entry_too_large",
+                f"Mục '{name}' khai báo {info.file_size} byte khi giải nén, quá giới hạn {cap} "
+                "byte (có thể là 'bom zip').",
+            )
+        total += info.file_size
+        if total > limits.max_total:
+            raise BundleError(
+                "too_large_total",
+                f"Tổng dung lượng giải nén của gói vượt {limits.max_total} byte "
+                "(có thể là 'bom zip').",
+            )
+    for required in (MANIFEST, SIGNATURE):
+        if required not in seen:
+            raise BundleError("missing_entry", f"Gói thiếu mục '{required}'.")
+    contents = {info.filename: _read_entry(zf, info, limits) for info in infos}
+    manifest_bytes = contents.pop(MANIFEST)
+    signature = contents.pop(SIGNATURE)
+    if len(signature) != 64:
+        raise BundleError("signature", "Chữ ký của gói (manifest.sig) không đúng độ dài.")
+    manifest = parse_manifest(manifest_bytes, limits)
+    listed = set(manifest["files"])
+    if set(contents) != listed:
+        extra = sorted(set(contents) - listed)
+        missing = sorted(listed - set(contents))
+        which = f"thừa mục '{extra[0]}'" if extra else f"thiếu mục '{missing[0]}'"
+        raise BundleError(
+            "entries_mismatch", f"Nội dung gói không khớp với bản kê (manifest): {which}."
+        )
+    for name, data in contents.items():
+        spec = manifest["files"][name]
+        digest = hashlib.sha256(data).hexdigest()
+        if len(data) != spec["size"] or digest != spec["sha256"]:
+            raise BundleError(
+                "entry_hash",
+                f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
+            )
+        if name.startswith("files/") and name[len("files/") :] != digest:
+            raise BundleError("entry_hash", f"Tệp đính kèm '{name}' không khớp tên băm của nó.")
+    return Opened(manifest, manifest_bytes, signature, contents)
+
+
+def _show(name: str) -> str:
+    return name[:80].encode("unicode_escape").decode("ascii")
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    # Count what actually comes out, not what the header claims.
+    cap = min(
+        info.file_size, limits.max_entry if info.filename != MANIFEST else limits.max_manifest
+    )
+    chunks, size = [], 0
+    try:
+        with zf.open(info) as f:
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+                if size > cap:
+                    raise BundleError(
+                        "entry_too_large",
+                        f"Mục '{info.filename}' giải nén ra nhiều hơn khai báo "
+                        "(có thể là 'bom zip').",
+                    )
+                chunks.append(chunk)
+    except BundleError:
+        raise
+    except Exception:  # bad CRC, bad deflate stream, header/directory disagreement
+        raise BundleError("inner_zip", f"Mục '{info.filename}' trong gói bị hỏng.") from None
+    return b"".join(chunks)
+
+
+def _where(path: str) -> str:
+    return f"manifest.json: '{path}'"
+
+
+def _need(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise BundleError("manifest_field", f"{_where(path)} thiếu trường '{key}'.")
+    value = obj[key]
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        raise BundleError("manifest_field", f"{_where(path + '.' + key)} có kiểu dữ liệu sai.")
+    return value
+
+
+def _match(value: str, pattern: re.Pattern, path: str) -> str:
+    if not pattern.fullmatch(value):
+        raise BundleError("manifest_field", f"{_where(path)} có giá trị không hợp lệ.")
+    return value
+
+
+_TOP_KEYS = {
+    "format",
+    "format_version",
+    "kind",
+    "bundle_id",
+    "created_at",
+    "sender",
+    "recipient",
+    "epoch",
+    "seq",
+    "prev",
+    "schema_version",
+    "app_version",
+    "changes",
+    "full",
+    "key_rotation",
+    "receipts",
+    "files",
+}
+MAX_RECEIPTS = 1000
+
+
+def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """The manifest, parsed strictly and checked for shape; it must be canonical."""
+    try:
+        m = canonical.loads(data, max_depth=limits.max_depth)
+    except canonical.JSONRefused as exc:
+        raise BundleError("manifest_json", f"manifest.json không hợp lệ: {exc}.") from None
+    if not isinstance(m, dict):
+        raise BundleError("manifest_json", "manifest.json không phải một đối tượng JSON.")
+    if canonical.dumps(m) != data:
+        raise BundleError("manifest_json", "manifest.json không ở dạng chuẩn (canonical JSON).")
+    if m.get("format") != FORMAT:
+        raise BundleError("manifest_field", "manifest.json không phải bản kê của gói khdesk.")
+    if _need(m, "format_version", int, "") != FORMAT_VERSION:
+        raise BundleError(
+            "format_version",
+            f"Bản kê theo định dạng phiên bản {m['format_version']}, không đọc được.",
+        )
+    unknown = sorted(set(m) - _TOP_KEYS)
+    if unknown:
+        raise BundleError("manifest_field", f"manifest.json có trường lạ '{unknown[0]}'.")
+    if _need(m, "kind", str, "") not in KINDS:
+        raise BundleError("manifest_field", f"Loại gói '{m['kind']}' không hợp lệ.")
+    _match(_need(m, "bundle_id", str, ""), _UUID, "bundle_id")
+    _need(m, "created_at", str, "")
+    _need(m, "schema_version", str, "")
+    _need(m, "app_version", str, "")
+    _need(m, "full", bool, "")
+    sender = _need(m, "sender", dict, "")
+    for key in ("org_code", "org_name", "role"):
+        _need(sender, key, str, "sender")
+    _match(_need(sender, "key_id", str, "sender"), _HEX32, "sender.key_id")
+    recipient = _need(m, "recipient", dict, "")
+    _need(recipient, "org_code", str, "recipient")
+    _match(_need(recipient, "key_id", str, "recipient"), _HEX32, "recipient.key_id")
+    epoch = _need(m, "epoch", dict, "")
+    _match(_need(epoch, "id", str, "epoch"), _UUID, "epoch.id")
+    _need(epoch, "started_at", str, "epoch")
+    if epoch.get("reason") is not None:
+        _need(epoch, "reason", dict, "epoch")
+    if epoch.get("previous") is not None:
+        previous = _need(epoch, "previous", dict, "epoch")
+        _match(_need(previous, "id", str, "epoch.previous"), _UUID, "epoch.previous.id")
+        if _need(previous, "last_seq", int, "epoch.previous") < 0:
+            raise BundleError("manifest_field", f"{_where('epoch.previous.last_seq')} âm.")
+    if _need(m, "seq", int, "") < 1:
+        raise BundleError("manifest_field", f"{_where('seq')} phải từ 1 trở lên.")
+    if m.get("prev") is not None:
+        prev = _need(m, "prev", dict, "")
+        if not 1 <= _need(prev, "seq", int, "prev") < m["seq"]:
+            raise BundleError("manifest_field", f"{_where('prev.seq')} phải nhỏ hơn số thứ tự gói.")
+        _match(_need(prev, "hash", str, "prev"), _HEX64, "prev.hash")
+    changes = _need(m, "changes", dict, "")
+    if not 0 <= _need(changes, "from", int, "changes") <= _need(changes, "upto", int, "changes"):
+        raise BundleError("manifest_field", f"{_where('changes')} có khoảng không hợp lệ.")
+    if m.get("key_rotation") is not None:
+        _need(m, "key_rotation", dict, "")
+    if m.get("receipts") is not None:
+        receipts = _need(m, "receipts", list, "")
+        if len(receipts) > MAX_RECEIPTS:
+            raise BundleError("manifest_field", f"{_where('receipts')} quá dài.")
+        for i, r in enumerate(receipts):
+            where = f"receipts[{i}]"
+            _match(_need(r, "epoch", str, where), _UUID, where + ".epoch")
+            _match(_need(r, "bundle_hash", str, where), _HEX64, where + ".bundle_hash")
+            if _need(r, "seq", int, where) < 1 or _need(r, "upto", int, where) < 0:
+                raise BundleError("manifest_field", f"{_where(where)} có số không hợp lệ.")
+            if set(r) != {"epoch", "seq", "bundle_hash", "upto"}:
+                raise BundleError("manifest_field", f"{_where(where)} có trường lạ.")
+    files = _need(m, "files", dict, "")
+    for name, spec in files.items():
+        if not _ENTRY_NAME.fullmatch(name) or name in (MANIFEST, SIGNATURE):
+            raise BundleError("manifest_field", f"Bản kê liệt kê mục không hợp lệ '{_show(name)}'.")
+        _match(_need(spec, "sha256", str, name), _HEX64, name + ".sha256")
+        if _need(spec, "size", int, name) < 0:
+            raise BundleError("manifest_field", f"{_where(name + '.size')} âm.")
+        if name.startswith("records/"):
+            table = name[len("records/") : -len(".jsonl")]
+            if table not in records.TABLES:
+                raise BundleError("manifest_field", f"Gói có bảng lạ '{table}'.")
+            if _need(spec, "records", int, name) < 0:
+                raise BundleError("manifest_field", f"{_where(name + '.records')} âm.")
+            extra = set(spec) - {"sha256", "size", "records"}
+        else:
+            extra = set(spec) - {"sha256", "size"}
+        if extra:
+            raise BundleError(
+                "manifest_field", f"{_where(name)} có trường lạ '{sorted(extra)[0]}'."
+            )
+    return m
+
+
+def verify_signature(opened: Opened, sender: PublicKeys) -> None:
+    if sender.key_id != opened.sender_key_id or not sender.verify(
+        SIGNATURE_CONTEXT, opened.manifest_bytes, opened.signature
+    ):
+        raise BundleError(
+            "signature",
+            "Chữ ký của gói không đúng: bản kê đã bị sửa, bị tráo hoặc gói bị làm giả.",
+        )
+
+
+def check_addressed(opened: Opened, header: Header) -> None:
+    """The signed manifest names the key the file was sealed to: a signed bundle that was
+    re-encrypted to someone else is refused."""
+    if opened.manifest["recipient"]["key_id"] != header.recipient_key_id:
+        raise BundleError(
+            "readdressed",
+            f"Gói được ký để gửi cho {opened.manifest['recipient']['org_code']}, nhưng đã bị "
+            "mã hóa lại cho hồ sơ này: không nhận.",
+        )
+
+
+def read_records(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> dict[str, list[dict]]:
+    """Every record, checked against its table (records.from_wire), by table."""
+    out: dict[str, list[dict]] = {}
+    for table_name, count in opened.counts().items():
+        name = f"records/{table_name}.jsonl"
+        table = records.TABLES[table_name]
+        data = opened.entries[name]
+        lines = data.split(b"\n")
+        if lines[-1] != b"":
+            raise BundleError("record_shape", f"{name}: dòng cuối không kết thúc bằng xuống dòng.")
+        lines.pop()
+        if len(lines) != count:
+            raise BundleError(
+                "record_count", f"{name}: có {len(lines)} bản ghi, bản kê ghi {count}."
+            )
+        rows = []
+        seen: set[str] = set()
+        for i, line in enumerate(lines, start=1):
+            where = f"{name}, dòng {i}"
+            if len(line) > limits.max_line:
+                raise BundleError("line_too_long", f"{where}: dòng dài quá {limits.max_line} byte.")
+            try:
+                obj = canonical.loads(line, max_depth=1)
+            except canonical.JSONRefused as exc:
+                raise BundleError("record_json", f"{where}: {exc}.") from None
+            values = records.from_wire(table, obj, where)
+            if values["uuid"] in seen:
+                raise BundleError("record_duplicate", f"{where}: bản ghi lặp lại (cùng uuid).")
+            seen.add(values["uuid"])
+            rows.append(values)
+        out[table_name] = rows
+    return out
+
+
+SenderLookup = Callable[[Opened], PublicKeys]
+
+
+@dataclass
+class Verified:
+    header: Header
+    opened: Opened
+    sender: PublicKeys
+    tables: dict[str, list[dict]]
+
+    @property
+    def manifest(self) -> dict:
+        return self.opened.manifest
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return {
+            name[len("files/") :]: data
+            for name, data in self.opened.entries.items()
+            if name.startswith("files/")
+        }
+
+
+def open_bundle(
+    data: bytes,
+    keys: Mapping[str, KeyPair],
+    sender_key: SenderLookup,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Verified:
+    """Open and check a whole bundle: decrypt, read the archive, find the sender's key
+    (`sender_key` refuses unknown and revoked senders), check the signature, the
+    addressee, and every record. Raises BundleError only."""
+    header, _own, inner = unseal(data, keys, limits)
+    opened = read_inner(inner, limits)
+    sender = sender_key(opened)
+    verify_signature(opened, sender)
+    check_addressed(opened, header)
+    return Verified(header, opened, sender, read_records(opened, limits))

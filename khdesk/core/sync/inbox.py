@@ -1,0 +1,704 @@
+"""Verifying and importing bundles at the receiving station.
+
+Each bundle is one transaction. Before anything is written the whole bundle is opened
+and checked (bundle.open_bundle), its sender must be an enrolled, unrevoked key of a
+station under this one, and the ledger decides:
+
+- the same bundle again → nothing to do (twice = once);
+- the same sender, epoch and sequence number with other content, or a chain that forks
+  → quarantined and reported (a cloned disk or a stolen key looks like this);
+- an epoch not seen before from a known sender → shown, applied only when confirmed;
+- a bundle of an epoch that has ended → quarantined.
+
+Every record must belong to the sender's own reach (a cell cannot write another cell's
+files), or the whole bundle is refused. The records are then merged (merge.py: one
+writer per record, conflicts kept and listed, never written over).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from khdesk.core.store import schema as t
+from khdesk.core.store.store import WriteTx, append_audit_many
+from khdesk.core.sync import bundle, keys, outbox, records
+from khdesk.core.sync.errors import BundleError, KeyCardError
+from khdesk.core.sync.merge import Merge, TableCounts
+
+if TYPE_CHECKING:
+    from khdesk.core.services.profiles import Session
+
+log = logging.getLogger(__name__)
+_CHUNK = 500  # below SQLite's bound-parameter limit
+
+
+@dataclass
+class BundleReport:
+    """What a bundle is and what became of it (verify fills the first part)."""
+
+    path: str
+    status: str  # see STATUS_LABELS
+    valid: bool
+    code: str | None = None  # the failed check, when refused
+    reason: str | None = None  # Vietnamese
+    sender: dict | None = None  # org_code, org_name, role, key_id, fingerprint, verified
+    recipient: dict | None = None
+    bundle_id: str | None = None
+    created_at: str | None = None
+    epoch: dict | None = None  # id, started_at, new, text
+    seq: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    notes: list[str] = field(default_factory=list)
+    applied: dict[str, TableCounts] = field(default_factory=dict)
+    conflicts: list[dict] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return self.status in REFUSED
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["status_label"] = STATUS_LABELS.get(self.status, self.status)
+        return out
+
+
+STATUS_LABELS = {
+    "new": "hợp lệ, chưa nhập",
+    "imported": "đã nhập",
+    "duplicate": "đã nhập trước đó, bỏ qua",
+    "new_epoch": "giai đoạn gửi mới, chờ xác nhận",
+    "quarantine": "trùng số thứ tự/rẽ nhánh, sẽ bị cách ly",
+    "quarantined": "đã cách ly",
+    "refused": "bị từ chối",
+    "sent": "gói do hồ sơ này xuất",
+}
+REFUSED = {"refused", "quarantine", "quarantined", "new_epoch"}
+
+
+class _Verdict(Exception):
+    """Leaves the import transaction without writing (rolled back)."""
+
+    def __init__(self, report: BundleReport):
+        self.report = report
+
+
+# -- opening --
+
+
+@dataclass
+class _Opened:
+    verified: bundle.Verified
+    peer: keys.Peer
+    rotation: keys.Rotation | None  # a new sender key announced under its enrolled old one
+    data: bytes
+
+
+def _open(conn: Connection, data: bytes, report: BundleReport, limits: bundle.Limits) -> _Opened:
+    """Open and check the bundle with this station's keys; fills what is known about it
+    into `report` as it goes, so a refusal can still say who the bundle claims to be from."""
+    found: dict = {}
+
+    def sender_key(opened: bundle.Opened) -> keys.PublicKeys:
+        m = opened.manifest
+        claimed = m["sender"]["org_code"]
+        report.sender = {**m["sender"], "verified": False}
+        report.bundle_id, report.seq = m["bundle_id"], m["seq"]
+        report.created_at = m["created_at"]
+        report.counts, report.files = opened.counts(), opened.file_count()
+        p = keys.peer(conn, opened.sender_key_id)
+        rotation = None
+        if p is None and m.get("key_rotation"):
+            p, rotation = _rotated_peer(conn, m["key_rotation"], opened.sender_key_id)
+        if p is None:
+            raise BundleError(
+                "unknown_sender",
+                f"Gói tự xưng do {claimed} gửi, nhưng khóa ký của nó chưa được ghi nhận ở hồ sơ "
+                f"này. Hãy ghi nhận thẻ khóa của {claimed} ('khdesk keys enrol') sau khi đối "
+                "chiếu dấu vân tay với người gửi.",
+            )
+        if p.status == keys.REVOKED:
+            raise BundleError(
+                "revoked_sender",
+                f"Khóa của {p.org_code} (dấu vân tay {p.fingerprint}) đã bị thu hồi: không nhận "
+                "gói ký bằng khóa này.",
+            )
+        if p.org_code != claimed:
+            raise BundleError(
+                "sender_mismatch",
+                f"Gói tự xưng do {claimed} gửi nhưng được ký bằng khóa của {p.org_code}.",
+            )
+        report.sender["fingerprint"] = p.fingerprint
+        found["peer"], found["rotation"] = p, rotation
+        return p.public
+
+    verified = bundle.open_bundle(data, keys.decryption_keys(conn), sender_key, limits)
+    report.sender["verified"] = True
+    m = verified.manifest
+    report.recipient = dict(m["recipient"])
+    return _Opened(verified, found["peer"], found["rotation"], data)
+
+
+def _rotated_peer(
+    conn: Connection, statement: dict, new_key_id: str
+) -> tuple[keys.Peer | None, keys.Rotation | None]:
+    try:
+        rotation = keys.read_rotation(statement)
+        old = keys.peer(conn, rotation.old_key_id)
+        if old is None or rotation.new.key_id != new_key_id:
+            return None, None
+        if old.status == keys.REVOKED:
+            raise BundleError(
+                "revoked_sender",
+                f"Khóa mới của {old.org_code} được thông báo bằng một khóa đã bị thu hồi: "
+                "không nhận.",
+            )
+        keys.vouch(statement, old)
+    except KeyCardError as exc:
+        raise BundleError(exc.code, exc.message) from None
+    new = keys.Peer(
+        key_id=rotation.new.key_id,
+        org_code=old.org_code,
+        org_name=old.org_name,
+        role=old.role,
+        public=rotation.new,
+        status=keys.ACTIVE,
+        enrolled_at="",  # enrolled for good only when the bundle is imported
+        enrolled_by="rotation",
+    )
+    return new, rotation
+
+
+# -- the ledger's verdict --
+
+
+def _epoch_rows(conn: Connection, sender: str) -> dict[str, dict]:
+    rows = conn.execute(select(t.sync_epochs).where(t.sync_epochs.c.sender_org == sender))
+    return {r["epoch"]: dict(r) for r in rows.mappings()}
+
+
+def _received(conn: Connection, sender: str, epoch: str) -> dict[int, dict]:
+    rows = conn.execute(
+        select(t.sync_received).where(
+            t.sync_received.c.sender_org == sender, t.sync_received.c.epoch == epoch
+        )
+    ).mappings()
+    return {r["seq"]: dict(r) for r in rows}
+
+
+def _day(iso_text: str | None) -> str:
+    try:
+        return date.fromisoformat((iso_text or "")[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso_text or "?"
+
+
+def describe_epoch(sender: str, epoch: dict, received_last: int | None) -> str:
+    """The new epoch as a person reads it: who, why, since when, what may differ."""
+    reason = epoch.get("reason") or {}
+    previous = epoch.get("previous") or {}
+    last_seq = previous.get("last_seq", 0)
+    known = f"bản này biết đến gói số {last_seq}" if last_seq else "bản này chưa biết gói nào"
+    if reason.get("last_sent_at"):
+        known += f" (gửi ngày {_day(reason['last_sent_at'])})"
+    code = reason.get("code")
+    if code == "restored":
+        text = f"{sender} đã được khôi phục từ bản sao lưu; {known}."
+    elif code == "moved":
+        text = f"{sender} được chuyển sang máy khác hoặc khôi phục không kèm sổ gửi; {known}."
+    elif code == "handover":
+        text = f"{sender} bắt đầu giai đoạn gửi mới ({reason.get('note') or 'bàn giao'}); {known}."
+    else:
+        text = f"{sender} bắt đầu một giai đoạn gửi mới; {known}."
+    text += f" Giai đoạn mới bắt đầu ngày {_day(epoch.get('started_at'))}."
+    if received_last and received_last > last_seq:
+        text += (
+            f" Ở đây đã nhận đến gói số {received_last} của giai đoạn trước: dữ liệu của các gói "
+            f"{last_seq + 1}–{received_last} có thể khác; khác biệt sẽ được giữ lại và liệt kê."
+        )
+    return text
+
+
+def _assess(conn: Connection, o: _Opened, report: BundleReport, accept_epoch: bool) -> str:
+    """The ledger's verdict: new / duplicate / new_epoch / quarantine (reason in report)."""
+    m = o.verified.manifest
+    sender, epoch_id, seq = m["sender"]["org_code"], m["epoch"]["id"], m["seq"]
+    bhash = o.verified.opened.bundle_hash
+    epochs = _epoch_rows(conn, sender)
+    known_epoch = epochs.get(epoch_id)
+    report.epoch = {
+        "id": epoch_id,
+        "started_at": m["epoch"]["started_at"],
+        "new": known_epoch is None and bool(epochs),
+        "text": None,
+    }
+    same = conn.execute(
+        select(t.sync_received.c.imported_at).where(t.sync_received.c.bundle_hash == bhash)
+    ).first()
+    if same:
+        report.reason = f"Gói này đã được nhập ngày {_day(same.imported_at)}; không nhập lại."
+        return "duplicate"
+    received = _received(conn, sender, epoch_id)
+    if (
+        seq in received
+        or conn.execute(
+            select(t.sync_received.c.id).where(t.sync_received.c.bundle_id == m["bundle_id"])
+        ).first()
+    ):
+        report.code = "reused_sequence"
+        report.reason = (
+            f"CẢNH BÁO: {sender} đã gửi một gói khác cũng mang số {seq} (cùng giai đoạn) — có "
+            "thể có hai máy cùng dùng hồ sơ của đơn vị này (sao chép ổ đĩa, lộ khóa). Gói bị "
+            "cách ly, không nhập; hãy liên hệ đơn vị gửi."
+        )
+        return "quarantine"
+    if known_epoch is not None and known_epoch["status"] == "ended":
+        report.code = "ended_epoch"
+        report.reason = (
+            f"CẢNH BÁO: gói số {seq} thuộc giai đoạn gửi cũ của {sender}, đã kết thúc ngày "
+            f"{_day(known_epoch['ended_at'])}. Có thể máy cũ vẫn đang được dùng: gói bị cách ly."
+        )
+        return "quarantine"
+    prev = m.get("prev")
+    if prev and prev["seq"] in received and received[prev["seq"]]["bundle_hash"] != prev["hash"]:
+        report.code = "forked"
+        report.reason = (
+            f"CẢNH BÁO: gói số {seq} của {sender} không nối tiếp gói số {prev['seq']} đã nhận "
+            "(chuỗi gói rẽ nhánh). Gói bị cách ly, không nhập."
+        )
+        return "quarantine"
+    for later in received.values():
+        if later["prev_seq"] == seq and later["prev_hash"] != bhash:
+            report.code = "forked"
+            report.reason = (
+                f"CẢNH BÁO: gói số {later['seq']} đã nhận của {sender} nối tiếp một gói số {seq} "
+                "khác gói này (chuỗi gói rẽ nhánh). Gói bị cách ly, không nhập."
+            )
+            return "quarantine"
+    have = set(received) | {seq}
+    missing = sorted(set(range(1, max(have) + 1)) - have)
+    if missing:
+        report.notes.append(
+            f"Chưa nhận các gói số {_ranges(missing)} của {sender} (chưa đến, hoặc bên gửi ghi "
+            "hỏng và đã bỏ số đó)."
+        )
+    if known_epoch is None and epochs:
+        last = max((r["ended_after_seq"] or 0) for r in epochs.values())
+        for r in epochs.values():
+            if r["status"] == "current":
+                last = max(last, max(_received(conn, sender, r["epoch"]), default=0))
+        report.epoch["text"] = describe_epoch(sender, m["epoch"], last)
+        if not accept_epoch:
+            report.code = "new_epoch"
+            report.reason = (
+                f"{report.epoch['text']} Nếu đúng như vậy, nhập lại với --accept-epoch để xác "
+                "nhận; chưa nhập gì."
+            )
+            return "new_epoch"
+    return "new"
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(str(start) if start == n else f"{start}–{n}")
+            start = None
+    return ", ".join(parts)
+
+
+# -- scope: what the sender may write here --
+
+
+@dataclass
+class Scope:
+    """What a sender may write here: records owned by `owners`, about `orgs`."""
+
+    owners: set[str]
+    orgs: set[str]
+    tables: frozenset[str] = frozenset(records.TABLES)
+
+
+_UPPER_ROLES = ("committee", "province")
+
+
+def _scope_for(conn: Connection, home_org: str, o: _Opened) -> Scope:
+    """Up: the sender sits under this station and writes for itself and those under it.
+    Down: an upper station this one enrolled sends its own decisions on this station's
+    files, nothing else."""
+    sender, kind = o.peer.org_code, o.verified.manifest["kind"]
+    below = sender != home_org and sender in outbox.reach(conn, home_org)
+    if kind == "up":
+        if not below:
+            raise BundleError(
+                "out_of_scope",
+                f"Đơn vị gửi {sender} không có trong danh sách đơn vị trực thuộc {home_org} của "
+                "hồ sơ này: không nhận gói.",
+            )
+        reach = outbox.reach(conn, sender)
+        return Scope(owners=reach, orgs=reach)
+    if below or o.peer.role not in _UPPER_ROLES:
+        raise BundleError(
+            "direction",
+            f"Gói gửi xuống nhưng {sender} không phải đơn vị cấp trên của hồ sơ này: không nhận.",
+        )
+    return Scope(
+        owners={sender},
+        orgs=outbox.reach(conn, home_org),
+        tables=frozenset({"steps", "attachments"}),
+    )
+
+
+def _check_scope(conn: Connection, sender: str, scope: Scope, tables: dict) -> None:
+    """Every record must be the sender's to write and about an organisation it may write
+    for: a cell cannot write another cell's files, a committee only its own decisions."""
+    allowed, owners = scope.orgs, scope.owners
+    pending = {o["code"]: o.get("parent_code") for o in tables.get("orgs", [])}
+    grown = True
+    while grown:  # organisations the bundle adds under the sender's reach
+        grown = False
+        for code, parent in list(pending.items()):
+            if parent in allowed and code != sender:
+                allowed.add(code)
+                del pending[code]
+                grown = True
+
+    def refuse(table: str, values: dict, why: str) -> None:
+        label = records.label(table, values) or values["uuid"]
+        raise BundleError(
+            "out_of_scope",
+            f"Gói của {sender} có bản ghi {table_label(table)} '{label}' {why}: không nhận cả gói.",
+        )
+
+    member_org = _org_lookup(conn, t.members, "member_code", tables.get("members", []))
+    file_org = _org_lookup(conn, t.candidates, "uuid", tables.get("candidates", []))
+    for name, rows in tables.items():
+        for v in rows:
+            if name not in scope.tables:
+                refuse(name, v, "mà chiều gửi này không được mang")
+            if v["owner"] not in owners:
+                refuse(name, v, f"của đơn vị '{v['owner']}', không phải của {sender}")
+            if name == "orgs":
+                org = v["code"] if v["code"] != sender else None
+            elif name in ("member_records", "ratings"):
+                org = member_org(v["member_code"])
+            elif name in ("steps", "attachments"):
+                org = file_org(v["candidate_uuid"])
+            else:
+                org = v.get("org_code", sender) or sender
+            if org is None:
+                raise BundleError(
+                    "missing_parent",
+                    f"Gói của {sender} có bản ghi {table_label(name)} thuộc một hồ sơ/đảng viên "
+                    f"chưa có ở đây. Hãy nhập các gói trước đó của {sender} rồi nhập lại gói này.",
+                )
+            if org not in allowed:
+                refuse(name, v, f"thuộc đơn vị '{org}', ngoài phạm vi của {sender}")
+            if scope.tables != frozenset(records.TABLES) and name == "steps":
+                if v["step_id"] not in records.COMMITTEE_STEPS:
+                    refuse(name, v, "không phải bước do cấp ủy cấp trên ghi")
+
+
+def table_label(name: str) -> str:
+    return {
+        "member_records": "theo dõi đảng viên",
+        "ratings": "xếp loại",
+        "steps": "bước",
+        "attachments": "tệp đính kèm",
+    }.get(name, name)
+
+
+def _org_lookup(conn: Connection, table, key: str, incoming: list[dict]):
+    """key value -> org code, from the bundle first, then this database."""
+    known = {r[key]: r["org_code"] for r in incoming}
+
+    def lookup(value: str):
+        if value not in known:
+            known[value] = conn.execute(
+                select(table.c.org_code).where(table.c[key] == value)
+            ).scalar()
+        return known[value]
+
+    return lookup
+
+
+# -- the use cases --
+
+
+def _read_file(path: Path, limits: bundle.Limits) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file:
+            raise BundleError(
+                "too_large", f"Tệp '{path.name}' quá lớn ({size // 1_048_576} MB) để là một gói."
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BundleError("no_file", f"Không thấy tệp '{path}'.") from None
+    except IsADirectoryError:
+        raise BundleError("no_file", f"'{path}' là một thư mục, không phải tệp gói.") from None
+    except OSError as exc:
+        raise BundleError("io", f"Không đọc được tệp '{path.name}': {exc.strerror}") from None
+
+
+def _sent_here(conn: Connection, data: bytes, report: BundleReport) -> bool:
+    """A bundle this station wrote cannot be opened here (it is sealed to the recipient),
+    but the ledger can tell whether the file is exactly as it was written."""
+    import hashlib
+
+    try:
+        header = bundle.read_header(data)
+    except BundleError:
+        return False
+    if header.recipient_key_id in keys.decryption_keys(conn):
+        return False
+    sent = outbox.sent_bundle(conn, hashlib.sha256(data).hexdigest())
+    if sent is None:
+        return False
+    report.status, report.valid = "sent", True
+    report.bundle_id, report.seq = sent["bundle_id"], sent["seq"]
+    report.recipient = {"org_code": sent["recipient_org"], "key_id": sent["recipient_key_id"]}
+    report.created_at = sent["created_at"]
+    report.reason = (
+        f"Gói số {sent['seq']} do hồ sơ này xuất ngày {_day(sent['created_at'])} gửi "
+        f"{sent['recipient_org']}; nội dung tệp đúng như lúc ghi. Chỉ {sent['recipient_org']} "
+        "mở được gói."
+    )
+    return True
+
+
+def verify_bundle(
+    session: Session, path: Path, limits: bundle.Limits = bundle.DEFAULT_LIMITS
+) -> BundleReport:
+    """Everything import would check, and what it would do; changes nothing."""
+    report = BundleReport(path=str(path), status="refused", valid=False)
+    try:
+        data = _read_file(Path(path), limits)
+        with session.store.read() as conn:
+            if _sent_here(conn, data, report):
+                return report
+            o = _open(conn, data, report, limits)
+            _check_scope(
+                conn, o.peer.org_code, _scope_for(conn, session.org_code, o), o.verified.tables
+            )
+            report.status = _assess(conn, o, report, accept_epoch=False)
+    except BundleError as exc:
+        report.code, report.reason = exc.code, exc.message
+        return report
+    report.valid = True
+    return report
+
+
+def import_bundle(
+    session: Session,
+    path: Path,
+    *,
+    accept_epoch: bool = False,
+    limits: bundle.Limits = bundle.DEFAULT_LIMITS,
+) -> BundleReport:
+    """Import one bundle in one transaction; the report says what happened and why."""
+    report = BundleReport(path=str(path), status="refused", valid=False)
+    try:
+        data = _read_file(Path(path), limits)
+        with session.store.read() as conn:
+            o = _open(conn, data, report, limits)
+        report.valid = True
+        with session.store.write(session.user) as tx:
+            _apply_one(session, tx, o, report, accept_epoch)
+    except _Verdict as verdict:
+        report = verdict.report
+        if report.status == "quarantine":
+            _quarantine(session, o, report)
+        return report
+    except BundleError as exc:
+        report.code, report.reason = exc.code, exc.message
+        report.status = "refused"
+        report.applied, report.conflicts, report.files_changed = {}, [], []
+        return report
+    except IntegrityError as exc:  # a constraint the checks above did not foresee
+        report.status, report.code = "refused", "integrity"
+        report.reason = (
+            "Gói mâu thuẫn với dữ liệu ở đây (vi phạm ràng buộc của cơ sở dữ liệu); không nhập "
+            "gì. Chi tiết ghi trong nhật ký."
+        )
+        report.applied, report.conflicts, report.files_changed = {}, [], []
+        log.warning("bundle import refused by a constraint: %s", exc.orig)
+        return report
+    report.status = "imported"
+    return report
+
+
+def _apply_one(
+    session: Session, tx: WriteTx, o: _Opened, report: BundleReport, accept_epoch: bool
+) -> None:
+    conn = tx.conn
+    m = o.verified.manifest
+    sender = m["sender"]["org_code"]
+    # Checked again inside the write transaction: a key may have been revoked meanwhile.
+    current = keys.peer(conn, o.peer.key_id)
+    if current is not None and current.status == keys.REVOKED:
+        raise BundleError("revoked_sender", f"Khóa của {sender} vừa bị thu hồi: không nhận.")
+    scope = _scope_for(conn, session.org_code, o)
+    _check_scope(conn, sender, scope, o.verified.tables)
+    status = _assess(conn, o, report, accept_epoch)
+    if status != "new":
+        report.status = status
+        raise _Verdict(report)
+    _record_epoch(conn, tx, m, report)
+    if o.rotation is not None:
+        old = keys.peer(conn, o.rotation.old_key_id)
+        keys.enrol_rotated(conn, old, o.rotation, tx.now)
+        report.notes.append(
+            f"Đã nhận khóa mới của {sender} (dấu vân tay {o.rotation.new.fingerprint}), được "
+            "thông báo bằng khóa cũ đã ghi nhận."
+        )
+    lineage = {
+        e: (r["previous_epoch"], r["previous_last_seq"])
+        for e, r in _epoch_rows(conn, sender).items()
+    }
+    merged = Merge(tx, o.verified, scope.owners, lineage).run()
+    _take_receipts(conn, sender, m.get("receipts") or [], tx.now)
+    report.applied, report.conflicts = merged.applied, merged.conflicts
+    report.files_changed = sorted(merged.files)
+    summary = {k: asdict(v) for k, v in report.applied.items()}
+    conn.execute(
+        t.sync_received.insert().values(
+            bundle_id=m["bundle_id"],
+            bundle_hash=o.verified.opened.bundle_hash,
+            sender_org=sender,
+            sender_key_id=o.peer.key_id,
+            epoch=m["epoch"]["id"],
+            seq=m["seq"],
+            prev_seq=(m.get("prev") or {}).get("seq"),
+            prev_hash=(m.get("prev") or {}).get("hash"),
+            change_seq_upto=m["changes"]["upto"],
+            imported_at=tx.now,
+            imported_by=session.user,
+            summary=json.dumps(summary, sort_keys=True),
+        )
+    )
+    tx.audit(
+        "bundle_import",
+        "bundle",
+        m["bundle_id"],
+        sender=sender,
+        seq=m["seq"],
+        epoch=m["epoch"]["id"],
+        tables=summary,
+    )
+    source = f"gói {sender} số {m['seq']}"
+    append_audit_many(
+        conn,
+        tx.now,
+        tx.user,
+        [
+            ("change", "candidate", code, {"how": how, "source": source})
+            for code, how in sorted(merged.files.items())
+        ],
+    )
+
+
+def _take_receipts(conn: Connection, sender: str, receipts: list[dict], now: str) -> None:
+    """The sender says which of our bundles it holds: later exports to it leave those
+    changes out, and what is still in transit shows."""
+    hashes = [r["bundle_hash"] for r in receipts]
+    for start in range(0, len(hashes), 500):
+        conn.execute(
+            update(t.sync_sent)
+            .where(
+                t.sync_sent.c.recipient_org == sender,
+                t.sync_sent.c.bundle_hash.in_(hashes[start : start + 500]),
+                t.sync_sent.c.acknowledged_at.is_(None),
+            )
+            .values(acknowledged_at=now)
+        )
+
+
+def _record_epoch(conn: Connection, tx: WriteTx, m: dict, report: BundleReport) -> None:
+    sender, epoch = m["sender"]["org_code"], m["epoch"]
+    epochs = _epoch_rows(conn, sender)
+    if epoch["id"] in epochs:
+        return
+    for other, row in epochs.items():
+        if row["status"] == "current":
+            last = max(_received(conn, sender, other), default=None)
+            conn.execute(
+                update(t.sync_epochs)
+                .where(t.sync_epochs.c.id == row["id"])
+                .values(status="ended", ended_at=tx.now, ended_after_seq=last)
+            )
+    previous = epoch.get("previous") or {}
+    conn.execute(
+        t.sync_epochs.insert().values(
+            sender_org=sender,
+            epoch=epoch["id"],
+            started_at=epoch["started_at"],
+            reason=json.dumps(epoch.get("reason"), ensure_ascii=False, sort_keys=True),
+            previous_epoch=previous.get("id"),
+            previous_last_seq=previous.get("last_seq"),
+            status="current",
+            accepted_at=tx.now,
+            accepted_by=tx.user,
+        )
+    )
+    if epochs:
+        report.notes.append(f"Đã xác nhận giai đoạn gửi mới của {sender}. {report.epoch['text']}")
+
+
+def _quarantine(session: Session, o: _Opened, report: BundleReport) -> None:
+    """Keep the suspicious bundle (in the encrypted database) and say so."""
+    m = o.verified.manifest
+    report.status = "quarantined"
+    with session.store.write(session.user, changes=False) as tx:
+        if tx.conn.execute(
+            select(t.sync_quarantine.c.id).where(
+                t.sync_quarantine.c.bundle_hash == o.verified.opened.bundle_hash
+            )
+        ).first():
+            return  # presented again: already set aside
+        tx.conn.execute(
+            t.sync_quarantine.insert().values(
+                found_at=tx.now,
+                found_by=session.user,
+                sender_org=m["sender"]["org_code"],
+                epoch=m["epoch"]["id"],
+                seq=m["seq"],
+                bundle_hash=o.verified.opened.bundle_hash,
+                reason=report.reason or "",
+                manifest=o.verified.opened.manifest_bytes.decode("utf-8"),
+                content=o.data,
+            )
+        )
+        tx.audit(
+            "bundle_quarantine",
+            "bundle",
+            m["bundle_id"],
+            sender=m["sender"]["org_code"],
+            seq=m["seq"],
+            code=report.code,
+        )
+
+
+def import_bundles(
+    session: Session,
+    paths: list[Path],
+    *,
+    accept_epoch: bool = False,
+    limits: bundle.Limits = bundle.DEFAULT_LIMITS,
+) -> list[BundleReport]:
+    """Import several bundles, each in its own transaction, in the order given (any order
+    gives the same database)."""
+    return [
+        import_bundle(session, Path(p), accept_epoch=accept_epoch, limits=limits) for p in paths
+    ]
