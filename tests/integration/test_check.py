@@ -103,3 +103,23 @@ def test_list_json_has_state_next_steps_and_finding_counts(demo_home):
     assert vote["state"] == "CHI_BO_XET" and vote["findings"]["error"] >= 1
     assert set(vote["findings"]) == {"error", "warning", "info"}
     assert "A10" in vote["next_steps"] and "A9" not in vote["next_steps"]  # grassroots cell
+
+
+def test_wrong_clock_seen_from_records_written_later(cell):
+    from datetime import date as day
+
+    from khdesk.core.services.checking import clock_warning
+    from khdesk.core.services.importer import RowTables, import_tables
+
+    # No step dates at all: only the stamp of a record written (by the frozen clock) on
+    # 26/11/2026 — e.g. received in a bundle from a PC whose clock was right.
+    row = {
+        "file_code": "X01-CB01-0001",
+        "full_name": "Ngô Thị Mới",
+        "sex": "Nữ",
+        "birth_date": day(2000, 1, 1),
+        "org_code": "X01-CB01",
+    }
+    import_tables(cell, RowTables.from_dicts({"candidates": [row]}), "t")
+    assert clock_warning(cell, day(2026, 11, 26)) is None
+    assert "26/11/2026" in clock_warning(cell, day(2026, 11, 20))

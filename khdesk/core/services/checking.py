@@ -134,7 +134,7 @@ def check_profile(
     calendar = default_calendar()
     context = rules.RuleContext.build(facts.members.values())
     by_file = rules.check_files(facts.files, facts.orgs, facts.members, calendar, on, context)
-    result = CheckResult(on=on, clock_warning=rules.wrong_clock_message(facts.files, on))
+    result = CheckResult(on=on, clock_warning=clock_warning(session, on))
     names = {f.file_code: f for f in facts.files}
     for code, found in by_file.items():
         f = names[code]
@@ -200,13 +200,20 @@ def file_overview(session: Session, on: date) -> dict[str, dict]:
     return out
 
 
+def newest_recorded_date(conn: Connection) -> date | None:
+    """The latest date the profile holds: a step's date, a decision's receipt, or the day a
+    record was last written — here or, for imported records, on the sender's PC."""
+    steps = t.steps.c
+    found = conn.execute(select(func.max(steps.on), func.max(steps.received_on))).one()
+    dates = [d for d in found if d is not None]
+    for table in (t.candidates, t.steps, t.members):
+        stamp = conn.execute(select(func.max(table.c.updated_at))).scalar()
+        if stamp:  # ISO UTC: its date is never later than the date in Vietnam
+            dates.append(date.fromisoformat(stamp[:10]))
+    return max(dates) if dates else None
+
+
 def clock_warning(session: Session, today: date) -> str | None:
-    """The wrong-clock warning for the app's start: one query, not a full check."""
+    """The wrong-clock warning for the app's start and `check`: a few MAX queries."""
     with session.store.read() as conn:
-        newest = conn.execute(
-            select(func.max(t.steps.c.on), func.max(t.steps.c.received_on)).where(
-                t.steps.c.deleted.is_(False)
-            )
-        ).one()
-    dates = [d for d in newest if d is not None]
-    return rules.clock_message(max(dates) if dates else None, today)
+        return rules.clock_message(newest_recorded_date(conn), today)
