@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
 from khdesk.core.domain.template import CANDIDATE_IDENTITY
@@ -103,3 +103,22 @@ def open_file(session: Session, file_code: str) -> dict | None:
     result = dict(row)
     result["steps"] = [dict(h) for h in history]
     return result
+
+
+def save_states(conn, states: dict[str, str]) -> int:
+    """Store derived states (file uuid -> state) where they differ from the stored ones.
+    A cached derivation, not an edit: no revision, no change counter. Returns how many
+    files changed state."""
+    c = t.candidates.c
+    uuids = list(states)
+    current: dict[str, str] = {}
+    for start in range(0, len(uuids), 500):  # under SQLite's bound-parameter limit
+        chunk = uuids[start : start + 500]
+        current.update(conn.execute(select(c.uuid, c.state).where(c.uuid.in_(chunk))).all())
+    params = [{"_u": u, "s": s} for u, s in states.items() if current.get(u) != s]
+    if params:
+        conn.execute(
+            update(t.candidates).where(c.uuid == bindparam("_u")).values(state=bindparam("s")),
+            params,
+        )
+    return len(params)

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
+from khdesk.core.services.candidates import save_states
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
@@ -582,20 +583,7 @@ class _Importer:
         return self._scope_problem(org) is None
 
     def _store_states(self, states: dict[str, str]) -> None:
-        current = {
-            r.uuid: r.state
-            for r in self.conn.execute(select(t.candidates.c.uuid, t.candidates.c.state))
-            if r.uuid in states
-        }
-        params = [{"_u": u, "s": s} for u, s in states.items() if current.get(u) != s]
-        if params:
-            # A cached derivation, not an edit: no revision bump.
-            self.conn.execute(
-                update(t.candidates)
-                .where(t.candidates.c.uuid == bindparam("_u"))
-                .values(state=bindparam("s")),
-                params,
-            )
+        save_states(self.conn, states)
 
 
 _DERIVED = {"name_folded", "sort_key"}

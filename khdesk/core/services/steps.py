@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
 from khdesk.core.errors import InputError
-from khdesk.core.services.candidates import state_of
+from khdesk.core.services.candidates import save_states, state_of
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
@@ -79,7 +79,7 @@ def record_step(
             .all()
         )
         state = state_of(rows)
-        tx.conn.execute(update(t.candidates).where(t.candidates.c.uuid == cuid).values(state=state))
+        save_states(tx.conn, {cuid: state})
         tx.audit(
             "record_step",
             "candidate",

@@ -20,7 +20,7 @@ from datetime import date
 
 from sqlalchemy import UniqueConstraint, bindparam, delete, select, update
 
-from khdesk.core.services.candidates import state_of
+from khdesk.core.services.candidates import save_states, state_of
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.store import WriteTx
@@ -360,19 +360,7 @@ class Merge:
                 )
             ):
                 current[r.uuid] = r
-        params = []
-        for cuid, row in current.items():
-            state = state_of(steps.get(cuid, []))
-            if state != row.state:
-                params.append({"_u": cuid, "s": state})
-        if params:
-            # A cached derivation, not an edit: no revision, no change counter.
-            self.conn.execute(
-                update(t.candidates)
-                .where(t.candidates.c.uuid == bindparam("_u"))
-                .values(state=bindparam("s")),
-                params,
-            )
+        save_states(self.conn, {cuid: state_of(steps.get(cuid, [])) for cuid in current})
         self.result.files = {
             current[c].file_code: how for c, how in self.changed_files.items() if c in current
         }
