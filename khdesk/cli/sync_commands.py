@@ -51,7 +51,7 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
             print(f"  {p['org_code']:<12} {p['fingerprint']}  {label:<11} {p['org_name']}")
     else:
         print("Chưa ghi nhận khóa của đơn vị nào.")
-    print("Dấu vân tay của hồ sơ này (đọc cho bên kia khi ghi nhận khóa):")
+    print("Mã xác nhận của hồ sơ này (đọc cho bên kia khi ghi nhận khóa):")
     print(status["fingerprint"])
     return 0
 
@@ -78,7 +78,7 @@ def cmd_keys_enrol(args: argparse.Namespace) -> int:
         print(f"Khóa của {done['org_code']} ({done['fingerprint']}) đã được ghi nhận trước đó.")
     else:
         print(
-            f"Dấu vân tay khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']} "
+            f"Mã xác nhận khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']} "
             f"({done['fingerprint']})."
         )
     return 0
@@ -92,7 +92,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
         return 0
     print(f"Đã đổi khóa. Khóa cũ {done['old_fingerprint']} vẫn mở được các gói đang gửi đến.")
     print("Các gói gửi đi từ nay mang thông báo đổi khóa, ký bằng khóa cũ; đơn vị gửi gói cho")
-    print("hồ sơ này cần thẻ khóa mới ('khdesk keys card --out …'). Dấu vân tay mới:")
+    print("hồ sơ này cần thẻ khóa mới ('khdesk keys card --out …'). Mã xác nhận mới:")
     print(done["fingerprint"])
     return 0
 
@@ -227,15 +227,15 @@ def register(sub, command, global_options, parser_class) -> None:
 
     keys_cmd = command("keys", "khóa ký và mã hóa gói đồng bộ", cmd_help)
     ksub = keys_cmd.add_subparsers(dest="action", parser_class=parser_class)
-    action(ksub, "show", "xem dấu vân tay và các khóa đã ghi nhận", cmd_keys_show)
+    action(ksub, "show", "xem mã xác nhận và các khóa đã ghi nhận", cmd_keys_show)
     p = action(ksub, "card", "ghi thẻ khóa công khai ra tệp", cmd_keys_card)
     p.add_argument("--out", required=True, help="tệp thẻ khóa")
     p = action(ksub, "enrol", "ghi nhận thẻ khóa của đơn vị khác", cmd_keys_enrol)
     p.add_argument("file", help="tệp thẻ khóa nhận được")
-    p.add_argument("--fingerprint", required=True, help="dấu vân tay đọc từ đơn vị kia")
+    p.add_argument("--fingerprint", required=True, help="mã xác nhận đọc từ đơn vị kia")
     action(ksub, "rotate", "đổi khóa (khóa mới được thông báo bằng khóa cũ)", cmd_keys_rotate)
     p = action(ksub, "revoke", "thu hồi một khóa", cmd_keys_revoke)
-    p.add_argument("fingerprint", help="dấu vân tay của khóa cần thu hồi")
+    p.add_argument("fingerprint", help="mã xác nhận của khóa cần thu hồi")
 
     bundle_cmd = command("bundle", "gói đồng bộ qua thẻ nhớ", cmd_help)
     bsub = bundle_cmd.add_subparsers(dest="action", parser_class=parser_class)

@@ -124,12 +124,12 @@ def _open(conn: Connection, data: bytes, report: BundleReport, limits: bundle.Li
                 "unknown_sender",
                 f"Gói tự xưng do {claimed} gửi, nhưng khóa ký của nó chưa được ghi nhận ở hồ sơ "
                 f"này. Hãy ghi nhận thẻ khóa của {claimed} ('khdesk keys enrol') sau khi đối "
-                "chiếu dấu vân tay với người gửi.",
+                "chiếu mã xác nhận với người gửi.",
             )
         if p.status == keys.REVOKED:
             raise BundleError(
                 "revoked_sender",
-                f"Khóa của {p.org_code} (dấu vân tay {p.fingerprint}) đã bị thu hồi: không nhận "
+                f"Khóa của {p.org_code} (mã xác nhận {p.fingerprint}) đã bị thu hồi: không nhận "
                 "gói ký bằng khóa này.",
             )
         if p.org_code != claimed:
@@ -560,7 +560,7 @@ def _apply_one(
         old = keys.peer(conn, o.rotation.old_key_id)
         keys.enrol_rotated(conn, old, o.rotation, tx.now)
         report.notes.append(
-            f"Đã nhận khóa mới của {sender} (dấu vân tay {o.rotation.new.fingerprint}), được "
+            f"Đã nhận khóa mới của {sender} (mã xác nhận {o.rotation.new.fingerprint}), được "
             "thông báo bằng khóa cũ đã ghi nhận."
         )
     lineage = {

@@ -362,13 +362,13 @@ def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: 
     if len(typed) != 24 or any(ch not in CROCKFORD for ch in typed):
         raise KeyCardError(
             "fingerprint_format",
-            "Dấu vân tay phải gồm 24 ký tự (sáu nhóm bốn chữ/số), ví dụ 'K7QD 2MXA 9TPE …'.",
+            "Mã xác nhận phải gồm 24 ký tự (sáu nhóm bốn chữ/số), ví dụ 'K7QD 2MXA 9TPE …'.",
         )
     if typed != actual:
         raise KeyCardError(
             "fingerprint_mismatch",
             # The card's own fingerprint is not shown: pasting it would skip the check.
-            f"Dấu vân tay không khớp với thẻ khóa mang tên {card.org_code}: không ghi nhận khóa "
+            f"Mã xác nhận không khớp với thẻ khóa mang tên {card.org_code}: không ghi nhận khóa "
             "này. Có thể thẻ đã bị tráo hoặc đọc nhầm — hãy gọi lại đơn vị gửi thẻ và đọc lại "
             "từng nhóm.",
         )
@@ -429,7 +429,7 @@ def revoke(conn: Connection, typed_fingerprint: str, now: str) -> dict:
     found = find_by_fingerprint(conn, typed_fingerprint)
     if found is None:
         raise KeyCardError(
-            "unknown_key", f"Không có khóa nào có dấu vân tay '{typed_fingerprint.strip()}'."
+            "unknown_key", f"Không có khóa nào có mã xác nhận '{typed_fingerprint.strip()}'."
         )
     kind, key_id = found
     if kind == "own":

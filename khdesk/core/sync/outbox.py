@@ -313,7 +313,7 @@ def _recipient(
     if found is None:
         raise InputError(
             f"Chưa ghi nhận khóa của {wanted}: nhận thẻ khóa của đơn vị đó rồi chạy "
-            "'khdesk keys enrol TỆP --fingerprint …' (đối chiếu dấu vân tay qua điện thoại)."
+            "'khdesk keys enrol TỆP --fingerprint …' (đối chiếu mã xác nhận qua điện thoại)."
         )
     return found, kind
 
