@@ -56,12 +56,12 @@ def test_candidate_list_searches_as_you_type(qtbot, demo_home, tmp_path):
     total = window.model.rowCount()
     assert total == 17
     type_text(qtbot, window.search_edit, "dực")
-    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=2000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
     index = window.model.index(0, 1)
     assert window.model.data(index) == "Đỗ Văn Dực"
     assert window.count_label.text() == "1 hồ sơ"
     window.search_edit.clear()
-    qtbot.waitUntil(lambda: window.model.rowCount() == total, timeout=2000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == total, timeout=10000)
     window.state_box.setCurrentIndex(window.state_box.findData("DUNG"))
     assert window.model.rowCount() == 2
     assert {window.model.data(window.model.index(r, 5)) for r in range(2)} == {"Dừng"}
