@@ -44,20 +44,23 @@ def _no_constants(name: str) -> Any:
     raise JSONRefused(f"giá trị '{name}' không được phép")
 
 
-def _walk(value: Any, depth: int, max_depth: int) -> None:
+def _walk(value: Any, depth: int, max_depth: int, nfc: bool = True) -> None:
+    """Refuse deep nesting, non-string keys and floats; with `nfc`, non-NFC strings too."""
     if depth > max_depth:
         raise JSONRefused(f"lồng nhau quá sâu (quá {max_depth} cấp)")
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise JSONRefused("khóa của đối tượng phải là chuỗi")
-            _check_nfc(key)
-            _walk(item, depth + 1, max_depth)
+            if nfc:
+                _check_nfc(key)
+            _walk(item, depth + 1, max_depth, nfc)
     elif isinstance(value, list):
         for item in value:
-            _walk(item, depth + 1, max_depth)
+            _walk(item, depth + 1, max_depth, nfc)
     elif isinstance(value, str):
-        _check_nfc(value)
+        if nfc:
+            _check_nfc(value)
     elif isinstance(value, float):
         raise JSONRefused("số thực không được phép")
 
@@ -78,5 +81,8 @@ def loads(data: bytes, *, max_depth: int = 8) -> Any:
         raise JSONRefused("lồng nhau quá sâu") from None
     except ValueError as exc:  # JSONDecodeError, and ints longer than Python allows
         raise JSONRefused(f"không phải JSON hợp lệ ({exc})") from None
-    _walk(value, 0, max_depth)
+    # One NFC test of the whole text stands for every string in it, unless an escape
+    # (\\uXXXX) could hide a decomposed letter: then each string is tested.
+    per_string = "\\u" in text or not unicodedata.is_normalized("NFC", text)
+    _walk(value, 0, max_depth, per_string)
     return value
