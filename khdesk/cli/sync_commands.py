@@ -62,8 +62,8 @@ def cmd_keys_card(args: argparse.Namespace) -> int:
     if args.json:
         print_json(done)
         return 0
-    print(f"Đã ghi thẻ khóa vào '{args.out}'. Chuyển tệp này cho đơn vị kia, rồi đọc dấu vân")
-    print("tay dưới đây cho họ qua điện thoại (hoặc gửi bản in) để họ đối chiếu khi ghi nhận:")
+    print(f"Đã ghi thẻ khóa vào '{args.out}'. Chuyển tệp này cho đơn vị kia, rồi đọc mã xác")
+    print("nhận dưới đây cho họ qua điện thoại (hoặc gửi bản in) để họ đối chiếu khi ghi nhận:")
     print(done["fingerprint"])
     return 0
 

@@ -385,21 +385,36 @@ def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: 
                 "không ghi nhận lại.",
             )
         return Enrolment(existing, already=True)
-    _retire_others(conn, card.org_code)
+    _add_peer(conn, card.public, card.org_code, card.org_name, card.role, now, user)
+    return Enrolment(peer(conn, card.public.key_id), already=False)
+
+
+def _add_peer(
+    conn: Connection,
+    public: PublicKeys,
+    org_code: str,
+    org_name: str,
+    role: str,
+    now: str,
+    by: str,
+    replaces: str | None = None,
+) -> None:
+    """Make `public` the active key of `org_code` here; its earlier keys are retired."""
+    _retire_others(conn, org_code)
     conn.execute(
         t.sync_peers.insert().values(
-            key_id=card.public.key_id,
-            org_code=card.org_code,
-            org_name=card.org_name,
-            role=card.role,
-            sign_public=card.public.sign,
-            enc_public=card.public.enc,
+            key_id=public.key_id,
+            org_code=org_code,
+            org_name=org_name,
+            role=role,
+            sign_public=public.sign,
+            enc_public=public.enc,
             status=ACTIVE,
             enrolled_at=now,
-            enrolled_by=user,
+            enrolled_by=by,
+            replaces=replaces,
         )
     )
-    return Enrolment(peer(conn, card.public.key_id), already=False)
 
 
 def _retire_others(conn: Connection, org_code: str) -> None:
@@ -530,19 +545,5 @@ def enrol_rotated(conn: Connection, old: Peer, rotation: Rotation, now: str) -> 
     existing = peer(conn, rotation.new.key_id)
     if existing is not None:
         return existing
-    _retire_others(conn, old.org_code)
-    conn.execute(
-        t.sync_peers.insert().values(
-            key_id=rotation.new.key_id,
-            org_code=old.org_code,
-            org_name=old.org_name,
-            role=old.role,
-            sign_public=rotation.new.sign,
-            enc_public=rotation.new.enc,
-            status=ACTIVE,
-            enrolled_at=now,
-            enrolled_by="rotation",
-            replaces=old.key_id,
-        )
-    )
+    _add_peer(conn, rotation.new, old.org_code, old.org_name, old.role, now, "rotation", old.key_id)
     return peer(conn, rotation.new.key_id)
