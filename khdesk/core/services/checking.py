@@ -33,10 +33,13 @@ class ProfileFacts:
 _RESULTS = {r.value: r for r in Result}
 
 
-def load_facts(conn: Connection) -> ProfileFacts:
-    """Read what the engine needs. The register (≈90,000 members at the province) is read
-    as plain rows with the columns the rules use: SQLAlchemy's per-row processing would
-    cost more than the whole check."""
+def load_facts(conn: Connection, file_code: str | None = None) -> ProfileFacts:
+    """Read what the engine needs: for every file, or for one (recording a step). The
+    register (≈90,000 members at the province) is read as plain rows with the columns the
+    rules use: SQLAlchemy's per-row processing would cost more than the whole check."""
+    live_files = t.candidates.c.deleted.is_(False)
+    if file_code is not None:
+        live_files = live_files & (t.candidates.c.file_code == file_code)
     events: dict[str, list] = defaultdict(list)
     step_cols = ("candidate_uuid", "step_id", "on", "result", "doc_no", "official_members")
     step_cols += ("votes_for", "received_on", "note", "seq")
@@ -45,6 +48,10 @@ def load_facts(conn: Connection) -> ProfileFacts:
         .where(t.steps.c.deleted.is_(False))
         .order_by(t.steps.c.seq)
     )
+    if file_code is not None:
+        query = query.where(
+            t.steps.c.candidate_uuid.in_(select(t.candidates.c.uuid).where(live_files))
+        )
     for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in raw_rows(
         conn, query
     ):
@@ -64,7 +71,7 @@ def load_facts(conn: Connection) -> ProfileFacts:
     files, uuids, states = [], {}, {}
     names = [c.name for c in t.candidates.c]
     dates = [c.name for c in t.candidates.c if isinstance(c.type, Date)]
-    query = select(t.candidates).where(t.candidates.c.deleted.is_(False))
+    query = select(t.candidates).where(live_files)
     for values in raw_rows(conn, query):
         r = dict(zip(names, values, strict=True))
         for column in dates:
@@ -80,23 +87,26 @@ def load_facts(conn: Connection) -> ProfileFacts:
     query = select(*(t.member_records.c[c] for c in year_cols)).where(
         t.member_records.c.deleted.is_(False)
     )
-    years = [
-        rules.MemberYear(code, year, absent or 0, unpaid or 0, bool(violated), bool(declining))
-        for code, year, absent, unpaid, violated, declining in raw_rows(conn, query)
-    ]
+    years = (
+        [  # screening reads them; recording one file's step does not
+            rules.MemberYear(code, year, absent or 0, unpaid or 0, bool(violated), bool(declining))
+            for code, year, absent, unpaid, violated, declining in raw_rows(conn, query)
+        ]
+        if file_code is None
+        else []
+    )
     # The rules look at few members: the introducers the files name, former members (a
     # re-admission), and members with yearly records (screening). Building facts only for
     # those keeps a province check within its time (90,000 members, ~25,000 needed).
     c, m = t.candidates.c, t.members.c
-    introducers = select(c.a6_introducer1).union(select(c.a6_introducer2))
+    introducers = select(c.a6_introducer1).where(live_files)
+    introducers = introducers.union(select(c.a6_introducer2).where(live_files))
     # Former members may be written "Xóa tên" or "Xoá tên" (two placements of the mark).
     former = {v for s in rules.FORMER_STATUSES for v in (s, s.replace("óa", "oá"))}
-    needed = or_(
-        m.member_code.in_(select(t.member_records.c.member_code)),
-        m.member_code.in_(introducers),
-        m.full_name.in_(introducers),
-        m.status.in_(former),
-    )
+    wanted = [m.member_code.in_(introducers), m.full_name.in_(introducers), m.status.in_(former)]
+    if file_code is None:  # screening: every member with yearly records
+        wanted.append(m.member_code.in_(select(t.member_records.c.member_code)))
+    needed = or_(*wanted)
     members, member_rows = {}, {}
     member_cols = ("member_code", "full_name", "status", "admitted_on", "official_on")
     member_cols += ("org_code", "birth_date", "cccd", "uuid")

@@ -32,7 +32,7 @@ def record_step(
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
     with session.store.write(session.user) as tx:
-        facts = load_facts(tx.conn)
+        facts = load_facts(tx.conn, file_code)
         file = next((f for f in facts.files if f.file_code == file_code), None)
         if file is None:
             raise InputError(f"Không có hồ sơ mã '{file_code}'.")
