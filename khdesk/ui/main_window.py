@@ -1,123 +1,66 @@
-"""The main window: the candidate list with search as you type and a state filter."""
+"""The main window: a menu of pages on the left, the chosen page on the right.
+
+Which pages a station gets depends on its role (a cell, a commune committee, the
+province); pages are listed in khdesk.ui.pages. The window routes the hub's signals:
+"open this file" opens the candidate file window, "data changed" reloads the pages.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
-    QTableView,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from khdesk.core.domain.pipeline import STATE_LABELS, State
-from khdesk.core.services.candidates import file_ids, file_rows
 from khdesk.core.services.checking import clock_warning
 from khdesk.core.services.profiles import Session
-
-COLUMNS = (
-    ("file_code", "Mã hồ sơ"),
-    ("full_name", "Họ và tên"),
-    ("sex", "Giới tính"),
-    ("birth_date", "Ngày sinh"),
-    ("org_code", "Chi bộ"),
-    ("state", "Giai đoạn"),
-)
-PAGE = 200
-
-
-class CandidateTableModel(QAbstractTableModel):
-    """Holds the ids of the matching files; fetches a page of rows when first shown."""
-
-    def __init__(self, session: Session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.ids: list[int] = []
-        self.cache: dict[int, dict] = {}
-
-    def reload(self, search: str | None = None, state: str | None = None) -> None:
-        self.beginResetModel()
-        self.ids = file_ids(self.session, search or None, state or None)
-        self.cache = {}
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
-
-    def _row(self, row: int) -> dict:
-        row_id = self.ids[row]
-        if row_id not in self.cache:
-            start = (row // PAGE) * PAGE
-            self.cache.update(file_rows(self.session, self.ids[start : start + PAGE]))
-        return self.cache[row_id]
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        key = COLUMNS[index.column()][0]
-        value = self._row(index.row()).get(key)
-        if key == "birth_date" and value:
-            return date.fromisoformat(value).strftime("%d/%m/%Y")
-        if key == "state" and value:
-            return STATE_LABELS[State(value)]
-        return value
+from khdesk.ui.context import AppContext
+from khdesk.ui.pages import Page, page_classes
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session, today: date | None = None):
+    def __init__(self, session: Session, today: date | None = None, ctx: AppContext | None = None):
         super().__init__()
-        self.clock_label: QLabel | None = None
+        self.ctx = ctx or AppContext(session, today)
         self.session = session
+        self.clock_label: QLabel | None = None
+        self.file_windows: dict[str, QWidget] = {}
         info = session.info
         self.setWindowTitle(f"khdesk — {info.org_name} ({info.role_label})")
-        self.resize(1280, 720)  # fits a 1366×768 screen with the taskbar
+        self.resize(1280, 700)  # fits a 1366×768 screen with the taskbar
 
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText(
-            "Tìm theo tên, số CCCD, mã hồ sơ (gõ không dấu cũng được)"
-        )
-        self.search_edit.setClearButtonEnabled(True)
-        self.state_box = QComboBox()
-        self.state_box.addItem("Mọi giai đoạn", "")
-        for state, label in STATE_LABELS.items():
-            self.state_box.addItem(label, state.value)
-
-        self.model = CandidateTableModel(session, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 140), (2, 80), (3, 110), (4, 120), (5, 200)):
-            self.table.setColumnWidth(col, width)
-        self.count_label = QLabel()
-
-        filters = QHBoxLayout()
-        filters.addWidget(QLabel("Tìm:"))
-        filters.addWidget(self.search_edit, 1)
-        filters.addWidget(QLabel("Giai đoạn:"))
-        filters.addWidget(self.state_box)
+        self.menu = QListWidget()
+        self.menu.setFixedWidth(210)
+        font = QFont(self.menu.font())
+        font.setPointSize(font.pointSize() + 1)
+        self.menu.setFont(font)
+        self.menu.setSpacing(2)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, Page] = {}
+        for cls in page_classes():
+            if self.ctx.role not in cls.roles:
+                continue
+            page = cls(self.ctx, self)
+            self.pages[cls.key] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(cls.title)
+            item.setData(Qt.ItemDataRole.UserRole, cls.key)
+            self.menu.addItem(item)
+        self.menu.currentRowChanged.connect(self._show_row)
 
         body = QWidget()
-        layout = QVBoxLayout(body)
-        warning = clock_warning(session, today or date.today())
+        outer = QVBoxLayout(body)
+        warning = clock_warning(session, self.ctx.today())
         if warning:
             # A wrong clock shifts every deadline: say so before anything else.
             self.clock_label = QLabel(f"⚠ {warning}")
@@ -125,22 +68,58 @@ class MainWindow(QMainWindow):
             self.clock_label.setStyleSheet(
                 "background: #fdecea; color: #8a1c1c; padding: 8px; font-weight: bold;"
             )
-            layout.addWidget(self.clock_label)
-        layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
+            outer.addWidget(self.clock_label)
+        row = QHBoxLayout()
+        row.addWidget(self.menu)
+        row.addWidget(self.stack, 1)
+        outer.addLayout(row, 1)
         self.setCentralWidget(body)
         self.statusBar().showMessage(f"Người dùng: {session.user}")
 
-        # Search as you type, without a query per keystroke.
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(150)
-        self._debounce.timeout.connect(self.refresh)
-        self.search_edit.textChanged.connect(self._debounce.start)
-        self.state_box.currentIndexChanged.connect(self.refresh)
-        self.refresh()
+        self.ctx.hub.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.ctx.hub.show_page.connect(self.show_page)
+        self.ctx.hub.data_changed.connect(self._data_changed)
+        self.ctx.hub.open_file.connect(self.open_file)
+        if self.menu.count():
+            self.menu.setCurrentRow(0)
 
-    def refresh(self) -> None:
-        self.model.reload(self.search_edit.text().strip(), self.state_box.currentData())
-        self.count_label.setText(f"{self.model.rowCount()} hồ sơ")
+    @property
+    def candidates(self):
+        return self.pages["candidates"]
+
+    def show_page(self, key: str) -> None:
+        for row in range(self.menu.count()):
+            if self.menu.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.menu.setCurrentRow(row)
+                return
+
+    def current_page(self) -> Page:
+        return self.stack.currentWidget()
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = self.menu.item(row).data(Qt.ItemDataRole.UserRole)
+        page = self.pages[key]
+        self.stack.setCurrentWidget(page)
+        page.refresh()
+
+    def _data_changed(self) -> None:
+        # Only the visible page reloads now; the others reload when shown.
+        page = self.current_page()
+        if page is not None:
+            page.refresh()
+
+    def open_file(self, file_code: str, step: str = "") -> None:
+        """Open the candidate file window (one per file; a second request raises it)."""
+        from khdesk.ui.candidate_file import CandidateFileWindow
+
+        window = self.file_windows.get(file_code)
+        if window is None or not window.isVisible():
+            window = CandidateFileWindow(self.ctx, file_code, self)
+            self.file_windows[file_code] = window
+            window.destroyed.connect(lambda *_: self.file_windows.pop(file_code, None))
+        window.show_step(step)
+        window.show()
+        window.raise_()
+        window.activateWindow()

@@ -7,8 +7,9 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
 from khdesk.core.services import demo, profiles
+from khdesk.ui.candidate_list import CandidateTableModel
 from khdesk.ui.login import LoginDialog
-from khdesk.ui.main_window import CandidateTableModel, MainWindow
+from khdesk.ui.main_window import MainWindow
 
 TODAY = date(2026, 11, 26)
 
@@ -53,18 +54,19 @@ def test_candidate_list_searches_as_you_type(qtbot, demo_home, tmp_path):
     window = MainWindow(session)
     qtbot.addWidget(window)
     window.show()
-    total = window.model.rowCount()
+    page = window.candidates
+    total = page.model.rowCount()
     assert total == 17
-    type_text(qtbot, window.search_edit, "dực")
-    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
-    index = window.model.index(0, 1)
-    assert window.model.data(index) == "Đỗ Văn Dực"
-    assert window.count_label.text() == "1 hồ sơ"
-    window.search_edit.clear()
-    qtbot.waitUntil(lambda: window.model.rowCount() == total, timeout=10000)
-    window.state_box.setCurrentIndex(window.state_box.findData("DUNG"))
-    assert window.model.rowCount() == 2
-    assert {window.model.data(window.model.index(r, 5)) for r in range(2)} == {"Dừng"}
+    type_text(qtbot, page.search_edit, "dực")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)
+    index = page.model.index(0, 1)
+    assert page.model.data(index) == "Đỗ Văn Dực"
+    assert page.count_label.text() == "1 hồ sơ"
+    page.search_edit.clear()
+    qtbot.waitUntil(lambda: page.model.rowCount() == total, timeout=10000)
+    page.state_box.setCurrentIndex(page.state_box.findData("DUNG"))
+    assert page.model.rowCount() == 2
+    assert {page.model.data(page.model.index(r, 5)) for r in range(2)} == {"Dừng"}
     window.grab().save(str(tmp_path / "main.png"))
     session.close()
 
