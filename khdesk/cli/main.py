@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     from khdesk.cli import sync_commands
 
     sync_commands.register(sub, command, _global_options, _Parser)
+
+    from khdesk.cli import admin_commands
+
+    admin_commands.register(sub, command, _global_options, _Parser)
     return parser
 
 

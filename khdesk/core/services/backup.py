@@ -1,0 +1,487 @@
+"""Encrypted backups of a profile: by hand, daily, and before every risky operation;
+rotated; restorable — and a restore can itself be undone.
+
+A backup is one `.khbak` file, a zip holding
+    manifest.json   what, when, which profile, schema revision, app version, db hash
+    profile.json    the profile's role and organisation (nothing personal)
+    keys.json       the key slots: the database key wrapped under each user's password
+    khdesk.db       an SQLCipher copy made with SQLite's online backup API
+so it can be restored on another PC with a password of the profile, and read by no one
+without one. Backups sit in `<profile>/backups/` and, optionally, in a chosen folder
+(a USB stick).
+
+A restore first copies the current database aside (even a damaged one, byte for byte),
+then swaps the files, then starts a new sync epoch so the committee is told, not alarmed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+from khdesk import __version__
+from khdesk.core.errors import AccessDenied, InputError, ProfileError
+from khdesk.core.fsutil import atomic_write
+from khdesk.core.services import profiles
+from khdesk.core.services.profiles import ProfileDir, Session
+from khdesk.core.store.keyslots import KeySlots
+from khdesk.core.store.migrate import current_revision
+from khdesk.core.store.store import Clock, iso, utc_now
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".khbak"
+FORMAT = "khdesk-backup/1"
+VIETNAM = timezone(timedelta(hours=7))  # no daylight saving: a fixed offset is exact
+
+KIND_LABELS = {
+    "manual": "Tạo thủ công",
+    "daily": "Tự động hằng ngày",
+    "before-import": "Trước khi nhập Excel",
+    "before-bundle": "Trước khi nhận gói đồng bộ",
+    "before-migration": "Trước khi nâng cấp",
+    "before-restore": "Trước khi khôi phục",
+    "before-retention": "Trước khi lưu trữ/xóa hồ sơ cũ",
+}
+# Rotation (grandfather-father-son) for the automatic daily backups.
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+# Backups taken before an operation: the newest few of each kind.
+KEEP_BEFORE = 10
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    id: str
+    path: Path
+    kind: str
+    created_at: str  # ISO UTC
+    profile_id: str
+    org_code: str
+    schema: str | None
+    app_version: str
+    size: int
+    note: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def local_time(self) -> datetime:
+        return datetime.fromisoformat(self.created_at).astimezone(VIETNAM)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "org_code": self.org_code,
+            "schema": self.schema,
+            "app_version": self.app_version,
+            "size": self.size,
+            "note": self.note,
+            "path": str(self.path),
+        }
+
+
+# -- making one --
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _copy_database(session: Session, target: Path) -> None:
+    """A consistent encrypted copy while the profile stays open (online backup API)."""
+    import sqlcipher3
+
+    dest = sqlcipher3.connect(str(target), isolation_level=None)
+    try:
+        dest.execute("PRAGMA cipher_log_level = NONE")
+        dest.execute(f"PRAGMA key = \"x'{session.db_key.hex()}'\"")
+        with session.store.engine.connect() as conn:
+            conn.connection.dbapi_connection.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+    finally:
+        dest.close()
+
+
+def _new_id(folder: Path, moment: datetime, kind: str) -> str:
+    base = f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{kind}"
+    name, n = base, 1
+    while (folder / f"{name}{SUFFIX}").exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def create_backup(
+    session: Session,
+    kind: str = "manual",
+    *,
+    note: str = "",
+    also_to: Path | None = None,
+    rotate: bool = True,
+) -> BackupInfo:
+    """Write a backup into the profile's backups folder (and a copy into `also_to`),
+    read it back to check it, rotate the old ones. Returns what was written."""
+    if kind not in KIND_LABELS:
+        raise ValueError(f"unknown backup kind {kind}")
+    pdir = session.dir
+    folder = pdir.backup_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    moment = session.store.clock().astimezone(UTC)
+    backup_id = _new_id(folder, moment, kind)
+    target = folder / f"{backup_id}{SUFFIX}"
+    with session.store.read() as conn:
+        schema = current_revision(conn)
+    fd, tmp_name = tempfile.mkstemp(prefix=".sao-luu-", suffix=".db", dir=folder)
+    os.close(fd)
+    tmp_db = Path(tmp_name)
+    try:
+        _copy_database(session, tmp_db)
+        manifest = {
+            "format": FORMAT,
+            "id": backup_id,
+            "kind": kind,
+            "created_at": iso(moment),
+            "profile_id": session.info.profile_id,
+            "profile_name": pdir.name,
+            "org_code": session.info.org_code,
+            "schema": schema,
+            "app_version": __version__,
+            "db_sha256": _sha256_file(tmp_db),
+            "note": note,
+        }
+
+        def write(f) -> None:
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
+                z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+                z.write(pdir.info_file, "profile.json")
+                z.write(pdir.keys_file, "keys.json")
+                z.write(tmp_db, "khdesk.db")
+
+        atomic_write(target, write, private=True)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_db.unlink()
+    info = read_backup(target)  # read back: what we report is what is on disk
+    if also_to is not None:
+        copy = Path(also_to) / target.name
+        atomic_write(copy, lambda f: _copy_into(target, f), private=True)
+        read_backup(copy)
+    with session.store.write(session.user, changes=False) as tx:
+        tx.audit("backup_create", "backup", backup_id, kind=kind, copy=str(also_to or ""))
+    if rotate:
+        rotate_backups(pdir)
+    return info
+
+
+def _copy_into(source: Path, f) -> None:
+    with open(source, "rb") as src:
+        shutil.copyfileobj(src, f, 1 << 20)
+
+
+# -- reading --
+
+
+def read_backup(path: Path) -> BackupInfo:
+    """Check a backup file's shape and hash (not its password); InputError if broken."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            missing = {"manifest.json", "profile.json", "keys.json", "khdesk.db"} - names
+            if missing:
+                raise InputError(f"Tệp sao lưu '{path.name}' thiếu {', '.join(sorted(missing))}.")
+            manifest = json.loads(z.read("manifest.json"))
+            if manifest.get("format") != FORMAT:
+                raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
+            digest = hashlib.sha256()
+            with z.open("khdesk.db") as db:
+                for block in iter(lambda: db.read(1 << 20), b""):
+                    digest.update(block)
+    except (zipfile.BadZipFile, json.JSONDecodeError, KeyError, OSError) as exc:
+        raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.") from exc
+    if digest.hexdigest() != manifest.get("db_sha256"):
+        raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng: dữ liệu không khớp mã kiểm tra.")
+    return BackupInfo(
+        id=manifest["id"],
+        path=path,
+        kind=manifest["kind"],
+        created_at=manifest["created_at"],
+        profile_id=manifest["profile_id"],
+        org_code=manifest["org_code"],
+        schema=manifest.get("schema"),
+        app_version=manifest.get("app_version", ""),
+        size=path.stat().st_size,
+        note=manifest.get("note", ""),
+    )
+
+
+def list_backups(pdir: ProfileDir, folder: Path | None = None) -> list[BackupInfo]:
+    """Newest first. Unreadable files are skipped (and logged), never deleted."""
+    found = []
+    for path in sorted(Path(folder or pdir.backup_dir).glob(f"*{SUFFIX}")):
+        try:
+            found.append(read_backup(path))
+        except InputError as exc:
+            log.warning("skipping backup %s: %s", path, exc.message)
+    return sorted(found, key=lambda b: b.created_at, reverse=True)
+
+
+def find_backup(pdir: ProfileDir, backup_id: str) -> BackupInfo:
+    path = Path(backup_id)
+    if path.suffix == SUFFIX and path.exists():
+        return read_backup(path)
+    for info in list_backups(pdir):
+        if info.id == backup_id:
+            return info
+    raise InputError(
+        f"Không có bản sao lưu '{backup_id}'. Xem danh sách bằng lệnh 'khdesk backup list'."
+    )
+
+
+# -- rotation --
+
+
+def to_keep(backups: Iterable[BackupInfo]) -> set[str]:
+    """Which backups rotation keeps: every manual one; the newest per day for the last 7
+    days that have one, per ISO week for 4 weeks, per month for 12; the newest
+    KEEP_BEFORE of each before-* kind."""
+    items = sorted(backups, key=lambda b: b.created_at, reverse=True)
+    keep = {b.id for b in items if b.kind == "manual"}
+    daily = [b for b in items if b.kind == "daily"]
+    for bucket, count in (
+        (lambda d: d, KEEP_DAILY),
+        (lambda d: d.isocalendar()[:2], KEEP_WEEKLY),
+        (lambda d: (d.year, d.month), KEEP_MONTHLY),
+    ):
+        seen: set = set()
+        for b in daily:
+            key = bucket(b.local_time.date())
+            if key not in seen and len(seen) < count:
+                seen.add(key)
+                keep.add(b.id)
+    by_kind: dict[str, int] = {}
+    for b in items:
+        if b.kind.startswith("before-"):
+            by_kind[b.kind] = by_kind.get(b.kind, 0) + 1
+            if by_kind[b.kind] <= KEEP_BEFORE:
+                keep.add(b.id)
+    return keep
+
+
+def rotate_backups(pdir: ProfileDir) -> list[str]:
+    """Delete what to_keep() lets go; returns the ids removed."""
+    backups = list_backups(pdir)
+    keep = to_keep(backups)
+    removed = []
+    for b in backups:
+        if b.id not in keep:
+            with contextlib.suppress(OSError):
+                b.path.unlink()
+                removed.append(b.id)
+    return removed
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(VIETNAM).date()
+
+
+def ensure_daily_backup(session: Session) -> BackupInfo | None:
+    """The automatic daily backup: made at the first unlock of a day (Vietnam time)."""
+    today = local_date(session.store.clock())
+    for b in list_backups(session.dir):
+        if b.kind == "daily" and b.local_time.date() == today:
+            return None
+    return create_backup(session, "daily")
+
+
+# -- restoring --
+
+
+def _open_check(db_file: Path, key: bytes) -> None:
+    """The backup's database opens with this key and passes SQLite's integrity check."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(db_file), isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlcipher3.DatabaseError as exc:
+            raise AccessDenied(
+                "Bản sao lưu không mở được bằng khóa của hồ sơ này (khác hồ sơ hoặc đã hỏng)."
+            ) from exc
+        if result != "ok":
+            raise InputError(f"Bản sao lưu bị hỏng bên trong: {result}")
+    finally:
+        conn.close()
+
+
+def _extract(info: BackupInfo, folder: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=".khoi-phuc-", suffix=".db", dir=folder)
+    with os.fdopen(fd, "wb") as out, zipfile.ZipFile(info.path) as z, z.open("khdesk.db") as db:
+        shutil.copyfileobj(db, out, 1 << 20)
+        out.flush()
+        os.fsync(out.fileno())
+    return Path(name)
+
+
+def _remove_sidecars(db_file: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (db_file.parent / f"{db_file.name}{suffix}").unlink()
+
+
+def _keep_current_copy(pdir: ProfileDir, moment: datetime, key: bytes, user: str) -> str:
+    """The database about to be replaced, kept as a backup: through SQLite when it
+    opens, byte for byte when it does not (a damaged file is evidence, not rubbish)."""
+    folder = pdir.backup_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    backup_id = _new_id(folder, moment, "before-restore")
+    target = folder / f"{backup_id}{SUFFIX}"
+    tmp_db = folder / f".{backup_id}.db"
+    try:
+        try:
+            session = _session_from_key(pdir, key, user)
+        except Exception:  # a damaged file fails in many ways; all mean "copy the bytes"
+            session = None
+        if session is not None:
+            try:
+                _copy_database(session, tmp_db)
+            finally:
+                session.close()
+        else:
+            shutil.copyfile(pdir.db_file, tmp_db)
+        manifest = {
+            "format": FORMAT,
+            "id": backup_id,
+            "kind": "before-restore",
+            "created_at": iso(moment),
+            "profile_id": pdir.read_info().profile_id,
+            "profile_name": pdir.name,
+            "org_code": pdir.read_info().org_code,
+            "schema": None,
+            "app_version": __version__,
+            "db_sha256": _sha256_file(tmp_db),
+            "note": "" if session is not None else "bản hỏng, chép nguyên trạng",
+        }
+
+        def write(f) -> None:
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
+                z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+                z.write(pdir.info_file, "profile.json")
+                z.write(pdir.keys_file, "keys.json")
+                z.write(tmp_db, "khdesk.db")
+
+        atomic_write(target, write, private=True)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_db.unlink()
+    return backup_id
+
+
+def _session_from_key(pdir: ProfileDir, key: bytes, user: str, clock: Clock = utc_now) -> Session:
+    info = pdir.read_info()
+    store = profiles._open_with_key(pdir, info, key, clock)
+    return Session(pdir, info, store, user, profiles._user_role(store, user), key)
+
+
+def restore_backup(
+    home: Path,
+    name: str | None,
+    backup_id: str,
+    user: str | None,
+    password: str,
+    clock: Clock = utc_now,
+) -> tuple[Session, str]:
+    """Put a backup back in place of the live database. Needs only keys.json and the
+    password, so it works when the live database is too damaged to open. Returns the
+    session on the restored data and the id of the copy kept of what was replaced."""
+    pdir = ProfileDir(home, profiles.resolve_profile_name(home, name))
+    info = pdir.read_info()
+    user = user or profiles.default_user(pdir)
+    key = KeySlots.load(pdir.keys_file).unlock(user, password)
+    backup = find_backup(pdir, backup_id)
+    if backup.profile_id != info.profile_id:
+        raise ProfileError(
+            f"Bản sao lưu '{backup.id}' là của hồ sơ {backup.org_code}, không phải hồ sơ này. "
+            "Dùng 'Chuyển hồ sơ sang máy mới' để mở nó thành một hồ sơ riêng."
+        )
+    extracted = _extract(backup, pdir.path)
+    try:
+        _open_check(extracted, key)
+        kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
+        _remove_sidecars(pdir.db_file)
+        os.replace(extracted, pdir.db_file)
+    finally:
+        with contextlib.suppress(OSError):
+            extracted.unlink()
+    session = _session_from_key(pdir, key, user, clock)
+    _mark_restored(session, backup, kept)
+    return session, kept
+
+
+def _mark_restored(session: Session, backup: BackupInfo, kept: str) -> None:
+    from khdesk.core.sync import outbox
+
+    with session.store.write(session.user, changes=False) as tx:
+        # The committee must hear of this from the next bundle, not find out by a gap.
+        outbox.start_epoch(tx.conn, tx.now, {"code": "restored", "note": backup.id})
+        tx.audit("backup_restore", "backup", backup.id, replaced_copy=kept)
+
+
+def import_backup(
+    home: Path, path: Path, user: str | None, password: str, name: str | None = None
+) -> Session:
+    """Open a backup from another PC as a profile here (moving a profile, or handing it
+    over). The profile keeps its identity; sending starts a new epoch."""
+    backup = read_backup(path)
+    with zipfile.ZipFile(backup.path) as z:
+        info = json.loads(z.read("profile.json"))
+        slots_raw = z.read("keys.json")
+    target_name = name or info.get("name") or backup.org_code
+    pdir = ProfileDir(Path(home), target_name)
+    if pdir.exists():
+        raise ProfileError(
+            f"Máy này đã có hồ sơ '{target_name}'. Chọn tên khác, hoặc khôi phục vào hồ sơ đó."
+        )
+    pdir.path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target_name}.", dir=pdir.path.parent))
+    try:
+        (staging / "keys.json").write_bytes(slots_raw)
+        slots = KeySlots.load(staging / "keys.json")
+        user = user or (slots.users() or [""])[0]
+        key = slots.unlock(user, password)
+        staged_db = _extract(backup, staging)
+        _open_check(staged_db, key)
+        os.replace(staged_db, staging / "khdesk.db")
+        profile = {**info, "name": target_name}
+        (staging / "profile.json").write_text(
+            json.dumps(profile, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        (staging / "backups").mkdir()
+        os.replace(staging, pdir.path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    session = _session_from_key(pdir, key, user)
+    _mark_restored(session, backup, "")
+    return session

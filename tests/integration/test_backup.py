@@ -1,0 +1,187 @@
+"""Backups: encrypted, readable only with a password, rotated; restore brings the data
+back (even over a damaged file), can itself be undone, and starts a new sync epoch."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from khdesk.core.errors import AccessDenied, InputError, ProfileError
+from khdesk.core.services import backup, profiles
+from khdesk.core.store import schema as t
+from tests.sync.conftest import PASSWORD, build_commune, edit_file, export, open_inner
+
+
+def _name(session, file_code: str) -> str:
+    with session.store.read() as conn:
+        return conn.execute(
+            select(t.candidates.c.full_name).where(t.candidates.c.file_code == file_code)
+        ).scalar_one()
+
+
+@pytest.fixture
+def commune(tmp_path):
+    c = build_commune(tmp_path / "home")
+    yield c
+    c.close()
+
+
+def _first_file(session) -> str:
+    with session.store.read() as conn:
+        return (
+            conn.execute(select(t.candidates.c.file_code).order_by(t.candidates.c.file_code))
+            .scalars()
+            .first()
+        )
+
+
+def test_backup_is_encrypted_and_needs_a_password(commune, tmp_path):
+    cell = commune.cells["X01-CB01"]
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    info = backup.create_backup(cell, "manual", note="thử", also_to=usb)
+    assert info.path.parent == cell.dir.backup_dir and info.kind == "manual"
+    assert [b.id for b in backup.list_backups(cell.dir)] == [info.id]
+    assert [b.id for b in backup.list_backups(cell.dir, usb)] == [info.id]
+    with zipfile.ZipFile(info.path) as z:
+        raw = z.read("khdesk.db")
+    plain = tmp_path / "plain.db"
+    plain.write_bytes(raw)
+    assert not raw.startswith(b"SQLite format 3")
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(plain).execute("SELECT count(*) FROM sqlite_master").fetchone()
+    # On another PC: the wrong password opens nothing and leaves no profile behind.
+    other = tmp_path / "other-pc"
+    with pytest.raises(AccessDenied):
+        backup.import_backup(other, info.path, None, "sai-mat-khau")
+    assert not profiles.ProfileDir(other, "X01-CB01").exists()
+    moved = backup.import_backup(other, info.path, None, PASSWORD)
+    try:
+        code = _first_file(cell)
+        assert _name(moved, code) == _name(cell, code)
+        with pytest.raises(ProfileError, match="đã có hồ sơ"):
+            backup.import_backup(other, info.path, None, PASSWORD)
+    finally:
+        moved.close()
+
+
+def test_restore_over_a_damaged_file_brings_data_back_and_a_new_epoch(commune, tmp_path):
+    home, cell = commune.home, commune.cells["X01-CB01"]
+    code = _first_file(cell)
+    before = _name(cell, code)
+    first = export(cell, tmp_path / "out1")
+    saved = backup.create_backup(cell, "manual")
+    edit_file(cell, code, full_name="Tên Sửa Sau Sao Lưu")
+    cell.close()
+    commune.cells.pop("X01-CB01")
+
+    db = profiles.ProfileDir(home, "X01-CB01").db_file
+    with open(db, "r+b") as f:  # damage the live file in the middle
+        f.seek(8192)
+        f.write(b"\xff" * 4096)
+    with pytest.raises(AccessDenied):
+        backup.restore_backup(home, "X01-CB01", saved.id, None, "sai-mat-khau")
+
+    restored, kept = backup.restore_backup(home, "X01-CB01", saved.id, None, PASSWORD)
+    try:
+        assert _name(restored, code) == before
+        # The next bundle tells the committee this station went back in time.
+        nxt = export(restored, tmp_path / "out2")
+        manifest_first, manifest = (
+            json.loads(open_inner(commune.committee, p.read_bytes())[1]["manifest.json"])
+            for p in (first, nxt)
+        )
+        assert manifest["epoch"]["id"] != manifest_first["epoch"]["id"]
+        assert manifest["epoch"]["reason"]["code"] == "restored"
+        with restored.store.read() as conn:
+            actions = conn.execute(select(t.audit.c.action)).scalars().all()
+        assert "backup_restore" in actions
+        assert any(
+            b.id == kept and b.kind == "before-restore" for b in backup.list_backups(restored.dir)
+        )
+    finally:
+        restored.close()
+
+
+def test_a_restore_can_be_undone(commune):
+    home, cell = commune.home, commune.cells["X01-CB01"]
+    code = _first_file(cell)
+    saved = backup.create_backup(cell, "manual")
+    edit_file(cell, code, full_name="Bản Mới Hơn")
+    cell.close()
+    commune.cells.pop("X01-CB01")
+    restored, kept = backup.restore_backup(home, "X01-CB01", saved.id, None, PASSWORD)
+    assert _name(restored, code) != "Bản Mới Hơn"
+    restored.close()
+    again, _ = backup.restore_backup(home, "X01-CB01", kept, None, PASSWORD)
+    try:
+        assert _name(again, code) == "Bản Mới Hơn"
+    finally:
+        again.close()
+
+
+def test_a_backup_of_another_profile_is_not_restored_over_this_one(commune):
+    committee_backup = backup.create_backup(commune.committee, "manual")
+    commune.cells["X01-CB01"].close()
+    commune.cells.pop("X01-CB01")
+    target = profiles.ProfileDir(commune.home, "X01-CB01")
+    before = target.db_file.read_bytes()
+    with pytest.raises(ProfileError, match="không phải hồ sơ này"):
+        backup.restore_backup(commune.home, "X01-CB01", str(committee_backup.path), None, PASSWORD)
+    assert target.db_file.read_bytes() == before
+
+
+def test_a_damaged_backup_file_is_named_and_refused(commune, tmp_path):
+    info = backup.create_backup(commune.committee, "manual")
+    data = bytearray(info.path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    broken = tmp_path / f"hong{backup.SUFFIX}"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=broken.name):
+        backup.read_backup(broken)
+
+
+def test_daily_backup_once_a_day_in_vietnam_time(commune):
+    session = commune.committee
+    now = [datetime(2026, 11, 26, 16, 0, tzinfo=UTC)]  # 23:00 in Vietnam
+    session.store.clock = lambda: now[0]
+    assert backup.ensure_daily_backup(session) is not None
+    assert backup.ensure_daily_backup(session) is None
+    now[0] += timedelta(hours=2)  # 01:00 the next day in Vietnam
+    assert backup.ensure_daily_backup(session) is not None
+    assert [b.kind for b in backup.list_backups(session.dir)] == ["daily", "daily"]
+
+
+def test_rotation_keeps_7_daily_4_weekly_12_monthly_and_every_manual():
+    start = datetime(2025, 1, 1, 3, 0, tzinfo=UTC)
+    base = backup.BackupInfo(
+        id="", path=Path("x"), kind="daily", created_at="", profile_id="p", org_code="C",
+        schema=None, app_version="", size=0,
+    )  # fmt: skip
+    items = []
+    for day in range(500):
+        moment = start + timedelta(days=day)
+        items.append(replace(base, id=f"d{day}", created_at=moment.isoformat()))
+    items.append(replace(base, id="m1", kind="manual", created_at=start.isoformat()))
+    for n in range(15):
+        moment = start + timedelta(days=n)
+        items.append(replace(base, id=f"i{n}", kind="before-import", created_at=moment.isoformat()))
+    keep = backup.to_keep(items)
+    daily = sorted((int(k[1:]) for k in keep if k.startswith("d")), reverse=True)
+    # The last 7 days; then one per week back to 4 weeks; then one per month to 12 months.
+    assert daily[:7] == list(range(499, 492, -1))
+    assert len(daily) <= 7 + 4 + 12 and len(daily) >= 12
+    newest = start + timedelta(days=499)
+    oldest_kept = start + timedelta(days=daily[-1])
+    assert (newest - oldest_kept).days < 366
+    months = {(start + timedelta(days=d)).strftime("%Y-%m") for d in daily}
+    assert len(months) == 12
+    assert "m1" in keep
+    assert {k for k in keep if k.startswith("i")} == {f"i{n}" for n in range(5, 15)}
