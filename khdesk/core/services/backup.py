@@ -32,7 +32,7 @@ from pathlib import Path
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError, ProfileError
 from khdesk.core.fsutil import atomic_write
-from khdesk.core.services import profiles
+from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
@@ -425,16 +425,23 @@ def restore_backup(
             f"Bản sao lưu '{backup.id}' là của hồ sơ {backup.org_code}, không phải hồ sơ này. "
             "Dùng 'Chuyển hồ sơ sang máy mới' để mở nó thành một hồ sơ riêng."
         )
-    extracted = _extract(backup, pdir.path)
+    # Nobody may have the database open while its file is swapped.
+    access.acquire_lock(pdir.path, user, clock())
     try:
-        _open_check(extracted, key)
-        kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
-        _remove_sidecars(pdir.db_file)
-        os.replace(extracted, pdir.db_file)
-    finally:
-        with contextlib.suppress(OSError):
-            extracted.unlink()
-    session = _session_from_key(pdir, key, user, clock)
+        extracted = _extract(backup, pdir.path)
+        try:
+            _open_check(extracted, key)
+            kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
+            _remove_sidecars(pdir.db_file)
+            os.replace(extracted, pdir.db_file)
+        finally:
+            with contextlib.suppress(OSError):
+                extracted.unlink()
+        session = _session_from_key(pdir, key, user, clock)
+    except BaseException:
+        access.release_lock(pdir.path)
+        raise
+    session.holds_lock = True
     _mark_restored(session, backup, kept)
     return session, kept
 

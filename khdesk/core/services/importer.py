@@ -82,8 +82,13 @@ def import_file(
     all_or_nothing: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a workbook or CSV folder (see TEMPLATE.md)."""
+    """Import a workbook or CSV folder (see TEMPLATE.md). A real import is preceded by
+    an encrypted backup, so a wrong file can be undone with `backup restore`."""
     tables = read_tables(Path(path))
+    if not dry_run:
+        from khdesk.core.services.backup import create_backup
+
+        create_backup(session, "before-import", note=Path(path).name)
     return import_tables(
         session,
         tables,

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.services import access
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import check_open, open_sqlcipher
 from khdesk.core.store.keyslots import KeySlots, new_database_key
@@ -146,6 +147,7 @@ class Session:
     user: str
     user_role: str
     db_key: bytes
+    holds_lock: bool = False  # this session took the profile's in-use lock
 
     @property
     def org_code(self) -> str:
@@ -153,6 +155,9 @@ class Session:
 
     def close(self) -> None:
         self.store.dispose()
+        if self.holds_lock:
+            self.holds_lock = False
+            access.release_lock(self.dir.path)
 
     def require(self, *roles: str) -> None:
         if self.user_role not in roles:
@@ -269,12 +274,23 @@ def open_profile(
     info = pdir.read_info()
     slots = KeySlots.load(pdir.keys_file)
     user = user or default_user(pdir)
-    db_key = slots.unlock(user, password)
-    store = _open_with_key(pdir, info, db_key, clock)
-    role = _user_role(store, user)
-    with store.write(user, changes=False) as tx:
-        tx.audit("unlock", "profile", info.name)
-    return Session(pdir, info, store, user, role, db_key)
+    db_key, failures = access.check_password_attempt(
+        pdir.path, user, clock, lambda: slots.unlock(user, password)
+    )
+    takeover = access.acquire_lock(pdir.path, user, clock())
+    try:
+        store = _open_with_key(pdir, info, db_key, clock)
+        role = _user_role(store, user)
+        with store.write(user, changes=False) as tx:
+            for at, who in failures:
+                tx.audit("unlock_failed", "profile", info.name, at=at, user=who)
+            if takeover:
+                tx.audit("lock_takeover", "profile", info.name, note=takeover)
+            tx.audit("unlock", "profile", info.name)
+    except BaseException:
+        access.release_lock(pdir.path)
+        raise
+    return Session(pdir, info, store, user, role, db_key, holds_lock=True)
 
 
 # -- users --
@@ -361,3 +377,51 @@ def recover(
         slots.set_password(user, new_password, db_key)
         slots.save(pdir.keys_file)
     return Session(pdir, info, store, user, role, db_key)
+
+
+def verify_password(session: Session, password: str) -> None:
+    """Check the signed-in user's password against their key slot (unlocking a locked
+    screen): it must unwrap this very database key. Raises AccessDenied when wrong."""
+    slots = KeySlots.load(session.dir.keys_file)
+
+    def attempt() -> bytes:
+        if slots.unlock(session.user, password) != session.db_key:
+            raise AccessDenied("Mật khẩu không đúng.")
+        return session.db_key
+
+    _, failures = access.check_password_attempt(
+        session.dir.path, session.user, session.store.clock, attempt
+    )
+    with session.store.write(session.user, changes=False) as tx:
+        for at, who in failures:
+            tx.audit("unlock_failed", "profile", session.info.name, at=at, user=who)
+        tx.audit("unlock", "profile", session.info.name)
+
+
+# -- screen settings (column choice, auto-lock, text size): not personal data, kept in
+# plain JSON beside the profile (per profile) or in the data directory (this PC) --
+
+SETTINGS_FILE = "settings.json"
+
+
+def settings_path(home: Path, profile: str | None = None) -> Path:
+    base = Path(home) if profile is None else ProfileDir(home, profile).path
+    return base / SETTINGS_FILE
+
+
+def load_settings(path: Path) -> dict:
+    """The saved settings, or {} when none or unreadable (settings never block a start)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_settings(path: Path, **changes) -> dict:
+    """Merge `changes` into the settings file (atomic write); returns the new settings."""
+    data = load_settings(path)
+    data.update(changes)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
+    return data

@@ -1,0 +1,180 @@
+"""Who may open a profile and when: wrong passwords slow down (and are audited), a profile
+in use is locked, a lock left by a dead process is taken over and logged."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from khdesk.core.errors import AccessDenied
+from khdesk.core.services import access, profiles
+from khdesk.core.store import schema as t
+from tests.conftest import FROZEN, PASSWORD, make_profile
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = FROZEN
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def station(home, clock):
+    session, _ = make_profile(home, "cell", "X01-CB01", "Chi bộ thôn Tân Đức", clock, "X01")
+    session.close()
+    return home
+
+
+def _audit(session, action: str) -> list[dict]:
+    with session.store.read() as conn:
+        rows = conn.execute(select(t.audit).where(t.audit.c.action == action)).mappings()
+        return [dict(r) for r in rows]
+
+
+def test_twenty_wrong_passwords_cost_over_a_minute_and_are_audited(station):
+    clock = FakeClock()
+    waited = 0
+    wrong = 0
+    while wrong < 20:
+        try:
+            profiles.open_profile(station, None, "bithu", f"doan-sai-{wrong}", clock)
+        except access.TooManyAttempts as exc:
+            # Even the right password is not tried while the delay runs.
+            with pytest.raises(access.TooManyAttempts):
+                profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+            assert f"chờ {exc.wait_seconds} giây" in exc.message
+            clock.now += timedelta(seconds=exc.wait_seconds)
+            waited += exc.wait_seconds
+        except AccessDenied as exc:
+            assert exc.message == "Mật khẩu không đúng."
+            wrong += 1
+    assert waited >= 60
+    clock.now += timedelta(seconds=access.MAX_DELAY_SECONDS)
+    session = profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+    try:
+        failed = _audit(session, "unlock_failed")
+        assert len(failed) == 20
+        assert {json.loads(f["detail"])["user"] for f in failed} == {"bithu"}
+    finally:
+        session.close()
+    # A success starts the count again: the next mistake costs nothing.
+    with pytest.raises(AccessDenied, match="không đúng"):
+        profiles.open_profile(station, None, "bithu", "sai", clock)
+    assert access.delay_after(1) == 0 and access.delay_after(3) > 0
+
+
+def test_a_mangled_failure_counter_does_not_reset_the_delay(station):
+    folder = profiles.ProfileDir(station, "X01-CB01").path
+    (folder / access.FAILURES_FILE).write_text("{not json", encoding="utf-8")
+    assert access.Failures.load(folder).count == access.FREE_TRIES
+
+
+def _khdesk(home, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
+    env.update(KHDESK_HOME=str(home), KHDESK_PASSWORD=PASSWORD, KHDESK_LOCK_WAIT="0")
+    return subprocess.run(
+        [sys.executable, "-m", "khdesk", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def test_a_profile_in_use_is_explained_never_broken(station):
+    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    lock = session.dir.path / access.LOCK_FILE
+    try:
+        assert lock.exists()
+        out = _khdesk(station, "list")
+        assert out.returncode == 3
+        assert "đang được mở bởi người dùng 'bithu'" in out.stderr
+        assert "Traceback" not in out.stderr
+        assert lock.exists()
+        # The same program may open it again (two windows of one app).
+        again = profiles.open_profile(station, None, "bithu", PASSWORD)
+        again.close()
+        assert lock.exists()
+    finally:
+        session.close()
+    assert not lock.exists()
+    assert _khdesk(station, "list").returncode == 0
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over_and_audited(station):
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    folder = profiles.ProfileDir(station, "X01-CB01").path
+    (folder / access.LOCK_FILE).write_text(
+        json.dumps({"pid": dead_pid, "host": socket.gethostname(), "user": "bithu", "since": "x"})
+    )
+    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    try:
+        taken = _audit(session, "lock_takeover")
+        assert len(taken) == 1 and str(dead_pid) in taken[0]["detail"]
+    finally:
+        session.close()
+
+
+def test_a_lock_from_another_pc_is_never_broken(station):
+    folder = profiles.ProfileDir(station, "X01-CB01").path
+    lock = (folder / access.LOCK_FILE).resolve()
+    (folder / access.LOCK_FILE).write_text(
+        json.dumps(
+            {"pid": 1, "host": "may-khac", "user": "phobithu", "since": "2026-11-26T08:00",
+             "path": str(lock)}
+        )
+    )  # fmt: skip
+    with pytest.raises(AccessDenied, match="trên máy may-khac"):
+        profiles.open_profile(station, None, "bithu", PASSWORD)
+    assert (folder / access.LOCK_FILE).exists()
+
+
+def test_a_short_command_queues_behind_another_instead_of_failing(station):
+    folder = profiles.ProfileDir(station, "X01-CB01").path
+    lock = folder / access.LOCK_FILE
+    # Another live command of this PC holds the profile (our own pid stands in for it).
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "user": "b"}))
+    naps = []
+
+    def sleep(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            lock.unlink()  # the other command finished
+
+    assert access.acquire_lock(folder, "bithu", FROZEN, wait=5, sleep=sleep) is None
+    assert len(naps) == 2 and json.loads(lock.read_text())["user"] == "bithu"
+    access.release_lock(folder)
+    assert not lock.exists()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "user": "b"}))
+    with pytest.raises(AccessDenied, match="đang được mở"):
+        access.acquire_lock(folder, "bithu", FROZEN, wait=1, sleep=lambda s: None)
+
+
+def test_a_lock_copied_along_with_the_profile_folder_is_taken_over(station, tmp_path):
+    import shutil
+
+    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    try:
+        copy = tmp_path / "may-moi"
+        shutil.copytree(station / "profiles", copy / "profiles")  # copied while open
+        moved = profiles.open_profile(copy, None, "bithu", PASSWORD)
+        try:
+            taken = _audit(moved, "lock_takeover")
+            assert len(taken) == 1 and "chép theo thư mục" in taken[0]["detail"]
+        finally:
+            moved.close()
+    finally:
+        session.close()
