@@ -368,6 +368,7 @@ _TOP_KEYS = {
     "key_rotation",
     "receipts",
     "files",
+    "catalogue",  # optional: bundles written before it existed have none
 }
 MAX_RECEIPTS = 1000
 
@@ -440,6 +441,14 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
                 raise BundleError("manifest_field", f"{_where(where)} có số không hợp lệ.")
             if set(r) != {"epoch", "seq", "bundle_hash", "upto"}:
                 raise BundleError("manifest_field", f"{_where(where)} có trường lạ.")
+    if m.get("catalogue") is not None:
+        catalogue = _need(m, "catalogue", dict, "")
+        if (
+            set(catalogue) != {"version", "content_hash"}
+            or len(_need(catalogue, "version", str, "catalogue")) > 120
+        ):
+            raise BundleError("manifest_field", f"{_where('catalogue')} không hợp lệ.")
+        _match(_need(catalogue, "content_hash", str, "catalogue"), _HEX64, "catalogue.content_hash")
     files = _need(m, "files", dict, "")
     for name, spec in files.items():
         if not _ENTRY_NAME.fullmatch(name) or name in (MANIFEST, SIGNATURE):

@@ -20,3 +20,7 @@ class BundleError(SyncError):
 
 class KeyCardError(SyncError):
     """A key card or fingerprint refused."""
+
+
+class CatalogueError(SyncError):
+    """A catalogue file (rulebooks, holidays, forms, organisations) refused."""

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, func, select, update
 from khdesk import __version__
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
+from khdesk.core.services.catalogue import current_info
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import get_meta, new_uuid, set_meta
@@ -410,6 +411,8 @@ def export_bundle(
             "full": since == 0,
             "key_rotation": keys.active_rotation(conn),
             "receipts": _receipts(conn, recipient_org),
+            # Which rules the sender judged with (FORMAT.md §3, optional in version 1).
+            "catalogue": current_info(conn).ref(),
         }
         inner, manifest_bytes = bundle.build_inner(manifest, table_rows, files, me)
         data = bundle.seal(inner, recipient.public)

@@ -1,0 +1,702 @@
+"""The catalogue file format, version 1 (resources/sync/FORMAT.md §10 is its description).
+
+A catalogue is what the province hands down to every station: the rulebooks (base books
+and local overlays), the holiday overlay, the form templates and the organisation list.
+It holds nothing personal and goes to many stations, so it is signed but not encrypted:
+
+    zip: catalogue.json      the manifest (canonical JSON): issuer and its public keys,
+                             version (issuer org, sequence number, issue date), every
+                             content entry's SHA-256 and size, the content hash
+         catalogue.sig       Ed25519 by the issuer over a prefix ‖ catalogue.json
+         endorsements.json   countersignatures of stations that passed it on (a list)
+         rulebooks/<n>.json, calendar/vn-overlay.json, forms/<path>, orgs.jsonl
+
+A station that never met the province trusts a catalogue through an endorsement by the
+upper station it did enrol: "I verified catalogue <hash> as issued by key <id>". Deciding
+which keys are trusted needs the database (services/catalogue.py); this module only reads,
+checks and writes files, and raises CatalogueError with a Vietnamese reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from khdesk.core.domain import calendar as cal
+from khdesk.core.domain import rulebook as rb
+from khdesk.core.domain.template import ORG_KINDS
+from khdesk.core.store import schema as t
+from khdesk.core.sync import canonical, records
+from khdesk.core.sync.errors import BundleError, CatalogueError
+from khdesk.core.sync.keys import ROLES, KeyPair, PublicKeys, b64
+
+FORMAT = "khdesk-catalogue"
+FORMAT_VERSION = 1
+ENDORSEMENT_FORMAT = "khdesk-catalogue-endorsement"
+SUFFIX = ".khdc"
+# Domain separation: neither signature verifies as a bundle, card or rotation signature.
+SIGNATURE_CONTEXT = b"khdesk/catalogue/v1\x00"
+ENDORSEMENT_CONTEXT = b"khdesk/catalogue-endorsement/v1\x00"
+
+MANIFEST, SIGNATURE, ENDORSEMENTS = "catalogue.json", "catalogue.sig", "endorsements.json"
+ORGS = "orgs.jsonl"
+CALENDAR = "calendar/vn-overlay.json"
+_RULEBOOK = re.compile(r"^rulebooks/[a-z0-9][a-z0-9._-]{0,63}\.json$")
+# Form templates keep their folder layout (up to four levels); every segment starts with a
+# letter or digit, so '..', absolute paths, backslashes and drive letters cannot appear.
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+_FORM = re.compile(rf"^forms/(?:{_SEGMENT}/){{0,3}}{_SEGMENT}$")
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_ZIP_MAGIC = b"PK\x03\x04"
+_BUNDLE_MAGIC = b"\x89KHD\r\n\x1a\n"
+ORG_FIELDS = records.WIRE_FIELDS["orgs"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a reader accepts at most: the province's whole catalogue fits well inside."""
+
+    max_file: int = 64 << 20
+    max_total: int = 128 << 20  # all entries, uncompressed
+    max_entry: int = 32 << 20
+    max_entries: int = 2_000
+    max_manifest: int = 1 << 20
+    max_endorsements: int = 32
+    max_line: int = 64 << 10  # one organisation
+    max_orgs: int = 20_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def is_content(name: str) -> bool:
+    """A content entry's name (what the manifest pins)."""
+    return (
+        name in (ORGS, CALENDAR)
+        or _RULEBOOK.fullmatch(name) is not None
+        or _FORM.fullmatch(name) is not None
+    )
+
+
+def content_hash(files: Mapping[str, dict]) -> str:
+    """The content's identity: SHA-256 of the canonical `files` map (name → sha256, size).
+    Two versions with the same content have the same content hash."""
+    return hashlib.sha256(canonical.dumps(dict(files))).hexdigest()
+
+
+def version_text(issuer_org: str, seq: int, issued_on: str) -> str:
+    """The version as it appears in `check --json` and bundle manifests: KH/3/2027-01-12."""
+    return f"{issuer_org}/{seq}/{issued_on}"
+
+
+def version_label(issuer_org: str, seq: int, issued_on: str) -> str:
+    """The version as a person reads it."""
+    try:
+        day = date.fromisoformat(issued_on).strftime("%d/%m/%Y")
+    except ValueError:
+        day = issued_on
+    return f"bộ danh mục {issuer_org} số {seq} ngày {day}"
+
+
+# -- writing --
+
+
+def _describe(entries: Mapping[str, bytes]) -> dict[str, dict]:
+    return {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        for name, data in sorted(entries.items())
+    }
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def _archive(
+    manifest_bytes: bytes, signature: bytes, endorsements: list[dict], entries: Mapping[str, bytes]
+) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        _add(zf, MANIFEST, manifest_bytes)
+        _add(zf, SIGNATURE, signature)
+        _add(zf, ENDORSEMENTS, canonical.dumps(endorsements))
+        for name in sorted(entries):
+            _add(zf, name, entries[name])
+    return out.getvalue()
+
+
+def org_lines(rows: list[dict]) -> bytes:
+    """The organisation list entry: one wire record per line, sorted by code."""
+    return b"".join(canonical.dumps(r) + b"\n" for r in sorted(rows, key=lambda r: r["code"]))
+
+
+def build_manifest(
+    issuer: KeyPair,
+    *,
+    org_code: str,
+    org_name: str,
+    catalogue_id: str,
+    seq: int,
+    issued_on: str,
+    created_at: str,
+    app_version: str,
+    note: str | None,
+    entries: Mapping[str, bytes],
+) -> dict:
+    files = _describe(entries)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "catalogue_id": catalogue_id,
+        "issuer": {
+            "org_code": org_code,
+            "org_name": org_name,
+            "role": "province",
+            "key_id": issuer.key_id,
+            "sign_public": b64(issuer.public.sign),
+            "enc_public": b64(issuer.public.enc),
+        },
+        "seq": seq,
+        "issued_on": issued_on,
+        "created_at": created_at,
+        "app_version": app_version,
+        "note": note,
+        "content_hash": content_hash(files),
+        "files": files,
+    }
+
+
+def write(manifest: dict, entries: Mapping[str, bytes], issuer: KeyPair) -> bytes:
+    """A signed catalogue file without endorsements (the issuer's own copy)."""
+    manifest_bytes = canonical.dumps(manifest)
+    signature = issuer.sign(SIGNATURE_CONTEXT, manifest_bytes)
+    return _archive(manifest_bytes, signature, [], entries)
+
+
+def reassemble(
+    manifest_bytes: bytes, signature: bytes, endorsements: list[dict], entries: Mapping[str, bytes]
+) -> bytes:
+    """A catalogue file from its stored parts (a station passing on what it installed)."""
+    return _archive(manifest_bytes, signature, endorsements, entries)
+
+
+def endorse(
+    catalogue_hash: str,
+    issuer_key_id: str,
+    endorser: KeyPair,
+    *,
+    org_code: str,
+    org_name: str,
+    role: str,
+    at: str,
+) -> dict:
+    """A countersignature: the endorser verified the catalogue with this hash as issued by
+    this key, and vouches for it to the stations that enrolled the endorser."""
+    body = {
+        "format": ENDORSEMENT_FORMAT,
+        "version": 1,
+        "catalogue_hash": catalogue_hash,
+        "issuer_key_id": issuer_key_id,
+        "endorser": {
+            "org_code": org_code,
+            "org_name": org_name,
+            "role": role,
+            "key_id": endorser.key_id,
+        },
+        "at": at,
+    }
+    signature = endorser.sign(ENDORSEMENT_CONTEXT, canonical.dumps(body))
+    return {"endorsement": body, "signature": b64(signature)}
+
+
+# -- reading --
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    org_code: str
+    org_name: str
+    role: str
+    key_id: str
+    at: str
+    body: dict
+    signature: bytes
+
+    def verified_by(self, public: PublicKeys) -> bool:
+        return public.key_id == self.key_id and public.verify(
+            ENDORSEMENT_CONTEXT, canonical.dumps(self.body), self.signature
+        )
+
+
+@dataclass
+class Opened:
+    """A catalogue file whose structure, hashes and issuer signature were checked. Whether
+    the issuer is to be trusted is for the caller to decide (it needs the database)."""
+
+    manifest: dict
+    manifest_bytes: bytes
+    signature: bytes
+    endorsements: list[Endorsement]
+    raw_endorsements: list[dict]
+    entries: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def catalogue_hash(self) -> str:
+        return hashlib.sha256(self.manifest_bytes).hexdigest()
+
+    @property
+    def issuer(self) -> dict:
+        return self.manifest["issuer"]
+
+    @property
+    def issuer_public(self) -> PublicKeys:
+        return PublicKeys(
+            base64.b64decode(self.issuer["sign_public"]),
+            base64.b64decode(self.issuer["enc_public"]),
+        )
+
+    @property
+    def seq(self) -> int:
+        return self.manifest["seq"]
+
+    @property
+    def version(self) -> str:
+        m = self.manifest
+        return version_text(m["issuer"]["org_code"], m["seq"], m["issued_on"])
+
+    @property
+    def label(self) -> str:
+        m = self.manifest
+        return version_label(m["issuer"]["org_code"], m["seq"], m["issued_on"])
+
+
+def _refuse(code: str, message: str) -> CatalogueError:
+    return CatalogueError(code, message)
+
+
+def _show(name: str) -> str:
+    return name[:80].encode("unicode_escape").decode("ascii")
+
+
+def read(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
+    """Check and open a catalogue file; raises CatalogueError only."""
+    if not data:
+        raise _refuse("empty", "Tệp rỗng: không phải tệp danh mục (có thể ghi chưa xong).")
+    if len(data) > limits.max_file:
+        raise _refuse(
+            "too_large", f"Tệp quá lớn ({len(data) // 1_048_576} MB) để là một tệp danh mục."
+        )
+    if data.startswith(_BUNDLE_MAGIC):
+        raise _refuse(
+            "not_a_catalogue",
+            "Đây là gói đồng bộ, không phải tệp danh mục: nhập bằng 'khdesk bundle import'.",
+        )
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except Exception:  # zipfile raises many kinds on garbage: all mean the same here
+        if data.startswith(_ZIP_MAGIC):
+            raise _refuse(
+                "truncated",
+                "Tệp danh mục bị cắt cụt hoặc hỏng (không đọc được mục lục của kho zip).",
+            ) from None
+        raise _refuse("not_a_catalogue", "Tệp này không phải tệp danh mục khdesk.") from None
+    entries = _read_entries(zf, infos, limits)
+    manifest_bytes = entries.pop(MANIFEST)
+    signature = entries.pop(SIGNATURE)
+    raw_endorsements = entries.pop(ENDORSEMENTS)
+    manifest = parse_manifest(manifest_bytes, limits)
+    listed = set(manifest["files"])
+    if set(entries) != listed:
+        extra = sorted(set(entries) - listed)
+        missing = sorted(listed - set(entries))
+        which = f"thừa mục '{_show(extra[0])}'" if extra else f"thiếu mục '{missing[0]}'"
+        raise _refuse("entries_mismatch", f"Nội dung tệp danh mục không khớp với bản kê: {which}.")
+    for name, content in entries.items():
+        spec = manifest["files"][name]
+        if len(content) != spec["size"] or hashlib.sha256(content).hexdigest() != spec["sha256"]:
+            raise _refuse(
+                "entry_hash",
+                f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
+            )
+    opened = Opened(manifest, manifest_bytes, signature, [], [], entries)
+    if len(signature) != 64 or not opened.issuer_public.verify(
+        SIGNATURE_CONTEXT, manifest_bytes, signature
+    ):
+        raise _refuse(
+            "signature",
+            f"Chữ ký của {manifest['issuer']['org_code']} trên bộ danh mục không đúng: bản kê "
+            "đã bị sửa, bị tráo hoặc tệp bị làm giả.",
+        )
+    opened.raw_endorsements, opened.endorsements = _endorsements(raw_endorsements, opened, limits)
+    return opened
+
+
+def _read_entries(zf: zipfile.ZipFile, infos: list, limits: Limits) -> dict[str, bytes]:
+    if len(infos) > limits.max_entries:
+        raise _refuse(
+            "too_many_entries",
+            f"Tệp danh mục có quá nhiều mục ({len(infos)}; tối đa {limits.max_entries}).",
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            raise _refuse("duplicate_entry", f"Mục '{_show(name)}' xuất hiện hai lần.")
+        seen.add(name)
+        if name not in (MANIFEST, SIGNATURE, ENDORSEMENTS) and not is_content(name):
+            raise _refuse(
+                "bad_entry_name",
+                f"Tên mục '{_show(name)}' không được phép trong tệp danh mục (đường dẫn lạ, "
+                "tuyệt đối hoặc thư mục không có trong định dạng).",
+            )
+        if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
+            raise _refuse("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
+        cap = limits.max_manifest if name == MANIFEST else limits.max_entry
+        if info.file_size > cap:
+            raise _refuse(
+                "entry_too_large",
+                f"Mục '{name}' khai báo {info.file_size} byte khi giải nén, quá giới hạn {cap} "
+                "byte (có thể là 'bom zip').",
+            )
+        total += info.file_size
+        if total > limits.max_total:
+            raise _refuse(
+                "too_large_total",
+                f"Tổng dung lượng giải nén vượt {limits.max_total} byte (có thể là 'bom zip').",
+            )
+    for required in (MANIFEST, SIGNATURE, ENDORSEMENTS):
+        if required not in seen:
+            raise _refuse("missing_entry", f"Tệp danh mục thiếu mục '{required}'.")
+    out = {}
+    for info in infos:
+        cap = limits.max_manifest if info.filename == MANIFEST else limits.max_entry
+        out[info.filename] = _read_entry(zf, info, min(cap, info.file_size))
+    return out
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+    # Count what actually comes out, not what the header claims.
+    chunks, size = [], 0
+    try:
+        with zf.open(info) as f:
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+                if size > cap:
+                    raise _refuse(
+                        "entry_too_large",
+                        f"Mục '{info.filename}' giải nén ra nhiều hơn khai báo "
+                        "(có thể là 'bom zip').",
+                    )
+                chunks.append(chunk)
+    except CatalogueError:
+        raise
+    except Exception:  # bad CRC, bad deflate stream, header/directory disagreement
+        raise _refuse("inner_zip", f"Mục '{info.filename}' trong tệp danh mục bị hỏng.") from None
+    return b"".join(chunks)
+
+
+def _field(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
+    where = f"{MANIFEST}: '{path + '.' if path else ''}{key}'"
+    if not isinstance(obj, dict) or key not in obj:
+        raise _refuse("manifest_field", f"{where}: thiếu trường này.")
+    value = obj[key]
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        raise _refuse("manifest_field", f"{where}: kiểu dữ liệu sai.")
+    return value
+
+
+def _pattern(value: str, pattern: re.Pattern, path: str) -> str:
+    if not pattern.fullmatch(value):
+        raise _refuse("manifest_field", f"{MANIFEST}: '{path}' có giá trị không hợp lệ.")
+    return value
+
+
+_TOP_KEYS = {
+    "format",
+    "format_version",
+    "catalogue_id",
+    "issuer",
+    "seq",
+    "issued_on",
+    "created_at",
+    "app_version",
+    "note",
+    "content_hash",
+    "files",
+}
+_ISSUER_KEYS = {"org_code", "org_name", "role", "key_id", "sign_public", "enc_public"}
+
+
+def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """The manifest, parsed strictly and checked for shape; it must be canonical."""
+    try:
+        m = canonical.loads(data, max_depth=4)
+    except canonical.JSONRefused as exc:
+        raise _refuse("manifest_json", f"{MANIFEST} không hợp lệ: {exc}.") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise _refuse("not_a_catalogue", f"{MANIFEST} không phải bản kê của tệp danh mục khdesk.")
+    if canonical.dumps(m) != data:
+        raise _refuse("manifest_json", f"{MANIFEST} không ở dạng chuẩn (canonical JSON).")
+    if _field(m, "format_version", int, "") != FORMAT_VERSION:
+        raise _refuse(
+            "format_version",
+            f"Tệp danh mục theo định dạng phiên bản {m['format_version']}; phiên bản khdesk này "
+            f"chỉ đọc được phiên bản {FORMAT_VERSION}. Hãy nâng cấp khdesk.",
+        )
+    unknown = sorted(set(m) - _TOP_KEYS)
+    if unknown:
+        raise _refuse("manifest_field", f"{MANIFEST} có trường lạ '{_show(unknown[0])}'.")
+    _pattern(_field(m, "catalogue_id", str, ""), _UUID, "catalogue_id")
+    issuer = _field(m, "issuer", dict, "")
+    if set(issuer) != _ISSUER_KEYS:
+        raise _refuse("manifest_field", f"{MANIFEST}: 'issuer' thiếu hoặc thừa trường.")
+    for key in ("org_code", "org_name", "role"):
+        if not _field(issuer, key, str, "issuer"):
+            raise _refuse("manifest_field", f"{MANIFEST}: 'issuer.{key}' để trống.")
+    _pattern(_field(issuer, "key_id", str, "issuer"), _HEX32, "issuer.key_id")
+    public = PublicKeys(
+        _key(_field(issuer, "sign_public", str, "issuer"), "issuer.sign_public"),
+        _key(_field(issuer, "enc_public", str, "issuer"), "issuer.enc_public"),
+    )
+    if public.key_id != issuer["key_id"]:
+        raise _refuse("manifest_field", f"{MANIFEST}: mã khóa của đơn vị ban hành không khớp khóa.")
+    if issuer["role"] != "province":
+        raise _refuse(
+            "not_province",
+            f"Bộ danh mục do {issuer['org_code']} (vai trò '{issuer['role']}') ban hành: chỉ "
+            "Tỉnh ủy được ban hành bộ danh mục.",
+        )
+    if _field(m, "seq", int, "") < 1:
+        raise _refuse("manifest_field", f"{MANIFEST}: 'seq' phải từ 1 trở lên.")
+    issued_on = _pattern(_field(m, "issued_on", str, ""), _DAY, "issued_on")
+    try:
+        date.fromisoformat(issued_on)
+    except ValueError:
+        raise _refuse("manifest_field", f"{MANIFEST}: 'issued_on' không phải ngày.") from None
+    _field(m, "created_at", str, "")
+    _field(m, "app_version", str, "")
+    if m.get("note") is not None and len(_field(m, "note", str, "")) > 2000:
+        raise _refuse("manifest_field", f"{MANIFEST}: 'note' dài quá 2000 ký tự.")
+    _pattern(_field(m, "content_hash", str, ""), _HEX64, "content_hash")
+    files = _field(m, "files", dict, "")
+    for name, spec in files.items():
+        if not is_content(name):
+            raise _refuse("manifest_field", f"Bản kê liệt kê mục không hợp lệ '{_show(name)}'.")
+        if not isinstance(spec, dict) or set(spec) != {"sha256", "size"}:
+            raise _refuse("manifest_field", f"{MANIFEST}: mô tả mục '{name}' không hợp lệ.")
+        _pattern(_field(spec, "sha256", str, name), _HEX64, name + ".sha256")
+        if _field(spec, "size", int, name) < 0:
+            raise _refuse("manifest_field", f"{MANIFEST}: '{name}.size' âm.")
+    for required in (ORGS, CALENDAR):
+        if required not in files:
+            raise _refuse("missing_entry", f"Bộ danh mục thiếu mục '{required}'.")
+    if not any(_RULEBOOK.fullmatch(name) for name in files):
+        raise _refuse("missing_entry", "Bộ danh mục không có căn cứ (rulebooks/…) nào.")
+    if content_hash(files) != m["content_hash"]:
+        raise _refuse(
+            "content_hash", f"{MANIFEST}: mã băm nội dung không khớp với danh sách các mục."
+        )
+    return m
+
+
+def _key(text: str, path: str) -> bytes:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise _refuse("manifest_field", f"{MANIFEST}: '{path}' không phải khóa công khai.")
+    return raw
+
+
+def _endorsements(
+    data: bytes, opened: Opened, limits: Limits
+) -> tuple[list[dict], list[Endorsement]]:
+    where = ENDORSEMENTS
+    try:
+        raw = canonical.loads(data, max_depth=4)
+    except canonical.JSONRefused as exc:
+        raise _refuse("endorsement", f"{where} không hợp lệ: {exc}.") from None
+    if not isinstance(raw, list) or canonical.dumps(raw) != data:
+        raise _refuse("endorsement", f"{where} phải là một danh sách ở dạng chuẩn.")
+    if len(raw) > limits.max_endorsements:
+        raise _refuse("endorsement", f"{where} có quá nhiều xác nhận ({len(raw)}).")
+    out = []
+    for i, item in enumerate(raw, start=1):
+        out.append(_endorsement(item, opened, f"{where}, xác nhận thứ {i}"))
+    return raw, out
+
+
+def _endorsement(item: Any, opened: Opened, where: str) -> Endorsement:
+    body = item.get("endorsement") if isinstance(item, dict) else None
+    bad = _refuse("endorsement", f"{where}: không đúng dạng xác nhận của khdesk.")
+    if not (isinstance(item, dict) and set(item) == {"endorsement", "signature"}):
+        raise bad
+    keys = {"format", "version", "catalogue_hash", "issuer_key_id", "endorser", "at"}
+    if not isinstance(body, dict) or set(body) != keys or body["format"] != ENDORSEMENT_FORMAT:
+        raise bad
+    if body["version"] != 1:
+        raise _refuse(
+            "endorsement", f"{where}: phiên bản {body['version']!r} chưa hỗ trợ; nâng cấp khdesk."
+        )
+    endorser = body["endorser"]
+    if not (
+        isinstance(endorser, dict)
+        and set(endorser) == {"org_code", "org_name", "role", "key_id"}
+        and all(isinstance(v, str) and v for v in endorser.values())
+        and _HEX32.fullmatch(endorser["key_id"])
+        and endorser["role"] in ROLES
+        and isinstance(body["at"], str)
+    ):
+        raise bad
+    # A countersignature of another catalogue or issuer key was moved here: refuse.
+    if body["catalogue_hash"] != opened.catalogue_hash or (
+        body["issuer_key_id"] != opened.issuer["key_id"]
+    ):
+        raise _refuse(
+            "endorsement",
+            f"{where} ({endorser['org_code']}) xác nhận một bộ danh mục khác, không phải bộ này.",
+        )
+    try:
+        signature = base64.b64decode(str(item["signature"]), validate=True)
+    except ValueError:
+        signature = b""
+    if len(signature) != 64:
+        raise bad
+    return Endorsement(
+        endorser["org_code"],
+        endorser["org_name"],
+        endorser["role"],
+        endorser["key_id"],
+        body["at"],
+        body,
+        signature,
+    )
+
+
+# -- the content --
+
+
+@dataclass
+class Contents:
+    """What a catalogue carries, parsed and checked as the rules engine will use it."""
+
+    rulebooks: rb.RulebookSet
+    book_names: list[str]  # entry names of base books
+    overlay_names: list[str]  # entry names of local overlays, applied in this order
+    calendar: cal.CalendarOverlay
+    orgs: list[dict]  # organisation records (column values)
+    forms: dict[str, bytes]  # path under forms/ → content
+
+
+def _json(opened_entries: Mapping[str, bytes], name: str) -> Any:
+    try:
+        return canonical.loads(opened_entries[name], max_depth=12)
+    except canonical.JSONRefused as exc:
+        raise _refuse("content", f"Mục '{name}' không phải JSON hợp lệ: {exc}.") from None
+
+
+def rulebook_set(entries: Mapping[str, bytes]) -> tuple[rb.RulebookSet, list[str], list[str]]:
+    """Base books and local overlays of `rulebooks/…` entries, overlays applied in name
+    order (each may only tighten what it overlays)."""
+    books, overlays, book_names, overlay_names = [], [], [], []
+    for name in sorted(n for n in entries if _RULEBOOK.fullmatch(n)):
+        data = _json(entries, name)
+        try:
+            if isinstance(data, dict) and data.get("overlay"):
+                overlays.append(rb.parse_overlay(data, name))
+                overlay_names.append(name)
+            else:
+                books.append(rb.parse_rulebook(data, name))
+                book_names.append(name)
+        except rb.RulebookError as exc:
+            raise _refuse("content", f"Mục '{name}': {exc.message}") from None
+    where = "rulebooks/"
+    try:
+        books_set = rb.RulebookSet(books)
+        for name, overlay in zip(overlay_names, overlays, strict=True):
+            where = name
+            books_set = books_set.with_overlay(overlay)
+    except rb.RulebookError as exc:
+        raise _refuse("content", f"Mục '{where}': {exc.message}") from None
+    return books_set, book_names, overlay_names
+
+
+def calendar_overlay(entries: Mapping[str, bytes]) -> cal.CalendarOverlay:
+    try:
+        return cal.parse_overlay(_json(entries, CALENDAR), CALENDAR)
+    except cal.CalendarError as exc:
+        raise _refuse("content", f"Mục '{CALENDAR}': {exc.message}") from None
+
+
+def org_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[dict]:
+    """The organisation list: bundle wire records of `orgs` (FORMAT.md §5), live ones only,
+    each code and uuid once, kinds from the template's list."""
+    lines = data.split(b"\n")
+    if lines[-1] != b"":
+        raise _refuse("content", f"Mục '{ORGS}': dòng cuối không kết thúc bằng xuống dòng.")
+    lines.pop()
+    if len(lines) > limits.max_orgs:
+        raise _refuse("content", f"Mục '{ORGS}': quá nhiều đơn vị ({len(lines)}).")
+    rows, codes, uuids = [], set(), set()
+    for i, line in enumerate(lines, start=1):
+        where = f"Mục '{ORGS}', dòng {i}"
+        if len(line) > limits.max_line:
+            raise _refuse("content", f"{where}: dòng dài quá {limits.max_line} byte.")
+        try:
+            values = records.from_wire(t.orgs, canonical.loads(line, max_depth=1), where)
+        except canonical.JSONRefused as exc:
+            raise _refuse("content", f"{where}: {exc}.") from None
+        except BundleError as exc:
+            raise _refuse("content", exc.message) from None
+        missing = [f for f in ORG_FIELDS if f not in values]
+        if missing:
+            raise _refuse("content", f"{where}: thiếu trường '{missing[0]}'.")
+        if values["deleted"]:
+            raise _refuse("content", f"{where}: đơn vị đã xóa không thuộc bộ danh mục.")
+        if not values["code"].strip() or values["code"] != values["code"].strip().upper():
+            raise _refuse("content", f"{where}: mã đơn vị '{values['code']}' không hợp lệ.")
+        if values["kind"] is not None and values["kind"] not in ORG_KINDS:
+            raise _refuse("content", f"{where}: loại đơn vị '{values['kind']}' không có.")
+        if values["code"] in codes or values["uuid"] in uuids:
+            raise _refuse("content", f"{where}: đơn vị '{values['code']}' có hai lần.")
+        codes.add(values["code"])
+        uuids.add(values["uuid"])
+        rows.append(values)
+    return rows
+
+
+def contents(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> Contents:
+    """Parse every content entry as the station will use it; raises CatalogueError naming
+    the entry (and line) at fault."""
+    books, book_names, overlay_names = rulebook_set(opened.entries)
+    return Contents(
+        rulebooks=books,
+        book_names=book_names,
+        overlay_names=overlay_names,
+        calendar=calendar_overlay(opened.entries),
+        orgs=org_rows(opened.entries[ORGS], limits),
+        forms={
+            name[len("forms/") :]: data
+            for name, data in opened.entries.items()
+            if name.startswith("forms/")
+        },
+    )
