@@ -1,0 +1,64 @@
+"""`khdesk stats [--year Y | --period 2026-2030] [--json | --pdf OUT | --xlsx OUT]`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from khdesk.cli.commands import opened, parse_day
+from khdesk.cli.main import print_json
+from khdesk.core.errors import UsageError
+
+
+def scope_from_args(args: argparse.Namespace, today: date):
+    """The year (`--year`, default this year) or the plan period (`--period`)."""
+    from khdesk.core.reports.stats import Scope
+
+    if getattr(args, "period", None):
+        return Scope.for_period(args.period)
+    return Scope.for_year(args.year if args.year is not None else today.year)
+
+
+def _out(text: str, suffix: str) -> Path:
+    out = Path(text)
+    if out.suffix.lower() != suffix:
+        raise UsageError(f"Tệp ra '{out.name}' phải có đuôi {suffix}.")
+    return out
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from khdesk.core.reports.stats import profile_stats
+    from khdesk.core.reports.stats_export import stats_text
+    from khdesk.core.services.reporting import export_stats
+
+    if sum(bool(x) for x in (args.json, args.pdf, args.xlsx)) > 1:
+        raise UsageError("Chỉ chọn một trong --json, --pdf, --xlsx.")
+    out = _out(args.pdf, ".pdf") if args.pdf else _out(args.xlsx, ".xlsx") if args.xlsx else None
+    today = parse_day(args.on)
+    scope = scope_from_args(args, today)
+    with opened(args) as session:
+        if out is not None:
+            export_stats(session, out, scope, today)
+            what = "báo cáo thống kê" if args.pdf else "số liệu thống kê"
+            print(f"Đã ghi {what} {scope.label_vi} vào '{out}'.")
+            return 0
+        result = profile_stats(session, scope, today)
+    if args.json:
+        print_json(result.as_dict())
+    else:
+        print(stats_text(result))
+    return 0
+
+
+def register(sub, command, global_options, parser_class) -> None:
+    """Add `stats` to the command parser (called by cli.main)."""
+    p = command("stats", "thống kê phát triển đảng viên theo năm hoặc giai đoạn", cmd_stats)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--year", type=int, help="năm thống kê (mặc định năm nay)")
+    which.add_argument("--period", help="giai đoạn kế hoạch, ví dụ 2026-2030")
+    p.add_argument("--pdf", metavar="OUT", help="ghi báo cáo PDF vào tệp này")
+    p.add_argument("--xlsx", metavar="OUT", help="ghi bảng Excel (mỗi cấp một trang) vào tệp này")
+    p.add_argument(
+        "--on", help="ngày tính số liệu cuối kỳ (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay"
+    )

@@ -1,0 +1,1 @@
+"""Printed output: the …-KNĐ forms, registers, lists and reports (ReportLab, Qt-free)."""

@@ -1,0 +1,117 @@
+"""Statistics and reports written to files: `khdesk stats --pdf/--xlsx`, `khdesk report
+annual|screening`. Rendering runs in read transactions; the file is written atomically
+inside a write transaction that also enters the export in the audit (the screening list
+names members), so the audit entry lands only if the file did — as `printing.py` does."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from khdesk.core.errors import InputError
+from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.reports import annual, screening
+from khdesk.core.reports.stats import Scope, StatsResult, profile_stats
+from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
+from khdesk.core.services.profiles import Session
+
+__all__ = ["export_annual", "export_screening", "export_stats", "header_values"]
+
+
+def header_values(session: Session) -> dict[str, Any]:
+    """What the letterhead and the signature take from the profile: the header values of
+    its lists and its print settings (place, signer, the upper body…)."""
+    from khdesk.core.reports.lists import list_header_values
+    from khdesk.core.services.printing import print_settings_in
+
+    with session.store.read() as conn:
+        values = dict(list_header_values(conn, session.org_code))
+        values.update({k: v for k, v in print_settings_in(conn).items() if v})
+    return values
+
+
+def _xlsx_bytes(write: Callable[[Any], None]) -> bytes:
+    buffer = io.BytesIO()
+    write(buffer)
+    return buffer.getvalue()
+
+
+def _render(out: Path, pdf: Callable[[], bytes], xlsx: Callable[[Any], None]) -> bytes:
+    suffix = out.suffix.lower()
+    if suffix == ".pdf":
+        return pdf()
+    if suffix == ".xlsx":
+        return _xlsx_bytes(xlsx)
+    raise InputError(f"Tệp ra '{out.name}' phải có đuôi .pdf hoặc .xlsx.")
+
+
+def _write(session: Session, out: Path, data: bytes, key: str, **detail: Any) -> None:
+    try:
+        with session.store.write(session.user, changes=False) as tx:
+            atomic_write_bytes(out, data)
+            tx.audit("export", "report", key, file=out.name, bytes=len(data), **detail)
+    except OSError as exc:
+        raise InputError(f"Không ghi được tệp '{out}': {exc.strerror or exc}.") from exc
+
+
+def export_stats(session: Session, out: Path, scope: Scope, today: date) -> StatsResult:
+    """`khdesk stats --pdf OUT` / `--xlsx OUT`."""
+    out = Path(out)
+    result = profile_stats(session, scope, today)
+    values = header_values(session) if out.suffix.lower() == ".pdf" else {}
+    data = _render(
+        out,
+        lambda: stats_pdf(result, today, values),
+        lambda f: write_stats_xlsx(result, f),
+    )
+    _write(session, out, data, "stats", scope=scope.label)
+    return result
+
+
+def export_annual(session: Session, out: Path, year: int, today: date) -> dict[str, Any]:
+    """`khdesk report annual --year Y --out OUT.pdf|.xlsx`."""
+    out = Path(out)
+    report = annual.annual_report(session, year, today)
+    values = header_values(session) if out.suffix.lower() == ".pdf" else {}
+    data = _render(
+        out,
+        lambda: annual.annual_pdf(report, values),
+        lambda f: annual.write_annual_xlsx(report, f),
+    )
+    _write(session, out, data, "annual", year=year)
+    top = report.top
+    return {
+        "report": "annual",
+        "year": year,
+        "as_of": report.current.as_of.isoformat(),
+        "admitted": top["admitted"],
+        "target": top["target"],
+        "out": str(out),
+        "bytes": len(data),
+    }
+
+
+def export_screening(session: Session, out: Path, year: int, today: date) -> dict[str, Any]:
+    """`khdesk report screening --year Y --out OUT.pdf|.xlsx`."""
+    out = Path(out)
+    listing = screening.screening_list(session, year, today)
+    values = header_values(session) if out.suffix.lower() == ".pdf" else {}
+    data = _render(
+        out,
+        lambda: screening.screening_pdf(listing, values),
+        lambda f: screening.write_screening_xlsx(listing, f),
+    )
+    members = len(listing.members)
+    _write(session, out, data, "screening", year=year, rows=members)
+    return {
+        "report": "screening",
+        "year": year,
+        "on": listing.on.isoformat(),
+        "rows": members,
+        "findings": listing.counts(),
+        "out": str(out),
+        "bytes": len(data),
+    }
