@@ -1,0 +1,54 @@
+"""The Windows installer script compiles (makensis, Debian's `nsis`) over a stand-in
+program folder, with the one version number; the full build is installer/build.py."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from khdesk import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+NSI = ROOT / "installer" / "khdesk.nsi"
+MAKENSIS = shutil.which("makensis")
+
+
+@pytest.mark.skipif(MAKENSIS is None, reason="makensis not installed (apt-get install nsis)")
+def test_nsis_script_compiles_with_the_version(tmp_path):
+    onedir = tmp_path / "khdesk"
+    (onedir / "_internal" / "resources").mkdir(parents=True)
+    for name in ("khdesk.exe", "khdesk-cli.exe", "_internal/resources/x.json"):
+        (onedir / name).write_bytes(b"stand-in")
+    out = tmp_path / f"khdesk-{__version__}-setup.exe"
+    done = subprocess.run(
+        [
+            MAKENSIS,
+            "-V2",
+            f"-DVERSION={__version__}",
+            f"-DSRCDIR={onedir}",
+            f"-DOUTFILE={out}",
+            str(NSI),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = out.read_bytes()
+    assert data[:2] == b"MZ"
+    # The version resource carries the one number (UTF-16 in the .exe).
+    assert __version__.encode("utf-16-le") in data
+
+
+def test_nsis_script_refuses_old_windows_and_keeps_user_data():
+    text = NSI.read_text(encoding="utf-8")
+    assert "${AtLeastWin10}" in text and "${RunningX64}" in text
+    assert "RequestExecutionLevel admin" in text
+    assert "$PROGRAMFILES64" in text
+    # The uninstaller removes the program's own files only, never a data directory.
+    uninstall = text.split('Section "Uninstall"', 1)[1]
+    assert "APPDATA" not in uninstall and "$PROFILE" not in uninstall
+    assert 'RMDir /r "$INSTDIR"' not in uninstall

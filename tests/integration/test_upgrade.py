@@ -1,0 +1,141 @@
+"""Upgrading the app over a secretary's data: a database made by the previous schema opens
+after migration with every row as it was, and an encrypted copy of the old file is taken
+first. (test_profiles.py covers the bare path from the baseline and the refusal of a
+database from a newer version.)"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from khdesk.core.services import demo, profiles
+from khdesk.core.store import migrate
+from khdesk.core.store.engine import open_sqlcipher
+from khdesk.core.store.keyslots import KeySlots
+from khdesk.core.store.migrate import _alembic_config
+from khdesk.core.store.schema import metadata
+from khdesk.core.store.store import verify_audit
+
+PREVIOUS = "0004"  # the schema of the release before catalogues and document numbers
+PASSWORD = "matkhau-nang-cap"
+TODAY = date(2026, 11, 26)
+CELL = "X01-CB01"
+
+
+def _tables(conn) -> list[str]:
+    rows = conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE '%fts%' AND name <> 'alembic_version' ORDER BY name"
+    )
+    return [r[0] for r in rows]
+
+
+def _dump(conn, tables: list[str]) -> dict[str, list[tuple]]:
+    return {
+        name: sorted(map(tuple, conn.exec_driver_sql(f'SELECT * FROM "{name}"')), key=repr)
+        for name in tables
+    }
+
+
+def _revision(conn) -> str:
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@pytest.fixture
+def old_cell(tmp_path):
+    """The demo cell's database (people, files, steps, audit), taken back to the previous
+    schema through the real downgrade steps; returns (home, dump of every table)."""
+    home = tmp_path / "home"
+    demo.create_demo(home, PASSWORD, TODAY)
+    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
+        with conn.begin():
+            command.downgrade(_alembic_config(conn), PREVIOUS)
+    with session.store.read() as conn:
+        assert _revision(conn) == PREVIOUS
+        assert "document_numbers" not in _tables(conn)
+        before = _dump(conn, _tables(conn))
+    session.close()
+    assert before["candidates"] and before["steps"] and before["members"]
+    return home, before
+
+
+def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
+    home, before = old_cell
+    pdir = profiles.ProfileDir(home, CELL)
+    assert not list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))
+
+    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    try:
+        with session.store.read() as conn:
+            assert _revision(conn) == migrate.head_revision()
+            after = _dump(conn, list(before))
+            diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+            assert verify_audit(conn) == []
+        # Every row of every table is as it was; the audit only gained this unlock.
+        for name, rows in before.items():
+            if name == "audit":
+                assert set(rows) <= set(after[name]) and len(after[name]) > len(rows)
+            else:
+                assert after[name] == rows, name
+        assert [d for d in diffs if not (d[0] == "remove_table" and "_fts" in d[1].name)] == []
+
+        # The copy taken first: the old file, still encrypted, at the old revision.
+        (backup,) = pdir.backup_dir.glob(f"truoc-nang-cap-{PREVIOUS}-*.db")
+        with pytest.raises(sqlite3.DatabaseError):
+            sqlite3.connect(backup).execute("SELECT * FROM sqlite_master").fetchall()
+        engine = open_sqlcipher(backup, session.db_key)
+        try:
+            with engine.connect() as conn:
+                assert _revision(conn) == PREVIOUS
+                assert _dump(conn, ["candidates", "steps"]) == {
+                    k: before[k] for k in ("candidates", "steps")
+                }
+        finally:
+            engine.dispose()
+    finally:
+        session.close()
+
+    # Opened again: already current, no second backup.
+    profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD).close()
+    assert len(list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))) == 1
+
+
+def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monkeypatch):
+    home, before = old_cell
+    real_upgrade = command.upgrade
+
+    def upgrade_then_fail(config, revision, **kw):
+        real_upgrade(config, revision, **kw)  # every step ran in the transaction...
+        raise RuntimeError("mất điện giữa chừng")  # ...and then it broke off
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    with pytest.raises(RuntimeError):
+        profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    monkeypatch.setattr(command, "upgrade", real_upgrade)
+
+    # Nothing of the half-done upgrade stayed: the file is still at the old revision.
+    pdir = profiles.ProfileDir(home, CELL)
+    assert len(list(pdir.backup_dir.glob(f"truoc-nang-cap-{PREVIOUS}-*.db"))) == 1
+    key = KeySlots.load(pdir.keys_file).unlock(demo.DEMO_USER, PASSWORD)
+    engine = open_sqlcipher(pdir.db_file, key)
+    try:
+        with engine.connect() as conn:
+            assert _revision(conn) == PREVIOUS
+            assert "document_numbers" not in _tables(conn)
+    finally:
+        engine.dispose()
+    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    try:
+        with session.store.read() as conn:
+            assert _revision(conn) == migrate.head_revision()
+            after = _dump(conn, [n for n in before if n != "audit"])
+        assert after == {k: v for k, v in before.items() if k != "audit"}
+    finally:
+        session.close()
