@@ -1,4 +1,5 @@
-"""`khdesk backup …`, `khdesk db check`, `khdesk audit …`: keeping the records safe."""
+"""`khdesk backup …`, `khdesk db check`, `khdesk audit …`, `khdesk retention`: keeping the
+records safe."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from khdesk.cli.commands import opened
 from khdesk.cli.main import print_json, read_password
-from khdesk.core.services import backup, integrity, profiles
+from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
 
 
@@ -75,6 +76,34 @@ def cmd_backup_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup_move(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        info = safety.move_to_new_pc(session, Path(args.to))
+    print(f"Đã ghi bản sao lưu để chuyển máy: {Path(args.to) / info.path.name}")
+    print(safety.MOVE_INSTRUCTIONS.format(name=info.path.name))
+    return 0
+
+
+def cmd_handover(args: argparse.Namespace) -> int:
+    new_password = read_password("Mật khẩu của bí thư mới: ", "KHDESK_NEW_PASSWORD")
+    with opened(args) as session:
+        done = safety.handover(
+            session,
+            args.new_user,
+            new_password,
+            remove_current=args.remove_me,
+            note=args.note or "",
+        )
+    print(f"Đã bàn giao hồ sơ cho '{done.new_user}' (chủ hồ sơ).")
+    if done.removed:
+        print(f"Người dùng '{done.removed}' đã bị gỡ khỏi hồ sơ.")
+    print(f"Khóa khôi phục MỚI (in ra, giao cho bí thư mới cất giữ): {done.recovery_key}")
+    print(
+        "Khóa khôi phục cũ không còn dùng được. Gói đồng bộ tiếp theo báo cấp trên việc bàn giao."
+    )
+    return 0
+
+
 def cmd_db_check(args: argparse.Namespace) -> int:
     with opened(args) as session:
         report = integrity.check_database(session)
@@ -117,6 +146,59 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     return 0
 
 
+_RETENTION_STATES = {"CHINH_THUC": "đã chính thức", "XOA_TEN": "xóa tên", "DUNG": "dừng"}
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    with opened(args) as session:
+        if args.list_archived:
+            found = retention.list_archived(session)
+            if args.json:
+                print_json(found)
+            elif not found:
+                print("Kho lưu trữ chưa có hồ sơ nào.")
+            for f in found:
+                closed = date.fromisoformat(f["closed_on"]).strftime("%d/%m/%Y")
+                state = _RETENTION_STATES.get(f["state"], f["state"])
+                if not args.json:
+                    print(f"{f['file_code']:<20} {state:<14} đóng ngày {closed}")
+            return 0
+        if args.restore:
+            retention.restore_archived(session, args.restore)
+            print(f"Đã đưa hồ sơ {args.restore} từ kho lưu trữ về dữ liệu đang dùng.")
+            return 0
+        today = (
+            date.fromisoformat(args.today)
+            if args.today
+            else backup.local_date(session.store.clock())
+        )
+        plan = retention.run_retention(
+            session, today, args.years, purge=args.purge, dry_run=args.dry_run
+        )
+    if args.json:
+        print_json(plan.as_json())
+        return 0
+    verb = "xóa hẳn" if args.purge else "chuyển vào kho lưu trữ"
+    print(
+        f"Hồ sơ đã đóng (chính thức, xóa tên, dừng) từ {plan.years} năm trở lên, tức đóng "
+        f"trước hoặc vào ngày {plan.cutoff.strftime('%d/%m/%Y')}:"
+    )
+    if not plan.items:
+        print("  không có hồ sơ nào đến hạn. Không thay đổi gì.")
+        return 0
+    for i in plan.items:
+        where = " (trong kho lưu trữ)" if i.where == "archive" else ""
+        state = _RETENTION_STATES.get(i.state, i.state)
+        print(f"  {i.file_code:<20} {state:<14} đóng ngày {i.closed_on:%d/%m/%Y}{where}")
+    if not plan.done:
+        print(f"Chạy thử: {len(plan.items)} hồ sơ sẽ được {verb}. Chưa thay đổi gì.")
+    else:
+        print(f"Đã {verb} {len(plan.items)} hồ sơ. Bản sao lưu trước đó: {plan.backup_id}")
+    return 0
+
+
 def register(sub, command, global_options, parser_class) -> None:
     """Add `backup`, `db` and `audit` to the command parser (called by cli.main)."""
 
@@ -143,6 +225,8 @@ def register(sub, command, global_options, parser_class) -> None:
         bsub, "import", "mở bản sao lưu từ máy khác thành hồ sơ trên máy này", cmd_backup_import
     )
     p.add_argument("file", help="tệp .khbak")
+    p = action(bsub, "move", "ghi bản sao lưu để chuyển hồ sơ sang máy mới", cmd_backup_move)
+    p.add_argument("--to", required=True, help="thư mục đích (ví dụ thẻ nhớ USB)")
     p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
 
     group = command("db", "kiểm tra cơ sở dữ liệu", cmd_help)
@@ -155,3 +239,28 @@ def register(sub, command, global_options, parser_class) -> None:
     p = action(asub, "list", "xem nhật ký (mới nhất trước)", cmd_audit_list)
     p.add_argument("--file", help="chỉ các mục của một hồ sơ")
     p.add_argument("--limit", type=int, default=200)
+
+    p = command(
+        "retention",
+        "lưu trữ hoặc xóa hồ sơ đã đóng lâu năm (đã chính thức, xóa tên, dừng)",
+        cmd_retention,
+    )
+    p.add_argument(
+        "--years", type=int, help=f"số năm kể từ khi đóng (mặc định {retention.DEFAULT_YEARS})"
+    )
+    p.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không thay đổi gì")
+    p.add_argument(
+        "--purge", action="store_true", help="xóa hẳn (cả trong kho lưu trữ) thay vì lưu trữ"
+    )
+    p.add_argument("--list-archived", action="store_true", help="xem các hồ sơ trong kho lưu trữ")
+    p.add_argument("--restore", metavar="MÃ_HỒ_SƠ", help="đưa một hồ sơ từ kho lưu trữ về")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+
+    p = command(
+        "handover",
+        "bàn giao hồ sơ cho bí thư mới (người dùng mới, khóa khôi phục mới, giai đoạn gửi mới)",
+        cmd_handover,
+    )
+    p.add_argument("new_user", help="tên đăng nhập của bí thư mới (mật khẩu: KHDESK_NEW_PASSWORD)")
+    p.add_argument("--remove-me", action="store_true", help="gỡ người dùng đang bàn giao")
+    p.add_argument("--note", help="ghi chú")  # tests: the date to count from

@@ -238,13 +238,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     if result.clock_warning:
         print(f"khdesk: CẢNH BÁO: {result.clock_warning}", file=sys.stderr)
+    if result.catalogue_warning:
+        print(f"khdesk: CẢNH BÁO: {result.catalogue_warning}", file=sys.stderr)
     if args.json:
         print_json(result.findings)
         return 0
+    judged_by = f"Kiểm tra theo {result.catalogue.label} [{result.catalogue.version}]."
     if not result.findings:
         print(f"Ngày {on:%d/%m/%Y}: không có việc nào cần lưu ý.")
+        print(judged_by)
         return 0
     print(f"Kiểm tra ngày {on:%d/%m/%Y} — {len(result.findings)} mục:")
+    print(judged_by)
     for f in result.findings:
         due = date.fromisoformat(f["due"]).strftime("%d/%m/%Y") if f["due"] else "—"
         who = f["file_code"] or f.get("member_code")

@@ -133,9 +133,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync_commands.register(sub, command, _global_options, _Parser)
 
+    from khdesk.cli import file_commands
+
+    file_commands.register(sub, command, _global_options, _Parser)
+
+    from khdesk.cli import report_commands
+
+    report_commands.register(sub, command, _global_options, _Parser)
+
+    from khdesk.cli import catalogue_commands
+
+    catalogue_commands.register(sub, command, _global_options, _Parser)
+
     from khdesk.cli import admin_commands
 
     admin_commands.register(sub, command, _global_options, _Parser)
+
+    from khdesk.cli import stats_commands
+
+    stats_commands.register(sub, command, _global_options, _Parser)
     return parser
 
 
@@ -150,6 +166,9 @@ def _setup_logging(home: Path) -> Path | None:
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from khdesk.core import logmask
+
+    logmask.install(handler)  # no CCCD/CMND number in the log file (RULES.md §6)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -181,6 +200,10 @@ def print_json(data) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--self-test"]:  # the installed app proves itself (khdesk/selftest.py)
+        from khdesk.selftest import main as self_test
+
+        return self_test(argv[1:])
     if not argv:
         argv = ["gui"]
     parser = build_parser()

@@ -1,36 +1,55 @@
-"""The desktop app's entry: sign in to a profile, then the candidate list.
+"""The desktop app's entry: sign in to a profile, then the main window.
 
-A thin layer over khdesk.core.services; the desktop issue grows it into the full app.
+Start-up is measured (`khdesk gui --exit-when-ready`), so the slow parts overlap: when
+the password is known (KHDESK_PASSWORD), the profile is unlocked on a thread — scrypt
+releases the GIL — while Qt is imported and started here; Qt and the window modules are
+imported only now, not when the CLI loads this module.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
-
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 
 import khdesk
 from khdesk.core.errors import KhdeskError
 from khdesk.core.services import profiles
-from khdesk.ui.login import LoginDialog
-from khdesk.ui.main_window import MainWindow
 
 
-def _open_directly(home: Path, profile: str | None, password: str | None):
+class _Opening(threading.Thread):
+    """Unlock a profile off the main thread; `result()` waits for it (None: failed)."""
+
+    def __init__(self, home: Path, profile: str | None, password: str):
+        super().__init__(name="khdesk-unlock", daemon=True)
+        self.home, self.profile, self.password = home, profile, password
+        self.session: profiles.Session | None = None
+
+    def run(self) -> None:
+        try:
+            name = profiles.resolve_profile_name(self.home, self.profile)
+            self.session = profiles.open_profile(
+                self.home, name, os.environ.get("KHDESK_USER"), self.password
+            )
+        except KhdeskError:
+            self.session = None  # the sign-in dialog asks instead
+
+    def result(self) -> profiles.Session | None:
+        self.join()
+        return self.session
+
+
+def _start_opening(home: Path, profile: str | None, password: str | None) -> _Opening | None:
     """Unlock straight away when the password is known: KHDESK_PASSWORD (automation,
     smoke tests) or the demo's own."""
     password = password if password is not None else os.environ.get("KHDESK_PASSWORD")
     if password is None:
         return None
-    try:
-        name = profiles.resolve_profile_name(home, profile)
-        return profiles.open_profile(home, name, os.environ.get("KHDESK_USER"), password)
-    except KhdeskError:
-        return None
+    opening = _Opening(home, profile, password)
+    opening.start()
+    return opening
 
 
 def run(
@@ -40,20 +59,54 @@ def run(
     exit_when_ready: bool = False,
     password: str | None = None,
 ) -> int:
+    home = Path(home)
+    opening = _start_opening(home, profile, password)
+
+    from PySide6.QtCore import QTimer  # imported here, while the key derives
+    from PySide6.QtWidgets import QApplication
+
+    from khdesk.ui import prefs
+
+    if QApplication.instance() is None:
+        # HiDPI: Qt 6 scales by the screen's factor; pass 125 % / 150 % (common on Windows
+        # laptops) through unrounded, so text is neither blurry nor oversized.
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("khdesk")
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
-    session = _open_directly(Path(home), profile, password)
+    if prefs.home_settings(home).get("large_text"):
+        prefs.apply_text_size(True, app)
+
+    session = None
+    if opening is not None:
+        import khdesk.ui.main_window  # noqa: F401 - still while the key derives
+
+        session = opening.result()
     if session is None:
-        dialog = LoginDialog(Path(home), preselect=profile)
+        from khdesk.ui.login import LoginDialog
+
+        dialog = LoginDialog(home, preselect=profile)
         if exit_when_ready:
             dialog.show()
             return _report_ready(app)
+        # The main window's modules load while the user types the password.
+        QTimer.singleShot(200, _preload_window)
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return 0
         session = dialog.session
+    from khdesk.ui.main_window import MainWindow
+
     window = MainWindow(session)
     window.show()
+    if not exit_when_ready:
+        from khdesk.ui.safety_page import after_sign_in
+
+        after_sign_in(window, session)  # quick check + the day's backup, on a thread
     if exit_when_ready:
         code = _report_ready(app)
         session.close()
@@ -63,8 +116,14 @@ def run(
     return code
 
 
-def _report_ready(app: QApplication) -> int:
+def _preload_window() -> None:
+    import khdesk.ui.main_window  # noqa: F401
+
+
+def _report_ready(app) -> int:
     """Print milliseconds from process start to a usable first screen, then quit."""
+    from PySide6.QtCore import QTimer
+
     QTimer.singleShot(0, app.quit)
     app.exec()
     elapsed = (time.perf_counter() - khdesk.STARTED) * 1000

@@ -7,10 +7,11 @@ province); pages are listed in khdesk.ui.pages. The window routes the hub's sign
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,8 +25,29 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.services.checking import clock_warning
 from khdesk.core.services.profiles import Session
+from khdesk.ui import shell
+from khdesk.ui.autolock import AutoLock
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import Page, page_classes
+
+
+class _LazyPages(Mapping):
+    """The window's pages by key, each built on first use."""
+
+    def __init__(self, window: MainWindow):
+        self.window = window
+        self.built: dict[str, Page] = {}
+
+    def __getitem__(self, key: str) -> Page:
+        if key not in self.window.page_types:
+            raise KeyError(key)
+        return self.window.build_page(key)[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.window.page_types)
+
+    def __len__(self) -> int:
+        return len(self.window.page_types)
 
 
 class MainWindow(QMainWindow):
@@ -46,13 +68,16 @@ class MainWindow(QMainWindow):
         self.menu.setFont(font)
         self.menu.setSpacing(2)
         self.stack = QStackedWidget()
-        self.pages: dict[str, Page] = {}
+        # Pages are built when first shown (or asked for): a start builds only the first.
+        self.page_types: dict[str, type[Page]] = {}
+        self._slots: dict[str, QWidget] = {}
+        self.pages = _LazyPages(self)
         for cls in page_classes():
             if self.ctx.role not in cls.roles:
                 continue
-            page = cls(self.ctx, self)
-            self.pages[cls.key] = page
-            self.stack.addWidget(page)
+            self.page_types[cls.key] = cls
+            self._slots[cls.key] = QWidget()
+            self.stack.addWidget(self._slots[cls.key])
             item = QListWidgetItem(cls.title)
             item.setData(Qt.ItemDataRole.UserRole, cls.key)
             self.menu.addItem(item)
@@ -73,8 +98,12 @@ class MainWindow(QMainWindow):
         row.addWidget(self.menu)
         row.addWidget(self.stack, 1)
         outer.addLayout(row, 1)
-        self.setCentralWidget(body)
+        # The content sits in a stack so the lock screen can cover it without closing it.
+        self.central_stack = QStackedWidget()
+        self.central_stack.addWidget(body)
+        self.setCentralWidget(self.central_stack)
         self.statusBar().showMessage(f"Người dùng: {session.user}")
+        self._build_menus()
 
         self.ctx.hub.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.ctx.hub.show_page.connect(self.show_page)
@@ -82,6 +111,44 @@ class MainWindow(QMainWindow):
         self.ctx.hub.open_file.connect(self.open_file)
         if self.menu.count():
             self.menu.setCurrentRow(0)
+
+    def _build_menus(self) -> None:
+        """The menu bar (Tệp, Xem, Người dùng, Trợ giúp) and the auto-lock; the actions'
+        work is in khdesk.ui.shell."""
+        self.autolock = AutoLock(self, shell.autolock_seconds(self.session))
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&Tệp")
+        if shell.can_add_file(self):
+            self.file_menu.addAction(
+                "Thêm hồ sơ quần chúng… (Ctrl+N)", lambda: shell.new_file(self)
+            )
+            # Ctrl+N from any page; on the list page its own button holds the shortcut.
+            self.new_file_shortcut = QShortcut(QKeySequence.StandardKey.New, self)
+            self.new_file_shortcut.activated.connect(lambda: shell.new_file(self))
+            self.stack.currentChanged.connect(self._update_new_file_shortcut)
+            self._update_new_file_shortcut()
+        self.lock_action = self.file_menu.addAction("Khóa màn hình", self.autolock.lock)
+        self.lock_action.setShortcut("Ctrl+L")
+        self.file_menu.addAction("Tự động khóa…", lambda: shell.edit_autolock(self))
+        self.file_menu.addSeparator()
+        quit_action = self.file_menu.addAction("Thoát", self.close)
+        quit_action.setShortcut("Ctrl+Q")
+        self.view_menu = bar.addMenu("&Xem")
+        self.find_action = self.view_menu.addAction("Tìm hồ sơ", lambda: shell.focus_search(self))
+        self.find_action.setShortcut("Ctrl+F")
+        self.large_text_action = self.view_menu.addAction("Chữ lớn hơn")
+        self.large_text_action.setCheckable(True)
+        self.large_text_action.setChecked(shell.is_large_text())
+        self.large_text_action.toggled.connect(lambda on: shell.set_large_text(self, on))
+        self.users_menu = bar.addMenu("&Người dùng")
+        self.users_menu.addAction("Quản lý người dùng…", lambda: shell.open_users(self))
+        self.users_menu.addAction("Đổi mật khẩu…", lambda: shell.open_users(self, True))
+        # Filled by the help issue.
+        self.help_menu = bar.addMenu("Trợ &giúp")
+
+    def _update_new_file_shortcut(self, *_) -> None:
+        list_page = self.pages.built.get("candidates")
+        self.new_file_shortcut.setEnabled(list_page is None or self.current_page() is not list_page)
 
     @property
     def candidates(self):
@@ -93,16 +160,32 @@ class MainWindow(QMainWindow):
                 self.menu.setCurrentRow(row)
                 return
 
-    def current_page(self) -> Page:
-        return self.stack.currentWidget()
+    def current_page(self) -> Page | None:
+        page = self.stack.currentWidget()
+        return page if isinstance(page, Page) else None
+
+    def build_page(self, key: str) -> tuple[Page, bool]:
+        """The page for `key`, built now if it was not yet; and whether it was just built
+        (a new page has loaded its data already)."""
+        if key in self.pages.built:
+            return self.pages.built[key], False
+        slot = self._slots[key]
+        page = self.page_types[key](self.ctx, self)
+        index = self.stack.indexOf(slot)
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(slot)
+        slot.deleteLater()
+        self.pages.built[key] = page
+        return page, True
 
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
         key = self.menu.item(row).data(Qt.ItemDataRole.UserRole)
-        page = self.pages[key]
+        page, new = self.build_page(key)
         self.stack.setCurrentWidget(page)
-        page.refresh()
+        if not new:
+            page.refresh()
 
     def _data_changed(self) -> None:
         # Only the visible page reloads now; the others reload when shown.

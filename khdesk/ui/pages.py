@@ -33,5 +33,21 @@ class Page(QWidget):
 def page_classes() -> list[type[Page]]:
     """In menu order."""
     from khdesk.ui.candidate_list import CandidateListPage
+    from khdesk.ui.committee import CommitteePage
+    from khdesk.ui.home import HomePage
+    from khdesk.ui.import_wizard import ExcelPage
+    from khdesk.ui.members import MembersPage
+    from khdesk.ui.org_settings import OrgSettingsPage
+    from khdesk.ui.safety_page import SafetyPage
+    from khdesk.ui.sync_page import SyncPage
 
-    return [CandidateListPage]
+    return [
+        CommitteePage,
+        HomePage,
+        CandidateListPage,
+        MembersPage,
+        OrgSettingsPage,
+        ExcelPage,
+        SyncPage,
+        SafetyPage,
+    ]

@@ -57,6 +57,8 @@ KIND_LABELS = {
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
 # Backups taken before an operation: the newest few of each kind.
 KEEP_BEFORE = 10
+# Who may put a backup in place of the data, or open one as a profile (roles.py).
+RESTORERS = ("owner", "secretary")
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ def create_backup(
     read it back to check it, rotate the old ones. Returns what was written."""
     if kind not in KIND_LABELS:
         raise ValueError(f"unknown backup kind {kind}")
+    if kind == "manual":  # automatic kinds are the app's own safety net, for every user
+        session.require(*RESTORERS, "deputy")
     pdir = session.dir
     folder = pdir.backup_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -335,6 +339,36 @@ def _open_check(db_file: Path, key: bytes) -> None:
         conn.close()
 
 
+def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
+    """The user's role in a database file (None: not an active user there)."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(db_file), isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        row = conn.execute("SELECT role, active FROM users WHERE name = ?", (user,)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row and row[1] else None
+
+
+def _require_restorer(candidates: list[Path], key: bytes, user: str) -> None:
+    """Only an owner or a secretary replaces the data (roles.py): asked of the first of
+    `candidates` (the live database, then the backup's) that can be read."""
+    for db_file in candidates:
+        try:
+            role = _role_in(db_file, key, user)
+        except Exception:  # a damaged live file: ask the backup's copy instead
+            continue
+        if role in RESTORERS:
+            return
+        break
+    raise AccessDenied(
+        "Chỉ chủ hồ sơ hoặc bí thư mới được khôi phục hay mở bản sao lưu thành hồ sơ."
+    )
+
+
 def _extract(info: BackupInfo, folder: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=".khoi-phuc-", suffix=".db", dir=folder)
     with os.fdopen(fd, "wb") as out, zipfile.ZipFile(info.path) as z, z.open("khdesk.db") as db:
@@ -431,6 +465,8 @@ def restore_backup(
         extracted = _extract(backup, pdir.path)
         try:
             _open_check(extracted, key)
+            live = [pdir.db_file] if pdir.db_file.exists() else []
+            _require_restorer([*live, extracted], key, user)
             kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
             _remove_sidecars(pdir.db_file)
             os.replace(extracted, pdir.db_file)
@@ -479,6 +515,7 @@ def import_backup(
         key = slots.unlock(user, password)
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
+        _require_restorer([staged_db], key, user)
         os.replace(staged_db, staging / "khdesk.db")
         profile = {**info, "name": target_name}
         (staging / "profile.json").write_text(

@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy import Connection, Date, func, or_, select
 
 from khdesk.core.domain import rules
-from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import Result, StepEvent
 from khdesk.core.domain.rulebook import Severity
+from khdesk.core.services import catalogue
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, raw_rows
@@ -125,6 +125,10 @@ class CheckResult:
     on: date
     findings: list[dict] = field(default_factory=list)
     clock_warning: str | None = None
+    # The catalogue that judged (installed from the province, or the built-in one), and
+    # why an installed one could not be used, if so.
+    catalogue: catalogue.CatalogueInfo | None = None
+    catalogue_warning: str | None = None
 
 
 def _severity_ok(finding: rules.Finding, at_least: Severity | None) -> bool:
@@ -141,10 +145,18 @@ def check_profile(
     at_least = Severity(severity) if severity else None
     with session.store.read() as conn:
         facts = load_facts(conn)
-    calendar = default_calendar()
-    context = rules.RuleContext.build(facts.members.values())
-    by_file = rules.check_files(facts.files, facts.orgs, facts.members, calendar, on, context)
-    result = CheckResult(on=on, clock_warning=clock_warning(session, on))
+        judged = catalogue.judge(conn)
+    context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
+    by_file = rules.check_files(
+        facts.files, facts.orgs, facts.members, judged.calendar, on, context
+    )
+    result = CheckResult(
+        on=on,
+        clock_warning=clock_warning(session, on),
+        catalogue=judged.info,
+        catalogue_warning=judged.warning,
+    )
+    version = judged.info.version
     names = {f.file_code: f for f in facts.files}
     for code, found in by_file.items():
         f = names[code]
@@ -159,9 +171,10 @@ def check_profile(
                     "org_code": f.org_code,
                     "state": facts.states[code],
                     **_finding_fields(finding),
+                    "catalogue": version,
                 }
             )
-    for finding in rules.screen_members(facts.members.values(), facts.years, on):
+    for finding in rules.screen_members(facts.members.values(), facts.years, on, judged.rulebooks):
         if (rule and finding.rule != rule) or not _severity_ok(finding, at_least):
             continue
         member = facts.member_rows[finding.subject]
@@ -172,6 +185,7 @@ def check_profile(
                 **member,
                 "state": None,
                 **_finding_fields(finding),
+                "catalogue": version,
             }
         )
     result.findings.sort(
@@ -191,12 +205,14 @@ def _finding_fields(finding: rules.Finding) -> dict:
 
 
 def file_overview(session: Session, on: date) -> dict[str, dict]:
-    """Per file: its valid next steps and its counts of findings (for `list --json`)."""
+    """Per file: its valid next steps, its counts of findings and the catalogue that
+    judged them (for `list --json`)."""
     with session.store.read() as conn:
         facts = load_facts(conn)
-    context = rules.RuleContext.build(facts.members.values())
+        judged = catalogue.judge(conn)
+    context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
     by_file = rules.check_files(
-        facts.files, facts.orgs, facts.members, default_calendar(), on, context
+        facts.files, facts.orgs, facts.members, judged.calendar, on, context
     )
     out = {}
     for f in facts.files:
@@ -206,6 +222,7 @@ def file_overview(session: Session, on: date) -> dict[str, dict]:
         out[f.file_code] = {
             "next_steps": rules.next_steps(f, facts.orgs.get(f.org_code)),
             "findings": counts,
+            "catalogue": judged.info.version,
         }
     return out
 

@@ -3,15 +3,18 @@ error applies to that very step; a failed vote is recorded as such."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from khdesk.core.domain import rules
-from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
-from khdesk.core.errors import InputError
-from khdesk.core.services.candidates import save_states, state_of
+from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services import catalogue, numbering
+from khdesk.core.services.candidates import save_states, state_of, station_access
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
@@ -25,6 +28,19 @@ def record_step(
     today: date,
 ) -> str:
     """Record `event` on the file; returns the file's new state."""
+    return record_step_event(session, file_code, event, today).state
+
+
+def record_step_event(
+    session: Session,
+    file_code: str,
+    event: StepEvent,
+    today: date,
+    details: Mapping[str, Any] | None = None,
+) -> RecordedStep:
+    """Record `event` on the file, with the step's details that live on the file record
+    (A6: the introducers, P1: the mentor — see STEP_DETAILS), in one transaction. Returns
+    the new state, the step's uuid and the details it replaced (what an undo restores)."""
     session.require("owner", "secretary", "deputy")
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
@@ -37,6 +53,17 @@ def record_step(
         if file is None:
             raise InputError(f"Không có hồ sơ mã '{file_code}'.")
         org = facts.orgs.get(file.org_code)
+        # One writer per record: this station records only the steps it owns (sync).
+        owner = tx.conn.execute(
+            select(t.candidates.c.owner).where(t.candidates.c.uuid == facts.uuids[file_code])
+        ).scalar()
+        access = station_access(session.info.role, session.org_code, session.user_role, owner)
+        if not access.may_record(event.step_id):
+            raise AccessDenied(_refusal(step.id, file_code, owner, session.info.role))
+        new_details, previous = _details(tx.conn, facts.uuids[file_code], step.id, details)
+        if new_details:
+            judged = {_FACT_FIELDS[k]: v for k, v in new_details.items() if k in _FACT_FIELDS}
+            file = replace(file, **judged)
         allowed = rules.next_steps(file, org)
         if event.step_id not in allowed:
             names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
@@ -44,19 +71,36 @@ def record_step(
                 f"Hồ sơ {file_code} chưa thể ghi bước {step.id} ({step.name}). "
                 f"Các bước có thể ghi tiếp: {names}."
             )
+        # Judged by the installed catalogue (the province's rulebooks and holidays).
+        in_force = catalogue.judge(tx.conn)
+        context = rules.RuleContext.build(facts.members.values(), in_force.rulebooks)
         refused = rules.blocked(
-            file, event.step_id, event, org, facts.members, default_calendar(), today
+            file, event.step_id, event, org, facts.members, in_force.calendar, today, context
         )
         if refused:
             reasons = " ".join(f"[{f.rule}] {f.message}" for f in refused)
             raise InputError(f"Không ghi được bước {step.name}: {reasons}")
         cuid = facts.uuids[file_code]
+        # A resolution's or decision's number counts as used (refused if already taken).
+        numbering.register_step_number(
+            tx.conn,
+            user=session.user,
+            now=tx.now,
+            own_org=session.org_code,
+            own_role=session.info.role,
+            file_code=file_code,
+            file_org=file.org_code,
+            step_id=event.step_id,
+            on=event.on,
+            doc_no=nfc(event.doc_no),
+        )
         last_seq = tx.conn.execute(
             select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
         ).scalar()
+        record = tx.new_record()
         tx.conn.execute(
             t.steps.insert().values(
-                **tx.new_record(),
+                **record,
                 candidate_uuid=cuid,
                 step_id=event.step_id,
                 on=event.on,
@@ -80,6 +124,12 @@ def record_step(
         )
         state = state_of(rows)
         save_states(tx.conn, {cuid: state})
+        if new_details:
+            tx.conn.execute(
+                update(t.candidates)
+                .where(t.candidates.c.uuid == cuid)
+                .values(**new_details, **tx.changed(t.candidates))
+            )
         tx.audit(
             "record_step",
             "candidate",
@@ -88,7 +138,7 @@ def record_step(
             result=event.result.value,
             on=event.on.isoformat(),
         )
-    return state
+    return RecordedStep(state, record["uuid"], previous)
 
 
 def failed_vote(step_id: str, on: date, official_members: int, votes_for: int) -> StepEvent:
@@ -100,3 +150,137 @@ def failed_vote(step_id: str, on: date, official_members: int, votes_for: int) -
         official_members=official_members,
         votes_for=votes_for,
     )
+
+
+# --- details, station ownership, undo (the record-a-step dialog, `khdesk step …`) -------
+
+# Details of a step that the file record keeps (TEMPLATE.md pipeline columns), by step.
+STEP_DETAILS: dict[str, tuple[str, ...]] = {
+    "A6": (
+        "a6_introducer1",
+        "a6_introducer1_since",
+        "a6_introducer2",
+        "a6_introducer2_since",
+        "a6_union_intro",
+        "a6_replacement",
+    ),
+    "P1": ("mentor",),
+}
+# candidate column -> FileFacts field (what the rules read when judging the step)
+_FACT_FIELDS = {
+    "a6_introducer1": "introducer1",
+    "a6_introducer1_since": "introducer1_since",
+    "a6_introducer2": "introducer2",
+    "a6_introducer2_since": "introducer2_since",
+    "a6_union_intro": "union_intro",
+    "a6_replacement": "replacement",
+}
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    state: str  # the file's state after the step
+    step_uuid: str
+    previous: dict[str, Any]  # the file's step details before (restored by an undo)
+
+
+def _refusal(step_id: str, file_code: str, owner: str, role: str) -> str:
+    step = STEP_BY_ID[step_id]
+    if role == "cell" and step.committee:
+        return (
+            f"Bước {step.name} là nghị quyết/quyết định của đảng ủy: đảng ủy ghi, chi bộ nhận "
+            "qua tệp đồng bộ."
+        )
+    return (
+        f"Hồ sơ {file_code} do {owner} quản lý: bước {step.name} do đơn vị đó ghi (gửi lên "
+        "qua tệp đồng bộ)."
+    )
+
+
+def _details(
+    conn, cuid: str, step_id: str, details: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The details to write for the step (NFC text) and the values they replace."""
+    if not details:
+        return {}, {}
+    allowed = STEP_DETAILS.get(step_id, ())
+    unknown = set(details) - set(allowed)
+    if unknown:
+        raise InputError(f"Bước {step_id} không có thông tin: {', '.join(sorted(unknown))}.")
+    values = {k: (nfc(v) or None) if isinstance(v, str) else v for k, v in details.items()}
+    row = conn.execute(
+        select(*(t.candidates.c[k] for k in values)).where(t.candidates.c.uuid == cuid)
+    ).one()
+    return values, dict(zip(values, row, strict=True))
+
+
+def next_steps_for(session: Session, file_code: str) -> list[str]:
+    """The valid next steps of one file (every station's; see `file_access` for which
+    this station may record)."""
+    with session.store.read() as conn:
+        facts = load_facts(conn, file_code)
+    file = next((f for f in facts.files if f.file_code == file_code), None)
+    if file is None:
+        raise InputError(f"Không có hồ sơ mã '{file_code}'.")
+    return rules.next_steps(file, facts.orgs.get(file.org_code))
+
+
+def undo_step(
+    session: Session,
+    file_code: str,
+    step_uuid: str,
+    restore: Mapping[str, Any] | None = None,
+) -> str:
+    """Take back a step recorded by mistake: the record becomes a tombstone (sync carries
+    the deletion), the details it replaced come back, the state is derived again. Only
+    the station that recorded the step may take it back. Returns the new state."""
+    session.require("owner", "secretary", "deputy")
+    with session.store.write(session.user) as tx:
+        row = (
+            tx.conn.execute(
+                select(t.steps, t.candidates.c.file_code)
+                .join(t.candidates, t.candidates.c.uuid == t.steps.c.candidate_uuid)
+                .where(t.steps.c.uuid == step_uuid)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["file_code"] != file_code or row["deleted"]:
+            raise InputError("Không có bước này trong hồ sơ (có thể đã hoàn tác).")
+        if row["owner"] != session.org_code:
+            raise AccessDenied(f"Bước này do {row['owner']} ghi: chỉ đơn vị đó hoàn tác được.")
+        tx.conn.execute(
+            update(t.steps)
+            .where(t.steps.c.uuid == step_uuid)
+            .values(deleted=True, **tx.changed(t.steps))
+        )
+        cuid = row["candidate_uuid"]
+        if restore:
+            allowed = set(STEP_DETAILS.get(row["step_id"], ()))
+            values = {k: v for k, v in restore.items() if k in allowed}
+            if values:
+                tx.conn.execute(
+                    update(t.candidates)
+                    .where(t.candidates.c.uuid == cuid)
+                    .values(**values, **tx.changed(t.candidates))
+                )
+        rows = (
+            tx.conn.execute(
+                select(t.steps)
+                .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
+                .order_by(t.steps.c.seq)
+            )
+            .mappings()
+            .all()
+        )
+        state = state_of(rows)
+        save_states(tx.conn, {cuid: state})
+        tx.audit(
+            "undo_step",
+            "candidate",
+            file_code,
+            step=row["step_id"],
+            on=row["on"].isoformat(),
+            result=row["result"],
+        )
+    return state

@@ -6,11 +6,15 @@ keys existed gets its pair the first time one of these needs it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from sqlalchemy import select
 
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services.profiles import Session
+from khdesk.core.store import schema as t
 from khdesk.core.sync import bundle, inbox, keys, outbox
 from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.inbox import BundleReport
@@ -49,6 +53,7 @@ def key_status(session: Session) -> dict:
 
 def write_card(session: Session, out: Path) -> dict:
     """Write this station's public card (to hand to the other side with its fingerprint)."""
+    session.require(*_WRITERS)
     info = session.info
     with session.store.write(session.user, changes=False) as tx:
         pair = keys.ensure_station_keys(tx.conn, tx.now)
@@ -141,3 +146,85 @@ def import_bundles(
 ) -> list[BundleReport]:
     session.require(*_WRITERS)
     return inbox.import_bundles(session, paths, accept_epoch=accept_epoch, limits=limits)
+
+
+def bundle_ledger(session: Session, limit: int = 500) -> dict:
+    """The bundles this station wrote (to whom, when, which number, acknowledged or not),
+    those it imported, and those it set aside — newest first. Reads only."""
+    with session.store.read() as conn:
+        names = dict(conn.execute(select(t.sync_peers.c.org_code, t.sync_peers.c.org_name)).all())
+        names.update(conn.execute(select(t.orgs.c.code, t.orgs.c.name)).all())
+        s, r, q = t.sync_sent.c, t.sync_received.c, t.sync_quarantine.c
+        sent = [
+            {
+                "bundle_id": row.bundle_id,
+                "recipient_org": row.recipient_org,
+                "recipient_name": names.get(row.recipient_org, ""),
+                "epoch": row.epoch,
+                "seq": row.seq,
+                "status": row.status,  # pending / done / failed
+                "created_at": row.created_at,
+                "created_by": row.created_by,
+                "acknowledged_at": row.acknowledged_at,
+            }
+            for row in conn.execute(
+                select(
+                    s.bundle_id,
+                    s.recipient_org,
+                    s.epoch,
+                    s.seq,
+                    s.status,
+                    s.created_at,
+                    s.created_by,
+                    s.acknowledged_at,
+                )
+                .order_by(s.id.desc())
+                .limit(limit)
+            )
+        ]
+        received = []
+        for row in conn.execute(
+            select(
+                r.bundle_id,
+                r.sender_org,
+                r.epoch,
+                r.seq,
+                r.imported_at,
+                r.imported_by,
+                r.summary,
+            )
+            .order_by(r.id.desc())
+            .limit(limit)
+        ):
+            try:
+                summary = json.loads(row.summary or "{}")
+            except ValueError:
+                summary = {}
+            received.append(
+                {
+                    "bundle_id": row.bundle_id,
+                    "sender_org": row.sender_org,
+                    "sender_name": names.get(row.sender_org, ""),
+                    "epoch": row.epoch,
+                    "seq": row.seq,
+                    "imported_at": row.imported_at,
+                    "imported_by": row.imported_by,
+                    "summary": summary,  # table -> {added, updated, unchanged, older, conflicts}
+                }
+            )
+        quarantined = [
+            {
+                "sender_org": row.sender_org,
+                "sender_name": names.get(row.sender_org, ""),
+                "epoch": row.epoch,
+                "seq": row.seq,
+                "found_at": row.found_at,
+                "reason": row.reason,
+            }
+            for row in conn.execute(
+                select(q.sender_org, q.epoch, q.seq, q.found_at, q.reason)
+                .order_by(q.id.desc())
+                .limit(limit)
+            )
+        ]
+    return {"sent": sent, "received": received, "quarantined": quarantined}

@@ -419,3 +419,64 @@ sync_base = Table(
     Column("epoch", String(36), nullable=False),
     Column("seq", Integer, nullable=False),
 )
+
+# Document numbers (resolutions, decisions, reports): one counter per issuing org,
+# document type and committee term (nhiệm kỳ). Local bookkeeping of the issuing station,
+# never sent anywhere; rows are never deleted, so a number once used is never proposed
+# again (a withdrawn document's row is marked void).
+document_numbers = Table(
+    "document_numbers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issuer", String(64), nullable=False),  # org code
+    Column("doc_type", String(16), nullable=False),  # NQ / QĐ / BC
+    Column("term", String(16), nullable=False),  # "2025-2030"
+    Column("number", Integer, nullable=False),
+    Column("doc_no", String(100), nullable=False),  # as printed after "Số": "05-NQ/CB"
+    Column("on", Date, nullable=False),  # the document's date
+    Column("file_code", String(64), index=True),
+    Column("step_id", String(16)),
+    Column("step_uuid", String(36)),
+    Column("status", String(16), nullable=False),  # used / void
+    Column("note", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("issuer", "doc_type", "term", "number"),
+)
+
+# -- catalogues: rulebooks, holiday overlay, form templates and organisation list issued by
+# the province and passed down (resources/sync/FORMAT.md §10). Local bookkeeping, never
+# sent in bundles. The `current` one judges here; none: the shipped ("built-in") files.
+catalogues = Table(
+    "catalogues",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("catalogue_id", String(36), nullable=False, unique=True),
+    Column("catalogue_hash", String(64), nullable=False, unique=True),  # sha256 of its manifest
+    Column("content_hash", String(64), nullable=False),
+    Column("issuer_org", String(64), nullable=False),
+    Column("issuer_key_id", String(32), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("issued_on", String(10), nullable=False),
+    Column("version", String(120), nullable=False),
+    Column("manifest", Text, nullable=False),  # catalogue.json as signed
+    Column("signature", LargeBinary, nullable=False),
+    Column("endorsements", Text, nullable=False),  # JSON list as received
+    Column("trusted_via", String(64), nullable=False),  # whose enrolled key vouched for it
+    Column("source", String(16), nullable=False),  # issued (here) / imported
+    Column("status", String(16), nullable=False),  # current / replaced
+    Column("installed_at", String(32), nullable=False),
+    Column("installed_by", String(64), nullable=False),
+    UniqueConstraint("issuer_org", "seq"),
+)
+
+# The content entries of installed catalogues (rulebooks/…, calendar/…, forms/…, orgs.jsonl);
+# a replaced catalogue's entries are dropped, its manifest stays.
+catalogue_files = Table(
+    "catalogue_files",
+    metadata,
+    Column("catalogue_id", String(36), primary_key=True),
+    Column("name", String(300), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)

@@ -1,0 +1,258 @@
+"""`khdesk candidate …`, `khdesk step …`, `khdesk attach …`: the CLI twins of the candidate
+file window (add and edit a file, record and take back a step, attach scans)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from khdesk.cli.commands import opened, parse_day
+from khdesk.cli.main import print_json
+from khdesk.core.domain.pipeline import STATE_LABELS, Result, State, StepEvent, parse_step
+from khdesk.core.errors import InputError, UsageError
+
+
+def _fields(pairs: list[str] | None) -> dict[str, str]:
+    """`--field key=value` pairs (keys are the template's ascii keys, e.g. cccd)."""
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"'{pair}' không đúng dạng khóa=giá_trị (ví dụ cccd=056195000123).")
+        out[key.strip()] = value
+    return out
+
+
+def _state(state: str) -> str:
+    return f"{STATE_LABELS[State(state)]} ({state})"
+
+
+# -- candidate --
+
+
+def cmd_candidate_add(args: argparse.Namespace) -> int:
+    from khdesk.core.services.candidates import create_candidate
+
+    fields = _fields(args.field)
+    for key in ("full_name", "sex", "birth_date", "cccd", "org_code", "file_code"):
+        value = getattr(args, key, None)
+        if value is not None:
+            fields[key] = value
+    with opened(args) as session:
+        code = create_candidate(session, fields)
+    if args.json:
+        print_json({"file_code": code, "state": State.NGUON.value})
+    else:
+        print(f"Đã thêm hồ sơ {code}.")
+    return 0
+
+
+def cmd_candidate_edit(args: argparse.Namespace) -> int:
+    from khdesk.core.services.candidates import update_identity
+
+    fields = _fields(args.field)
+    if not fields:
+        raise UsageError("Cần ít nhất một --field khóa=giá_trị.")
+    with opened(args) as session:
+        before = update_identity(session, args.file_code.upper(), fields)
+    if args.json:
+        print_json({"file_code": args.file_code.upper(), "changed": sorted(before)})
+    elif before:
+        print(f"Đã sửa hồ sơ {args.file_code.upper()}: {', '.join(sorted(before))}.")
+    else:
+        print("Không có gì thay đổi.")
+    return 0
+
+
+# -- steps --
+
+
+def cmd_step_next(args: argparse.Namespace) -> int:
+    from khdesk.core.services.candidates import file_access
+    from khdesk.core.services.steps import next_steps_for
+
+    code = args.file_code.upper()
+    with opened(args) as session:
+        valid = next_steps_for(session, code)
+        access = file_access(session, code)
+    here = [s for s in valid if access.may_record(s)]
+    if args.json:
+        print_json({"file_code": code, "next_steps": valid, "recordable_here": here})
+        return 0
+    from khdesk.core.domain.pipeline import STEP_BY_ID
+
+    for s in valid:
+        mark = "" if s in here else "  (không ghi ở đây)"
+        print(f"{s:<8} {STEP_BY_ID[s].name}{mark}")
+    if not valid:
+        print("Hồ sơ đã kết thúc: không còn bước nào.")
+    return 0
+
+
+def cmd_step_record(args: argparse.Namespace) -> int:
+    from khdesk.core.services.steps import record_step_event
+
+    step = parse_step(args.step)
+    if step is None:
+        raise UsageError(f"Không có bước '{args.step}'.")
+    if (args.members is None) != (args.votes is None):
+        raise UsageError("Ghi cả --members và --votes (số đảng viên chính thức, số tán thành).")
+    result = Result.PASSED
+    if args.failed:
+        result = Result.FAILED
+    elif args.returned:
+        result = Result.RETURNED
+    event = StepEvent(
+        step_id=step.id,
+        on=parse_day(args.on),
+        result=result,
+        doc_no=args.doc_no,
+        official_members=args.members,
+        votes_for=args.votes,
+        received_on=parse_day(args.received_on) if args.received_on else None,
+        note=args.note,
+    )
+    details: dict = _fields(args.detail)
+    for key in [k for k in details if k.endswith("_since")]:
+        details[key] = parse_day(details[key]) if details[key] else None
+    if "a6_replacement" in details:
+        details["a6_replacement"] = details["a6_replacement"].strip().lower() in ("1", "có", "x")
+    code = args.file_code.upper()
+    with opened(args) as session:
+        done = record_step_event(session, code, event, parse_day(args.today), details or None)
+    if args.json:
+        print_json({"file_code": code, "state": done.state, "step_uuid": done.step_uuid})
+    else:
+        print(f"Đã ghi bước {step.id} ({step.name}) vào hồ sơ {code}: {_state(done.state)}.")
+        print(f"Mã bản ghi (để hoàn tác): {done.step_uuid}")
+    return 0
+
+
+def cmd_step_undo(args: argparse.Namespace) -> int:
+    from khdesk.core.services.candidates import open_file
+    from khdesk.core.services.steps import undo_step
+
+    code = args.file_code.upper()
+    with opened(args) as session:
+        uuid = args.uuid
+        if uuid is None:  # the newest step this station recorded on the file
+            found = open_file(session, code, audit=False)
+            if found is None:
+                raise InputError(f"Không có hồ sơ mã '{code}'.")
+            own = [s for s in found["steps"] if s["owner"] == session.org_code]
+            if not own:
+                raise InputError(f"Hồ sơ {code} không có bước nào do đơn vị này ghi.")
+            uuid = own[-1]["uuid"]
+        state = undo_step(session, code, uuid)
+    if args.json:
+        print_json({"file_code": code, "state": state, "undone": uuid})
+    else:
+        print(f"Đã hoàn tác bước vào hồ sơ {code}: {_state(state)}.")
+    return 0
+
+
+# -- attachments --
+
+
+def cmd_attach_add(args: argparse.Namespace) -> int:
+    from khdesk.core.services.attachments import attach
+
+    with opened(args) as session:
+        found = attach(session, args.file_code.upper(), Path(args.path), args.step_uuid)
+    if args.json:
+        print_json(found)
+    else:
+        print(f"Đã đính kèm '{found['name']}' vào hồ sơ {args.file_code.upper()}.")
+    return 0
+
+
+def cmd_attach_list(args: argparse.Namespace) -> int:
+    from khdesk.core.services.attachments import list_attachments
+
+    with opened(args) as session:
+        found = list_attachments(session, args.file_code.upper())
+    if args.json:
+        print_json(found)
+        return 0
+    for a in found:
+        print(f"{a['uuid']}  {a['size']:>10}  {a['name']}")
+    print(f"Tổng: {len(found)} tệp.")
+    return 0
+
+
+def cmd_attach_save(args: argparse.Namespace) -> int:
+    from khdesk.core.fsutil import atomic_write_bytes
+    from khdesk.core.services.attachments import read_attachment
+
+    with opened(args) as session:
+        name, content = read_attachment(session, args.uuid)
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / name
+    atomic_write_bytes(out, content)
+    print(f"Đã lưu bản sao '{name}' vào {out}.")
+    return 0
+
+
+def register(sub, command, global_options, parser_class) -> None:
+    """Add `candidate`, `step` and `attach` to the command parser (called by cli.main)."""
+    from khdesk.cli.commands import cmd_help
+
+    def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help_text, description=help_text)
+        global_options(p, suppress=True)
+        p.set_defaults(func=func)
+        return p
+
+    field_help = "khóa=giá_trị theo mẫu Excel (ví dụ home_town='Cam Lâm'), lặp lại được"
+    cand = command("candidate", "thêm, sửa hồ sơ quần chúng", cmd_help)
+    csub = cand.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(csub, "add", "thêm hồ sơ quần chúng", cmd_candidate_add)
+    p.add_argument("--full-name", dest="full_name", required=True)
+    p.add_argument("--sex", required=True, help="Nam / Nữ")
+    p.add_argument("--birth-date", dest="birth_date", required=True, help="dd/mm/yyyy")
+    p.add_argument("--cccd")
+    p.add_argument("--org-code", dest="org_code", help="chi bộ (mặc định: chi bộ của hồ sơ)")
+    p.add_argument("--file-code", dest="file_code", help="mã hồ sơ (mặc định tự cấp)")
+    p.add_argument("--field", action="append", help=field_help)
+    p = action(csub, "edit", "sửa thông tin cá nhân của hồ sơ", cmd_candidate_edit)
+    p.add_argument("file_code")
+    p.add_argument("--field", action="append", help=field_help)
+
+    step = command("step", "ghi các bước của hồ sơ", cmd_help)
+    ssub = step.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(ssub, "next", "các bước có thể ghi tiếp", cmd_step_next)
+    p.add_argument("file_code")
+    p = action(ssub, "record", "ghi một bước (chỉ bước hợp lệ)", cmd_step_record)
+    p.add_argument("file_code")
+    p.add_argument("step", help="mã bước (A1…A11, P1…P5, XOA_TEN, DUNG) hoặc tên bước")
+    p.add_argument("--on", required=True, help="ngày của bước (dd/mm/yyyy)")
+    p.add_argument("--doc-no", dest="doc_no", help="số văn bản")
+    p.add_argument("--members", type=int, help="số đảng viên chính thức (biểu quyết)")
+    p.add_argument("--votes", type=int, help="số tán thành")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--failed", action="store_true", help="biểu quyết không thông qua")
+    group.add_argument("--returned", action="store_true", help="cấp trên trả lại hồ sơ")
+    p.add_argument("--received-on", dest="received_on", help="ngày chi bộ nhận quyết định")
+    p.add_argument("--note", help="ghi chú; lý do khi dừng / xóa tên")
+    p.add_argument(
+        "--detail",
+        action="append",
+        help="A6: a6_introducer1=MÃ, a6_introducer1_since=dd/mm/yyyy…; P1: mentor=MÃ",
+    )
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", cmd_step_undo)
+    p.add_argument("file_code")
+    p.add_argument("--uuid", help="mã bản ghi của bước (mặc định: bước mới nhất)")
+
+    att = command("attach", "tệp đính kèm (bản quét) của hồ sơ", cmd_help)
+    asub = att.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(asub, "add", "đính kèm một tệp vào hồ sơ", cmd_attach_add)
+    p.add_argument("file_code")
+    p.add_argument("path")
+    p.add_argument("--step-uuid", dest="step_uuid", help="gắn với một bước (mã bản ghi)")
+    p = action(asub, "list", "liệt kê tệp đính kèm", cmd_attach_list)
+    p.add_argument("file_code")
+    p = action(asub, "save", "lưu bản sao một tệp đính kèm", cmd_attach_save)
+    p.add_argument("uuid")
+    p.add_argument("--out", required=True, help="tệp hoặc thư mục để lưu")

@@ -1,0 +1,156 @@
+"""The committee's view of its cells: one row per cell with its files per state, the files
+past a deadline, the last bundle received from it and this year's plan against admissions.
+
+Built for the province too (thousands of cells, ~10,000 files): one grouped query per
+table, and the deadlines from one pass of the rules engine over facts loaded once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from sqlalchemy import distinct, func, select
+
+from khdesk.core.domain import rules
+from khdesk.core.domain.calendar import default_calendar
+from khdesk.core.domain.pipeline import State
+from khdesk.core.domain.template import CELL_KINDS
+from khdesk.core.services.checking import load_facts
+from khdesk.core.services.profiles import Session
+from khdesk.core.store import schema as t
+
+
+@dataclass
+class CellRow:
+    org_code: str
+    org_name: str
+    parent_code: str | None
+    parent_name: str
+    self_managed: bool  # runs khdesk itself (its files come in bundles, read-only here)
+    states: dict[str, int] = field(default_factory=dict)  # State value -> files
+    files: int = 0
+    open_files: int = 0  # not yet official, struck off or stopped
+    overdue: int = 0  # files with a deadline passed on the day asked
+    last_received: str | None = None  # ISO UTC of the last bundle imported from the cell
+    plan_year: int = 0
+    target: int | None = None  # this year's plan, None when the cell has none
+    admitted: int = 0  # admission decisions (A10) dated this year
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_CLOSED = {State.CHINH_THUC.value, State.XOA_TEN.value, State.DUNG.value}
+
+
+def _reach(parents: dict[str, str | None], root: str) -> set[str]:
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for code, parent in parents.items():
+        children[parent].append(code)
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def cell_overview(session: Session, on: date) -> list[CellRow]:
+    """One row per cell under this station (its own cells, or every cell of the province),
+    in code order. `on` is the day deadlines are judged and whose year the plan is."""
+    year = on.year
+    with session.store.read() as conn:
+        o = t.orgs.c
+        orgs = {
+            r.code: r
+            for r in conn.execute(
+                select(o.code, o.name, o.parent_code, o.kind, o.self_managed).where(
+                    o.deleted.is_(False)
+                )
+            )
+        }
+        c = t.candidates.c
+        states: dict[str, Counter] = defaultdict(Counter)
+        for org, state, n in conn.execute(
+            select(c.org_code, c.state, func.count())
+            .where(c.deleted.is_(False))
+            .group_by(c.org_code, c.state)
+        ):
+            states[org][state] = n
+        s = t.steps.c
+        admitted = dict(
+            conn.execute(
+                select(c.org_code, func.count(distinct(c.id)))
+                .select_from(t.steps.join(t.candidates, s.candidate_uuid == c.uuid))
+                .where(
+                    s.step_id == "A10",
+                    s.result == "passed",
+                    s.deleted.is_(False),
+                    c.deleted.is_(False),
+                    s.on >= date(year, 1, 1),
+                    s.on <= date(year, 12, 31),
+                )
+                .group_by(c.org_code)
+            ).all()
+        )
+        p = t.plans.c
+        targets = dict(
+            conn.execute(
+                select(p.org_code, p.target).where(p.plan_key == f"y{year}", p.deleted.is_(False))
+            ).all()
+        )
+        r = t.sync_received.c
+        received = dict(
+            conn.execute(select(r.sender_org, func.max(r.imported_at)).group_by(r.sender_org)).all()
+        )
+        facts = load_facts(conn)
+    overdue = _overdue_by_org(facts, on)
+
+    home = session.org_code
+    under = _reach({code: row.parent_code for code, row in orgs.items()}, home) - {home}
+    wanted = {code for code in under if orgs[code].kind in CELL_KINDS}
+    # A file kept under an organisation that is not a cell still gets a row, so the
+    # rows add up to every file held here.
+    wanted |= {org for org in states if org != home and (org in under or org not in orgs)}
+    out = []
+    for code in sorted(wanted):
+        row = orgs.get(code)
+        parent = row.parent_code if row is not None else None
+        counts = states.get(code, Counter())
+        files = sum(counts.values())
+        out.append(
+            CellRow(
+                org_code=code,
+                org_name=row.name if row is not None else code,
+                parent_code=parent,
+                parent_name=orgs[parent].name if parent in orgs else (parent or ""),
+                self_managed=bool(row.self_managed) if row is not None else False,
+                states=dict(counts),
+                files=files,
+                open_files=files - sum(n for st, n in counts.items() if st in _CLOSED),
+                overdue=overdue.get(code, 0),
+                last_received=received.get(code),
+                plan_year=year,
+                target=targets.get(code),
+                admitted=admitted.get(code, 0),
+            )
+        )
+    return out
+
+
+def _overdue_by_org(facts, on: date) -> dict[str, int]:
+    """Files per organisation with at least one finding whose last allowed day is past."""
+    calendar = default_calendar()
+    context = rules.RuleContext.build(facts.members.values())
+    out: Counter = Counter()
+    for f in facts.files:
+        # Per file (no cross-file duplicate pass): only deadlines matter here.
+        found = rules.check_file(
+            f, facts.orgs.get(f.org_code), facts.members, calendar, on, context
+        )
+        if any(x.due is not None and x.due < on for x in found):
+            out[f.org_code] += 1
+    return dict(out)

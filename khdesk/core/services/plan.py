@@ -1,0 +1,68 @@
+"""The home page's figures: files per state, the year's plan against admissions so far.
+
+The figures come from the statistics (khdesk.core.reports.stats): one reading of
+"admitted" (the A10 decision date), youth age and private sector for the whole app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from khdesk.core.reports.stats import Scope, profile_stats
+from khdesk.core.services.profiles import Session
+from khdesk.core.store import schema as t
+
+
+@dataclass(frozen=True)
+class PlanFigure:
+    label: str  # "năm 2026", "giai đoạn 2026–2030"
+    admitted: int
+    target: int | None  # None: no plan recorded for this scope
+    admitted_youth: int
+    target_youth: int | None
+    admitted_private: int
+    target_private: int | None
+
+    @property
+    def percent(self) -> float | None:
+        if not self.target:
+            return None
+        return round(100 * self.admitted / self.target, 1)
+
+
+def _figure(session: Session, scope: Scope, today: date) -> PlanFigure:
+    top = profile_stats(session, scope, today).top
+    return PlanFigure(
+        label=scope.label_vi,
+        admitted=int(top["admitted"] or 0),
+        target=top["target"],
+        admitted_youth=int(top["admitted_youth"] or 0),
+        target_youth=top["target_youth"],
+        admitted_private=int(top["admitted_private"] or 0),
+        target_private=top["target_private"],
+    )
+
+
+def plan_progress(session: Session, today: date) -> tuple[PlanFigure, PlanFigure]:
+    """This year's and this plan period's targets against admissions up to `today`."""
+    return (
+        _figure(session, Scope.for_year(today.year), today),
+        _figure(session, Scope.plan_period_of(today.year), today),
+    )
+
+
+def state_counts(session: Session) -> dict[str, int]:
+    """How many live files are in each state (the home page's tiles)."""
+    c = t.candidates.c
+    with session.store.read() as conn:
+        rows = conn.execute(
+            select(c.state, func.count()).where(c.deleted.is_(False)).group_by(c.state)
+        ).all()
+    return {state: n for state, n in rows}
+
+
+def file_count(session: Session) -> int:
+    """Live files in the profile: decides whether the checks run on the worker."""
+    return sum(state_counts(session).values())

@@ -1,0 +1,340 @@
+"""Safety use cases the desktop's "Sao lưu & an toàn" screen calls (issue 7 §2, §3):
+the cheap start-up check, moving a profile to a new PC, and handing it over to a new
+secretary. Backups themselves are in backup.py, the full check in integrity.py.
+
+Moving: a backup written to a chosen folder (a USB stick); on the new PC, "Mở bản sao
+lưu từ máy cũ" on the sign-in screen opens it as a profile (backup.import_backup), which
+starts a new sync epoch so the committee is told.
+
+Handing over: the new secretary becomes a user (owner: they manage the users from now
+on) with their own password; the recovery key is replaced (the outgoing secretary's
+printed one stops working) and shown once; a new sync epoch starts; optionally the
+outgoing secretary's own sign-in is removed. Each step is its own audited transaction,
+in an order where a failure part-way leaves a usable profile: the new user first, the old
+one removed last. The database key itself is not changed: copies and backups made before
+still open with the passwords they were made with (keep the old USB sticks safe).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from khdesk.core.domain.pipeline import STATE_LABELS
+from khdesk.core.errors import InputError
+from khdesk.core.services import backup, profiles, sync
+from khdesk.core.services.profiles import Session
+from khdesk.core.services.roles import KEEPERS
+from khdesk.core.store import schema as t
+from khdesk.core.store.keyslots import KeySlots
+from khdesk.core.store.store import _entry_hash
+
+
+@dataclass
+class StartupReport:
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def startup_check(session: Session) -> StartupReport:
+    """The cheap check after sign-in: SQLite's quick_check and the audit chain's last
+    link (the newest entry's own hash, and that it follows the one before). The full
+    walk is 'Kiểm tra dữ liệu' (integrity.check_database)."""
+    report = StartupReport()
+    a = t.audit.c
+    with session.store.read() as conn:
+        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        if rows != ["ok"]:
+            report.problems += [f"Cấu trúc cơ sở dữ liệu hỏng: {r}" for r in rows[:5]]
+        last_two = conn.execute(select(t.audit).order_by(a.id.desc()).limit(2)).mappings().all()
+    if last_two:
+        last = last_two[0]
+        expected = _entry_hash(
+            last["prev_hash"],
+            last["at"],
+            last["user"],
+            last["action"],
+            last["entity"],
+            last["entity_key"],
+            last["detail"],
+        )
+        if last["hash"] != expected:
+            report.problems.append(f"Mục nhật ký mới nhất (số {last['id']}) đã bị sửa.")
+        if len(last_two) == 2 and last["prev_hash"] != last_two[1]["hash"]:
+            report.problems.append(
+                f"Mục nhật ký mới nhất (số {last['id']}) không nối tiếp mục trước (bị xóa/chèn)."
+            )
+    return report
+
+
+def startup_message(report: StartupReport) -> str:
+    """What the app tells the user when the start-up check finds something (Vietnamese)."""
+    if report.ok:
+        return ""
+    lines = "\n".join(f"• {p}" for p in report.problems)
+    return (
+        "Kiểm tra nhanh khi mở hồ sơ phát hiện vấn đề:\n"
+        f"{lines}\n\n"
+        "Hãy vào “Sao lưu & an toàn” → “Kiểm tra dữ liệu”, và nếu cần, khôi phục từ bản sao "
+        "lưu gần nhất. Đừng xóa hay sửa tệp dữ liệu bằng tay."
+    )
+
+
+# -- moving to a new PC --
+
+MOVE_INSTRUCTIONS = (
+    "Trên máy mới:\n"
+    "1. Cài khdesk và mở chương trình.\n"
+    "2. Ở màn hình đăng nhập, bấm “Mở bản sao lưu từ máy cũ”.\n"
+    "3. Chọn tệp {name} trên thẻ nhớ, nhập tên người dùng và mật khẩu như trên máy này.\n"
+    "Sau đó gói đồng bộ đầu tiên sẽ báo cấp trên là hồ sơ đã chuyển máy."
+)
+
+
+def move_to_new_pc(session: Session, folder: Path) -> backup.BackupInfo:
+    """Write a backup for the new PC into `folder` (a USB stick), read back and checked;
+    a copy stays in the profile's backups. Audited."""
+    session.require(*KEEPERS)
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"Không có thư mục '{folder}'. Hãy cắm thẻ nhớ và chọn lại.")
+    info = backup.create_backup(session, "manual", note="chuyển sang máy mới", also_to=folder)
+    with session.store.write(session.user, changes=False) as tx:
+        tx.audit("profile_move", "backup", info.id, folder=str(folder))
+    return info
+
+
+# -- handing over --
+
+
+@dataclass
+class HandoverResult:
+    new_user: str
+    recovery_key: str  # the new one: shown once, to be printed and kept by the new secretary
+    epoch: str
+    removed: str | None
+    backup_id: str
+
+
+def handover(
+    session: Session,
+    new_user: str,
+    new_password: str,
+    *,
+    remove_current: bool = False,
+    note: str = "",
+) -> HandoverResult:
+    """Hand the profile over to a new secretary (see the module docstring)."""
+    session.require("owner")  # users are the owner's (roles.py)
+    profiles.check_password_strength(new_password)
+    if new_user == session.user:
+        raise InputError("Người nhận bàn giao phải là một người dùng mới, khác người đang dùng.")
+    taken = backup.create_backup(session, "manual", note="trước khi bàn giao")
+    profiles.add_user(session, new_user, new_password, "owner")
+    slots = KeySlots.load(session.dir.keys_file)
+    with session.store.write(session.user, changes=False) as tx:
+        recovery_key = slots.set_recovery(session.db_key)
+        slots.save(session.dir.keys_file)  # inside: no audit entry without the new key
+        tx.audit("recovery_key_new", "profile", session.info.name, reason="handover")
+    epoch = sync.start_new_epoch(session, note or f"bàn giao cho {new_user}")
+    removed = None
+    if remove_current:
+        removed = session.user
+        with session.store.write(session.user) as tx:
+            tx.conn.execute(update(t.users).where(t.users.c.name == removed).values(active=False))
+            tx.audit("user_remove", "user", removed, reason="handover")
+            slots = KeySlots.load(session.dir.keys_file)
+            slots.remove(removed)
+            slots.save(session.dir.keys_file)
+    with session.store.write(session.user, changes=False) as tx:
+        tx.audit("handover", "user", new_user, epoch=epoch, removed=removed or "", backup=taken.id)
+    return HandoverResult(new_user, recovery_key, epoch, removed, taken.id)
+
+
+# -- the audit view --
+
+AUDIT_ACTIONS = {
+    "unlock": "Mở hồ sơ làm việc (đăng nhập)",
+    "unlock_failed": "Nhập sai mật khẩu",
+    "lock_takeover": "Nhận lại khóa sử dụng",
+    "profile_create": "Tạo hồ sơ làm việc",
+    "profile_move": "Ghi bản sao lưu để chuyển máy",
+    "open": "Xem hồ sơ",
+    "open_attachment": "Xem tài liệu đính kèm",
+    "create": "Thêm hồ sơ",
+    "add": "Thêm",
+    "change": "Sửa",
+    "edit": "Sửa",
+    "undo_edit": "Hoàn tác sửa",
+    "import": "Nhập từ Excel",
+    "export": "Xuất ra Excel",
+    "record_step": "Ghi bước",
+    "undo_step": "Hoàn tác bước",
+    "attach": "Đính kèm tài liệu",
+    "use_number": "Lấy số văn bản",
+    "void_number": "Hủy số văn bản",
+    "term_start": "Đặt ngày bắt đầu nhiệm kỳ",
+    "print_settings": "Đổi thiết lập in",
+    "user_add": "Thêm người dùng",
+    "user_remove": "Gỡ người dùng",
+    "user_passwd": "Đổi mật khẩu",
+    "user_recover": "Đặt lại mật khẩu bằng khóa khôi phục",
+    "recovery_key_new": "Tạo khóa khôi phục mới",
+    "handover": "Bàn giao cho bí thư mới",
+    "backup_create": "Sao lưu",
+    "backup_restore": "Khôi phục từ bản sao lưu",
+    "bundle_export": "Gửi gói đồng bộ",
+    "bundle_import": "Nhận gói đồng bộ",
+    "bundle_quarantine": "Để riêng gói đồng bộ lỗi",
+    "sync_epoch": "Bắt đầu giai đoạn gửi mới",
+    "key_card": "Ghi thẻ khóa",
+    "key_enrol": "Ghi nhận thẻ khóa đơn vị khác",
+    "key_rotate": "Đổi cặp khóa",
+    "key_revoke": "Thu hồi khóa",
+    "catalogue_import": "Nhận bộ danh mục",
+    "catalogue_issue": "Ban hành bộ danh mục",
+    "catalogue_forward": "Chuyển bộ danh mục xuống",
+    "retention_archive": "Chuyển hồ sơ đã đóng vào kho lưu trữ",
+    "retention_purge": "Xóa hẳn hồ sơ đã đóng",
+    "retention_restore": "Đưa hồ sơ từ kho lưu trữ về",
+    "retention_run": "Lưu trữ/xóa hồ sơ đã đóng lâu năm",
+}
+AUDIT_ENTITIES = {
+    "file": "Hồ sơ",
+    "candidate": "Hồ sơ",
+    "user": "Người dùng",
+    "profile": "Hồ sơ làm việc",
+    "key": "Khóa",
+    "backup": "Bản sao lưu",
+    "epoch": "Giai đoạn gửi",
+    "workbook": "Tệp",
+    "member": "Đảng viên",
+    "org": "Đơn vị",
+    "bundle": "Gói đồng bộ",
+    "catalogue": "Bộ danh mục",
+    "retention": "Lưu trữ",
+}
+
+
+# Detail keys of audit entries, as the audit view shows them ("" : the value alone).
+_DETAIL_KEYS = {
+    "fields": "sửa",
+    "how": "",
+    "source": "nguồn",
+    "step": "bước",
+    "kind": "loại",
+    "note": "ghi chú",
+    "copy": "chép ra",
+    "to": "gửi tới",
+    "seq": "số",
+    "role": "vai trò",
+    "org_code": "đơn vị",
+    "state": "giai đoạn",
+    "closed_on": "ngày đóng",
+    "where": "",
+    "mode": "",
+    "years": "số năm",
+    "files": "số hồ sơ",
+    "backup": "bản sao lưu",
+    "epoch": "giai đoạn gửi",
+    "removed": "gỡ người dùng",
+    "reason": "lý do",
+    "user": "người dùng",
+    "at": "lúc",
+    "replaced_copy": "bản giữ lại",
+    "folder": "thư mục",
+    "cutoff": "đóng trước ngày",
+}
+_DETAIL_VALUES = {
+    "added": "thêm mới",
+    "updated": "cập nhật",
+    "archive": "lưu trữ",
+    "purge": "xóa hẳn",
+    "live": "",
+    "handover": "bàn giao",
+    "manual": "tạo thủ công",
+    **{state: label for state, label in STATE_LABELS.items()},
+}
+
+
+def _field_headers() -> dict[str, str]:
+    from khdesk.core.domain.template import SHEETS
+
+    return {c.key: c.header for sheet in SHEETS for c in sheet.columns}
+
+
+def _detail_text(detail: dict) -> str:
+    import json
+
+    headers = _field_headers()
+    parts = []
+    for key, value in detail.items():
+        if value in (None, "", [], {}):
+            continue
+        if key == "fields" and isinstance(value, list):
+            shown = ", ".join(headers.get(f, f) for f in value)
+        elif isinstance(value, str):
+            shown = _DETAIL_VALUES.get(value, value)
+        else:
+            shown = json.dumps(value, ensure_ascii=False)
+        if not shown:
+            continue
+        label = _DETAIL_KEYS.get(key, key)
+        parts.append(f"{label}: {shown}" if label else shown)
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: str  # dd/mm/yyyy HH:MM, Vietnam time
+    user: str
+    action: str  # Vietnamese
+    target: str  # "Hồ sơ X01-CB01-0003"
+    detail: str  # short "key: value" text
+
+
+def _audit_row(row) -> AuditRow:
+    import json
+    from datetime import datetime
+
+    try:
+        at = datetime.fromisoformat(row["at"]).astimezone(backup.VIETNAM)
+        shown_at = at.strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        shown_at = row["at"]
+    entity = AUDIT_ENTITIES.get(row["entity"] or "", row["entity"] or "")
+    target = " ".join(x for x in (entity, row["entity_key"] or "") if x)
+    try:
+        detail = json.loads(row["detail"]) if row["detail"] else {}
+    except ValueError:
+        detail = {}
+    text = _detail_text(detail) if isinstance(detail, dict) else ""
+    return AuditRow(
+        id=row["id"],
+        at=shown_at,
+        user=row["user"],
+        action=AUDIT_ACTIONS.get(row["action"], row["action"]),
+        target=target,
+        detail=text if len(text) <= 160 else text[:157] + "…",
+    )
+
+
+def audit_rows(
+    session: Session, file_code: str | None = None, before_id: int | None = None, limit: int = 200
+) -> list[AuditRow]:
+    """A page of the audit log, newest first, ready to show (the app's audit view):
+    entries older than `before_id`, of one file when `file_code` is given."""
+    a = t.audit.c
+    query = select(t.audit).order_by(a.id.desc()).limit(limit)
+    if file_code:
+        query = query.where(a.entity_key == file_code.strip().upper())
+    if before_id is not None:
+        query = query.where(a.id < before_id)
+    with session.store.read() as conn:
+        return [_audit_row(r) for r in conn.execute(query).mappings()]

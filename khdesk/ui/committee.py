@@ -1,0 +1,431 @@
+"""Các chi bộ: the committee's first screen. One row per cell — files per state, files
+past a deadline, the last bundle received, this year's admissions against the plan — and a
+drill-down to a cell's files; a file opens in the candidate file window (read-only there
+where the cell owns it; the committee records its own resolutions and decisions).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from khdesk.core.domain.pipeline import STATE_LABELS, State
+from khdesk.core.services.candidates import file_ids, file_rows
+from khdesk.core.services.committee import CellRow, cell_overview
+from khdesk.core.services.profiles import Session
+from khdesk.ui.messages import error_text
+from khdesk.ui.pages import Page
+from khdesk.ui.worker import run_with_progress
+
+# (key, header, tooltip): the states in pipeline order, the two closed ones together.
+STATE_COLUMNS = [
+    ("NGUON", "Nguồn", STATE_LABELS[State.NGUON]),
+    ("BOI_DUONG", "Đã học\nnhận thức", STATE_LABELS[State.BOI_DUONG]),
+    ("HO_SO", "Đang làm\nhồ sơ", STATE_LABELS[State.HO_SO]),
+    ("THAM_TRA", "Đã thẩm\ntra", STATE_LABELS[State.THAM_TRA]),
+    ("CHI_BO_XET", "Chi bộ\nđã xét", STATE_LABELS[State.CHI_BO_XET]),
+    ("QUYET_DINH", "Có quyết\nđịnh", STATE_LABELS[State.QUYET_DINH]),
+    ("DU_BI", "Dự bị", STATE_LABELS[State.DU_BI]),
+    ("CHINH_THUC", "Chính\nthức", STATE_LABELS[State.CHINH_THUC]),
+    ("CLOSED", "Dừng,\nxóa tên", "Dừng hoặc xóa tên"),
+]
+SORT_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _day(iso_text: str | None) -> str:
+    if not iso_text:
+        return ""
+    try:
+        return date.fromisoformat(iso_text[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso_text
+
+
+class CellTableModel(QAbstractTableModel):
+    """The rows of cell_overview; the numbers sort as numbers (SORT_ROLE)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[CellRow] = []
+        self.year = 0
+        self.with_parent = False
+        self._columns: list[tuple[str, str, str]] = []
+        self.set_rows([], 0, with_parent=False)
+
+    def set_rows(self, rows: list[CellRow], year: int, *, with_parent: bool) -> None:
+        self.beginResetModel()
+        self.rows, self.year = rows, year
+        # At the province the commune, on a second line, tells namesake cells apart.
+        self.with_parent = with_parent
+        columns = [("org", "Chi bộ (trực thuộc)" if with_parent else "Chi bộ", "")]
+        columns += STATE_COLUMNS
+        columns += [
+            ("overdue", "Quá\nhạn", "Số hồ sơ đã quá hạn một việc phải làm"),
+            ("received", "Nhận dữ liệu\nlần cuối", "Ngày nhập tệp đồng bộ gần nhất của chi bộ"),
+            (
+                "plan",
+                f"Kết nạp /\nkế hoạch {year}" if year else "Kết nạp /\nkế hoạch",
+                "Số quyết định kết nạp trong năm / chỉ tiêu kế hoạch năm",
+            ),
+        ]
+        self._columns = columns
+        self.endResetModel()
+
+    def column_keys(self) -> list[str]:
+        return [c[0] for c in self._columns]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._columns[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._columns[section][2] or None
+        return None
+
+    def value(self, row: CellRow, key: str):
+        """The raw value of a cell (what sorting uses)."""
+        if key == "org":
+            return row.org_name
+        if key == "CLOSED":
+            return row.states.get("XOA_TEN", 0) + row.states.get("DUNG", 0)
+        if key in State.__members__:
+            return row.states.get(key, 0)
+        if key == "overdue":
+            return row.overdue
+        if key == "received":
+            return row.last_received or ""
+        if key == "plan":
+            return row.admitted
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        key = self._columns[index.column()][0]
+        value = self.value(row, key)
+        if role == SORT_ROLE:
+            return value
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "org":
+                return f"{value}\n{row.parent_name}" if self.with_parent else value
+            if key == "received":
+                if row.last_received:
+                    return _day(row.last_received)
+                return "Chưa nhận" if row.self_managed else "Giữ tại đây"
+            if key == "plan":
+                target = "—" if row.target is None else str(row.target)
+                return f"{row.admitted} / {target}"
+            return str(value) if value else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "org":
+                kept = (
+                    "Chi bộ tự quản lý hồ sơ trên máy của mình (gửi dữ liệu qua USB)."
+                    if row.self_managed
+                    else "Hồ sơ của chi bộ do văn phòng đảng ủy giữ trên máy này."
+                )
+                return f"{row.org_code} — {row.org_name}\n{kept}"
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and key != "org":
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and key == "overdue" and row.overdue:
+            return QBrush(QColor("#8a1c1c"))
+        if role == Qt.ItemDataRole.FontRole and key == "overdue" and row.overdue:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+FILE_COLUMNS = (
+    ("file_code", "Mã hồ sơ"),
+    ("full_name", "Họ và tên"),
+    ("sex", "Giới tính"),
+    ("birth_date", "Ngày sinh"),
+    ("state", "Giai đoạn"),
+)
+_PAGE = 200
+
+
+class CellFilesModel(QAbstractTableModel):
+    """One cell's files, ids first and a page of rows when first shown (as the candidate
+    list does), so a large cell opens at once."""
+
+    def __init__(self, session: Session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.org_code: str | None = None
+        self.ids: list[int] = []
+        self.cache: dict[int, dict] = {}
+
+    def reload(self, org_code: str | None, search: str | None = None) -> None:
+        self.beginResetModel()
+        self.org_code = org_code
+        self.ids = file_ids(self.session, search or None, org_code=org_code) if org_code else []
+        self.cache = {}
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(FILE_COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return FILE_COLUMNS[section][1]
+        return None
+
+    def _row(self, row: int) -> dict:
+        row_id = self.ids[row]
+        if row_id not in self.cache:
+            start = (row // _PAGE) * _PAGE
+            self.cache.update(file_rows(self.session, self.ids[start : start + _PAGE]))
+        return self.cache[row_id]
+
+    def file_code(self, row: int) -> str | None:
+        return self._row(row).get("file_code")
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        key = FILE_COLUMNS[index.column()][0]
+        value = self._row(index.row()).get(key)
+        if key == "birth_date" and value:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        if key == "state" and value:
+            return STATE_LABELS[State(value)]
+        return value
+
+
+def _view() -> QTableView:
+    view = QTableView()
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    return view
+
+
+class CommitteePage(Page):
+    key = "cells"
+    title = "Các chi bộ"
+    roles = ("committee", "province")
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.rows: list[CellRow] = []
+        self.current_cell: CellRow | None = None
+        self.last_error: str | None = None
+        # The overview runs the deadline rules over every file (seconds at the province):
+        # it is recomputed when data changed or the day did, not on every visit.
+        self._loaded_for: date | None = None
+        ctx.hub.data_changed.connect(self._mark_stale)
+
+        # level 1: the cells
+        self.model = CellTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = _view()
+        self.table.setModel(self.proxy)
+        # No column sorted at first: the rows stay in code order until a header is clicked.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.doubleClicked.connect(self._open_cell)
+        self.table.activated.connect(self._open_cell)
+        self.heading = QLabel()
+        font = QFont(self.heading.font())
+        font.setBold(True)
+        font.setPointSize(font.pointSize() + 1)
+        self.heading.setFont(font)
+        hint = QLabel("Nhấp đúp vào một chi bộ để xem danh sách hồ sơ của chi bộ đó.")
+        hint.setStyleSheet("color: #555;")
+        self.totals_label = QLabel()
+        self.totals_label.setWordWrap(True)
+        cells = QWidget()
+        cells_layout = QVBoxLayout(cells)
+        cells_layout.setContentsMargins(0, 0, 0, 0)
+        cells_layout.addWidget(self.heading)
+        cells_layout.addWidget(hint)
+        cells_layout.addWidget(self.table, 1)
+        cells_layout.addWidget(self.totals_label)
+
+        # level 2: one cell's files
+        self.files_model = CellFilesModel(self.session, self)
+        self.files_table = _view()
+        self.files_table.setModel(self.files_model)
+        header = self.files_table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 150), (2, 80), (3, 110), (4, 220)):
+            self.files_table.setColumnWidth(col, width)
+        self.files_table.doubleClicked.connect(self._open_file)
+        self.files_table.activated.connect(self._open_file)
+        self.back_button = QPushButton("← Quay lại danh sách chi bộ")
+        self.back_button.clicked.connect(self.show_cells)
+        self.cell_title = QLabel()
+        self.cell_title.setFont(font)
+        self.cell_note = QLabel()
+        self.cell_note.setWordWrap(True)
+        self.cell_note.setStyleSheet("color: #555;")
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Tìm theo tên, số CCCD, mã hồ sơ")
+        self.search_edit.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self._reload_files)
+        self.search_edit.textChanged.connect(self._debounce.start)
+        self.files_count = QLabel()
+        files = QWidget()
+        files_layout = QVBoxLayout(files)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.back_button)
+        row.addWidget(self.cell_title, 1)
+        files_layout.addLayout(row)
+        files_layout.addWidget(self.cell_note)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Tìm:"))
+        row.addWidget(self.search_edit, 1)
+        files_layout.addLayout(row)
+        files_layout.addWidget(self.files_table, 1)
+        files_layout.addWidget(self.files_count)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(cells)
+        self.stack.addWidget(files)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    # data
+
+    def _mark_stale(self) -> None:
+        self._loaded_for = None
+
+    def refresh(self) -> None:
+        on = self.ctx.today()
+        if self._loaded_for == on:
+            if self.current_cell is not None:
+                self._reload_files()
+            return
+        try:
+            rows = run_with_progress(
+                self, "Đang tổng hợp số liệu các chi bộ…", _overview, self.session, on
+            )
+        except Exception as exc:
+            self.last_error = error_text(exc)
+            self.totals_label.setText(self.last_error)
+            return
+        self.rows = rows
+        self._loaded_for = on
+        with_parent = self.ctx.role == "province"
+        self.model.set_rows(rows, on.year, with_parent=with_parent)
+        self._size_columns()
+        info = self.session.info
+        self.heading.setText(f"Các chi bộ trực thuộc {info.org_name} — {len(rows)} chi bộ")
+        files = sum(r.files for r in rows)
+        overdue = sum(r.overdue for r in rows)
+        admitted = sum(r.admitted for r in rows)
+        targets = [r.target for r in rows if r.target is not None]
+        plan = f"{admitted} / {sum(targets)}" if targets else str(admitted)
+        self.totals_label.setText(
+            f"Cộng: {files} hồ sơ; {overdue} hồ sơ quá hạn; kết nạp năm {on.year} / kế hoạch: "
+            f"{plan}. Số liệu tính đến ngày {on.strftime('%d/%m/%Y')}."
+        )
+        if self.current_cell is not None:
+            found = next((r for r in rows if r.org_code == self.current_cell.org_code), None)
+            if found is not None:
+                self.current_cell = found
+                self._reload_files()
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        keys = self.model.column_keys()
+        for col in range(1, len(keys)):
+            width = {"received": 100, "plan": 112, "overdue": 48}.get(keys[col], 64)
+            self.table.setColumnWidth(col, width)
+        # Long cell names wrap onto two lines; at province scale rows keep one fixed height.
+        rows = self.table.verticalHeader()
+        if self.model.rowCount() <= 300:
+            rows.setMinimumSectionSize(30)
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        else:
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            rows.setDefaultSectionSize(40)
+
+    # drill-down
+
+    def _open_cell(self, index: QModelIndex) -> None:
+        if index.isValid():
+            row = self.proxy.mapToSource(index).row()
+            self.show_cell(self.model.rows[row].org_code)
+
+    def show_cell(self, org_code: str) -> None:
+        """The files of one cell (double-click on its row)."""
+        row = next((r for r in self.rows if r.org_code == org_code), None)
+        if row is None:
+            return
+        self.current_cell = row
+        self.cell_title.setText(f"{row.org_name} ({row.org_code})")
+        if row.self_managed:
+            self.cell_note.setText(
+                "Chi bộ tự quản lý hồ sơ trên máy của mình: ở đây chỉ xem các bước chi bộ đã "
+                "ghi; đảng ủy ghi nghị quyết, quyết định của mình rồi gửi về chi bộ qua USB "
+                "(Đồng bộ → Gửi về chi bộ). Nhấp đúp vào một hồ sơ để mở."
+            )
+        else:
+            self.cell_note.setText(
+                "Hồ sơ của chi bộ này do văn phòng đảng ủy giữ trên máy này. Nhấp đúp vào một hồ "
+                "sơ để mở."
+            )
+        self.search_edit.blockSignals(True)
+        self.search_edit.clear()
+        self.search_edit.blockSignals(False)
+        self._reload_files()
+        self.stack.setCurrentIndex(1)
+
+    def _reload_files(self) -> None:
+        code = self.current_cell.org_code if self.current_cell else None
+        self.files_model.reload(code, self.search_edit.text().strip())
+        self.files_count.setText(f"{self.files_model.rowCount()} hồ sơ")
+
+    def show_cells(self) -> None:
+        self.current_cell = None
+        self.stack.setCurrentIndex(0)
+
+    def _open_file(self, index: QModelIndex) -> None:
+        if index.isValid():
+            code = self.files_model.file_code(index.row())
+            if code:
+                self.ctx.hub.open_file.emit(code, "")
+
+
+def _overview(session: Session, on: date, progress) -> list[CellRow]:
+    progress(0, 0, "")
+    return cell_overview(session, on)

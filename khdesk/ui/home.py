@@ -1,0 +1,337 @@
+"""The home page ("Việc cần làm"): files per state, what is due, and the year's plan.
+
+The to-do list is the rules engine's findings for the whole profile sorted by due date;
+overdue rows are red, rows due within 30 days amber. Enter or a double click opens the
+file at the step the finding is about.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from khdesk.core.domain.pipeline import STATE_LABELS, STATE_ORDER, State
+from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
+from khdesk.core.services.checking import check_profile
+from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
+from khdesk.ui.messages import error_text
+from khdesk.ui.pages import Page
+
+# Above this many files the checks run on the worker with a progress dialog.
+BIG_PROFILE = 3000
+SOON_DAYS = 30
+
+OVERDUE_BG = QColor("#fbe3e4")
+OVERDUE_FG = QColor("#9b1c1c")
+SOON_BG = QColor("#fff1cc")
+SOON_FG = QColor("#7a4f00")
+
+TODO_COLUMNS = ("Hạn", "Mã hồ sơ", "Họ và tên", "Việc cần làm / cảnh báo", "Mức độ")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _due(finding: dict) -> date | None:
+    due = finding.get("due")
+    if due is None or isinstance(due, date):
+        return due
+    return date.fromisoformat(due)
+
+
+class TodoModel(QAbstractTableModel):
+    """The findings, already sorted by due date (undated last) by the core."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.findings: list[dict] = []
+        self.today = date.min
+
+    def set_findings(self, findings: list[dict], today: date) -> None:
+        self.beginResetModel()
+        self.findings = list(findings)
+        self.today = today
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.findings)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(TODO_COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return TODO_COLUMNS[section]
+        return None
+
+    def tone(self, row: int) -> str | None:
+        """ "overdue", "soon" (within 30 days) or None: what the row's colour says."""
+        due = _due(self.findings[row])
+        if due is None:
+            return None
+        if due < self.today:
+            return "overdue"
+        if due <= self.today + timedelta(days=SOON_DAYS):
+            return "soon"
+        return None
+
+    def finding(self, row: int) -> dict:
+        return self.findings[row]
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        f = self.findings[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                due = _due(f)
+                return due.strftime("%d/%m/%Y") if due else "—"
+            if col == 1:
+                return f.get("file_code") or f"Đảng viên {f.get('member_code') or ''}".strip()
+            if col == 2:
+                return f.get("full_name")
+            if col == 3:
+                return f.get("message")
+            if col == 4:
+                return SEVERITY_LABELS[Severity(f["severity"])]
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            basis = f.get("legal_basis")
+            return f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message")
+        tone = self.tone(index.row())
+        if role == Qt.ItemDataRole.BackgroundRole and tone:
+            return OVERDUE_BG if tone == "overdue" else SOON_BG
+        if role == Qt.ItemDataRole.ForegroundRole and tone:
+            return OVERDUE_FG if tone == "overdue" else SOON_FG
+        if role == Qt.ItemDataRole.FontRole and tone == "overdue" and col == 0:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+class _TodoView(QTableView):
+    """Enter opens the row, as a double click does (QTableView's `activated` depends on
+    the platform style; a secretary presses Enter)."""
+
+    open_row = Signal(QModelIndex)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_row.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+class HomePage(Page):
+    key = "home"
+    title = "Việc cần làm"
+
+    # the state a tile was clicked for (the candidate list then shows those files)
+    state_chosen = Signal(str)
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.heading = QLabel()
+        font = QFont(self.heading.font())
+        font.setPointSize(font.pointSize() + 3)
+        font.setBold(True)
+        self.heading.setFont(font)
+
+        # -- tiles: files per state --
+        self.tiles: dict[str, QPushButton] = {}
+        tiles_box = QGroupBox("Hồ sơ theo giai đoạn (bấm để xem danh sách)")
+        grid = QGridLayout(tiles_box)
+        grid.setSpacing(6)
+        shown = list(STATE_ORDER) + [State.XOA_TEN, State.DUNG]
+        for i, state in enumerate(shown):
+            button = QPushButton()
+            button.setMinimumHeight(46)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _=False, s=state.value: self.choose_state(s))
+            self.tiles[state.value] = button
+            grid.addWidget(button, i // 5, i % 5)
+
+        # -- the plan --
+        plan_box = QGroupBox("Kế hoạch kết nạp")
+        plan_box.setFixedWidth(330)
+        self.year_bar = QProgressBar()
+        self.year_bar.setTextVisible(True)
+        self.year_label = QLabel()
+        self.year_label.setWordWrap(True)
+        self.period_label = QLabel()
+        self.period_label.setWordWrap(True)
+        plan_layout = QVBoxLayout(plan_box)
+        plan_layout.addWidget(self.year_label)
+        plan_layout.addWidget(self.year_bar)
+        plan_layout.addWidget(self.period_label)
+        plan_layout.addStretch(1)
+
+        top = QHBoxLayout()
+        top.addWidget(tiles_box, 1)
+        top.addWidget(plan_box)
+
+        # -- the to-do list --
+        self.todo_label = QLabel()
+        bold = QFont(self.todo_label.font())
+        bold.setBold(True)
+        self.todo_label.setFont(bold)
+        legend = QLabel(
+            "<span style='background:#fbe3e4;color:#9b1c1c'>&nbsp;Quá hạn&nbsp;</span>"
+            "&nbsp;&nbsp;<span style='background:#fff1cc;color:#7a4f00'>"
+            f"&nbsp;Đến hạn trong {SOON_DAYS} ngày&nbsp;</span>"
+            "&nbsp;&nbsp;Bấm đúp hoặc Enter để mở hồ sơ đúng bước cần làm."
+        )
+        self.model = TodoModel(self)
+        self.table = _TodoView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 95), (1, 150), (2, 170), (4, 85)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self.open_finding)
+        self.table.open_row.connect(self.open_finding)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setFrameShape(QFrame.Shape.StyledPanel)
+        self.detail.setMinimumHeight(48)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        todo_head = QHBoxLayout()
+        todo_head.addWidget(self.todo_label)
+        todo_head.addStretch(1)
+        todo_head.addWidget(legend)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addLayout(top)
+        layout.addLayout(todo_head)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
+        self.refresh()
+
+    # -- data --
+
+    def refresh(self) -> None:
+        today = self.ctx.today()
+        info = self.session.info
+        self.heading.setText(f"{info.org_name} — ngày {today:%d/%m/%Y}")
+        counts = state_counts(self.session)
+        for state, button in self.tiles.items():
+            n = counts.get(state, 0)
+            button.setText(f"{n}\n{STATE_LABELS[State(state)]}")
+            button.setToolTip(f"Xem {n} hồ sơ ở giai đoạn “{STATE_LABELS[State(state)]}”")
+        try:
+            findings, plans = self._load(today)
+        except Exception as exc:  # said on the page: a dialog here would block every show
+            self.model.set_findings([], today)
+            self.todo_label.setText("Chưa kiểm tra được các hồ sơ.")
+            self.detail.setText(error_text(exc))
+            return
+        self.model.set_findings(findings, today)
+        overdue = sum(1 for r in range(self.model.rowCount()) if self.model.tone(r) == "overdue")
+        soon = sum(1 for r in range(self.model.rowCount()) if self.model.tone(r) == "soon")
+        self.todo_label.setText(
+            f"Việc cần làm và cảnh báo: {len(findings)} (quá hạn {overdue}, "
+            f"đến hạn trong {SOON_DAYS} ngày {soon})"
+        )
+        self._show_plan(*plans)
+        self.detail.setText("Chọn một dòng để xem đầy đủ nội dung và căn cứ.")
+
+    def _load(self, today: date) -> tuple[list[dict], tuple[PlanFigure, PlanFigure]]:
+        def work(progress=None):
+            if progress:
+                progress(0, 2, "Kiểm tra các hồ sơ theo quy định…")
+            findings = check_profile(self.session, today).findings
+            if progress:
+                progress(1, 2, "Tính kết quả thực hiện kế hoạch…")
+            return findings, plan_progress(self.session, today)
+
+        if file_count(self.session) > BIG_PROFILE:
+            from khdesk.ui.worker import run_with_progress
+
+            return run_with_progress(self, "Đang kiểm tra hồ sơ", work, cancellable=False)
+        return work()
+
+    def _show_plan(self, year: PlanFigure, period: PlanFigure) -> None:
+        def part(label: str, done: int, target: int | None) -> str:
+            return f"{label}: {done}/{target}" if target else f"{label}: {done}"
+
+        if year.target:
+            self.year_bar.setRange(0, year.target)
+            self.year_bar.setValue(min(year.admitted, year.target))
+            self.year_bar.setFormat(f"{year.admitted}/{year.target} ({year.percent:g}%)")
+            head = f"<b>{_cap(year.label)}:</b> đã kết nạp {year.admitted} / chỉ tiêu {year.target}"
+        else:
+            self.year_bar.setRange(0, 1)
+            self.year_bar.setValue(0)
+            self.year_bar.setFormat("Chưa có chỉ tiêu")
+            head = f"<b>{_cap(year.label)}:</b> đã kết nạp {year.admitted} (chưa nhập chỉ tiêu)"
+        self.year_label.setText(
+            f"{head}<br>{part('Thanh niên', year.admitted_youth, year.target_youth)} · "
+            f"{part('Khu vực tư nhân', year.admitted_private, year.target_private)}"
+        )
+        if period.target:
+            text = f"đã kết nạp {period.admitted} / chỉ tiêu {period.target} ({period.percent:g}%)"
+        else:
+            text = f"đã kết nạp {period.admitted} (chưa nhập chỉ tiêu)"
+        self.period_label.setText(f"<b>{_cap(period.label)}:</b> {text}")
+
+    # -- actions --
+
+    def choose_state(self, state: str) -> None:
+        """Show the candidate list filtered to one state."""
+        self.state_chosen.emit(state)
+        pages = getattr(self.window(), "pages", {})
+        target = pages.get("candidates")
+        if target is not None and hasattr(target, "set_state_filter"):
+            target.set_state_filter(state)
+        self.ctx.hub.show_page.emit("candidates")
+
+    def open_finding(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        f = self.model.finding(index.row())
+        if f.get("file_code"):
+            self.ctx.hub.open_file.emit(f["file_code"], f.get("step") or "")
+            return
+        code = f.get("member_code")
+        if code:  # a member finding (screening): show the member in the register
+            pages = getattr(self.window(), "pages", {})
+            members = pages.get("members")
+            self.ctx.hub.show_page.emit("members")
+            if members is not None and hasattr(members, "show_member"):
+                members.show_member(code)
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        f = self.model.finding(current.row())
+        who = f.get("file_code") or f.get("member_code") or ""
+        basis = f.get("legal_basis")
+        text = f"<b>{f.get('full_name')} ({who}):</b> {f.get('message')}"
+        if basis:
+            text += f"<br><i>Căn cứ: {basis}</i>"
+        self.detail.setText(text)

@@ -1,0 +1,61 @@
+"""Screen preferences: the larger-text option (this PC) and per-profile screen settings.
+
+Stored as small JSON files through khdesk.core.services.profiles (atomic writes): the
+text size in the data directory, since it is about the person at this PC and applies to
+the sign-in screen too; the list columns and the auto-lock delay beside each profile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from khdesk.core.services import profiles
+from khdesk.core.services.profiles import Session
+
+LARGE_TEXT_SCALE = 1.25
+DEFAULT_AUTOLOCK_MINUTES = 10
+_BASE_SIZE = "khdesk_base_point_size"
+
+
+def home_settings(home: Path) -> dict:
+    return profiles.load_settings(profiles.settings_path(home))
+
+
+def save_home_settings(home: Path, **changes) -> None:
+    profiles.save_settings(profiles.settings_path(home), **changes)
+
+
+def profile_settings(session: Session) -> dict:
+    return profiles.load_settings(profiles.settings_path(session.dir.home, session.info.name))
+
+
+def save_profile_settings(session: Session, **changes) -> None:
+    profiles.save_settings(profiles.settings_path(session.dir.home, session.info.name), **changes)
+
+
+def autolock_minutes(session: Session) -> int:
+    value = profile_settings(session).get("autolock_minutes", DEFAULT_AUTOLOCK_MINUTES)
+    return value if isinstance(value, int) and value >= 0 else DEFAULT_AUTOLOCK_MINUTES
+
+
+def apply_text_size(large: bool, app: QApplication | None = None) -> None:
+    """Scale the application font (every widget that does not set its own size follows)."""
+    app = app or QApplication.instance()
+    if app is None:
+        return
+    base = app.property(_BASE_SIZE)
+    if base is None:
+        base = app.font().pointSizeF()
+        app.setProperty(_BASE_SIZE, base)
+    font = QFont(app.font())
+    font.setPointSizeF(base * LARGE_TEXT_SCALE if large else base)
+    app.setFont(font)
+
+
+def is_large_text(app: QApplication | None = None) -> bool:
+    app = app or QApplication.instance()
+    base = app.property(_BASE_SIZE) if app else None
+    return bool(base) and app.font().pointSizeF() > base * 1.01

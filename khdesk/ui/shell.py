@@ -1,0 +1,83 @@
+"""What the main window's menu bar does: lock, auto-lock delay, larger text, find, users.
+
+Kept apart from main_window.py so the window stays a layout of pages; every action here
+is a plain function of the window (tests call them directly).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QDialog
+
+from khdesk.ui import prefs
+
+
+def autolock_seconds(session) -> float:
+    return prefs.autolock_minutes(session) * 60
+
+
+def edit_autolock(window) -> QDialog:
+    """Open the auto-lock delay dialog (non-blocking); saving applies it at once."""
+    from khdesk.ui.autolock import AutoLockDialog
+
+    dialog = AutoLockDialog(prefs.autolock_minutes(window.session), window)
+
+    def save() -> None:
+        minutes = dialog.minutes()
+        prefs.save_profile_settings(window.session, autolock_minutes=minutes)
+        window.autolock.set_timeout(minutes * 60)
+        window.ctx.hub.status.emit(
+            f"Tự động khóa sau {minutes} phút không dùng." if minutes else "Đã tắt tự động khóa."
+        )
+
+    dialog.accepted.connect(save)
+    dialog.open()
+    return dialog
+
+
+def is_large_text() -> bool:
+    return prefs.is_large_text()
+
+
+def set_large_text(window, large: bool) -> None:
+    """Scale the whole app's text and remember the choice for this PC."""
+    prefs.apply_text_size(large)
+    # The page menu sets its own (one point larger) font: scale it along.
+    font = QFont(QApplication.font())
+    font.setPointSizeF(font.pointSizeF() + 1)
+    window.menu.setFont(font)
+    prefs.save_home_settings(window.session.dir.home, large_text=large)
+
+
+def focus_search(window) -> None:
+    """Ctrl+F: go to the candidate list and put the cursor in its search box."""
+    page = window.pages.get("candidates")
+    if page is None:
+        return
+    window.show_page("candidates")
+    page.search_edit.setFocus()
+    page.search_edit.selectAll()
+
+
+def open_users(window, change_password: bool = False) -> QDialog:
+    from khdesk.ui.users import ChangePasswordDialog, UsersDialog
+
+    if change_password:
+        dialog = ChangePasswordDialog(window.session, window)
+    else:
+        dialog = UsersDialog(window.session, window)
+    dialog.open()
+    return dialog
+
+
+def can_add_file(window) -> bool:
+    page = window.pages.get("candidates")
+    return page is not None and hasattr(page, "add_file") and page.add_button.isVisibleTo(page)
+
+
+def new_file(window):
+    """Ctrl+N: the candidate list's "Thêm hồ sơ" dialog, from whatever page is shown."""
+    if not can_add_file(window):
+        return None
+    window.show_page("candidates")
+    return window.pages["candidates"].add_file()

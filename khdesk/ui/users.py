@@ -1,0 +1,312 @@
+"""Users of a profile: the list, changing one's password, the owner adding and removing
+users, and recovering a forgotten password with the recovery key.
+
+Every password is turned into a key with scrypt (a fraction of a second), so the
+services run on the worker thread. Each dialog's `save()` does the work and is what a
+test calls; the buttons only call it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from khdesk.core.errors import InputError, KhdeskError
+from khdesk.core.services import profiles
+from khdesk.ui.messages import confirm
+from khdesk.ui.worker import run_with_progress
+
+_ERROR_STYLE = "color: #b00020;"
+
+
+def password_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+def check_new_password(password: str, again: str) -> None:
+    """The strength rule of the core, and the two entries must match."""
+    profiles.check_password_strength(password)
+    if password != again:
+        raise InputError("Hai lần nhập mật khẩu mới không giống nhau.")
+
+
+def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox()
+    ok = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+    ok.setDefault(True)
+    buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.accepted.connect(dialog.save)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(_ERROR_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
+class ChangePasswordDialog(QDialog):
+    """Change the signed-in user's own password (the current one is asked first)."""
+
+    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Đổi mật khẩu")
+        self.setMinimumWidth(440)
+        self.current_edit = password_edit()
+        self.new_edit = password_edit()
+        self.again_edit = password_edit()
+        self.error_label = _error_label()
+        form = QFormLayout()
+        form.addRow("Người dùng:", QLabel(session.user))
+        form.addRow("Mật khẩu hiện tại:", self.current_edit)
+        form.addRow("Mật khẩu mới:", self.new_edit)
+        form.addRow("Nhập lại mật khẩu mới:", self.again_edit)
+        hint = QLabel(f"Mật khẩu mới cần ít nhất {profiles.MIN_PASSWORD} ký tự.")
+        hint.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(self.error_label)
+        layout.addWidget(_buttons(self, "Đổi mật khẩu"))
+
+    def save(self) -> bool:
+        current, new = self.current_edit.text(), self.new_edit.text()
+        try:
+            check_new_password(new, self.again_edit.text())
+            run_with_progress(
+                self, "Đang đổi mật khẩu…", _change_own, self.session, current, new,
+                cancellable=False,
+            )  # fmt: skip
+        except KhdeskError as exc:
+            self.error_label.setText(exc.message)
+            return False
+        self.accept()
+        return True
+
+
+def _change_own(session: profiles.Session, current: str, new: str, progress=None) -> None:
+    profiles.verify_password(session, current)
+    profiles.change_password(session, session.user, new)
+
+
+class AddUserDialog(QDialog):
+    ROLES = ("secretary", "deputy", "viewer", "owner")
+
+    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Thêm người dùng")
+        self.setMinimumWidth(460)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("ví dụ: phobithu (chữ không dấu, không cách)")
+        self.role_box = QComboBox()
+        for role in self.ROLES:
+            self.role_box.addItem(profiles.USER_ROLE_LABELS[role], role)
+        self.password_edit = password_edit()
+        self.again_edit = password_edit()
+        self.error_label = _error_label()
+        form = QFormLayout()
+        form.addRow("Tên đăng nhập:", self.name_edit)
+        form.addRow("Vai trò:", self.role_box)
+        form.addRow("Mật khẩu:", self.password_edit)
+        form.addRow("Nhập lại mật khẩu:", self.again_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(_buttons(self, "Thêm"))
+
+    def save(self) -> bool:
+        name = self.name_edit.text().strip()
+        password = self.password_edit.text()
+        try:
+            check_new_password(password, self.again_edit.text())
+            run_with_progress(
+                self, "Đang thêm người dùng…", _add_user, self.session, name, password,
+                self.role_box.currentData(), cancellable=False,
+            )  # fmt: skip
+        except KhdeskError as exc:
+            self.error_label.setText(exc.message)
+            return False
+        self.accept()
+        return True
+
+
+def _add_user(session, name: str, password: str, role: str, progress=None) -> None:
+    profiles.add_user(session, name, password, role)
+
+
+class UsersDialog(QDialog):
+    """The "Người dùng" dialog: who may open this profile; only its owner adds or removes."""
+
+    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Người dùng của hồ sơ")
+        self.setMinimumSize(560, 360)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Tên đăng nhập", "Vai trò"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 220)
+        self.add_button = QPushButton("Thêm người dùng…")
+        self.remove_button = QPushButton("Xóa người dùng đã chọn")
+        self.password_button = QPushButton("Đổi mật khẩu của tôi…")
+        close_button = QPushButton("Đóng")
+        self.add_button.clicked.connect(self.open_add)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.password_button.clicked.connect(self.open_change_password)
+        close_button.clicked.connect(self.accept)
+        self.reason_label = QLabel()
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet("color: #555;")
+        self.error_label = _error_label()
+        owner = session.user_role == "owner"
+        for button in (self.add_button, self.remove_button):
+            button.setEnabled(owner)
+        if not owner:
+            self.reason_label.setText(
+                "Chỉ Chủ hồ sơ mới thêm hoặc xóa được người dùng. Bạn đăng nhập với vai trò "
+                f"“{profiles.USER_ROLE_LABELS.get(session.user_role, session.user_role)}”."
+            )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.password_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        users = profiles.list_users(self.session)
+        self.table.setRowCount(len(users))
+        for row, user in enumerate(users):
+            name = user["name"] + (" (đang đăng nhập)" if user["name"] == self.session.user else "")
+            item = QTableWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, user["name"])
+            self.table.setItem(row, 0, item)
+            label = profiles.USER_ROLE_LABELS.get(user["role"], user["role"])
+            self.table.setItem(row, 1, QTableWidgetItem(label))
+
+    def user_names(self) -> list[str]:
+        return [
+            self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            for r in range(self.table.rowCount())
+        ]
+
+    def open_add(self) -> AddUserDialog:
+        dialog = AddUserDialog(self.session, self)
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+        return dialog
+
+    def open_change_password(self) -> ChangePasswordDialog:
+        dialog = ChangePasswordDialog(self.session, self)
+        dialog.open()
+        return dialog
+
+    def remove_selected(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            self.error_label.setText("Hãy chọn người dùng cần xóa trong bảng.")
+            return
+        name = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        if confirm(
+            self,
+            "Xóa người dùng",
+            f"Người dùng “{name}” sẽ không mở được hồ sơ này nữa. Xóa?",
+            yes="Xóa",
+        ):
+            self.remove_user(name)
+
+    def remove_user(self, name: str) -> bool:
+        """Remove without asking (the confirmation is remove_selected's)."""
+        try:
+            profiles.remove_user(self.session, name)
+        except KhdeskError as exc:
+            self.error_label.setText(exc.message)
+            return False
+        self.error_label.clear()
+        self.refresh()
+        return True
+
+
+class RecoverDialog(QDialog):
+    """The "Quên mật khẩu" path: the recovery key printed when the profile was made sets a new
+    password; the profile then opens (self.session)."""
+
+    def __init__(self, home: Path, profile: str, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.home, self.profile = Path(home), profile
+        self.session: profiles.Session | None = None
+        self.setWindowTitle("Quên mật khẩu — dùng mã khôi phục")
+        self.setMinimumWidth(520)
+        intro = QLabel(
+            "Nhập mã khôi phục đã in khi tạo hồ sơ (8 nhóm, mỗi nhóm 4 ký tự), rồi đặt "
+            "mật khẩu mới."
+        )
+        intro.setWordWrap(True)
+        self.user_edit = QLineEdit(user)
+        self.key_edit = QLineEdit()
+        self.key_edit.setPlaceholderText("ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567")
+        self.new_edit = password_edit()
+        self.again_edit = password_edit()
+        self.error_label = _error_label()
+        form = QFormLayout()
+        form.addRow("Hồ sơ làm việc:", QLabel(profile))
+        form.addRow("Người dùng:", self.user_edit)
+        form.addRow("Mã khôi phục:", self.key_edit)
+        form.addRow("Mật khẩu mới:", self.new_edit)
+        form.addRow("Nhập lại mật khẩu mới:", self.again_edit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(_buttons(self, "Đặt mật khẩu mới và mở"))
+
+    def save(self) -> bool:
+        new = self.new_edit.text()
+        try:
+            check_new_password(new, self.again_edit.text())
+            self.session = run_with_progress(
+                self, "Đang kiểm tra mã khôi phục…", _recover, self.home, self.profile,
+                self.user_edit.text().strip(), self.key_edit.text(), new, cancellable=False,
+            )  # fmt: skip
+        except KhdeskError as exc:
+            self.error_label.setText(exc.message)
+            return False
+        self.accept()
+        return True
+
+
+def _recover(home, profile, user, key, new, progress=None) -> profiles.Session:
+    return profiles.recover(home, profile, user, key, new)

@@ -1,0 +1,112 @@
+"""The committee's rows per cell, checked against direct queries and the rules engine on
+the demo commune after one cell's bundle came in."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from khdesk.core.services import demo, profiles, sync
+from khdesk.core.services.checking import check_profile
+from khdesk.core.services.committee import cell_overview
+from khdesk.core.store import schema as t
+
+TODAY = date(2026, 11, 26)
+PASSWORD = "matkhau-uyban"
+
+
+@pytest.fixture
+def commune(tmp_path):
+    home = tmp_path / "home"
+    demo.create_demo(home, PASSWORD, TODAY)
+    cell = profiles.open_profile(home, "X01-CB01", demo.DEMO_USER, PASSWORD)
+    com = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
+    for one, other in ((cell, com), (com, cell)):
+        card = sync.write_card(one, tmp_path / f"{one.org_code}.card")
+        sync.enrol_card(other, tmp_path / f"{one.org_code}.card", card["fingerprint"])
+    result = sync.export_bundle(cell, tmp_path)
+    [report] = sync.import_bundles(com, [result.path])
+    assert report.status == "imported", report.reason
+    yield cell, com
+    cell.close()
+    com.close()
+
+
+def test_one_row_per_cell_with_the_counts_of_the_database(commune):
+    cell, com = commune
+    rows = cell_overview(com, TODAY)
+    assert [r.org_code for r in rows] == ["X01-CB01", "X01-CB02", "X01-CB03", "X01-CB04"]
+    with com.store.read() as conn:
+        states: Counter = Counter()
+        for org, state in conn.execute(
+            select(t.candidates.c.org_code, t.candidates.c.state).where(
+                t.candidates.c.deleted.is_(False)
+            )
+        ):
+            states[(org, state)] += 1
+        targets = dict(
+            conn.execute(
+                select(t.plans.c.org_code, t.plans.c.target).where(t.plans.c.plan_key == "y2026")
+            ).all()
+        )
+        decisions = conn.execute(
+            select(t.candidates.c.org_code, t.candidates.c.file_code, t.steps.c.on)
+            .join(t.steps, t.steps.c.candidate_uuid == t.candidates.c.uuid)
+            .where(t.steps.c.step_id == "A10", t.steps.c.result == "passed")
+        ).all()
+        last = dict(
+            conn.execute(select(t.sync_received.c.sender_org, t.sync_received.c.imported_at)).all()
+        )
+    admitted = Counter(org for org, code in {(o, c) for o, c, on in decisions if on.year == 2026})
+    overdue = Counter(
+        org
+        for org, code in {
+            (f["org_code"], f["file_code"])
+            for f in check_profile(com, TODAY).findings
+            if f["file_code"] and f["due"] and f["due"] < TODAY.isoformat()
+        }
+    )
+    for r in rows:
+        expected = {s: n for (org, s), n in states.items() if org == r.org_code}
+        assert r.states == expected, r.org_code
+        assert r.files == sum(expected.values())
+        assert r.admitted == admitted.get(r.org_code, 0)
+        assert r.target == targets.get(r.org_code)
+        assert r.overdue == overdue.get(r.org_code, 0)
+        assert r.last_received == last.get(r.org_code)
+    by_code = {r.org_code: r for r in rows}
+    # CB01 runs khdesk: its files came in its bundle, with its plan and its receipt date.
+    assert by_code["X01-CB01"].self_managed and by_code["X01-CB01"].files == 17
+    assert by_code["X01-CB01"].last_received is not None and by_code["X01-CB01"].target == 6
+    # CB02 is kept by the commune office; CB03 sits under the enterprise's đảng ủy cơ sở.
+    assert not by_code["X01-CB02"].self_managed and by_code["X01-CB02"].files == 17
+    assert by_code["X01-CB03"].parent_code == "X01-DU01" and by_code["X01-CB03"].files == 0
+    assert sum(r.files for r in rows) == sum(states.values())
+    assert any(r.overdue for r in rows) and any(r.admitted for r in rows)
+
+
+def test_a_cell_sees_no_rows_and_the_year_follows_the_day(commune):
+    cell, com = commune
+    assert cell_overview(cell, TODAY) == []
+    rows = cell_overview(com, date(2025, 6, 1))
+    assert {r.plan_year for r in rows} == {2025}
+    assert {r.org_code: r.target for r in rows}["X01-CB02"] == 6
+
+
+def test_the_bundle_ledger_shows_sent_received_and_acknowledged(commune, tmp_path):
+    cell, com = commune
+    [sent] = sync.bundle_ledger(cell)["sent"]
+    assert (sent["recipient_org"], sent["seq"], sent["status"]) == ("X01", 1, "done")
+    assert sent["recipient_name"] == "Đảng ủy xã Cam Lâm" and sent["acknowledged_at"] is None
+    ledger = sync.bundle_ledger(com)
+    [got] = ledger["received"]
+    assert (got["sender_org"], got["seq"]) == ("X01-CB01", 1)
+    assert got["summary"]["candidates"]["added"] == 17
+    assert ledger["sent"] == [] and ledger["quarantined"] == []
+    back = sync.export_bundle(com, tmp_path / "down", to="X01-CB01")
+    assert sync.import_bundles(cell, [back.path])[0].status == "imported"
+    assert sync.bundle_ledger(cell)["sent"][0]["acknowledged_at"] is not None
+    assert sync.bundle_ledger(com)["sent"][0]["recipient_org"] == "X01-CB01"

@@ -1,0 +1,197 @@
+"""Retention (RULES.md §6): closed files leave the live data after N years — archived
+(encrypted, restorable) or purged — with a dry run, a backup first, and an audit trail;
+nothing is sent to the upper level."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services import backup, integrity, profiles, retention
+from khdesk.core.store import schema as t
+from khdesk.core.store.store import get_meta
+from tests.sync.conftest import PASSWORD, build_commune, quiet_cli  # noqa: F401
+
+LATER = date(2036, 11, 26)  # ten years on: every closed file of the demo is due
+
+
+@pytest.fixture
+def cell(tmp_path):
+    commune = build_commune(tmp_path / "home", enrol=False)
+    yield commune.cells["X01-CB01"]
+    commune.close()
+
+
+def _codes(session) -> set[str]:
+    with session.store.read() as conn:
+        return set(conn.execute(select(t.candidates.c.file_code)).scalars())
+
+
+def _snapshot(session) -> dict:
+    with session.store.read() as conn:
+        return {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar()
+            for table in (t.candidates, t.steps, t.attachments, t.blobs, t.audit)
+        } | {"change_seq": get_meta(conn, "change_seq")}
+
+
+def test_plan_counts_years_from_the_closing_step(cell):
+    today = date(2026, 11, 26)
+    plan = retention.plan_retention(cell, today, 1)
+    assert plan.cutoff == date(2025, 11, 26)
+    assert {i.state for i in plan.items} <= set(retention.CLOSED_STATES)
+    assert all(i.closed_on <= plan.cutoff for i in plan.items)
+    later = retention.plan_retention(cell, LATER, 5)
+    assert {i.file_code for i in plan.items} < {i.file_code for i in later.items}
+    assert {i.state for i in later.items} >= {"CHINH_THUC", "XOA_TEN"}
+    # Open files are never due, however old.
+    with cell.store.read() as conn:
+        open_codes = set(
+            conn.execute(
+                select(t.candidates.c.file_code).where(
+                    t.candidates.c.state.not_in(retention.CLOSED_STATES)
+                )
+            ).scalars()
+        )
+    assert not open_codes & {i.file_code for i in later.items}
+    assert retention.years_before(date(2028, 2, 29), 1) == date(2027, 2, 28)
+    with pytest.raises(InputError):
+        retention.plan_retention(cell, LATER, 0)
+
+
+def test_dry_run_changes_nothing(cell):
+    before = _snapshot(cell)
+    plan = retention.run_retention(cell, LATER, 5, dry_run=True)
+    assert plan.items and not plan.done and not plan.backup_id
+    assert _snapshot(cell) == before
+    assert backup.list_backups(cell.dir) == []
+    assert not retention.archive_path(cell).exists()
+
+
+def test_archive_moves_files_out_encrypted_and_back(cell):
+    due = {i.file_code for i in retention.plan_retention(cell, LATER, 5).items}
+    seq_before = _snapshot(cell)["change_seq"]
+    plan = retention.run_retention(cell, LATER, 5)
+    assert plan.done and {i.file_code for i in plan.items} == due
+    # A backup first, of the right kind.
+    [taken] = backup.list_backups(cell.dir)
+    assert taken.kind == "before-retention" and taken.id == plan.backup_id
+    # Gone from the live tables, nothing sent (change counter unchanged), still sound.
+    assert not due & _codes(cell)
+    assert _snapshot(cell)["change_seq"] == seq_before
+    assert integrity.check_database(cell).ok
+    # In the archive, which is encrypted (not a plain SQLite file).
+    assert {f["file_code"] for f in retention.list_archived(cell)} == due
+    assert not retention.archive_path(cell).read_bytes().startswith(b"SQLite format 3")
+    # Audited: one entry per file and a summary, nothing personal in them.
+    entries = [e for e in reversed(_audit(cell)) if e["action"].startswith("retention_")]
+    assert {e["entity_key"] for e in entries if e["action"] == "retention_archive"} == due
+    summary = json.loads(entries[-1]["detail"])
+    assert summary["files"] == len(due) and summary["backup"] == plan.backup_id
+    # Put one back: live again, searchable, with its steps.
+    code = sorted(due)[0]
+    retention.restore_archived(cell, code)
+    assert code in _codes(cell)
+    assert code not in {f["file_code"] for f in retention.list_archived(cell)}
+    assert integrity.check_database(cell).ok
+    with pytest.raises(InputError, match="Không có hồ sơ"):
+        retention.restore_archived(cell, code)
+    # A second run archives it again (replacing nothing twice).
+    again = retention.run_retention(cell, LATER, 5)
+    assert [i.file_code for i in again.items] == [code]
+    assert {f["file_code"] for f in retention.list_archived(cell)} == due
+
+
+def _audit(session) -> list[dict]:
+    return integrity.list_audit(session, limit=1000)
+
+
+def test_purge_deletes_live_and_archived(cell):
+    first = retention.run_retention(cell, LATER, 5)
+    archived = {i.file_code for i in first.items}
+    plan = retention.run_retention(cell, date(2046, 11, 26), 5, purge=True)
+    purged = {i.file_code for i in plan.items}
+    assert archived <= purged
+    assert {i.where for i in plan.items if i.file_code in archived} == {"archive"}
+    assert retention.list_archived(cell) == []
+    assert not purged & _codes(cell)
+    assert integrity.check_database(cell).ok
+    actions = {e["action"] for e in _audit(cell)}
+    assert {"retention_purge", "retention_run"} <= actions
+
+
+def test_only_keepers_may_run_it(cell):
+    profiles.add_user(cell, "xem", "xem-123456", "viewer")
+    profiles.add_user(cell, "pho", "pho-123456", "deputy")
+    for user, password in (("xem", "xem-123456"), ("pho", "pho-123456")):
+        other = profiles.open_profile(cell.dir.home, cell.dir.name, user, password)
+        try:
+            assert retention.run_retention(other, LATER, 5, dry_run=True).items
+            with pytest.raises(AccessDenied, match="không có quyền"):
+                retention.run_retention(other, LATER, 5)
+        finally:
+            other.close()
+
+
+def test_retention_on_the_command_line(tmp_path, quiet_cli, capsys):  # noqa: F811
+    commune = build_commune(tmp_path / "home", enrol=False)
+    commune.close()
+    home = commune.home
+    args = ("retention", "--profile", "X01-CB01", "--today", "2036-11-26", "--years", "5")
+    assert quiet_cli(home, *args, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "Chạy thử" in out and "Chưa thay đổi gì" in out and "26/11/2031" in out
+    assert quiet_cli(home, *args, "--json") == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["done"] and done["backup"] and done["files"]
+    code = done["files"][0]["file_code"]
+    assert quiet_cli(home, "retention", "--profile", "X01-CB01", "--list-archived") == 0
+    assert code in capsys.readouterr().out
+    assert quiet_cli(home, "retention", "--profile", "X01-CB01", "--restore", code) == 0
+    assert "Đã đưa hồ sơ" in capsys.readouterr().out
+    assert quiet_cli(home, *args) == 0
+    assert "Đã chuyển vào kho lưu trữ 1 hồ sơ" in capsys.readouterr().out
+    assert quiet_cli(home, *args, "--purge") == 0
+    assert "Đã xóa hẳn" in capsys.readouterr().out
+    session = profiles.open_profile(home, "X01-CB01", None, PASSWORD)
+    try:
+        assert retention.list_archived(session) == []
+    finally:
+        session.close()
+
+
+def test_move_and_handover_on_the_command_line(tmp_path, quiet_cli, capsys, monkeypatch):  # noqa: F811
+    commune = build_commune(tmp_path / "home", enrol=False)
+    commune.close()
+    home = commune.home
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert quiet_cli(home, "backup", "move", "--profile", "X01-CB01", "--to", str(usb)) == 0
+    out = capsys.readouterr().out
+    assert "Mở bản sao lưu từ máy cũ" in out and len(list(usb.glob("*.khbak"))) == 1
+    monkeypatch.setenv("KHDESK_NEW_PASSWORD", "moi-123456")
+    assert quiet_cli(home, "handover", "bithumoi", "--profile", "X01-CB01", "--remove-me") == 0
+    out = capsys.readouterr().out
+    assert "Khóa khôi phục MỚI" in out and "'bithu' đã bị gỡ" in out
+    session = profiles.open_profile(home, "X01-CB01", "bithumoi", "moi-123456")
+    session.close()
+
+
+def test_an_archive_from_an_older_version_gets_the_new_columns(cell):
+    from khdesk.core.store.engine import open_sqlcipher
+
+    first = retention.run_retention(cell, LATER, 5)
+    code = first.items[0].file_code
+    retention.restore_archived(cell, code)
+    engine = open_sqlcipher(retention.archive_path(cell), cell.db_key)
+    with engine.begin() as conn:  # as if made before the column existed
+        conn.exec_driver_sql('ALTER TABLE candidates DROP COLUMN "mentor"')
+    engine.dispose()
+    again = retention.run_retention(cell, LATER, 5)
+    assert [i.file_code for i in again.items] == [code]
+    retention.restore_archived(cell, code)
+    assert code in _codes(cell) and integrity.check_database(cell).ok

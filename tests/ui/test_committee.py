@@ -1,0 +1,176 @@
+"""Committee mode: one row per cell with the database's counts, a double-click drills
+down to a cell's files, another opens a file (hub.open_file); the models pass the Qt
+model tester; the committee's menu starts with its cells."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from khdesk.core.services import demo, profiles, sync
+from khdesk.core.store import schema as t
+from khdesk.ui.committee import CellTableModel, CommitteePage
+from khdesk.ui.context import AppContext
+from khdesk.ui.pages import page_classes
+
+TODAY = date(2026, 11, 26)
+PASSWORD = "demo-password"
+
+
+@pytest.fixture(scope="module")
+def committee_home(tmp_path_factory):
+    """The demo commune after X01-CB01's first bundle reached the committee."""
+    from khdesk.core.store import keyslots
+    from tests.conftest import FAST_KDF
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
+        home = tmp_path_factory.mktemp("committee")
+        demo.create_demo(home, PASSWORD, today=TODAY)
+        cell = profiles.open_profile(home, "X01-CB01", demo.DEMO_USER, PASSWORD)
+        com = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
+        for one, other in ((cell, com), (com, cell)):
+            card = sync.write_card(one, home / f"{one.org_code}.card")
+            sync.enrol_card(other, home / f"{one.org_code}.card", card["fingerprint"])
+        result = sync.export_bundle(cell, home)
+        assert sync.import_bundles(com, [result.path])[0].status == "imported"
+        cell.close()
+        com.close()
+    return home
+
+
+@pytest.fixture
+def committee(committee_home):
+    session = profiles.open_profile(committee_home, "X01", demo.DEMO_USER, PASSWORD)
+    yield session
+    session.close()
+
+
+def make_page(qtbot, session) -> CommitteePage:
+    page = CommitteePage(AppContext(session, TODAY))
+    qtbot.addWidget(page)
+    page.resize(1040, 650)
+    page.show()
+    page.refresh()
+    return page
+
+
+def column(model, key: str) -> int:
+    return model.column_keys().index(key)
+
+
+def test_the_committee_menu_starts_with_its_cells():
+    first = [c.key for c in page_classes() if "committee" in c.roles]
+    assert first[0] == "cells"
+    assert [c.key for c in page_classes() if "province" in c.roles][0] == "cells"
+    assert "cells" not in [c.key for c in page_classes() if "cell" in c.roles]
+
+
+def test_one_row_per_cell_with_the_right_counts(qtbot, committee):
+    page = make_page(qtbot, committee)
+    model = page.model
+    assert [r.org_code for r in model.rows] == ["X01-CB01", "X01-CB02", "X01-CB03", "X01-CB04"]
+    with committee.store.read() as conn:
+        counts = Counter(
+            conn.execute(
+                select(t.candidates.c.org_code, t.candidates.c.state).where(
+                    t.candidates.c.deleted.is_(False)
+                )
+            ).all()
+        )
+    for row, cell in enumerate(model.rows):
+        for state in ("NGUON", "CHI_BO_XET", "DU_BI", "CHINH_THUC"):
+            shown = model.data(model.index(row, column(model, state)))
+            expected = counts.get((cell.org_code, state), 0)
+            assert shown == (str(expected) if expected else ""), (cell.org_code, state)
+        closed = counts.get((cell.org_code, "XOA_TEN"), 0) + counts.get((cell.org_code, "DUNG"), 0)
+        assert model.data(model.index(row, column(model, "CLOSED"))) == (
+            str(closed) if closed else ""
+        )
+    cb01, cb02 = 0, 1
+    assert model.data(model.index(cb01, 0)) == "Chi bộ thôn Bãi Giếng Bắc"
+    received = model.data(model.index(cb01, column(model, "received")))
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", received)  # the day it was imported
+    assert model.data(model.index(cb02, column(model, "received"))) == "Giữ tại đây"
+    assert model.data(model.index(3, column(model, "received"))) == "Chưa nhận"
+    plan = model.data(model.index(cb02, column(model, "plan")))
+    assert plan.endswith(" / 7")
+    assert model.headerData(column(model, "plan"), Qt.Orientation.Horizontal) == (
+        "Kết nạp /\nkế hoạch 2026"
+    )
+    assert "hồ sơ quá hạn" in page.totals_label.text()
+    page.grab().save("/tmp/committee_cells.png")
+
+
+def test_drill_down_to_a_cell_and_open_a_file(qtbot, committee):
+    page = make_page(qtbot, committee)
+    # Double-click the CB02 row (the rows may be sorted: find it through the proxy).
+    proxy_row = next(
+        r
+        for r in range(page.proxy.rowCount())
+        if page.proxy.data(page.proxy.index(r, 0)) == "Chi bộ tổ dân phố Nghĩa Phú"
+    )
+    rect = page.table.visualRect(page.proxy.index(proxy_row, 0))
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.stack.currentIndex() == 1
+    assert page.current_cell.org_code == "X01-CB02"
+    files = page.files_model
+    with committee.store.read() as conn:
+        expected = set(
+            conn.execute(
+                select(t.candidates.c.file_code).where(t.candidates.c.org_code == "X01-CB02")
+            ).scalars()
+        )
+    codes = {files.file_code(r) for r in range(files.rowCount())}
+    assert codes == expected and len(codes) == 17
+    assert page.files_count.text() == "17 hồ sơ"
+    assert "văn phòng đảng ủy giữ" in page.cell_note.text()
+    page.grab().save("/tmp/committee_cell_files.png")
+
+    first = files.file_code(0)
+    qtbot.waitUntil(lambda: page.files_table.viewport().height() > 100)
+    rect = page.files_table.visualRect(files.index(0, 1))
+    assert rect.isValid()
+    viewport = page.files_table.viewport()
+    with qtbot.waitSignal(page.ctx.hub.open_file, timeout=2000) as opened:
+        # A double-click is a press, a release, then the double-click on the same row.
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(page.files_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [first, ""]
+
+    page.back_button.click()
+    assert page.stack.currentIndex() == 0 and page.current_cell is None
+    # A self-managed cell says its files are the cell's (read-only here).
+    page.show_cell("X01-CB01")
+    assert files.rowCount() == 17
+    assert "Chi bộ tự quản lý hồ sơ" in page.cell_note.text()
+
+
+def test_models_pass_the_model_tester(qtmodeltester, qtbot, committee):
+    page = make_page(qtbot, committee)
+    qtmodeltester.check(page.model)
+    qtmodeltester.check(page.proxy)
+    page.show_cell("X01-CB01")
+    qtmodeltester.check(page.files_model)
+    empty = CellTableModel()
+    qtmodeltester.check(empty)
+
+
+def test_the_overview_is_recomputed_only_after_a_change(qtbot, committee, monkeypatch):
+    from khdesk.ui import committee as committee_ui
+
+    calls = []
+    real = committee_ui.cell_overview
+    monkeypatch.setattr(committee_ui, "cell_overview", lambda *a: calls.append(a) or real(*a))
+    page = make_page(qtbot, committee)
+    page.refresh()  # shown again, nothing changed: the rows stay
+    assert len(calls) == 1
+    page.ctx.hub.data_changed.emit()
+    page.refresh()
+    assert len(calls) == 2 and len(page.model.rows) == 4
