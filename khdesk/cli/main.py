@@ -44,7 +44,9 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_all: bool = True) -> argparse.ArgumentParser:
+    """The whole command parser; `with_all=False` only the core commands (opening the
+    app should not import every command module: a secretary waits for that)."""
     parser = _Parser(prog="khdesk", description="khdesk — công tác phát triển đảng viên")
     parser.add_argument("--version", action="version", version=f"khdesk {__version__}")
     _global_options(parser, suppress=False)
@@ -129,30 +131,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "xem một hồ sơ", c.cmd_show)
     p.add_argument("file_code")
 
-    from khdesk.cli import sync_commands
+    if not with_all:
+        return parser
+    from khdesk.cli import (
+        admin_commands,
+        catalogue_commands,
+        file_commands,
+        report_commands,
+        stats_commands,
+        sync_commands,
+    )
 
-    sync_commands.register(sub, command, _global_options, _Parser)
-
-    from khdesk.cli import file_commands
-
-    file_commands.register(sub, command, _global_options, _Parser)
-
-    from khdesk.cli import report_commands
-
-    report_commands.register(sub, command, _global_options, _Parser)
-
-    from khdesk.cli import catalogue_commands
-
-    catalogue_commands.register(sub, command, _global_options, _Parser)
-
-    from khdesk.cli import admin_commands
-
-    admin_commands.register(sub, command, _global_options, _Parser)
-
-    from khdesk.cli import stats_commands
-
-    stats_commands.register(sub, command, _global_options, _Parser)
+    for module in (
+        sync_commands,
+        file_commands,
+        report_commands,
+        catalogue_commands,
+        admin_commands,
+        stats_commands,
+    ):
+        module.register(sub, command, _global_options, _Parser)
     return parser
+
+
+_VALUED = {"--home", "--profile", "--user"}
+
+
+def _subcommand(argv: list[str]) -> str | None:
+    """The subcommand's name: the first word that is not a global option or its value."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _VALUED:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _setup_logging(home: Path) -> Path | None:
@@ -206,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         return self_test(argv[1:])
     if not argv:
         argv = ["gui"]
-    parser = build_parser()
+    parser = build_parser(with_all=_subcommand(argv) != "gui")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors and --help

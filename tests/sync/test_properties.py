@@ -29,8 +29,14 @@ from tests.sync.test_vectors import VECTORS, fixed, wire
 
 SENDER, RECIPIENT = fixed("sender"), fixed("recipient")
 KEYS = {RECIPIENT.key_id: RECIPIENT}
-# KHDESK_FUZZ_EXAMPLES=2000 turns the format properties into a longer fuzz run.
-FAST = settings(max_examples=int(os.environ.get("KHDESK_FUZZ_EXAMPLES", "25")), deadline=None)
+# The parser's fuzz properties: 1,000 seeded inputs each (KHDESK_FUZZ_EXAMPLES to change);
+# `-m slow` runs a longer one.
+FUZZ = settings(
+    max_examples=int(os.environ.get("KHDESK_FUZZ_EXAMPLES", "1000")),
+    deadline=None,
+    derandomize=True,
+)
+FAST = settings(max_examples=100, deadline=None)
 DB = settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -102,7 +108,7 @@ def _only_bundle_errors(call) -> None:
         assert exc.message and exc.code
 
 
-@FAST
+@FUZZ
 @given(data=st.binary(max_size=600))
 def test_arbitrary_bytes_only_raise_the_formats_error(data):
     _only_bundle_errors(lambda: bundle.open_bundle(data, KEYS, _sender))
@@ -117,7 +123,7 @@ def test_arbitrary_bytes_only_raise_the_formats_error(data):
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")  # duplicates are part of the test
-@FAST
+@FUZZ
 @given(entries=st.lists(st.tuples(st.text(max_size=30), st.binary(max_size=100)), max_size=6))
 def test_arbitrary_archives_only_raise_the_formats_error(entries):
     out = io.BytesIO()
@@ -136,7 +142,7 @@ def _vector_inner() -> bytes:
 VECTOR_INNER = _vector_inner()
 
 
-@FAST
+@FUZZ
 @given(
     flips=st.lists(
         st.tuples(st.integers(0, len(VECTOR_INNER) - 1), st.integers(1, 255)),
@@ -171,7 +177,7 @@ record_line = st.one_of(
 )
 
 
-@FAST
+@FUZZ
 @given(lines=st.lists(record_line, max_size=6), count=st.integers(0, 7))
 def test_arbitrary_records_only_raise_the_formats_error(lines, count):
     data = b"".join(line.replace(b"\n", b" ") + b"\n" for line in lines)
