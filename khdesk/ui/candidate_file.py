@@ -155,11 +155,16 @@ class CandidateFileWindow(QMainWindow):
         self.undo_button = QPushButton("Hoàn tác")
         self.undo_button.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_button.clicked.connect(self.undo)
+        self.print_button = QPushButton("In biểu mẫu…")
+        self.print_button.setToolTip("Chọn biểu mẫu, xem trước, in hoặc lưu PDF (Ctrl+P)")
+        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_button.clicked.connect(self.open_print_dialog)
         close_button = QPushButton("Đóng")
         close_button.clicked.connect(self.close)
         actions = QHBoxLayout()
         actions.addWidget(self.record_button)
         actions.addWidget(self.undo_button)
+        actions.addWidget(self.print_button)
         actions.addStretch(1)
         actions.addWidget(close_button)
 
@@ -505,6 +510,15 @@ class CandidateFileWindow(QMainWindow):
         dialog.accepted.connect(lambda: self._step_recorded(dialog))
         dialog.open()
         return dialog
+
+    def open_print_dialog(self):
+        """The "In biểu mẫu…" dialog of this file (window-modal, not blocking)."""
+        from khdesk.ui.print_dialog import open_print_dialog
+
+        steps = {e.step_id for e in effective_events([step_event(s) for s in self.steps])}
+        return open_print_dialog(
+            self.ctx, self.file_code, self.row.get("full_name", ""), steps, self
+        )
 
     def _step_recorded(self, dialog: RecordStepDialog) -> None:
         done, event = dialog.recorded, dialog.recorded_event

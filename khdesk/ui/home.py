@@ -207,7 +207,8 @@ class HomePage(Page):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 95), (1, 150), (2, 170), (4, 85)):
+        # column 1 fits "Đảng viên X01-CB01-DV017" (member findings) unclipped
+        for col, width in ((0, 95), (1, 190), (2, 170), (4, 85)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self.open_finding)
         self.table.open_row.connect(self.open_finding)

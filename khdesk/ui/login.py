@@ -87,7 +87,7 @@ class LoginDialog(QDialog):
         self.session: profiles.Session | None = None
         self.wizard = None
         self.setWindowTitle("khdesk — Đăng nhập")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(660)  # the last row of buttons fits without clipping
 
         title = QLabel("Phát triển đảng viên")
         font = QFont(title.font())

@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import khdesk
 from khdesk.core.services.checking import clock_warning
 from khdesk.core.services.profiles import Session
+from khdesk.ui import help as help_dialogs
 from khdesk.ui import shell
 from khdesk.ui.autolock import AutoLock
 from khdesk.ui.context import AppContext
-from khdesk.ui.pages import Page, page_classes
+from khdesk.ui.pages import Page, PageEntry, page_entries
 
 
 class _LazyPages(Mapping):
@@ -69,10 +71,10 @@ class MainWindow(QMainWindow):
         self.menu.setSpacing(2)
         self.stack = QStackedWidget()
         # Pages are built when first shown (or asked for): a start builds only the first.
-        self.page_types: dict[str, type[Page]] = {}
+        self.page_types: dict[str, PageEntry] = {}
         self._slots: dict[str, QWidget] = {}
         self.pages = _LazyPages(self)
-        for cls in page_classes():
+        for cls in page_entries():
             if self.ctx.role not in cls.roles:
                 continue
             self.page_types[cls.key] = cls
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self.central_stack.addWidget(body)
         self.setCentralWidget(self.central_stack)
         self.statusBar().showMessage(f"Người dùng: {session.user}")
+        self.version_label = QLabel(f"khdesk {khdesk.__version__}")
+        self.statusBar().addPermanentWidget(self.version_label)
         self._build_menus()
 
         self.ctx.hub.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -143,8 +147,14 @@ class MainWindow(QMainWindow):
         self.users_menu = bar.addMenu("&Người dùng")
         self.users_menu.addAction("Quản lý người dùng…", lambda: shell.open_users(self))
         self.users_menu.addAction("Đổi mật khẩu…", lambda: shell.open_users(self, True))
-        # Filled by the help issue.
         self.help_menu = bar.addMenu("Trợ &giúp")
+        self.guide_action = self.help_menu.addAction(
+            "Hướng dẫn sử dụng", lambda: help_dialogs.open_guide(self)
+        )
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)  # F1
+        self.about_action = self.help_menu.addAction(
+            "Giới thiệu khdesk", lambda: help_dialogs.open_about(self, self.session)
+        )
 
     def _update_new_file_shortcut(self, *_) -> None:
         list_page = self.pages.built.get("candidates")
@@ -176,6 +186,10 @@ class MainWindow(QMainWindow):
         self.stack.removeWidget(slot)
         slot.deleteLater()
         self.pages.built[key] = page
+        # A page's own data_changed handlers (marking its data stale) run before the
+        # window's refresh of the shown page, whatever order the pages were built in.
+        self.ctx.hub.data_changed.disconnect(self._data_changed)
+        self.ctx.hub.data_changed.connect(self._data_changed)
         return page, True
 
     def _show_row(self, row: int) -> None:

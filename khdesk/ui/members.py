@@ -297,6 +297,9 @@ class MembersPage(Page):
         for col, width in ((0, 44), (1, 58), (2, 74), (3, 58), (4, 58)):
             self.records.setColumnWidth(col, width)
         self.records.setWordWrap(True)
+        # Rows follow the rating's wrapped height whenever the stretched column changes width
+        # ("Hoàn thành xuất sắc nhiệm vụ" takes two lines in the narrow pane).
+        self.records.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.edit_button = QPushButton("Sửa thông tin…")
         self.edit_button.clicked.connect(self.edit_member)
         self.edit_button.setEnabled(False)
@@ -435,6 +438,8 @@ class MembersPage(Page):
                 item = QTableWidgetItem(text)
                 if col < 5:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                elif text:
+                    item.setToolTip(text)
                 self.records.setItem(i, col, item)
         self.records.resizeRowsToContents()
 

@@ -9,7 +9,9 @@ everything as typed. Enter records, Esc cancels.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -102,6 +104,25 @@ def step_title(step_id: str) -> str:
     return f"{step_id} – {STEP_BY_ID[step_id].name}"
 
 
+# "[VOTE_2_3] Chưa đủ …": the core puts the rule's id first (CLI, logs); a secretary reads
+# the reason first and the id after it, small and grey (what to quote when asking for help).
+_RULE_REASON = re.compile(r"\[([A-Z][A-Z0-9_]*)\]\s*(.*?)(?=\s*\[[A-Z][A-Z0-9_]*\]|$)", re.DOTALL)
+
+
+def refusal_html(text: str) -> str:
+    """The refusal as rich text, each rule id moved after its reason."""
+    out, last = [], 0
+    for m in _RULE_REASON.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(
+            f"{escape(m.group(2).rstrip())} <span style='color:#777; font-weight:normal; "
+            f"font-size:small'>(mã quy tắc {m.group(1)})</span>"
+        )
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
 class RecordStepDialog(QDialog):
     def __init__(
         self,
@@ -170,6 +191,7 @@ class RecordStepDialog(QDialog):
         self._build_fields()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)  # refusal_html
         self.error_label.setStyleSheet(
             ERROR_STYLE + " font-weight: bold; background: #fdecea; padding: 6px;"
         )
@@ -515,7 +537,7 @@ class RecordStepDialog(QDialog):
         return event, details, []
 
     def show_error(self, text: str) -> None:
-        self.error_label.setText(text)
+        self.error_label.setText(refusal_html(text) if text else "")
         self.error_label.setVisible(bool(text))
 
     def save(self) -> bool:

@@ -71,8 +71,12 @@ def open_users(window, change_password: bool = False) -> QDialog:
 
 
 def can_add_file(window) -> bool:
-    page = window.pages.get("candidates")
-    return page is not None and hasattr(page, "add_file") and page.add_button.isVisibleTo(page)
+    if "candidates" not in window.page_types:
+        return False
+    page = window.pages.built.get("candidates")
+    if page is None:  # not built yet (the menu asks at start-up): as its button will be
+        return window.ctx.can_write and window.ctx.role != "province"
+    return hasattr(page, "add_file") and page.add_button.isVisibleTo(page)
 
 
 def new_file(window):

@@ -9,8 +9,6 @@ page (not in message boxes), in the service's own Vietnamese words.
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -39,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.services import sync
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
+from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (keys dialog, tests)
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.worker import run_with_progress
@@ -100,44 +99,6 @@ def size_text(n: int) -> str:
     if n >= 1 << 20:
         return f"{n / (1 << 20):.1f} MB".replace(".", ",")
     return f"{max(n // 1024, 1)} KB"
-
-
-# -- removable drives --
-
-
-@dataclass
-class Volume:
-    path: str
-    label: str
-    free: int
-
-
-def _looks_removable(root: str, fs_type: str) -> bool:
-    if sys.platform == "win32":
-        import ctypes
-
-        kind = ctypes.windll.kernel32.GetDriveTypeW(root.replace("/", "\\"))
-        # 2 = removable; some sticks say "fixed" (3) but keep a FAT/exFAT file system.
-        return kind == 2 or (kind == 3 and fs_type.upper() in ("FAT", "FAT32", "EXFAT"))
-    return root.startswith(("/media/", "/run/media/", "/mnt/", "/Volumes/"))
-
-
-def removable_volumes() -> list[Volume]:
-    """USB sticks and cards that are mounted, ready, writable and not full."""
-    from PySide6.QtCore import QStorageInfo
-
-    out = []
-    for v in QStorageInfo.mountedVolumes():
-        if not (v.isValid() and v.isReady()) or v.isReadOnly() or v.bytesAvailable() <= 0:
-            continue
-        root = v.rootPath()
-        fs_type = bytes(v.fileSystemType().data()).decode("ascii", "replace")
-        if not _looks_removable(root, fs_type):
-            continue
-        name = v.displayName() or root
-        label = name if name == root else f"{name} ({root})"
-        out.append(Volume(root, label, v.bytesAvailable()))
-    return out
 
 
 # -- a table of prepared rows --
@@ -495,8 +456,10 @@ class ReceivePanel(QWidget):
         self.table = _table(self.model)
         self.table.setMinimumHeight(110)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 190), (1, 250), (2, 60), (3, 120), (4, 200)):
+        # "Nội dung" (what the bundle holds) is the longest text: it takes the spare width,
+        # and its tooltip holds the whole of it.
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 180), (1, 200), (2, 55), (3, 120), (5, 160)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.detail_label = QLabel()
@@ -628,6 +591,7 @@ class ReceivePanel(QWidget):
                     "seq": r.seq if r.seq is not None else "",
                     "created": local_time(r.created_at),
                     "content": counts_text(r.counts) if r.counts else "",
+                    "_tip_content": counts_text(r.counts) if r.counts else "",
                     "status": status,
                     "_tip_status": r.reason or "",
                     "_tip_file": str(path),
@@ -669,6 +633,8 @@ class ReceivePanel(QWidget):
         lines = [f"<b>{escape(Path(r.path).name)}</b>: {escape(_sender_text(r))}"]
         if r.sender and r.sender.get("fingerprint"):
             lines.append(f"Mã xác nhận của đơn vị gửi: {escape(r.sender['fingerprint'])}")
+        if r.counts:  # the whole of what the table's "Nội dung" column may cut short
+            lines.append(f"Nội dung: {escape(counts_text(r.counts))}")
         if r.epoch:
             new = " — giai đoạn mới, chưa xác nhận" if r.epoch.get("new") else ""
             lines.append(f"Giai đoạn gửi bắt đầu ngày {local_day(r.epoch.get('started_at'))}{new}")

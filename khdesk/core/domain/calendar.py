@@ -14,7 +14,9 @@ into a sorted list of working-day ordinals, and a query is a binary search.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
@@ -23,8 +25,6 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import holidays
 
 from khdesk.core.errors import KhdeskError
 from khdesk.core.resources import resource_path
@@ -39,6 +39,43 @@ __all__ = [
 ]
 
 OVERLAY_FILE = ("calendar", "vn-overlay.json")
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+def _country_holidays(country: str, year: int) -> Any:
+    """The `holidays` package's days for one country and year, in Vietnamese.
+
+    For Việt Nam the country's module is loaded by itself: `holidays.country_holidays` (or
+    importing `holidays.countries.vietnam`) runs the `holidays.countries` package, which
+    imports all ~250 countries — a fifth of a second of the app's start-up."""
+    import holidays  # here, not at module level: opening the app imports the rules
+
+    if country == "VN" and "holidays.countries" not in sys.modules:
+        name = "holidays.countries.vietnam"
+        path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+        with _LOAD_LOCK:  # calendars build years on several threads
+            module = sys.modules.get(name) or _load_alone(name, path)
+        if module is not None:
+            return module.Vietnam(years=year, language="vi")
+    return holidays.country_holidays(country, years=year, language="vi")
+
+
+def _load_alone(name: str, path: Path) -> Any:
+    """Import one module of a package without running the package's __init__ (None when the
+    file is not there, e.g. in a frozen build: the caller then imports it normally)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as a normal import would; the package reuses it if loaded
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 class CalendarError(KhdeskError):
@@ -137,7 +174,7 @@ class WorkCalendar:
         return found
 
     def _build(self, year: int) -> _Year:
-        pkg = holidays.country_holidays(self.country, years=year, language="vi")
+        pkg = _country_holidays(self.country, year)
         # The package lists working Saturdays of several years in one set: keep this year's.
         pkg_work = {d for d in getattr(pkg, "weekend_workdays", ()) if d.year == year}
         off: dict[date, str] = {d: str(name) for d, name in pkg.items() if d.year == year}

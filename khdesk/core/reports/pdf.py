@@ -27,7 +27,9 @@ from __future__ import annotations
 import io
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -75,6 +77,7 @@ __all__ = [
     "date_line",
     "data_table",
     "dotted_line",
+    "encrypted",
     "esc",
     "fmt_date",
     "header_block",
@@ -125,6 +128,35 @@ def register_fonts() -> None:
         # tenth of a 200-page register's time and makes the file a quarter larger.
         rl_config.useA85 = 0
         _fonts_ready = True
+
+
+# -- encryption ------------------------------------------------------------------------------
+
+# The user password of the PDFs built in this context (a file of personal data saved to a
+# USB stick). A context variable rather than a parameter of every render function: each
+# export service sets it around its rendering, and it never leaks to another thread.
+_password: ContextVar[str | None] = ContextVar("khdesk_pdf_password", default=None)
+
+
+@contextmanager
+def encrypted(password: str | None) -> Iterator[None]:
+    """Every PDF built inside opens only with `password` (None or "": not encrypted)."""
+    token = _password.set(password or None)
+    try:
+        yield
+    finally:
+        _password.reset(token)
+
+
+def _encryption(password: str | None) -> Any:
+    if not password:
+        return None
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    try:  # AES-256 needs the pyaes package; without it, 128-bit RC4 (what PDF 1.4 readers open)
+        return StandardEncryption(password, strength=256)
+    except ValueError:
+        return StandardEncryption(password, strength=128)
 
 
 # -- layout (resources/forms/layout.json) --------------------------------------------------
@@ -973,6 +1005,7 @@ class PdfDocument:
             # Otherwise ReportLab references a non-embedded Helvetica on every page.
             initialFontName=FONT,
             initialFontSize=self.layout.body_size,
+            encrypt=_encryption(_password.get()),
         )
         # No frame padding: the margins are the template's, to the millimetre.
         frame = Frame(

@@ -21,6 +21,7 @@ from khdesk.core.domain import rules
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.reports import forms, lists
+from khdesk.core.reports.pdf import encrypted
 from khdesk.core.reports.templates import (
     FORM_CODES,
     Template,
@@ -136,10 +137,12 @@ def form_pdf(
     file_code: str,
     *,
     values: Mapping[str, Any] | None = None,
+    password: str | None = None,
 ) -> bytes:
-    """Form `code` (e.g. "6-KNĐ") of a file; `values` fill what the records lack."""
+    """Form `code` (e.g. "6-KNĐ") of a file; `values` fill what the records lack;
+    `password`: the PDF opens only with it."""
     code = resolve_form_code(code)
-    with session.store.read() as conn:
+    with session.store.read() as conn, encrypted(password):
         return forms.build_form(
             conn,
             code,
@@ -159,10 +162,11 @@ def export_form(
     out: Path,
     *,
     values: Mapping[str, Any] | None = None,
+    password: str | None = None,
 ) -> dict[str, Any]:
     code = resolve_form_code(code)
-    data = form_pdf(session, code, file_code, values=values)
-    _write(session, out, data, "candidate", file_code, form=code)
+    data = form_pdf(session, code, file_code, values=values, password=password)
+    _write(session, out, data, "candidate", file_code, form=code, encrypted=bool(password))
     return {"form": code, "file_code": file_code, "out": str(out), "bytes": len(data)}
 
 
@@ -213,16 +217,19 @@ def export_due(session: Session, out: Path, *, on: date) -> dict[str, Any]:
     return {"report": "due", "rows": count, "out": str(out), "bytes": len(data)}
 
 
-def checklist_pdf(session: Session, file_code: str, *, on: date) -> bytes:
+def checklist_pdf(
+    session: Session, file_code: str, *, on: date, password: str | None = None
+) -> bytes:
     """A file's documents, step by step (present, incomplete, missing, not yet due), and
-    what the check finds on `on` for it."""
+    what the check finds on `on` for it; `password`: the PDF opens only with it."""
     with session.store.read() as conn:
         template = template_in(conn, "checklist")
         values, rows = lists.checklist_rows(conn, file_code, own_org=session.org_code)
         found = _file_findings(conn, file_code, on)
         values.update({k: v for k, v in print_settings_in(conn).items() if v})
     values["on"] = on
-    return lists.render_checklist(values, rows, found, template=template)
+    with encrypted(password):
+        return lists.render_checklist(values, rows, found, template=template)
 
 
 def _file_findings(conn: Connection, file_code: str, on: date) -> list[str]:
@@ -243,9 +250,11 @@ def _file_findings(conn: Connection, file_code: str, on: date) -> list[str]:
     return out
 
 
-def export_checklist(session: Session, file_code: str, out: Path, *, on: date) -> dict[str, Any]:
+def export_checklist(
+    session: Session, file_code: str, out: Path, *, on: date, password: str | None = None
+) -> dict[str, Any]:
     if not file_code:
         raise InputError("Cần mã hồ sơ.")
-    data = checklist_pdf(session, file_code, on=on)
-    _write(session, out, data, "candidate", file_code, form="checklist")
+    data = checklist_pdf(session, file_code, on=on, password=password)
+    _write(session, out, data, "candidate", file_code, form="checklist", encrypted=bool(password))
     return {"report": "checklist", "file_code": file_code, "out": str(out), "bytes": len(data)}

@@ -1,0 +1,357 @@
+"""Render the user guide's screenshots from the demo, and huong-dan.html from huong-dan.md.
+
+Run from the repository: `.venv/bin/python resources/guide/make_screenshots.py`
+(`--html-only` rebuilds just the HTML). It makes the demo in a temporary data folder
+(nothing of the user's is touched), opens the main window offscreen at 1366×768 for the
+cell X01-CB01 and the committee X01, drives the screens the guide shows, and saves
+palette-quantised PNGs in resources/guide/images/ (screenshots are few colours: 256 keep
+the text sharp at a quarter of the size).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+GUIDE = Path(__file__).resolve().parent
+ROOT = GUIDE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+TODAY = date(2026, 11, 26)
+PASSWORD = "demo-password"
+SIZE = (1366, 768)
+IMAGES = GUIDE / "images"
+
+
+# --- the HTML guide ---------------------------------------------------------------------
+
+
+def _inline(text: str) -> str:
+    """Escape, then the few inline marks the guide uses: **bold**, `code`, [link](url)."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"`(.+?)`", r"<code>\1</code>", out)
+    out = re.sub(r"\[(.+?)\]\((.+?)\)", r'<a href="\2">\1</a>', out)
+    return out
+
+
+def markdown_to_html(text: str, title: str) -> str:
+    """A small subset of Markdown: headings, paragraphs, numbered and bulleted lists,
+    images on their own line, simple tables. Enough for the guide; no dependency."""
+    body: list[str] = []
+    para: list[str] = []
+    list_tag: str | None = None
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        nonlocal list_tag
+        if para:
+            body.append(f"<p>{_inline(' '.join(para))}</p>")
+            para.clear()
+        if list_tag:
+            body.append(f"</{list_tag}>")
+            list_tag = None
+        if table:
+            rows = [r for r in table if not all(set(c) <= set("-: ") for c in r)]
+            body.append('<table border="1" cellspacing="0" cellpadding="4">')
+            for i, row in enumerate(rows):
+                tag = "th" if i == 0 else "td"
+                cells = "".join(f"<{tag}>{_inline(c)}</{tag}>" for c in row)
+                body.append(f"<tr>{cells}</tr>")
+            body.append("</table>")
+            table.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        image = re.fullmatch(r"!\[(.*?)\]\((.+?)\)", stripped)
+        heading = re.match(r"(#{1,4}) (.*)", stripped)
+        numbered = re.match(r"\d+\. (.*)", stripped)
+        if not stripped:
+            flush()
+        elif heading:
+            flush()
+            level = len(heading.group(1))
+            anchor = re.sub(r"\W+", "-", heading.group(2).lower()).strip("-")
+            body.append(f'<h{level}><a name="{anchor}"></a>{_inline(heading.group(2))}</h{level}>')
+        elif image:
+            flush()
+            alt, src = image.groups()
+            # No width: a web browser fits it by the CSS below; the in-app guide scales
+            # it smoothly itself (khdesk.ui.help.GuideBrowser).
+            body.append(
+                f'<p align="center"><img src="{html.escape(src)}" '
+                f'alt="{html.escape(alt)}"><br><i>{_inline(alt)}</i></p>'
+            )
+        elif stripped.startswith("|"):
+            if para or list_tag:
+                flush()
+            table.append([c.strip() for c in stripped.strip("|").split("|")])
+        elif numbered or stripped.startswith("- "):
+            tag = "ol" if numbered else "ul"
+            if para or table or (list_tag and list_tag != tag):
+                flush()
+            if list_tag is None:
+                body.append(f"<{tag}>")
+                list_tag = tag
+            item = numbered.group(1) if numbered else stripped[2:]
+            body.append(f"<li>{_inline(item)}</li>")
+        elif list_tag and line.startswith("   "):
+            body[-1] = body[-1][: -len("</li>")] + " " + _inline(stripped) + "</li>"
+        else:
+            if list_tag or table:
+                flush()
+            para.append(stripped)
+    flush()
+    style = (
+        "body { font-size: 11pt; } h1, h2, h3 { color: #1a3d7c; } h3 { font-size: 13pt; }"
+        " code { background: #f0f0f0; } th { background: #e8eef8; }"
+        " img { max-width: 100%; border: 1px solid #ccc; }"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def build_html() -> Path:
+    source = (GUIDE / "huong-dan.md").read_text(encoding="utf-8")
+    out = GUIDE / "huong-dan.html"
+    out.write_text(markdown_to_html(source, "Hướng dẫn sử dụng khdesk"), encoding="utf-8")
+    return out
+
+
+# --- the screenshots --------------------------------------------------------------------
+
+
+def save(widget, name: str) -> Path:
+    """Grab the widget and store it as an 8-bit palette PNG."""
+    from PIL import Image
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    path = IMAGES / f"{name}.png"
+    widget.grab().save(str(path))
+    with Image.open(path) as img:
+        small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+    return path
+
+
+def wait(ms: int = 50) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.qWait(ms)
+
+
+def window_for(home: Path, profile: str):
+    from khdesk.core.services import profiles
+    from khdesk.ui.main_window import MainWindow
+
+    session = profiles.open_profile(home, profile, "bithu", PASSWORD)
+    window = MainWindow(session, today=TODAY)
+    window.resize(*SIZE)
+    window.show()
+    wait()
+    return window
+
+
+def type_into(widget, text: str) -> None:
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            )
+
+
+def shoot_all(work: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from khdesk.core.services import demo, sync
+    from khdesk.ui import sync_page
+    from khdesk.ui.login import LoginDialog
+
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    home = work / "home"
+    demo.create_demo(home, PASSWORD, today=TODAY)
+    usb = work / "usb"
+    usb.mkdir()
+    # The sync page lists this folder as a plugged-in USB stick.
+    sync_page.removable_volumes = lambda: [sync_page.Volume(str(usb), "KINGSTON (E:)", 7 << 30)]
+    IMAGES.mkdir(exist_ok=True)
+    for old in IMAGES.glob("*.png"):
+        old.unlink()
+
+    login = LoginDialog(home, preselect="X01-CB01")
+    login.show()
+    type_into(login.password_edit, "demo-pass")
+    save(login, "01-dang-nhap")
+    login.close()
+
+    cell = window_for(home, "X01-CB01")
+    com = window_for(home, "X01")
+    # The keys are enrolled as the guide tells (card + fingerprint read aloud).
+    for one, other in ((cell.session, com.session), (com.session, cell.session)):
+        card = sync.write_card(one, work / f"{one.org_code}.card")
+        sync.enrol_card(other, work / f"{one.org_code}.card", card["fingerprint"])
+
+    cell.show_page("home")
+    wait(200)
+    save(cell, "02-viec-can-lam")
+
+    cell.show_page("candidates")
+    page = cell.candidates
+    type_into(page.search_edit, "duc")
+    wait(600)
+    save(cell, "03-danh-sach-tim-kiem")
+    page.search_edit.clear()
+    wait(400)
+
+    shoot_file(cell)
+
+    cell.show_page("members")
+    wait(100)
+    save(cell, "07-dang-vien")
+
+    cell.show_page("sync")
+    sync_cell = cell.pages["sync"]
+    sync_cell.refresh()
+    sync_cell.send.export()
+    wait(100)
+    save(cell, "08-gui-dong-bo")
+    sync_cell.tabs.setCurrentWidget(sync_cell.keys)
+    wait(50)
+    save(cell, "09-khoa-ma-xac-nhan")
+
+    com.show_page("sync")
+    sync_com = com.pages["sync"]
+    sync_com.tabs.setCurrentWidget(sync_com.receive)
+    sync_com.receive.load_paths([usb])
+    wait(100)
+    save(com, "10-nhan-xem-truoc")
+    sync_com.receive.import_valid()
+    wait(100)
+    save(com, "11-nhan-da-nhap")
+
+    com.show_page("cells")
+    overview = com.pages["cells"]
+    overview.refresh()
+    wait(200)
+    save(com, "12-dang-uy-tong-quan")
+    overview.show_cell("X01-CB02")
+    wait(200)
+    save(com, "13-dang-uy-chi-bo")
+
+    cell.show_page("safety")
+    safety = cell.pages["safety"]
+    safety.backup_now()
+    wait(100)
+    save(cell, "14-an-toan-sao-luu")
+    if "stats" in cell.page_types:
+        cell.show_page("stats")
+        wait(200)
+        save(cell, "15-thong-ke")
+
+    shoot_import(cell, work)
+    for window in (cell, com):
+        for file_window in list(window.file_windows.values()):
+            file_window.confirm_discard = lambda: True
+            file_window.close()
+        window.close()
+        window.session.close()
+
+
+def shoot_file(cell) -> None:
+    """A file's window (steps, identity) and a vote below two thirds refused. The demo's
+    Lương Tấn Hậu waits for his introducers and the cell's meeting: they are recorded
+    through the same dialog a secretary uses."""
+    from khdesk.core.domain.pipeline import Result
+    from khdesk.core.services.members import eligible_introducers
+
+    code = "X01-CB01-0004"
+    cell.open_file(code)
+    window = cell.file_windows[code]
+    first, second = (m["member_code"] for m in eligible_introducers(cell.session, TODAY)[:2])
+    for step, on in (("A6", "10/11/2026"), ("A7", "16/11/2026")):
+        dialog = window.open_record_dialog()
+        dialog.choose(step)
+        dialog.date_edit.setText(on)
+        if step == "A6":
+            for box, since, member in (
+                (dialog.intro1_box, dialog.intro1_since, first),
+                (dialog.intro2_box, dialog.intro2_since, second),
+            ):
+                box.setCurrentIndex(box.findData(member))
+                since.setText("01/01/2020")
+        assert dialog.save(), dialog.error_label.text()
+    window.resize(*SIZE)
+    window.show()
+    wait(100)
+    save(window, "04-ho-so-cac-buoc")
+    window.tabs.setCurrentIndex(1)
+    wait(100)
+    save(window, "05-ho-so-thong-tin")
+    window.tabs.setCurrentIndex(0)
+
+    dialog = window.open_record_dialog()
+    dialog.choose("A8")
+    dialog.date_edit.setText("24/11/2026")
+    dialog.members_spin.setValue(9)
+    dialog.votes_spin.setValue(5)
+    dialog.result_buttons[Result.PASSED].setChecked(True)
+    dialog.show()
+    assert not dialog.save()
+    wait(100)
+    save(dialog, "06-ghi-buoc-bi-tu-choi")
+    dialog.reject()
+
+
+def shoot_import(cell, work: Path) -> None:
+    """The Excel wizard's preview, with one wrong date planted to show how it looks."""
+    import openpyxl
+
+    from khdesk.core.services.exporter import export_file
+    from khdesk.ui.import_wizard import ImportWizard
+
+    path = work / "cb01.xlsx"
+    export_file(cell.session, path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Quần chúng"]
+    column = next(c.column for c in sheet[1] if (c.value or "").rstrip("*") == "Ngày sinh")
+    sheet.cell(row=3, column=column, value="31/02/2001")
+    book.save(path)
+    wizard = ImportWizard(cell.ctx, cell)
+    wizard.resize(1000, 640)
+    wizard.show()
+    wizard.choose.path_edit.setText(str(path))
+    wizard.next()
+    wait(100)
+    save(wizard, "16-nhap-excel-xem-truoc")
+    wizard.reject()
+
+
+def main(argv: list[str]) -> int:
+    if "--html-only" not in argv:
+        with tempfile.TemporaryDirectory(prefix="khdesk-guide-") as work:
+            shoot_all(Path(work))
+        total = sum(p.stat().st_size for p in IMAGES.glob("*.png"))
+        print(f"total {total / 1e6:.2f} MB")
+    print(build_html().relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

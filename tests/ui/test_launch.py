@@ -1,0 +1,79 @@
+"""What keeps the launch short (issue 5): the menu is drawn without importing the pages,
+a start builds only the first page, and the holidays package loads Việt Nam alone."""
+
+import os
+import subprocess
+import sys
+
+from khdesk.core.services import profiles
+from khdesk.ui.main_window import MainWindow
+from khdesk.ui.pages import PAGES, page_classes
+from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
+
+
+def test_page_entries_match_their_classes():
+    # load() refuses an entry whose key, title or roles differ from its class's
+    classes = page_classes()
+    assert [c.key for c in classes] == [e.key for e in PAGES]
+    assert len({e.key for e in PAGES}) == len(PAGES)
+
+
+def test_menu_lists_every_page_but_builds_only_the_first(qtbot, demo_home):  # noqa: F811
+    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    try:
+        window = MainWindow(session, today=TODAY)
+        qtbot.addWidget(window)
+        titles = [window.menu.item(r).text() for r in range(window.menu.count())]
+        assert titles == [e.title for e in PAGES if "cell" in e.roles]
+        assert list(window.pages.built) == ["home"]
+        # the Ctrl+N action is offered without building the candidate list
+        assert window.new_file_shortcut.isEnabled()
+        assert list(window.pages.built) == ["home"]
+        window.show_page("candidates")
+        assert list(window.pages.built) == ["home", "candidates"]
+    finally:
+        session.close()
+
+
+START = """
+import sys
+from khdesk.cli.main import main
+from khdesk.ui.pages import PAGES
+code = main(["gui", "--exit-when-ready", "--profile", "X01-CB01"])
+pages = [e.path.split(":")[0] for e in PAGES if e.key != "home"]
+print("pages:" + ",".join(p for p in pages if "khdesk.ui." + p in sys.modules))
+print("countries:" + str("holidays.countries" in sys.modules))
+print("home:" + str("khdesk.ui.home" in sys.modules))
+sys.exit(code)
+"""
+
+
+def test_launch_imports_only_the_home_page_and_one_country(demo_home):  # noqa: F811
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
+    env.update(
+        KHDESK_HOME=str(demo_home), KHDESK_PASSWORD="demo-password", QT_QPA_PLATFORM="offscreen"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", START], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert int(lines[0]) > 0  # the launch time it printed
+    assert lines[1:] == ["pages:", "countries:False", "home:True"]
+
+
+def test_vietnam_alone_gives_the_same_days_as_the_package():
+    script = """
+import sys
+from khdesk.core.domain.calendar import _country_holidays
+mine = {y: (dict(_country_holidays("VN", y)), _country_holidays("VN", y).weekend_workdays)
+        for y in range(2024, 2029)}
+assert "holidays.countries" not in sys.modules
+import holidays
+for y, (days, work) in mine.items():
+    pkg = holidays.country_holidays("VN", years=y, language="vi")
+    assert days == dict(pkg) and work == pkg.weekend_workdays, y
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
