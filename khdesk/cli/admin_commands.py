@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from khdesk.cli.commands import opened
-from khdesk.cli.main import print_json, read_password
+from khdesk.cli.main import action, print_json, read_password
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
 
@@ -201,12 +201,6 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def register(sub, command, global_options, parser_class) -> None:
     """Add `backup`, `db` and `audit` to the command parser (called by cli.main)."""
-
-    def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help_text, description=help_text)
-        global_options(p, suppress=True)
-        p.set_defaults(func=func)
-        return p
 
     from khdesk.cli.commands import cmd_help
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli.commands import opened
-from khdesk.cli.main import print_json
+from khdesk.cli.main import action, print_json
 from khdesk.core.services import catalogue
 
 
@@ -120,12 +120,6 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
 
 def register(sub, command, global_options, parser_class) -> None:
     """Add `catalogue` to the command parser (called by cli.main)."""
-
-    def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help_text, description=help_text)
-        global_options(p, suppress=True)
-        p.set_defaults(func=func)
-        return p
 
     from khdesk.cli.commands import cmd_help
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import print_json
+from khdesk.cli.main import action, print_json
 from khdesk.core.domain.pipeline import STATE_LABELS, Result, State, StepEvent, parse_step
 from khdesk.core.errors import InputError, UsageError
 
@@ -197,12 +197,6 @@ def cmd_attach_save(args: argparse.Namespace) -> int:
 def register(sub, command, global_options, parser_class) -> None:
     """Add `candidate`, `step` and `attach` to the command parser (called by cli.main)."""
     from khdesk.cli.commands import cmd_help
-
-    def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help_text, description=help_text)
-        global_options(p, suppress=True)
-        p.set_defaults(func=func)
-        return p
 
     field_help = "khóa=giá_trị theo mẫu Excel (ví dụ home_town='Cam Lâm'), lặp lại được"
     cand = command("candidate", "thêm, sửa hồ sơ quần chúng", cmd_help)

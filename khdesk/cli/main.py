@@ -44,6 +44,14 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
+def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
+    """A sub-subcommand (`khdesk bundle import`, `backup list`…) with the global options."""
+    p = group.add_parser(name, help=help_text, description=help_text)
+    _global_options(p, suppress=True)
+    p.set_defaults(func=func)
+    return p
+
+
 def build_parser(with_all: bool = True) -> argparse.ArgumentParser:
     """The whole command parser; `with_all=False` only the core commands (opening the
     app should not import every command module: a secretary waits for that)."""

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli.commands import opened
-from khdesk.cli.main import print_json
+from khdesk.cli.main import action, print_json
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
 from khdesk.core.sync.keys import STATUS_LABELS
@@ -214,14 +214,43 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_bundle_conflicts(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        found = sync.list_conflicts(session, include_resolved=args.all)
+    if args.json:
+        print_json(found)
+        return 0
+    if not found:
+        print("Không có xung đột nào đang chờ giải quyết.")
+        return 0
+    for c in found:
+        state = f"đã giải quyết {_day(c['resolved_at'])}" if c["resolved_at"] else "đang chờ"
+        what = _TABLE_LABELS.get(c["table"], c["table"])
+        print(f"[{c['id']}] {what} {c['key'] or c['uuid']} — từ {c['sender_org']} ({state})")
+        print(f"     {c['reason']}")
+        for field, d in c["differences"].items():
+            print(f"     {field}: ở đây «{d['here']}» — gửi đến «{d['incoming']}»")
+    print(
+        "Giải quyết: khdesk bundle resolve SỐ --keep here (giữ bản ở đây) | "
+        "--keep incoming (nhận bản gửi đến)"
+    )
+    return 0
+
+
+def cmd_bundle_resolve(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        done = sync.resolve_conflict(session, args.id, args.keep)
+    if args.json:
+        print_json(done)
+    elif args.keep == "incoming":
+        print(f"Đã nhận bản gửi đến cho {done['key'] or done['uuid']} (xung đột số {args.id}).")
+    else:
+        print(f"Đã giữ bản ở đây cho {done['key'] or done['uuid']} (xung đột số {args.id}).")
+    return 0
+
+
 def register(sub, command, global_options, parser_class) -> None:
     """Add `keys` and `bundle` to the command parser (called by cli.main)."""
-
-    def action(group, name: str, help_text: str, func) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help_text, description=help_text)
-        global_options(p, suppress=True)
-        p.set_defaults(func=func)
-        return p
 
     from khdesk.cli.commands import cmd_help
 
@@ -259,4 +288,14 @@ def register(sub, command, global_options, parser_class) -> None:
     p.add_argument("paths", nargs="+")
     p.add_argument(
         "--accept-epoch", action="store_true", help="xác nhận giai đoạn gửi mới của đơn vị gửi"
+    )
+    p = action(bsub, "conflicts", "các xung đột khi nhập gói, chờ giải quyết", cmd_bundle_conflicts)
+    p.add_argument("--all", action="store_true", help="cả các xung đột đã giải quyết")
+    p = action(bsub, "resolve", "giải quyết một xung đột", cmd_bundle_resolve)
+    p.add_argument("id", type=int, help="số xung đột (xem 'bundle conflicts')")
+    p.add_argument(
+        "--keep",
+        required=True,
+        choices=["here", "incoming"],
+        help="here: giữ bản ở đây; incoming: nhận bản gửi đến",
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from khdesk.core.domain.pipeline import StepEvent
+from khdesk.core.io.tabular import write_tables
 from khdesk.core.services import demo, profiles
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import keyslots
@@ -176,6 +177,68 @@ def test_committee_verifies_imports_and_lists_the_cells_files(office):
     (listed,) = ok(run(home, at("X01-CB01", "list", "--json")))
     states = {f["file_code"]: f["state"] for f in json.loads(listed.stdout)}
     assert states[waiting[0]] == "QUYET_DINH"
+
+    # Further up: the cell reports back, the committee sends the commune to the province.
+    up_again = home / "stick" / "up-again"
+    up_again.mkdir()
+    (cell_up,) = ok(run(home, at("X01-CB01", "bundle", "export", "--out", str(up_again), "--json")))
+    ok(run(home, at("X01", "bundle", "import", json.loads(cell_up.stdout)["path"])))
+    ok(
+        run(
+            home,
+            [
+                "profile", "create", "--role", "province", "--org-code", "KH",
+                "--org-name", "Tỉnh ủy Khánh Hòa", "--recovery-key-out", str(home / "kh.key"),
+            ],
+        )
+    )  # fmt: skip
+    # The province keeps the organisation list; its communes come in from the template.
+    orgs = home / "to-chuc.csv"
+    write_tables(
+        orgs,
+        {
+            "orgs": [
+                {
+                    "code": "X01",
+                    "name": "Đảng ủy xã Cam Hải",
+                    "parent_code": "KH",
+                    "kind": "Đảng ủy xã",
+                }
+            ]
+        },
+    )
+    ok(run(home, at("KH", "import", str(orgs))))
+    cards = home / "cards"
+    ok(run(home, at("KH", "keys", "card", "--out", str(cards / "KH.card"))))
+    fingerprint = {
+        s: ok(run(home, at(s, "keys", "show")))[0].stdout.splitlines()[-1] for s in ("KH", "X01")
+    }
+    ok(
+        run(
+            home,
+            at("X01", "keys", "enrol", str(cards / "KH.card"), "--fingerprint", fingerprint["KH"]),
+        )
+    )
+    ok(
+        run(
+            home,
+            at("KH", "keys", "enrol", str(cards / "X01.card"), "--fingerprint", fingerprint["X01"]),
+        )
+    )
+    to_province = home / "stick" / "province"
+    to_province.mkdir()
+    (commune_up,) = ok(
+        run(home, at("X01", "bundle", "export", "--out", str(to_province), "--json"))
+    )
+    consolidated = json.loads(commune_up.stdout)
+    assert consolidated["recipient_org"] == "KH", consolidated
+    (landed,) = ok(run(home, at("KH", "bundle", "import", consolidated["path"])))
+    assert "== X01 ==" in landed.stdout
+    (at_province,) = ok(run(home, at("KH", "list", "--json")))
+    province_states = {f["file_code"]: f["state"] for f in json.loads(at_province.stdout)}
+    assert province_states[waiting[0]] == "QUYET_DINH"
+    for cell in CELLS:  # every cell's files reached the province through the commune
+        assert any(code.startswith(cell + "-") for code in province_states), cell
 
 
 def test_tampered_bundle_exit_1_in_vietnamese(office, tmp_path):

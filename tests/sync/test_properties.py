@@ -289,7 +289,7 @@ def test_many_orders_and_repeats_converge(history, order, repeats):
 
 
 @pytest.mark.slow
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=10_000, deadline=None, derandomize=True)
 @given(data=st.binary(max_size=2000))
 def test_fuzz_the_parser_longer(data):
     _only_bundle_errors(lambda: bundle.read_inner(data))

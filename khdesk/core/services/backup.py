@@ -131,6 +131,42 @@ def _new_id(folder: Path, moment: datetime, kind: str) -> str:
     return name
 
 
+def _write_backup(
+    target: Path,
+    pdir: ProfileDir,
+    db_copy: Path,
+    backup_id: str,
+    kind: str,
+    moment: datetime,
+    schema: str | None,
+    note: str,
+) -> None:
+    """The .khbak file: manifest, profile and key slots beside the database copy."""
+    info = pdir.read_info()
+    manifest = {
+        "format": FORMAT,
+        "id": backup_id,
+        "kind": kind,
+        "created_at": iso(moment),
+        "profile_id": info.profile_id,
+        "profile_name": pdir.name,
+        "org_code": info.org_code,
+        "schema": schema,
+        "app_version": __version__,
+        "db_sha256": _sha256_file(db_copy),
+        "note": note,
+    }
+
+    def write(f) -> None:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            z.write(pdir.info_file, "profile.json")
+            z.write(pdir.keys_file, "keys.json")
+            z.write(db_copy, "khdesk.db")
+
+    atomic_write(target, write, private=True)
+
+
 def create_backup(
     session: Session,
     kind: str = "manual",
@@ -158,28 +194,7 @@ def create_backup(
     tmp_db = Path(tmp_name)
     try:
         _copy_database(session, tmp_db)
-        manifest = {
-            "format": FORMAT,
-            "id": backup_id,
-            "kind": kind,
-            "created_at": iso(moment),
-            "profile_id": session.info.profile_id,
-            "profile_name": pdir.name,
-            "org_code": session.info.org_code,
-            "schema": schema,
-            "app_version": __version__,
-            "db_sha256": _sha256_file(tmp_db),
-            "note": note,
-        }
-
-        def write(f) -> None:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
-                z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-                z.write(pdir.info_file, "profile.json")
-                z.write(pdir.keys_file, "keys.json")
-                z.write(tmp_db, "khdesk.db")
-
-        atomic_write(target, write, private=True)
+        _write_backup(target, pdir, tmp_db, backup_id, kind, moment, schema, note)
     finally:
         with contextlib.suppress(OSError):
             tmp_db.unlink()
@@ -404,28 +419,8 @@ def _keep_current_copy(pdir: ProfileDir, moment: datetime, key: bytes, user: str
                 session.close()
         else:
             shutil.copyfile(pdir.db_file, tmp_db)
-        manifest = {
-            "format": FORMAT,
-            "id": backup_id,
-            "kind": "before-restore",
-            "created_at": iso(moment),
-            "profile_id": pdir.read_info().profile_id,
-            "profile_name": pdir.name,
-            "org_code": pdir.read_info().org_code,
-            "schema": None,
-            "app_version": __version__,
-            "db_sha256": _sha256_file(tmp_db),
-            "note": "" if session is not None else "bản hỏng, chép nguyên trạng",
-        }
-
-        def write(f) -> None:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
-                z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-                z.write(pdir.info_file, "profile.json")
-                z.write(pdir.keys_file, "keys.json")
-                z.write(tmp_db, "khdesk.db")
-
-        atomic_write(target, write, private=True)
+        note = "" if session is not None else "bản hỏng, chép nguyên trạng"
+        _write_backup(target, pdir, tmp_db, backup_id, "before-restore", moment, None, note)
     finally:
         with contextlib.suppress(OSError):
             tmp_db.unlink()

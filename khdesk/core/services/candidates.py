@@ -233,22 +233,26 @@ def open_file(session: Session, file_code: str, *, audit: bool = True) -> dict |
     return result
 
 
+# Built once: a province's bundle import stores states thousands of times.
+_STATES = select(t.candidates.c.uuid, t.candidates.c.state).where(
+    t.candidates.c.uuid.in_(bindparam("_uuids", expanding=True))
+)
+_SET_STATE = (
+    update(t.candidates).where(t.candidates.c.uuid == bindparam("_u")).values(state=bindparam("s"))
+)
+
+
 def save_states(conn, states: dict[str, str]) -> int:
     """Store derived states (file uuid -> state) where they differ from the stored ones.
     A cached derivation, not an edit: no revision, no change counter. Returns how many
     files changed state."""
-    c = t.candidates.c
     uuids = list(states)
     current: dict[str, str] = {}
     for start in range(0, len(uuids), 500):  # under SQLite's bound-parameter limit
-        chunk = uuids[start : start + 500]
-        current.update(conn.execute(select(c.uuid, c.state).where(c.uuid.in_(chunk))).all())
+        current.update(conn.execute(_STATES, {"_uuids": uuids[start : start + 500]}).all())
     params = [{"_u": u, "s": s} for u, s in states.items() if current.get(u) != s]
     if params:
-        conn.execute(
-            update(t.candidates).where(c.uuid == bindparam("_u")).values(state=bindparam("s")),
-            params,
-        )
+        conn.execute(_SET_STATE, params)
     return len(params)
 
 

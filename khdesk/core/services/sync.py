@@ -228,3 +228,42 @@ def bundle_ledger(session: Session, limit: int = 500) -> dict:
             )
         ]
     return {"sent": sent, "received": received, "quarantined": quarantined}
+
+
+# -- conflicts kept aside by imports --
+
+
+def list_conflicts(session: Session, *, include_resolved: bool = False) -> list[dict]:
+    """The conflicts imports kept (open ones unless include_resolved), with what differs."""
+    from khdesk.core.sync import conflicts
+
+    with session.store.read() as conn:
+        found = conflicts.list_conflicts(conn, include_resolved=include_resolved)
+    return [c.as_json() for c in found]
+
+
+def resolve_conflict(session: Session, conflict_id: int, keep: str) -> dict:
+    """Decide a conflict: keep="here" sets the incoming version aside for good,
+    keep="incoming" writes it over this station's copy. One transaction, audited."""
+    from khdesk.core.sync import conflicts
+
+    session.require(*_KEY_KEEPERS)
+    if keep not in ("here", "incoming"):
+        raise InputError("Chọn giữ bản ở đây (here) hoặc nhận bản gửi đến (incoming).")
+    with session.store.write(session.user) as tx:
+        conflict = conflicts.get_conflict(tx.conn, conflict_id)
+        if conflict.resolved_at:
+            raise InputError(f"Xung đột số {conflict_id} đã được giải quyết.")
+        if keep == "incoming":
+            conflicts.take_incoming(tx, conflict)
+        else:
+            conflicts.mark_resolved(tx.conn, conflict_id, tx.now)
+        tx.audit(
+            "conflict_resolve",
+            conflict.table,
+            conflict.record_key or conflict.record_uuid,
+            keep=keep,
+            sender=conflict.sender_org,
+            conflict=conflict_id,
+        )
+    return {**conflict.as_json(), "kept": keep}

@@ -179,12 +179,28 @@ def search_ids(
     return [r[0] for r in conn.execute(text(sql), params)]
 
 
+_CONVERTED: dict[tuple, tuple[list[int], list[int]]] = {}
+
+
+def _converted(table, columns: list[str]) -> tuple[list[int], list[int]]:
+    """Positions of the Date and Boolean columns among `columns` (worked out once: a
+    bundle's merge makes a dozen small writes)."""
+    shape = (table, tuple(columns))
+    found = _CONVERTED.get(shape)
+    if found is None:
+        dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
+        bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
+        found = _CONVERTED[shape] = (dates, bools)
+    return found
+
+
 def _driver_params(table, columns: list[str], rows) -> list[tuple]:
     """Row values as the SQLite driver takes them: SQLAlchemy stores Date as 'YYYY-MM-DD'
     text and Boolean as 0/1 in SQLite; the same here."""
-    dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
-    bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
+    dates, bools = _converted(table, columns)
     pick = itemgetter(*columns)
+    if not dates and not bools and len(columns) > 1:
+        return [pick(row) for row in rows]
     params = []
     for row in rows:
         values = list(pick(row)) if len(columns) > 1 else [pick(row)]
@@ -215,7 +231,9 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:
     if expr is None:
         conn.exec_driver_sql(sql, params)
         return
-    last_id = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+    # Read through the driver: same transaction, without SQLAlchemy's per-statement work.
+    driver = conn.connection.driver_connection
+    last_id = driver.execute(f"SELECT coalesce(max(id), 0) FROM {table.name}").fetchone()[0]
     conn.exec_driver_sql(sql, params)
     conn.exec_driver_sql(
         f"INSERT INTO {table.name}_fts(rowid, doc) "
@@ -269,3 +287,114 @@ def as_date(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+# -- many small reads and writes inside one transaction (a bundle's merge) --
+
+IN_CHUNK = 500  # values per IN (…) list: below SQLite's bound-parameter limit
+# An IN list is padded to one of these lengths with NULL (which matches nothing), so
+# that a few SQL texts serve every batch and stay in the driver's statement cache.
+_IN_SIZES = (1, 4, 16, 64, 128, 256, IN_CHUNK)
+_SQL: dict[tuple, str] = {}
+
+
+def _padded(n: int) -> int:
+    return next(size for size in _IN_SIZES if size >= n)
+
+
+def select_in(
+    conn,
+    table,
+    columns: list[str] | tuple[str, ...],
+    key: str,
+    values,
+    *,
+    live: bool = False,
+    order_by: str | None = None,
+) -> list[tuple]:
+    """The `columns` of the rows of `table` whose `key` is one of `values`, as plain
+    tuples, in batches under the bound-parameter limit (`order_by` orders each batch).
+    `live`: tombstoned rows left out. On SQLite straight through the driver, as
+    `raw_rows` (dates come back as ISO text, booleans as 0/1): a bundle's merge makes
+    dozens of such reads and SQLAlchemy's per-statement work was most of their cost."""
+    values = list(values)
+    if not values:
+        return []
+    if conn.dialect.name != "sqlite":
+        from sqlalchemy import select
+
+        out: list[tuple] = []
+        for start in range(0, len(values), IN_CHUNK):
+            query = select(*(table.c[c] for c in columns)).where(
+                table.c[key].in_(values[start : start + IN_CHUNK])
+            )
+            if live:
+                query = query.where(table.c.deleted.is_(False))
+            if order_by is not None:
+                query = query.order_by(table.c[order_by])
+            out.extend(tuple(r) for r in conn.execute(query))
+        return out
+    # The DB-API connection of this Connection: the same transaction.
+    driver = conn.connection.driver_connection
+    out = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        size = _padded(len(chunk))
+        shape = (table.name, tuple(columns), key, size, live, order_by)
+        sql = _SQL.get(shape)
+        if sql is None:
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" * size)
+            sql = f'SELECT {names} FROM {table.name} WHERE "{key}" IN ({marks})'
+            if live:
+                sql += " AND NOT deleted"
+            if order_by is not None:
+                sql += f' ORDER BY "{order_by}"'
+            _SQL[shape] = sql
+        out.extend(driver.execute(sql, (*chunk, *(None,) * (size - len(chunk)))).fetchall())
+    return out
+
+
+def bulk_set(conn, table, rows: list[dict], key: str = "id") -> None:
+    """Set columns of many rows, matched by `key`, to the values given, all rows with the
+    same columns: no revision bump and no stamp, unlike `bulk_update` (a merge writes the
+    sender's revision). The search index follows through its update trigger."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    if conn.dialect.name != "sqlite":
+        from sqlalchemy import bindparam, update
+
+        stmt = (
+            update(table)
+            .where(table.c[key] == bindparam("_key"))
+            .values(**{c: bindparam(c) for c in columns})
+        )
+        conn.execute(stmt, [{"_key": r[key], **{c: r[c] for c in columns}} for r in rows])
+        return
+    sets = ", ".join(f'"{c}" = ?' for c in columns)
+    sql = f'UPDATE {table.name} SET {sets} WHERE "{key}" = ?'
+    conn.exec_driver_sql(sql, _driver_params(table, [*columns, key], rows))
+
+
+_COMPILED: dict[int, tuple] = {}
+
+
+def prepared_rows(conn, statement, **params) -> list[tuple]:
+    """Rows of a Core SELECT built once (at import, its values as `bindparam`s) as plain
+    tuples. On SQLite it is compiled once per process and run straight through the
+    driver: building, caching and running a statement through SQLAlchemy costs ten times
+    what SQLite does for a lookup by key. Values go to the driver as they are, so pass
+    text and numbers (no dates, booleans); rows come back as `raw_rows` gives them."""
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(statement, params)]
+    entry = _COMPILED.get(id(statement))
+    if entry is None:
+        compiled = statement.compile(dialect=conn.dialect)
+        defaults = {name: bind.value for bind, name in compiled.bind_names.items()}
+        # The statement is kept with its SQL so that its id is never reused by another.
+        entry = (statement, compiled.string, tuple(compiled.positiontup or ()), defaults)
+        _COMPILED[id(statement)] = entry
+    _, sql, names, defaults = entry
+    values = tuple(params[n] if n in params else defaults[n] for n in names)
+    return conn.connection.driver_connection.execute(sql, values).fetchall()

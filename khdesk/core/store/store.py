@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from khdesk.core.store import schema as t
 
@@ -30,13 +30,21 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+# Built once: every write transaction reads and sets the change counter, and building a
+# statement costs SQLAlchemy more than running it (a province imports thousands of bundles).
+_GET_META = select(t.meta.c.value).where(t.meta.c.key == bindparam("_key"))
+_SET_META = (
+    update(t.meta).where(t.meta.c.key == bindparam("_key")).values(value=bindparam("_value"))
+)
+
+
 def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
-    value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
+    value = conn.execute(_GET_META, {"_key": key}).scalar()
     return default if value is None else value
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
-    done = conn.execute(update(t.meta).where(t.meta.c.key == key).values(value=value))
+    done = conn.execute(_SET_META, {"_key": key, "_value": value})
     if done.rowcount == 0:
         conn.execute(t.meta.insert().values(key=key, value=value))
 
@@ -133,13 +141,17 @@ def append_audit(
     append_audit_many(conn, at, user, [(action, entity, key, detail)])
 
 
+_LAST_HASH = select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
+_APPEND = t.audit.insert()
+
+
 def append_audit_many(
     conn: Connection, at: str, user: str, entries: list[tuple[str, str | None, str | None, dict]]
 ) -> None:
     """Append entries (action, entity, key, detail), each hash covering the one before."""
     if not entries:
         return
-    prev = conn.execute(select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)).scalar()
+    prev = conn.execute(_LAST_HASH).scalar()
     prev = prev or GENESIS
     rows = []
     for action, entity, key, detail in entries:
@@ -158,7 +170,7 @@ def append_audit_many(
             }
         )
         prev = digest
-    conn.execute(t.audit.insert(), rows)
+    conn.execute(_APPEND, rows)
 
 
 def verify_audit(conn: Connection) -> list[str]:

@@ -24,10 +24,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from khdesk.core.store import schema as t
+from khdesk.core.store.engine import bulk_insert, prepared_rows, select_in
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
@@ -181,18 +182,30 @@ def _rotated_peer(
 # -- the ledger's verdict --
 
 
+# The ledger's reads, built once: each bundle makes them all (see engine.prepared_rows).
+_EPOCHS = select(t.sync_epochs).where(t.sync_epochs.c.sender_org == bindparam("sender"))
+_RECEIVED = select(t.sync_received).where(
+    t.sync_received.c.sender_org == bindparam("sender"),
+    t.sync_received.c.epoch == bindparam("epoch"),
+)
+_SAME_HASH = select(t.sync_received.c.imported_at).where(
+    t.sync_received.c.bundle_hash == bindparam("hash")
+)
+_SAME_ID = select(t.sync_received.c.id).where(t.sync_received.c.bundle_id == bindparam("id"))
+_KEY_STATUS = select(t.sync_peers.c.status).where(t.sync_peers.c.key_id == bindparam("key_id"))
+
+
 def _epoch_rows(conn: Connection, sender: str) -> dict[str, dict]:
-    rows = conn.execute(select(t.sync_epochs).where(t.sync_epochs.c.sender_org == sender))
-    return {r["epoch"]: dict(r) for r in rows.mappings()}
+    names = t.sync_epochs.c.keys()
+    rows = (dict(zip(names, r, strict=True)) for r in prepared_rows(conn, _EPOCHS, sender=sender))
+    return {r["epoch"]: r for r in rows}
 
 
 def _received(conn: Connection, sender: str, epoch: str) -> dict[int, dict]:
-    rows = conn.execute(
-        select(t.sync_received).where(
-            t.sync_received.c.sender_org == sender, t.sync_received.c.epoch == epoch
-        )
-    ).mappings()
-    return {r["seq"]: dict(r) for r in rows}
+    names = t.sync_received.c.keys()
+    found = prepared_rows(conn, _RECEIVED, sender=sender, epoch=epoch)
+    rows = (dict(zip(names, r, strict=True)) for r in found)
+    return {r["seq"]: r for r in rows}
 
 
 def _day(iso_text: str | None) -> str:
@@ -228,12 +241,20 @@ def describe_epoch(sender: str, epoch: dict, received_last: int | None) -> str:
     return text
 
 
-def _assess(conn: Connection, o: _Opened, report: BundleReport, accept_epoch: bool) -> str:
-    """The ledger's verdict: new / duplicate / new_epoch / quarantine (reason in report)."""
+def _assess(
+    conn: Connection,
+    o: _Opened,
+    report: BundleReport,
+    accept_epoch: bool,
+    epochs: dict[str, dict] | None = None,
+) -> str:
+    """The ledger's verdict: new / duplicate / new_epoch / quarantine (reason in report).
+    `epochs`: the sender's epochs, when the caller has read them already."""
     m = o.verified.manifest
     sender, epoch_id, seq = m["sender"]["org_code"], m["epoch"]["id"], m["seq"]
     bhash = o.verified.opened.bundle_hash
-    epochs = _epoch_rows(conn, sender)
+    if epochs is None:
+        epochs = _epoch_rows(conn, sender)
     known_epoch = epochs.get(epoch_id)
     report.epoch = {
         "id": epoch_id,
@@ -241,19 +262,12 @@ def _assess(conn: Connection, o: _Opened, report: BundleReport, accept_epoch: bo
         "new": known_epoch is None and bool(epochs),
         "text": None,
     }
-    same = conn.execute(
-        select(t.sync_received.c.imported_at).where(t.sync_received.c.bundle_hash == bhash)
-    ).first()
+    same = prepared_rows(conn, _SAME_HASH, hash=bhash)
     if same:
-        report.reason = f"Gói này đã được nhập ngày {_day(same.imported_at)}; không nhập lại."
+        report.reason = f"Gói này đã được nhập ngày {_day(same[0][0])}; không nhập lại."
         return "duplicate"
     received = _received(conn, sender, epoch_id)
-    if (
-        seq in received
-        or conn.execute(
-            select(t.sync_received.c.id).where(t.sync_received.c.bundle_id == m["bundle_id"])
-        ).first()
-    ):
+    if seq in received or prepared_rows(conn, _SAME_ID, id=m["bundle_id"]):
         report.code = "reused_sequence"
         report.reason = (
             f"CẢNH BÁO: {sender} đã gửi một gói khác cũng mang số {seq} (cùng giai đoạn) — có "
@@ -333,12 +347,40 @@ class Scope:
 _UPPER_ROLES = ("committee", "province")
 
 
+def _tree_walks():
+    o = t.orgs.c
+    down = select(bindparam("org", type_=o.code.type).label("code")).cte("down", recursive=True)
+    down = down.union(select(o.code).where(o.parent_code == down.c.code))
+    up = select(o.code, o.parent_code).where(o.code == bindparam("org")).cte("up", recursive=True)
+    up = up.union(select(o.code, o.parent_code).where(o.code == up.c.parent_code))
+    return select(down.c.code), select(up.c.parent_code)
+
+
+# An organisation and all under it; all above it (UNION stops at a cycle).
+_SUBTREE, _ANCESTORS = _tree_walks()
+
+
+def _subtree(conn: Connection, org_code: str) -> set[str]:
+    """`org_code` and every organisation under it, as `outbox.reach`, walking down the
+    parent index: a province holds thousands of organisations and reading them all for
+    every bundle made the import slower the more cells it had."""
+    return {r[0] for r in prepared_rows(conn, _SUBTREE, org=org_code)}
+
+
+def _is_below(conn: Connection, org_code: str, upper: str) -> bool:
+    """Is `org_code` under `upper` (`org_code in outbox.reach(conn, upper)`, itself
+    excepted)? Walks up from `org_code`: a few rows instead of the whole tree."""
+    if org_code == upper:
+        return False
+    return any(r[0] == upper for r in prepared_rows(conn, _ANCESTORS, org=org_code))
+
+
 def _scope_for(conn: Connection, home_org: str, o: _Opened) -> Scope:
     """Up: the sender sits under this station and writes for itself and those under it.
     Down: an upper station this one enrolled sends its own decisions on this station's
     files, nothing else."""
     sender, kind = o.peer.org_code, o.verified.manifest["kind"]
-    below = sender != home_org and sender in outbox.reach(conn, home_org)
+    below = _is_below(conn, sender, home_org)
     if kind == "up":
         if not below:
             raise BundleError(
@@ -346,7 +388,7 @@ def _scope_for(conn: Connection, home_org: str, o: _Opened) -> Scope:
                 f"Đơn vị gửi {sender} không có trong danh sách đơn vị trực thuộc {home_org} của "
                 "hồ sơ này: không nhận gói.",
             )
-        reach = outbox.reach(conn, sender)
+        reach = _subtree(conn, sender)
         return Scope(owners=reach, orgs=reach)
     if below or o.peer.role not in _UPPER_ROLES:
         raise BundleError(
@@ -355,7 +397,7 @@ def _scope_for(conn: Connection, home_org: str, o: _Opened) -> Scope:
         )
     return Scope(
         owners={sender},
-        orgs=outbox.reach(conn, home_org),
+        orgs=_subtree(conn, home_org),
         tables=frozenset({"steps", "attachments"}),
     )
 
@@ -381,8 +423,20 @@ def _check_scope(conn: Connection, sender: str, scope: Scope, tables: dict) -> N
             f"Gói của {sender} có bản ghi {table_label(table)} '{label}' {why}: không nhận cả gói.",
         )
 
-    member_org = _org_lookup(conn, t.members, "member_code", tables.get("members", []))
-    file_org = _org_lookup(conn, t.candidates, "uuid", tables.get("candidates", []))
+    member_org = _org_lookup(
+        conn,
+        t.members,
+        "member_code",
+        tables.get("members", []),
+        {v["member_code"] for n in ("member_records", "ratings") for v in tables.get(n, [])},
+    )
+    file_org = _org_lookup(
+        conn,
+        t.candidates,
+        "uuid",
+        tables.get("candidates", []),
+        {v["candidate_uuid"] for n in ("steps", "attachments") for v in tables.get(n, [])},
+    )
     for name, rows in tables.items():
         for v in rows:
             if name not in scope.tables:
@@ -419,18 +473,14 @@ def table_label(name: str) -> str:
     }.get(name, name)
 
 
-def _org_lookup(conn: Connection, table, key: str, incoming: list[dict]):
-    """key value -> org code, from the bundle first, then this database."""
+def _org_lookup(conn: Connection, table, key: str, incoming: list[dict], wanted: set):
+    """key value -> org code, from the bundle first, then this database (the `wanted`
+    values the bundle does not hold, read at once)."""
     known = {r[key]: r["org_code"] for r in incoming}
-
-    def lookup(value: str):
-        if value not in known:
-            known[value] = conn.execute(
-                select(table.c.org_code).where(table.c[key] == value)
-            ).scalar()
-        return known[value]
-
-    return lookup
+    missing = sorted(wanted - set(known))
+    known.update(dict.fromkeys(missing))
+    known.update(select_in(conn, table, (key, "org_code"), key, missing))
+    return known.__getitem__
 
 
 # -- the use cases --
@@ -546,16 +596,17 @@ def _apply_one(
     m = o.verified.manifest
     sender = m["sender"]["org_code"]
     # Checked again inside the write transaction: a key may have been revoked meanwhile.
-    current = keys.peer(conn, o.peer.key_id)
-    if current is not None and current.status == keys.REVOKED:
+    current = prepared_rows(conn, _KEY_STATUS, key_id=o.peer.key_id)
+    if current and current[0][0] == keys.REVOKED:
         raise BundleError("revoked_sender", f"Khóa của {sender} vừa bị thu hồi: không nhận.")
     scope = _scope_for(conn, session.org_code, o)
     _check_scope(conn, sender, scope, o.verified.tables)
-    status = _assess(conn, o, report, accept_epoch)
+    epochs = _epoch_rows(conn, sender)
+    status = _assess(conn, o, report, accept_epoch, epochs)
     if status != "new":
         report.status = status
         raise _Verdict(report)
-    _record_epoch(conn, tx, m, report)
+    _record_epoch(conn, tx, m, report, epochs)
     if o.rotation is not None:
         old = keys.peer(conn, o.rotation.old_key_id)
         keys.enrol_rotated(conn, old, o.rotation, tx.now)
@@ -563,48 +614,43 @@ def _apply_one(
             f"Đã nhận khóa mới của {sender} (mã xác nhận {o.rotation.new.fingerprint}), được "
             "thông báo bằng khóa cũ đã ghi nhận."
         )
-    lineage = {
-        e: (r["previous_epoch"], r["previous_last_seq"])
-        for e, r in _epoch_rows(conn, sender).items()
-    }
+    lineage = {e: (r["previous_epoch"], r["previous_last_seq"]) for e, r in epochs.items()}
+    previous = m["epoch"].get("previous") or {}
+    # The epoch _record_epoch just wrote, if new (as it wrote it).
+    lineage.setdefault(m["epoch"]["id"], (previous.get("id"), previous.get("last_seq")))
     merged = Merge(tx, o.verified, scope.owners, lineage).run()
     _take_receipts(conn, sender, m.get("receipts") or [], tx.now)
     report.applied, report.conflicts = merged.applied, merged.conflicts
     report.files_changed = sorted(merged.files)
     summary = {k: asdict(v) for k, v in report.applied.items()}
-    conn.execute(
-        t.sync_received.insert().values(
-            bundle_id=m["bundle_id"],
-            bundle_hash=o.verified.opened.bundle_hash,
-            sender_org=sender,
-            sender_key_id=o.peer.key_id,
-            epoch=m["epoch"]["id"],
-            seq=m["seq"],
-            prev_seq=(m.get("prev") or {}).get("seq"),
-            prev_hash=(m.get("prev") or {}).get("hash"),
-            change_seq_upto=m["changes"]["upto"],
-            imported_at=tx.now,
-            imported_by=session.user,
-            summary=json.dumps(summary, sort_keys=True),
-        )
-    )
-    tx.audit(
-        "bundle_import",
-        "bundle",
-        m["bundle_id"],
-        sender=sender,
-        seq=m["seq"],
-        epoch=m["epoch"]["id"],
-        tables=summary,
-    )
+    received = {
+        "bundle_id": m["bundle_id"],
+        "bundle_hash": o.verified.opened.bundle_hash,
+        "sender_org": sender,
+        "sender_key_id": o.peer.key_id,
+        "epoch": m["epoch"]["id"],
+        "seq": m["seq"],
+        "prev_seq": (m.get("prev") or {}).get("seq"),
+        "prev_hash": (m.get("prev") or {}).get("hash"),
+        "change_seq_upto": m["changes"]["upto"],
+        "imported_at": tx.now,
+        "imported_by": session.user,
+        "summary": json.dumps(summary, sort_keys=True),
+    }
+    bulk_insert(conn, t.sync_received, [received])
     source = f"gói {sender} số {m['seq']}"
+    # The bundle's entry, then one per file changed: one append, one read of the chain's end.
+    entry = {"sender": sender, "seq": m["seq"], "epoch": m["epoch"]["id"], "tables": summary}
     append_audit_many(
         conn,
         tx.now,
         tx.user,
         [
-            ("change", "candidate", code, {"how": how, "source": source})
-            for code, how in sorted(merged.files.items())
+            ("bundle_import", "bundle", m["bundle_id"], entry),
+            *(
+                ("change", "candidate", code, {"how": how, "source": source})
+                for code, how in sorted(merged.files.items())
+            ),
         ],
     )
 
@@ -625,9 +671,10 @@ def _take_receipts(conn: Connection, sender: str, receipts: list[dict], now: str
         )
 
 
-def _record_epoch(conn: Connection, tx: WriteTx, m: dict, report: BundleReport) -> None:
+def _record_epoch(
+    conn: Connection, tx: WriteTx, m: dict, report: BundleReport, epochs: dict[str, dict]
+) -> None:
     sender, epoch = m["sender"]["org_code"], m["epoch"]
-    epochs = _epoch_rows(conn, sender)
     if epoch["id"] in epochs:
         return
     for other, row in epochs.items():
@@ -639,19 +686,18 @@ def _record_epoch(conn: Connection, tx: WriteTx, m: dict, report: BundleReport) 
                 .values(status="ended", ended_at=tx.now, ended_after_seq=last)
             )
     previous = epoch.get("previous") or {}
-    conn.execute(
-        t.sync_epochs.insert().values(
-            sender_org=sender,
-            epoch=epoch["id"],
-            started_at=epoch["started_at"],
-            reason=json.dumps(epoch.get("reason"), ensure_ascii=False, sort_keys=True),
-            previous_epoch=previous.get("id"),
-            previous_last_seq=previous.get("last_seq"),
-            status="current",
-            accepted_at=tx.now,
-            accepted_by=tx.user,
-        )
-    )
+    row = {
+        "sender_org": sender,
+        "epoch": epoch["id"],
+        "started_at": epoch["started_at"],
+        "reason": json.dumps(epoch.get("reason"), ensure_ascii=False, sort_keys=True),
+        "previous_epoch": previous.get("id"),
+        "previous_last_seq": previous.get("last_seq"),
+        "status": "current",
+        "accepted_at": tx.now,
+        "accepted_by": tx.user,
+    }
+    bulk_insert(conn, t.sync_epochs, [row])
     if epochs:
         report.notes.append(f"Đã xác nhận giai đoạn gửi mới của {sender}. {report.epoch['text']}")
 

@@ -20,7 +20,7 @@ from functools import cached_property
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
@@ -208,9 +208,7 @@ def active_rotation(conn: Connection) -> dict | None:
 def decryption_keys(conn: Connection) -> dict[str, KeyPair]:
     """Key pairs that may open a bundle, by key id: the active one and retired ones (a
     bundle addressed to the old key may still be in transit); never revoked ones."""
-    rows = conn.execute(
-        select(t.sync_own_keys).where(t.sync_own_keys.c.status != REVOKED)
-    ).fetchall()
+    rows = conn.execute(_OPENING_KEYS).fetchall()
     return {r.key_id: KeyPair(r.sign_private, r.enc_private) for r in rows}
 
 
@@ -326,8 +324,13 @@ def _peer(row) -> Peer:
     )
 
 
+# Built once: each bundle opened looks up the keys (see store._GET_META).
+_OPENING_KEYS = select(t.sync_own_keys).where(t.sync_own_keys.c.status != REVOKED)
+_PEER = select(t.sync_peers).where(t.sync_peers.c.key_id == bindparam("_key_id"))
+
+
 def peer(conn: Connection, key_id: str) -> Peer | None:
-    row = conn.execute(select(t.sync_peers).where(t.sync_peers.c.key_id == key_id)).first()
+    row = conn.execute(_PEER, {"_key_id": key_id}).first()
     return _peer(row) if row else None
 
 

@@ -17,19 +17,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import UniqueConstraint, bindparam, delete, select, update
+from sqlalchemy import Boolean, Date, UniqueConstraint, select
 
 from khdesk.core.services.candidates import save_states, state_of
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import bulk_insert
+from khdesk.core.store.engine import as_date, bulk_insert, bulk_set, select_in
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import canonical, records
 from khdesk.core.sync.bundle import Verified
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.text import fold, name_sort_key
-
-_CHUNK = 500  # below SQLite's bound-parameter limit
 
 
 @dataclass
@@ -59,12 +58,68 @@ _KEY_LABELS = {
 }
 
 
+class _Shape:
+    """What the merge needs to know of a synced table, worked out once per process."""
+
+    def __init__(self, table) -> None:
+        self.table = table
+        self.columns = [c.name for c in table.columns]
+        self.dates = [c.name for c in table.columns if isinstance(c.type, Date)]
+        self.bools = [c.name for c in table.columns if isinstance(c.type, Boolean)]
+        self.natural = _natural_keys(table)
+        # Every column of a new row: what the bundle leaves out is empty here.
+        self.insert_template: dict = {c: None for c in self.columns if c != "id"}
+        if table is t.candidates:
+            self.insert_template["state"] = "NGUON"  # derived again from the steps below
+
+    def local(self, raw: tuple) -> dict:
+        """A row read through the driver, with the values SQLAlchemy would give (dates,
+        booleans), so that it compares with the bundle's values."""
+        row = dict(zip(self.columns, raw, strict=True))
+        for c in self.dates:
+            row[c] = as_date(row[c])
+        for c in self.bools:
+            if row[c] is not None:
+                row[c] = bool(row[c])
+        return row
+
+
+_SHAPES = {name: _Shape(table) for name, table in records.TABLES.items()}
+# What a file's state is derived from (candidates.step_event).
+_STEP_COLUMNS = (
+    "candidate_uuid",
+    "step_id",
+    "on",
+    "result",
+    "doc_no",
+    "official_members",
+    "votes_for",
+    "received_on",
+    "note",
+    "seq",
+)
+_BASE_COLUMNS = ("uuid", "sender_org", "rev", "epoch", "seq")
+
+
+class _Base(NamedTuple):
+    """The version of a record a station sent last (a `sync_base` row)."""
+
+    sender_org: str
+    rev: int
+    epoch: str
+    seq: int
+
+
 def _derive(table_name: str, values: dict) -> None:
     if table_name in ("candidates", "members") and "full_name" in values:
         values["name_folded"] = fold(values["full_name"])
         values["sort_key"] = name_sort_key(values["full_name"])
     elif table_name == "private_units" and "name" in values:
         values["name_folded"] = fold(values["name"])
+
+
+# Settling a conflict by taking the incoming version derives the same fields.
+derive_fields = _derive
 
 
 def _wire_json(values: dict) -> str:
@@ -85,7 +140,11 @@ Lineage = dict[str, tuple[str | None, int | None]]  # epoch -> (previous epoch, 
 class Merge:
     """One verified bundle's records into this database, inside the caller's transaction.
     `allowed`: the organisations the sender may write for (checked before); `lineage`: the
-    sender's epochs as accepted here."""
+    sender's epochs as accepted here.
+
+    Reads are batched per bundle (the versions last sent of all its records in one query,
+    each table's rows in one) and go through the driver; the versions last sent are
+    written once at the end. Per bundle this is a few dozen statements, whatever its size."""
 
     def __init__(self, tx: WriteTx, verified: Verified, allowed: set[str], lineage: Lineage):
         self.tx, self.conn = tx, tx.conn
@@ -98,61 +157,71 @@ class Merge:
         self.result = MergeResult()
         self.touched_files: set[str] = set()  # candidate uuids whose state may change
         self.changed_files: dict[str, str] = {}  # candidate uuid -> how
+        self.file_codes: dict[str, str] = {}  # candidate uuid -> file code, files here
+        self.base: dict[str, _Base] = {}  # record uuid -> version last sent (as it stands)
+        self.stored_base: set[str] = set()  # uuids that had a sync_base row before
+        self.new_base: dict[str, dict] = {}  # uuid -> sync_base row to write
+        self.parents: set[str] | None = None  # files of the bundle's steps/attachments here
+        self._known: dict[tuple[str, int], bool] = {}
 
     def run(self) -> MergeResult:
-        for name in records.TABLES:
-            rows = self.tables.get(name)
-            if rows:
-                self._table(name, rows)
+        present = [(n, rows) for n in records.TABLES if (rows := self.tables.get(n))]
+        for name, rows in present:
+            for v in rows:
+                _derive(name, v)
+        self._load_base([v["uuid"] for _, rows in present for v in rows])
+        for name, rows in present:
+            self._table(name, rows)
+        self._write_base()
         self._refresh_states()
         return self.result
 
-    def _known_to_sender(self, base) -> bool:
+    def _known_to_sender(self, base: _Base) -> bool:
         """Did the lineage sending now know the version stored here? Only then does
         comparing revisions mean anything (after a restore, it may not have)."""
         if base.epoch == self.epoch:
             return True
-        seen, current = set(), self.epoch
+        cached = self._known.get((base.epoch, base.seq))
+        if cached is not None:
+            return cached
+        known, seen, current = False, set(), self.epoch
         while current in self.lineage and current not in seen:
             seen.add(current)
             previous, last_seq = self.lineage[current]
             if previous == base.epoch:
-                return base.seq <= (last_seq or 0)
+                known = base.seq <= (last_seq or 0)
+                break
             current = previous
-        return False
+        self._known[(base.epoch, base.seq)] = known
+        return known
 
-    def _load(self, table, uuids: list[str]) -> tuple[dict, dict]:
-        local, base = {}, {}
-        for start in range(0, len(uuids), _CHUNK):
-            chunk = uuids[start : start + _CHUNK]
-            for r in self.conn.execute(select(table).where(table.c.uuid.in_(chunk))).mappings():
-                local[r["uuid"]] = r
-            for r in self.conn.execute(select(t.sync_base).where(t.sync_base.c.uuid.in_(chunk))):
-                base[r.uuid] = r
-        return local, base
+    def _load_base(self, uuids: list[str]) -> None:
+        for uuid, sender_org, rev, epoch, seq in select_in(
+            self.conn, t.sync_base, _BASE_COLUMNS, "uuid", uuids
+        ):
+            self.base[uuid] = _Base(sender_org, rev, epoch, seq)
+        self.stored_base = set(self.base)
 
     def _holders(self, table, key: tuple[str, ...], rows: list[dict]) -> dict[tuple, str]:
         """Natural key -> uuid of the records here holding the keys the bundle uses."""
         firsts = sorted({r[key[0]] for r in rows if r.get(key[0]) is not None})
-        cols = [table.c.uuid] + [table.c[c] for c in key]
-        out = {}
-        for start in range(0, len(firsts), _CHUNK):
-            chunk = firsts[start : start + _CHUNK]
-            for r in self.conn.execute(select(*cols).where(table.c[key[0]].in_(chunk))):
-                out[tuple(r[1:])] = r[0]
-        return out
+        return {
+            tuple(r[1:]): r[0] for r in select_in(self.conn, table, ("uuid", *key), key[0], firsts)
+        }
 
     def _table(self, name: str, rows: list[dict]) -> None:
-        table = records.TABLES[name]
+        shape = _SHAPES[name]
+        table = shape.table
         counts = self.result.applied.setdefault(name, TableCounts())
-        for v in rows:
-            _derive(name, v)
-        local, base = self._load(table, [v["uuid"] for v in rows])
-        natural = [(key, self._holders(table, key, rows)) for key in _natural_keys(table)]
-        parents = self._present_files(rows) if name in ("steps", "attachments") else None
+        local = {}
+        for raw in select_in(self.conn, table, shape.columns, "uuid", [v["uuid"] for v in rows]):
+            old = shape.local(raw)
+            local[old["uuid"]] = old
+        natural = [(key, self._holders(table, key, rows)) for key in shape.natural]
+        parents = self._present_files() if name in ("steps", "attachments") else None
         inserts, updates, bases = [], [], []
         for v in rows:
-            old, b = local.get(v["uuid"]), base.get(v["uuid"])
+            old, b = local.get(v["uuid"]), self.base.get(v["uuid"])
             clash = next(
                 (
                     key
@@ -184,27 +253,33 @@ class Merge:
                 continue
             for key, holders in natural:  # later rows of this bundle see this one's keys
                 holders[tuple(v.get(c) for c in key)] = v["uuid"]
-            (inserts if old is None else updates).append(v)
+            if old is None:
+                inserts.append(v)
+            else:
+                updates.append((old["id"], v))
             bases.append(v)
             self._note_file(name, v, "added" if old is None else "updated")
         counts.added += len(inserts)
         counts.updated += len(updates)
-        self._insert(table, inserts)
+        self._insert(shape, inserts)
         self._update(table, updates)
         self._set_base(name, bases)
 
-    def _present_files(self, rows: list[dict]) -> set[str]:
-        """Which of the files these steps/attachments belong to exist here now."""
-        wanted = sorted({v["candidate_uuid"] for v in rows})
-        found: set[str] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            found.update(
-                self.conn.execute(
-                    select(t.candidates.c.uuid).where(t.candidates.c.uuid.in_(chunk))
-                ).scalars()
+    def _present_files(self) -> set[str]:
+        """Which of the files the bundle's steps/attachments belong to exist here now
+        (after its own files were merged; steps and attachments add none)."""
+        if self.parents is None:
+            wanted = sorted(
+                {
+                    v["candidate_uuid"]
+                    for n in ("steps", "attachments")
+                    for v in self.tables.get(n, [])
+                }
             )
-        return found
+            found = select_in(self.conn, t.candidates, ("uuid", "file_code"), "uuid", wanted)
+            self.file_codes.update(found)
+            self.parents = {uuid for uuid, _ in found}
+        return self.parents
 
     def _conflict(self, name: str, v: dict, old, b, clash) -> str | None:
         """Why the incoming version may not be written (None: it may)."""
@@ -270,97 +345,93 @@ class Merge:
             self.touched_files.add(v["candidate_uuid"])
             self.changed_files.setdefault(v["candidate_uuid"], name)
 
-    def _insert(self, table, rows: list[dict]) -> None:
+    def _note_file(self, name: str, v: dict, how: str) -> None:
+        if name == "candidates":
+            self.touched_files.add(v["uuid"])
+            self.changed_files.setdefault(v["uuid"], how)
+            self.file_codes[v["uuid"]] = v["file_code"]
+        elif name in ("steps", "attachments"):
+            self.touched_files.add(v["candidate_uuid"])
+            self.changed_files.setdefault(v["candidate_uuid"], name)
+
+    def _insert(self, shape: _Shape, rows: list[dict]) -> None:
+        if not rows:
+            return
+        if shape.table is t.attachments:
+            self._blobs(rows)
+        template = {**shape.insert_template, "change_seq": self.tx.change_seq}
+        bulk_insert(self.conn, shape.table, [{**template, **v} for v in rows])
+
+    def _update(self, table, rows: list[tuple[int, dict]]) -> None:
         if not rows:
             return
         if table is t.attachments:
-            self._blobs(rows)
-        columns = [c.name for c in table.columns if c.name != "id"]
-        full = []
-        for v in rows:
-            row = {c: v.get(c) for c in columns}
-            row["change_seq"] = self.tx.change_seq
-            if table is t.candidates:
-                row["state"] = "NGUON"  # derived again from the steps below
-            full.append(row)
-        bulk_insert(self.conn, table, full)
-
-    def _update(self, table, rows: list[dict]) -> None:
-        if table is t.attachments:
-            self._blobs(rows)
+            self._blobs([v for _, v in rows])
+        # A field the sender keeps home is absent and left as it is here: one statement
+        # per set of columns.
         groups: dict[tuple, list[dict]] = defaultdict(list)
-        for v in rows:
+        for row_id, v in rows:
             values = {k: x for k, x in v.items() if k != "uuid"}
-            groups[tuple(sorted(values))].append({"_uuid": v["uuid"], **values})
-        for cols, params in groups.items():
-            self.conn.execute(
-                update(table)
-                .where(table.c.uuid == bindparam("_uuid"))
-                .values(**{c: bindparam(c) for c in cols}, change_seq=self.tx.change_seq),
-                params,
-            )
+            values["change_seq"] = self.tx.change_seq
+            values["id"] = row_id
+            groups[tuple(sorted(values))].append(values)
+        for params in groups.values():
+            bulk_set(self.conn, table, params, key="id")
 
     def _blobs(self, rows: list[dict]) -> None:
-        wanted = {v["sha256"] for v in rows}
-        have = set()
+        wanted = sorted({v["sha256"] for v in rows})
+        have = {r[0] for r in select_in(self.conn, t.blobs, ("sha256",), "sha256", wanted)}
+        new = []
         for digest in wanted:
-            if self.conn.execute(
-                select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest)
-            ).first():
-                have.add(digest)
-        for digest in sorted(wanted - have):
+            if digest in have:
+                continue
             content = self.files.get(digest)
             if content is None:
                 raise BundleError(
                     "missing_file", f"Gói thiếu nội dung tệp đính kèm {digest[:12]}…: không nhận."
                 )
-            self.conn.execute(
-                t.blobs.insert().values(sha256=digest, size=len(content), content=content)
-            )
+            new.append({"sha256": digest, "size": len(content), "content": content})
+        bulk_insert(self.conn, t.blobs, new)
 
     def _set_base(self, name: str, rows: list[dict]) -> None:
-        if not rows:
-            return
-        uuids = [v["uuid"] for v in rows]
-        for start in range(0, len(uuids), _CHUNK):
-            self.conn.execute(
-                delete(t.sync_base).where(t.sync_base.c.uuid.in_(uuids[start : start + _CHUNK]))
-            )
-        self.conn.execute(
-            t.sync_base.insert(),
-            [
-                {
-                    "uuid": v["uuid"],
-                    "table_name": name,
-                    "sender_org": self.sender,
-                    "rev": v["rev"],
-                    "epoch": self.epoch,
-                    "seq": self.seq,
-                }
-                for v in rows
-            ],
-        )
+        """Remember the versions taken (written once, at the end); a later table of this
+        bundle holding the same uuid sees them, as if written already."""
+        for v in rows:
+            self.new_base[v["uuid"]] = {
+                "uuid": v["uuid"],
+                "table_name": name,
+                "sender_org": self.sender,
+                "rev": v["rev"],
+                "epoch": self.epoch,
+                "seq": self.seq,
+            }
+            self.base[v["uuid"]] = _Base(self.sender, v["rev"], self.epoch, self.seq)
+
+    def _write_base(self) -> None:
+        inserts, updates = [], []
+        for uuid, row in self.new_base.items():
+            (updates if uuid in self.stored_base else inserts).append(row)
+        bulk_insert(self.conn, t.sync_base, inserts)
+        bulk_set(self.conn, t.sync_base, updates, key="uuid")
 
     def _refresh_states(self) -> None:
         """A file's state is derived from its steps: recompute it for every file touched."""
-        steps: dict[str, list] = defaultdict(list)
+        if not self.touched_files:
+            return
+        steps: dict[str, list[dict]] = defaultdict(list)
         uuids = sorted(self.touched_files)
-        current = {}
-        for start in range(0, len(uuids), _CHUNK):
-            chunk = uuids[start : start + _CHUNK]
-            for r in self.conn.execute(
-                select(t.steps)
-                .where(t.steps.c.candidate_uuid.in_(chunk), t.steps.c.deleted.is_(False))
-                .order_by(t.steps.c.seq)
-            ).mappings():
-                steps[r["candidate_uuid"]].append(r)
-            for r in self.conn.execute(
-                select(t.candidates.c.uuid, t.candidates.c.state, t.candidates.c.file_code).where(
-                    t.candidates.c.uuid.in_(chunk)
-                )
-            ):
-                current[r.uuid] = r
-        save_states(self.conn, {cuid: state_of(steps.get(cuid, [])) for cuid in current})
+        for raw in select_in(
+            self.conn, t.steps, _STEP_COLUMNS, "candidate_uuid", uuids, live=True, order_by="seq"
+        ):
+            r = dict(zip(_STEP_COLUMNS, raw, strict=True))
+            r["on"], r["received_on"] = as_date(r["on"]), as_date(r["received_on"])
+            steps[r["candidate_uuid"]].append(r)
+        # Every file touched is here: taken with this bundle, or the parent its steps and
+        # attachments were checked against.
+        save_states(
+            self.conn,
+            {cuid: state_of(steps.get(cuid, [])) for cuid in uuids if cuid in self.file_codes},
+        )
         self.result.files = {
-            current[c].file_code: how for c, how in self.changed_files.items() if c in current
+            self.file_codes[c]: how for c, how in self.changed_files.items() if c in self.file_codes
         }

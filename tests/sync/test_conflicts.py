@@ -1,0 +1,103 @@
+"""Conflicts kept by an import are listed with what differs, and a person settles each:
+keep this station's copy, or take the incoming version (which then counts as received,
+so the sender's next change merges without a new conflict)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, update
+
+from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services import sync
+from khdesk.core.store import schema as t
+from khdesk.core.sync.inbox import import_bundle
+from tests.sync.conftest import commune, edit_file, export, quiet_cli  # noqa: F401
+
+F1 = "X01-CB01-0001"
+
+
+def _home_town(session, code=F1) -> str:
+    with session.store.read() as conn:
+        return conn.execute(
+            select(t.candidates.c.home_town).where(t.candidates.c.file_code == code)
+        ).scalar_one()
+
+
+def _conflicted(commune, tmp_path) -> int:  # noqa: F811
+    cell, com = commune.cells["X01-CB01"], commune.committee
+    assert import_bundle(com, export(cell, tmp_path / "1")).status == "imported"
+    with com.store.write("bithu") as tx:  # an edit at the committee it should not make
+        tx.conn.execute(
+            update(t.candidates)
+            .where(t.candidates.c.file_code == F1)
+            .values(home_town="sửa ở đảng ủy", **tx.changed(t.candidates))
+        )
+    edit_file(cell, F1, home_town="sửa ở chi bộ")
+    report = import_bundle(com, export(cell, tmp_path / "2"))
+    assert len(report.conflicts) == 1
+    (open_one,) = sync.list_conflicts(com)
+    assert open_one["key"] == F1 and open_one["sender_org"] == "X01-CB01"
+    assert open_one["differences"]["home_town"] == {
+        "here": "sửa ở đảng ủy",
+        "incoming": "sửa ở chi bộ",
+    }
+    return open_one["id"]
+
+
+def test_take_incoming_writes_it_and_the_next_change_merges(commune, tmp_path):  # noqa: F811
+    cell, com = commune.cells["X01-CB01"], commune.committee
+    conflict_id = _conflicted(commune, tmp_path)
+    done = sync.resolve_conflict(com, conflict_id, "incoming")
+    assert done["kept"] == "incoming"
+    assert _home_town(com) == "sửa ở chi bộ"
+    assert sync.list_conflicts(com) == []
+    assert sync.list_conflicts(com, include_resolved=True)[0]["resolved_at"]
+    # The cell's next change arrives as an ordinary update, not a new conflict.
+    edit_file(cell, F1, home_town="sửa lần nữa ở chi bộ")
+    report = import_bundle(com, export(cell, tmp_path / "3"))
+    assert report.status == "imported" and report.conflicts == []
+    assert _home_town(com) == "sửa lần nữa ở chi bộ"
+    with com.store.read() as conn:
+        audit = conn.execute(
+            select(t.audit.c.detail).where(t.audit.c.action == "conflict_resolve")
+        ).scalar_one()
+    assert json.loads(audit)["keep"] == "incoming"
+    with pytest.raises(InputError, match="đã được giải quyết"):
+        sync.resolve_conflict(com, conflict_id, "here")
+
+
+def test_keep_here_sets_the_incoming_version_aside(commune, tmp_path):  # noqa: F811
+    com = commune.committee
+    conflict_id = _conflicted(commune, tmp_path)
+    sync.resolve_conflict(com, conflict_id, "here")
+    assert _home_town(com) == "sửa ở đảng ủy"
+    assert sync.list_conflicts(com) == []
+
+
+def test_a_viewer_cannot_settle_conflicts(commune, tmp_path):  # noqa: F811
+    com = commune.committee
+    conflict_id = _conflicted(commune, tmp_path)
+    com.user_role = "viewer"
+    with pytest.raises(AccessDenied):
+        sync.resolve_conflict(com, conflict_id, "incoming")
+    com.user_role = "owner"
+    with pytest.raises(InputError, match="Không có xung đột số 999"):
+        sync.resolve_conflict(com, 999, "incoming")
+
+
+def test_conflicts_on_the_command_line(commune, tmp_path, quiet_cli, capsys):  # noqa: F811
+    conflict_id = _conflicted(commune, tmp_path)
+    home = commune.home
+    commune.close()
+    assert quiet_cli(home, "bundle", "conflicts", "--profile", "X01") == 0
+    out = capsys.readouterr().out
+    assert F1 in out and "sửa ở chi bộ" in out and "sửa ở đảng ủy" in out
+    assert quiet_cli(home, "bundle", "conflicts", "--profile", "X01", "--json") == 0
+    assert [c["id"] for c in json.loads(capsys.readouterr().out)] == [conflict_id]
+    args = ("bundle", "resolve", str(conflict_id), "--keep", "incoming", "--profile", "X01")
+    assert quiet_cli(home, *args) == 0
+    assert "Đã nhận bản gửi đến" in capsys.readouterr().out
+    assert quiet_cli(home, *args) == 1
+    assert "đã được giải quyết" in capsys.readouterr().err
