@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from khdesk.core.sync import canonical, records
-from khdesk.core.sync.errors import BundleError
+from khdesk.core.sync.errors import BundleError, SyncError
 from khdesk.core.sync.keys import KeyPair, PublicKeys
 
 FORMAT = "khdesk-bundle"
@@ -248,13 +248,13 @@ def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
         name = info.filename
         if name in seen:
             raise BundleError(
-                "duplicate_entry", f"Mục '{_show(name)}' xuất hiện hai lần trong gói."
+                "duplicate_entry", f"Mục '{show_name(name)}' xuất hiện hai lần trong gói."
             )
         seen.add(name)
         if not _ENTRY_NAME.fullmatch(name):
             raise BundleError(
                 "bad_entry_name",
-                f"Tên mục '{_show(name)}' không được phép trong gói (đường dẫn lạ, tuyệt đối "
+                f"Tên mục '{show_name(name)}' không được phép trong gói (đường dẫn lạ, tuyệt đối "
                 "hoặc thư mục không có trong định dạng).",
             )
         if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
@@ -303,31 +303,41 @@ def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
     return Opened(manifest, manifest_bytes, signature, contents)
 
 
-def _show(name: str) -> str:
+def show_name(name: str) -> str:
+    """An entry name as it may be printed: short, control characters escaped."""
     return name[:80].encode("unicode_escape").decode("ascii")
 
 
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
-    # Count what actually comes out, not what the header claims.
-    cap = min(
-        info.file_size, limits.max_entry if info.filename != MANIFEST else limits.max_manifest
-    )
+    cap = limits.max_entry if info.filename != MANIFEST else limits.max_manifest
+    return read_capped(zf, info, min(info.file_size, cap))
+
+
+def read_capped(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    cap: int,
+    error: type[SyncError] = BundleError,
+    container: str = "gói",
+) -> bytes:
+    """An archive entry, refused (as `error`) when it inflates past `cap` or is damaged.
+    Counts what actually comes out, not what the header claims."""
     chunks, size = [], 0
     try:
         with zf.open(info) as f:
             while chunk := f.read(1 << 20):
                 size += len(chunk)
                 if size > cap:
-                    raise BundleError(
+                    raise error(
                         "entry_too_large",
                         f"Mục '{info.filename}' giải nén ra nhiều hơn khai báo "
                         "(có thể là 'bom zip').",
                     )
                 chunks.append(chunk)
-    except BundleError:
+    except SyncError:
         raise
     except Exception:  # bad CRC, bad deflate stream, header/directory disagreement
-        raise BundleError("inner_zip", f"Mục '{info.filename}' trong gói bị hỏng.") from None
+        raise error("inner_zip", f"Mục '{info.filename}' trong {container} bị hỏng.") from None
     return b"".join(chunks)
 
 
@@ -452,7 +462,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     files = _need(m, "files", dict, "")
     for name, spec in files.items():
         if not _ENTRY_NAME.fullmatch(name) or name in (MANIFEST, SIGNATURE):
-            raise BundleError("manifest_field", f"Bản kê liệt kê mục không hợp lệ '{_show(name)}'.")
+            raise BundleError(
+                "manifest_field", f"Bản kê liệt kê mục không hợp lệ '{show_name(name)}'."
+            )
         _match(_need(spec, "sha256", str, name), _HEX64, name + ".sha256")
         if _need(spec, "size", int, name) < 0:
             raise BundleError("manifest_field", f"{_where(name + '.size')} âm.")

@@ -33,7 +33,7 @@ from khdesk.core.domain import calendar as cal
 from khdesk.core.domain import rulebook as rb
 from khdesk.core.domain.template import ORG_KINDS
 from khdesk.core.store import schema as t
-from khdesk.core.sync import canonical, records
+from khdesk.core.sync import bundle, canonical, records
 from khdesk.core.sync.errors import BundleError, CatalogueError
 from khdesk.core.sync.keys import ROLES, KeyPair, PublicKeys, b64
 
@@ -290,10 +290,6 @@ def _refuse(code: str, message: str) -> CatalogueError:
     return CatalogueError(code, message)
 
 
-def _show(name: str) -> str:
-    return name[:80].encode("unicode_escape").decode("ascii")
-
-
 def read(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
     """Check and open a catalogue file; raises CatalogueError only."""
     if not data:
@@ -326,7 +322,7 @@ def read(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
     if set(entries) != listed:
         extra = sorted(set(entries) - listed)
         missing = sorted(listed - set(entries))
-        which = f"thừa mục '{_show(extra[0])}'" if extra else f"thiếu mục '{missing[0]}'"
+        which = f"thừa mục '{bundle.show_name(extra[0])}'" if extra else f"thiếu mục '{missing[0]}'"
         raise _refuse("entries_mismatch", f"Nội dung tệp danh mục không khớp với bản kê: {which}.")
     for name, content in entries.items():
         spec = manifest["files"][name]
@@ -359,13 +355,13 @@ def _read_entries(zf: zipfile.ZipFile, infos: list, limits: Limits) -> dict[str,
     for info in infos:
         name = info.filename
         if name in seen:
-            raise _refuse("duplicate_entry", f"Mục '{_show(name)}' xuất hiện hai lần.")
+            raise _refuse("duplicate_entry", f"Mục '{bundle.show_name(name)}' xuất hiện hai lần.")
         seen.add(name)
         if name not in (MANIFEST, SIGNATURE, ENDORSEMENTS) and not is_content(name):
             raise _refuse(
                 "bad_entry_name",
-                f"Tên mục '{_show(name)}' không được phép trong tệp danh mục (đường dẫn lạ, "
-                "tuyệt đối hoặc thư mục không có trong định dạng).",
+                f"Tên mục '{bundle.show_name(name)}' không được phép trong tệp danh mục "
+                "(đường dẫn lạ, tuyệt đối hoặc thư mục không có trong định dạng).",
             )
         if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
             raise _refuse("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
@@ -388,29 +384,10 @@ def _read_entries(zf: zipfile.ZipFile, infos: list, limits: Limits) -> dict[str,
     out = {}
     for info in infos:
         cap = limits.max_manifest if info.filename == MANIFEST else limits.max_entry
-        out[info.filename] = _read_entry(zf, info, min(cap, info.file_size))
+        out[info.filename] = bundle.read_capped(
+            zf, info, min(cap, info.file_size), CatalogueError, "tệp danh mục"
+        )
     return out
-
-
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
-    # Count what actually comes out, not what the header claims.
-    chunks, size = [], 0
-    try:
-        with zf.open(info) as f:
-            while chunk := f.read(1 << 20):
-                size += len(chunk)
-                if size > cap:
-                    raise _refuse(
-                        "entry_too_large",
-                        f"Mục '{info.filename}' giải nén ra nhiều hơn khai báo "
-                        "(có thể là 'bom zip').",
-                    )
-                chunks.append(chunk)
-    except CatalogueError:
-        raise
-    except Exception:  # bad CRC, bad deflate stream, header/directory disagreement
-        raise _refuse("inner_zip", f"Mục '{info.filename}' trong tệp danh mục bị hỏng.") from None
-    return b"".join(chunks)
 
 
 def _field(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
@@ -463,7 +440,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         )
     unknown = sorted(set(m) - _TOP_KEYS)
     if unknown:
-        raise _refuse("manifest_field", f"{MANIFEST} có trường lạ '{_show(unknown[0])}'.")
+        raise _refuse(
+            "manifest_field", f"{MANIFEST} có trường lạ '{bundle.show_name(unknown[0])}'."
+        )
     _pattern(_field(m, "catalogue_id", str, ""), _UUID, "catalogue_id")
     issuer = _field(m, "issuer", dict, "")
     if set(issuer) != _ISSUER_KEYS:
@@ -499,7 +478,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     files = _field(m, "files", dict, "")
     for name, spec in files.items():
         if not is_content(name):
-            raise _refuse("manifest_field", f"Bản kê liệt kê mục không hợp lệ '{_show(name)}'.")
+            raise _refuse(
+                "manifest_field", f"Bản kê liệt kê mục không hợp lệ '{bundle.show_name(name)}'."
+            )
         if not isinstance(spec, dict) or set(spec) != {"sha256", "size"}:
             raise _refuse("manifest_field", f"{MANIFEST}: mô tả mục '{name}' không hợp lệ.")
         _pattern(_field(spec, "sha256", str, name), _HEX64, name + ".sha256")
