@@ -23,6 +23,41 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine_kind(request):
+    """Run the test on both engines: the profile helpers create their profiles on the
+    PostgreSQL test server for the second run (skipped, and reported, without one)."""
+    from tests import pg
+
+    if request.param == "postgres" and not pg.ADMIN_URL:
+        pg.skipped.append(request.node.nodeid)
+        pytest.skip(pg.SKIP_REASON)
+    pg.current["engine"] = request.param
+    before = len(pg.created)
+    yield request.param
+    pg.current["engine"] = "sqlite"
+    if request.param == "postgres" and len(pg.created) == before:
+        pytest.fail("biến thể PostgreSQL của phép thử không tạo hồ sơ nào trên máy chủ")
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import pg
+
+    if pg.skipped:
+        terminalreporter.write_sep(
+            "!", f"{len(pg.skipped)} PHÉP THỬ POSTGRESQL BỊ BỎ QUA: không có KHDESK_TEST_PG"
+        )
+        terminalreporter.write_line(
+            "Chạy .ci/pg-start rồi đặt KHDESK_TEST_PG=<URL nó in ra> để thử cả PostgreSQL."
+        )
+
+
+def pytest_sessionfinish(session):
+    from tests import pg
+
+    pg.drop_created()
+
+
 @pytest.fixture(autouse=True)
 def _fast_kdf(monkeypatch):
     from khdesk.core.store import keyslots
@@ -42,6 +77,7 @@ def home(tmp_path) -> Path:
 
 def make_profile(home: Path, role: str, org_code: str, org_name: str, clock, parent=None):
     from khdesk.core.services import profiles
+    from tests import pg
 
     session, recovery = profiles.create_profile(
         home,
@@ -52,6 +88,7 @@ def make_profile(home: Path, role: str, org_code: str, org_name: str, clock, par
         user="bithu",
         password=PASSWORD,
         clock=clock,
+        db_url=pg.db_url_for("bithu", PASSWORD),
     )
     return session, recovery
 

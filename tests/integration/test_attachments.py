@@ -9,6 +9,8 @@ from khdesk.core.services.attachments import attach, list_attachments, read_atta
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
 
+pytestmark = pytest.mark.usefixtures("engine_kind")
+
 
 @pytest.fixture
 def with_file(cell):

@@ -90,6 +90,7 @@ def test_parse_identity_uses_the_import_converters_and_the_cccd_rule():
     assert "12 chữ số" in problems["cccd"]
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_create_candidate_at_a_cell_numbers_it_and_audits(cell):
     code = create_candidate(cell, PERSON)
     assert code == "X01-CB01-0001"
@@ -107,6 +108,7 @@ def test_create_candidate_at_a_cell_numbers_it_and_audits(cell):
     assert len(created) == 2 and "056195" not in created[0]  # names of fields, not values
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_update_identity_and_restore(cell):
     code = create_candidate(cell, PERSON)
     before = update_identity(cell, code, {"full_name": "Phạm Thị Lan Anh", "cccd": ""})
@@ -119,6 +121,7 @@ def test_update_identity_and_restore(cell):
     assert open_file(cell, code)["full_name"] == "Phạm Thị Lan"
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_a_cell_records_its_steps_but_not_the_committees(cell):
     import_tables(cell, RowTables.from_dicts({"members": members("X01-CB01")}), "t")
     code = create_candidate(cell, PERSON)
@@ -135,6 +138,7 @@ def test_a_cell_records_its_steps_but_not_the_committees(cell):
     assert "đảng ủy ghi" in err.value.message
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_the_whole_way_at_a_committee_that_keeps_a_cells_files(committee):
     """A committee keeping the affairs of a cell that does not run khdesk records every
     step of that cell's files, its own decisions included."""
@@ -157,6 +161,7 @@ def test_the_whole_way_at_a_committee_that_keeps_a_cells_files(committee):
     assert "PROBATION_END" in rules_found
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_failed_vote_recorded_passed_below_two_thirds_refused(cell):
     import_tables(cell, RowTables.from_dicts({"members": members("X01-CB01")}), "t")
     code = create_candidate(cell, PERSON)
@@ -173,6 +178,7 @@ def test_failed_vote_recorded_passed_below_two_thirds_refused(cell):
     assert [(s["step_id"], s["result"]) for s in history[-1:]] == [("A8", "failed")]
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_undo_makes_a_tombstone_restores_details_and_the_state(cell):
     import_tables(cell, RowTables.from_dicts({"members": members("X01-CB01")}), "t")
     code = create_candidate(cell, PERSON)
@@ -197,6 +203,7 @@ def test_undo_makes_a_tombstone_restores_details_and_the_state(cell):
         steps.undo_step(cell, code, done[4].step_uuid)  # already taken back
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_a_viewer_may_not_write(cell):
     code = create_candidate(cell, PERSON)
     cell.user_role = "viewer"
@@ -210,6 +217,7 @@ def test_a_viewer_may_not_write(cell):
         cell.user_role = "owner"
 
 
+@pytest.mark.usefixtures("engine_kind")
 def test_cli_twins_add_record_undo_attach(cell, home, monkeypatch, capsys, tmp_path):
     """`khdesk candidate add`, `step record/next/undo`, `attach add/list/save`: the same
     services as the file window, in-process."""

@@ -13,6 +13,9 @@ from khdesk.core.services import demo, profiles, sync
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.committee import cell_overview
 from khdesk.core.store import schema as t
+from tests import pg
+
+pytestmark = pytest.mark.usefixtures("engine_kind")
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "matkhau-uyban"
@@ -21,7 +24,9 @@ PASSWORD = "matkhau-uyban"
 @pytest.fixture
 def commune(tmp_path):
     home = tmp_path / "home"
-    demo.create_demo(home, PASSWORD, TODAY)
+    demo.create_demo(
+        home, PASSWORD, TODAY, committee_db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD)
+    )
     cell = profiles.open_profile(home, "X01-CB01", demo.DEMO_USER, PASSWORD)
     com = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
     for one, other in ((cell, com), (com, cell)):

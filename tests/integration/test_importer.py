@@ -2,11 +2,14 @@
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from khdesk.core.services.candidates import list_files, open_file
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
+
+pytestmark = pytest.mark.usefixtures("engine_kind")
 
 
 def d(text: str) -> date:
@@ -192,6 +195,8 @@ def test_search_index_follows_inserts_and_renames(cell):
     run(cell, {"candidates": [candidate(file_code="X01-CB01-0009", full_name="Lê Văn Chín")]})
     assert list_files(cell, search="tam") == []
     assert [f["full_name"] for f in list_files(cell, search="chin")] == ["Lê Văn Chín"]
+    if cell.on_server:
+        return  # PostgreSQL keeps its trigram index itself
     with cell.store.read() as conn:
         indexed = conn.exec_driver_sql("SELECT count(*) FROM candidates_fts").scalar()
         rows = conn.exec_driver_sql("SELECT count(*) FROM candidates").scalar()

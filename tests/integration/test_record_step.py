@@ -11,6 +11,8 @@ from khdesk.core.services.candidates import list_files, open_file
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import failed_vote, record_step
 
+pytestmark = pytest.mark.usefixtures("engine_kind")
+
 TODAY = date(2026, 11, 26)
 CODE = "X01-CB01-0001"
 

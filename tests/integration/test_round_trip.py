@@ -12,6 +12,8 @@ from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import import_file
 from tests.conftest import make_profile
 
+pytestmark = pytest.mark.usefixtures("engine_kind")
+
 TODAY = date(2026, 11, 26)
 
 

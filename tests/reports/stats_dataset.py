@@ -375,6 +375,7 @@ def build_province_home(tmp_path_factory):
     from khdesk.core.services import profiles
     from khdesk.core.services.importer import RowTables, import_tables
     from khdesk.core.store import keyslots
+    from tests import pg
     from tests.conftest import FAST_KDF
 
     home = tmp_path_factory.mktemp("stats")
@@ -387,6 +388,7 @@ def build_province_home(tmp_path_factory):
             org_name="Tỉnh ủy Khánh Hòa",
             user="bithu",
             password=PASSWORD,
+            db_url=pg.db_url_for("bithu", PASSWORD),
         )
     try:
         tables = hand_tables()

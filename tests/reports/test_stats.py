@@ -20,6 +20,7 @@ from khdesk.core.reports.stats import (
     profile_stats,
 )
 from khdesk.core.resources import resource_path
+from tests import pg
 from tests.integration.test_cli import khdesk
 from tests.reports.stats_dataset import (
     PASSWORD,
@@ -30,9 +31,13 @@ from tests.reports.stats_dataset import (
 )
 
 
-@pytest.fixture(scope="module")
-def province_home(tmp_path_factory):
-    return build_province_home(tmp_path_factory)
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def province_home(request, tmp_path_factory):
+    """The province on each engine: the same figures from SQLCipher and PostgreSQL."""
+    with pg.engine(request.param):
+        return build_province_home(tmp_path_factory)
 
 
 @pytest.fixture

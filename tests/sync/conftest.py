@@ -22,6 +22,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.store import keyslots
 from khdesk.core.store import schema as t
 from khdesk.core.sync import bundle, canonical, keys
+from tests import pg
 from tests.conftest import FAST_KDF
 
 TODAY = date(2026, 11, 26)
@@ -52,6 +53,7 @@ def new_station(home: Path, role: str, code: str, name: str, parent: str | None)
             parent_code=parent,
             user=demo.DEMO_USER,
             password=PASSWORD,
+            db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD),
         )
     return session
 
@@ -73,7 +75,9 @@ class Commune:
 def build_commune(home: Path, cells=("X01-CB01",), enrol=True) -> Commune:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
-        demo.create_demo(home, PASSWORD, TODAY)
+        demo.create_demo(
+            home, PASSWORD, TODAY, committee_db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD)
+        )
     commune = Commune(home, open_station(home, "X01"))
     for code in cells:
         commune.cells[code] = open_station(home, code)

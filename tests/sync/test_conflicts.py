@@ -15,6 +15,8 @@ from khdesk.core.store import schema as t
 from khdesk.core.sync.inbox import import_bundle
 from tests.sync.conftest import commune, edit_file, export, quiet_cli  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("engine_kind")
+
 F1 = "X01-CB01-0001"
 
 

@@ -21,6 +21,8 @@ from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
 from tests.sync.conftest import export, open_inner, resign, seal_to, state, station_key
 
+pytestmark = pytest.mark.usefixtures("engine_kind")
+
 TODAY = date(2026, 11, 26)
 DECIDED = date(2026, 11, 20)
 

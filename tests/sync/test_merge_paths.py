@@ -4,6 +4,7 @@ record, a file not taken holds back its steps, the audit chain stays whole."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from khdesk.core.store import schema as t
@@ -12,6 +13,9 @@ from khdesk.core.store.store import verify_audit
 from khdesk.core.sync.inbox import import_bundle
 from khdesk.core.text import fold, name_sort_key
 from tests.sync.conftest import edit_file, export
+
+pytestmark = pytest.mark.usefixtures("engine_kind")
+
 
 F1 = "X01-CB01-0001"
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.services import sync
 from khdesk.core.services.candidates import list_files
@@ -14,6 +16,8 @@ from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.sync.inbox import import_bundle
 from tests.sync.conftest import build_commune, enrol_both, export, new_station, state
+
+pytestmark = pytest.mark.usefixtures("engine_kind")
 
 
 def _states(session, prefix: str = "") -> dict[str, str]:

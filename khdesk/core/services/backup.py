@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from khdesk import __version__
-from khdesk.core.errors import AccessDenied, InputError, ProfileError
+from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
@@ -174,11 +174,15 @@ def create_backup(
     note: str = "",
     also_to: Path | None = None,
     rotate: bool = True,
-) -> BackupInfo:
+) -> BackupInfo | None:
     """Write a backup into the profile's backups folder (and a copy into `also_to`),
     read it back to check it, rotate the old ones. Returns what was written."""
     if kind not in KIND_LABELS:
         raise ValueError(f"unknown backup kind {kind}")
+    if session.on_server:
+        if kind == "manual":
+            session.require_local("Sao lưu")
+        return None  # the automatic copies are the server's backups there
     if kind == "manual":  # automatic kinds are the app's own safety net, for every user
         session.require(*RESTORERS, "deputy")
     pdir = session.dir
@@ -433,6 +437,14 @@ def _session_from_key(pdir: ProfileDir, key: bytes, user: str, clock: Clock = ut
     return Session(pdir, info, store, user, profiles._user_role(store, user), key)
 
 
+def _refuse_on_server(pdir: ProfileDir) -> None:
+    if pdir.exists() and pdir.read_info().on_server:
+        raise UsageError(
+            "Hồ sơ này nằm trên máy chủ PostgreSQL: phục hồi bằng bản sao lưu của máy chủ "
+            "(pg_restore) — xem README, phần Tỉnh ủy."
+        )
+
+
 def restore_backup(
     home: Path,
     name: str | None,
@@ -442,9 +454,11 @@ def restore_backup(
     clock: Clock = utc_now,
 ) -> tuple[Session, str]:
     """Put a backup back in place of the live database. Needs only keys.json and the
-    password, so it works when the live database is too damaged to open. Returns the
+    password, so it works when the live database is too damaged to open (not for a
+    profile on a PostgreSQL server: the server's own backups serve there). Returns the
     session on the restored data and the id of the copy kept of what was replaced."""
     pdir = ProfileDir(home, profiles.resolve_profile_name(home, name))
+    _refuse_on_server(pdir)
     info = pdir.read_info()
     user = user or profiles.default_user(pdir)
     key = KeySlots.load(pdir.keys_file).unlock(user, password)

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, select, text, update
+from sqlalchemy import bindparam, select, update
 
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, State, StepEvent, derive_state
 from khdesk.core.domain.template import CANDIDATE_IDENTITY, CANDIDATE_PIPELINE
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import fts_match_expression, search_ids
-from khdesk.core.store.store import get_meta
+from khdesk.core.store.engine import fts_match_expression, match_clause, match_ids, search_ids
+from khdesk.core.store.store import change_counter
 from khdesk.core.text import fold, name_sort_key, nfc
 
 IDENTITY_KEYS = [c.key for c in CANDIDATE_IDENTITY]
@@ -80,12 +80,7 @@ def file_ids(
             query = query.where(c[key] == value)
         if expr is not None:
             # The same word-prefix match as search_ids, with the range filters beside it.
-            matches = (
-                select(literal_column("rowid"))
-                .select_from(text("candidates_fts"))
-                .where(text("candidates_fts MATCH :q"))
-            )
-            query = query.where(c.id.in_(matches)).params(q=expr)
+            query = query.where(match_clause(t.candidates, fold(search or "")).for_conn(conn))
         return list(conn.execute(query.order_by(c.sort_key)).scalars())
 
 
@@ -111,30 +106,32 @@ class FileIndex:
     memory, instead of walking the name index through the table (slow at 100,000 files).
     Gives the same ids as file_ids(). `current()` tells whether the data changed since.
 
-    SQLite only (the search index is FTS5), like search_ids; plain driver queries, since
-    SQLAlchemy's row processing would double the cost at this size."""
+    Plain driver queries, since SQLAlchemy's row processing would double the cost at
+    this size."""
 
     def __init__(self, session: Session):
         self.session = session
         with session.store.read() as conn:
-            self.change_seq = get_meta(conn, "change_seq", "0")
+            self.change_seq = change_counter(conn)
             cursor = conn.connection.cursor()
             rows = cursor.execute(
                 "SELECT id, sort_key, state, workplace_kind, birth_date FROM candidates "
-                "WHERE deleted = 0"
+                "WHERE NOT deleted"
             ).fetchall()
             cursor.close()
         rows.sort(key=lambda r: r[1])  # BINARY order, as SQLite's ORDER BY sort_key
-        # Parallel lists by name rank; birth dates stay ISO text (they compare as dates).
+        # Parallel lists by name rank; birth dates as ISO text (they compare as dates).
         self.order: list[int] = [r[0] for r in rows]
         self.states: list[str] = [r[2] for r in rows]
         self.kinds: list[str | None] = [r[3] for r in rows]
-        self.births: list[str | None] = [r[4] for r in rows]
+        self.births: list[str | None] = [
+            b.isoformat() if isinstance(b, date) else b for b in (r[4] for r in rows)
+        ]
         self.rank: dict[int, int] = {i: n for n, i in enumerate(self.order)}
 
     def current(self) -> bool:
         with self.session.store.read() as conn:
-            return get_meta(conn, "change_seq", "0") == self.change_seq
+            return change_counter(conn) == self.change_seq
 
     def ids(
         self,
@@ -152,12 +149,8 @@ class FileIndex:
             ranks = range(len(order))
         else:
             with self.session.store.read() as conn:
-                cursor = conn.connection.cursor()  # plain tuples: no Row objects to build
-                found = cursor.execute(
-                    "SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?", (expr,)
-                ).fetchall()
-                cursor.close()
-            ranks = sorted([n for n in map(rank.get, [r[0] for r in found]) if n is not None])
+                found = match_ids(conn, t.candidates, fold(search or ""))
+            ranks = sorted([n for n in map(rank.get, found) if n is not None])
         st = state.upper() if state else None
         wk = workplace_kind or None
         bf = born_from.isoformat() if born_from else None

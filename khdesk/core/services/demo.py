@@ -31,8 +31,12 @@ def _rows_for_orgs(tables: dict[str, list[dict]], org_codes: set[str]) -> dict[s
     }
 
 
-def create_demo(home: Path, password: str, today: date) -> list[str]:
-    """Create (or find) the demo profiles; returns their names, the committee first."""
+def create_demo(
+    home: Path, password: str, today: date, *, committee_db_url: str | None = None
+) -> list[str]:
+    """Create (or find) the demo profiles; returns their names, the committee first.
+    `committee_db_url`: the committee's database on a PostgreSQL server (its role named
+    as the demo user), the cells staying in encrypted files."""
     tables = demo_data.small_demo(today)
     orgs = tables["orgs"]
     committee = next(o for o in orgs if o["kind"] in _COMMITTEE_KINDS)
@@ -57,7 +61,7 @@ def create_demo(home: Path, password: str, today: date) -> list[str]:
         "private_units": tables["private_units"],
         **_rows_for_orgs(tables, office_cells),
     }
-    _create_and_fill(home, "committee", committee, password, committee_rows)
+    _create_and_fill(home, "committee", committee, password, committee_rows, committee_db_url)
     for cell in own_cells:
         rows = {
             "orgs": [cell],
@@ -68,7 +72,9 @@ def create_demo(home: Path, password: str, today: date) -> list[str]:
     return names
 
 
-def _create_and_fill(home: Path, role: str, org: dict, password: str, rows) -> None:
+def _create_and_fill(
+    home: Path, role: str, org: dict, password: str, rows, db_url: str | None = None
+) -> None:
     pdir = profiles.ProfileDir(home, org["code"])
     if pdir.exists():
         return
@@ -80,6 +86,7 @@ def _create_and_fill(home: Path, role: str, org: dict, password: str, rows) -> N
         parent_code=org["parent_code"],
         user=DEMO_USER,
         password=password,
+        db_url=db_url,
     )
     try:
         report = import_tables(session, RowTables.from_dicts(rows), "demo")

@@ -100,16 +100,20 @@ def check_database(session: Session, *, quick: bool = False) -> CheckReport:
     """The whole check (`quick`: the cheap start-up one — page structure and the audit
     chain's last entries are skipped in favour of SQLite's quick_check)."""
     report = CheckReport()
+    local = not session.on_server  # the server keeps its own pages, keys and index
     with session.store.read() as conn:
-        _pages(conn, report, quick)
+        if local:
+            _pages(conn, report, quick)
         if quick:
             return report
-        _foreign_keys(conn, report)
+        if local:
+            _foreign_keys(conn, report)
         audit_problems = verify_audit(conn)
         report.problems += audit_problems
         report.checked["audit_entries"] = (
             conn.execute(select(t.audit.c.id).order_by(t.audit.c.id.desc()).limit(1)).scalar() or 0
         )
         _states(conn, report)
-        _search_index(conn, report)
+        if local:
+            _search_index(conn, report)
     return report

@@ -13,6 +13,7 @@ Layout of a data directory:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import uuid
@@ -33,6 +34,7 @@ from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
 from khdesk.core.sync.keys import create_station_keys
 from khdesk.core.text import nfc
 
+log = logging.getLogger(__name__)
 ROLES = ("cell", "committee", "province")
 ROLE_LABELS = {"cell": "Chi bộ", "committee": "Đảng ủy xã/phường/đặc khu", "province": "Tỉnh ủy"}
 USER_ROLES = ("owner", "secretary", "deputy", "viewer")
@@ -57,10 +59,18 @@ class ProfileInfo:
     profile_id: str
     created_at: str
     app_version: str
+    # The province tier: a PostgreSQL URL (no user, no password) instead of khdesk.db, and
+    # the server role that last signed in on this PC (offered first next time).
+    db_url: str | None = None
+    db_user: str | None = None
 
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def on_server(self) -> bool:
+        return self.db_url is not None
 
 
 class ProfileDir:
@@ -146,12 +156,25 @@ class Session:
     store: Store
     user: str
     user_role: str
-    db_key: bytes
+    db_key: bytes | None  # None on PostgreSQL: the server signs users in
     holds_lock: bool = False  # this session took the profile's in-use lock
 
     @property
     def org_code(self) -> str:
         return self.info.org_code
+
+    @property
+    def on_server(self) -> bool:
+        return self.info.on_server
+
+    def require_local(self, what: str) -> None:
+        """Refuse a desktop-only operation on a PostgreSQL profile, saying what to use."""
+        if self.on_server:
+            raise UsageError(
+                f"{what}: không áp dụng cho hồ sơ trên máy chủ PostgreSQL (cấp tỉnh). Việc "
+                "sao lưu, phục hồi và bảo vệ dữ liệu do quản trị máy chủ làm (pg_dump, mã hóa "
+                "ổ đĩa máy chủ) — xem README, phần Tỉnh ủy."
+            )
 
     def close(self) -> None:
         self.store.dispose()
@@ -176,8 +199,51 @@ def create_profile(
     name: str | None = None,
     clock: Clock = utc_now,
     kdf: dict | None = None,
-) -> tuple[Session, str]:
-    """Create a profile; returns the open session and the recovery key (shown once)."""
+    db_url: str | None = None,
+) -> tuple[Session, str | None]:
+    """Create a profile; returns the open session and the recovery key (shown once).
+    With `db_url` the profile lives on a PostgreSQL server (the province; no recovery
+    key: the server's administrator resets passwords)."""
+    if db_url is not None:
+        return _create_on_server(
+            home,
+            role=role,
+            org_code=org_code,
+            org_name=org_name,
+            user=user,
+            password=password,
+            parent_code=parent_code,
+            name=name,
+            clock=clock,
+            db_url=db_url,
+        )
+    info = _new_info(role, org_code, org_name, parent_code, name, clock)
+    check_password_strength(password)
+    pdir = ProfileDir(home, info.name)
+    if pdir.path.exists() and any(pdir.path.iterdir()):
+        raise ProfileError(f"Hồ sơ làm việc '{info.name}' đã có.")
+    db_key = new_database_key()
+    slots = KeySlots(profile_id=info.profile_id)
+    slots.set_password(user, password, db_key, kdf)
+    recovery = slots.set_recovery(db_key)
+    pdir.path.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = open_sqlcipher(pdir.db_file, db_key)
+        ensure_schema(engine, None, None)
+        store = Store(engine, info.org_code, clock)
+        _first_rows(store, info, user)
+        # Written last: a profile without keys.json and profile.json is not listed.
+        slots.save(pdir.keys_file)
+        pdir.write_info(info)
+    except BaseException:
+        shutil.rmtree(pdir.path, ignore_errors=True)
+        raise
+    return Session(pdir, info, store, user, "owner", db_key), recovery
+
+
+def _new_info(
+    role: str, org_code: str, org_name: str, parent_code, name, clock: Clock
+) -> ProfileInfo:
     if role not in ROLES:
         raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
     org_code = (nfc(org_code) or "").upper()
@@ -189,11 +255,7 @@ def create_profile(
         )
     if not org_name:
         raise UsageError("Cần tên đơn vị (--org-name).")
-    check_password_strength(password)
-    pdir = ProfileDir(home, name)
-    if pdir.path.exists() and any(pdir.path.iterdir()):
-        raise ProfileError(f"Hồ sơ làm việc '{name}' đã có.")
-    info = ProfileInfo(
+    return ProfileInfo(
         name=name,
         role=role,
         org_code=org_code,
@@ -203,43 +265,143 @@ def create_profile(
         created_at=iso(clock()),
         app_version=__version__,
     )
-    db_key = new_database_key()
-    slots = KeySlots(profile_id=info.profile_id)
-    slots.set_password(user, password, db_key, kdf)
-    recovery = slots.set_recovery(db_key)
-    pdir.path.mkdir(parents=True, exist_ok=True)
+
+
+def _first_rows(store: Store, info: ProfileInfo, user: str) -> None:
+    """What every new profile's database starts with: who it is, its first user (the
+    owner), its organisation, its station keys, the first audit entry."""
+    with store.write(user) as tx:
+        set_meta(tx.conn, "profile_id", info.profile_id)
+        set_meta(tx.conn, "role", info.role)
+        set_meta(tx.conn, "org_code", info.org_code)
+        set_meta(tx.conn, "created_by_version", __version__)
+        tx.conn.execute(
+            t.users.insert().values(name=user, role="owner", active=True, created_at=tx.now)
+        )
+        tx.conn.execute(
+            t.orgs.insert().values(
+                **tx.new_record(),
+                code=info.org_code,
+                name=info.org_name,
+                parent_code=info.parent_code,
+                kind=ORG_KIND_BY_ROLE[info.role],
+                self_managed=True if info.role == "cell" else None,
+            )
+        )
+        # The station's signing and encryption keys, kept in its (encrypted) database.
+        create_station_keys(tx.conn, tx.now)
+        tx.audit("profile_create", "profile", info.name, role=info.role, org_code=info.org_code)
+
+
+# -- the province tier: a profile on a PostgreSQL server --
+
+
+def _server_engine(url: str, user: str, password: str):
+    """Sign in to the server as `user`; wrong password and the like as our errors."""
+    from sqlalchemy.exc import OperationalError
+
+    from khdesk.core.store import postgres
+
+    engine = postgres.open_postgres(url, user, password)
     try:
-        engine = open_sqlcipher(pdir.db_file, db_key)
-        ensure_schema(engine, None, None)
-        store = Store(engine, org_code, clock)
-        with store.write(user) as tx:
-            set_meta(tx.conn, "profile_id", info.profile_id)
-            set_meta(tx.conn, "role", role)
-            set_meta(tx.conn, "org_code", org_code)
-            set_meta(tx.conn, "created_by_version", __version__)
-            tx.conn.execute(
-                t.users.insert().values(name=user, role="owner", active=True, created_at=tx.now)
-            )
-            tx.conn.execute(
-                t.orgs.insert().values(
-                    **tx.new_record(),
-                    code=org_code,
-                    name=org_name,
-                    parent_code=info.parent_code,
-                    kind=ORG_KIND_BY_ROLE[role],
-                    self_managed=True if role == "cell" else None,
+        with engine.connect() as conn:
+            postgres.check_server(conn)
+    except OperationalError as exc:
+        engine.dispose()
+        log.warning("cannot connect to %s as %s: %s", postgres.clean_url(url), user, exc.orig)
+        raise postgres.connect_error(exc, url, user) from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _create_on_server(
+    home: Path,
+    *,
+    role: str,
+    org_code: str,
+    org_name: str,
+    user: str | None,
+    password: str,
+    parent_code: str | None,
+    name: str | None,
+    clock: Clock,
+    db_url: str,
+) -> tuple[Session, None]:
+    """A new province database on the server, or this PC joined to an existing one (each
+    staff member's PC runs the same command, signing in as their own role)."""
+    from khdesk.core.store import postgres
+
+    info = _new_info(role, org_code, org_name, parent_code, name, clock)
+    user = postgres.check_role_name(user or postgres.url_user(db_url) or "")
+    info.db_url = postgres.clean_url(db_url)
+    info.db_user = user
+    pdir = ProfileDir(home, info.name)
+    if pdir.path.exists() and any(pdir.path.iterdir()):
+        raise ProfileError(f"Hồ sơ làm việc '{info.name}' đã có.")
+    engine = _server_engine(db_url, user, password)
+    try:
+        store = Store(engine, info.org_code, clock)
+        with store.read() as conn:
+            existing = _server_profile(conn)
+        if existing is None:
+            ensure_schema(engine, None, None)
+            _first_rows(store, info, user)
+        else:
+            if existing["org_code"] != info.org_code or existing["role"] != role:
+                raise ProfileError(
+                    f"Cơ sở dữ liệu này đã là hồ sơ {existing['role']} {existing['org_code']}, "
+                    f"không phải {role} {info.org_code}."
                 )
-            )
-            # The station's signing and encryption keys, kept in its encrypted database.
-            create_station_keys(tx.conn, tx.now)
-            tx.audit("profile_create", "profile", name, role=role, org_code=org_code)
-        # Written last: a profile without keys.json and profile.json is not listed.
-        slots.save(pdir.keys_file)
+            ensure_schema(engine, None, None)
+            info.profile_id = existing["profile_id"]
+            _user_role(store, user)  # a staff member the owner has added
+            with store.write(user, changes=False) as tx:
+                tx.audit("profile_attach", "profile", info.name, pc_profile=info.name)
+        pdir.path.mkdir(parents=True, exist_ok=True)
         pdir.write_info(info)
     except BaseException:
+        engine.dispose()
         shutil.rmtree(pdir.path, ignore_errors=True)
         raise
-    return Session(pdir, info, store, user, "owner", db_key), recovery
+    return Session(pdir, info, store, user, _user_role(store, user), None), None
+
+
+def _server_profile(conn) -> dict | None:
+    """The profile a server database already holds (None: an empty database)."""
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("meta"):
+        return None
+    rows = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
+    if "profile_id" not in rows:
+        return None
+    return {k: rows.get(k) for k in ("profile_id", "role", "org_code")}
+
+
+def _open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str, clock):
+    from khdesk.core.store import postgres
+
+    user = postgres.check_role_name(user)
+    engine, failures = access.check_password_attempt(
+        pdir.path, user, clock, lambda: _server_engine(info.db_url, user, password)
+    )
+    try:
+        ensure_schema(engine, None, None)
+        store = Store(engine, info.org_code, clock)
+        role = _user_role(store, user)
+        with store.write(user, changes=False) as tx:
+            for at, who in failures:
+                tx.audit("unlock_failed", "profile", info.name, at=at, user=who)
+            tx.audit("unlock", "profile", info.name)
+    except BaseException:
+        engine.dispose()
+        raise
+    if info.db_user != user:
+        info.db_user = user
+        pdir.write_info(info)
+    return Session(pdir, info, store, user, role, None)
 
 
 def _open_with_key(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
@@ -260,6 +422,11 @@ def _user_role(store: Store, user: str) -> str:
 
 
 def default_user(pdir: ProfileDir) -> str:
+    info = pdir.read_info()
+    if info.on_server:
+        if not info.db_user:
+            raise UsageError("Cần tên người dùng (--user): tài khoản của mình trên máy chủ.")
+        return info.db_user
     users = KeySlots.load(pdir.keys_file).users()
     if not users:
         raise ProfileError("Hồ sơ không còn người dùng nào.")
@@ -269,9 +436,12 @@ def default_user(pdir: ProfileDir) -> str:
 def open_profile(
     home: Path, name: str | None, user: str | None, password: str, clock: Clock = utc_now
 ) -> Session:
-    """Unlock a profile: one key derivation, then SQLCipher with the raw key."""
+    """Unlock a profile: one key derivation, then SQLCipher with the raw key (on a
+    PostgreSQL profile: sign in to the server as the user's own role)."""
     pdir = ProfileDir(home, resolve_profile_name(home, name))
     info = pdir.read_info()
+    if info.on_server:
+        return _open_on_server(pdir, info, user or default_user(pdir), password, clock)
     slots = KeySlots.load(pdir.keys_file)
     user = user or default_user(pdir)
     db_key, failures = access.check_password_attempt(
@@ -313,6 +483,9 @@ def add_user(session: Session, name: str, password: str, role: str = "secretary"
     if not _NAME_OK.match(name):
         raise UsageError("Tên người dùng chỉ gồm chữ không dấu, số, '-', '_' hoặc '.'.")
     check_password_strength(password)
+    if session.on_server:
+        _add_server_user(session, name, password, role)
+        return
     slots = KeySlots.load(session.dir.keys_file)
     if name in slots.users():
         raise InputError(f"Người dùng '{name}' đã có.")
@@ -332,10 +505,48 @@ def add_user(session: Session, name: str, password: str, role: str = "secretary"
         slots.save(session.dir.keys_file)
 
 
+def _add_server_user(session: Session, name: str, password: str, role: str) -> None:
+    """A staff member on the province server: their own PostgreSQL role (member of the
+    staff group), and the app's user row giving their role in the app."""
+    from khdesk.core.store import postgres
+
+    with session.store.write(session.user) as tx:
+        row = tx.conn.execute(
+            select(t.users.c.id, t.users.c.active).where(t.users.c.name == name)
+        ).first()
+        if row is not None and row.active:
+            raise InputError(f"Người dùng '{name}' đã có.")
+        if row is not None:
+            tx.conn.execute(
+                update(t.users).where(t.users.c.id == row.id).values(role=role, active=True)
+            )
+        else:
+            tx.conn.execute(
+                t.users.insert().values(name=name, role=role, active=True, created_at=tx.now)
+            )
+        tx.audit("user_add", "user", name, role=role)
+        # Inside the transaction: a refused role creation takes the user row back too.
+        postgres.create_staff_login(tx.conn, name, password)
+
+
 def remove_user(session: Session, name: str) -> None:
     session.require("owner")
     if name == session.user:
         raise InputError("Không thể tự xóa người dùng đang đăng nhập.")
+    if session.on_server:
+        from khdesk.core.store import postgres
+
+        with session.store.write(session.user) as tx:
+            done = tx.conn.execute(
+                update(t.users)
+                .where(t.users.c.name == name, t.users.c.active.is_(True))
+                .values(active=False)
+            )
+            if not done.rowcount:
+                raise InputError(f"Không có người dùng '{name}'.")
+            postgres.disable_login(tx.conn, name)
+            tx.audit("user_remove", "user", name)
+        return
     slots = KeySlots.load(session.dir.keys_file)
     if name not in slots.users():
         raise InputError(f"Không có người dùng '{name}'.")
@@ -350,6 +561,13 @@ def change_password(session: Session, name: str, new_password: str) -> None:
     if name != session.user:
         session.require("owner")
     check_password_strength(new_password)
+    if session.on_server:
+        from khdesk.core.store import postgres
+
+        with session.store.write(session.user) as tx:
+            tx.audit("user_passwd", "user", name)
+            postgres.set_login_password(tx.conn, name, new_password)
+        return
     slots = KeySlots.load(session.dir.keys_file)
     if name not in slots.users():
         raise InputError(f"Không có người dùng '{name}'.")
@@ -363,6 +581,12 @@ def recover(
     home: Path, name: str | None, user: str, recovery_key: str, new_password: str
 ) -> Session:
     """Set a new password for `user` with the recovery key (the password was forgotten)."""
+    pdir = ProfileDir(home, resolve_profile_name(home, name))
+    if pdir.read_info().on_server:
+        raise UsageError(
+            "Hồ sơ trên máy chủ PostgreSQL không có khóa khôi phục: chủ hồ sơ đặt lại mật "
+            "khẩu (khdesk user passwd) hoặc quản trị máy chủ làm việc đó."
+        )
     check_password_strength(new_password)
     pdir = ProfileDir(home, resolve_profile_name(home, name))
     info = pdir.read_info()
@@ -381,13 +605,19 @@ def recover(
 
 def verify_password(session: Session, password: str) -> None:
     """Check the signed-in user's password against their key slot (unlocking a locked
-    screen): it must unwrap this very database key. Raises AccessDenied when wrong."""
-    slots = KeySlots.load(session.dir.keys_file)
+    screen): it must unwrap this very database key (on a server: sign in there again).
+    Raises AccessDenied when wrong."""
+    if session.on_server:
 
-    def attempt() -> bytes:
-        if slots.unlock(session.user, password) != session.db_key:
-            raise AccessDenied("Mật khẩu không đúng.")
-        return session.db_key
+        def attempt() -> None:
+            _server_engine(session.info.db_url, session.user, password).dispose()
+
+    else:
+        slots = KeySlots.load(session.dir.keys_file)
+
+        def attempt() -> None:
+            if slots.unlock(session.user, password) != session.db_key:
+                raise AccessDenied("Mật khẩu không đúng.")
 
     _, failures = access.check_password_attempt(
         session.dir.path, session.user, session.store.clock, attempt

@@ -224,6 +224,7 @@ def plan_retention(
     session: Session, today: date, years: int | None = None, *, purge: bool = False
 ) -> RetentionPlan:
     """What a run would do today (reads only)."""
+    session.require_local("Lưu trữ hồ sơ cũ")
     years = configured_years(session) if years is None else years
     if years < MIN_YEARS:
         raise InputError(f"Thời hạn lưu giữ phải từ {MIN_YEARS} năm trở lên.")
@@ -415,6 +416,7 @@ def list_archived(session: Session) -> list[dict]:
 
 def restore_archived(session: Session, file_code: str) -> None:
     """Put an archived file back into the live tables (one transaction, audited)."""
+    session.require_local("Lưu trữ hồ sơ cũ")
     session.require(*ROLES)
     r = _A_REGISTER.c
     with _archive(session, create=False) as engine:

@@ -48,9 +48,10 @@ def startup_check(session: Session) -> StartupReport:
     report = StartupReport()
     a = t.audit.c
     with session.store.read() as conn:
-        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
-        if rows != ["ok"]:
-            report.problems += [f"Cấu trúc cơ sở dữ liệu hỏng: {r}" for r in rows[:5]]
+        if not session.on_server:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+            if rows != ["ok"]:
+                report.problems += [f"Cấu trúc cơ sở dữ liệu hỏng: {r}" for r in rows[:5]]
         last_two = conn.execute(select(t.audit).order_by(a.id.desc()).limit(2)).mappings().all()
     if last_two:
         last = last_two[0]
@@ -99,6 +100,7 @@ MOVE_INSTRUCTIONS = (
 def move_to_new_pc(session: Session, folder: Path) -> backup.BackupInfo:
     """Write a backup for the new PC into `folder` (a USB stick), read back and checked;
     a copy stays in the profile's backups. Audited."""
+    session.require_local("Chuyển sang máy mới")
     session.require(*KEEPERS)
     folder = Path(folder)
     if not folder.is_dir():
@@ -130,6 +132,7 @@ def handover(
     note: str = "",
 ) -> HandoverResult:
     """Hand the profile over to a new secretary (see the module docstring)."""
+    session.require_local("Bàn giao hồ sơ")
     session.require("owner")  # users are the owner's (roles.py)
     profiles.check_password_strength(new_password)
     if new_user == session.user:

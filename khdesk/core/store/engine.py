@@ -1,6 +1,7 @@
 """The one adapter for what only SQLite/SQLCipher has: opening with a raw key, pragmas,
-explicit transactions, and the FTS5 search index. Its PostgreSQL twin comes with the
-province tier; everything else in the store is portable SQLAlchemy Core.
+explicit transactions, the FTS5 search index, driver-level bulk writes. Each piece checks
+the dialect and hands PostgreSQL (the province tier) to its twin in postgres.py; everything
+else in the store is portable SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -96,12 +97,40 @@ def check_open(engine: Engine) -> None:
         raise ProfileError(f"Không mở được cơ sở dữ liệu: {exc}") from exc
 
 
+def is_postgres(conn) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def serialize(conn, name: str) -> None:
+    """Hold the named lock until the transaction ends: on PostgreSQL, where staff write
+    side by side, work on one thing (a sender's bundles) runs one at a time; on SQLite
+    writers already do."""
+    if is_postgres(conn):
+        from khdesk.core.store import postgres
+
+        postgres.lock(conn, postgres.lock_key(name))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that running the same transaction again can cure: PostgreSQL broke a
+    deadlock or a serialization conflict between two staff members' transactions."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")
+
+
 def install_search(conn) -> None:
-    """Create the FTS5 indexes over the folded columns and the triggers that keep them.
+    """On PostgreSQL: the trigram indexes and the rest of the server's parts (postgres.py).
+
+    On SQLite: create the FTS5 indexes over the folded columns and the triggers that keep them.
 
     There is no insert trigger: a row-by-row FTS5 insert from a trigger is five times
     slower than one INSERT … SELECT after a bulk insert, so new rows reach the index through
     `bulk_insert`, the one way rows are added to a searchable table."""
+    if is_postgres(conn):
+        from khdesk.core.store import postgres
+
+        postgres.install_server_parts(conn, SEARCHABLE)
+        return
     for table, expr in SEARCHABLE.items():
         fts = f"{table}_fts"
         conn.execute(
@@ -133,12 +162,73 @@ def install_search(conn) -> None:
         )
 
 
+def query_words(folded_query: str) -> list[str]:
+    return [w for w in "".join(c if c.isalnum() else " " for c in folded_query).split() if w]
+
+
 def fts_match_expression(folded_query: str) -> str | None:
     """Word-prefix FTS5 query: every word of the query must start a word of the row."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in folded_query).split() if w]
+    words = query_words(folded_query)
     if not words:
         return None
     return " AND ".join(f'"{w}"*' for w in words)
+
+
+def match_clause(table, folded_query: str):
+    """A WHERE clause for "every word of the query starts a word of the row" (live rows),
+    to combine with other filters; None for an empty query."""
+    words = query_words(folded_query)
+    return _MatchClause(table, words) if words else None
+
+
+class _MatchClause:
+    """Compiled per dialect when used: FTS5 MATCH on SQLite, trigram LIKEs on PostgreSQL."""
+
+    def __init__(self, table, words: list[str]):
+        self.table, self.words = table, words
+
+    def for_conn(self, conn):
+        from sqlalchemy import literal_column, select
+
+        if is_postgres(conn):
+            from khdesk.core.store import postgres
+
+            where, params = postgres.search_sql(
+                self.table.name, SEARCHABLE[self.table.name], self.words
+            )
+            return text(where).bindparams(**params)
+        fts = f"{self.table.name}_fts"
+        expr = " AND ".join(f'"{w}"*' for w in self.words)
+        matches = (
+            select(literal_column("rowid"))
+            .select_from(text(fts))
+            .where(text(f"{fts} MATCH :q").bindparams(q=expr))
+        )
+        return self.table.c.id.in_(matches)
+
+
+def match_ids(conn, table, folded_query: str) -> list[int]:
+    """Ids of the live rows matching the query, in no particular order (through the
+    driver: a list filter re-runs this on every keystroke)."""
+    words = query_words(folded_query)
+    if not words:
+        return []
+    cursor = conn.connection.cursor()
+    try:
+        if is_postgres(conn):
+            from khdesk.core.store import postgres
+
+            where, params = postgres.search_sql(
+                table.name, SEARCHABLE[table.name], words, driver=True
+            )
+            cursor.execute(f"SELECT id FROM {table.name} WHERE {where}", params)
+        else:
+            fts = f"{table.name}_fts"
+            expr = " AND ".join(f'"{w}"*' for w in words)
+            cursor.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ?", (expr,))
+        return [r[0] for r in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 _FEW_MATCHES = 1500
@@ -161,6 +251,19 @@ def search_ids(
     for i, (column, value) in enumerate((equal or {}).items()):
         where += f" AND {table.c[column].name} = :v{i}"
         params[f"v{i}"] = value
+    if is_postgres(conn):
+        # The trigram index finds the matches, the name index orders them.
+        from khdesk.core.store import postgres
+
+        match, words = postgres.search_sql(
+            table.name, SEARCHABLE[table.name], query_words(folded_query)
+        )
+        params.update(words)
+        sql = f"SELECT id FROM {table.name} WHERE {match}{where} ORDER BY sort_key"
+        if limit is not None:
+            sql += " LIMIT :n"
+            params["n"] = limit
+        return [r[0] for r in conn.execute(text(sql), params)]
     fts = f"{table.name}_fts"
     walk_index = f"INDEXED BY ix_{table.name}_sort_key"
     if limit is not None:

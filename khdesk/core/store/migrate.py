@@ -93,6 +93,10 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
                 metadata.create_all(conn)
                 sqlite_adapter.install_search(conn)
                 command.stamp(_alembic_config(conn), "head")
+                if conn.dialect.name == "postgresql":
+                    from khdesk.core.store import postgres
+
+                    postgres.grant_staff(conn)
                 return "created"
         if current == head:
             return "current"
@@ -105,11 +109,33 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
             )
     if db_path is not None and backup_dir is not None:
         backup_before_migration(engine, db_path, backup_dir, current)
+    # On PostgreSQL the upgrade is one transaction too (DDL included): all or nothing.
     with engine.connect().execution_options(khdesk_write=True) as conn:
         with conn.begin():
-            command.upgrade(_alembic_config(conn), "head")
+            if conn.dialect.name == "postgresql":
+                _upgrade_on_server(conn, command)
+            else:
+                command.upgrade(_alembic_config(conn), "head")
     log.info("database upgraded from %s to %s", current, head)
     return "upgraded"
+
+
+def _upgrade_on_server(conn: Connection, command) -> None:
+    """Only the schema's owner may change it; staff then get the new tables' grants."""
+    from khdesk.core.store import postgres
+
+    owner = conn.exec_driver_sql(
+        "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'meta'"
+    ).scalar()
+    me = conn.exec_driver_sql("SELECT current_user").scalar()
+    if owner != me:
+        raise NewerDatabaseError(
+            "Cơ sở dữ liệu trên máy chủ cần nâng cấp cho phiên bản khdesk này: người dùng "
+            f"'{owner}' (chủ cơ sở dữ liệu) đăng nhập trước để nâng cấp; dữ liệu không bị "
+            "thay đổi."
+        )
+    command.upgrade(_alembic_config(conn), "head")
+    postgres.grant_staff(conn)
 
 
 def backup_before_migration(engine: Engine, db_path: Path, backup_dir: Path, rev: str) -> Path:

@@ -49,6 +49,26 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(t.meta.insert().values(key=key, value=value))
 
 
+def change_counter(conn: Connection) -> int:
+    """The database-wide change counter: the last value a write transaction took."""
+    if conn.dialect.name == "postgresql":
+        from khdesk.core.store import postgres
+
+        return postgres.last_change(conn)
+    return int(get_meta(conn, "change_seq", "0"))
+
+
+def settled_change_counter(conn: Connection) -> int:
+    """The change counter as an export may use it: no transaction still open can stamp
+    a change at or below it. On SQLite writers run one at a time, so it is the counter;
+    on PostgreSQL it waits for the writers in flight."""
+    if conn.dialect.name == "postgresql":
+        from khdesk.core.store import postgres
+
+        return postgres.settled_change(conn)
+    return change_counter(conn)
+
+
 def new_uuid() -> str:
     """A random (version 4) UUID as text; twice as fast as str(uuid.uuid4()) in bulk."""
     raw = bytearray(os.urandom(16))
@@ -111,10 +131,16 @@ class Store:
         they do not advance the change counter, so they are not sent anywhere."""
         with self.engine.connect().execution_options(khdesk_write=True) as conn:
             with conn.begin():
-                seq = int(get_meta(conn, "change_seq", "0"))
-                if changes:
-                    seq += 1
-                    set_meta(conn, "change_seq", str(seq))
+                if conn.dialect.name == "postgresql":
+                    # A sequence: many staff write at once without queueing on one row.
+                    from khdesk.core.store import postgres
+
+                    seq = postgres.next_change(conn) if changes else postgres.last_change(conn)
+                else:
+                    seq = int(get_meta(conn, "change_seq", "0"))
+                    if changes:
+                        seq += 1
+                        set_meta(conn, "change_seq", str(seq))
                 yield WriteTx(conn, user, self.owner, iso(self.clock()), seq)
 
     def dispose(self) -> None:
@@ -151,6 +177,12 @@ def append_audit_many(
     """Append entries (action, entity, key, detail), each hash covering the one before."""
     if not entries:
         return
+    if conn.dialect.name == "postgresql":
+        # Writers run side by side there: one at a time from the chain's end to commit,
+        # or two entries would follow the same one.
+        from khdesk.core.store import postgres
+
+        postgres.lock(conn, postgres.LOCK_AUDIT)
     prev = conn.execute(_LAST_HASH).scalar()
     prev = prev or GENESIS
     rows = []

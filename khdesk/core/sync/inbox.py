@@ -28,7 +28,13 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import bulk_insert, prepared_rows, select_in
+from khdesk.core.store.engine import (
+    bulk_insert,
+    is_transient,
+    prepared_rows,
+    select_in,
+    serialize,
+)
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
@@ -564,8 +570,17 @@ def import_bundle(
         with session.store.read() as conn:
             o = _open(conn, data, report, limits)
         report.valid = True
-        with session.store.write(session.user) as tx:
-            _apply_one(session, tx, o, report, accept_epoch)
+        for attempt in range(_ATTEMPTS):
+            try:
+                with session.store.write(session.user) as tx:
+                    _apply_one(session, tx, o, report, accept_epoch)
+                break
+            except Exception as exc:
+                if attempt + 1 < _ATTEMPTS and (is_transient(exc) or _raced(session, exc)):
+                    log.info("bundle import ran into another transaction; again: %s", exc)
+                    report.notes.clear()
+                    continue
+                raise
     except _Verdict as verdict:
         report = verdict.report
         if report.status == "quarantine":
@@ -589,12 +604,25 @@ def import_bundle(
     return report
 
 
+_ATTEMPTS = 4
+
+
+def _raced(session: Session, exc: BaseException) -> bool:
+    """Another staff member's import added the same row (an organisation, an attachment)
+    first: on PostgreSQL the merge runs again and now finds it. (The same bundle twice
+    never gets here: its sender's lock makes the second one see the first.)"""
+    return isinstance(exc, IntegrityError) and session.on_server
+
+
 def _apply_one(
     session: Session, tx: WriteTx, o: _Opened, report: BundleReport, accept_epoch: bool
 ) -> None:
     conn = tx.conn
     m = o.verified.manifest
     sender = m["sender"]["org_code"]
+    # One sender's bundles one at a time (several staff may import at once on the
+    # province server): the checks below then see what the other import committed.
+    serialize(conn, f"bundle-sender:{sender}")
     # Checked again inside the write transaction: a key may have been revoked meanwhile.
     current = prepared_rows(conn, _KEY_STATUS, key_id=o.peer.key_id)
     if current and current[0][0] == keys.REVOKED:

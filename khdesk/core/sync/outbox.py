@@ -35,7 +35,7 @@ from khdesk.core.fsutil import atomic_write, atomic_write_bytes
 from khdesk.core.services.catalogue import current_info
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
-from khdesk.core.store.store import get_meta, new_uuid, set_meta
+from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
 from khdesk.core.sync import bundle, keys, records
 
 if TYPE_CHECKING:
@@ -381,7 +381,7 @@ def export_bundle(
         recipient_org = recipient.org_code
         epoch = current_epoch(conn, state_file, tx.now)
         since = 0 if full else _acknowledged_upto(conn, recipient_org)
-        upto = int(get_meta(conn, "change_seq", "0"))
+        upto = settled_change_counter(conn)
         if kind == "down":
             table_rows, files = select_down(conn, info.org_code, recipient_org, since, upto)
         else:
