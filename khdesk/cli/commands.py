@@ -35,9 +35,7 @@ def opened(args: argparse.Namespace) -> Iterator[Session]:
 
 def cmd_profile_create(args: argparse.Namespace) -> int:
     if args.db:
-        raise UsageError(
-            "Cơ sở dữ liệu PostgreSQL (cấp tỉnh) chưa được hỗ trợ trong phiên bản này."
-        )
+        return _profile_create_on_server(args)
     password = read_password("Mật khẩu cho hồ sơ mới: ")
     user = args.user or "bithu"
     session, recovery = profiles.create_profile(
@@ -71,12 +69,52 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profile_create_on_server(args: argparse.Namespace) -> int:
+    """A province database on a PostgreSQL server, or this PC joined to one: the same
+    command on every staff member's PC, each signing in as their own server account."""
+    from khdesk.core.store import postgres
+
+    user = args.user or postgres.url_user(args.db)
+    if not user:
+        raise UsageError("Cần tài khoản máy chủ: --user TÊN hoặc postgresql://TÊN@máy/csdl.")
+    password = read_password(f"Mật khẩu tài khoản máy chủ '{user}': ")
+    session, _ = profiles.create_profile(
+        args.home,
+        role=args.role,
+        org_code=args.org_code,
+        org_name=args.org_name,
+        parent_code=args.parent_code,
+        name=args.name,
+        user=user,
+        password=password,
+        db_url=args.db,
+    )
+    session.close()
+    info = session.info
+    if args.json:
+        print_json({"profile": info.name, "role": info.role, "user": user, "db": info.db_url})
+        return 0
+    print(f"Hồ sơ làm việc '{info.name}' ({info.role_label}) trên máy chủ {info.db_url}.")
+    print(f"Người dùng: {user} ({profiles.USER_ROLE_LABELS.get(session.user_role, '')}).")
+    print(
+        "Không có khóa khôi phục: mật khẩu do chủ hồ sơ (khdesk user passwd) hoặc quản trị "
+        "máy chủ đặt lại. Dữ liệu được bảo vệ bằng mã hóa ổ đĩa của máy chủ."
+    )
+    return 0
+
+
 def cmd_profile_list(args: argparse.Namespace) -> int:
     found = profiles.list_profiles(args.home)
     if args.json:
         print_json(
             [
-                {"name": p.name, "role": p.role, "org_code": p.org_code, "org_name": p.org_name}
+                {
+                    "name": p.name,
+                    "role": p.role,
+                    "org_code": p.org_code,
+                    "org_name": p.org_name,
+                    "db": p.db_url,
+                }
                 for p in found
             ]
         )
@@ -84,7 +122,8 @@ def cmd_profile_list(args: argparse.Namespace) -> int:
     if not found:
         print(f"Chưa có hồ sơ làm việc nào trong {args.home}.")
     for p in found:
-        print(f"{p.name:<16} {p.role_label:<28} {p.org_name}")
+        where = f"  [máy chủ {p.db_url}]" if p.on_server else ""
+        print(f"{p.name:<16} {p.role_label:<28} {p.org_name}{where}")
     return 0
 
 

@@ -93,7 +93,12 @@ def build_parser(with_all: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--org-name", required=True)
     p.add_argument("--parent-code")
     p.add_argument("--name")
-    p.add_argument("--db", help="URL cơ sở dữ liệu (PostgreSQL cho cấp tỉnh; chưa hỗ trợ)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="cơ sở dữ liệu trên máy chủ PostgreSQL (cấp tỉnh): postgresql://máy:cổng/tên; "
+        "người dùng là tài khoản máy chủ của mình (--user hoặc trong URL)",
+    )
     p.add_argument("--recovery-key-out", help="ghi khóa khôi phục vào tệp này")
     p = psub.add_parser("list", help="liệt kê hồ sơ làm việc")
     _global_options(p, suppress=True)

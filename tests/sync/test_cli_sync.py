@@ -22,6 +22,7 @@ from khdesk.core.io.tabular import write_tables
 from khdesk.core.services import demo, profiles
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import keyslots
+from tests import pg
 from tests.conftest import FAST_KDF
 
 PASSWORD = "mat-khau-dong-bo"
@@ -183,15 +184,23 @@ def test_committee_verifies_imports_and_lists_the_cells_files(office):
     up_again.mkdir()
     (cell_up,) = ok(run(home, at("X01-CB01", "bundle", "export", "--out", str(up_again), "--json")))
     ok(run(home, at("X01", "bundle", "import", json.loads(cell_up.stdout)["path"])))
-    ok(
+    # The province on the PostgreSQL server when the tests have one (as in CI), else on
+    # an encrypted file like the others: the same commands either way.
+    where = (
+        ["--db", pg.new_database(demo.DEMO_USER, PASSWORD), "--user", demo.DEMO_USER]
+        if pg.ADMIN_URL
+        else ["--recovery-key-out", str(home / "kh.key")]
+    )
+    (made,) = ok(
         run(
             home,
             [
                 "profile", "create", "--role", "province", "--org-code", "KH",
-                "--org-name", "Tỉnh ủy Khánh Hòa", "--recovery-key-out", str(home / "kh.key"),
+                "--org-name", "Tỉnh ủy Khánh Hòa", *where,
             ],
         )
     )  # fmt: skip
+    assert ("máy chủ" in made.stdout) == bool(pg.ADMIN_URL)
     # The province keeps the organisation list; its communes come in from the template.
     orgs = home / "to-chuc.csv"
     write_tables(
