@@ -22,16 +22,21 @@ TODAY = date(2026, 11, 26)
 PASSWORD = "demo-password"
 
 
-@pytest.fixture(scope="module")
-def committee_home(tmp_path_factory):
-    """The demo commune after X01-CB01's first bundle reached the committee."""
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def committee_home(request, tmp_path_factory):
+    """The demo commune after X01-CB01's first bundle reached the committee: the
+    committee in an encrypted file, then on the PostgreSQL server (same screens)."""
     from khdesk.core.store import keyslots
+    from tests import pg
     from tests.conftest import FAST_KDF
 
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, pg.engine(request.param):
         mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
         home = tmp_path_factory.mktemp("committee")
-        demo.create_demo(home, PASSWORD, today=TODAY)
+        server = pg.db_url_for(demo.DEMO_USER, PASSWORD)
+        demo.create_demo(home, PASSWORD, today=TODAY, committee_db_url=server)
         cell = profiles.open_profile(home, "X01-CB01", demo.DEMO_USER, PASSWORD)
         com = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
         for one, other in ((cell, com), (com, cell)):
@@ -41,12 +46,14 @@ def committee_home(tmp_path_factory):
         assert sync.import_bundles(com, [result.path])[0].status == "imported"
         cell.close()
         com.close()
-    return home
+    return home, request.param
 
 
 @pytest.fixture
 def committee(committee_home):
-    session = profiles.open_profile(committee_home, "X01", demo.DEMO_USER, PASSWORD)
+    home, engine = committee_home
+    session = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
+    assert session.on_server == (engine == "postgres")
     yield session
     session.close()
 
@@ -174,3 +181,33 @@ def test_the_overview_is_recomputed_only_after_a_change(qtbot, committee, monkey
     page.ctx.hub.data_changed.emit()
     page.refresh()
     assert len(calls) == 2 and len(page.model.rows) == 4
+
+
+def test_sign_in_and_search_on_either_engine(qtbot, committee_home):
+    """The same sign-in dialog and list, whether the committee is a file or on a server."""
+    from khdesk.ui.login import LoginDialog
+    from khdesk.ui.main_window import MainWindow
+    from tests.ui.test_app import type_text
+
+    home, engine = committee_home
+    dialog = LoginDialog(home, preselect="X01")
+    qtbot.addWidget(dialog)
+    assert dialog.user_edit.text() == demo.DEMO_USER
+    type_text(qtbot, dialog.password_edit, "sai-mat-khau")
+    dialog.try_open()
+    assert dialog.session is None and "khẩu" in dialog.error_label.text()
+    dialog.password_edit.clear()
+    type_text(qtbot, dialog.password_edit, PASSWORD)
+    dialog.try_open()
+    session = dialog.session
+    assert session is not None and session.on_server == (engine == "postgres")
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.candidates
+    type_text(qtbot, page.search_edit, "dực")  # diacritics fold away: Đức too
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10000)
+    names = [page.model.data(page.model.index(r, 1)) for r in range(2)]
+    assert names == ["Đỗ Văn Dực", "Trần Minh Đức"]  # by given name, Vietnamese order
+    window.close()
+    session.close()
