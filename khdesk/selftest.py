@@ -4,10 +4,12 @@ In a temporary data directory it runs what a commune does in its first week: a c
 committee and a cell (real encrypted profiles with the shipped key-derivation cost, filled
 with the demo data through the importer), a database of the previous schema upgraded after
 a backup, the key enrolment both ways, the shipped Excel template imported, the check, a
-bundle from the cell imported at the committee, a form printed, and the main window opened
-(offscreen when there is no screen). One Vietnamese line per step; exit 0, or 1 naming the
-step that failed. Nothing outside the temporary folder is touched; it is removed at the
-end unless a step failed (then it stays, with the traceback in tu-kiem-tra.log).
+bundle from the cell imported at the committee, a form printed and its first page drawn
+the way the print preview draws it (PDFium), the PostgreSQL driver of the province tier
+loaded (no server), and the main window opened (offscreen when there is no screen). One
+Vietnamese line per step; exit 0, or 1 naming the step that failed. Nothing outside the
+temporary folder is touched; it is removed at the end unless a step failed (then it
+stays, with the traceback in tu-kiem-tra.log).
 
 The build script (installer/build.py) runs it on the frozen onedir: a missing resource,
 module, Qt plugin or DLL shows up here rather than on a secretary's PC.
@@ -55,6 +57,7 @@ class _Run:
     committee_code: str = ""
     cell_code: str = ""
     bundle: Path | None = None
+    form_pdf: Path | None = None  # the form step's PDF, drawn by the preview step
 
     def close(self) -> None:
         for session in self.sessions.values():
@@ -238,7 +241,67 @@ def step_form(run: _Run) -> str:
     _check(b"LiberationSerif" in data, "PDF không nhúng phông chữ đi kèm")
     out = run.home / "mau.pdf"
     out.write_bytes(data)
+    run.form_pdf = out
     return f"mẫu {FORM_CODE} cho {file_code} ({len(data)} byte)"
+
+
+def step_preview(run: _Run) -> str:
+    """Page 1 of the form step's PDF drawn with the print dialog's own PDFium code (the
+    preview and the printed sheets): the pdfium library is a native file the frozen app
+    must carry. Called directly, not through `render_pages`, whose fallback to poppler
+    would hide a missing PDFium."""
+    import pypdfium2
+    from PySide6.QtGui import QImage
+
+    from khdesk.ui import print_dialog
+
+    _check(run.form_pdf is not None and run.form_pdf.is_file(), "chưa có tệp PDF của biểu mẫu")
+    pages = print_dialog.render_pdfium(run.form_pdf.read_bytes(), print_dialog.PREVIEW_DPI)
+    _check(bool(pages), "PDFium không vẽ được trang nào")
+    first = pages[0]
+    _check(not first.isNull() and first.width() > 100, "trang 1 vẽ ra ảnh rỗng")
+    gray = first.convertToFormat(QImage.Format.Format_Grayscale8)
+    width, height, stride = gray.width(), gray.height(), gray.bytesPerLine()
+    pixels = bytes(gray.constBits())
+    dark = bytes(1 if v < 128 else 0 for v in range(256))  # grey level -> 1 for ink
+    ink = sum(
+        pixels[row * stride : row * stride + width].translate(dark).count(1)
+        for row in range(height)
+    )
+    share = ink / (width * height)
+    _check(ink > 0, "trang 1 vẽ ra toàn màu trắng (không có chữ)")
+    _check(share < 0.5, f"trang 1 vẽ ra gần như toàn màu đen ({share:.0%} điểm tối)")
+    return (
+        f"trang 1/{len(pages)} {width}×{height} điểm ảnh, {share:.1%} điểm mực "
+        f"(PDFium {pypdfium2.PDFIUM_INFO.build})"
+    )
+
+
+def step_postgres(run: _Run) -> str:
+    """The province tier's driver (psycopg with its own libpq, psycopg_binary): imported
+    only for a postgresql:// profile, so only this step shows a missing one before a
+    province office does. No server: the libpq binding loads, answers its version and
+    parses a connection URL, and SQLAlchemy's psycopg dialect (the driver name
+    khdesk/core/store/postgres.py gives every URL) loads it (an engine connects only
+    when used)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy import create_engine
+
+    impl = psycopg.pq.__impl__
+    _check(impl in ("binary", "c"), f"psycopg dùng bản '{impl}', cần 'binary' hoặc 'c'")
+    libpq = psycopg.pq.version()
+    _check(libpq > 0, "không đọc được phiên bản libpq")
+    parsed = conninfo_to_dict("postgresql://khdesk@tinh.example:5433/khdesk")  # libpq parses
+    _check(parsed.get("port") == "5433", f"libpq đọc sai địa chỉ kết nối: {parsed}")
+    engine = create_engine("postgresql+psycopg://khdesk@localhost/khdesk")
+    try:
+        dbapi = engine.dialect.dbapi
+    finally:
+        engine.dispose()
+    _check(dbapi is psycopg, f"SQLAlchemy dùng trình điều khiển {dbapi!r}, cần psycopg")
+    pretty = psycopg.pq.version_pretty(libpq)
+    return f"psycopg {psycopg.__version__} (bản {impl}), libpq {pretty}"
 
 
 def _choose_qt_platform() -> str:
@@ -291,6 +354,8 @@ STEPS: tuple[tuple[str, Callable[[_Run], str]], ...] = (
     ("Chi bộ xuất tệp đồng bộ", step_bundle_export),
     ("Đảng ủy nhập tệp đồng bộ", step_bundle_import),
     ("In biểu mẫu PDF", step_form),
+    ("Xem trước bản in", step_preview),
+    ("Trình điều khiển PostgreSQL", step_postgres),
     ("Mở cửa sổ chính", step_window),
 )
 

@@ -87,7 +87,7 @@ def render_pages(data: bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
     """The PDF's pages as images: PDFium (pypdfium2, shipped with the app); where it is
     missing (a developer's venv), poppler's pdftoppm; else nothing (no preview)."""
     try:
-        return _render_pdfium(data, dpi)
+        return render_pdfium(data, dpi)
     except ImportError:
         pass
     if shutil.which("pdftoppm"):
@@ -95,7 +95,7 @@ def render_pages(data: bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
     return []
 
 
-def _render_pdfium(data: bytes, dpi: int) -> list[QImage]:
+def render_pdfium(data: bytes, dpi: int) -> list[QImage]:
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(data)

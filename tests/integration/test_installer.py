@@ -13,6 +13,7 @@ from khdesk import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 NSI = ROOT / "installer" / "khdesk.nsi"
+SPEC = ROOT / "installer" / "khdesk.spec"
 MAKENSIS = shutil.which("makensis")
 
 
@@ -52,3 +53,23 @@ def test_nsis_script_refuses_old_windows_and_keeps_user_data():
     uninstall = text.split('Section "Uninstall"', 1)[1]
     assert "APPDATA" not in uninstall and "$PROFILE" not in uninstall
     assert 'RMDir /r "$INSTDIR"' not in uninstall
+
+
+def test_spec_ships_the_lazily_imported_native_parts():
+    """pypdfium2 (print preview, native PDFium) and psycopg with psycopg_binary (its own
+    libpq) are reached only by imports inside functions or by name at run time: the spec
+    lists them, and the frozen --self-test (steps "Xem trước bản in", "Trình điều khiển
+    PostgreSQL") proves they load."""
+    text = SPEC.read_text(encoding="utf-8")
+    for name in (
+        '"pypdfium2"',
+        '"pypdfium2_raw"',
+        'collect_submodules(\n        "psycopg"',
+        '"psycopg_binary"',
+        '"psycopg_binary.pq"',
+        '"psycopg_binary._psycopg"',
+        '"sqlalchemy.dialects.postgresql.psycopg"',
+    ):
+        assert name in text, name
+    excludes = text.split("excludes = [", 1)[1].split("\n]\n", 1)[0]
+    assert "psycopg" not in excludes and "pdfium" not in excludes

@@ -22,7 +22,6 @@ from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import _alembic_config
 from khdesk.core.store.schema import metadata
 from khdesk.core.store.store import verify_audit
-from khdesk.core.text import fold
 from tests import pg
 
 pytestmark = pytest.mark.postgres

@@ -200,7 +200,7 @@ def test_preview_without_pdfium(qtbot, dialog, monkeypatch):
     def no_pdfium(data, dpi):
         raise ImportError("pypdfium2")
 
-    monkeypatch.setattr(print_dialog, "_render_pdfium", no_pdfium)
+    monkeypatch.setattr(print_dialog, "render_pdfium", no_pdfium)
     dialog.select_form("6-KNĐ")
     if shutil.which("pdftoppm"):
         assert len(print_dialog.render_pages(dialog.pdf_bytes)) == len(dialog.page_images) >= 1
