@@ -48,6 +48,7 @@ def record_step_event(
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
     with session.store.write(session.user) as tx:
+        _lock_file(tx.conn, file_code)
         facts = load_facts(tx.conn, file_code)
         file = next((f for f in facts.files if f.file_code == file_code), None)
         if file is None:
@@ -139,6 +140,15 @@ def record_step_event(
             on=event.on.isoformat(),
         )
     return RecordedStep(state, record["uuid"], previous)
+
+
+def _lock_file(conn, file_code: str) -> None:
+    """On PostgreSQL, hold the file's row until the step is saved: an import (or another
+    staff member) changing the same file waits, so the step is judged on what is there.
+    SQLite renders no FOR UPDATE: its writer holds the whole database already."""
+    conn.execute(
+        select(t.candidates.c.id).where(t.candidates.c.file_code == file_code).with_for_update()
+    ).all()
 
 
 def failed_vote(step_id: str, on: date, official_members: int, votes_for: int) -> StepEvent:
@@ -236,6 +246,7 @@ def undo_step(
     the station that recorded the step may take it back. Returns the new state."""
     session.require("owner", "secretary", "deputy")
     with session.store.write(session.user) as tx:
+        _lock_file(tx.conn, file_code)
         row = (
             tx.conn.execute(
                 select(t.steps, t.candidates.c.file_code)

@@ -414,10 +414,14 @@ def select_in(
     *,
     live: bool = False,
     order_by: str | None = None,
+    lock: bool = False,
 ) -> list[tuple]:
     """The `columns` of the rows of `table` whose `key` is one of `values`, as plain
     tuples, in batches under the bound-parameter limit (`order_by` orders each batch).
-    `live`: tombstoned rows left out. On SQLite straight through the driver, as
+    `live`: tombstoned rows left out. `lock`: on PostgreSQL the rows are locked (FOR
+    UPDATE) until the transaction ends, so what is decided from them still holds when it
+    is written (on SQLite the writer holds the whole database anyway). On SQLite straight
+    through the driver, as
     `raw_rows` (dates come back as ISO text, booleans as 0/1): a bundle's merge makes
     dozens of such reads and SQLAlchemy's per-statement work was most of their cost."""
     values = list(values)
@@ -435,6 +439,8 @@ def select_in(
                 query = query.where(table.c.deleted.is_(False))
             if order_by is not None:
                 query = query.order_by(table.c[order_by])
+            if lock:
+                query = query.with_for_update()
             out.extend(tuple(r) for r in conn.execute(query))
         return out
     # The DB-API connection of this Connection: the same transaction.

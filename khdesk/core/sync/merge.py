@@ -214,7 +214,8 @@ class Merge:
         table = shape.table
         counts = self.result.applied.setdefault(name, TableCounts())
         local = {}
-        for raw in select_in(self.conn, table, shape.columns, "uuid", [v["uuid"] for v in rows]):
+        uuids = [v["uuid"] for v in rows]
+        for raw in select_in(self.conn, table, shape.columns, "uuid", uuids, lock=True):
             old = shape.local(raw)
             local[old["uuid"]] = old
         natural = [(key, self._holders(table, key, rows)) for key in shape.natural]
@@ -420,6 +421,10 @@ class Merge:
             return
         steps: dict[str, list[dict]] = defaultdict(list)
         uuids = sorted(self.touched_files)
+        # The files first (PostgreSQL): a step another staff member is recording on one of
+        # them is then either in the steps read below or waits for this import.
+        if self.conn.dialect.name == "postgresql":
+            select_in(self.conn, t.candidates, ("uuid",), "uuid", uuids, lock=True)
         for raw in select_in(
             self.conn, t.steps, _STEP_COLUMNS, "candidate_uuid", uuids, live=True, order_by="seq"
         ):
