@@ -1,4 +1,6 @@
-"""`khdesk stats [--year Y | --period 2026-2030] [--json | --pdf OUT | --xlsx OUT]`."""
+"""`khdesk stats [--year Y | --period 2026-2030] [--json | --pdf OUT | --xlsx OUT]`: every
+indicator per unit and, for a committee or the province, per cell kind ("Theo loại chi
+bộ": the text, the workbook's sheet, the PDF's table; the JSON's `by_cell_kind`)."""
 
 from __future__ import annotations
 
@@ -58,7 +60,11 @@ def register(sub, command, global_options, parser_class) -> None:
     which.add_argument("--year", type=int, help="năm thống kê (mặc định năm nay)")
     which.add_argument("--period", help="giai đoạn kế hoạch, ví dụ 2026-2030")
     p.add_argument("--pdf", metavar="OUT", help="ghi báo cáo PDF vào tệp này")
-    p.add_argument("--xlsx", metavar="OUT", help="ghi bảng Excel (mỗi cấp một trang) vào tệp này")
+    p.add_argument(
+        "--xlsx",
+        metavar="OUT",
+        help="ghi bảng Excel (mỗi cấp một trang, thêm trang theo loại chi bộ) vào tệp này",
+    )
     p.add_argument(
         "--on", help="ngày tính số liệu cuối kỳ (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay"
     )

@@ -12,7 +12,9 @@ import pytest
 
 from khdesk.core.errors import UsageError
 from khdesk.core.reports.stats import (
+    INDICATOR_BY_KEY,
     INDICATOR_KEYS,
+    KIND_KEYS,
     UNIT_KEYS,
     Scope,
     StatsData,
@@ -25,7 +27,9 @@ from tests.integration.test_cli import khdesk
 from tests.reports.stats_dataset import (
     PASSWORD,
     TODAY,
+    _admission_steps,
     build_province_home,
+    d,
     hand_tables,
     open_province,
 )
@@ -72,8 +76,8 @@ REGISTER_KEYS = {
 }
 
 
-def stats(scope: Scope, top: str = "KH", level: str = "province"):
-    data = StatsData.from_tables(hand_tables())
+def stats(scope: Scope, top: str = "KH", level: str = "province", tables=None):
+    data = StatsData.from_tables(tables or hand_tables())
     return compute_stats(data, scope, top_code=top, top_level=level, today=TODAY)
 
 
@@ -244,6 +248,304 @@ def test_committee_and_cell_views():
     assert list(cell.units) == ["cell"] and cell.top.values == whole.unit("X01-CB01").values
 
 
+# -- by cell kind (issue 9) ----------------------------------------------------------------
+
+# The dataset's cells have four kinds, one cell each; in Vietnamese order (d < t; th < tô < tr).
+KINDS_VI = [
+    "Chi bộ doanh nghiệp tư nhân",  # X01-CB02
+    "Chi bộ thôn",  # X01-CB01
+    "Chi bộ tổ dân phố",  # X02-CB01
+    "Chi bộ trường tư thục",  # X02-CB02
+]
+
+# Every indicator of each kind in 2026, from the dataset's description (stats_dataset.py).
+# Zero counts are left out below and filled in by `_full`.
+BY_KIND_2026 = {
+    # X01-CB02: Hòa admitted 01/09/2026 (301 months: youth; DNTN by the cell's kind); plan
+    # 2 / 1 / 2. Khánh recognised late; Lâm overdue. Members: DV001, DV002 in the register,
+    # the files of Hòa (DU_BI), Khánh (CHINH_THUC), Lâm (DU_BI). Minh's file is closed.
+    "Chi bộ doanh nghiệp tư nhân": {
+        "admitted": 1,
+        "target": 2,
+        "target_pct": 50.0,
+        "admitted_per_year": 1.0,
+        "admitted_youth": 1,
+        "youth_pct": 100.0,
+        "target_youth": 1,
+        "target_youth_pct": 100.0,
+        "women_pct": 0.0,
+        "ethnic_minority_pct": 0.0,
+        "religious_pct": 0.0,
+        "admitted_private_enterprise": 1,
+        "admitted_private": 1,
+        "private_pct": 100.0,
+        "target_private": 2,
+        "target_private_pct": 50.0,
+        "recognised": 1,
+        "recognised_late": 1,
+        "recognised_on_time_pct": 0.0,
+        "recognition_overdue": 1,
+        "members_total": 5,
+    },
+    # X01-CB01: An (woman, youth), Bình (Raglai, Công giáo, DNTN by workplace, 434 months),
+    # Thu (register: woman, 311 months); plan 3 / 2 / 1. Dung recognised on time; Cường
+    # struck off; Em added to the pool; Em (NGUON) and Gấm (HO_SO, stale) in it. Members:
+    # DV001, DV002 (DV003 moved away) + An, Bình (DU_BI), Dung (CHINH_THUC). DV001 absent
+    # 3 months. The cooperative (1 member, no party organisation); one village, head a
+    # member by the flag.
+    "Chi bộ thôn": {
+        "admitted": 3,
+        "target": 3,
+        "target_pct": 100.0,
+        "admitted_per_year": 3.0,
+        "admitted_youth": 2,
+        "youth_pct": 66.67,
+        "target_youth": 2,
+        "target_youth_pct": 100.0,
+        "admitted_women": 2,
+        "women_pct": 66.67,
+        "admitted_ethnic_minority": 1,
+        "ethnic_minority_pct": 33.33,
+        "admitted_religious": 1,
+        "religious_pct": 33.33,
+        "admitted_private_enterprise": 1,
+        "admitted_private": 1,
+        "private_pct": 33.33,
+        "target_private": 1,
+        "target_private_pct": 100.0,
+        "recognised": 1,
+        "recognised_on_time": 1,
+        "recognised_on_time_pct": 100.0,
+        "struck_off": 1,
+        "added_to_pool": 1,
+        "source_pool": 2,
+        "trained_not_admitted": 1,
+        "files_stale": 1,
+        "members_total": 5,
+        "screening_listed": 1,
+        "screen_absent": 1,
+        "private_units": 1,
+        "private_units_no_member_pct": 0.0,
+        "private_units_no_party_org": 1,
+        "private_units_no_party_org_pct": 100.0,
+        "villages": 1,
+        "villages_with_cell": 1,
+        "villages_with_cell_pct": 100.0,
+        "village_heads_members": 1,
+        "village_heads_members_pct": 100.0,
+    },
+    # X02-CB01: Nga (woman, Chăm, Bà-la-môn, 263 months), Chín (352 months); no plan of its
+    # own (X02's 6 is the commune's). Phúc trained 02/01/2026, in the pool (THAM_TRA).
+    # Members: DV001, DV005 (DV002 died) + Nga's file (Chín's is DV005). DV001 absent
+    # (unpaid) and declining; one group, its head DV001.
+    "Chi bộ tổ dân phố": {
+        "admitted": 2,
+        "admitted_per_year": 2.0,
+        "admitted_youth": 2,
+        "youth_pct": 100.0,
+        "admitted_women": 1,
+        "women_pct": 50.0,
+        "admitted_ethnic_minority": 1,
+        "ethnic_minority_pct": 50.0,
+        "admitted_religious": 1,
+        "religious_pct": 50.0,
+        "private_pct": 0.0,
+        "trained": 1,
+        "source_pool": 1,
+        "trained_not_admitted": 1,
+        "members_total": 3,
+        "screening_listed": 1,
+        "screen_absent": 1,
+        "screen_decline": 1,
+        "villages": 1,
+        "villages_with_cell": 1,
+        "villages_with_cell_pct": 100.0,
+        "village_heads_members": 1,
+        "village_heads_members_pct": 100.0,
+    },
+    # X02-CB02: Quyên (woman, 394 months, private school). Members: DV001 + Quyên's file.
+    # DV001 violated two years running.
+    "Chi bộ trường tư thục": {
+        "admitted": 1,
+        "admitted_per_year": 1.0,
+        "youth_pct": 0.0,
+        "admitted_women": 1,
+        "women_pct": 100.0,
+        "ethnic_minority_pct": 0.0,
+        "religious_pct": 0.0,
+        "admitted_private_school": 1,
+        "admitted_private": 1,
+        "private_pct": 100.0,
+        "members_total": 2,
+        "screening_listed": 1,
+        "screen_violation_2y": 1,
+    },
+}
+_TARGET_KEYS = {"target", "target_youth", "target_private"}
+
+
+def _full(given: dict) -> dict:
+    """Every indicator: the counts not given are 0; targets and shares not given None."""
+    out = {}
+    for key in INDICATOR_KEYS:
+        if key in given:
+            out[key] = given[key]
+        elif key in _TARGET_KEYS or key.endswith("_pct"):
+            out[key] = None
+        else:
+            out[key] = 0.0 if key == "admitted_per_year" else 0
+    return out
+
+
+def test_by_cell_kind_hand_figures():
+    result = stats(Scope.for_year(2026))
+    groups = result.by_cell_kind
+    assert [g.kind for g in groups] == KINDS_VI
+    assert [g.cells for g in groups] == [("X01-CB02",), ("X01-CB01",), ("X02-CB01",), ("X02-CB02",)]
+    for g in groups:
+        assert {k: g[k] for k in INDICATOR_KEYS} == _full(BY_KIND_2026[g.kind]), g.kind
+    # Records kept at the communes are in no group: X01 keeps two private units and its
+    # Số thôn (3), X02 its own plan (6); only the cooperative is a cell's.
+    top = result.top
+    assert (top["private_units"], sum(g["private_units"] for g in groups)) == (4, 1)
+    assert (top["villages"], sum(g["villages"] for g in groups)) == (4, 2)
+    assert (top["target"], sum(g["target"] or 0 for g in groups)) == (11, 5)
+    # A committee sees its own cells' kinds; a cell its own.
+    committee = stats(Scope.for_year(2026), "X02", "commune")
+    assert [g.kind for g in committee.by_cell_kind] == KINDS_VI[2:]
+    assert committee.by_cell_kind[0].values == groups[2].values
+    cell = stats(Scope.for_year(2026), "X01-CB01", "cell")
+    assert [g.kind for g in cell.by_cell_kind] == ["Chi bộ thôn"]
+    assert cell.by_cell_kind[0].values == cell.top.values
+
+
+def _with_second_village_cell() -> dict[str, list[dict]]:
+    """The dataset plus X01-CB03, a second Chi bộ thôn (one village, no head on record),
+    with a 2026 plan of 1 (no youth or private target) and two files:
+    X01-CB03-0001 Nam 1980-01, A10 01/04/2026 (555 months: not youth), A11 15/04/2026;
+    X01-CB03-0002 Nam 1990-01, A10 10/01/2025, no ceremony on record, P5 01/02/2026:
+    recognised, neither on time nor late."""
+    tables = hand_tables()
+    tables["orgs"].append(
+        {
+            "code": "X01-CB03",
+            "name": "Chi bộ thôn Hải Tây",
+            "parent_code": "X01",
+            "kind": "Chi bộ thôn",
+            "villages": 1,
+        }
+    )
+    tables["plans"].append(
+        {
+            "org_code": "X01-CB03",
+            "year": 2026,
+            "period": None,
+            "target": 1,
+            "target_youth": None,
+            "target_private": None,
+        }
+    )
+    for code, name, born in (
+        ("X01-CB03-0001", "Trịnh Văn Tân", "1980-01-01"),
+        ("X01-CB03-0002", "Lưu Văn Sơn", "1990-01-01"),
+    ):
+        tables["candidates"].append(
+            {
+                "file_code": code,
+                "full_name": name,
+                "sex": "Nam",
+                "birth_date": d(born),
+                "org_code": "X01-CB03",
+                "ethnicity": "Kinh",
+                "religion": "Không",
+                "education": "THPT",
+            }
+        )
+    steps = {
+        "X01-CB03-0001": _admission_steps(
+            "2025-01-01", "2025-02-01", "2025-03-01", "2026-02-10", "2026-04-01", "2026-04-15"
+        ),
+        "X01-CB03-0002": _admission_steps(
+            "2023-01-10", "2023-03-01", "2024-05-01", "2024-12-10", "2025-01-10"
+        )
+        + [("P5", "2026-02-01")],
+    }
+    for code, rows in steps.items():
+        for step_id, on in rows:
+            row = {"file_code": code, "step_id": step_id, "on": d(on), "result": "Thông qua"}
+            if step_id == "A8":
+                row.update(official_members=5, votes_for=5)
+            tables["steps"].append(row)
+    return tables
+
+
+def test_by_cell_kind_sums_and_recomputes_shares():
+    result = stats(Scope.for_year(2026), tables=_with_second_village_cell())
+    groups = {g.kind: g for g in result.by_cell_kind}
+    assert list(groups) == KINDS_VI
+    village = groups["Chi bộ thôn"]
+    assert village.cells == ("X01-CB01", "X01-CB03")
+    # X01-CB01's figures (BY_KIND_2026) plus X01-CB03's: Tân admitted (not youth, man,
+    # Kinh, no religion, not private), target 1; Sơn recognised without a ceremony (no
+    # verdict); Tân (DU_BI) and Sơn (CHINH_THUC) members not in the register; one more
+    # village with its own cell, its head not known to be a member.
+    expected = dict(BY_KIND_2026["Chi bộ thôn"])
+    expected.update(
+        {
+            "admitted": 4,
+            "target": 4,
+            "target_pct": 100.0,  # 4 / (3 + 1)
+            "admitted_per_year": 4.0,
+            "youth_pct": 50.0,  # 2 / 4 — the cells' 66.67 and 0.00 averaged would be 33.33
+            "target_youth_pct": 100.0,  # 2 / 2: X01-CB03 set no youth target
+            "women_pct": 50.0,  # 2 / 4
+            "ethnic_minority_pct": 25.0,
+            "religious_pct": 25.0,
+            "private_pct": 25.0,
+            "target_private_pct": 100.0,  # 1 / 1
+            "recognised": 2,
+            # 1 on time of 1 judged (Sơn's has no ceremony): not 1 / 2 recognised.
+            "recognised_on_time_pct": 100.0,
+            "members_total": 7,
+            "villages": 2,
+            "villages_with_cell": 2,
+            "village_heads_members_pct": 50.0,  # 1 / 2
+        }
+    )
+    assert {k: village[k] for k in INDICATOR_KEYS} == _full(expected)
+    cells = {u.org_code: u for u in result.level_units("cell")}
+    assert cells["X01-CB03"]["youth_pct"] == 0.0
+    assert cells["X01-CB03"]["recognised_on_time_pct"] is None
+    # The other kinds are untouched.
+    for kind in KINDS_VI:
+        if kind != "Chi bộ thôn":
+            assert {k: groups[kind][k] for k in INDICATOR_KEYS} == _full(BY_KIND_2026[kind])
+
+
+@pytest.mark.parametrize("extended", [False, True], ids=["dataset", "two-village-cells"])
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: s.label)
+def test_by_cell_kind_counts_sum_to_the_cells(scope, extended):
+    tables = _with_second_village_cell() if extended else None
+    result = stats(scope, tables=tables)
+    cells = result.level_units("cell")
+    groups = result.by_cell_kind
+    assert sorted(c for g in groups for c in g.cells) == [c.org_code for c in cells]
+    assert sum(len(g.cells) for g in groups) == len(cells)
+    counts = [k for k in INDICATOR_KEYS if INDICATOR_BY_KEY[k].kind == "count"]
+    for key in counts:  # the registers' counts too: a group is its cells, nothing above
+        assert sum(g[key] for g in groups) == sum(c[key] for c in cells), key
+    for key in ("target", "target_youth", "target_private"):
+        set_ = [c[key] for c in cells if c[key] is not None]
+        assert sum(g[key] or 0 for g in groups) == sum(set_), key
+    for g in groups:  # each share from the group's own sums
+        assert g["youth_pct"] == (
+            round(100 * g["admitted_youth"] / g["admitted"], 2) if g["admitted"] else None
+        )
+        assert g["target_pct"] == (
+            round(100 * g["admitted"] / g["target"], 2) if g["target"] else None
+        )
+
+
 def test_baseline_comparison_and_resource():
     result = stats(Scope.for_period("2026-2030"))
     base = result.baseline
@@ -277,7 +579,15 @@ def test_json_keys_stable():
     result = stats(Scope.for_year(2026))
     assert list(INDICATOR_KEYS) == KEYS_V1
     data = json.loads(json.dumps(result.as_dict()))
-    assert list(data) == ["format", "scope", "org_code", "level", "levels", "baseline"]
+    assert list(data) == [
+        "format",
+        "scope",
+        "org_code",
+        "level",
+        "levels",
+        "baseline",
+        "by_cell_kind",  # added within format 1: the keys before it never change
+    ]
     assert data["format"] == 1
     assert data["scope"] == {
         "kind": "year",
@@ -291,9 +601,13 @@ def test_json_keys_stable():
     for units in data["levels"].values():
         for unit in units:
             assert list(unit) == [*UNIT_KEYS, *KEYS_V1]
+    assert [g["kind"] for g in data["by_cell_kind"]] == KINDS_VI
+    for group in data["by_cell_kind"]:
+        assert list(group) == [*KIND_KEYS, *KEYS_V1]
     documented = resource_path("stats", "KEYS.md").read_text(encoding="utf-8")
     for key in KEYS_V1:
         assert f"| `{key}` |" in documented, key
+    assert "`by_cell_kind`" in documented and "belong to no kind group" in documented
 
 
 def test_profile_reads_what_the_tables_say(province):
@@ -319,17 +633,43 @@ def test_cli_stats_json_text_xlsx_pdf(province_home, tmp_path):
     data = json.loads(out.stdout)
     assert data["levels"]["province"][0]["admitted"] == 7
     assert data["levels"]["province"][0]["target_pct"] == 63.64
+    kinds = {g["kind"]: g for g in data["by_cell_kind"]}
+    assert list(kinds) == KINDS_VI
+    assert kinds["Chi bộ thôn"]["admitted"] == 3 and kinds["Chi bộ thôn"]["youth_pct"] == 66.67
+    assert kinds["Chi bộ tổ dân phố"]["target"] is None
 
     out = run("--year", "2026")
     assert out.returncode == 0, out.stderr
     assert "Số đảng viên kết nạp" in out.stdout and "63,64" in out.stdout
     assert "Đảng ủy xã Cam Hải" in out.stdout  # the communes below the province
+    section = out.stdout.split("THEO LOẠI CHI BỘ (4 loại)", 1)[1]
+    lines = [line.split() for line in section.splitlines()[2:6]]
+    # Kind, cells, target, admitted, % đạt, % TN, % nữ, % DTTS, % tư nhân, source pool.
+    assert [" ".join(x[:-9]) for x in lines] == KINDS_VI
+    assert lines[1][-9:] == "1 3 3 100,00 66,67 66,67 33,33 33,33 2".split()
+    assert lines[0][-9:] == "1 2 1 50,00 100,00 0,00 0,00 100,00 0".split()
 
     xlsx = tmp_path / "thong-ke.xlsx"
     out = run("--period", "2026-2030", "--xlsx", str(xlsx))
     assert out.returncode == 0, out.stderr
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == ["Thông tin", "Tỉnh", "Xã, phường, đặc khu", "Chi bộ", "Chỉ số"]
+    assert wb.sheetnames == [
+        "Thông tin",
+        "Tỉnh",
+        "Xã, phường, đặc khu",
+        "Chi bộ",
+        "Theo loại chi bộ",
+        "Chỉ số",
+    ]
+    kind_rows = list(wb["Theo loại chi bộ"].iter_rows(values_only=True))
+    assert kind_rows[0][:3] == ("Loại chi bộ", "Số chi bộ", "Số đảng viên kết nạp")
+    by_kind = {r[0]: dict(zip(kind_rows[0], r, strict=True)) for r in kind_rows[1:]}
+    assert list(by_kind) == KINDS_VI
+    # 2026–2030: no cell has a period plan (X01's and X02's are the communes' own).
+    village = by_kind["Chi bộ thôn"]
+    assert (village["Số chi bộ"], village["Số đảng viên kết nạp"]) == (1, 3)
+    assert village["Chỉ tiêu kết nạp"] is None
+    assert village["Tỷ lệ đảng viên nữ trong số kết nạp (%)"] == 66.67
     rows = list(wb["Chi bộ"].iter_rows(values_only=True))
     head = rows[0]
     assert head[:2] == ("Mã đơn vị", "Tên đơn vị") and "Số đảng viên kết nạp" in head
@@ -356,6 +696,11 @@ def test_cli_stats_json_text_xlsx_pdf(province_home, tmp_path):
         "Tỷ lệ đạt chỉ tiêu (%) 63,64",
         "Đảng ủy phường Bắc Nha Trang",
         "2015–2020",
+        "Theo loại chi bộ:",
+        "1 Chi bộ doanh nghiệp tư nhân 1 2 1 50,00 100,00",
+        "2 Chi bộ thôn 1 3 3 100,00 66,67 66,67 33,33 33,33 2",
+        "4 Chi bộ trường tư thục 1 — 1 — 0,00 100,00",
+        "không thuộc chi bộ nào",
     ):
         assert expected in text, expected
 

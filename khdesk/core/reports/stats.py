@@ -10,6 +10,14 @@ commune's whenever nothing is kept at the commune (the private-units register us
 A record of an organisation the profile does not know counts in the profile's own unit;
 one of an organisation known elsewhere in the tree counts nowhere.
 
+*By cell kind* (`StatsResult.by_cell_kind`, issue 9): the cells the profile sees grouped by
+their kind (Chi bộ thôn, Chi bộ doanh nghiệp tư nhân, Chi bộ trường học…). A group's counts
+are the sums of its cells' counts, its targets the sums of its cells' targets (None when
+none of them has one), and every share is computed from those sums exactly as a unit's is
+(`_indicator_values`), never averaged over the cells. Records kept at a commune (or at a
+đảng ủy cơ sở), in no cell, belong to no kind group, and neither do targets set only at a
+commune: the groups sum to the cells, not to the commune or the province.
+
 Readings chosen where RULES.md leaves room (resources/stats/KEYS.md says the same per key):
 
 - *Admitted* in the scope: the date of the admission decision (A10; party age counts from
@@ -81,16 +89,18 @@ from khdesk.core.errors import UsageError
 from khdesk.core.resources import resource_path
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, raw_rows
-from khdesk.core.text import fold
+from khdesk.core.text import fold, text_sort_key
 
 __all__ = [
     "INDICATORS",
     "INDICATOR_KEYS",
+    "KIND_KEYS",
     "LEVELS",
     "LEVEL_BY_ROLE",
     "LEVEL_LABELS",
     "Event",
     "Indicator",
+    "KindStats",
     "MemberCount",
     "MemberRow",
     "Scope",
@@ -212,6 +222,7 @@ del I
 INDICATOR_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS)
 INDICATOR_BY_KEY = {i.key: i for i in INDICATORS}
 UNIT_KEYS = ("org_code", "org_name", "kind", "parent_code", "level")
+KIND_KEYS = ("kind", "cells")  # a `by_cell_kind` entry's keys before the indicators
 
 # share key -> (numerator, denominator)
 _SHARES = {
@@ -672,6 +683,22 @@ class UnitStats:
 
 
 @dataclass
+class KindStats(UnitStats):
+    """The indicators of the cells of one kind (Chi bộ thôn…) taken together: `kind` is the
+    group's key (None: cells without a kind on record), `org_code` / `org_name` repeat it
+    as text, `parent_code` is None, `level` is "cell_kind", `cells` the group's cell codes."""
+
+    cells: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        head = {"kind": self.kind, "cells": len(self.cells)}
+        return {
+            **{k: head[k] for k in KIND_KEYS},
+            **{k: self.values[k] for k in INDICATOR_KEYS},
+        }
+
+
+@dataclass
 class StatsResult:
     scope: Scope
     as_of: date
@@ -680,6 +707,9 @@ class StatsResult:
     units: dict[str, list[UnitStats]]  # level -> units, the levels present in LEVELS order
     baseline: dict[str, Any] | None = None
     upper_name: str | None = None  # the organisation above the profile's (document headers)
+    # The shown cells grouped by kind (`_by_cell_kind`): records kept above the cells are in
+    # no group.
+    by_cell_kind: list[KindStats] = field(default_factory=list)
     _by_code: dict[str, UnitStats] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -715,6 +745,7 @@ class StatsResult:
             "level": self.level,
             "levels": {lvl: [u.as_dict() for u in us] for lvl, us in self.units.items()},
             "baseline": self.baseline,
+            "by_cell_kind": [g.as_dict() for g in self.by_cell_kind],
         }
 
 
@@ -1096,17 +1127,7 @@ def compute_stats(
     years_run = max(1, min(scope.end.year, as_of.year) - scope.start.year + 1)
     units: dict[str, list[UnitStats]] = {}
     for code in tree.shown:
-        counts = totals[code]
-        values: dict[str, int | float | None] = {}
-        for ind in INDICATORS:
-            if ind.kind == "count":
-                values[ind.key] = int(counts[ind.key])
-        for key in _TARGETS:
-            values[key] = targets.get(code, {}).get(key)
-        values["admitted_per_year"] = round(counts["admitted"] / years_run, 1)
-        extra = {"_recognition_judged": counts["_recognition_judged"]}
-        for key, (num, den) in _SHARES.items():
-            values[key] = pct(values.get(num, extra.get(num)), values.get(den, extra.get(den)))
+        values = _indicator_values(totals[code], targets.get(code, {}), years_run)
         org = tree.orgs[code]
         lvl = tree.levels[code]
         parent = tree.up.get(code)
@@ -1117,7 +1138,13 @@ def compute_stats(
         ordered_units[lvl].sort(key=lambda u: u.org_code)
     upper = tree.orgs.get(tree.orgs[top_code].parent_code or "")
     result = StatsResult(
-        scope, as_of, top_code, top_level, ordered_units, upper_name=upper.name if upper else None
+        scope,
+        as_of,
+        top_code,
+        top_level,
+        ordered_units,
+        upper_name=upper.name if upper else None,
+        by_cell_kind=_by_cell_kind(ordered_units.get("cell", []), totals, targets, years_run),
     )
     if with_baseline:
         base = baseline if baseline is not None else load_baseline()
@@ -1127,6 +1154,55 @@ def compute_stats(
 
 
 _NO_ORG = OrgRow("", "", None, None, None, None)
+
+
+def _indicator_values(
+    counts: Mapping[str, int], targets: Mapping[str, int | None], years_run: int
+) -> dict[str, int | float | None]:
+    """Every indicator from summed counts (with the hidden helper counts such as
+    `_recognition_judged`) and targets: the one computation of a unit's and of a cell-kind
+    group's values, so that every share is recomputed from its sums, never averaged."""
+    values: dict[str, int | float | None] = {}
+    for ind in INDICATORS:
+        if ind.kind == "count":
+            values[ind.key] = int(counts.get(ind.key, 0))
+    for key in _TARGETS:
+        values[key] = targets.get(key)
+    values["admitted_per_year"] = round(counts.get("admitted", 0) / years_run, 1)
+    extra = {"_recognition_judged": counts.get("_recognition_judged", 0)}
+    for key, (num, den) in _SHARES.items():
+        values[key] = pct(values.get(num, extra.get(num)), values.get(den, extra.get(den)))
+    return values
+
+
+def _by_cell_kind(
+    cells: Sequence[UnitStats],
+    totals: Mapping[str, Counter],
+    targets: Mapping[str, Mapping[str, int | None]],
+    years_run: int,
+) -> list[KindStats]:
+    """The shown cells grouped by their kind (Chi bộ thôn, Chi bộ doanh nghiệp tư nhân…):
+    the cells' counts summed, their targets summed (None when none of them has one), every
+    indicator computed from those sums as a unit's are. Records kept at a commune (or a
+    đảng ủy cơ sở) and targets set only above the cells belong to no group. Sorted by kind
+    in Vietnamese order; a cell without a kind on record makes a group of its own (None),
+    last."""
+    groups: dict[str | None, list[str]] = defaultdict(list)
+    for cell in cells:
+        groups[cell.kind or None].append(cell.org_code)
+    out: list[KindStats] = []
+    for kind in sorted(groups, key=lambda k: (k is None, text_sort_key(k))):
+        codes = tuple(groups[kind])
+        counts: Counter = Counter()
+        for code in codes:
+            counts.update(totals[code])
+        summed: dict[str, int | None] = {}
+        for key in _TARGETS:
+            found = [targets[c][key] for c in codes if targets.get(c, {}).get(key) is not None]
+            summed[key] = sum(found) if found else None  # type: ignore[arg-type]
+        values = _indicator_values(counts, summed, years_run)
+        out.append(KindStats(kind or "", kind or "", kind, None, "cell_kind", values, codes))
+    return out
 
 
 def _stale(ctx: _Ctx, last: dict[str, StepEvent], on: date) -> bool:

@@ -1,9 +1,11 @@
 """The statistics for people: a Vietnamese text table (the terminal), an Excel workbook
-(a tidy sheet per level: one row per unit, one column per indicator) and a PDF on the
-party-document page. Also the letterhead every report of a profile shares."""
+(a tidy sheet per level: one row per unit, one column per indicator; and one per cell
+kind) and a PDF on the party-document page. Also the letterhead every report of a profile
+shares."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -15,11 +17,13 @@ from khdesk.core.reports.stats import (
     INDICATORS,
     LEVEL_LABELS,
     LEVELS,
+    KindStats,
     StatsResult,
     UnitStats,
 )
 
 __all__ = [
+    "BY_KIND_TITLE",
     "COMPACT_KEYS",
     "fmt_number",
     "fmt_value",
@@ -54,6 +58,24 @@ COMPACT_HEADS = {
 }
 _TEXT_CHILDREN_MAX = 120  # more than that (the province's cells): see the workbook
 
+BY_KIND_TITLE = "Theo loại chi bộ"  # the text section, the sheet, the PDF table
+BY_KIND_NOTE = (
+    "Số liệu theo loại chi bộ cộng các chi bộ cùng loại; số liệu ghi ở đảng ủy xã, phường, "
+    "đặc khu (không thuộc chi bộ nào) và chỉ tiêu chỉ giao cho đảng ủy không tính vào loại "
+    "nào; các tỷ lệ tính lại từ số cộng."
+)
+NO_KIND = "(chưa ghi loại)"
+
+
+def kind_label(group: KindStats) -> str:
+    return group.kind or NO_KIND
+
+
+def shows_by_kind(result: StatsResult) -> bool:
+    """The cell-kind view belongs to a committee's or the province's figures: a cell
+    profile's one group is the cell itself (its JSON still carries it)."""
+    return result.level != "cell" and bool(result.by_cell_kind)
+
 
 def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     """Vietnamese digits: 9.351 and 60,44 (dot for thousands, comma for decimals)."""
@@ -83,7 +105,8 @@ def fmt_day(on: date) -> str:
 
 def stats_text(result: StatsResult) -> str:
     """`khdesk stats` without an output option: the profile's own unit in full, the units
-    one level below as a compact table, the baseline comparison."""
+    one level below as a compact table, the cells by kind (a committee, the province), the
+    baseline comparison."""
     top = result.top
     lines = [
         f"THỐNG KÊ PHÁT TRIỂN ĐẢNG VIÊN — {top.org_name} ({top.org_code})",
@@ -121,6 +144,15 @@ def stats_text(result: StatsResult) -> str:
                 name = u.org_name if len(u.org_name) <= 34 else u.org_name[:33] + "…"
                 cells = "".join(f"{fmt_value(k, u[k]):>10}" for k in COMPACT_KEYS)
                 lines.append(f"  {u.org_code:<14} {name:<34}{cells}")
+    if shows_by_kind(result):
+        groups = result.by_cell_kind
+        lines += ["", f"{BY_KIND_TITLE.upper()} ({len(groups)} loại)"]
+        heads = [COMPACT_HEADS[k] for k in COMPACT_KEYS]
+        lines.append(f"  {'Loại chi bộ':<30} {'Số CB':>6}" + "".join(f"{h:>10}" for h in heads))
+        for g in groups:
+            cells = "".join(f"{fmt_value(k, g[k]):>10}" for k in COMPACT_KEYS)
+            lines.append(f"  {kind_label(g):<30} {len(g.cells):>6}{cells}")
+        lines += textwrap.wrap(BY_KIND_NOTE, 100, initial_indent="  ", subsequent_indent="  ")
     if result.baseline is None:
         lines += ["", "Chưa có số liệu mốc 2015–2020 (resources/stats/baseline-2015-2020.json)."]
     return "\n".join(lines)
@@ -138,6 +170,17 @@ def level_rows(units: Sequence[UnitStats]) -> list[list[Any]]:
         rows.append(
             [u.org_code, u.org_name, u.kind, u.parent_code, *(u[i.key] for i in INDICATORS)]
         )
+    return rows
+
+
+KIND_HEADS = ("Loại chi bộ", "Số chi bộ")
+
+
+def kind_rows(groups: Sequence[KindStats]) -> list[list[Any]]:
+    """The cell-kind groups as a tidy table: the header, then a row per kind."""
+    rows: list[list[Any]] = [[*KIND_HEADS, *(i.label for i in INDICATORS)]]
+    for g in groups:
+        rows.append([kind_label(g), len(g.cells), *(g[i.key] for i in INDICATORS)])
     return rows
 
 
@@ -192,13 +235,18 @@ def info_rows(result: StatsResult) -> list[list[Any]]:
     return rows
 
 
-def fill_stats_workbook(wb: Any, result: StatsResult, *, prefix: str = "") -> None:
-    """The level sheets, the sheet of indicator keys and the information sheet."""
+def fill_stats_workbook(
+    wb: Any, result: StatsResult, *, prefix: str = "", by_kind: bool = False
+) -> None:
+    """The level sheets, with `by_kind` the sheet of cell kinds (`khdesk stats --xlsx`;
+    the annual report's workbook keeps its sheets), and the sheet of indicator keys."""
     widths = {1: 16, 2: 40, 3: 22, 4: 14}
     for level in LEVELS:
         units = result.level_units(level)
         if units:
             add_sheet(wb, f"{prefix}{LEVEL_LABELS[level]}", level_rows(units), widths)
+    if by_kind and shows_by_kind(result):
+        add_sheet(wb, f"{prefix}{BY_KIND_TITLE}", kind_rows(result.by_cell_kind), {1: 30, 2: 10})
     keys = [["Khóa (JSON)", "Chỉ số", "Loại số", "Nhóm"]]
     keys += [[i.key, i.label, i.kind, GROUPS[i.group]] for i in INDICATORS]
     add_sheet(wb, "Chỉ số", keys, {1: 30, 2: 55, 3: 10, 4: 36})
@@ -209,7 +257,7 @@ def write_stats_xlsx(result: StatsResult, path: Path) -> None:
 
     wb = Workbook(write_only=True)
     add_sheet(wb, "Thông tin", info_rows(result), {1: 40, 2: 70})
-    fill_stats_workbook(wb, result)
+    fill_stats_workbook(wb, result, by_kind=True)
     wb.save(path)
 
 
@@ -316,6 +364,14 @@ def unit_table_rows(units: Sequence[UnitStats]) -> list[list[str]]:
     return rows
 
 
+def kind_table_rows(groups: Sequence[KindStats]) -> list[list[str]]:
+    rows = [["TT", "Loại chi bộ", "Số chi bộ", *(COMPACT_HEADS[k] for k in COMPACT_KEYS)]]
+    for i, g in enumerate(groups, 1):
+        cells = (fmt_value(k, g[k]) for k in COMPACT_KEYS)
+        rows.append([str(i), kind_label(g), fmt_number(len(g.cells)), *cells])
+    return rows
+
+
 def comparison_rows(result: StatsResult) -> list[list[str]]:
     comparison = (result.baseline or {}).get("comparison") or {}
     rows = [
@@ -347,8 +403,9 @@ def stats_pdf(
     *,
     invariant: bool = False,
 ) -> bytes:
-    """`khdesk stats --pdf`: the profile's own figures, the comparison with the baseline and
-    the units one level below, on the party-document page."""
+    """`khdesk stats --pdf`: the profile's own figures, the comparison with the baseline,
+    the units one level below and (a committee, the province) the cells by kind, on the
+    party-document page."""
     from khdesk.core.reports.pdf import PdfDocument
 
     top = result.top
@@ -393,6 +450,16 @@ def stats_pdf(
             align=["centre", "left", *(["right"] * len(COMPACT_KEYS))],
             size=9,
         )
+    if shows_by_kind(result):
+        doc.spacer(4).keep_with_next(40)
+        doc.paragraph(f"{BY_KIND_TITLE}:", "bold")
+        doc.table(
+            kind_table_rows(result.by_cell_kind),
+            widths=[9, 41, 16, *([None] * len(COMPACT_KEYS))],
+            align=["centre", "left", "right", *(["right"] * len(COMPACT_KEYS))],
+            size=9,
+        )
+        doc.paragraph(BY_KIND_NOTE, "small")
     signature, recipients = signature_for(result.level, values)
     doc.signing(signature, recipients)
     return doc.build(invariant=invariant)
