@@ -7,6 +7,7 @@ service's transaction rolls back and nothing is half-written. The window keeps p
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -107,8 +108,17 @@ def run_with_progress(
     thread.wait()
     dialog.close()
     dialog.deleteLater()
-    if runner.error is not None:
-        if not isinstance(runner.error, KhdeskError):
-            log.exception("background work failed", exc_info=runner.error)
-        raise runner.error
-    return runner.result
+    result, error = runner.result, runner.error
+    # Break the cycles (closures, connections) holding this call's Qt objects and collect
+    # them now, on the UI thread: left to the cyclic collector, they could be freed later
+    # on some worker thread, and a Qt object destroyed from the wrong thread crashes.
+    runner.progressed.disconnect()
+    runner.finished.disconnect()
+    dialog.canceled.disconnect()
+    runner = thread = shown = on_cancel = None  # type: ignore[assignment]
+    gc.collect()
+    if error is not None:
+        if not isinstance(error, KhdeskError):
+            log.exception("background work failed", exc_info=error)
+        raise error
+    return result

@@ -116,15 +116,16 @@ def check_server(conn) -> None:
             "cán bộ đăng nhập bằng tài khoản riêng (xem README, phần Tỉnh ủy)."
         )
     provider = "c"
-    if conn.exec_driver_sql("SHOW server_version_num").scalar() >= "150000":
+    if int(conn.exec_driver_sql("SHOW server_version_num").scalar()) >= 150000:
         provider = conn.exec_driver_sql(
             "SELECT datlocprovider FROM pg_database WHERE datname = current_database()"
         ).scalar()
     plain = ("C", "POSIX", "C.UTF-8", "C.utf8")
     if provider != "c" or collate not in plain or ctype not in plain:
+        used = "ICU" if provider == "i" else f"'{collate}'/'{ctype}'"
         raise ProfileError(
-            f"Cơ sở dữ liệu dùng bảng mã sắp xếp '{collate}'/'{ctype}': cần tạo lại với "
-            "LC_COLLATE 'C' và LC_CTYPE 'C' (xem README, phần Tỉnh ủy)."
+            f"Cơ sở dữ liệu dùng thứ tự sắp xếp {used}: cần tạo lại với LC_COLLATE 'C' và "
+            "LC_CTYPE 'C', không dùng ICU (xem README, phần Tỉnh ủy)."
         )
 
 
