@@ -113,7 +113,7 @@ def cmd_profile_list(args: argparse.Namespace) -> int:
                     "role": p.role,
                     "org_code": p.org_code,
                     "org_name": p.org_name,
-                    "db": p.db_url,
+                    **({"db": p.db_url} if p.on_server else {}),  # a server profile only
                 }
                 for p in found
             ]

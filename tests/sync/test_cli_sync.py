@@ -201,6 +201,9 @@ def test_committee_verifies_imports_and_lists_the_cells_files(office):
         )
     )  # fmt: skip
     assert ("máy chủ" in made.stdout) == bool(pg.ADMIN_URL)
+    (listed,) = ok(run(home, ["profile", "list", "--json"]))
+    kh = next(p for p in json.loads(listed.stdout) if p["name"] == "KH")
+    assert ("db" in kh) == bool(pg.ADMIN_URL) and "khdesk-test" not in listed.stdout
     # The province keeps the organisation list; its communes come in from the template.
     orgs = home / "to-chuc.csv"
     write_tables(
