@@ -193,9 +193,7 @@ class _MatchClause:
         if is_postgres(conn):
             from khdesk.core.store import postgres
 
-            where, params = postgres.search_sql(
-                self.table.name, SEARCHABLE[self.table.name], self.words
-            )
+            where, params = postgres.search_sql(self.words)
             return text(where).bindparams(**params)
         fts = f"{self.table.name}_fts"
         expr = " AND ".join(f'"{w}"*' for w in self.words)
@@ -218,9 +216,7 @@ def match_ids(conn, table, folded_query: str) -> list[int]:
         if is_postgres(conn):
             from khdesk.core.store import postgres
 
-            where, params = postgres.search_sql(
-                table.name, SEARCHABLE[table.name], words, driver=True
-            )
+            where, params = postgres.search_sql(words, driver=True)
             cursor.execute(f"SELECT id FROM {table.name} WHERE {where}", params)
         else:
             fts = f"{table.name}_fts"
@@ -255,9 +251,7 @@ def search_ids(
         # The trigram index finds the matches, the name index orders them.
         from khdesk.core.store import postgres
 
-        match, words = postgres.search_sql(
-            table.name, SEARCHABLE[table.name], query_words(folded_query)
-        )
+        match, words = postgres.search_sql(query_words(folded_query))
         params.update(words)
         sql = f"SELECT id FROM {table.name} WHERE {match}{where} ORDER BY sort_key"
         if limit is not None:

@@ -20,6 +20,7 @@ from khdesk.core.errors import AccessDenied, ProfileError, UsageError
 
 SCHEMES = ("postgresql", "postgres")
 CHANGE_SEQUENCE = "khdesk_change_seq"
+SEARCH_COLUMN = "search_doc"  # beside the tables' own columns, on the server only
 # Tables whose rows staff may only add to (no UPDATE, DELETE or TRUNCATE granted).
 APPEND_ONLY = ("audit",)
 # Lock keys (pg_advisory_xact_lock): writers hold CHANGES shared while they stamp rows, an
@@ -146,9 +147,15 @@ def install_server_parts(conn, searchable: dict[str, str]) -> None:
     extension: no superuser needed)."""
     conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for table, expr in searchable.items():
+        # Stored, not an index expression: a trigram match is checked again on the row,
+        # and reading a column is five times cheaper than working out the text again.
+        conn.exec_driver_sql(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {SEARCH_COLUMN} text "
+            f"GENERATED ALWAYS AS ({search_document(expr, table)}) STORED"
+        )
         conn.exec_driver_sql(
             f"CREATE INDEX IF NOT EXISTS ix_{table}_search ON {table} "
-            f"USING gin (({search_document(expr, table)}) gin_trgm_ops) WHERE NOT deleted"
+            f"USING gin ({SEARCH_COLUMN} gin_trgm_ops) WHERE NOT deleted"
         )
     conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {CHANGE_SEQUENCE} MINVALUE 0 START 0")
     conn.exec_driver_sql(f"SELECT setval('{CHANGE_SEQUENCE}', 0, true)")
@@ -243,15 +250,12 @@ def word_patterns(words: list[str]) -> dict[str, str]:
     return {f"w{i}": f"% {w}%" for i, w in enumerate(words)}
 
 
-def search_sql(
-    table: str, expr: str, words: list[str], *, driver: bool = False
-) -> tuple[str, dict]:
-    """WHERE text and its parameters: `:w0` for SQLAlchemy's text(), `%(w0)s` for the
-    driver's own cursor (`driver=True`)."""
-    doc = search_document(expr, table)
+def search_sql(words: list[str], *, driver: bool = False) -> tuple[str, dict]:
+    """WHERE text for "every word starts a word of the row" and its parameters: `:w0`
+    for SQLAlchemy's text(), `%(w0)s` for the driver's own cursor (`driver=True`)."""
     params = word_patterns(words)
     mark = "%({})s" if driver else ":{}"
-    where = " AND ".join(f"{doc} LIKE {mark.format(name)}" for name in params)
+    where = " AND ".join(f"{SEARCH_COLUMN} LIKE {mark.format(name)}" for name in params)
     return f"NOT deleted AND {where}", params
 
 

@@ -735,6 +735,8 @@ def _quarantine(session: Session, o: _Opened, report: BundleReport) -> None:
     m = o.verified.manifest
     report.status = "quarantined"
     with session.store.write(session.user, changes=False) as tx:
+        # As an import: the same bundle set aside by two staff members at once lands once.
+        serialize(tx.conn, f"bundle-sender:{m['sender']['org_code']}")
         if tx.conn.execute(
             select(t.sync_quarantine.c.id).where(
                 t.sync_quarantine.c.bundle_hash == o.verified.opened.bundle_hash
