@@ -193,7 +193,7 @@ def test_member_search_agrees(both):
 
 def _search_twin(diff) -> bool:
     if diff[0] == "remove_index":
-        return diff[1].name.endswith("_search")
+        return diff[1].name.endswith(("_search", "_walk"))
     if diff[0] == "remove_column":
         return diff[3].name == "search_doc"
     return False

@@ -194,7 +194,7 @@ class _MatchClause:
             from khdesk.core.store import postgres
 
             where, params = postgres.search_sql(self.words)
-            return text(where).bindparams(**params)
+            return text(f"NOT deleted AND {where}").bindparams(**params)
         fts = f"{self.table.name}_fts"
         expr = " AND ".join(f'"{w}"*' for w in self.words)
         matches = (
@@ -217,7 +217,7 @@ def match_ids(conn, table, folded_query: str) -> list[int]:
             from khdesk.core.store import postgres
 
             where, params = postgres.search_sql(words, driver=True)
-            cursor.execute(f"SELECT id FROM {table.name} WHERE {where}", params)
+            cursor.execute(f"SELECT id FROM {table.name} WHERE NOT deleted AND {where}", params)
         else:
             fts = f"{table.name}_fts"
             expr = " AND ".join(f'"{w}"*' for w in words)
@@ -228,6 +228,7 @@ def match_ids(conn, table, folded_query: str) -> list[int]:
 
 
 _FEW_MATCHES = 1500
+_WALK_SPAN = 5_000  # PostgreSQL: names walked for a page before asking the trigram index
 
 
 def search_ids(
@@ -248,16 +249,31 @@ def search_ids(
         where += f" AND {table.c[column].name} = :v{i}"
         params[f"v{i}"] = value
     if is_postgres(conn):
-        # The trigram index finds the matches, the name index orders them.
         from khdesk.core.store import postgres
 
         match, words = postgres.search_sql(query_words(folded_query))
         params.update(words)
-        sql = f"SELECT id FROM {table.name} WHERE {match}{where} ORDER BY sort_key"
-        if limit is not None:
-            sql += " LIMIT :n"
-            params["n"] = limit
-        return [r[0] for r in conn.execute(text(sql), params)]
+        order = (
+            f"SELECT id FROM {table.name} WHERE NOT deleted AND {match}{where} "
+            "ORDER BY sort_key, id"
+        )
+        if limit is None:
+            return [r[0] for r in conn.execute(text(order), params)]
+        # A page of names in order. First walk the first names of the name index (it
+        # holds the search text: no table read) — a common word fills the page there;
+        # else take every match from the trigram index and sort those. (The server's own
+        # choice goes badly wrong for a word common in one part of the alphabet only.)
+        walk = (
+            f"SELECT id FROM (SELECT id, sort_key, {postgres.SEARCH_COLUMN} "
+            f"FROM {table.name} WHERE NOT deleted{where} ORDER BY sort_key, id LIMIT :span) w "
+            f"WHERE {match} ORDER BY sort_key, id LIMIT :n"
+        )
+        params["n"] = limit
+        found = [r[0] for r in conn.execute(text(walk), {**params, "span": _WALK_SPAN})]
+        if len(found) == limit:
+            return found
+        matches = f"WITH m AS MATERIALIZED ({order}) SELECT id FROM m LIMIT :n"
+        return [r[0] for r in conn.execute(text(matches), params)]
     fts = f"{table.name}_fts"
     walk_index = f"INDEXED BY ix_{table.name}_sort_key"
     if limit is not None:
