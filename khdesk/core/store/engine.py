@@ -229,6 +229,7 @@ def match_ids(conn, table, folded_query: str) -> list[int]:
 
 _FEW_MATCHES = 1500
 _WALK_SPAN = 5_000  # PostgreSQL: names walked for a page before asking the trigram index
+_WALK_SPAN_MAX = 30_000  # …and at most, when the first walk found some
 
 
 def search_ids(
@@ -270,6 +271,12 @@ def search_ids(
         )
         params["n"] = limit
         found = [r[0] for r in conn.execute(text(walk), {**params, "span": _WALK_SPAN})]
+        if found and len(found) < limit:
+            # A fair share of the names match, just not a page in the first walk: walk on
+            # as far as that share says a page needs, if that is still cheaper.
+            span = _WALK_SPAN * limit * 5 // (len(found) * 4)
+            if span <= _WALK_SPAN_MAX:
+                found = [r[0] for r in conn.execute(text(walk), {**params, "span": span})]
         if len(found) == limit:
             return found
         matches = f"WITH m AS MATERIALIZED ({order}) SELECT id FROM m LIMIT :n"

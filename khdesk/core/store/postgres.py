@@ -167,8 +167,8 @@ def install_server_parts(conn, searchable: dict[str, str]) -> None:
         # the search text needs no table read, and stops at a page's worth (the SQLite
         # path walks its name index the same way).
         conn.exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS ix_{table}_walk ON {table} (sort_key) "
-            f"INCLUDE (id, {SEARCH_COLUMN}) WHERE NOT deleted"
+            f"CREATE INDEX IF NOT EXISTS ix_{table}_walk ON {table} (sort_key, id) "
+            f"INCLUDE ({SEARCH_COLUMN}) WHERE NOT deleted"
         )
     conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {CHANGE_SEQUENCE} MINVALUE 0 START 0")
     conn.exec_driver_sql(f"SELECT setval('{CHANGE_SEQUENCE}', 0, true)")
