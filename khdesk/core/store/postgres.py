@@ -31,10 +31,6 @@ LOCK_AUDIT = 0x6B6864_02
 _ROLE_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
-def is_url(value: str | None) -> bool:
-    return bool(value) and str(value).split(":", 1)[0].split("+", 1)[0] in SCHEMES
-
-
 def clean_url(url: str) -> str:
     """The URL as kept in profile.json: no user, no password (each staff member signs in
     as their own role)."""
