@@ -35,9 +35,17 @@ def opened(args: argparse.Namespace) -> Iterator[Session]:
 
 def cmd_profile_create(args: argparse.Namespace) -> int:
     if args.db:
-        return _profile_create_on_server(args)
-    password = read_password("Mật khẩu cho hồ sơ mới: ")
-    user = args.user or "bithu"
+        # The province on a PostgreSQL server (or this PC joined to it): each staff member
+        # signs in as their own server account.
+        from khdesk.core.store import postgres
+
+        user = args.user or postgres.url_user(args.db)
+        if not user:
+            raise UsageError("Cần tài khoản máy chủ: --user TÊN hoặc postgresql://TÊN@máy/csdl.")
+        password = read_password(f"Mật khẩu tài khoản máy chủ '{user}': ")
+    else:
+        user = args.user or "bithu"
+        password = read_password("Mật khẩu cho hồ sơ mới: ")
     session, recovery = profiles.create_profile(
         args.home,
         role=args.role,
@@ -47,59 +55,37 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
         name=args.name,
         user=user,
         password=password,
+        db_url=args.db or None,
     )
     session.close()
-    if args.recovery_key_out:
+    info = session.info
+    if recovery is not None and args.recovery_key_out:
         from khdesk.core.fsutil import atomic_write_bytes
 
         atomic_write_bytes(Path(args.recovery_key_out), (recovery + "\n").encode("ascii"))
     if args.json:
-        out = {"profile": session.info.name, "role": session.info.role, "user": user}
-        if not args.recovery_key_out:
+        out = {"profile": info.name, "role": info.role, "user": user}
+        if info.on_server:
+            out["db"] = info.db_url
+        elif not args.recovery_key_out:
             out["recovery_key"] = recovery
         print_json(out)
         return 0
-    print(f"Đã tạo hồ sơ làm việc '{session.info.name}' ({session.info.role_label}).")
+    if info.on_server:
+        print(f"Hồ sơ làm việc '{info.name}' ({info.role_label}) trên máy chủ {info.db_url}.")
+        print(f"Người dùng: {user} ({profiles.USER_ROLE_LABELS.get(session.user_role, '')}).")
+        print(
+            "Không có khóa khôi phục: mật khẩu do chủ hồ sơ (khdesk user passwd) hoặc quản trị "
+            "máy chủ đặt lại. Dữ liệu được bảo vệ bằng mã hóa ổ đĩa của máy chủ."
+        )
+        return 0
+    print(f"Đã tạo hồ sơ làm việc '{info.name}' ({info.role_label}).")
     print(f"Người dùng: {user}")
     if args.recovery_key_out:
         print(f"Khóa khôi phục đã ghi vào {args.recovery_key_out}: in ra và cất giữ an toàn.")
     else:
         print("KHÓA KHÔI PHỤC (chỉ hiện một lần — in ra và cất giữ an toàn):")
         print(recovery)
-    return 0
-
-
-def _profile_create_on_server(args: argparse.Namespace) -> int:
-    """A province database on a PostgreSQL server, or this PC joined to one: the same
-    command on every staff member's PC, each signing in as their own server account."""
-    from khdesk.core.store import postgres
-
-    user = args.user or postgres.url_user(args.db)
-    if not user:
-        raise UsageError("Cần tài khoản máy chủ: --user TÊN hoặc postgresql://TÊN@máy/csdl.")
-    password = read_password(f"Mật khẩu tài khoản máy chủ '{user}': ")
-    session, _ = profiles.create_profile(
-        args.home,
-        role=args.role,
-        org_code=args.org_code,
-        org_name=args.org_name,
-        parent_code=args.parent_code,
-        name=args.name,
-        user=user,
-        password=password,
-        db_url=args.db,
-    )
-    session.close()
-    info = session.info
-    if args.json:
-        print_json({"profile": info.name, "role": info.role, "user": user, "db": info.db_url})
-        return 0
-    print(f"Hồ sơ làm việc '{info.name}' ({info.role_label}) trên máy chủ {info.db_url}.")
-    print(f"Người dùng: {user} ({profiles.USER_ROLE_LABELS.get(session.user_role, '')}).")
-    print(
-        "Không có khóa khôi phục: mật khẩu do chủ hồ sơ (khdesk user passwd) hoặc quản trị "
-        "máy chủ đặt lại. Dữ liệu được bảo vệ bằng mã hóa ổ đĩa của máy chủ."
-    )
     return 0
 
 

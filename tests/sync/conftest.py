@@ -117,6 +117,17 @@ def export(cell: Session, folder: Path, **kw) -> Path:
     return Path(sync.export_bundle(cell, folder, **kw).path)
 
 
+def awaiting_decision(committee: Session, cell_code: str) -> list[str]:
+    """The cell's files at the committee whose cell vote passed (CHI_BO_XET), by code."""
+    from khdesk.core.services.candidates import list_files
+
+    return sorted(
+        f["file_code"]
+        for f in list_files(committee)
+        if f["file_code"].startswith(cell_code + "-") and f["state"] == "CHI_BO_XET"
+    )
+
+
 def edit_file(session: Session, file_code: str, **values) -> None:
     """Change one candidate file the way a secretary does (through the importer)."""
     with session.store.read() as conn:

@@ -11,10 +11,10 @@ import pytest
 
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.services import integrity
-from khdesk.core.services.candidates import list_files, open_file
+from khdesk.core.services.candidates import open_file
 from khdesk.core.services.steps import record_step
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import commune, edit_file, export  # noqa: F401
+from tests.sync.conftest import awaiting_decision, commune, edit_file, export  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 
@@ -24,12 +24,7 @@ TODAY = date(2026, 11, 26)
 def test_a_decision_and_an_import_on_the_same_file_both_land(commune, tmp_path):  # noqa: F811
     cell, com = commune.cells["X01-CB01"], commune.committee
     assert import_bundle(com, export(cell, tmp_path / "up1")).status == "imported"
-    waiting = sorted(
-        f["file_code"]
-        for f in list_files(com)
-        if f["file_code"].startswith("X01-CB01-") and f["state"] == "CHI_BO_XET"
-    )
-    code = waiting[0]
+    code = awaiting_decision(com, "X01-CB01")[0]
     # The cell corrects the same file's home town and sends it up again.
     edit_file(cell, code, home_town="Xã Cam Hải Tây, Khánh Hòa")
     second = export(cell, tmp_path / "up2")

@@ -19,7 +19,15 @@ from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import export, open_inner, resign, seal_to, state, station_key
+from tests.sync.conftest import (
+    awaiting_decision,
+    export,
+    open_inner,
+    resign,
+    seal_to,
+    state,
+    station_key,
+)
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 
@@ -32,12 +40,7 @@ def decided(commune, tmp_path):
     """CB01's files at the committee, and a decision (A10) recorded there on one of them."""
     cell, com = commune.cells["X01-CB01"], commune.committee
     assert import_bundle(com, export(cell, tmp_path / "up1")).status == "imported"
-    waiting = sorted(
-        f["file_code"]
-        for f in list_files(com)
-        if f["file_code"].startswith("X01-CB01-") and f["state"] == "CHI_BO_XET"
-    )
-    code = waiting[0]
+    code = awaiting_decision(com, "X01-CB01")[0]
     event = StepEvent("A10", DECIDED, doc_no="15-QĐ/ĐU")
     assert record_step(com, code, event, TODAY) == "QUYET_DINH"
     return commune, code
