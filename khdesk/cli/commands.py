@@ -12,8 +12,7 @@ from pathlib import Path
 
 from khdesk.cli.main import print_json, read_password
 from khdesk.core.errors import InputError, UsageError
-from khdesk.core.services import profiles
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 
 
 def cmd_help(args: argparse.Namespace) -> int:
@@ -22,6 +21,8 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def opened(args: argparse.Namespace) -> Iterator[Session]:
+    from khdesk.core.services import profiles
+
     name = profiles.resolve_profile_name(args.home, args.profile)
     session = profiles.open_profile(args.home, name, args.user, read_password())
     try:
@@ -34,6 +35,8 @@ def opened(args: argparse.Namespace) -> Iterator[Session]:
 
 
 def cmd_profile_create(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     if args.db:
         # The province on a PostgreSQL server (or this PC joined to it): each staff member
         # signs in as their own server account.
@@ -90,6 +93,8 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_list(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     found = profiles.list_profiles(args.home)
     if args.json:
         print_json(
@@ -114,6 +119,8 @@ def cmd_profile_list(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     with opened(args) as session:
         password = read_password(f"Mật khẩu cho {args.name}: ", "KHDESK_NEW_PASSWORD")
         profiles.add_user(session, args.name, password, args.role)
@@ -122,6 +129,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     with opened(args) as session:
         target = args.name or session.user
         password = read_password(f"Mật khẩu mới cho {target}: ", "KHDESK_NEW_PASSWORD")
@@ -131,6 +140,8 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     with opened(args) as session:
         profiles.remove_user(session, args.name)
     print(f"Đã xóa người dùng '{args.name}'.")
@@ -138,6 +149,8 @@ def cmd_user_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     with opened(args) as session:
         users = profiles.list_users(session)
     if args.json:
@@ -149,6 +162,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_user_recover(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
     name = profiles.resolve_profile_name(args.home, args.profile)
     user = args.name or args.user or profiles.default_user(profiles.ProfileDir(args.home, name))
     key = read_password("Khóa khôi phục: ", "KHDESK_RECOVERY_KEY")

@@ -1,12 +1,14 @@
 """The desktop app's entry: sign in to a profile, then the main window.
 
 Start-up is measured (`khdesk gui --exit-when-ready`: milliseconds until the cell home
-shows with its data), so the slow parts overlap: when the password is known
+shows with its data), so the slow parts overlap or wait: when the password is known
 (KHDESK_PASSWORD), the profile is unlocked on a thread — scrypt releases the GIL — while
-this thread imports the home's core modules, then Qt, then the window modules (only now,
-not when the CLI loads this module). Everything else needs the GIL, so the rest of the
-launch is about doing less: the menu imports no page module, only the first page is
-built, the holidays package loads Việt Nam alone, and the garbage collector waits.
+this thread imports the home's core modules, then Qt, then the window modules. The home
+is read through the unlock's bare SQLCipher connection: SQLAlchemy, whose import alone
+costs more than a bare Qt window's start, is imported on a thread once the home shows,
+where the store is built (`Session.build_store`). The menu imports no page module, only
+the first page is built, the holidays package loads Việt Nam alone, and the garbage
+collector waits.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import khdesk
 from khdesk.core.errors import KhdeskError
-from khdesk.core.services import profiles
+from khdesk.core.services import session as sessions
 
 
 class _Opening(threading.Thread):
@@ -30,18 +32,18 @@ class _Opening(threading.Thread):
     def __init__(self, home: Path, profile: str | None, password: str):
         super().__init__(name="khdesk-unlock", daemon=True)
         self.home, self.profile, self.password = home, profile, password
-        self.session: profiles.Session | None = None
+        self.session: sessions.Session | None = None
 
     def run(self) -> None:
         try:
-            name = profiles.resolve_profile_name(self.home, self.profile)
-            self.session = profiles.open_profile(
-                self.home, name, os.environ.get("KHDESK_USER"), self.password
+            name = sessions.resolve_profile_name(self.home, self.profile)
+            self.session = sessions.open_profile(
+                self.home, name, os.environ.get("KHDESK_USER"), self.password, lazy_store=True
             )
         except KhdeskError:
             self.session = None  # the sign-in dialog asks instead
 
-    def result(self) -> profiles.Session | None:
+    def result(self) -> sessions.Session | None:
         self.join()
         return self.session
 
@@ -88,6 +90,10 @@ def _pause_gc():
 def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) -> int:
     home = Path(home)
     opening = _start_opening(home, profile, password)
+    # The holiday package's days, kept between runs (its import costs the launch ~40 ms).
+    from khdesk.core.domain.calendar import use_holiday_cache
+
+    use_holiday_cache(home / "cache" / "holidays.json")
     if opening is not None:
         _import_home_core()
 
@@ -134,24 +140,40 @@ def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) 
     window = MainWindow(session)
     window.show()
     resume_gc()
-    if not exit_when_ready:
-        # The quick check + the day's backup (on a thread) once the window has painted.
-        QTimer.singleShot(0, lambda: _after_sign_in(window, session))
     if exit_when_ready:
         code = _report_ready(app)
-        session.close()
+        session.close()  # builds the store first: the unlock's audit entries are written
         return code
+    # Once the window has painted: the store on a thread, then the quick check + the
+    # day's backup.
+    from khdesk.ui.store_loader import StoreLoader
+
+    loader = StoreLoader(session)
+    loader.done.connect(lambda error: _after_store(window, session, error))
+    QTimer.singleShot(0, loader.start)
     code = app.exec()
+    loader.wait()
     session.close()
     return code
 
 
+def _after_store(window, session, error: BaseException | None) -> None:
+    if error is not None:
+        import logging
+
+        from khdesk.ui.messages import show_error
+
+        logging.getLogger(__name__).error("opening the store failed", exc_info=error)
+        show_error(window, error, "Không mở được dữ liệu")
+        return
+    _after_sign_in(window, session)
+
+
 def _import_home_core() -> None:
-    """Import, while the key derives, what the unlock does after it (the SQLite dialect and
-    driver) and the core modules of the first screen (the home page's check) with this
-    year's holiday table. Before Qt: PySide6 hooks every later import (it reads each new
+    """Import, while the key derives, what the unlock does after it (the SQLCipher driver)
+    and the core modules of the first screen (the home page's check) with this year's
+    holiday table. Before Qt: PySide6 hooks every later import (it reads each new
     module's source to see whether it uses PySide6), which costs the launch."""
-    import sqlalchemy.dialects.sqlite  # noqa: F401
     import sqlcipher3  # noqa: F401
 
     from khdesk.core.domain.calendar import default_calendar

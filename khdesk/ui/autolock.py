@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import KhdeskError
-from khdesk.core.services import profiles
+from khdesk.core.services.session import Session
 from khdesk.ui import prefs
 from khdesk.ui.worker import run_with_progress
 
@@ -40,7 +40,9 @@ _INPUT_EVENTS = {
 }
 
 
-def _verify(session: profiles.Session, password: str, progress=None) -> None:
+def _verify(session: Session, password: str, progress=None) -> None:
+    from khdesk.core.services import profiles  # SQLAlchemy: kept off the app's launch path
+
     profiles.verify_password(session, password)
 
 
@@ -49,7 +51,7 @@ class LockScreen(QWidget):
 
     unlocked = Signal()
 
-    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         title = QLabel("Phần mềm đang khóa")

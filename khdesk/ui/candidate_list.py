@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.domain.template import WORKPLACE_KINDS
 from khdesk.core.services.candidates import FileIndex, file_rows, youth_birth_cutoff
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.text import fold
 from khdesk.ui.pages import Page
 

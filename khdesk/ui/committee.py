@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.services.candidates import file_ids, file_rows
 from khdesk.core.services.committee import CellRow, cell_overview
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.worker import run_with_progress

@@ -12,7 +12,7 @@ from datetime import date
 
 from PySide6.QtCore import QObject, Signal
 
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 
 
 class Hub(QObject):
@@ -42,6 +42,12 @@ class AppContext:
     def role(self) -> str:
         """cell, committee or province: which screens the station gets."""
         return self.session.info.role
+
+    def wait_for_store(self) -> None:
+        """Before work that imports SQLAlchemy (a page, a dialog): the launch builds the
+        store on a thread, and two threads importing the same modules may see them half
+        made. Returns at once when the store is ready."""
+        self.session.store  # noqa: B018 - built or waited for on first use
 
     @property
     def can_write(self) -> bool:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 import khdesk
 from khdesk.core.resources import resource_path
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 
 FONT_LICENCE = (
     "Phông chữ Liberation Serif in trong biểu mẫu: © Red Hat, Inc. và Google, "

@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import KhdeskError
-from khdesk.core.services import profiles
+from khdesk.core.services.session import (
+    ProfileDir,
+    ProfileInfo,
+    Session,
+    default_user,
+    list_profiles,
+    open_profile,
+)
 from khdesk.ui.worker import run_with_progress
 
 
@@ -43,7 +50,7 @@ class ProfileList(QListWidget):
         self.setMinimumHeight(150)
         self.currentRowChanged.connect(self.currentIndexChanged)
 
-    def add_profile(self, info: profiles.ProfileInfo) -> None:
+    def add_profile(self, info: ProfileInfo) -> None:
         item = QListWidgetItem(f"{info.org_name}\n    {info.role_label} · mã {info.org_code}")
         item.setData(Qt.ItemDataRole.UserRole, info.name)
         item.setToolTip(f"Hồ sơ làm việc '{info.name}'")
@@ -64,7 +71,7 @@ class ProfileList(QListWidget):
 
 
 def _open(home: Path, name: str, user: str | None, password: str, progress=None):
-    return profiles.open_profile(home, name, user, password)
+    return open_profile(home, name, user, password, lazy_store=True)
 
 
 def _make_demo(home: Path, today: date, progress=None) -> list[str]:
@@ -84,7 +91,7 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.home = Path(home)
         self.today = today
-        self.session: profiles.Session | None = None
+        self.session: Session | None = None
         self.wizard = None
         self.setWindowTitle("khdesk — Đăng nhập")
         self.setMinimumWidth(660)  # the last row of buttons fits without clipping
@@ -155,7 +162,7 @@ class LoginDialog(QDialog):
 
     def reload_profiles(self, select: str | None = None) -> None:
         self.profile_box.clear()
-        found = profiles.list_profiles(self.home)
+        found = list_profiles(self.home)
         for info in found:
             self.profile_box.add_profile(info)
         row = self.profile_box.findData(select) if select else -1
@@ -175,7 +182,7 @@ class LoginDialog(QDialog):
         name = self.profile_box.currentData()
         if name:
             try:
-                self.user_edit.setText(profiles.default_user(profiles.ProfileDir(self.home, name)))
+                self.user_edit.setText(default_user(ProfileDir(self.home, name)))
             except KhdeskError:
                 self.user_edit.clear()
 

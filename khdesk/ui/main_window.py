@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 import khdesk
 from khdesk.core.services.checking import clock_warning
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.ui import help as help_dialogs
 from khdesk.ui import shell
 from khdesk.ui.autolock import AutoLock
@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
 
     def open_file(self, file_code: str, step: str = "") -> None:
         """Open the candidate file window (one per file; a second request raises it)."""
+        self.ctx.wait_for_store()
         from khdesk.ui.candidate_file import CandidateFileWindow
 
         window = self.file_windows.get(file_code)

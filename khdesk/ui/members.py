@@ -39,7 +39,7 @@ from khdesk.core.services.members import (
     save_member,
 )
 from khdesk.core.services.organisations import writable_orgs
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page

@@ -57,6 +57,8 @@ class PageEntry:
         return cls
 
     def __call__(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
+        if self.key != "home":  # the home reads without the store (app.py)
+            ctx.wait_for_store()
         return self.load()(ctx, parent)
 
 

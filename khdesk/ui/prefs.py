@@ -1,6 +1,6 @@
 """Screen preferences: the larger-text option (this PC) and per-profile screen settings.
 
-Stored as small JSON files through khdesk.core.services.profiles (atomic writes): the
+Stored as small JSON files through khdesk.core.services.session (atomic writes): the
 text size in the data directory, since it is about the person at this PC and applies to
 the sign-in screen too; the list columns and the auto-lock delay beside each profile.
 """
@@ -12,8 +12,7 @@ from pathlib import Path
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-from khdesk.core.services import profiles
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session, load_settings, save_settings, settings_path
 
 LARGE_TEXT_SCALE = 1.25
 DEFAULT_AUTOLOCK_MINUTES = 10
@@ -21,19 +20,19 @@ _BASE_SIZE = "khdesk_base_point_size"
 
 
 def home_settings(home: Path) -> dict:
-    return profiles.load_settings(profiles.settings_path(home))
+    return load_settings(settings_path(home))
 
 
 def save_home_settings(home: Path, **changes) -> None:
-    profiles.save_settings(profiles.settings_path(home), **changes)
+    save_settings(settings_path(home), **changes)
 
 
 def profile_settings(session: Session) -> dict:
-    return profiles.load_settings(profiles.settings_path(session.dir.home, session.info.name))
+    return load_settings(settings_path(session.dir.home, session.info.name))
 
 
 def save_profile_settings(session: Session, **changes) -> None:
-    profiles.save_settings(profiles.settings_path(session.dir.home, session.info.name), **changes)
+    save_settings(settings_path(session.dir.home, session.info.name), **changes)
 
 
 def autolock_minutes(session: Session) -> int:

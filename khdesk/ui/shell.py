@@ -60,6 +60,7 @@ def focus_search(window) -> None:
 
 
 def open_users(window, change_password: bool = False) -> QDialog:
+    window.ctx.wait_for_store()
     from khdesk.ui.users import ChangePasswordDialog, UsersDialog
 
     if change_password:

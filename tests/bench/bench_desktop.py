@@ -3,9 +3,11 @@
 Prints a table:
   1. Launch to a usable cell home on the demo: `khdesk gui --exit-when-ready` in a fresh
      process (median of N), against a bare PySide6 window launched the same way in the
-     same run (ratio) — both as wall time of the whole process and as the time each
-     prints from its first line of Python to its first shown window; and, for the floor,
-     the bare window that also imports SQLAlchemy (which any screen over the store needs).
+     same run (ratio). The main figure is from starting the process to its ready line
+     arriving (what a user waits for); also the time each prints from its first line of
+     Python to its shown window, the whole process (the app then closes: it builds its
+     store and writes the unlock's audit entries), and, for comparison, a bare window
+     that also imports SQLAlchemy (which the home no longer waits for).
   2. Filtering ≈100,000 files as you type: per keystroke, the table model's reload plus
      the fetch of the first screenful (p50/p95), plain and combined with the filters.
   3. Memory (RSS) of the process with the 100,000 files listed in a shown table, scrolled
@@ -79,15 +81,24 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(cmd: list[str], env: dict) -> tuple[float, float, float]:
-    """(wall ms of the whole process, the ms it printed, its CPU ms). The CPU time leaves
-    out waiting for a core, which on this shared machine is most of the noise."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
-    wall = (time.perf_counter() - start) * 1000
-    if out.returncode != 0:
-        raise SystemExit(f"{cmd} failed:\n{out.stderr}")
-    return wall, float(out.stdout.strip().splitlines()[-1]), (_children_cpu() - cpu) * 1000
+def _timed(cmd: list[str], env: dict) -> tuple[float, float, float, float]:
+    """(ms from starting the process to its "ready" line arriving, ms of the whole
+    process, the ms it printed itself, its CPU ms). The ready line is the launch as a
+    user sees it: what a process does after it (closing, for `--exit-when-ready`: writing
+    the unlock's audit entries) is not part of opening. CPU time leaves out waiting for a
+    core, which on this shared machine is most of the noise."""
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    printed = proc.stdout.readline()
+    ready = (time.perf_counter() - start) * 1000
+    rest, err = proc.communicate(timeout=300)
+    whole = (time.perf_counter() - start) * 1000
+    if proc.returncode != 0 or not printed.strip():
+        raise SystemExit(f"{cmd} failed:\n{err}")
+    return ready, whole, float(printed.strip()), (_children_cpu() - cpu) * 1000
 
 
 def bench_launch(work: Path, runs: int) -> list[tuple[str, str]]:
@@ -108,21 +119,26 @@ def bench_launch(work: Path, runs: int) -> list[tuple[str, str]]:
         ours.append(_timed(app_cmd, env))
         theirs.append(_timed(bare_cmd, env))
         floor.append(_timed(store_cmd, env))
-    app_wall, app_own, app_cpu = (statistics.median(r[i] for r in ours) for i in range(3))
-    bare_wall, bare_own, bare_cpu = (statistics.median(r[i] for r in theirs) for i in range(3))
-    store_own = statistics.median(r[1] for r in floor)
+
+    def med(results, i: int) -> float:
+        return statistics.median(r[i] for r in results)
+
+    app_ready, app_whole, app_own, app_cpu = (med(ours, i) for i in range(4))
+    bare_ready, bare_whole, bare_own, bare_cpu = (med(theirs, i) for i in range(4))
+    ratios = [a[0] / b[0] for a, b in zip(ours, theirs, strict=True)]
     return [
-        ("launch to cell home, whole process (target ≤ 1500 ms)", f"{app_wall:.0f} ms"),
-        ("bare PySide6 window, whole process", f"{bare_wall:.0f} ms"),
-        ("ratio, whole process (target ≤ 3)", f"{app_wall / bare_wall:.2f}"),
-        ("launch, as printed (first line of Python → window shown)", f"{app_own:.0f} ms"),
+        ("launch to a usable cell home (start → ready line; ≤ 1500 ms)", f"{app_ready:.0f} ms"),
+        ("bare PySide6 window (start → ready line)", f"{bare_ready:.0f} ms"),
+        ("ratio (target ≤ 3)", f"{app_ready / bare_ready:.2f}"),
+        ("… the ratio run by run, min / max", f"{min(ratios):.2f} / {max(ratios):.2f}"),
+        ("launch, as printed (first line of Python → home shown)", f"{app_own:.0f} ms"),
         ("bare window, as printed", f"{bare_own:.0f} ms"),
         ("ratio, as printed", f"{app_own / bare_own:.2f}"),
-        ("launch, CPU time of the process (user + system)", f"{app_cpu:.0f} ms"),
-        ("bare window, CPU time", f"{bare_cpu:.0f} ms"),
-        ("ratio, CPU time", f"{app_cpu / bare_cpu:.2f}"),
-        ("bare window + import sqlalchemy, as printed", f"{store_own:.0f} ms"),
-        ("… its ratio to the bare window (the store's floor)", f"{store_own / bare_own:.2f}"),
+        ("whole process, app (incl. closing: store + audit)", f"{app_whole:.0f} ms"),
+        ("whole process, bare window", f"{bare_whole:.0f} ms"),
+        ("CPU time of the whole process, app / bare", f"{app_cpu:.0f} / {bare_cpu:.0f} ms"),
+        ("bare window + import sqlalchemy (start → ready)", f"{med(floor, 0):.0f} ms"),
+        ("… its ratio to the bare window", f"{med(floor, 0) / bare_ready:.2f}"),
     ]
 
 

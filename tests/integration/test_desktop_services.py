@@ -15,7 +15,7 @@ from khdesk.core.services.candidates import (
     list_files,
     youth_birth_cutoff,
 )
-from khdesk.core.store import migrate
+from khdesk.core.store import migrate, revision
 from tests.conftest import PASSWORD
 
 TODAY = date(2026, 11, 26)
@@ -86,7 +86,7 @@ def test_file_ids_filters_combine_with_search(demo_session):
 
 
 def test_quick_head_matches_alembic():
-    assert migrate._head_from_files() == migrate.head_revision()
+    assert revision.head_from_files() == migrate.head_revision()
 
 
 def test_file_index_gives_the_same_ids_as_file_ids(demo_session):

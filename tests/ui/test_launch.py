@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from khdesk.core.services import profiles
+from khdesk.core.store.store import verify_audit
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.pages import PAGES, page_classes
 from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
@@ -37,9 +38,23 @@ def test_menu_lists_every_page_but_builds_only_the_first(qtbot, demo_home):  # n
 
 START = """
 import sys
+from PySide6.QtWidgets import QApplication
+from khdesk.ui import app
+shown = {}
+report_ready = app._report_ready
+def ready(qt_app):
+    # what is on screen, and loaded, at the moment the launch reports the home usable
+    window = next(w for w in QApplication.topLevelWidgets() if hasattr(w, "pages"))
+    home = window.pages.built["home"]
+    shown["todo"] = home.model.rowCount()
+    shown["tiles"] = sum(int(b.text().split()[0]) for b in home.tiles.values())
+    shown["sqlalchemy"] = "sqlalchemy" in sys.modules
+    return report_ready(qt_app)
+app._report_ready = ready
 from khdesk.cli.main import main
 from khdesk.ui.pages import PAGES
 code = main(["gui", "--exit-when-ready", "--profile", "X01-CB01"])
+print("shown:" + repr(shown))
 pages = [e.path.split(":")[0] for e in PAGES if e.key != "home"]
 print("pages:" + ",".join(p for p in pages if "khdesk.ui." + p in sys.modules))
 print("countries:" + str("holidays.countries" in sys.modules))
@@ -48,7 +63,8 @@ sys.exit(code)
 """
 
 
-def test_launch_imports_only_the_home_page_and_one_country(demo_home):  # noqa: F811
+def test_launch_shows_the_home_before_sqlalchemy_and_imports_one_page(demo_home):  # noqa: F811
+    before = _unlocks_audited(demo_home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
     env.update(
         KHDESK_HOME=str(demo_home), KHDESK_PASSWORD="demo-password", QT_QPA_PLATFORM="offscreen"
@@ -59,7 +75,25 @@ def test_launch_imports_only_the_home_page_and_one_country(demo_home):  # noqa: 
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert int(lines[0]) > 0  # the launch time it printed
-    assert lines[1:] == ["pages:", "countries:False", "home:True"]
+    shown = eval(lines[1].removeprefix("shown:"))  # noqa: S307 - our own repr of a dict
+    # the home showed its to-do list and files per state before SQLAlchemy was imported
+    assert shown["todo"] > 0 and shown["tiles"] > 0
+    assert shown["sqlalchemy"] is False
+    assert lines[2:] == ["pages:", "countries:False", "home:True"]
+    # the store was built after: the launch's unlock is in the audit log, the chain holds
+    assert _unlocks_audited(demo_home) == before + 2  # the launch's, then this count's
+
+
+def _unlocks_audited(home) -> int:
+    session = profiles.open_profile(home, "X01-CB01", "bithu", "demo-password")
+    try:
+        with session.store.read() as conn:
+            assert verify_audit(conn) == []
+            return conn.exec_driver_sql(
+                "SELECT count(*) FROM audit WHERE action = 'unlock'"
+            ).scalar()
+    finally:
+        session.close()
 
 
 def test_vietnam_alone_gives_the_same_days_as_the_package():

@@ -261,3 +261,67 @@ def test_malformed_overlay_is_refused_in_vietnamese(data: object, words: str) ->
 def test_missing_overlay_file_is_a_clear_error() -> None:
     with pytest.raises(CalendarError, match="Không tìm thấy"):
         load_overlay(Path("/nonexistent/khdesk/vn-overlay.json"))
+
+
+# -- the package's days kept on disk between runs (the app's launch) --
+
+
+def _tables(cal: WorkCalendar, years: range) -> list:
+    return [
+        (cal.days_off(y), [cal.is_working_day(date(y, 1, 1) + timedelta(i)) for i in range(365)])
+        for y in years
+    ]
+
+
+def test_holiday_cache_gives_the_package_days_without_the_package(tmp_path, monkeypatch) -> None:
+    from khdesk.core.domain import calendar
+
+    path = tmp_path / "cache" / "holidays.json"
+    plain = _tables(WorkCalendar(load_overlay()), range(2025, 2028))
+    try:
+        calendar.use_holiday_cache(path)
+        assert _tables(WorkCalendar(load_overlay()), range(2025, 2028)) == plain
+        assert path.is_file()  # written by the first calendar that computed the years
+
+        def no_package(*_):
+            raise AssertionError("the package was asked although the cache holds the year")
+
+        monkeypatch.setattr(calendar, "_country_holidays", no_package)
+        calendar.use_holiday_cache(path)  # a new run: read from the file
+        assert _tables(WorkCalendar(load_overlay()), range(2025, 2028)) == plain
+    finally:
+        calendar.use_holiday_cache(None)
+
+
+def test_holiday_cache_of_another_package_or_damaged_is_not_used(tmp_path, monkeypatch) -> None:
+    from khdesk.core.domain import calendar
+
+    path = tmp_path / "holidays.json"
+    plain = _tables(WorkCalendar(), range(2026, 2027))
+    asked: list[int] = []
+    real = calendar._country_holidays
+
+    def counted(country: str, year: int):
+        asked.append(year)
+        return real(country, year)
+
+    monkeypatch.setattr(calendar, "_country_holidays", counted)
+    try:
+        calendar.use_holiday_cache(path)
+        WorkCalendar().is_working_day(date(2026, 5, 4))
+        assert asked == [2026]
+        # another version of the package installed: its days are computed again
+        monkeypatch.setattr(calendar, "_package_fingerprint", lambda: "holidays 99")
+        calendar.use_holiday_cache(path)
+        assert _tables(WorkCalendar(), range(2026, 2027)) == plain
+        assert asked == [2026, 2026]
+        # a damaged file is ignored (and replaced), never an error
+        path.write_text('{"package": "holidays 99", "years": {"VN-2026": {"off": 7}}}')
+        calendar.use_holiday_cache(path)
+        assert _tables(WorkCalendar(), range(2026, 2027)) == plain
+        assert asked == [2026, 2026, 2026]
+        calendar.use_holiday_cache(path)
+        assert _tables(WorkCalendar(), range(2026, 2027)) == plain
+        assert asked == [2026, 2026, 2026]  # the rewritten file serves
+    finally:
+        calendar.use_holiday_cache(None)

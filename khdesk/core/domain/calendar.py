@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from khdesk.core.errors import KhdeskError
+from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.resources import resource_path
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "default_calendar",
     "load_overlay",
     "parse_overlay",
+    "use_holiday_cache",
 ]
 
 OVERLAY_FILE = ("calendar", "vn-overlay.json")
@@ -60,6 +62,94 @@ def _country_holidays(country: str, year: int) -> Any:
         if module is not None:
             return module.Vietnam(years=year, language="vi")
     return holidays.country_holidays(country, years=year, language="vi")
+
+
+class HolidayCache:
+    """The `holidays` package's days, per year, kept in a small JSON file between runs.
+
+    Importing the package and computing a year costs the app's launch ~40 ms, for days
+    that only change with the package itself: the file is keyed by the installed package
+    (its files' sizes and times), so a new version recomputes. A cache that cannot be
+    read or written is ignored: the package answers, as without one."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._years: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._years is None:
+            self._years = {}
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if data.get("package") == _package_fingerprint():
+                    self._years = dict(data["years"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                pass
+        return self._years
+
+    def get(self, country: str, year: int) -> tuple[dict[date, str], set[date]] | None:
+        found = self._load().get(f"{country}-{year}")
+        try:
+            off = {date.fromisoformat(d): str(n) for d, n in found["off"].items()}
+            return off, {date.fromisoformat(d) for d in found["work"]}
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return None
+
+    def put(self, country: str, year: int, off: Mapping[date, str], work: set[date]) -> None:
+        years = self._load()
+        years[f"{country}-{year}"] = {
+            "off": {d.isoformat(): n for d, n in sorted(off.items())},
+            "work": sorted(d.isoformat() for d in work),
+        }
+        data = {"package": _package_fingerprint(), "years": years}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # a full or read-only disk: the package answers next time too
+
+
+@lru_cache(maxsize=1)
+def _package_fingerprint() -> str:
+    """Which `holidays` is installed, without importing it: its files' sizes and times (in
+    a frozen app, the program's own)."""
+    spec = importlib.util.find_spec("holidays")
+    parts = []
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for name in ("version.py", "countries/vietnam.py", "calendars/gregorian.py"):
+            try:
+                stat = (Path(folder) / name).stat()
+            except OSError:
+                continue
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    if not parts:
+        stat = Path(sys.executable).stat()
+        parts.append(f"{sys.executable}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+_holiday_cache: HolidayCache | None = None
+
+
+def use_holiday_cache(path: Path | None) -> None:
+    """Keep the package's days in `path` between runs (the app does; None: never)."""
+    global _holiday_cache
+    _holiday_cache = HolidayCache(path) if path is not None else None
+
+
+def _package_year(country: str, year: int) -> tuple[dict[date, str], set[date]]:
+    """The package's days off and working weekend days of one year."""
+    cache = _holiday_cache
+    found = cache.get(country, year) if cache is not None else None
+    if found is not None:
+        return found
+    pkg = _country_holidays(country, year)
+    # The package lists working Saturdays of several years in one set: keep this year's.
+    work = {d for d in getattr(pkg, "weekend_workdays", ()) if d.year == year}
+    off = {d: str(name) for d, name in pkg.items() if d.year == year}
+    if cache is not None:
+        cache.put(country, year, off, work)
+    return off, work
 
 
 def _load_alone(name: str, path: Path) -> Any:
@@ -174,10 +264,8 @@ class WorkCalendar:
         return found
 
     def _build(self, year: int) -> _Year:
-        pkg = _country_holidays(self.country, year)
-        # The package lists working Saturdays of several years in one set: keep this year's.
-        pkg_work = {d for d in getattr(pkg, "weekend_workdays", ()) if d.year == year}
-        off: dict[date, str] = {d: str(name) for d, name in pkg.items() if d.year == year}
+        pkg_off, pkg_work = _package_year(self.country, year)
+        off = dict(pkg_off)
         for d, name in self.overlay.days_off.items():
             if d.year == year:
                 off[d] = name

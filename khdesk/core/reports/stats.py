@@ -71,8 +71,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, cast, func, or_, select
-
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import WorkCalendar, default_calendar
 from khdesk.core.domain.pipeline import (
@@ -87,8 +85,8 @@ from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.errors import UsageError
 from khdesk.core.resources import resource_path
-from khdesk.core.store import schema as t
-from khdesk.core.store.engine import as_date, raw_rows
+from khdesk.core.store import sql
+from khdesk.core.store.sql import as_bool, as_date
 from khdesk.core.text import fold, text_sort_key
 
 __all__ = [
@@ -515,45 +513,37 @@ _CHUNK = 5000  # values per IN list (pairs: twice as many parameters): within SQ
 
 
 def load_stats_data(
-    conn: Connection, scopes: Iterable[Scope] = (), today: date | None = None
+    conn: Any, scopes: Iterable[Scope] = (), today: date | None = None
 ) -> StatsData:
     """Read what the statistics of `scopes` need (snapshots taken on `scope.as_of(today)`),
     as plain driver rows: at the province SQLAlchemy's per-row processing, or Python
-    objects for every member, would cost more than all the counting."""
+    objects for every member, would cost more than all the counting. SQL text through
+    `khdesk.core.store.sql` (no SQLAlchemy): the home screen shows these figures before
+    SQLAlchemy is imported. `conn` is a SQLAlchemy or a bare DB-API connection."""
     scopes = list(scopes)
     today = today or date.today()
-    # `raw_rows` hands parameters to the driver as they are: SQLite keeps dates as ISO text.
-    sqlite = conn.dialect.name == "sqlite"
-
-    def day_param(d: date) -> date | str:
-        return d.isoformat() if sqlite else d
-
-    o, p, m, c, s = t.orgs.c, t.plans.c, t.members.c, t.candidates.c, t.steps.c
-    live_members = m.deleted.is_(False)
     orgs = {
-        code: OrgRow(code, name, parent, kind, villages, None if head is None else bool(head))
-        for code, name, parent, kind, villages, head in raw_rows(
+        code: OrgRow(code, name, parent, kind, villages, as_bool(head))
+        for code, name, parent, kind, villages, head in sql.fetch(
             conn,
-            select(
-                o.code, o.name, o.parent_code, o.kind, o.villages, o.village_head_is_member
-            ).where(o.deleted.is_(False)),
+            "SELECT code, name, parent_code, kind, villages, village_head_is_member"
+            " FROM orgs WHERE NOT deleted",
         )
     }
     plans = [
         PlanRow(*row)
-        for row in raw_rows(
+        for row in sql.fetch(
             conn,
-            select(p.org_code, p.year, p.period, p.target, p.target_youth, p.target_private).where(
-                p.deleted.is_(False)
-            ),
+            "SELECT org_code, year, period, target, target_youth, target_private"
+            " FROM plans WHERE NOT deleted",
         )
     ]
     events: dict[str, list[Event]] = defaultdict(list)
     dates: dict[str, date] = {}  # ISO text -> date: steps share few distinct days
     ceremonies: set[str] = set()  # files past A11 (or P5): their people may be registered
     last_on: dict[str, date] = {}
-    query = select(s.candidate_uuid, s.step_id, s.on, s.result, s.seq).where(s.deleted.is_(False))
-    for cuid, step_id, on, result, seq in raw_rows(conn, query):
+    query = 'SELECT candidate_uuid, step_id, "on", result, seq FROM steps WHERE NOT deleted'
+    for cuid, step_id, on, result, seq in sql.fetch(conn, query):
         day = dates.get(on)
         if day is None:
             day = dates[on] = as_date(on)
@@ -565,20 +555,10 @@ def load_stats_data(
     files = []
     cccds: set[str] = set()
     people: set[tuple[str, date]] = set()
-    for u, code, org, sex, born, eth, rel, wk, cccd, folded in raw_rows(
+    for u, code, org, sex, born, eth, rel, wk, cccd, folded in sql.fetch(
         conn,
-        select(
-            c.uuid,
-            c.file_code,
-            c.org_code,
-            c.sex,
-            c.birth_date,
-            c.ethnicity,
-            c.religion,
-            c.workplace_kind,
-            c.cccd,
-            c.name_folded,
-        ).where(c.deleted.is_(False)),
+        "SELECT uuid, file_code, org_code, sex, birth_date, ethnicity, religion,"
+        " workplace_kind, cccd, name_folded FROM candidates WHERE NOT deleted",
     ):
         born = as_date(born)
         row = FileRow(code, org, sex, born, eth, rel, wk, cccd, folded, events[u], last_on.get(u))
@@ -588,66 +568,74 @@ def load_stats_data(
                 cccds.add(cccd.strip())
             if folded and born is not None:
                 people.add((folded, born))
-    pu = t.private_units.c
     units = [
-        UnitRow(org, kind, n, None if party is None else bool(party))
-        for org, kind, n, party in raw_rows(
+        UnitRow(org, kind, n, as_bool(party))
+        for org, kind, n, party in sql.fetch(
             conn,
-            select(pu.org_code, pu.kind, pu.members, pu.has_party_org).where(pu.deleted.is_(False)),
+            "SELECT org_code, kind, members, has_party_org FROM private_units WHERE NOT deleted",
         )
     ]
-    r = t.member_records.c
-    marked = or_(r.months_absent > 0, r.months_unpaid > 0, r.violated.is_(True))
-    marked = r.deleted.is_(False) & or_(marked, r.declining.is_(True))
+    # Yearly records with something marked (`_marked`): the only ones the screening reads.
+    marked = "NOT deleted AND (months_absent > 0 OR months_unpaid > 0 OR violated OR declining)"
     years = [
         rules.MemberYear(code, year, absent or 0, unpaid or 0, bool(violated), bool(declining))
-        for code, year, absent, unpaid, violated, declining in raw_rows(
+        for code, year, absent, unpaid, violated, declining in sql.fetch(
             conn,
-            select(
-                r.member_code, r.year, r.months_absent, r.months_unpaid, r.violated, r.declining
-            ).where(marked),
+            "SELECT member_code, year, months_absent, months_unpaid, violated, declining"
+            f" FROM member_records WHERE {marked}",
         )
     ]
-    member_cols = (m.member_code, m.org_code, m.sex, m.birth_date, m.admitted_on, m.status)
-    member_cols += (m.ethnicity, m.religion, m.village_head, m.cccd, m.name_folded)
 
-    def member_rows(where) -> list[MemberRow]:
-        rows = raw_rows(conn, select(*member_cols).where(live_members, where))
+    def member_rows(where: str, params: Sequence[Any] = ()) -> list[MemberRow]:
+        rows = sql.fetch(
+            conn,
+            "SELECT member_code, org_code, sex, birth_date, admitted_on, status, ethnicity,"
+            " religion, village_head, cccd, name_folded"
+            f" FROM members WHERE NOT deleted AND {where}",
+            params,
+        )
         return [MemberRow(*x[:3], _iso(x[3]), _iso(x[4]), *x[5:]) for x in rows]
 
     screened = {
         x.member_code: x
-        for x in member_rows(m.member_code.in_(select(r.member_code).where(marked)))
+        for x in member_rows(
+            f"member_code IN (SELECT member_code FROM member_records WHERE {marked})"
+        )
     }
     since = min((scope.start for scope in scopes), default=None)
-    admissions = member_rows(
-        m.admitted_on >= day_param(since) if since else m.admitted_on.is_not(None)
-    )
+    if since is not None:
+        admissions = member_rows("admitted_on >= ?", [sql.day_param(conn, since)])
+    else:
+        admissions = member_rows("admitted_on IS NOT NULL")
     # Which people of the files are in the register: by CCCD (indexed), by name + birth.
     register_keys: set[Any] = set()
     wanted = sorted(cccds)
     for i in range(0, len(wanted), _CHUNK):
-        query = select(m.cccd).where(live_members, m.cccd.in_(wanted[i : i + _CHUNK]))
-        register_keys.update(x[0] for x in raw_rows(conn, query))
+        chunk = wanted[i : i + _CHUNK]
+        query = f"SELECT cccd FROM members WHERE NOT deleted AND cccd IN ({sql.marks(chunk)})"
+        register_keys.update(x[0] for x in sql.fetch(conn, query, chunk))
     # One text key: a row-value IN list is scanned pair by pair, a plain one is indexed.
-    person = m.name_folded + "|" + cast(m.birth_date, String)
+    # SQLite stores dates as ISO text, PostgreSQL casts a date to text as YYYY-MM-DD.
     wanted = sorted(f"{name}|{born.isoformat()}" for name, born in people)
     for i in range(0, len(wanted), _CHUNK):
-        query = select(m.name_folded, m.birth_date).where(
-            live_members, person.in_(wanted[i : i + _CHUNK])
+        chunk = wanted[i : i + _CHUNK]
+        query = (
+            "SELECT name_folded, birth_date FROM members WHERE NOT deleted"
+            " AND name_folded || '|' || CAST(birth_date AS VARCHAR)"
+            f" IN ({sql.marks(chunk)})"
         )
-        register_keys.update((name, _iso(born)) for name, born in raw_rows(conn, query))
+        register_keys.update((name, _iso(born)) for name, born in sql.fetch(conn, query, chunk))
     # The register summed per snapshot day: a few thousand rows instead of ≈90,000.
     counts: dict[date, list[MemberCount]] = {}
     for day in sorted({scope.as_of(today) for scope in scopes}):
         query = (
-            select(m.org_code, m.status, m.village_head, func.count())
-            .where(live_members, m.admitted_on <= day_param(day))
-            .group_by(m.org_code, m.status, m.village_head)
+            "SELECT org_code, status, village_head, COUNT(*) FROM members"
+            " WHERE NOT deleted AND admitted_on <= ?"
+            " GROUP BY org_code, status, village_head"
         )
         counts[day] = [
             MemberCount(org, status, bool(head), n)
-            for org, status, head, n in raw_rows(conn, query)
+            for org, status, head, n in sql.fetch(conn, query, [sql.day_param(conn, day)])
         ]
     return StatsData(
         orgs, plans, files, units, years, admissions, since, register_keys, screened, counts
@@ -1261,14 +1249,14 @@ def profile_stats(session: Any, scope: Scope, today: date) -> StatsResult:
 def profile_stats_many(session: Any, scopes: Iterable[Scope], today: date) -> list[StatsResult]:
     """Several scopes from one read of the database (the annual report's year, the year
     before, the plan period and its years)."""
-    from khdesk.core.services import catalogue
+    from khdesk.core.services.judging import judge
 
     scopes = list(scopes)
     done: dict[Scope, StatsResult] = {}  # a scope asked twice is computed once
     with _without_gc():
-        with session.store.read() as conn:
+        with session.reader() as conn:
             data = load_stats_data(conn, scopes, today)
-            judged = catalogue.judge(conn)
+            judged = judge(conn)
         for scope in scopes:
             if scope not in done:
                 done[scope] = compute_stats(

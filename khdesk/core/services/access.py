@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from khdesk.core.clock import Clock, iso
 from khdesk.core.errors import AccessDenied
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.store.store import Clock, iso
 
 log = logging.getLogger(__name__)
 

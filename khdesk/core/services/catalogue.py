@@ -13,29 +13,46 @@ has news about a row the province has not seen, and adds the missing ones of thi
 station's branch of the tree.
 
 Judging: `judge(conn)` gives the rulebooks and working-day calendar of the installed
-catalogue, or the shipped ones (the "built-in" catalogue) when none is installed.
+catalogue, or the shipped ones (the "built-in" catalogue) when none is installed. It lives
+in khdesk.core.services.judging (plain SQL, no SQLAlchemy: the app's first screen judges)
+and is re-exported here with the rest of the reading side.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, func, select, update
 
 from khdesk import __version__
-from khdesk.core.domain.calendar import WorkCalendar, default_calendar
-from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.resources import resource_path
+from khdesk.core.services.judging import (  # noqa: F401 - the reading side, re-exported
+    _PARSED,
+    _PARSED_LOCK,
+    BUILTIN,
+    CURRENT,
+    REPLACED,
+    CatalogueInfo,
+    CatalogueRow,
+    Judge,
+    _folder_files,
+    _info,
+    _parsed,
+    _shipped_forms,
+    _shipped_rules,
+    builtin_info,
+    builtin_judge,
+    current_info,
+    current_row,
+    judge,
+    shipped_entries,
+)
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.store import WriteTx, new_uuid
@@ -44,13 +61,11 @@ from khdesk.core.sync import catalogue as fmt
 from khdesk.core.sync.errors import CatalogueError
 
 if TYPE_CHECKING:
-    from khdesk.core.services.profiles import Session
+    from khdesk.core.services.session import Session
 
 _WRITERS = ("owner", "secretary", "deputy")
 _ISSUERS = ("owner", "secretary")
 _UPPER_ROLES = ("committee", "province")
-BUILTIN = "builtin"
-CURRENT, REPLACED = "current", "replaced"
 _BOOKKEEPING = ("uuid", "rev", "owner", "updated_by", "updated_at", "deleted")
 # The org columns a catalogue sets (the template's org sheet and the approval body).
 ORG_DATA = tuple(f for f in fmt.ORG_FIELDS if f not in _BOOKKEEPING)
@@ -58,187 +73,7 @@ _VIETNAM = timezone(timedelta(hours=7))
 _MAX_READ = fmt.DEFAULT_LIMITS.max_file
 
 
-# -- which catalogue judges --
-
-
-@dataclass(frozen=True)
-class CatalogueInfo:
-    """A catalogue as checks, bundles and `catalogue show` name it."""
-
-    version: str  # "KH/3/2027-01-12", or "builtin/0.1.0"
-    label: str  # Vietnamese
-    builtin: bool
-    content_hash: str
-    issuer_org: str | None = None
-    seq: int | None = None
-    issued_on: str | None = None
-    catalogue_hash: str | None = None
-    installed_at: str | None = None
-    trusted_via: str | None = None
-    source: str | None = None
-    note: str | None = None
-
-    def ref(self) -> dict:
-        """What a bundle manifest carries: the sender's catalogue."""
-        return {"version": self.version, "content_hash": self.content_hash}
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Judge:
-    """What the rules engine judges with, and whose it is."""
-
-    info: CatalogueInfo
-    rulebooks: RulebookSet
-    calendar: WorkCalendar
-    warning: str | None = None  # the installed catalogue could not be used (Vietnamese)
-
-
-def _shipped_forms() -> dict[str, bytes]:
-    folder = resource_path("forms")
-    if not folder.is_dir():
-        return {}
-    return _folder_files(folder, "forms")
-
-
-def _folder_files(folder: Path, prefix: str) -> dict[str, bytes]:
-    """Every file under `folder` as `prefix/relative/path` (hidden files and caches left
-    out); a name the format cannot carry is refused, naming it."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(p.startswith((".", "_")) for p in rel.parts) or not path.is_file():
-            continue
-        name = f"{prefix}/{rel.as_posix()}"
-        if not fmt.is_content(name):
-            raise CatalogueError(
-                "bad_entry_name",
-                f"Tệp '{path}' không đưa được vào bộ danh mục: tên tệp chỉ dùng chữ không dấu, "
-                "số, '.', '-', '_' (tối đa bốn cấp thư mục).",
-            )
-        out[name] = path.read_bytes()
-    return out
-
-
-def _shipped_rules() -> dict[str, bytes]:
-    entries = {
-        f"rulebooks/{p.name}": p.read_bytes()
-        for p in sorted(resource_path("rulebooks").glob("*.json"))
-    }
-    entries[fmt.CALENDAR] = resource_path("calendar", "vn-overlay.json").read_bytes()
-    return entries
-
-
-def shipped_entries() -> dict[str, bytes]:
-    """The files this installation ships, as catalogue entries (the organisation list
-    comes from the database)."""
-    return {**_shipped_rules(), **_shipped_forms()}
-
-
-@lru_cache(maxsize=1)
-def builtin_info() -> CatalogueInfo:
-    """The shipped files as a catalogue: what judges until one is installed."""
-    try:
-        entries = shipped_entries()
-    except CatalogueError:  # an odd form file name: the rules still identify the build
-        entries = _shipped_rules()
-    files = {
-        n: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for n, d in entries.items()
-    }
-    return CatalogueInfo(
-        version=f"{BUILTIN}/{__version__}",
-        label=f"bộ danh mục tích hợp sẵn (khdesk {__version__})",
-        builtin=True,
-        content_hash=fmt.content_hash(files),
-    )
-
-
-def builtin_judge() -> Judge:
-    return Judge(builtin_info(), default_rulebooks(), default_calendar())
-
-
-def current_row(conn: Connection):
-    return conn.execute(select(t.catalogues).where(t.catalogues.c.status == CURRENT)).first()
-
-
-def _info(row) -> CatalogueInfo:
-    manifest = json.loads(row.manifest)
-    return CatalogueInfo(
-        version=row.version,
-        label=fmt.version_label(row.issuer_org, row.seq, row.issued_on),
-        builtin=False,
-        content_hash=row.content_hash,
-        issuer_org=row.issuer_org,
-        seq=row.seq,
-        issued_on=row.issued_on,
-        catalogue_hash=row.catalogue_hash,
-        installed_at=row.installed_at,
-        trusted_via=row.trusted_via,
-        source=row.source,
-        note=manifest.get("note"),
-    )
-
-
-def current_info(conn: Connection) -> CatalogueInfo:
-    row = current_row(conn)
-    return builtin_info() if row is None else _info(row)
-
-
-# Parsed rulebooks and calendars by catalogue hash (or why they could not be used): a
-# check does not parse JSON again, and the calendar keeps its per-year tables between
-# checks. What is per station (when installed, through whom) is read from the row.
-_PARSED: dict[str, tuple[RulebookSet, WorkCalendar] | str] = {}
-_PARSED_LOCK = threading.Lock()
-
-
-def _parsed(conn: Connection, row) -> tuple[RulebookSet, WorkCalendar] | str:
-    found = _PARSED.get(row.catalogue_hash)
-    if found is not None:
-        return found
-    wanted = t.catalogue_files.c.name.like("rulebooks/%") | (
-        t.catalogue_files.c.name == fmt.CALENDAR
-    )
-    entries = dict(
-        conn.execute(
-            select(t.catalogue_files.c.name, t.catalogue_files.c.content).where(
-                t.catalogue_files.c.catalogue_id == row.catalogue_id, wanted
-            )
-        ).all()
-    )
-    made: tuple[RulebookSet, WorkCalendar] | str
-    try:
-        books, _, _ = fmt.rulebook_set(entries)
-        made = (books, WorkCalendar(fmt.calendar_overlay(entries)))
-    except CatalogueError as exc:
-        made = exc.message
-    except KeyError:
-        made = f"thiếu mục '{fmt.CALENDAR}'"
-    with _PARSED_LOCK:
-        if len(_PARSED) > 8:
-            _PARSED.clear()
-        _PARSED[row.catalogue_hash] = made
-    return made
-
-
-def judge(conn: Connection) -> Judge:
-    """The rulebooks and calendar to judge with here: the installed catalogue's, else the
-    shipped ones."""
-    row = current_row(conn)
-    if row is None:
-        return builtin_judge()
-    info = _info(row)
-    parsed = _parsed(conn, row)
-    if isinstance(parsed, str):
-        # A later khdesk may not read an old catalogue's rulebooks: judge with the shipped
-        # ones and say so, rather than not judging at all.
-        return replace(
-            builtin_judge(),
-            warning=f"Không dùng được {info.label} đã cài ({parsed}); đang kiểm tra theo "
-            f"{builtin_info().label}. Hãy xin cấp trên bộ danh mục mới.",
-        )
-    return Judge(info, *parsed)
+# -- form templates --
 
 
 def form_template(conn: Connection, name: str) -> bytes | None:
@@ -872,7 +707,7 @@ def show_catalogue(session: Session) -> dict:
     }
 
 
-def current_info_from(j: Judge, row) -> CatalogueInfo:
+def current_info_from(j: Judge, row: CatalogueRow | None) -> CatalogueInfo:
     """The installed catalogue's description even when it could not be used (the judge
     then names the built-in one)."""
     return j.info if row is None or not j.warning else _info(row)

@@ -1,20 +1,24 @@
-"""`khdesk check`: every file of the profile judged by the rules engine on a given day."""
+"""`khdesk check`: every file of the profile judged by the rules engine on a given day.
+
+Plain SQL (khdesk.core.store.sql), no SQLAlchemy: the app's first screen runs the check
+before SQLAlchemy is imported. `conn` is a SQLAlchemy Connection or a bare DB-API one.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-
-from sqlalchemy import Connection, Date, func, or_, select
+from typing import TYPE_CHECKING, Any
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import Result, StepEvent
 from khdesk.core.domain.rulebook import Severity
-from khdesk.core.services import catalogue
-from khdesk.core.services.profiles import Session
-from khdesk.core.store import schema as t
-from khdesk.core.store.engine import as_date, raw_rows
+from khdesk.core.services import judging
+from khdesk.core.store import sql
+
+if TYPE_CHECKING:
+    from khdesk.core.services.session import Session
 
 
 @dataclass
@@ -31,90 +35,109 @@ class ProfileFacts:
 
 
 _RESULTS = {r.value: r for r in Result}
+# The Date columns of `candidates` (SQLite gives them back as text): a unit test holds
+# this to the schema, which is not imported here.
+CANDIDATE_DATES = ("birth_date", "a6_introducer1_since", "a6_introducer2_since")
+_STEP_COLUMNS = (
+    'candidate_uuid, step_id, "on", result, doc_no, official_members, votes_for, received_on,'
+    " note, seq"
+)
+_MEMBER_COLUMNS = (
+    "member_code, full_name, status, admitted_on, official_on, org_code, birth_date, cccd, uuid"
+)
 
 
-def load_facts(conn: Connection, file_code: str | None = None) -> ProfileFacts:
+def load_facts(conn: Any, file_code: str | None = None) -> ProfileFacts:
     """Read what the engine needs: for every file, or for one (recording a step). The
     register (≈90,000 members at the province) is read as plain rows with the columns the
-    rules use: SQLAlchemy's per-row processing would cost more than the whole check."""
-    live_files = t.candidates.c.deleted.is_(False)
-    if file_code is not None:
-        live_files = live_files & (t.candidates.c.file_code == file_code)
+    rules use: per-row processing would cost more than the whole check."""
+    # The live files, as SQL and its parameters (repeated wherever the text is).
+    live = "NOT deleted" if file_code is None else "NOT deleted AND file_code = ?"
+    live_params: tuple[Any, ...] = () if file_code is None else (file_code,)
     events: dict[str, list] = defaultdict(list)
-    step_cols = ("candidate_uuid", "step_id", "on", "result", "doc_no", "official_members")
-    step_cols += ("votes_for", "received_on", "note", "seq")
-    query = (
-        select(*(t.steps.c[c] for c in step_cols))
-        .where(t.steps.c.deleted.is_(False))
-        .order_by(t.steps.c.seq)
-    )
+    query = f"SELECT {_STEP_COLUMNS} FROM steps WHERE NOT deleted"
     if file_code is not None:
-        query = query.where(
-            t.steps.c.candidate_uuid.in_(select(t.candidates.c.uuid).where(live_files))
-        )
-    for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in raw_rows(
-        conn, query
+        query += f" AND candidate_uuid IN (SELECT uuid FROM candidates WHERE {live})"
+    for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in sql.fetch(
+        conn, query + " ORDER BY seq", live_params
     ):
         events[cuid].append(
             StepEvent(
                 step_id,
-                as_date(on),
+                sql.as_date(on),
                 _RESULTS[result],
                 doc_no,
                 official,
                 votes,
-                as_date(received),
+                sql.as_date(received),
                 note,
                 seq,
             )
         )
     files, uuids, states = [], {}, {}
-    names = [c.name for c in t.candidates.c]
-    dates = [c.name for c in t.candidates.c if isinstance(c.type, Date)]
-    query = select(t.candidates).where(live_files)
-    for values in raw_rows(conn, query):
-        r = dict(zip(names, values, strict=True))
-        for column in dates:
-            r[column] = as_date(r[column])
+    for r in sql.fetch_dicts(conn, f"SELECT * FROM candidates WHERE {live}", live_params):
+        for column in CANDIDATE_DATES:
+            r[column] = sql.as_date(r[column])
         files.append(rules.FileFacts.from_row(r, events.get(r["uuid"], [])))
         uuids[r["file_code"]] = r["uuid"]
         states[r["file_code"]] = r["state"]
-    orgs = {
-        r["code"]: rules.OrgFacts.from_row(r)
-        for r in conn.execute(select(t.orgs).where(t.orgs.c.deleted.is_(False))).mappings()
-    }
-    year_cols = ("member_code", "year", "months_absent", "months_unpaid", "violated", "declining")
-    query = select(*(t.member_records.c[c] for c in year_cols)).where(
-        t.member_records.c.deleted.is_(False)
+    orgs = {}
+    org_query = (
+        "SELECT code, kind, is_grassroots_cell, special_area, has_youth_union FROM orgs"
+        " WHERE NOT deleted"
     )
-    years = (
-        [  # screening reads them; recording one file's step does not
+    for code, kind, grassroots, special, youth in sql.fetch(conn, org_query):
+        # Booleans as SQLAlchemy gave them (SQLite stores 0/1): None stays None.
+        row = {
+            "code": code,
+            "kind": kind,
+            "is_grassroots_cell": sql.as_bool(grassroots),
+            "special_area": sql.as_bool(special),
+            "has_youth_union": sql.as_bool(youth),
+        }
+        orgs[code] = rules.OrgFacts.from_row(row)
+    years = []
+    if file_code is None:  # screening reads them; recording one file's step does not
+        year_query = (
+            "SELECT member_code, year, months_absent, months_unpaid, violated, declining"
+            " FROM member_records WHERE NOT deleted"
+        )
+        years = [
             rules.MemberYear(code, year, absent or 0, unpaid or 0, bool(violated), bool(declining))
-            for code, year, absent, unpaid, violated, declining in raw_rows(conn, query)
+            for code, year, absent, unpaid, violated, declining in sql.fetch(conn, year_query)
         ]
-        if file_code is None
-        else []
-    )
     # The rules look at few members: the introducers the files name, former members (a
     # re-admission), and members with yearly records (screening). Building facts only for
     # those keeps a province check within its time (90,000 members, ~25,000 needed).
-    c, m = t.candidates.c, t.members.c
-    introducers = select(c.a6_introducer1).where(live_files)
-    introducers = introducers.union(select(c.a6_introducer2).where(live_files))
+    introducers = (
+        f"SELECT a6_introducer1 FROM candidates WHERE {live}"
+        f" UNION SELECT a6_introducer2 FROM candidates WHERE {live}"
+    )
     # Former members may be written "Xóa tên" or "Xoá tên" (two placements of the mark).
-    former = {v for s in rules.FORMER_STATUSES for v in (s, s.replace("óa", "oá"))}
-    wanted = [m.member_code.in_(introducers), m.full_name.in_(introducers), m.status.in_(former)]
+    former = sorted({v for s in rules.FORMER_STATUSES for v in (s, s.replace("óa", "oá"))})
+    wanted = [
+        f"member_code IN ({introducers})",
+        f"full_name IN ({introducers})",
+        f"status IN ({sql.marks(former)})",
+    ]
+    params = [*live_params, *live_params, *live_params, *live_params, *former]
     if file_code is None:  # screening: every member with yearly records
-        wanted.append(m.member_code.in_(select(t.member_records.c.member_code)))
-    needed = or_(*wanted)
+        wanted.append("member_code IN (SELECT member_code FROM member_records)")
+    query = f"SELECT {_MEMBER_COLUMNS} FROM members WHERE NOT deleted AND ({' OR '.join(wanted)})"
     members, member_rows = {}, {}
-    member_cols = ("member_code", "full_name", "status", "admitted_on", "official_on")
-    member_cols += ("org_code", "birth_date", "cccd", "uuid")
-    query = select(*(m[col] for col in member_cols)).where(m.deleted.is_(False), needed)
-    for code, name, status, admitted, official, org, born, cccd, uid in raw_rows(conn, query):
+    for code, name, status, admitted, official, org, born, cccd, uid in sql.fetch(
+        conn, query, params
+    ):
         # Stored text is NFC already (normalised at the boundary): no need to redo it.
         members[code] = rules.MemberFacts(
-            code, name, status, as_date(admitted), as_date(official), org, as_date(born), cccd
+            code,
+            name,
+            status,
+            sql.as_date(admitted),
+            sql.as_date(official),
+            org,
+            sql.as_date(born),
+            cccd,
         )
         member_rows[code] = {"uid": uid, "full_name": name, "org_code": org}
     return ProfileFacts(files, uuids, states, orgs, members, member_rows, years)
@@ -127,7 +150,7 @@ class CheckResult:
     clock_warning: str | None = None
     # The catalogue that judged (installed from the province, or the built-in one), and
     # why an installed one could not be used, if so.
-    catalogue: catalogue.CatalogueInfo | None = None
+    catalogue: judging.CatalogueInfo | None = None
     catalogue_warning: str | None = None
 
 
@@ -143,9 +166,9 @@ def check_profile(
 ) -> CheckResult:
     """Findings for every file and member, sorted by due date (undated last)."""
     at_least = Severity(severity) if severity else None
-    with session.store.read() as conn:
+    with session.reader() as conn:
         facts = load_facts(conn)
-        judged = catalogue.judge(conn)
+        judged = judging.judge(conn)
     context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
     by_file = rules.check_files(
         facts.files, facts.orgs, facts.members, judged.calendar, on, context
@@ -207,9 +230,9 @@ def _finding_fields(finding: rules.Finding) -> dict:
 def file_overview(session: Session, on: date) -> dict[str, dict]:
     """Per file: its valid next steps, its counts of findings and the catalogue that
     judged them (for `list --json`)."""
-    with session.store.read() as conn:
+    with session.reader() as conn:
         facts = load_facts(conn)
-        judged = catalogue.judge(conn)
+        judged = judging.judge(conn)
     context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
     by_file = rules.check_files(
         facts.files, facts.orgs, facts.members, judged.calendar, on, context
@@ -227,14 +250,17 @@ def file_overview(session: Session, on: date) -> dict[str, dict]:
     return out
 
 
-def newest_recorded_date(conn: Connection) -> date | None:
+def newest_recorded_date(conn: Any) -> date | None:
     """The latest date the profile holds: a step's date, a decision's receipt, or the day a
     record was last written — here or, for imported records, on the sender's PC."""
-    steps = t.steps.c
-    found = conn.execute(select(func.max(steps.on), func.max(steps.received_on))).one()
-    dates = [d for d in found if d is not None]
-    for table in (t.candidates, t.steps, t.members):
-        stamp = conn.execute(select(func.max(table.c.updated_at))).scalar()
+    on, received, *stamps = sql.fetch(
+        conn,
+        'SELECT (SELECT MAX("on") FROM steps), (SELECT MAX(received_on) FROM steps),'
+        " (SELECT MAX(updated_at) FROM candidates), (SELECT MAX(updated_at) FROM steps),"
+        " (SELECT MAX(updated_at) FROM members)",
+    )[0]
+    dates = [d for d in (sql.as_date(on), sql.as_date(received)) if d is not None]
+    for stamp in stamps:
         if stamp:  # ISO UTC: its date is never later than the date in Vietnam
             dates.append(date.fromisoformat(stamp[:10]))
     return max(dates) if dates else None
@@ -242,5 +268,5 @@ def newest_recorded_date(conn: Connection) -> date | None:
 
 def clock_warning(session: Session, today: date) -> str | None:
     """The wrong-clock warning for the app's start and `check`: a few MAX queries."""
-    with session.store.read() as conn:
+    with session.reader() as conn:
         return rules.clock_message(newest_recorded_date(conn), today)

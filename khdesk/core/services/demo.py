@@ -3,7 +3,7 @@ the same importer a secretary uses; and the synthetic province dataset for bench
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from khdesk.core.domain.template import CELL_KINDS
@@ -61,19 +61,28 @@ def create_demo(
         "private_units": tables["private_units"],
         **_rows_for_orgs(tables, office_cells),
     }
-    _create_and_fill(home, "committee", committee, password, committee_rows, committee_db_url)
+    # Stamped as written on `today` (10:00 in Việt Nam): a demo made for a past day must not
+    # hold records "written later" than that day, which the wrong-clock check would flag.
+    written = datetime.combine(today, time(3, 0), tzinfo=UTC)
+
+    def clock() -> datetime:
+        return written
+
+    _create_and_fill(
+        home, "committee", committee, password, committee_rows, clock, committee_db_url
+    )
     for cell in own_cells:
         rows = {
             "orgs": [cell],
             "plans": [p for p in tables["plans"] if p["org_code"] == cell["code"]],
             **_rows_for_orgs(tables, {cell["code"]}),
         }
-        _create_and_fill(home, "cell", cell, password, rows)
+        _create_and_fill(home, "cell", cell, password, rows, clock)
     return names
 
 
 def _create_and_fill(
-    home: Path, role: str, org: dict, password: str, rows, db_url: str | None = None
+    home: Path, role: str, org: dict, password: str, rows, clock, db_url: str | None = None
 ) -> None:
     pdir = profiles.ProfileDir(home, org["code"])
     if pdir.exists():
@@ -86,6 +95,7 @@ def _create_and_fill(
         parent_code=org["parent_code"],
         user=DEMO_USER,
         password=password,
+        clock=clock,
         db_url=db_url,
     )
     try:

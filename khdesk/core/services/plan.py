@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING
 
 from khdesk.core.reports.stats import Scope, profile_stats
-from khdesk.core.services.profiles import Session
-from khdesk.core.store import schema as t
+from khdesk.core.store import sql
+
+if TYPE_CHECKING:
+    from khdesk.core.services.session import Session
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,12 @@ def plan_progress(session: Session, today: date) -> tuple[PlanFigure, PlanFigure
 
 
 def state_counts(session: Session) -> dict[str, int]:
-    """How many live files are in each state (the home page's tiles)."""
-    c = t.candidates.c
-    with session.store.read() as conn:
-        rows = conn.execute(
-            select(c.state, func.count()).where(c.deleted.is_(False)).group_by(c.state)
-        ).all()
+    """How many live files are in each state (the home page's tiles). Plain SQL: the home
+    page shows before SQLAlchemy is imported."""
+    with session.reader() as conn:
+        rows = sql.fetch(
+            conn, "SELECT state, COUNT(*) FROM candidates WHERE NOT deleted GROUP BY state"
+        )
     return {state: n for state, n in rows}
 
 

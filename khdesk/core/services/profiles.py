@@ -12,20 +12,34 @@ Layout of a data directory:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil
 import uuid
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import select, update
 
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
-from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services import access
+from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-exported
+    ROLE_LABELS,
+    ROLES,
+    SETTINGS_FILE,
+    ProfileDir,
+    ProfileInfo,
+    Session,
+    audit_unlock,
+    default_user,
+    list_profiles,
+    load_settings,
+    open_profile,
+    resolve_profile_name,
+    save_settings,
+    settings_path,
+    user_role,
+)
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import check_open, open_sqlcipher
 from khdesk.core.store.keyslots import KeySlots, new_database_key
@@ -35,8 +49,6 @@ from khdesk.core.sync.keys import create_station_keys
 from khdesk.core.text import nfc
 
 log = logging.getLogger(__name__)
-ROLES = ("cell", "committee", "province")
-ROLE_LABELS = {"cell": "Chi bộ", "committee": "Đảng ủy xã/phường/đặc khu", "province": "Tỉnh ủy"}
 USER_ROLES = ("owner", "secretary", "deputy", "viewer")
 USER_ROLE_LABELS = {
     "owner": "Chủ hồ sơ",
@@ -49,142 +61,9 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 6
 
 
-@dataclass
-class ProfileInfo:
-    name: str
-    role: str
-    org_code: str
-    org_name: str
-    parent_code: str | None
-    profile_id: str
-    created_at: str
-    app_version: str
-    # The province tier: a PostgreSQL URL (no user, no password) instead of khdesk.db, and
-    # the server role that last signed in on this PC (offered first next time).
-    db_url: str | None = None
-    db_user: str | None = None
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
-
-    @property
-    def on_server(self) -> bool:
-        return self.db_url is not None
-
-
-class ProfileDir:
-    def __init__(self, home: Path, name: str):
-        self.home = Path(home)
-        self.name = name
-        self.path = self.home / "profiles" / name
-
-    @property
-    def info_file(self) -> Path:
-        return self.path / "profile.json"
-
-    @property
-    def keys_file(self) -> Path:
-        return self.path / "keys.json"
-
-    @property
-    def db_file(self) -> Path:
-        return self.path / "khdesk.db"
-
-    @property
-    def backup_dir(self) -> Path:
-        return self.path / "backups"
-
-    def exists(self) -> bool:
-        return self.info_file.exists()
-
-    def read_info(self) -> ProfileInfo:
-        try:
-            data = json.loads(self.info_file.read_text(encoding="utf-8"))
-            return ProfileInfo(**data)
-        except FileNotFoundError:
-            raise ProfileError(f"Không có hồ sơ làm việc '{self.name}'.") from None
-        except (ValueError, TypeError) as exc:
-            raise ProfileError(f"Tệp mô tả hồ sơ '{self.name}' bị hỏng.") from exc
-
-    def write_info(self, info: ProfileInfo) -> None:
-        data = json.dumps(asdict(info), ensure_ascii=False, indent=1)
-        atomic_write_bytes(self.info_file, data.encode("utf-8"), private=True)
-
-
-def list_profiles(home: Path) -> list[ProfileInfo]:
-    root = Path(home) / "profiles"
-    if not root.is_dir():
-        return []
-    found = []
-    for child in sorted(root.iterdir()):
-        pdir = ProfileDir(home, child.name)
-        if pdir.exists():
-            found.append(pdir.read_info())
-    return found
-
-
-def resolve_profile_name(home: Path, name: str | None) -> str:
-    """The profile asked for, or the only one; otherwise a clear error listing them."""
-    if name:
-        if not ProfileDir(home, name).exists():
-            raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home}.")
-        return name
-    profiles = list_profiles(home)
-    if len(profiles) == 1:
-        return profiles[0].name
-    if not profiles:
-        raise ProfileError(
-            f"Chưa có hồ sơ làm việc nào trong {home}. Tạo bằng 'khdesk profile create' "
-            "hoặc 'khdesk demo'."
-        )
-    names = ", ".join(p.name for p in profiles)
-    raise UsageError(f"Có nhiều hồ sơ làm việc ({names}): chọn một bằng --profile.")
-
-
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
-
-
-@dataclass
-class Session:
-    """An unlocked profile: what every service works on."""
-
-    dir: ProfileDir
-    info: ProfileInfo
-    store: Store
-    user: str
-    user_role: str
-    db_key: bytes | None  # None on PostgreSQL: the server signs users in
-    holds_lock: bool = False  # this session took the profile's in-use lock
-
-    @property
-    def org_code(self) -> str:
-        return self.info.org_code
-
-    @property
-    def on_server(self) -> bool:
-        return self.info.on_server
-
-    def require_local(self, what: str) -> None:
-        """Refuse a desktop-only operation on a PostgreSQL profile, saying what to use."""
-        if self.on_server:
-            raise UsageError(
-                f"{what}: không áp dụng cho hồ sơ trên máy chủ PostgreSQL (cấp tỉnh). Việc "
-                "sao lưu, phục hồi và bảo vệ dữ liệu do quản trị máy chủ làm (pg_dump, mã hóa "
-                "ổ đĩa máy chủ) — xem README, phần Tỉnh ủy."
-            )
-
-    def close(self) -> None:
-        self.store.dispose()
-        if self.holds_lock:
-            self.holds_lock = False
-            access.release_lock(self.dir.path)
-
-    def require(self, *roles: str) -> None:
-        if self.user_role not in roles:
-            raise AccessDenied("Người dùng này không có quyền làm việc này.")
 
 
 def create_profile(
@@ -392,9 +271,7 @@ def _open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: st
         store = Store(engine, info.org_code, clock)
         role = _user_role(store, user)
         with store.write(user, changes=False) as tx:
-            for at, who in failures:
-                tx.audit("unlock_failed", "profile", info.name, at=at, user=who)
-            tx.audit("unlock", "profile", info.name)
+            audit_unlock(tx, info, failures)
     except BaseException:
         engine.dispose()
         raise
@@ -413,54 +290,7 @@ def _open_with_key(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Cl
 
 def _user_role(store: Store, user: str) -> str:
     with store.read() as conn:
-        row = conn.execute(
-            select(t.users.c.role, t.users.c.active).where(t.users.c.name == user)
-        ).first()
-    if row is None or not row.active:
-        raise AccessDenied(f"Người dùng '{user}' không còn quyền vào hồ sơ này.")
-    return row.role
-
-
-def default_user(pdir: ProfileDir) -> str:
-    info = pdir.read_info()
-    if info.on_server:
-        if not info.db_user:
-            raise UsageError("Cần tên người dùng (--user): tài khoản của mình trên máy chủ.")
-        return info.db_user
-    users = KeySlots.load(pdir.keys_file).users()
-    if not users:
-        raise ProfileError("Hồ sơ không còn người dùng nào.")
-    return users[0]
-
-
-def open_profile(
-    home: Path, name: str | None, user: str | None, password: str, clock: Clock = utc_now
-) -> Session:
-    """Unlock a profile: one key derivation, then SQLCipher with the raw key (on a
-    PostgreSQL profile: sign in to the server as the user's own role)."""
-    pdir = ProfileDir(home, resolve_profile_name(home, name))
-    info = pdir.read_info()
-    if info.on_server:
-        return _open_on_server(pdir, info, user or default_user(pdir), password, clock)
-    slots = KeySlots.load(pdir.keys_file)
-    user = user or default_user(pdir)
-    db_key, failures = access.check_password_attempt(
-        pdir.path, user, clock, lambda: slots.unlock(user, password)
-    )
-    takeover = access.acquire_lock(pdir.path, user, clock())
-    try:
-        store = _open_with_key(pdir, info, db_key, clock)
-        role = _user_role(store, user)
-        with store.write(user, changes=False) as tx:
-            for at, who in failures:
-                tx.audit("unlock_failed", "profile", info.name, at=at, user=who)
-            if takeover:
-                tx.audit("lock_takeover", "profile", info.name, note=takeover)
-            tx.audit("unlock", "profile", info.name)
-    except BaseException:
-        access.release_lock(pdir.path)
-        raise
-    return Session(pdir, info, store, user, role, db_key, holds_lock=True)
+        return user_role(conn, user)
 
 
 # -- users --
@@ -623,35 +453,4 @@ def verify_password(session: Session, password: str) -> None:
         session.dir.path, session.user, session.store.clock, attempt
     )
     with session.store.write(session.user, changes=False) as tx:
-        for at, who in failures:
-            tx.audit("unlock_failed", "profile", session.info.name, at=at, user=who)
-        tx.audit("unlock", "profile", session.info.name)
-
-
-# -- screen settings (column choice, auto-lock, text size): not personal data, kept in
-# plain JSON beside the profile (per profile) or in the data directory (this PC) --
-
-SETTINGS_FILE = "settings.json"
-
-
-def settings_path(home: Path, profile: str | None = None) -> Path:
-    base = Path(home) if profile is None else ProfileDir(home, profile).path
-    return base / SETTINGS_FILE
-
-
-def load_settings(path: Path) -> dict:
-    """The saved settings, or {} when none or unreadable (settings never block a start)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def save_settings(path: Path, **changes) -> dict:
-    """Merge `changes` into the settings file (atomic write); returns the new settings."""
-    data = load_settings(path)
-    data.update(changes)
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    atomic_write_bytes(Path(path), text.encode("utf-8"))
-    return data
+        audit_unlock(tx, session.info, failures)

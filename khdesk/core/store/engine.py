@@ -7,7 +7,6 @@ else in the store is portable SQLAlchemy Core.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from operator import itemgetter
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from sqlalchemy import Boolean, Date, Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 
 from khdesk.core.errors import AccessDenied, ProfileError
+from khdesk.core.store import sqlcipher
+from khdesk.core.store.sql import as_date  # noqa: F401 - re-exported: one reading of dates
 
 log = logging.getLogger(__name__)
 
@@ -33,39 +34,12 @@ SEARCH_COLUMNS = {
 
 
 def open_sqlcipher(db_path: Path, key: bytes) -> Engine:
-    """An engine over an SQLCipher file opened with a raw 256-bit key (no PBKDF2 per open).
-
-    A wrong key raises AccessDenied with a Vietnamese message; SQLCipher's own error lines
-    are switched off before keying so the user never sees them on the terminal.
-    """
-    import sqlcipher3
-
+    """An engine over an SQLCipher file opened with the raw 256-bit key (sqlcipher.py)."""
     if len(key) != 32:
         raise ValueError("database key must be 32 bytes")
-    pragma_key = f"PRAGMA key = \"x'{key.hex()}'\""
 
     def connect():
-        conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(pragma_key)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError as exc:
-            conn.close()
-            raise AccessDenied(
-                "Không mở được cơ sở dữ liệu: khóa không đúng hoặc tệp đã hỏng."
-            ) from exc
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")  # a legal record: durability over speed
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
-        # 64 MiB of page cache: random-key indexes (uuid, names) stay in memory during
-        # a bulk import instead of decrypting and re-encrypting pages over and over.
-        conn.execute("PRAGMA cache_size = -65536")
-        # Checkpoint the WAL every ~40 MB instead of every 4 MB: a province importing
-        # thousands of small bundles re-encrypted the same hot pages at each checkpoint.
-        conn.execute("PRAGMA wal_autocheckpoint = 10000")
-        return conn
+        return sqlcipher.connect(db_path, key)
 
     # A small pool keeps connections, and so their decrypted page caches, warm between
     # use cases (a cold cache made a search five times slower); each connection serves
@@ -404,12 +378,6 @@ def raw_rows(conn, statement):
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-def as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
 
 
 # -- many small reads and writes inside one transaction (a bundle's merge) --

@@ -7,9 +7,7 @@ A newer one (a revision we do not know): refuse, touching nothing.
 
 from __future__ import annotations
 
-import ast
 import logging
-import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +16,10 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from khdesk.core.errors import NewerDatabaseError
 from khdesk.core.store import engine as sqlite_adapter
+from khdesk.core.store.revision import MIGRATIONS, head_from_files
 from khdesk.core.store.schema import metadata
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _alembic_config(conn: Connection):
@@ -46,27 +44,6 @@ def head_revision() -> str:
     return _script().get_current_head()
 
 
-_REVISION_LINE = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+?)\s*$", re.M)
-
-
-def _head_from_files() -> str | None:
-    """The head revision read from the version files' `revision = ...` lines; None when
-    they are not plain (a branch, a merge): then Alembic decides."""
-    revisions: dict[str, str | None] = {}
-    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
-        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
-        try:
-            rev = ast.literal_eval(found["revision"])
-            down = ast.literal_eval(found["down_revision"])
-        except (KeyError, ValueError, SyntaxError):
-            return None
-        if not isinstance(rev, str) or not (down is None or isinstance(down, str)):
-            return None
-        revisions[rev] = down
-    heads = set(revisions) - set(revisions.values())
-    return heads.pop() if len(heads) == 1 else None
-
-
 def current_revision(conn: Connection) -> str | None:
     if not inspect(conn).has_table("alembic_version"):
         return None
@@ -77,7 +54,7 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
     """Create or upgrade the schema; returns what was done: 'created', 'upgraded', 'current'."""
     # The common case, a database already at the head, without importing Alembic (a
     # quarter of a second of the app's start-up).
-    quick_head = _head_from_files()
+    quick_head = head_from_files()
     if quick_head is not None:
         with engine.connect() as conn:
             if current_revision(conn) == quick_head:

@@ -11,24 +11,13 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
+from khdesk.core.clock import Clock, iso, utc_now  # noqa: F401 - re-exported
 from khdesk.core.store import schema as t
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
 
 # Built once: every write transaction reads and sets the change counter, and building a
 # statement costs SQLAlchemy more than running it (a province imports thousands of bundles).

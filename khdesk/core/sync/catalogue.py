@@ -14,7 +14,9 @@ It holds nothing personal and goes to many stations, so it is signed but not enc
 A station that never met the province trusts a catalogue through an endorsement by the
 upper station it did enrol: "I verified catalogue <hash> as issued by key <id>". Deciding
 which keys are trusted needs the database (services/catalogue.py); this module only reads,
-checks and writes files, and raises CatalogueError with a Vietnamese reason.
+checks and writes files, and raises CatalogueError with a Vietnamese reason. The content
+entries' names and parsing are in catalogue_content (free of SQLAlchemy, for judging) and
+re-exported here.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ from khdesk.core.domain import rulebook as rb
 from khdesk.core.domain.template import ORG_KINDS
 from khdesk.core.store import schema as t
 from khdesk.core.sync import bundle, canonical, records
+from khdesk.core.sync.catalogue_content import (  # apart: judging needs no SQLAlchemy
+    CALENDAR,
+    ORGS,
+    RULEBOOK_ENTRY,
+    calendar_overlay,
+    content_hash,
+    is_content,
+    rulebook_set,
+    version_label,
+    version_text,
+)
 from khdesk.core.sync.errors import BundleError, CatalogueError
 from khdesk.core.sync.keys import ROLES, KeyPair, PublicKeys, b64
 
@@ -46,13 +59,6 @@ SIGNATURE_CONTEXT = b"khdesk/catalogue/v1\x00"
 ENDORSEMENT_CONTEXT = b"khdesk/catalogue-endorsement/v1\x00"
 
 MANIFEST, SIGNATURE, ENDORSEMENTS = "catalogue.json", "catalogue.sig", "endorsements.json"
-ORGS = "orgs.jsonl"
-CALENDAR = "calendar/vn-overlay.json"
-_RULEBOOK = re.compile(r"^rulebooks/[a-z0-9][a-z0-9._-]{0,63}\.json$")
-# Form templates keep their folder layout (up to four levels); every segment starts with a
-# letter or digit, so '..', absolute paths, backslashes and drive letters cannot appear.
-_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
-_FORM = re.compile(rf"^forms/(?:{_SEGMENT}/){{0,3}}{_SEGMENT}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -79,35 +85,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-
-def is_content(name: str) -> bool:
-    """A content entry's name (what the manifest pins)."""
-    return (
-        name in (ORGS, CALENDAR)
-        or _RULEBOOK.fullmatch(name) is not None
-        or _FORM.fullmatch(name) is not None
-    )
-
-
-def content_hash(files: Mapping[str, dict]) -> str:
-    """The content's identity: SHA-256 of the canonical `files` map (name → sha256, size).
-    Two versions with the same content have the same content hash."""
-    return hashlib.sha256(canonical.dumps(dict(files))).hexdigest()
-
-
-def version_text(issuer_org: str, seq: int, issued_on: str) -> str:
-    """The version as it appears in `check --json` and bundle manifests: KH/3/2027-01-12."""
-    return f"{issuer_org}/{seq}/{issued_on}"
-
-
-def version_label(issuer_org: str, seq: int, issued_on: str) -> str:
-    """The version as a person reads it."""
-    try:
-        day = date.fromisoformat(issued_on).strftime("%d/%m/%Y")
-    except ValueError:
-        day = issued_on
-    return f"bộ danh mục {issuer_org} số {seq} ngày {day}"
 
 
 # -- writing --
@@ -489,7 +466,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     for required in (ORGS, CALENDAR):
         if required not in files:
             raise _refuse("missing_entry", f"Bộ danh mục thiếu mục '{required}'.")
-    if not any(_RULEBOOK.fullmatch(name) for name in files):
+    if not any(RULEBOOK_ENTRY.fullmatch(name) for name in files):
         raise _refuse("missing_entry", "Bộ danh mục không có căn cứ (rulebooks/…) nào.")
     if content_hash(files) != m["content_hash"]:
         raise _refuse(
@@ -586,46 +563,6 @@ class Contents:
     calendar: cal.CalendarOverlay
     orgs: list[dict]  # organisation records (column values)
     forms: dict[str, bytes]  # path under forms/ → content
-
-
-def _json(opened_entries: Mapping[str, bytes], name: str) -> Any:
-    try:
-        return canonical.loads(opened_entries[name], max_depth=12)
-    except canonical.JSONRefused as exc:
-        raise _refuse("content", f"Mục '{name}' không phải JSON hợp lệ: {exc}.") from None
-
-
-def rulebook_set(entries: Mapping[str, bytes]) -> tuple[rb.RulebookSet, list[str], list[str]]:
-    """Base books and local overlays of `rulebooks/…` entries, overlays applied in name
-    order (each may only tighten what it overlays)."""
-    books, overlays, book_names, overlay_names = [], [], [], []
-    for name in sorted(n for n in entries if _RULEBOOK.fullmatch(n)):
-        data = _json(entries, name)
-        try:
-            if isinstance(data, dict) and data.get("overlay"):
-                overlays.append(rb.parse_overlay(data, name))
-                overlay_names.append(name)
-            else:
-                books.append(rb.parse_rulebook(data, name))
-                book_names.append(name)
-        except rb.RulebookError as exc:
-            raise _refuse("content", f"Mục '{name}': {exc.message}") from None
-    where = "rulebooks/"
-    try:
-        books_set = rb.RulebookSet(books)
-        for name, overlay in zip(overlay_names, overlays, strict=True):
-            where = name
-            books_set = books_set.with_overlay(overlay)
-    except rb.RulebookError as exc:
-        raise _refuse("content", f"Mục '{where}': {exc.message}") from None
-    return books_set, book_names, overlay_names
-
-
-def calendar_overlay(entries: Mapping[str, bytes]) -> cal.CalendarOverlay:
-    try:
-        return cal.parse_overlay(_json(entries, CALENDAR), CALENDAR)
-    except cal.CalendarError as exc:
-        raise _refuse("content", f"Mục '{CALENDAR}': {exc.message}") from None
 
 
 def org_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[dict]:

@@ -1,0 +1,359 @@
+"""A profile's folder, its description, and the open session every service works on.
+
+Kept free of SQLAlchemy on purpose: the desktop app's launch unlocks the profile and reads
+its first screen through a bare SQLCipher connection (`open_profile(lazy_store=True)`,
+`Session.reader()`), and builds the SQLAlchemy store on a thread once that screen shows —
+importing SQLAlchemy alone takes longer than a bare Qt window takes to open. Everything
+else (the command line, the tests) gets the store built before `open_profile` returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from khdesk.core.clock import Clock, utc_now
+from khdesk.core.errors import AccessDenied, ProfileError, UsageError
+from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.services import access
+from khdesk.core.store import revision, sql, sqlcipher
+from khdesk.core.store.keyslots import KeySlots
+
+if TYPE_CHECKING:
+    from khdesk.core.store.store import Store, WriteTx
+
+log = logging.getLogger(__name__)
+
+ROLES = ("cell", "committee", "province")
+ROLE_LABELS = {"cell": "Chi bộ", "committee": "Đảng ủy xã/phường/đặc khu", "province": "Tỉnh ủy"}
+
+
+@dataclass
+class ProfileInfo:
+    name: str
+    role: str
+    org_code: str
+    org_name: str
+    parent_code: str | None
+    profile_id: str
+    created_at: str
+    app_version: str
+    # The province tier: a PostgreSQL URL (no user, no password) instead of khdesk.db, and
+    # the server role that last signed in on this PC (offered first next time).
+    db_url: str | None = None
+    db_user: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def on_server(self) -> bool:
+        return self.db_url is not None
+
+
+class ProfileDir:
+    def __init__(self, home: Path, name: str):
+        self.home = Path(home)
+        self.name = name
+        self.path = self.home / "profiles" / name
+
+    @property
+    def info_file(self) -> Path:
+        return self.path / "profile.json"
+
+    @property
+    def keys_file(self) -> Path:
+        return self.path / "keys.json"
+
+    @property
+    def db_file(self) -> Path:
+        return self.path / "khdesk.db"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.path / "backups"
+
+    def exists(self) -> bool:
+        return self.info_file.exists()
+
+    def read_info(self) -> ProfileInfo:
+        try:
+            data = json.loads(self.info_file.read_text(encoding="utf-8"))
+            return ProfileInfo(**data)
+        except FileNotFoundError:
+            raise ProfileError(f"Không có hồ sơ làm việc '{self.name}'.") from None
+        except (ValueError, TypeError) as exc:
+            raise ProfileError(f"Tệp mô tả hồ sơ '{self.name}' bị hỏng.") from exc
+
+    def write_info(self, info: ProfileInfo) -> None:
+        data = json.dumps(asdict(info), ensure_ascii=False, indent=1)
+        atomic_write_bytes(self.info_file, data.encode("utf-8"), private=True)
+
+
+def list_profiles(home: Path) -> list[ProfileInfo]:
+    root = Path(home) / "profiles"
+    if not root.is_dir():
+        return []
+    found = []
+    for child in sorted(root.iterdir()):
+        pdir = ProfileDir(home, child.name)
+        if pdir.exists():
+            found.append(pdir.read_info())
+    return found
+
+
+def resolve_profile_name(home: Path, name: str | None) -> str:
+    """The profile asked for, or the only one; otherwise a clear error listing them."""
+    if name:
+        if not ProfileDir(home, name).exists():
+            raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home}.")
+        return name
+    profiles = list_profiles(home)
+    if len(profiles) == 1:
+        return profiles[0].name
+    if not profiles:
+        raise ProfileError(
+            f"Chưa có hồ sơ làm việc nào trong {home}. Tạo bằng 'khdesk profile create' "
+            "hoặc 'khdesk demo'."
+        )
+    names = ", ".join(p.name for p in profiles)
+    raise UsageError(f"Có nhiều hồ sơ làm việc ({names}): chọn một bằng --profile.")
+
+
+def default_user(pdir: ProfileDir) -> str:
+    info = pdir.read_info()
+    if info.on_server:
+        if not info.db_user:
+            raise UsageError("Cần tên người dùng (--user): tài khoản của mình trên máy chủ.")
+        return info.db_user
+    users = KeySlots.load(pdir.keys_file).users()
+    if not users:
+        raise ProfileError("Hồ sơ không còn người dùng nào.")
+    return users[0]
+
+
+def user_role(conn: Any, user: str) -> str:
+    """The user's role in this profile; refuses a user removed from it."""
+    rows = sql.fetch(conn, "SELECT role, active FROM users WHERE name = ?", (user,))
+    if not rows or not rows[0][1]:
+        raise AccessDenied(f"Người dùng '{user}' không còn quyền vào hồ sơ này.")
+    return rows[0][0]
+
+
+def audit_unlock(
+    tx: WriteTx, info: ProfileInfo, failures: list, takeover: str | None = None
+) -> None:
+    """The audit entries of a successful unlock: the wrong passwords before it, a stale
+    in-use lock taken over, the unlock itself."""
+    for at, who in failures:
+        tx.audit("unlock_failed", "profile", info.name, at=at, user=who)
+    if takeover:
+        tx.audit("lock_takeover", "profile", info.name, note=takeover)
+    tx.audit("unlock", "profile", info.name)
+
+
+class Session:
+    """An unlocked profile: what every service works on.
+
+    `store` (SQLAlchemy) is built on first use when the session was opened with
+    `lazy_store=True`; until then `reader()` reads through the unlock's own connection.
+    Building it also writes the unlock's audit entries."""
+
+    def __init__(
+        self,
+        dir: ProfileDir,
+        info: ProfileInfo,
+        store: Store | None,
+        user: str,
+        user_role: str,
+        db_key: bytes | None,  # None on PostgreSQL: the server signs users in
+        holds_lock: bool = False,  # this session took the profile's in-use lock
+        clock: Clock = utc_now,
+    ):
+        self.dir = dir
+        self.info = info
+        self._store = store
+        self.user = user
+        self.user_role = user_role
+        self.db_key = db_key
+        self.holds_lock = holds_lock
+        self.clock = clock
+        self._quick: Any = None  # the unlock's bare SQLCipher connection, until the store
+        self._quick_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self._unlock_audit: tuple[list, str | None] | None = None
+
+    def __repr__(self) -> str:  # never the key
+        return f"Session({self.info.name!r}, user={self.user!r}, role={self.user_role!r})"
+
+    @property
+    def org_code(self) -> str:
+        return self.info.org_code
+
+    @property
+    def on_server(self) -> bool:
+        return self.info.on_server
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self.build_store()
+        assert self._store is not None
+        return self._store
+
+    @property
+    def store_ready(self) -> bool:
+        return self._store is not None
+
+    def build_store(self) -> None:
+        """Open the SQLAlchemy store (upgrading an older schema, with its backup first)
+        and write the unlock's audit entries. Safe to call from any thread, and twice."""
+        with self._build_lock:
+            if self._store is not None:
+                return
+            from khdesk.core.services.profiles import _open_with_key
+
+            assert self.db_key is not None
+            store = _open_with_key(self.dir, self.info, self.db_key, self.clock)
+            try:
+                if not self.user_role:
+                    with store.read() as conn:
+                        self.user_role = user_role(conn, self.user)
+                if self._unlock_audit is not None:
+                    with store.write(self.user, changes=False) as tx:
+                        audit_unlock(tx, self.info, *self._unlock_audit)
+                    self._unlock_audit = None
+            except BaseException:
+                store.dispose()
+                raise
+            self._store = store
+        self._close_quick()
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Any]:
+        """A connection for the plain-SQL reads (khdesk.core.store.sql), inside one read
+        transaction: the unlock's connection while the store is not built, else a
+        connection of the store."""
+        if self._store is None and self._quick is not None:
+            with self._quick_lock:
+                conn = self._quick
+                if conn is not None:
+                    conn.execute("BEGIN")
+                    try:
+                        yield conn
+                    finally:
+                        conn.execute("ROLLBACK")
+                    return
+        with self.store.read() as conn:
+            yield conn
+
+    def _close_quick(self) -> None:
+        with self._quick_lock:
+            conn, self._quick = self._quick, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        try:
+            if self._store is None and self._unlock_audit is not None:
+                self.build_store()  # the unlock's audit entries are never dropped
+        except Exception:  # noqa: BLE001 - closing must go on; the log keeps why
+            log.exception("could not write the unlock's audit entries")
+        finally:
+            self._close_quick()
+            if self._store is not None:
+                self._store.dispose()
+            if self.holds_lock:
+                self.holds_lock = False
+                access.release_lock(self.dir.path)
+
+    def require(self, *roles: str) -> None:
+        if self.user_role not in roles:
+            raise AccessDenied("Người dùng này không có quyền làm việc này.")
+
+    def require_local(self, what: str) -> None:
+        """Refuse a desktop-only operation on a PostgreSQL profile, saying what to use."""
+        if self.on_server:
+            raise UsageError(
+                f"{what}: không áp dụng cho hồ sơ trên máy chủ PostgreSQL (cấp tỉnh). Việc "
+                "sao lưu, phục hồi và bảo vệ dữ liệu do quản trị máy chủ làm (pg_dump, mã hóa "
+                "ổ đĩa máy chủ) — xem README, phần Tỉnh ủy."
+            )
+
+
+def open_profile(
+    home: Path,
+    name: str | None,
+    user: str | None,
+    password: str,
+    clock: Clock = utc_now,
+    *,
+    lazy_store: bool = False,
+) -> Session:
+    """Unlock a profile: one key derivation, then SQLCipher with the raw key (on a
+    PostgreSQL profile: sign in to the server as the user's own role).
+
+    With `lazy_store` (the app's launch) a database already at this version's schema is
+    read through a bare connection and the store is built later (`Session.build_store`)."""
+    pdir = ProfileDir(home, resolve_profile_name(home, name))
+    info = pdir.read_info()
+    if info.on_server:
+        from khdesk.core.services.profiles import _open_on_server
+
+        return _open_on_server(pdir, info, user or default_user(pdir), password, clock)
+    slots = KeySlots.load(pdir.keys_file)
+    user = user or default_user(pdir)
+    db_key, failures = access.check_password_attempt(
+        pdir.path, user, clock, lambda: slots.unlock(user, password)
+    )
+    takeover = access.acquire_lock(pdir.path, user, clock())
+    session = Session(pdir, info, None, user, "", db_key, holds_lock=True, clock=clock)
+    session._unlock_audit = (failures, takeover)
+    try:
+        conn = sqlcipher.connect(pdir.db_file, db_key)
+        session._quick = conn
+        if revision.stored_revision(conn) == revision.head_from_files():
+            session.user_role = user_role(conn, user)
+        if not lazy_store or not session.user_role:
+            session.build_store()  # an older schema is upgraded there, backed up first
+    except BaseException:
+        session._close_quick()
+        access.release_lock(pdir.path)
+        raise
+    return session
+
+
+# -- screen settings (column choice, auto-lock, text size): not personal data, kept in
+# plain JSON beside the profile (per profile) or in the data directory (this PC) --
+
+SETTINGS_FILE = "settings.json"
+
+
+def settings_path(home: Path, profile: str | None = None) -> Path:
+    base = Path(home) if profile is None else ProfileDir(home, profile).path
+    return base / SETTINGS_FILE
+
+
+def load_settings(path: Path) -> dict:
+    """The saved settings, or {} when none or unreadable (settings never block a start)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_settings(path: Path, **changes) -> dict:
+    """Merge `changes` into the settings file (atomic write); returns the new settings."""
+    data = load_settings(path)
+    data.update(changes)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
+    return data
