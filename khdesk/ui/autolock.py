@@ -132,6 +132,7 @@ class AutoLock(QObject):
         *,
         poll_ms: int = 5000,
         start_timer: bool = True,
+        watch_input: bool = True,
     ):
         super().__init__(window)
         self.window = window
@@ -144,12 +145,24 @@ class AutoLock(QObject):
         self._disabled: list = []
         self._content: QWidget | None = None
         self._focus: QWidget | None = None
-        QApplication.instance().installEventFilter(self)
+        self.watching = False
+        if watch_input:
+            self.watch_input()
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.check)
         if start_timer:
             self.timer.start()
+
+    def watch_input(self) -> None:
+        """Start seeing the keyboard and the mouse: an application-wide event filter, so
+        every event of every widget passes through Python, and the first events of each
+        kind of Qt object cost Qt's bindings a tenth of the launch. The main window starts
+        it once it has painted."""
+        if not self.watching:
+            self.watching = True
+            self.last_input = self.clock()
+            QApplication.instance().installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
         if event.type() in _INPUT_EVENTS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         """The menu bar (Tệp, Xem, Người dùng, Trợ giúp) and the auto-lock; the actions'
         work is in khdesk.ui.shell."""
-        self.autolock = AutoLock(self, shell.autolock_seconds(self.session))
+        self.autolock = AutoLock(self, shell.autolock_seconds(self.session), watch_input=False)
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&Tệp")
         if shell.can_add_file(self):
@@ -155,6 +155,11 @@ class MainWindow(QMainWindow):
         self.about_action = self.help_menu.addAction(
             "Giới thiệu khdesk", lambda: help_dialogs.open_about(self, self.session)
         )
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # No input comes before the window has painted: start watching for it then.
+        QTimer.singleShot(0, self.autolock.watch_input)
+        super().showEvent(event)
 
     def _update_new_file_shortcut(self, *_) -> None:
         list_page = self.pages.built.get("candidates")

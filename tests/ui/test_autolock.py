@@ -29,6 +29,7 @@ def window(qtbot, demo_home):  # noqa: F811
     win = MainWindow(session, today=TODAY)
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: win.autolock.watching)  # once the window has painted
     clock = FakeClock()
     win.autolock.timer.stop()  # the test calls check() itself
     win.autolock.clock = clock
