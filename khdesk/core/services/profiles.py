@@ -259,7 +259,9 @@ def _server_profile(conn) -> dict | None:
     return {k: rows.get(k) for k in ("profile_id", "role", "org_code")}
 
 
-def _open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str, clock):
+def open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str, clock):
+    """Sign in to a PostgreSQL profile as the user's own server role (session.py's
+    open_profile comes here for a server profile)."""
     from khdesk.core.store import postgres
 
     user = postgres.check_role_name(user)
@@ -281,7 +283,9 @@ def _open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: st
     return Session(pdir, info, store, user, role, None)
 
 
-def _open_with_key(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
+def open_store(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
+    """The SQLAlchemy store over a profile's SQLCipher file, its schema brought to this
+    version (an older one upgraded, backed up first)."""
     engine = open_sqlcipher(pdir.db_file, db_key)
     check_open(engine)
     ensure_schema(engine, pdir.db_file, pdir.backup_dir)
@@ -424,7 +428,7 @@ def recover(
     if user not in slots.users():
         raise InputError(f"Không có người dùng '{user}'.")
     db_key = slots.unlock_with_recovery(recovery_key)
-    store = _open_with_key(pdir, info, db_key, utc_now)
+    store = open_store(pdir, info, db_key, utc_now)
     role = _user_role(store, user)
     with store.write(user) as tx:
         tx.audit("user_recover", "user", user)

@@ -218,10 +218,10 @@ class Session:
         with self._build_lock:
             if self._store is not None:
                 return
-            from khdesk.core.services.profiles import _open_with_key
+            from khdesk.core.services.profiles import open_store
 
             assert self.db_key is not None
-            store = _open_with_key(self.dir, self.info, self.db_key, self.clock)
+            store = open_store(self.dir, self.info, self.db_key, self.clock)
             try:
                 if not self.user_role:
                     with store.read() as conn:
@@ -305,9 +305,9 @@ def open_profile(
     pdir = ProfileDir(home, resolve_profile_name(home, name))
     info = pdir.read_info()
     if info.on_server:
-        from khdesk.core.services.profiles import _open_on_server
+        from khdesk.core.services.profiles import open_on_server
 
-        return _open_on_server(pdir, info, user or default_user(pdir), password, clock)
+        return open_on_server(pdir, info, user or default_user(pdir), password, clock)
     slots = KeySlots.load(pdir.keys_file)
     user = user or default_user(pdir)
     db_key, failures = access.check_password_attempt(
