@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import logging
+import sys
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from khdesk.core.errors import KhdeskError
 
 log = logging.getLogger(__name__)
+
+_UNEXPECTED = (
+    "Đã có lỗi ngoài dự kiến; dữ liệu không bị thay đổi. "
+    "Chi tiết đã được ghi vào tệp nhật ký (logs/khdesk.log) để gửi cho cán bộ kỹ thuật."
+)
 
 
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, KhdeskError):
         return exc.message
     log.error("unexpected error", exc_info=exc)
-    return (
-        "Đã có lỗi ngoài dự kiến; dữ liệu không bị thay đổi. "
-        "Chi tiết đã được ghi vào tệp nhật ký (logs/khdesk.log) để gửi cho cán bộ kỹ thuật."
-    )
+    return _UNEXPECTED
 
 
 def show_error(
@@ -33,3 +36,33 @@ def confirm(parent: QWidget | None, title: str, text: str, yes: str = "Đồng �
     box.addButton("Hủy", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     return box.clickedButton() is ok
+
+
+_shown: list[QMessageBox] = []  # the open error boxes (kept alive while shown)
+
+
+def install_error_hook() -> None:
+    """An error nobody caught (in a button's handler, say) reaches the log with its
+    traceback and the user as a Vietnamese box — not as a traceback on a console that a
+    Windows app does not have."""
+
+    def hook(kind, exc, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        if not isinstance(exc, KhdeskError):
+            log.error("uncaught error", exc_info=(kind, exc, tb))
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Không thực hiện được", _message(exc),
+            parent=QApplication.activeWindow(),
+        )  # fmt: skip
+        _shown.append(box)
+        box.finished.connect(lambda *_: _shown.remove(box))
+        box.open()
+
+    sys.excepthook = hook
+
+
+def _message(exc: BaseException) -> str:
+    """error_text without logging again (the hook logged it with its traceback)."""
+    return exc.message if isinstance(exc, KhdeskError) else _UNEXPECTED

@@ -110,3 +110,32 @@ def test_wrong_clock_is_shown_before_anything_else(qtbot, demo_home, tmp_path):
     assert "sớm hơn ngày đã ghi" in wrong.clock_label.text()
     wrong.grab().save(str(tmp_path / "clock.png"))
     session.close()
+
+
+def test_an_uncaught_error_is_logged_and_shown_in_vietnamese(qtbot, caplog):
+    import sys
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from khdesk.core.errors import InputError
+    from khdesk.ui import messages
+
+    saved = sys.excepthook
+    messages.install_error_hook()
+    try:
+        try:
+            raise ZeroDivisionError("division by zero")
+        except ZeroDivisionError as exc:
+            with caplog.at_level("ERROR"):
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+        sys.excepthook(InputError, InputError("Ngày sinh không hợp lệ."), None)
+    finally:
+        sys.excepthook = saved
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    texts = [b.text() for b in boxes if b.isVisible()]
+    assert any("lỗi ngoài dự kiến" in t and "logs/khdesk.log" in t for t in texts)
+    assert "Ngày sinh không hợp lệ." in texts
+    assert not any("ZeroDivisionError" in t or "Traceback" in t for t in texts)
+    assert "ZeroDivisionError" in caplog.text  # the traceback went to the log
+    for box in boxes:
+        box.close()
