@@ -64,7 +64,7 @@ sys.exit(code)
 
 
 def test_launch_shows_the_home_before_sqlalchemy_and_imports_one_page(demo_home):  # noqa: F811
-    before = _unlocks_audited(demo_home)
+    before = unlocks_audited(demo_home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
     env.update(
         KHDESK_HOME=str(demo_home), KHDESK_PASSWORD="demo-password", QT_QPA_PLATFORM="offscreen"
@@ -81,17 +81,20 @@ def test_launch_shows_the_home_before_sqlalchemy_and_imports_one_page(demo_home)
     assert shown["sqlalchemy"] is False
     assert lines[2:] == ["pages:", "countries:False", "home:True"]
     # the store was built after: the launch's unlock is in the audit log, the chain holds
-    assert _unlocks_audited(demo_home) == before + 2  # the launch's, then this count's
+    assert unlocks_audited(demo_home) == before + 2  # the launch's, then this count's
 
 
-def _unlocks_audited(home) -> int:
+def unlocks_in(session) -> int:
+    """How many unlocks the profile's audit log holds (its chain checked first)."""
+    with session.store.read() as conn:
+        assert verify_audit(conn) == []
+        return conn.exec_driver_sql("SELECT count(*) FROM audit WHERE action = 'unlock'").scalar()
+
+
+def unlocks_audited(home) -> int:
     session = profiles.open_profile(home, "X01-CB01", "bithu", "demo-password")
     try:
-        with session.store.read() as conn:
-            assert verify_audit(conn) == []
-            return conn.exec_driver_sql(
-                "SELECT count(*) FROM audit WHERE action = 'unlock'"
-            ).scalar()
+        return unlocks_in(session)
     finally:
         session.close()
 

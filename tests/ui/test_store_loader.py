@@ -2,24 +2,14 @@
 then the store is built on a thread while the window stays usable."""
 
 from khdesk.core.services import session as sessions
-from khdesk.core.store.store import verify_audit
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.store_loader import StoreLoader
 from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
-
-
-def _unlocks(session) -> int:
-    with session.store.read() as conn:
-        assert verify_audit(conn) == []
-        return conn.exec_driver_sql("SELECT count(*) FROM audit WHERE action = 'unlock'").scalar()
+from tests.ui.test_launch import unlocks_audited, unlocks_in
 
 
 def test_home_shows_from_the_unlock_then_the_store_loads_on_a_thread(qtbot, demo_home):  # noqa: F811
-    before = sessions.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
-    try:
-        unlocks = _unlocks(before)
-    finally:
-        before.close()
+    unlocks = unlocks_audited(demo_home)
     session = sessions.open_profile(
         demo_home, "X01-CB01", "bithu", "demo-password", lazy_store=True
     )
@@ -37,7 +27,7 @@ def test_home_shows_from_the_unlock_then_the_store_loads_on_a_thread(qtbot, demo
         assert done.args == [None]
         assert session.store_ready
         # this unlock is audited, once, when the store is built; the home reads the same
-        assert _unlocks(session) == unlocks + 1
+        assert unlocks_in(session) == unlocks + 1
         rows = home.model.rowCount()
         home.refresh()
         assert home.model.rowCount() == rows
@@ -49,11 +39,7 @@ def test_home_shows_from_the_unlock_then_the_store_loads_on_a_thread(qtbot, demo
 
 
 def test_a_store_that_cannot_open_is_reported_not_raised(qtbot, demo_home, monkeypatch):  # noqa: F811
-    before = sessions.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
-    try:
-        unlocks = _unlocks(before)
-    finally:
-        before.close()
+    unlocks = unlocks_audited(demo_home)
     session = sessions.open_profile(
         demo_home, "X01-CB01", "bithu", "demo-password", lazy_store=True
     )
@@ -77,8 +63,4 @@ def test_a_store_that_cannot_open_is_reported_not_raised(qtbot, demo_home, monke
         monkeypatch.undo()
         session.close()  # builds the store now: the unlock's audit entries are kept
     assert not session.holds_lock
-    after = sessions.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
-    try:
-        assert _unlocks(after) == unlocks + 2  # the failed launch's, then this one's
-    finally:
-        after.close()
+    assert unlocks_audited(demo_home) == unlocks + 2  # the failed launch's, then the count's
