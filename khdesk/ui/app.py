@@ -36,9 +36,12 @@ class _Opening(threading.Thread):
 
     def run(self) -> None:
         try:
-            name = sessions.resolve_profile_name(self.home, self.profile)
             self.session = sessions.open_profile(
-                self.home, name, os.environ.get("KHDESK_USER"), self.password, lazy_store=True
+                self.home,
+                self.profile,
+                os.environ.get("KHDESK_USER"),
+                self.password,
+                lazy_store=True,
             )
         except KhdeskError:
             self.session = None  # the sign-in dialog asks instead
