@@ -125,7 +125,7 @@ def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) 
 
     session = None
     if opening is not None:
-        _preload_window()  # still while the key derives
+        _preload_window(home, profile)  # still while the key derives
 
         session = opening.result()
     if session is None:
@@ -197,9 +197,23 @@ def _after_sign_in(window, session) -> None:
     after_sign_in(window, session)
 
 
-def _preload_window() -> None:
-    import khdesk.ui.home  # noqa: F401 - the first page of a cell
+def _preload_window(home: Path | None = None, profile: str | None = None) -> None:
+    """Import the main window and the first page its station gets (a cell's home, a
+    committee's overview; the home when the profile is not known yet)."""
+    import importlib
+
     import khdesk.ui.main_window  # noqa: F401
+    from khdesk.ui.pages import page_entries
+
+    role = "cell"
+    if home is not None:
+        try:
+            pdir = sessions.ProfileDir(home, sessions.resolve_profile_name(home, profile))
+            role = pdir.read_info().role
+        except KhdeskError:
+            pass  # the unlock says what is wrong
+    first = next(e for e in page_entries() if role in e.roles)
+    importlib.import_module(f"khdesk.ui.{first.path.partition(':')[0]}")
 
 
 def _report_ready(app) -> int:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
-from khdesk.core.services.candidates import file_ids, file_rows
 from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
@@ -182,7 +181,11 @@ class CellFilesModel(QAbstractTableModel):
     def reload(self, org_code: str | None, search: str | None = None) -> None:
         self.beginResetModel()
         self.org_code = org_code
-        self.ids = file_ids(self.session, search or None, org_code=org_code) if org_code else []
+        self.ids = (
+            _candidates(self.session).file_ids(self.session, search or None, org_code=org_code)
+            if org_code
+            else []
+        )
         self.cache = {}
         self.endResetModel()
 
@@ -201,7 +204,10 @@ class CellFilesModel(QAbstractTableModel):
         row_id = self.ids[row]
         if row_id not in self.cache:
             start = (row // _PAGE) * _PAGE
-            self.cache.update(file_rows(self.session, self.ids[start : start + _PAGE]))
+            rows = _candidates(self.session).file_rows(
+                self.session, self.ids[start : start + _PAGE]
+            )
+            self.cache.update(rows)
         return self.cache[row_id]
 
     def file_code(self, row: int) -> str | None:
@@ -217,6 +223,15 @@ class CellFilesModel(QAbstractTableModel):
         if key == "state" and value:
             return STATE_LABELS[State(value)]
         return value
+
+
+def _candidates(session: Session):
+    """The candidate list's service (SQLAlchemy), for a cell's files: imported when a cell
+    is first opened, once the store is built, so the overview shows without it."""
+    session.store  # noqa: B018 - built, or waited for, before importing (AppContext)
+    from khdesk.core.services import candidates
+
+    return candidates
 
 
 def _view() -> QTableView:
@@ -320,6 +335,7 @@ class CommitteePage(Page):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+        self.refresh()  # a page is built with its data (the window refreshes it when shown again)
 
     # data
 

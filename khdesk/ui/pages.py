@@ -38,6 +38,9 @@ class Page(QWidget):
 
 
 ALL_ROLES = ("cell", "committee", "province")
+# The first pages (a cell's home, a committee's overview) read in plain SQL through the
+# unlock's connection: they show while the store is built on a thread (app.py).
+READ_WITHOUT_STORE = {"home", "cells"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class PageEntry:
         return cls
 
     def __call__(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
-        if self.key != "home":  # the home reads without the store (app.py)
+        if self.key not in READ_WITHOUT_STORE:
             ctx.wait_for_store()
         return self.load()(ctx, parent)
 

@@ -891,6 +891,7 @@ class SyncPage(Page):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+        self.refresh()  # a page is built with its data (the window refreshes it when shown again)
 
     def refresh(self) -> None:
         try:

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from khdesk.core.services import profiles
 from khdesk.core.store.store import verify_audit
 from khdesk.ui.main_window import MainWindow
@@ -40,48 +42,63 @@ START = """
 import sys
 from PySide6.QtWidgets import QApplication
 from khdesk.ui import app
+profile, first = sys.argv[1], sys.argv[2]
 shown = {}
 report_ready = app._report_ready
 def ready(qt_app):
-    # what is on screen, and loaded, at the moment the launch reports the home usable
+    # what is on screen, and loaded, at the moment the launch reports the first page usable
     window = next(w for w in QApplication.topLevelWidgets() if hasattr(w, "pages"))
-    home = window.pages.built["home"]
-    shown["todo"] = home.model.rowCount()
-    shown["tiles"] = sum(int(b.text().split()[0]) for b in home.tiles.values())
+    page = window.pages.built[first]
+    shown["rows"] = page.model.rowCount()
+    if first == "home":
+        shown["tiles"] = sum(int(b.text().split()[0]) for b in page.tiles.values())
     shown["sqlalchemy"] = "sqlalchemy" in sys.modules
     return report_ready(qt_app)
 app._report_ready = ready
 from khdesk.cli.main import main
-from khdesk.ui.pages import PAGES
-code = main(["gui", "--exit-when-ready", "--profile", "X01-CB01"])
+from khdesk.ui.pages import PAGES, page_entries
+code = main(["gui", "--exit-when-ready", "--profile", profile])
 print("shown:" + repr(shown))
-pages = [e.path.split(":")[0] for e in PAGES if e.key != "home"]
+pages = [e.path.split(":")[0] for e in PAGES if e.key != first]
 print("pages:" + ",".join(p for p in pages if "khdesk.ui." + p in sys.modules))
 print("countries:" + str("holidays.countries" in sys.modules))
-print("home:" + str("khdesk.ui.home" in sys.modules))
 sys.exit(code)
 """
 
 
-def test_launch_shows_the_home_before_sqlalchemy_and_imports_one_page(demo_home):  # noqa: F811
-    before = unlocks_audited(demo_home)
+@pytest.mark.parametrize(
+    ("profile", "first"),
+    [("X01-CB01", "home"), ("X01", "cells")],
+    ids=["cell-home", "committee-overview"],
+)
+def test_launch_shows_the_first_page_before_sqlalchemy_and_imports_it_alone(
+    demo_home,  # noqa: F811
+    profile,
+    first,
+):
+    before = unlocks_audited(demo_home, profile)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
     env.update(
         KHDESK_HOME=str(demo_home), KHDESK_PASSWORD="demo-password", QT_QPA_PLATFORM="offscreen"
     )
     out = subprocess.run(
-        [sys.executable, "-c", START], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", START, profile, first],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert int(lines[0]) > 0  # the launch time it printed
     shown = eval(lines[1].removeprefix("shown:"))  # noqa: S307 - our own repr of a dict
-    # the home showed its to-do list and files per state before SQLAlchemy was imported
-    assert shown["todo"] > 0 and shown["tiles"] > 0
+    # the page showed its rows (a cell's to-do list and files per state, a committee's
+    # cells) before SQLAlchemy was imported
+    assert shown["rows"] > 0 and shown.get("tiles", 1) > 0
     assert shown["sqlalchemy"] is False
-    assert lines[2:] == ["pages:", "countries:False", "home:True"]
+    assert lines[2:] == ["pages:", "countries:False"]
     # the store was built after: the launch's unlock is in the audit log, the chain holds
-    assert unlocks_audited(demo_home) == before + 2  # the launch's, then this count's
+    assert unlocks_audited(demo_home, profile) == before + 2  # the launch's, then this count's
 
 
 def unlocks_in(session) -> int:
@@ -91,8 +108,8 @@ def unlocks_in(session) -> int:
         return conn.exec_driver_sql("SELECT count(*) FROM audit WHERE action = 'unlock'").scalar()
 
 
-def unlocks_audited(home) -> int:
-    session = profiles.open_profile(home, "X01-CB01", "bithu", "demo-password")
+def unlocks_audited(home, profile: str = "X01-CB01") -> int:
+    session = profiles.open_profile(home, profile, "bithu", "demo-password")
     try:
         return unlocks_in(session)
     finally:

@@ -2,7 +2,8 @@
 past a deadline, the last bundle received from it and this year's plan against admissions.
 
 Built for the province too (thousands of cells, ~10,000 files): one grouped query per
-table, and the deadlines from one pass of the rules engine over facts loaded once.
+table, and the deadlines from one pass of the rules engine over facts loaded once. Plain
+SQL (khdesk.core.store.sql): a committee's first screen shows before SQLAlchemy loads.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
-
-from sqlalchemy import distinct, func, select
+from typing import TYPE_CHECKING, NamedTuple
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import State
 from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.services.checking import load_facts
-from khdesk.core.services.profiles import Session
-from khdesk.core.store import schema as t
+from khdesk.core.store import sql
+
+if TYPE_CHECKING:
+    from khdesk.core.services.session import Session
 
 
 @dataclass
@@ -42,6 +44,14 @@ class CellRow:
         return asdict(self)
 
 
+class _Org(NamedTuple):
+    code: str
+    name: str
+    parent_code: str | None
+    kind: str | None
+    self_managed: bool | None
+
+
 _CLOSED = {State.CHINH_THUC.value, State.XOA_TEN.value, State.DUNG.value}
 
 
@@ -62,49 +72,42 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
     """One row per cell under this station (its own cells, or every cell of the province),
     in code order. `on` is the day deadlines are judged and whose year the plan is."""
     year = on.year
-    with session.store.read() as conn:
-        o = t.orgs.c
+    with session.reader() as conn:
         orgs = {
-            r.code: r
-            for r in conn.execute(
-                select(o.code, o.name, o.parent_code, o.kind, o.self_managed).where(
-                    o.deleted.is_(False)
-                )
+            row[0]: _Org(*row)
+            for row in sql.fetch(
+                conn,
+                "SELECT code, name, parent_code, kind, self_managed FROM orgs WHERE NOT deleted",
             )
         }
-        c = t.candidates.c
         states: dict[str, Counter] = defaultdict(Counter)
-        for org, state, n in conn.execute(
-            select(c.org_code, c.state, func.count())
-            .where(c.deleted.is_(False))
-            .group_by(c.org_code, c.state)
+        for org, state, n in sql.fetch(
+            conn,
+            "SELECT org_code, state, count(*) FROM candidates WHERE NOT deleted"
+            " GROUP BY org_code, state",
         ):
             states[org][state] = n
-        s = t.steps.c
         admitted = dict(
-            conn.execute(
-                select(c.org_code, func.count(distinct(c.id)))
-                .select_from(t.steps.join(t.candidates, s.candidate_uuid == c.uuid))
-                .where(
-                    s.step_id == "A10",
-                    s.result == "passed",
-                    s.deleted.is_(False),
-                    c.deleted.is_(False),
-                    s.on >= date(year, 1, 1),
-                    s.on <= date(year, 12, 31),
-                )
-                .group_by(c.org_code)
-            ).all()
+            sql.fetch(
+                conn,
+                "SELECT c.org_code, count(DISTINCT c.id) FROM steps s"
+                " JOIN candidates c ON s.candidate_uuid = c.uuid"
+                " WHERE s.step_id = 'A10' AND s.result = 'passed' AND NOT s.deleted"
+                ' AND NOT c.deleted AND s."on" >= ? AND s."on" <= ? GROUP BY c.org_code',
+                (sql.day_param(conn, date(year, 1, 1)), sql.day_param(conn, date(year, 12, 31))),
+            )
         )
-        p = t.plans.c
         targets = dict(
-            conn.execute(
-                select(p.org_code, p.target).where(p.plan_key == f"y{year}", p.deleted.is_(False))
-            ).all()
+            sql.fetch(
+                conn,
+                "SELECT org_code, target FROM plans WHERE plan_key = ? AND NOT deleted",
+                (f"y{year}",),
+            )
         )
-        r = t.sync_received.c
         received = dict(
-            conn.execute(select(r.sender_org, func.max(r.imported_at)).group_by(r.sender_org)).all()
+            sql.fetch(
+                conn, "SELECT sender_org, max(imported_at) FROM sync_received GROUP BY sender_org"
+            )
         )
         facts = load_facts(conn)
     overdue = _overdue_by_org(facts, on)
