@@ -191,9 +191,9 @@ def shoot_all(work: Path) -> None:
     usb.mkdir()
     # The sync page lists this folder as a plugged-in USB stick.
     sync_page.removable_volumes = lambda: [sync_page.Volume(str(usb), "KINGSTON (E:)", 7 << 30)]
+    # Each screenshot overwrites its own file; the form renders (17, 18) come from the
+    # PDF forms, not from here, and stay.
     IMAGES.mkdir(exist_ok=True)
-    for old in IMAGES.glob("*.png"):
-        old.unlink()
 
     login = LoginDialog(home, preselect="X01-CB01")
     login.show()
