@@ -449,10 +449,10 @@ class RecordStepDialog(QDialog):
     def _rulebooks(self):
         """The books the service will judge with (the installed catalogue's)."""
         if self._books is None:
-            from khdesk.core.services import catalogue
+            from khdesk.core.services import judging
 
             with self.ctx.session.store.read() as conn:
-                self._books = catalogue.judge(conn).rulebooks
+                self._books = judging.judge(conn).rulebooks
         return self._books
 
     # -- recording --

@@ -30,7 +30,7 @@ from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import Result, StepEvent
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import catalogue, sync
+from khdesk.core.services import catalogue, judging, sync
 from khdesk.core.services.checking import check_profile, load_facts
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.profiles import Session
@@ -325,7 +325,7 @@ def test_bundles_name_the_senders_catalogue(chain, tmp_path):
     first = export(cell, tmp_path / "b1").read_bytes()
     _, entries = open_inner(committee, first)
     builtin = json.loads(entries["manifest.json"])["catalogue"]
-    assert builtin == catalogue.builtin_info().ref()
+    assert builtin == judging.builtin_info().ref()
     catalogue.import_catalogue(cell, pass_down(chain, issue(chain, tmp_path), tmp_path))
     path = export(cell, tmp_path / "b2")
     _, entries = open_inner(committee, path.read_bytes())
@@ -491,13 +491,13 @@ def test_an_installed_catalogue_this_version_cannot_read_falls_back_and_says_so(
             .where(t.catalogue_files.c.name == "rulebooks/kh-2026.json")
             .values(content=b'{"format": 2}')
         )
-    catalogue._PARSED.clear()
+    judging._PARSED.clear()
     result = check_profile(chain.committee, TODAY)
     assert result.catalogue.builtin and "Không dùng được bộ danh mục KH số 1" in (
         result.catalogue_warning or ""
     )
     assert catalogue.show_catalogue(chain.committee)["version"].startswith("KH/1/")
-    catalogue._PARSED.clear()
+    judging._PARSED.clear()
 
 
 def test_only_the_province_issues_and_a_cell_passes_nothing_on(chain, tmp_path):

@@ -130,11 +130,11 @@ def screening_rows(conn: Connection, on: date, rulebooks: RulebookSet) -> list[S
 def screening_list(session: Any, year: int, today: date) -> ScreeningList:
     """The profile's list for `year` (judged on its last day, or today if still running)."""
     from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope
-    from khdesk.core.services import catalogue
+    from khdesk.core.services import judging
 
     on = Scope.for_year(year).as_of(today)
     with session.store.read() as conn:
-        judged = catalogue.judge(conn)
+        judged = judging.judge(conn)
         rows = screening_rows(conn, on, judged.rulebooks)
         own = conn.execute(
             select(t.orgs.c.name, t.orgs.c.parent_code).where(t.orgs.c.code == session.org_code)

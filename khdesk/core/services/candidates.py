@@ -465,12 +465,12 @@ def file_access(session: Session, file_code: str) -> FileAccess:
 def file_findings(session: Session, file_code: str, today: date) -> list[dict]:
     """The findings of one file on `today` (the file window's warnings), most urgent first."""
     from khdesk.core.domain import rules
-    from khdesk.core.services import catalogue
+    from khdesk.core.services import judging
     from khdesk.core.services.checking import load_facts
 
     with session.store.read() as conn:
         facts = load_facts(conn, file_code)
-        judged = catalogue.judge(conn)  # the same books `check` and recording use
+        judged = judging.judge(conn)  # the same books `check` and recording use
     file = next((f for f in facts.files if f.file_code == file_code), None)
     if file is None:
         return []

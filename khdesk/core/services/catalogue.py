@@ -12,10 +12,9 @@ updates the rows it names (matched by org code, see `apply_orgs`) unless this st
 has news about a row the province has not seen, and adds the missing ones of this
 station's branch of the tree.
 
-Judging: `judge(conn)` gives the rulebooks and working-day calendar of the installed
-catalogue, or the shipped ones (the "built-in" catalogue) when none is installed. It lives
-in khdesk.core.services.judging (plain SQL, no SQLAlchemy: the app's first screen judges)
-and is re-exported here with the rest of the reading side.
+Judging — which catalogue's rulebooks and working-day calendar apply, the installed one's
+or the shipped ones — is khdesk.core.services.judging (plain SQL, no SQLAlchemy: the app's
+first screen judges the files).
 """
 
 from __future__ import annotations
@@ -32,10 +31,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.services.judging import (  # noqa: F401 - the reading side, re-exported
-    _PARSED,
-    _PARSED_LOCK,
-    BUILTIN,
+from khdesk.core.services.judging import (
     CURRENT,
     REPLACED,
     CatalogueInfo,
@@ -43,12 +39,7 @@ from khdesk.core.services.judging import (  # noqa: F401 - the reading side, re-
     Judge,
     _folder_files,
     _info,
-    _parsed,
-    _shipped_forms,
     _shipped_rules,
-    builtin_info,
-    builtin_judge,
-    current_info,
     current_row,
     judge,
     shipped_entries,

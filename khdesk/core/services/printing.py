@@ -30,7 +30,7 @@ from khdesk.core.reports.templates import (
     load_template,
     parse_template,
 )
-from khdesk.core.services import catalogue
+from khdesk.core.services import catalogue, judging
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store.store import get_meta, set_meta
@@ -151,7 +151,7 @@ def form_pdf(
             settings=print_settings_in(conn),
             values=values,
             template=template_in(conn, code),
-            rulebooks=catalogue.judge(conn).rulebooks,
+            rulebooks=judging.judge(conn).rulebooks,
         )
 
 
@@ -238,7 +238,7 @@ def _file_findings(conn: Connection, file_code: str, on: date) -> list[str]:
     file = next((f for f in facts.files if f.file_code == file_code), None)
     if file is None:
         return []
-    judged = catalogue.judge(conn)
+    judged = judging.judge(conn)
     context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
     found = rules.check_file(
         file, facts.orgs.get(file.org_code), facts.members, judged.calendar, on, context

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import catalogue, numbering
+from khdesk.core.services import judging, numbering
 from khdesk.core.services.candidates import save_states, state_of, station_access
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
@@ -73,7 +73,7 @@ def record_step_event(
                 f"Các bước có thể ghi tiếp: {names}."
             )
         # Judged by the installed catalogue (the province's rulebooks and holidays).
-        in_force = catalogue.judge(tx.conn)
+        in_force = judging.judge(tx.conn)
         context = rules.RuleContext.build(facts.members.values(), in_force.rulebooks)
         refused = rules.blocked(
             file, event.step_id, event, org, facts.members, in_force.calendar, today, context

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, func, select, update
 from khdesk import __version__
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
-from khdesk.core.services.catalogue import current_info
+from khdesk.core.services.judging import current_info
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
