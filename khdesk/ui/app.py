@@ -137,7 +137,7 @@ def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) 
             dialog.show()
             return _report_ready(app)
         # The main window's modules load while the user types the password.
-        QTimer.singleShot(200, _preload_window)
+        QTimer.singleShot(200, lambda: _preload_window(home, profile))
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return 0
         session = dialog.session
