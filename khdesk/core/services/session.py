@@ -317,11 +317,12 @@ def open_profile(
     session = Session(pdir, info, None, user, "", db_key, holds_lock=True, clock=clock)
     session._unlock_audit = (failures, takeover)
     try:
-        conn = sqlcipher.connect(pdir.db_file, db_key)
-        session._quick = conn
-        if revision.stored_revision(conn) == revision.head_from_files():
-            session.user_role = user_role(conn, user)
-        if not lazy_store or not session.user_role:
+        if lazy_store:
+            conn = sqlcipher.connect(pdir.db_file, db_key)
+            session._quick = conn
+            if revision.stored_revision(conn) == revision.head_from_files():
+                session.user_role = user_role(conn, user)
+        if not session.user_role:
             session.build_store()  # an older schema is upgraded there, backed up first
     except BaseException:
         session._close_quick()

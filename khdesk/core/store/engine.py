@@ -35,8 +35,6 @@ SEARCH_COLUMNS = {
 
 def open_sqlcipher(db_path: Path, key: bytes) -> Engine:
     """An engine over an SQLCipher file opened with the raw 256-bit key (sqlcipher.py)."""
-    if len(key) != 32:
-        raise ValueError("database key must be 32 bytes")
 
     def connect():
         return sqlcipher.connect(db_path, key)
