@@ -66,6 +66,13 @@ def old_cell(tmp_path):
     return home, before
 
 
+def _old_columns(rows_after: list[tuple], rows_before: list[tuple]) -> list[tuple]:
+    """The rows after an upgrade, cut to the columns they had before (a later migration
+    adds its columns last)."""
+    width = len(rows_before[0]) if rows_before else 0
+    return [row[:width] for row in rows_after]
+
+
 def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
     home, before = old_cell
     pdir = profiles.ProfileDir(home, CELL)
@@ -83,7 +90,7 @@ def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
             if name == "audit":
                 assert set(rows) <= set(after[name]) and len(after[name]) > len(rows)
             else:
-                assert after[name] == rows, name
+                assert _old_columns(after[name], rows) == rows, name
         assert [d for d in diffs if not (d[0] == "remove_table" and "_fts" in d[1].name)] == []
 
         # The copy taken first: the old file, still encrypted, at the old revision.
@@ -136,6 +143,8 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()
             after = _dump(conn, [n for n in before if n != "audit"])
-        assert after == {k: v for k, v in before.items() if k != "audit"}
+        assert {k: _old_columns(v, before[k]) for k, v in after.items()} == {
+            k: v for k, v in before.items() if k != "audit"
+        }
     finally:
         session.close()

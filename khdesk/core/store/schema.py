@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -65,6 +66,8 @@ users = Table(
     Column("role", String(32), nullable=False),  # owner / secretary / deputy / viewer
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String(32), nullable=False),
+    # A viewer takes data out of the PC only when the owner grants it (migration 0007).
+    Column("may_take_out", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 orgs = Table(
