@@ -446,7 +446,7 @@ def test_tampered_forged_old_and_broken_catalogues_are_refused(chain, tmp_path):
         rogue.issuer["key_id"],
         station_key(cell),
         org_code="X01-CB01",
-        org_name="Chi bộ",
+        org_name=cell.info.org_name,  # as enrolled: only its place is wrong
         role="cell",
         at="2026-11-26",
     )

@@ -114,7 +114,7 @@ def test_arbitrary_bytes_only_raise_the_formats_error(data):
     _only_bundle_errors(lambda: bundle.open_bundle(data, KEYS, _sender))
     header = bundle.header_for(RECIPIENT.key_id)
     _only_bundle_errors(lambda: bundle.open_bundle(header + data, KEYS, _sender))
-    _only_bundle_errors(lambda: bundle.read_inner(data))
+    _only_bundle_errors(lambda: bundle.read_inner(data, _sender))
     _only_bundle_errors(lambda: bundle.parse_manifest(data))
     try:
         canonical.loads(data)
@@ -131,7 +131,7 @@ def test_arbitrary_archives_only_raise_the_formats_error(entries):
         for name, data in entries:
             if name.split("\x00")[0]:  # zipfile cannot write a name that is empty up to a NUL
                 zf.writestr(name, data)
-    _only_bundle_errors(lambda: bundle.read_inner(out.getvalue()))
+    _only_bundle_errors(lambda: bundle.read_inner(out.getvalue(), _sender))
 
 
 def _vector_inner() -> bytes:
@@ -156,10 +156,9 @@ def test_damaged_archive_is_refused_or_reads_the_same(flips):
     inner = bytearray(VECTOR_INNER)
     for offset, xor in flips:
         inner[offset] ^= xor
-    original = bundle.read_inner(VECTOR_INNER)
+    original, _ = bundle.read_inner(VECTOR_INNER, _sender)
     try:
-        opened = bundle.read_inner(bytes(inner))
-        bundle.verify_signature(opened, SENDER.public)
+        opened, _ = bundle.read_inner(bytes(inner), _sender)
         tables_read = bundle.read_records(opened)
     except BundleError:
         return
@@ -292,5 +291,5 @@ def test_many_orders_and_repeats_converge(history, order, repeats):
 @settings(max_examples=10_000, deadline=None, derandomize=True)
 @given(data=st.binary(max_size=2000))
 def test_fuzz_the_parser_longer(data):
-    _only_bundle_errors(lambda: bundle.read_inner(data))
+    _only_bundle_errors(lambda: bundle.read_inner(data, _sender))
     _only_bundle_errors(lambda: bundle.open_bundle(data, KEYS, _sender))

@@ -165,7 +165,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 
 
 def test_swapped_manifest_is_refused(world, tmp_path, quiet_cli):
-    """The signed manifest of the CB03 bundle put over CB01's records (mix and match)."""
+    """CB01's signed manifest put over the records of CB03's bundle (mix and match)."""
     c = world["c"]
     _, good = open_inner(c.committee, world["good"])
     with c.committee.store.read() as conn:  # CB03's bundle, opened as X01 (it is sealed to it)
@@ -174,8 +174,8 @@ def test_swapped_manifest_is_refused(world, tmp_path, quiet_cli):
         _, _, inner = bundle.unseal(world["cb03"], keys.decryption_keys(conn))
     with zipfile.ZipFile(io.BytesIO(inner)) as zf:
         other = {i.filename: zf.read(i) for i in zf.infolist()}
-    mixed = {k: v for k, v in good.items() if k.startswith(("records/", "files/"))}
-    mixed["manifest.json"], mixed["manifest.sig"] = other["manifest.json"], other["manifest.sig"]
+    mixed = {k: v for k, v in other.items() if k.startswith(("records/", "files/"))}
+    mixed["manifest.json"], mixed["manifest.sig"] = good["manifest.json"], good["manifest.sig"]
     reason = refuse(
         world, seal_to(c.committee, _zip(mixed)), "entries_mismatch", tmp_path, quiet_cli
     )

@@ -99,10 +99,14 @@ def _below(conn: Connection, home_org: str) -> set[str]:
     return found
 
 
-def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened) -> str:
+def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: datetime) -> str:
     """The org code whose key, enrolled here, vouches for the catalogue: the province
-    itself, or an upper station that countersigned it. Refuses otherwise."""
+    itself, or an upper station that countersigned it. Refuses otherwise. Every identity
+    the signer signed (org code, name, role) must be what was enrolled for its key; a
+    retired key vouches only for what it signed before it was replaced, within the grace
+    (`now` is this station's clock)."""
     issuer = opened.issuer
+    retired = keys.retired_at(conn)
     own = conn.execute(
         select(t.sync_own_keys.c.status).where(t.sync_own_keys.c.key_id == issuer["key_id"])
     ).scalar()
@@ -126,6 +130,20 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened) -> str:
                 f"Bộ danh mục tự xưng do {issuer['org_code']} ban hành nhưng được ký bằng khóa "
                 f"của {direct.org_code} ({direct.role}).",
             )
+        if direct.org_name != issuer["org_name"]:
+            raise CatalogueError(
+                "signer_mismatch",
+                f"Bộ danh mục ghi đơn vị ban hành là '{_shown(issuer['org_name'])}', nhưng khóa "
+                f"ký đã được ghi nhận ở đây cho '{direct.org_name}' ({direct.org_code}).",
+            )
+        if direct.status == keys.RETIRED:
+            why = keys.aged_out(retired.get(direct.key_id), opened.manifest["created_at"], now)
+            if why:
+                raise CatalogueError(
+                    "retired_signer",
+                    f"Bộ danh mục được ký bằng khóa cũ của {direct.org_code} (mã xác nhận "
+                    f"{direct.fingerprint}), đã được thay: {why}.",
+                )
         return direct.org_code
     below = _below(conn, home_org)
     skipped: list[str] = []
@@ -139,8 +157,19 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened) -> str:
                 f"Xác nhận trên bộ danh mục tự xưng của {e.org_code} nhưng được ký bằng khóa "
                 f"của {p.org_code}.",
             )
+        if (p.org_name, p.role) != (e.org_name, e.role):
+            raise CatalogueError(
+                "signer_mismatch",
+                f"Xác nhận trên bộ danh mục ghi '{_shown(e.org_name)}' (vai trò "
+                f"'{_shown(e.role)}'), nhưng khóa ký đã được ghi nhận ở đây cho "
+                f"'{p.org_name}' ({p.org_code}, vai trò '{p.role}').",
+            )
         if p.status == keys.REVOKED:
             skipped.append(f"khóa của {p.org_code} đã bị thu hồi")
+            continue
+        late = p.status == keys.RETIRED and keys.aged_out(retired.get(p.key_id), e.at, now)
+        if late:
+            skipped.append(f"khóa cũ của {p.org_code}: {late}")
             continue
         if p.role not in _UPPER_ROLES or p.org_code in below or p.org_code == home_org:
             # A station below cannot vouch for what comes from above.
@@ -162,6 +191,11 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened) -> str:
         f"kèm theo: {names}){extra}. Hãy nhận bộ danh mục do đảng ủy cấp trên chuyển xuống "
         "('khdesk catalogue forward'), hoặc ghi nhận thẻ khóa của Tỉnh ủy ('khdesk keys enrol').",
     )
+
+
+def _shown(text: str) -> str:
+    """A claimed name as a message may quote it: short, printable."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:80])
 
 
 # -- versions --
@@ -439,15 +473,18 @@ def import_catalogue(session: Session, path: Path) -> InstallResult:
     session.require(*_WRITERS)
     path = Path(path)
     try:
-        opened = fmt.read(_read_file(path))
-        contents = fmt.contents(opened)
+        data = _read_file(path)
         with session.store.read() as conn:
-            trusted_via(conn, session.org_code, opened)
+            # Signature first: no content entry is inflated before a key enrolled here vouches.
+            opened = fmt.read(
+                data, trust=lambda o: trusted_via(conn, session.org_code, o, session.store.clock())
+            )
             if _verdict(conn, opened) == "already":
                 return InstallResult("already", _info(current_row(conn)), path=str(path))
+        contents = fmt.contents(opened)
         with session.store.write(session.user) as tx:
             # Again inside the write: a key may have been revoked, a catalogue installed.
-            vouched = trusted_via(tx.conn, session.org_code, opened)
+            vouched = trusted_via(tx.conn, session.org_code, opened, session.store.clock())
             if _verdict(tx.conn, opened) == "already":
                 return InstallResult("already", _info(current_row(tx.conn)), path=str(path))
             result = _install(

@@ -10,9 +10,14 @@ the manifest pins every other entry by SHA-256, size and record count, names the
 recipient's key (a signed bundle cannot be re-addressed), the sender's epoch, sequence
 number and the hash of its previous bundle.
 
-Reading is defensive: sizes, entry counts, names, JSON shape and text are all checked
-before anything is used, and every failure is a BundleError with a Vietnamese reason.
-This module knows nothing of databases: the inbox supplies keys and decides.
+Reading is defensive and signature first (HPKE base mode authenticates nobody: whoever
+has a station's card can seal a file to it): the zip's directory (bounded by its end
+record) and the manifest's bytes are all that is read before the signature verifies with
+a key the caller enrolled; only then is any other entry inflated, each no further than
+the size the signed manifest declares. Sizes, entry counts, names, JSON shape and text
+are all checked before anything is used, and every failure is a BundleError with a
+Vietnamese reason. This module knows nothing of databases: the inbox supplies keys and
+decides.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import struct
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cryptography.hazmat.primitives import hpke
@@ -145,6 +151,9 @@ def seal(inner: bytes, recipient: PublicKeys) -> bytes:
 
 # -- reading --
 
+# Finds the key to check a manifest's signature with (the caller knows the enrolled keys).
+SenderLookup = Callable[["Signed"], PublicKeys | None]
+
 
 @dataclass(frozen=True)
 class Header:
@@ -204,8 +213,8 @@ def unseal(
 
 @dataclass
 class Opened:
-    """An opened inner archive: structure, manifest shape and entry hashes checked; the
-    signature is checked once the caller knows the sender's key (`verify_signature`)."""
+    """An opened inner archive whose manifest's signature verified: every entry listed,
+    sized and hashed as the manifest says."""
 
     manifest: dict
     manifest_bytes: bytes
@@ -221,28 +230,94 @@ class Opened:
         return self.manifest["sender"]["key_id"]
 
     def counts(self) -> dict[str, int]:
-        return {
-            name[len("records/") : -len(".jsonl")]: spec["records"]
-            for name, spec in self.manifest["files"].items()
-            if name.startswith("records/")
-        }
+        return counts(self.manifest)
 
     def file_count(self) -> int:
         return sum(1 for name in self.manifest["files"] if name.startswith("files/"))
 
 
-def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
-    """Check and read the inner archive (see the module text for what is checked)."""
+def counts(manifest: dict) -> dict[str, int]:
+    """Records per table, as the manifest declares them."""
+    return {
+        name[len("records/") : -len(".jsonl")]: spec["records"]
+        for name, spec in manifest["files"].items()
+        if name.startswith("records/")
+    }
+
+
+# The zip's end record, its zip64 locator, and the most a directory record of a name this
+# format allows takes (46 fixed bytes, a 70-byte name, room for extra fields).
+_END = struct.Struct("<4s4H2LH")
+_END_MAGIC, _ZIP64_LOCATOR = b"PK\x05\x06", b"PK\x06\x07"
+_MAX_DIRECTORY_RECORD = 46 + 70 + 64
+
+
+def open_zip(
+    data: bytes,
+    max_entries: int,
+    error: type[SyncError] = BundleError,
+    broken: Callable[[], SyncError] | None = None,
+    container: str = "gói",
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The archive's directory, read only after its 22-byte end record shows it small: a
+    forged end record cannot make the reader build millions of entries. No zip64 (an
+    archive within the caps never needs it). `broken` makes the error for a damaged or
+    non-zip archive."""
+
+    def fail() -> SyncError:
+        if broken is not None:
+            return broken()
+        return error("inner_zip", f"Phần nội dung của {container} không phải kho zip hợp lệ.")
+
+    end = data.rfind(_END_MAGIC, max(0, len(data) - _END.size - 0xFFFF))
+    if end < 0 or len(data) - end < _END.size:
+        raise fail()
+    _, _, _, on_disk, count, directory_size, _, _ = _END.unpack_from(data, end)
+    if max(on_disk, count) > max_entries:
+        raise error(
+            "too_many_entries",
+            f"{container.capitalize()} có quá nhiều mục ({max(on_disk, count)}; tối đa "
+            f"{max_entries}).",
+        )
+    if data[max(0, end - 20) : end - 16] == _ZIP64_LOCATOR or (
+        directory_size > count * _MAX_DIRECTORY_RECORD
+    ):
+        raise fail()
     try:
-        zf = zipfile.ZipFile(io.BytesIO(inner))
+        zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except Exception:  # zipfile raises many kinds on garbage: all mean the same here
-        raise BundleError("inner_zip", "Phần nội dung của gói không phải kho zip hợp lệ.") from None
-    if len(infos) > limits.max_entries:
-        raise BundleError(
-            "too_many_entries", f"Gói có quá nhiều mục ({len(infos)}; tối đa {limits.max_entries})."
-        )
-    seen: set[str] = set()
+        raise fail() from None
+    if len(infos) != count:
+        raise fail()
+    return zf, infos
+
+
+@dataclass
+class Signed:
+    """What is read of an inner archive before its signature is checked: the directory's
+    names, methods and declared sizes, the manifest's bytes and the signature — nothing
+    else is inflated. `manifest` parses the bytes (strictly) when first asked."""
+
+    manifest_bytes: bytes
+    signature: bytes
+    limits: Limits
+    archive: zipfile.ZipFile
+    others: dict[str, zipfile.ZipInfo]  # every entry but the manifest and the signature
+
+    @cached_property
+    def manifest(self) -> dict:
+        return parse_manifest(self.manifest_bytes, self.limits)
+
+    def verifies(self, public: PublicKeys) -> bool:
+        return public.verify(SIGNATURE_CONTEXT, self.manifest_bytes, self.signature)
+
+
+def read_signed(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Signed:
+    """The directory checked (names, methods, declared sizes against the limits) and the
+    manifest and signature read, each within its cap."""
+    zf, infos = open_zip(inner, limits.max_entries)
+    seen: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in infos:
         name = info.filename
@@ -250,7 +325,7 @@ def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
             raise BundleError(
                 "duplicate_entry", f"Mục '{show_name(name)}' xuất hiện hai lần trong gói."
             )
-        seen.add(name)
+        seen[name] = info
         if not _ENTRY_NAME.fullmatch(name):
             raise BundleError(
                 "bad_entry_name",
@@ -259,7 +334,7 @@ def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
             )
         if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
             raise BundleError("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
-        cap = limits.max_manifest if name == MANIFEST else limits.max_entry
+        cap = {MANIFEST: limits.max_manifest, SIGNATURE: 64}.get(name, limits.max_entry)
         if info.file_size > cap:
             raise BundleError(
                 "entry_too_large",
@@ -276,41 +351,71 @@ def read_inner(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
     for required in (MANIFEST, SIGNATURE):
         if required not in seen:
             raise BundleError("missing_entry", f"Gói thiếu mục '{required}'.")
-    contents = {info.filename: _read_entry(zf, info, limits) for info in infos}
-    manifest_bytes = contents.pop(MANIFEST)
-    signature = contents.pop(SIGNATURE)
+    manifest_info, signature_info = seen.pop(MANIFEST), seen.pop(SIGNATURE)
+    signature = read_capped(zf, signature_info, signature_info.file_size)
     if len(signature) != 64:
         raise BundleError("signature", "Chữ ký của gói (manifest.sig) không đúng độ dài.")
-    manifest = parse_manifest(manifest_bytes, limits)
-    listed = set(manifest["files"])
-    if set(contents) != listed:
-        extra = sorted(set(contents) - listed)
-        missing = sorted(listed - set(contents))
+    manifest_bytes = read_capped(zf, manifest_info, manifest_info.file_size)
+    return Signed(manifest_bytes, signature, limits, zf, seen)
+
+
+def read_entries(signed: Signed) -> Opened:
+    """Every other entry, once the signature verified: the directory must list exactly
+    what the signed manifest does, with the sizes it declares, before any is inflated;
+    each is then inflated no further than its declared size and hashed."""
+    manifest, limits = signed.manifest, signed.limits
+    listed = manifest["files"]
+    if set(signed.others) != set(listed):
+        extra = sorted(set(signed.others) - set(listed))
+        missing = sorted(set(listed) - set(signed.others))
         which = f"thừa mục '{extra[0]}'" if extra else f"thiếu mục '{missing[0]}'"
         raise BundleError(
             "entries_mismatch", f"Nội dung gói không khớp với bản kê (manifest): {which}."
         )
-    for name, data in contents.items():
-        spec = manifest["files"][name]
+    total = 0
+    for name, spec in listed.items():
+        total += spec["size"]
+        if spec["size"] > limits.max_entry or total > limits.max_total:
+            raise BundleError(
+                "entry_too_large",
+                f"Bản kê khai mục '{name}' {spec['size']} byte: vượt giới hạn của gói "
+                f"({limits.max_entry} byte một mục, {limits.max_total} byte cả gói).",
+            )
+        if signed.others[name].file_size != spec["size"]:
+            raise BundleError(
+                "entry_hash",
+                f"Mục '{name}' không khớp dung lượng trong bản kê: đã bị sửa hoặc tráo.",
+            )
+    contents = {}
+    for name, info in signed.others.items():
+        data = read_capped(signed.archive, info, listed[name]["size"])
         digest = hashlib.sha256(data).hexdigest()
-        if len(data) != spec["size"] or digest != spec["sha256"]:
+        if len(data) != listed[name]["size"] or digest != listed[name]["sha256"]:
             raise BundleError(
                 "entry_hash",
                 f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
             )
         if name.startswith("files/") and name[len("files/") :] != digest:
             raise BundleError("entry_hash", f"Tệp đính kèm '{name}' không khớp tên băm của nó.")
-    return Opened(manifest, manifest_bytes, signature, contents)
+        contents[name] = data
+    return Opened(manifest, signed.manifest_bytes, signed.signature, contents)
+
+
+def read_inner(
+    inner: bytes, sender_key: SenderLookup, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Opened, PublicKeys]:
+    """The inner archive in the order that keeps a forger out: the directory and the
+    manifest's bytes, the signature checked with the key `sender_key` finds (it may parse
+    the manifest: the strict parser only raises BundleError), then the entries."""
+    signed = read_signed(inner, limits)
+    sender = sender_key(signed)
+    verify_signature(signed, sender)
+    return read_entries(signed), sender
 
 
 def show_name(name: str) -> str:
     """An entry name as it may be printed: short, control characters escaped."""
     return name[:80].encode("unicode_escape").decode("ascii")
-
-
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
-    cap = limits.max_entry if info.filename != MANIFEST else limits.max_manifest
-    return read_capped(zf, info, min(info.file_size, cap))
 
 
 def read_capped(
@@ -381,6 +486,22 @@ _TOP_KEYS = {
     "catalogue",  # optional: bundles written before it existed have none
 }
 MAX_RECEIPTS = 1000
+MAX_TIME = 32  # a timestamp's text, as the ledgers store it
+# Every integer of a manifest (numbers, counters, sizes) fits a 32-bit database column.
+MAX_INTEGER = 2**31 - 1
+
+
+def _small_integers(value: Any, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _small_integers(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _small_integers(item, f"{path}[{i}]")
+    elif type(value) is int and not 0 <= value <= MAX_INTEGER:
+        raise BundleError(
+            "manifest_field", f"{_where(show_name(path))}: số ngoài khoảng 0…{MAX_INTEGER}."
+        )
 
 
 def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
@@ -393,6 +514,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         raise BundleError("manifest_json", "manifest.json không phải một đối tượng JSON.")
     if canonical.dumps(m) != data:
         raise BundleError("manifest_json", "manifest.json không ở dạng chuẩn (canonical JSON).")
+    _small_integers(m, "")
     if m.get("format") != FORMAT:
         raise BundleError("manifest_field", "manifest.json không phải bản kê của gói khdesk.")
     if _need(m, "format_version", int, "") != FORMAT_VERSION:
@@ -406,7 +528,8 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     if _need(m, "kind", str, "") not in KINDS:
         raise BundleError("manifest_field", f"Loại gói '{m['kind']}' không hợp lệ.")
     _match(_need(m, "bundle_id", str, ""), _UUID, "bundle_id")
-    _need(m, "created_at", str, "")
+    if len(_need(m, "created_at", str, "")) > MAX_TIME:
+        raise BundleError("manifest_field", f"{_where('created_at')} quá dài.")
     _need(m, "schema_version", str, "")
     _need(m, "app_version", str, "")
     _need(m, "full", bool, "")
@@ -419,9 +542,12 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     _match(_need(recipient, "key_id", str, "recipient"), _HEX32, "recipient.key_id")
     epoch = _need(m, "epoch", dict, "")
     _match(_need(epoch, "id", str, "epoch"), _UUID, "epoch.id")
-    _need(epoch, "started_at", str, "epoch")
+    if len(_need(epoch, "started_at", str, "epoch")) > MAX_TIME:
+        raise BundleError("manifest_field", f"{_where('epoch.started_at')} quá dài.")
     if epoch.get("reason") is not None:
-        _need(epoch, "reason", dict, "epoch")
+        reason = _need(epoch, "reason", dict, "epoch")
+        if not all(isinstance(v, str) for v in reason.values()):
+            raise BundleError("manifest_field", f"{_where('epoch.reason')} chỉ chứa văn bản.")
     if epoch.get("previous") is not None:
         previous = _need(epoch, "previous", dict, "epoch")
         _match(_need(previous, "id", str, "epoch.previous"), _UUID, "epoch.previous.id")
@@ -484,9 +610,12 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     return m
 
 
-def verify_signature(opened: Opened, sender: PublicKeys) -> None:
-    if sender.key_id != opened.sender_key_id or not sender.verify(
-        SIGNATURE_CONTEXT, opened.manifest_bytes, opened.signature
+def verify_signature(signed: Signed | Opened, sender: PublicKeys | None) -> None:
+    """The manifest's signature, by `sender`, which must be the key the manifest names."""
+    if (
+        sender is None
+        or not sender.verify(SIGNATURE_CONTEXT, signed.manifest_bytes, signed.signature)
+        or sender.key_id != signed.manifest["sender"]["key_id"]
     ):
         raise BundleError(
             "signature",
@@ -539,9 +668,6 @@ def read_records(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> dict[str, l
     return out
 
 
-SenderLookup = Callable[[Opened], PublicKeys]
-
-
 @dataclass
 class Verified:
     header: Header
@@ -568,12 +694,11 @@ def open_bundle(
     sender_key: SenderLookup,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Verified:
-    """Open and check a whole bundle: decrypt, read the archive, find the sender's key
-    (`sender_key` refuses unknown and revoked senders), check the signature, the
-    addressee, and every record. Raises BundleError only."""
+    """Open and check a whole bundle: decrypt, read the directory and the manifest's bytes,
+    find the sender's key (`sender_key` refuses unknown, revoked and aged-out senders) and
+    check the signature — only then read the entries — then the addressee and every
+    record. Raises BundleError only."""
     header, _own, inner = unseal(data, keys, limits)
-    opened = read_inner(inner, limits)
-    sender = sender_key(opened)
-    verify_signature(opened, sender)
+    opened, sender = read_inner(inner, sender_key, limits)
     check_addressed(opened, header)
     return Verified(header, opened, sender, read_records(opened, limits))

@@ -2,14 +2,19 @@
 
 Canonical: UTF-8, keys sorted, no spaces, no NaN, every string NFC. The parser refuses
 what a lenient one would quietly accept: duplicate keys (two readers could see two
-different values), NaN/Infinity, non-NFC text, nesting deeper than asked, invalid UTF-8.
+different values), NaN/Infinity, non-NFC text, nesting deeper than asked, invalid UTF-8,
+lone surrogates (an escape such as \\ud800 that names no character).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
+
+_SURROGATE = "có ký tự thay thế (surrogate) đơn lẻ, không phải văn bản Unicode hợp lệ"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JSONRefused(ValueError):
@@ -26,9 +31,13 @@ def dumps(value: Any) -> bytes:
     """The canonical bytes of `value`; refuses text that is not NFC rather than fixing it
     silently (what is signed must be what was meant)."""
     _walk(value, depth=0, max_depth=64)
-    return json.dumps(
+    text = json.dumps(
         value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 text can carry it
+        raise JSONRefused(_SURROGATE) from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
@@ -109,6 +118,14 @@ def loads(data: bytes, *, max_depth: int = 8) -> Any:
         raise JSONRefused(f"không phải JSON hợp lệ ({exc})") from None
     # One NFC test of the whole text stands for every string in it, unless an escape
     # (\\uXXXX) could hide a decomposed letter: then each string is tested.
-    per_string = "\\u" in text or not unicodedata.is_normalized("NFC", text)
+    escaped = "\\u" in text
+    per_string = escaped or not unicodedata.is_normalized("NFC", text)
     _walk(value, 0, max_depth, per_string)
+    # Valid UTF-8 holds no surrogate; only an escape can make one, and a lone one is no
+    # character at all (it cannot even be written back): refused, as dumps refuses it.
+    if escaped and _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise JSONRefused(_SURROGATE) from None
     return value

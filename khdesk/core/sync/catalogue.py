@@ -26,7 +26,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -82,6 +82,9 @@ class Limits:
     max_endorsements: int = 32
     max_line: int = 64 << 10  # one organisation
     max_orgs: int = 20_000
+
+
+MAX_ENDORSEMENT = 4096  # one countersignature's canonical JSON, with room to spare
 
 
 DEFAULT_LIMITS = Limits()
@@ -267,8 +270,16 @@ def _refuse(code: str, message: str) -> CatalogueError:
     return CatalogueError(code, message)
 
 
-def read(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
-    """Check and open a catalogue file; raises CatalogueError only."""
+Trust = Callable[["Opened"], object]
+
+
+def read(data: bytes, limits: Limits = DEFAULT_LIMITS, trust: Trust | None = None) -> Opened:
+    """Check and open a catalogue file; raises CatalogueError only. Signature first: the
+    directory, the manifest, its signature and the endorsements are read (each within its
+    cap) and checked, then `trust` (the caller's decision that a key it enrolled vouches
+    for the catalogue: it raises when none does), and only then is any content entry
+    inflated. Without `trust` (a station reading what it issued or stored itself) the
+    issuer's signature is still checked."""
     if not data:
         raise _refuse("empty", "Tệp rỗng: không phải tệp danh mục (có thể ghi chưa xong).")
     if len(data) > limits.max_file:
@@ -280,35 +291,21 @@ def read(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
             "not_a_catalogue",
             "Đây là gói đồng bộ, không phải tệp danh mục: nhập bằng 'khdesk bundle import'.",
         )
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except Exception:  # zipfile raises many kinds on garbage: all mean the same here
+
+    def broken() -> CatalogueError:
         if data.startswith(_ZIP_MAGIC):
-            raise _refuse(
+            return _refuse(
                 "truncated",
                 "Tệp danh mục bị cắt cụt hoặc hỏng (không đọc được mục lục của kho zip).",
-            ) from None
-        raise _refuse("not_a_catalogue", "Tệp này không phải tệp danh mục khdesk.") from None
-    entries = _read_entries(zf, infos, limits)
-    manifest_bytes = entries.pop(MANIFEST)
-    signature = entries.pop(SIGNATURE)
-    raw_endorsements = entries.pop(ENDORSEMENTS)
-    manifest = parse_manifest(manifest_bytes, limits)
-    listed = set(manifest["files"])
-    if set(entries) != listed:
-        extra = sorted(set(entries) - listed)
-        missing = sorted(listed - set(entries))
-        which = f"thừa mục '{bundle.show_name(extra[0])}'" if extra else f"thiếu mục '{missing[0]}'"
-        raise _refuse("entries_mismatch", f"Nội dung tệp danh mục không khớp với bản kê: {which}.")
-    for name, content in entries.items():
-        spec = manifest["files"][name]
-        if len(content) != spec["size"] or hashlib.sha256(content).hexdigest() != spec["sha256"]:
-            raise _refuse(
-                "entry_hash",
-                f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
             )
-    opened = Opened(manifest, manifest_bytes, signature, [], [], entries)
+        return _refuse("not_a_catalogue", "Tệp này không phải tệp danh mục khdesk.")
+
+    zf, infos = bundle.open_zip(data, limits.max_entries, CatalogueError, broken, "tệp danh mục")
+    others = _check_directory(infos, limits)
+    signed = {name: _inflate(zf, others.pop(name), limits) for name in _SIGNED_PART}
+    manifest_bytes, signature = signed[MANIFEST], signed[SIGNATURE]
+    manifest = parse_manifest(manifest_bytes, limits)
+    opened = Opened(manifest, manifest_bytes, signature, [], [], {})
     if len(signature) != 64 or not opened.issuer_public.verify(
         SIGNATURE_CONTEXT, manifest_bytes, signature
     ):
@@ -317,24 +314,47 @@ def read(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Opened:
             f"Chữ ký của {manifest['issuer']['org_code']} trên bộ danh mục không đúng: bản kê "
             "đã bị sửa, bị tráo hoặc tệp bị làm giả.",
         )
-    opened.raw_endorsements, opened.endorsements = _endorsements(raw_endorsements, opened, limits)
+    opened.raw_endorsements, opened.endorsements = _endorsements(
+        signed[ENDORSEMENTS], opened, limits
+    )
+    if trust is not None:
+        trust(opened)
+    listed = manifest["files"]
+    if set(others) != set(listed):
+        extra = sorted(set(others) - set(listed))
+        missing = sorted(set(listed) - set(others))
+        which = f"thừa mục '{bundle.show_name(extra[0])}'" if extra else f"thiếu mục '{missing[0]}'"
+        raise _refuse("entries_mismatch", f"Nội dung tệp danh mục không khớp với bản kê: {which}.")
+    for name, spec in listed.items():  # before inflating anything: the sizes it signed
+        if others[name].file_size != spec["size"]:
+            raise _refuse(
+                "entry_hash",
+                f"Mục '{name}' không khớp dung lượng trong bản kê: đã bị sửa hoặc tráo.",
+            )
+    for name, info in others.items():
+        content = _inflate(zf, info, limits)
+        if hashlib.sha256(content).hexdigest() != listed[name]["sha256"]:
+            raise _refuse(
+                "entry_hash",
+                f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
+            )
+        opened.entries[name] = content
     return opened
 
 
-def _read_entries(zf: zipfile.ZipFile, infos: list, limits: Limits) -> dict[str, bytes]:
-    if len(infos) > limits.max_entries:
-        raise _refuse(
-            "too_many_entries",
-            f"Tệp danh mục có quá nhiều mục ({len(infos)}; tối đa {limits.max_entries}).",
-        )
-    seen: set[str] = set()
+_SIGNED_PART = (MANIFEST, SIGNATURE, ENDORSEMENTS)
+
+
+def _check_directory(infos: list, limits: Limits) -> dict[str, zipfile.ZipInfo]:
+    """Names, methods and declared sizes of every entry, from the directory alone."""
+    seen: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in infos:
         name = info.filename
         if name in seen:
             raise _refuse("duplicate_entry", f"Mục '{bundle.show_name(name)}' xuất hiện hai lần.")
-        seen.add(name)
-        if name not in (MANIFEST, SIGNATURE, ENDORSEMENTS) and not is_content(name):
+        seen[name] = info
+        if name not in _SIGNED_PART and not is_content(name):
             raise _refuse(
                 "bad_entry_name",
                 f"Tên mục '{bundle.show_name(name)}' không được phép trong tệp danh mục "
@@ -342,7 +362,7 @@ def _read_entries(zf: zipfile.ZipFile, infos: list, limits: Limits) -> dict[str,
             )
         if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
             raise _refuse("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
-        cap = limits.max_manifest if name == MANIFEST else limits.max_entry
+        cap = _cap(name, limits)
         if info.file_size > cap:
             raise _refuse(
                 "entry_too_large",
@@ -355,16 +375,23 @@ def _read_entries(zf: zipfile.ZipFile, infos: list, limits: Limits) -> dict[str,
                 "too_large_total",
                 f"Tổng dung lượng giải nén vượt {limits.max_total} byte (có thể là 'bom zip').",
             )
-    for required in (MANIFEST, SIGNATURE, ENDORSEMENTS):
+    for required in _SIGNED_PART:
         if required not in seen:
             raise _refuse("missing_entry", f"Tệp danh mục thiếu mục '{required}'.")
-    out = {}
-    for info in infos:
-        cap = limits.max_manifest if info.filename == MANIFEST else limits.max_entry
-        out[info.filename] = bundle.read_capped(
-            zf, info, min(cap, info.file_size), CatalogueError, "tệp danh mục"
-        )
-    return out
+    return seen
+
+
+def _cap(name: str, limits: Limits) -> int:
+    return {
+        MANIFEST: limits.max_manifest,
+        SIGNATURE: 64,
+        ENDORSEMENTS: limits.max_endorsements * MAX_ENDORSEMENT,
+    }.get(name, limits.max_entry)
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    """An entry, inflated no further than it declares (within its cap)."""
+    return bundle.read_capped(zf, info, info.file_size, CatalogueError, "tệp danh mục")
 
 
 def _field(obj: Any, key: str, kind: type | tuple, path: str) -> Any:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from khdesk.core.services.profiles import Session
 
 log = logging.getLogger(__name__)
+RETIRED_GRACE = keys.RETIRED_GRACE
 _CHUNK = 500  # below SQLite's bound-parameter limit
 
 
@@ -110,57 +111,153 @@ class _Opened:
     data: bytes
 
 
-def _open(conn: Connection, data: bytes, report: BundleReport, limits: bundle.Limits) -> _Opened:
-    """Open and check the bundle with this station's keys; fills what is known about it
-    into `report` as it goes, so a refusal can still say who the bundle claims to be from."""
+def _open(
+    conn: Connection,
+    data: bytes,
+    report: BundleReport,
+    limits: bundle.Limits,
+    home_org: str,
+    now: datetime,
+) -> _Opened:
+    """Open and check the bundle with this station's keys: the signature first, then every
+    signed identity field against the enrolment. Fills what is known about the bundle into
+    `report` as it goes, so a refusal can still say whom it came from (the enrolled
+    identity once a key of ours verified it; the claim, so marked, when none did)."""
     found: dict = {}
 
-    def sender_key(opened: bundle.Opened) -> keys.PublicKeys:
-        m = opened.manifest
-        claimed = m["sender"]["org_code"]
-        report.sender = {**m["sender"], "verified": False}
-        report.bundle_id, report.seq = m["bundle_id"], m["seq"]
-        report.created_at = m["created_at"]
-        report.counts, report.files = opened.counts(), opened.file_count()
-        p = keys.peer(conn, opened.sender_key_id)
-        rotation = None
-        if p is None and m.get("key_rotation"):
-            p, rotation = _rotated_peer(conn, m["key_rotation"], opened.sender_key_id)
-        if p is None:
-            raise BundleError(
-                "unknown_sender",
-                f"Gói tự xưng do {claimed} gửi, nhưng khóa ký của nó chưa được ghi nhận ở hồ sơ "
-                f"này. Hãy ghi nhận thẻ khóa của {claimed} ('khdesk keys enrol') sau khi đối "
-                "chiếu mã xác nhận với người gửi.",
-            )
-        if p.status == keys.REVOKED:
-            raise BundleError(
-                "revoked_sender",
-                f"Khóa của {p.org_code} (mã xác nhận {p.fingerprint}) đã bị thu hồi: không nhận "
-                "gói ký bằng khóa này.",
-            )
-        if p.org_code != claimed:
-            raise BundleError(
-                "sender_mismatch",
-                f"Gói tự xưng do {claimed} gửi nhưng được ký bằng khóa của {p.org_code}.",
-            )
-        report.sender["fingerprint"] = p.fingerprint
-        found["peer"], found["rotation"] = p, rotation
-        return p.public
+    def sender_key(signed: bundle.Signed) -> keys.PublicKeys:
+        peer, rotation = _signer(conn, signed, report, now)
+        m = signed.manifest
+        report.sender = {
+            "org_code": peer.org_code,
+            "org_name": peer.org_name,
+            "role": peer.role,
+            "key_id": peer.key_id,
+            "fingerprint": peer.fingerprint,
+            "verified": False,
+        }
+        _check_identity(peer, m, home_org)
+        found["peer"], found["rotation"] = peer, rotation
+        return peer.public
 
     verified = bundle.open_bundle(data, keys.decryption_keys(conn), sender_key, limits)
     report.sender["verified"] = True
-    m = verified.manifest
-    report.recipient = dict(m["recipient"])
+    report.counts, report.files = verified.opened.counts(), verified.opened.file_count()
+    report.recipient = dict(verified.manifest["recipient"])
     return _Opened(verified, found["peer"], found["rotation"], data)
 
 
+def _signer(
+    conn: Connection, signed: bundle.Signed, report: BundleReport, now: datetime
+) -> tuple[keys.Peer, keys.Rotation | None]:
+    """The enrolled key whose signature the manifest bears, tried on the raw bytes before
+    anything is parsed: each usable key whose id the bytes contain (a signed manifest
+    names its signer). Else the new key a rotation statement announces, or the refusal
+    that says why none fits."""
+    retired = keys.retired_at(conn)
+    by_id = {p.key_id: p for p in keys.peers(conn)}
+    for p in by_id.values():
+        if p.status == keys.REVOKED or p.key_id.encode("ascii") not in signed.manifest_bytes:
+            continue
+        if p.status == keys.RETIRED and keys.past_grace(retired.get(p.key_id), now):
+            continue
+        if signed.verifies(p.public):
+            _claims(signed.manifest, report)
+            if p.status == keys.RETIRED:
+                why = keys.aged_out(retired.get(p.key_id), signed.manifest["created_at"], now)
+                if why:
+                    raise _aged_out(p, why)
+            return p, None
+    try:  # none of our keys signed it: parsed (strictly) only to say why
+        m = signed.manifest
+    except BundleError:
+        raise _forged() from None
+    _claims(m, report)
+    claimed = _shown(m["sender"]["org_code"])
+    report.sender = {**m["sender"], "org_code": claimed, "verified": False}
+    p = by_id.get(m["sender"]["key_id"])
+    if p is None and m.get("key_rotation"):
+        new, rotation = _rotated_peer(by_id, m["key_rotation"], m["sender"]["key_id"])
+        if new is not None and signed.verifies(new.public):
+            return new, rotation
+    if p is None:
+        raise BundleError(
+            "unknown_sender",
+            f"Gói tự xưng do {claimed} gửi, nhưng khóa ký của nó chưa được ghi nhận ở hồ sơ "
+            f"này. Hãy ghi nhận thẻ khóa của {claimed} ('khdesk keys enrol') sau khi đối "
+            "chiếu mã xác nhận với người gửi.",
+        )
+    if p.status == keys.REVOKED:
+        raise BundleError(
+            "revoked_sender",
+            f"Khóa của {p.org_code} (mã xác nhận {p.fingerprint}) đã bị thu hồi: không nhận "
+            "gói ký bằng khóa này.",
+        )
+    if p.status == keys.RETIRED and signed.verifies(p.public):
+        raise _aged_out(p, keys.past_grace(retired.get(p.key_id), now) or "")
+    raise _forged()
+
+
+def _forged() -> BundleError:
+    return BundleError(
+        "signature",
+        "Chữ ký của gói không đúng: không khóa nào đã ghi nhận ở hồ sơ này ký bản kê này (bản "
+        "kê đã bị sửa, bị tráo hoặc gói bị làm giả).",
+    )
+
+
+def _claims(m: dict, report: BundleReport) -> None:
+    report.bundle_id, report.seq, report.created_at = m["bundle_id"], m["seq"], m["created_at"]
+
+
+def _aged_out(p: keys.Peer, why: str) -> BundleError:
+    return BundleError(
+        "retired_sender",
+        f"Gói được ký bằng khóa cũ của {p.org_code} (mã xác nhận {p.fingerprint}), đã được "
+        f"thay bằng khóa mới: {why}. Khóa cũ chỉ được nhận cho gói lập trước khi thay, trong "
+        f"{keys.RETIRED_GRACE.days} ngày kể từ khi hồ sơ này ghi nhận khóa mới. Hãy xin "
+        f"{p.org_code} xuất lại gói.",
+    )
+
+
+def _shown(text: str) -> str:
+    """A claimed name as a message may quote it: short, printable."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:80])
+
+
+def _check_identity(peer: keys.Peer, m: dict, home_org: str) -> None:
+    """Every identity field the sender signed must be what this station enrolled for its
+    key, and the addressee this station (the key id is checked against the header)."""
+    sender = m["sender"]
+    for name, enrolled, what in (
+        ("org_code", peer.org_code, "đơn vị"),
+        ("org_name", peer.org_name, "tên đơn vị"),
+        ("role", peer.role, "vai trò"),
+    ):
+        if sender[name] != enrolled:
+            raise BundleError(
+                "sender_mismatch",
+                f"Gói ghi {what} gửi là '{_shown(sender[name])}', nhưng khóa ký đã được ghi "
+                f"nhận ở đây cho {peer.org_code} ({what}: '{enrolled}'): không nhận. Nếu "
+                f"{peer.org_code} thật sự đổi {what}, hãy ghi nhận lại thẻ khóa của đơn vị.",
+            )
+    if m["recipient"]["org_code"] != home_org:
+        raise BundleError(
+            "readdressed",
+            f"Gói được ký để gửi cho {_shown(m['recipient']['org_code'])}, không phải cho "
+            f"{home_org}: không nhận.",
+        )
+
+
 def _rotated_peer(
-    conn: Connection, statement: dict, new_key_id: str
+    by_id: dict[str, keys.Peer], statement: dict, new_key_id: str
 ) -> tuple[keys.Peer | None, keys.Rotation | None]:
+    """The new key a rotation statement announces, if the sender's ACTIVE enrolled key
+    signed it: a retired key never announces a successor (a stolen old key must not take
+    the station over), a revoked one verifies nothing."""
     try:
         rotation = keys.read_rotation(statement)
-        old = keys.peer(conn, rotation.old_key_id)
+        old = by_id.get(rotation.old_key_id)
         if old is None or rotation.new.key_id != new_key_id:
             return None, None
         if old.status == keys.REVOKED:
@@ -168,6 +265,14 @@ def _rotated_peer(
                 "revoked_sender",
                 f"Khóa mới của {old.org_code} được thông báo bằng một khóa đã bị thu hồi: "
                 "không nhận.",
+            )
+        if old.status != keys.ACTIVE:
+            raise BundleError(
+                "rotation_not_active",
+                f"Khóa mới của {old.org_code} được thông báo bằng khóa cũ (mã xác nhận "
+                f"{old.fingerprint}) không còn đang dùng ở đây: chỉ khóa đang dùng mới được "
+                f"báo khóa mới. Không nhận. Nếu {old.org_code} thật sự đổi khóa, hãy ghi nhận "
+                "thẻ khóa mới ('khdesk keys enrol') sau khi đối chiếu mã xác nhận.",
             )
         keys.vouch(statement, old)
     except KeyCardError as exc:
@@ -544,7 +649,7 @@ def verify_bundle(
         with session.store.read() as conn:
             if _sent_here(conn, data, report):
                 return report
-            o = _open(conn, data, report, limits)
+            o = _open(conn, data, report, limits, session.org_code, session.store.clock())
             _check_scope(
                 conn, o.peer.org_code, _scope_for(conn, session.org_code, o), o.verified.tables
             )
@@ -568,7 +673,7 @@ def import_bundle(
     try:
         data = _read_file(Path(path), limits)
         with session.store.read() as conn:
-            o = _open(conn, data, report, limits)
+            o = _open(conn, data, report, limits, session.org_code, session.store.clock())
         report.valid = True
         for attempt in range(_ATTEMPTS):
             try:
@@ -637,6 +742,11 @@ def _apply_one(
     _record_epoch(conn, tx, m, report, epochs)
     if o.rotation is not None:
         old = keys.peer(conn, o.rotation.old_key_id)
+        if old is None or old.status != keys.ACTIVE:  # replaced or revoked meanwhile
+            raise BundleError(
+                "rotation_not_active",
+                f"Khóa cũ thông báo khóa mới của {sender} vừa thôi là khóa đang dùng: không nhận.",
+            )
         keys.enrol_rotated(conn, old, o.rotation, tx.now)
         report.notes.append(
             f"Đã nhận khóa mới của {sender} (mã xác nhận {o.rotation.new.fingerprint}), được "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
@@ -39,6 +40,9 @@ ROLES = ("cell", "committee", "province")  # as in profiles.ROLES (which imports
 
 ACTIVE, RETIRED, REVOKED = "active", "retired", "revoked"
 STATUS_LABELS = {ACTIVE: "đang dùng", RETIRED: "đã thay", REVOKED: "đã thu hồi"}
+# How long after this station recorded that a peer's key was replaced the old key still
+# verifies what was made before (a bundle in transit on a stick); FORMAT.md §6.
+RETIRED_GRACE = timedelta(days=30)
 
 
 def b64(data: bytes) -> str:
@@ -339,6 +343,57 @@ def peers(conn: Connection) -> list[Peer]:
     return [_peer(r) for r in rows]
 
 
+def retired_at(conn: Connection) -> dict[str, str]:
+    """When this station retired each retired peer key: the enrolment of the key of the
+    same station that replaced it (a key is retired exactly when the next is enrolled)."""
+    rows = conn.execute(
+        select(t.sync_peers.c.key_id, t.sync_peers.c.org_code, t.sync_peers.c.status)
+        .add_columns(t.sync_peers.c.enrolled_at)
+        .order_by(t.sync_peers.c.org_code, t.sync_peers.c.id)
+    ).all()
+    out = {}
+    for row, following in zip(rows, rows[1:], strict=False):
+        if row.status == RETIRED and following.org_code == row.org_code:
+            out[row.key_id] = following.enrolled_at
+    return out
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def past_grace(retired: str | None, now: datetime) -> str | None:
+    """Why a key retired here at `retired` verifies nothing any more at `now` (this
+    station's clock), or None while it is within RETIRED_GRACE."""
+    since = _moment(retired)
+    if since is None:
+        return "không rõ khóa đã được thay từ khi nào"
+    if now - since > RETIRED_GRACE:
+        return (
+            f"khóa đã được thay từ ngày {since.date():%d/%m/%Y}, quá {RETIRED_GRACE.days} ngày "
+            "khóa cũ còn được nhận"
+        )
+    return None
+
+
+def aged_out(retired: str | None, made_at: object, now: datetime) -> str | None:
+    """Why a retired key may not verify something its signer dated `made_at`, checked at
+    `now` — None when it may: made before the key retired here, and within the grace.
+    (The signer's date alone proves nothing: the receiver's clock bounds how long a
+    stolen old key is of any use.)"""
+    late = past_grace(retired, now)
+    if late:
+        return late
+    since, made = _moment(retired), _moment(made_at)
+    if made is None or made > since:
+        return "nội dung được ký sau ngày khóa được thay (hoặc không rõ ngày ký)"
+    return None
+
+
 def recipient_key(conn: Connection, org_code: str) -> Peer | None:
     """The key to encrypt to for `org_code`: its newest active enrolled key."""
     row = conn.execute(
@@ -481,6 +536,16 @@ def rotate(conn: Connection, org_code: str, now: str) -> tuple[KeyPair, dict]:
     current one is retired (it still opens bundles already addressed to it)."""
     old = ensure_station_keys(conn, now)
     new = KeyPair.generate()
+    statement = announce(old, new, org_code, now)
+    conn.execute(
+        update(t.sync_own_keys).where(t.sync_own_keys.c.status == ACTIVE).values(status=RETIRED)
+    )
+    _store_own(conn, new, now, ACTIVE, replaces=old.key_id, rotation=statement)
+    return new, statement
+
+
+def announce(old: KeyPair, new: KeyPair, org_code: str, at: str) -> dict:
+    """The rotation statement: `old` says that `new` is the station's key from now on."""
     body = {
         "format": "khdesk-key-rotation",
         "version": 1,
@@ -489,17 +554,9 @@ def rotate(conn: Connection, org_code: str, now: str) -> tuple[KeyPair, dict]:
         "new_key_id": new.key_id,
         "new_sign_public": b64(new.public.sign),
         "new_enc_public": b64(new.public.enc),
-        "at": now,
+        "at": at,
     }
-    statement = {
-        "statement": body,
-        "signature": b64(old.sign(ROTATION_CONTEXT, canonical.dumps(body))),
-    }
-    conn.execute(
-        update(t.sync_own_keys).where(t.sync_own_keys.c.status == ACTIVE).values(status=RETIRED)
-    )
-    _store_own(conn, new, now, ACTIVE, replaces=old.key_id, rotation=statement)
-    return new, statement
+    return {"statement": body, "signature": b64(old.sign(ROTATION_CONTEXT, canonical.dumps(body)))}
 
 
 @dataclass(frozen=True)
