@@ -166,6 +166,67 @@ def test_damaged_archive_is_refused_or_reads_the_same(flips):
     assert tables_read == bundle.read_records(original)
 
 
+# Values an attacker may put anywhere in a manifest: lone surrogates, non-NFC text, huge
+# and negative numbers, floats, deep nesting, wrong types.
+hostile_text = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["\ud800", "a\udfff", "e\u0301", "\x00", "\u202e", "9" * 40, ""]),
+)
+hostile = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([2**31, 2**63, -(2**70), 10**400])
+    | st.floats(allow_nan=True)
+    | hostile_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _replace_at(value: object, path: list[int], new: object) -> object:
+    """`value` with the item that `path` picks (by turns, among keys/items) set to `new`."""
+    if not path or not isinstance(value, dict | list) or not value:
+        return new
+    if isinstance(value, dict):
+        key = sorted(value)[path[0] % len(value)]
+        return {**value, key: _replace_at(value[key], path[1:], new)}
+    i = path[0] % len(value)
+    return [*value[:i], _replace_at(value[i], path[1:], new), *value[i + 1 :]]
+
+
+def _dump_any(value: object) -> bytes:
+    """JSON bytes of anything hypothesis made (escaped, so surrogates survive)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def _signed_inner(body: bytes, signer) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("manifest.json", body)
+        zf.writestr("manifest.sig", signer.sign(bundle.SIGNATURE_CONTEXT, body))
+    return out.getvalue()
+
+
+@FUZZ
+@given(path=st.lists(st.integers(0, 50), max_size=4), value=hostile, canonical_form=st.booleans())
+def test_arbitrary_signed_manifests_only_raise_the_formats_error(path, value, canonical_form):
+    """An attacker with a genuine key signs whatever manifest it likes: reading it only
+    ever raises BundleError, and so does the same manifest unsigned (a forger's)."""
+    changed = _replace_at({**manifest(), "files": {}}, path, value)
+    body = _dump_any(changed)
+    if canonical_form:
+        try:
+            body = canonical.dumps(changed)
+        except (canonical.JSONRefused, ValueError):
+            pass
+    for signer in (SENDER, RECIPIENT):  # the sender's own key; a key it does not name
+        inner = _signed_inner(body, signer)
+        _only_bundle_errors(lambda inner=inner: bundle.read_inner(inner, _sender))
+        sealed = bundle.seal(inner, RECIPIENT.public)
+        _only_bundle_errors(lambda sealed=sealed: bundle.open_bundle(sealed, KEYS, _sender))
+
+
 record_line = st.one_of(
     st.binary(max_size=60),
     st.dictionaries(

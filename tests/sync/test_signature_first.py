@@ -6,6 +6,7 @@ is compared with what was enrolled. Real profiles, real keys, real CLI."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import struct
@@ -16,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from khdesk.core.services import sync
 from khdesk.core.sync import bundle, canonical, keys
 from khdesk.core.sync import catalogue as fmt
-from khdesk.core.sync.inbox import RETIRED_GRACE, import_bundle, verify_bundle
+from khdesk.core.sync.inbox import RETIRED_GRACE, STATUS_LABELS, import_bundle, verify_bundle
 from tests.sync.conftest import (
     build_commune,
     export,
@@ -29,6 +32,7 @@ from tests.sync.conftest import (
     state,
     station_key,
 )
+from tests.sync.test_properties import _dump_any, _replace_at, hostile
 
 # The tamper matrix's world (a commune with a good bundle) and its refusal check.
 from tests.sync.test_tamper import VIETNAMESE, cell_key, parts, refuse, world  # noqa: F401
@@ -178,6 +182,15 @@ def test_a_huge_central_directory_is_refused_before_it_is_read(world, tmp_path, 
     refuse(
         world, seal_to(world["c"].committee, bytes(inner)), "too_many_entries", tmp_path, quiet_cli
     )
+    # Fewer entries claimed than the directory holds (or a directory too big for them),
+    # and a zip64 locator: refused as a broken archive, the directory never parsed.
+    for count in (1, 2):
+        struct.pack_into("<HH", inner, end + 8, count, count)
+        refuse(world, seal_to(world["c"].committee, bytes(inner)), "inner_zip", tmp_path, quiet_cli)
+    inner = resign(manifest, entries, keys.KeyPair.generate())
+    end = inner.rindex(b"PK\x05\x06")
+    zip64 = inner[:end] + b"PK\x06\x07" + bytes(16) + inner[end:]
+    refuse(world, seal_to(world["c"].committee, zip64), "inner_zip", tmp_path, quiet_cli)
 
 
 _BOMB_PROBE = """
@@ -435,3 +448,62 @@ def test_finding_10_catalogue_signers_identity_checked(tmp_path):
         assert "Tỉnh ủy Giả Mạo" in err.message
     finally:
         chain.close()
+
+
+# -- whatever a genuine key signs, the receiver answers with a refusal, never a crash --
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(path=st.lists(st.integers(0, 50), min_size=1, max_size=4), value=hostile)
+def test_any_signed_manifest_gets_an_answer_not_a_crash(world, tmp_path_factory, path, value):
+    """The cell's real key signs a manifest with any field changed to anything: verify and
+    import answer with a report (refused or not), never an exception."""
+    manifest, entries = parts(world)
+    changed = _replace_at(manifest, path, value)
+    try:
+        body = canonical.dumps({**changed, "files": _describe(entries)})
+    except (canonical.JSONRefused, ValueError, TypeError):
+        body = _dump_any({**changed, "files": _describe(entries)})
+    inner = resign(changed, entries, cell_key(world), describe=False, manifest_bytes=body)
+    file = tmp_path_factory.mktemp("ky") / "goi.khdb"
+    file.write_bytes(seal_to(world["c"].committee, inner))
+    for report in (
+        verify_bundle(world["c"].committee, file),
+        import_bundle(world["c"].committee, file),
+    ):
+        assert report.status in STATUS_LABELS
+        if report.refused:
+            assert report.reason and VIETNAMESE & set(report.reason.lower()), report.reason
+
+
+def _describe(entries: list[tuple[str, bytes]]) -> dict:
+    out = {}
+    for name, data in entries:
+        spec = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        if name.startswith("records/"):
+            spec["records"] = data.count(b"\n")
+        out[name] = spec
+    return out
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(path=st.lists(st.integers(0, 50), min_size=1, max_size=4), value=hostile)
+def test_any_signed_catalogue_manifest_only_raises_the_formats_error(path, value):
+    """The issuer's own key signs a catalogue manifest with any field changed to anything:
+    reading it raises CatalogueError or reads it, nothing else."""
+    vector = Path(__file__).with_name("vectors") / "v1-catalogue.khdc"
+    with zipfile.ZipFile(vector) as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+    content = {n: d for n, d in entries.items() if fmt.is_content(n)}
+    changed = _replace_at(json.loads(entries["catalogue.json"]), path, value)
+    try:
+        body = canonical.dumps(changed)
+    except (canonical.JSONRefused, ValueError, TypeError):
+        body = _dump_any(changed)
+    doc = json.loads((vector.parent / "catalogue-keys.json").read_text())["province"]
+    issuer = keys.KeyPair(bytes.fromhex(doc["sign_private"]), bytes.fromhex(doc["enc_private"]))
+    data = fmt.reassemble(body, issuer.sign(fmt.SIGNATURE_CONTEXT, body), [], content)
+    try:
+        fmt.contents(fmt.read(data))
+    except fmt.CatalogueError as exc:
+        assert exc.code and exc.message
