@@ -175,6 +175,17 @@ def zip_entries(entries: list[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
+def described(entries: list[tuple[str, bytes]]) -> dict:
+    """The manifest's `files` for these entries."""
+    files = {}
+    for name, data in entries:
+        spec = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        if name.startswith("records/"):
+            spec["records"] = data.count(b"\n")
+        files[name] = spec
+    return files
+
+
 def resign(
     manifest: dict,
     entries: list[tuple[str, bytes]],
@@ -186,13 +197,7 @@ def resign(
     """An inner archive with these entries, the manifest describing them (unless told
     not to) and signed by `signer`: what a malicious holder of a real key could make."""
     if describe:
-        files = {}
-        for name, data in entries:
-            spec = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            if name.startswith("records/"):
-                spec["records"] = data.count(b"\n")
-            files[name] = spec
-        manifest = {**manifest, "files": files}
+        manifest = {**manifest, "files": described(entries)}
     body = manifest_bytes if manifest_bytes is not None else canonical.dumps(manifest)
     sig = signer.sign(bundle.SIGNATURE_CONTEXT, body)
     return zip_entries([("manifest.json", body), ("manifest.sig", sig), *entries])

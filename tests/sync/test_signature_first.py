@@ -6,7 +6,6 @@ is compared with what was enrolled. Real profiles, real keys, real CLI."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import struct
@@ -26,6 +25,7 @@ from khdesk.core.sync import catalogue as fmt
 from khdesk.core.sync.inbox import RETIRED_GRACE, STATUS_LABELS, import_bundle, verify_bundle
 from tests.sync.conftest import (
     build_commune,
+    described,
     export,
     resign,
     seal_to,
@@ -461,9 +461,9 @@ def test_any_signed_manifest_gets_an_answer_not_a_crash(world, tmp_path_factory,
     manifest, entries = parts(world)
     changed = _replace_at(manifest, path, value)
     try:
-        body = canonical.dumps({**changed, "files": _describe(entries)})
+        body = canonical.dumps({**changed, "files": described(entries)})
     except (canonical.JSONRefused, ValueError, TypeError):
-        body = _dump_any({**changed, "files": _describe(entries)})
+        body = _dump_any({**changed, "files": described(entries)})
     inner = resign(changed, entries, cell_key(world), describe=False, manifest_bytes=body)
     file = tmp_path_factory.mktemp("ky") / "goi.khdb"
     file.write_bytes(seal_to(world["c"].committee, inner))
@@ -474,16 +474,6 @@ def test_any_signed_manifest_gets_an_answer_not_a_crash(world, tmp_path_factory,
         assert report.status in STATUS_LABELS
         if report.refused:
             assert report.reason and VIETNAMESE & set(report.reason.lower()), report.reason
-
-
-def _describe(entries: list[tuple[str, bytes]]) -> dict:
-    out = {}
-    for name, data in entries:
-        spec = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        if name.startswith("records/"):
-            spec["records"] = data.count(b"\n")
-        out[name] = spec
-    return out
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
