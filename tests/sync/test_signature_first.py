@@ -497,3 +497,30 @@ def test_any_signed_catalogue_manifest_only_raises_the_formats_error(path, value
         fmt.contents(fmt.read(data))
     except fmt.CatalogueError as exc:
         assert exc.code and exc.message
+
+
+def test_a_renamed_station_is_known_by_its_new_card(commune, tmp_path):
+    """Bundles must carry the enrolled name; a station that was renamed has its new card
+    (same key, read by fingerprint) enrolled and is known by the new name. A card that
+    claims another station or role for an enrolled key is refused."""
+    cell, committee = commune.cells["X01-CB01"], commune.committee
+    pair = station_key(cell)
+    fingerprint = pair.public.fingerprint
+    for name, org, role, code in (
+        ("Chi bộ thôn Bãi Giếng Bắc (mới)", "X01-CB01", "cell", None),
+        ("Chi bộ thôn Bãi Giếng Bắc (mới)", "X01-CB02", "cell", "card_mismatch"),
+        ("Chi bộ thôn Bãi Giếng Bắc (mới)", "X01-CB01", "committee", "card_mismatch"),
+    ):
+        card = tmp_path / f"{org}-{role}.card"
+        card.write_bytes(keys.make_card(pair, org, name, role, "2026-11-26T08:00:00+00:00"))
+        if code is None:
+            assert sync.enrol_card(committee, card, fingerprint)["org_name"] == name
+        else:
+            with pytest.raises(keys.KeyCardError) as err:
+                sync.enrol_card(committee, card, fingerprint)
+            assert err.value.code == code
+    with committee.store.read() as conn:
+        assert keys.peer(conn, pair.key_id).org_name == "Chi bộ thôn Bãi Giếng Bắc (mới)"
+    report = verify_bundle(committee, export(cell, tmp_path / "goi"))
+    assert (report.valid, report.code) == (False, "sender_mismatch"), report.reason
+    assert "Chi bộ thôn Bãi Giếng Bắc (mới)" in report.reason

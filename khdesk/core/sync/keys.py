@@ -442,6 +442,19 @@ def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: 
                 f"Khóa {existing.fingerprint} của {existing.org_code} đã bị thu hồi; "
                 "không ghi nhận lại.",
             )
+        if (existing.org_code, existing.role) != (card.org_code, card.role):
+            raise KeyCardError(
+                "card_mismatch",
+                f"Khóa này đã được ghi nhận cho {existing.org_code} (vai trò {existing.role}), "
+                f"thẻ lại ghi {card.org_code} (vai trò {card.role}): không ghi nhận.",
+            )
+        if existing.org_name != card.org_name:  # the station was renamed: bundles carry it
+            conn.execute(
+                update(t.sync_peers)
+                .where(t.sync_peers.c.key_id == existing.key_id)
+                .values(org_name=card.org_name)
+            )
+            return Enrolment(peer(conn, existing.key_id), already=False)
         return Enrolment(existing, already=True)
     _add_peer(conn, card.public, card.org_code, card.org_name, card.role, now, user)
     return Enrolment(peer(conn, card.public.key_id), already=False)
