@@ -87,6 +87,25 @@ def test_finding_9_lone_surrogate_manifest_refused_cleanly(world, tmp_path, quie
         canonical.dumps({"a": "\ud800"})
 
 
+def test_finding_9_cousins_records_and_cards_with_lone_surrogates(world, tmp_path, quiet_cli):
+    """The same class wherever JSON comes in: a record line of a genuinely signed bundle,
+    a key card."""
+    manifest, entries = parts(world)
+    entries = dict(entries)
+    name = "records/candidates.jsonl"
+    first, rest = entries[name].split(b"\n", 1)
+    row = json.loads(first)
+    row["full_name"] = "DAU-THAY-THE"
+    entries[name] = canonical.dumps(row).replace(b"DAU-THAY-THE", b"\\ud800") + b"\n" + rest
+    inner = resign(manifest, list(entries.items()), cell_key(world))
+    reason = refuse(world, seal_to(world["c"].committee, inner), "record_json", tmp_path, quiet_cli)
+    assert "dòng 1" in reason
+    card = keys.make_card(cell_key(world), "X01-CB09", "DAU-THAY-THE", "cell", "2026-11-26")
+    with pytest.raises(keys.KeyCardError) as err:
+        keys.read_card(card.replace(b"DAU-THAY-THE", b"\\ud800"))
+    assert err.value.code == "card_json"
+
+
 def _catalogue_with_lone_surrogate(signer: keys.KeyPair) -> bytes:
     vector = Path(__file__).with_name("vectors") / "v1-catalogue.khdc"
     with zipfile.ZipFile(vector) as zf:

@@ -174,7 +174,7 @@ def _signer(
         raise _forged() from None
     _claims(m, report)
     claimed = _shown(m["sender"]["org_code"])
-    report.sender = {**m["sender"], "org_code": claimed, "verified": False}
+    report.sender = {k: _shown(v) for k, v in m["sender"].items()} | {"verified": False}
     p = by_id.get(m["sender"]["key_id"])
     if p is None and m.get("key_rotation"):
         new, rotation = _rotated_peer(by_id, m["key_rotation"], m["sender"]["key_id"])
