@@ -106,7 +106,9 @@ def test_finding_9_cousins_records_and_cards_with_lone_surrogates(world, tmp_pat
     assert err.value.code == "card_json"
 
 
-def _catalogue_with_lone_surrogate(signer: keys.KeyPair) -> bytes:
+def _issued_by(signer: keys.KeyPair, issuer_name: bytes = b"\\ud800") -> bytes:
+    """A catalogue signed by `signer` as its issuer, whose issuer name is `issuer_name`
+    (raw JSON text: by default a lone surrogate)."""
     vector = Path(__file__).with_name("vectors") / "v1-catalogue.khdc"
     with zipfile.ZipFile(vector) as zf:
         entries = {i.filename: zf.read(i) for i in zf.infolist()}
@@ -123,14 +125,14 @@ def _catalogue_with_lone_surrogate(signer: keys.KeyPair) -> bytes:
         note=None,
         entries=content,
     )
-    body = canonical.dumps(manifest).replace(b"DAU-THAY-THE", b"\\ud800")
+    body = canonical.dumps(manifest).replace(b"DAU-THAY-THE", issuer_name)
     return fmt.reassemble(body, signer.sign(fmt.SIGNATURE_CONTEXT, body), [], content)
 
 
 def test_finding_9_lone_surrogate_catalogue_refused_cleanly(world, tmp_path, quiet_cli, capsys):
     c = world["c"]
     path = tmp_path / "danh-muc.khdc"
-    path.write_bytes(_catalogue_with_lone_surrogate(keys.KeyPair.generate()))
+    path.write_bytes(_issued_by(keys.KeyPair.generate()))
     with pytest.raises(fmt.CatalogueError) as err:
         fmt.read(path.read_bytes())
     assert err.value.code == "manifest_json"
@@ -543,3 +545,20 @@ def test_a_renamed_station_is_known_by_its_new_card(commune, tmp_path):
     report = verify_bundle(committee, export(cell, tmp_path / "goi"))
     assert (report.valid, report.code) == (False, "sender_mismatch"), report.reason
     assert "Chi bộ thôn Bãi Giếng Bắc (mới)" in report.reason
+
+
+def test_untrusted_catalogue_is_refused_before_any_content_is_read(world, tmp_path):
+    """A catalogue signed by a key nobody here enrolled, its content entries undecompressable
+    garbage: the refusal is the trust's — the content was never inflated."""
+    from tests.sync.test_catalogue import _refused
+
+    data = _issued_by(keys.KeyPair.generate(), "Tỉnh ủy".encode())
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        entries = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    stored = _stored(entries)
+    for name, _ in entries:
+        if fmt.is_content(name):
+            stored = _garbage_entry(stored, name)
+    committee = world["c"].committee
+    err = _refused(committee, tmp_path / "la.khdc", stored, "unknown_signer")
+    assert "chưa được ghi nhận" in err.message
