@@ -1,8 +1,10 @@
 """Verifying and importing bundles at the receiving station.
 
 Each bundle is one transaction. Before anything is written the whole bundle is opened
-and checked (bundle.open_bundle), its sender must be an enrolled, unrevoked key of a
-station under this one, and the ledger decides:
+and checked (bundle.open_bundle) signature first: its manifest must verify with a key
+enrolled here that may still be used (active, or retired within the grace for what it
+signed before), or with a new key its active key announced; every identity it signed
+must be the enrolled one, addressed to this station; then the ledger decides:
 
 - the same bundle again → nothing to do (twice = once);
 - the same sender, epoch and sequence number with other content, or a chain that forks
@@ -178,7 +180,9 @@ def _signer(
     p = by_id.get(m["sender"]["key_id"])
     if p is None and m.get("key_rotation"):
         new, rotation = _rotated_peer(by_id, m["key_rotation"], m["sender"]["key_id"])
-        if new is not None and signed.verifies(new.public):
+        if new is not None:
+            if not signed.verifies(new.public):
+                raise _forged()
             return new, rotation
     if p is None:
         raise BundleError(
