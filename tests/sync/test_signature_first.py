@@ -562,3 +562,34 @@ def test_untrusted_catalogue_is_refused_before_any_content_is_read(world, tmp_pa
     committee = world["c"].committee
     err = _refused(committee, tmp_path / "la.khdc", stored, "unknown_signer")
     assert "chưa được ghi nhận" in err.message
+
+
+def test_a_retired_issuer_key_vouches_only_within_the_grace(tmp_path):
+    """The province's own key, replaced: what it issued before still installs within the
+    grace (the province re-installing its own file), not after; the same for a committee
+    that enrolled the old key."""
+    from khdesk.core.services import catalogue
+    from tests.sync.test_catalogue import build_chain, issue
+
+    chain = build_chain(tmp_path / "home")
+    try:
+        _at(chain.province, T0 - timedelta(days=1))
+        opened = fmt.read(issue(chain, tmp_path).read_bytes())
+        _at(chain.province, T0)
+        sync.rotate_keys(chain.province)
+        with chain.province.store.read() as conn:
+            assert catalogue.trusted_via(conn, "KH", opened, T0 + timedelta(days=29)) == "KH"
+            with pytest.raises(fmt.CatalogueError) as err:
+                catalogue.trusted_via(conn, "KH", opened, T0 + timedelta(days=31))
+        assert err.value.code == "retired_signer"
+        # The committee takes the province's new card at T0: the old key is retired there.
+        card = sync.write_card(chain.province, tmp_path / "kh-moi.card")
+        _at(chain.committee, T0)
+        sync.enrol_card(chain.committee, tmp_path / "kh-moi.card", card["fingerprint"])
+        with chain.committee.store.read() as conn:
+            assert catalogue.trusted_via(conn, "X01", opened, T0 + timedelta(days=1)) == "KH"
+            with pytest.raises(fmt.CatalogueError) as err:
+                catalogue.trusted_via(conn, "X01", opened, T0 + timedelta(days=31))
+        assert err.value.code == "retired_signer"
+    finally:
+        chain.close()

@@ -115,6 +115,14 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
             raise CatalogueError(
                 "revoked_signer", "Bộ danh mục được ký bằng một khóa đã thu hồi của hồ sơ này."
             )
+        if own == keys.RETIRED:
+            replaced = keys.own_retired_at(conn, issuer["key_id"])
+            why = keys.aged_out(replaced, opened.manifest["created_at"], now)
+            if why:
+                raise CatalogueError(
+                    "retired_signer",
+                    f"Bộ danh mục được ký bằng một khóa cũ của hồ sơ này, đã được thay: {why}.",
+                )
         return home_org
     direct = keys.peer(conn, issuer["key_id"])
     if direct is not None:

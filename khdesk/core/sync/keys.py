@@ -358,6 +358,13 @@ def retired_at(conn: Connection) -> dict[str, str]:
     return out
 
 
+def own_retired_at(conn: Connection, key_id: str) -> str | None:
+    """When this station replaced its own key `key_id` (the creation of its successor)."""
+    return conn.execute(
+        select(t.sync_own_keys.c.created_at).where(t.sync_own_keys.c.replaces == key_id)
+    ).scalar()
+
+
 def _moment(text: object) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(text))
