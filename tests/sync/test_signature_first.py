@@ -593,3 +593,12 @@ def test_a_retired_issuer_key_vouches_only_within_the_grace(tmp_path):
         assert err.value.code == "retired_signer"
     finally:
         chain.close()
+
+
+def test_a_manifest_naming_many_key_ids_is_answered(world, tmp_path, quiet_cli):
+    """A forger's manifest quoting 40,000 key-id-like strings (the signer is looked up by
+    the ids its bytes quote): refused as unsigned, not a database error."""
+    manifest, entries = parts(world)
+    manifest["epoch"]["reason"] = {f"{i:032x}": f"{i:032x}" for i in range(20_000)}
+    inner = resign(manifest, entries, keys.KeyPair.generate())
+    refuse(world, seal_to(world["c"].committee, inner), "signature", tmp_path, quiet_cli)

@@ -106,7 +106,6 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
     retired key vouches only for what it signed before it was replaced, within the grace
     (`now` is this station's clock)."""
     issuer = opened.issuer
-    retired = keys.retired_at(conn)
     own = conn.execute(
         select(t.sync_own_keys.c.status).where(t.sync_own_keys.c.key_id == issuer["key_id"])
     ).scalar()
@@ -145,7 +144,8 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
                 f"ký đã được ghi nhận ở đây cho '{direct.org_name}' ({direct.org_code}).",
             )
         if direct.status == keys.RETIRED:
-            why = keys.aged_out(retired.get(direct.key_id), opened.manifest["created_at"], now)
+            replaced = keys.retired_at(conn, direct.key_id)
+            why = keys.aged_out(replaced, opened.manifest["created_at"], now)
             if why:
                 raise CatalogueError(
                     "retired_signer",
@@ -175,7 +175,9 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
         if p.status == keys.REVOKED:
             skipped.append(f"khóa của {p.org_code} đã bị thu hồi")
             continue
-        late = p.status == keys.RETIRED and keys.aged_out(retired.get(p.key_id), e.at, now)
+        late = p.status == keys.RETIRED and keys.aged_out(
+            keys.retired_at(conn, p.key_id), e.at, now
+        )
         if late:
             skipped.append(f"khóa cũ của {p.org_code}: {late}")
             continue

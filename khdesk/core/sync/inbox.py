@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RETIRED_GRACE = keys.RETIRED_GRACE
+_KEY_ID_TEXT = re.compile(rb'"([0-9a-f]{32})"')  # a key id as JSON text quotes it
 _CHUNK = 500  # below SQLite's bound-parameter limit
 
 
@@ -153,20 +155,20 @@ def _signer(
     conn: Connection, signed: bundle.Signed, report: BundleReport, now: datetime
 ) -> tuple[keys.Peer, keys.Rotation | None]:
     """The enrolled key whose signature the manifest bears, tried on the raw bytes before
-    anything is parsed: each usable key whose id the bytes contain (a signed manifest
-    names its signer). Else the new key a rotation statement announces, or the refusal
-    that says why none fits."""
-    retired = keys.retired_at(conn)
-    by_id = {p.key_id: p for p in keys.peers(conn)}
-    for p in by_id.values():
-        if p.status == keys.REVOKED or p.key_id.encode("ascii") not in signed.manifest_bytes:
+    anything is parsed: each usable key whose id the bytes quote (a signed manifest names
+    its signer; a hint only — the signature decides). Else the new key a rotation
+    statement announces, or the refusal that says why none fits."""
+    named = {m.decode("ascii") for m in _KEY_ID_TEXT.findall(signed.manifest_bytes)}
+    for p in keys.peers_among(conn, named):
+        if p.status == keys.REVOKED:
             continue
-        if p.status == keys.RETIRED and keys.past_grace(retired.get(p.key_id), now):
+        retired = keys.retired_at(conn, p.key_id) if p.status == keys.RETIRED else None
+        if p.status == keys.RETIRED and keys.past_grace(retired, now):
             continue
         if signed.verifies(p.public):
             _claims(signed.manifest, report)
             if p.status == keys.RETIRED:
-                why = keys.aged_out(retired.get(p.key_id), signed.manifest["created_at"], now)
+                why = keys.aged_out(retired, signed.manifest["created_at"], now)
                 if why:
                     raise _aged_out(p, why)
             return p, None
@@ -177,9 +179,9 @@ def _signer(
     _claims(m, report)
     claimed = _shown(m["sender"]["org_code"])
     report.sender = {k: _shown(v) for k, v in m["sender"].items()} | {"verified": False}
-    p = by_id.get(m["sender"]["key_id"])
+    p = keys.peer(conn, m["sender"]["key_id"])
     if p is None and m.get("key_rotation"):
-        new, rotation = _rotated_peer(by_id, m["key_rotation"], m["sender"]["key_id"])
+        new, rotation = _rotated_peer(conn, m["key_rotation"], m["sender"]["key_id"])
         if new is not None:
             if not signed.verifies(new.public):
                 raise _forged()
@@ -198,7 +200,7 @@ def _signer(
             "gói ký bằng khóa này.",
         )
     if p.status == keys.RETIRED and signed.verifies(p.public):
-        raise _aged_out(p, keys.past_grace(retired.get(p.key_id), now) or "")
+        raise _aged_out(p, keys.past_grace(keys.retired_at(conn, p.key_id), now) or "")
     raise _forged()
 
 
@@ -254,14 +256,14 @@ def _check_identity(peer: keys.Peer, m: dict, home_org: str) -> None:
 
 
 def _rotated_peer(
-    by_id: dict[str, keys.Peer], statement: dict, new_key_id: str
+    conn: Connection, statement: dict, new_key_id: str
 ) -> tuple[keys.Peer | None, keys.Rotation | None]:
     """The new key a rotation statement announces, if the sender's ACTIVE enrolled key
     signed it: a retired key never announces a successor (a stolen old key must not take
     the station over), a revoked one verifies nothing."""
     try:
         rotation = keys.read_rotation(statement)
-        old = by_id.get(rotation.old_key_id)
+        old = keys.peer(conn, rotation.old_key_id)
         if old is None or rotation.new.key_id != new_key_id:
             return None, None
         if old.status == keys.REVOKED:

@@ -343,19 +343,27 @@ def peers(conn: Connection) -> list[Peer]:
     return [_peer(r) for r in rows]
 
 
-def retired_at(conn: Connection) -> dict[str, str]:
-    """When this station retired each retired peer key: the enrolment of the key of the
-    same station that replaced it (a key is retired exactly when the next is enrolled)."""
-    rows = conn.execute(
-        select(t.sync_peers.c.key_id, t.sync_peers.c.org_code, t.sync_peers.c.status)
-        .add_columns(t.sync_peers.c.enrolled_at)
-        .order_by(t.sync_peers.c.org_code, t.sync_peers.c.id)
-    ).all()
-    out = {}
-    for row, following in zip(rows, rows[1:], strict=False):
-        if row.status == RETIRED and following.org_code == row.org_code:
-            out[row.key_id] = following.enrolled_at
-    return out
+def peers_among(conn: Connection, key_ids: set[str]) -> list[Peer]:
+    """The enrolled peers with these key ids (read in chunks of 500: below any database's
+    limit of bound parameters, however many ids a hostile text names)."""
+    wanted, found = sorted(key_ids), []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found += conn.execute(select(t.sync_peers).where(t.sync_peers.c.key_id.in_(chunk)))
+    return [_peer(r) for r in found]
+
+
+def retired_at(conn: Connection, key_id: str) -> str | None:
+    """When this station retired the peer key `key_id`: the enrolment of the next key of
+    the same station (a key is retired exactly when its successor is enrolled)."""
+    p = t.sync_peers
+    this = select(p.c.id, p.c.org_code).where(p.c.key_id == key_id).subquery()
+    return conn.execute(
+        select(p.c.enrolled_at)
+        .where(p.c.org_code == this.c.org_code, p.c.id > this.c.id)
+        .order_by(p.c.id)
+        .limit(1)
+    ).scalar()
 
 
 def own_retired_at(conn: Connection, key_id: str) -> str | None:
