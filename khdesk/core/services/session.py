@@ -165,6 +165,12 @@ def audit_unlock(
     tx.audit("unlock", "profile", info.name)
 
 
+TAKE_OUT_REFUSED = (
+    "Người dùng chỉ xem không được đưa dữ liệu ra khỏi máy (xuất tệp, lưu bản sao, lưu "
+    "biểu mẫu hay báo cáo ra tệp) khi chủ hồ sơ chưa cho phép."
+)
+
+
 class Session:
     """An unlocked profile: what every service works on.
 
@@ -285,18 +291,20 @@ class Session:
         if self.user_role not in roles:
             raise AccessDenied("Người dùng này không có quyền làm việc này.")
 
-    def require_take_out(self) -> None:
-        """Refuse taking data out of the PC (an export, a saved scan, a form or report
-        written to a file) to a viewer the owner has not granted it (roles.py)."""
+    def may_take_out(self) -> bool:
+        """Whether this user may take data out of the PC: every role but a viewer, and a
+        viewer the owner has granted it (roles.py)."""
         if self.user_role != "viewer":
-            return
+            return True
         with self.reader() as conn:
             rows = sql.fetch(conn, "SELECT may_take_out FROM users WHERE name = ?", (self.user,))
-        if not rows or not rows[0][0]:
-            raise AccessDenied(
-                "Người dùng chỉ xem không được đưa dữ liệu ra khỏi máy (xuất tệp, lưu bản sao, "
-                "lưu biểu mẫu hay báo cáo ra tệp) khi chủ hồ sơ chưa cho phép."
-            )
+        return bool(rows and rows[0][0])
+
+    def require_take_out(self) -> None:
+        """Refuse taking data out of the PC (an export, a saved scan, a form or report
+        written to a file) to a viewer the owner has not granted it."""
+        if not self.may_take_out():
+            raise AccessDenied(TAKE_OUT_REFUSED)
 
     def require_local(self, what: str) -> None:
         """Refuse a desktop-only operation on a PostgreSQL profile, saying what to use."""
