@@ -220,3 +220,28 @@ def test_finding_12_long_and_control_character_names_attach_and_save(with_file, 
         saved = attachments.save_attachment(with_file, stored["uuid"], out)
         assert saved.parent == out and saved.read_bytes() == source.read_bytes()
     assert stored["name"] == "đơn__xin.pdf"
+
+
+@pytest.mark.parametrize("name", ["../../thoat", "..", "CON", "a/b", "tên có dấu"])
+def test_finding_2_a_backup_names_no_folder_outside_the_profiles(cell, tmp_path, name):
+    """A backup's profile.json is not covered by its hash: the name in it is data."""
+    import zipfile
+
+    from khdesk.core.errors import UsageError
+    from khdesk.core.services import backup
+
+    info = backup.create_backup(cell, "manual")
+    forged = tmp_path / "gia.khbak"
+    with zipfile.ZipFile(info.path) as src, zipfile.ZipFile(forged, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "profile.json":
+                data = json.dumps({**json.loads(data), "name": name}).encode()
+            out.writestr(item, data)
+    other = tmp_path / "may-khac" / "home"
+    before = tree(tmp_path)
+    with pytest.raises(UsageError, match="Tên hồ sơ"):
+        backup.import_backup(other, forged, None, PASSWORD)
+    assert tree(tmp_path) - before <= {"may-khac", "may-khac/home", "may-khac/home/profiles"}
+    moved = backup.import_backup(other, forged, None, PASSWORD, name="X01-CB01-moi")
+    moved.close()
