@@ -216,9 +216,13 @@ def empty_folder(path: Path) -> None:
     import shutil
 
     path = Path(path)
-    if not path.is_dir() or path.is_symlink():
-        return
-    for child in path.iterdir():
+    try:
+        if not path.is_dir() or path.is_symlink():
+            return
+        children = list(path.iterdir())
+    except OSError:
+        return  # never in the way of closing or starting
+    for child in children:
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child, ignore_errors=True)
         else:

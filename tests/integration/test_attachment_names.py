@@ -116,8 +116,17 @@ def test_finding_2_saving_twice_never_overwrites(with_file, tmp_path):
     assert actions[:2] == ["save_attachment", "save_attachment"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(min_size=0, max_size=300))
+# Any text, and names built from the pieces that break paths, more often than chance would.
+PIECES = ["..", ".", "/", "\\", ":", "C:", "CON", "nul", "LPT1", ".exe", ".pdf", " ", "\x00",
+          "\n", "\u202e", "\u200b", "\ud800", "ả" * 40, "a" * 70, "~", "$", "*", "?"]  # fmt: skip
+NAMES = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=12).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NAMES)
 def test_finding_2_any_stored_name_saved_into_a_folder_lands_inside_it(name):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
