@@ -167,6 +167,7 @@ def cmd_attach_add(args: argparse.Namespace) -> int:
 
 
 def cmd_attach_list(args: argparse.Namespace) -> int:
+    from khdesk.core.fsutil import safe_file_name
     from khdesk.core.services.attachments import list_attachments
 
     with opened(args) as session:
@@ -174,8 +175,8 @@ def cmd_attach_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(found)
         return 0
-    for a in found:
-        print(f"{a['uuid']}  {a['size']:>10}  {a['name']}")
+    for a in found:  # the name as it would be saved: no escape sequence reaches the terminal
+        print(f"{a['uuid']}  {a['size']:>10}  {safe_file_name(a['name'])}")
     print(f"Tổng: {len(found)} tệp.")
     return 0
 

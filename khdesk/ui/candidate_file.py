@@ -458,7 +458,8 @@ class CandidateFileWindow(QMainWindow):
         table = self.attachments_table
         table.setRowCount(len(self.attachments))
         for r, a in enumerate(self.attachments):
-            table.setItem(r, 0, _item(a["name"]))
+            # The name as it would be saved: no bidi trick shows "…exe" as "…pdf".
+            table.setItem(r, 0, _item(safe_file_name(a["name"])))
             table.setItem(r, 1, _item(_size(a["size"])))
             table.setItem(r, 2, _item(titles.get(a["step_uuid"], "Cả hồ sơ")))
         box = self.attach_step_box

@@ -99,6 +99,9 @@ def test_finding_2_attachment_name_cannot_escape_folder(with_file, tmp_path, cap
         assert not any(ch in written.name for ch in "/\\:\x00\n\u202e") and ".." not in written.name
         assert written.name.split(".")[0].upper() not in ("CON", "NUL", "")
     assert len(list(out.iterdir())) == len(HOSTILE)  # one new file each, none overwritten
+    assert main(["attach", "list", CODE, "--home", str(home), "--profile", profile]) == 0
+    listed = capsys.readouterr().out
+    assert not any(ch in listed for ch in "\x00\u202e") and "../" not in listed
     new = tree(tmp_path) - before
     assert all(p.startswith(("ra/sau/", "home/")) for p in new), new
     assert not (tmp_path / "x").exists() and not (tmp_path / "ra" / "x").exists()
