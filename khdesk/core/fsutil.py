@@ -185,14 +185,16 @@ def write_new_file(
     tmp = _write_temp(root, name, lambda f: f.write(data), private=False)
     try:
         for n in range(1, 1000):
-            candidate = name if n == 1 else f"{_cut(stem, MAX_NAME_BYTES - 8)} ({n}){suffix}"
+            tail = f" ({n}){suffix}"
+            cut = MAX_NAME_BYTES - len(tail.encode("utf-8"))
+            candidate = name if n == 1 else f"{_cut(stem, cut)}{tail}"
             target = root / candidate
             if target.parent != root or target.name != candidate:  # one component, here
                 raise InputError(f"Tên tệp '{stored_name}' không dùng được.")
             try:
                 if _place_new(tmp, target):
                     _fsync_dir(root)
-                    return target
+                    return folder / candidate
             except OSError as e:
                 raise _write_error(candidate, e) from None
         raise InputError(f"Thư mục '{folder}' đã có quá nhiều tệp tên '{name}'.")

@@ -142,6 +142,7 @@ def test_finding_2_any_stored_name_saved_into_a_folder_lands_inside_it(name):
         first = fsutil.write_new_file(folder, name, b"1")
         second = fsutil.write_new_file(folder, name, b"2")
         assert first.parent == folder and second.parent == folder
+        assert len(second.name.encode("utf-8")) <= fsutil.MAX_NAME_BYTES
         assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
         assert [p.name for p in root.iterdir()] == ["ra"]
         assert sorted(p.name for p in folder.iterdir()) == sorted({first.name, second.name})
