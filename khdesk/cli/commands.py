@@ -157,7 +157,20 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         print_json(users)
         return 0
     for u in users:
-        print(f"{u['name']:<20} {profiles.USER_ROLE_LABELS.get(u['role'], u['role'])}")
+        grant = "  (được đưa dữ liệu ra)" if u["role"] == "viewer" and u["may_take_out"] else ""
+        print(f"{u['name']:<20} {profiles.USER_ROLE_LABELS.get(u['role'], u['role'])}{grant}")
+    return 0
+
+
+def cmd_user_grant(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
+    with opened(args) as session:
+        profiles.grant_take_out(session, args.name, args.take_out)
+    if args.take_out:
+        print(f"Đã cho phép '{args.name}' đưa dữ liệu ra khỏi máy (xuất tệp, lưu bản sao).")
+    else:
+        print(f"'{args.name}' không còn được đưa dữ liệu ra khỏi máy.")
     return 0
 
 

@@ -167,6 +167,7 @@ def cmd_attach_add(args: argparse.Namespace) -> int:
 
 
 def cmd_attach_list(args: argparse.Namespace) -> int:
+    from khdesk.core.fsutil import safe_file_name
     from khdesk.core.services.attachments import list_attachments
 
     with opened(args) as session:
@@ -174,23 +175,21 @@ def cmd_attach_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(found)
         return 0
-    for a in found:
-        print(f"{a['uuid']}  {a['size']:>10}  {a['name']}")
+    for a in found:  # the name as it would be saved: no escape sequence reaches the terminal
+        print(f"{a['uuid']}  {a['size']:>10}  {safe_file_name(a['name'])}")
     print(f"Tổng: {len(found)} tệp.")
     return 0
 
 
 def cmd_attach_save(args: argparse.Namespace) -> int:
-    from khdesk.core.fsutil import atomic_write_bytes
-    from khdesk.core.services.attachments import read_attachment
+    from khdesk.core.services.attachments import save_attachment
 
     with opened(args) as session:
-        name, content = read_attachment(session, args.uuid)
-    out = Path(args.out)
-    if out.is_dir():
-        out = out / name
-    atomic_write_bytes(out, content)
-    print(f"Đã lưu bản sao '{name}' vào {out}.")
+        written = save_attachment(session, args.uuid, Path(args.out))
+    if args.json:
+        print_json({"uuid": args.uuid, "out": str(written)})
+    else:
+        print(f"Đã lưu bản sao vào {written}.")
     return 0
 
 
@@ -249,4 +248,8 @@ def register(sub, command, global_options, parser_class) -> None:
     p.add_argument("file_code")
     p = action(asub, "save", "lưu bản sao một tệp đính kèm", cmd_attach_save)
     p.add_argument("uuid")
-    p.add_argument("--out", required=True, help="tệp hoặc thư mục để lưu")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="thư mục để lưu (tên tệp an toàn, không ghi đè) hoặc đường dẫn tệp muốn ghi",
+    )

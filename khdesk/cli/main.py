@@ -112,16 +112,28 @@ def build_parser(with_all: bool = True) -> argparse.ArgumentParser:
         ("remove", c.cmd_user_remove, "xóa người dùng"),
         ("list", c.cmd_user_list, "liệt kê người dùng"),
         ("recover", c.cmd_user_recover, "đặt lại mật khẩu bằng khóa khôi phục"),
+        ("grant", c.cmd_user_grant, "cho người dùng chỉ xem đưa dữ liệu ra khỏi máy, hay thôi"),
     ):
         p = usub.add_parser(name, help=help_text)
         _global_options(p, suppress=True)
         p.set_defaults(func=func)
-        if name in ("add", "remove"):
+        if name in ("add", "remove", "grant"):
             p.add_argument("name")
         if name in ("passwd", "recover"):
             p.add_argument("name", nargs="?")
         if name == "add":
             p.add_argument("--role", default="secretary")
+        if name == "grant":
+            which = p.add_mutually_exclusive_group(required=True)
+            which.add_argument(
+                "--take-out",
+                dest="take_out",
+                action="store_true",
+                help="được xuất tệp, lưu bản sao, lưu biểu mẫu/báo cáo ra tệp",
+            )
+            which.add_argument(
+                "--no-take-out", dest="take_out", action="store_false", help="thôi cho phép"
+            )
 
     p = command("import", "nhập Excel/CSV theo mẫu", c.cmd_import)
     p.add_argument("file")

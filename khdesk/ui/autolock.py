@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import KhdeskError
+from khdesk.core.fsutil import empty_folder
 from khdesk.core.services.session import Session
 from khdesk.ui import prefs
 from khdesk.ui.worker import run_with_progress
@@ -191,6 +192,9 @@ class AutoLock(QObject):
         if self.locked:
             return
         self.locked = True
+        # The plaintext copies "Mở" made go too: a locked PC shows no scan (best effort:
+        # a viewer still holding one open on Windows keeps it until the session closes).
+        empty_folder(self.window.session.dir.open_copies_dir)
         self._focus = QApplication.focusWidget()
         # Hide (never close) the other windows: file windows, non-modal dialogs.
         self._hidden = [

@@ -9,7 +9,6 @@ from this window can be taken back ("Hoàn tác", newest first) until the window
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from khdesk.core.domain.pipeline import (
 )
 from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.errors import KhdeskError
+from khdesk.core.fsutil import may_open, safe_file_name
 from khdesk.core.services import attachments as attachment_service
 from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import (
@@ -278,8 +278,9 @@ class CandidateFileWindow(QMainWindow):
         self.save_copy_button = QPushButton("Lưu bản sao…")
         self.save_copy_button.clicked.connect(self.choose_and_save_copy)
         note = QLabel(
-            "Bản quét được lưu mã hóa cùng hồ sơ. 'Mở' tạo một bản sao tạm trên máy để xem; "
-            "'Lưu bản sao' ghi ra nơi bạn chọn (bản sao không còn được mã hóa)."
+            "Bản quét được lưu mã hóa cùng hồ sơ. 'Mở' tạo một bản sao tạm trên máy để xem "
+            "(xóa khi đóng chương trình); 'Lưu bản sao' ghi ra nơi bạn chọn (bản sao không "
+            "còn được mã hóa)."
         )
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
@@ -457,7 +458,8 @@ class CandidateFileWindow(QMainWindow):
         table = self.attachments_table
         table.setRowCount(len(self.attachments))
         for r, a in enumerate(self.attachments):
-            table.setItem(r, 0, _item(a["name"]))
+            # The name as it would be saved: no bidi trick shows "…exe" as "…pdf".
+            table.setItem(r, 0, _item(safe_file_name(a["name"])))
             table.setItem(r, 1, _item(_size(a["size"])))
             table.setItem(r, 2, _item(titles.get(a["step_uuid"], "Cả hồ sơ")))
         box = self.attach_step_box
@@ -476,7 +478,13 @@ class CandidateFileWindow(QMainWindow):
         self.attach_step_box.setEnabled(self.access.identity)
         has = bool(self.attachments)
         self.open_attachment_button.setEnabled(has)
-        self.save_copy_button.setEnabled(has)
+        may_take_out = self.ctx.session.may_take_out()
+        self.save_copy_button.setEnabled(has and may_take_out)
+        self.save_copy_button.setToolTip(
+            ""
+            if may_take_out
+            else "Người dùng chỉ xem cần chủ hồ sơ cho phép mới lưu bản sao ra ngoài."
+        )
         self.undo_button.setEnabled(bool(self.undo_stack))
         if self.undo_stack:
             self.undo_button.setToolTip(f"Hoàn tác: {self.undo_stack[-1].label} (Ctrl+Z)")
@@ -630,13 +638,9 @@ class CandidateFileWindow(QMainWindow):
         if found is None:
             return False
         try:
-            _name, content = attachment_service.read_attachment(self.ctx.session, found["uuid"])
-            Path(target).write_bytes(content)
+            attachment_service.save_attachment(self.ctx.session, found["uuid"], Path(target))
         except KhdeskError as exc:
             show_error(self, exc)
-            return False
-        except OSError as exc:
-            show_error(self, KhdeskError(f"Không ghi được tệp '{target}': {exc.strerror}"))
             return False
         self.ctx.hub.status.emit(f"Đã lưu bản sao vào {target}.")
         return True
@@ -645,20 +649,39 @@ class CandidateFileWindow(QMainWindow):
         found = self._selected_attachment()
         if found is None:
             return
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Lưu bản sao tệp đính kèm", str(Path.home() / found["name"])
-        )
+        suggested = Path.home() / safe_file_name(found["name"])
+        name, _ = QFileDialog.getSaveFileName(self, "Lưu bản sao tệp đính kèm", str(suggested))
         if name:
             self.save_copy(Path(name), found)
 
-    def open_attachment(self) -> None:
+    def open_attachment(self) -> Path | None:
+        """Show the scan with the desktop's viewer: a copy in the profile's private folder
+        (emptied when the session closes), and only for a document or an image; anything
+        else is refused, offering "Lưu bản sao…" instead. Returns the copy opened."""
         found = self._selected_attachment()
         if found is None:
-            return
-        folder = Path(tempfile.mkdtemp(prefix="khdesk-"))
-        target = folder / found["name"]
-        if self.save_copy(target, found):
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+            return None
+        if not may_open(found["name"]):
+            if self.ask_save_instead(found["name"]):
+                self.choose_and_save_copy()
+            return None
+        try:
+            copy = attachment_service.open_copy(self.ctx.session, found["uuid"])
+        except KhdeskError as exc:
+            show_error(self, exc, "Không mở được")
+            return None
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(copy)))
+        return copy
+
+    def ask_save_instead(self, name: str) -> bool:
+        return confirm(
+            self,
+            "Không mở tệp này",
+            f"Tệp “{safe_file_name(name)}” không phải tài liệu hay ảnh quét (PDF, ảnh, Word, "
+            "Excel…) và có thể là chương trình, nên khdesk không mở nó. Lưu bản sao ra một "
+            "thư mục để kiểm tra trước?",
+            yes="Lưu bản sao…",
+        )
 
     # -- closing --
 

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import CellProblem
+from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import ImportReport, import_file
 from khdesk.ui.context import AppContext
@@ -364,6 +365,7 @@ class ExcelPage(Page):
         self.export_button = QPushButton("Xuất Excel…")
         self.export_button.setMinimumSize(200, 40)
         self.export_button.clicked.connect(self.ask_export)
+        self.export_button.setEnabled(ctx.session.may_take_out())  # roles.py
         self.last_label = QLabel()
         self.last_label.setWordWrap(True)
 
@@ -401,7 +403,7 @@ class ExcelPage(Page):
         self.import_wizard().exec()
 
     def ask_export(self) -> None:
-        name = f"khdesk-{self.session.org_code}-{self.ctx.today():%Y%m%d}.xlsx"
+        name = safe_file_name(f"khdesk-{self.session.org_code}-{self.ctx.today():%Y%m%d}.xlsx")
         chosen, _ = QFileDialog.getSaveFileName(
             self, "Xuất Excel", str(Path.home() / name), "Tệp Excel (*.xlsx)"
         )

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import sync
 from khdesk.core.sync.keys import STATUS_LABELS
 from khdesk.ui.messages import confirm, error_text
@@ -173,7 +174,7 @@ class KeysPanel(QWidget):
             self.write_card(Path(folder))
 
     def write_card(self, folder: Path) -> Path | None:
-        name = f"the-khoa-{self.page.session.org_code}.card"
+        name = safe_file_name(f"the-khoa-{self.page.session.org_code}.card")
         try:
             done = sync.write_card(self.page.session, Path(folder) / name)
         except Exception as exc:

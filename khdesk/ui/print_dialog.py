@@ -11,7 +11,6 @@ password (the PDF then opens only with it).
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import KhdeskError
+from khdesk.core.fsutil import safe_file_name
 from khdesk.core.reports.templates import FORM_CODES, load_template
 from khdesk.core.services import printing
 from khdesk.ui.context import AppContext
@@ -75,9 +75,10 @@ def form_choices(recorded_steps: set[str]) -> list[FormChoice]:
 
 
 def default_file_name(code: str, file_code: str, full_name: str) -> str:
+    """The name offered when saving: a file code and a person's name are data, made a
+    safe name by the one rule for that (fsutil.safe_file_name)."""
     what = "Danh muc giay to" if code == CHECKLIST else code.replace("Đ", "D")
-    name = re.sub(r'[\\/:*?"<>|]+', " ", f"{what} {file_code} {full_name}").strip()
-    return f"{name}.pdf"
+    return safe_file_name(f"{what} {file_code} {full_name}".strip() + ".pdf")
 
 
 # -- drawing PDF pages ------------------------------------------------------------------------
@@ -372,6 +373,7 @@ class PrintDialog(QDialog):
         splitter.setSizes([400, 780])
 
         self.save_button = QPushButton("Lưu PDF…")
+        self.may_take_out = ctx.session.may_take_out()
         self.save_button.clicked.connect(self.choose_and_save)
         self.print_button = QPushButton("In…")
         self.print_button.clicked.connect(self.choose_printer_and_print)
@@ -525,7 +527,8 @@ class PrintDialog(QDialog):
         return True
 
     def _update_buttons(self) -> None:
-        self.save_button.setEnabled(self.pdf_bytes is not None)
+        # A viewer prints on paper; a file is taking out, with the owner's grant (roles.py).
+        self.save_button.setEnabled(self.pdf_bytes is not None and self.may_take_out)
         self.print_button.setEnabled(bool(self.page_images))
 
     # -- saving --

@@ -269,6 +269,9 @@ class StatsPage(Page):
             "Báo cáo kết quả công tác phát triển đảng viên của năm đã chọn, có biểu đồ"
         )
         self.annual_button.clicked.connect(lambda: self.choose_and_export("annual"))
+        may_take_out = ctx.session.may_take_out()  # a file is taking out (roles.py)
+        for button in (self.xlsx_button, self.pdf_button, self.annual_button):
+            button.setEnabled(may_take_out)
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)

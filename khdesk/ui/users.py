@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -165,17 +166,27 @@ class UsersDialog(QDialog):
         self.session = session
         self.setWindowTitle("Người dùng của hồ sơ")
         self.setMinimumSize(560, 360)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Tên đăng nhập", "Vai trò"])
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Tên đăng nhập", "Vai trò", "Đưa dữ liệu ra"])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 220)
         self.add_button = QPushButton("Thêm người dùng…")
         self.remove_button = QPushButton("Xóa người dùng đã chọn")
         self.password_button = QPushButton("Đổi mật khẩu của tôi…")
+        # The owner's grant to a viewer (roles.py): exports, saved scans, files of forms.
+        self.take_out_box = QCheckBox(
+            "Cho người dùng chỉ xem đã chọn đưa dữ liệu ra khỏi máy (xuất Excel, lưu bản "
+            "sao bản quét, lưu biểu mẫu và báo cáo ra tệp)"
+        )
+        self.take_out_box.setEnabled(False)
+        self.take_out_box.clicked.connect(
+            lambda checked: self.set_take_out(self._selected_name(), checked)
+        )
+        self.table.itemSelectionChanged.connect(self._show_grant)
         close_button = QPushButton("Đóng")
         self.add_button.clicked.connect(self.open_add)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -201,6 +212,7 @@ class UsersDialog(QDialog):
         buttons.addWidget(close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.take_out_box)
         layout.addWidget(self.reason_label)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)
@@ -208,6 +220,7 @@ class UsersDialog(QDialog):
 
     def refresh(self) -> None:
         users = profiles.list_users(self.session)
+        self.users = {u["name"]: u for u in users}
         self.table.setRowCount(len(users))
         for row, user in enumerate(users):
             name = user["name"] + (" (đang đăng nhập)" if user["name"] == self.session.user else "")
@@ -216,6 +229,36 @@ class UsersDialog(QDialog):
             self.table.setItem(row, 0, item)
             label = profiles.USER_ROLE_LABELS.get(user["role"], user["role"])
             self.table.setItem(row, 1, QTableWidgetItem(label))
+            take_out = "Có" if user["may_take_out"] else "Không (chủ hồ sơ chưa cho phép)"
+            self.table.setItem(row, 2, QTableWidgetItem(take_out))
+        self._show_grant()
+
+    def _selected_name(self) -> str | None:
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _show_grant(self) -> None:
+        user = self.users.get(self._selected_name() or "")
+        viewer = user is not None and user["role"] == "viewer"
+        self.take_out_box.setEnabled(viewer and self.session.user_role == "owner")
+        self.take_out_box.setChecked(bool(user and user["may_take_out"]))
+
+    def set_take_out(self, name: str | None, allowed: bool) -> bool:
+        """Grant or take back a viewer's taking data out (the checkbox's work)."""
+        if not name:
+            return False
+        try:
+            profiles.grant_take_out(self.session, name, allowed)
+        except KhdeskError as exc:
+            self.error_label.setText(exc.message)
+            self.refresh()
+            return False
+        self.error_label.clear()
+        row = self.table.currentRow()
+        self.refresh()
+        self.table.selectRow(row)
+        return True
 
     def user_names(self) -> list[str]:
         return [

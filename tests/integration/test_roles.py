@@ -4,13 +4,14 @@ records; handover rotates the recovery key, and recovery with the new key is aud
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from khdesk.core.domain.pipeline import StepEvent
-from khdesk.core.errors import AccessDenied
+from khdesk.core.errors import AccessDenied, InputError, UsageError
 from khdesk.core.services import (
     attachments,
     backup,
@@ -24,12 +25,14 @@ from khdesk.core.services import (
     organisations,
     printing,
     profiles,
+    reporting,
     retention,
     safety,
     steps,
     sync,
 )
 from khdesk.core.services.importer import RowTables
+from khdesk.core.services.session import TAKE_OUT_REFUSED
 from khdesk.core.store import schema as t
 from tests.sync.conftest import PASSWORD, build_commune
 
@@ -141,6 +144,7 @@ def test_a_viewer_is_refused_every_write_in_vietnamese(cell, tmp_path):
             assert message in (
                 "Người dùng này không có quyền làm việc này.",
                 "Chỉ chủ hồ sơ hoặc bí thư mới được khôi phục hay mở bản sao lưu thành hồ sơ.",
+                TAKE_OUT_REFUSED,
             ), (what, message)
         # Reading is fine.
         assert candidates.file_ids(viewer)
@@ -197,3 +201,96 @@ def test_a_committee_viewer_cannot_pass_catalogues_down(commune, tmp_path):
             catalogue.forward_catalogue(viewer, tmp_path / "dm")
     finally:
         viewer.close()
+
+
+def test_finding_12_a_viewer_takes_nothing_out_without_the_owners_grant(
+    cell, tmp_path, capsys, monkeypatch
+):
+    from khdesk.cli.main import main
+
+    code, _ = _a_file(cell)
+    scan = tmp_path / "đơn.pdf"
+    scan.write_bytes(b"%PDF don")
+    uuid = attachments.attach(cell, code, scan)["uuid"]
+    out = tmp_path / "ra"
+    out.mkdir()
+    take_outs = {
+        "lưu bản sao bản quét": lambda s: attachments.save_attachment(s, uuid, out),
+        "xuất Excel": lambda s: exporter.export_file(s, out / "du-lieu.xlsx"),
+        "biểu mẫu ra tệp": lambda s: printing.export_checklist(s, code, out / "dm.pdf", on=TODAY),
+        "sổ ra tệp": lambda s: printing.export_register(s, out / "so.pdf", on=TODAY),
+        "báo cáo có tên ra tệp": lambda s: reporting.export_screening(
+            s, out / "ra-soat.xlsx", 2026, TODAY
+        ),
+    }
+    monkeypatch.setenv("KHDESK_PASSWORD", PASSWORD)
+    base = ["--home", str(cell.dir.home), "--profile", cell.dir.name]
+    viewer = _as(cell, "xem", "xem-123456")
+    try:
+        assert not viewer.may_take_out()
+        for what, call in take_outs.items():
+            with pytest.raises(AccessDenied) as refused:
+                call(viewer)
+            assert refused.value.message == TAKE_OUT_REFUSED, what
+        assert list(out.iterdir()) == []
+        # Reading and opening on this PC stay a viewer's.
+        assert attachments.open_copy(viewer, uuid).read_bytes() == b"%PDF don"
+
+        assert main(["user", "grant", "xem", "--take-out", *base]) == 0
+        assert "Đã cho phép 'xem'" in capsys.readouterr().out
+        assert main(["user", "list", "--json", *base]) == 0
+        listed = {u["name"]: u for u in json.loads(capsys.readouterr().out)}
+        assert listed["xem"]["may_take_out"] and listed["pho"]["may_take_out"]
+        for call in take_outs.values():
+            call(viewer)
+        assert len(list(out.iterdir())) == len(take_outs)
+
+        assert main(["user", "grant", "xem", "--no-take-out", *base]) == 0
+        capsys.readouterr()
+        with pytest.raises(AccessDenied):
+            take_outs["lưu bản sao bản quét"](viewer)
+    finally:
+        viewer.close()
+    grants = [
+        (e["action"], e["entity_key"])
+        for e in integrity.list_audit(cell, limit=100)
+        if e["action"] == "user_grant"
+    ]
+    assert grants == [("user_grant", "xem")] * 2
+    assert main(["user", "grant", "xem", *base]) == 2  # --take-out or --no-take-out
+    capsys.readouterr()
+
+
+def test_finding_12_only_the_owner_grants_and_only_to_a_viewer(cell):
+    deputy = _as(cell, "pho", "pho-123456")
+    try:
+        with pytest.raises(AccessDenied):
+            profiles.grant_take_out(deputy, "xem", True)
+    finally:
+        deputy.close()
+    with pytest.raises(InputError, match="chỉ người dùng Chỉ xem"):
+        profiles.grant_take_out(cell, "pho", True)
+    with pytest.raises(InputError, match="Không có người dùng"):
+        profiles.grant_take_out(cell, "khong-co", True)
+
+
+def test_finding_12_a_viewers_refused_import_makes_no_backup(cell, tmp_path):
+    sheet = tmp_path / "du-lieu.xlsx"
+    exporter.export_file(cell, sheet)
+    before = sorted(p.name for p in cell.dir.backup_dir.glob("*"))
+    viewer = _as(cell, "xem", "xem-123456")
+    try:
+        with pytest.raises(AccessDenied):
+            importer.import_file(viewer, sheet)
+    finally:
+        viewer.close()
+    assert sorted(p.name for p in cell.dir.backup_dir.glob("*")) == before
+
+
+def test_finding_12_a_refused_handover_makes_no_backup(cell):
+    before = sorted(p.name for p in cell.dir.backup_dir.glob("*"))
+    with pytest.raises(UsageError):
+        safety.handover(cell, "tên có dấu", "moi-123456")
+    with pytest.raises(InputError, match="đã có"):
+        safety.handover(cell, "pho", "moi-123456")
+    assert sorted(p.name for p in cell.dir.backup_dir.glob("*")) == before

@@ -112,8 +112,12 @@ def test_input_resets_the_idle_time(qtbot, window):
 
 def test_ctrl_l_locks_and_zero_minutes_never_locks(qtbot, window):
     assert window.lock_action.shortcut().toString() == "Ctrl+L"
+    copies = window.session.dir.open_copies_dir
+    copies.mkdir(exist_ok=True)
+    (copies / "quyết định.pdf").write_bytes(b"%PDF ban sao mo")  # what "Mở" left
     window.lock_action.trigger()
     assert window.autolock.locked
+    assert not any(copies.iterdir())  # a locked PC keeps no plaintext scan
     window.autolock.unlock()
     window.autolock.set_timeout(0)
     window.fake_clock.advance(10**6)

@@ -6,6 +6,7 @@ who may change what (a committee, a viewer)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -217,6 +218,62 @@ def test_checklist_findings_and_attachments(qtbot, cell_window, tmp_path):
     window.grab().save("/tmp/cf_file_attachments.png")
 
 
+def _received(session, file_code: str, name: str, content: bytes) -> str:
+    """An attachment as a bundle's inbox stores it: the name exactly as the sender wrote."""
+    import hashlib
+
+    from khdesk.core.services.attachments import _file_uuid
+    from khdesk.core.store import schema as t
+
+    digest = hashlib.sha256(content).hexdigest()
+    with session.store.write(session.user) as tx:
+        tx.conn.execute(t.blobs.insert().values(sha256=digest, size=len(content), content=content))
+        record = {
+            **tx.new_record(),
+            "candidate_uuid": _file_uuid(tx.conn, file_code),
+            "name": name,
+            "sha256": digest,
+            "size": len(content),
+        }
+        tx.conn.execute(t.attachments.insert().values(**record))
+    return record["uuid"]
+
+
+def test_finding_2_open_uses_the_private_folder_and_never_runs_a_program(
+    qtbot, cell_window, monkeypatch
+):
+    from PySide6.QtGui import QDesktopServices
+
+    main = cell_window
+    session = main.session
+    startup = "../../../AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Startup/"
+    _received(session, "X01-CB01-0004", startup + "quyết định.pdf", b"%PDF quyet dinh")
+    _received(session, "X01-CB01-0004", "..\\..\\Startup\\chay.bat", b"@echo pwned")
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    main.open_file("X01-CB01-0004", "")
+    window = main.file_windows["X01-CB01-0004"]
+    qtbot.addWidget(window)
+    names = [a["name"] for a in window.attachments]
+    window.attachments_table.selectRow(names.index(startup + "quyết định.pdf"))
+    copy = window.open_attachment()
+    folder = session.dir.open_copies_dir
+    assert copy is not None and copy.parent == folder and copy.suffix == ".pdf"
+    assert [Path(u.toLocalFile()) for u in opened] == [copy]
+    assert copy.read_bytes() == b"%PDF quyet dinh"
+
+    # A program's name is never handed to the desktop: "Lưu bản sao…" is offered instead.
+    offered = []
+    monkeypatch.setattr(window, "ask_save_instead", lambda name: offered.append(name) or False)
+    window.attachments_table.selectRow(names.index("..\\..\\Startup\\chay.bat"))
+    assert window.open_attachment() is None
+    assert len(opened) == 1 and offered and list(folder.iterdir()) == [copy]
+
+    # Closing the program (the session) removes the copies.
+    session.close()
+    assert not copy.exists()
+
+
 def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):  # noqa: F811
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     session.user_role = "viewer"
@@ -228,6 +285,8 @@ def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):  # noq
         assert not window.save_button.isVisibleTo(window)
         assert not window.attach_button.isEnabled()
         assert "chỉ xem" in window.access_label.text()
+        # Without the owner's grant a viewer takes no scan out of the PC (issue 15 §9).
+        assert not window.save_copy_button.isEnabled() or not window.attachments
     finally:
         session.close()
 

@@ -148,3 +148,31 @@ def test_a_folder_of_csv_previews_too(qtbot, ctx, tmp_path):
     report = wizard.preview.report
     assert report is not None and report.problems == [] and report.changed == 0
     assert "không có lỗi" in wizard.preview.summary.text()
+
+
+def test_finding_12_a_viewer_sees_export_disabled_until_the_owner_grants_it(
+    qtbot, ctx, tmp_path, monkeypatch
+):
+    from khdesk.core.services.session import TAKE_OUT_REFUSED
+    from khdesk.ui import import_wizard
+    from khdesk.ui.stats_page import StatsPage
+
+    profiles.add_user(ctx.session, "xem", "xem-123456", "viewer")
+    viewer = profiles.open_profile(ctx.session.dir.home, "X01-CB01", "xem", "xem-123456")
+    try:
+        theirs = AppContext(viewer, TODAY)
+        page, stats = ExcelPage(theirs), StatsPage(theirs)
+        qtbot.addWidget(page)
+        qtbot.addWidget(stats)
+        assert not page.export_button.isEnabled()
+        assert not any(b.isEnabled() for b in (stats.xlsx_button, stats.pdf_button))
+        shown = []
+        monkeypatch.setattr(import_wizard, "show_error", lambda parent, exc: shown.append(exc))
+        assert not page.export(tmp_path / "xuat")  # the service refuses it too
+        assert shown[0].message == TAKE_OUT_REFUSED and not (tmp_path / "xuat.xlsx").exists()
+        profiles.grant_take_out(ctx.session, "xem", True)
+        assert ExcelPage(theirs).export_button.isEnabled()
+        assert page.export(tmp_path / "xuat")
+    finally:
+        viewer.close()
+        profiles.remove_user(ctx.session, "xem")

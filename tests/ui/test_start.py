@@ -157,6 +157,34 @@ def owned(tmp_path):
     session.close()
 
 
+def test_finding_12_users_dialog_grants_a_viewer_taking_out(qtbot, owned):
+    home, session = owned
+    profiles.add_user(session, "xem", "xem-123456", "viewer")
+    profiles.add_user(session, "pho", "pho-123456", "deputy")
+    dialog = UsersDialog(session)
+    qtbot.addWidget(dialog)
+    rows = dialog.user_names()
+    dialog.table.selectRow(rows.index("pho"))
+    assert not dialog.take_out_box.isEnabled()  # a deputy has it by role
+    dialog.table.selectRow(rows.index("xem"))
+    assert dialog.take_out_box.isEnabled() and not dialog.take_out_box.isChecked()
+    assert dialog.table.item(rows.index("xem"), 2).text().startswith("Không")
+    dialog.take_out_box.click()  # the owner ticks it
+    assert dialog.table.item(rows.index("xem"), 2).text() == "Có"
+    assert dialog.take_out_box.isChecked()
+    viewer = profiles.open_profile(home, "X08-CB01", "xem", "xem-123456")
+    try:
+        assert viewer.may_take_out()
+        theirs = UsersDialog(viewer)
+        qtbot.addWidget(theirs)
+        theirs.table.selectRow(rows.index("xem"))
+        assert not theirs.take_out_box.isEnabled()  # only the owner grants
+    finally:
+        viewer.close()
+    dialog.take_out_box.click()
+    assert not {u["name"]: u for u in profiles.list_users(session)}["xem"]["may_take_out"]
+
+
 def test_users_dialog_owner_adds_and_removes(qtbot, owned, tmp_path):
     home, session = owned
     dialog = UsersDialog(session)

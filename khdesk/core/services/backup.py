@@ -509,7 +509,8 @@ def import_backup(
     with zipfile.ZipFile(backup.path) as z:
         info = json.loads(z.read("profile.json"))
         slots_raw = z.read("keys.json")
-    target_name = name or info.get("name") or backup.org_code
+    target_name = str(name or info.get("name") or backup.org_code)
+    profiles.check_profile_name(target_name)  # read from the file: data, never a path
     pdir = ProfileDir(Path(home), target_name)
     if pdir.exists():
         raise ProfileError(

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.fsutil import atomic_write_bytes, safe_file_name
 from khdesk.core.services.judging import (
     CURRENT,
     REPLACED,
@@ -516,7 +516,9 @@ def import_catalogue(session: Session, path: Path) -> InstallResult:
 
 def _target(out: Path, issuer: str, seq: int) -> Path:
     out = Path(out)
-    return out / f"danh-muc-{issuer}-{seq}{fmt.SUFFIX}" if out.is_dir() else out
+    if not out.is_dir():
+        return out
+    return out / safe_file_name(f"danh-muc-{issuer}-{seq}{fmt.SUFFIX}")
 
 
 def _write_checked(target: Path, data: bytes) -> None:

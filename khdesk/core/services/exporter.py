@@ -88,7 +88,7 @@ def pipeline_columns(file_row, events) -> dict:
 
 def export_file(session: Session, path: Path) -> dict[str, int]:
     """Write the template to `path` (.xlsx, or a folder of CSV). Returns rows per sheet."""
-    session.require("owner", "secretary", "deputy")  # a viewer takes nothing out (roles.py)
+    session.require_take_out()  # a viewer only with the owner's grant (roles.py)
     with session.store.write(session.user, changes=False) as tx:
         tables = collect_tables(tx.conn)
         # Written inside the transaction: the audit entry lands only if the file did.

@@ -22,6 +22,7 @@ from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.candidates import save_states
 from khdesk.core.services.profiles import Session
+from khdesk.core.services.roles import WRITERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
@@ -84,6 +85,9 @@ def import_file(
 ) -> ImportReport:
     """Import a workbook or CSV folder (see TEMPLATE.md). A real import is preceded by
     an encrypted backup, so a wrong file can be undone with `backup restore`."""
+    # Who may import is asked before anything is read or backed up: a refused import
+    # leaves no trace but its refusal.
+    session.require(*WRITERS)
     tables = read_tables(Path(path))
     if not dry_run:
         from khdesk.core.services.backup import create_backup
@@ -133,7 +137,7 @@ def import_tables(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Apply parsed sheets in one transaction (rolled back on a dry run)."""
-    session.require("owner", "secretary", "deputy")
+    session.require(*WRITERS)
     report = ImportReport(source=source, dry_run=dry_run, problems=list(tables.problems))
     try:
         with session.store.write(session.user) as tx:

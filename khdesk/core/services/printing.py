@@ -115,6 +115,8 @@ def set_print_settings(session: Session, **values: str | None) -> dict[str, str]
 
 
 def _write(session: Session, out: Path, data: bytes, entity: str, key: str, **detail) -> None:
+    """Every form and list written to a file comes here: taking it out of the PC."""
+    session.require_take_out()
     out = Path(out)
     with session.store.write(session.user, changes=False) as tx:
         atomic_write_bytes(out, data)

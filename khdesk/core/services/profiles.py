@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
+from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import access
 from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-exported
     ROLE_LABELS,
@@ -59,6 +60,15 @@ USER_ROLE_LABELS = {
 ORG_KIND_BY_ROLE = {"cell": "Chi bộ khác", "committee": "Đảng ủy xã", "province": "Tỉnh ủy"}
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 6
+
+
+def check_profile_name(name: str) -> None:
+    """A profile's name is its folder's name: one plain component on every system (a
+    name read from a backup file is data, never a path; no "CON" or "a." on Windows)."""
+    if not _NAME_OK.match(name or "") or safe_file_name(name) != name:
+        raise UsageError(
+            f"Tên hồ sơ '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'."
+        )
 
 
 def check_password_strength(password: str) -> None:
@@ -128,10 +138,7 @@ def _new_info(
     org_code = (nfc(org_code) or "").upper()
     org_name = nfc(org_name) or ""
     name = name or org_code
-    if not _NAME_OK.match(name):
-        raise UsageError(
-            f"Tên hồ sơ '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'."
-        )
+    check_profile_name(name)
     if not org_name:
         raise UsageError("Cần tên đơn vị (--org-name).")
     return ProfileInfo(
@@ -304,18 +311,35 @@ def list_users(session: Session) -> list[dict]:
     with session.store.read() as conn:
         rows = conn.execute(select(t.users).order_by(t.users.c.id)).mappings().all()
     return [
-        {"name": r["name"], "role": r["role"], "active": bool(r["active"])}
+        {
+            "name": r["name"],
+            "role": r["role"],
+            "active": bool(r["active"]),
+            "may_take_out": r["role"] != "viewer" or bool(r["may_take_out"]),
+        }
         for r in rows
         if r["active"]
     ]
+
+
+def check_new_user(session: Session, name: str) -> None:
+    """What refuses a new user's name, asked before any side effect (a hand-over makes
+    its backup only once the new name is known to be good)."""
+    if not _NAME_OK.match(name or ""):
+        raise UsageError("Tên người dùng chỉ gồm chữ không dấu, số, '-', '_' hoặc '.'.")
+    with session.store.read() as conn:
+        taken = conn.execute(
+            select(t.users.c.id).where(t.users.c.name == name, t.users.c.active.is_(True))
+        ).first()
+    if taken is not None:
+        raise InputError(f"Người dùng '{name}' đã có.")
 
 
 def add_user(session: Session, name: str, password: str, role: str = "secretary") -> None:
     session.require("owner")
     if role not in USER_ROLES:
         raise UsageError(f"Vai trò người dùng phải là một trong: {', '.join(USER_ROLES)}.")
-    if not _NAME_OK.match(name):
-        raise UsageError("Tên người dùng chỉ gồm chữ không dấu, số, '-', '_' hoặc '.'.")
+    check_new_user(session, name)
     check_password_strength(password)
     if session.on_server:
         _add_server_user(session, name, password, role)
@@ -409,6 +433,28 @@ def change_password(session: Session, name: str, new_password: str) -> None:
         tx.audit("user_passwd", "user", name)
         slots.set_password(name, new_password, session.db_key)
         slots.save(session.dir.keys_file)
+
+
+def grant_take_out(session: Session, name: str, allowed: bool) -> None:
+    """The owner lets a viewer take data out of the PC (exports, saved scans, forms and
+    reports written to files), or takes that back (roles.py). Audited."""
+    session.require("owner")
+    with session.store.write(session.user, changes=False) as tx:
+        row = tx.conn.execute(
+            select(t.users.c.role).where(t.users.c.name == name, t.users.c.active.is_(True))
+        ).first()
+        if row is None:
+            raise InputError(f"Không có người dùng '{name}'.")
+        if row.role != "viewer":
+            label = USER_ROLE_LABELS.get(row.role, row.role)
+            raise InputError(
+                f"'{name}' có vai trò {label}: vai trò này đã được đưa dữ liệu ra theo quyền "
+                "của nó; chỉ người dùng Chỉ xem mới cần chủ hồ sơ cho phép."
+            )
+        tx.conn.execute(
+            update(t.users).where(t.users.c.name == name).values(may_take_out=bool(allowed))
+        )
+        tx.audit("user_grant", "user", name, take_out=bool(allowed))
 
 
 def recover(

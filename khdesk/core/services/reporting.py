@@ -49,6 +49,8 @@ def _render(out: Path, pdf: Callable[[], bytes], xlsx: Callable[[Any], None]) ->
 
 
 def _write(session: Session, out: Path, data: bytes, key: str, **detail: Any) -> None:
+    """Every report written to a file comes here: taking it out of the PC."""
+    session.require_take_out()
     try:
         with session.store.write(session.user, changes=False) as tx:
             atomic_write_bytes(out, data)

@@ -137,6 +137,7 @@ def handover(
     profiles.check_password_strength(new_password)
     if new_user == session.user:
         raise InputError("Người nhận bàn giao phải là một người dùng mới, khác người đang dùng.")
+    profiles.check_new_user(session, new_user)  # before the backup: a refusal leaves nothing
     taken = backup.create_backup(session, "manual", note="trước khi bàn giao")
     profiles.add_user(session, new_user, new_password, "owner")
     slots = KeySlots.load(session.dir.keys_file)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from khdesk.core.clock import Clock, utc_now
 from khdesk.core.errors import AccessDenied, ProfileError, UsageError
-from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.fsutil import atomic_write_bytes, empty_folder
 from khdesk.core.services import access
 from khdesk.core.store import revision, sql, sqlcipher
 from khdesk.core.store.keyslots import KeySlots
@@ -79,6 +79,12 @@ class ProfileDir:
     @property
     def backup_dir(self) -> Path:
         return self.path / "backups"
+
+    @property
+    def open_copies_dir(self) -> Path:
+        """Where "Mở" puts the plaintext copy it hands to the desktop: private, emptied
+        when the session closes and when the profile is next opened."""
+        return self.path / "tep-mo-tam"
 
     def exists(self) -> bool:
         return self.info_file.exists()
@@ -157,6 +163,12 @@ def audit_unlock(
     if takeover:
         tx.audit("lock_takeover", "profile", info.name, note=takeover)
     tx.audit("unlock", "profile", info.name)
+
+
+TAKE_OUT_REFUSED = (
+    "Người dùng chỉ xem không được đưa dữ liệu ra khỏi máy (xuất tệp, lưu bản sao, lưu "
+    "biểu mẫu hay báo cáo ra tệp) khi chủ hồ sơ chưa cho phép."
+)
 
 
 class Session:
@@ -270,6 +282,7 @@ class Session:
             self._close_quick()
             if self._store is not None:
                 self._store.dispose()
+            empty_folder(self.dir.open_copies_dir)  # no plaintext scan outlives the session
             if self.holds_lock:
                 self.holds_lock = False
                 access.release_lock(self.dir.path)
@@ -277,6 +290,21 @@ class Session:
     def require(self, *roles: str) -> None:
         if self.user_role not in roles:
             raise AccessDenied("Người dùng này không có quyền làm việc này.")
+
+    def may_take_out(self) -> bool:
+        """Whether this user may take data out of the PC: every role but a viewer, and a
+        viewer the owner has granted it (roles.py)."""
+        if self.user_role != "viewer":
+            return True
+        with self.reader() as conn:
+            rows = sql.fetch(conn, "SELECT may_take_out FROM users WHERE name = ?", (self.user,))
+        return bool(rows and rows[0][0])
+
+    def require_take_out(self) -> None:
+        """Refuse taking data out of the PC (an export, a saved scan, a form or report
+        written to a file) to a viewer the owner has not granted it."""
+        if not self.may_take_out():
+            raise AccessDenied(TAKE_OUT_REFUSED)
 
     def require_local(self, what: str) -> None:
         """Refuse a desktop-only operation on a PostgreSQL profile, saying what to use."""
@@ -314,6 +342,7 @@ def open_profile(
         pdir.path, user, clock, lambda: slots.unlock(user, password)
     )
     takeover = access.acquire_lock(pdir.path, user, clock())
+    empty_folder(pdir.open_copies_dir)  # what a crashed session left: the lock says it is gone
     session = Session(pdir, info, None, user, "", db_key, holds_lock=True, clock=clock)
     session._unlock_audit = (failures, takeover)
     try:
