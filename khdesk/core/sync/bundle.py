@@ -45,8 +45,10 @@ _HPKE_OVERHEAD = 32 + 16  # encapsulated key + AEAD tag
 KINDS = ("up", "down")
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
+AUDIT_ENTRIES = "audit/entries.jsonl"  # history reported upward (FORMAT.md §11)
 _ENTRY_NAME = re.compile(
-    r"^(?:manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|files/[0-9a-f]{64})$"
+    r"^(?:manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|files/[0-9a-f]{64}"
+    r"|audit/entries\.jsonl)$"
 )
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -88,9 +90,10 @@ def build_inner(
     table_rows: Mapping[str, list[dict]],
     files: Mapping[str, bytes],
     signer: KeyPair,
+    audit_entries: bytes = b"",
 ) -> tuple[bytes, bytes]:
     """The signed inner archive; `manifest` gets its `files` section here. Returns the
-    archive and the manifest bytes."""
+    archive and the manifest bytes. `audit_entries`: the reported history's lines."""
     entries: dict[str, bytes] = {}
     described: dict[str, dict] = {}
     for table in records.TABLES:  # fixed order: the same content gives the same bytes
@@ -99,6 +102,9 @@ def build_inner(
             name = f"records/{table}.jsonl"
             entries[name] = _jsonl(rows)
             described[name] = _describe(entries[name], len(rows))
+    if audit_entries:
+        entries[AUDIT_ENTRIES] = audit_entries
+        described[AUDIT_ENTRIES] = _describe(audit_entries, audit_entries.count(b"\n"))
     for digest in sorted(files):
         name = f"files/{digest}"
         entries[name] = files[digest]
@@ -112,7 +118,7 @@ def build_inner(
         _add(zf, SIGNATURE, signature, zipfile.ZIP_STORED)
         for name, data in entries.items():
             # Scans are already compressed: storing them keeps a 50 MB export fast.
-            method = zipfile.ZIP_DEFLATED if name.startswith("records/") else zipfile.ZIP_STORED
+            method = zipfile.ZIP_STORED if name.startswith("files/") else zipfile.ZIP_DEFLATED
             _add(zf, name, data, method)
     return out.getvalue(), manifest_bytes
 
@@ -379,6 +385,7 @@ _TOP_KEYS = {
     "receipts",
     "files",
     "catalogue",  # optional: bundles written before it existed have none
+    "audit",  # optional: the sender's reported history (up only), see _check_audit
 }
 MAX_RECEIPTS = 1000
 
@@ -468,9 +475,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         _match(_need(spec, "sha256", str, name), _HEX64, name + ".sha256")
         if _need(spec, "size", int, name) < 0:
             raise BundleError("manifest_field", f"{_where(name + '.size')} âm.")
-        if name.startswith("records/"):
+        if name.startswith("records/") or name == AUDIT_ENTRIES:
             table = name[len("records/") : -len(".jsonl")]
-            if table not in records.TABLES:
+            if name != AUDIT_ENTRIES and table not in records.TABLES:
                 raise BundleError("manifest_field", f"Gói có bảng lạ '{table}'.")
             if _need(spec, "records", int, name) < 0:
                 raise BundleError("manifest_field", f"{_where(name + '.records')} âm.")
@@ -481,7 +488,31 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
             raise BundleError(
                 "manifest_field", f"{_where(name)} có trường lạ '{sorted(extra)[0]}'."
             )
+    _check_audit(m, files)
     return m
+
+
+def _check_audit(m: dict, files: dict) -> None:
+    """`audit` (FORMAT.md §11): absent or null, or `{"from", "count", "hash"}`, its entries
+    listed iff there are any, one line each (history.py reads them, bundles up only)."""
+    listed = files.get(AUDIT_ENTRIES)
+    if m.get("audit") is None:
+        if listed is not None:
+            raise BundleError(
+                "manifest_field", f"Gói có mục '{AUDIT_ENTRIES}' mà không có đầu chuỗi nhật ký."
+            )
+        return
+    head = _need(m, "audit", dict, "")
+    start, count = _need(head, "from", int, "audit"), _need(head, "count", int, "audit")
+    if set(head) != {"from", "count", "hash"} or not 0 <= start <= count:
+        raise BundleError("manifest_field", f"{_where('audit')} không hợp lệ.")
+    _match(_need(head, "hash", str, "audit"), _HEX64, "audit.hash")
+    if (listed or {}).get("records", 0) != count - start:
+        raise BundleError(
+            "manifest_field", f"{_where('audit')}: số mục nhật ký không khớp mục '{AUDIT_ENTRIES}'."
+        )
+    if count == start and listed is not None:
+        raise BundleError("manifest_field", f"Mục '{AUDIT_ENTRIES}' rỗng không được liệt kê.")
 
 
 def verify_signature(opened: Opened, sender: PublicKeys) -> None:

@@ -91,8 +91,10 @@ def _walk(value: Any, depth: int, max_depth: int, nfc: bool = True) -> None:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
-def loads(data: bytes, *, max_depth: int = 8) -> Any:
-    """Parse untrusted JSON strictly (see the module text); raises JSONRefused."""
+def loads(data: bytes, *, max_depth: int = 8, nfc: bool = True) -> Any:
+    """Parse untrusted JSON strictly (see the module text); raises JSONRefused.
+    `nfc=False` lets text that is not NFC through (reported audit entries are hashed as
+    they were stored, so they travel unchanged)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -109,6 +111,6 @@ def loads(data: bytes, *, max_depth: int = 8) -> Any:
         raise JSONRefused(f"không phải JSON hợp lệ ({exc})") from None
     # One NFC test of the whole text stands for every string in it, unless an escape
     # (\\uXXXX) could hide a decomposed letter: then each string is tested.
-    per_string = "\\u" in text or not unicodedata.is_normalized("NFC", text)
+    per_string = nfc and ("\\u" in text or not unicodedata.is_normalized("NFC", text))
     _walk(value, 0, max_depth, per_string)
     return value
