@@ -430,7 +430,7 @@ def test_tampered_forged_old_and_broken_catalogues_are_refused(chain, tmp_path):
         org_code="X01",
         org_name="Đảng ủy xã Cam Hải",
         role="committee",
-        at="2026-11-26",
+        at="2026-11-26T00:00:00+00:00",
     )
     forged = fmt.reassemble(rogue.manifest_bytes, rogue.signature, [stranger], rogue.entries)
     _refused(cell, bad / "stranger.khdc", forged, "unknown_signer")
@@ -448,7 +448,7 @@ def test_tampered_forged_old_and_broken_catalogues_are_refused(chain, tmp_path):
         org_code="X01-CB01",
         org_name="Chi bộ",
         role="cell",
-        at="2026-11-26",
+        at="2026-11-26T00:00:00+00:00",
     )
     upward_file = fmt.reassemble(rogue.manifest_bytes, rogue.signature, [upward], rogue.entries)
     err = _refused(committee, bad / "upward.khdc", upward_file, "unknown_signer")

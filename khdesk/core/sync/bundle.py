@@ -29,6 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from khdesk.core.clock import is_iso
 from khdesk.core.sync import canonical, records
 from khdesk.core.sync.errors import BundleError, SyncError
 from khdesk.core.sync.keys import KeyPair, PublicKeys
@@ -360,6 +361,17 @@ def _need(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
     return value
 
 
+def _moment(obj: dict, key: str, path: str) -> str:
+    """A timestamp exactly as written (FORMAT.md §3.1): "2026-11-20T08:30:00+00:00"."""
+    if not is_iso(_need(obj, key, str, path)):
+        where = f"{path}.{key}" if path else key
+        raise BundleError(
+            "manifest_field",
+            f"{_where(where)} phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.",
+        )
+    return obj[key]
+
+
 def _match(value: str, pattern: re.Pattern, path: str) -> str:
     if not pattern.fullmatch(value):
         raise BundleError("manifest_field", f"{_where(path)} có giá trị không hợp lệ.")
@@ -413,7 +425,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     if _need(m, "kind", str, "") not in KINDS:
         raise BundleError("manifest_field", f"Loại gói '{m['kind']}' không hợp lệ.")
     _match(_need(m, "bundle_id", str, ""), _UUID, "bundle_id")
-    _need(m, "created_at", str, "")
+    _moment(m, "created_at", "")
     _need(m, "schema_version", str, "")
     _need(m, "app_version", str, "")
     _need(m, "full", bool, "")
@@ -426,9 +438,10 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     _match(_need(recipient, "key_id", str, "recipient"), _HEX32, "recipient.key_id")
     epoch = _need(m, "epoch", dict, "")
     _match(_need(epoch, "id", str, "epoch"), _UUID, "epoch.id")
-    _need(epoch, "started_at", str, "epoch")
+    _moment(epoch, "started_at", "epoch")
     if epoch.get("reason") is not None:
-        _need(epoch, "reason", dict, "epoch")
+        if "last_sent_at" in _need(epoch, "reason", dict, "epoch"):
+            _moment(epoch["reason"], "last_sent_at", "epoch.reason")
     if epoch.get("previous") is not None:
         previous = _need(epoch, "previous", dict, "epoch")
         _match(_need(previous, "id", str, "epoch.previous"), _UUID, "epoch.previous.id")
