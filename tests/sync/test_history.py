@@ -244,7 +244,7 @@ def test_inconsistent_reports_are_refused_as_malformed(commune, tmp_path):
     def edited(manifest, lines):
         entry = canonical.loads(lines[1].rstrip(b"\n"), nfc=False)
         entry["user"] = "ai-do"  # content changed, hash left
-        lines[1] = history._line(entry)
+        lines[1] = history.encode([entry])
         return manifest, lines
 
     def wrong_head(manifest, lines):

@@ -59,14 +59,18 @@ def outgoing(conn: Connection, since: int) -> tuple[dict, bytes]:
         last = conn.execute(select(a.hash).order_by(a.id).offset(start - 1).limit(1)).scalar()
     else:
         last = GENESIS
-    lines = b"".join(_line({f: r[f] for f in FIELDS}) for r in rows)
+    lines = encode([{f: r[f] for f in FIELDS} for r in rows])
     return {"from": start, "count": start + len(rows), "hash": last}, lines
 
 
-def _line(entry: dict) -> bytes:
-    # Canonical JSON but for NFC: the text is hashed as it was stored.
-    text = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
+def encode(entries: list[dict]) -> bytes:
+    """`audit/entries.jsonl`: one entry a line, canonical JSON but for NFC (the text is
+    hashed as it was stored)."""
+    return b"".join(
+        json.dumps(e, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        + b"\n"
+        for e in entries
+    )
 
 
 # -- reading --
