@@ -864,7 +864,7 @@ class HistoryPanel(QWidget):
             }
             for q in ledger["quarantined"]
         ]
-        # Reported history rewound (a confirmed restore) or not checkable: imported, shown.
+        # Reported history rewound by a confirmed restore: imported, shown.
         received += [
             {
                 "sender": a["sender_org"],

@@ -312,3 +312,27 @@ def test_down_bundles_carry_no_history(commune, tmp_path):
     assert "audit" not in json.loads(entries["manifest.json"])
     assert bundle.AUDIT_ENTRIES not in entries
     assert import_bundle(cell, down).audit is None
+
+
+def test_a_report_that_skips_entries_waits_for_a_full_bundle(commune, tmp_path):
+    """A report starting after what the committee holds cannot be compared — the committee
+    was restored from a backup, or the cell's 'acknowledged' count was forged to hide a
+    rewrite behind the gap. Set aside; a full bundle is compared from the start."""
+    cell, com = commune.cells[CELL], commune.committee
+    import_bundle(com, export(cell, tmp_path / "1"))
+    edit_file(cell, F1, home_town="thôn sau")
+
+    def skip(manifest, lines):
+        last = canonical.loads(lines[-1].rstrip(b"\n"), nfc=False)["hash"]
+        count = manifest["audit"]["count"]
+        manifest["audit"] = {"from": count, "count": count, "hash": last}
+        return manifest, []
+
+    before = state(com)
+    report = import_bundle(com, _tampered_up(cell, com, tmp_path / "2", skip))
+    assert (report.status, report.code) == ("quarantined", "audit_gap")
+    assert "--full" in report.reason and "Không kiểm được" in report.reason
+    assert state(com) == before
+    full = import_bundle(com, export(cell, tmp_path / "3", full=True))
+    assert full.status == "imported" and full.audit["kind"] == "extends"
+    assert reported(com).ok  # a gap is no evidence of tampering: no alert kept

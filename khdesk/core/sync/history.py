@@ -34,8 +34,9 @@ FIELDS = ("at", "user", "action", "entity", "entity_key", "detail", "prev_hash",
 _LENGTHS = {name: getattr(t.audit.c[name].type, "length", None) for name in FIELDS}
 _OPTIONAL = {name for name in FIELDS if t.audit.c[name].nullable}
 _HEX = frozenset("0123456789abcdef")
-BREAKS = ("rewritten", "truncated", "missing")  # the bundle is quarantined
-NOTED = ("rewound", "gap")  # imported, listed
+BREAKS = ("rewritten", "truncated", "missing")  # quarantined, an alert kept for good
+GAP = "gap"  # quarantined until the sender sends everything again (`--full`), no alert
+NOTED = ("rewound",)  # imported, an alert listed
 
 
 # -- sending --
@@ -152,14 +153,14 @@ def _entry(line: bytes, where: str, max_line: int) -> dict:
 
 @dataclass
 class Verdict:
-    kind: str  # first / extends / same / behind, or NOTED, or BREAKS
+    kind: str  # first / extends / same / behind, or NOTED, GAP or BREAKS
     position: int = 0  # the first position that differs (alerts)
     reason: str = ""  # Vietnamese (alerts)
     reported: Reported | None = None
 
     @property
     def refused(self) -> bool:
-        return self.kind in BREAKS
+        return self.kind in BREAKS or self.kind == GAP
 
     def summary(self) -> dict:
         out = {"kind": self.kind, "position": self.position}
@@ -269,10 +270,14 @@ def assess(conn: Connection, manifest: dict, entries: dict[str, bytes], max_line
 
 
 def _gap_text(sender: str, known: int, start: int) -> str:
+    # Not a proof of tampering (this station may have been restored from a backup), but
+    # nothing can be compared: a rewrite could hide behind it. A full bundle settles it.
     return (
-        f"Không kiểm được nhật ký thao tác của {sender} có nối tiếp hay không: ở đây có đến mục "
-        f"số {known}, gói báo từ mục số {start + 1}; thiếu các mục {known + 1}–{start} (hồ sơ "
-        "này được khôi phục từ bản sao lưu, hoặc bên gửi ghi sai). Các mục mới vẫn được giữ."
+        f"Không kiểm được nhật ký thao tác của {sender} có nối tiếp nhật ký đã báo cáo hay "
+        f"không: ở đây có đến mục số {known}, gói chỉ báo từ mục số {start + 1} (thiếu các "
+        f"mục {known + 1}–{start}: hồ sơ này đã được khôi phục từ bản sao lưu, hoặc bên gửi "
+        f"ghi sai). Gói bị cách ly, không nhập; hãy đề nghị {sender} xuất lại gói đầy đủ "
+        "('khdesk bundle export --full') rồi nhập gói đó."
     )
 
 
@@ -366,12 +371,9 @@ def verify_reported(conn: Connection, sender: str) -> ReportedCheck:
         .where(t.sync_audit_alerts.c.sender_org == sender)
         .order_by(t.sync_audit_alerts.c.id)
     ).mappings()
-    gaps = set()
     for a in alerts:
         line = f"{_day(a['found_at'])}, gói số {a['seq']}: {a['reason']}"
         (check.problems if a["kind"] in BREAKS else check.notes).append(line)
-        if a["kind"] == "gap":
-            gaps.add(a["position"])
     if head is None:
         return check
     chain = _current(conn, sender, 1, head["count"])
@@ -379,8 +381,7 @@ def verify_reported(conn: Connection, sender: str) -> ReportedCheck:
     for p in range(1, head["count"] + 1):
         row = chain.get(p)
         if row is None:
-            if not any(g <= p for g in gaps):
-                check.problems.append(f"Mục số {p} đã báo cáo không còn ở đây.")
+            check.problems.append(f"Mục số {p} đã báo cáo không còn ở đây.")
             prev = None
             continue
         if row_hash(row) != row["hash"]:
