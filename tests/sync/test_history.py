@@ -108,7 +108,10 @@ def test_finding_4_rewritten_history_is_reported(commune, tmp_path, quiet_cli, c
 
     before = state(com)
     name_before = full_name(com, F1)
-    report = import_bundle(com, export(cell, tmp_path / "2"))
+    path = export(cell, tmp_path / "2")
+    preview = sync.verify_bundle(com, path)  # what the receive screen shows first
+    assert (preview.status, preview.code) == ("quarantine", "audit_rewritten")
+    report = import_bundle(com, path)
     assert (report.status, report.code) == ("quarantined", "audit_rewritten")
     assert report.reason.startswith("CẢNH BÁO: nhật ký thao tác X01-CB01")
     assert "đã bị sửa hoặc xóa" in report.reason and "--reported X01-CB01" in report.reason
