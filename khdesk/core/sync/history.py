@@ -179,11 +179,15 @@ def _head(conn: Connection, sender: str) -> dict | None:
     return dict(row) if row else None
 
 
-def _current(conn: Connection, sender: str, lo: int, hi: int) -> dict[int, dict]:
-    """The sender's chain as reported here, positions lo … hi: the row stored last."""
+def _current(
+    conn: Connection, sender: str, lo: int, hi: int, whole: bool = True
+) -> dict[int, dict]:
+    """The sender's chain as reported here, positions lo … hi: the row stored last.
+    `whole=False`: only what comparing and the message need."""
     r = t.sync_audit_reported.c
+    columns = [t.sync_audit_reported] if whole else [r.position, r.hash, r.at, r.user, r.action]
     rows = conn.execute(
-        select(t.sync_audit_reported)
+        select(*columns)
         .where(r.sender_org == sender, r.position >= lo, r.position <= hi)
         .order_by(r.id)
     ).mappings()
@@ -228,7 +232,7 @@ def assess(conn: Connection, manifest: dict, entries: dict[str, bytes], max_line
     if rep.start > known:
         return Verdict("gap", known + 1, _gap_text(sender, known, rep.start), rep)
     lo, hi = max(rep.start, 1), min(rep.count, known)
-    stored = _current(conn, sender, lo, hi)
+    stored = _current(conn, sender, lo, hi, whole=False)
     incoming = rep.hashes()
     diverged = next(
         (p for p in range(lo, hi + 1) if (stored.get(p) or {}).get("hash") != incoming[p]), None
