@@ -339,3 +339,25 @@ def test_a_report_that_skips_entries_waits_for_a_full_bundle(commune, tmp_path):
     full = import_bundle(com, export(cell, tmp_path / "3", full=True))
     assert full.status == "imported" and full.audit["kind"] == "extends"
     assert reported(com).ok  # a gap is no evidence of tampering: no alert kept
+
+
+def test_a_new_epoch_does_not_launder_a_rewrite_of_acknowledged_history(commune, tmp_path):
+    """The viewer rewrites entries the committee acknowledged and deletes the state file so
+    that the next bundle announces a new epoch ('moved'): a restore never rewinds below
+    what was acknowledged, so this is a rewrite, even once the epoch is confirmed."""
+    cell, com = commune.cells[CELL], commune.committee
+    profiles.add_user(cell, VIEWER, VIEWER_PASSWORD, role="viewer")
+    n = import_bundle(com, export(cell, tmp_path / "1")).audit["count"]
+    assert import_bundle(cell, export(com, tmp_path / "down", to=CELL)).status == "imported"
+    owner, total = cell.user, audit_count(cell)
+    cell.close()
+    rewrite_as_attacker(commune.home, drop=total - (n - 2), rename=None, append_as=owner)
+    (commune.home / "profiles" / CELL / "sync-state.json").unlink()
+    cell = commune.cells[CELL] = open_station(commune.home, CELL)
+    path = export(cell, tmp_path / "2")
+    pending = import_bundle(com, path)
+    assert pending.status == "new_epoch"
+    assert any(n.startswith("CẢNH BÁO: nhật ký thao tác") for n in pending.notes)
+    confirmed = import_bundle(com, path, accept_epoch=True)
+    assert (confirmed.status, confirmed.code) == ("quarantined", "audit_rewritten")
+    assert not reported(com).ok

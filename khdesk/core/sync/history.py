@@ -242,7 +242,9 @@ def assess(conn: Connection, manifest: dict, entries: dict[str, bytes], max_line
     if diverged is None:
         kind = "extends" if rep.count > known else "same" if rep.count == known else "behind"
         return Verdict(kind, reported=rep)
-    if not same_epoch:
+    # A restore rewinds only to what the backup held, never below the head the sender
+    # says was acknowledged (`from`): a new epoch may rewind after it, not at it.
+    if not same_epoch and diverged > rep.start:
         return Verdict(
             "rewound",
             diverged,
