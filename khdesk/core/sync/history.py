@@ -249,9 +249,10 @@ def assess(conn: Connection, manifest: dict, entries: dict[str, bytes], max_line
             "rewound",
             diverged,
             f"Nhật ký thao tác của {sender} lùi lại từ mục số {diverged} trong giai đoạn gửi "
-            f"mới (khôi phục từ bản sao lưu?): {known - diverged + 1} mục đã báo cáo trước đây "
-            "không còn như cũ ở đơn vị gửi; các mục đó vẫn được giữ ở đây (xem 'khdesk audit "
-            f"verify --reported {sender}').",
+            f"mới: {known - diverged + 1} mục đã báo cáo trước đây không còn như cũ ở đơn vị "
+            "gửi. Điều này đúng khi hồ sơ được khôi phục từ bản sao lưu; nếu không, nhật ký "
+            "đã bị sửa — hãy hỏi lại đơn vị gửi. Các mục cũ vẫn được giữ ở đây (xem 'khdesk "
+            f"audit verify --reported {sender}').",
             rep,
         )
     if diverged > rep.count:
