@@ -705,8 +705,8 @@ def _check_history(
     status: str = "new",
 ) -> history.Verdict | None:
     """The history the bundle reports must extend what its sender reported here before
-    (FORMAT.md §11). A break becomes the report's reason (the caller quarantines the
-    bundle); a rewind or a gap a note."""
+    (FORMAT.md §11). A break or a gap becomes the report's reason (the caller
+    quarantines the bundle); a rewind a note."""
     v = o.verified
     verdict = history.assess(conn, v.manifest, v.opened.entries, limits.max_line)
     if verdict is None or status == "duplicate":
@@ -792,7 +792,7 @@ def _quarantine(session: Session, o: _Opened, report: BundleReport) -> None:
                 content=o.data,
             )
         )
-        if report.audit and report.audit["kind"] in history.BREAKS:
+        if report.code in {f"audit_{kind}" for kind in history.BREAKS}:
             a = report.audit
             history.record_alert(tx.conn, m, a["kind"], a["position"], report.reason or "", tx.now)
         tx.audit(
