@@ -199,7 +199,9 @@ def _day(at: str | None) -> str:
     return f"{text[8:10]}/{text[5:7]}/{text[:4]}" if len(text) >= 10 else "?"
 
 
-def assess(conn: Connection, manifest: dict, entries: dict[str, bytes], max_line: int):
+def assess(
+    conn: Connection, manifest: dict, entries: dict[str, bytes], max_line: int
+) -> Verdict | None:
     """How the bundle's report relates to what its sender reported here before."""
     if manifest["kind"] != "up":
         if manifest.get("audit") is not None:
