@@ -10,14 +10,18 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from khdesk.core.services import profiles, sync
 from khdesk.core.store import schema as t
 from khdesk.core.store import sqlcipher
 from khdesk.core.store.keyslots import KeySlots
-from khdesk.core.store.store import entry_hash, verify_audit
+from khdesk.core.store.store import entry_hash, row_hash, verify_audit
 from khdesk.core.sync import bundle, canonical, history
+from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.inbox import import_bundle
 from tests.sync.conftest import (
     dump,
@@ -361,3 +365,43 @@ def test_a_new_epoch_does_not_launder_a_rewrite_of_acknowledged_history(commune,
     confirmed = import_bundle(com, path, accept_epoch=True)
     assert (confirmed.status, confirmed.code) == ("quarantined", "audit_rewritten")
     assert not reported(com).ok
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=400)
+    | st.lists(
+        st.dictionaries(
+            st.sampled_from(history.FIELDS + ("x",)),
+            st.none()
+            | st.integers()
+            | st.text(max_size=70)
+            | st.booleans()
+            | st.sampled_from(["\ud800", "a\udfff", "e\u0301", "0" * 64]),
+        ),
+        max_size=3,
+    ).map(lambda rows: b"".join(json.dumps(r).encode() + b"\n" for r in rows)),
+    start=st.integers(0, 3),
+    count=st.integers(0, 6),
+)
+def test_any_reported_entries_only_ever_raise_the_formats_error(data, start, count):
+    """Whatever a signed bundle puts in audit/entries.jsonl — a lone surrogate written as
+    \\ud800 included — reading it is a BundleError or a chain that holds together, never
+    another exception."""
+    manifest = {"audit": {"from": start, "count": max(start, count), "hash": "0" * 64}}
+    try:
+        rep = history.read_reported(manifest, {bundle.AUDIT_ENTRIES: data}, 1000)
+    except BundleError:
+        return
+    for e in rep.entries:
+        assert row_hash(e) == e["hash"]
+
+
+@pytest.mark.parametrize("field", ["at", "user", "action", "entity", "entity_key", "detail"])
+def test_a_lone_surrogate_in_a_reported_entry_is_refused_not_a_crash(field):
+    entry = {**dict.fromkeys(history.FIELDS, "x"), "prev_hash": "0" * 64, "hash": "0" * 64}
+    line = json.dumps({**entry, field: "\ud800"}).encode() + b"\n"  # written as \ud800
+    manifest = {"audit": {"from": 0, "count": 1, "hash": "0" * 64}}
+    with pytest.raises(BundleError) as err:
+        history.read_reported(manifest, {bundle.AUDIT_ENTRIES: line}, 1000)
+    assert err.value.code == "audit_entries" and f"'{field}'" in err.value.message

@@ -142,6 +142,12 @@ def _entry(line: bytes, where: str, max_line: int) -> dict:
         length = _LENGTHS[name]
         if not isinstance(value, str) or (length is not None and len(value) > length):
             raise BundleError("audit_entries", f"{where}: trường '{name}' sai kiểu hoặc quá dài.")
+        try:
+            value.encode("utf-8")  # a lone surrogate (written as \ud800) is no text
+        except UnicodeEncodeError:
+            raise BundleError(
+                "audit_entries", f"{where}: trường '{name}' có ký tự không hợp lệ."
+            ) from None
     for name in ("prev_hash", "hash"):
         if len(entry[name]) != 64 or not set(entry[name]) <= _HEX:
             raise BundleError("audit_entries", f"{where}: trường '{name}' không phải mã băm.")
