@@ -12,6 +12,7 @@ from khdesk.cli.commands import opened
 from khdesk.cli.main import action, print_json, read_password
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
+from khdesk.core.sync import history
 
 
 def _when(info: backup.BackupInfo) -> str:
@@ -120,6 +121,8 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    if args.reported:
+        return _audit_verify_reported(args)
     with opened(args) as session, session.store.read() as conn:
         problems = verify_audit(conn)
     if args.json:
@@ -130,6 +133,34 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     else:
         print("Nhật ký thao tác nguyên vẹn: mọi mục nối tiếp nhau, không mục nào bị sửa.")
     return 1 if problems else 0
+
+
+def _audit_verify_reported(args: argparse.Namespace) -> int:
+    """The audit chain a station below reported here in its bundles (FORMAT.md §11)."""
+    sender = args.reported.strip().upper()
+    with opened(args) as session, session.store.read() as conn:
+        check = history.verify_reported(conn, sender)
+    if args.json:
+        print_json(check.as_dict())
+    else:
+        if check.count == 0 and check.ok:
+            print(f"{sender} chưa báo cáo nhật ký thao tác lên đây.")
+        for line in check.notes:
+            print(f"  - {line}")
+        for line in check.problems:
+            print(f"  - {line}", file=sys.stderr)
+        if check.ok and check.count:
+            print(
+                f"Nhật ký thao tác {sender} đã báo cáo ({check.count} mục) nguyên vẹn: mỗi báo "
+                "cáo nối tiếp báo cáo trước, không mục nào bị sửa."
+            )
+        elif not check.ok:
+            print(
+                f"Nhật ký thao tác {sender} đã báo cáo KHÔNG nguyên vẹn: "
+                f"{len(check.problems)} vấn đề.",
+                file=sys.stderr,
+            )
+    return 0 if check.ok else 1
 
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
@@ -229,7 +260,12 @@ def register(sub, command, global_options, parser_class) -> None:
 
     group = command("audit", "nhật ký thao tác", cmd_help)
     asub = group.add_subparsers(dest="action", parser_class=parser_class)
-    action(asub, "verify", "kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn", cmd_audit_verify)
+    p = action(asub, "verify", "kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn", cmd_audit_verify)
+    p.add_argument(
+        "--reported",
+        metavar="MÃ_ĐƠN_VỊ",
+        help="kiểm tra nhật ký mà đơn vị cấp dưới này đã báo cáo lên qua các gói đồng bộ",
+    )
     p = action(asub, "list", "xem nhật ký (mới nhất trước)", cmd_audit_list)
     p.add_argument("--file", help="chỉ các mục của một hồ sơ")
     p.add_argument("--limit", type=int, default=200)

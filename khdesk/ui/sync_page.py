@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.services import sync
+from khdesk.core.sync import history
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
 from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (keys dialog, tests)
 from khdesk.ui.messages import error_text
@@ -862,6 +863,20 @@ class HistoryPanel(QWidget):
                 "_color": RED,
             }
             for q in ledger["quarantined"]
+        ]
+        # Reported history rewound by a confirmed restore: imported, shown.
+        received += [
+            {
+                "sender": a["sender_org"],
+                "seq": a["seq"],
+                "when": local_time(a["found_at"]),
+                "by": "",
+                "content": f"Nhật ký báo cáo: {a['reason']}",
+                "_tip_content": a["reason"],
+                "_color": ORANGE,
+            }
+            for a in ledger["history_alerts"]
+            if a["kind"] in history.NOTED
         ]
         self.sent_model.set_rows(sent)
         self.received_model.set_rows(received)

@@ -180,7 +180,7 @@ def described(entries: list[tuple[str, bytes]]) -> dict:
     files = {}
     for name, data in entries:
         spec = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        if name.startswith("records/"):
+        if name.startswith("records/") or name == bundle.AUDIT_ENTRIES:
             spec["records"] = data.count(b"\n")
         files[name] = spec
     return files

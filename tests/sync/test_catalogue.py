@@ -430,7 +430,7 @@ def test_tampered_forged_old_and_broken_catalogues_are_refused(chain, tmp_path):
         org_code="X01",
         org_name="Đảng ủy xã Cam Hải",
         role="committee",
-        at="2026-11-26",
+        at="2026-11-26T00:00:00+00:00",
     )
     forged = fmt.reassemble(rogue.manifest_bytes, rogue.signature, [stranger], rogue.entries)
     _refused(cell, bad / "stranger.khdc", forged, "unknown_signer")
@@ -448,7 +448,7 @@ def test_tampered_forged_old_and_broken_catalogues_are_refused(chain, tmp_path):
         org_code="X01-CB01",
         org_name=cell.info.org_name,  # as enrolled: only its place is wrong
         role="cell",
-        at="2026-11-26",
+        at="2026-11-26T00:00:00+00:00",
     )
     upward_file = fmt.reassemble(rogue.manifest_bytes, rogue.signature, [upward], rogue.entries)
     err = _refused(committee, bad / "upward.khdc", upward_file, "unknown_signer")
@@ -722,3 +722,67 @@ def test_cli_end_to_end(tmp_path):
     broken.write_bytes(file.read_bytes()[:-40])
     cut = _run(home, "--profile", "X01-CB01", "catalogue", "import", str(broken))
     assert cut.returncode == 1 and "broken.khdc" in cut.stderr and "Traceback" not in cut.stderr
+
+
+# -- §10.3 as written: every endorsement by a key enrolled here is checked (finding 11) --
+
+
+def _with_endorsements(forwarded: Path, extra_first: list[dict], extra_last: list[dict]) -> bytes:
+    opened = fmt.read(forwarded.read_bytes())
+    return fmt.reassemble(
+        opened.manifest_bytes,
+        opened.signature,
+        [*extra_first, *opened.raw_endorsements, *extra_last],
+        opened.entries,
+    )
+
+
+def test_finding_11_a_revoked_endorser_refuses_the_catalogue(chain, tmp_path):
+    """A countersignature by a key this station revoked (a stolen key in play) refuses the
+    file, even beside a valid one; the code used to skip it."""
+    forwarded = pass_down(chain, issue(chain, tmp_path), tmp_path)
+    other = new_station(chain.home, "committee", "X09", "Đảng ủy xã khác", None)
+    enrol_both(other, chain.cell, chain.home)
+    opened = fmt.read(forwarded.read_bytes())
+    theirs = fmt.endorse(
+        opened.catalogue_hash,
+        opened.issuer["key_id"],
+        station_key(other),
+        org_code="X09",
+        org_name="Đảng ủy xã khác",
+        role="committee",
+        at="2027-01-13T03:00:00+00:00",
+    )
+    sync.revoke_key(chain.cell, station_key(other).public.fingerprint)
+    other.close()
+    data = _with_endorsements(forwarded, [theirs], [])
+    err = _refused(chain.cell, tmp_path / "revoked.khdc", data, "revoked_signer")
+    assert "X09" in err.message
+    # Without it, the same file installs: the committee's endorsement is good.
+    assert catalogue.import_catalogue(chain.cell, forwarded).status == "installed"
+
+
+def test_finding_11_every_upper_endorsement_is_checked_not_only_the_first(chain, tmp_path):
+    forwarded = pass_down(chain, issue(chain, tmp_path), tmp_path)
+    good = fmt.read(forwarded.read_bytes()).raw_endorsements[0]
+    bad = {
+        "endorsement": {**good["endorsement"], "at": "2027-01-14T00:00:00+00:00"},
+        "signature": good["signature"],  # no longer over these bytes
+    }
+    data = _with_endorsements(forwarded, [], [bad])
+    _refused(chain.cell, tmp_path / "second.khdc", data, "endorsement_signature")
+    # An endorsement claiming another role than its key was enrolled with is a forgery.
+    with chain.committee.store.read() as conn:
+        committee_key = keys.active_key(conn)
+    opened = fmt.read(forwarded.read_bytes())
+    posing = fmt.endorse(
+        opened.catalogue_hash,
+        opened.issuer["key_id"],
+        committee_key,
+        org_code="X01",
+        org_name="Đảng ủy xã Cam Hải",
+        role="province",
+        at="2027-01-13T03:00:00+00:00",
+    )
+    data = fmt.reassemble(opened.manifest_bytes, opened.signature, [posing], opened.entries)
+    _refused(chain.cell, tmp_path / "role.khdc", data, "signer_mismatch")

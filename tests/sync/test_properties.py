@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,10 @@ def _sender(_opened):
 
 short = st.text(min_size=1, max_size=20).map(lambda s: unicodedata.normalize("NFC", s))
 short = short.filter(lambda s: 0 < len(s) <= 30)
+# Timestamps exactly as the writer spells them (FORMAT.md §3.1).
+moment = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)).map(
+    lambda d: d.replace(microsecond=0).isoformat() + "+00:00"
+)
 maybe = lambda s: st.none() | s  # noqa: E731
 days = st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(date.isoformat)
 
@@ -58,7 +62,7 @@ candidate = st.fixed_dictionaries(
         "rev": st.integers(1, 2**31),
         "owner": short,
         "updated_by": short,
-        "updated_at": short,
+        "updated_at": moment,
         "deleted": st.booleans(),
         "file_code": short,
         "full_name": short,

@@ -15,12 +15,12 @@ from khdesk.core.services import sync
 from khdesk.core.services.candidates import list_files
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
-from khdesk.core.sync import bundle, canonical, keys
+from khdesk.core.sync import bundle, canonical, history, keys
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.inbox import import_bundle
 
 VECTORS = Path(__file__).with_name("vectors")
-NAMES = ["v1-up", "v1-up-new-epoch-rotated-key"]
+NAMES = ["v1-up", "v1-up-new-epoch-rotated-key", "v1-up-audit"]
 
 
 def fixed(label: str) -> keys.KeyPair:
@@ -72,7 +72,8 @@ def test_writer_still_makes_the_same_signed_manifest(name):
     manifest = {k: v for k, v in expected["manifest"].items() if k != "files"}
     signer = fixed("sender_new" if manifest["key_rotation"] else "sender")
     files = {k: v.encode("ascii") for k, v in expected["files"].items()}
-    _, manifest_bytes = bundle.build_inner(manifest, expected["tables"], files, signer)
+    audit = history.encode(expected.get("audit_entries", []))
+    _, manifest_bytes = bundle.build_inner(manifest, expected["tables"], files, signer, audit)
     assert manifest_bytes == verified.opened.manifest_bytes
     assert signer.sign(bundle.SIGNATURE_CONTEXT, manifest_bytes) == verified.opened.signature
     assert canonical.dumps(expected["manifest"]) == manifest_bytes
@@ -97,9 +98,8 @@ def test_frozen_card_still_reads():
     )
 
 
-def test_vector_imports_into_a_real_committee_profile(committee, tmp_path):
-    """The database side of format 1: the vector lands as two files, a step history with a
-    tombstone, and the attachment by its hash."""
+def vector_committee(committee, tmp_path) -> None:
+    """A real committee profile holding the vectors' recipient key and enrolled sender."""
     orgs = [
         {
             "code": "X01-CB01",
@@ -123,6 +123,12 @@ def test_vector_imports_into_a_real_committee_profile(committee, tmp_path):
         )
     (tmp_path / "cb01.card").write_bytes((VECTORS / "v1-card.card").read_bytes())
     sync.enrol_card(committee, tmp_path / "cb01.card", sender.public.fingerprint)
+
+
+def test_vector_imports_into_a_real_committee_profile(committee, tmp_path):
+    """The database side of format 1: the vector lands as two files, a step history with a
+    tombstone, and the attachment by its hash."""
+    vector_committee(committee, tmp_path)
     report = import_bundle(committee, VECTORS / "v1-up.khdb")
     assert report.status == "imported", report.reason
     assert {f["file_code"]: f["state"] for f in list_files(committee)} == {
@@ -135,3 +141,33 @@ def test_vector_imports_into_a_real_committee_profile(committee, tmp_path):
     assert sorted(steps) == [("A1", False), ("A2", False), ("A3", True)]
     rotated = import_bundle(committee, VECTORS / "v1-up-new-epoch-rotated-key.khdb")
     assert rotated.status == "new_epoch" and "khôi phục" in rotated.reason
+
+
+def test_audit_vector_reports_its_chain_as_stored():
+    """v1-up-audit (FORMAT.md §11): the reported entries read back exactly, the text that
+    is not NFC included, and every hash recomputes."""
+    expected = json.loads((VECTORS / "v1-up-audit.json").read_text(encoding="utf-8"))
+    verified = open_vector("v1-up-audit")
+    rep = history.read_reported(
+        verified.manifest, verified.opened.entries, bundle.DEFAULT_LIMITS.max_line
+    )
+    assert rep.entries == expected["audit_entries"] and (rep.start, rep.count) == (0, 4)
+    assert "o\u0300" in rep.entries[2]["detail"]  # as stored, not normalised
+    assert verified.manifest["prev"]["hash"] == bundle.bundle_hash(
+        canonical.dumps(json.loads((VECTORS / "v1-up.json").read_text())["manifest"])
+    )
+
+
+def test_audit_vector_imports_after_v1_up_and_starts_the_reported_chain(committee, tmp_path):
+    vector_committee(committee, tmp_path)
+    assert import_bundle(committee, VECTORS / "v1-up.khdb").status == "imported"
+    report = import_bundle(committee, VECTORS / "v1-up-audit.khdb")
+    assert report.status == "imported", report.reason
+    assert report.audit["kind"] == "first" and report.audit["count"] == 4
+    with committee.store.read() as conn:
+        check = history.verify_reported(conn, "X01-CB01")
+        town = conn.execute(
+            select(t.candidates.c.home_town).where(t.candidates.c.file_code == "X01-CB01-0001")
+        ).scalar_one()
+    assert check.ok and check.count == 4
+    assert town == "xã Cam Hải Đông"  # the record the bundle carries, applied

@@ -313,3 +313,24 @@ def test_sending_up_without_the_upper_key_says_what_to_do(qtbot, stations, usb):
     send.export()
     assert "Chưa ghi nhận khóa của cấp trên" in send.last_error
     assert list(usb.iterdir()) == []
+
+
+def test_reported_history_alerts_show_in_the_received_list(qtbot, stations):
+    """A cell's history rewound by a confirmed restore (FORMAT.md §11) is listed beside the
+    bundles received, in orange; a break shows as the quarantined bundle (red)."""
+    from khdesk.core.sync import history
+
+    _home, _cell, com = stations
+    manifest = {
+        "sender": {"org_code": "X01-CB01"},
+        "bundle_id": "0b6c1f0e-8d7a-4e36-b1a2-5c3d9e7f9009",
+        "epoch": {"id": "6f0e1c7a-3b1d-4a55-9a3e-0c1f5d2b7e09"},
+        "seq": 4,
+    }
+    reason = "Nhật ký thao tác của X01-CB01 lùi lại từ mục số 12 trong giai đoạn gửi mới."
+    with com.store.write("bithu", changes=False) as tx:
+        history.record_alert(tx.conn, manifest, "rewound", 12, reason, tx.now)
+    page = make_page(qtbot, com)
+    got = page.history.received_model
+    assert texts(got, 0) == ["X01-CB01"]
+    assert texts(got, 4) == [f"Nhật ký báo cáo: {reason}"]

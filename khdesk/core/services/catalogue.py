@@ -153,17 +153,20 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
                     f"{direct.fingerprint}), đã được thay: {why}.",
                 )
         return direct.org_code
+    # Every endorsement by a key enrolled here is checked, not only the first that would
+    # do (FORMAT.md §10.3): a revoked key, a false claim or a bad signature refuses.
     below = _below(conn, home_org)
     skipped: list[str] = []
+    vouchers: list[str] = []
     for e in opened.endorsements:
         p = keys.peer(conn, e.key_id)
         if p is None:
-            continue
-        if p.org_code != e.org_code:
+            continue  # a key unknown here can neither vouch nor harm
+        if p.org_code != e.org_code or p.role != e.role:
             raise CatalogueError(
                 "signer_mismatch",
-                f"Xác nhận trên bộ danh mục tự xưng của {e.org_code} nhưng được ký bằng khóa "
-                f"của {p.org_code}.",
+                f"Xác nhận trên bộ danh mục tự xưng của {e.org_code} ({e.role}) nhưng được ký "
+                f"bằng khóa của {p.org_code} ({p.role}).",
             )
         if (p.org_name, p.role) != (e.org_name, e.role):
             raise CatalogueError(
@@ -173,8 +176,17 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
                 f"'{p.org_name}' ({p.org_code}, vai trò '{p.role}').",
             )
         if p.status == keys.REVOKED:
-            skipped.append(f"khóa của {p.org_code} đã bị thu hồi")
-            continue
+            raise CatalogueError(
+                "revoked_signer",
+                f"Bộ danh mục mang xác nhận ký bằng khóa đã thu hồi của {p.org_code} (mã xác "
+                f"nhận {p.fingerprint}): không nhận.",
+            )
+        if not e.verified_by(p.public):
+            raise CatalogueError(
+                "endorsement_signature",
+                f"Chữ ký xác nhận của {p.org_code} trên bộ danh mục không đúng: tệp đã bị sửa "
+                "hoặc làm giả.",
+            )
         late = p.status == keys.RETIRED and keys.aged_out(
             keys.retired_at(conn, p.key_id), e.at, now
         )
@@ -185,13 +197,9 @@ def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: dateti
             # A station below cannot vouch for what comes from above.
             skipped.append(f"{p.org_code} không phải đơn vị cấp trên")
             continue
-        if not e.verified_by(p.public):
-            raise CatalogueError(
-                "endorsement_signature",
-                f"Chữ ký xác nhận của {p.org_code} trên bộ danh mục không đúng: tệp đã bị sửa "
-                "hoặc làm giả.",
-            )
-        return p.org_code
+        vouchers.append(p.org_code)
+    if vouchers:
+        return vouchers[0]
     names = ", ".join(e.org_code for e in opened.endorsements) or "không có"
     extra = f" ({'; '.join(skipped)})" if skipped else ""
     raise CatalogueError(

@@ -29,7 +29,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.keyslots import KeySlots
-from khdesk.core.store.store import _entry_hash
+from khdesk.core.store.store import row_hash
 
 
 @dataclass
@@ -55,16 +55,7 @@ def startup_check(session: Session) -> StartupReport:
         last_two = conn.execute(select(t.audit).order_by(a.id.desc()).limit(2)).mappings().all()
     if last_two:
         last = last_two[0]
-        expected = _entry_hash(
-            last["prev_hash"],
-            last["at"],
-            last["user"],
-            last["action"],
-            last["entity"],
-            last["entity_key"],
-            last["detail"],
-        )
-        if last["hash"] != expected:
+        if last["hash"] != row_hash(last):
             report.problems.append(f"Mục nhật ký mới nhất (số {last['id']}) đã bị sửa.")
         if len(last_two) == 2 and last["prev_hash"] != last_two[1]["hash"]:
             report.problems.append(

@@ -15,7 +15,7 @@ from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.sync import bundle, inbox, keys, outbox
+from khdesk.core.sync import bundle, history, inbox, keys, outbox
 from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.inbox import BundleReport
 from khdesk.core.sync.outbox import ExportResult
@@ -227,7 +227,17 @@ def bundle_ledger(session: Session, limit: int = 500) -> dict:
                 .limit(limit)
             )
         ]
-    return {"sent": sent, "received": received, "quarantined": quarantined}
+        # Reported history that did not extend what was reported before (FORMAT.md §11).
+        alerts = [
+            {k: a[k] for k in ("sender_org", "seq", "found_at", "kind", "position", "reason")}
+            for a in history.alerts(conn, limit)
+        ]
+    return {
+        "sent": sent,
+        "received": received,
+        "quarantined": quarantined,
+        "history_alerts": alerts,
+    }
 
 
 # -- conflicts kept aside by imports --

@@ -22,7 +22,7 @@ SCHEMES = ("postgresql", "postgres")
 CHANGE_SEQUENCE = "khdesk_change_seq"
 SEARCH_COLUMN = "search_doc"  # beside the tables' own columns, on the server only
 # Tables whose rows staff may only add to (no UPDATE, DELETE or TRUNCATE granted).
-APPEND_ONLY = ("audit",)
+APPEND_ONLY = ("audit", "sync_audit_reported")
 # Lock keys (pg_advisory_xact_lock): writers hold CHANGES shared while they stamp rows, an
 # export takes it exclusively to read a counter no open transaction will go below.
 LOCK_CHANGES = 0x6B6864_01

@@ -252,19 +252,27 @@ attachments = Table(
     Column("size", Integer, nullable=False),
 )
 
+
 # Append-only, hash-chained: who opened and who changed which file, when.
+def _audit_entry_columns(index_key: bool) -> list[Column]:
+    """An audit entry as it is hashed (store.entry_hash): the log's, and the reported ones'."""
+    return [
+        Column("at", String(32), nullable=False),
+        Column("user", String(64), nullable=False),
+        Column("action", String(32), nullable=False),
+        Column("entity", String(32)),
+        Column("entity_key", String(64), index=index_key),
+        Column("detail", Text),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    ]
+
+
 audit = Table(
     "audit",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", String(32), nullable=False),
-    Column("user", String(64), nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("entity", String(32)),
-    Column("entity_key", String(64), index=True),
-    Column("detail", Text),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    *_audit_entry_columns(index_key=True),
 )
 
 SYNCED_TABLES = (
@@ -334,6 +342,9 @@ sync_sent = Table(
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("acknowledged_at", String(32)),  # set by the recipient's receipt
+    # The length of this station's audit chain the bundle reported (up only; migration
+    # 0008): once acknowledged, later bundles report only the entries after it.
+    Column("audit_count", Integer),
     UniqueConstraint("recipient_org", "epoch", "seq"),
 )
 
@@ -408,6 +419,53 @@ sync_conflicts = Table(
     Column("reason", Text, nullable=False),
     Column("incoming", Text, nullable=False),  # the record as received (JSON)
     Column("resolved_at", String(32)),
+)
+
+# -- history reported upward (FORMAT.md §11, migration 0008): the audit chains of the
+# stations below as their bundles reported them, so that history once reported cannot be
+# rewritten unseen.
+
+# Every reported entry as it came, append-only: a position reported twice with different
+# content (a restore that rewound the sender's log) keeps both rows; the sender's current
+# chain is, per position up to the head's count, the row stored last.
+sync_audit_reported = Table(
+    "sync_audit_reported",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_org", String(64), nullable=False),
+    Column("position", Integer, nullable=False),  # 1 = the sender's first entry
+    *_audit_entry_columns(index_key=False),
+    Column("bundle_id", String(36), nullable=False),  # the bundle that reported it
+    Index("ix_sync_audit_reported_sender_org_position", "sender_org", "position"),
+)
+
+# Each sender's chain head as last reported, and the bundle that reported it.
+sync_audit_heads = Table(
+    "sync_audit_heads",
+    metadata,
+    Column("sender_org", String(64), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("bundle_id", String(36), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+# Reported history that did not extend what was reported before: rewritten (quarantined),
+# rewound by a confirmed new epoch (a restore), or not checkable (a gap). Kept, listed.
+sync_audit_alerts = Table(
+    "sync_audit_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("found_at", String(32), nullable=False),
+    Column("sender_org", String(64), nullable=False, index=True),
+    Column("bundle_id", String(36), nullable=False),
+    Column("epoch", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # rewritten / truncated / missing / rewound / gap
+    Column("position", Integer, nullable=False),  # the first position that differs
+    Column("reason", Text, nullable=False),  # Vietnamese
 )
 
 # The version of each received record as it last came in: the base that tells "changed

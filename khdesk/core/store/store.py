@@ -141,13 +141,27 @@ class Store:
 GENESIS = "0" * 64
 
 
-def _entry_hash(prev_hash: str, at: str, user: str, action: str, entity, key, detail: str) -> str:
+def entry_hash(prev_hash: str, at: str, user: str, action: str, entity, key, detail) -> str:
+    """An audit entry's hash; the stations above recompute it on what was reported."""
     payload = json.dumps(
         [prev_hash, at, user, action, entity, key, detail],
         ensure_ascii=False,
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def row_hash(row) -> str:
+    """The hash an audit entry (a mapping with the audit table's columns) should have."""
+    return entry_hash(
+        row["prev_hash"],
+        row["at"],
+        row["user"],
+        row["action"],
+        row["entity"],
+        row["entity_key"],
+        row["detail"],
+    )
 
 
 def append_audit(
@@ -177,7 +191,7 @@ def append_audit_many(
     rows = []
     for action, entity, key, detail in entries:
         detail_text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-        digest = _entry_hash(prev, at, user, action, entity, key, detail_text)
+        digest = entry_hash(prev, at, user, action, entity, key, detail_text)
         rows.append(
             {
                 "at": at,
@@ -202,16 +216,7 @@ def verify_audit(conn: Connection) -> list[str]:
     for row in rows:
         if row["prev_hash"] != prev:
             problems.append(f"Mục nhật ký số {row['id']}: không nối tiếp mục trước (bị xóa/chèn).")
-        expected = _entry_hash(
-            row["prev_hash"],
-            row["at"],
-            row["user"],
-            row["action"],
-            row["entity"],
-            row["entity_key"],
-            row["detail"],
-        )
-        if row["hash"] != expected:
+        if row["hash"] != row_hash(row):
             problems.append(f"Mục nhật ký số {row['id']}: nội dung đã bị sửa.")
         prev = row["hash"]
     return problems

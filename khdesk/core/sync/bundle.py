@@ -35,6 +35,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from khdesk.core.clock import is_iso
 from khdesk.core.sync import canonical, records
 from khdesk.core.sync.errors import BundleError, SyncError
 from khdesk.core.sync.keys import KeyPair, PublicKeys
@@ -51,8 +52,10 @@ _HPKE_OVERHEAD = 32 + 16  # encapsulated key + AEAD tag
 KINDS = ("up", "down")
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
+AUDIT_ENTRIES = "audit/entries.jsonl"  # history reported upward (FORMAT.md §11)
 _ENTRY_NAME = re.compile(
-    r"^(?:manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|files/[0-9a-f]{64})$"
+    r"^(?:manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|files/[0-9a-f]{64}"
+    r"|audit/entries\.jsonl)$"
 )
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -94,9 +97,10 @@ def build_inner(
     table_rows: Mapping[str, list[dict]],
     files: Mapping[str, bytes],
     signer: KeyPair,
+    audit_entries: bytes = b"",
 ) -> tuple[bytes, bytes]:
     """The signed inner archive; `manifest` gets its `files` section here. Returns the
-    archive and the manifest bytes."""
+    archive and the manifest bytes. `audit_entries`: the reported history's lines."""
     entries: dict[str, bytes] = {}
     described: dict[str, dict] = {}
     for table in records.TABLES:  # fixed order: the same content gives the same bytes
@@ -105,6 +109,9 @@ def build_inner(
             name = f"records/{table}.jsonl"
             entries[name] = _jsonl(rows)
             described[name] = _describe(entries[name], len(rows))
+    if audit_entries:
+        entries[AUDIT_ENTRIES] = audit_entries
+        described[AUDIT_ENTRIES] = _describe(audit_entries, audit_entries.count(b"\n"))
     for digest in sorted(files):
         name = f"files/{digest}"
         entries[name] = files[digest]
@@ -118,7 +125,7 @@ def build_inner(
         _add(zf, SIGNATURE, signature, zipfile.ZIP_STORED)
         for name, data in entries.items():
             # Scans are already compressed: storing them keeps a 50 MB export fast.
-            method = zipfile.ZIP_DEFLATED if name.startswith("records/") else zipfile.ZIP_STORED
+            method = zipfile.ZIP_STORED if name.startswith("files/") else zipfile.ZIP_DEFLATED
             _add(zf, name, data, method)
     return out.getvalue(), manifest_bytes
 
@@ -451,6 +458,17 @@ def _need(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
     return value
 
 
+def _moment(obj: dict, key: str, path: str) -> str:
+    """A timestamp exactly as written (FORMAT.md §3.1): "2026-11-20T08:30:00+00:00"."""
+    if not is_iso(_need(obj, key, str, path)):
+        where = f"{path}.{key}" if path else key
+        raise BundleError(
+            "manifest_field",
+            f"{_where(where)} phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.",
+        )
+    return obj[key]
+
+
 def _match(value: str, pattern: re.Pattern, path: str) -> str:
     if not pattern.fullmatch(value):
         raise BundleError("manifest_field", f"{_where(path)} có giá trị không hợp lệ.")
@@ -476,9 +494,9 @@ _TOP_KEYS = {
     "receipts",
     "files",
     "catalogue",  # optional: bundles written before it existed have none
+    "audit",  # optional: the sender's reported history (up only), see _check_audit
 }
 MAX_RECEIPTS = 1000
-MAX_TIME = 32  # a timestamp's text, as the ledgers store it
 # Every integer of a manifest (numbers, counters, sizes) fits a 32-bit database column.
 MAX_INTEGER = 2**31 - 1
 
@@ -520,8 +538,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     if _need(m, "kind", str, "") not in KINDS:
         raise BundleError("manifest_field", f"Loại gói '{m['kind']}' không hợp lệ.")
     _match(_need(m, "bundle_id", str, ""), _UUID, "bundle_id")
-    if len(_need(m, "created_at", str, "")) > MAX_TIME:
-        raise BundleError("manifest_field", f"{_where('created_at')} quá dài.")
+    _moment(m, "created_at", "")
     _need(m, "schema_version", str, "")
     _need(m, "app_version", str, "")
     _need(m, "full", bool, "")
@@ -534,12 +551,13 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     _match(_need(recipient, "key_id", str, "recipient"), _HEX32, "recipient.key_id")
     epoch = _need(m, "epoch", dict, "")
     _match(_need(epoch, "id", str, "epoch"), _UUID, "epoch.id")
-    if len(_need(epoch, "started_at", str, "epoch")) > MAX_TIME:
-        raise BundleError("manifest_field", f"{_where('epoch.started_at')} quá dài.")
+    _moment(epoch, "started_at", "epoch")
     if epoch.get("reason") is not None:
         reason = _need(epoch, "reason", dict, "epoch")
         if not all(isinstance(v, str) for v in reason.values()):
             raise BundleError("manifest_field", f"{_where('epoch.reason')} chỉ chứa văn bản.")
+        if "last_sent_at" in reason:
+            _moment(reason, "last_sent_at", "epoch.reason")
     if epoch.get("previous") is not None:
         previous = _need(epoch, "previous", dict, "epoch")
         _match(_need(previous, "id", str, "epoch.previous"), _UUID, "epoch.previous.id")
@@ -586,9 +604,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         _match(_need(spec, "sha256", str, name), _HEX64, name + ".sha256")
         if _need(spec, "size", int, name) < 0:
             raise BundleError("manifest_field", f"{_where(name + '.size')} âm.")
-        if name.startswith("records/"):
+        if name.startswith("records/") or name == AUDIT_ENTRIES:
             table = name[len("records/") : -len(".jsonl")]
-            if table not in records.TABLES:
+            if name != AUDIT_ENTRIES and table not in records.TABLES:
                 raise BundleError("manifest_field", f"Gói có bảng lạ '{table}'.")
             if _need(spec, "records", int, name) < 0:
                 raise BundleError("manifest_field", f"{_where(name + '.records')} âm.")
@@ -599,7 +617,31 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
             raise BundleError(
                 "manifest_field", f"{_where(name)} có trường lạ '{sorted(extra)[0]}'."
             )
+    _check_audit(m, files)
     return m
+
+
+def _check_audit(m: dict, files: dict) -> None:
+    """`audit` (FORMAT.md §11): absent or null, or `{"from", "count", "hash"}`, its entries
+    listed iff there are any, one line each (history.py reads them, bundles up only)."""
+    listed = files.get(AUDIT_ENTRIES)
+    if m.get("audit") is None:
+        if listed is not None:
+            raise BundleError(
+                "manifest_field", f"Gói có mục '{AUDIT_ENTRIES}' mà không có đầu chuỗi nhật ký."
+            )
+        return
+    head = _need(m, "audit", dict, "")
+    start, count = _need(head, "from", int, "audit"), _need(head, "count", int, "audit")
+    if set(head) != {"from", "count", "hash"} or not 0 <= start <= count:
+        raise BundleError("manifest_field", f"{_where('audit')} không hợp lệ.")
+    _match(_need(head, "hash", str, "audit"), _HEX64, "audit.hash")
+    if (listed or {}).get("records", 0) != count - start:
+        raise BundleError(
+            "manifest_field", f"{_where('audit')}: số mục nhật ký không khớp mục '{AUDIT_ENTRIES}'."
+        )
+    if count == start and listed is not None:
+        raise BundleError("manifest_field", f"Mục '{AUDIT_ENTRIES}' rỗng không được liệt kê.")
 
 
 def verify_signature(signed: Signed | Opened, sender: PublicKeys | None) -> None:

@@ -100,8 +100,10 @@ def _walk(value: Any, depth: int, max_depth: int, nfc: bool = True) -> None:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
-def loads(data: bytes, *, max_depth: int = 8) -> Any:
-    """Parse untrusted JSON strictly (see the module text); raises JSONRefused."""
+def loads(data: bytes, *, max_depth: int = 8, nfc: bool = True) -> Any:
+    """Parse untrusted JSON strictly (see the module text); raises JSONRefused.
+    `nfc=False` lets text that is not NFC through (reported audit entries are hashed as
+    they were stored, so they travel unchanged)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -119,7 +121,7 @@ def loads(data: bytes, *, max_depth: int = 8) -> Any:
     # One NFC test of the whole text stands for every string in it, unless an escape
     # (\\uXXXX) could hide a decomposed letter: then each string is tested.
     escaped = "\\u" in text
-    per_string = escaped or not unicodedata.is_normalized("NFC", text)
+    per_string = nfc and (escaped or not unicodedata.is_normalized("NFC", text))
     _walk(value, 0, max_depth, per_string)
     # Valid UTF-8 holds no surrogate; only an escape can make one, and a lone one is no
     # character at all (it cannot even be written back): refused, as dumps refuses it.

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from khdesk.core.clock import is_iso
 from khdesk.core.domain import calendar as cal
 from khdesk.core.domain import rulebook as rb
 from khdesk.core.domain.template import ORG_KINDS
@@ -474,7 +475,11 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         date.fromisoformat(issued_on)
     except ValueError:
         raise _refuse("manifest_field", f"{MANIFEST}: 'issued_on' không phải ngày.") from None
-    _field(m, "created_at", str, "")
+    if not is_iso(_field(m, "created_at", str, "")):
+        raise _refuse(
+            "manifest_field",
+            f"{MANIFEST}: 'created_at' phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.",
+        )
     _field(m, "app_version", str, "")
     if m.get("note") is not None and len(_field(m, "note", str, "")) > 2000:
         raise _refuse("manifest_field", f"{MANIFEST}: 'note' dài quá 2000 ký tự.")
@@ -549,7 +554,7 @@ def _endorsement(item: Any, opened: Opened, where: str) -> Endorsement:
         and all(isinstance(v, str) and v for v in endorser.values())
         and _HEX32.fullmatch(endorser["key_id"])
         and endorser["role"] in ROLES
-        and isinstance(body["at"], str)
+        and is_iso(body["at"])
     ):
         raise bad
     # A countersignature of another catalogue or issuer key was moved here: refuse.

@@ -39,7 +39,7 @@ from khdesk.core.store.engine import (
     serialize,
 )
 from khdesk.core.store.store import WriteTx, append_audit_many
-from khdesk.core.sync import bundle, keys, outbox, records
+from khdesk.core.sync import bundle, history, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
 from khdesk.core.sync.merge import Merge, TableCounts
 
@@ -73,6 +73,7 @@ class BundleReport:
     applied: dict[str, TableCounts] = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     files_changed: list[str] = field(default_factory=list)
+    audit: dict | None = None  # the reported history's verdict (history.Verdict.summary)
 
     @property
     def refused(self) -> bool:
@@ -660,6 +661,9 @@ def verify_bundle(
                 conn, o.peer.org_code, _scope_for(conn, session.org_code, o), o.verified.tables
             )
             report.status = _assess(conn, o, report, accept_epoch=False)
+            told = _check_history(conn, o, report, limits, report.status)
+            if told is not None and told.refused and report.status == "new":
+                report.status = "quarantine"
     except BundleError as exc:
         report.code, report.reason = exc.code, exc.message
         return report
@@ -684,7 +688,7 @@ def import_bundle(
         for attempt in range(_ATTEMPTS):
             try:
                 with session.store.write(session.user) as tx:
-                    _apply_one(session, tx, o, report, accept_epoch)
+                    _apply_one(session, tx, o, report, accept_epoch, limits)
                 break
             except Exception as exc:
                 if attempt + 1 < _ATTEMPTS and (is_transient(exc) or _raced(session, exc)):
@@ -726,7 +730,12 @@ def _raced(session: Session, exc: BaseException) -> bool:
 
 
 def _apply_one(
-    session: Session, tx: WriteTx, o: _Opened, report: BundleReport, accept_epoch: bool
+    session: Session,
+    tx: WriteTx,
+    o: _Opened,
+    report: BundleReport,
+    accept_epoch: bool,
+    limits: bundle.Limits = bundle.DEFAULT_LIMITS,
 ) -> None:
     conn = tx.conn
     m = o.verified.manifest
@@ -742,6 +751,9 @@ def _apply_one(
     _check_scope(conn, sender, scope, o.verified.tables)
     epochs = _epoch_rows(conn, sender)
     status = _assess(conn, o, report, accept_epoch, epochs)
+    told = _check_history(conn, o, report, limits, status)
+    if told is not None and told.refused and status == "new":
+        status = "quarantine"
     if status != "new":
         report.status = status
         raise _Verdict(report)
@@ -764,6 +776,8 @@ def _apply_one(
     lineage.setdefault(m["epoch"]["id"], (previous.get("id"), previous.get("last_seq")))
     merged = Merge(tx, o.verified, scope.owners, lineage).run()
     _take_receipts(conn, sender, m.get("receipts") or [], tx.now)
+    if told is not None:
+        history.record(conn, m, told, tx.now)
     report.applied, report.conflicts = merged.applied, merged.conflicts
     report.files_changed = sorted(merged.files)
     summary = {k: asdict(v) for k, v in report.applied.items()}
@@ -797,6 +811,28 @@ def _apply_one(
             ),
         ],
     )
+
+
+def _check_history(
+    conn: Connection,
+    o: _Opened,
+    report: BundleReport,
+    limits: bundle.Limits,
+    status: str = "new",
+) -> history.Verdict | None:
+    """The history the bundle reports must extend what its sender reported here before
+    (FORMAT.md §11). A break or a gap becomes the report's reason (the caller
+    quarantines the bundle); a rewind a note."""
+    v = o.verified
+    verdict = history.assess(conn, v.manifest, v.opened.entries, limits.max_line)
+    if verdict is None or status == "duplicate":
+        return None
+    report.audit = verdict.summary()
+    if verdict.refused and status == "new":
+        report.code, report.reason = f"audit_{verdict.kind}", verdict.reason
+    elif verdict.reason:
+        report.notes.append(verdict.reason)
+    return verdict
 
 
 def _take_receipts(conn: Connection, sender: str, receipts: list[dict], now: str) -> None:
@@ -872,6 +908,9 @@ def _quarantine(session: Session, o: _Opened, report: BundleReport) -> None:
                 content=o.data,
             )
         )
+        if report.code in {f"audit_{kind}" for kind in history.BREAKS}:
+            a = report.audit
+            history.record_alert(tx.conn, m, a["kind"], a["position"], report.reason or "", tx.now)
         tx.audit(
             "bundle_quarantine",
             "bundle",

@@ -36,7 +36,7 @@ from khdesk.core.services.judging import current_info
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
-from khdesk.core.sync import bundle, keys, records
+from khdesk.core.sync import bundle, history, keys, records
 
 if TYPE_CHECKING:
     from khdesk.core.services.profiles import Session
@@ -205,10 +205,13 @@ def _blobs_for(conn: Connection, table_rows: dict[str, list[dict]]) -> dict[str,
     return files
 
 
-def _acknowledged_upto(conn: Connection, recipient_org: str) -> int:
-    """The sender's change counter up to which the recipient confirmed receipt."""
+def _acknowledged(
+    conn: Connection, recipient_org: str, column=t.sync_sent.c.change_seq_upto
+) -> int:
+    """How far the recipient confirmed receipt: of the sender's change counter, or (with
+    `column` audit_count) of its audit chain."""
     value = conn.execute(
-        select(func.max(t.sync_sent.c.change_seq_upto)).where(
+        select(func.max(column)).where(
             t.sync_sent.c.recipient_org == recipient_org,
             t.sync_sent.c.acknowledged_at.is_not(None),
         )
@@ -380,7 +383,7 @@ def export_bundle(
         recipient, kind = _recipient(conn, info.org_code, info.parent_code, to)
         recipient_org = recipient.org_code
         epoch = current_epoch(conn, state_file, tx.now)
-        since = 0 if full else _acknowledged_upto(conn, recipient_org)
+        since = 0 if full else _acknowledged(conn, recipient_org)
         upto = settled_change_counter(conn)
         if kind == "down":
             table_rows, files = select_down(conn, info.org_code, recipient_org, since, upto)
@@ -414,7 +417,11 @@ def export_bundle(
             # Which rules the sender judged with (FORMAT.md §3, optional in version 1).
             "catalogue": current_info(conn).ref(),
         }
-        inner, manifest_bytes = bundle.build_inner(manifest, table_rows, files, me)
+        audit_lines = b""
+        if kind == "up":  # history reported upward (FORMAT.md §11)
+            reported = 0 if full else _acknowledged(conn, recipient_org, t.sync_sent.c.audit_count)
+            manifest["audit"], audit_lines = history.outgoing(conn, reported)
+        inner, manifest_bytes = bundle.build_inner(manifest, table_rows, files, me, audit_lines)
         data = bundle.seal(inner, recipient.public)
         file_sha = hashlib.sha256(data).hexdigest()
         conn.execute(
@@ -431,6 +438,7 @@ def export_bundle(
                 status="pending",
                 created_at=tx.now,
                 created_by=session.user,
+                audit_count=manifest["audit"]["count"] if kind == "up" else None,
             )
         )
         counts = {name: len(rows) for name, rows in table_rows.items()}

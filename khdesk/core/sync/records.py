@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
+from khdesk.core.clock import is_iso
 from khdesk.core.domain.pipeline import STEPS
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
@@ -53,6 +54,7 @@ LABEL_FIELD = {
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UUID_FIELDS = {"uuid", "candidate_uuid", "step_uuid"}
+MOMENTS = {"updated_at"}  # timestamps, exactly as clock.iso writes them (FORMAT.md §3.1)
 _MAX_INT = 2**53  # beyond this JSON readers disagree
 
 
@@ -169,6 +171,7 @@ def _checker(column):
             pattern, what = _SHA256, "không phải mã băm SHA-256."
         else:
             what = "không phải mã UUID hợp lệ."
+        moment = column.name in MOMENTS
 
         def check(value):
             if not isinstance(value, str):
@@ -177,6 +180,8 @@ def _checker(column):
                 raise _Refused(f"dài quá {length} ký tự.")
             if pattern is not None and not pattern.fullmatch(value):
                 raise _Refused(what)
+            if moment and not is_iso(value):
+                raise _Refused("phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.")
             return value
 
     else:  # pragma: no cover
