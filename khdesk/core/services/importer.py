@@ -18,12 +18,14 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
+from khdesk.core.domain.scope import staff_org_problem, staff_unit_problem
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.candidates import save_states
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
 from khdesk.core.text import fold, name_sort_key
 
@@ -173,54 +175,27 @@ class _Importer:
         self.progress = progress or (lambda *_: None)
         self.role = session.info.role
         self.home_org = session.org_code
-        self.orgs: dict[str, dict] = {}
         self._scope_memo: dict[str | None, str | None] = {}
         self._member_org_cache: dict[str, str] | None = None
         self.changed_files: dict[str, str] = {}  # file code -> what happened, for the audit
 
-    # -- scope: which organisations may this profile write for? --
+    # -- scope: which organisations may this profile write for (domain/scope.py) --
 
     def _load_orgs(self) -> None:
-        rows = self.conn.execute(
-            select(t.orgs.c.code, t.orgs.c.parent_code, t.orgs.c.self_managed)
-        ).mappings()
-        self.orgs = {r["code"]: dict(r) for r in rows}
+        self.tree = load_tree(self.conn)
 
     def _in_subtree(self, code: str) -> bool:
-        seen = set()
-        while code and code not in seen:
-            if code == self.home_org:
-                return True
-            seen.add(code)
-            code = (self.orgs.get(code) or {}).get("parent_code")
-        return False
+        return self.tree.within(code, self.home_org)
 
     def _scope_problem(self, org_code: str | None) -> str | None:
         """Why this profile may not keep people or files of `org_code` (None: it may)."""
         # Asked once per row: remember the answer per organisation (the tree is settled
         # once the `Đơn vị` sheet is in).
         if org_code not in self._scope_memo:
-            self._scope_memo[org_code] = self._scope_problem_uncached(org_code)
-        return self._scope_memo[org_code]
-
-    def _scope_problem_uncached(self, org_code: str | None) -> str | None:
-        if not org_code:
-            return "Thiếu mã chi bộ."
-        if self.role == "cell":
-            if org_code != self.home_org:
-                return f"Chi bộ '{org_code}' không phải chi bộ của hồ sơ này ({self.home_org})."
-            return None
-        org = self.orgs.get(org_code)
-        if org is None:
-            return f"Không có đơn vị mã '{org_code}' (thêm vào trang 'Đơn vị' trước)."
-        if not self._in_subtree(org_code):
-            return f"Đơn vị '{org_code}' không trực thuộc {self.home_org}."
-        if org.get("self_managed"):
-            return (
-                f"Chi bộ '{org_code}' tự dùng khdesk: hồ sơ của chi bộ chỉ nhận qua tệp đồng bộ, "
-                "không nhận qua Excel."
+            self._scope_memo[org_code] = staff_unit_problem(
+                self.tree, self.home_org, self.role, org_code
             )
-        return None
+        return self._scope_memo[org_code]
 
     def _skip(self, sheet: tpl.Sheet, row_no: int, column_key: str | None, message: str):
         header = sheet.column(column_key).header if column_key else None
@@ -318,22 +293,17 @@ class _Importer:
             v = r.values
             code = v["code"].upper()
             parent = (v.get("parent_code") or "").upper() or None
-            if code == self.home_org:
-                allowed = True
-            elif self.role == "cell":
-                allowed = False
-            elif code in self.orgs and not self._in_subtree(code):
-                allowed = False  # a known organisation elsewhere in the tree
-            else:
-                allowed = bool(parent) and self._in_subtree(parent)
-            if not allowed:
-                self._skip(sheet, r.row, "code", f"Đơn vị '{code}' ngoài phạm vi của hồ sơ này.")
+            why = staff_org_problem(self.tree, self.home_org, self.role, code, parent)
+            if why:
+                self._skip(sheet, r.row, "code", why)
                 continue
             values = {c.key: v.get(c.key) for c in sheet.columns}
             values.update(code=code, parent_code=parent)
             prepared.append((r.row, values))
             # Known at once, so later rows (and sheets) may hang under it.
-            self.orgs[code] = {"code": code, "parent_code": parent, **_pick(v, "self_managed")}
+            self.tree = self.tree.with_units(
+                {code: parent}, [code] if v.get("self_managed") else ()
+            )
         prepared.sort()  # back to file order, so problems and counts read naturally
         self._scope_memo.clear()  # the tree may have changed
         self._upsert(sheet, t.orgs, ("code",), prepared, self._present(sheet) | {"code"})
@@ -631,10 +601,6 @@ def _parents_first(rows: list) -> list:
     for code in by_code:
         place(code, set())
     return ordered + repeated
-
-
-def _pick(values: dict, *keys: str) -> dict:
-    return {k: values.get(k) for k in keys}
 
 
 def _step_values(want: dict) -> dict:
