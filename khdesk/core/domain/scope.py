@@ -252,6 +252,19 @@ def staff_org_problem(
     return None
 
 
+def staff_record_problem(
+    home_org: str, what: str, stored_owner: str | None, stored_unit: str | None, unit: str
+) -> str | None:
+    """Why this station's staff may not change the stored record `what` (None: they
+    may): one writer per record, and a person or file stays in its unit (a move would be
+    refused upstream as well)."""
+    if stored_owner is not None and stored_owner != home_org:
+        return f"{what} do '{stored_owner}' quản lý: chỉ đơn vị đó sửa được."
+    if stored_unit is not None and stored_unit != unit:
+        return f"{what} thuộc đơn vị '{stored_unit}': không chuyển sang '{unit}' ở đây."
+    return None
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One record offered to this station, with what the checks need to know of it."""
@@ -263,19 +276,24 @@ class Incoming:
     stored_owner: str | None = None  # the owner of the copy here with the same uuid
     stored_unit: str | None = None  # the unit that copy is about
     stored_code: str | None = None  # orgs: the code of that copy
+    file_code: str | None = None  # a step's or a scan's file, as a person names it
 
 
 def record_problem(scope: WriteScope, tree: OrgTree, r: Incoming) -> str | None:
     """Why `scope.writer` may not write this record here (Vietnamese, naming the
     record), or None. `tree`: this station's tree with the units the writer may add."""
     what = f"bản ghi {TABLE_LABELS.get(r.table, r.table)} '{r.label}'"
+    if r.file_code:
+        what += f" của hồ sơ '{r.file_code}'"
     v = r.values
     if r.table not in scope.tables:
         return f"{what}: loại bản ghi này không được gửi theo chiều này"
     if v["owner"] not in scope.owners:
         return f"{what} của đơn vị '{v['owner']}', không phải của {scope.writer}"
     if r.stored_owner is not None and r.stored_owner not in scope.owners:
-        return f"{what} trùng mã (uuid) với bản ghi của '{r.stored_owner}' ở đây"
+        return (
+            f"{what}: bản ở đây (cùng uuid) thuộc '{r.stored_owner}', không phải của {scope.writer}"
+        )
     if r.table == "steps" and not scope.may_record_step(v["step_id"]):
         step = STEP_BY_ID.get(v["step_id"])
         name = step.name if step else v["step_id"]

@@ -18,7 +18,11 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
-from khdesk.core.domain.scope import staff_org_problem, staff_unit_problem
+from khdesk.core.domain.scope import (
+    staff_org_problem,
+    staff_record_problem,
+    staff_unit_problem,
+)
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.candidates import save_states
@@ -340,6 +344,11 @@ class _Importer:
                 select(table.c.org_code, table.c.name_folded, table.c.birth_date, table.c[code_col])
             )
         }
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in raw_rows(self.conn, select(table.c[code_col], table.c.org_code, table.c.owner))
+        }
+        what = "Đảng viên" if table is t.members else "Hồ sơ"
         next_no = self._next_numbers(table.c[code_col], infix)
         prepared = []
         blank = dict.fromkeys(keys)
@@ -369,6 +378,12 @@ class _Importer:
                     code = f"{org}{infix}{next_no[org]:04d}"
                     by_identity[ident] = code
             values[code_col] = code
+            if code in stored:
+                unit, owner = stored[code]
+                why = staff_record_problem(self.home_org, f"{what} '{code}'", owner, unit, org)
+                if why:
+                    self._skip(sheet, r.row, "org_code", why)
+                    continue
             prepared.append((r.row, values))
         return prepared
 

@@ -424,10 +424,8 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
         {v["member_code"] for n in _BY_MEMBER for v in tables.get(n, [])}
         | {unit for n in _BY_MEMBER for _, unit in stored.get(n, {}).values()},
     )
-    file_org = _org_lookup(
+    file_org, file_code = _file_lookup(
         conn,
-        t.candidates,
-        "uuid",
         tables.get("candidates", []),
         {v["candidate_uuid"] for n in _BY_FILE for v in tables.get(n, [])}
         | {unit for n in _BY_FILE for _, unit in stored.get(n, {}).values()},
@@ -452,6 +450,7 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
                     table=name,
                     values=v,
                     label=records.label(name, v) or v["uuid"],
+                    file_code=file_code(raw) if name in _BY_FILE else None,
                     unit=unit_of(name, raw),
                     stored_owner=owner,
                     stored_unit=unit_of(name, unit) if unit is not None else None,
@@ -459,6 +458,18 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
                 )
             )
     return out
+
+
+def _file_lookup(conn: Connection, incoming: list[dict], wanted: set):
+    """File uuid -> its unit, and -> its file code: from the bundle first, then here."""
+    known = {r["uuid"]: (r["org_code"], r["file_code"]) for r in incoming}
+    missing = sorted(wanted - set(known))
+    found = select_in(conn, t.candidates, ("uuid", "org_code", "file_code"), "uuid", missing)
+    known.update({u: (org, code) for u, org, code in found})
+    return (
+        lambda u: known.get(u, (None, None))[0],
+        lambda u: known.get(u, (None, None))[1],
+    )
 
 
 def _org_lookup(conn: Connection, table, key: str, incoming: list[dict], wanted: set):
