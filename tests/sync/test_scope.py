@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from khdesk.core.domain.scope import ALL_TABLES, TABLE_LABELS
 from khdesk.core.services import sync
+from khdesk.core.services.attachments import attach
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
@@ -31,6 +34,7 @@ from tests.sync.conftest import (
 )
 
 CELL, SIBLING, OFFICE_CELL = "X01-CB01", "X01-CB04", "X01-CB02"
+TODAY = date(2026, 11, 26)
 VIETNAMESE = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
 
@@ -41,6 +45,9 @@ def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("scope")
     c = build_commune(home / "home", cells=(CELL,))
     cell, com = c.cells[CELL], c.committee
+    scan = home / "don.pdf"
+    scan.write_bytes(b"%PDF-1.4 scan " * 50)
+    attach(cell, f"{CELL}-0001", scan)
     assert import_bundle(com, export(cell, home / "first")).status == "imported"
     base = export(cell, home / "second").read_bytes()
     _, entries = open_inner(com, base)
@@ -223,8 +230,15 @@ def _steps(entries: dict) -> list[dict]:
 # -- cousins: every synced table, owner spoofing, tombstones, uuid collisions --
 
 
+def test_finding_1_the_rule_covers_every_synced_table():
+    assert ALL_TABLES == {table.name for table in t.SYNCED_TABLES}
+    assert set(TABLE_LABELS) == ALL_TABLES
+
+
 def test_finding_1_owner_spoofing_on_every_kind_of_record(world, tmp_path):
-    """Each synced table, one of CB01's own records claiming X01 as owner."""
+    """Each synced table, one of CB01's own records claiming X01 as owner. (A cell
+    sends no orgs row and has no private units: those are tried below.)"""
+    tried = set()
     for table in t.SYNCED_TABLES:
         mine = rows(world, table.name)
         if not mine:
@@ -232,6 +246,8 @@ def test_finding_1_owner_spoofing_on_every_kind_of_record(world, tmp_path):
         row = dict(mine[0], owner="X01", rev=mine[0]["rev"] + 1)
         path = forge(world, tmp_path, {table.name: [row]}, replace=True)
         refused(world, path, "X01")
+        tried.add(table.name)
+    assert tried == ALL_TABLES - {"orgs", "private_units"}
 
 
 def test_finding_1_records_about_units_outside_the_branch(world, tmp_path):
@@ -330,3 +346,126 @@ def test_finding_1_an_honest_cells_bundle_carries_no_committee_step(world):
     assert kept  # the demo cell holds some, transcribed from paper
     sent = {s["step_id"] for s in rows(world, "steps")}
     assert sent and not sent & {"A9", "A10", "P4", "P5", "XOA_TEN"}
+
+
+# -- down: a committee writes its own decisions on the receiver's files, nothing else --
+
+
+@pytest.fixture(scope="module")
+def down_world(tmp_path_factory):
+    """CB01 synced up, an A10 recorded at X01 on one of its files; X01's genuine return
+    bundle to CB01 as the base of the forgeries (signed by X01's real key)."""
+    from khdesk.core.domain.pipeline import StepEvent
+    from khdesk.core.services.steps import record_step
+    from tests.sync.conftest import awaiting_decision
+
+    home = tmp_path_factory.mktemp("scope-down")
+    c = build_commune(home / "home", cells=(CELL,))
+    cell, com = c.cells[CELL], c.committee
+    assert import_bundle(com, export(cell, home / "up")).status == "imported"
+    code = awaiting_decision(com, CELL)[0]
+    record_step(com, code, StepEvent("A10", date(2026, 11, 20), doc_no="15-QĐ/ĐU"), TODAY)
+    down = Path(sync.export_bundle(com, home / "down", to=CELL).path).read_bytes()
+    _, entries = open_inner(cell, down)
+    manifest = json.loads(entries.pop("manifest.json"))
+    entries.pop("manifest.sig")
+    del manifest["files"]
+    yield {"c": c, "manifest": manifest, "entries": entries}
+    c.close()
+
+
+def forge_down(w, tmp_path: Path, steps: list[dict]) -> Path:
+    entries = dict(w["entries"])
+    entries["records/steps.jsonl"] = b"".join(canonical.dumps(r) + b"\n" for r in steps)
+    com, cell = w["c"].committee, w["c"].cells[CELL]
+    path = tmp_path / f"down-{uuidlib.uuid4().hex[:8]}.khdb"
+    path.write_bytes(seal_to(cell, resign(w["manifest"], list(entries.items()), station_key(com))))
+    return path
+
+
+def refused_down(w, path: Path, *words: str) -> None:
+    cell = w["c"].cells[CELL]
+    before = state(cell)
+    report = import_bundle(cell, path)
+    assert (report.status, report.code) == ("refused", "out_of_scope"), report.reason
+    for word in words:
+        assert word in report.reason, report.reason
+    assert state(cell) == before
+
+
+def test_finding_1_down_the_genuine_return_bundle_is_good(down_world, tmp_path):
+    a10 = [json.loads(x) for x in down_world["entries"]["records/steps.jsonl"].splitlines()]
+    report = sync.verify_bundle(down_world["c"].cells[CELL], forge_down(down_world, tmp_path, a10))
+    assert report.valid, report.reason
+
+
+def test_finding_1_down_a_decision_over_the_cells_own_record(down_world, tmp_path):
+    """The committee's A10 under the uuid of the cell's own A8 (a uuid collision), or
+    naming the cell as its owner."""
+    cell = down_world["c"].cells[CELL]
+    a10 = json.loads(down_world["entries"]["records/steps.jsonl"].splitlines()[0])
+    theirs = one(cell, t.steps, owner=CELL, step_id="A8")
+    refused_down(down_world, forge_down(down_world, tmp_path, [dict(a10, uuid=theirs["uuid"])]))
+    refused_down(down_world, forge_down(down_world, tmp_path, [dict(a10, owner=CELL)]), CELL)
+
+
+def test_finding_1_down_a_step_the_committee_does_not_decide(down_world, tmp_path):
+    a10 = json.loads(down_world["entries"]["records/steps.jsonl"].splitlines()[0])
+    for step_id in ("A8", "A11", "DUNG"):
+        path = forge_down(down_world, tmp_path, [dict(a10, uuid=new_id(), step_id=step_id)])
+        refused_down(down_world, path, "cấp ủy cấp trên")
+
+
+# -- the province: a commune committee adds units under itself, never elsewhere --
+
+
+def test_finding_1_committee_to_province_cannot_touch_another_commune(tmp_path):
+    from khdesk.core.services.importer import RowTables, import_tables
+    from tests.sync.conftest import enrol_both, new_station
+
+    home = tmp_path / "home"
+    home.mkdir()
+    x02 = new_station(home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+    province = new_station(home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
+    try:
+        cell = {
+            "code": "X02-CB01",
+            "name": "Chi bộ thôn",
+            "parent_code": "X02",
+            "kind": "Chi bộ thôn",
+        }
+        assert import_tables(x02, RowTables.from_dicts({"orgs": [cell]}), "t").committed
+        tree = [
+            {"code": c, "name": c, "parent_code": "KH", "kind": "Đảng ủy xã"}
+            for c in ("X01", "X02")
+        ]
+        tree.append({"code": "X01-CB01", "name": "CB01", "parent_code": "X01", "kind": "Chi bộ"})
+        assert import_tables(province, RowTables.from_dicts({"orgs": tree}), "t").committed
+        enrol_both(province, x02, tmp_path)
+        good = export(x02, tmp_path / "good")
+        assert sync.verify_bundle(province, good).valid  # X02-CB01: a new unit under X02
+        _, entries = open_inner(province, good.read_bytes())
+        manifest = json.loads(entries.pop("manifest.json"))
+        entries.pop("manifest.sig")
+        del manifest["files"]
+        org = json.loads(entries["records/orgs.jsonl"].splitlines()[0])
+        attacks = [
+            dict(org, uuid=new_id(), code="X01-CB09", parent_code="X01"),  # under X01
+            dict(org, uuid=new_id(), code="X01-CB01", parent_code="X02"),  # X01's cell moved
+            dict(org, uuid=new_id(), code="KH", parent_code="X02"),  # the receiver itself
+            dict(org, parent_code="X01"),  # its own new cell, filed under X01
+        ]
+        for bad in attacks:
+            forged = dict(entries, **{"records/orgs.jsonl": canonical.dumps(bad) + b"\n"})
+            path = tmp_path / f"p-{uuidlib.uuid4().hex[:8]}.khdb"
+            inner = resign(manifest, list(forged.items()), station_key(x02))
+            path.write_bytes(seal_to(province, inner))
+            before = state(province)
+            report = import_bundle(province, path)
+            assert (report.status, report.code) == ("refused", "out_of_scope"), bad
+            assert bad["code"] in report.reason
+            assert state(province) == before
+        assert import_bundle(province, good).status == "imported"
+    finally:
+        x02.close()
+        province.close()
