@@ -469,3 +469,36 @@ def test_finding_1_committee_to_province_cannot_touch_another_commune(tmp_path):
     finally:
         x02.close()
         province.close()
+
+
+def test_finding_1_the_cells_import_leaves_the_committees_decision(down_world, tmp_path):
+    """Once the committee's A10 is at the cell, the cell's Excel import neither removes it
+    (a history sheet without it) nor rewrites it (the quick decision columns): the file's
+    steps stay as they are and the row says why. (Runs last: it imports the genuine
+    return bundle into the module's cell.)"""
+    from khdesk.core.services.candidates import open_file
+    from khdesk.core.services.importer import RowTables, import_tables
+
+    cell = down_world["c"].cells[CELL]
+    a10 = json.loads(down_world["entries"]["records/steps.jsonl"].splitlines()[0])
+    good = forge_down(down_world, tmp_path, [a10])
+    assert import_bundle(cell, good).status == "imported"
+    with cell.store.read() as conn:
+        row = (
+            conn.execute(select(t.candidates).where(t.candidates.c.uuid == a10["candidate_uuid"]))
+            .mappings()
+            .one()
+        )
+    code = row["file_code"]
+    before = open_file(cell, code)["steps"]
+    ident = {k: row[k] for k in ("file_code", "full_name", "sex", "birth_date", "org_code")}
+    history = [
+        {"file_code": code, "step_id": s["step_id"], "on": s["on"], "result": "Thông qua"}
+        for s in before
+        if s["step_id"] != "A10"
+    ]
+    quick = {**ident, "a10_decision_on": date(2026, 11, 21), "a10_decision_no": "16-QĐ/ĐU"}
+    for tables in ({"candidates": [ident], "steps": history}, {"candidates": [quick]}):
+        report = import_tables(cell, RowTables.from_dicts(tables), "test")
+        assert any("do 'X01' quản lý" in p.message for p in report.problems), report.problems
+        assert open_file(cell, code)["steps"] == before

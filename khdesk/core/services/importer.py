@@ -182,6 +182,7 @@ class _Importer:
         self._scope_memo: dict[str | None, str | None] = {}
         self._member_org_cache: dict[str, str] | None = None
         self.changed_files: dict[str, str] = {}  # file code -> what happened, for the audit
+        self.history_rows_of: dict[str, int] = {}  # file code -> its first history row
 
     # -- scope: which organisations may this profile write for (domain/scope.py) --
 
@@ -490,7 +491,8 @@ class _Importer:
             return
         uuids = {file_uuids[f] for f in files}
         stored: dict[str, list[dict]] = defaultdict(list)
-        columns = [t.steps.c.id, t.steps.c.candidate_uuid] + [t.steps.c[f] for f in _STEP_FIELDS]
+        columns = [t.steps.c.id, t.steps.c.candidate_uuid, t.steps.c.owner]
+        columns += [t.steps.c[f] for f in _STEP_FIELDS]
         query = select(*columns).where(t.steps.c.deleted.is_(False)).order_by(t.steps.c.seq)
         for r in self.conn.execute(query).mappings():
             if r["candidate_uuid"] in uuids:
@@ -509,8 +511,25 @@ class _Importer:
                 wanted = _merge_quick_columns(wanted, quick[code][1], bool(code in history))
             for i, want in enumerate(wanted):
                 want["seq"] = i + 1
+            changed = [
+                i
+                for i, want in enumerate(wanted[: len(old)])
+                if any(old[i][k] != want.get(k) for k in _STEP_FIELDS)
+            ]
+            theirs = next(
+                (
+                    o
+                    for o in [*(old[i] for i in changed), *old[len(wanted) :]]
+                    if o["owner"] != self.home_org
+                ),
+                None,
+            )
+            if theirs is not None:  # one writer per record (domain/scope.py)
+                self._step_problem(code, history, quick, theirs)
+                continue
+            for i, want in enumerate(wanted):
                 if i < len(old):
-                    if any(old[i][k] != want.get(k) for k in _STEP_FIELDS):
+                    if i in changed:
                         updates.append((old[i]["id"], _step_values(want)))
                         if code in history:
                             counts.updated += 1
@@ -523,9 +542,7 @@ class _Importer:
                     if code in history:
                         counts.added += 1
             deletes.extend(o["id"] for o in old[len(wanted) :])
-            if len(old) != len(wanted) or any(
-                _step_values(w) != _step_values(o) for w, o in zip(wanted, old, strict=False)
-            ):
+            if len(old) != len(wanted) or changed:
                 self.changed_files.setdefault(code, "steps")
             states[cuid] = pl.derive_state(_event(w) for w in wanted).value
         bulk_insert(self.conn, t.steps, inserts)
@@ -537,6 +554,22 @@ class _Importer:
                 .values(deleted=True, **self.tx.changed(t.steps))
             )
         self._store_states(states)
+
+    def _step_problem(self, code: str, history: dict, quick: dict, theirs: dict) -> None:
+        """The import would change or remove a step another station recorded: the file's
+        steps are left as they are, and the row says why."""
+        step = pl.STEP_BY_ID[theirs["step_id"]]
+        why = staff_record_problem(
+            self.home_org, f"Bước {step.name} của hồ sơ '{code}'", theirs["owner"], None, code
+        )
+        if code in history:
+            sheet, row = tpl.STEPS, self.history_rows_of[code]
+            counts = self.report.sheet(sheet.key)
+            counts.skipped += len(history[code])
+            self.report.problems.append(CellProblem(sheet.name, row, None, why))
+        else:
+            sheet, row = tpl.SHEETS_BY_KEY["candidates"], quick[code][0]
+            self.report.problems.append(CellProblem(sheet.name, row, None, why))
 
     def _history_by_file(self, file_uuids: dict[str, str]) -> dict[str, list[dict]]:
         rows = getattr(self, "history_rows", None) or []
@@ -551,6 +584,7 @@ class _Importer:
             if code not in getattr(self, "pipeline_rows", {}) and not self._file_in_scope(code):
                 self._skip(sheet, r.row, "file_code", "Hồ sơ ngoài phạm vi hồ sơ làm việc này.")
                 continue
+            self.history_rows_of.setdefault(code, r.row)
             result = pl.RESULT_BY_LABEL.get(v.get("result") or "Thông qua", pl.Result.PASSED)
             found[code].append(
                 {
