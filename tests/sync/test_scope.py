@@ -25,6 +25,7 @@ from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
 from tests.sync.conftest import (
     build_commune,
+    dump,
     export,
     open_inner,
     resign,
@@ -346,6 +347,38 @@ def test_finding_1_an_honest_cells_bundle_carries_no_committee_step(world):
     assert kept  # the demo cell holds some, transcribed from paper
     sent = {s["step_id"] for s in rows(world, "steps")}
     assert sent and not sent & {"A9", "A10", "P4", "P5", "XOA_TEN"}
+
+
+def test_finding_1_a_kept_conflict_cannot_be_taken_beyond_the_scope(world):
+    """Before this fix the forged orgs row of finding 1 was kept as a conflict: taking
+    it ("nhận bản gửi đến") must not move X01 under CB01 either."""
+    from khdesk.core.errors import InputError
+
+    com = world["c"].committee
+    org = wire(t.orgs, one(com, t.orgs, code="X01"), parent_code=CELL, owner=CELL)
+    org["rev"] += 1
+    with com.store.write("bithu") as tx:
+        tx.conn.execute(
+            t.sync_conflicts.insert().values(
+                found_at=tx.now,
+                sender_org=CELL,
+                bundle_id=new_id(),
+                table_name="orgs",
+                record_uuid=org["uuid"],
+                record_key="X01",
+                local_rev=org["rev"] - 1,
+                incoming_rev=org["rev"],
+                reason="Bản ở đây thuộc X01, không phải của X01-CB01.",
+                incoming=canonical.dumps(org).decode(),
+            )
+        )
+        conflict_id = tx.conn.execute(select(func.max(t.sync_conflicts.c.id))).scalar()
+    before = dump(com)
+    with pytest.raises(InputError, match="đơn vị 'X01'"):
+        sync.resolve_conflict(com, conflict_id, "incoming")
+    assert dump(com) == before
+    assert one(com, t.orgs, code="X01")["parent_code"] != CELL
+    sync.resolve_conflict(com, conflict_id, "here")  # set aside for good
 
 
 # -- down: a committee writes its own decisions on the receiver's files, nothing else --

@@ -371,19 +371,41 @@ _BY_FILE = ("steps", "attachments")
 def _scope_for(conn: Connection, session: Session, o: _Opened) -> tuple[WriteScope, OrgTree]:
     """What the enrolled sender may write here, from this station's tree and the key's
     enrolment (its code and role), never from the bundle."""
+    return _sender_scope(
+        conn,
+        session.org_code,
+        session.info.role,
+        o.peer.org_code,
+        o.peer.role,
+        o.verified.manifest["kind"],
+    )
+
+
+def _sender_scope(
+    conn: Connection, home_org: str, home_role: str, sender: str, sender_role: str, kind: str
+) -> tuple[WriteScope, OrgTree]:
     tree = load_tree(conn)
     try:
-        found = sender_scope(
-            tree,
-            session.org_code,
-            session.info.role,
-            o.peer.org_code,
-            o.peer.role,
-            o.verified.manifest["kind"],
-        )
+        return sender_scope(tree, home_org, home_role, sender, sender_role, kind), tree
     except ScopeError as exc:
         raise BundleError(exc.code, exc.message) from None
-    return found, tree
+
+
+def check_kept_record(
+    conn: Connection, home_org: str, home_role: str, sender: str, table: str, values: dict
+) -> None:
+    """A record a bundle brought and a conflict kept, about to be taken: still the
+    sender's to write here (its current enrolment, this station's tree now)? Raises
+    BundleError as an import would."""
+    enrolled = [p for p in keys.peers(conn) if p.org_code == sender]
+    if not enrolled:
+        raise BundleError(
+            "unknown_sender", f"Khóa của {sender} không còn được ghi nhận ở hồ sơ này."
+        )
+    tree = load_tree(conn)
+    kind = "up" if tree.is_below(sender, home_org) else "down"
+    scope, tree = _sender_scope(conn, home_org, home_role, sender, enrolled[-1].role, kind)
+    _check_scope(conn, scope, tree, {table: [values]})
 
 
 def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dict) -> WriteScope:
