@@ -59,6 +59,10 @@ def world(tmp_path_factory):
     c.close()
 
 
+# Beyond the synced tables and ledgers (conftest.state): all else a bundle could touch.
+REST = (t.blobs, t.meta, t.sync_sent, t.sync_own_keys, t.users, t.document_numbers)
+
+
 def rows(world, table: str) -> list[dict]:
     data = world["entries"].get(f"records/{table}.jsonl", b"")
     return [json.loads(line) for line in data.splitlines()]
@@ -111,13 +115,14 @@ def refused(world, path: Path, *words: str) -> str:
     `words`; every synced table and ledger byte-for-byte as before; the refusal audited."""
     com = world["c"].committee
     before, audited = state(com), audit_refusals(com)
+    rest = dump(com, REST)
     report = import_bundle(com, path)
     assert (report.status, report.code) == ("refused", "out_of_scope"), report.reason
     assert VIETNAMESE & set(report.reason.lower()), report.reason
     for word in words:
         assert word in report.reason, report.reason
     assert not report.applied and not report.conflicts
-    assert state(com) == before
+    assert state(com) == before and dump(com, REST) == rest
     assert audit_refusals(com) == audited + 1
     # The verification says the same, and changes nothing either.
     check = sync.verify_bundle(com, path)
