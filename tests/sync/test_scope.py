@@ -540,3 +540,24 @@ def test_finding_1_the_cells_import_leaves_the_committees_decision(down_world, t
         report = import_tables(cell, RowTables.from_dicts(tables), "test")
         assert any("do 'X01' quản lý" in p.message for p in report.problems), report.problems
         assert open_file(cell, code)["steps"] == before
+
+
+def test_finding_1_down_from_the_commune_to_a_cell_under_a_grassroots_committee(tmp_path):
+    """CB03 sits under X01-DU01, which does not run khdesk; the commune decides on its
+    files and sends the decision down: the cell's tree knows DU01 only, yet the genuine
+    decision of its enrolled upper station is taken."""
+    from khdesk.core.domain.pipeline import StepEvent
+    from khdesk.core.services.steps import record_step
+    from tests.sync.conftest import awaiting_decision
+
+    c = build_commune(tmp_path / "home", cells=("X01-CB03",))
+    try:
+        cell, com = c.cells["X01-CB03"], c.committee
+        assert import_bundle(com, export(cell, tmp_path / "up")).status == "imported"
+        code = awaiting_decision(com, "X01-CB03")[0]
+        record_step(com, code, StepEvent("A9", date(2026, 11, 20), doc_no="7-NQ/ĐU"), TODAY)
+        down = sync.export_bundle(com, tmp_path / "down", to="X01-CB03")
+        report = import_bundle(cell, Path(down.path))
+        assert report.status == "imported", report.reason
+    finally:
+        c.close()

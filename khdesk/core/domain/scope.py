@@ -306,7 +306,10 @@ def record_problem(scope: WriteScope, tree: OrgTree, r: Incoming) -> str | None:
         return f"{what} thuộc đơn vị '{r.unit}', ngoài phạm vi của {scope.writer}"
     if r.stored_unit is not None and r.stored_unit != r.unit:
         return f"{what} chuyển từ đơn vị '{r.stored_unit}' sang '{r.unit}'"
-    if r.table == "steps" and v["step_id"] in COMMITTEE_STEPS:
+    # Up, the receiver's tree holds the file's whole chain; down, the sender's own
+    # decisions (owner = sender, checked above) may come from further up than a
+    # receiver knows (a cell under a grassroots committee that does not run khdesk).
+    if r.table == "steps" and v["step_id"] in COMMITTEE_STEPS and not scope.decisions_only:
         if v["owner"] not in tree.ancestors(r.unit):
             return f"{what} mang tên '{v['owner']}', không phải cấp ủy cấp trên của '{r.unit}'"
     return None
