@@ -334,3 +334,12 @@ def test_finding_1_import_moves_no_file_to_another_cell(committee):
     assert report.counts["candidates"].skipped == 1
     assert "không chuyển sang 'X01-CB02'" in report.problems[0].message
     assert [f["org_code"] for f in list_files(committee)] == ["X01-CB01"]
+
+
+def test_finding_1_import_makes_no_loop_in_the_tree(committee):
+    """A unit moved under its own child would put it outside every branch."""
+    rows = [TREE[0], {"code": "X01-CB01-T1", "name": "Tổ", "parent_code": "X01-CB01", "kind": "Tổ"}]
+    assert run(committee, {"orgs": rows}).counts["orgs"].added == 2
+    report = run(committee, {"orgs": [{**TREE[0], "parent_code": "X01-CB01-T1"}]})
+    assert report.counts["orgs"].skipped == 1
+    assert "dưới chính nó" in report.problems[0].message

@@ -145,14 +145,6 @@ class WriteScope:
             return committee
         return not (committee and self.role == "cell")
 
-    def unit_problem(self, unit: str | None) -> str | None:
-        """Why the writer may not write records about `unit` (None: it may)."""
-        if not unit:
-            return "Thiếu mã đơn vị."
-        if unit in self.units:
-            return None
-        return f"Đơn vị '{unit}' ngoài phạm vi của {self.writer}."
-
 
 def sender_scope(
     tree: OrgTree, home_org: str, home_role: str, sender: str, sender_role: str, kind: str
@@ -249,6 +241,8 @@ def staff_org_problem(
     known_elsewhere = code in tree and code not in scope.org_rows
     if known_elsewhere or not parent or parent not in scope.new_units_under:
         return f"Đơn vị '{code}' ngoài phạm vi của hồ sơ này."
+    if parent == code or tree.is_below(parent, code):
+        return f"Đơn vị '{code}' không thể trực thuộc '{parent}', đơn vị nằm dưới chính nó."
     return None
 
 

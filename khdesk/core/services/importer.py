@@ -318,7 +318,7 @@ class _Importer:
         for r in rows:
             v = r.values
             org = (v["org_code"] or "").upper()
-            if not (org == self.home_org or self._in_subtree(org)):
+            if not self._in_subtree(org):
                 self._skip(sheet, r.row, "org_code", f"Đơn vị '{org}' ngoài phạm vi hồ sơ này.")
                 continue
             year, period = v.get("year"), v.get("period")
@@ -430,7 +430,7 @@ class _Importer:
         for r in rows:
             v = r.values
             org = (v.get("org_code") or self.home_org).upper()
-            if not (org == self.home_org or self._in_subtree(org)):
+            if not self._in_subtree(org):
                 self._skip(sheet, r.row, "org_code", f"Đơn vị '{org}' ngoài phạm vi hồ sơ này.")
                 continue
             values = {c.key: v.get(c.key) for c in sheet.columns}
