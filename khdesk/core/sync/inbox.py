@@ -397,10 +397,10 @@ def check_kept_record(
     """A record a bundle brought and a conflict kept, about to be taken: still the
     sender's to write here (its current enrolment, this station's tree now)? Raises
     BundleError as an import would."""
-    enrolled = [p for p in keys.peers(conn) if p.org_code == sender]
+    enrolled = [p for p in keys.peers(conn) if p.org_code == sender and p.status != keys.REVOKED]
     if not enrolled:
         raise BundleError(
-            "unknown_sender", f"Khóa của {sender} không còn được ghi nhận ở hồ sơ này."
+            "unknown_sender", f"Khóa của {sender} không còn được ghi nhận (hoặc đã bị thu hồi)."
         )
     tree = load_tree(conn)
     kind = "up" if tree.is_below(sender, home_org) else "down"
