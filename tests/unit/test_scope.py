@@ -104,3 +104,14 @@ def test_no_orgs_rows_widen_a_senders_reach(rows):
             assert wider == scope and tree == TREE
         assert added.isdisjoint(TREE.parents)
         assert all(tree.is_below(code, "X01-DU01") for code in added)
+
+
+def test_a_province_writes_down_only_inside_that_committee():
+    down = sender_scope(TREE, "X01", "committee", "KH", "province", "down")
+    a10 = {"owner": "KH", "step_id": "A10", "uuid": "u"}
+    inside = Incoming("steps", a10, "A10", "X01-CB02", file_code="X01-CB02-0001")
+    outside = Incoming("steps", a10, "A10", "X02", file_code="X02-0001")
+    assert record_problem(down, TREE, inside) is None
+    assert "X02" in record_problem(down, TREE, outside)
+    orgs = Incoming("orgs", {"owner": "KH", "code": "X01", "uuid": "u"}, "X01", "X01")
+    assert record_problem(down, TREE, orgs) is not None  # the tree comes in the catalogue
