@@ -275,3 +275,71 @@ def test_tombstoned_rows_leave_search_and_lists(cell):
     with cell.store.write("bithu") as tx:
         tx.conn.execute(t.candidates.update().values(deleted=True))
     assert list_files(cell, search="duc") == [] and list_files(cell) == []
+
+
+# -- issue 15 finding 1: the import asks the one write-scope rule (domain/scope.py) --
+
+TREE = [
+    {"code": "X01-CB01", "name": "Chi bộ 1", "parent_code": "X01", "kind": "Chi bộ thôn"},
+    {
+        "code": "X01-CB04",
+        "name": "Chi bộ 4",
+        "parent_code": "X01",
+        "kind": "Chi bộ trường học",
+        "self_managed": True,
+    },
+    {"code": "Y09", "name": "Đảng ủy xã khác", "parent_code": "KH", "kind": "Đảng ủy xã"},
+]
+
+
+def test_finding_1_import_and_form_refuse_units_outside_the_branch_alike(committee):
+    """A file for a unit outside the committee's branch, or of a cell that runs khdesk:
+    the import skips the row and the form refuses it, in the same words."""
+    from khdesk.core.errors import InputError
+    from khdesk.core.services.candidates import create_candidate
+
+    report = run(committee, {"orgs": TREE})
+    assert report.counts["orgs"].added == 2 and report.counts["orgs"].skipped == 1
+    for org in ("Y09", "X01-CB04", "X01-ZZ"):
+        report = run(committee, {"candidates": [candidate(org_code=org)]})
+        assert report.counts["candidates"].skipped == 1
+        with pytest.raises(InputError) as refused:
+            create_candidate(
+                committee,
+                {k: candidate()[k] for k in ("full_name", "sex", "birth_date")} | {"org_code": org},
+            )
+        assert refused.value.message == report.problems[0].message, org
+    assert list_files(committee) == []
+
+
+def test_finding_1_cell_import_adds_or_moves_no_unit(cell):
+    """A cell's staff write their own unit's row only: no new unit under it, no parent
+    for the committee, no sibling."""
+    rows = [
+        {"code": "X01-CB01-T1", "name": "Tổ mới", "parent_code": "X01-CB01", "kind": "Tổ đảng"},
+        {"code": "X01", "name": "Đảng ủy xã", "parent_code": "X01-CB01", "kind": "Đảng ủy xã"},
+        {"code": "X01-CB02", "name": "Chi bộ 2", "parent_code": "X01", "kind": "Chi bộ thôn"},
+    ]
+    report = run(cell, {"orgs": rows})
+    assert report.counts["orgs"].skipped == 3 and report.counts["orgs"].added == 0
+    assert all("ngoài phạm vi" in p.message for p in report.problems)
+
+
+def test_finding_1_import_moves_no_file_to_another_cell(committee):
+    run(committee, {"orgs": TREE[:1] + [{**TREE[0], "code": "X01-CB02", "name": "Chi bộ 2"}]})
+    report = run(committee, {"candidates": [candidate(file_code="X01-CB01-0001")]})
+    assert report.counts["candidates"].added == 1
+    moved = candidate(file_code="X01-CB01-0001", org_code="X01-CB02")
+    report = run(committee, {"candidates": [moved]})
+    assert report.counts["candidates"].skipped == 1
+    assert "không chuyển sang 'X01-CB02'" in report.problems[0].message
+    assert [f["org_code"] for f in list_files(committee)] == ["X01-CB01"]
+
+
+def test_finding_1_import_makes_no_loop_in_the_tree(committee):
+    """A unit moved under its own child would put it outside every branch."""
+    rows = [TREE[0], {"code": "X01-CB01-T1", "name": "Tổ", "parent_code": "X01-CB01", "kind": "Tổ"}]
+    assert run(committee, {"orgs": rows}).counts["orgs"].added == 2
+    report = run(committee, {"orgs": [{**TREE[0], "parent_code": "X01-CB01-T1"}]})
+    assert report.counts["orgs"].skipped == 1
+    assert "dưới chính nó" in report.problems[0].message

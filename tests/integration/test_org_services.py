@@ -139,3 +139,24 @@ def test_plan_progress_counts_this_years_admissions(cb01):
     year, period = plan_progress(cb01, TODAY)
     assert year.label == "năm 2026" and year.admitted >= 1
     assert period.target is not None and period.admitted >= year.admitted
+
+
+def test_finding_1_a_member_stays_in_its_unit_and_with_its_writer(demo_home):
+    """The service layer asks the one write-scope rule: the committee neither moves an
+    office cell's member to another cell nor edits a member a cell keeps itself."""
+    com = profiles.open_profile(demo_home, "X01", "bithu", PASSWORD)
+    try:
+        with com.store.read() as conn:
+            code = conn.execute(
+                select(t.members.c.member_code).where(t.members.c.org_code == "X01-CB02")
+            ).scalar()
+        member = get_member(com, code)
+        values = {k: member[k] for k in NEW} | {"org_code": "X01-CB02"}
+        for k in ("birth_date", "admitted_on", "official_on"):
+            values[k] = member[k].strftime("%d/%m/%Y") if member[k] else None
+        save_member(com, values, member_code=code)  # an edit in place: fine
+        with pytest.raises(InputError, match="không chuyển sang 'X01-DU01'"):
+            save_member(com, values | {"org_code": "X01-DU01"}, member_code=code)
+        assert get_member(com, code)["org_code"] == "X01-CB02"
+    finally:
+        com.close()

@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, State, StepEvent, derive_state
+from khdesk.core.domain.scope import staff_unit_problem
 from khdesk.core.domain.template import CANDIDATE_IDENTITY, CANDIDATE_PIPELINE
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import fts_match_expression, match_clause, match_ids, search_ids
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import change_counter
 from khdesk.core.text import fold, name_sort_key, nfc
 
@@ -320,8 +322,6 @@ def create_candidate(session: Session, fields: Mapping[str, Any]) -> str:
 
     The cell defaults to this station's own; a committee may add files only for the cells
     whose affairs it keeps (the same reach as the Excel import)."""
-    from khdesk.core.services.importer import ImportReport, _Importer
-
     session.require("owner", "secretary", "deputy")
     fields = dict(fields)
     if not fields.get("org_code") and session.info.role == "cell":
@@ -332,10 +332,8 @@ def create_candidate(session: Session, fields: Mapping[str, Any]) -> str:
     org = values["org_code"].upper()
     code = (nfc(fields.get("file_code")) or "").upper() or None
     with session.store.write(session.user) as tx:
-        # Who may keep files of which cell: the importer's rule, asked of the importer.
-        scope = _Importer(tx, session, None, ImportReport("", False), None)
-        scope._load_orgs()
-        why = scope._scope_problem(org)
+        # Who may keep files of which cell: the one write-scope rule (as the import).
+        why = staff_unit_problem(load_tree(tx.conn), session.org_code, session.info.role, org)
         if why:
             raise InputError(why)
         c = t.candidates.c

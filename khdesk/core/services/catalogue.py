@@ -20,15 +20,16 @@ first screen judges the files).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, func, select, update
 
 from khdesk import __version__
+from khdesk.core.domain.scope import OrgTree
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.fsutil import atomic_write_bytes, safe_file_name
 from khdesk.core.services.judging import (
@@ -46,6 +47,7 @@ from khdesk.core.services.judging import (
 )
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, new_uuid
 from khdesk.core.sync import canonical, keys, records
 from khdesk.core.sync import catalogue as fmt
@@ -85,18 +87,8 @@ def form_template(conn: Connection, name: str) -> bytes | None:
 
 
 def _below(conn: Connection, home_org: str) -> set[str]:
-    """The organisations under this station (as this database knows the tree)."""
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for code, parent in conn.execute(select(t.orgs.c.code, t.orgs.c.parent_code)):
-        children[parent].append(code)
-    found: set[str] = set()
-    todo = [home_org]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found and child != home_org:
-                found.add(child)
-                todo.append(child)
-    return found
+    """The organisations under this station (the write-scope rule's tree)."""
+    return set(load_tree(conn).branch(home_org) - {home_org})
 
 
 def trusted_via(conn: Connection, home_org: str, opened: fmt.Opened, now: datetime) -> str:
@@ -291,24 +283,11 @@ class InstallResult:
 
 def _branch(rows: list[dict], home_org: str, local_parent: str | None) -> set[str]:
     """The codes of this station's branch of the catalogue's tree: its ancestors, itself
-    and everything under it."""
-    by_code = {r["code"]: r for r in rows}
-    wanted: set[str] = set()
-    code = home_org if home_org in by_code else local_parent
-    while code is not None and code in by_code and code not in wanted:
-        wanted.add(code)
-        code = by_code[code]["parent_code"]
-    children: dict[str, list[str]] = defaultdict(list)
-    for r in rows:
-        if r["parent_code"]:
-            children[r["parent_code"]].append(r["code"])
-    todo = [home_org]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in wanted:
-                wanted.add(child)
-                todo.append(child)
-    return wanted
+    and everything under it (as the write-scope rule walks a tree)."""
+    tree = OrgTree({r["code"]: r["parent_code"] for r in rows})
+    start = home_org if home_org in tree else local_parent
+    chain = [start, *tree.ancestors(start)] if start is not None else []
+    return set(takewhile(lambda code: code in tree, chain)) | tree.branch(home_org)
 
 
 def _sent_upto(conn: Connection, home_org: str, below: set[str]) -> int:

@@ -18,6 +18,11 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
+from khdesk.core.domain.scope import (
+    staff_org_problem,
+    staff_record_problem,
+    staff_unit_problem,
+)
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.candidates import save_states
@@ -25,6 +30,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import WRITERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
 from khdesk.core.text import fold, name_sort_key
 
@@ -177,54 +183,28 @@ class _Importer:
         self.progress = progress or (lambda *_: None)
         self.role = session.info.role
         self.home_org = session.org_code
-        self.orgs: dict[str, dict] = {}
         self._scope_memo: dict[str | None, str | None] = {}
         self._member_org_cache: dict[str, str] | None = None
         self.changed_files: dict[str, str] = {}  # file code -> what happened, for the audit
+        self.history_rows_of: dict[str, int] = {}  # file code -> its first history row
 
-    # -- scope: which organisations may this profile write for? --
+    # -- scope: which organisations may this profile write for (domain/scope.py) --
 
     def _load_orgs(self) -> None:
-        rows = self.conn.execute(
-            select(t.orgs.c.code, t.orgs.c.parent_code, t.orgs.c.self_managed)
-        ).mappings()
-        self.orgs = {r["code"]: dict(r) for r in rows}
+        self.tree = load_tree(self.conn)
 
     def _in_subtree(self, code: str) -> bool:
-        seen = set()
-        while code and code not in seen:
-            if code == self.home_org:
-                return True
-            seen.add(code)
-            code = (self.orgs.get(code) or {}).get("parent_code")
-        return False
+        return self.tree.within(code, self.home_org)
 
     def _scope_problem(self, org_code: str | None) -> str | None:
         """Why this profile may not keep people or files of `org_code` (None: it may)."""
         # Asked once per row: remember the answer per organisation (the tree is settled
         # once the `Đơn vị` sheet is in).
         if org_code not in self._scope_memo:
-            self._scope_memo[org_code] = self._scope_problem_uncached(org_code)
-        return self._scope_memo[org_code]
-
-    def _scope_problem_uncached(self, org_code: str | None) -> str | None:
-        if not org_code:
-            return "Thiếu mã chi bộ."
-        if self.role == "cell":
-            if org_code != self.home_org:
-                return f"Chi bộ '{org_code}' không phải chi bộ của hồ sơ này ({self.home_org})."
-            return None
-        org = self.orgs.get(org_code)
-        if org is None:
-            return f"Không có đơn vị mã '{org_code}' (thêm vào trang 'Đơn vị' trước)."
-        if not self._in_subtree(org_code):
-            return f"Đơn vị '{org_code}' không trực thuộc {self.home_org}."
-        if org.get("self_managed"):
-            return (
-                f"Chi bộ '{org_code}' tự dùng khdesk: hồ sơ của chi bộ chỉ nhận qua tệp đồng bộ, "
-                "không nhận qua Excel."
+            self._scope_memo[org_code] = staff_unit_problem(
+                self.tree, self.home_org, self.role, org_code
             )
-        return None
+        return self._scope_memo[org_code]
 
     def _skip(self, sheet: tpl.Sheet, row_no: int, column_key: str | None, message: str):
         header = sheet.column(column_key).header if column_key else None
@@ -322,22 +302,17 @@ class _Importer:
             v = r.values
             code = v["code"].upper()
             parent = (v.get("parent_code") or "").upper() or None
-            if code == self.home_org:
-                allowed = True
-            elif self.role == "cell":
-                allowed = False
-            elif code in self.orgs and not self._in_subtree(code):
-                allowed = False  # a known organisation elsewhere in the tree
-            else:
-                allowed = bool(parent) and self._in_subtree(parent)
-            if not allowed:
-                self._skip(sheet, r.row, "code", f"Đơn vị '{code}' ngoài phạm vi của hồ sơ này.")
+            why = staff_org_problem(self.tree, self.home_org, self.role, code, parent)
+            if why:
+                self._skip(sheet, r.row, "code", why)
                 continue
             values = {c.key: v.get(c.key) for c in sheet.columns}
             values.update(code=code, parent_code=parent)
             prepared.append((r.row, values))
             # Known at once, so later rows (and sheets) may hang under it.
-            self.orgs[code] = {"code": code, "parent_code": parent, **_pick(v, "self_managed")}
+            self.tree = self.tree.with_units(
+                {code: parent}, [code] if v.get("self_managed") else ()
+            )
         prepared.sort()  # back to file order, so problems and counts read naturally
         self._scope_memo.clear()  # the tree may have changed
         self._upsert(sheet, t.orgs, ("code",), prepared, self._present(sheet) | {"code"})
@@ -347,7 +322,7 @@ class _Importer:
         for r in rows:
             v = r.values
             org = (v["org_code"] or "").upper()
-            if not (org == self.home_org or self._in_subtree(org)):
+            if not self._in_subtree(org):
                 self._skip(sheet, r.row, "org_code", f"Đơn vị '{org}' ngoài phạm vi hồ sơ này.")
                 continue
             year, period = v.get("year"), v.get("period")
@@ -374,6 +349,11 @@ class _Importer:
                 select(table.c.org_code, table.c.name_folded, table.c.birth_date, table.c[code_col])
             )
         }
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in raw_rows(self.conn, select(table.c[code_col], table.c.org_code, table.c.owner))
+        }
+        what = "Đảng viên" if table is t.members else "Hồ sơ"
         next_no = self._next_numbers(table.c[code_col], infix)
         prepared = []
         blank = dict.fromkeys(keys)
@@ -403,6 +383,12 @@ class _Importer:
                     code = f"{org}{infix}{next_no[org]:04d}"
                     by_identity[ident] = code
             values[code_col] = code
+            if code in stored:
+                unit, owner = stored[code]
+                why = staff_record_problem(self.home_org, f"{what} '{code}'", owner, unit, org)
+                if why:
+                    self._skip(sheet, r.row, "org_code", why)
+                    continue
             prepared.append((r.row, values))
         return prepared
 
@@ -448,7 +434,7 @@ class _Importer:
         for r in rows:
             v = r.values
             org = (v.get("org_code") or self.home_org).upper()
-            if not (org == self.home_org or self._in_subtree(org)):
+            if not self._in_subtree(org):
                 self._skip(sheet, r.row, "org_code", f"Đơn vị '{org}' ngoài phạm vi hồ sơ này.")
                 continue
             values = {c.key: v.get(c.key) for c in sheet.columns}
@@ -509,7 +495,8 @@ class _Importer:
             return
         uuids = {file_uuids[f] for f in files}
         stored: dict[str, list[dict]] = defaultdict(list)
-        columns = [t.steps.c.id, t.steps.c.candidate_uuid] + [t.steps.c[f] for f in _STEP_FIELDS]
+        columns = [t.steps.c.id, t.steps.c.candidate_uuid, t.steps.c.owner]
+        columns += [t.steps.c[f] for f in _STEP_FIELDS]
         query = select(*columns).where(t.steps.c.deleted.is_(False)).order_by(t.steps.c.seq)
         for r in self.conn.execute(query).mappings():
             if r["candidate_uuid"] in uuids:
@@ -528,8 +515,25 @@ class _Importer:
                 wanted = _merge_quick_columns(wanted, quick[code][1], bool(code in history))
             for i, want in enumerate(wanted):
                 want["seq"] = i + 1
+            changed = [
+                i
+                for i, want in enumerate(wanted[: len(old)])
+                if any(old[i][k] != want.get(k) for k in _STEP_FIELDS)
+            ]
+            theirs = next(
+                (
+                    o
+                    for o in [*(old[i] for i in changed), *old[len(wanted) :]]
+                    if o["owner"] != self.home_org
+                ),
+                None,
+            )
+            if theirs is not None:  # one writer per record (domain/scope.py)
+                self._step_problem(code, history, quick, theirs)
+                continue
+            for i, want in enumerate(wanted):
                 if i < len(old):
-                    if any(old[i][k] != want.get(k) for k in _STEP_FIELDS):
+                    if i in changed:
                         updates.append((old[i]["id"], _step_values(want)))
                         if code in history:
                             counts.updated += 1
@@ -542,9 +546,7 @@ class _Importer:
                     if code in history:
                         counts.added += 1
             deletes.extend(o["id"] for o in old[len(wanted) :])
-            if len(old) != len(wanted) or any(
-                _step_values(w) != _step_values(o) for w, o in zip(wanted, old, strict=False)
-            ):
+            if len(old) != len(wanted) or changed:
                 self.changed_files.setdefault(code, "steps")
             states[cuid] = pl.derive_state(_event(w) for w in wanted).value
         bulk_insert(self.conn, t.steps, inserts)
@@ -556,6 +558,22 @@ class _Importer:
                 .values(deleted=True, **self.tx.changed(t.steps))
             )
         self._store_states(states)
+
+    def _step_problem(self, code: str, history: dict, quick: dict, theirs: dict) -> None:
+        """The import would change or remove a step another station recorded: the file's
+        steps are left as they are, and the row says why."""
+        step = pl.STEP_BY_ID[theirs["step_id"]]
+        why = staff_record_problem(
+            self.home_org, f"Bước {step.name} của hồ sơ '{code}'", theirs["owner"], None, code
+        )
+        if code in history:
+            sheet, row = tpl.STEPS, self.history_rows_of[code]
+            counts = self.report.sheet(sheet.key)
+            counts.skipped += len(history[code])
+            self.report.problems.append(CellProblem(sheet.name, row, None, why))
+        else:
+            sheet, row = tpl.SHEETS_BY_KEY["candidates"], quick[code][0]
+            self.report.problems.append(CellProblem(sheet.name, row, None, why))
 
     def _history_by_file(self, file_uuids: dict[str, str]) -> dict[str, list[dict]]:
         rows = getattr(self, "history_rows", None) or []
@@ -570,6 +588,7 @@ class _Importer:
             if code not in getattr(self, "pipeline_rows", {}) and not self._file_in_scope(code):
                 self._skip(sheet, r.row, "file_code", "Hồ sơ ngoài phạm vi hồ sơ làm việc này.")
                 continue
+            self.history_rows_of.setdefault(code, r.row)
             result = pl.RESULT_BY_LABEL.get(v.get("result") or "Thông qua", pl.Result.PASSED)
             found[code].append(
                 {
@@ -635,10 +654,6 @@ def _parents_first(rows: list) -> list:
     for code in by_code:
         place(code, set())
     return ordered + repeated
-
-
-def _pick(values: dict, *keys: str) -> dict:
-    return {k: values.get(k) for k in keys}
 
 
 def _step_values(want: dict) -> dict:

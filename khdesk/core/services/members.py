@@ -185,6 +185,7 @@ def validate_member(values: dict) -> dict:
 def save_member(session: Session, values: dict, member_code: str | None = None) -> str:
     """Add a member (member_code None) or change one; returns the member code. One
     transaction, audited; the cell must be one this profile keeps members for."""
+    from khdesk.core.domain.scope import staff_record_problem
     from khdesk.core.services.organisations import writable_org_codes
 
     session.require("owner", "secretary", "deputy")
@@ -210,10 +211,15 @@ def save_member(session: Session, values: dict, member_code: str | None = None) 
         else:
             code = member_code
             row = tx.conn.execute(
-                select(m.id).where(m.member_code == code, m.deleted.is_(False))
+                select(m.id, m.org_code, m.owner).where(m.member_code == code, m.deleted.is_(False))
             ).first()
             if row is None:
                 raise InputError(f"Không có đảng viên mã '{code}'.")
+            why = staff_record_problem(
+                session.org_code, f"Đảng viên '{code}'", row.owner, row.org_code, clean["org_code"]
+            )
+            if why:
+                raise InputError(why)
             clean["member_code"] = code  # the code never changes: files refer to it
             tx.conn.execute(
                 update(t.members).where(m.id == row.id).values(**clean, **tx.changed(t.members))

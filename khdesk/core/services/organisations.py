@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from khdesk.core.domain.scope import station_scope
 from khdesk.core.domain.template import ORGS, PLANS
 from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import convert_value
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.text import nfc
 
 # Fields of the `Đơn vị` sheet the settings screen edits (the code and the parent are the
@@ -30,29 +32,17 @@ def _org_tree(conn) -> dict[str, dict]:
     return {r["code"]: dict(r) for r in rows}
 
 
-def _under(tree: dict[str, dict], code: str, top: str) -> bool:
-    seen: set[str] = set()
-    while code and code not in seen:
-        if code == top:
-            return True
-        seen.add(code)
-        code = (tree.get(code) or {}).get("parent_code")
-    return False
-
-
 def writable_orgs(session: Session) -> list[dict]:
     """The units this profile keeps data for (code, name), its own first: a cell keeps its
     own; a committee also keeps the cells under it that do not run khdesk themselves (the
-    importer's scope rule)."""
+    one write-scope rule, domain/scope.py)."""
     with session.store.read() as conn:
         tree = _org_tree(conn)
+        units = station_scope(load_tree(conn), session.org_code, session.info.role).units
     home = session.org_code
     out = [{"code": home, "name": (tree.get(home) or {}).get("name") or home}]
-    if session.info.role != "cell":
-        for code in sorted(tree):
-            org = tree[code]
-            if code != home and _under(tree, code, home) and not org.get("self_managed"):
-                out.append({"code": code, "name": org["name"]})
+    for code in sorted(units & set(tree) - {home}):
+        out.append({"code": code, "name": tree[code]["name"]})
     return out
 
 

@@ -186,6 +186,7 @@ AUDIT_ACTIONS = {
     "bundle_export": "Gửi gói đồng bộ",
     "bundle_import": "Nhận gói đồng bộ",
     "bundle_quarantine": "Để riêng gói đồng bộ lỗi",
+    "bundle_refused": "Từ chối gói đồng bộ ghi ngoài phạm vi",
     "sync_epoch": "Bắt đầu giai đoạn gửi mới",
     "key_card": "Ghi thẻ khóa",
     "key_enrol": "Ghi nhận thẻ khóa đơn vị khác",

@@ -265,7 +265,7 @@ def resolve_conflict(session: Session, conflict_id: int, keep: str) -> dict:
         if conflict.resolved_at:
             raise InputError(f"Xung đột số {conflict_id} đã được giải quyết.")
         if keep == "incoming":
-            conflicts.take_incoming(tx, conflict)
+            conflicts.take_incoming(tx, conflict, session.org_code, session.info.role)
         else:
             conflicts.mark_resolved(tx.conn, conflict_id, tx.now)
         tx.audit(

@@ -23,6 +23,8 @@ from khdesk.core.services.candidates import save_states, state_of
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import records
+from khdesk.core.sync.errors import BundleError
+from khdesk.core.sync.inbox import check_kept_record
 from khdesk.core.sync.merge import derive_fields
 
 CLASH_PREFIX = "Trùng "  # the merge's reason for a natural key held by another uuid
@@ -120,8 +122,9 @@ def get_conflict(conn: Connection, conflict_id: int) -> Conflict:
     raise InputError(f"Không có xung đột số {conflict_id}.")
 
 
-def take_incoming(tx: WriteTx, conflict: Conflict) -> None:
-    """Write the incoming version over this station's copy, as the merge would have."""
+def take_incoming(tx: WriteTx, conflict: Conflict, home_org: str, home_role: str) -> None:
+    """Write the incoming version over this station's copy, as the merge would have —
+    if it is still the sender's to write here (the write-scope rule, as an import)."""
     if conflict.resolved_at:
         raise InputError(f"Xung đột số {conflict.id} đã được giải quyết.")
     if conflict.is_clash:
@@ -135,6 +138,10 @@ def take_incoming(tx: WriteTx, conflict: Conflict) -> None:
     # Kept as merged: with the derived fields, which are derived again here.
     wire = {k: v for k, v in conflict.incoming.items() if k in records.WIRE_FIELDS[table.name]}
     values = records.from_wire(table, wire, f"Xung đột số {conflict.id}")
+    try:
+        check_kept_record(conn, home_org, home_role, conflict.sender_org, table.name, values)
+    except BundleError as exc:
+        raise InputError(f"Xung đột số {conflict.id}: {exc.message}") from None
     derive_fields(conflict.table, values)
     if table is t.attachments:
         have = conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == values["sha256"]))

@@ -30,6 +30,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from khdesk.core.domain.scope import (
+    TABLE_LABELS,
+    Incoming,
+    OrgTree,
+    ScopeError,
+    WriteScope,
+    record_problem,
+    sender_scope,
+    with_new_units,
+)
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import (
     bulk_insert,
@@ -38,6 +48,7 @@ from khdesk.core.store.engine import (
     select_in,
     serialize,
 )
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, history, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
@@ -450,145 +461,149 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(parts)
 
 
-# -- scope: what the sender may write here --
+# -- scope: what the sender may write here (domain/scope.py, the one rule) --
+
+# The column that says which unit a stored record is about (steps, attachments: their
+# file; member records, ratings: their member), per table.
+_UNIT_COLUMN = {
+    "orgs": "code",
+    "plans": "org_code",
+    "members": "org_code",
+    "member_records": "member_code",
+    "ratings": "member_code",
+    "private_units": "org_code",
+    "candidates": "org_code",
+    "steps": "candidate_uuid",
+    "attachments": "candidate_uuid",
+}
+_BY_MEMBER = ("member_records", "ratings")
+_BY_FILE = ("steps", "attachments")
 
 
-@dataclass
-class Scope:
-    """What a sender may write here: records owned by `owners`, about `orgs`."""
-
-    owners: set[str]
-    orgs: set[str]
-    tables: frozenset[str] = frozenset(records.TABLES)
-
-
-_UPPER_ROLES = ("committee", "province")
-
-
-def _tree_walks():
-    o = t.orgs.c
-    down = select(bindparam("org", type_=o.code.type).label("code")).cte("down", recursive=True)
-    down = down.union(select(o.code).where(o.parent_code == down.c.code))
-    up = select(o.code, o.parent_code).where(o.code == bindparam("org")).cte("up", recursive=True)
-    up = up.union(select(o.code, o.parent_code).where(o.code == up.c.parent_code))
-    return select(down.c.code), select(up.c.parent_code)
-
-
-# An organisation and all under it; all above it (UNION stops at a cycle).
-_SUBTREE, _ANCESTORS = _tree_walks()
-
-
-def _subtree(conn: Connection, org_code: str) -> set[str]:
-    """`org_code` and every organisation under it, as `outbox.reach`, walking down the
-    parent index: a province holds thousands of organisations and reading them all for
-    every bundle made the import slower the more cells it had."""
-    return {r[0] for r in prepared_rows(conn, _SUBTREE, org=org_code)}
-
-
-def _is_below(conn: Connection, org_code: str, upper: str) -> bool:
-    """Is `org_code` under `upper` (`org_code in outbox.reach(conn, upper)`, itself
-    excepted)? Walks up from `org_code`: a few rows instead of the whole tree."""
-    if org_code == upper:
-        return False
-    return any(r[0] == upper for r in prepared_rows(conn, _ANCESTORS, org=org_code))
-
-
-def _scope_for(conn: Connection, home_org: str, o: _Opened) -> Scope:
-    """Up: the sender sits under this station and writes for itself and those under it.
-    Down: an upper station this one enrolled sends its own decisions on this station's
-    files, nothing else."""
-    sender, kind = o.peer.org_code, o.verified.manifest["kind"]
-    below = _is_below(conn, sender, home_org)
-    if kind == "up":
-        if not below:
-            raise BundleError(
-                "out_of_scope",
-                f"Đơn vị gửi {sender} không có trong danh sách đơn vị trực thuộc {home_org} của "
-                "hồ sơ này: không nhận gói.",
-            )
-        reach = _subtree(conn, sender)
-        return Scope(owners=reach, orgs=reach)
-    if below or o.peer.role not in _UPPER_ROLES:
-        raise BundleError(
-            "direction",
-            f"Gói gửi xuống nhưng {sender} không phải đơn vị cấp trên của hồ sơ này: không nhận.",
-        )
-    return Scope(
-        owners={sender},
-        orgs=_subtree(conn, home_org),
-        tables=frozenset({"steps", "attachments"}),
+def _scope_for(conn: Connection, session: Session, o: _Opened) -> tuple[WriteScope, OrgTree]:
+    """What the enrolled sender may write here, from this station's tree and the key's
+    enrolment (its code and role), never from the bundle."""
+    return _sender_scope(
+        conn,
+        session.org_code,
+        session.info.role,
+        o.peer.org_code,
+        o.peer.role,
+        o.verified.manifest["kind"],
     )
 
 
-def _check_scope(conn: Connection, sender: str, scope: Scope, tables: dict) -> None:
-    """Every record must be the sender's to write and about an organisation it may write
-    for: a cell cannot write another cell's files, a committee only its own decisions."""
-    allowed, owners = scope.orgs, scope.owners
-    pending = {o["code"]: o.get("parent_code") for o in tables.get("orgs", [])}
-    grown = True
-    while grown:  # organisations the bundle adds under the sender's reach
-        grown = False
-        for code, parent in list(pending.items()):
-            if parent in allowed and code != sender:
-                allowed.add(code)
-                del pending[code]
-                grown = True
+def _sender_scope(
+    conn: Connection, home_org: str, home_role: str, sender: str, sender_role: str, kind: str
+) -> tuple[WriteScope, OrgTree]:
+    tree = load_tree(conn)
+    try:
+        return sender_scope(tree, home_org, home_role, sender, sender_role, kind), tree
+    except ScopeError as exc:
+        raise BundleError(exc.code, exc.message) from None
 
-    def refuse(table: str, values: dict, why: str) -> None:
-        label = records.label(table, values) or values["uuid"]
+
+def check_kept_record(
+    conn: Connection, home_org: str, home_role: str, sender: str, table: str, values: dict
+) -> None:
+    """A record a bundle brought and a conflict kept, about to be taken: still the
+    sender's to write here (its current enrolment, this station's tree now)? Raises
+    BundleError as an import would."""
+    enrolled = [p for p in keys.peers(conn) if p.org_code == sender and p.status != keys.REVOKED]
+    if not enrolled:
         raise BundleError(
-            "out_of_scope",
-            f"Gói của {sender} có bản ghi {table_label(table)} '{label}' {why}: không nhận cả gói.",
+            "unknown_sender", f"Khóa của {sender} không còn được ghi nhận (hoặc đã bị thu hồi)."
         )
+    tree = load_tree(conn)
+    kind = "up" if tree.is_below(sender, home_org) else "down"
+    scope, tree = _sender_scope(conn, home_org, home_role, sender, enrolled[-1].role, kind)
+    _check_scope(conn, scope, tree, {table: [values]})
 
+
+def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dict) -> WriteScope:
+    """Every record must be the sender's to write here, or the whole bundle is refused
+    (naming the first record that is not). Returns the scope the merge writes under: a
+    commune committee's bundle to the province may add units under it."""
+    scope, tree = with_new_units(scope, tree, tables.get("orgs", []))
+    for r in _incoming(conn, tables):
+        if r.unit is None:
+            raise BundleError(
+                "missing_parent",
+                f"Gói của {scope.writer} có bản ghi {TABLE_LABELS[r.table]} thuộc một hồ "
+                "sơ/đảng viên chưa có ở đây. Hãy nhập các gói trước đó của "
+                f"{scope.writer} rồi nhập lại gói này.",
+            )
+        why = record_problem(scope, tree, r)
+        if why is not None:
+            raise BundleError(
+                "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
+            )
+    return scope
+
+
+def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
+    """The bundle's records with the unit each is about and the owner and unit of the
+    copy stored here under the same uuid (read in one batch per table)."""
+    stored: dict[str, dict[str, tuple]] = {}
+    for name, rows in tables.items():
+        table = records.TABLES[name]
+        columns = ("uuid", "owner", _UNIT_COLUMN[name])
+        found = select_in(conn, table, columns, "uuid", [v["uuid"] for v in rows])
+        stored[name] = {u: (owner, unit) for u, owner, unit in found}
     member_org = _org_lookup(
         conn,
         t.members,
         "member_code",
         tables.get("members", []),
-        {v["member_code"] for n in ("member_records", "ratings") for v in tables.get(n, [])},
+        {v["member_code"] for n in _BY_MEMBER for v in tables.get(n, [])}
+        | {unit for n in _BY_MEMBER for _, unit in stored.get(n, {}).values()},
     )
-    file_org = _org_lookup(
+    file_org, file_code = _file_lookup(
         conn,
-        t.candidates,
-        "uuid",
         tables.get("candidates", []),
-        {v["candidate_uuid"] for n in ("steps", "attachments") for v in tables.get(n, [])},
+        {v["candidate_uuid"] for n in _BY_FILE for v in tables.get(n, [])}
+        | {unit for n in _BY_FILE for _, unit in stored.get(n, {}).values()},
     )
+
+    def unit_of(name: str, value):
+        if name in _BY_MEMBER:
+            return member_org(value)
+        if name in _BY_FILE:
+            return file_org(value)
+        return value
+
+    out = []
     for name, rows in tables.items():
         for v in rows:
-            if name not in scope.tables:
-                refuse(name, v, "mà chiều gửi này không được mang")
-            if v["owner"] not in owners:
-                refuse(name, v, f"của đơn vị '{v['owner']}', không phải của {sender}")
-            if name == "orgs":
-                org = v["code"] if v["code"] != sender else None
-            elif name in ("member_records", "ratings"):
-                org = member_org(v["member_code"])
-            elif name in ("steps", "attachments"):
-                org = file_org(v["candidate_uuid"])
-            else:
-                org = v.get("org_code", sender) or sender
-            if org is None:
-                raise BundleError(
-                    "missing_parent",
-                    f"Gói của {sender} có bản ghi {table_label(name)} thuộc một hồ sơ/đảng viên "
-                    f"chưa có ở đây. Hãy nhập các gói trước đó của {sender} rồi nhập lại gói này.",
+            owner, unit = stored[name].get(v["uuid"], (None, None))
+            raw = v[_UNIT_COLUMN[name]]
+            if name == "private_units" and raw is None:
+                raw = v["owner"]  # a unit of no cell: its owner's
+            out.append(
+                Incoming(
+                    table=name,
+                    values=v,
+                    label=records.label(name, v) or v["uuid"],
+                    file_code=file_code(raw) if name in _BY_FILE else None,
+                    unit=unit_of(name, raw),
+                    stored_owner=owner,
+                    stored_unit=unit_of(name, unit) if unit is not None else None,
+                    stored_code=unit if name == "orgs" else None,
                 )
-            if org not in allowed:
-                refuse(name, v, f"thuộc đơn vị '{org}', ngoài phạm vi của {sender}")
-            if scope.tables != frozenset(records.TABLES) and name == "steps":
-                if v["step_id"] not in records.COMMITTEE_STEPS:
-                    refuse(name, v, "không phải bước do cấp ủy cấp trên ghi")
+            )
+    return out
 
 
-def table_label(name: str) -> str:
-    return {
-        "member_records": "theo dõi đảng viên",
-        "ratings": "xếp loại",
-        "steps": "bước",
-        "attachments": "tệp đính kèm",
-    }.get(name, name)
+def _file_lookup(conn: Connection, incoming: list[dict], wanted: set):
+    """File uuid -> its unit, and -> its file code: from the bundle first, then here."""
+    known = {r["uuid"]: (r["org_code"], r["file_code"]) for r in incoming}
+    missing = sorted(wanted - set(known))
+    found = select_in(conn, t.candidates, ("uuid", "org_code", "file_code"), "uuid", missing)
+    known.update({u: (org, code) for u, org, code in found})
+    return (
+        lambda u: known.get(u, (None, None))[0],
+        lambda u: known.get(u, (None, None))[1],
+    )
 
 
 def _org_lookup(conn: Connection, table, key: str, incoming: list[dict], wanted: set):
@@ -657,9 +672,7 @@ def verify_bundle(
             if _sent_here(conn, data, report):
                 return report
             o = _open(conn, data, report, limits, session.org_code, session.store.clock())
-            _check_scope(
-                conn, o.peer.org_code, _scope_for(conn, session.org_code, o), o.verified.tables
-            )
+            _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
             report.status = _assess(conn, o, report, accept_epoch=False)
             told = _check_history(conn, o, report, limits, report.status)
             if told is not None and told.refused and report.status == "new":
@@ -680,6 +693,7 @@ def import_bundle(
 ) -> BundleReport:
     """Import one bundle in one transaction; the report says what happened and why."""
     report = BundleReport(path=str(path), status="refused", valid=False)
+    o: _Opened | None = None
     try:
         data = _read_file(Path(path), limits)
         with session.store.read() as conn:
@@ -705,6 +719,9 @@ def import_bundle(
         report.code, report.reason = exc.code, exc.message
         report.status = "refused"
         report.applied, report.conflicts, report.files_changed = {}, [], []
+        if exc.code in _SCOPE_REFUSALS and o is not None:
+            # A genuine key writing beyond its reach: kept as evidence and audited.
+            _quarantine(session, o, report, action="bundle_refused")
         return report
     except IntegrityError as exc:  # a constraint the checks above did not foresee
         report.status, report.code = "refused", "integrity"
@@ -747,8 +764,7 @@ def _apply_one(
     current = prepared_rows(conn, _KEY_STATUS, key_id=o.peer.key_id)
     if current and current[0][0] == keys.REVOKED:
         raise BundleError("revoked_sender", f"Khóa của {sender} vừa bị thu hồi: không nhận.")
-    scope = _scope_for(conn, session.org_code, o)
-    _check_scope(conn, sender, scope, o.verified.tables)
+    scope = _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
     epochs = _epoch_rows(conn, sender)
     status = _assess(conn, o, report, accept_epoch, epochs)
     told = _check_history(conn, o, report, limits, status)
@@ -882,37 +898,49 @@ def _record_epoch(
         report.notes.append(f"Đã xác nhận giai đoạn gửi mới của {sender}. {report.epoch['text']}")
 
 
-def _quarantine(session: Session, o: _Opened, report: BundleReport) -> None:
-    """Keep the suspicious bundle (in the encrypted database) and say so."""
+# Refusals of a bundle that verified with an enrolled key: set aside and audited.
+_SCOPE_REFUSALS = ("out_of_scope", "direction")
+
+
+def _quarantine(
+    session: Session, o: _Opened, report: BundleReport, action: str = "bundle_quarantine"
+) -> None:
+    """Keep the suspicious bundle (in the encrypted database) and say so: quarantined
+    (a fork, a reused number) or, `action` "bundle_refused", refused for what it carries."""
     m = o.verified.manifest
-    report.status = "quarantined"
+    if action == "bundle_quarantine":
+        report.status = "quarantined"
     with session.store.write(session.user, changes=False) as tx:
         # As an import: the same bundle set aside by two staff members at once lands once.
         serialize(tx.conn, f"bundle-sender:{m['sender']['org_code']}")
-        if tx.conn.execute(
+        kept = tx.conn.execute(
             select(t.sync_quarantine.c.id).where(
                 t.sync_quarantine.c.bundle_hash == o.verified.opened.bundle_hash
             )
-        ).first():
+        ).first()
+        if kept and action == "bundle_quarantine":
             return  # presented again: already set aside
-        tx.conn.execute(
-            t.sync_quarantine.insert().values(
-                found_at=tx.now,
-                found_by=session.user,
-                sender_org=m["sender"]["org_code"],
-                epoch=m["epoch"]["id"],
-                seq=m["seq"],
-                bundle_hash=o.verified.opened.bundle_hash,
-                reason=report.reason or "",
-                manifest=o.verified.opened.manifest_bytes.decode("utf-8"),
-                content=o.data,
+        if not kept:
+            tx.conn.execute(
+                t.sync_quarantine.insert().values(
+                    found_at=tx.now,
+                    found_by=session.user,
+                    sender_org=m["sender"]["org_code"],
+                    epoch=m["epoch"]["id"],
+                    seq=m["seq"],
+                    bundle_hash=o.verified.opened.bundle_hash,
+                    reason=report.reason or "",
+                    manifest=o.verified.opened.manifest_bytes.decode("utf-8"),
+                    content=o.data,
+                )
             )
-        )
-        if report.code in {f"audit_{kind}" for kind in history.BREAKS}:
-            a = report.audit
-            history.record_alert(tx.conn, m, a["kind"], a["position"], report.reason or "", tx.now)
+            if report.code in {f"audit_{kind}" for kind in history.BREAKS}:
+                a = report.audit
+                history.record_alert(
+                    tx.conn, m, a["kind"], a["position"], report.reason or "", tx.now
+                )
         tx.audit(
-            "bundle_quarantine",
+            action,
             "bundle",
             m["bundle_id"],
             sender=m["sender"]["org_code"],

@@ -18,7 +18,6 @@ from datetime import date
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
 from khdesk.core.clock import is_iso
-from khdesk.core.domain.pipeline import STEPS
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 
@@ -34,9 +33,6 @@ DERIVED: dict[str, set[str]] = {
 # Fields the committee does not need: they never leave the station (FORMAT.md §5).
 HOME_ONLY: dict[str, set[str]] = {"candidates": {"notes"}}
 
-# The steps an upper committee records on a cell's file (its resolutions and decisions):
-# the only records that travel down.
-COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
 
 # What a person recognises a record by, in reports and conflict lists.
 LABEL_FIELD = {

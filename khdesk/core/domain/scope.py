@@ -1,0 +1,355 @@
+"""Who may write which records here: the one write-scope rule (issue 15 §1, SYNC.md "A
+sender's reach is the receiver's knowledge, not the bundle's claim").
+
+Every path that accepts records asks it: a bundle from another station, the Excel/CSV
+import, the catalogue's organisation list, the service layer. The answer is computed from
+THIS station's organisation tree and enrolments only (`OrgTree`, `WriteScope`); nothing
+in the incoming data widens it.
+
+- A station below (up): writes the records owned by its branch (itself and the units
+  under it in our tree), about units of that branch. A cell never writes a step only a
+  committee decides (`pipeline.Step.committee`), whatever owner it names. It creates no
+  unit, moves none, and touches no orgs row but those strictly under it; only a commune
+  committee's bundle to the province may add units under it (the province's tree grows
+  from its communes, and goes back down in the province's signed catalogue).
+- A station above (down): writes only its own decisions (committee steps and their scans)
+  on the files of the receiver's branch.
+- This station's staff (import, forms): the units it keeps data for — a cell its own, a
+  committee also the units under it that do not run khdesk themselves.
+
+A record whose stored copy (same uuid) lies outside the scope is refused as well: a uuid
+is no way into someone else's record. Qt-free and database-free; the tree is read by
+`khdesk.core.store.orgtree.load_tree`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS
+
+# The steps only an upper committee decides (its resolutions and decisions).
+COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
+UPPER_ROLES = ("committee", "province")
+ALL_TABLES = frozenset(
+    (
+        "orgs",
+        "plans",
+        "members",
+        "member_records",
+        "ratings",
+        "private_units",
+        "candidates",
+        "steps",
+        "attachments",
+    )
+)
+DOWN_TABLES = frozenset(("steps", "attachments"))
+
+# How a person names each kind of record (refusals name the record: label + key).
+TABLE_LABELS = {
+    "orgs": "đơn vị",
+    "plans": "kế hoạch",
+    "members": "đảng viên",
+    "member_records": "theo dõi đảng viên",
+    "ratings": "xếp loại",
+    "private_units": "đơn vị kinh tế tư nhân",
+    "candidates": "hồ sơ",
+    "steps": "bước",
+    "attachments": "tệp đính kèm",
+}
+
+
+class ScopeError(Exception):
+    """A record or a sender outside the write scope (`message`: Vietnamese)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    """This station's organisation tree: code -> parent code (None at the top), and the
+    units that run khdesk themselves (their data comes only in their bundles)."""
+
+    parents: Mapping[str, str | None]
+    self_managed: frozenset[str] = frozenset()
+    _children: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for code, parent in self.parents.items():
+            if parent is not None:
+                self._children.setdefault(parent, []).append(code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.parents
+
+    def branch(self, code: str) -> frozenset[str]:
+        """`code` and every unit under it."""
+        found, todo = {code}, [code]
+        while todo:
+            for child in self._children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return frozenset(found)
+
+    def ancestors(self, code: str) -> list[str]:
+        """The units above `code`, nearest first (a cycle stops the walk)."""
+        out: list[str] = []
+        seen = {code}
+        parent = self.parents.get(code)
+        while parent is not None and parent not in seen:
+            out.append(parent)
+            seen.add(parent)
+            parent = self.parents.get(parent)
+        return out
+
+    def is_below(self, code: str, upper: str) -> bool:
+        """Is `code` strictly under `upper`?"""
+        return upper in self.ancestors(code)
+
+    def with_units(
+        self, units: Mapping[str, str | None], self_managed: Iterable[str] = ()
+    ) -> OrgTree:
+        """The tree with `units` (code -> parent) added or re-parented; `self_managed`:
+        which of them run khdesk themselves."""
+        managed = (self.self_managed - set(units)) | frozenset(self_managed)
+        return OrgTree({**self.parents, **units}, managed)
+
+    def within(self, code: str, top: str) -> bool:
+        """Is `code` `top` or under it?"""
+        return code == top or self.is_below(code, top)
+
+
+@dataclass(frozen=True)
+class WriteScope:
+    """What one writer may write at this station."""
+
+    writer: str  # the unit writing: a sender, or this station for its own staff
+    role: str  # its role (enrolled for a sender): cell / committee / province
+    units: frozenset[str]  # the units whose records it may write
+    owners: frozenset[str]  # the owners its records may name
+    tables: frozenset[str] = ALL_TABLES  # the kinds of record it may write
+    decisions_only: bool = False  # down: only committee steps
+    org_rows: frozenset[str] = frozenset()  # existing units whose orgs row it may update
+    new_units_under: frozenset[str] = frozenset()  # where it may add units (province only)
+
+    def may_record_step(self, step_id: str) -> bool:
+        """A cell never records what only a committee decides; a committee sending down
+        sends nothing else."""
+        committee = step_id in COMMITTEE_STEPS
+        if self.decisions_only:
+            return committee
+        return not (committee and self.role == "cell")
+
+
+def sender_scope(
+    tree: OrgTree, home_org: str, home_role: str, sender: str, sender_role: str, kind: str
+) -> WriteScope:
+    """What an enrolled station may write here with a bundle of `kind` (up/down), from
+    this station's tree (`home_org` at `home_role`) and the sender's enrolled code and role.
+    Raises ScopeError when it may send nothing here."""
+    if kind == "up":
+        if not tree.is_below(sender, home_org):
+            raise ScopeError(
+                "out_of_scope",
+                f"Đơn vị gửi {sender} không có trong danh sách đơn vị trực thuộc {home_org} của "
+                "hồ sơ này: không nhận gói.",
+            )
+        branch = tree.branch(sender)
+        creates = home_role == "province" and sender_role == "committee"
+        return WriteScope(
+            writer=sender,
+            role=sender_role,
+            units=branch,
+            owners=branch,
+            org_rows=branch - {sender},
+            new_units_under=branch if creates else frozenset(),
+        )
+    above = tree.ancestors(home_org)
+    if (
+        sender == home_org
+        or sender_role not in UPPER_ROLES
+        or tree.is_below(sender, home_org)
+        or (sender in tree and sender not in above)
+    ):
+        raise ScopeError(
+            "direction",
+            f"Gói gửi xuống nhưng {sender} không phải đơn vị cấp trên của hồ sơ này: không nhận.",
+        )
+    return WriteScope(
+        writer=sender,
+        role=sender_role,
+        units=tree.branch(home_org),
+        owners=frozenset({sender}),
+        tables=DOWN_TABLES,
+        decisions_only=True,
+    )
+
+
+def station_scope(tree: OrgTree, home_org: str, role: str) -> WriteScope:
+    """What this station's own staff may write (the Excel import, the forms): a cell its
+    own unit; a committee or the province also the units under it that do not run khdesk
+    (theirs come in their bundles)."""
+    if role == "cell":
+        units = frozenset({home_org})
+    else:
+        units = frozenset(
+            u for u in tree.branch(home_org) if u == home_org or u not in tree.self_managed
+        )
+    return WriteScope(
+        writer=home_org,
+        role=role,
+        units=units,
+        owners=frozenset({home_org}),
+        org_rows=tree.branch(home_org),
+        new_units_under=tree.branch(home_org) if role != "cell" else frozenset(),
+    )
+
+
+def staff_unit_problem(tree: OrgTree, home_org: str, role: str, unit: str | None) -> str | None:
+    """Why this station's staff may not keep people or files of `unit` (None: they may),
+    in the words the import and the forms show: `station_scope` explained."""
+    if not unit:
+        return "Thiếu mã chi bộ."
+    if unit in station_scope(tree, home_org, role).units:
+        return None
+    if role == "cell":
+        return f"Chi bộ '{unit}' không phải chi bộ của hồ sơ này ({home_org})."
+    if unit not in tree:
+        return f"Không có đơn vị mã '{unit}' (thêm vào trang 'Đơn vị' trước)."
+    if not tree.is_below(unit, home_org):
+        return f"Đơn vị '{unit}' không trực thuộc {home_org}."
+    return (
+        f"Chi bộ '{unit}' tự dùng khdesk: hồ sơ của chi bộ chỉ nhận qua tệp đồng bộ, "
+        "không nhận qua Excel."
+    )
+
+
+def staff_org_problem(
+    tree: OrgTree, home_org: str, role: str, code: str, parent: str | None
+) -> str | None:
+    """Why this station's staff may not write the orgs row `code` under `parent` (None:
+    they may): their own unit's row; a committee or the province also adds or moves units
+    within its branch. New units reach a station only so, or in the province's catalogue."""
+    if code == home_org:
+        return None
+    scope = station_scope(tree, home_org, role)
+    known_elsewhere = code in tree and code not in scope.org_rows
+    if known_elsewhere or not parent or parent not in scope.new_units_under:
+        return f"Đơn vị '{code}' ngoài phạm vi của hồ sơ này."
+    if parent == code or tree.is_below(parent, code):
+        return f"Đơn vị '{code}' không thể trực thuộc '{parent}', đơn vị nằm dưới chính nó."
+    return None
+
+
+def staff_record_problem(
+    home_org: str, what: str, stored_owner: str | None, stored_unit: str | None, unit: str
+) -> str | None:
+    """Why this station's staff may not change the stored record `what` (None: they
+    may): one writer per record, and a person or file stays in its unit (a move would be
+    refused upstream as well)."""
+    if stored_owner is not None and stored_owner != home_org:
+        return f"{what} do '{stored_owner}' quản lý: chỉ đơn vị đó sửa được."
+    if stored_unit is not None and stored_unit != unit:
+        return f"{what} thuộc đơn vị '{stored_unit}': không chuyển sang '{unit}' ở đây."
+    return None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One record offered to this station, with what the checks need to know of it."""
+
+    table: str
+    values: Mapping  # its fields (owner, uuid, step_id, org_code, code, parent_code…)
+    label: str  # what a person recognises it by (file code, member code…)
+    unit: str | None  # the unit it is about (a step: its file's unit); None: unknown
+    stored_owner: str | None = None  # the owner of the copy here with the same uuid
+    stored_unit: str | None = None  # the unit that copy is about
+    stored_code: str | None = None  # orgs: the code of that copy
+    file_code: str | None = None  # a step's or a scan's file, as a person names it
+
+
+def record_problem(scope: WriteScope, tree: OrgTree, r: Incoming) -> str | None:
+    """Why `scope.writer` may not write this record here (Vietnamese, naming the
+    record), or None. `tree`: this station's tree with the units the writer may add."""
+    what = f"bản ghi {TABLE_LABELS.get(r.table, r.table)} '{r.label}'"
+    if r.file_code:
+        what += f" của hồ sơ '{r.file_code}'"
+    v = r.values
+    if r.table not in scope.tables:
+        return f"{what}: loại bản ghi này không được gửi theo chiều này"
+    if v["owner"] not in scope.owners:
+        return f"{what} của đơn vị '{v['owner']}', không phải của {scope.writer}"
+    if r.stored_owner is not None and r.stored_owner not in scope.owners:
+        return (
+            f"{what}: bản ở đây (cùng uuid) thuộc '{r.stored_owner}', không phải của {scope.writer}"
+        )
+    if r.table == "steps" and not scope.may_record_step(v["step_id"]):
+        step = STEP_BY_ID.get(v["step_id"])
+        name = step.name if step else v["step_id"]
+        if scope.decisions_only:
+            return f"{what} ({name}) không phải bước do cấp ủy cấp trên ghi"
+        return f"{what} ({name}) là nghị quyết/quyết định chỉ cấp ủy cấp trên ghi"
+    if r.table == "orgs":
+        return _org_problem(scope, tree, r, what)
+    if r.unit not in scope.units:
+        return f"{what} thuộc đơn vị '{r.unit}', ngoài phạm vi của {scope.writer}"
+    if r.stored_unit is not None and r.stored_unit != r.unit:
+        return f"{what} chuyển từ đơn vị '{r.stored_unit}' sang '{r.unit}'"
+    # Up, the receiver's tree holds the file's whole chain; down, the sender's own
+    # decisions (owner = sender, checked above) may come from further up than a
+    # receiver knows (a cell under a grassroots committee that does not run khdesk).
+    if r.table == "steps" and v["step_id"] in COMMITTEE_STEPS and not scope.decisions_only:
+        if v["owner"] not in tree.ancestors(r.unit):
+            return f"{what} mang tên '{v['owner']}', không phải cấp ủy cấp trên của '{r.unit}'"
+    return None
+
+
+def _org_problem(scope: WriteScope, tree: OrgTree, r: Incoming, what: str) -> str | None:
+    code, parent = r.values["code"], r.values.get("parent_code")
+    if r.stored_code is not None and r.stored_code != code:
+        return f"{what} trùng mã (uuid) với đơn vị '{r.stored_code}' ở đây"
+    if code in scope.org_rows:
+        if parent != tree.parents.get(code):
+            return f"{what} chuyển đơn vị sang cấp trên '{parent}'"
+        return None
+    if code not in tree:
+        return f"{what} tạo đơn vị mới, chỉ nhận từ danh mục của tỉnh hoặc cán bộ ở đây"
+    return f"{what} là đơn vị ngoài phạm vi của {scope.writer}"
+
+
+def with_new_units(
+    scope: WriteScope, tree: OrgTree, rows: Iterable[Mapping]
+) -> tuple[WriteScope, OrgTree]:
+    """The scope and tree once the units an orgs list adds are in — only those the writer
+    may add (a commune committee at the province: under its branch, parents first).
+    Anything else changes nothing here (and `record_problem` names it)."""
+    if not scope.new_units_under:
+        return scope, tree
+    pending = {r["code"]: r.get("parent_code") for r in rows if r["code"] not in tree}
+    allowed = set(scope.new_units_under)
+    added: dict[str, str | None] = {}
+    grown = True
+    while grown:
+        grown = False
+        for code, parent in list(pending.items()):
+            if parent in allowed:
+                allowed.add(code)
+                added[code] = parent
+                del pending[code]
+                grown = True
+    if not added:
+        return scope, tree
+    more = frozenset(added)
+    scope = replace(
+        scope,
+        units=scope.units | more,
+        owners=scope.owners | more,
+        org_rows=scope.org_rows | more,
+        new_units_under=scope.new_units_under | more,
+    )
+    return scope, tree.with_units(added)
