@@ -101,6 +101,8 @@ def cmd_handover(args: argparse.Namespace) -> int:
     print(
         "Khóa khôi phục cũ không còn dùng được. Gói đồng bộ tiếp theo báo cấp trên việc bàn giao."
     )
+    for line in done.rekeyed.messages():
+        print(line)
     return 0
 
 

@@ -17,7 +17,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     if os.name != "posix":  # Windows cannot open a directory to fsync it
         return
     with contextlib.suppress(OSError):
@@ -55,7 +55,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, private: boo
         if isinstance(e, OSError):
             raise InputError(f"Không ghi được '{path.name}': {e.strerror or e}") from None
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
