@@ -4,6 +4,7 @@ import json
 import sqlite3
 
 import pytest
+from sqlalchemy import select
 
 from khdesk.core.errors import AccessDenied, NewerDatabaseError, ProfileError, UsageError
 from khdesk.core.services import profiles
@@ -314,3 +315,52 @@ def test_finding_3_a_public_key_swapped_into_keys_json_gets_no_new_key(home, clo
     assert done.lost == ["pho"]
     assert "pho" not in json.loads(session.dir.keys_file.read_text(encoding="utf-8"))["slots"]
     session.close()
+
+
+@pytest.mark.parametrize("cut", ["after the commit point", "after the database swap"])
+def test_finding_3_a_rekey_cut_after_its_commit_point_is_finished_at_next_open(
+    home, clock, monkeypatch, cut
+):
+    import os
+
+    from khdesk.core.services import integrity
+    from khdesk.core.store import swap
+
+    session, _, old_keys = _two_users(home, clock, "CB02")
+    folder = session.dir.path
+    # The plug is pulled right after keys.json.rekey is renamed in (the commit point).
+    monkeypatch.setattr(swap, "finish_pending", lambda folder: None)
+    with pytest.raises(AccessDenied):  # this process goes on over the old file: stopped
+        profiles.remove_user(session, "pho")
+    session.close()
+    monkeypatch.undo()
+    assert (folder / swap.COMMIT_FILE).exists() and (folder / swap.STAGED_DB).exists()
+    if cut == "after the database swap":
+        os.replace(folder / swap.STAGED_DB, session.dir.db_file)
+    again = profiles.open_profile(home, "CB02", "bithu", PASSWORD)
+    try:
+        assert integrity.check_database(again).ok
+        assert [u["name"] for u in profiles.list_users(again)] == ["bithu"]
+        with again.store.read() as conn:
+            notes = conn.execute(
+                select(t.audit.c.detail).where(t.audit.c.action == "lock_takeover")
+            ).scalars()
+            assert any("đổi khóa" in n for n in notes)
+    finally:
+        again.close()
+    assert not (folder / swap.COMMIT_FILE).exists() and not (folder / swap.STAGED_DB).exists()
+    assert not _opens_current_db(home, "CB02", old_keys, "pho", "matkhau-pho")
+
+
+def test_finding_3_a_rekey_cut_before_its_commit_point_is_undone_at_next_open(home, clock):
+    from khdesk.core.store import swap
+
+    session, _, old_keys = _two_users(home, clock, "CB01")
+    folder = session.dir.path
+    session.close()
+    # What a kill while staging leaves: a half copy, its journal, a half new keys.json.
+    for name in (swap.STAGED_DB, f"{swap.STAGED_DB}-journal", f".{swap.COMMIT_FILE}.x1y2.tmp"):
+        (folder / name).write_bytes(b"half-written")
+    profiles.open_profile(home, "CB01", "pho", "matkhau-pho").close()
+    assert not [p.name for p in folder.iterdir() if "rekey" in p.name]
+    assert _opens_current_db(home, "CB01", old_keys, "pho", "matkhau-pho")  # nothing changed
