@@ -153,6 +153,18 @@ def cmd_user_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_new_recovery_key(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
+    with opened(args) as session:
+        done = profiles.new_recovery_key(session)
+    print(f"Khóa khôi phục MỚI (in ra và cất giữ; chỉ hiện một lần): {done.recovery_key}")
+    print("Khóa khôi phục cũ không còn dùng được.")
+    for line in done.messages():
+        print(line)
+    return 0
+
+
 def cmd_user_list(args: argparse.Namespace) -> int:
     from khdesk.core.services import profiles
 

@@ -112,6 +112,7 @@ def build_parser(with_all: bool = True) -> argparse.ArgumentParser:
         ("remove", c.cmd_user_remove, "xóa người dùng"),
         ("list", c.cmd_user_list, "liệt kê người dùng"),
         ("recover", c.cmd_user_recover, "đặt lại mật khẩu bằng khóa khôi phục"),
+        ("new-recovery-key", c.cmd_user_new_recovery_key, "tạo khóa khôi phục mới (đổi khóa)"),
     ):
         p = usub.add_parser(name, help=help_text)
         _global_options(p, suppress=True)

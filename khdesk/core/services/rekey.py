@@ -50,7 +50,8 @@ class RekeyResult:
         for name in self.lost:
             lines.append(
                 f"Người dùng '{name}' chưa đăng nhập từ khi nâng cấp nên không giữ được quyền "
-                f"vào: chủ hồ sơ hãy đặt mật khẩu mới cho họ (khdesk user passwd {name})."
+                "vào: chủ hồ sơ hãy đặt mật khẩu mới cho họ (trong “Người dùng”: thêm lại cùng "
+                f"tên; hoặc lệnh khdesk user passwd {name})."
             )
         lines.append(BACKUPS_NOTE)
         return lines
@@ -100,7 +101,7 @@ def rekey(
                         reason=reason,
                         users=len(done.slots.users()),
                         lost=", ".join(done.lost),
-                        new_recovery_key=done.recovery_key is not None,
+                        new_recovery_key="có" if done.recovery_key else "",
                     )
                     if change is not None:
                         change(tx)

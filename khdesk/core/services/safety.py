@@ -251,6 +251,9 @@ _DETAIL_KEYS = {
     "replaced_copy": "bản giữ lại",
     "folder": "thư mục",
     "cutoff": "đóng trước ngày",
+    "users": "số người dùng giữ quyền",
+    "lost": "cần mật khẩu mới",
+    "new_recovery_key": "khóa khôi phục mới",
 }
 _DETAIL_VALUES = {
     "added": "thêm mới",
@@ -259,6 +262,9 @@ _DETAIL_VALUES = {
     "purge": "xóa hẳn",
     "live": "",
     "handover": "bàn giao",
+    "user_remove": "gỡ người dùng",
+    "recovery_key_new": "thay khóa khôi phục",
+    "reset": "thay khóa khôi phục",
     "manual": "tạo thủ công",
     **{state: label for state, label in STATE_LABELS.items()},
 }

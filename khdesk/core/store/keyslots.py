@@ -264,7 +264,10 @@ class KeySlots:
             raise ProfileError(f"Tệp khóa của hồ sơ bị hỏng: {where}") from exc
         if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
             raise ProfileError("Tệp khóa do phiên bản khdesk mới hơn tạo ra; hãy cập nhật khdesk.")
-        return cls(profile_id=data["profile_id"], slots=data.get("slots", {}))
+        slots = data.get("slots", {})
+        if not isinstance(data.get("profile_id"), str) or not isinstance(slots, dict):
+            raise ProfileError(f"Tệp khóa của hồ sơ bị hỏng: {where}")
+        return cls(profile_id=data["profile_id"], slots=slots)
 
 
 def new_database_key() -> bytes:
