@@ -107,7 +107,7 @@ def rekey(
                         change(tx)
             finally:
                 staged_store.dispose()
-            files.seal_staged(staged, new_key)
+            files.seal_staged(folder, new_key)
         except BaseException:
             files.finish_pending(folder)  # nothing committed: the staged copy goes
             raise

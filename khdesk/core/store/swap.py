@@ -5,13 +5,14 @@ Changing the database key (a rekey) must happen in one step with the key slots.
 The two files that must agree, `khdesk.db` and `keys.json`, cannot be renamed together,
 so a rekey goes through a staged copy and one commit point:
 
-1. `STAGED_DB` — a copy of the database encrypted with the new key (SQLite's online
-   backup API), the change of the use case already applied to it, in rollback-journal
-   mode (no -wal beside it), flushed to disk;
+1. `.rekey-khdesk.db` — a copy of the database encrypted with the new key (SQLite's
+   online backup API), the change of the use case already applied to it, in
+   rollback-journal mode (no -wal beside it), flushed to disk; the same for the archive
+   database (`.rekey-archive.db`) when the profile has one;
 2. `COMMIT_FILE` — the new keys.json, written to a temp file, flushed, then renamed:
    **that rename is the commit point**;
-3. roll forward: the old database's -wal/-shm removed, `STAGED_DB` renamed over
-   `khdesk.db`, `COMMIT_FILE` renamed over `keys.json`.
+3. roll forward: each old database's -wal/-shm removed, each staged copy renamed over
+   its database, `COMMIT_FILE` renamed over `keys.json`.
 
 `finish_pending` runs at every open (under the in-use lock), before keys.json is read:
 with `COMMIT_FILE` present it completes step 3 (each step can be repeated); without it
@@ -38,10 +39,18 @@ from khdesk.core.store import sqlcipher
 
 log = logging.getLogger(__name__)
 
-STAGED_DB = ".rekey-new.db"
-COMMIT_FILE = "keys.json.rekey"
 DB_NAME = "khdesk.db"
+ARCHIVE_NAME = "archive.db"  # retention.py's archive: encrypted with the same key
+DATABASES = (DB_NAME, ARCHIVE_NAME)
+COMMIT_FILE = "keys.json.rekey"
 KEYS_NAME = "keys.json"
+
+
+def staged_name(db_name: str) -> str:
+    return f".rekey-{db_name}"
+
+
+STAGED_DB = staged_name(DB_NAME)
 # The temporary files of backup.py (a restore's extracted copy, a backup's database copy,
 # the copy kept before a restore) and of fsutil.atomic_write (".<name>.<random>.tmp").
 LEFTOVERS = (".khoi-phuc-*.db", ".sao-luu-*.db", ".*-before-restore*.db", ".*.tmp")
@@ -70,30 +79,37 @@ def copy_encrypted(source: Any, target: Path, key: bytes) -> None:
 
 
 def stage(folder: Path, old_key: bytes, new_key: bytes) -> Path:
-    """Step 1's copy: the live database re-encrypted with `new_key` as `STAGED_DB`."""
-    staged = folder / STAGED_DB
-    source = sqlcipher.connect(folder / DB_NAME, old_key)
-    try:
-        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        copy_encrypted(source, staged, new_key)
-    finally:
-        source.close()
-    return staged
+    """Step 1's copies: each database of the profile (the live one, the archive if
+    any) re-encrypted with `new_key` under its staged name. Returns the live one's."""
+    for db_name in DATABASES:
+        if not (folder / db_name).exists():
+            continue
+        source = sqlcipher.connect(folder / db_name, old_key)
+        try:
+            source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            copy_encrypted(source, folder / staged_name(db_name), new_key)
+        finally:
+            source.close()
+    return folder / STAGED_DB
 
 
-def seal_staged(staged: Path, key: bytes) -> None:
-    """After the use case's change ran on the staged copy: back to one self-contained
-    file (rollback journal, the WAL folded in and removed), flushed to disk."""
-    conn = sqlcipher.connect(staged, key)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        conn.close()
-    remove_sidecars(staged)
-    with open(staged, "rb+") as f:
-        os.fsync(f.fileno())
-    fsync_dir(staged.parent)
+def seal_staged(folder: Path, key: bytes) -> None:
+    """After the use case's change ran on the staged copy: each staged file back to one
+    self-contained file (rollback journal, the WAL folded in and removed), flushed."""
+    for db_name in DATABASES:
+        staged = folder / staged_name(db_name)
+        if not staged.exists():
+            continue
+        conn = sqlcipher.connect(staged, key)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()
+        remove_sidecars(staged)
+        with open(staged, "rb+") as f:
+            os.fsync(f.fileno())
+    fsync_dir(folder)
 
 
 def commit(folder: Path, keys_json: bytes) -> None:
@@ -107,17 +123,17 @@ def finish_pending(folder: Path) -> str | None:
     and the audit), None when there was nothing to do. Call with the in-use lock held."""
     folder = Path(folder)
     committed = folder / COMMIT_FILE
-    staged = folder / STAGED_DB
+    staged = [folder / staged_name(db_name) for db_name in DATABASES]
     if committed.exists():
-        db_file = folder / DB_NAME
-        if staged.exists():
-            remove_sidecars(db_file)
-            os.replace(staged, db_file)
-            fsync_dir(folder)
+        for db_name, copy in zip(DATABASES, staged, strict=True):
+            if copy.exists():
+                remove_sidecars(folder / db_name)
+                os.replace(copy, folder / db_name)
+                fsync_dir(folder)
         os.replace(committed, folder / KEYS_NAME)
         fsync_dir(folder)
         return "đã hoàn tất việc đổi khóa cơ sở dữ liệu bị ngắt giữa chừng"
-    leftovers = [p for p in (staged, *_sidecars(staged)) if p.exists()]
+    leftovers = [p for copy in staged for p in (copy, *_sidecars(copy)) if p.exists()]
     leftovers += list(folder.glob(f".{COMMIT_FILE}.*.tmp"))
     for path in leftovers:
         with contextlib.suppress(FileNotFoundError):
