@@ -364,3 +364,31 @@ def test_finding_3_a_rekey_cut_before_its_commit_point_is_undone_at_next_open(ho
     profiles.open_profile(home, "CB01", "pho", "matkhau-pho").close()
     assert not [p.name for p in folder.iterdir() if "rekey" in p.name]
     assert _opens_current_db(home, "CB01", old_keys, "pho", "matkhau-pho")  # nothing changed
+
+
+def test_finding_3_a_changed_password_old_keys_json_opens_nothing(home, clock):
+    """The cousin of a removal: a password someone saw, changed — a copy of keys.json
+    kept from before plus the old password must open nothing current either."""
+    session, recovery, old_keys = _two_users(home, clock, "CB10")
+    session.close()
+    pho = profiles.open_profile(home, "CB10", "pho", "matkhau-pho")
+    profiles.change_password(pho, "pho", "moi-cua-pho")
+    pho.close()
+    assert not _opens_current_db(home, "CB10", old_keys, "pho", "matkhau-pho")
+    for user, password in (("pho", "moi-cua-pho"), ("bithu", PASSWORD)):
+        profiles.open_profile(home, "CB10", user, password).close()
+    profiles.recover(home, "CB10", "bithu", recovery, "mat-khau-moi").close()
+
+
+def test_a_password_change_never_costs_anyone_their_access(home, clock):
+    """While another user's slot is still in the old format (it cannot follow a new
+    key), a password change changes that one slot only, as before."""
+    session, _, _ = _two_users(home, clock, "CB11")
+    recovery = _write_format_1(session, {"bithu": PASSWORD, "pho": "matkhau-pho"})
+    session.close()
+    owner = profiles.open_profile(home, "CB11", "bithu", PASSWORD)
+    profiles.change_password(owner, "bithu", "mat-khau-moi")
+    owner.close()
+    profiles.open_profile(home, "CB11", "pho", "matkhau-pho").close()
+    profiles.open_profile(home, "CB11", "bithu", "mat-khau-moi").close()
+    profiles.recover(home, "CB11", "bithu", recovery, "mat-khau-khac").close()

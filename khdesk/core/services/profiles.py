@@ -419,13 +419,25 @@ def change_password(session: Session, name: str, new_password: str) -> None:
             tx.audit("user_passwd", "user", name)
             postgres.set_login_password(tx.conn, name, new_password)
         return
+    with session.store.read() as conn:
+        # An active user, with a slot or without one (it could not follow a rekey).
+        active = conn.execute(select(t.users.c.active).where(t.users.c.name == name)).scalar()
+    if not active:
+        raise InputError(f"Không có người dùng '{name}'.")
+
+    def change(tx) -> None:
+        tx.audit("user_passwd", "user", name)
+
+    # A new database key too: a kept copy of keys.json with the old password opens
+    # nothing current (rekey.py) — unless that would cost someone their access.
+    passwords = {name: new_password}
+    if rekey.rekey(
+        session, "user_passwd", change, passwords=passwords, unless_someone_is_lost=True
+    ):
+        return
     slots = KeySlots.load(session.dir.keys_file)
     with session.store.write(session.user) as tx:
-        # An active user, with a slot or without one (it could not follow a rekey).
-        active = tx.conn.execute(select(t.users.c.active).where(t.users.c.name == name)).scalar()
-        if not active:
-            raise InputError(f"Không có người dùng '{name}'.")
-        tx.audit("user_passwd", "user", name)
+        change(tx)
         slots.set_password(name, new_password, session.db_key)
         slots.save(session.dir.keys_file)
 

@@ -8,6 +8,10 @@ sealed to the public key of every remaining user's slot and of the recovery slot
 (keyslots.py) — no passwords needed — and both files replace the old ones in one
 crash-safe step (store/swap.py). An old keys.json then opens nothing current.
 
+A password change rekeys too (whoever kept a copy of keys.json and learnt the old
+password is shut out) — unless someone's slot could not follow; then, as before, only
+that user's slot changes, so a password change never costs anyone their access.
+
 What stays as it was: backups made before keep their own keys.json and still open with
 the passwords they were made under (keep old USB sticks safe). Only slots of users who
 are active in the database follow the new key. A user whose slot is still in the old
@@ -19,7 +23,7 @@ signs users in, and removing a user disables their server login instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -64,9 +68,13 @@ def rekey(
     *,
     drop: Iterable[str] = (),
     new_recovery: bool = False,
-) -> RekeyResult:
+    passwords: Mapping[str, str] | None = None,
+    unless_someone_is_lost: bool = False,
+) -> RekeyResult | None:
     """Apply `change` and move the profile to a new database key in one step; the users
-    in `drop` lose their slot. With `new_recovery` the recovery key is replaced."""
+    in `drop` lose their slot, the users in `passwords` get a new one. With
+    `new_recovery` the recovery key is replaced. With `unless_someone_is_lost` nothing
+    is done (None) when a slot or the recovery key could not follow."""
     session.require_local("Đổi khóa cơ sở dữ liệu")
     assert session.db_key is not None
     folder = session.dir.path
@@ -80,6 +88,11 @@ def rekey(
         keep = [u for u in slots.users() if u in active and u not in dropped]
         new_key = new_database_key()
         done = slots.resealed(session.db_key, new_key, keep)
+        for name, password in (passwords or {}).items():
+            done.slots.set_password(name, password, new_key)
+            done.lost = [u for u in done.lost if u != name]
+        if unless_someone_is_lost and (done.lost or done.recovery_key):
+            return None
         if session.user in done.lost and session.user not in dropped:
             raise ProfileError(
                 "Tệp khóa của chính người đang dùng còn ở dạng cũ: hãy đăng xuất, đăng nhập "
