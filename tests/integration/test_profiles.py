@@ -6,7 +6,13 @@ import sqlite3
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.errors import AccessDenied, NewerDatabaseError, ProfileError, UsageError
+from khdesk.core.errors import (
+    AccessDenied,
+    InputError,
+    NewerDatabaseError,
+    ProfileError,
+    UsageError,
+)
 from khdesk.core.services import profiles
 from khdesk.core.store import migrate
 from khdesk.core.store import schema as t
@@ -392,3 +398,20 @@ def test_a_password_change_never_costs_anyone_their_access(home, clock):
     profiles.open_profile(home, "CB11", "pho", "matkhau-pho").close()
     profiles.open_profile(home, "CB11", "bithu", "mat-khau-moi").close()
     profiles.recover(home, "CB11", "bithu", recovery, "mat-khau-khac").close()
+
+
+def test_a_rekey_waits_for_work_in_progress_on_another_thread(home, clock):
+    """The daily backup (a thread) holding a connection while a user is removed: the
+    rekey refuses, nothing changes, and it goes through once the work is done."""
+    session, _, old_keys = _two_users(home, clock, "CB12")
+    busy = session.store.engine.connect()
+    try:
+        with pytest.raises(InputError, match="việc khác"):
+            profiles.remove_user(session, "pho")
+        assert session.dir.keys_file.read_bytes() == old_keys
+    finally:
+        busy.close()
+    assert [u["name"] for u in profiles.list_users(session)] == ["bithu", "pho"]
+    profiles.remove_user(session, "pho")
+    assert [u["name"] for u in profiles.list_users(session)] == ["bithu"]
+    session.close()

@@ -224,7 +224,7 @@ def acquire_lock(
     waits_left = int((lock_wait_seconds() if wait is None else wait) / _POLL)
     while True:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o600)
         except OSError as exc:
             raise AccessDenied(f"Không mở được tệp khóa của hồ sơ: {exc.strerror}") from None
         if not _os_lock(fd):

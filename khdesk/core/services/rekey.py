@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from khdesk.core.errors import ProfileError
+from khdesk.core.errors import InputError, ProfileError
 from khdesk.core.services import access
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
@@ -101,7 +101,13 @@ def rekey(
         if new_recovery and done.recovery_key is None:
             done.recovery_key = done.slots.set_recovery(new_key)
         result = RekeyResult(done.lost, done.recovery_key)
+        old_engine = store.engine
+        if old_engine.pool.checkedout():  # another thread (the daily backup) is at work
+            raise InputError("Đang có việc khác dùng dữ liệu; đợi giây lát rồi làm lại.")
         session.close_connections()  # nothing may write the old file past the copy
+        # Until the swap, the store opens nothing: a use case started meanwhile on another
+        # thread fails (wrong key) instead of writing into the file about to be replaced.
+        store.engine = open_sqlcipher(session.dir.db_file, new_key)
         try:
             staged = files.stage(folder, session.db_key, new_key)
             staged_store = Store(open_sqlcipher(staged, new_key), store.owner, store.clock)
@@ -123,10 +129,12 @@ def rekey(
             files.seal_staged(folder, new_key)
         except BaseException:
             files.finish_pending(folder)  # nothing committed: the staged copy goes
+            store.engine.dispose()
+            store.engine = old_engine
             raise
         files.commit(folder, done.slots.to_bytes())
         session.db_key = new_key
-        store.engine = open_sqlcipher(session.dir.db_file, new_key)
+        store.engine.dispose()  # connections refused meanwhile leave nothing pooled
         check_open(store.engine)
     finally:
         access.release_lock(folder)
