@@ -19,6 +19,11 @@ format (never signed in since this version) cannot follow: they are named in the
 and the owner sets them a new password. A recovery slot in the old format is replaced
 by a new recovery key, shown once. A PostgreSQL profile has no database key: the server
 signs users in, and removing a user disables their server login instead.
+
+What it does not stop: a user who, while they still held the database key, used tools
+to put a key of their own into another user's slot (or copied the whole database) —
+at rest the key binds the file, roles bind the app. The binding tag in each slot stops
+anyone who never held the key (a removed user still at the shared PC) from doing that.
 """
 
 from __future__ import annotations
