@@ -157,7 +157,14 @@ def test_older_database_is_backed_up_then_upgraded_to_the_current_schema(cell, h
     # The backup is the encrypted file as it was: not readable without the key.
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(backups[0]).execute("SELECT * FROM sqlite_master").fetchall()
+    # Its key slots are kept beside it: after a change of database key it still opens.
+    profiles.new_recovery_key(session)
     session.close()
+    from khdesk.core.store import sqlcipher
+    from khdesk.core.store.keyslots import KeySlots
+
+    then = KeySlots.load(backups[0].with_suffix(".keys.json"))
+    sqlcipher.connect(backups[0], then.unlock("bithu", PASSWORD)).close()
 
 
 # -- issue 15 finding 3: a removed user keeps the key --
