@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.errors import AccessDenied, InputError, ProfileError
+from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.services import backup, profiles
 from khdesk.core.store import schema as t
 from tests.sync.conftest import PASSWORD, build_commune, edit_file, export, open_inner
@@ -260,3 +260,36 @@ def test_finding_12_a_killed_restore_leaves_nothing_behind_at_next_open(tmp_path
     assert [p.name for p in left if p.exists()] == []
     assert sorted(p.name for p in backups.iterdir()) == kept
     assert reopened.dir.db_file.exists() and reopened.dir.keys_file.exists()
+    # The same for an import killed on the new PC: its staging folder goes at the next.
+    other = tmp_path / "other-pc" / "profiles"
+    stale = other / ".CB07.k1ll3d"
+    stale.mkdir(parents=True)
+    (stale / "keys.json").write_bytes(b"half-written")
+    (moved,) = backup.list_backups(reopened.dir)
+    backup.import_backup(other.parent, moved.path, "bithu", PASSWORD).close()
+    assert sorted(p.name for p in other.iterdir()) == ["CB07"]
+
+
+def test_a_profile_name_from_a_backup_file_cannot_lead_outside_the_profiles_folder(tmp_path):
+    """A cousin of finding 2 met on the way (the stale-staging cleanup globs on it): the
+    name in a backup's profile.json is data, not a path."""
+    from tests.conftest import PASSWORD, make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    for hostile in ("../../ngoai", "/tmp/x", "*", "a\n", 7):
+        forged = tmp_path / f"forged{backup.SUFFIX}"
+        with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(forged, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == "profile.json":
+                    data = json.dumps({**json.loads(data), "name": hostile}).encode()
+                dst.writestr(item, data)
+        other = tmp_path / "other-pc"
+        with pytest.raises(UsageError, match="Tên hồ sơ"):
+            backup.import_backup(other, forged, "bithu", PASSWORD)
+        assert not (tmp_path / "ngoai").exists()
+        assert not (other / "profiles").exists() or not any((other / "profiles").iterdir())

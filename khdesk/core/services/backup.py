@@ -523,15 +523,22 @@ def import_backup(
     over). The profile keeps its identity; sending starts a new epoch."""
     backup = read_backup(path)
     with zipfile.ZipFile(backup.path) as z:
-        info = json.loads(z.read("profile.json"))
+        try:
+            info = json.loads(z.read("profile.json"))
+        except ValueError:
+            info = None
         slots_raw = z.read("keys.json")
-    target_name = name or info.get("name") or backup.org_code
+    if not isinstance(info, dict):
+        raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
+    target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
     pdir = ProfileDir(Path(home), target_name)
     if pdir.exists():
         raise ProfileError(
             f"Máy này đã có hồ sơ '{target_name}'. Chọn tên khác, hoặc khôi phục vào hồ sơ đó."
         )
     pdir.path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in pdir.path.parent.glob(f".{target_name}.*"):  # a killed import's staging
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target_name}.", dir=pdir.path.parent))
     try:
         (staging / "keys.json").write_bytes(slots_raw)

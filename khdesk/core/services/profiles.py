@@ -63,6 +63,17 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 6
 
 
+def check_profile_name(name: object) -> str:
+    """A profile's name is a folder name: plain letters, digits, '-', '_', '.' only (a
+    name read from a backup file must not lead outside the profiles folder)."""
+    if not isinstance(name, str) or not _NAME_OK.fullmatch(name):
+        raise UsageError(
+            f"Tên hồ sơ '{str(name)[:64]!s}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', "
+            "'_' hoặc '.'."
+        )
+    return name
+
+
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
@@ -129,11 +140,7 @@ def _new_info(
         raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
     org_code = (nfc(org_code) or "").upper()
     org_name = nfc(org_name) or ""
-    name = name or org_code
-    if not _NAME_OK.match(name):
-        raise UsageError(
-            f"Tên hồ sơ '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'."
-        )
+    name = check_profile_name(name or org_code)
     if not org_name:
         raise UsageError("Cần tên đơn vị (--org-name).")
     return ProfileInfo(
