@@ -281,15 +281,48 @@ def test_a_profile_name_from_a_backup_file_cannot_lead_outside_the_profiles_fold
     made = backup.create_backup(session, "manual")
     session.close()
     for hostile in ("../../ngoai", "/tmp/x", "*", "a\n", 7):
-        forged = tmp_path / f"forged{backup.SUFFIX}"
-        with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(forged, "w") as dst:
-            for item in src.infolist():
-                data = src.read(item)
-                if item.filename == "profile.json":
-                    data = json.dumps({**json.loads(data), "name": hostile}).encode()
-                dst.writestr(item, data)
+        forged = _forge(
+            made.path, tmp_path, "profile.json", lambda info, h=hostile: {**info, "name": h}
+        )
         other = tmp_path / "other-pc"
         with pytest.raises(UsageError, match="Tên hồ sơ"):
             backup.import_backup(other, forged, "bithu", PASSWORD)
         assert not (tmp_path / "ngoai").exists()
         assert not (other / "profiles").exists() or not any((other / "profiles").iterdir())
+
+
+def _forge(path: Path, folder: Path, entry: str, change) -> Path:
+    """A copy of a backup file with one JSON entry changed (what an attacker can do)."""
+    forged = folder / f"forged{backup.SUFFIX}"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(forged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == entry:
+                data = json.dumps(change(json.loads(data))).encode()
+            dst.writestr(item, data)
+    return forged
+
+
+def test_key_slots_in_a_backup_file_are_hostile_input(tmp_path):
+    """A backup's keys.json comes from a USB stick: a crafted cost (scrypt n = 2**30
+    would need 1 TiB) or a mangled slot is refused with a message, never tried."""
+    from tests.conftest import PASSWORD, make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+
+    def costly(keys):
+        keys["slots"]["bithu"]["kdf"]["n"] = 2**30
+        return keys
+
+    def mangled(keys):
+        keys["slots"]["bithu"] = {"kdf": {"name": "scrypt"}, "salt": 5}
+        return keys
+
+    for change in (costly, mangled, lambda keys: {**keys, "slots": []}, lambda keys: [1]):
+        forged = _forge(made.path, tmp_path, "keys.json", change)
+        with pytest.raises(ProfileError, match="Tệp khóa"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)

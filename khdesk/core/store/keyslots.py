@@ -73,6 +73,17 @@ def _info(profile_id: str, slot_name: str) -> bytes:
 def _password_kek(password: str, kdf: dict, salt: bytes) -> bytes:
     if kdf.get("name") != "scrypt":
         raise ProfileError("Tệp khóa dùng thuật toán không được hỗ trợ.")
+    # A key file can come from a USB stick (a backup): costs far past ours would only
+    # exhaust memory or time, so they are refused, not tried.
+    n, r, p = kdf.get("n"), kdf.get("r"), kdf.get("p")
+    if not (
+        all(type(v) is int for v in (n, r, p))
+        and 2**10 <= n <= 2**20
+        and n & (n - 1) == 0
+        and 1 <= r <= 16
+        and 1 <= p <= 4
+    ):
+        raise ProfileError("Tệp khóa có thông số không hợp lệ (có thể đã bị sửa).")
     return Scrypt(salt=salt, length=32, n=kdf["n"], r=kdf["r"], p=kdf["p"]).derive(
         password.encode("utf-8")
     )
@@ -196,22 +207,29 @@ class KeySlots:
 
     def unlock(self, user: str, password: str) -> bytes:
         slot = self.slots.get(user)
-        if slot is None or user == RECOVERY_SLOT:
+        if not isinstance(slot, dict) or user == RECOVERY_SLOT:
             raise AccessDenied(f"Không có người dùng '{user}' trong hồ sơ này.")
-        kek = _password_kek(password, slot["kdf"], _unb64(slot["salt"]))
+        try:
+            kek = _password_kek(password, slot["kdf"], _unb64(slot["salt"]))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise ProfileError(f"Tệp khóa của hồ sơ bị hỏng (mục '{user}').") from exc
         return self._open(user, slot, kek, "Mật khẩu không đúng.")
 
     def unlock_with_recovery(self, recovery_key: str) -> bytes:
         slot = self.slots.get(RECOVERY_SLOT)
-        if slot is None:
+        if not isinstance(slot, dict):
             raise AccessDenied("Hồ sơ này không có khóa khôi phục.")
-        kek = _recovery_kek(parse_recovery_key(recovery_key), _unb64(slot["salt"]))
+        raw = parse_recovery_key(recovery_key)
+        try:
+            kek = _recovery_kek(raw, _unb64(slot["salt"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ProfileError("Tệp khóa của hồ sơ bị hỏng (khóa khôi phục).") from exc
         return self._open(RECOVERY_SLOT, slot, kek, "Khóa khôi phục không đúng.")
 
     def _open(self, name: str, slot: dict, kek: bytes, message: str) -> bytes:
         try:
             return self._open_slot(name, slot, kek, message)
-        except (KeyError, ValueError, TypeError) as exc:  # a hand-edited or truncated slot
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:  # a hand-edited slot
             raise ProfileError(f"Tệp khóa của hồ sơ bị hỏng (mục '{name}').") from exc
 
     def _open_slot(self, name: str, slot: dict, kek: bytes, message: str) -> bytes:
