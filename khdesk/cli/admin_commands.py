@@ -102,6 +102,8 @@ def cmd_handover(args: argparse.Namespace) -> int:
     print(
         "Khóa khôi phục cũ không còn dùng được. Gói đồng bộ tiếp theo báo cấp trên việc bàn giao."
     )
+    for line in done.rekeyed.messages():
+        print(line)
     return 0
 
 
@@ -250,9 +252,9 @@ def register(sub, command, global_options, parser_class) -> None:
         bsub, "import", "mở bản sao lưu từ máy khác thành hồ sơ trên máy này", cmd_backup_import
     )
     p.add_argument("file", help="tệp .khbak")
+    p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
     p = action(bsub, "move", "ghi bản sao lưu để chuyển hồ sơ sang máy mới", cmd_backup_move)
     p.add_argument("--to", required=True, help="thư mục đích (ví dụ thẻ nhớ USB)")
-    p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
 
     group = command("db", "kiểm tra cơ sở dữ liệu", cmd_help)
     dsub = group.add_subparsers(dest="action", parser_class=parser_class)

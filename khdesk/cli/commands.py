@@ -143,8 +143,25 @@ def cmd_user_remove(args: argparse.Namespace) -> int:
     from khdesk.core.services import profiles
 
     with opened(args) as session:
-        profiles.remove_user(session, args.name)
+        done = profiles.remove_user(session, args.name)
     print(f"Đã xóa người dùng '{args.name}'.")
+    if done is not None:
+        for line in done.messages():
+            print(line)
+        if done.recovery_key:
+            print(f"Khóa khôi phục MỚI (in ra và cất giữ; khóa cũ hết dùng): {done.recovery_key}")
+    return 0
+
+
+def cmd_user_new_recovery_key(args: argparse.Namespace) -> int:
+    from khdesk.core.services import profiles
+
+    with opened(args) as session:
+        done = profiles.new_recovery_key(session)
+    print(f"Khóa khôi phục MỚI (in ra và cất giữ; chỉ hiện một lần): {done.recovery_key}")
+    print("Khóa khôi phục cũ không còn dùng được.")
+    for line in done.messages():
+        print(line)
     return 0
 
 

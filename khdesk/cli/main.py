@@ -113,6 +113,7 @@ def build_parser(with_all: bool = True) -> argparse.ArgumentParser:
         ("list", c.cmd_user_list, "liệt kê người dùng"),
         ("recover", c.cmd_user_recover, "đặt lại mật khẩu bằng khóa khôi phục"),
         ("grant", c.cmd_user_grant, "cho người dùng chỉ xem đưa dữ liệu ra khỏi máy, hay thôi"),
+        ("new-recovery-key", c.cmd_user_new_recovery_key, "tạo khóa khôi phục mới (đổi khóa)"),
     ):
         p = usub.add_parser(name, help=help_text)
         _global_options(p, suppress=True)

@@ -19,7 +19,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     if os.name != "posix":  # Windows cannot open a directory to fsync it
         return
     with contextlib.suppress(OSError):
@@ -77,7 +77,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, private: boo
     except OSError as e:
         _unlink_quietly(tmp)
         raise _write_error(path.name, e) from None
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
@@ -193,7 +193,7 @@ def write_new_file(
                 raise InputError(f"Tên tệp '{stored_name}' không dùng được.")
             try:
                 if _place_new(tmp, target):
-                    _fsync_dir(root)
+                    fsync_dir(root)
                     return folder / candidate
             except OSError as e:
                 raise _write_error(candidate, e) from None

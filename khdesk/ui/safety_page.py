@@ -276,9 +276,11 @@ class HandoverDialog(QDialog):
         self.setWindowTitle("Bàn giao cho bí thư mới")
         self.setMinimumWidth(580)
         intro = _label(
-            "Bí thư mới được thêm làm chủ hồ sơ với mật khẩu riêng. Chương trình tạo khóa "
-            "khôi phục mới (khóa cũ hết dùng được), ghi việc bàn giao vào nhật ký và báo "
-            "cấp trên trong gói đồng bộ tiếp theo."
+            "Bí thư mới được thêm làm chủ hồ sơ với mật khẩu riêng. Chương trình đổi khóa cơ "
+            "sở dữ liệu và tạo khóa khôi phục mới (khóa cũ và bản sao tệp khóa cũ hết mở "
+            "được dữ liệu hiện tại), ghi việc bàn giao vào nhật ký và báo cấp trên trong gói "
+            "đồng bộ tiếp theo. Các bản sao lưu làm trước đó vẫn mở được bằng mật khẩu lúc "
+            "làm chúng: hãy cất giữ hoặc hủy các thẻ nhớ cũ."
         )
         self.user_edit = QLineEdit()
         self.user_edit.setPlaceholderText("chữ không dấu, ví dụ: bithumoi")
@@ -339,9 +341,14 @@ class HandoverDialog(QDialog):
             if done.removed
             else ""
         )
+        lost = "".join(
+            f"<br>Người dùng <b>{name}</b> cần mật khẩu mới: chủ hồ sơ thêm lại cùng tên "
+            "trong “Người dùng” với mật khẩu mới."
+            for name in done.rekeyed.lost
+        )
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.result_label.setText(
-            f"✔ Đã bàn giao cho <b>{done.new_user}</b>.{gone}<br><br>"
+            f"✔ Đã bàn giao cho <b>{done.new_user}</b>.{gone}{lost}<br><br>"
             "Khóa khôi phục MỚI — chép hoặc in ra, giao cho bí thư mới cất nơi an toàn "
             "(chỉ hiện một lần):<br>"
             f"<span style='font-family: monospace; font-size: 12pt;'><b>{done.recovery_key}"

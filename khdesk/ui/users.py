@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import InputError, KhdeskError
-from khdesk.core.services import profiles
+from khdesk.core.services import profiles, rekey
 from khdesk.ui.messages import confirm
 from khdesk.ui.worker import run_with_progress
 
@@ -196,6 +196,11 @@ class UsersDialog(QDialog):
         self.reason_label.setWordWrap(True)
         self.reason_label.setStyleSheet("color: #555;")
         self.error_label = _error_label()
+        # What a removal did (a new database key; who needs a new password; a new
+        # recovery key, shown once): selectable, to copy the key out.
+        self.done_label = QLabel()
+        self.done_label.setWordWrap(True)
+        self.done_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         owner = session.user_role == "owner"
         for button in (self.add_button, self.remove_button):
             button.setEnabled(owner)
@@ -215,6 +220,7 @@ class UsersDialog(QDialog):
         layout.addWidget(self.take_out_box)
         layout.addWidget(self.reason_label)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.done_label)
         layout.addLayout(buttons)
         self.refresh()
 
@@ -286,7 +292,9 @@ class UsersDialog(QDialog):
         if confirm(
             self,
             "Xóa người dùng",
-            f"Người dùng “{name}” sẽ không mở được hồ sơ này nữa. Xóa?",
+            f"Người dùng “{name}” sẽ không mở được hồ sơ này nữa: chương trình đổi khóa "
+            "cơ sở dữ liệu, nên cả bản sao tệp khóa cũ cũng không mở được dữ liệu hiện tại. "
+            f"{rekey.BACKUPS_NOTE} Xóa?",
             yes="Xóa",
         ):
             self.remove_user(name)
@@ -294,11 +302,21 @@ class UsersDialog(QDialog):
     def remove_user(self, name: str) -> bool:
         """Remove without asking (the confirmation is remove_selected's)."""
         try:
-            profiles.remove_user(self.session, name)
+            done = run_with_progress(
+                self, "Đang xóa người dùng và đổi khóa cơ sở dữ liệu…", _remove,
+                self.session, name, cancellable=False,
+            )  # fmt: skip
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
         self.error_label.clear()
+        lines = [f"Đã xóa người dùng “{name}”.", *(done.messages() if done else [])]
+        if done is not None and done.recovery_key:
+            lines.append(
+                "Khóa khôi phục MỚI (khóa cũ hết dùng) — chép hoặc in ra, cất nơi an toàn, "
+                f"chỉ hiện một lần: {done.recovery_key}"
+            )
+        self.done_label.setText("\n".join(lines))
         self.refresh()
         return True
 
@@ -349,6 +367,10 @@ class RecoverDialog(QDialog):
             return False
         self.accept()
         return True
+
+
+def _remove(session, name, progress=None):
+    return profiles.remove_user(session, name)
 
 
 def _recover(home, profile, user, key, new, progress=None) -> profiles.Session:

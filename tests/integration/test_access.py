@@ -75,7 +75,7 @@ def test_twenty_wrong_passwords_cost_over_a_minute_and_are_audited(station):
 def test_a_mangled_failure_counter_does_not_reset_the_delay(station):
     folder = profiles.ProfileDir(station, "X01-CB01").path
     (folder / access.FAILURES_FILE).write_text("{not json", encoding="utf-8")
-    assert access.Failures.load(folder).count == access.FREE_TRIES
+    assert access.Failures.load(folder).of("bithu")[0] == access.FREE_TRIES
 
 
 def _khdesk(home, *args):
@@ -128,39 +128,93 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_and_audited(station):
         session.close()
 
 
+_HOLDER = """
+import socket, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from khdesk.core.services import access
+if sys.argv[2] != "-":
+    socket.gethostname = lambda: sys.argv[2]  # this process plays another PC
+access.acquire_lock(Path(sys.argv[1]), "phobithu", datetime.now(UTC), wait=0)
+print("held", flush=True)
+sys.stdin.read()
+access.release_lock(Path(sys.argv[1]))
+"""
+
+
+def _hold_elsewhere(folder, host: str = "-") -> subprocess.Popen:
+    """Another live khdesk process (of this PC, or of `host`) holding the profile."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(folder), host],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def _end(proc: subprocess.Popen) -> None:
+    proc.stdin.close()
+    proc.wait(timeout=30)
+
+
 def test_a_lock_from_another_pc_is_never_broken(station):
     folder = profiles.ProfileDir(station, "X01-CB01").path
-    lock = (folder / access.LOCK_FILE).resolve()
+    other = _hold_elsewhere(folder, "may-khac")
+    try:
+        with pytest.raises(AccessDenied, match="trên máy may-khac"):
+            profiles.open_profile(station, None, "bithu", PASSWORD)
+        assert (folder / access.LOCK_FILE).exists()
+    finally:
+        _end(other)
+    profiles.open_profile(station, None, "bithu", PASSWORD).close()
+
+
+@pytest.mark.parametrize(
+    ("pid", "host"), [(1, socket.gethostname()), (1, "may-khac"), (os.getppid(), "may-khac")]
+)
+def test_finding_12_a_lock_naming_pid_1_or_another_pc_that_nobody_holds_is_taken_over(
+    station, pid, host
+):
+    """A lock file left by a crash names a pid that may be alive (pid 1, a reused pid) or
+    another PC: what decides is whether a live process still holds it."""
+    folder = profiles.ProfileDir(station, "X01-CB01").path
     (folder / access.LOCK_FILE).write_text(
-        json.dumps(
-            {"pid": 1, "host": "may-khac", "user": "phobithu", "since": "2026-11-26T08:00",
-             "path": str(lock)}
-        )
+        json.dumps({"pid": pid, "host": host, "user": "phobithu", "since": "2026-11-26T08:00",
+                    "path": str((folder / access.LOCK_FILE).resolve())})
     )  # fmt: skip
-    with pytest.raises(AccessDenied, match="trên máy may-khac"):
-        profiles.open_profile(station, None, "bithu", PASSWORD)
-    assert (folder / access.LOCK_FILE).exists()
+    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    try:
+        (taken,) = _audit(session, "lock_takeover")
+        assert f"chương trình số {pid}" in taken["detail"]
+        assert ("may-khac" in taken["detail"]) == (host == "may-khac")
+    finally:
+        session.close()
+    assert not (folder / access.LOCK_FILE).exists()
 
 
 def test_a_short_command_queues_behind_another_instead_of_failing(station):
     folder = profiles.ProfileDir(station, "X01-CB01").path
     lock = folder / access.LOCK_FILE
-    # Another live command of this PC holds the profile (our own pid stands in for it).
-    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "user": "b"}))
+    other = _hold_elsewhere(folder)  # another live command of this PC
     naps = []
 
     def sleep(seconds):
         naps.append(seconds)
         if len(naps) == 2:
-            lock.unlink()  # the other command finished
+            _end(other)  # the other command finished
 
     assert access.acquire_lock(folder, "bithu", FROZEN, wait=5, sleep=sleep) is None
     assert len(naps) == 2 and json.loads(lock.read_text())["user"] == "bithu"
     access.release_lock(folder)
     assert not lock.exists()
-    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "user": "b"}))
-    with pytest.raises(AccessDenied, match="đang được mở"):
-        access.acquire_lock(folder, "bithu", FROZEN, wait=1, sleep=lambda s: None)
+    other = _hold_elsewhere(folder)
+    try:
+        with pytest.raises(AccessDenied, match="đang được mở"):
+            access.acquire_lock(folder, "bithu", FROZEN, wait=1, sleep=lambda s: None)
+    finally:
+        _end(other)
 
 
 def test_a_lock_copied_along_with_the_profile_folder_is_taken_over(station, tmp_path):
@@ -178,3 +232,32 @@ def test_a_lock_copied_along_with_the_profile_folder_is_taken_over(station, tmp_
             moved.close()
     finally:
         session.close()
+
+
+def test_finding_12_a_viewers_wrong_passwords_do_not_delay_the_owner(station):
+    clock = FakeClock()
+    owner = profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+    profiles.add_user(owner, "xem", "matkhau-xem", "viewer")
+    owner.close()
+    for n in range(access.FREE_TRIES):  # the viewer's typos, then made-up names
+        with pytest.raises(AccessDenied, match="không đúng"):
+            profiles.open_profile(station, None, "xem", f"go-nham-{n}", clock)
+    for n in range(access.FREE_TRIES):
+        with pytest.raises(AccessDenied, match="Không có người dùng"):
+            profiles.open_profile(station, None, f"ai-do-{n}", "doan-bua", clock)
+    # The viewer waits; a made-up name waits; the owner does not.
+    with pytest.raises(access.TooManyAttempts):
+        profiles.open_profile(station, None, "xem", "matkhau-xem", clock)
+    with pytest.raises(access.TooManyAttempts):
+        profiles.open_profile(station, None, "ai-do-moi", "doan-bua", clock)
+    session = profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+    try:
+        failed = [json.loads(f["detail"])["user"] for f in _audit(session, "unlock_failed")]
+        assert failed.count("xem") == access.FREE_TRIES and len(failed) == 2 * access.FREE_TRIES
+    finally:
+        session.close()
+    # The owner's success leaves the viewer's delay running.
+    with pytest.raises(access.TooManyAttempts):
+        profiles.open_profile(station, None, "xem", "matkhau-xem", clock)
+    clock.now += timedelta(seconds=access.MAX_DELAY_SECONDS)
+    profiles.open_profile(station, None, "xem", "matkhau-xem", clock).close()

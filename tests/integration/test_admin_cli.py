@@ -69,3 +69,44 @@ def test_audit_list_of_one_file(tmp_path, quiet_cli, capsys):  # noqa: F811
     entries = json.loads(capsys.readouterr().out)
     assert entries and all(e["entity_key"] == code for e in entries)
     assert entries[0]["action"] == "open"
+
+
+def test_finding_7_backup_import_works(tmp_path, quiet_cli, capsys):  # noqa: F811
+    """Issue 15 finding 7: `khdesk backup import FILE` died on a missing `--name`."""
+    commune = build_commune(tmp_path / "home", enrol=False)
+    commune.close()
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert quiet_cli(commune.home, "backup", "move", "--profile", "X01-CB01", "--to", str(usb)) == 0
+    capsys.readouterr()
+    (moved,) = usb.glob("*.khbak")
+    other = tmp_path / "other-pc"
+    assert quiet_cli(other, "backup", "import", str(moved)) == 0
+    assert "Đã mở bản sao lưu thành hồ sơ 'X01-CB01'" in capsys.readouterr().out
+    assert quiet_cli(other, "backup", "import", str(moved), "--name", "CB01-moi") == 0
+    assert "'CB01-moi'" in capsys.readouterr().out
+    assert quiet_cli(other, "db", "check", "--profile", "CB01-moi") == 0
+
+
+def test_finding_3_user_remove_and_a_new_recovery_key_on_the_command_line(
+    tmp_path,
+    quiet_cli,  # noqa: F811
+    capsys,
+):
+    commune = build_commune(tmp_path / "home", enrol=False)
+    cell = commune.cells["X01-CB01"]
+    from khdesk.core.services import profiles
+
+    profiles.add_user(cell, "pho", "matkhau-pho", "deputy")
+    old_keys = cell.dir.keys_file.read_bytes()
+    commune.close()
+    home = commune.home
+    assert quiet_cli(home, "user", "remove", "pho", "--profile", "X01-CB01") == 0
+    out = capsys.readouterr().out
+    assert "Đã xóa người dùng 'pho'" in out and "Đã đổi khóa cơ sở dữ liệu" in out
+    assert "bản sao lưu làm trước đó vẫn mở được" in out
+    assert quiet_cli(home, "user", "new-recovery-key", "--profile", "X01-CB01") == 0
+    out = capsys.readouterr().out
+    assert "Khóa khôi phục MỚI" in out
+    assert cell.dir.keys_file.read_bytes() != old_keys
+    assert quiet_cli(home, "db", "check", "--profile", "X01-CB01") == 0

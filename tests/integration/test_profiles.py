@@ -4,8 +4,15 @@ import json
 import sqlite3
 
 import pytest
+from sqlalchemy import select
 
-from khdesk.core.errors import AccessDenied, NewerDatabaseError, ProfileError, UsageError
+from khdesk.core.errors import (
+    AccessDenied,
+    InputError,
+    NewerDatabaseError,
+    ProfileError,
+    UsageError,
+)
 from khdesk.core.services import profiles
 from khdesk.core.store import migrate
 from khdesk.core.store import schema as t
@@ -150,4 +157,268 @@ def test_older_database_is_backed_up_then_upgraded_to_the_current_schema(cell, h
     # The backup is the encrypted file as it was: not readable without the key.
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(backups[0]).execute("SELECT * FROM sqlite_master").fetchall()
+    # Its key slots are kept beside it: after a change of database key it still opens.
+    profiles.new_recovery_key(session)
+    session.close()
+    from khdesk.core.store import sqlcipher
+    from khdesk.core.store.keyslots import KeySlots
+
+    then = KeySlots.load(backups[0].with_suffix(".keys.json"))
+    sqlcipher.connect(backups[0], then.unlock("bithu", PASSWORD)).close()
+
+
+# -- issue 15 finding 3: a removed user keeps the key --
+
+
+def _opens_current_db(home, name: str, old_keys: bytes, user: str, secret: str) -> bool:
+    """Whether an old keys.json (a copy someone kept) plus a password or the recovery key
+    still opens the profile's current database file."""
+    from khdesk.core.store import sqlcipher
+    from khdesk.core.store.keyslots import KeySlots
+
+    pdir = profiles.ProfileDir(home, name)
+    slots = KeySlots.from_bytes(old_keys)
+    try:
+        key = (
+            slots.unlock_with_recovery(secret)
+            if user == "__recovery__"
+            else slots.unlock(user, secret)
+        )
+        sqlcipher.connect(pdir.db_file, key).close()
+    except AccessDenied:
+        return False
+    return True
+
+
+def _two_users(home, clock, name="CB07"):
+    session, recovery = make_profile(home, "cell", name, "Chi bộ 7", clock)
+    profiles.add_user(session, "pho", "matkhau-pho", "deputy")
+    old_keys = session.dir.keys_file.read_bytes()
+    return session, recovery, old_keys
+
+
+def test_finding_3_removed_user_old_keys_json_opens_nothing(home, clock):
+    session, recovery, old_keys = _two_users(home, clock)
+    assert _opens_current_db(home, "CB07", old_keys, "pho", "matkhau-pho")  # the attack, before
+    done = profiles.remove_user(session, "pho")
+    assert done.lost == [] and done.recovery_key is None
+    assert not _opens_current_db(home, "CB07", old_keys, "pho", "matkhau-pho")
+    assert not _opens_current_db(home, "CB07", old_keys, "bithu", PASSWORD)
+    # The session goes on with the new key; everyone left still opens with their own.
+    assert [u["name"] for u in profiles.list_users(session)] == ["bithu"]
+    session.close()
+    with pytest.raises(AccessDenied):
+        profiles.open_profile(home, "CB07", "pho", "matkhau-pho")
+    again = profiles.open_profile(home, "CB07", "bithu", PASSWORD)
+    with again.store.read() as conn:
+        actions = [r.action for r in conn.execute(t.audit.select().order_by(t.audit.c.id))]
+        assert verify_audit(conn) == []
+    at = actions.index("user_remove")
+    assert actions[at - 1] == "rekey"  # one step: the removal is in the rekeyed file
+    again.close()
+    # The recovery key followed the new database key (no new one needed).
+    profiles.recover(home, "CB07", "bithu", recovery, "mat-khau-moi").close()
+    assert not list(profiles.ProfileDir(home, "CB07").path.glob(".rekey*"))
+
+
+def test_finding_3_handover_old_keys_json_opens_nothing(home, clock):
+    from khdesk.core.services import safety
+
+    session, recovery, old_keys = _two_users(home, clock, "CB06")
+    done = safety.handover(session, "bithu-moi", "matkhau-moi", remove_current=True)
+    session.close()
+    assert done.recovery_key != recovery and done.rekeyed.lost == []
+    for user, secret in (("bithu", PASSWORD), ("pho", "matkhau-pho"), ("__recovery__", recovery)):
+        assert not _opens_current_db(home, "CB06", old_keys, user, secret)
+    with pytest.raises(AccessDenied):
+        profiles.open_profile(home, "CB06", "bithu", PASSWORD)
+    for user, password in (("bithu-moi", "matkhau-moi"), ("pho", "matkhau-pho")):
+        profiles.open_profile(home, "CB06", user, password).close()
+    with pytest.raises(AccessDenied):
+        profiles.recover(home, "CB06", "pho", recovery, "khac-han-di")
+    profiles.recover(home, "CB06", "pho", done.recovery_key, "khac-han-di").close()
+
+
+def test_finding_3_recovery_key_reset_old_keys_json_opens_nothing(home, clock):
+    session, recovery, old_keys = _two_users(home, clock, "CB05")
+    done = profiles.new_recovery_key(session)
+    session.close()
+    assert done.recovery_key and done.recovery_key != recovery
+    assert not _opens_current_db(home, "CB05", old_keys, "__recovery__", recovery)
+    assert not _opens_current_db(home, "CB05", old_keys, "pho", "matkhau-pho")
+    with pytest.raises(AccessDenied):
+        profiles.recover(home, "CB05", "bithu", recovery, "mat-khau-moi")
+    profiles.open_profile(home, "CB05", "pho", "matkhau-pho").close()
+    profiles.recover(home, "CB05", "bithu", done.recovery_key, "mat-khau-moi").close()
+
+
+def _write_format_1(session, passwords: dict[str, str]) -> str:
+    """keys.json as khdesk wrote it before issue 15 (the database key wrapped directly
+    under each password and the recovery key); returns that recovery key."""
+    import base64
+    import json
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from khdesk.core.store import keyslots as ks
+
+    def slot(name, kek, kdf, salt):
+        nonce = secrets.token_bytes(12)
+        wrapped = AESGCM(kek).encrypt(nonce, session.db_key, ks._aad(session.info.profile_id, name))
+        b64 = [base64.b64encode(x).decode() for x in (salt, nonce, wrapped)]
+        return {"kdf": kdf, "salt": b64[0], "nonce": b64[1], "wrapped": b64[2]}
+
+    slots = {}
+    for user, password in passwords.items():
+        salt = secrets.token_bytes(16)
+        slots[user] = slot(
+            user, ks._password_kek(password, ks.DEFAULT_KDF, salt), ks.DEFAULT_KDF, salt
+        )
+    raw, salt = secrets.token_bytes(20), secrets.token_bytes(16)
+    kek = ks._recovery_kek(raw, salt)
+    slots[ks.RECOVERY_SLOT] = slot(ks.RECOVERY_SLOT, kek, {"name": "hkdf-sha256"}, salt)
+    data = {"format": 1, "profile_id": session.info.profile_id, "slots": slots}
+    session.dir.keys_file.write_text(json.dumps(data), encoding="utf-8")
+    return ks.format_recovery_key(raw)
+
+
+def test_finding_3_old_format_slots_convert_at_unlock_or_are_named_at_a_rekey(home, clock):
+    session, _, _ = _two_users(home, clock, "CB04")
+    profiles.add_user(session, "xem", "matkhau-xem", "viewer")
+    old_recovery = _write_format_1(
+        session, {"bithu": PASSWORD, "pho": "matkhau-pho", "xem": "matkhau-xem"}
+    )
+    session.close()
+    # The owner signs in: their slot converts; the others stay in the old format.
+    owner = profiles.open_profile(home, "CB04", "bithu", PASSWORD)
+    slots = json.loads(owner.dir.keys_file.read_text(encoding="utf-8"))
+    assert slots["format"] == 2 and "public" in slots["slots"]["bithu"]
+    assert "public" not in slots["slots"]["pho"]
+    done = profiles.remove_user(owner, "xem")
+    # pho could not follow the new key: named, in Vietnamese, with what to do.
+    assert done.lost == ["pho"] and done.recovery_key
+    assert any("'pho'" in line and "user passwd pho" in line for line in done.messages())
+    with pytest.raises(AccessDenied):
+        profiles.open_profile(home, "CB04", "pho", "matkhau-pho")
+    profiles.change_password(owner, "pho", "moi-cua-pho")
+    owner.close()
+    profiles.open_profile(home, "CB04", "pho", "moi-cua-pho").close()
+    with pytest.raises(AccessDenied):
+        profiles.recover(home, "CB04", "bithu", old_recovery, "mat-khau-moi")
+    profiles.recover(home, "CB04", "bithu", done.recovery_key, "mat-khau-moi").close()
+
+
+def test_finding_3_a_public_key_swapped_into_keys_json_gets_no_new_key(home, clock):
+    """Someone without the database key (a removed user still at the shared PC) puts
+    their own public key in another user's slot, hoping the next rekey seals to it."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    session, _, _ = _two_users(home, clock, "CB03")
+    profiles.add_user(session, "xem", "matkhau-xem", "viewer")
+    data = json.loads(session.dir.keys_file.read_text(encoding="utf-8"))
+    mine = X25519PrivateKey.generate()
+    public = mine.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    data["slots"]["pho"]["public"] = base64.b64encode(public).decode()
+    session.dir.keys_file.write_text(json.dumps(data), encoding="utf-8")
+    done = profiles.remove_user(session, "xem")
+    assert done.lost == ["pho"]
+    assert "pho" not in json.loads(session.dir.keys_file.read_text(encoding="utf-8"))["slots"]
+    session.close()
+
+
+@pytest.mark.parametrize("cut", ["after the commit point", "after the database swap"])
+def test_finding_3_a_rekey_cut_after_its_commit_point_is_finished_at_next_open(
+    home, clock, monkeypatch, cut
+):
+    import os
+
+    from khdesk.core.services import integrity
+    from khdesk.core.store import swap
+
+    session, _, old_keys = _two_users(home, clock, "CB02")
+    folder = session.dir.path
+    # The plug is pulled right after keys.json.rekey is renamed in (the commit point).
+    monkeypatch.setattr(swap, "finish_pending", lambda folder: None)
+    with pytest.raises(AccessDenied):  # this process goes on over the old file: stopped
+        profiles.remove_user(session, "pho")
+    session.close()
+    monkeypatch.undo()
+    assert (folder / swap.COMMIT_FILE).exists() and (folder / swap.STAGED_DB).exists()
+    if cut == "after the database swap":
+        os.replace(folder / swap.STAGED_DB, session.dir.db_file)
+    again = profiles.open_profile(home, "CB02", "bithu", PASSWORD)
+    try:
+        assert integrity.check_database(again).ok
+        assert [u["name"] for u in profiles.list_users(again)] == ["bithu"]
+        with again.store.read() as conn:
+            notes = conn.execute(
+                select(t.audit.c.detail).where(t.audit.c.action == "lock_takeover")
+            ).scalars()
+            assert any("đổi khóa" in n for n in notes)
+    finally:
+        again.close()
+    assert not (folder / swap.COMMIT_FILE).exists() and not (folder / swap.STAGED_DB).exists()
+    assert not _opens_current_db(home, "CB02", old_keys, "pho", "matkhau-pho")
+
+
+def test_finding_3_a_rekey_cut_before_its_commit_point_is_undone_at_next_open(home, clock):
+    from khdesk.core.store import swap
+
+    session, _, old_keys = _two_users(home, clock, "CB01")
+    folder = session.dir.path
+    session.close()
+    # What a kill while staging leaves: a half copy, its journal, a half new keys.json.
+    for name in (swap.STAGED_DB, f"{swap.STAGED_DB}-journal", f".{swap.COMMIT_FILE}.x1y2.tmp"):
+        (folder / name).write_bytes(b"half-written")
+    profiles.open_profile(home, "CB01", "pho", "matkhau-pho").close()
+    assert not [p.name for p in folder.iterdir() if "rekey" in p.name]
+    assert _opens_current_db(home, "CB01", old_keys, "pho", "matkhau-pho")  # nothing changed
+
+
+def test_finding_3_a_changed_password_old_keys_json_opens_nothing(home, clock):
+    """The cousin of a removal: a password someone saw, changed — a copy of keys.json
+    kept from before plus the old password must open nothing current either."""
+    session, recovery, old_keys = _two_users(home, clock, "CB10")
+    session.close()
+    pho = profiles.open_profile(home, "CB10", "pho", "matkhau-pho")
+    profiles.change_password(pho, "pho", "moi-cua-pho")
+    pho.close()
+    assert not _opens_current_db(home, "CB10", old_keys, "pho", "matkhau-pho")
+    for user, password in (("pho", "moi-cua-pho"), ("bithu", PASSWORD)):
+        profiles.open_profile(home, "CB10", user, password).close()
+    profiles.recover(home, "CB10", "bithu", recovery, "mat-khau-moi").close()
+
+
+def test_a_password_change_never_costs_anyone_their_access(home, clock):
+    """While another user's slot is still in the old format (it cannot follow a new
+    key), a password change changes that one slot only, as before."""
+    session, _, _ = _two_users(home, clock, "CB11")
+    recovery = _write_format_1(session, {"bithu": PASSWORD, "pho": "matkhau-pho"})
+    session.close()
+    owner = profiles.open_profile(home, "CB11", "bithu", PASSWORD)
+    profiles.change_password(owner, "bithu", "mat-khau-moi")
+    owner.close()
+    profiles.open_profile(home, "CB11", "pho", "matkhau-pho").close()
+    profiles.open_profile(home, "CB11", "bithu", "mat-khau-moi").close()
+    profiles.recover(home, "CB11", "bithu", recovery, "mat-khau-khac").close()
+
+
+def test_a_rekey_waits_for_work_in_progress_on_another_thread(home, clock):
+    """The daily backup (a thread) holding a connection while a user is removed: the
+    rekey refuses, nothing changes, and it goes through once the work is done."""
+    session, _, old_keys = _two_users(home, clock, "CB12")
+    busy = session.store.engine.connect()
+    try:
+        with pytest.raises(InputError, match="việc khác"):
+            profiles.remove_user(session, "pho")
+        assert session.dir.keys_file.read_bytes() == old_keys
+    finally:
+        busy.close()
+    assert [u["name"] for u in profiles.list_users(session)] == ["bithu", "pho"]
+    profiles.remove_user(session, "pho")
+    assert [u["name"] for u in profiles.list_users(session)] == ["bithu"]
     session.close()

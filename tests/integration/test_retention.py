@@ -195,3 +195,23 @@ def test_an_archive_from_an_older_version_gets_the_new_columns(cell):
     assert [i.file_code for i in again.items] == [code]
     retention.restore_archived(cell, code)
     assert code in _codes(cell) and integrity.check_database(cell).ok
+
+
+def test_finding_3_the_archive_follows_a_change_of_database_key(cell):
+    """The archive is encrypted with the profile's key: a rekey (a user removed) must
+    re-encrypt it in the same step, or the archived files are lost to everyone left —
+    and stay open to the removed user's old key file."""
+    from khdesk.core.store import sqlcipher
+    from khdesk.core.store.keyslots import KeySlots
+
+    profiles.add_user(cell, "pho", "matkhau-pho", "deputy")
+    old_keys = KeySlots.from_bytes(cell.dir.keys_file.read_bytes())
+    due = {i.file_code for i in retention.run_retention(cell, LATER, 5).items}
+    assert due
+    profiles.remove_user(cell, "pho")
+    assert {f["file_code"] for f in retention.list_archived(cell)} == due
+    with pytest.raises(AccessDenied):
+        sqlcipher.connect(retention.archive_path(cell), old_keys.unlock("pho", "matkhau-pho"))
+    code = sorted(due)[0]
+    retention.restore_archived(cell, code)
+    assert code in _codes(cell) and integrity.check_database(cell).ok

@@ -4,6 +4,7 @@ forgotten-password path, and the users dialog — real widgets on real encrypted
 import pytest
 from PySide6.QtWidgets import QWizard
 
+from khdesk.core.errors import AccessDenied
 from khdesk.core.services import organisations, profiles
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.new_profile import CHAIN_PAGE, KEY_PAGE, ORG_PAGE, USER_PAGE
@@ -210,6 +211,11 @@ def test_users_dialog_owner_adds_and_removes(qtbot, owned, tmp_path):
     assert dialog.remove_user("bithu") is False  # not oneself
     assert dialog.remove_user("phobithu")
     assert dialog.user_names() == ["bithu"]
+    # Issue 15 finding 3: the removal changed the database key, and says what that means.
+    said = dialog.done_label.text()
+    assert "Đã đổi khóa cơ sở dữ liệu" in said and "bản sao lưu làm trước đó" in said
+    with pytest.raises(AccessDenied):
+        profiles.open_profile(home, "X08-CB01", "phobithu", "pho-bi-thu")
 
 
 def test_change_my_password(qtbot, owned):

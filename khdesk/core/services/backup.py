@@ -34,6 +34,7 @@ from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageErro
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
+from khdesk.core.store import sqlcipher, swap
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import Clock, iso, utc_now
@@ -109,17 +110,9 @@ def _sha256_file(path: Path) -> str:
 
 def _copy_database(session: Session, target: Path) -> None:
     """A consistent encrypted copy while the profile stays open (online backup API)."""
-    import sqlcipher3
-
-    dest = sqlcipher3.connect(str(target), isolation_level=None)
-    try:
-        dest.execute("PRAGMA cipher_log_level = NONE")
-        dest.execute(f"PRAGMA key = \"x'{session.db_key.hex()}'\"")
-        with session.store.engine.connect() as conn:
-            conn.connection.dbapi_connection.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-    finally:
-        dest.close()
+    assert session.db_key is not None
+    with session.store.engine.connect() as conn:
+        swap.copy_encrypted(conn.connection.dbapi_connection, target, session.db_key)
 
 
 def _new_id(folder: Path, moment: datetime, kind: str) -> str:
@@ -342,10 +335,8 @@ def _open_check(db_file: Path, key: bytes) -> None:
     """The backup's database opens with this key and passes SQLite's integrity check."""
     import sqlcipher3
 
-    conn = sqlcipher3.connect(str(db_file), isolation_level=None)
+    conn = sqlcipher.keyed(db_file, key)
     try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         try:
             result = conn.execute("PRAGMA quick_check").fetchone()[0]
         except sqlcipher3.DatabaseError as exc:
@@ -360,12 +351,8 @@ def _open_check(db_file: Path, key: bytes) -> None:
 
 def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
     """The user's role in a database file (None: not an active user there)."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(str(db_file), isolation_level=None)
+    conn = sqlcipher.keyed(db_file, key)
     try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         row = conn.execute("SELECT role, active FROM users WHERE name = ?", (user,)).fetchone()
     finally:
         conn.close()
@@ -395,12 +382,6 @@ def _extract(info: BackupInfo, folder: Path) -> Path:
         out.flush()
         os.fsync(out.fileno())
     return Path(name)
-
-
-def _remove_sidecars(db_file: Path) -> None:
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            (db_file.parent / f"{db_file.name}{suffix}").unlink()
 
 
 def _keep_current_copy(pdir: ProfileDir, moment: datetime, key: bytes, user: str) -> str:
@@ -461,23 +442,24 @@ def restore_backup(
     _refuse_on_server(pdir)
     info = pdir.read_info()
     user = user or profiles.default_user(pdir)
-    key = KeySlots.load(pdir.keys_file).unlock(user, password)
-    backup = find_backup(pdir, backup_id)
-    if backup.profile_id != info.profile_id:
-        raise ProfileError(
-            f"Bản sao lưu '{backup.id}' là của hồ sơ {backup.org_code}, không phải hồ sơ này. "
-            "Dùng 'Chuyển hồ sơ sang máy mới' để mở nó thành một hồ sơ riêng."
-        )
-    # Nobody may have the database open while its file is swapped.
-    access.acquire_lock(pdir.path, user, clock())
+    # Nobody may have the database open while its file is swapped; the password is
+    # checked under the same per-user delay as a sign-in, and its failures audited.
+    takeover = profiles.enter(pdir, user, clock)
     try:
+        key, failures = profiles.unlock_slot(pdir, user, password, clock)
+        backup = find_backup(pdir, backup_id)
+        if backup.profile_id != info.profile_id:
+            raise ProfileError(
+                f"Bản sao lưu '{backup.id}' là của hồ sơ {backup.org_code}, không phải hồ sơ "
+                "này. Dùng 'Chuyển hồ sơ sang máy mới' để mở nó thành một hồ sơ riêng."
+            )
         extracted = _extract(backup, pdir.path)
         try:
-            _open_check(extracted, key)
+            _to_current_key(backup, extracted, user, password, key)
             live = [pdir.db_file] if pdir.db_file.exists() else []
             _require_restorer([*live, extracted], key, user)
             kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
-            _remove_sidecars(pdir.db_file)
+            swap.remove_sidecars(pdir.db_file)
             os.replace(extracted, pdir.db_file)
         finally:
             with contextlib.suppress(OSError):
@@ -487,14 +469,48 @@ def restore_backup(
         access.release_lock(pdir.path)
         raise
     session.holds_lock = True
-    _mark_restored(session, backup, kept)
+    _mark_restored(session, backup, kept, (failures, takeover))
     return session, kept
 
 
-def _mark_restored(session: Session, backup: BackupInfo, kept: str) -> None:
+def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: str, key: bytes):
+    """A backup made before a change of database key (a user removed, a hand-over) is
+    encrypted with the key of its time: it opens with the user's password as it was in
+    the backup's own keys.json, and is re-encrypted with the current key, so the current
+    keys.json opens it (and an old keys.json still opens nothing current)."""
+    try:
+        _open_check(extracted, key)
+        return
+    except AccessDenied:
+        pass
+    with zipfile.ZipFile(backup.path) as z:
+        then = KeySlots.from_bytes(z.read("keys.json"))
+    try:
+        old_key = then.unlock(user, password)
+    except AccessDenied:
+        raise AccessDenied(
+            f"Bản sao lưu '{backup.id}' được làm trước khi đổi khóa cơ sở dữ liệu, và mật "
+            f"khẩu hiện tại của '{user}' không mở được nó: cần mật khẩu của người này lúc "
+            "làm bản sao lưu."
+        ) from None
+    _open_check(extracted, old_key)
+    recoded = extracted.with_name(f"{extracted.stem}-k.db")  # a .khoi-phuc-* leftover too
+    source = sqlcipher.keyed(extracted, old_key)
+    try:
+        swap.copy_encrypted(source, recoded, key)
+    finally:
+        source.close()
+    os.replace(recoded, extracted)
+    _open_check(extracted, key)
+
+
+def _mark_restored(
+    session: Session, backup: BackupInfo, kept: str, unlocked: tuple[list, str | None]
+) -> None:
     from khdesk.core.sync import outbox
 
     with session.store.write(session.user, changes=False) as tx:
+        profiles.audit_unlock(tx, session.info, *unlocked)
         # The committee must hear of this from the next bundle, not find out by a gap.
         outbox.start_epoch(tx.conn, tx.now, {"code": "restored", "note": backup.id})
         tx.audit("backup_restore", "backup", backup.id, replaced_copy=kept)
@@ -507,16 +523,22 @@ def import_backup(
     over). The profile keeps its identity; sending starts a new epoch."""
     backup = read_backup(path)
     with zipfile.ZipFile(backup.path) as z:
-        info = json.loads(z.read("profile.json"))
+        try:
+            info = json.loads(z.read("profile.json"))
+        except ValueError:
+            info = None
         slots_raw = z.read("keys.json")
-    target_name = str(name or info.get("name") or backup.org_code)
-    profiles.check_profile_name(target_name)  # read from the file: data, never a path
+    if not isinstance(info, dict):
+        raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
+    target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
     pdir = ProfileDir(Path(home), target_name)
     if pdir.exists():
         raise ProfileError(
             f"Máy này đã có hồ sơ '{target_name}'. Chọn tên khác, hoặc khôi phục vào hồ sơ đó."
         )
     pdir.path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in pdir.path.parent.glob(f".{target_name}.*"):  # a killed import's staging
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target_name}.", dir=pdir.path.parent))
     try:
         (staging / "keys.json").write_bytes(slots_raw)
@@ -537,5 +559,5 @@ def import_backup(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     session = _session_from_key(pdir, key, user)
-    _mark_restored(session, backup, "")
+    _mark_restored(session, backup, "", ([], None))
     return session

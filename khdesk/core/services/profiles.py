@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from khdesk import __version__
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import safe_file_name
-from khdesk.core.services import access
+from khdesk.core.services import access, rekey
 from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-exported
     ROLE_LABELS,
     ROLES,
@@ -33,17 +33,19 @@ from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-e
     Session,
     audit_unlock,
     default_user,
+    enter,
     list_profiles,
     load_settings,
     open_profile,
     resolve_profile_name,
     save_settings,
     settings_path,
+    unlock_slot,
     user_role,
 )
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import check_open, open_sqlcipher
-from khdesk.core.store.keyslots import KeySlots, new_database_key
+from khdesk.core.store.keyslots import RECOVERY_SLOT, KeySlots, new_database_key
 from khdesk.core.store.migrate import ensure_schema
 from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
 from khdesk.core.sync.keys import create_station_keys
@@ -62,13 +64,15 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 6
 
 
-def check_profile_name(name: str) -> None:
+def check_profile_name(name: object) -> str:
     """A profile's name is its folder's name: one plain component on every system (a
     name read from a backup file is data, never a path; no "CON" or "a." on Windows)."""
-    if not _NAME_OK.match(name or "") or safe_file_name(name) != name:
+    if not isinstance(name, str) or not _NAME_OK.fullmatch(name) or safe_file_name(name) != name:
         raise UsageError(
-            f"Tên hồ sơ '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'."
+            f"Tên hồ sơ '{str(name)[:64]!s}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', "
+            "'_' hoặc '.'."
         )
+    return name
 
 
 def check_password_strength(password: str) -> None:
@@ -137,8 +141,7 @@ def _new_info(
         raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
     org_code = (nfc(org_code) or "").upper()
     org_name = nfc(org_name) or ""
-    name = name or org_code
-    check_profile_name(name)
+    name = check_profile_name(name or org_code)
     if not org_name:
         raise UsageError("Cần tên đơn vị (--org-name).")
     return ProfileInfo(
@@ -387,7 +390,9 @@ def _add_server_user(session: Session, name: str, password: str, role: str) -> N
         postgres.create_staff_login(tx.conn, name, password)
 
 
-def remove_user(session: Session, name: str) -> None:
+def remove_user(session: Session, name: str) -> rekey.RekeyResult | None:
+    """Take a user's access away (on a local profile with a new database key, see
+    rekey.py; on a server by disabling their login). Returns what the rekey reports."""
     session.require("owner")
     if name == session.user:
         raise InputError("Không thể tự xóa người dùng đang đăng nhập.")
@@ -404,15 +409,28 @@ def remove_user(session: Session, name: str) -> None:
                 raise InputError(f"Không có người dùng '{name}'.")
             postgres.disable_login(tx.conn, name)
             tx.audit("user_remove", "user", name)
-        return
-    slots = KeySlots.load(session.dir.keys_file)
-    if name not in slots.users():
+        return None
+    if name not in KeySlots.load(session.dir.keys_file).users():
         raise InputError(f"Không có người dùng '{name}'.")
-    with session.store.write(session.user) as tx:
+
+    def change(tx) -> None:
         tx.conn.execute(update(t.users).where(t.users.c.name == name).values(active=False))
         tx.audit("user_remove", "user", name)
-        slots.remove(name)
-        slots.save(session.dir.keys_file)
+
+    # A new database key: a copy of keys.json kept by the removed user opens nothing now.
+    return rekey.rekey(session, "user_remove", change, drop=[name])
+
+
+def new_recovery_key(session: Session) -> rekey.RekeyResult:
+    """Replace the recovery key (the printed one was lost or seen by someone): a new
+    database key too, so the old key with an old keys.json opens nothing current. The
+    new recovery key is in the result, to be shown once."""
+    session.require("owner")
+
+    def change(tx) -> None:
+        tx.audit("recovery_key_new", "profile", session.info.name, reason="reset")
+
+    return rekey.rekey(session, "recovery_key_new", change, new_recovery=True)
 
 
 def change_password(session: Session, name: str, new_password: str) -> None:
@@ -426,11 +444,25 @@ def change_password(session: Session, name: str, new_password: str) -> None:
             tx.audit("user_passwd", "user", name)
             postgres.set_login_password(tx.conn, name, new_password)
         return
-    slots = KeySlots.load(session.dir.keys_file)
-    if name not in slots.users():
+    with session.store.read() as conn:
+        # An active user, with a slot or without one (it could not follow a rekey).
+        active = conn.execute(select(t.users.c.active).where(t.users.c.name == name)).scalar()
+    if not active:
         raise InputError(f"Không có người dùng '{name}'.")
-    with session.store.write(session.user) as tx:
+
+    def change(tx) -> None:
         tx.audit("user_passwd", "user", name)
+
+    # A new database key too: a kept copy of keys.json with the old password opens
+    # nothing current (rekey.py) — unless that would cost someone their access.
+    passwords = {name: new_password}
+    if rekey.rekey(
+        session, "user_passwd", change, passwords=passwords, unless_someone_is_lost=True
+    ):
+        return
+    slots = KeySlots.load(session.dir.keys_file)
+    with session.store.write(session.user) as tx:
+        change(tx)
         slots.set_password(name, new_password, session.db_key)
         slots.save(session.dir.keys_file)
 
@@ -468,19 +500,32 @@ def recover(
             "khẩu (khdesk user passwd) hoặc quản trị máy chủ làm việc đó."
         )
     check_password_strength(new_password)
-    pdir = ProfileDir(home, resolve_profile_name(home, name))
     info = pdir.read_info()
-    slots = KeySlots.load(pdir.keys_file)
-    if user not in slots.users():
-        raise InputError(f"Không có người dùng '{user}'.")
-    db_key = slots.unlock_with_recovery(recovery_key)
-    store = open_store(pdir, info, db_key, utc_now)
-    role = _user_role(store, user)
-    with store.write(user) as tx:
-        tx.audit("user_recover", "user", user)
-        slots.set_password(user, new_password, db_key)
-        slots.save(pdir.keys_file)
-    return Session(pdir, info, store, user, role, db_key)
+    takeover = enter(pdir, user, utc_now)
+    store = None
+    try:
+        slots = KeySlots.load(pdir.keys_file)
+        if user not in slots.users():
+            raise InputError(f"Không có người dùng '{user}'.")
+        db_key, failures = access.check_password_attempt(
+            pdir.path,
+            RECOVERY_SLOT,
+            utc_now,
+            lambda: slots.unlock_with_recovery(recovery_key),
+        )
+        store = open_store(pdir, info, db_key, utc_now)
+        role = _user_role(store, user)
+        with store.write(user) as tx:
+            audit_unlock(tx, info, failures, takeover, unlock=False)
+            tx.audit("user_recover", "user", user)
+            slots.set_password(user, new_password, db_key)
+            slots.save(pdir.keys_file)
+    except BaseException:
+        if store is not None:
+            store.dispose()
+        access.release_lock(pdir.path)
+        raise
+    return Session(pdir, info, store, user, role, db_key, holds_lock=True)
 
 
 def verify_password(session: Session, password: str) -> None:

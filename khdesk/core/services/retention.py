@@ -45,12 +45,13 @@ from khdesk.core.errors import InputError
 from khdesk.core.services import profiles
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store import swap
 from khdesk.core.store.engine import bulk_insert, open_sqlcipher
 
 CLOSED_STATES = ("CHINH_THUC", "XOA_TEN", "DUNG")
 DEFAULT_YEARS = 5
 MIN_YEARS = 1
-ARCHIVE_FILE = "archive.db"
+ARCHIVE_FILE = swap.ARCHIVE_NAME  # a rekey (services/rekey.py) re-encrypts it too
 SETTING = "retention_years"
 # Destructive and not undoable from the app's normal screens: the keepers only.
 ROLES = ("owner", "secretary")

@@ -9,10 +9,11 @@ starts a new sync epoch so the committee is told.
 Handing over: the new secretary becomes a user (owner: they manage the users from now
 on) with their own password; the recovery key is replaced (the outgoing secretary's
 printed one stops working) and shown once; a new sync epoch starts; optionally the
-outgoing secretary's own sign-in is removed. Each step is its own audited transaction,
-in an order where a failure part-way leaves a usable profile: the new user first, the old
-one removed last. The database key itself is not changed: copies and backups made before
-still open with the passwords they were made with (keep the old USB sticks safe).
+outgoing secretary's own sign-in is removed. The new user and the epoch come first, each
+its own audited transaction; then, in one crash-safe step, the outgoing user's removal
+and a new database key (rekey.py): a copy of the old keys.json with the old password or
+the old recovery key opens nothing current. Backups made before still open with the
+passwords they were made with (keep the old USB sticks safe).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain.pipeline import STATE_LABELS
 from khdesk.core.errors import InputError
-from khdesk.core.services import backup, profiles, sync
+from khdesk.core.services import backup, profiles, rekey, sync
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store import schema as t
-from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.store import row_hash
 
 
@@ -112,6 +112,7 @@ class HandoverResult:
     epoch: str
     removed: str | None
     backup_id: str
+    rekeyed: rekey.RekeyResult
 
 
 def handover(
@@ -131,24 +132,21 @@ def handover(
     profiles.check_new_user(session, new_user)  # before the backup: a refusal leaves nothing
     taken = backup.create_backup(session, "manual", note="trước khi bàn giao")
     profiles.add_user(session, new_user, new_password, "owner")
-    slots = KeySlots.load(session.dir.keys_file)
-    with session.store.write(session.user, changes=False) as tx:
-        recovery_key = slots.set_recovery(session.db_key)
-        slots.save(session.dir.keys_file)  # inside: no audit entry without the new key
-        tx.audit("recovery_key_new", "profile", session.info.name, reason="handover")
     epoch = sync.start_new_epoch(session, note or f"bàn giao cho {new_user}")
-    removed = None
-    if remove_current:
-        removed = session.user
-        with session.store.write(session.user) as tx:
+    removed = session.user if remove_current else None
+
+    def change(tx) -> None:
+        if removed:
             tx.conn.execute(update(t.users).where(t.users.c.name == removed).values(active=False))
             tx.audit("user_remove", "user", removed, reason="handover")
-            slots = KeySlots.load(session.dir.keys_file)
-            slots.remove(removed)
-            slots.save(session.dir.keys_file)
-    with session.store.write(session.user, changes=False) as tx:
+        tx.audit("recovery_key_new", "profile", session.info.name, reason="handover")
         tx.audit("handover", "user", new_user, epoch=epoch, removed=removed or "", backup=taken.id)
-    return HandoverResult(new_user, recovery_key, epoch, removed, taken.id)
+
+    done = rekey.rekey(
+        session, "handover", change, drop=[removed] if removed else [], new_recovery=True
+    )
+    assert done.recovery_key is not None
+    return HandoverResult(new_user, done.recovery_key, epoch, removed, taken.id, done)
 
 
 # -- the audit view --
@@ -181,6 +179,7 @@ AUDIT_ACTIONS = {
     "user_recover": "Đặt lại mật khẩu bằng khóa khôi phục",
     "recovery_key_new": "Tạo khóa khôi phục mới",
     "handover": "Bàn giao cho bí thư mới",
+    "rekey": "Đổi khóa cơ sở dữ liệu",
     "backup_create": "Sao lưu",
     "backup_restore": "Khôi phục từ bản sao lưu",
     "bundle_export": "Gửi gói đồng bộ",
@@ -245,6 +244,9 @@ _DETAIL_KEYS = {
     "replaced_copy": "bản giữ lại",
     "folder": "thư mục",
     "cutoff": "đóng trước ngày",
+    "users": "số người dùng giữ quyền",
+    "lost": "cần mật khẩu mới",
+    "new_recovery_key": "khóa khôi phục mới",
 }
 _DETAIL_VALUES = {
     "added": "thêm mới",
@@ -253,6 +255,9 @@ _DETAIL_VALUES = {
     "purge": "xóa hẳn",
     "live": "",
     "handover": "bàn giao",
+    "user_remove": "gỡ người dùng",
+    "recovery_key_new": "thay khóa khôi phục",
+    "reset": "thay khóa khôi phục",
     "manual": "tạo thủ công",
     **{state: label for state, label in STATE_LABELS.items()},
 }

@@ -22,7 +22,7 @@ from khdesk.core.clock import Clock, utc_now
 from khdesk.core.errors import AccessDenied, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes, empty_folder
 from khdesk.core.services import access
-from khdesk.core.store import revision, sql, sqlcipher
+from khdesk.core.store import revision, sql, sqlcipher, swap
 from khdesk.core.store.keyslots import KeySlots
 
 if TYPE_CHECKING:
@@ -154,15 +154,22 @@ def user_role(conn: Any, user: str) -> str:
 
 
 def audit_unlock(
-    tx: WriteTx, info: ProfileInfo, failures: list, takeover: str | None = None
+    tx: WriteTx,
+    info: ProfileInfo,
+    failures: list,
+    takeover: str | None = None,
+    *,
+    unlock: bool = True,
 ) -> None:
     """The audit entries of a successful unlock: the wrong passwords before it, a stale
-    in-use lock taken over, the unlock itself."""
+    in-use lock taken over (or a killed operation finished), the unlock itself (not
+    when the caller audits its own way in, e.g. the recovery key)."""
     for at, who in failures:
         tx.audit("unlock_failed", "profile", info.name, at=at, user=who)
     if takeover:
         tx.audit("lock_takeover", "profile", info.name, note=takeover)
-    tx.audit("unlock", "profile", info.name)
+    if unlock:
+        tx.audit("unlock", "profile", info.name)
 
 
 TAKE_OUT_REFUSED = (
@@ -272,6 +279,13 @@ class Session:
         if conn is not None:
             conn.close()
 
+    def close_connections(self) -> None:
+        """Close every connection to the database file (before its file is swapped); the
+        store reconnects on next use."""
+        self._close_quick()
+        if self._store is not None:
+            self._store.dispose()
+
     def close(self) -> None:
         try:
             if self._store is None and self._unlock_audit is not None:
@@ -336,16 +350,13 @@ def open_profile(
         from khdesk.core.services.profiles import open_on_server
 
         return open_on_server(pdir, info, user or default_user(pdir), password, clock)
-    slots = KeySlots.load(pdir.keys_file)
     user = user or default_user(pdir)
-    db_key, failures = access.check_password_attempt(
-        pdir.path, user, clock, lambda: slots.unlock(user, password)
-    )
-    takeover = access.acquire_lock(pdir.path, user, clock())
-    empty_folder(pdir.open_copies_dir)  # what a crashed session left: the lock says it is gone
-    session = Session(pdir, info, None, user, "", db_key, holds_lock=True, clock=clock)
-    session._unlock_audit = (failures, takeover)
+    takeover = enter(pdir, user, clock)
+    session = None
     try:
+        db_key, failures = unlock_slot(pdir, user, password, clock)
+        session = Session(pdir, info, None, user, "", db_key, holds_lock=True, clock=clock)
+        session._unlock_audit = (failures, takeover)
         if lazy_store:
             conn = sqlcipher.connect(pdir.db_file, db_key)
             session._quick = conn
@@ -354,10 +365,46 @@ def open_profile(
         if not session.user_role:
             session.build_store()  # an older schema is upgraded there, backed up first
     except BaseException:
-        session._close_quick()
+        if session is not None:
+            session._close_quick()
         access.release_lock(pdir.path)
         raise
     return session
+
+
+def enter(pdir: ProfileDir, user: str, clock: Clock) -> str | None:
+    """Take the profile's in-use lock, then finish what a killed process left: a rekey
+    completed or undone (store/swap.py), a restore's or a backup's temporary files
+    deleted, the copies of scans it opened removed. Returns a note for the audit (a stale
+    lock taken over, a rekey finished). Release the lock (access.release_lock) when done."""
+    already = access.holds_lock(pdir.path)  # this process's other window: it is busy
+    notes = [access.acquire_lock(pdir.path, user, clock())]
+    try:
+        if not already:
+            notes.append(swap.finish_pending(pdir.path))
+            if swap.remove_leftovers(pdir.path, pdir.backup_dir):
+                notes.append("đã xóa tệp tạm của một lần khôi phục/sao lưu bị ngắt giữa chừng")
+            empty_folder(pdir.open_copies_dir)  # scans a crashed session left open
+    except BaseException:
+        access.release_lock(pdir.path)
+        raise
+    return "; ".join(n for n in notes if n) or None
+
+
+def unlock_slot(
+    pdir: ProfileDir, user: str, password: str, clock: Clock
+) -> tuple[bytes, list[list[str]]]:
+    """The database key from the user's slot, under the wrong-password delay (counted per
+    user); a slot still in the old format is converted and saved (call under the lock).
+    Returns the key and the earlier failures, for the audit."""
+    slots = KeySlots.load(pdir.keys_file)
+    known = user in slots.users()
+    db_key, failures = access.check_password_attempt(
+        pdir.path, user, clock, lambda: slots.unlock(user, password), known=known
+    )
+    if slots.upgraded:
+        slots.save(pdir.keys_file)
+    return db_key, failures
 
 
 # -- screen settings (column choice, auto-lock, text size): not personal data, kept in

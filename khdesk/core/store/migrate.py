@@ -123,4 +123,7 @@ def backup_before_migration(engine: Engine, db_path: Path, backup_dir: Path, rev
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backup_dir / f"truoc-nang-cap-{rev}-{stamp}.db"
     shutil.copy2(db_path, target)
+    keys = db_path.parent / "keys.json"
+    if keys.exists():  # what opens the copy, even after the database key has changed
+        shutil.copy2(keys, target.with_suffix(".keys.json"))
     return target

@@ -20,11 +20,7 @@ def connect(db_path: Path, key: bytes) -> Any:
     them on the terminal."""
     import sqlcipher3
 
-    if len(key) != 32:
-        raise ValueError("database key must be 32 bytes")
-    conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn = keyed(db_path, key)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as exc:
@@ -42,4 +38,18 @@ def connect(db_path: Path, key: bytes) -> Any:
     # Checkpoint the WAL every ~40 MB instead of every 4 MB: a province importing
     # thousands of small bundles re-encrypted the same hot pages at each checkpoint.
     conn.execute("PRAGMA wal_autocheckpoint = 10000")
+    return conn
+
+
+def keyed(db_path: Path, key: bytes) -> Any:
+    """A bare connection keyed with `key`, nothing else set, nothing read yet (copies,
+    checks and re-encryption of backup and rekey files). The one place a key is given
+    to SQLCipher."""
+    import sqlcipher3
+
+    if len(key) != 32:
+        raise ValueError("database key must be 32 bytes")
+    conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     return conn
