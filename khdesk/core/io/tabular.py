@@ -32,7 +32,7 @@ from khdesk.core.domain.pipeline import parse_step
 from khdesk.core.domain.template import Column, Kind, Sheet
 from khdesk.core.errors import CellProblem, InputError
 from khdesk.core.fsutil import atomic_write
-from khdesk.core.text import fold
+from khdesk.core.text import FORBIDDEN_CHARS, fold, forbidden_char_problem
 
 __all__ = [
     "ParsedRow",
@@ -171,6 +171,10 @@ def _text_of(value: Any, pad: int = 0) -> str | None:
     return text or None
 
 
+def _forbidden_problem(problem: str) -> str:
+    return f"{problem[0].upper()}{problem[1:]} — hãy xóa ký tự đó rồi nhập lại"
+
+
 def _make_text(column: Column, fails: list[str]) -> Converter:
     pad = 12 if column.key == "cccd" else 0
 
@@ -179,8 +183,17 @@ def _make_text(column: Column, fails: list[str]) -> Converter:
         # and the regex \s agree on what whitespace is. ASCII needs no normalising.
         if type(v) is str:
             if v.isascii():
-                return " ".join(v.split()) or None
-            return " ".join(_normalize("NFC", v).split()) or None
+                text = " ".join(v.split()) or None
+            else:
+                text = " ".join(_normalize("NFC", v).split()) or None
+            # Whitespace (TAB, LF, VT...) is a space by now; any other control character
+            # is refused, not stripped: a NUL taken out of a code would make another code.
+            if text is not None and not text.isprintable():
+                problem = forbidden_char_problem(text)
+                if problem:
+                    fails.append(_forbidden_problem(problem))
+                    return _BAD
+            return text
         return _text_of(v, pad)
 
     return conv
@@ -481,6 +494,11 @@ def _odd_spaces(big: str) -> bool:
     )
 
 
+# The stored-text rule without NUL, which joins the cells of a column here.
+_FORBIDDEN_BUT_NUL = re.compile(FORBIDDEN_CHARS.pattern.replace("\x00-", "\x01-", 1))
+assert _FORBIDDEN_BUT_NUL.pattern != FORBIDDEN_CHARS.pattern
+
+
 def _text_batch(raw: Sequence[str]) -> tuple[list[str | None], bool] | None:
     """A column of str cells as text, and whether a cell is empty: a few C-level passes
     over the NUL-joined column rather than one Python call per cell; usually every cell
@@ -489,6 +507,10 @@ def _text_batch(raw: Sequence[str]) -> tuple[list[str | None], bool] | None:
     column is normalising each cell."""
     big = "\x00".join(raw)
     if big.count("\x00") != len(raw) - 1:
+        return None
+    # isprintable is the quicker pass; the regex only runs when some cell has a control
+    # or format character, to see whether it is one refused (then cell by cell, to name it).
+    if not big.replace("\x00", "").isprintable() and _FORBIDDEN_BUT_NUL.search(big):
         return None
     parts: list[Any]
     if big.isascii() or unicodedata.is_normalized("NFC", big):

@@ -16,7 +16,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import fts_match_expression, match_clause, match_ids, search_ids
 from khdesk.core.store.store import change_counter
-from khdesk.core.text import fold, name_sort_key, nfc
+from khdesk.core.text import clean_text, fold, name_sort_key, nfc
 
 IDENTITY_KEYS = [c.key for c in CANDIDATE_IDENTITY]
 
@@ -330,7 +330,7 @@ def create_candidate(session: Session, fields: Mapping[str, Any]) -> str:
     if problems:
         raise InputError("Chưa lưu được hồ sơ. " + _problems_text(problems))
     org = values["org_code"].upper()
-    code = (nfc(fields.get("file_code")) or "").upper() or None
+    code = (clean_text(fields.get("file_code"), "Mã hồ sơ") or "").upper() or None
     with session.store.write(session.user) as tx:
         # Who may keep files of which cell: the importer's rule, asked of the importer.
         scope = _Importer(tx, session, None, ImportReport("", False), None)

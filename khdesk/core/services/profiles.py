@@ -46,7 +46,7 @@ from khdesk.core.store.keyslots import KeySlots, new_database_key
 from khdesk.core.store.migrate import ensure_schema
 from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
 from khdesk.core.sync.keys import create_station_keys
-from khdesk.core.text import nfc
+from khdesk.core.text import clean_text
 
 log = logging.getLogger(__name__)
 USER_ROLES = ("owner", "secretary", "deputy", "viewer")
@@ -125,8 +125,8 @@ def _new_info(
 ) -> ProfileInfo:
     if role not in ROLES:
         raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
-    org_code = (nfc(org_code) or "").upper()
-    org_name = nfc(org_name) or ""
+    org_code = (clean_text(org_code, "Mã đơn vị") or "").upper()
+    org_name = clean_text(org_name, "Tên đơn vị") or ""
     name = name or org_code
     if not _NAME_OK.match(name):
         raise UsageError(
@@ -139,7 +139,7 @@ def _new_info(
         role=role,
         org_code=org_code,
         org_name=org_name,
-        parent_code=(nfc(parent_code) or "").upper() or None,
+        parent_code=(clean_text(parent_code, "Mã đơn vị cấp trên") or "").upper() or None,
         profile_id=str(uuid.uuid4()),
         created_at=iso(clock()),
         app_version=__version__,
