@@ -32,6 +32,7 @@ from khdesk.core.domain.pipeline import parse_step
 from khdesk.core.domain.template import Column, Kind, Sheet
 from khdesk.core.errors import CellProblem, InputError
 from khdesk.core.fsutil import atomic_write
+from khdesk.core.io.inert import escape_csv, unescape_csv_column, xlsx_cell
 from khdesk.core.text import FORBIDDEN_CHARS, fold, forbidden_char_problem
 
 __all__ = [
@@ -816,6 +817,8 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
     empty = (None,) * n
     for ci, col in plan:
         raw = columns[ci] if ci < len(columns) else empty
+        if grid.text_only:  # a CSV: take off the quote our export puts before a formula
+            raw = unescape_csv_column(raw)
         out, refused_cells, has_none = _convert_column(col, raw, grid.text_only)
         refused: set[int] = set()
         for i, msg in refused_cells:
@@ -1034,7 +1037,7 @@ def _csv_value(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        return escape_csv(v)  # never a live formula (see inert.py)
     if isinstance(v, bool):
         return "Có" if v else "Không"
     if isinstance(v, date):
@@ -1069,7 +1072,6 @@ def _width(column: Column, rows: Sequence[Mapping[str, Any]]) -> float:
 def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[IO[bytes]], None]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -1122,12 +1124,6 @@ def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[
             cell.number_format = _DATE_FORMAT
             return cell
 
-        def text_cell(s: str, ws: Any = ws) -> Any:
-            s = ILLEGAL_CHARACTERS_RE.sub("", s)
-            cell = WriteOnlyCell(ws, value=s)
-            cell.data_type = "s"  # a note starting with '=' is text, not a formula
-            return cell
-
         keys = [c.key for c in sheet.columns]
         for r in rows:
             out: list[Any] = []
@@ -1136,7 +1132,7 @@ def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[
                 if v is None or v == "":
                     out.append(None)
                 elif isinstance(v, str):
-                    out.append(v if v.isprintable() and v[0] != "=" else text_cell(v))
+                    out.append(xlsx_cell(ws, v))  # never a live formula (see inert.py)
                 elif isinstance(v, bool):
                     out.append("Có" if v else "Không")
                 elif isinstance(v, int | float):
@@ -1146,7 +1142,7 @@ def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[
                 elif isinstance(v, date):
                     out.append(date_cell(v))
                 else:
-                    out.append(text_cell(str(v)))
+                    out.append(xlsx_cell(ws, str(v)))
             ws.append(out)
 
     def write(f: IO[bytes]) -> None:

@@ -1,0 +1,73 @@
+"""Text cells a spreadsheet program shows as text and never runs (CSV/formula injection).
+
+Excel, LibreOffice and Google Sheets read a cell starting with `=`, `+`, `-` or `@` as a
+formula (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, `@SUM(...)`), also after a leading TAB,
+CR, LF or spaces they skip, and Excel's East Asian input turns the full-width forms
+(＝ ＋ － ＠) into the ASCII ones. Every text cell khdesk writes goes through here:
+
+- CSV: such a text gets a leading `'` (the OWASP rule). A text that itself starts with `'`
+  gets one too, so the reader can strip exactly one quote from exactly the texts this
+  module escaped and give back the original value (`unescape_csv`).
+- xlsx: the cell is written as a string (data type `s`, never `f`) with the quote-prefix
+  style, so it stays text even when someone edits it in Excel; the value is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["escape_csv", "is_live", "unescape_csv", "unescape_csv_column", "xlsx_cell"]
+
+_TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
+def is_live(text: str) -> bool:
+    """Whether a spreadsheet program might read `text` as a formula."""
+    return text[:1] in _TRIGGERS or text.lstrip()[:1] in _TRIGGERS
+
+
+def _needs_quote(text: str) -> bool:
+    return text[:1] == "'" or is_live(text)
+
+
+def escape_csv(text: str) -> str:
+    """`text` as a CSV field that opens as text."""
+    return "'" + text if _needs_quote(text) else text
+
+
+def unescape_csv(text: str) -> str:
+    """The inverse of `escape_csv` on what it wrote. A `'` a person typed before an
+    ordinary text is kept: only a quote escape_csv would have added is removed."""
+    if text[:1] == "'" and _needs_quote(text[1:]):
+        return text[1:]
+    return text
+
+
+def unescape_csv_column(cells: Sequence[Any]) -> Sequence[Any]:
+    """A CSV column (str or None cells) with `unescape_csv` applied; the same sequence
+    when no cell starts with a quote (one C-level pass: the usual case)."""
+    joined = "\x00".join(filter(None, cells))
+    if joined[:1] != "'" and "\x00'" not in joined:
+        return cells
+    return [unescape_csv(c) if c else c for c in cells]
+
+
+def xlsx_cell(ws: Any, value: Any) -> Any:
+    """`value` for a write-only sheet's row: a str that could be read as a formula, or that
+    holds characters XML cannot, as an explicit string cell; anything else as it is."""
+    if not isinstance(value, str) or not value or (value.isprintable() and not is_live(value)):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"  # openpyxl makes any str starting with '=' a formula
+    if is_live(value):
+        cell.quotePrefix = True  # stays text when edited in Excel or LibreOffice
+    return cell
+
+
+def xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:
+    """A row of values for `ws.append`, each through `xlsx_cell`."""
+    return [xlsx_cell(ws, v) for v in values]
