@@ -84,7 +84,7 @@ def import_file(
 ) -> ImportReport:
     """Import a workbook or CSV folder (see TEMPLATE.md). A real import is preceded by
     an encrypted backup, so a wrong file can be undone with `backup restore`."""
-    tables = read_tables(Path(path))
+    tables = read_tables(Path(path), progress)  # within the caps of io/limits.py
     if not dry_run:
         from khdesk.core.services.backup import create_backup
 
