@@ -580,6 +580,28 @@ def test_finding_5_xlsx_export_is_inert(tmp_path: Path) -> None:
     _assert_read_back(path, tables)
 
 
+def test_finding_5_csv_export_saved_as_xlsx_reads_back(tmp_path: Path) -> None:
+    """A CSV export opened in a spreadsheet program and saved as .xlsx keeps the escaping
+    quote as part of the text: the import takes it off there too."""
+    import csv
+
+    tables = _payload_tables(PAYLOADS)
+    write_tables(tmp_path / "xuat", tables)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in tpl.SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        with open(tmp_path / "xuat" / f"{sheet.name}.csv", encoding="utf-8-sig") as f:
+            for row in csv.reader(f):
+                ws.append([None if v == "" else v for v in row])
+                for cell in ws[ws.max_row]:
+                    cell.data_type = "s"  # as text, the way it was shown
+    wb.save(tmp_path / "luu-lai.xlsx")
+    result = read_tables(tmp_path / "luu-lai.xlsx")
+    names = [r.values["full_name"] for r in result.sheets["candidates"]]
+    assert names == PAYLOADS
+
+
 def test_finding_5_texts_with_leading_controls_are_inert(tmp_path: Path) -> None:
     # Not what the import stores, but a bundle may carry a note starting with TAB or LF.
     values = ["\t=1+1", "\r\n@x", " =1+1", "\u3000=1"]

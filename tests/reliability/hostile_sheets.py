@@ -10,12 +10,16 @@ piece repeated; the sheet is stored, then its zip headers are set to what deflat
 
 from __future__ import annotations
 
+import json
 import random
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
 GIB = 1024**3
 MIB = 1024**2
 SHEET = "xl/worksheets/sheet1.xml"
@@ -136,3 +140,62 @@ def junk_csv(folder: Path, size: int = 50 * MIB, seed: int = 15) -> Path:
             f.write(piece)
             written += len(piece)
     return out
+
+
+# One import in a process of its own: the refusal or the report, the time of import_file
+# alone and the process's peak memory (the kernel's ru_maxrss).
+_IMPORT = """
+import json, resource, sys, time
+from pathlib import Path
+from khdesk.core.errors import InputError
+from khdesk.core.services import profiles
+from khdesk.core.services.importer import import_file
+
+session = profiles.open_profile(Path(sys.argv[1]), "KH", "bithu", sys.argv[2])
+calls = []
+start = time.perf_counter()
+try:
+    report = import_file(
+        session, Path(sys.argv[3]), dry_run=sys.argv[4] == "dry",
+        progress=lambda *a: calls.append(a),
+    )
+    refused, problems, rows = None, [str(p) for p in report.problems], report.rows
+except InputError as exc:
+    refused, problems, rows = exc.message, [], 0
+seconds = time.perf_counter() - start
+session.close()
+print(json.dumps({
+    "refused": refused, "problems": problems, "rows": rows, "seconds": seconds,
+    "progress_calls": len(calls),
+    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def import_in_subprocess(home: Path, password: str, path: Path, dry_run: bool = True) -> dict:
+    """Import `path` into a new province profile at `home`, made here with the key
+    derivation in force (making a profile costs more memory than opening it), in a fresh
+    process; its outcome as a dict (see _IMPORT)."""
+    from khdesk.core.services import profiles
+
+    session, _ = profiles.create_profile(
+        home,
+        role="province",
+        org_code="KH",
+        org_name="Tỉnh ủy Khánh Hòa",
+        user="bithu",
+        password=password,
+    )
+    session.close()
+    mode = "dry" if dry_run else "real"
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT, str(home), password, str(path), mode],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(home)},
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])

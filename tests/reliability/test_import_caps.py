@@ -8,9 +8,6 @@ the time to refuse is the bench's (tests/bench/bench_import_caps.py).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,47 +17,16 @@ from khdesk.core.io import limits
 from khdesk.core.io.tabular import read_tables
 from tests.reliability import hostile_sheets as hostile
 
-REPO = Path(__file__).resolve().parents[2]
 MAX_RSS_MB = 300
-
-# A dry-run import in a process of its own; prints the refusal and the peak memory.
-_DRY_RUN = """
-import json, resource, sys
-from pathlib import Path
-from khdesk.core.errors import InputError, KhdeskError
-from khdesk.core.services import profiles
-from khdesk.core.services.importer import import_file
-from khdesk.core.store import keyslots
-from tests.conftest import FAST_KDF, PASSWORD
-
-keyslots.DEFAULT_KDF = FAST_KDF
-session, _ = profiles.create_profile(
-    Path(sys.argv[1]), role="province", org_code="KH", org_name="Tỉnh ủy Khánh Hòa",
-    user="bithu", password=PASSWORD,
-)
-try:
-    report = import_file(session, Path(sys.argv[2]), dry_run=True)
-    refused = None
-    problems = [str(p) for p in report.problems]
-except InputError as exc:
-    refused, problems = exc.message, []
-session.close()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"refused": refused, "problems": problems, "rss_mb": peak}))
-"""
 
 
 def dry_run_in_subprocess(home: Path, path: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _DRY_RUN, str(home), str(path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(home)},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    from khdesk.core.store import keyslots
+    from tests.conftest import FAST_KDF, PASSWORD
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
+        return hostile.import_in_subprocess(home, PASSWORD, path)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,12 @@ CR, LF or spaces they skip, and Excel's East Asian input turns the full-width fo
 
 - CSV: such a text gets a leading `'` (the OWASP rule). A text that itself starts with `'`
   gets one too, so the reader can strip exactly one quote from exactly the texts this
-  module escaped and give back the original value (`unescape_csv`).
+  module escaped and give back the original value (`unescape`).
 - xlsx: the cell is written as a string (data type `s`, never `f`) with the quote-prefix
-  style, so it stays text even when someone edits it in Excel; the value is unchanged.
+  style, so it stays text even when someone edits it in Excel; the value is unchanged,
+  but for a text starting with a quote that `unescape` would take off: that one gets its
+  quote, as in CSV. So the reader strips the escape in both formats, and a CSV export
+  opened in Excel and saved as .xlsx (the quote then part of the value) reads back right.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["escape_csv", "is_live", "unescape_csv", "unescape_csv_column", "xlsx_cell"]
+__all__ = ["escape_csv", "is_live", "unescape", "unescape_column", "xlsx_cell", "xlsx_row"]
 
 _TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 
@@ -36,27 +39,35 @@ def escape_csv(text: str) -> str:
     return "'" + text if _needs_quote(text) else text
 
 
-def unescape_csv(text: str) -> str:
-    """The inverse of `escape_csv` on what it wrote. A `'` a person typed before an
-    ordinary text is kept: only a quote escape_csv would have added is removed."""
+def unescape(text: str) -> str:
+    """The inverse of `escape_csv` on what it wrote (and of `xlsx_cell`). A `'` a person
+    typed before an ordinary text is kept: only a quote escape_csv would add is removed."""
     if text[:1] == "'" and _needs_quote(text[1:]):
         return text[1:]
     return text
 
 
-def unescape_csv_column(cells: Sequence[Any]) -> Sequence[Any]:
-    """A CSV column (str or None cells) with `unescape_csv` applied; the same sequence
-    when no cell starts with a quote (one C-level pass: the usual case)."""
-    joined = "\x00".join(filter(None, cells))
+def unescape_column(cells: Sequence[Any]) -> Sequence[Any]:
+    """A column with `unescape` applied to its text cells; the same sequence when no cell
+    starts with a quote (for a CSV column, all str or None: one C-level pass)."""
+    try:
+        joined = "\x00".join(filter(None, cells))
+    except TypeError:  # an xlsx column: numbers, dates...
+        joined = "\x00".join([c for c in cells if type(c) is str])
     if joined[:1] != "'" and "\x00'" not in joined:
         return cells
-    return [unescape_csv(c) if c else c for c in cells]
+    return [unescape(c) if type(c) is str and c else c for c in cells]
 
 
-def xlsx_cell(ws: Any, value: Any) -> Any:
+def xlsx_cell(ws: Any, value: Any, round_trip: bool = True) -> Any:
     """`value` for a write-only sheet's row: a str that could be read as a formula, or that
-    holds characters XML cannot, as an explicit string cell; anything else as it is."""
-    if not isinstance(value, str) or not value or (value.isprintable() and not is_live(value)):
+    holds characters XML cannot, as an explicit string cell; anything else as it is.
+    `round_trip=False` for a report, which is read by people, never imported."""
+    if not isinstance(value, str) or not value:
+        return value
+    if round_trip and value[0] == "'" and _needs_quote(value[1:]):
+        value = "'" + value  # what `unescape` takes off again
+    elif value.isprintable() and not is_live(value):
         return value
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -68,6 +79,6 @@ def xlsx_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
-def xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:
+def xlsx_row(ws: Any, values: Iterable[Any], round_trip: bool = True) -> list[Any]:
     """A row of values for `ws.append`, each through `xlsx_cell`."""
-    return [xlsx_cell(ws, v) for v in values]
+    return [xlsx_cell(ws, v, round_trip) for v in values]

@@ -33,7 +33,7 @@ from khdesk.core.domain.template import Column, Kind, Sheet
 from khdesk.core.errors import CellProblem, InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.io import limits
-from khdesk.core.io.inert import escape_csv, unescape_csv_column, xlsx_cell
+from khdesk.core.io.inert import escape_csv, unescape_column, xlsx_cell
 from khdesk.core.text import FORBIDDEN_CHARS, fold, forbidden_char_problem
 
 __all__ = [
@@ -614,7 +614,8 @@ class _Rows:
         self.rows = rows
         # Every cell a str (CSV): a row is blank exactly when any() is false, in C.
         self.text_only = text_only
-        self.escaped = False  # a CSV where some field starts with a quote
+        # Some text may start with a quote (inert.py): always so for a sheet of a workbook.
+        self.escaped = not text_only
         self.long_cells = True  # a cell may be over MAX_CELL_CHARS: look at each column
 
     def __len__(self) -> int:
@@ -837,8 +838,8 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
         raw = columns[ci] if ci < len(columns) else empty
         if grid.long_cells:
             _check_cell_lengths(name, col, raw, numbers, grid.text_only)
-        if grid.escaped:  # a CSV: take off the quote our export puts before a formula
-            raw = unescape_csv_column(raw)
+        if grid.escaped:  # take off the quote our export puts before a formula
+            raw = unescape_column(raw)
         out, refused_cells, has_none = _convert_column(col, raw, grid.text_only)
         refused: set[int] = set()
         for i, msg in refused_cells:

@@ -210,7 +210,8 @@ def add_sheet(wb: Any, title: str, rows: Sequence[Sequence[Any]], widths: dict[i
                 cells.append(cell)
             ws.append(cells)
         else:
-            ws.append(xlsx_row(ws, row))  # names from bundles: never a live formula
+            # Names from bundles: never a live formula. A report: never imported back.
+            ws.append(xlsx_row(ws, row, round_trip=False))
     return ws
 
 
