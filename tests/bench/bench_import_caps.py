@@ -2,7 +2,7 @@
 
 Each case runs in a fresh process on a new encrypted province profile: the time of
 `import_file` alone (dry run for the hostile files, a real import for the province
-dataset) and the process's peak resident memory (ru_maxrss, profile opening included).
+dataset) and the process's own peak resident memory (VmHWM, profile opening included).
 Targets: every hostile file refused at its cap under 300 MB and within 10 s; the province
 dataset (≈100,000 people, see bench_foundation.py) still imports.
 """

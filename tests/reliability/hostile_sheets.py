@@ -143,7 +143,7 @@ def junk_csv(folder: Path, size: int = 50 * MIB, seed: int = 15) -> Path:
 
 
 # One import in a process of its own: the refusal or the report, the time of import_file
-# alone and the process's peak memory (the kernel's ru_maxrss).
+# alone and the process's peak resident memory.
 _IMPORT = """
 import json, resource, sys, time
 from pathlib import Path
@@ -164,10 +164,16 @@ except InputError as exc:
     refused, problems, rows = exc.message, [], 0
 seconds = time.perf_counter() - start
 session.close()
+# Linux keeps ru_maxrss across fork and exec: a child of a big parent reports at least the
+# parent's size. VmHWM is this process's own peak (a new address space since exec).
+try:
+    status = Path("/proc/self/status").read_text()
+    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
+except (OSError, IndexError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({
     "refused": refused, "problems": problems, "rows": rows, "seconds": seconds,
-    "progress_calls": len(calls),
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "progress_calls": len(calls), "rss_mb": peak,
 }))
 """
 

@@ -1,7 +1,7 @@
 """Issue 15, finding 6: an import reads within documented caps (khdesk/core/io/limits.py).
 
-Each hostile file is dry-run imported in a fresh process (its own peak memory, measured
-by the kernel: ru_maxrss) on a real encrypted profile, and must be refused at its cap
+Each hostile file is dry-run imported in a fresh process (its own peak resident memory,
+VmHWM: see hostile_sheets.py) on a real encrypted profile, and must be refused at its cap
 with a Vietnamese message naming the cap and where, under 300 MB. No wall-clock asserts:
 the time to refuse is the bench's (tests/bench/bench_import_caps.py).
 """
