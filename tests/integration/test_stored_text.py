@@ -101,6 +101,25 @@ def test_finding_12_a_new_profile_refuses_control_characters(home, clock):
     assert not any(home.iterdir()) if home.exists() else True
 
 
+def test_finding_12_user_and_profile_names_take_no_trailing_newline(cell, home, clock):
+    from khdesk.core.services.profiles import add_user
+
+    with pytest.raises(UsageError):
+        add_user(cell, "pho\n", "mat-khau-rat-dai-2026", role="deputy")
+    from khdesk.core.services import profiles
+
+    with pytest.raises(UsageError):
+        profiles.create_profile(
+            home / "khac2",
+            role="cell",
+            org_code="X01-CB07",
+            org_name="Chi bộ thôn 7",
+            name="CB07\n",
+            user="bithu",
+            password="mat-khau-rat-dai-2026",
+        )
+
+
 @pytest.mark.parametrize("bad", BAD)
 def test_finding_12_bundle_records_with_control_characters_are_refused(bad):
     wire = {

@@ -128,7 +128,7 @@ def _new_info(
     org_code = (clean_text(org_code, "Mã đơn vị") or "").upper()
     org_name = clean_text(org_name, "Tên đơn vị") or ""
     name = name or org_code
-    if not _NAME_OK.match(name):
+    if not _NAME_OK.fullmatch(name):  # match() would let a trailing newline through
         raise UsageError(
             f"Tên hồ sơ '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'."
         )
@@ -314,7 +314,7 @@ def add_user(session: Session, name: str, password: str, role: str = "secretary"
     session.require("owner")
     if role not in USER_ROLES:
         raise UsageError(f"Vai trò người dùng phải là một trong: {', '.join(USER_ROLES)}.")
-    if not _NAME_OK.match(name):
+    if not _NAME_OK.fullmatch(name):
         raise UsageError("Tên người dùng chỉ gồm chữ không dấu, số, '-', '_' hoặc '.'.")
     check_password_strength(password)
     if session.on_server:
