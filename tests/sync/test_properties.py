@@ -47,7 +47,15 @@ def _sender(_opened):
 
 # -- strategies --
 
-short = st.text(min_size=1, max_size=20).map(lambda s: unicodedata.normalize("NFC", s))
+# Stored text never holds a control or bidi-override character (issue 15, finding 12):
+# a bundle carrying one is refused (records.py).
+_STORED_CHARS = st.characters(
+    blacklist_categories=("Cc", "Cs"),
+    blacklist_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+)
+short = st.text(_STORED_CHARS, min_size=1, max_size=20).map(
+    lambda s: unicodedata.normalize("NFC", s)
+)
 short = short.filter(lambda s: 0 < len(s) <= 30)
 maybe = lambda s: st.none() | s  # noqa: E731
 days = st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(date.isoformat)
