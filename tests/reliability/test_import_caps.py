@@ -106,6 +106,18 @@ def test_finding_6_csv_caps(tmp_path, monkeypatch):
     assert "quá giới hạn nhập" in _refusal(path)
 
 
+def test_finding_6_csv_folder_caps(tmp_path, monkeypatch):
+    folder = tmp_path / "thu-muc"
+    folder.mkdir()
+    for name in ("Đảng viên", "Quần chúng", "Đơn vị"):
+        _csv(folder / f"{name}.csv", [HEADER, "A,Nam,01/01/1990,CB01"])
+    monkeypatch.setattr(limits, "MAX_SHEETS", 2)
+    assert "3 tệp .csv" in _refusal(folder)
+    monkeypatch.setattr(limits, "MAX_SHEETS", 50)
+    monkeypatch.setattr(limits, "MAX_CSV_TOTAL_BYTES", 100)
+    assert "cộng lại" in _refusal(folder)
+
+
 def test_finding_6_columns_and_cell_length(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "MAX_COLUMNS", 6)
     wide = _csv(tmp_path / "Đảng viên.csv", [HEADER + ",,,,x", "A,Nam,01/01/1990,CB01,,,,"])

@@ -25,9 +25,10 @@ MIB = 1024 * 1024
 
 MAX_XLSX_BYTES = 64 * MIB  # an .xlsx file (the province's: 12.5 MB)
 MAX_CSV_BYTES = 32 * MIB  # one .csv file (the province's biggest: 13.5 MB); read whole
+MAX_CSV_TOTAL_BYTES = 64 * MIB  # a folder of .csv files together (the province's: 24 MB)
 MAX_SHEET_BYTES = 256 * MIB  # one worksheet part, inflated
 MAX_PART_BYTES = 64 * MIB  # any other part (shared strings, styles...), inflated
-MAX_TOTAL_BYTES = 512 * MIB  # all parts together, inflated
+MAX_TOTAL_BYTES = 320 * MIB  # all parts together, inflated (the province's: 120 MB)
 MAX_RATIO = 100  # inflated / compressed, for a part over 1 MiB (a real sheet: ≈10)
 MAX_PARTS = 1_000  # files inside the zip
 MAX_SHEETS = 50
@@ -59,6 +60,21 @@ def check_file_size(path: Path) -> None:
         raise InputError(
             f"Tệp '{path.name}' lớn {_mb(size)}, quá giới hạn nhập {_mb(cap)} một tệp — hãy "
             "chia dữ liệu thành nhiều tệp."
+        )
+
+
+def check_csv_folder(files: list[Path]) -> None:
+    """A folder of CSV files within the caps: how many, and their size together (they are
+    all read before anything is imported)."""
+    if len(files) > MAX_SHEETS:
+        raise InputError(
+            f"Có {_n(len(files))} tệp .csv, quá giới hạn nhập {_n(MAX_SHEETS)} trang một lần."
+        )
+    total = sum(f.stat().st_size for f in files)
+    if total > MAX_CSV_TOTAL_BYTES:
+        raise InputError(
+            f"Các tệp .csv lớn {_mb(total)} cộng lại, quá giới hạn nhập "
+            f"{_mb(MAX_CSV_TOTAL_BYTES)} một lần — hãy nhập làm nhiều lần."
         )
 
 

@@ -994,10 +994,7 @@ def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
 def _read_csv_files(
     files: Sequence[Path], result: ReadResult, guess: bool, progress: ReadProgress
 ) -> None:
-    if len(files) > limits.MAX_SHEETS:
-        raise InputError(
-            f"Có {len(files)} tệp .csv, quá giới hạn nhập {limits.MAX_SHEETS} trang một lần."
-        )
+    limits.check_csv_folder(list(files))
     for i, file in enumerate(files):
         progress(f"Đọc tệp '{file.name}'", i, len(files))
         sheet = match_sheet(file.stem)
