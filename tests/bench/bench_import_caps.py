@@ -60,6 +60,11 @@ def main() -> None:
                 "dry",
             ),
             ("xlsx of 1,048,576 rows (dry run)", hostile.million_row_xlsx(work / "h"), "dry"),
+            (
+                "xlsx, 31 MB of shared strings: under the cap (dry run)",
+                hostile.shared_strings_xlsx(work / "h", 1_450_000),
+                "dry",
+            ),
             ("50 MB junk CSV (dry run)", junk, "dry"),
             ("32 MB junk CSV named as a sheet (dry run)", under, "dry"),
         ]

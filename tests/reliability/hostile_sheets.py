@@ -122,6 +122,31 @@ def million_row_xlsx(folder: Path, rows: int = 1_048_576) -> Path:
     return out
 
 
+def shared_strings_xlsx(folder: Path, count: int) -> Path:
+    """An .xlsx whose shared strings table holds `count` distinct strings (openpyxl loads
+    that table whole before any sheet is read)."""
+    base = folder / "base.xlsx"
+    _base_workbook(base)
+    out = folder / "chu-dung-chung.xlsx"
+    part = b"/xl/sharedStrings.xml"
+    kind = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                override = b'<Override PartName="%s" ContentType="%s"/>' % (part, kind)
+                data = data.replace(b"</Types>", override + b"</Types>")
+            dst.writestr(info.filename, data)
+        with dst.open("xl/sharedStrings.xml", "w") as f:
+            head = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            f.write(b'<?xml version="1.0"?>%s count="%d" uniqueCount="%d">' % (head, count, count))
+            for start in range(0, count, 100_000):
+                stop = min(count, start + 100_000)
+                f.write(b"".join(b"<si><t>s%d</t></si>" % i for i in range(start, stop)))
+            f.write(b"</sst>")
+    return out
+
+
 def junk_csv(folder: Path, size: int = 50 * MIB, seed: int = 15) -> Path:
     """`size` bytes of printable junk: random words, commas, lines of a few hundred bytes."""
     rng = random.Random(seed)

@@ -144,6 +144,13 @@ def test_finding_6_columns_and_cell_length(tmp_path, monkeypatch):
     assert "dòng 2, cột 'Họ và tên': ô dài 60 ký tự" in _refusal(long)
 
 
+def test_finding_6_shared_strings_capped(tmp_path, monkeypatch):
+    # openpyxl loads the whole table at once: a big one is refused from its declared size.
+    path = hostile.shared_strings_xlsx(tmp_path, 100_000)  # ≈2 MB inflated
+    monkeypatch.setattr(limits, "MAX_SHARED_STRINGS_BYTES", hostile.MIB)
+    assert "'xl/sharedStrings.xml' giải nén ra 2 MB, quá giới hạn 1 MB" in _refusal(path)
+
+
 def test_finding_6_zip_parts_and_sheets(tmp_path, monkeypatch):
     from openpyxl import Workbook
 

@@ -27,7 +27,9 @@ MAX_XLSX_BYTES = 64 * MIB  # an .xlsx file (the province's: 12.5 MB)
 MAX_CSV_BYTES = 32 * MIB  # one .csv file (the province's biggest: 13.5 MB); read whole
 MAX_CSV_TOTAL_BYTES = 64 * MIB  # a folder of .csv files together (the province's: 24 MB)
 MAX_SHEET_BYTES = 256 * MIB  # one worksheet part, inflated
-MAX_PART_BYTES = 64 * MIB  # any other part (shared strings, styles...), inflated
+# The shared strings are loaded whole by openpyxl: 32 MB of them take ≈200 MB of memory.
+MAX_SHARED_STRINGS_BYTES = 32 * MIB
+MAX_PART_BYTES = 16 * MIB  # any other part (styles, the workbook...), inflated
 MAX_TOTAL_BYTES = 320 * MIB  # all parts together, inflated (the province's: 120 MB)
 MAX_RATIO = 100  # inflated / compressed, for a part over 1 MiB (a real sheet: ≈10)
 MAX_PARTS = 1_000  # files inside the zip
@@ -121,7 +123,12 @@ def _check_parts(name: str, infos: list[zipfile.ZipInfo]) -> None:
         raise _unsafe(name, f"có {_n(len(infos))} phần bên trong, quá giới hạn {_n(MAX_PARTS)}")
     total = sheets = 0
     for info in infos:
-        cap = MAX_SHEET_BYTES if _is_sheet(info.filename) else MAX_PART_BYTES
+        if _is_sheet(info.filename):
+            cap = MAX_SHEET_BYTES
+        elif info.filename.endswith("sharedStrings.xml"):
+            cap = MAX_SHARED_STRINGS_BYTES
+        else:
+            cap = MAX_PART_BYTES
         if info.file_size > cap:
             raise _unsafe(
                 name,
