@@ -14,7 +14,7 @@ from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.candidates import create_candidate, list_files
 from khdesk.core.services.importer import import_file
 from khdesk.core.services.members import save_member
-from khdesk.core.services.steps import record_step
+from khdesk.core.services.steps import record_step, record_step_event
 from khdesk.core.store import schema as t
 from khdesk.core.sync import records
 from khdesk.core.sync.errors import BundleError
@@ -92,6 +92,10 @@ def test_finding_12_services_refuse_control_characters(cell, bad):
     assert "Số văn bản" in err.value.message
     with pytest.raises(InputError):
         record_step(cell, code, StepEvent("A2", date(2026, 1, 5), note=f"x{bad}"), TODAY)
+    with pytest.raises(InputError) as err:
+        event = StepEvent("A6", date(2026, 1, 5))
+        record_step_event(cell, code, event, TODAY, details={"a6_introducer1": f"DV{bad}"})
+    assert "Người giới thiệu 1" in err.value.message
     assert [f["full_name"] for f in list_files(cell)] == ["Phạm Văn E"]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
+from khdesk.core.domain.template import CANDIDATES
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import judging, numbering
 from khdesk.core.services.candidates import save_states, state_of, station_access
@@ -218,7 +219,8 @@ def _details(
     if unknown:
         raise InputError(f"Bước {step_id} không có thông tin: {', '.join(sorted(unknown))}.")
     values = {
-        k: (clean_text(v, k) or None) if isinstance(v, str) else v for k, v in details.items()
+        k: (clean_text(v, CANDIDATES.column(k).header) or None) if isinstance(v, str) else v
+        for k, v in details.items()
     }
     row = conn.execute(
         select(*(t.candidates.c[k] for k in values)).where(t.candidates.c.uuid == cuid)
