@@ -1,4 +1,5 @@
-"""Vietnamese text at the boundary: NFC, the folded search form, the sort key."""
+"""Vietnamese text at the boundary: NFC, the folded search form, the sort key, and the
+characters no stored text may hold."""
 
 from __future__ import annotations
 
@@ -6,7 +7,43 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from khdesk.core.errors import InputError
+
 _SPACES = re.compile(r"\s+")
+
+# Characters no stored text may hold: the C0 and C1 controls but TAB, LF and CR (a note
+# may break lines; single-line fields turn them into spaces), DEL, lone surrogates (no
+# UTF-8 form: they break SQLite, JSON and every export) and the bidi embedding, override
+# and isolate marks (they make a name display as another). NUL cuts a name short in C
+# code and reports; the others print as nothing or garble a PDF or a CSV line.
+FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_text(value: str | None, what: str) -> str | None:
+    """`nfc(value)` for storing, refusing a forbidden character: raises InputError naming
+    the field (`what`). Refused, not stripped: the user sees what was wrong, and a code
+    never silently becomes another."""
+    text = nfc(value)
+    problem = forbidden_char_problem(text) if text else None
+    if problem:
+        raise InputError(f"{what}: {problem}.")
+    return text
+
+
+def forbidden_char_problem(value: str) -> str | None:
+    """Why `value` may not be stored (Vietnamese, naming the first bad character and its
+    place), or None. Every path that stores text asks this one function."""
+    if value.isprintable():  # the usual case, one C pass: no control or format char
+        return None
+    found = FORBIDDEN_CHARS.search(value)
+    if found is None:
+        return None
+    return (
+        f"có ký tự điều khiển không được phép (U+{ord(found.group()):04X}) "
+        f"ở vị trí {found.start() + 1}"
+    )
 
 
 def nfc(value: str | None) -> str | None:

@@ -92,6 +92,15 @@ def test_missing_or_unreadable_file_exit_1(cli_home, tmp_path):
     assert "Traceback" not in out.stderr
 
 
+def test_finding_6_import_past_a_cap_exits_1_naming_it(cli_home, tmp_path):
+    from tests.reliability import hostile_sheets
+
+    bomb = hostile_sheets.inflating_xlsx(tmp_path, inflated=300 * hostile_sheets.MIB)
+    out = khdesk(cli_home, "import", str(bomb), "--dry-run")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "quá giới hạn 256 MB" in out.stderr
+
+
 def test_unknown_profile_is_explained(cli_home):
     out = khdesk(cli_home, "list", "--profile", "CB99")
     assert out.returncode == 1

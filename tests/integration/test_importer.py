@@ -343,3 +343,17 @@ def test_finding_1_import_makes_no_loop_in_the_tree(committee):
     report = run(committee, {"orgs": [{**TREE[0], "parent_code": "X01-CB01-T1"}]})
     assert report.counts["orgs"].skipped == 1
     assert "dưới chính nó" in report.problems[0].message
+
+
+def test_sheet_lacking_a_required_column_is_skipped_not_a_crash(cell, tmp_path):
+    """Found with the caps work: a members sheet without 'Mã chi bộ' raised KeyError (the
+    CLI's "lỗi không mong đợi"); now its rows are skipped, the missing column named."""
+    from khdesk.core.services.importer import import_file
+
+    path = tmp_path / "Đảng viên.csv"
+    path.write_text("Họ và tên,Giới tính\r\nLê Văn A,Nam\r\n", encoding="utf-8-sig")
+    report = import_file(cell, path, dry_run=True)
+    assert [(p.column, p.message) for p in report.problems if p.column == "Mã chi bộ"] == [
+        ("Mã chi bộ", "Thiếu cột bắt buộc")
+    ]
+    assert report.counts["members"].skipped == 1 and report.changed == 0

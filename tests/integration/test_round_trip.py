@@ -100,3 +100,43 @@ def test_nfd_names_are_stored_nfc_and_found(cell, tmp_path):
     assert [f["full_name"] for f in found] == ["Nguyễn Thị Đức Hạnh"]
     assert unicodedata.is_normalized("NFC", found[0]["full_name"])
     assert found[0]["home_town"] == "Khánh Hòa" and found[0]["sex"] == "Nữ"
+
+
+def test_finding_5_export_after_a_bundle_trip_is_inert(tmp_path):
+    """A cell names a candidate like a formula; at the committee, after the bundle, the
+    export shows it as text (CSV and xlsx) and its re-import gives the same name."""
+    import csv
+
+    from khdesk.core.services import sync
+    from tests.integration.test_tabular_files import _live, _xlsx_cells
+    from tests.sync.conftest import build_commune, edit_file, export
+
+    commune = build_commune(tmp_path / "home")
+    try:
+        cell, committee = commune.cells["X01-CB01"], commune.committee
+        code = next(f["file_code"] for f in list_files(cell))
+        payload = '=HYPERLINK("http://x.example";"Xem")+cmd|\' /C calc\'!A0'
+        edit_file(cell, code, full_name=payload, home_town="@SUM(1+1)")
+        sync.import_bundles(committee, [export(cell, tmp_path / "usb")])
+        assert open_file(committee, code)["full_name"] == payload
+
+        folder = tmp_path / "xuat"
+        export_file(committee, folder)
+        fields = []
+        for path in folder.iterdir():
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                fields += [x for row in csv.reader(f) for x in row]
+        assert "'" + payload in fields and [x for x in fields if _live(x)] == []
+        export_file(committee, tmp_path / "xuat.xlsx")
+        cells = _xlsx_cells(tmp_path / "xuat.xlsx")
+        assert [c.coordinate for c in cells if c.data_type == "f"] == []
+        assert any(c.value == payload and c.quotePrefix for c in cells)
+
+        from khdesk.core.io.tabular import read_tables
+
+        for path in (folder, tmp_path / "xuat.xlsx"):
+            rows = read_tables(path).sheets["candidates"]
+            row = next(r.values for r in rows if r.values["file_code"] == code)
+            assert (row["full_name"], row["home_town"]) == (payload, "@SUM(1+1)")
+    finally:
+        commune.close()

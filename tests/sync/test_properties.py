@@ -47,7 +47,15 @@ def _sender(_opened):
 
 # -- strategies --
 
-short = st.text(min_size=1, max_size=20).map(lambda s: unicodedata.normalize("NFC", s))
+# Stored text never holds a control or bidi-override character (issue 15, finding 12):
+# a bundle carrying one is refused (records.py).
+_STORED_CHARS = st.characters(
+    blacklist_categories=("Cc", "Cs"),
+    blacklist_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+)
+short = st.text(_STORED_CHARS, min_size=1, max_size=20).map(
+    lambda s: unicodedata.normalize("NFC", s)
+)
 short = short.filter(lambda s: 0 < len(s) <= 30)
 # Timestamps exactly as the writer spells them (FORMAT.md §3.1).
 moment = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)).map(

@@ -20,19 +20,21 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, repeat, zip_longest
+from itertools import compress, islice, repeat, zip_longest
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from khdesk.core.domain import template
 from khdesk.core.domain.pipeline import parse_step
 from khdesk.core.domain.template import Column, Kind, Sheet
-from khdesk.core.errors import CellProblem, InputError
+from khdesk.core.errors import CellProblem, InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write
-from khdesk.core.text import fold
+from khdesk.core.io import limits
+from khdesk.core.io.inert import escape_csv, unescape_column, xlsx_cell
+from khdesk.core.text import FORBIDDEN_CHARS, fold, forbidden_char_problem
 
 __all__ = [
     "ParsedRow",
@@ -171,6 +173,10 @@ def _text_of(value: Any, pad: int = 0) -> str | None:
     return text or None
 
 
+def _forbidden_problem(problem: str) -> str:
+    return f"{problem[0].upper()}{problem[1:]} — hãy xóa ký tự đó rồi nhập lại"
+
+
 def _make_text(column: Column, fails: list[str]) -> Converter:
     pad = 12 if column.key == "cccd" else 0
 
@@ -179,8 +185,17 @@ def _make_text(column: Column, fails: list[str]) -> Converter:
         # and the regex \s agree on what whitespace is. ASCII needs no normalising.
         if type(v) is str:
             if v.isascii():
-                return " ".join(v.split()) or None
-            return " ".join(_normalize("NFC", v).split()) or None
+                text = " ".join(v.split()) or None
+            else:
+                text = " ".join(_normalize("NFC", v).split()) or None
+            # Whitespace (TAB, LF, VT...) is a space by now; any other control character
+            # is refused, not stripped: a NUL taken out of a code would make another code.
+            if text is not None and not text.isprintable():
+                problem = forbidden_char_problem(text)
+                if problem:
+                    fails.append(_forbidden_problem(problem))
+                    return _BAD
+            return text
         return _text_of(v, pad)
 
     return conv
@@ -481,6 +496,11 @@ def _odd_spaces(big: str) -> bool:
     )
 
 
+# The stored-text rule without NUL, which joins the cells of a column here.
+_FORBIDDEN_BUT_NUL = re.compile(FORBIDDEN_CHARS.pattern.replace("\x00-", "\x01-", 1))
+assert _FORBIDDEN_BUT_NUL.pattern != FORBIDDEN_CHARS.pattern
+
+
 def _text_batch(raw: Sequence[str]) -> tuple[list[str | None], bool] | None:
     """A column of str cells as text, and whether a cell is empty: a few C-level passes
     over the NUL-joined column rather than one Python call per cell; usually every cell
@@ -489,6 +509,10 @@ def _text_batch(raw: Sequence[str]) -> tuple[list[str | None], bool] | None:
     column is normalising each cell."""
     big = "\x00".join(raw)
     if big.count("\x00") != len(raw) - 1:
+        return None
+    # isprintable is the quicker pass; the regex only runs when some cell has a control
+    # or format character, to see whether it is one refused (then cell by cell, to name it).
+    if not big.replace("\x00", "").isprintable() and _FORBIDDEN_BUT_NUL.search(big):
         return None
     parts: list[Any]
     if big.isascii() or unicodedata.is_normalized("NFC", big):
@@ -590,6 +614,9 @@ class _Rows:
         self.rows = rows
         # Every cell a str (CSV): a row is blank exactly when any() is false, in C.
         self.text_only = text_only
+        # Some text may start with a quote (inert.py): always so for a sheet of a workbook.
+        self.escaped = not text_only
+        self.long_cells = True  # a cell may be over MAX_CELL_CHARS: look at each column
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -634,6 +661,8 @@ class _Lines:
         self.delimiter = delimiter
         self.width = width
         self.marked = marked  # some field held the delimiter: _MARK is in use
+        self.escaped = False
+        self.long_cells = True
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -675,6 +704,8 @@ class _Lines:
             if not text.count("\r") == text.count("\n") == text.count("\r\n"):
                 return None
         marked = False
+        if text.count('"') % 2:  # an unbalanced quote: the csv module, without copying
+            return None
         if '"' in text:
             unquoted = _unquote(text.replace(newline, _RS), delimiter)
             if unquoted is None:
@@ -739,6 +770,17 @@ def _find_header(sheet: Sheet, grid: _Grid) -> int | None:
     return first
 
 
+def _check_cell_lengths(
+    sheet_name: str, column: Column, raw: Sequence[Any], numbers: list[int], text_only: bool
+) -> None:
+    """Stop at a cell longer than MAX_CELL_CHARS (one C-level pass for a CSV column)."""
+    texts = filter(None, raw) if text_only else (v for v in raw if type(v) is str)
+    if max(map(len, texts), default=0) <= limits.MAX_CELL_CHARS:
+        return
+    i = next(i for i, v in enumerate(raw) if type(v) is str and len(v) > limits.MAX_CELL_CHARS)
+    raise limits.cell_too_long(sheet_name, numbers[i], f"'{column.header}'", len(raw[i]))
+
+
 def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
     """Parse one sheet's cells (row index 0 is Excel's row 1) into `result`."""
     name = sheet.name
@@ -794,6 +836,10 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
     empty = (None,) * n
     for ci, col in plan:
         raw = columns[ci] if ci < len(columns) else empty
+        if grid.long_cells:
+            _check_cell_lengths(name, col, raw, numbers, grid.text_only)
+        if grid.escaped:  # take off the quote our export puts before a formula
+            raw = unescape_column(raw)
         out, refused_cells, has_none = _convert_column(col, raw, grid.text_only)
         refused: set[int] = set()
         for i, msg in refused_cells:
@@ -845,10 +891,14 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
 # --------------------------------------------------------------------------- file readers
 
 
-def _read_csv(path: Path) -> _Grid:
+def _read_csv(path: Path, head_only: bool = False) -> _Grid:
+    """A CSV file as a grid, within the caps; `head_only`: its first lines only, enough to
+    tell which sheet it is (see _find_header)."""
     try:
+        limits.check_file_size(path)
+        longest_line = limits.check_csv_lines(path)  # streamed: nothing held yet
         with open(path, encoding="utf-8-sig", newline="") as f:
-            text = f.read()
+            text = "".join(islice(f, _HEADER_SCAN)) if head_only else f.read()
     except UnicodeDecodeError:
         raise InputError(
             f"Tệp '{path.name}' không phải văn bản UTF-8 — trong Excel hãy lưu lại bằng "
@@ -860,14 +910,55 @@ def _read_csv(path: Path) -> _Grid:
     end = text.find("\n")
     first = text if end < 0 else text[:end]
     delimiter = max((",", ";", "\t"), key=first.count)
+    # Whether some field starts with a quote (maybe the one our export adds before a
+    # formula): one pass over the text, so that columns need no look when none does.
+    escaped = "'" in text and _QUOTE_START.search(text) is not None
     lines = _Lines.parse(text, delimiter)
     if lines is not None:
+        if lines.width > limits.MAX_COLUMNS:
+            raise limits.too_many_columns(path.name, 1, _column_letter(limits.MAX_COLUMNS))
+        lines.escaped = escaped
+        # A cell is no longer than its line here (no field spans lines).
+        lines.long_cells = longest_line > limits.MAX_CELL_CHARS
         return lines
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # Lines as a list rather than a StringIO, which holds 4 bytes a character.
+    reader = csv.reader(_lines_with_ends(text), delimiter=delimiter)
+    rows: list[list[str]] = []
     try:
-        return _Rows(list(reader), text_only=True)
+        for row in reader:
+            if len(row) > limits.MAX_COLUMNS:
+                row = _fit_row(row, path.name, reader.line_num)
+            rows.append(row)
     except csv.Error as e:
+        if head_only:  # a quoted field cut where the head ends: the rows before it
+            return _Rows(rows, text_only=True)
         raise InputError(f"Tệp '{path.name}' hỏng ở dòng {reader.line_num}: {e}") from None
+    grid = _Rows(rows, text_only=True)
+    grid.escaped = escaped
+    return grid
+
+
+def _lines_with_ends(text: str) -> Iterator[str]:
+    """The lines of `text` for csv.reader, each with its '\n' (a CR stays in its line)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    for line in lines:
+        yield line + "\n"
+    if last:
+        yield last
+
+
+# A field starting with a quote: at a line start, after a delimiter or an opening '"'.
+_QUOTE_START = re.compile(r"(?:^|[\n\r,;\t\"])'", re.MULTILINE)
+
+
+def _fit_row(row: Sequence[Any], sheet: str, row_no: int) -> Sequence[Any]:
+    """A row wider than MAX_COLUMNS cut to it when the cells past it are empty (Excel keeps
+    formatted empty cells); refused when one holds data."""
+    extra = row[limits.MAX_COLUMNS :]
+    if extra.count(None) + extra.count("") != len(extra):
+        raise limits.too_many_columns(sheet, row_no, _column_letter(limits.MAX_COLUMNS))
+    return row[: limits.MAX_COLUMNS]
 
 
 def _guess_sheet(grid: _Grid) -> Sheet | None:
@@ -900,9 +991,25 @@ def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
     result.problems.append(CellProblem(name, None, None, msg))
 
 
-def _read_csv_files(files: Sequence[Path], result: ReadResult, guess: bool) -> None:
-    for file in files:
+def _read_csv_files(
+    files: Sequence[Path], result: ReadResult, guess: bool, progress: ReadProgress
+) -> None:
+    limits.check_csv_folder(list(files))
+    for i, file in enumerate(files):
+        progress(f"Đọc tệp '{file.name}'", i, len(files))
         sheet = match_sheet(file.stem)
+        if sheet is None:
+            # Which sheet, from the first lines: a file that is none is not read whole
+            # (junk costs nothing). Lines all blank so far: the whole file decides.
+            head = _read_csv(file, head_only=True)
+            if guess:
+                sheet = _guess_sheet(head)
+            if sheet is None and _has_data(head):
+                _unknown_sheet(result, file.name)
+                continue
+        if sheet is not None and sheet.key in result.sheets:
+            _duplicate_sheet(result, file.name, sheet)
+            continue
         grid = _read_csv(file)
         if sheet is None and guess:
             sheet = _guess_sheet(grid)
@@ -910,16 +1017,15 @@ def _read_csv_files(files: Sequence[Path], result: ReadResult, guess: bool) -> N
             if _has_data(grid):
                 _unknown_sheet(result, file.name)
             continue
-        if sheet.key in result.sheets:
-            _duplicate_sheet(result, file.name, sheet)
-            continue
         _parse_sheet(sheet, grid, result)
 
 
-def _read_xlsx(path: Path, result: ReadResult) -> None:
+def _read_xlsx(path: Path, result: ReadResult, progress: ReadProgress) -> None:
     from openpyxl import load_workbook
 
     unreadable = f"Không đọc được tệp Excel '{path.name}' — tệp hỏng hoặc không phải .xlsx"
+    limits.check_file_size(path)
+    counted = limits.check_zip(path)  # before openpyxl inflates anything
     try:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (extensions, styles): nothing to act on
@@ -932,24 +1038,65 @@ def _read_xlsx(path: Path, result: ReadResult) -> None:
             sheet = match_sheet(ws.title)
             # Some writers store a wrong size ("A1"): read every cell that is there.
             ws.reset_dimensions()
-            try:
-                grid = _Rows(list(ws.iter_rows(values_only=True)))
-            except Exception as e:
-                raise InputError(unreadable) from e
-            if sheet is None:
-                # A hidden helper sheet (lists for drop-downs) is not data the user lost.
-                if ws.sheet_state == "visible" and _has_data(grid):
-                    _unknown_sheet(result, ws.title)
-                continue
-            if sheet.key in result.sheets:
+            if sheet is not None and sheet.key in result.sheets:
                 _duplicate_sheet(result, ws.title, sheet)
                 continue
+            try:
+                if sheet is None:
+                    # Not kept, only looked at. A hidden helper sheet (lists for
+                    # drop-downs) is not data the user lost.
+                    if ws.sheet_state == "visible" and _sheet_has_data(ws):
+                        _unknown_sheet(result, ws.title)
+                    continue
+                grid = _Rows(_sheet_rows(ws, counted.get(ws.title, 0), progress))
+            except KhdeskError:  # a cap, or the user's cancel from a progress call
+                raise
+            except Exception as e:
+                raise InputError(unreadable) from e
             _parse_sheet(sheet, grid, result)
     finally:
         wb.close()
 
 
-def read_tables(path: Path) -> ReadResult:
+def _sheet_has_data(ws: Any) -> bool:
+    """Whether a sheet has a non-blank row, streamed: nothing kept."""
+    rows = islice(ws.iter_rows(values_only=True), limits.MAX_ROWS)
+    return any(not _is_blank(r) for r in rows)
+
+
+_READ_STEP = 10_000  # rows read between two progress calls (and chances to cancel)
+
+
+def _sheet_rows(ws: Any, total: int, progress: ReadProgress) -> list[Sequence[Any]]:
+    """A read-only sheet's rows (`total` of them, as counted by limits.check_zip), cut to
+    MAX_COLUMNS, with a progress call every _READ_STEP rows."""
+    title = f"Đọc trang '{ws.title}'"
+    progress(title, 0, total)
+
+    def fitted() -> Any:
+        # Row by row: a row holding a cell in column XFD is 16,384 values wide.
+        for no, row in enumerate(ws.iter_rows(values_only=True), 1):
+            yield _fit_row(row, ws.title, no) if len(row) > limits.MAX_COLUMNS else row
+
+    rows: list[Sequence[Any]] = []
+    it = fitted()
+    while chunk := list(islice(it, _READ_STEP)):
+        rows += chunk
+        # Counted here too: openpyxl yields an empty row for each row number skipped.
+        if len(rows) > limits.MAX_ROWS:
+            raise limits.too_many_rows(ws.title)
+        progress(title, len(rows), max(total, len(rows)))
+    return rows
+
+
+ReadProgress = Callable[[str, int, int], None]
+
+
+def _no_progress(what: str, done: int, total: int) -> None:
+    pass
+
+
+def read_tables(path: Path, progress: ReadProgress | None = None) -> ReadResult:
     """Read a workbook (.xlsx), a folder of .csv files (one per sheet, named by the sheet's
     Vietnamese name or ascii key) or a single .csv (sheet chosen by its name).
 
@@ -963,13 +1110,13 @@ def read_tables(path: Path) -> ReadResult:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(path)
+        return _read(path, progress or _no_progress)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _read(path: Path) -> ReadResult:
+def _read(path: Path, progress: ReadProgress) -> ReadResult:
     result = ReadResult()
     suffix = path.suffix.lower()
     if not path.exists():
@@ -981,11 +1128,11 @@ def _read(path: Path) -> ReadResult:
         )
         if not files:
             raise InputError(f"Thư mục '{path.name}' không có tệp .csv nào")
-        _read_csv_files(files, result, guess=False)
+        _read_csv_files(files, result, guess=False, progress=progress)
     elif suffix in _XLSX_SUFFIXES:
-        _read_xlsx(path, result)
+        _read_xlsx(path, result, progress)
     elif suffix == ".csv":
-        _read_csv_files([path], result, guess=True)
+        _read_csv_files([path], result, guess=True, progress=progress)
     elif suffix == ".xls":
         raise InputError(
             f"Tệp '{path.name}' là định dạng Excel cũ (.xls) — hãy mở trong Excel và lưu lại "
@@ -1012,7 +1159,7 @@ def _csv_value(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        return escape_csv(v)  # never a live formula (see inert.py)
     if isinstance(v, bool):
         return "Có" if v else "Không"
     if isinstance(v, date):
@@ -1047,7 +1194,6 @@ def _width(column: Column, rows: Sequence[Mapping[str, Any]]) -> float:
 def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[IO[bytes]], None]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -1100,12 +1246,6 @@ def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[
             cell.number_format = _DATE_FORMAT
             return cell
 
-        def text_cell(s: str, ws: Any = ws) -> Any:
-            s = ILLEGAL_CHARACTERS_RE.sub("", s)
-            cell = WriteOnlyCell(ws, value=s)
-            cell.data_type = "s"  # a note starting with '=' is text, not a formula
-            return cell
-
         keys = [c.key for c in sheet.columns]
         for r in rows:
             out: list[Any] = []
@@ -1114,7 +1254,7 @@ def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[
                 if v is None or v == "":
                     out.append(None)
                 elif isinstance(v, str):
-                    out.append(v if v.isprintable() and v[0] != "=" else text_cell(v))
+                    out.append(xlsx_cell(ws, v))  # never a live formula (see inert.py)
                 elif isinstance(v, bool):
                     out.append("Có" if v else "Không")
                 elif isinstance(v, int | float):
@@ -1124,7 +1264,7 @@ def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[
                 elif isinstance(v, date):
                     out.append(date_cell(v))
                 else:
-                    out.append(text_cell(str(v)))
+                    out.append(xlsx_cell(ws, str(v)))
             ws.append(out)
 
     def write(f: IO[bytes]) -> None:

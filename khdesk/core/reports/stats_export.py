@@ -191,6 +191,8 @@ def add_sheet(wb: Any, title: str, rows: Sequence[Sequence[Any]], widths: dict[i
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from khdesk.core.io.inert import xlsx_row
+
     ws = wb.create_sheet(title)
     ncols = max((len(r) for r in rows), default=0)
     for col in range(1, ncols + 1):
@@ -208,7 +210,8 @@ def add_sheet(wb: Any, title: str, rows: Sequence[Sequence[Any]], widths: dict[i
                 cells.append(cell)
             ws.append(cells)
         else:
-            ws.append(list(row))
+            # Names from bundles: never a live formula. A report: never imported back.
+            ws.append(xlsx_row(ws, row, round_trip=False))
     return ws
 
 

@@ -18,7 +18,7 @@ from khdesk.core.store import schema as t
 from khdesk.core.store.engine import fts_match_expression, match_clause, match_ids, search_ids
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import change_counter
-from khdesk.core.text import fold, name_sort_key, nfc
+from khdesk.core.text import clean_text, fold, name_sort_key, nfc
 
 IDENTITY_KEYS = [c.key for c in CANDIDATE_IDENTITY]
 
@@ -330,7 +330,7 @@ def create_candidate(session: Session, fields: Mapping[str, Any]) -> str:
     if problems:
         raise InputError("Chưa lưu được hồ sơ. " + _problems_text(problems))
     org = values["org_code"].upper()
-    code = (nfc(fields.get("file_code")) or "").upper() or None
+    code = (clean_text(fields.get("file_code"), "Mã hồ sơ") or "").upper() or None
     with session.store.write(session.user) as tx:
         # Who may keep files of which cell: the one write-scope rule (as the import).
         why = staff_unit_problem(load_tree(tx.conn), session.org_code, session.info.role, org)

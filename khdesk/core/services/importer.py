@@ -94,7 +94,7 @@ def import_file(
     # Who may import is asked before anything is read or backed up: a refused import
     # leaves no trace but its refusal.
     session.require(*WRITERS)
-    tables = read_tables(Path(path))
+    tables = read_tables(Path(path), progress)  # within the caps of io/limits.py
     if not dry_run:
         from khdesk.core.services.backup import create_backup
 
@@ -223,10 +223,20 @@ class _Importer:
             if rows is None:
                 continue
             self.report.sheet(sheet.key)
+            if rows and self._lacks_required_column(sheet):
+                # Said once by the reader ("Thiếu cột bắt buộc"); no row can be placed.
+                self.report.sheet(sheet.key).skipped += len(rows)
+                continue
             getattr(self, f"_import_{sheet.key}")(sheet, rows)
             done += len(rows)
             self.progress(sheet.name, done, total)
         self._refresh_states()
+
+    def _lacks_required_column(self, sheet: tpl.Sheet) -> bool:
+        present = self.tables.present_columns.get(sheet.key)
+        if present is None:
+            return False
+        return any(c.required and c.key not in present for c in sheet.columns)
 
     # -- generic upsert over one table --
 

@@ -14,7 +14,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.text import nfc
+from khdesk.core.text import clean_text
 
 # Fields of the `Đơn vị` sheet the settings screen edits (the code and the parent are the
 # tree's business: they change by import at the committee, not here).
@@ -102,7 +102,12 @@ def validate_org_fields(values: dict) -> dict:
     if "villages" in clean and (clean["villages"] or 0) < 0:
         problems.append("Số thôn/tổ dân phố không được âm.")
     if "decision_body" in values:
-        clean["decision_body"] = nfc(values["decision_body"] or None) or None
+        try:
+            body = clean_text(values["decision_body"] or None, "Cơ quan ra quyết định")
+        except InputError as exc:
+            problems.append(exc.message)
+        else:
+            clean["decision_body"] = body or None
     if problems:
         raise InputError("Chưa lưu được thông tin đơn vị:\n" + "\n".join(problems))
     return clean

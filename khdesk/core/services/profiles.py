@@ -49,7 +49,7 @@ from khdesk.core.store.keyslots import RECOVERY_SLOT, KeySlots, new_database_key
 from khdesk.core.store.migrate import ensure_schema
 from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
 from khdesk.core.sync.keys import create_station_keys
-from khdesk.core.text import nfc
+from khdesk.core.text import clean_text
 
 log = logging.getLogger(__name__)
 USER_ROLES = ("owner", "secretary", "deputy", "viewer")
@@ -139,8 +139,8 @@ def _new_info(
 ) -> ProfileInfo:
     if role not in ROLES:
         raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
-    org_code = (nfc(org_code) or "").upper()
-    org_name = nfc(org_name) or ""
+    org_code = (clean_text(org_code, "Mã đơn vị") or "").upper()
+    org_name = clean_text(org_name, "Tên đơn vị") or ""
     name = check_profile_name(name or org_code)
     if not org_name:
         raise UsageError("Cần tên đơn vị (--org-name).")
@@ -149,7 +149,7 @@ def _new_info(
         role=role,
         org_code=org_code,
         org_name=org_name,
-        parent_code=(nfc(parent_code) or "").upper() or None,
+        parent_code=(clean_text(parent_code, "Mã đơn vị cấp trên") or "").upper() or None,
         profile_id=str(uuid.uuid4()),
         created_at=iso(clock()),
         app_version=__version__,
@@ -328,7 +328,7 @@ def list_users(session: Session) -> list[dict]:
 def check_new_user(session: Session, name: str) -> None:
     """What refuses a new user's name, asked before any side effect (a hand-over makes
     its backup only once the new name is known to be good)."""
-    if not _NAME_OK.match(name or ""):
+    if not _NAME_OK.fullmatch(name or ""):  # match() would let a trailing newline through
         raise UsageError("Tên người dùng chỉ gồm chữ không dấu, số, '-', '_' hoặc '.'.")
     with session.store.read() as conn:
         taken = conn.execute(

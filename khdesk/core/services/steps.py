@@ -12,13 +12,14 @@ from sqlalchemy import func, select, update
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
+from khdesk.core.domain.template import CANDIDATES
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import judging, numbering
 from khdesk.core.services.candidates import save_states, state_of, station_access
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.text import nfc
+from khdesk.core.text import clean_text
 
 
 def record_step(
@@ -93,7 +94,7 @@ def record_step_event(
             file_org=file.org_code,
             step_id=event.step_id,
             on=event.on,
-            doc_no=nfc(event.doc_no),
+            doc_no=clean_text(event.doc_no, "Số văn bản"),
         )
         last_seq = tx.conn.execute(
             select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
@@ -107,11 +108,11 @@ def record_step_event(
                 on=event.on,
                 seq=(last_seq or 0) + 1,
                 result=event.result.value,
-                doc_no=nfc(event.doc_no),
+                doc_no=clean_text(event.doc_no, "Số văn bản"),
                 official_members=event.official_members,
                 votes_for=event.votes_for,
                 received_on=event.received_on,
-                note=nfc(event.note),
+                note=clean_text(event.note, "Ghi chú"),
             )
         )
         rows = (
@@ -217,7 +218,10 @@ def _details(
     unknown = set(details) - set(allowed)
     if unknown:
         raise InputError(f"Bước {step_id} không có thông tin: {', '.join(sorted(unknown))}.")
-    values = {k: (nfc(v) or None) if isinstance(v, str) else v for k, v in details.items()}
+    values = {
+        k: (clean_text(v, CANDIDATES.column(k).header) or None) if isinstance(v, str) else v
+        for k, v in details.items()
+    }
     row = conn.execute(
         select(*(t.candidates.c[k] for k in values)).where(t.candidates.c.uuid == cuid)
     ).one()

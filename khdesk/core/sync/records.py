@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 from khdesk.core.clock import is_iso
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
+from khdesk.core.text import forbidden_char_problem
 
 # Applied in this order: a record's parents come before it (steps after their file).
 TABLES: dict[str, Table] = {table.name: table for table in t.SYNCED_TABLES}
@@ -174,6 +175,11 @@ def _checker(column):
                 raise _Refused("phải là chuỗi.")
             if length and len(value) > length:
                 raise _Refused(f"dài quá {length} ký tự.")
+            # Refused whole, like any value that does not fit: khdesk refuses these chars
+            # wherever text is stored, so a record holding one is damaged or forged.
+            problem = forbidden_char_problem(value)
+            if problem:
+                raise _Refused(problem + ".")
             if pattern is not None and not pattern.fullmatch(value):
                 raise _Refused(what)
             if moment and not is_iso(value):
