@@ -16,6 +16,7 @@ page's actions report in a label and the status bar, never in a blocking box.
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import backup, integrity, profiles, retention, safety
+from khdesk.core.services.rekey import STATION_KEY_NOTE
 from khdesk.core.services.roles import KEEPERS, WRITERS
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import Page
@@ -337,7 +339,7 @@ class HandoverDialog(QDialog):
         done = self.result
         gone = (
             f"<br>Người dùng <b>{done.removed}</b> đã được gỡ: sau khi đóng chương trình, "
-            "chỉ bí thư mới đăng nhập được."
+            f"chỉ bí thư mới đăng nhập được.<br>{html.escape(STATION_KEY_NOTE)}"
             if done.removed
             else ""
         )

@@ -13,7 +13,7 @@ from khdesk.core.errors import (
     ProfileError,
     UsageError,
 )
-from khdesk.core.services import profiles
+from khdesk.core.services import profiles, rekey
 from khdesk.core.store import migrate
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import verify_audit
@@ -202,6 +202,8 @@ def test_finding_3_removed_user_old_keys_json_opens_nothing(home, clock):
     assert _opens_current_db(home, "CB07", old_keys, "pho", "matkhau-pho")  # the attack, before
     done = profiles.remove_user(session, "pho")
     assert done.lost == [] and done.recovery_key is None
+    # The station's signing key does not follow the database key: the owner is told.
+    assert rekey.STATION_KEY_NOTE in done.messages()
     assert not _opens_current_db(home, "CB07", old_keys, "pho", "matkhau-pho")
     assert not _opens_current_db(home, "CB07", old_keys, "bithu", PASSWORD)
     # The session goes on with the new key; everyone left still opens with their own.
@@ -228,6 +230,7 @@ def test_finding_3_handover_old_keys_json_opens_nothing(home, clock):
     done = safety.handover(session, "bithu-moi", "matkhau-moi", remove_current=True)
     session.close()
     assert done.recovery_key != recovery and done.rekeyed.lost == []
+    assert rekey.STATION_KEY_NOTE in done.rekeyed.messages()
     for user, secret in (("bithu", PASSWORD), ("pho", "matkhau-pho"), ("__recovery__", recovery)):
         assert not _opens_current_db(home, "CB06", old_keys, user, secret)
     with pytest.raises(AccessDenied):
@@ -244,6 +247,7 @@ def test_finding_3_recovery_key_reset_old_keys_json_opens_nothing(home, clock):
     done = profiles.new_recovery_key(session)
     session.close()
     assert done.recovery_key and done.recovery_key != recovery
+    assert rekey.STATION_KEY_NOTE not in done.messages()  # nobody left
     assert not _opens_current_db(home, "CB05", old_keys, "__recovery__", recovery)
     assert not _opens_current_db(home, "CB05", old_keys, "pho", "matkhau-pho")
     with pytest.raises(AccessDenied):

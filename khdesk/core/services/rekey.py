@@ -46,12 +46,20 @@ BACKUPS_NOTE = (
     "Các bản sao lưu làm trước đó vẫn mở được bằng mật khẩu lúc làm chúng (kể cả của người "
     "đã gỡ): hãy cất giữ hoặc hủy các thẻ nhớ cũ."
 )
+STATION_KEY_NOTE = (
+    "Người vừa rời đi có thể đã chép khóa ký gói đồng bộ của đơn vị (khóa này không đổi theo "
+    "khóa cơ sở dữ liệu): khi đã gửi xong các gói đang chờ, hãy đổi khóa ký (Đồng bộ → Khóa "
+    "→ Đổi khóa, hoặc lệnh khdesk keys rotate) để cấp trên chỉ nhận gói ký bằng khóa mới."
+)
 
 
 @dataclass
 class RekeyResult:
     lost: list[str] = field(default_factory=list)  # users who need a new password
     recovery_key: str | None = None  # a new recovery key, to be shown once
+    # Someone left (removed, or the previous secretary): they could read the station's
+    # signing key too, which a rekey does not change (SECURITY.md).
+    departed: bool = False
 
     def messages(self) -> list[str]:
         """What to tell the owner (Vietnamese)."""
@@ -63,6 +71,8 @@ class RekeyResult:
                 f"tên; hoặc lệnh khdesk user passwd {name})."
             )
         lines.append(BACKUPS_NOTE)
+        if self.departed:
+            lines.append(STATION_KEY_NOTE)
         return lines
 
 
@@ -105,7 +115,7 @@ def rekey(
             )
         if new_recovery and done.recovery_key is None:
             done.recovery_key = done.slots.set_recovery(new_key)
-        result = RekeyResult(done.lost, done.recovery_key)
+        result = RekeyResult(done.lost, done.recovery_key, departed=bool(dropped))
         old_engine = store.engine
         if old_engine.pool.checkedout():  # another thread (the daily backup) is at work
             raise InputError("Đang có việc khác dùng dữ liệu; đợi giây lát rồi làm lại.")
