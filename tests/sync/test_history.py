@@ -138,6 +138,10 @@ def test_finding_4_rewritten_history_is_reported(commune, tmp_path, quiet_cli, c
     assert "KHÔNG nguyên vẹn" in err and f"mục số {report.audit['position']}" in err
     # The committee's own log is intact: the problem is the cell's.
     assert quiet_cli(commune.home, "--profile", "X01", "audit", "verify") == 0
+    # `db check` at the committee lists it too, naming the cell.
+    capsys.readouterr()
+    assert quiet_cli(commune.home, "--profile", "X01", "db", "check") == 1
+    assert f"Nhật ký {CELL} đã báo cáo lên" in capsys.readouterr().err
     # Sending again does not wash it: the cell's chain can no longer extend the report.
     again = import_bundle(com, export(cell, tmp_path / "3"))
     assert (again.status, again.code) == ("quarantined", "audit_rewritten")

@@ -3,6 +3,8 @@
 - SQLCipher's page authentication (every page's HMAC) and SQLite's own integrity check;
 - foreign keys;
 - the audit log's hash chain;
+- at a committee or the province, the histories the stations below reported (FORMAT.md
+  §11): a break a cell's report raised stays listed;
 - every file's stored state against the state its steps give;
 - the search index against the rows it indexes.
 Each problem is one Vietnamese line; an empty list means all is well.
@@ -21,6 +23,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import SEARCHABLE
 from khdesk.core.store.store import verify_audit
+from khdesk.core.sync import history
 
 
 @dataclass
@@ -87,6 +90,18 @@ def _search_index(conn, report: CheckReport) -> None:
             )
 
 
+def _reported_histories(conn, report: CheckReport) -> None:
+    """What the stations below reported upward (FORMAT.md §11): each chain as kept here,
+    hashes and links walked again, and every break their reports raised (kept listed)."""
+    senders = set(conn.execute(select(t.sync_audit_heads.c.sender_org)).scalars())
+    senders |= set(conn.execute(select(t.sync_audit_alerts.c.sender_org)).scalars())
+    for sender in sorted(senders):
+        check = history.verify_reported(conn, sender)
+        report.problems += [f"Nhật ký {sender} đã báo cáo lên: {p}" for p in check.problems]
+    if senders:
+        report.checked["reported_histories"] = len(senders)
+
+
 def list_audit(session: Session, file_code: str | None = None, limit: int = 200) -> list[dict]:
     """The newest audit entries first (of one file when given)."""
     query = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
@@ -114,6 +129,7 @@ def check_database(session: Session, *, quick: bool = False) -> CheckReport:
             conn.execute(select(t.audit.c.id).order_by(t.audit.c.id.desc()).limit(1)).scalar() or 0
         )
         _states(conn, report)
+        _reported_histories(conn, report)
         if local:
             _search_index(conn, report)
     return report
