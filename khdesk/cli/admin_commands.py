@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from khdesk.cli.commands import opened
-from khdesk.cli.main import action, print_json, read_password
+from khdesk.cli.main import print_json, read_password
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync import history
@@ -230,69 +230,3 @@ def cmd_retention(args: argparse.Namespace) -> int:
     else:
         print(f"Đã {verb} {len(plan.items)} hồ sơ. Bản sao lưu trước đó: {plan.backup_id}")
     return 0
-
-
-def register(sub, command, global_options, parser_class) -> None:
-    """Add `backup`, `db` and `audit` to the command parser (called by cli.main)."""
-
-    from khdesk.cli.commands import cmd_help
-
-    group = command("backup", "sao lưu và khôi phục (bản sao lưu được mã hóa)", cmd_help)
-    bsub = group.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(bsub, "create", "tạo bản sao lưu ngay", cmd_backup_create)
-    p.add_argument("--to", help="thêm một bản vào thư mục này (ví dụ thẻ nhớ USB)")
-    p.add_argument("--note", help="ghi chú")
-    p = action(bsub, "list", "liệt kê các bản sao lưu", cmd_backup_list)
-    p.add_argument("--folder", help="xem các bản trong thư mục khác (ví dụ USB)")
-    p = action(
-        bsub, "restore", "khôi phục từ một bản sao lưu (có thể hoàn tác)", cmd_backup_restore
-    )
-    p.add_argument("id", help="mã bản sao lưu (xem 'backup list') hoặc đường dẫn tệp .khbak")
-    p = action(
-        bsub, "import", "mở bản sao lưu từ máy khác thành hồ sơ trên máy này", cmd_backup_import
-    )
-    p.add_argument("file", help="tệp .khbak")
-    p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
-    p = action(bsub, "move", "ghi bản sao lưu để chuyển hồ sơ sang máy mới", cmd_backup_move)
-    p.add_argument("--to", required=True, help="thư mục đích (ví dụ thẻ nhớ USB)")
-
-    group = command("db", "kiểm tra cơ sở dữ liệu", cmd_help)
-    dsub = group.add_subparsers(dest="action", parser_class=parser_class)
-    action(dsub, "check", "kiểm tra toàn vẹn: mã hóa, cấu trúc, nhật ký, giai đoạn", cmd_db_check)
-
-    group = command("audit", "nhật ký thao tác", cmd_help)
-    asub = group.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(asub, "verify", "kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn", cmd_audit_verify)
-    p.add_argument(
-        "--reported",
-        metavar="MÃ_ĐƠN_VỊ",
-        help="kiểm tra nhật ký mà đơn vị cấp dưới này đã báo cáo lên qua các gói đồng bộ",
-    )
-    p = action(asub, "list", "xem nhật ký (mới nhất trước)", cmd_audit_list)
-    p.add_argument("--file", help="chỉ các mục của một hồ sơ")
-    p.add_argument("--limit", type=int, default=200)
-
-    p = command(
-        "retention",
-        "lưu trữ hoặc xóa hồ sơ đã đóng lâu năm (đã chính thức, xóa tên, dừng)",
-        cmd_retention,
-    )
-    p.add_argument(
-        "--years", type=int, help=f"số năm kể từ khi đóng (mặc định {retention.DEFAULT_YEARS})"
-    )
-    p.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không thay đổi gì")
-    p.add_argument(
-        "--purge", action="store_true", help="xóa hẳn (cả trong kho lưu trữ) thay vì lưu trữ"
-    )
-    p.add_argument("--list-archived", action="store_true", help="xem các hồ sơ trong kho lưu trữ")
-    p.add_argument("--restore", metavar="MÃ_HỒ_SƠ", help="đưa một hồ sơ từ kho lưu trữ về")
-    p.add_argument("--today", help=argparse.SUPPRESS)
-
-    p = command(
-        "handover",
-        "bàn giao hồ sơ cho bí thư mới (người dùng mới, khóa khôi phục mới, giai đoạn gửi mới)",
-        cmd_handover,
-    )
-    p.add_argument("new_user", help="tên đăng nhập của bí thư mới (mật khẩu: KHDESK_NEW_PASSWORD)")
-    p.add_argument("--remove-me", action="store_true", help="gỡ người dùng đang bàn giao")
-    p.add_argument("--note", help="ghi chú")  # tests: the date to count from

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli.commands import opened
-from khdesk.cli.main import action, print_json
+from khdesk.cli.main import print_json
 from khdesk.core.services import catalogue
 
 
@@ -116,33 +116,3 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
     if older:
         print("  Đã dùng trước đây: " + ", ".join(h["catalogue"] for h in older[:10]))
     return 0
-
-
-def register(sub, command, global_options, parser_class) -> None:
-    """Add `catalogue` to the command parser (called by cli.main)."""
-
-    from khdesk.cli.commands import cmd_help
-
-    cat = command(
-        "catalogue", "bộ danh mục (căn cứ, lịch nghỉ, mẫu biểu, đơn vị) của Tỉnh ủy", cmd_help
-    )
-    csub = cat.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(csub, "export", "Tỉnh ủy ban hành bộ danh mục mới (ký số)", cmd_catalogue_export)
-    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
-    p.add_argument(
-        "--from",
-        dest="source",
-        help="thư mục có rulebooks/*.json, calendar/vn-overlay.json, forms/… thay cho tệp "
-        "có sẵn cùng tên",
-    )
-    p.add_argument("--note", help="ghi chú: bộ này thay đổi gì")
-    p = action(
-        csub,
-        "forward",
-        "đảng ủy chuyển bộ danh mục đã cài xuống chi bộ (kèm chữ ký xác nhận)",
-        cmd_catalogue_forward,
-    )
-    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
-    p = action(csub, "import", "cài bộ danh mục nhận từ cấp trên", cmd_catalogue_import)
-    p.add_argument("path")
-    action(csub, "show", "xem bộ danh mục đang dùng", cmd_catalogue_show)

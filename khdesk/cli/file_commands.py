@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import action, print_json
+from khdesk.cli.main import print_json
 from khdesk.core.domain.pipeline import STATE_LABELS, Result, State, StepEvent, parse_step
 from khdesk.core.errors import InputError, UsageError
 
@@ -191,65 +191,3 @@ def cmd_attach_save(args: argparse.Namespace) -> int:
     else:
         print(f"Đã lưu bản sao vào {written}.")
     return 0
-
-
-def register(sub, command, global_options, parser_class) -> None:
-    """Add `candidate`, `step` and `attach` to the command parser (called by cli.main)."""
-    from khdesk.cli.commands import cmd_help
-
-    field_help = "khóa=giá_trị theo mẫu Excel (ví dụ home_town='Cam Lâm'), lặp lại được"
-    cand = command("candidate", "thêm, sửa hồ sơ quần chúng", cmd_help)
-    csub = cand.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(csub, "add", "thêm hồ sơ quần chúng", cmd_candidate_add)
-    p.add_argument("--full-name", dest="full_name", required=True)
-    p.add_argument("--sex", required=True, help="Nam / Nữ")
-    p.add_argument("--birth-date", dest="birth_date", required=True, help="dd/mm/yyyy")
-    p.add_argument("--cccd")
-    p.add_argument("--org-code", dest="org_code", help="chi bộ (mặc định: chi bộ của hồ sơ)")
-    p.add_argument("--file-code", dest="file_code", help="mã hồ sơ (mặc định tự cấp)")
-    p.add_argument("--field", action="append", help=field_help)
-    p = action(csub, "edit", "sửa thông tin cá nhân của hồ sơ", cmd_candidate_edit)
-    p.add_argument("file_code")
-    p.add_argument("--field", action="append", help=field_help)
-
-    step = command("step", "ghi các bước của hồ sơ", cmd_help)
-    ssub = step.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(ssub, "next", "các bước có thể ghi tiếp", cmd_step_next)
-    p.add_argument("file_code")
-    p = action(ssub, "record", "ghi một bước (chỉ bước hợp lệ)", cmd_step_record)
-    p.add_argument("file_code")
-    p.add_argument("step", help="mã bước (A1…A11, P1…P5, XOA_TEN, DUNG) hoặc tên bước")
-    p.add_argument("--on", required=True, help="ngày của bước (dd/mm/yyyy)")
-    p.add_argument("--doc-no", dest="doc_no", help="số văn bản")
-    p.add_argument("--members", type=int, help="số đảng viên chính thức (biểu quyết)")
-    p.add_argument("--votes", type=int, help="số tán thành")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--failed", action="store_true", help="biểu quyết không thông qua")
-    group.add_argument("--returned", action="store_true", help="cấp trên trả lại hồ sơ")
-    p.add_argument("--received-on", dest="received_on", help="ngày chi bộ nhận quyết định")
-    p.add_argument("--note", help="ghi chú; lý do khi dừng / xóa tên")
-    p.add_argument(
-        "--detail",
-        action="append",
-        help="A6: a6_introducer1=MÃ, a6_introducer1_since=dd/mm/yyyy…; P1: mentor=MÃ",
-    )
-    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
-    p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", cmd_step_undo)
-    p.add_argument("file_code")
-    p.add_argument("--uuid", help="mã bản ghi của bước (mặc định: bước mới nhất)")
-
-    att = command("attach", "tệp đính kèm (bản quét) của hồ sơ", cmd_help)
-    asub = att.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(asub, "add", "đính kèm một tệp vào hồ sơ", cmd_attach_add)
-    p.add_argument("file_code")
-    p.add_argument("path")
-    p.add_argument("--step-uuid", dest="step_uuid", help="gắn với một bước (mã bản ghi)")
-    p = action(asub, "list", "liệt kê tệp đính kèm", cmd_attach_list)
-    p.add_argument("file_code")
-    p = action(asub, "save", "lưu bản sao một tệp đính kèm", cmd_attach_save)
-    p.add_argument("uuid")
-    p.add_argument(
-        "--out",
-        required=True,
-        help="thư mục để lưu (tên tệp an toàn, không ghi đè) hoặc đường dẫn tệp muốn ghi",
-    )

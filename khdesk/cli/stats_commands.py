@@ -51,20 +51,3 @@ def cmd_stats(args: argparse.Namespace) -> int:
     else:
         print(stats_text(result))
     return 0
-
-
-def register(sub, command, global_options, parser_class) -> None:
-    """Add `stats` to the command parser (called by cli.main)."""
-    p = command("stats", "thống kê phát triển đảng viên theo năm hoặc giai đoạn", cmd_stats)
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--year", type=int, help="năm thống kê (mặc định năm nay)")
-    which.add_argument("--period", help="giai đoạn kế hoạch, ví dụ 2026-2030")
-    p.add_argument("--pdf", metavar="OUT", help="ghi báo cáo PDF vào tệp này")
-    p.add_argument(
-        "--xlsx",
-        metavar="OUT",
-        help="ghi bảng Excel (mỗi cấp một trang, thêm trang theo loại chi bộ) vào tệp này",
-    )
-    p.add_argument(
-        "--on", help="ngày tính số liệu cuối kỳ (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay"
-    )

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli.commands import opened
-from khdesk.cli.main import action, print_json
+from khdesk.cli.main import print_json
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
 from khdesk.core.sync.keys import STATUS_LABELS
@@ -247,55 +247,3 @@ def cmd_bundle_resolve(args: argparse.Namespace) -> int:
     else:
         print(f"Đã giữ bản ở đây cho {done['key'] or done['uuid']} (xung đột số {args.id}).")
     return 0
-
-
-def register(sub, command, global_options, parser_class) -> None:
-    """Add `keys` and `bundle` to the command parser (called by cli.main)."""
-
-    from khdesk.cli.commands import cmd_help
-
-    keys_cmd = command("keys", "khóa ký và mã hóa gói đồng bộ", cmd_help)
-    ksub = keys_cmd.add_subparsers(dest="action", parser_class=parser_class)
-    action(ksub, "show", "xem mã xác nhận và các khóa đã ghi nhận", cmd_keys_show)
-    p = action(ksub, "card", "ghi thẻ khóa công khai ra tệp", cmd_keys_card)
-    p.add_argument("--out", required=True, help="tệp thẻ khóa")
-    p = action(ksub, "enrol", "ghi nhận thẻ khóa của đơn vị khác", cmd_keys_enrol)
-    p.add_argument("file", help="tệp thẻ khóa nhận được")
-    p.add_argument("--fingerprint", required=True, help="mã xác nhận đọc từ đơn vị kia")
-    action(ksub, "rotate", "đổi khóa (khóa mới được thông báo bằng khóa cũ)", cmd_keys_rotate)
-    p = action(ksub, "revoke", "thu hồi một khóa", cmd_keys_revoke)
-    p.add_argument("fingerprint", help="mã xác nhận của khóa cần thu hồi")
-
-    bundle_cmd = command("bundle", "gói đồng bộ qua thẻ nhớ", cmd_help)
-    bsub = bundle_cmd.add_subparsers(dest="action", parser_class=parser_class)
-    p = action(
-        bsub, "export", "xuất gói gửi cấp trên, hoặc gói trả về cấp dưới (--to)", cmd_bundle_export
-    )
-    p.add_argument("--out", required=True, help="tệp gói, hoặc thư mục (tên tự đặt)")
-    p.add_argument("--full", action="store_true", help="gửi toàn bộ, không chỉ phần thay đổi")
-    p.add_argument(
-        "--to", help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)"
-    )
-    p = action(bsub, "verify", "kiểm tra một gói, không thay đổi gì", cmd_bundle_verify)
-    p.add_argument("path")
-    p = action(
-        bsub,
-        "import",
-        "nhập các gói nhận được (mỗi gói một giao dịch; gói đã nhập thì bỏ qua; thoát mã 1 "
-        "nếu có gói bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
-        cmd_bundle_import,
-    )
-    p.add_argument("paths", nargs="+")
-    p.add_argument(
-        "--accept-epoch", action="store_true", help="xác nhận giai đoạn gửi mới của đơn vị gửi"
-    )
-    p = action(bsub, "conflicts", "các xung đột khi nhập gói, chờ giải quyết", cmd_bundle_conflicts)
-    p.add_argument("--all", action="store_true", help="cả các xung đột đã giải quyết")
-    p = action(bsub, "resolve", "giải quyết một xung đột", cmd_bundle_resolve)
-    p.add_argument("id", type=int, help="số xung đột (xem 'bundle conflicts')")
-    p.add_argument(
-        "--keep",
-        required=True,
-        choices=["here", "incoming"],
-        help="here: giữ bản ở đây; incoming: nhận bản gửi đến",
-    )

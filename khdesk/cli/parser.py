@@ -1,0 +1,483 @@
+"""The `khdesk` command line's grammar: every command and its options, declared without
+importing any command's module, so `--help`, `--version` and a usage error start at once.
+
+Each command names what runs it as "module:function" inside `khdesk.cli`; `cli.main`
+imports that module only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from khdesk import __version__
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse in Vietnamese where it speaks to the user, exit 2 on usage errors."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(2, f"khdesk: lỗi cú pháp lệnh: {message}\n")
+
+
+def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--home", default=default, help="thư mục dữ liệu (KHDESK_HOME)")
+    parser.add_argument("--profile", default=default, help="hồ sơ làm việc (KHDESK_PROFILE)")
+    parser.add_argument("--user", default=default, help="người dùng (KHDESK_USER)")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="kết quả dạng JSON",
+    )
+
+
+def action(group, name: str, help_text: str, func: str) -> argparse.ArgumentParser:
+    """A sub-subcommand (`khdesk bundle import`, `backup list`…) with the global options;
+    `func` is "module:function" in khdesk.cli."""
+    p = group.add_parser(name, help=help_text, description=help_text)
+    global_options(p, suppress=True)
+    p.set_defaults(func=func)
+    return p
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """`khdesk report NAME`: what it prints and the files it writes; the function that
+    makes it is `report_commands.REPORTS[NAME]`."""
+
+    help: str
+    formats: tuple[str, ...] = (".pdf",)
+
+
+REPORT_KINDS: dict[str, ReportKind] = {
+    "register": ReportKind("sổ đảng viên dự bị (mẫu 18-KNĐ)"),
+    "due": ReportKind("danh sách việc đến hạn (các cảnh báo có thời hạn)"),
+    "annual": ReportKind("báo cáo năm về công tác phát triển đảng viên", formats=(".pdf", ".xlsx")),
+    "screening": ReportKind(
+        "danh sách đảng viên cần xem xét theo Chỉ thị 28-CT/TW", formats=(".pdf", ".xlsx")
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command parser; `args.func` is the "module:function" that runs."""
+    parser = Parser(prog="khdesk", description="khdesk — công tác phát triển đảng viên")
+    parser.add_argument("--version", action="version", version=f"khdesk {__version__}")
+    global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    def command(name: str, help_text: str, func: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        global_options(p, suppress=True)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("gui", "mở ứng dụng", "commands:cmd_gui")
+    p.add_argument(
+        "--exit-when-ready", action="store_true", help="in thời gian khởi động rồi thoát"
+    )
+
+    p = command("demo", "tạo dữ liệu mẫu", "commands:cmd_demo")
+    p.add_argument("--open", action="store_true", help="mở ứng dụng sau khi tạo")
+    p.add_argument("--scale", choices=["commune", "province"], default="commune")
+    p.add_argument("--out", help="thư mục ghi dữ liệu tỉnh (với --scale province)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--cells", type=int, default=2000)
+    p.add_argument("--people", type=int, default=100_000)
+    p.add_argument("--files", type=int, default=10_000)
+    p.add_argument("--today", help="ngày làm mốc (yyyy-mm-dd), mặc định hôm nay")
+
+    profile = command("profile", "hồ sơ làm việc", "commands:cmd_help")
+    psub = profile.add_subparsers(dest="action", parser_class=Parser)
+    p = psub.add_parser("create", help="tạo hồ sơ làm việc mới")
+    global_options(p, suppress=True)
+    p.set_defaults(func="commands:cmd_profile_create")
+    p.add_argument("--role", required=True, choices=["cell", "committee", "province"])
+    p.add_argument("--org-code", required=True)
+    p.add_argument("--org-name", required=True)
+    p.add_argument("--parent-code")
+    p.add_argument("--name")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="cơ sở dữ liệu trên máy chủ PostgreSQL (cấp tỉnh): postgresql://máy:cổng/tên; "
+        "người dùng là tài khoản máy chủ của mình (--user hoặc trong URL)",
+    )
+    p.add_argument("--recovery-key-out", help="ghi khóa khôi phục vào tệp này")
+    p = psub.add_parser("list", help="liệt kê hồ sơ làm việc")
+    global_options(p, suppress=True)
+    p.set_defaults(func="commands:cmd_profile_list")
+
+    user = command("user", "người dùng của hồ sơ", "commands:cmd_help")
+    usub = user.add_subparsers(dest="action", parser_class=Parser)
+    for name, func, help_text in (
+        ("add", "commands:cmd_user_add", "thêm người dùng"),
+        ("passwd", "commands:cmd_user_passwd", "đổi mật khẩu"),
+        ("remove", "commands:cmd_user_remove", "xóa người dùng"),
+        ("list", "commands:cmd_user_list", "liệt kê người dùng"),
+        ("recover", "commands:cmd_user_recover", "đặt lại mật khẩu bằng khóa khôi phục"),
+        (
+            "grant",
+            "commands:cmd_user_grant",
+            "cho người dùng chỉ xem đưa dữ liệu ra khỏi máy, hay thôi",
+        ),
+        (
+            "new-recovery-key",
+            "commands:cmd_user_new_recovery_key",
+            "tạo khóa khôi phục mới (đổi khóa)",
+        ),
+    ):
+        p = usub.add_parser(name, help=help_text)
+        global_options(p, suppress=True)
+        p.set_defaults(func=func)
+        if name in ("add", "remove", "grant"):
+            p.add_argument("name")
+        if name in ("passwd", "recover"):
+            p.add_argument("name", nargs="?")
+        if name == "add":
+            p.add_argument("--role", default="secretary")
+        if name == "grant":
+            which = p.add_mutually_exclusive_group(required=True)
+            which.add_argument(
+                "--take-out",
+                dest="take_out",
+                action="store_true",
+                help="được xuất tệp, lưu bản sao, lưu biểu mẫu/báo cáo ra tệp",
+            )
+            which.add_argument(
+                "--no-take-out", dest="take_out", action="store_false", help="thôi cho phép"
+            )
+
+    p = command("import", "nhập Excel/CSV theo mẫu", "commands:cmd_import")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi gì")
+    p.add_argument("--all-or-nothing", action="store_true", help="có lỗi thì không nhập gì")
+
+    p = command("export", "xuất dữ liệu ra Excel/CSV theo mẫu", "commands:cmd_export")
+    p.add_argument("file")
+
+    p = command("list", "danh sách hồ sơ quần chúng", "commands:cmd_list")
+    p.add_argument("--search")
+    p.add_argument("--state")
+    p.add_argument("--on", help="ngày tính thời hạn (yyyy-mm-dd hoặc dd/mm/yyyy)")
+
+    p = command("check", "kiểm tra hồ sơ: sai sót, thiếu, đến hạn", "commands:cmd_check")
+    p.add_argument("--on", help="ngày kiểm tra (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay")
+    p.add_argument("--rule", help="chỉ một quy tắc, ví dụ AGE_MIN")
+    p.add_argument("--severity", choices=["error", "warning", "info"], help="mức này và nặng hơn")
+
+    p = command("show", "xem một hồ sơ", "commands:cmd_show")
+    p.add_argument("file_code")
+
+    for register in (
+        _sync_commands,
+        _file_commands,
+        _report_commands,
+        _catalogue_commands,
+        _admin_commands,
+        _stats_commands,
+    ):
+        register(sub, command, global_options, Parser)
+    return parser
+
+
+def _sync_commands(sub, command, global_options, parser_class) -> None:
+    """Add `keys` and `bundle` to the command parser (called by build_parser)."""
+    keys_cmd = command("keys", "khóa ký và mã hóa gói đồng bộ", "commands:cmd_help")
+    ksub = keys_cmd.add_subparsers(dest="action", parser_class=parser_class)
+    action(ksub, "show", "xem mã xác nhận và các khóa đã ghi nhận", "sync_commands:cmd_keys_show")
+    p = action(ksub, "card", "ghi thẻ khóa công khai ra tệp", "sync_commands:cmd_keys_card")
+    p.add_argument("--out", required=True, help="tệp thẻ khóa")
+    p = action(ksub, "enrol", "ghi nhận thẻ khóa của đơn vị khác", "sync_commands:cmd_keys_enrol")
+    p.add_argument("file", help="tệp thẻ khóa nhận được")
+    p.add_argument("--fingerprint", required=True, help="mã xác nhận đọc từ đơn vị kia")
+    action(
+        ksub,
+        "rotate",
+        "đổi khóa (khóa mới được thông báo bằng khóa cũ)",
+        "sync_commands:cmd_keys_rotate",
+    )
+    p = action(ksub, "revoke", "thu hồi một khóa", "sync_commands:cmd_keys_revoke")
+    p.add_argument("fingerprint", help="mã xác nhận của khóa cần thu hồi")
+
+    bundle_cmd = command("bundle", "gói đồng bộ qua thẻ nhớ", "commands:cmd_help")
+    bsub = bundle_cmd.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(
+        bsub,
+        "export",
+        "xuất gói gửi cấp trên, hoặc gói trả về cấp dưới (--to)",
+        "sync_commands:cmd_bundle_export",
+    )
+    p.add_argument("--out", required=True, help="tệp gói, hoặc thư mục (tên tự đặt)")
+    p.add_argument("--full", action="store_true", help="gửi toàn bộ, không chỉ phần thay đổi")
+    p.add_argument(
+        "--to", help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)"
+    )
+    p = action(
+        bsub, "verify", "kiểm tra một gói, không thay đổi gì", "sync_commands:cmd_bundle_verify"
+    )
+    p.add_argument("path")
+    p = action(
+        bsub,
+        "import",
+        "nhập các gói nhận được (mỗi gói một giao dịch; gói đã nhập thì bỏ qua; thoát mã 1 "
+        "nếu có gói bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
+        "sync_commands:cmd_bundle_import",
+    )
+    p.add_argument("paths", nargs="+")
+    p.add_argument(
+        "--accept-epoch", action="store_true", help="xác nhận giai đoạn gửi mới của đơn vị gửi"
+    )
+    p = action(
+        bsub,
+        "conflicts",
+        "các xung đột khi nhập gói, chờ giải quyết",
+        "sync_commands:cmd_bundle_conflicts",
+    )
+    p.add_argument("--all", action="store_true", help="cả các xung đột đã giải quyết")
+    p = action(bsub, "resolve", "giải quyết một xung đột", "sync_commands:cmd_bundle_resolve")
+    p.add_argument("id", type=int, help="số xung đột (xem 'bundle conflicts')")
+    p.add_argument(
+        "--keep",
+        required=True,
+        choices=["here", "incoming"],
+        help="here: giữ bản ở đây; incoming: nhận bản gửi đến",
+    )
+
+
+def _file_commands(sub, command, global_options, parser_class) -> None:
+    """Add `candidate`, `step` and `attach` to the command parser (called by build_parser)."""
+
+    field_help = "khóa=giá_trị theo mẫu Excel (ví dụ home_town='Cam Lâm'), lặp lại được"
+    cand = command("candidate", "thêm, sửa hồ sơ quần chúng", "commands:cmd_help")
+    csub = cand.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(csub, "add", "thêm hồ sơ quần chúng", "file_commands:cmd_candidate_add")
+    p.add_argument("--full-name", dest="full_name", required=True)
+    p.add_argument("--sex", required=True, help="Nam / Nữ")
+    p.add_argument("--birth-date", dest="birth_date", required=True, help="dd/mm/yyyy")
+    p.add_argument("--cccd")
+    p.add_argument("--org-code", dest="org_code", help="chi bộ (mặc định: chi bộ của hồ sơ)")
+    p.add_argument("--file-code", dest="file_code", help="mã hồ sơ (mặc định tự cấp)")
+    p.add_argument("--field", action="append", help=field_help)
+    p = action(csub, "edit", "sửa thông tin cá nhân của hồ sơ", "file_commands:cmd_candidate_edit")
+    p.add_argument("file_code")
+    p.add_argument("--field", action="append", help=field_help)
+
+    step = command("step", "ghi các bước của hồ sơ", "commands:cmd_help")
+    ssub = step.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(ssub, "next", "các bước có thể ghi tiếp", "file_commands:cmd_step_next")
+    p.add_argument("file_code")
+    p = action(ssub, "record", "ghi một bước (chỉ bước hợp lệ)", "file_commands:cmd_step_record")
+    p.add_argument("file_code")
+    p.add_argument("step", help="mã bước (A1…A11, P1…P5, XOA_TEN, DUNG) hoặc tên bước")
+    p.add_argument("--on", required=True, help="ngày của bước (dd/mm/yyyy)")
+    p.add_argument("--doc-no", dest="doc_no", help="số văn bản")
+    p.add_argument("--members", type=int, help="số đảng viên chính thức (biểu quyết)")
+    p.add_argument("--votes", type=int, help="số tán thành")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--failed", action="store_true", help="biểu quyết không thông qua")
+    group.add_argument("--returned", action="store_true", help="cấp trên trả lại hồ sơ")
+    p.add_argument("--received-on", dest="received_on", help="ngày chi bộ nhận quyết định")
+    p.add_argument("--note", help="ghi chú; lý do khi dừng / xóa tên")
+    p.add_argument(
+        "--detail",
+        action="append",
+        help="A6: a6_introducer1=MÃ, a6_introducer1_since=dd/mm/yyyy…; P1: mentor=MÃ",
+    )
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", "file_commands:cmd_step_undo")
+    p.add_argument("file_code")
+    p.add_argument("--uuid", help="mã bản ghi của bước (mặc định: bước mới nhất)")
+
+    att = command("attach", "tệp đính kèm (bản quét) của hồ sơ", "commands:cmd_help")
+    asub = att.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(asub, "add", "đính kèm một tệp vào hồ sơ", "file_commands:cmd_attach_add")
+    p.add_argument("file_code")
+    p.add_argument("path")
+    p.add_argument("--step-uuid", dest="step_uuid", help="gắn với một bước (mã bản ghi)")
+    p = action(asub, "list", "liệt kê tệp đính kèm", "file_commands:cmd_attach_list")
+    p.add_argument("file_code")
+    p = action(asub, "save", "lưu bản sao một tệp đính kèm", "file_commands:cmd_attach_save")
+    p.add_argument("uuid")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="thư mục để lưu (tên tệp an toàn, không ghi đè) hoặc đường dẫn tệp muốn ghi",
+    )
+
+
+def _report_commands(sub, command, global_options, parser_class) -> None:
+    """Add `form` and `report` to the command parser (called by build_parser)."""
+    p = command(
+        "form",
+        "in một mẫu của hồ sơ (5-, 6-, 7-, 8-, 9-, 12-, 13-, 14-, 15-, 16-KNĐ; "
+        "'checklist': danh mục tài liệu hồ sơ)",
+        "report_commands:cmd_form",
+    )
+    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc checklist")
+    p.add_argument("--file", required=True, help="mã hồ sơ")
+    p.add_argument("--out", required=True, help="tệp PDF ghi ra")
+    p.add_argument(
+        "--value",
+        action="append",
+        metavar="TÊN=GIÁ_TRỊ",
+        help="điền thêm một chỗ trống, ví dụ --value signer='Trần Văn A' (lặp lại được)",
+    )
+    p.add_argument("--on", help="ngày kiểm tra cho danh mục tài liệu (mặc định hôm nay)")
+
+    report = command("report", "in sổ, danh sách, báo cáo", "report_commands:_report_help")
+    rsub = report.add_subparsers(dest="kind", parser_class=parser_class)
+    for name, kind in REPORT_KINDS.items():
+        p = rsub.add_parser(name, help=kind.help, description=kind.help)
+        global_options(p, suppress=True)
+        p.set_defaults(func="report_commands:cmd_report")
+        formats = " hoặc ".join(kind.formats)
+        p.add_argument("--out", required=True, help=f"tệp ghi ra ({formats})")
+        p.add_argument("--year", type=int, help="năm")
+        p.add_argument("--on", help="ngày tính (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay")
+
+
+def _catalogue_commands(sub, command, global_options, parser_class) -> None:
+    """Add `catalogue` to the command parser (called by build_parser)."""
+    cat = command(
+        "catalogue",
+        "bộ danh mục (căn cứ, lịch nghỉ, mẫu biểu, đơn vị) của Tỉnh ủy",
+        "commands:cmd_help",
+    )
+    csub = cat.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(
+        csub,
+        "export",
+        "Tỉnh ủy ban hành bộ danh mục mới (ký số)",
+        "catalogue_commands:cmd_catalogue_export",
+    )
+    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--from",
+        dest="source",
+        help="thư mục có rulebooks/*.json, calendar/vn-overlay.json, forms/… thay cho tệp "
+        "có sẵn cùng tên",
+    )
+    p.add_argument("--note", help="ghi chú: bộ này thay đổi gì")
+    p = action(
+        csub,
+        "forward",
+        "đảng ủy chuyển bộ danh mục đã cài xuống chi bộ (kèm chữ ký xác nhận)",
+        "catalogue_commands:cmd_catalogue_forward",
+    )
+    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
+    p = action(
+        csub,
+        "import",
+        "cài bộ danh mục nhận từ cấp trên",
+        "catalogue_commands:cmd_catalogue_import",
+    )
+    p.add_argument("path")
+    action(csub, "show", "xem bộ danh mục đang dùng", "catalogue_commands:cmd_catalogue_show")
+
+
+def _admin_commands(sub, command, global_options, parser_class) -> None:
+    """Add `backup`, `db` and `audit` to the command parser (called by build_parser)."""
+    group = command("backup", "sao lưu và khôi phục (bản sao lưu được mã hóa)", "commands:cmd_help")
+    bsub = group.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(bsub, "create", "tạo bản sao lưu ngay", "admin_commands:cmd_backup_create")
+    p.add_argument("--to", help="thêm một bản vào thư mục này (ví dụ thẻ nhớ USB)")
+    p.add_argument("--note", help="ghi chú")
+    p = action(bsub, "list", "liệt kê các bản sao lưu", "admin_commands:cmd_backup_list")
+    p.add_argument("--folder", help="xem các bản trong thư mục khác (ví dụ USB)")
+    p = action(
+        bsub,
+        "restore",
+        "khôi phục từ một bản sao lưu (có thể hoàn tác)",
+        "admin_commands:cmd_backup_restore",
+    )
+    p.add_argument("id", help="mã bản sao lưu (xem 'backup list') hoặc đường dẫn tệp .khbak")
+    p = action(
+        bsub,
+        "import",
+        "mở bản sao lưu từ máy khác thành hồ sơ trên máy này",
+        "admin_commands:cmd_backup_import",
+    )
+    p.add_argument("file", help="tệp .khbak")
+    p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
+    p = action(
+        bsub,
+        "move",
+        "ghi bản sao lưu để chuyển hồ sơ sang máy mới",
+        "admin_commands:cmd_backup_move",
+    )
+    p.add_argument("--to", required=True, help="thư mục đích (ví dụ thẻ nhớ USB)")
+
+    group = command("db", "kiểm tra cơ sở dữ liệu", "commands:cmd_help")
+    dsub = group.add_subparsers(dest="action", parser_class=parser_class)
+    action(
+        dsub,
+        "check",
+        "kiểm tra toàn vẹn: mã hóa, cấu trúc, nhật ký, giai đoạn",
+        "admin_commands:cmd_db_check",
+    )
+
+    group = command("audit", "nhật ký thao tác", "commands:cmd_help")
+    asub = group.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(
+        asub,
+        "verify",
+        "kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn",
+        "admin_commands:cmd_audit_verify",
+    )
+    p.add_argument(
+        "--reported",
+        metavar="MÃ_ĐƠN_VỊ",
+        help="kiểm tra nhật ký mà đơn vị cấp dưới này đã báo cáo lên qua các gói đồng bộ",
+    )
+    p = action(asub, "list", "xem nhật ký (mới nhất trước)", "admin_commands:cmd_audit_list")
+    p.add_argument("--file", help="chỉ các mục của một hồ sơ")
+    p.add_argument("--limit", type=int, default=200)
+
+    p = command(
+        "retention",
+        "lưu trữ hoặc xóa hồ sơ đã đóng lâu năm (đã chính thức, xóa tên, dừng)",
+        "admin_commands:cmd_retention",
+    )
+    p.add_argument(
+        "--years", type=int, help="số năm kể từ khi đóng (mặc định: theo cài đặt của hồ sơ)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="chỉ liệt kê, không thay đổi gì")
+    p.add_argument(
+        "--purge", action="store_true", help="xóa hẳn (cả trong kho lưu trữ) thay vì lưu trữ"
+    )
+    p.add_argument("--list-archived", action="store_true", help="xem các hồ sơ trong kho lưu trữ")
+    p.add_argument("--restore", metavar="MÃ_HỒ_SƠ", help="đưa một hồ sơ từ kho lưu trữ về")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+
+    p = command(
+        "handover",
+        "bàn giao hồ sơ cho bí thư mới (người dùng mới, khóa khôi phục mới, giai đoạn gửi mới)",
+        "admin_commands:cmd_handover",
+    )
+    p.add_argument("new_user", help="tên đăng nhập của bí thư mới (mật khẩu: KHDESK_NEW_PASSWORD)")
+    p.add_argument("--remove-me", action="store_true", help="gỡ người dùng đang bàn giao")
+    p.add_argument("--note", help="ghi chú")  # tests: the date to count from
+
+
+def _stats_commands(sub, command, global_options, parser_class) -> None:
+    """Add `stats` to the command parser (called by build_parser)."""
+    p = command(
+        "stats", "thống kê phát triển đảng viên theo năm hoặc giai đoạn", "stats_commands:cmd_stats"
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--year", type=int, help="năm thống kê (mặc định năm nay)")
+    which.add_argument("--period", help="giai đoạn kế hoạch, ví dụ 2026-2030")
+    p.add_argument("--pdf", metavar="OUT", help="ghi báo cáo PDF vào tệp này")
+    p.add_argument(
+        "--xlsx",
+        metavar="OUT",
+        help="ghi bảng Excel (mỗi cấp một trang, thêm trang theo loại chi bộ) vào tệp này",
+    )
+    p.add_argument(
+        "--on", help="ngày tính số liệu cuối kỳ (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay"
+    )
