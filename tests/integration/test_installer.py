@@ -20,8 +20,8 @@ MAKENSIS = shutil.which("makensis")
 @pytest.mark.skipif(MAKENSIS is None, reason="makensis not installed (apt-get install nsis)")
 def test_nsis_script_compiles_with_the_version(tmp_path):
     onedir = tmp_path / "khdesk"
-    (onedir / "_internal" / "resources").mkdir(parents=True)
-    for name in ("khdesk.exe", "khdesk-cli.exe", "_internal/resources/x.json"):
+    (onedir / "_internal" / "khdesk" / "resources").mkdir(parents=True)
+    for name in ("khdesk.exe", "khdesk-cli.exe", "_internal/khdesk/resources/x.json"):
         (onedir / name).write_bytes(b"stand-in")
     out = tmp_path / f"khdesk-{__version__}-setup.exe"
     done = subprocess.run(

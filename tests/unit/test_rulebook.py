@@ -313,6 +313,7 @@ def test_resource_path_from_the_source_tree() -> None:
 
 def test_resource_path_when_frozen(monkeypatch) -> None:
     monkeypatch.setattr(sys, "_MEIPASS", "/opt/khdesk-bundle", raising=False)
+    # where the spec puts the folder: the package khdesk.resources, as a wheel installs it
     assert resource_path("calendar", "vn-overlay.json") == Path(
-        "/opt/khdesk-bundle/resources/calendar/vn-overlay.json"
+        "/opt/khdesk-bundle/khdesk/resources/calendar/vn-overlay.json"
     )

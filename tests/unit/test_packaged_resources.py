@@ -1,0 +1,98 @@
+"""Issue 16 item 6: the package ships whole. Every resource file the code reads is in the
+wheel's package data (pyproject.toml's globs for khdesk.resources), and every package is
+listed. Cheap: no wheel is built here (.ci/wheel-check builds and runs one)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+
+from setuptools import find_packages
+
+from khdesk.core.resources import resources_root
+from khdesk.selftest import REQUIRED_RESOURCES
+
+ROOT = Path(__file__).resolve().parents[2]
+RESOURCES = ROOT / "resources"
+SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+    "setuptools"
+]
+
+
+def _shipped() -> set[str]:
+    """The files under resources/ that pyproject's package-data globs put in the wheel."""
+    globs = SETUPTOOLS["package-data"]["khdesk.resources"]
+    return {
+        p.relative_to(RESOURCES).as_posix()
+        for pattern in globs
+        for p in RESOURCES.glob(pattern)
+        if p.is_file()
+    }
+
+
+def _files_under(relative: str) -> set[str]:
+    path = RESOURCES / relative
+    if path.is_file():
+        return {relative}
+    return {
+        p.relative_to(RESOURCES).as_posix()
+        for p in path.rglob("*")
+        if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts
+    }
+
+
+def _read_by_the_code() -> set[str]:
+    """What the code opens: each `resource_path("a", "b")` call's literal arguments (a
+    folder when the rest is computed: all its files), the self-test's list, and the
+    images the user guide's HTML shows."""
+    read: set[str] = set(REQUIRED_RESOURCES)
+    for source in (ROOT / "khdesk").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "resource_path"
+            ):
+                continue
+            literal = []
+            for arg in node.args:
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    break
+                literal.append(arg.value)
+            if literal:
+                read |= _files_under("/".join(literal))
+    guide = (RESOURCES / "guide" / "huong-dan.html").read_text(encoding="utf-8")
+    read |= {f"guide/{src}" for src in re.findall(r'src="([^":]+)"', guide)}
+    return read
+
+
+def test_finding_6_every_resource_the_code_reads_is_in_the_wheel():
+    read = _read_by_the_code()
+    # the scan sees the kinds the issue names (else it proves nothing)
+    for expected in (
+        "fonts/LiberationSerif-Regular.ttf",
+        "rulebooks/294-2025.json",
+        "calendar/vn-overlay.json",
+        "forms/6-KND.json",
+        "template/khdesk-mau-nhap-lieu.xlsx",
+        "guide/huong-dan.html",
+        "guide/images/17-mau-6-knd.png",
+        "stats/baseline-2015-2020.json",
+    ):
+        assert expected in read
+    assert all((RESOURCES / p).is_file() for p in read), "the code reads a file that is not there"
+    assert sorted(read - _shipped()) == []
+
+
+def test_finding_6_every_package_is_listed_for_the_wheel():
+    """pyproject lists the packages (find cannot add khdesk.resources): a new package
+    left off the list would be missing from the wheel."""
+    found = set(find_packages(where=str(ROOT), include=["khdesk*"])) | {"khdesk.resources"}
+    assert set(SETUPTOOLS["packages"]) == found
+    assert SETUPTOOLS["package-dir"] == {"khdesk.resources": "resources"}
+    assert (RESOURCES / "__init__.py").is_file()  # a regular package: a real folder when installed
+
+
+def test_finding_6_a_checkout_reads_its_own_resources_folder():
+    assert resources_root() == RESOURCES
