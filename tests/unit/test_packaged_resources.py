@@ -5,7 +5,11 @@ listed. Cheap: no wheel is built here (.ci/wheel-check builds and runs one)."""
 from __future__ import annotations
 
 import ast
+import json
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -96,3 +100,34 @@ def test_finding_6_every_package_is_listed_for_the_wheel():
 
 def test_finding_6_a_checkout_reads_its_own_resources_folder():
     assert resources_root() == RESOURCES
+
+
+def test_finding_6_installed_without_the_checkout_resources_come_from_the_package(tmp_path):
+    """Laid out as a wheel installs it (khdesk/ with only the shipped files in
+    khdesk/resources/, no pyproject.toml beside it), the code finds every file it reads
+    through importlib.resources, not at `<site-packages>/resources`."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "khdesk", site / "khdesk", ignore=shutil.ignore_patterns("__pycache__"))
+    for relative in [*_shipped(), "__init__.py"]:
+        target = site / "khdesk" / "resources" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(RESOURCES / relative, target)
+    probe = (
+        "import json, sys\n"
+        "from khdesk.core.resources import resource_path, resources_root\n"
+        "names = json.loads(sys.argv[1])\n"
+        "print(json.dumps([str(resources_root())] + "
+        "[n for n in names if not resource_path(*n.split('/')).is_file()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe, json.dumps(sorted(_read_by_the_code()))],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    root, *missing = json.loads(done.stdout)
+    assert Path(root) == site / "khdesk" / "resources"
+    assert missing == []
