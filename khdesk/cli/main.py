@@ -98,7 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return command_function(args.func)(args) or 0
+        code = command_function(args.func)(args) or 0
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `khdesk list | head`: the reader stopped reading; what was done is done. Say
+        # nothing more (as other command-line tools) and keep Python from complaining.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KhdeskError as exc:
         log.info("refused (%s): %s", type(exc).__name__, exc.message)
         print(f"khdesk: {exc.message}", file=sys.stderr)

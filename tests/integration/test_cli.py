@@ -57,6 +57,29 @@ def test_profile_list_json(cli_home):
     ]
 
 
+def test_a_reader_that_stops_reading_gets_no_error_message(cli_home):
+    """`khdesk profile list | head -0`: the pipe's reader is gone before the output is
+    written; no "lỗi không mong đợi", no Python complaint."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader went away
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
+    env["KHDESK_HOME"] = str(cli_home)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "khdesk", "profile", "list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == ""
+
+
 def test_wrong_password_exit_3_in_vietnamese_without_traceback(cli_home):
     out = khdesk(cli_home, "list", password="khong-dung")
     assert out.returncode == 3
