@@ -45,6 +45,7 @@ from khdesk.core.services.importer import ImportReport, import_file
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text, show_error
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import rich
 from khdesk.ui.worker import run_with_progress
 
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
@@ -370,7 +371,7 @@ class ExcelPage(Page):
         self.last_label.setWordWrap(True)
 
         def text(html: str) -> QLabel:
-            label = QLabel(html)
+            label = rich(QLabel(html))
             label.setWordWrap(True)
             return label
 

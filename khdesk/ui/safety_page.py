@@ -17,6 +17,7 @@ page's actions report in a label and the status bar, never in a blocking box.
 from __future__ import annotations
 
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -255,8 +256,8 @@ class MoveDialog(QDialog):
         self.error_label.clear()
         name = self.info.path.name
         self.result_label.setText(
-            f"✔ Đã ghi và kiểm tra tệp <b>{name}</b> vào {folder}.<br><br>"
-            + safety.MOVE_INSTRUCTIONS.format(name=name).replace("\n", "<br>")
+            f"✔ Đã ghi và kiểm tra tệp <b>{escape(name)}</b> vào {escape(str(folder))}.<br><br>"
+            + escape(safety.MOVE_INSTRUCTIONS.format(name=name)).replace("\n", "<br>")
         )
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.ok_button.setText("Xong")
@@ -336,19 +337,19 @@ class HandoverDialog(QDialog):
         self.error_label.clear()
         done = self.result
         gone = (
-            f"<br>Người dùng <b>{done.removed}</b> đã được gỡ: sau khi đóng chương trình, "
+            f"<br>Người dùng <b>{escape(done.removed)}</b> đã được gỡ: sau khi đóng chương trình, "
             "chỉ bí thư mới đăng nhập được."
             if done.removed
             else ""
         )
         lost = "".join(
-            f"<br>Người dùng <b>{name}</b> cần mật khẩu mới: chủ hồ sơ thêm lại cùng tên "
+            f"<br>Người dùng <b>{escape(name)}</b> cần mật khẩu mới: chủ hồ sơ thêm lại cùng tên "
             "trong “Người dùng” với mật khẩu mới."
             for name in done.rekeyed.lost
         )
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.result_label.setText(
-            f"✔ Đã bàn giao cho <b>{done.new_user}</b>.{gone}{lost}<br><br>"
+            f"✔ Đã bàn giao cho <b>{escape(done.new_user)}</b>.{gone}{lost}<br><br>"
             "Khóa khôi phục MỚI — chép hoặc in ra, giao cho bí thư mới cất nơi an toàn "
             "(chỉ hiện một lần):<br>"
             f"<span style='font-family: monospace; font-size: 12pt;'><b>{done.recovery_key}"
