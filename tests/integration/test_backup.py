@@ -326,3 +326,24 @@ def test_key_slots_in_a_backup_file_are_hostile_input(tmp_path):
         forged = _forge(made.path, tmp_path, "keys.json", change)
         with pytest.raises(ProfileError, match="Tệp khóa"):
             backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+
+
+def test_unlisted_a_backups_profile_json_cannot_change_who_the_station_is(tmp_path):
+    """The profile.json inside a backup is as editable as the one on disk: a cell's backup
+    claiming to be its commune (or another unit, or a server profile) is refused, and
+    nothing is left on the other PC."""
+    from tests.conftest import PASSWORD, make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC), "X01"
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    other = tmp_path / "other-pc"
+    changes = ({"role": "committee"}, {"org_code": "X01"}, {"db_url": "postgresql://may-la/kh"})
+    for change in changes:
+        forged = _forge(made.path, tmp_path, "profile.json", lambda info, c=change: {**info, **c})
+        with pytest.raises(ProfileError, match="không khớp"):
+            backup.import_backup(other, forged, "bithu", PASSWORD).close()
+        assert not (other / "profiles").exists() or not any((other / "profiles").iterdir())
+    backup.import_backup(other, made.path, "bithu", PASSWORD).close()  # the real one opens

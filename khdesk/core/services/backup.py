@@ -34,6 +34,7 @@ from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageErro
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
+from khdesk.core.services.session import ProfileInfo, check_identity, identity_refusal
 from khdesk.core.store import sqlcipher, swap
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
@@ -349,6 +350,22 @@ def _open_check(db_file: Path, key: bytes) -> None:
         conn.close()
 
 
+def _check_identity_in(db_file: Path, key: bytes, profile: dict) -> None:
+    """The backup's profile.json says who its database is (session.check_identity); a
+    backup is always of a profile on a PC, never one on a server."""
+    try:
+        info = ProfileInfo(**profile)
+    except TypeError as exc:
+        raise InputError("Tệp sao lưu bị hỏng (mô tả hồ sơ).") from exc
+    if info.on_server:
+        raise identity_refusal(info, ["db_url"])
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        check_identity(conn, info)
+    finally:
+        conn.close()
+
+
 def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
     """The user's role in a database file (None: not an active user there)."""
     conn = sqlcipher.keyed(db_file, key)
@@ -548,8 +565,9 @@ def import_backup(
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
         _require_restorer([staged_db], key, user)
-        os.replace(staged_db, staging / "khdesk.db")
         profile = {**info, "name": target_name}
+        _check_identity_in(staged_db, key, profile)
+        os.replace(staged_db, staging / "khdesk.db")
         (staging / "profile.json").write_text(
             json.dumps(profile, ensure_ascii=False, indent=1), encoding="utf-8"
         )
