@@ -101,3 +101,21 @@ def test_unlisted_stored_text_is_never_rich_text_in_a_label(qtbot, poisoned_home
         for w in list(window.file_windows.values()):
             w.close()
         session.close()
+
+
+def test_unlisted_about_dialog_escapes_the_units_name(qtbot, poisoned_home):
+    """The About box is deliberately rich; the unit's name in it (profile.json, the unit
+    settings) is quoted, not obeyed."""
+    from dataclasses import replace
+
+    from khdesk.ui.help import AboutDialog
+
+    session = profiles.open_profile(poisoned_home, "X01-CB01", "bithu", "demo-password")
+    try:
+        session.info = replace(session.info, org_name=EVIL)
+        dialog = AboutDialog(session)
+        qtbot.addWidget(dialog)
+        assert dialog.label.textFormat() == Qt.TextFormat.RichText
+        assert "<img" not in dialog.label.text() and "&lt;img" in dialog.label.text()
+    finally:
+        session.close()
