@@ -14,8 +14,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from khdesk import __version__
+from khdesk.cli.terminal import printable_output
 from khdesk.core.errors import AccessDenied, KhdeskError, UsageError
 
 log = logging.getLogger("khdesk.cli")
@@ -261,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
+    with printable_output():  # text from outside never drives the terminal
+        return _run(func, args, argv, log_path)
+
+
+def _run(func: Any, args: argparse.Namespace, argv: list[str], log_path: Any) -> int:
     try:
         return func(args) or 0
     except KhdeskError as exc:
