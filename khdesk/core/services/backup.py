@@ -39,6 +39,7 @@ from khdesk.core.store import sqlcipher, swap
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import Clock, iso, utc_now
+from khdesk.core.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def create_backup(
     read it back to check it, rotate the old ones. Returns what was written."""
     if kind not in KIND_LABELS:
         raise ValueError(f"unknown backup kind {kind}")
+    note = clean_text(note, "Ghi chú") or ""  # shown in every backup list
     if session.on_server:
         if kind == "manual":
             session.require_local("Sao lưu")
