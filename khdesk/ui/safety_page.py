@@ -671,7 +671,7 @@ class SafetyPage(Page):
             _HINT_STYLE,
         )
         self.years_box = QSpinBox()
-        self.years_box.setRange(retention.MIN_YEARS, 50)
+        self.years_box.setRange(retention.MIN_YEARS, retention.MAX_YEARS)
         self.years_box.setValue(retention.configured_years(self.session))
         self.years_box.setSuffix(" năm")
         self.preview_button = QPushButton("Xem trước (chưa thay đổi gì)")

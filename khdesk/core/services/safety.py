@@ -175,6 +175,7 @@ AUDIT_ACTIONS = {
     "void_number": "Hủy số văn bản",
     "term_start": "Đặt ngày bắt đầu nhiệm kỳ",
     "print_settings": "Đổi thiết lập in",
+    "retention_years": "Đổi thời hạn lưu giữ hồ sơ đã đóng",
     "user_add": "Thêm người dùng",
     "user_remove": "Gỡ người dùng",
     "user_passwd": "Đổi mật khẩu",
