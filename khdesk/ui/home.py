@@ -31,7 +31,7 @@ from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import rich
+from khdesk.ui.plaintext import plain_tip, rich
 
 # Above this many files the checks run on the worker with a progress dialog.
 BIG_PROFILE = 3000
@@ -115,7 +115,7 @@ class TodoModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             basis = f.get("legal_basis")
-            return f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message")
+            return plain_tip(f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message"))
         tone = self.tone(index.row())
         if role == Qt.ItemDataRole.BackgroundRole and tone:
             return OVERDUE_BG if tone == "overdue" else SOON_BG

@@ -11,6 +11,8 @@ it puts in (`html.escape`)."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QProxyStyle
 
@@ -34,10 +36,19 @@ def install(app: QApplication | None = None) -> None:
     app.setStyle(style)
 
 
+def plain_tip(text: str | None) -> str | None:
+    """A tooltip that shows `text` as written. Qt reads a tooltip as HTML when its first
+    line holds a tag, and an item view's tooltip cannot be set to plain text: so the text
+    is escaped, its line breaks kept."""
+    if not text:
+        return None
+    return f"<p style='white-space:pre-wrap'>{escape(text)}</p>"
+
+
 def rich(label: QLabel) -> QLabel:
     """`label`, marked as deliberately rich: its text is our markup, values escaped."""
     label.setTextFormat(Qt.TextFormat.RichText)
     return label
 
 
-__all__ = ["PlainTextStyle", "install", "rich"]
+__all__ = ["PlainTextStyle", "install", "plain_tip", "rich"]

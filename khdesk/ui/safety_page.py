@@ -49,6 +49,7 @@ from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.services.roles import KEEPERS, WRITERS
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.worker import run_with_progress
 
 _ERROR_STYLE = "color: #b00020;"
@@ -141,7 +142,7 @@ class AuditModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and row.detail:
-            return row.detail
+            return plain_tip(row.detail)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):

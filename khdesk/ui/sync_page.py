@@ -41,7 +41,7 @@ from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
 from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (keys dialog, tests)
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import rich
+from khdesk.ui.plaintext import plain_tip, rich
 from khdesk.ui.worker import run_with_progress
 
 SUFFIX = ".khdb"
@@ -140,7 +140,7 @@ class RowsModel(QAbstractTableModel):
             value = row.get(key)
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.get(f"_tip_{key}") or None
+            return plain_tip(row.get(f"_tip_{key}"))
         if role == Qt.ItemDataRole.ForegroundRole and row.get("_color"):
             return QBrush(QColor(row["_color"]))
         return None

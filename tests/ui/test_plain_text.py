@@ -119,3 +119,39 @@ def test_unlisted_about_dialog_escapes_the_units_name(qtbot, poisoned_home):
         assert "<img" not in dialog.label.text() and "&lt;img" in dialog.label.text()
     finally:
         session.close()
+
+
+def test_unlisted_item_tooltips_show_stored_text_as_written(qtbot, poisoned_home, tmp_path):
+    """A tooltip is read as HTML whenever its first line holds a tag, and an item view's
+    tooltip cannot be made plain: the models escape what they quote — the to-do list's
+    findings, and the import's cell problems quoting a hostile spreadsheet."""
+    from khdesk.core.services.importer import import_file
+    from khdesk.ui.import_wizard import ProblemModel
+
+    session = profiles.open_profile(poisoned_home, "X01-CB01", "bithu", "demo-password")
+    try:
+        window = MainWindow(session, today=TODAY)
+        qtbot.addWidget(window)
+        tips = []
+        home = window.pages["home"]
+        for row in range(home.model.rowCount()):
+            for col in range(home.model.columnCount()):
+                tips.append(
+                    home.model.data(home.model.index(row, col), Qt.ItemDataRole.ToolTipRole)
+                )
+        sheet = tmp_path / "Quần chúng.csv"
+        header = "Họ và tên*,Giới tính*,Ngày sinh*,Mã chi bộ*\r\n"
+        sheet.write_text(header + f"A,Nam,{EVIL},X01-CB01\r\n", encoding="utf-8-sig")
+        report = import_file(session, sheet, dry_run=True)
+        problems = ProblemModel()
+        problems.set_problems(report.problems)
+        assert problems.rowCount()
+        for row in range(problems.rowCount()):
+            index = problems.index(row, 3)
+            assert EVIL in problems.data(index)  # shown as written in the table
+            tips.append(problems.data(index, Qt.ItemDataRole.ToolTipRole))
+        quoting = [tip for tip in tips if tip and "img" in tip]
+        assert quoting, tips  # the hostile text does reach the tooltips ...
+        assert all("<img" not in tip for tip in quoting)  # ... escaped
+    finally:
+        session.close()
