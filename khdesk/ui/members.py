@@ -44,7 +44,7 @@ from khdesk.core.services.session import Session
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import rich
+from khdesk.ui.plaintext import plain_tip, rich
 
 COLUMNS = (
     ("member_code", "Mã đảng viên"),
@@ -441,7 +441,7 @@ class MembersPage(Page):
                 if col < 5:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 elif text:
-                    item.setToolTip(text)
+                    item.setToolTip(plain_tip(text))
                 self.records.setItem(i, col, item)
         self.records.resizeRowsToContents()
 

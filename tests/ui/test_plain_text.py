@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTableWidget
 from sqlalchemy import update
 
 from khdesk.core.errors import InputError
@@ -64,6 +64,19 @@ def rich_labels_showing(text: str) -> list[str]:
     return found
 
 
+def raw_item_tips_with(text: str) -> list[str]:
+    """Table items whose tooltip quotes `text` unescaped (a tooltip is read as HTML)."""
+    found = []
+    for widget in QApplication.allWidgets():
+        if isinstance(widget, QTableWidget):
+            for row in range(widget.rowCount()):
+                for col in range(widget.columnCount()):
+                    item = widget.item(row, col)
+                    if item is not None and text in item.toolTip():
+                        found.append(f"{type(widget.window()).__name__} {row},{col}")
+    return found
+
+
 @pytest.mark.parametrize("station", ["X01-CB01", "X01"])
 def test_unlisted_stored_text_is_never_rich_text_in_a_label(qtbot, poisoned_home, station):
     session = profiles.open_profile(poisoned_home, station, "bithu", "demo-password")
@@ -90,6 +103,7 @@ def test_unlisted_stored_text_is_never_rich_text_in_a_label(qtbot, poisoned_home
     QApplication.processEvents()
     try:
         assert rich_labels_showing(EVIL) == []
+        assert raw_item_tips_with(EVIL) == []
         # A deliberately rich label escapes what it quotes: the raw tag is nowhere.
         members = window.pages["members"]
         assert "<img" not in members.detail_form.text()
