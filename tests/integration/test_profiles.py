@@ -432,6 +432,7 @@ def test_a_rekey_waits_for_work_in_progress_on_another_thread(home, clock):
         {"org_code": "X01-CB02"},  # ... or its sibling
         {"profile_id": "00000000-0000-4000-8000-000000000000"},
         {"db_url": "postgresql://may-la:5432/khdesk"},  # the password sent to another host
+        {"name": "../../ngoai"},  # the name makes the settings path
     ],
     ids=lambda c: next(iter(c)),
 )

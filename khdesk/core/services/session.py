@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,11 +92,14 @@ class ProfileDir:
     def read_info(self) -> ProfileInfo:
         try:
             data = json.loads(self.info_file.read_text(encoding="utf-8"))
-            return ProfileInfo(**data)
+            info = ProfileInfo(**data)
         except FileNotFoundError:
             raise ProfileError(f"Không có hồ sơ làm việc '{self.name}'.") from None
         except (ValueError, TypeError) as exc:
             raise ProfileError(f"Tệp mô tả hồ sơ '{self.name}' bị hỏng.") from exc
+        if info.name != self.name:  # the name makes paths (settings): it is the folder's
+            raise identity_refusal(replace(info, name=self.name), ["name"])
+        return info
 
     def write_info(self, info: ProfileInfo) -> None:
         data = json.dumps(asdict(info), ensure_ascii=False, indent=1)
