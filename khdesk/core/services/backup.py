@@ -227,14 +227,12 @@ def read_backup(path: Path) -> BackupInfo:
             missing = {"manifest.json", "profile.json", "keys.json", "khdesk.db"} - names
             if missing:
                 raise InputError(f"Tệp sao lưu '{path.name}' thiếu {', '.join(sorted(missing))}.")
-            manifest = json.loads(z.read("manifest.json"))
-            if manifest.get("format") != FORMAT:
-                raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
+            manifest = _manifest(z, path)
             digest = hashlib.sha256()
             with z.open("khdesk.db") as db:
                 for block in iter(lambda: db.read(1 << 20), b""):
                     digest.update(block)
-    except (zipfile.BadZipFile, json.JSONDecodeError, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:  # JSON's, UTF-8's too
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.") from exc
     if digest.hexdigest() != manifest.get("db_sha256"):
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng: dữ liệu không khớp mã kiểm tra.")
@@ -250,6 +248,36 @@ def read_backup(path: Path) -> BackupInfo:
         size=path.stat().st_size,
         note=manifest.get("note", ""),
     )
+
+
+_MANIFEST_MAX = 64 * 1024  # bytes; ours are under 1 KB
+_MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
+
+
+def _manifest(z: zipfile.ZipFile, path: Path) -> dict:
+    """The backup's manifest, checked: a file on a stick is anyone's to write, so a
+    manifest of the wrong shape (or a bomb) is a broken backup, not a crash."""
+    broken = InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.")
+    with z.open("manifest.json") as f:
+        raw = f.read(_MANIFEST_MAX + 1)  # the declared size may lie: read no more
+    if len(raw) > _MANIFEST_MAX:
+        raise broken
+    manifest = json.loads(raw)
+    if not isinstance(manifest, dict):
+        raise broken
+    if manifest.get("format") != FORMAT:
+        raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
+    if not all(isinstance(manifest.get(k), str) for k in _MANIFEST_TEXT):
+        raise broken
+    if not all(isinstance(manifest.get(k, ""), str) for k in ("app_version", "note")):
+        raise broken
+    if not isinstance(manifest.get("schema"), str | None):
+        raise broken
+    try:
+        datetime.fromisoformat(manifest["created_at"]).astimezone(VIETNAM)
+    except (ValueError, OverflowError):
+        raise broken from None
+    return manifest
 
 
 def list_backups(pdir: ProfileDir, folder: Path | None = None) -> list[BackupInfo]:
