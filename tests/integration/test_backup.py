@@ -387,3 +387,32 @@ def test_unlisted_a_hostile_backup_file_on_a_stick_is_skipped_not_a_crash(tmp_pa
             backup.read_backup(path)
     assert backup.list_backups(session.dir, stick) == []
     session.close()
+
+
+@pytest.mark.parametrize("entry", ["manifest.json", "profile.json", "keys.json"])
+def test_unlisted_a_backups_small_entries_are_never_inflated_past_a_cap(tmp_path, entry):
+    """Cousins: the profile.json and keys.json of a backup from another PC were read
+    whole — a few KB of zip can inflate to gigabytes."""
+    from tests.conftest import PASSWORD, make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    bomb = tmp_path / f"bomb{backup.SUFFIX}"
+    with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            if item.filename == entry:
+                big = zipfile.ZipInfo(entry)
+                big.compress_type = zipfile.ZIP_DEFLATED
+                with dst.open(big, "w", force_zip64=True) as f:
+                    for _ in range(64):
+                        f.write(b" " * (1 << 20))  # 64 MiB of blanks
+            else:
+                dst.writestr(item, src.read(item))
+    with pytest.raises(InputError, match=f"{entry} quá lớn"):
+        backup.import_backup(tmp_path / "other-pc", bomb, "bithu", PASSWORD)
+    assert not (tmp_path / "other-pc" / "profiles").exists() or not any(
+        (tmp_path / "other-pc" / "profiles").iterdir()
+    )

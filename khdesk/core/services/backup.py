@@ -250,7 +250,19 @@ def read_backup(path: Path) -> BackupInfo:
     )
 
 
-_MANIFEST_MAX = 64 * 1024  # bytes; ours are under 1 KB
+_SMALL_ENTRY_MAX = 1 << 20  # manifest, profile.json, keys.json: ours are a few KB
+
+
+def _small_entry(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """A backup's small JSON entry, never inflated past _SMALL_ENTRY_MAX (a bomb is a
+    broken backup, whatever size it declares)."""
+    with z.open(name) as f:
+        raw = f.read(_SMALL_ENTRY_MAX + 1)
+    if len(raw) > _SMALL_ENTRY_MAX:
+        raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng ({name} quá lớn).")
+    return raw
+
+
 _MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
 
 
@@ -258,11 +270,7 @@ def _manifest(z: zipfile.ZipFile, path: Path) -> dict:
     """The backup's manifest, checked: a file on a stick is anyone's to write, so a
     manifest of the wrong shape (or a bomb) is a broken backup, not a crash."""
     broken = InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.")
-    with z.open("manifest.json") as f:
-        raw = f.read(_MANIFEST_MAX + 1)  # the declared size may lie: read no more
-    if len(raw) > _MANIFEST_MAX:
-        raise broken
-    manifest = json.loads(raw)
+    manifest = json.loads(_small_entry(z, "manifest.json", path))
     if not isinstance(manifest, dict):
         raise broken
     if manifest.get("format") != FORMAT:
@@ -571,10 +579,10 @@ def import_backup(
     backup = read_backup(path)
     with zipfile.ZipFile(backup.path) as z:
         try:
-            info = json.loads(z.read("profile.json"))
+            info = json.loads(_small_entry(z, "profile.json", backup.path))
         except ValueError:
             info = None
-        slots_raw = z.read("keys.json")
+        slots_raw = _small_entry(z, "keys.json", backup.path)
     if not isinstance(info, dict):
         raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
     target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
