@@ -19,8 +19,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from khdesk.cli.parser import build_parser
+from khdesk.cli.terminal import printable_output
 from khdesk.core.errors import AccessDenied, KhdeskError, UsageError
 
 log = logging.getLogger("khdesk.cli")
@@ -97,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    with printable_output():  # text from outside never drives the terminal
+        return _run(args, argv, log_path)
+
+
+def _run(args: argparse.Namespace, argv: list[str], log_path: Any) -> int:
     try:
         code = command_function(args.func)(args) or 0
         sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit

@@ -20,6 +20,16 @@ FORBIDDEN_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
 )
 
+# What a terminal must not be sent: the forbidden characters and CR (which sends the
+# cursor back to overwrite what was printed on the line).
+_TERMINAL_UNSAFE = re.compile(FORBIDDEN_CHARS.pattern[:-1] + "\r]")
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would obey rather than show (escape
+    sequences, CR, bidi marks, lone surrogates) replaced by U+FFFD."""
+    return _TERMINAL_UNSAFE.sub("\ufffd", text)
+
 
 def clean_text(value: str | None, what: str) -> str | None:
     """`nfc(value)` for storing, refusing a forbidden character: raises InputError naming

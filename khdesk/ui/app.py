@@ -117,9 +117,11 @@ def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("khdesk")
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    from khdesk.ui import plaintext
     from khdesk.ui.messages import install_error_hook
 
     install_error_hook()
+    plaintext.install(app)  # before the first window: stored text is never HTML
     if prefs.home_settings(home).get("large_text"):
         prefs.apply_text_size(True, app)
 

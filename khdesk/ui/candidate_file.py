@@ -58,6 +58,7 @@ from khdesk.core.services.candidates import (
 from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import confirm, error_text, show_error
+from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.record_step import RecordStepDialog, step_title
 
 TAB_STEPS, TAB_IDENTITY, TAB_DOCUMENTS, TAB_FINDINGS, TAB_ATTACHMENTS = range(5)
@@ -89,7 +90,7 @@ def _item(text: Any, tip: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem("" if text is None else str(text))
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
     if tip:
-        item.setToolTip(tip)
+        item.setToolTip(plain_tip(tip))  # a note, a document number: stored text
     return item
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from PySide6.QtCore import QObject, Signal
 
 from khdesk.core.services.session import Session
+from khdesk.ui import plaintext
 
 
 class Hub(QObject):
@@ -30,6 +31,8 @@ class AppContext:
     def __init__(self, session: Session, today: date | Callable[[], date] | None = None):
         self.session = session
         self.hub = Hub()
+        # Every window on a session shows stored text as written (see plaintext).
+        plaintext.install()
         if isinstance(today, date):
             self._today: Callable[[], date] = lambda: today
         else:

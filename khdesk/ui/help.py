@@ -4,6 +4,7 @@ fonts' licence). Both are plain dialogs the menu opens non-modally, so tests dri
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 import khdesk
 from khdesk.core.resources import resource_path
 from khdesk.core.services.session import Session
+from khdesk.ui.plaintext import rich
 
 FONT_LICENCE = (
     "Phông chữ Liberation Serif in trong biểu mẫu: © Red Hat, Inc. và Google, "
@@ -84,10 +86,10 @@ def about_text(session: Session | None) -> str:
     if session is not None:
         info = session.info
         lines.append(
-            f"<p><b>Hồ sơ làm việc:</b> {info.org_name} (mã {info.org_code}, {info.role_label})"
-            f"<br><b>Người dùng:</b> {session.user}</p>"
+            f"<p><b>Hồ sơ làm việc:</b> {escape(info.org_name)} (mã {escape(info.org_code)}, "
+            f"{escape(info.role_label)})<br><b>Người dùng:</b> {escape(session.user)}</p>"
         )
-        lines.append(f"<p><b>Thư mục dữ liệu:</b><br>{session.dir.path}</p>")
+        lines.append(f"<p><b>Thư mục dữ liệu:</b><br>{escape(str(session.dir.path))}</p>")
     lines.append(f"<p><small>{FONT_LICENCE}</small></p>")
     return "\n".join(lines)
 
@@ -96,7 +98,7 @@ class AboutDialog(QDialog):
     def __init__(self, session: Session | None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Giới thiệu khdesk")
-        self.label = QLabel(about_text(session))
+        self.label = rich(QLabel(about_text(session)))
         self.label.setWordWrap(True)
         # Selectable: the data folder's path can be copied for whoever helps.
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -8,6 +8,7 @@ file at the step the finding is about.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
@@ -30,6 +31,7 @@ from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import plain_tip, rich
 
 # Above this many files the checks run on the worker with a progress dialog.
 BIG_PROFILE = 3000
@@ -113,7 +115,7 @@ class TodoModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             basis = f.get("legal_basis")
-            return f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message")
+            return plain_tip(f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message"))
         tone = self.tone(index.row())
         if role == Qt.ItemDataRole.BackgroundRole and tone:
             return OVERDUE_BG if tone == "overdue" else SOON_BG
@@ -173,9 +175,9 @@ class HomePage(Page):
         plan_box.setFixedWidth(330)
         self.year_bar = QProgressBar()
         self.year_bar.setTextVisible(True)
-        self.year_label = QLabel()
+        self.year_label = rich(QLabel())
         self.year_label.setWordWrap(True)
-        self.period_label = QLabel()
+        self.period_label = rich(QLabel())
         self.period_label.setWordWrap(True)
         plan_layout = QVBoxLayout(plan_box)
         plan_layout.addWidget(self.year_label)
@@ -192,11 +194,13 @@ class HomePage(Page):
         bold = QFont(self.todo_label.font())
         bold.setBold(True)
         self.todo_label.setFont(bold)
-        legend = QLabel(
-            "<span style='background:#fbe3e4;color:#9b1c1c'>&nbsp;Quá hạn&nbsp;</span>"
-            "&nbsp;&nbsp;<span style='background:#fff1cc;color:#7a4f00'>"
-            f"&nbsp;Đến hạn trong {SOON_DAYS} ngày&nbsp;</span>"
-            "&nbsp;&nbsp;Bấm đúp hoặc Enter để mở hồ sơ đúng bước cần làm."
+        legend = rich(
+            QLabel(
+                "<span style='background:#fbe3e4;color:#9b1c1c'>&nbsp;Quá hạn&nbsp;</span>"
+                "&nbsp;&nbsp;<span style='background:#fff1cc;color:#7a4f00'>"
+                f"&nbsp;Đến hạn trong {SOON_DAYS} ngày&nbsp;</span>"
+                "&nbsp;&nbsp;Bấm đúp hoặc Enter để mở hồ sơ đúng bước cần làm."
+            )
         )
         self.model = TodoModel(self)
         self.table = _TodoView()
@@ -213,7 +217,7 @@ class HomePage(Page):
         self.table.doubleClicked.connect(self.open_finding)
         self.table.open_row.connect(self.open_finding)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
-        self.detail = QLabel()
+        self.detail = rich(QLabel())
         self.detail.setWordWrap(True)
         self.detail.setFrameShape(QFrame.Shape.StyledPanel)
         self.detail.setMinimumHeight(48)
@@ -332,7 +336,8 @@ class HomePage(Page):
         f = self.model.finding(current.row())
         who = f.get("file_code") or f.get("member_code") or ""
         basis = f.get("legal_basis")
-        text = f"<b>{f.get('full_name')} ({who}):</b> {f.get('message')}"
+        text = f"<b>{escape(f.get('full_name') or '')} ({escape(who)}):</b> "
+        text += escape(f.get("message") or "")
         if basis:
-            text += f"<br><i>Căn cứ: {basis}</i>"
+            text += f"<br><i>Căn cứ: {escape(basis)}</i>"
         self.detail.setText(text)

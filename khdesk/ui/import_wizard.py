@@ -45,6 +45,7 @@ from khdesk.core.services.importer import ImportReport, import_file
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text, show_error
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import plain_tip, rich
 from khdesk.ui.worker import run_with_progress
 
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
@@ -98,7 +99,9 @@ class ProblemModel(QAbstractTableModel):
         if not index.isValid():
             return None
         p = self.problems[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.ToolTipRole:  # the sheet's own text, never read as HTML
+            return plain_tip(self.data(index))
+        if role == Qt.ItemDataRole.DisplayRole:
             col = index.column()
             if col == 0:
                 return p.sheet
@@ -370,7 +373,7 @@ class ExcelPage(Page):
         self.last_label.setWordWrap(True)
 
         def text(html: str) -> QLabel:
-            label = QLabel(html)
+            label = rich(QLabel(html))
             label.setWordWrap(True)
             return label
 

@@ -35,6 +35,7 @@ from khdesk.core.services.session import (
     list_profiles,
     open_profile,
 )
+from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.worker import run_with_progress
 
 
@@ -53,7 +54,7 @@ class ProfileList(QListWidget):
     def add_profile(self, info: ProfileInfo) -> None:
         item = QListWidgetItem(f"{info.org_name}\n    {info.role_label} · mã {info.org_code}")
         item.setData(Qt.ItemDataRole.UserRole, info.name)
-        item.setToolTip(f"Hồ sơ làm việc '{info.name}'")
+        item.setToolTip(plain_tip(f"Hồ sơ làm việc '{info.name}'"))  # a folder's name
         self.addItem(item)
 
     def currentData(self):  # noqa: N802 - QComboBox's name

@@ -5,6 +5,7 @@ and the introducer picker the step dialogs use."""
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -43,6 +44,7 @@ from khdesk.core.services.session import Session
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import plain_tip, rich
 
 COLUMNS = (
     ("member_code", "Mã đảng viên"),
@@ -275,7 +277,7 @@ class MembersPage(Page):
         self.table.setColumnHidden(2, self.ctx.role == "cell")
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_member())
-        self.count_label = QLabel()
+        self.count_label = rich(QLabel())
         self.count_label.setWordWrap(True)  # never widens the window past a 1366 screen
 
         # -- detail pane --
@@ -416,7 +418,7 @@ class MembersPage(Page):
         ]
         self.detail_form.setText(
             "<table cellspacing=2>"
-            + "".join(f"<tr><td>{k}:&nbsp;</td><td><b>{v}</b></td></tr>" for k, v in lines)
+            + "".join(f"<tr><td>{k}:&nbsp;</td><td><b>{escape(v)}</b></td></tr>" for k, v in lines)
             + "</table>"
         )
         ratings = {r["year"]: r["rating"] for r in member["ratings"]}
@@ -439,7 +441,7 @@ class MembersPage(Page):
                 if col < 5:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 elif text:
-                    item.setToolTip(text)
+                    item.setToolTip(plain_tip(text))
                 self.records.setItem(i, col, item)
         self.records.resizeRowsToContents()
 

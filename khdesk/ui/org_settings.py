@@ -29,6 +29,7 @@ from khdesk.core.services.organisations import (
 )
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import rich
 
 PLAN_COLUMNS = (
     ("year", "Năm"),
@@ -98,7 +99,7 @@ class OrgSettingsPage(Page):
         decision.setPlaceholderText("vd. Ban Thường vụ Đảng ủy xã Cam Lâm")
         self.fields["decision_body"] = decision
         form.addRow("Cấp quyết định kết nạp:", decision)
-        hints = QLabel("<br>".join(f"• {text}" for text in HINTS.values()))
+        hints = rich(QLabel("<br>".join(f"• {text}" for text in HINTS.values())))
         hints.setWordWrap(True)
         hints.setStyleSheet("color: #555;")
         self.fields["kind"].currentIndexChanged.connect(self._show_cell_fields)
@@ -126,10 +127,12 @@ class OrgSettingsPage(Page):
         plan_buttons.addWidget(self.add_period_button)
         plan_buttons.addWidget(self.remove_button)
         plan_buttons.addStretch(1)
-        plan_help = QLabel(
-            "Mỗi dòng ghi <b>hoặc</b> năm <b>hoặc</b> giai đoạn (năm đầu-năm cuối, "
-            "vd. 2026-2030), không ghi cả hai. Bấm đúp vào ô để sửa, xong bấm "
-            "<b>Lưu thay đổi</b>."
+        plan_help = rich(
+            QLabel(
+                "Mỗi dòng ghi <b>hoặc</b> năm <b>hoặc</b> giai đoạn (năm đầu-năm cuối, "
+                "vd. 2026-2030), không ghi cả hai. Bấm đúp vào ô để sửa, xong bấm "
+                "<b>Lưu thay đổi</b>."
+            )
         )
         plan_help.setWordWrap(True)
         plan_box = QGroupBox("Kế hoạch phát triển đảng viên (chỉ tiêu kết nạp)")

@@ -590,6 +590,12 @@ class PrintDialog(QDialog):
         """Print the previewed pages, drawn again at printer resolution."""
         if self.pdf_bytes is None:
             return False
+        if printer.outputFileName():  # "print to file": a PDF written out, not paper
+            try:
+                self.ctx.session.require_take_out()
+            except KhdeskError as exc:
+                self._say_problem(error_text(exc))
+                return False
         dpi = min(max(printer.resolution(), 150), PRINT_DPI)
         images = render_pages(self.pdf_bytes, dpi)
         if not images:
@@ -602,7 +608,7 @@ class PrintDialog(QDialog):
         return True
 
     def choose_printer_and_print(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 
         if not self.page_images:
             return
@@ -610,6 +616,8 @@ class PrintDialog(QDialog):
         printer.setDocName(default_file_name(self.code or "", self.file_code, self.full_name))
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("In biểu mẫu")
+        # A viewer without the owner's grant prints on paper only (roles.py).
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, self.may_take_out)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         if self.print_to(printer):

@@ -16,8 +16,8 @@ page's actions report in a label and the status bar, never in a blocking box.
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -50,6 +50,7 @@ from khdesk.core.services.rekey import STATION_KEY_NOTE
 from khdesk.core.services.roles import KEEPERS, WRITERS
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.worker import run_with_progress
 
 _ERROR_STYLE = "color: #b00020;"
@@ -142,7 +143,7 @@ class AuditModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and row.detail:
-            return row.detail
+            return plain_tip(row.detail)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
@@ -257,8 +258,8 @@ class MoveDialog(QDialog):
         self.error_label.clear()
         name = self.info.path.name
         self.result_label.setText(
-            f"✔ Đã ghi và kiểm tra tệp <b>{name}</b> vào {folder}.<br><br>"
-            + safety.MOVE_INSTRUCTIONS.format(name=name).replace("\n", "<br>")
+            f"✔ Đã ghi và kiểm tra tệp <b>{escape(name)}</b> vào {escape(str(folder))}.<br><br>"
+            + escape(safety.MOVE_INSTRUCTIONS.format(name=name)).replace("\n", "<br>")
         )
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.ok_button.setText("Xong")
@@ -338,19 +339,19 @@ class HandoverDialog(QDialog):
         self.error_label.clear()
         done = self.result
         gone = (
-            f"<br>Người dùng <b>{done.removed}</b> đã được gỡ: sau khi đóng chương trình, "
-            f"chỉ bí thư mới đăng nhập được.<br>{html.escape(STATION_KEY_NOTE)}"
+            f"<br>Người dùng <b>{escape(done.removed)}</b> đã được gỡ: sau khi đóng chương trình, "
+            f"chỉ bí thư mới đăng nhập được.<br>{escape(STATION_KEY_NOTE)}"
             if done.removed
             else ""
         )
         lost = "".join(
-            f"<br>Người dùng <b>{name}</b> cần mật khẩu mới: chủ hồ sơ thêm lại cùng tên "
+            f"<br>Người dùng <b>{escape(name)}</b> cần mật khẩu mới: chủ hồ sơ thêm lại cùng tên "
             "trong “Người dùng” với mật khẩu mới."
             for name in done.rekeyed.lost
         )
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.result_label.setText(
-            f"✔ Đã bàn giao cho <b>{done.new_user}</b>.{gone}{lost}<br><br>"
+            f"✔ Đã bàn giao cho <b>{escape(done.new_user)}</b>.{gone}{lost}<br><br>"
             "Khóa khôi phục MỚI — chép hoặc in ra, giao cho bí thư mới cất nơi an toàn "
             "(chỉ hiện một lần):<br>"
             f"<span style='font-family: monospace; font-size: 12pt;'><b>{done.recovery_key}"
@@ -672,7 +673,7 @@ class SafetyPage(Page):
             _HINT_STYLE,
         )
         self.years_box = QSpinBox()
-        self.years_box.setRange(retention.MIN_YEARS, 50)
+        self.years_box.setRange(retention.MIN_YEARS, retention.MAX_YEARS)
         self.years_box.setValue(retention.configured_years(self.session))
         self.years_box.setSuffix(" năm")
         self.preview_button = QPushButton("Xem trước (chưa thay đổi gì)")

@@ -41,6 +41,7 @@ from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
 from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (keys dialog, tests)
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
+from khdesk.ui.plaintext import plain_tip, rich
 from khdesk.ui.worker import run_with_progress
 
 SUFFIX = ".khdb"
@@ -139,7 +140,7 @@ class RowsModel(QAbstractTableModel):
             value = row.get(key)
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.get(f"_tip_{key}") or None
+            return plain_tip(row.get(f"_tip_{key}"))
         if role == Qt.ItemDataRole.ForegroundRole and row.get("_color"):
             return QBrush(QColor(row["_color"]))
         return None
@@ -158,7 +159,7 @@ def _table(model: QAbstractTableModel) -> QTableView:
 
 
 def _result_label() -> QLabel:
-    label = QLabel()
+    label = rich(QLabel())  # _say's text: our markup, values escaped
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
@@ -463,7 +464,7 @@ class ReceivePanel(QWidget):
         for col, width in ((0, 180), (1, 200), (2, 55), (3, 120), (5, 160)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
-        self.detail_label = QLabel()
+        self.detail_label = rich(QLabel())
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

@@ -326,3 +326,93 @@ def test_key_slots_in_a_backup_file_are_hostile_input(tmp_path):
         forged = _forge(made.path, tmp_path, "keys.json", change)
         with pytest.raises(ProfileError, match="Tệp khóa"):
             backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+
+
+def test_unlisted_a_backups_profile_json_cannot_change_who_the_station_is(tmp_path):
+    """The profile.json inside a backup is as editable as the one on disk: a cell's backup
+    claiming to be its commune (or another unit, or a server profile) is refused, and
+    nothing is left on the other PC."""
+    from tests.conftest import PASSWORD, make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC), "X01"
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    other = tmp_path / "other-pc"
+    changes = ({"role": "committee"}, {"org_code": "X01"}, {"db_url": "postgresql://may-la/kh"})
+    for change in changes:
+        forged = _forge(made.path, tmp_path, "profile.json", lambda info, c=change: {**info, **c})
+        with pytest.raises(ProfileError, match="không khớp"):
+            backup.import_backup(other, forged, "bithu", PASSWORD).close()
+        assert not (other / "profiles").exists() or not any((other / "profiles").iterdir())
+    backup.import_backup(other, made.path, "bithu", PASSWORD).close()  # the real one opens
+
+
+def test_unlisted_a_hostile_backup_file_on_a_stick_is_skipped_not_a_crash(tmp_path):
+    """`backup list --folder E:` and "Mở bản sao lưu từ máy cũ" read every .khbak on a
+    stick: a manifest that is a list, lacks its id, holds a date that is none, or is a
+    bomb (64 MiB inflated) is a broken backup — said, skipped — never an unexpected error
+    or memory for the bomb."""
+    from tests.conftest import make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    hostile = {
+        "list": lambda m: [m],
+        "no-id": lambda m: {k: v for k, v in m.items() if k != "id"},
+        "id-number": lambda m: {**m, "id": 7},
+        "bad-date": lambda m: {**m, "created_at": "hôm qua"},
+        "kind-list": lambda m: {**m, "kind": ["manual"]},
+    }
+    for name, change in hostile.items():
+        forged = _forge(made.path, tmp_path, "manifest.json", change)
+        forged.rename(stick / f"{name}{backup.SUFFIX}")
+    bomb = stick / f"bomb{backup.SUFFIX}"
+    with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            if item.filename == "manifest.json":
+                big = zipfile.ZipInfo("manifest.json")
+                big.compress_type = zipfile.ZIP_DEFLATED
+                with dst.open(big, "w", force_zip64=True) as f:
+                    f.write(b" " * (64 << 20))  # 64 MiB of blanks: deflates to ~64 KiB
+            else:
+                dst.writestr(item, src.read(item))
+    for path in stick.iterdir():
+        with pytest.raises(InputError, match="bị hỏng"):
+            backup.read_backup(path)
+    assert backup.list_backups(session.dir, stick) == []
+    session.close()
+
+
+@pytest.mark.parametrize("entry", ["manifest.json", "profile.json", "keys.json"])
+def test_unlisted_a_backups_small_entries_are_never_inflated_past_a_cap(tmp_path, entry):
+    """Cousins: the profile.json and keys.json of a backup from another PC were read
+    whole — a few KB of zip can inflate to gigabytes."""
+    from tests.conftest import PASSWORD, make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    bomb = tmp_path / f"bomb{backup.SUFFIX}"
+    with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            if item.filename == entry:
+                big = zipfile.ZipInfo(entry)
+                big.compress_type = zipfile.ZIP_DEFLATED
+                with dst.open(big, "w", force_zip64=True) as f:
+                    for _ in range(64):
+                        f.write(b" " * (1 << 20))  # 64 MiB of blanks
+            else:
+                dst.writestr(item, src.read(item))
+    with pytest.raises(InputError, match=f"{entry} quá lớn"):
+        backup.import_backup(tmp_path / "other-pc", bomb, "bithu", PASSWORD)
+    assert not (tmp_path / "other-pc" / "profiles").exists() or not any(
+        (tmp_path / "other-pc" / "profiles").iterdir()
+    )

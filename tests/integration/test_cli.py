@@ -166,3 +166,23 @@ def test_bad_workbook_lists_each_bad_cell_and_dry_run_changes_nothing(cli_home, 
     assert listed[0]["state"] == "NGUON" and listed[0]["birth_date"] == "1998-03-12"
     again = json.loads(khdesk(cli_home, "import", str(path), "--json").stdout)
     assert sum(s["added"] + s["updated"] for s in again["sheets"].values()) == 0
+
+
+def test_unlisted_no_control_character_from_outside_reaches_the_terminal(cli_home, tmp_path):
+    """A file name on a USB stick is the sender's to choose: escape sequences in it (retitle
+    the window, clear the screen, overwrite a line with CR, reverse text with a bidi
+    mark) are shown as a replacement mark, never sent to the terminal."""
+    hostile = "\x1b]0;pwned\x07\x1b[2J\rHỢP LỆ\u202e"
+    for command, suffix, body in (
+        ("import", ".xlsx", b"PK\x03\x04 not really a workbook"),
+        ("bundle verify", ".khb", b"not a bundle"),
+    ):
+        path = tmp_path / f"{hostile}{suffix}"
+        path.write_bytes(body)
+        out = khdesk(cli_home, *command.split(), str(path))
+        assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr
+        shown = out.stdout + out.stderr
+        assert "\ufffd" in shown, shown  # the name is quoted, marked where it was hostile
+        for ch in ("\x1b", "\x07", "\u202e"):
+            assert ch not in shown, (command, shown)
+        assert "\nHỢP LỆ" not in shown  # the CR (read as a line end here) was not sent

@@ -426,3 +426,31 @@ def test_a_rekey_waits_for_work_in_progress_on_another_thread(home, clock):
     profiles.remove_user(session, "pho")
     assert [u["name"] for u in profiles.list_users(session)] == ["bithu"]
     session.close()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"role": "committee"},  # a cell made a committee: records its A9 itself
+        {"org_code": "X01"},  # the cell made its own commune
+        {"org_code": "X01-CB02"},  # ... or its sibling
+        {"profile_id": "00000000-0000-4000-8000-000000000000"},
+        {"db_url": "postgresql://may-la:5432/khdesk"},  # the password sent to another host
+        {"name": "../../ngoai"},  # the name makes the settings path
+    ],
+    ids=lambda c: next(iter(c)),
+)
+@pytest.mark.parametrize("lazy", [False, True], ids=["store", "lazy"])
+def test_unlisted_a_tampered_profile_json_is_refused_at_open(cell, home, change, lazy):
+    """profile.json is plain JSON any user of the PC can edit; who the station is (role,
+    unit, identity, where its data lives) is what the encrypted database says."""
+    cell.close()
+    info_file = home / "profiles" / "X01-CB01" / "profile.json"
+    data = json.loads(info_file.read_text(encoding="utf-8"))
+    info_file.write_text(json.dumps({**data, **change}), encoding="utf-8")
+    with pytest.raises(ProfileError) as refused:
+        session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy)
+        session.close()
+    assert "profile.json" in refused.value.message and "không khớp" in refused.value.message
+    info_file.write_text(json.dumps(data), encoding="utf-8")  # put back: opens again
+    profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy).close()

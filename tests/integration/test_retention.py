@@ -215,3 +215,24 @@ def test_finding_3_the_archive_follows_a_change_of_database_key(cell):
     code = sorted(due)[0]
     retention.restore_archived(cell, code)
     assert code in _codes(cell) and integrity.check_database(cell).ok
+
+
+@pytest.mark.parametrize(
+    ("stored", "years"),
+    [("5000", 5), ("1e308", 5), ("Infinity", 5), ("-3", 5), ('"năm"', 5), ("true", 5),
+     ("1", 5), ("10", 10)],
+)  # fmt: skip
+def test_unlisted_the_retention_period_is_a_keepers_not_settings_json(cell, stored, years):
+    """The period decides which closed files a run archives or purges, and only a keeper
+    may set it (roles.py) — but it lived in settings.json, plain JSON any user of the PC
+    can edit: a viewer writing 1 (or junk: year 2026 − 5000, an infinite float, which
+    crashed the plan) shortened it. It is kept in the encrypted database now; an older
+    profile's settings.json is honoured only when it keeps files longer."""
+    path = profiles.settings_path(cell.dir.home, cell.dir.name)
+    path.write_text(f'{{"{retention.SETTING}": {stored}}}', encoding="utf-8")
+    assert retention.configured_years(cell) == years
+    plan = retention.plan_retention(cell, date(2026, 11, 26))
+    assert plan.years == years
+    retention.set_configured_years(cell, 8)  # the keeper's choice, wherever it was kept
+    path.write_text(f'{{"{retention.SETTING}": 1}}', encoding="utf-8")
+    assert retention.configured_years(cell) == 8

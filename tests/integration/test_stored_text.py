@@ -119,3 +119,45 @@ def test_finding_12_user_and_profile_names_take_no_trailing_newline(cell, home, 
             user="bithu",
             password="mat-khau-rat-dai-2026",
         )
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_unlisted_free_text_fields_refuse_control_characters(cell, bad):
+    """Finding 12's cousins: the free text a user types that is not a record — the print
+    settings (printed on every form), a document number's note and a void reason, the
+    note of a new sync epoch (signed into the next bundle and shown to the committee),
+    a handover's and a backup's note — refuse control characters as the records do."""
+    from khdesk.core.services import backup, numbering, printing, safety, sync
+
+    before = _stored_texts(cell)
+    with pytest.raises(InputError, match="U\\+"):
+        printing.set_print_settings(cell, signer=f"Nguyễn{bad}Văn A")
+    with pytest.raises(InputError, match="U\\+"):
+        numbering.use_number(cell, "NQ", date(2026, 11, 20), note=f"ghi{bad}chú")
+    taken = numbering.use_number(cell, "NQ", date(2026, 11, 20))
+    with pytest.raises(InputError, match="U\\+"):
+        numbering.void_number(cell, "NQ", taken.term, taken.number, f"rút{bad}lại")
+    with pytest.raises(InputError, match="U\\+"):
+        sync.start_new_epoch(cell, f"bàn{bad}giao")
+    with pytest.raises(InputError, match="U\\+"):
+        safety.handover(cell, "bithumoi", "mat-khau-rat-dai-2026", note=f"bàn{bad}giao")
+    with pytest.raises(InputError, match="U\\+"):
+        backup.create_backup(cell, "manual", note=f"trước{bad}khi")
+    after = _stored_texts(cell)
+    assert after == {**before, "numbers": after["numbers"]}
+    assert all(bad not in str(v) for v in after.values())
+
+
+def _stored_texts(session) -> dict:
+    from khdesk.core.services import backup
+
+    with session.store.read() as conn:
+        meta = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
+        numbers = conn.execute(select(t.document_numbers.c.note)).all()
+        epochs = conn.execute(select(t.sync_epochs)).all()
+    return {
+        "meta": meta,
+        "numbers": numbers,
+        "epochs": epochs,
+        "backups": [b.id for b in backup.list_backups(session.dir)],
+    }

@@ -655,3 +655,24 @@ def test_finding_5_any_exported_text_round_trips_and_is_never_a_formula(tmp_path
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and _live(c.value))
     _assert_read_back(work / "xuat.xlsx", tables)
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_unlisted_a_hidden_template_sheet_is_not_imported_unseen(tmp_path: Path, state) -> None:
+    """A workbook from an unknown sender: the secretary reviews it in Excel, but a sheet of
+    the template hidden there (or "very hidden", which Excel's menus cannot even show)
+    would add records nobody looked at. It is skipped, and said, like an unknown sheet."""
+    path = make_xlsx(
+        tmp_path / "nhap.xlsx",
+        {
+            "Đảng viên": [MEMBER_HEADER, ["An", "Nam", "01/01/1990", "CB01", "19/05/2015"]],
+            "Quần chúng": [["Họ và tên", "Giới tính", "Ngày sinh", "Mã chi bộ"]],
+        },
+    )
+    wb = openpyxl.load_workbook(path)
+    wb["Đảng viên"].sheet_state = state
+    wb.save(path)
+    result = read_tables(path)
+    assert "members" not in result.sheets or result.sheets["members"] == []
+    assert [(p.sheet, p.row, p.column) for p in result.problems] == [("Đảng viên", None, None)]
+    assert "ẩn" in result.problems[0].message

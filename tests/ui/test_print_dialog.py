@@ -209,3 +209,30 @@ def test_preview_without_pdfium(qtbot, dialog, monkeypatch):
     assert dialog.page_images == [] and dialog.save_button.isEnabled()
     assert not dialog.print_button.isEnabled()
     assert "không xem trước được" in dialog.pages_label.text()
+
+
+def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path):
+    """A viewer prints on paper; "printing" to a PDF file through the print dialog is
+    taking data out, refused without the owner's grant — as saving the PDF is."""
+    from khdesk.core.services import demo
+
+    home = tmp_path / "home"
+    demo.create_demo(home, "demo-password", today=TODAY)
+    owner = profiles.open_profile(home, "X01-CB01", "bithu", "demo-password")
+    profiles.add_user(owner, "xem", "xem-123456", "viewer")
+    owner.close()
+    viewer = profiles.open_profile(home, "X01-CB01", "xem", "xem-123456")
+    try:
+        d = PrintDialog(AppContext(viewer, TODAY), FILE, NAME, {"A1", "A8"})
+        qtbot.addWidget(d)
+        d.select_form("6-KNĐ")
+        assert d.page_images  # the viewer sees and may print the form
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        out = tmp_path / "printed.pdf"
+        printer.setOutputFileName(str(out))
+        assert not d.print_to(printer)
+        assert not out.exists()
+        assert "chủ hồ sơ" in d.message_label.text()
+    finally:
+        viewer.close()

@@ -986,6 +986,14 @@ def _unknown_sheet(result: ReadResult, name: str) -> None:
     result.problems.append(CellProblem(name, None, None, msg))
 
 
+def _hidden_sheet(result: ReadResult, name: str) -> None:
+    msg = (
+        "Trang đang bị ẩn trong Excel — bị bỏ qua: dữ liệu chưa ai xem thì không nhập. "
+        "Hãy hiện trang (chuột phải vào tên trang → Bỏ ẩn), kiểm tra rồi nhập lại"
+    )
+    result.problems.append(CellProblem(name, None, None, msg))
+
+
 def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
     msg = f"Trang '{sheet.name}' có hai lần — chỉ đọc lần đầu tiên"
     result.problems.append(CellProblem(name, None, None, msg))
@@ -1042,6 +1050,11 @@ def _read_xlsx(path: Path, result: ReadResult, progress: ReadProgress) -> None:
                 _duplicate_sheet(result, ws.title, sheet)
                 continue
             try:
+                if sheet is not None and ws.sheet_state != "visible":
+                    # Hidden in Excel: whoever checked the workbook there never saw it.
+                    if _sheet_has_data(ws):
+                        _hidden_sheet(result, ws.title)
+                    continue
                 if sheet is None:
                     # Not kept, only looked at. A hidden helper sheet (lists for
                     # drop-downs) is not data the user lost.

@@ -34,10 +34,12 @@ from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageErro
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
+from khdesk.core.services.session import ProfileInfo, check_identity, identity_refusal
 from khdesk.core.store import sqlcipher, swap
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import Clock, iso, utc_now
+from khdesk.core.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,7 @@ def create_backup(
     read it back to check it, rotate the old ones. Returns what was written."""
     if kind not in KIND_LABELS:
         raise ValueError(f"unknown backup kind {kind}")
+    note = clean_text(note, "Ghi chú") or ""  # shown in every backup list
     if session.on_server:
         if kind == "manual":
             session.require_local("Sao lưu")
@@ -224,14 +227,12 @@ def read_backup(path: Path) -> BackupInfo:
             missing = {"manifest.json", "profile.json", "keys.json", "khdesk.db"} - names
             if missing:
                 raise InputError(f"Tệp sao lưu '{path.name}' thiếu {', '.join(sorted(missing))}.")
-            manifest = json.loads(z.read("manifest.json"))
-            if manifest.get("format") != FORMAT:
-                raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
+            manifest = _manifest(z, path)
             digest = hashlib.sha256()
             with z.open("khdesk.db") as db:
                 for block in iter(lambda: db.read(1 << 20), b""):
                     digest.update(block)
-    except (zipfile.BadZipFile, json.JSONDecodeError, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:  # JSON's, UTF-8's too
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.") from exc
     if digest.hexdigest() != manifest.get("db_sha256"):
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng: dữ liệu không khớp mã kiểm tra.")
@@ -247,6 +248,44 @@ def read_backup(path: Path) -> BackupInfo:
         size=path.stat().st_size,
         note=manifest.get("note", ""),
     )
+
+
+_SMALL_ENTRY_MAX = 1 << 20  # manifest, profile.json, keys.json: ours are a few KB
+
+
+def _small_entry(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """A backup's small JSON entry, never inflated past _SMALL_ENTRY_MAX (a bomb is a
+    broken backup, whatever size it declares)."""
+    with z.open(name) as f:
+        raw = f.read(_SMALL_ENTRY_MAX + 1)
+    if len(raw) > _SMALL_ENTRY_MAX:
+        raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng ({name} quá lớn).")
+    return raw
+
+
+_MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
+
+
+def _manifest(z: zipfile.ZipFile, path: Path) -> dict:
+    """The backup's manifest, checked: a file on a stick is anyone's to write, so a
+    manifest of the wrong shape (or a bomb) is a broken backup, not a crash."""
+    broken = InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.")
+    manifest = json.loads(_small_entry(z, "manifest.json", path))
+    if not isinstance(manifest, dict):
+        raise broken
+    if manifest.get("format") != FORMAT:
+        raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
+    if not all(isinstance(manifest.get(k), str) for k in _MANIFEST_TEXT):
+        raise broken
+    if not all(isinstance(manifest.get(k, ""), str) for k in ("app_version", "note")):
+        raise broken
+    if not isinstance(manifest.get("schema"), str | None):
+        raise broken
+    try:
+        datetime.fromisoformat(manifest["created_at"]).astimezone(VIETNAM)
+    except (ValueError, OverflowError):
+        raise broken from None
+    return manifest
 
 
 def list_backups(pdir: ProfileDir, folder: Path | None = None) -> list[BackupInfo]:
@@ -345,6 +384,22 @@ def _open_check(db_file: Path, key: bytes) -> None:
             ) from exc
         if result != "ok":
             raise InputError(f"Bản sao lưu bị hỏng bên trong: {result}")
+    finally:
+        conn.close()
+
+
+def _check_identity_in(db_file: Path, key: bytes, profile: dict) -> None:
+    """The backup's profile.json says who its database is (session.check_identity); a
+    backup is always of a profile on a PC, never one on a server."""
+    try:
+        info = ProfileInfo(**profile)
+    except TypeError as exc:
+        raise InputError("Tệp sao lưu bị hỏng (mô tả hồ sơ).") from exc
+    if info.on_server:
+        raise identity_refusal(info, ["db_url"])
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        check_identity(conn, info)
     finally:
         conn.close()
 
@@ -524,10 +579,10 @@ def import_backup(
     backup = read_backup(path)
     with zipfile.ZipFile(backup.path) as z:
         try:
-            info = json.loads(z.read("profile.json"))
+            info = json.loads(_small_entry(z, "profile.json", backup.path))
         except ValueError:
             info = None
-        slots_raw = z.read("keys.json")
+        slots_raw = _small_entry(z, "keys.json", backup.path)
     if not isinstance(info, dict):
         raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
     target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
@@ -548,8 +603,9 @@ def import_backup(
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
         _require_restorer([staged_db], key, user)
-        os.replace(staged_db, staging / "khdesk.db")
         profile = {**info, "name": target_name}
+        _check_identity_in(staged_db, key, profile)
+        os.replace(staged_db, staging / "khdesk.db")
         (staging / "profile.json").write_text(
             json.dumps(profile, ensure_ascii=False, indent=1), encoding="utf-8"
         )

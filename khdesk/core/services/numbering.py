@@ -26,6 +26,7 @@ from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import get_meta, set_meta
+from khdesk.core.text import clean_text
 
 __all__ = [
     "DOC_TYPES",
@@ -394,6 +395,7 @@ def use_number(
     if that number is already used in the term). Returns what was taken."""
     session.require("owner", "secretary", "deputy")
     doc_type = normalise_doc_type(doc_type)
+    note = clean_text(note, "Ghi chú")
     with session.store.write(session.user, changes=False) as tx:
         taken = _take(
             tx.conn,
@@ -424,6 +426,7 @@ def void_number(
     session.require("owner", "secretary", "deputy")
     doc_type = normalise_doc_type(doc_type)
     issuer = issuer or session.org_code
+    reason = clean_text(reason, "Lý do hủy số") or ""
     d = t.document_numbers.c
     with session.store.write(session.user, changes=False) as tx:
         done = tx.conn.execute(

@@ -34,7 +34,7 @@ from khdesk.core.services import catalogue, judging
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store.store import get_meta, set_meta
-from khdesk.core.text import nfc
+from khdesk.core.text import clean_text
 
 __all__ = [
     "PRINT_SETTING_KEYS",
@@ -104,7 +104,7 @@ def set_print_settings(session: Session, **values: str | None) -> dict[str, str]
         raw = get_meta(tx.conn, _META_KEY)
         current = dict(json.loads(raw)) if raw else {}
         for key, value in values.items():
-            value = nfc(value)
+            value = clean_text(value, f"Thiết lập in '{key}'")  # printed on every form
             if value:
                 current[key] = value
             else:

@@ -32,6 +32,7 @@ from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-e
     ProfileInfo,
     Session,
     audit_unlock,
+    check_identity,
     default_user,
     enter,
     list_profiles,
@@ -280,6 +281,8 @@ def open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str
     )
     try:
         ensure_schema(engine, None, None)
+        with engine.connect() as conn:
+            check_identity(conn, info)
         store = Store(engine, info.org_code, clock)
         role = _user_role(store, user)
         with store.write(user, changes=False) as tx:
@@ -297,8 +300,14 @@ def open_store(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock)
     """The SQLAlchemy store over a profile's SQLCipher file, its schema brought to this
     version (an older one upgraded, backed up first)."""
     engine = open_sqlcipher(pdir.db_file, db_key)
-    check_open(engine)
-    ensure_schema(engine, pdir.db_file, pdir.backup_dir)
+    try:
+        check_open(engine)
+        with engine.connect() as conn:  # before an upgrade touches the file
+            check_identity(conn, info)
+        ensure_schema(engine, pdir.db_file, pdir.backup_dir)
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine, info.org_code, clock)
 
 

@@ -47,10 +47,12 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store import swap
 from khdesk.core.store.engine import bulk_insert, open_sqlcipher
+from khdesk.core.store.store import get_meta, set_meta
 
 CLOSED_STATES = ("CHINH_THUC", "XOA_TEN", "DUNG")
 DEFAULT_YEARS = 5
 MIN_YEARS = 1
+MAX_YEARS = 100
 ARCHIVE_FILE = swap.ARCHIVE_NAME  # a rekey (services/rekey.py) re-encrypts it too
 SETTING = "retention_years"
 # Destructive and not undoable from the app's normal screens: the keepers only.
@@ -125,22 +127,35 @@ def years_before(day: date, years: int) -> date:
 
 
 def configured_years(session: Session) -> int:
-    """The profile's retention period (settings.json), or DEFAULT_YEARS."""
+    """The profile's retention period: in the encrypted database, where only a keeper
+    sets it (audited). An older profile kept it in settings.json, plain JSON any user of
+    the PC can edit: that value counts only while the database has none, and only when
+    it keeps files longer than the default (tampering can never make a run take more)."""
+    with session.store.read() as conn:
+        stored = _years(get_meta(conn, SETTING))
+    if stored is not None:
+        return stored
     path = profiles.settings_path(session.dir.home, session.dir.name)
-    value = profiles.load_settings(path).get(SETTING, DEFAULT_YEARS)
-    try:
-        return max(MIN_YEARS, int(value))
-    except (TypeError, ValueError):
-        return DEFAULT_YEARS
+    legacy = _years(profiles.load_settings(path).get(SETTING))
+    return legacy if legacy is not None and legacy > DEFAULT_YEARS else DEFAULT_YEARS
+
+
+def _years(value: object) -> int | None:
+    """A period as stored (an int, or its digits), if it is one a calendar holds."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if MIN_YEARS <= value <= MAX_YEARS else None
 
 
 def set_configured_years(session: Session, years: int) -> None:
     session.require(*ROLES)
-    if years < MIN_YEARS:
-        raise InputError(f"Thời hạn lưu giữ phải từ {MIN_YEARS} năm trở lên.")
-    profiles.save_settings(profiles.settings_path(session.dir.home, session.dir.name), **{
-        SETTING: int(years)
-    })  # fmt: skip
+    if not MIN_YEARS <= years <= MAX_YEARS:
+        raise InputError(f"Thời hạn lưu giữ phải từ {MIN_YEARS} đến {MAX_YEARS} năm.")
+    with session.store.write(session.user, changes=False) as tx:
+        set_meta(tx.conn, SETTING, str(int(years)))
+        tx.audit("retention_years", "profile", session.org_code, years=int(years))
 
 
 # -- the archive database --

@@ -30,6 +30,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import row_hash
+from khdesk.core.text import clean_text
 
 
 @dataclass
@@ -127,6 +128,7 @@ def handover(
     session.require_local("Bàn giao hồ sơ")
     session.require("owner")  # users are the owner's (roles.py)
     profiles.check_password_strength(new_password)
+    note = clean_text(note, "Ghi chú") or ""
     if new_user == session.user:
         raise InputError("Người nhận bàn giao phải là một người dùng mới, khác người đang dùng.")
     profiles.check_new_user(session, new_user)  # before the backup: a refusal leaves nothing
@@ -173,6 +175,7 @@ AUDIT_ACTIONS = {
     "void_number": "Hủy số văn bản",
     "term_start": "Đặt ngày bắt đầu nhiệm kỳ",
     "print_settings": "Đổi thiết lập in",
+    "retention_years": "Đổi thời hạn lưu giữ hồ sơ đã đóng",
     "user_add": "Thêm người dùng",
     "user_remove": "Gỡ người dùng",
     "user_passwd": "Đổi mật khẩu",

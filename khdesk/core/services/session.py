@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,11 +92,14 @@ class ProfileDir:
     def read_info(self) -> ProfileInfo:
         try:
             data = json.loads(self.info_file.read_text(encoding="utf-8"))
-            return ProfileInfo(**data)
+            info = ProfileInfo(**data)
         except FileNotFoundError:
             raise ProfileError(f"Không có hồ sơ làm việc '{self.name}'.") from None
         except (ValueError, TypeError) as exc:
             raise ProfileError(f"Tệp mô tả hồ sơ '{self.name}' bị hỏng.") from exc
+        if info.name != self.name:  # the name makes paths (settings): it is the folder's
+            raise identity_refusal(replace(info, name=self.name), ["name"])
+        return info
 
     def write_info(self, info: ProfileInfo) -> None:
         data = json.dumps(asdict(info), ensure_ascii=False, indent=1)
@@ -131,6 +134,29 @@ def resolve_profile_name(home: Path, name: str | None) -> str:
         )
     names = ", ".join(p.name for p in profiles)
     raise UsageError(f"Có nhiều hồ sơ làm việc ({names}): chọn một bằng --profile.")
+
+
+# Who the station is, as its encrypted database says (profiles._first_rows).
+IDENTITY_KEYS = ("profile_id", "role", "org_code")
+
+
+def identity_refusal(info: ProfileInfo, fields: list[str]) -> ProfileError:
+    return ProfileError(
+        f"Tệp mô tả hồ sơ (profile.json) của '{info.name}' không khớp với dữ liệu đã mã hóa "
+        f"({', '.join(fields)}): tệp này có thể đã bị sửa, nên hồ sơ không được mở. Hãy lấy "
+        "lại profile.json đúng từ bản sao lưu, hoặc báo cán bộ kỹ thuật."
+    )
+
+
+def check_identity(conn: Any, info: ProfileInfo) -> None:
+    """Refuse a profile.json that says the station is someone else. It is plain JSON any
+    user of the PC can edit, and the role and unit it names decide what the app lets the
+    station record (a cell made a committee would record its own admission decisions)."""
+    keys = ", ".join(f"'{k}'" for k in IDENTITY_KEYS)
+    stored = dict(sql.fetch(conn, f"SELECT key, value FROM meta WHERE key IN ({keys})"))
+    wrong = [k for k in IDENTITY_KEYS if k in stored and stored[k] != getattr(info, k)]
+    if wrong:
+        raise identity_refusal(info, wrong)
 
 
 def default_user(pdir: ProfileDir) -> str:
@@ -346,6 +372,10 @@ def open_profile(
     read through a bare connection and the store is built later (`Session.build_store`)."""
     pdir = ProfileDir(home, resolve_profile_name(home, name))
     info = pdir.read_info()
+    if info.on_server and (pdir.keys_file.exists() or pdir.db_file.exists()):
+        # A local profile "moved" to a server by editing profile.json: the password
+        # would go to whatever host the file names.
+        raise identity_refusal(info, ["db_url"])
     if info.on_server:
         from khdesk.core.services.profiles import open_on_server
 
@@ -360,6 +390,7 @@ def open_profile(
         if lazy_store:
             conn = sqlcipher.connect(pdir.db_file, db_key)
             session._quick = conn
+            check_identity(conn, info)
             if revision.stored_revision(conn) == revision.head_from_files():
                 session.user_role = user_role(conn, user)
         if not session.user_role:
