@@ -12,6 +12,7 @@ from datetime import date
 
 from PySide6.QtCore import QObject, Signal
 
+from khdesk.core.services.roles import KEEPERS
 from khdesk.core.services.session import Session
 from khdesk.ui import plaintext
 
@@ -55,3 +56,8 @@ class AppContext:
     @property
     def can_write(self) -> bool:
         return self.session.user_role != "viewer"
+
+    @property
+    def can_keep(self) -> bool:
+        """The unit's settings, keys, restores: the keepers' (roles.py)."""
+        return self.session.user_role in KEEPERS

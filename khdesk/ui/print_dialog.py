@@ -314,7 +314,7 @@ class PrintDialog(QDialog):
         self.commune_edit.setPlaceholderText("ví dụ: Đảng ủy xã Cam Hải Tây")
         self.settings_button = QPushButton("Lưu và xem lại")
         self.settings_button.clicked.connect(self.save_settings)
-        writable = ctx.can_write
+        writable = ctx.can_keep  # the unit's settings: the signer printed on every form
         for w in (
             self.place_edit,
             self.signer_edit,

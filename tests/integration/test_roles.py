@@ -95,6 +95,9 @@ def _write_services(cell, tmp_path):
         "giai đoạn mới": lambda s: sync.start_new_epoch(s, "x"),
         "gửi gói": lambda s: sync.export_bundle(s, tmp_path / "goi"),
         "nhận gói": lambda s: sync.import_bundles(s, [tmp_path / "goi.khgoi"]),
+        "xác nhận giai đoạn mới của đơn vị gửi": lambda s: sync.import_bundles(
+            s, [tmp_path / "goi.khgoi"], accept_epoch=True
+        ),
         "sao lưu": lambda s: backup.create_backup(s, "manual"),
         "thêm người dùng": lambda s: profiles.add_user(s, "moi", "moi-123456"),
         "xóa người dùng": lambda s: profiles.remove_user(s, "bithu"),
@@ -114,6 +117,8 @@ def _write_services(cell, tmp_path):
 # what a deputy may not do (the rest they may: see roles.py)
 DEPUTY_REFUSED = {
     "đơn vị",
+    "in",  # the print settings are the unit's: the signer printed on every form
+    "xác nhận giai đoạn mới của đơn vị gửi",  # a trust decision, as enrolling a key
     "ghi nhận thẻ",
     "đổi khóa",
     "thu hồi khóa",

@@ -33,6 +33,7 @@ from khdesk.core.reports.templates import (
 from khdesk.core.services import catalogue, judging
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
+from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store.store import get_meta, set_meta
 from khdesk.core.text import clean_text
 
@@ -92,8 +93,9 @@ def print_settings_in(conn) -> dict[str, str]:
 
 
 def set_print_settings(session: Session, **values: str | None) -> dict[str, str]:
-    """Set (or, with None / "", clear) print settings; returns them all."""
-    session.require("owner", "secretary", "deputy")
+    """Set (or, with None / "", clear) print settings; returns them all. They are the
+    unit's settings (the signer printed on every form): a keeper's (roles.py)."""
+    session.require(*KEEPERS)
     unknown = set(values) - set(PRINT_SETTING_KEYS)
     if unknown:
         raise UsageError(

@@ -146,7 +146,9 @@ def import_bundles(
     accept_epoch: bool = False,
     limits: bundle.Limits = bundle.DEFAULT_LIMITS,
 ) -> list[BundleReport]:
-    session.require(*_WRITERS)
+    # Confirming a station's new epoch (restored from a backup, a new secretary) is a
+    # trust decision, as enrolling its key is: a keeper's, not the day-to-day import's.
+    session.require(*(_KEY_KEEPERS if accept_epoch else _WRITERS))
     return inbox.import_bundles(session, paths, accept_epoch=accept_epoch, limits=limits)
 
 
