@@ -4,7 +4,9 @@ would be refused.
 
 - owner (chủ hồ sơ): everything; the only one who manages users and grants.
 - secretary (bí thư): everything on the records, and what can lose or hand them away:
-  station keys, restoring a backup, retention, a new sync epoch (handover), unit settings.
+  station keys, restoring a backup, retention, a new sync epoch (handover), confirming
+  a sender's new epoch, unit settings (the print settings — the signer on every form —
+  among them).
 - deputy (phó bí thư / cán bộ): the day-to-day work — import, create and edit files,
   record and undo steps, attach documents, members, document numbers, bundles in and
   out, manual backups, the Excel export.
@@ -32,6 +34,6 @@ A refusal is the Vietnamese AccessDenied of `Session.require` / `require_take_ou
 from __future__ import annotations
 
 OWNER = ("owner",)
-KEEPERS = ("owner", "secretary")  # keys, restore, retention, handover, unit settings
+KEEPERS = ("owner", "secretary")  # keys, epochs, restore, retention, handover, unit settings
 WRITERS = ("owner", "secretary", "deputy")  # the day-to-day work on the records
 READERS = ("owner", "secretary", "deputy", "viewer")
