@@ -326,3 +326,98 @@ def test_key_slots_in_a_backup_file_are_hostile_input(tmp_path):
         forged = _forge(made.path, tmp_path, "keys.json", change)
         with pytest.raises(ProfileError, match="Tệp khóa"):
             backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+
+
+def _made_backup(tmp_path):
+    from tests.conftest import make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    return made
+
+
+def test_unlisted_a_backup_manifest_of_any_shape_is_refused_not_a_crash(tmp_path):
+    """A .khbak comes from a USB stick: a manifest that is not the object khdesk writes
+    (a list, a missing or non-text field, a date that is none) is a damaged file named
+    in Vietnamese — for `backup list`, restore, import and the daily rotation alike —
+    never an AttributeError/KeyError shown as 'lỗi không mong đợi'."""
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    folder = made.path.parent
+    changes = (
+        lambda m: [1],
+        lambda m: {k: v for k, v in m.items() if k != "id"},
+        lambda m: {**m, "id": 5},
+        lambda m: {**m, "id": "../x"},
+        lambda m: {**m, "kind": "daily", "created_at": "hôm qua"},
+        lambda m: {**m, "profile_id": None},
+        lambda m: {**m, "note": ["a"]},
+    )
+    for change in changes:
+        forged = _forge(made.path, tmp_path, "manifest.json", change)
+        with pytest.raises(InputError, match="bị hỏng"):
+            backup.read_backup(forged)
+        with pytest.raises(InputError, match="bị hỏng"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+        placed = folder / "z-forged.khbak"
+        forged.replace(placed)
+        pdir = profiles.ProfileDir(tmp_path / "home", "CB07")
+        assert [b.id for b in backup.list_backups(pdir)] == [made.id]  # skipped, logged
+        backup.rotate_backups(pdir)
+        placed.unlink()
+    assert not (tmp_path / "other-pc" / "profiles").exists()
+
+
+def test_unlisted_profile_json_in_a_backup_cannot_redirect_or_reidentify_the_profile(tmp_path):
+    """profile.json travels unsigned beside the encrypted database: it may not point the
+    imported profile at a PostgreSQL server (its users would type their server passwords
+    there), nor give it another role, unit or id than its own database holds, nor leave
+    a half-installed profile that breaks the profile list. The database is the truth."""
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    other = tmp_path / "other-pc"
+    changes = {
+        "db_url": lambda i: {**i, "db_url": "postgresql://may-la.example/khdesk"},
+        "role": lambda i: {**i, "role": "province"},
+        "org_code": lambda i: {**i, "org_code": "X01"},
+        "profile_id": lambda i: {**i, "profile_id": "0" * 32},
+        "number": lambda i: {**i, "org_name": 5},
+        "unknown": lambda i: {**i, "them": 1},
+        "missing": lambda i: {k: v for k, v in i.items() if k != "org_name"},
+        "control": lambda i: {**i, "org_name": "Chi bộ\u202e7"},
+        "list": lambda i: [i],
+    }
+    for what, change in changes.items():
+        forged = _forge(made.path, tmp_path, "profile.json", change)
+        with pytest.raises(InputError, match="mô tả hồ sơ"):
+            backup.import_backup(other, forged, "bithu", PASSWORD)
+        assert not (other / "profiles").exists() or not any((other / "profiles").iterdir()), what
+    moved = backup.import_backup(other, made.path, "bithu", PASSWORD)
+    try:
+        assert (moved.info.role, moved.info.org_code, moved.info.db_url) == ("cell", "CB07", None)
+        assert [p.name for p in profiles.list_profiles(other)] == ["CB07"]
+    finally:
+        moved.close()
+
+
+def test_unlisted_backup_json_entries_are_read_under_a_cap(tmp_path):
+    """manifest.json, profile.json and keys.json are a few KB; a file whose entry
+    inflates to many MB is refused by its size before it is read into memory."""
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    for entry in ("manifest.json", "profile.json", "keys.json"):
+        forged = tmp_path / f"big-{entry}{backup.SUFFIX}"
+        with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(forged, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == entry:
+                    data = data[:-1] + b" " * (8 << 20) + data[-1:]
+                dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+        with pytest.raises(InputError, match="quá lớn"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)

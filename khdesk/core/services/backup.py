@@ -21,15 +21,17 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from khdesk import __version__
+from khdesk.core.clock import is_iso
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
@@ -215,6 +217,40 @@ def _copy_into(source: Path, f) -> None:
 # -- reading --
 
 
+# manifest.json, profile.json and keys.json are a few KB: anything past this is hostile.
+JSON_CAP = 1 << 20
+_BACKUP_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,99}")
+_MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
+
+
+def read_json_entry(z: zipfile.ZipFile, name: str, path: Path) -> object:
+    """One JSON entry of a backup file, read only up to JSON_CAP whatever its header
+    claims (InputError past it); JSONDecodeError/KeyError as zipfile and json raise."""
+    with z.open(name) as f:
+        data = f.read(JSON_CAP + 1)
+    if len(data) > JSON_CAP:
+        raise InputError(
+            f"Tệp sao lưu '{path.name}' bị hỏng: mục {name} quá lớn (hơn {JSON_CAP // 1024} KB)."
+        )
+    return json.loads(data)
+
+
+def _manifest_ok(m: object) -> bool:
+    """The manifest is the object khdesk writes: its texts texts, its moment a moment."""
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        return False
+    if not all(isinstance(m.get(k), str) for k in _MANIFEST_TEXT):
+        return False
+    optional = (m.get("schema"), m.get("app_version", ""), m.get("note", ""))
+    return (
+        bool(_BACKUP_ID.fullmatch(m["id"]))
+        and is_iso(m["created_at"])
+        and all(v is None or isinstance(v, str) for v in optional)
+        and isinstance(optional[1], str)
+        and isinstance(optional[2], str)
+    )
+
+
 def read_backup(path: Path) -> BackupInfo:
     """Check a backup file's shape and hash (not its password); InputError if broken."""
     path = Path(path)
@@ -224,16 +260,19 @@ def read_backup(path: Path) -> BackupInfo:
             missing = {"manifest.json", "profile.json", "keys.json", "khdesk.db"} - names
             if missing:
                 raise InputError(f"Tệp sao lưu '{path.name}' thiếu {', '.join(sorted(missing))}.")
-            manifest = json.loads(z.read("manifest.json"))
-            if manifest.get("format") != FORMAT:
-                raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
+            manifest = read_json_entry(z, "manifest.json", path)
+            if not _manifest_ok(manifest):
+                raise InputError(
+                    f"Tệp sao lưu '{path.name}' bị hỏng hoặc không phải bản sao lưu khdesk "
+                    "đọc được (bản kê)."
+                )
             digest = hashlib.sha256()
             with z.open("khdesk.db") as db:
                 for block in iter(lambda: db.read(1 << 20), b""):
                     digest.update(block)
     except (zipfile.BadZipFile, json.JSONDecodeError, KeyError, OSError) as exc:
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.") from exc
-    if digest.hexdigest() != manifest.get("db_sha256"):
+    if digest.hexdigest() != manifest["db_sha256"]:
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng: dữ liệu không khớp mã kiểm tra.")
     return BackupInfo(
         id=manifest["id"],
@@ -522,14 +561,17 @@ def import_backup(
     """Open a backup from another PC as a profile here (moving a profile, or handing it
     over). The profile keeps its identity; sending starts a new epoch."""
     backup = read_backup(path)
-    with zipfile.ZipFile(backup.path) as z:
-        try:
-            info = json.loads(z.read("profile.json"))
-        except ValueError:
-            info = None
-        slots_raw = z.read("keys.json")
+    try:
+        with zipfile.ZipFile(backup.path) as z:
+            info = read_json_entry(z, "profile.json", backup.path)
+            with z.open("keys.json") as f:
+                slots_raw = f.read(JSON_CAP + 1)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError):
+        info = None
     if not isinstance(info, dict):
         raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
+    if len(slots_raw) > JSON_CAP:
+        raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng: mục keys.json quá lớn.")
     target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
     pdir = ProfileDir(Path(home), target_name)
     if pdir.exists():
@@ -548,10 +590,10 @@ def import_backup(
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
         _require_restorer([staged_db], key, user)
+        profile = _profile_of(info, backup, _identity_in(staged_db, key), target_name)
         os.replace(staged_db, staging / "khdesk.db")
-        profile = {**info, "name": target_name}
         (staging / "profile.json").write_text(
-            json.dumps(profile, ensure_ascii=False, indent=1), encoding="utf-8"
+            json.dumps(asdict(profile), ensure_ascii=False, indent=1), encoding="utf-8"
         )
         (staging / "backups").mkdir()
         os.replace(staging, pdir.path)
@@ -561,3 +603,44 @@ def import_backup(
     session = _session_from_key(pdir, key, user)
     _mark_restored(session, backup, "", ([], None))
     return session
+
+
+_IDENTITY = ("profile_id", "role", "org_code")
+
+
+def _identity_in(db_file: Path, key: bytes) -> dict[str, str]:
+    """Who the database says it is (its meta rows, written at creation, under the key)."""
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        rows = conn.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?, ?)", _IDENTITY
+        ).fetchall()
+    finally:
+        conn.close()
+    return dict(rows)
+
+
+def _profile_of(raw: dict, backup: BackupInfo, identity: dict, name: str) -> profiles.ProfileInfo:
+    """The profile description to install from a backup's profile.json — unsigned, beside
+    the database, so hostile: exactly the fields khdesk writes, texts as texts, the
+    identity the database itself holds (and the manifest names), never a server URL."""
+    from khdesk.core.text import forbidden_char_problem
+
+    known = {f.name for f in fields(profiles.ProfileInfo)}
+    texts = ("role", "org_code", "org_name", "profile_id", "created_at", "app_version")
+    why = None
+    if not known.issuperset(raw) or not all(isinstance(raw.get(k), str) for k in texts):
+        why = "trường lạ, thiếu trường hoặc sai kiểu"
+    elif not (raw.get("parent_code") is None or isinstance(raw["parent_code"], str)):
+        why = "mã đơn vị cấp trên sai kiểu"
+    elif raw.get("db_url") is not None or raw.get("db_user") is not None:
+        why = "hồ sơ trên máy chủ không có bản sao lưu dạng tệp"
+    elif any(forbidden_char_problem(raw[k]) for k in texts):
+        why = "có ký tự điều khiển"
+    elif any(raw[k] != identity.get(k) for k in _IDENTITY) or (
+        (raw["profile_id"], raw["org_code"]) != (backup.profile_id, backup.org_code)
+    ):
+        why = "vai trò, đơn vị hoặc mã hồ sơ khác với dữ liệu trong bản sao lưu"
+    if why is not None:
+        raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ: {why}).")
+    return profiles.ProfileInfo(**{**raw, "name": name, "db_url": None, "db_user": None})
