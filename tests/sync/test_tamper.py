@@ -430,3 +430,44 @@ def test_verify_reports_the_same_reason_and_changes_nothing(world, tmp_path, qui
     assert report.counts["candidates"] == 17 and report.files == 1
     assert state(c.committee) == before
     assert PASSWORD  # the CLI above unlocked with the test password
+
+
+def _with_rows(world, table: str, change) -> bytes:
+    """The good bundle with `change(rows)` applied to one table, re-signed by CB01."""
+    manifest, entries = parts(world)
+    entries = dict(entries)
+    name = f"records/{table}.jsonl"
+    rows = [json.loads(line) for line in entries[name].splitlines()]
+    change(rows)
+    entries[name] = b"".join(canonical.dumps(r) + b"\n" for r in rows)
+    return seal_to(world["c"].committee, resign(manifest, list(entries.items()), cell_key(world)))
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2101-01-01"])
+@pytest.mark.parametrize(("table", "column"), [("candidates", "birth_date"), ("steps", "on")])
+def test_unlisted_a_date_no_station_could_store_is_refused(
+    world, day, table, column, tmp_path, quiet_cli
+):
+    """A date valid as ISO text but outside the years every form and import accepts
+    (io.tabular MIN_YEAR–MAX_YEAR) was taken from a bundle; the committee's `check` then
+    died on it ('lỗi không mong đợi': add_months past year 9999)."""
+
+    def change(rows):
+        rows[0][column] = day
+
+    reason = refuse(world, _with_rows(world, table, change), "record_value", tmp_path, quiet_cli)
+    assert column in reason and "1900" in reason
+
+
+@pytest.mark.parametrize("size", [0, 1, 2**31, -1])
+def test_unlisted_an_attachment_size_that_lies_is_refused(world, size, tmp_path, quiet_cli):
+    """`attachments.size` is what the file window and `attach list` show: a record saying
+    2 GiB (or 0) for a 2.8 KB scan was stored as said — a lie shown to the committee."""
+
+    def change(rows):
+        rows[0]["size"] = size
+
+    reason = refuse(
+        world, _with_rows(world, "attachments", change), "record_value", tmp_path, quiet_cli
+    )
+    assert "đơn xin vào Đảng.pdf" in reason and str(size) in reason

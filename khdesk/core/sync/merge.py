@@ -342,14 +342,6 @@ class Merge:
         if name == "candidates":
             self.touched_files.add(v["uuid"])
             self.changed_files.setdefault(v["uuid"], how)
-        elif name in ("steps", "attachments"):
-            self.touched_files.add(v["candidate_uuid"])
-            self.changed_files.setdefault(v["candidate_uuid"], name)
-
-    def _note_file(self, name: str, v: dict, how: str) -> None:
-        if name == "candidates":
-            self.touched_files.add(v["uuid"])
-            self.changed_files.setdefault(v["uuid"], how)
             self.file_codes[v["uuid"]] = v["file_code"]
         elif name in ("steps", "attachments"):
             self.touched_files.add(v["candidate_uuid"])
@@ -380,18 +372,28 @@ class Merge:
             bulk_set(self.conn, table, params, key="id")
 
     def _blobs(self, rows: list[dict]) -> None:
+        """The contents the rows name, stored once each; every row's size must be its
+        content's (it is what the file window shows)."""
         wanted = sorted({v["sha256"] for v in rows})
-        have = {r[0] for r in select_in(self.conn, t.blobs, ("sha256",), "sha256", wanted)}
+        sizes = dict(select_in(self.conn, t.blobs, ("sha256", "size"), "sha256", wanted))
         new = []
         for digest in wanted:
-            if digest in have:
+            if digest in sizes:
                 continue
             content = self.files.get(digest)
             if content is None:
                 raise BundleError(
                     "missing_file", f"Gói thiếu nội dung tệp đính kèm {digest[:12]}…: không nhận."
                 )
+            sizes[digest] = len(content)
             new.append({"sha256": digest, "size": len(content), "content": content})
+        for v in rows:
+            if v["size"] != sizes[v["sha256"]]:
+                raise BundleError(
+                    "record_value",
+                    f"Tệp đính kèm '{v['name']}' được ghi cỡ {v['size']} byte nhưng nội dung "
+                    f"của nó dài {sizes[v['sha256']]} byte: không nhận cả gói.",
+                )
         bulk_insert(self.conn, t.blobs, new)
 
     def _set_base(self, name: str, rows: list[dict]) -> None:

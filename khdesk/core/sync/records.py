@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
 from khdesk.core.clock import is_iso
+from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.text import forbidden_char_problem
@@ -156,9 +157,15 @@ def _checker(column):
         def check(value):
             if isinstance(value, str) and _DATE.fullmatch(value):
                 try:
-                    return date.fromisoformat(value)
+                    day = date.fromisoformat(value)
                 except ValueError:
                     pass
+                else:
+                    # The years every form and import stores: one outside them is no
+                    # record a station made (and date arithmetic past 9999 fails).
+                    if not MIN_YEAR <= day.year <= MAX_YEAR:
+                        raise _Refused(f"năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}.")
+                    return day
             raise _Refused("phải là ngày dạng yyyy-mm-dd.")
 
     elif isinstance(kind, String | Text):
