@@ -459,10 +459,10 @@ def test_unlisted_a_date_no_station_could_store_is_refused(
     assert column in reason and "1900" in reason
 
 
-@pytest.mark.parametrize("size", [0, 1, 2**31, -1])
+@pytest.mark.parametrize("size", [0, 1, 2**30, -1])
 def test_unlisted_an_attachment_size_that_lies_is_refused(world, size, tmp_path, quiet_cli):
     """`attachments.size` is what the file window and `attach list` show: a record saying
-    2 GiB (or 0) for a 2.8 KB scan was stored as said — a lie shown to the committee."""
+    1 GiB (or 0) for a 2.8 KB scan was stored as said — a lie shown to the committee."""
 
     def change(rows):
         rows[0]["size"] = size
@@ -471,3 +471,16 @@ def test_unlisted_an_attachment_size_that_lies_is_refused(world, size, tmp_path,
         world, _with_rows(world, "attachments", change), "record_value", tmp_path, quiet_cli
     )
     assert "đơn xin vào Đảng.pdf" in reason and str(size) in reason
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31), 2**53])
+def test_unlisted_an_integer_no_database_column_holds_is_refused(world, value, tmp_path, quiet_cli):
+    """Every integer column is a 32-bit one (PostgreSQL `integer` at the province): a
+    record's 2⁵³ passed the wire check, then the province tier's INSERT failed with a
+    DataError — 'lỗi không mong đợi' — instead of the format's own refusal."""
+
+    def change(rows):
+        rows[0]["seq"] = value
+
+    reason = refuse(world, _with_rows(world, "steps", change), "record_value", tmp_path, quiet_cli)
+    assert "seq" in reason

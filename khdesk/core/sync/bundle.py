@@ -498,7 +498,7 @@ _TOP_KEYS = {
 }
 MAX_RECEIPTS = 1000
 # Every integer of a manifest (numbers, counters, sizes) fits a 32-bit database column.
-MAX_INTEGER = 2**31 - 1
+MAX_INTEGER = records.MAX_INTEGER
 
 
 def _small_integers(value: Any, path: str) -> None:

@@ -53,7 +53,8 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UUID_FIELDS = {"uuid", "candidate_uuid", "step_uuid"}
 MOMENTS = {"updated_at"}  # timestamps, exactly as clock.iso writes them (FORMAT.md §3.1)
-_MAX_INT = 2**53  # beyond this JSON readers disagree
+# Every integer column is a 32-bit one (PostgreSQL `integer` at the province tier).
+MAX_INTEGER = 2**31 - 1
 
 
 def wire_fields(table: Table) -> list[str]:
@@ -148,8 +149,8 @@ def _checker(column):
     elif isinstance(kind, Integer):
 
         def check(value):
-            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _MAX_INT:
-                raise _Refused("phải là số nguyên.")
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INTEGER:
+                raise _Refused(f"phải là số nguyên trong khoảng ±{MAX_INTEGER}.")
             return value
 
     elif isinstance(kind, Date):
