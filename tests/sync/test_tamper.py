@@ -484,3 +484,26 @@ def test_unlisted_an_integer_no_database_column_holds_is_refused(world, value, t
 
     reason = refuse(world, _with_rows(world, "steps", change), "record_value", tmp_path, quiet_cli)
     assert "seq" in reason
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "text"),
+    [
+        ("candidates", "full_name", "Võ Bích Ánh\nX01-CB01-0099    Giả Mạo"),
+        ("candidates", "home_town", "Cam Lâm\r\nCam Ranh"),
+        ("attachments", "name", "đơn.pdf\u2028Tổng: 0 tệp"),
+        ("candidates", "occupation", "nông\tdân"),
+    ],
+)
+def test_unlisted_a_line_break_in_a_one_line_field_is_refused(
+    world, table, column, text, tmp_path, quiet_cli
+):
+    """Every form and import folds whitespace in one-line fields (text.nfc) and names a
+    scan by safe_file_name: only a bundle could bring a name holding a line break — one
+    that prints as two rows in `list`/`attach list`, spoofing a file that is not there."""
+
+    def change(rows):
+        rows[0][column] = text
+
+    reason = refuse(world, _with_rows(world, table, change), "record_value", tmp_path, quiet_cli)
+    assert column in reason and "xuống dòng" in reason

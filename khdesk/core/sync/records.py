@@ -133,6 +133,7 @@ def _fields(table: Table) -> tuple[list[tuple], frozenset[str]]:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def _checker(column):
@@ -177,6 +178,9 @@ def _checker(column):
         else:
             what = "không phải mã UUID hợp lệ."
         moment = column.name in MOMENTS
+        # A String column is one line: forms and imports fold whitespace (text.nfc),
+        # scans are named by safe_file_name. Only a Text column (a note) breaks lines.
+        one_line = bool(length) and not isinstance(kind, Text)
 
         def check(value):
             if not isinstance(value, str):
@@ -188,6 +192,11 @@ def _checker(column):
             problem = forbidden_char_problem(value)
             if problem:
                 raise _Refused(problem + ".")
+            if one_line and (found := _LINE_BREAKS.search(value)):
+                raise _Refused(
+                    f"có ký tự xuống dòng hoặc tab (U+{ord(found.group()):04X}) ở vị trí "
+                    f"{found.start() + 1}, trong một trường chỉ có một dòng."
+                )
             if pattern is not None and not pattern.fullmatch(value):
                 raise _Refused(what)
             if moment and not is_iso(value):
