@@ -561,3 +561,40 @@ def test_finding_1_down_from_the_commune_to_a_cell_under_a_grassroots_committee(
         assert report.status == "imported", report.reason
     finally:
         c.close()
+
+
+def test_unlisted_a_kept_attachment_version_cannot_bring_a_false_size(world, tmp_path):
+    """The same scan, same revision, another size: the merge used to keep it as a
+    conflict (two versions of one revision), and `bundle resolve … incoming` then wrote
+    a size that is not its content's. A size that lies is refused whole wherever the
+    content is known, and taking a kept version checks it again."""
+    from khdesk.core.errors import InputError
+    from khdesk.core.sync import conflicts
+
+    com = world["c"].committee
+    a = dict(rows(world, "attachments")[0])
+    a["size"] += 1000
+    before, rest = state(com), dump(com, REST)
+    report = import_bundle(com, forge(world, tmp_path, {"attachments": [a]}, replace=True))
+    assert (report.status, report.code) == ("refused", "record_value"), report.reason
+    assert "cỡ" in report.reason and state(com) == before and dump(com, REST) == rest
+    # A version kept before this check (an older khdesk): taking it is refused too.
+    with com.store.write(com.user) as tx:
+        tx.conn.execute(
+            t.sync_conflicts.insert().values(
+                found_at=tx.now,
+                sender_org=CELL,
+                bundle_id=world["manifest"]["bundle_id"],
+                table_name="attachments",
+                record_uuid=a["uuid"],
+                record_key=a["name"],
+                local_rev=a["rev"],
+                incoming_rev=a["rev"],
+                reason="Cùng số phiên bản nhưng nội dung khác (có hai máy cùng ghi?).",
+                incoming=canonical.dumps(a).decode(),
+            )
+        )
+        kept = conflicts.list_conflicts(tx.conn)[-1].id
+    with pytest.raises(InputError, match="cỡ"):
+        sync.resolve_conflict(com, kept, "incoming")
+    assert one(com, t.attachments, uuid=a["uuid"])["size"] == a["size"] - 1000

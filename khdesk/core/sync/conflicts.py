@@ -25,7 +25,7 @@ from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import records
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.inbox import check_kept_record
-from khdesk.core.sync.merge import derive_fields
+from khdesk.core.sync.merge import derive_fields, size_problem
 
 CLASH_PREFIX = "Trùng "  # the merge's reason for a natural key held by another uuid
 
@@ -144,11 +144,15 @@ def take_incoming(tx: WriteTx, conflict: Conflict, home_org: str, home_role: str
         raise InputError(f"Xung đột số {conflict.id}: {exc.message}") from None
     derive_fields(conflict.table, values)
     if table is t.attachments:
-        have = conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == values["sha256"]))
-        if have.first() is None:
+        size = conn.execute(select(t.blobs.c.size).where(t.blobs.c.sha256 == values["sha256"]))
+        actual = size.scalar()
+        if actual is None:
             raise InputError(
                 f"Xung đột số {conflict.id}: nội dung tệp đính kèm không còn; nhờ bên gửi gửi lại."
             )
+        why = size_problem(values, actual)
+        if why:
+            raise InputError(f"Xung đột số {conflict.id}: {why}")
     row_id = conn.execute(select(table.c.id).where(table.c.uuid == conflict.record_uuid)).scalar()
     if row_id is None:
         raise InputError(f"Xung đột số {conflict.id}: bản ghi ở đây không còn.")

@@ -122,6 +122,17 @@ def _derive(table_name: str, values: dict) -> None:
 derive_fields = _derive
 
 
+def size_problem(v: dict, actual: int) -> str | None:
+    """Why an attachment row may not be stored (None: it may): its size must be its
+    content's length — the size is what the file window shows."""
+    if v["size"] == actual:
+        return None
+    return (
+        f"Tệp đính kèm '{v['name']}' được ghi cỡ {v['size']} byte nhưng nội dung của nó "
+        f"dài {actual} byte: không nhận."
+    )
+
+
 def _wire_json(values: dict) -> str:
     plain = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
     return canonical.dumps(plain).decode("utf-8")
@@ -212,6 +223,8 @@ class Merge:
     def _table(self, name: str, rows: list[dict]) -> None:
         shape = _SHAPES[name]
         table = shape.table
+        if table is t.attachments:
+            self._check_sizes(rows)
         counts = self.result.applied.setdefault(name, TableCounts())
         local = {}
         uuids = [v["uuid"] for v in rows]
@@ -371,29 +384,31 @@ class Merge:
         for params in groups.values():
             bulk_set(self.conn, table, params, key="id")
 
-    def _blobs(self, rows: list[dict]) -> None:
-        """The contents the rows name, stored once each; every row's size must be its
-        content's (it is what the file window shows)."""
+    def _check_sizes(self, rows: list[dict]) -> None:
+        """Every attachment row's size must be its content's, where the content is known
+        (in the bundle or here), whether the row is then written or kept as a conflict:
+        the size is what the file window shows."""
         wanted = sorted({v["sha256"] for v in rows})
         sizes = dict(select_in(self.conn, t.blobs, ("sha256", "size"), "sha256", wanted))
+        sizes.update({d: len(c) for d in wanted if (c := self.files.get(d)) is not None})
+        for v in rows:
+            why = size_problem(v, sizes[v["sha256"]]) if v["sha256"] in sizes else None
+            if why:
+                raise BundleError("record_value", why)
+
+    def _blobs(self, rows: list[dict]) -> None:
+        wanted = sorted({v["sha256"] for v in rows})
+        have = {r[0] for r in select_in(self.conn, t.blobs, ("sha256",), "sha256", wanted)}
         new = []
         for digest in wanted:
-            if digest in sizes:
+            if digest in have:
                 continue
             content = self.files.get(digest)
             if content is None:
                 raise BundleError(
                     "missing_file", f"Gói thiếu nội dung tệp đính kèm {digest[:12]}…: không nhận."
                 )
-            sizes[digest] = len(content)
             new.append({"sha256": digest, "size": len(content), "content": content})
-        for v in rows:
-            if v["size"] != sizes[v["sha256"]]:
-                raise BundleError(
-                    "record_value",
-                    f"Tệp đính kèm '{v['name']}' được ghi cỡ {v['size']} byte nhưng nội dung "
-                    f"của nó dài {sizes[v['sha256']]} byte: không nhận cả gói.",
-                )
         bulk_insert(self.conn, t.blobs, new)
 
     def _set_base(self, name: str, rows: list[dict]) -> None:
