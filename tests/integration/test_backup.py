@@ -421,3 +421,35 @@ def test_unlisted_backup_json_entries_are_read_under_a_cap(tmp_path):
                 dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
         with pytest.raises(InputError, match="quá lớn"):
             backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+
+
+def test_unlisted_a_backup_database_that_inflates_past_its_file_is_refused(tmp_path):
+    """khdesk.db in a backup is SQLCipher pages — random bytes that no compressor
+    shrinks — so a genuine one inflates to about the size it takes in the file. A 70 KB
+    .khbak whose khdesk.db inflates to 64 MiB of zeros (its manifest hash made to fit)
+    was hashed whole and then written out to disk whole on import: at 100 GB, a full
+    disk. Refused by its declared size, before it is read."""
+    import hashlib
+
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    zeros = bytes(64 << 20)
+    bomb = tmp_path / f"bomb{backup.SUFFIX}"
+    with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "khdesk.db":
+                dst.writestr("khdesk.db", zeros, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            if item.filename == "manifest.json":
+                m = json.loads(data)
+                m["db_sha256"] = hashlib.sha256(zeros).hexdigest()
+                data = json.dumps(m).encode()
+            dst.writestr(item, data)
+    assert bomb.stat().st_size < 1 << 20
+    with pytest.raises(InputError, match="quá lớn"):
+        backup.read_backup(bomb)
+    with pytest.raises(InputError, match="quá lớn"):
+        backup.import_backup(tmp_path / "other-pc", bomb, "bithu", PASSWORD)
+    assert not list((tmp_path / "other-pc").rglob("*.db"))

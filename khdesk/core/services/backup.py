@@ -223,16 +223,16 @@ _BACKUP_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,99}")
 _MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
 
 
-def read_json_entry(z: zipfile.ZipFile, name: str, path: Path) -> object:
-    """One JSON entry of a backup file, read only up to JSON_CAP whatever its header
-    claims (InputError past it); JSONDecodeError/KeyError as zipfile and json raise."""
+def read_small_entry(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """One small entry of a backup file (manifest, profile, key slots), read only up to
+    JSON_CAP whatever its header claims (InputError past it; KeyError if absent)."""
     with z.open(name) as f:
         data = f.read(JSON_CAP + 1)
     if len(data) > JSON_CAP:
         raise InputError(
             f"Tệp sao lưu '{path.name}' bị hỏng: mục {name} quá lớn (hơn {JSON_CAP // 1024} KB)."
         )
-    return json.loads(data)
+    return data
 
 
 def _manifest_ok(m: object) -> bool:
@@ -260,11 +260,19 @@ def read_backup(path: Path) -> BackupInfo:
             missing = {"manifest.json", "profile.json", "keys.json", "khdesk.db"} - names
             if missing:
                 raise InputError(f"Tệp sao lưu '{path.name}' thiếu {', '.join(sorted(missing))}.")
-            manifest = read_json_entry(z, "manifest.json", path)
+            manifest = json.loads(read_small_entry(z, "manifest.json", path))
             if not _manifest_ok(manifest):
                 raise InputError(
                     f"Tệp sao lưu '{path.name}' bị hỏng hoặc không phải bản sao lưu khdesk "
                     "đọc được (bản kê)."
+                )
+            # Encrypted pages do not compress: a database inflating past the file that
+            # holds it (plus a margin for the zip's own bytes) is a bomb, not a backup.
+            declared = z.getinfo("khdesk.db").file_size
+            if declared > path.stat().st_size + (1 << 20):
+                raise InputError(
+                    f"Tệp sao lưu '{path.name}' bị hỏng: cơ sở dữ liệu bên trong quá lớn so "
+                    f"với tệp ({declared // 1_048_576} MB khi giải nén)."
                 )
             digest = hashlib.sha256()
             with z.open("khdesk.db") as db:
@@ -523,7 +531,7 @@ def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: st
     except AccessDenied:
         pass
     with zipfile.ZipFile(backup.path) as z:
-        then = KeySlots.from_bytes(z.read("keys.json"))
+        then = KeySlots.from_bytes(read_small_entry(z, "keys.json", backup.path))
     try:
         old_key = then.unlock(user, password)
     except AccessDenied:
@@ -563,15 +571,12 @@ def import_backup(
     backup = read_backup(path)
     try:
         with zipfile.ZipFile(backup.path) as z:
-            info = read_json_entry(z, "profile.json", backup.path)
-            with z.open("keys.json") as f:
-                slots_raw = f.read(JSON_CAP + 1)
+            info = json.loads(read_small_entry(z, "profile.json", backup.path))
+            slots_raw = read_small_entry(z, "keys.json", backup.path)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError):
         info = None
     if not isinstance(info, dict):
         raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
-    if len(slots_raw) > JSON_CAP:
-        raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng: mục keys.json quá lớn.")
     target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
     pdir = ProfileDir(Path(home), target_name)
     if pdir.exists():
