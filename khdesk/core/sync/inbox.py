@@ -238,9 +238,9 @@ def _aged_out(p: keys.Peer, why: str) -> BundleError:
     )
 
 
-def _shown(text: str) -> str:
-    """A claimed name as a message may quote it: short, printable."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text[:80])
+def _shown(text: str, limit: int = 80) -> str:
+    """A claimed name or note as a message may quote it: one short printable line."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
 
 
 def _check_identity(peer: keys.Peer, m: dict, home_org: str) -> None:
@@ -358,7 +358,8 @@ def describe_epoch(sender: str, epoch: dict, received_last: int | None) -> str:
     elif code == "moved":
         text = f"{sender} được chuyển sang máy khác hoặc khôi phục không kèm sổ gửi; {known}."
     elif code == "handover":
-        text = f"{sender} bắt đầu giai đoạn gửi mới ({reason.get('note') or 'bàn giao'}); {known}."
+        note = _shown(reason.get("note") or "bàn giao", 200)
+        text = f"{sender} bắt đầu giai đoạn gửi mới ({note}); {known}."
     else:
         text = f"{sender} bắt đầu một giai đoạn gửi mới; {known}."
     text += f" Giai đoạn mới bắt đầu ngày {_day(epoch.get('started_at'))}."
