@@ -383,3 +383,36 @@ def test_unlisted_an_epoch_note_is_one_short_line_at_both_ends(commune, tmp_path
     assert report.status == "new_epoch"
     assert "\n" not in report.reason and len(report.reason) < 1000
     assert "bàn giao?Đã nhập" in report.reason
+
+
+def test_unlisted_a_sequence_number_far_ahead_costs_no_memory(commune, tmp_path):
+    """A genuine key may sign `seq` up to 2³¹−1 (first bundle, no `prev`): the missing
+    numbers before it were listed one by one (set(range(1, seq))), 2 billion integers —
+    the import, and even `bundle verify`, died of memory. The gaps are ranges now."""
+    import json
+    import tracemalloc
+
+    from khdesk.core.sync.records import MAX_INTEGER
+    from tests.sync.conftest import open_inner, resign, seal_to, station_key
+
+    cell, com = commune.cells["X01-CB01"], commune.committee
+    data = export(cell, tmp_path / "1").read_bytes()
+    _, entries = open_inner(com, data)
+    manifest = json.loads(entries.pop("manifest.json"))
+    entries.pop("manifest.sig")
+    manifest["seq"] = SEQ_AHEAD
+    forged = tmp_path / "ahead.khdb"
+    forged.write_bytes(seal_to(com, resign(manifest, list(entries.items()), station_key(cell))))
+    tracemalloc.start()
+    try:
+        report = import_bundle(com, forged)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.status == "imported", report.reason
+    assert f"1–{SEQ_AHEAD - 1}" in " ".join(report.notes)
+    assert peak < 64 << 20, f"{peak / 2**20:.0f} MiB"
+    assert SEQ_AHEAD <= MAX_INTEGER
+
+
+SEQ_AHEAD = 2**31 - 1  # records.MAX_INTEGER

@@ -428,8 +428,7 @@ def _assess(
                 "khác gói này (chuỗi gói rẽ nhánh). Gói bị cách ly, không nhập."
             )
             return "quarantine"
-    have = set(received) | {seq}
-    missing = sorted(set(range(1, max(have) + 1)) - have)
+    missing = _gaps(set(received) | {seq})
     if missing:
         report.notes.append(
             f"Chưa nhận các gói số {_ranges(missing)} của {sender} (chưa đến, hoặc bên gửi ghi "
@@ -451,14 +450,21 @@ def _assess(
     return "new"
 
 
-def _ranges(numbers: list[int]) -> str:
-    parts, start = [], None
-    for i, n in enumerate(numbers):
-        if start is None:
-            start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            parts.append(str(start) if start == n else f"{start}–{n}")
-            start = None
+def _gaps(have: set[int]) -> list[tuple[int, int]]:
+    """The numbers from 1 to max(have) not in `have`, as (first, last) ranges: a signed
+    seq may be 2³¹−1, so never listed one by one."""
+    gaps, expected = [], 1
+    for n in sorted(have):
+        if n > expected:
+            gaps.append((expected, n - 1))
+        expected = n + 1
+    return gaps
+
+
+def _ranges(gaps: list[tuple[int, int]], shown: int = 20) -> str:
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in gaps[:shown]]
+    if len(gaps) > shown:
+        parts.append(f"… ({len(gaps) - shown} khoảng nữa)")
     return ", ".join(parts)
 
 
