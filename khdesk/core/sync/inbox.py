@@ -532,6 +532,7 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
     (naming the first record that is not). Returns the scope the merge writes under: a
     commune committee's bundle to the province may add units under it."""
     scope, tree = with_new_units(scope, tree, tables.get("orgs", []))
+    _check_uuids(conn, scope.writer, tables)
     for r in _incoming(conn, tables):
         if r.unit is None:
             raise BundleError(
@@ -546,6 +547,23 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
                 "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
             )
     return scope
+
+
+def _check_uuids(conn: Connection, writer: str, tables: dict) -> None:
+    """A uuid names one record here, whatever its table (the versions last received and
+    every bundle key records by uuid alone): one held here by a record of another table
+    refuses the bundle (a cell's scan must not take the uuid of the committee's step)."""
+    for name, table in records.TABLES.items():
+        others = [v["uuid"] for n, rows in tables.items() if n != name for v in rows]
+        taken = select_in(conn, table, ("uuid",), "uuid", others)
+        if taken:
+            uuid = taken[0][0]
+            where = next(n for n, rows in tables.items() for v in rows if v["uuid"] == uuid)
+            raise BundleError(
+                "record_duplicate",
+                f"Gói của {writer} có bản ghi {TABLE_LABELS[where]} mang uuid {uuid}, mã đã "
+                f"dùng cho một bản ghi {TABLE_LABELS[name]} ở đây: không nhận cả gói.",
+            )
 
 
 def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
