@@ -467,10 +467,14 @@ def test_unlisted_an_attachment_size_that_lies_is_refused(world, size, tmp_path,
     def change(rows):
         rows[0]["size"] = size
 
-    reason = refuse(
-        world, _with_rows(world, "attachments", change), "record_value", tmp_path, quiet_cli
-    )
+    data = _with_rows(world, "attachments", change)
+    reason = refuse(world, data, "record_value", tmp_path, quiet_cli)
     assert "đơn xin vào Đảng.pdf" in reason and str(size) in reason
+    # `bundle verify` says so too (it said "hợp lệ, chưa nhập").
+    path = tmp_path / "kiem-tra.khdb"
+    path.write_bytes(data)
+    check = sync.verify_bundle(world["c"].committee, path)
+    assert (check.valid, check.code) == (False, "record_value"), check.reason
 
 
 @pytest.mark.parametrize("value", [2**31, -(2**31), 2**53])

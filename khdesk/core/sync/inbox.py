@@ -52,7 +52,7 @@ from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, history, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
-from khdesk.core.sync.merge import Merge, TableCounts
+from khdesk.core.sync.merge import Merge, TableCounts, check_sizes
 
 if TYPE_CHECKING:
     from khdesk.core.services.profiles import Session
@@ -698,6 +698,7 @@ def verify_bundle(
                 return report
             o = _open(conn, data, report, limits, session.org_code, session.store.clock())
             _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
+            check_sizes(conn, o.verified.tables.get("attachments", []), o.verified.files)
             report.status = _assess(conn, o, report, accept_epoch=False)
             told = _check_history(conn, o, report, limits, report.status)
             if told is not None and told.refused and report.status == "new":

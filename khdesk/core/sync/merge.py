@@ -133,6 +133,19 @@ def size_problem(v: dict, actual: int) -> str | None:
     )
 
 
+def check_sizes(conn, rows: list[dict], files: dict[str, bytes]) -> None:
+    """Every attachment row's size must be its content's, where the content is known (in
+    the bundle or here), whether the row is then written or kept as a conflict. Raises
+    BundleError (record_value) naming the first that lies."""
+    wanted = sorted({v["sha256"] for v in rows})
+    sizes = dict(select_in(conn, t.blobs, ("sha256", "size"), "sha256", wanted))
+    sizes.update({d: len(c) for d in wanted if (c := files.get(d)) is not None})
+    for v in rows:
+        why = size_problem(v, sizes[v["sha256"]]) if v["sha256"] in sizes else None
+        if why:
+            raise BundleError("record_value", why)
+
+
 def _wire_json(values: dict) -> str:
     plain = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
     return canonical.dumps(plain).decode("utf-8")
@@ -224,7 +237,7 @@ class Merge:
         shape = _SHAPES[name]
         table = shape.table
         if table is t.attachments:
-            self._check_sizes(rows)
+            check_sizes(self.conn, rows, self.files)
         counts = self.result.applied.setdefault(name, TableCounts())
         local = {}
         uuids = [v["uuid"] for v in rows]
@@ -383,18 +396,6 @@ class Merge:
             groups[tuple(sorted(values))].append(values)
         for params in groups.values():
             bulk_set(self.conn, table, params, key="id")
-
-    def _check_sizes(self, rows: list[dict]) -> None:
-        """Every attachment row's size must be its content's, where the content is known
-        (in the bundle or here), whether the row is then written or kept as a conflict:
-        the size is what the file window shows."""
-        wanted = sorted({v["sha256"] for v in rows})
-        sizes = dict(select_in(self.conn, t.blobs, ("sha256", "size"), "sha256", wanted))
-        sizes.update({d: len(c) for d in wanted if (c := self.files.get(d)) is not None})
-        for v in rows:
-            why = size_problem(v, sizes[v["sha256"]]) if v["sha256"] in sizes else None
-            if why:
-                raise BundleError("record_value", why)
 
     def _blobs(self, rows: list[dict]) -> None:
         wanted = sorted({v["sha256"] for v in rows})
