@@ -511,3 +511,18 @@ def test_unlisted_a_line_break_in_a_one_line_field_is_refused(
 
     reason = refuse(world, _with_rows(world, table, change), "record_value", tmp_path, quiet_cli)
     assert column in reason and "xuống dòng" in reason
+
+
+@pytest.mark.parametrize(("column", "value"), [("step_id", "Z9"), ("result", "maybe")])
+def test_unlisted_a_step_khdesk_does_not_know_is_refused_not_a_crash(
+    world, column, value, tmp_path, quiet_cli
+):
+    """A step's id and result are closed lists the file's state is derived from: a
+    genuine bundle carrying step 'Z9' or result 'maybe' passed the wire check, then the
+    merge died deriving the state (KeyError / ValueError: 'lỗi không mong đợi')."""
+
+    def change(rows):
+        rows[0][column] = value
+
+    reason = refuse(world, _with_rows(world, "steps", change), "record_value", tmp_path, quiet_cli)
+    assert column in reason and value in reason

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
 from khdesk.core.clock import is_iso
+from khdesk.core.domain.pipeline import STEP_BY_ID, Result
 from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
@@ -133,6 +134,11 @@ def _fields(table: Table) -> tuple[list[tuple], frozenset[str]]:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Columns whose values are a closed list the receiver derives from (a file's state).
+CHOICES: dict[tuple[str, str], frozenset[str]] = {
+    ("steps", "step_id"): frozenset(STEP_BY_ID),
+    ("steps", "result"): frozenset(r.value for r in Result),
+}
 _LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
@@ -181,6 +187,7 @@ def _checker(column):
         # A String column is one line: forms and imports fold whitespace (text.nfc),
         # scans are named by safe_file_name. Only a Text column (a note) breaks lines.
         one_line = bool(length) and not isinstance(kind, Text)
+        choices = CHOICES.get((column.table.name, column.name))
 
         def check(value):
             if not isinstance(value, str):
@@ -196,6 +203,10 @@ def _checker(column):
                 raise _Refused(
                     f"có ký tự xuống dòng hoặc tab (U+{ord(found.group()):04X}) ở vị trí "
                     f"{found.start() + 1}, trong một trường chỉ có một dòng."
+                )
+            if choices is not None and value not in choices:
+                raise _Refused(
+                    f"'{value}' không phải giá trị khdesk biết ({', '.join(sorted(choices))})."
                 )
             if pattern is not None and not pattern.fullmatch(value):
                 raise _Refused(what)
