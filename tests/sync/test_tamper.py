@@ -496,7 +496,7 @@ def test_unlisted_an_integer_no_database_column_holds_is_refused(world, value, t
         ("candidates", "full_name", "Võ Bích Ánh\nX01-CB01-0099    Giả Mạo"),
         ("candidates", "home_town", "Cam Lâm\r\nCam Ranh"),
         ("attachments", "name", "đơn.pdf\u2028Tổng: 0 tệp"),
-        ("candidates", "occupation", "nông\tdân"),
+        ("candidates", "occupation", "nông\u2029dân"),
     ],
 )
 def test_unlisted_a_line_break_in_a_one_line_field_is_refused(

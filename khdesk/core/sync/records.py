@@ -139,7 +139,7 @@ CHOICES: dict[tuple[str, str], frozenset[str]] = {
     ("steps", "step_id"): frozenset(STEP_BY_ID),
     ("steps", "result"): frozenset(r.value for r in Result),
 }
-_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def _checker(column):
@@ -201,7 +201,7 @@ def _checker(column):
                 raise _Refused(problem + ".")
             if one_line and (found := _LINE_BREAKS.search(value)):
                 raise _Refused(
-                    f"có ký tự xuống dòng hoặc tab (U+{ord(found.group()):04X}) ở vị trí "
+                    f"có ký tự xuống dòng (U+{ord(found.group()):04X}) ở vị trí "
                     f"{found.start() + 1}, trong một trường chỉ có một dòng."
                 )
             if choices is not None and value not in choices:
