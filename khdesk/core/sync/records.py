@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
 from khdesk.core.clock import is_iso
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result
-from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
+from khdesk.core.io.tabular import MAX_INTEGER, MAX_YEAR, MIN_YEAR
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.text import forbidden_char_problem
@@ -54,8 +54,6 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UUID_FIELDS = {"uuid", "candidate_uuid", "step_uuid"}
 MOMENTS = {"updated_at"}  # timestamps, exactly as clock.iso writes them (FORMAT.md §3.1)
-# Every integer column is a 32-bit one (PostgreSQL `integer` at the province tier).
-MAX_INTEGER = 2**31 - 1
 
 
 def wire_fields(table: Table) -> list[str]:
