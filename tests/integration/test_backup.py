@@ -453,3 +453,45 @@ def test_unlisted_a_backup_database_that_inflates_past_its_file_is_refused(tmp_p
     with pytest.raises(InputError, match="quá lớn"):
         backup.import_backup(tmp_path / "other-pc", bomb, "bithu", PASSWORD)
     assert not list((tmp_path / "other-pc").rglob("*.db"))
+
+
+def test_unlisted_a_backup_database_carrying_its_own_triggers_is_refused(tmp_path):
+    """A backup's database is the maker's file: a profile handed over as a .khbak (with
+    the password the maker gives) carried a trigger deleting every new audit entry, and
+    it ran on every write of the new secretary — history erased as it was written. Only
+    the triggers khdesk itself makes (its search index's) may be in it."""
+    import hashlib
+
+    from khdesk.core.store import sqlcipher
+    from khdesk.core.store.keyslots import KeySlots
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    with zipfile.ZipFile(made.path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    key = KeySlots.from_bytes(parts["keys.json"]).unlock("bithu", PASSWORD)
+    for evil in (
+        "CREATE TRIGGER xoa AFTER INSERT ON audit BEGIN DELETE FROM audit WHERE id = NEW.id; END",
+        "CREATE TRIGGER candidates_fts_au AFTER INSERT ON audit BEGIN DELETE FROM audit; END",
+        "CREATE VIEW v AS SELECT 1",
+    ):
+        db = tmp_path / "x.db"
+        db.write_bytes(parts["khdesk.db"])
+        conn = sqlcipher.keyed(db, key)
+        if "candidates_fts_au" in evil:
+            conn.execute("DROP TRIGGER candidates_fts_au")
+        conn.execute(evil)
+        conn.commit()
+        conn.close()
+        content = db.read_bytes()
+        manifest = json.loads(parts["manifest.json"])
+        manifest["db_sha256"] = hashlib.sha256(content).hexdigest()
+        forged = tmp_path / f"trigger{backup.SUFFIX}"
+        with zipfile.ZipFile(forged, "w") as z:
+            for name, data in parts.items():
+                if name == "manifest.json":
+                    data = json.dumps(manifest).encode()
+                z.writestr(name, content if name == "khdesk.db" else data)
+        with pytest.raises(InputError, match="không do khdesk tạo"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+        assert not (tmp_path / "other-pc" / "profiles" / "CB07").exists()

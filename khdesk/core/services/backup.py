@@ -17,6 +17,7 @@ then swaps the files, then starts a new sync epoch so the committee is told, not
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -396,6 +397,46 @@ def _open_check(db_file: Path, key: bytes) -> None:
         conn.close()
 
 
+@functools.cache
+def _own_triggers() -> dict[str, str]:
+    """The triggers khdesk makes in a database (its search index's), name -> SQL as
+    SQLite keeps it: made once in memory the way a new profile makes them."""
+    from sqlalchemy import create_engine, text
+
+    from khdesk.core.store.engine import install_search
+    from khdesk.core.store.schema import metadata
+
+    engine = create_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            install_search(conn)
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+            return dict(rows.all())
+    finally:
+        engine.dispose()
+
+
+def _check_own_objects(db_file: Path, key: bytes, source: Path) -> None:
+    """A database from a backup file is its maker's: a trigger or a view khdesk did not
+    make would run on every later write here (erase audit entries as they are written,
+    change what is recorded). Refused: only khdesk's own triggers, exactly, may be in it."""
+    own = _own_triggers()
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        found = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')"
+        ).fetchall()
+    finally:
+        conn.close()
+    alien = sorted(name for kind, name, sql in found if kind != "trigger" or own.get(name) != sql)
+    if alien:
+        raise InputError(
+            f"Tệp sao lưu '{source.name}' có đối tượng không do khdesk tạo trong cơ sở dữ liệu "
+            f"({', '.join(alien[:3])}): có thể đã bị sửa để chạy lệnh ẩn. Không nhận."
+        )
+
+
 def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
     """The user's role in a database file (None: not an active user there)."""
     conn = sqlcipher.keyed(db_file, key)
@@ -503,6 +544,7 @@ def restore_backup(
         extracted = _extract(backup, pdir.path)
         try:
             _to_current_key(backup, extracted, user, password, key)
+            _check_own_objects(extracted, key, backup.path)
             live = [pdir.db_file] if pdir.db_file.exists() else []
             _require_restorer([*live, extracted], key, user)
             kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
@@ -594,6 +636,7 @@ def import_backup(
         key = slots.unlock(user, password)
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
+        _check_own_objects(staged_db, key, backup.path)
         _require_restorer([staged_db], key, user)
         profile = _profile_of(info, backup, _identity_in(staged_db, key), target_name)
         os.replace(staged_db, staging / "khdesk.db")
