@@ -422,3 +422,17 @@ def test_a_rekey_waits_for_work_in_progress_on_another_thread(home, clock):
     profiles.remove_user(session, "pho")
     assert [u["name"] for u in profiles.list_users(session)] == ["bithu"]
     session.close()
+
+
+def test_unlisted_db_check_names_a_trigger_khdesk_did_not_make(cell):
+    """Anyone who can unlock holds the key: a trigger added with tools (one that deletes
+    each new audit entry) ran on every later write while `db check` said intact."""
+    from khdesk.core.services import integrity
+
+    assert integrity.check_database(cell).ok
+    with cell.store.write("bithu") as tx:
+        tx.conn.exec_driver_sql(
+            "CREATE TRIGGER an AFTER INSERT ON audit BEGIN DELETE FROM audit WHERE id = NEW.id; END"
+        )
+    report = integrity.check_database(cell)
+    assert any("(an)" in p and "khdesk" in p for p in report.problems), report.problems

@@ -17,7 +17,6 @@ then swaps the files, then starts a new sync epoch so the committee is told, not
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
@@ -38,6 +37,7 @@ from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
 from khdesk.core.store import sqlcipher, swap
+from khdesk.core.store.engine import SCHEMA_OBJECTS, foreign_objects
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import Clock, iso, utc_now
@@ -397,39 +397,15 @@ def _open_check(db_file: Path, key: bytes) -> None:
         conn.close()
 
 
-@functools.cache
-def _own_triggers() -> dict[str, str]:
-    """The triggers khdesk makes in a database (its search index's), name -> SQL as
-    SQLite keeps it: made once in memory the way a new profile makes them."""
-    from sqlalchemy import create_engine, text
-
-    from khdesk.core.store.engine import install_search
-    from khdesk.core.store.schema import metadata
-
-    engine = create_engine("sqlite://")
-    try:
-        with engine.begin() as conn:
-            metadata.create_all(conn)
-            install_search(conn)
-            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
-            return dict(rows.all())
-    finally:
-        engine.dispose()
-
-
 def _check_own_objects(db_file: Path, key: bytes, source: Path) -> None:
     """A database from a backup file is its maker's: a trigger or a view khdesk did not
     make would run on every later write here (erase audit entries as they are written,
     change what is recorded). Refused: only khdesk's own triggers, exactly, may be in it."""
-    own = _own_triggers()
     conn = sqlcipher.keyed(db_file, key)
     try:
-        found = conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')"
-        ).fetchall()
+        alien = foreign_objects(conn.execute(SCHEMA_OBJECTS).fetchall())
     finally:
         conn.close()
-    alien = sorted(name for kind, name, sql in found if kind != "trigger" or own.get(name) != sql)
     if alien:
         raise InputError(
             f"Tệp sao lưu '{source.name}' có đối tượng không do khdesk tạo trong cơ sở dữ liệu "

@@ -4,7 +4,8 @@
 - foreign keys;
 - the audit log's hash chain;
 - every file's stored state against the state its steps give;
-- the search index against the rows it indexes.
+- the search index against the rows it indexes;
+- no trigger or view but khdesk's own (one would run unseen on every write).
 Each problem is one Vietnamese line; an empty list means all is well.
 """
 
@@ -19,7 +20,7 @@ from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.services.candidates import state_of
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import SEARCHABLE
+from khdesk.core.store.engine import SCHEMA_OBJECTS, SEARCHABLE, foreign_objects
 from khdesk.core.store.store import verify_audit
 
 
@@ -87,6 +88,16 @@ def _search_index(conn, report: CheckReport) -> None:
             )
 
 
+def _own_objects(conn, report: CheckReport) -> None:
+    alien = foreign_objects(conn.execute(text(SCHEMA_OBJECTS)).all())
+    if alien:
+        report.problems.append(
+            f"Cơ sở dữ liệu có trigger/view không do khdesk tạo ({', '.join(alien[:5])}): "
+            "chúng chạy ẩn mỗi lần ghi (có thể xóa hay sửa nhật ký). Đã bị sửa bằng công cụ "
+            "ngoài khdesk."
+        )
+
+
 def list_audit(session: Session, file_code: str | None = None, limit: int = 200) -> list[dict]:
     """The newest audit entries first (of one file when given)."""
     query = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
@@ -116,4 +127,5 @@ def check_database(session: Session, *, quick: bool = False) -> CheckReport:
         _states(conn, report)
         if local:
             _search_index(conn, report)
+            _own_objects(conn, report)
     return report
