@@ -146,11 +146,13 @@ SCHEMA_OBJECTS = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trig
 def own_triggers() -> dict[str, str]:
     """The triggers khdesk makes on SQLite (its search index's), name -> SQL as SQLite
     keeps it: made once in memory the way a new profile makes them."""
-    engine = create_engine("sqlite://")
+    import sqlcipher3  # the driver profiles use (its SQLite, its FTS5)
+
+    from khdesk.core.store.schema import metadata
+
+    engine = create_engine("sqlite://", module=sqlcipher3.dbapi2)
     try:
         with engine.begin() as conn:
-            from khdesk.core.store.schema import metadata
-
             metadata.create_all(conn)
             install_search(conn)
             return {name: sql for kind, name, sql in conn.execute(text(SCHEMA_OBJECTS))}
