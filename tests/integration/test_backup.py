@@ -343,7 +343,7 @@ def test_unlisted_a_backups_profile_json_cannot_change_who_the_station_is(tmp_pa
     changes = ({"role": "committee"}, {"org_code": "X01"}, {"db_url": "postgresql://may-la/kh"})
     for change in changes:
         forged = _forge(made.path, tmp_path, "profile.json", lambda info, c=change: {**info, **c})
-        with pytest.raises(ProfileError, match="không khớp"):
+        with pytest.raises(InputError, match="mô tả hồ sơ"):
             backup.import_backup(other, forged, "bithu", PASSWORD).close()
         assert not (other / "profiles").exists() or not any((other / "profiles").iterdir())
     backup.import_backup(other, made.path, "bithu", PASSWORD).close()  # the real one opens
@@ -416,3 +416,172 @@ def test_unlisted_a_backups_small_entries_are_never_inflated_past_a_cap(tmp_path
     assert not (tmp_path / "other-pc" / "profiles").exists() or not any(
         (tmp_path / "other-pc" / "profiles").iterdir()
     )
+
+
+def _made_backup(tmp_path):
+    from tests.conftest import make_profile
+
+    session, _ = make_profile(
+        tmp_path / "home", "cell", "CB07", "Chi bộ 7", lambda: datetime.now(UTC)
+    )
+    made = backup.create_backup(session, "manual")
+    session.close()
+    return made
+
+
+def test_unlisted_a_backup_manifest_of_any_shape_is_refused_not_a_crash(tmp_path):
+    """A .khbak comes from a USB stick: a manifest that is not the object khdesk writes
+    (a list, a missing or non-text field, a date that is none) is a damaged file named
+    in Vietnamese — for `backup list`, restore, import and the daily rotation alike —
+    never an AttributeError/KeyError shown as 'lỗi không mong đợi'."""
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    folder = made.path.parent
+    changes = (
+        lambda m: [1],
+        lambda m: {k: v for k, v in m.items() if k != "id"},
+        lambda m: {**m, "id": 5},
+        lambda m: {**m, "id": "../x"},
+        lambda m: {**m, "kind": "daily", "created_at": "hôm qua"},
+        lambda m: {**m, "profile_id": None},
+        lambda m: {**m, "note": ["a"]},
+    )
+    for change in changes:
+        forged = _forge(made.path, tmp_path, "manifest.json", change)
+        with pytest.raises(InputError, match="bị hỏng"):
+            backup.read_backup(forged)
+        with pytest.raises(InputError, match="bị hỏng"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+        placed = folder / "z-forged.khbak"
+        forged.replace(placed)
+        pdir = profiles.ProfileDir(tmp_path / "home", "CB07")
+        assert [b.id for b in backup.list_backups(pdir)] == [made.id]  # skipped, logged
+        backup.rotate_backups(pdir)
+        placed.unlink()
+    assert not (tmp_path / "other-pc" / "profiles").exists()
+
+
+def test_unlisted_profile_json_in_a_backup_cannot_redirect_or_reidentify_the_profile(tmp_path):
+    """profile.json travels unsigned beside the encrypted database: it may not point the
+    imported profile at a PostgreSQL server (its users would type their server passwords
+    there), nor give it another role, unit or id than its own database holds, nor leave
+    a half-installed profile that breaks the profile list. The database is the truth."""
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    other = tmp_path / "other-pc"
+    changes = {
+        "db_url": lambda i: {**i, "db_url": "postgresql://may-la.example/khdesk"},
+        "role": lambda i: {**i, "role": "province"},
+        "org_code": lambda i: {**i, "org_code": "X01"},
+        "profile_id": lambda i: {**i, "profile_id": "0" * 32},
+        "number": lambda i: {**i, "org_name": 5},
+        "unknown": lambda i: {**i, "them": 1},
+        "missing": lambda i: {k: v for k, v in i.items() if k != "org_name"},
+        "control": lambda i: {**i, "org_name": "Chi bộ\u202e7"},
+        "list": lambda i: [i],
+    }
+    for what, change in changes.items():
+        forged = _forge(made.path, tmp_path, "profile.json", change)
+        with pytest.raises(InputError, match="mô tả hồ sơ"):
+            backup.import_backup(other, forged, "bithu", PASSWORD)
+        assert not (other / "profiles").exists() or not any((other / "profiles").iterdir()), what
+    moved = backup.import_backup(other, made.path, "bithu", PASSWORD)
+    try:
+        assert (moved.info.role, moved.info.org_code, moved.info.db_url) == ("cell", "CB07", None)
+        assert [p.name for p in profiles.list_profiles(other)] == ["CB07"]
+    finally:
+        moved.close()
+
+
+def test_unlisted_backup_json_entries_are_read_under_a_cap(tmp_path):
+    """manifest.json, profile.json and keys.json are a few KB; a file whose entry
+    inflates to many MB is refused by its size before it is read into memory."""
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    for entry in ("manifest.json", "profile.json", "keys.json"):
+        forged = tmp_path / f"big-{entry}{backup.SUFFIX}"
+        with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(forged, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == entry:
+                    data = data[:-1] + b" " * (8 << 20) + data[-1:]
+                dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+        with pytest.raises(InputError, match="quá lớn"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+
+
+def test_unlisted_a_backup_database_that_inflates_past_its_file_is_refused(tmp_path):
+    """khdesk.db in a backup is SQLCipher pages — random bytes that no compressor
+    shrinks — so a genuine one inflates to about the size it takes in the file. A 70 KB
+    .khbak whose khdesk.db inflates to 64 MiB of zeros (its manifest hash made to fit)
+    was hashed whole and then written out to disk whole on import: at 100 GB, a full
+    disk. Refused by its declared size, before it is read."""
+    import hashlib
+
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    zeros = bytes(64 << 20)
+    bomb = tmp_path / f"bomb{backup.SUFFIX}"
+    with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "khdesk.db":
+                dst.writestr("khdesk.db", zeros, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            if item.filename == "manifest.json":
+                m = json.loads(data)
+                m["db_sha256"] = hashlib.sha256(zeros).hexdigest()
+                data = json.dumps(m).encode()
+            dst.writestr(item, data)
+    assert bomb.stat().st_size < 1 << 20
+    with pytest.raises(InputError, match="quá lớn"):
+        backup.read_backup(bomb)
+    with pytest.raises(InputError, match="quá lớn"):
+        backup.import_backup(tmp_path / "other-pc", bomb, "bithu", PASSWORD)
+    assert not list((tmp_path / "other-pc").rglob("*.db"))
+
+
+def test_unlisted_a_backup_database_carrying_its_own_triggers_is_refused(tmp_path):
+    """A backup's database is the maker's file: a profile handed over as a .khbak (with
+    the password the maker gives) carried a trigger deleting every new audit entry, and
+    it ran on every write of the new secretary — history erased as it was written. Only
+    the triggers khdesk itself makes (its search index's) may be in it."""
+    import hashlib
+
+    from khdesk.core.store import sqlcipher
+    from khdesk.core.store.keyslots import KeySlots
+    from tests.conftest import PASSWORD
+
+    made = _made_backup(tmp_path)
+    with zipfile.ZipFile(made.path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    key = KeySlots.from_bytes(parts["keys.json"]).unlock("bithu", PASSWORD)
+    for evil in (
+        "CREATE TRIGGER xoa AFTER INSERT ON audit BEGIN DELETE FROM audit WHERE id = NEW.id; END",
+        "CREATE TRIGGER candidates_fts_au AFTER INSERT ON audit BEGIN DELETE FROM audit; END",
+        "CREATE VIEW v AS SELECT 1",
+    ):
+        db = tmp_path / "x.db"
+        db.write_bytes(parts["khdesk.db"])
+        conn = sqlcipher.keyed(db, key)
+        if "candidates_fts_au" in evil:
+            conn.execute("DROP TRIGGER candidates_fts_au")
+        conn.execute(evil)
+        conn.commit()
+        conn.close()
+        content = db.read_bytes()
+        manifest = json.loads(parts["manifest.json"])
+        manifest["db_sha256"] = hashlib.sha256(content).hexdigest()
+        forged = tmp_path / f"trigger{backup.SUFFIX}"
+        with zipfile.ZipFile(forged, "w") as z:
+            for name, data in parts.items():
+                if name == "manifest.json":
+                    data = json.dumps(manifest).encode()
+                z.writestr(name, content if name == "khdesk.db" else data)
+        with pytest.raises(InputError, match="không do khdesk tạo"):
+            backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
+        assert not (tmp_path / "other-pc" / "profiles" / "CB07").exists()

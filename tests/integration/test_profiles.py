@@ -454,3 +454,17 @@ def test_unlisted_a_tampered_profile_json_is_refused_at_open(cell, home, change,
     assert "profile.json" in refused.value.message and "không khớp" in refused.value.message
     info_file.write_text(json.dumps(data), encoding="utf-8")  # put back: opens again
     profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy).close()
+
+
+def test_unlisted_db_check_names_a_trigger_khdesk_did_not_make(cell):
+    """Anyone who can unlock holds the key: a trigger added with tools (one that deletes
+    each new audit entry) ran on every later write while `db check` said intact."""
+    from khdesk.core.services import integrity
+
+    assert integrity.check_database(cell).ok
+    with cell.store.write("bithu") as tx:
+        tx.conn.exec_driver_sql(
+            "CREATE TRIGGER an AFTER INSERT ON audit BEGIN DELETE FROM audit WHERE id = NEW.id; END"
+        )
+    report = integrity.check_database(cell)
+    assert any("(an)" in p and "khdesk" in p for p in report.problems), report.problems

@@ -105,3 +105,26 @@ def test_only_valid_next_steps_and_no_future_dates(file_ready_for_meeting):
         record_step(file_ready_for_meeting, CODE, StepEvent("A8", d("2026-12-20")), TODAY)
     returned = StepEvent("A8", d("2026-11-20"), result=Result.RETURNED)
     assert record_step(file_ready_for_meeting, CODE, returned, TODAY) == "THAM_TRA"
+
+
+@pytest.mark.parametrize(
+    ("on", "received_on"),
+    [("0001-01-01", None), ("1899-12-31", None), ("2026-11-20", "0001-01-01")],
+)
+def test_unlisted_a_step_date_before_1900_is_refused_here_as_in_a_bundle(
+    file_ready_for_meeting, on, received_on
+):
+    """A bundle now refuses dates outside 1900–2100 (what forms and imports store); the
+    command line still let `step add --on 01/01/0001` record one — the station's own
+    `check` then failed on it, and every bundle it sent was refused whole."""
+    event = StepEvent(
+        "A8",
+        d(on),
+        result=Result.FAILED,
+        official_members=9,
+        votes_for=4,
+        received_on=d(received_on) if received_on else None,
+    )
+    with pytest.raises(InputError, match="1900"):
+        record_step(file_ready_for_meeting, CODE, event, TODAY)
+    assert "A8" not in [s["step_id"] for s in open_file(file_ready_for_meeting, CODE)["steps"]]

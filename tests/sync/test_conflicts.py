@@ -103,3 +103,35 @@ def test_conflicts_on_the_command_line(commune, tmp_path, quiet_cli, capsys):  #
     assert "Đã nhận bản gửi đến" in capsys.readouterr().out
     assert quiet_cli(home, *args) == 1
     assert "đã được giải quyết" in capsys.readouterr().err
+
+
+def test_unlisted_settling_one_conflict_does_not_read_them_all(commune, tmp_path):  # noqa: F811
+    """A cell's genuine key can fill one 1.4 MB bundle with 5,000 file-code clashes, each
+    kept as a conflict: settling one then read and compared every conflict ever kept
+    (0.8 s each at 5,000; hours for all). One conflict is read by its id: the statements
+    for settling it do not grow with how many are kept."""
+    from sqlalchemy import event, insert
+
+    com = commune.committee
+    first = _conflicted(commune, tmp_path)
+
+    def statements_to_settle(conflict_id: int) -> int:
+        seen = []
+        engine = com.store.engine
+        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            sync.resolve_conflict(com, conflict_id, "here")
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    with com.store.read() as conn:
+        row = dict(conn.execute(select(t.sync_conflicts)).mappings().one())
+    with com.store.write("bithu") as tx:
+        copies = [{**row, "id": None, "found_at": tx.now} for _ in range(300)]
+        for c in copies:
+            del c["id"]
+        tx.conn.execute(insert(t.sync_conflicts), copies)
+    assert statements_to_settle(first) < 30
+    assert statements_to_settle(sync.list_conflicts(com)[-1]["id"]) < 30

@@ -198,3 +198,32 @@ def test_profile_from_before_keys_gets_them_on_first_use(cell, home):
         assert sync.key_status(session)["fingerprint"] == status["fingerprint"]
     finally:
         session.close()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("org_code", "X01-CB01\nX01-CB02"),
+        ("org_code", "X" * 65),
+        ("org_name", "Chi bộ \u202eộb ihC"),
+        ("org_name", "Chi bộ 1\r\nĐã ghi nhận khóa của X01"),
+        ("org_name", "Chi bộ " + "1" * 300),
+        ("org_name", " Chi bộ 1"),
+        ("org_code", "X01-CB01\x00"),
+    ],
+)
+def test_unlisted_a_card_names_its_station_as_a_form_would_or_is_refused(field, value):
+    """A card is self-signed by whoever made it, so its station code and name are the
+    maker's words: a line break, a bidi override, a NUL or a name past its column went
+    into sync_peers as written and showed in `keys list` and every bundle report (and a
+    code past 64 characters fails the province tier's column)."""
+    names = {"org_code": "X01-CB01", "org_name": "Chi bộ 1", field: value}
+    card = keys.make_card(
+        keys.KeyPair.generate(), names["org_code"], names["org_name"], "cell", ISO_NOW
+    )
+    with pytest.raises(KeyCardError) as err:
+        keys.read_card(card)
+    assert err.value.code == "card_field" and field in err.value.message
+
+
+ISO_NOW = "2026-11-20T08:30:00+00:00"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
@@ -350,3 +351,68 @@ def test_sender_verifies_its_own_file_on_the_stick(commune, tmp_path):
     path.write_bytes(bytes(data))
     report = sync.verify_bundle(cell, path)
     assert not report.valid and report.code == "wrong_recipient"
+
+
+def test_unlisted_an_epoch_note_is_one_short_line_at_both_ends(commune, tmp_path):
+    """The note of a new epoch is the sender's text shown to the committee before it
+    confirms: a line break in it printed as lines of khdesk's own ("Đã nhập …"), and its
+    length was bounded only by the manifest's 4 MB. The sender folds and checks it as
+    any text it stores; the receiver shows it as one short printable line whatever
+    arrives."""
+    import json
+
+    from khdesk.core.errors import InputError
+    from tests.sync.conftest import open_inner, resign, seal_to, station_key
+
+    cell, com = commune.cells["X01-CB01"], commune.committee
+    assert import_bundle(com, export(cell, tmp_path / "1")).status == "imported"
+    with pytest.raises(InputError, match="U\\+0007"):
+        sync.start_new_epoch(cell, "bàn giao\x07")
+    sync.start_new_epoch(cell, "bàn giao\ncho bí thư mới")
+    data = export(cell, tmp_path / "2").read_bytes()
+    _, entries = open_inner(com, data)
+    manifest = json.loads(entries.pop("manifest.json"))
+    entries.pop("manifest.sig")
+    assert manifest["epoch"]["reason"]["note"] == "bàn giao cho bí thư mới"
+    spoof = "bàn giao\nĐã nhập gói số 9 của X01-CB01: không có gì bất thường." + "x" * 5000
+    manifest["epoch"]["reason"]["note"] = spoof
+    forged = tmp_path / "forged.khdb"
+    inner = resign(manifest, list(entries.items()), station_key(cell))
+    forged.write_bytes(seal_to(com, inner))
+    report = import_bundle(com, forged)
+    assert report.status == "new_epoch"
+    assert "\n" not in report.reason and len(report.reason) < 1000
+    assert "bàn giao?Đã nhập" in report.reason
+
+
+def test_unlisted_a_sequence_number_far_ahead_costs_no_memory(commune, tmp_path):
+    """A genuine key may sign `seq` up to 2³¹−1 (first bundle, no `prev`): the missing
+    numbers before it were listed one by one (set(range(1, seq))), 2 billion integers —
+    the import, and even `bundle verify`, died of memory. The gaps are ranges now."""
+    import json
+    import tracemalloc
+
+    from khdesk.core.sync.records import MAX_INTEGER
+    from tests.sync.conftest import open_inner, resign, seal_to, station_key
+
+    cell, com = commune.cells["X01-CB01"], commune.committee
+    data = export(cell, tmp_path / "1").read_bytes()
+    _, entries = open_inner(com, data)
+    manifest = json.loads(entries.pop("manifest.json"))
+    entries.pop("manifest.sig")
+    manifest["seq"] = SEQ_AHEAD
+    forged = tmp_path / "ahead.khdb"
+    forged.write_bytes(seal_to(com, resign(manifest, list(entries.items()), station_key(cell))))
+    tracemalloc.start()
+    try:
+        report = import_bundle(com, forged)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.status == "imported", report.reason
+    assert f"1–{SEQ_AHEAD - 1}" in " ".join(report.notes)
+    assert peak < 64 << 20, f"{peak / 2**20:.0f} MiB"
+    assert SEQ_AHEAD <= MAX_INTEGER
+
+
+SEQ_AHEAD = 2**31 - 1  # records.MAX_INTEGER

@@ -67,7 +67,7 @@ days = st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(date.isoformat)
 candidate = st.fixed_dictionaries(
     {
         "uuid": st.uuids().map(str),
-        "rev": st.integers(1, 2**31),
+        "rev": st.integers(1, 2**31 - 1),
         "owner": short,
         "updated_by": short,
         "updated_at": moment,

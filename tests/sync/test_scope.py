@@ -561,3 +561,75 @@ def test_finding_1_down_from_the_commune_to_a_cell_under_a_grassroots_committee(
         assert report.status == "imported", report.reason
     finally:
         c.close()
+
+
+def test_unlisted_a_kept_attachment_version_cannot_bring_a_false_size(world, tmp_path):
+    """The same scan, same revision, another size: the merge used to keep it as a
+    conflict (two versions of one revision), and `bundle resolve … incoming` then wrote
+    a size that is not its content's. A size that lies is refused whole wherever the
+    content is known, and taking a kept version checks it again."""
+    from khdesk.core.errors import InputError
+    from khdesk.core.sync import conflicts
+
+    com = world["c"].committee
+    a = dict(rows(world, "attachments")[0])
+    a["size"] += 1000
+    before, rest = state(com), dump(com, REST)
+    report = import_bundle(com, forge(world, tmp_path, {"attachments": [a]}, replace=True))
+    assert (report.status, report.code) == ("refused", "record_value"), report.reason
+    assert "cỡ" in report.reason and state(com) == before and dump(com, REST) == rest
+    # A version kept before this check (an older khdesk): taking it is refused too.
+    with com.store.write(com.user) as tx:
+        tx.conn.execute(
+            t.sync_conflicts.insert().values(
+                found_at=tx.now,
+                sender_org=CELL,
+                bundle_id=world["manifest"]["bundle_id"],
+                table_name="attachments",
+                record_uuid=a["uuid"],
+                record_key=a["name"],
+                local_rev=a["rev"],
+                incoming_rev=a["rev"],
+                reason="Cùng số phiên bản nhưng nội dung khác (có hai máy cùng ghi?).",
+                incoming=canonical.dumps(a).decode(),
+            )
+        )
+        kept = conflicts.list_conflicts(tx.conn)[-1].id
+    with pytest.raises(InputError, match="cỡ"):
+        sync.resolve_conflict(com, kept, "incoming")
+    assert one(com, t.attachments, uuid=a["uuid"])["size"] == a["size"] - 1000
+
+
+def test_unlisted_a_uuid_names_one_record_across_tables(world, tmp_path):
+    """uuids were unique per table only, while the versions last received (sync_base)
+    and every bundle up key records by uuid alone. A cell's new scan carrying the uuid
+    of the committee's own A10 decision was taken; the committee's next bundle up then
+    held two records with one uuid, and the province's versions of the two mixed (the
+    committee's later decisions became conflicts there). A uuid held here by a record
+    of another table, or used twice in one bundle, refuses the bundle whole."""
+    from khdesk.core.domain.pipeline import StepEvent
+    from khdesk.core.services.steps import record_step
+    from tests.sync.conftest import awaiting_decision
+
+    com = world["c"].committee
+    code = awaiting_decision(com, CELL)[0]
+    record_step(com, code, StepEvent("A10", date(2026, 11, 20), doc_no="8-QĐ/ĐU"), TODAY)
+    with com.store.read() as conn:
+        a9 = (
+            conn.execute(
+                select(t.steps.c.uuid).where(t.steps.c.step_id == "A10", t.steps.c.owner == "X01")
+            )
+            .scalars()
+            .first()
+        )
+    scan = dict(rows(world, "attachments")[0], uuid=a9, rev=1, name="quyết định.pdf")
+    before, rest = state(com), dump(com, REST)
+    report = import_bundle(com, forge(world, tmp_path, {"attachments": [scan]}))
+    assert (report.status, report.code) == ("refused", "record_duplicate"), report.reason
+    assert "uuid" in report.reason and state(com) == before and dump(com, REST) == rest
+    # …and two records of one bundle sharing a uuid across tables.
+    own = rows(world, "steps")[0]
+    twin = dict(rows(world, "attachments")[0], uuid=own["uuid"], rev=1)
+    report = import_bundle(com, forge(world, tmp_path, {"attachments": [twin]}))
+    assert (report.status, report.code) == ("refused", "record_duplicate"), report.reason
+    assert state(com) == before

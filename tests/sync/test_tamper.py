@@ -430,3 +430,99 @@ def test_verify_reports_the_same_reason_and_changes_nothing(world, tmp_path, qui
     assert report.counts["candidates"] == 17 and report.files == 1
     assert state(c.committee) == before
     assert PASSWORD  # the CLI above unlocked with the test password
+
+
+def _with_rows(world, table: str, change) -> bytes:
+    """The good bundle with `change(rows)` applied to one table, re-signed by CB01."""
+    manifest, entries = parts(world)
+    entries = dict(entries)
+    name = f"records/{table}.jsonl"
+    rows = [json.loads(line) for line in entries[name].splitlines()]
+    change(rows)
+    entries[name] = b"".join(canonical.dumps(r) + b"\n" for r in rows)
+    return seal_to(world["c"].committee, resign(manifest, list(entries.items()), cell_key(world)))
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2101-01-01"])
+@pytest.mark.parametrize(("table", "column"), [("candidates", "birth_date"), ("steps", "on")])
+def test_unlisted_a_date_no_station_could_store_is_refused(
+    world, day, table, column, tmp_path, quiet_cli
+):
+    """A date valid as ISO text but outside the years every form and import accepts
+    (io.tabular MIN_YEAR–MAX_YEAR) was taken from a bundle; the committee's `check` then
+    died on it ('lỗi không mong đợi': add_months past year 9999)."""
+
+    def change(rows):
+        rows[0][column] = day
+
+    reason = refuse(world, _with_rows(world, table, change), "record_value", tmp_path, quiet_cli)
+    assert column in reason and "1900" in reason
+
+
+@pytest.mark.parametrize("size", [0, 1, 2**30, -1])
+def test_unlisted_an_attachment_size_that_lies_is_refused(world, size, tmp_path, quiet_cli):
+    """`attachments.size` is what the file window and `attach list` show: a record saying
+    1 GiB (or 0) for a 2.8 KB scan was stored as said — a lie shown to the committee."""
+
+    def change(rows):
+        rows[0]["size"] = size
+
+    data = _with_rows(world, "attachments", change)
+    reason = refuse(world, data, "record_value", tmp_path, quiet_cli)
+    assert "đơn xin vào Đảng.pdf" in reason and str(size) in reason
+    # `bundle verify` says so too (it said "hợp lệ, chưa nhập").
+    path = tmp_path / "kiem-tra.khdb"
+    path.write_bytes(data)
+    check = sync.verify_bundle(world["c"].committee, path)
+    assert (check.valid, check.code) == (False, "record_value"), check.reason
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31), 2**53])
+def test_unlisted_an_integer_no_database_column_holds_is_refused(world, value, tmp_path, quiet_cli):
+    """Every integer column is a 32-bit one (PostgreSQL `integer` at the province): a
+    record's 2⁵³ passed the wire check, then the province tier's INSERT failed with a
+    DataError — 'lỗi không mong đợi' — instead of the format's own refusal."""
+
+    def change(rows):
+        rows[0]["seq"] = value
+
+    reason = refuse(world, _with_rows(world, "steps", change), "record_value", tmp_path, quiet_cli)
+    assert "seq" in reason
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "text"),
+    [
+        ("candidates", "full_name", "Võ Bích Ánh\nX01-CB01-0099    Giả Mạo"),
+        ("candidates", "home_town", "Cam Lâm\r\nCam Ranh"),
+        ("attachments", "name", "đơn.pdf\u2028Tổng: 0 tệp"),
+        ("candidates", "occupation", "nông\u2029dân"),
+    ],
+)
+def test_unlisted_a_line_break_in_a_one_line_field_is_refused(
+    world, table, column, text, tmp_path, quiet_cli
+):
+    """Every form and import folds whitespace in one-line fields (text.nfc) and names a
+    scan by safe_file_name: only a bundle could bring a name holding a line break — one
+    that prints as two rows in `list`/`attach list`, spoofing a file that is not there."""
+
+    def change(rows):
+        rows[0][column] = text
+
+    reason = refuse(world, _with_rows(world, table, change), "record_value", tmp_path, quiet_cli)
+    assert column in reason and "xuống dòng" in reason
+
+
+@pytest.mark.parametrize(("column", "value"), [("step_id", "Z9"), ("result", "maybe")])
+def test_unlisted_a_step_khdesk_does_not_know_is_refused_not_a_crash(
+    world, column, value, tmp_path, quiet_cli
+):
+    """A step's id and result are closed lists the file's state is derived from: a
+    genuine bundle carrying step 'Z9' or result 'maybe' passed the wire check, then the
+    merge died deriving the state (KeyError / ValueError: 'lỗi không mong đợi')."""
+
+    def change(rows):
+        rows[0][column] = value
+
+    reason = refuse(world, _with_rows(world, "steps", change), "record_value", tmp_path, quiet_cli)
+    assert column in reason and value in reason

@@ -441,3 +441,14 @@ def test_fast_csv_reader_takes_quoted_fields_and_refuses_multiline_ones() -> Non
     assert _check_fast_path_agrees(text, ",")
     assert not _check_fast_path_agrees('Mã đảng viên,Năm,Xếp loại\n"DV\n1",2025,x\n', ",")
     assert not _check_fast_path_agrees("Mã đảng viên,Năm,Xếp loại\nDV1,2025\n", ",")
+
+
+@pytest.mark.parametrize("value", ["2147483648", 2**31, float(2**40), "99999999999"])
+def test_unlisted_an_integer_no_database_column_holds_is_refused_at_import(value) -> None:
+    """Every integer column is 32-bit (PostgreSQL `integer` at the province) and bundles
+    refuse larger numbers: a typo like 99999999999 in an import was stored here, then
+    every bundle of the station was refused whole."""
+    villages = tpl.ORGS.column("villages")
+    with pytest.raises(ValueError, match="quá lớn"):
+        convert_value(villages, value)
+    assert convert_value(villages, str(2**31 - 1)) == 2**31 - 1

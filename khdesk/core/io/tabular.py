@@ -49,6 +49,9 @@ __all__ = [
 
 # Dates outside this range are typos (a two-digit year, 0224 for 2024), not history.
 MIN_YEAR = 1900
+# Every integer column is a 32-bit one (PostgreSQL `integer` at the province tier); bundles
+# refuse larger numbers too (sync.records).
+MAX_INTEGER = 2**31 - 1
 MAX_YEAR = 2100
 # A title line or two may sit above the header; look this far down for it.
 _HEADER_SCAN = 10
@@ -332,7 +335,7 @@ def _int_problem(shown: str) -> str:
 
 
 def _make_int(column: Column, fails: list[str]) -> Converter:
-    def conv(v: Any) -> Any:
+    def read(v: Any) -> Any:
         if type(v) is str:
             s = v.strip()
             if s.isdigit() and s.isascii():
@@ -354,6 +357,13 @@ def _make_int(column: Column, fails: list[str]) -> Converter:
             return int(v)
         fails.append(_int_problem(_shown(v)))
         return _BAD
+
+    def conv(v: Any) -> Any:
+        n = read(v)
+        if type(n) is int and n > MAX_INTEGER:  # every integer column is 32-bit
+            fails.append(f"Số quá lớn '{_shown(v)}' — tối đa {MAX_INTEGER}")
+            return _BAD
+        return n
 
     return conv
 

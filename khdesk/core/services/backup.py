@@ -21,21 +21,23 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from khdesk import __version__
+from khdesk.core.clock import is_iso
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
-from khdesk.core.services.session import ProfileInfo, check_identity, identity_refusal
 from khdesk.core.store import sqlcipher, swap
+from khdesk.core.store.engine import SCHEMA_OBJECTS, foreign_objects
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import Clock, iso, utc_now
@@ -218,6 +220,40 @@ def _copy_into(source: Path, f) -> None:
 # -- reading --
 
 
+# manifest.json, profile.json and keys.json are a few KB: anything past this is hostile.
+JSON_CAP = 1 << 20
+_BACKUP_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,99}")
+_MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
+
+
+def read_small_entry(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """One small entry of a backup file (manifest, profile, key slots), read only up to
+    JSON_CAP whatever its header claims (InputError past it; KeyError if absent)."""
+    with z.open(name) as f:
+        data = f.read(JSON_CAP + 1)
+    if len(data) > JSON_CAP:
+        raise InputError(
+            f"Tệp sao lưu '{path.name}' bị hỏng: mục {name} quá lớn (hơn {JSON_CAP // 1024} KB)."
+        )
+    return data
+
+
+def _manifest_ok(m: object) -> bool:
+    """The manifest is the object khdesk writes: its texts texts, its moment a moment."""
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        return False
+    if not all(isinstance(m.get(k), str) for k in _MANIFEST_TEXT):
+        return False
+    optional = (m.get("schema"), m.get("app_version", ""), m.get("note", ""))
+    return (
+        bool(_BACKUP_ID.fullmatch(m["id"]))
+        and is_iso(m["created_at"])
+        and all(v is None or isinstance(v, str) for v in optional)
+        and isinstance(optional[1], str)
+        and isinstance(optional[2], str)
+    )
+
+
 def read_backup(path: Path) -> BackupInfo:
     """Check a backup file's shape and hash (not its password); InputError if broken."""
     path = Path(path)
@@ -227,14 +263,27 @@ def read_backup(path: Path) -> BackupInfo:
             missing = {"manifest.json", "profile.json", "keys.json", "khdesk.db"} - names
             if missing:
                 raise InputError(f"Tệp sao lưu '{path.name}' thiếu {', '.join(sorted(missing))}.")
-            manifest = _manifest(z, path)
+            manifest = json.loads(read_small_entry(z, "manifest.json", path))
+            if not _manifest_ok(manifest):
+                raise InputError(
+                    f"Tệp sao lưu '{path.name}' bị hỏng hoặc không phải bản sao lưu khdesk "
+                    "đọc được (bản kê)."
+                )
+            # Encrypted pages do not compress: a database inflating past the file that
+            # holds it (plus a margin for the zip's own bytes) is a bomb, not a backup.
+            declared = z.getinfo("khdesk.db").file_size
+            if declared > path.stat().st_size + (1 << 20):
+                raise InputError(
+                    f"Tệp sao lưu '{path.name}' bị hỏng: cơ sở dữ liệu bên trong quá lớn so "
+                    f"với tệp ({declared // 1_048_576} MB khi giải nén)."
+                )
             digest = hashlib.sha256()
             with z.open("khdesk.db") as db:
                 for block in iter(lambda: db.read(1 << 20), b""):
                     digest.update(block)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:  # JSON's, UTF-8's too
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.") from exc
-    if digest.hexdigest() != manifest.get("db_sha256"):
+    if digest.hexdigest() != manifest["db_sha256"]:
         raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng: dữ liệu không khớp mã kiểm tra.")
     return BackupInfo(
         id=manifest["id"],
@@ -248,44 +297,6 @@ def read_backup(path: Path) -> BackupInfo:
         size=path.stat().st_size,
         note=manifest.get("note", ""),
     )
-
-
-_SMALL_ENTRY_MAX = 1 << 20  # manifest, profile.json, keys.json: ours are a few KB
-
-
-def _small_entry(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
-    """A backup's small JSON entry, never inflated past _SMALL_ENTRY_MAX (a bomb is a
-    broken backup, whatever size it declares)."""
-    with z.open(name) as f:
-        raw = f.read(_SMALL_ENTRY_MAX + 1)
-    if len(raw) > _SMALL_ENTRY_MAX:
-        raise InputError(f"Tệp sao lưu '{path.name}' bị hỏng ({name} quá lớn).")
-    return raw
-
-
-_MANIFEST_TEXT = ("id", "kind", "created_at", "profile_id", "org_code", "db_sha256")
-
-
-def _manifest(z: zipfile.ZipFile, path: Path) -> dict:
-    """The backup's manifest, checked: a file on a stick is anyone's to write, so a
-    manifest of the wrong shape (or a bomb) is a broken backup, not a crash."""
-    broken = InputError(f"Tệp sao lưu '{path.name}' bị hỏng hoặc không đọc được.")
-    manifest = json.loads(_small_entry(z, "manifest.json", path))
-    if not isinstance(manifest, dict):
-        raise broken
-    if manifest.get("format") != FORMAT:
-        raise InputError(f"Tệp '{path.name}' không phải bản sao lưu khdesk đọc được.")
-    if not all(isinstance(manifest.get(k), str) for k in _MANIFEST_TEXT):
-        raise broken
-    if not all(isinstance(manifest.get(k, ""), str) for k in ("app_version", "note")):
-        raise broken
-    if not isinstance(manifest.get("schema"), str | None):
-        raise broken
-    try:
-        datetime.fromisoformat(manifest["created_at"]).astimezone(VIETNAM)
-    except (ValueError, OverflowError):
-        raise broken from None
-    return manifest
 
 
 def list_backups(pdir: ProfileDir, folder: Path | None = None) -> list[BackupInfo]:
@@ -388,20 +399,20 @@ def _open_check(db_file: Path, key: bytes) -> None:
         conn.close()
 
 
-def _check_identity_in(db_file: Path, key: bytes, profile: dict) -> None:
-    """The backup's profile.json says who its database is (session.check_identity); a
-    backup is always of a profile on a PC, never one on a server."""
-    try:
-        info = ProfileInfo(**profile)
-    except TypeError as exc:
-        raise InputError("Tệp sao lưu bị hỏng (mô tả hồ sơ).") from exc
-    if info.on_server:
-        raise identity_refusal(info, ["db_url"])
+def _check_own_objects(db_file: Path, key: bytes, source: Path) -> None:
+    """A database from a backup file is its maker's: a trigger or a view khdesk did not
+    make would run on every later write here (erase audit entries as they are written,
+    change what is recorded). Refused: only khdesk's own triggers, exactly, may be in it."""
     conn = sqlcipher.keyed(db_file, key)
     try:
-        check_identity(conn, info)
+        alien = foreign_objects(conn.execute(SCHEMA_OBJECTS).fetchall())
     finally:
         conn.close()
+    if alien:
+        raise InputError(
+            f"Tệp sao lưu '{source.name}' có đối tượng không do khdesk tạo trong cơ sở dữ liệu "
+            f"({', '.join(alien[:3])}): có thể đã bị sửa để chạy lệnh ẩn. Không nhận."
+        )
 
 
 def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
@@ -511,6 +522,7 @@ def restore_backup(
         extracted = _extract(backup, pdir.path)
         try:
             _to_current_key(backup, extracted, user, password, key)
+            _check_own_objects(extracted, key, backup.path)
             live = [pdir.db_file] if pdir.db_file.exists() else []
             _require_restorer([*live, extracted], key, user)
             kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
@@ -539,7 +551,7 @@ def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: st
     except AccessDenied:
         pass
     with zipfile.ZipFile(backup.path) as z:
-        then = KeySlots.from_bytes(z.read("keys.json"))
+        then = KeySlots.from_bytes(read_small_entry(z, "keys.json", backup.path))
     try:
         old_key = then.unlock(user, password)
     except AccessDenied:
@@ -577,12 +589,12 @@ def import_backup(
     """Open a backup from another PC as a profile here (moving a profile, or handing it
     over). The profile keeps its identity; sending starts a new epoch."""
     backup = read_backup(path)
-    with zipfile.ZipFile(backup.path) as z:
-        try:
-            info = json.loads(_small_entry(z, "profile.json", backup.path))
-        except ValueError:
-            info = None
-        slots_raw = _small_entry(z, "keys.json", backup.path)
+    try:
+        with zipfile.ZipFile(backup.path) as z:
+            info = json.loads(read_small_entry(z, "profile.json", backup.path))
+            slots_raw = read_small_entry(z, "keys.json", backup.path)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError):
+        info = None
     if not isinstance(info, dict):
         raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ).")
     target_name = profiles.check_profile_name(name or info.get("name") or backup.org_code)
@@ -602,12 +614,12 @@ def import_backup(
         key = slots.unlock(user, password)
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
+        _check_own_objects(staged_db, key, backup.path)
         _require_restorer([staged_db], key, user)
-        profile = {**info, "name": target_name}
-        _check_identity_in(staged_db, key, profile)
+        profile = _profile_of(info, backup, _identity_in(staged_db, key), target_name)
         os.replace(staged_db, staging / "khdesk.db")
         (staging / "profile.json").write_text(
-            json.dumps(profile, ensure_ascii=False, indent=1), encoding="utf-8"
+            json.dumps(asdict(profile), ensure_ascii=False, indent=1), encoding="utf-8"
         )
         (staging / "backups").mkdir()
         os.replace(staging, pdir.path)
@@ -617,3 +629,44 @@ def import_backup(
     session = _session_from_key(pdir, key, user)
     _mark_restored(session, backup, "", ([], None))
     return session
+
+
+_IDENTITY = ("profile_id", "role", "org_code")
+
+
+def _identity_in(db_file: Path, key: bytes) -> dict[str, str]:
+    """Who the database says it is (its meta rows, written at creation, under the key)."""
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        rows = conn.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?, ?)", _IDENTITY
+        ).fetchall()
+    finally:
+        conn.close()
+    return dict(rows)
+
+
+def _profile_of(raw: dict, backup: BackupInfo, identity: dict, name: str) -> profiles.ProfileInfo:
+    """The profile description to install from a backup's profile.json — unsigned, beside
+    the database, so hostile: exactly the fields khdesk writes, texts as texts, the
+    identity the database itself holds (and the manifest names), never a server URL."""
+    from khdesk.core.text import forbidden_char_problem
+
+    known = {f.name for f in fields(profiles.ProfileInfo)}
+    texts = ("role", "org_code", "org_name", "profile_id", "created_at", "app_version")
+    why = None
+    if not known.issuperset(raw) or not all(isinstance(raw.get(k), str) for k in texts):
+        why = "trường lạ, thiếu trường hoặc sai kiểu"
+    elif not (raw.get("parent_code") is None or isinstance(raw["parent_code"], str)):
+        why = "mã đơn vị cấp trên sai kiểu"
+    elif raw.get("db_url") is not None or raw.get("db_user") is not None:
+        why = "hồ sơ trên máy chủ không có bản sao lưu dạng tệp"
+    elif any(forbidden_char_problem(raw[k]) for k in texts):
+        why = "có ký tự điều khiển"
+    elif any(raw[k] != identity.get(k) for k in _IDENTITY) or (
+        (raw["profile_id"], raw["org_code"]) != (backup.profile_id, backup.org_code)
+    ):
+        why = "vai trò, đơn vị hoặc mã hồ sơ khác với dữ liệu trong bản sao lưu"
+    if why is not None:
+        raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ: {why}).")
+    return profiles.ProfileInfo(**{**raw, "name": name, "db_url": None, "db_user": None})

@@ -6,7 +6,8 @@
 - at a committee or the province, the histories the stations below reported (FORMAT.md
   §11): a break a cell's report raised stays listed;
 - every file's stored state against the state its steps give;
-- the search index against the rows it indexes.
+- the search index against the rows it indexes;
+- no trigger or view but khdesk's own (one would run unseen on every write).
 Each problem is one Vietnamese line; an empty list means all is well.
 """
 
@@ -21,7 +22,7 @@ from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.services.candidates import state_of
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import SEARCHABLE
+from khdesk.core.store.engine import SCHEMA_OBJECTS, SEARCHABLE, foreign_objects
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync import history
 
@@ -102,6 +103,16 @@ def _reported_histories(conn, report: CheckReport) -> None:
         report.checked["reported_histories"] = len(senders)
 
 
+def _own_objects(conn, report: CheckReport) -> None:
+    alien = foreign_objects(conn.execute(text(SCHEMA_OBJECTS)).all())
+    if alien:
+        report.problems.append(
+            f"Cơ sở dữ liệu có trigger/view không do khdesk tạo ({', '.join(alien[:5])}): "
+            "chúng chạy ẩn mỗi lần ghi (có thể xóa hay sửa nhật ký). Đã bị sửa bằng công cụ "
+            "ngoài khdesk."
+        )
+
+
 def list_audit(session: Session, file_code: str | None = None, limit: int = 200) -> list[dict]:
     """The newest audit entries first (of one file when given)."""
     query = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
@@ -132,4 +143,5 @@ def check_database(session: Session, *, quick: bool = False) -> CheckReport:
         _reported_histories(conn, report)
         if local:
             _search_index(conn, report)
+            _own_objects(conn, report)
     return report

@@ -14,6 +14,7 @@ from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
 from khdesk.core.domain.template import CANDIDATES
 from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
 from khdesk.core.services import judging, numbering
 from khdesk.core.services.candidates import save_states, state_of, station_access
 from khdesk.core.services.checking import load_facts
@@ -48,6 +49,13 @@ def record_step_event(
         raise InputError(f"Không có bước '{event.step_id}'.")
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
+    for day in (event.on, event.received_on):
+        # The years every form, import and bundle stores (io.tabular, sync.records).
+        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise InputError(
+                f"Ngày {day.isoformat()} của bước {step.name}: năm phải trong khoảng "
+                f"{MIN_YEAR}–{MAX_YEAR}."
+            )
     with session.store.write(session.user) as tx:
         _lock_file(tx.conn, file_code)
         facts = load_facts(tx.conn, file_code)

@@ -121,7 +121,7 @@ def start_new_epoch(session: Session, note: str) -> str:
     """Begin a new sending lineage on purpose (a new secretary on a new PC); the next
     bundle announces it and the recipient confirms it once. Returns the epoch id."""
     session.require(*_KEY_KEEPERS)
-    note = clean_text(note, "Ghi chú") or ""  # signed into the next bundle, shown above
+    note = clean_text(note, "Ghi chú bàn giao") or ""  # the committee reads it as sent
     with session.store.write(session.user, changes=False) as tx:
         epoch = outbox.start_epoch(tx.conn, tx.now, {"code": "handover", "note": note})
         tx.audit("sync_epoch", "epoch", epoch.id, note=note)

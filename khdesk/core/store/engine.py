@@ -6,6 +6,7 @@ else in the store is portable SQLAlchemy Core.
 
 from __future__ import annotations
 
+import functools
 import logging
 from operator import itemgetter
 from pathlib import Path
@@ -135,6 +136,36 @@ def install_search(conn) -> None:
                 "END"
             )
         )
+
+
+# The triggers and views of an SQLite database, as SQLite keeps them.
+SCHEMA_OBJECTS = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')"
+
+
+@functools.cache
+def own_triggers() -> dict[str, str]:
+    """The triggers khdesk makes on SQLite (its search index's), name -> SQL as SQLite
+    keeps it: made once in memory the way a new profile makes them."""
+    import sqlcipher3  # the driver profiles use (its SQLite, its FTS5)
+
+    from khdesk.core.store.schema import metadata
+
+    engine = create_engine("sqlite://", module=sqlcipher3.dbapi2)
+    try:
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            install_search(conn)
+            return {name: sql for kind, name, sql in conn.execute(text(SCHEMA_OBJECTS))}
+    finally:
+        engine.dispose()
+
+
+def foreign_objects(rows) -> list[str]:
+    """The names, among `rows` (type, name, sql) of SCHEMA_OBJECTS, of the triggers and
+    views khdesk did not make: one would run on every later write (erase audit entries
+    as they are written, change what is recorded)."""
+    own = own_triggers()
+    return sorted(name for kind, name, sql in rows if kind != "trigger" or own.get(name) != sql)
 
 
 def query_words(folded_query: str) -> list[str]:

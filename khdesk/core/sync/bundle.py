@@ -498,7 +498,7 @@ _TOP_KEYS = {
 }
 MAX_RECEIPTS = 1000
 # Every integer of a manifest (numbers, counters, sizes) fits a 32-bit database column.
-MAX_INTEGER = 2**31 - 1
+MAX_INTEGER = records.MAX_INTEGER
 
 
 def _small_integers(value: Any, path: str) -> None:
@@ -671,6 +671,7 @@ def check_addressed(opened: Opened, header: Header) -> None:
 def read_records(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> dict[str, list[dict]]:
     """Every record, checked against its table (records.from_wire), by table."""
     out: dict[str, list[dict]] = {}
+    seen: set[str] = set()  # a uuid names one record, whatever its table
     for table_name, count in opened.counts().items():
         name = f"records/{table_name}.jsonl"
         table = records.TABLES[table_name]
@@ -684,7 +685,6 @@ def read_records(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> dict[str, l
                 "record_count", f"{name}: có {len(lines)} bản ghi, bản kê ghi {count}."
             )
         rows = []
-        seen: set[str] = set()
         for i, line in enumerate(lines, start=1):
             where = f"{name}, dòng {i}"
             if len(line) > limits.max_line:

@@ -25,7 +25,7 @@ from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import records
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.inbox import check_kept_record
-from khdesk.core.sync.merge import derive_fields
+from khdesk.core.sync.merge import derive_fields, size_problem
 
 CLASH_PREFIX = "Trùng "  # the merge's reason for a natural key held by another uuid
 
@@ -86,27 +86,26 @@ def list_conflicts(conn: Connection, *, include_resolved: bool = False) -> list[
     query = select(t.sync_conflicts).order_by(t.sync_conflicts.c.id)
     if not include_resolved:
         query = query.where(t.sync_conflicts.c.resolved_at.is_(None))
-    out = []
-    for row in conn.execute(query).mappings():
-        incoming = json.loads(row["incoming"])
-        out.append(
-            Conflict(
-                id=row["id"],
-                found_at=row["found_at"],
-                sender_org=row["sender_org"],
-                bundle_id=row["bundle_id"],
-                table=row["table_name"],
-                record_uuid=row["record_uuid"],
-                record_key=row["record_key"],
-                local_rev=row["local_rev"],
-                incoming_rev=row["incoming_rev"],
-                reason=row["reason"],
-                incoming=incoming,
-                resolved_at=row["resolved_at"],
-                differences=_differences(conn, row["table_name"], incoming),
-            )
-        )
-    return out
+    return [_conflict(conn, row) for row in conn.execute(query).mappings()]
+
+
+def _conflict(conn: Connection, row) -> Conflict:
+    incoming = json.loads(row["incoming"])
+    return Conflict(
+        id=row["id"],
+        found_at=row["found_at"],
+        sender_org=row["sender_org"],
+        bundle_id=row["bundle_id"],
+        table=row["table_name"],
+        record_uuid=row["record_uuid"],
+        record_key=row["record_key"],
+        local_rev=row["local_rev"],
+        incoming_rev=row["incoming_rev"],
+        reason=row["reason"],
+        incoming=incoming,
+        resolved_at=row["resolved_at"],
+        differences=_differences(conn, row["table_name"], incoming),
+    )
 
 
 def mark_resolved(conn: Connection, conflict_id: int, now: str) -> None:
@@ -116,10 +115,12 @@ def mark_resolved(conn: Connection, conflict_id: int, now: str) -> None:
 
 
 def get_conflict(conn: Connection, conflict_id: int) -> Conflict:
-    for c in list_conflicts(conn, include_resolved=True):
-        if c.id == conflict_id:
-            return c
-    raise InputError(f"Không có xung đột số {conflict_id}.")
+    """One conflict, read by its id (however many are kept)."""
+    query = select(t.sync_conflicts).where(t.sync_conflicts.c.id == conflict_id)
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise InputError(f"Không có xung đột số {conflict_id}.")
+    return _conflict(conn, row)
 
 
 def take_incoming(tx: WriteTx, conflict: Conflict, home_org: str, home_role: str) -> None:
@@ -144,11 +145,15 @@ def take_incoming(tx: WriteTx, conflict: Conflict, home_org: str, home_role: str
         raise InputError(f"Xung đột số {conflict.id}: {exc.message}") from None
     derive_fields(conflict.table, values)
     if table is t.attachments:
-        have = conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == values["sha256"]))
-        if have.first() is None:
+        size = conn.execute(select(t.blobs.c.size).where(t.blobs.c.sha256 == values["sha256"]))
+        actual = size.scalar()
+        if actual is None:
             raise InputError(
                 f"Xung đột số {conflict.id}: nội dung tệp đính kèm không còn; nhờ bên gửi gửi lại."
             )
+        why = size_problem(values, actual)
+        if why:
+            raise InputError(f"Xung đột số {conflict.id}: {why}")
     row_id = conn.execute(select(table.c.id).where(table.c.uuid == conflict.record_uuid)).scalar()
     if row_id is None:
         raise InputError(f"Xung đột số {conflict.id}: bản ghi ở đây không còn.")

@@ -52,7 +52,7 @@ from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, history, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
-from khdesk.core.sync.merge import Merge, TableCounts
+from khdesk.core.sync.merge import Merge, TableCounts, check_sizes
 
 if TYPE_CHECKING:
     from khdesk.core.services.profiles import Session
@@ -238,9 +238,9 @@ def _aged_out(p: keys.Peer, why: str) -> BundleError:
     )
 
 
-def _shown(text: str) -> str:
-    """A claimed name as a message may quote it: short, printable."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text[:80])
+def _shown(text: str, limit: int = 80) -> str:
+    """A claimed name or note as a message may quote it: one short printable line."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
 
 
 def _check_identity(peer: keys.Peer, m: dict, home_org: str) -> None:
@@ -358,7 +358,8 @@ def describe_epoch(sender: str, epoch: dict, received_last: int | None) -> str:
     elif code == "moved":
         text = f"{sender} được chuyển sang máy khác hoặc khôi phục không kèm sổ gửi; {known}."
     elif code == "handover":
-        text = f"{sender} bắt đầu giai đoạn gửi mới ({reason.get('note') or 'bàn giao'}); {known}."
+        note = _shown(reason.get("note") or "bàn giao", 200)
+        text = f"{sender} bắt đầu giai đoạn gửi mới ({note}); {known}."
     else:
         text = f"{sender} bắt đầu một giai đoạn gửi mới; {known}."
     text += f" Giai đoạn mới bắt đầu ngày {_day(epoch.get('started_at'))}."
@@ -427,8 +428,7 @@ def _assess(
                 "khác gói này (chuỗi gói rẽ nhánh). Gói bị cách ly, không nhập."
             )
             return "quarantine"
-    have = set(received) | {seq}
-    missing = sorted(set(range(1, max(have) + 1)) - have)
+    missing = _gaps(set(received) | {seq})
     if missing:
         report.notes.append(
             f"Chưa nhận các gói số {_ranges(missing)} của {sender} (chưa đến, hoặc bên gửi ghi "
@@ -450,14 +450,21 @@ def _assess(
     return "new"
 
 
-def _ranges(numbers: list[int]) -> str:
-    parts, start = [], None
-    for i, n in enumerate(numbers):
-        if start is None:
-            start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            parts.append(str(start) if start == n else f"{start}–{n}")
-            start = None
+def _gaps(have: set[int]) -> list[tuple[int, int]]:
+    """The numbers from 1 to max(have) not in `have`, as (first, last) ranges: a signed
+    seq may be 2³¹−1, so never listed one by one."""
+    gaps, expected = [], 1
+    for n in sorted(have):
+        if n > expected:
+            gaps.append((expected, n - 1))
+        expected = n + 1
+    return gaps
+
+
+def _ranges(gaps: list[tuple[int, int]], shown: int = 20) -> str:
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in gaps[:shown]]
+    if len(gaps) > shown:
+        parts.append(f"… ({len(gaps) - shown} khoảng nữa)")
     return ", ".join(parts)
 
 
@@ -525,6 +532,7 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
     (naming the first record that is not). Returns the scope the merge writes under: a
     commune committee's bundle to the province may add units under it."""
     scope, tree = with_new_units(scope, tree, tables.get("orgs", []))
+    _check_uuids(conn, scope.writer, tables)
     for r in _incoming(conn, tables):
         if r.unit is None:
             raise BundleError(
@@ -539,6 +547,23 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
                 "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
             )
     return scope
+
+
+def _check_uuids(conn: Connection, writer: str, tables: dict) -> None:
+    """A uuid names one record here, whatever its table (the versions last received and
+    every bundle key records by uuid alone): one held here by a record of another table
+    refuses the bundle (a cell's scan must not take the uuid of the committee's step)."""
+    for name, table in records.TABLES.items():
+        others = [v["uuid"] for n, rows in tables.items() if n != name for v in rows]
+        taken = select_in(conn, table, ("uuid",), "uuid", others)
+        if taken:
+            uuid = taken[0][0]
+            where = next(n for n, rows in tables.items() for v in rows if v["uuid"] == uuid)
+            raise BundleError(
+                "record_duplicate",
+                f"Gói của {writer} có bản ghi {TABLE_LABELS[where]} mang uuid {uuid}, mã đã "
+                f"dùng cho một bản ghi {TABLE_LABELS[name]} ở đây: không nhận cả gói.",
+            )
 
 
 def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
@@ -673,6 +698,7 @@ def verify_bundle(
                 return report
             o = _open(conn, data, report, limits, session.org_code, session.store.clock())
             _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
+            check_sizes(conn, o.verified.tables.get("attachments", []), o.verified.files)
             report.status = _assess(conn, o, report, accept_epoch=False)
             told = _check_history(conn, o, report, limits, report.status)
             if told is not None and told.refused and report.status == "new":

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
 from khdesk.core.sync.errors import KeyCardError
+from khdesk.core.text import forbidden_char_problem, nfc
 
 # Domain-separation prefixes: a signature made for one purpose never verifies for another.
 KEY_ID_CONTEXT = b"khdesk/key-id/v1\x00"
@@ -293,6 +294,10 @@ def read_card(data: bytes) -> Card:
             raise KeyCardError("card_field", f"Thẻ khóa hỏng: thiếu trường '{field}'.")
     if body["role"] not in ROLES:
         raise KeyCardError("card_field", f"Thẻ khóa hỏng: vai trò '{body['role']}' không có.")
+    for field in ("org_code", "org_name"):
+        why = _name_problem(body[field], t.sync_peers.c[field].type.length)
+        if why:
+            raise KeyCardError("card_field", f"Thẻ khóa hỏng: trường '{field}' {why}.")
     public = PublicKeys(
         _unb64(body.get("sign_public"), 32, "sign_public"),
         _unb64(body.get("enc_public"), 32, "enc_public"),
@@ -310,6 +315,19 @@ def read_card(data: bytes) -> Card:
     return Card(
         body["org_code"], body["org_name"], body["role"], public, body["created_at"], rotation
     )
+
+
+def _name_problem(value: str, length: int) -> str | None:
+    """Why a station's code or name on a card is not one a form would store (None: it
+    is): a card is self-signed by its maker, so these are the maker's words."""
+    if len(value) > length:
+        return f"dài quá {length} ký tự"
+    problem = forbidden_char_problem(value)
+    if problem:
+        return problem
+    if nfc(value) != value:
+        return "có khoảng trắng thừa, xuống dòng hoặc chưa chuẩn hóa Unicode (NFC)"
+    return None
 
 
 # -- peers --

@@ -122,6 +122,30 @@ def _derive(table_name: str, values: dict) -> None:
 derive_fields = _derive
 
 
+def size_problem(v: dict, actual: int) -> str | None:
+    """Why an attachment row may not be stored (None: it may): its size must be its
+    content's length — the size is what the file window shows."""
+    if v["size"] == actual:
+        return None
+    return (
+        f"Tệp đính kèm '{v['name']}' được ghi cỡ {v['size']} byte nhưng nội dung của nó "
+        f"dài {actual} byte: không nhận."
+    )
+
+
+def check_sizes(conn, rows: list[dict], files: dict[str, bytes]) -> None:
+    """Every attachment row's size must be its content's, where the content is known (in
+    the bundle or here), whether the row is then written or kept as a conflict. Raises
+    BundleError (record_value) naming the first that lies."""
+    wanted = sorted({v["sha256"] for v in rows})
+    sizes = dict(select_in(conn, t.blobs, ("sha256", "size"), "sha256", wanted))
+    sizes.update({d: len(c) for d in wanted if (c := files.get(d)) is not None})
+    for v in rows:
+        why = size_problem(v, sizes[v["sha256"]]) if v["sha256"] in sizes else None
+        if why:
+            raise BundleError("record_value", why)
+
+
 def _wire_json(values: dict) -> str:
     plain = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
     return canonical.dumps(plain).decode("utf-8")
@@ -212,6 +236,8 @@ class Merge:
     def _table(self, name: str, rows: list[dict]) -> None:
         shape = _SHAPES[name]
         table = shape.table
+        if table is t.attachments:
+            check_sizes(self.conn, rows, self.files)
         counts = self.result.applied.setdefault(name, TableCounts())
         local = {}
         uuids = [v["uuid"] for v in rows]
@@ -337,14 +363,6 @@ class Merge:
                 incoming=_wire_json(v),
             )
         )
-
-    def _note_file(self, name: str, v: dict, how: str) -> None:
-        if name == "candidates":
-            self.touched_files.add(v["uuid"])
-            self.changed_files.setdefault(v["uuid"], how)
-        elif name in ("steps", "attachments"):
-            self.touched_files.add(v["candidate_uuid"])
-            self.changed_files.setdefault(v["candidate_uuid"], name)
 
     def _note_file(self, name: str, v: dict, how: str) -> None:
         if name == "candidates":

@@ -18,6 +18,8 @@ from datetime import date
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
 from khdesk.core.clock import is_iso
+from khdesk.core.domain.pipeline import STEP_BY_ID, Result
+from khdesk.core.io.tabular import MAX_INTEGER, MAX_YEAR, MIN_YEAR
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.text import forbidden_char_problem
@@ -52,7 +54,6 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UUID_FIELDS = {"uuid", "candidate_uuid", "step_uuid"}
 MOMENTS = {"updated_at"}  # timestamps, exactly as clock.iso writes them (FORMAT.md §3.1)
-_MAX_INT = 2**53  # beyond this JSON readers disagree
 
 
 def wire_fields(table: Table) -> list[str]:
@@ -131,6 +132,12 @@ def _fields(table: Table) -> tuple[list[tuple], frozenset[str]]:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Columns whose values are a closed list the receiver derives from (a file's state).
+CHOICES: dict[tuple[str, str], frozenset[str]] = {
+    ("steps", "step_id"): frozenset(STEP_BY_ID),
+    ("steps", "result"): frozenset(r.value for r in Result),
+}
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def _checker(column):
@@ -147,8 +154,8 @@ def _checker(column):
     elif isinstance(kind, Integer):
 
         def check(value):
-            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _MAX_INT:
-                raise _Refused("phải là số nguyên.")
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INTEGER:
+                raise _Refused(f"phải là số nguyên trong khoảng ±{MAX_INTEGER}.")
             return value
 
     elif isinstance(kind, Date):
@@ -156,9 +163,15 @@ def _checker(column):
         def check(value):
             if isinstance(value, str) and _DATE.fullmatch(value):
                 try:
-                    return date.fromisoformat(value)
+                    day = date.fromisoformat(value)
                 except ValueError:
                     pass
+                else:
+                    # The years every form and import stores: one outside them is no
+                    # record a station made (and date arithmetic past 9999 fails).
+                    if not MIN_YEAR <= day.year <= MAX_YEAR:
+                        raise _Refused(f"năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}.")
+                    return day
             raise _Refused("phải là ngày dạng yyyy-mm-dd.")
 
     elif isinstance(kind, String | Text):
@@ -169,6 +182,10 @@ def _checker(column):
         else:
             what = "không phải mã UUID hợp lệ."
         moment = column.name in MOMENTS
+        # A String column is one line: forms and imports fold whitespace (text.nfc),
+        # scans are named by safe_file_name. Only a Text column (a note) breaks lines.
+        one_line = bool(length) and not isinstance(kind, Text)
+        choices = CHOICES.get((column.table.name, column.name))
 
         def check(value):
             if not isinstance(value, str):
@@ -180,6 +197,15 @@ def _checker(column):
             problem = forbidden_char_problem(value)
             if problem:
                 raise _Refused(problem + ".")
+            if one_line and (found := _LINE_BREAKS.search(value)):
+                raise _Refused(
+                    f"có ký tự xuống dòng (U+{ord(found.group()):04X}) ở vị trí "
+                    f"{found.start() + 1}, trong một trường chỉ có một dòng."
+                )
+            if choices is not None and value not in choices:
+                raise _Refused(
+                    f"'{value}' không phải giá trị khdesk biết ({', '.join(sorted(choices))})."
+                )
             if pattern is not None and not pattern.fullmatch(value):
                 raise _Refused(what)
             if moment and not is_iso(value):

@@ -33,7 +33,7 @@ def _json_type(table: Table, name: str) -> str:
     if isinstance(kind, Boolean):
         return "boolean"
     if isinstance(kind, Integer):
-        return "integer, −2⁵³ … 2⁵³"
+        return "integer, −(2³¹−1) … 2³¹−1"
     if isinstance(kind, Date):
         return 'date `"YYYY-MM-DD"`'
     if name in records.MOMENTS:
