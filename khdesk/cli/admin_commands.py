@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from khdesk.cli import paths
 from khdesk.cli.commands import opened
 from khdesk.cli.main import print_json, read_password
 from khdesk.core.services import backup, integrity, profiles, retention, safety
@@ -68,7 +69,7 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
 
 def cmd_backup_import(args: argparse.Namespace) -> int:
     session = backup.import_backup(
-        args.home, Path(args.file), args.user, read_password(), name=args.name
+        args.home, paths.one(args.file), args.user, read_password(), name=args.name
     )
     name = session.dir.name
     session.close()

@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from khdesk.cli import paths
 from khdesk.cli.commands import opened
 from khdesk.cli.main import print_json
 from khdesk.core.services import catalogue
@@ -79,7 +80,7 @@ def cmd_catalogue_forward(args: argparse.Namespace) -> int:
 
 def cmd_catalogue_import(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        result = catalogue.import_catalogue(session, Path(args.path))
+        result = catalogue.import_catalogue(session, paths.one(args.path))
     if args.json:
         print_json(result.as_dict())
         return 0

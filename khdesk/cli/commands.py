@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from khdesk.cli import paths
 from khdesk.cli.main import print_json, read_password
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.session import Session
@@ -216,7 +217,7 @@ def _print_problems(problems, limit: int = 200) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from khdesk.core.services.importer import import_file
 
-    path = Path(args.file)
+    path = paths.one(args.file)
     if not path.exists():
         raise InputError(f"Không thấy tệp '{path}'.")
     with opened(args) as session:

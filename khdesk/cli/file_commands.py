@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.main import print_json
 from khdesk.core.domain.pipeline import STATE_LABELS, Result, State, StepEvent, parse_step
@@ -158,7 +159,7 @@ def cmd_attach_add(args: argparse.Namespace) -> int:
     from khdesk.core.services.attachments import attach
 
     with opened(args) as session:
-        found = attach(session, args.file_code.upper(), Path(args.path), args.step_uuid)
+        found = attach(session, args.file_code.upper(), paths.one(args.path), args.step_uuid)
     if args.json:
         print_json(found)
     else:

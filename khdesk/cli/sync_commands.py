@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from khdesk.cli import paths
 from khdesk.cli.commands import opened
 from khdesk.cli.main import print_json
 from khdesk.core.domain.template import SHEETS_BY_KEY
@@ -70,7 +71,7 @@ def cmd_keys_card(args: argparse.Namespace) -> int:
 
 def cmd_keys_enrol(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        done = sync.enrol_card(session, Path(args.file), args.fingerprint)
+        done = sync.enrol_card(session, paths.one(args.file), args.fingerprint)
     if args.json:
         print_json(done)
         return 0
@@ -183,7 +184,7 @@ def _print_report(r) -> None:
 
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        report = sync.verify_bundle(session, Path(args.path))
+        report = sync.verify_bundle(session, paths.one(args.path))
     if args.json:
         print_json(report.as_dict())
     else:
@@ -194,7 +195,7 @@ def cmd_bundle_verify(args: argparse.Namespace) -> int:
 def cmd_bundle_import(args: argparse.Namespace) -> int:
     with opened(args) as session:
         reports = sync.import_bundles(
-            session, [Path(p) for p in args.paths], accept_epoch=args.accept_epoch
+            session, paths.expand(args.paths), accept_epoch=args.accept_epoch
         )
     failed = any(r.refused for r in reports)
     if args.json:

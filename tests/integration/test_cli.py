@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,24 @@ def test_a_reader_that_stops_reading_gets_no_error_message(cli_home):
         os.close(write_end)
     assert done.returncode == 1
     assert done.stderr == ""
+
+
+def test_a_wildcard_in_a_path_is_expanded_by_khdesk(cli_home, tmp_path):
+    """cmd and PowerShell pass `E:\\*.khdb` through as typed: khdesk expands it itself
+    (here the pattern reaches khdesk unexpanded, as no shell runs)."""
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    for name in ("goi-b.khdb", "goi-a.khdb", "ghi-chu.txt"):
+        (stick / name).write_bytes(b"not a bundle")
+    out = khdesk(cli_home, "bundle", "import", str(stick / "*.khdb"), "--json")
+    assert out.returncode == 1  # both refused: they are not bundles
+    reports = json.loads(out.stdout)
+    assert [Path(r["path"]).name for r in reports] == ["goi-a.khdb", "goi-b.khdb"]
+    assert all(r["status"] == "refused" for r in reports)
+    none = khdesk(cli_home, "bundle", "import", str(stick / "*.khgoi"))
+    assert none.returncode == 1 and "Không có tệp nào khớp" in none.stderr
+    two = khdesk(cli_home, "bundle", "verify", str(stick / "goi-?.khdb"))
+    assert two.returncode == 2 and "khớp 2 tệp" in two.stderr
 
 
 def test_wrong_password_exit_3_in_vietnamese_without_traceback(cli_home):
