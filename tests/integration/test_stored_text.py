@@ -139,10 +139,11 @@ def test_unlisted_free_text_fields_refuse_control_characters(cell, bad):
         numbering.void_number(cell, "NQ", taken.term, taken.number, f"rút{bad}lại")
     with pytest.raises(InputError, match="U\\+"):
         sync.start_new_epoch(cell, f"bàn{bad}giao")
-    with pytest.raises(InputError, match="U\\+"):
-        safety.handover(cell, "bithumoi", "mat-khau-rat-dai-2026", note=f"bàn{bad}giao")
-    with pytest.raises(InputError, match="U\\+"):
-        backup.create_backup(cell, "manual", note=f"trước{bad}khi")
+    if not cell.on_server:  # a server profile has no handover nor file backups
+        with pytest.raises(InputError, match="U\\+"):
+            safety.handover(cell, "bithumoi", "mat-khau-rat-dai-2026", note=f"bàn{bad}giao")
+        with pytest.raises(InputError, match="U\\+"):
+            backup.create_backup(cell, "manual", note=f"trước{bad}khi")
     after = _stored_texts(cell)
     assert after == {**before, "numbers": after["numbers"]}
     assert all(bad not in str(v) for v in after.values())
