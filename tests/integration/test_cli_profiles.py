@@ -73,7 +73,7 @@ def test_finding_6_step_list_search_and_form_take_the_file_code_profile(commune,
     assert out.returncode == 0, out.stderr
     out = khdesk(commune, "list", "--search", "X01-CB01-0001", "--json")
     assert out.returncode == 0, out.stderr
-    assert "Trần Thị Hoa" not in out.stdout  # X01-CB01's profile was searched
+    assert [f["full_name"] for f in json.loads(out.stdout)] == ["Nguyễn Thị Lan"]
     pdf = tmp_path / "checklist.pdf"
     out = khdesk(commune, "form", "checklist", "--file", "X01-CB01-0001", "--out", str(pdf))
     assert out.returncode == 0, out.stderr
@@ -100,6 +100,13 @@ def test_finding_6_without_a_file_code_the_profiles_are_listed(commune, args):
     out = khdesk(commune, *args)
     assert out.returncode == 2
     assert LISTING in out.stderr
+
+
+def test_unlisted_a_file_added_on_the_command_line_is_found_by_search(commune):
+    """`candidate add` wrote the file but not its search entry: no search found it."""
+    out = khdesk(commune, "--profile", "X01-CB02", "list", "--search", "hoa", "--json")
+    assert out.returncode == 0, out.stderr
+    assert [f["file_code"] for f in json.loads(out.stdout)] == ["X01-CB02-0001"]
 
 
 def test_finding_6_profile_option_still_decides(commune):
