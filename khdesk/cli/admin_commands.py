@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from khdesk.cli import paths
-from khdesk.cli.commands import opened
+from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.main import print_json, read_password
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
@@ -167,7 +167,7 @@ def _audit_verify_reported(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
-    with opened(args) as session:
+    with opened(args, args.file) as session:
         entries = integrity.list_audit(session, args.file, args.limit)
     if args.json:
         print_json(
@@ -203,11 +203,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
             retention.restore_archived(session, args.restore)
             print(f"Đã đưa hồ sơ {args.restore} từ kho lưu trữ về dữ liệu đang dùng.")
             return 0
-        today = (
-            date.fromisoformat(args.today)
-            if args.today
-            else backup.local_date(session.store.clock())
-        )
+        today = parse_day(args.today) if args.today else backup.local_date(session.store.clock())
         plan = retention.run_retention(
             session, today, args.years, purge=args.purge, dry_run=args.dry_run
         )

@@ -21,10 +21,12 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def opened(args: argparse.Namespace) -> Iterator[Session]:
+def opened(args: argparse.Namespace, file_code: str | None = None) -> Iterator[Session]:
+    """The profile --profile names, or the only one, or the one holding `file_code` (a
+    FILE_CODE argument finds its profile, CLI.md), opened with the password."""
     from khdesk.core.services import profiles
 
-    name = profiles.resolve_profile_name(args.home, args.profile)
+    name = profiles.resolve_profile_name(args.home, args.profile, file_code)
     session = profiles.open_profile(args.home, name, args.user, read_password())
     try:
         yield session
@@ -265,16 +267,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def parse_day(text: str | None) -> date:
-    """A date from the command line: ISO or dd/mm/yyyy; today when absent."""
+    """A DATE argument (CLI.md): dd/mm/yyyy or ISO, read by the core's one reading of a
+    typed date; today when absent."""
     if not text:
         return date.today()
+    from khdesk.core.text import parse_date
+
     try:
-        if "/" in text:
-            day, month, year = (int(x) for x in text.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"Ngày '{text}' không hợp lệ: dùng yyyy-mm-dd hoặc dd/mm/yyyy.") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise UsageError(f"Ngày '{text}' không hợp lệ: {exc}.") from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -282,7 +284,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from khdesk.core.services.candidates import list_files
     from khdesk.core.services.checking import file_overview
 
-    with opened(args) as session:
+    with opened(args, file_code=args.search) as session:
         files = list_files(session, search=args.search, state=args.state)
         overview = file_overview(session, parse_day(args.on)) if args.json else {}
     if args.json:
@@ -338,7 +340,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from khdesk.core.services.candidates import open_file
 
-    with opened(args) as session:
+    with opened(args, args.file_code) as session:
         found = open_file(session, args.file_code.upper())
     if found is None:
         raise InputError(f"Không có hồ sơ mã '{args.file_code}'.")

@@ -39,7 +39,7 @@ def cmd_candidate_add(args: argparse.Namespace) -> int:
         value = getattr(args, key, None)
         if value is not None:
             fields[key] = value
-    with opened(args) as session:
+    with opened(args, args.file_code) as session:
         code = create_candidate(session, fields)
     if args.json:
         print_json({"file_code": code, "state": State.NGUON.value})
@@ -54,7 +54,7 @@ def cmd_candidate_edit(args: argparse.Namespace) -> int:
     fields = _fields(args.field)
     if not fields:
         raise UsageError("Cần ít nhất một --field khóa=giá_trị.")
-    with opened(args) as session:
+    with opened(args, args.file_code) as session:
         before = update_identity(session, args.file_code.upper(), fields)
     if args.json:
         print_json({"file_code": args.file_code.upper(), "changed": sorted(before)})
@@ -73,7 +73,7 @@ def cmd_step_next(args: argparse.Namespace) -> int:
     from khdesk.core.services.steps import next_steps_for
 
     code = args.file_code.upper()
-    with opened(args) as session:
+    with opened(args, code) as session:
         valid = next_steps_for(session, code)
         access = file_access(session, code)
     here = [s for s in valid if access.may_record(s)]
@@ -119,7 +119,7 @@ def cmd_step_record(args: argparse.Namespace) -> int:
     if "a6_replacement" in details:
         details["a6_replacement"] = details["a6_replacement"].strip().lower() in ("1", "có", "x")
     code = args.file_code.upper()
-    with opened(args) as session:
+    with opened(args, code) as session:
         done = record_step_event(session, code, event, parse_day(args.today), details or None)
     if args.json:
         print_json({"file_code": code, "state": done.state, "step_uuid": done.step_uuid})
@@ -134,7 +134,7 @@ def cmd_step_undo(args: argparse.Namespace) -> int:
     from khdesk.core.services.steps import undo_step
 
     code = args.file_code.upper()
-    with opened(args) as session:
+    with opened(args, code) as session:
         uuid = args.uuid
         if uuid is None:  # the newest step this station recorded on the file
             found = open_file(session, code, audit=False)
@@ -158,7 +158,7 @@ def cmd_step_undo(args: argparse.Namespace) -> int:
 def cmd_attach_add(args: argparse.Namespace) -> int:
     from khdesk.core.services.attachments import attach
 
-    with opened(args) as session:
+    with opened(args, args.file_code) as session:
         found = attach(session, args.file_code.upper(), paths.one(args.path), args.step_uuid)
     if args.json:
         print_json(found)
@@ -171,7 +171,7 @@ def cmd_attach_list(args: argparse.Namespace) -> int:
     from khdesk.core.fsutil import safe_file_name
     from khdesk.core.services.attachments import list_attachments
 
-    with opened(args) as session:
+    with opened(args, args.file_code) as session:
         found = list_attachments(session, args.file_code.upper())
     if args.json:
         print_json(found)

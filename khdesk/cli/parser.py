@@ -163,10 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", "danh sách hồ sơ quần chúng", "commands:cmd_list")
     p.add_argument("--search")
     p.add_argument("--state")
-    p.add_argument("--on", help="ngày tính thời hạn (yyyy-mm-dd hoặc dd/mm/yyyy)")
+    p.add_argument(
+        "--on", help="ngày tính thời hạn (ngày/tháng/năm như 31/12/2026, hoặc 2026-12-31)"
+    )
 
     p = command("check", "kiểm tra hồ sơ: sai sót, thiếu, đến hạn", "commands:cmd_check")
-    p.add_argument("--on", help="ngày kiểm tra (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay")
+    p.add_argument(
+        "--on",
+        help="ngày kiểm tra (ngày/tháng/năm như 31/12/2026, hoặc 2026-12-31), mặc định hôm nay",
+    )
     p.add_argument("--rule", help="chỉ một quy tắc, ví dụ AGE_MIN")
     p.add_argument("--severity", choices=["error", "warning", "info"], help="mức này và nặng hơn")
 
@@ -258,7 +263,9 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     p = action(csub, "add", "thêm hồ sơ quần chúng", "file_commands:cmd_candidate_add")
     p.add_argument("--full-name", dest="full_name", required=True)
     p.add_argument("--sex", required=True, help="Nam / Nữ")
-    p.add_argument("--birth-date", dest="birth_date", required=True, help="dd/mm/yyyy")
+    p.add_argument(
+        "--birth-date", dest="birth_date", required=True, help="ngày/tháng/năm, ví dụ 04/05/1995"
+    )
     p.add_argument("--cccd")
     p.add_argument("--org-code", dest="org_code", help="chi bộ (mặc định: chi bộ của hồ sơ)")
     p.add_argument("--file-code", dest="file_code", help="mã hồ sơ (mặc định tự cấp)")
@@ -274,7 +281,7 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     p = action(ssub, "record", "ghi một bước (chỉ bước hợp lệ)", "file_commands:cmd_step_record")
     p.add_argument("file_code")
     p.add_argument("step", help="mã bước (A1…A11, P1…P5, XOA_TEN, DUNG) hoặc tên bước")
-    p.add_argument("--on", required=True, help="ngày của bước (dd/mm/yyyy)")
+    p.add_argument("--on", required=True, help="ngày của bước (ngày/tháng/năm, ví dụ 31/12/2026)")
     p.add_argument("--doc-no", dest="doc_no", help="số văn bản")
     p.add_argument("--members", type=int, help="số đảng viên chính thức (biểu quyết)")
     p.add_argument("--votes", type=int, help="số tán thành")
@@ -286,7 +293,7 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--detail",
         action="append",
-        help="A6: a6_introducer1=MÃ, a6_introducer1_since=dd/mm/yyyy…; P1: mentor=MÃ",
+        help="A6: a6_introducer1=MÃ, a6_introducer1_since=ngày/tháng/năm…; P1: mentor=MÃ",
     )
     p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
     p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", "file_commands:cmd_step_undo")
@@ -338,7 +345,10 @@ def _report_commands(sub, command, global_options, parser_class) -> None:
         formats = " hoặc ".join(kind.formats)
         p.add_argument("--out", required=True, help=f"tệp ghi ra ({formats})")
         p.add_argument("--year", type=int, help="năm")
-        p.add_argument("--on", help="ngày tính (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay")
+        p.add_argument(
+            "--on",
+            help="ngày tính (ngày/tháng/năm như 31/12/2026, hoặc 2026-12-31), mặc định hôm nay",
+        )
 
 
 def _catalogue_commands(sub, command, global_options, parser_class) -> None:
@@ -479,5 +489,6 @@ def _stats_commands(sub, command, global_options, parser_class) -> None:
         help="ghi bảng Excel (mỗi cấp một trang, thêm trang theo loại chi bộ) vào tệp này",
     )
     p.add_argument(
-        "--on", help="ngày tính số liệu cuối kỳ (yyyy-mm-dd hoặc dd/mm/yyyy), mặc định hôm nay"
+        "--on",
+        help="ngày tính số liệu cuối kỳ (31/12/2026 hoặc 2026-12-31), mặc định hôm nay",
     )

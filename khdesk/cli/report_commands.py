@@ -101,7 +101,7 @@ def cmd_form(args: argparse.Namespace) -> int:
     checklist = args.code.strip().lower() in ("checklist", "danh-muc", "danhmuc")
     code = "checklist" if checklist else printing.resolve_form_code(args.code)
     file_code = args.file.strip().upper()
-    with opened(args) as session:
+    with opened(args, file_code) as session:
         if checklist:
             result = printing.export_checklist(session, file_code, out, on=parse_day(args.on))
         else:

@@ -3,8 +3,10 @@ characters no stored text may hold."""
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 
 from khdesk.core.errors import InputError
@@ -134,3 +136,37 @@ def text_sort_key(value: str | None) -> str:
     """Sort key for any text (organisation names…) in Vietnamese order."""
     p, t = _text_keys(nfc(value) or "")
     return f"{p}!{t}"
+
+
+# A typed date: day/month/year as people write it, or ISO year-month-day as scripts do;
+# "/", "-" or "." between the parts, spaces around them ignored. ASCII digits only.
+_DAY_FIRST = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]+)")
+_YEAR_FIRST = re.compile(r"([0-9]{4})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
+DATE_FORM = "cần dạng ngày/tháng/năm, ví dụ 31/12/2026 (hoặc 2026-12-31)"
+
+
+def parse_date(text: str) -> date:
+    """The date typed as `dd/mm/yyyy` (or d/m/yyyy) or ISO `yyyy-mm-dd` (CLI.md: every DATE
+    argument and date field takes both). Raises ValueError with the reason in Vietnamese,
+    without the field (the caller names it): a date of the right form that does not exist
+    is called that, not "wrong form"; a 2-digit year is refused (which century?)."""
+    text = text.strip()
+    found = _DAY_FIRST.fullmatch(text)
+    if found:
+        day, _, month, year = found.groups()
+        if len(year) != 4:
+            raise ValueError("năm cần ghi đủ 4 chữ số")
+    else:
+        found = _YEAR_FIRST.fullmatch(text)
+        if not found:
+            raise ValueError(DATE_FORM)
+        year, _, month, day = found.groups()
+    y, m, d = int(year), int(month), int(day)
+    if not 1 <= m <= 12:
+        raise ValueError(f"ngày không có thật (không có tháng {m})")
+    if d == 0 or y == 0:
+        raise ValueError(f"ngày không có thật (không có {'ngày' if d == 0 else 'năm'} 0)")
+    days = calendar.monthrange(y, m)[1]
+    if d > days:
+        raise ValueError(f"ngày không có thật (tháng {m} năm {y} chỉ có {days} ngày)")
+    return date(y, m, d)

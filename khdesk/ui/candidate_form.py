@@ -36,7 +36,7 @@ from khdesk.ui.messages import error_text
 ERROR_STYLE = "color: #b00020;"
 # Hints under the fields people get wrong most (shown in grey until there is an error).
 HINTS = {
-    "birth_date": "dd/mm/yyyy, ví dụ 04/05/1995",
+    "birth_date": "ngày/tháng/năm, ví dụ 04/05/1995",
     "cccd": "12 chữ số",
     "exception_approval": "số và ngày văn bản của Ban Thường vụ Tỉnh ủy (nếu có)",
 }
@@ -142,7 +142,7 @@ class IdentityForm(QWidget):
             return combo
         edit = QLineEdit()
         if column.kind is Kind.DATE:
-            edit.setPlaceholderText("dd/mm/yyyy")
+            edit.setPlaceholderText("ngày/tháng/năm")
             edit.setMaxLength(10)
         if column.key == "cccd":
             edit.setMaxLength(16)

@@ -159,7 +159,7 @@ class MemberDialog(QDialog):
             else:
                 edit = QLineEdit()
                 if column.kind is Kind.DATE:
-                    edit.setPlaceholderText("dd/mm/yyyy")
+                    edit.setPlaceholderText("ngày/tháng/năm")
                     edit.setMaximumWidth(140)
                 widget = edit
             self.fields[column.key] = widget
@@ -173,7 +173,9 @@ class MemberDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Các ô có dấu * là bắt buộc. Ngày ghi dạng dd/mm/yyyy."))
+        layout.addWidget(
+            QLabel("Các ô có dấu * là bắt buộc. Ngày ghi dạng ngày/tháng/năm, ví dụ 31/12/2026.")
+        )
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)

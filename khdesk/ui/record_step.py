@@ -87,7 +87,8 @@ _DATE = Column("Ngày", "on", Kind.DATE)
 
 
 def parse_day(text: str, label: str) -> tuple[date | None, str]:
-    """A typed dd/mm/yyyy date and the problem (""), with the field named in it."""
+    """A typed date (text.parse_date: dd/mm/yyyy or ISO) and the problem (""), with
+    the field named in it."""
     try:
         return convert_value(_DATE, text.strip() or None), ""
     except ValueError as exc:
@@ -229,7 +230,7 @@ class RecordStepDialog(QDialog):
 
     def _date_edit(self) -> QLineEdit:
         edit = QLineEdit()
-        edit.setPlaceholderText("dd/mm/yyyy")
+        edit.setPlaceholderText("ngày/tháng/năm")
         edit.setMaxLength(10)
         return edit
 
@@ -485,7 +486,7 @@ class RecordStepDialog(QDialog):
         if problem:
             problems.append(problem)
         elif on is None:
-            problems.append(f"{label}: cần ghi ngày (dd/mm/yyyy).")
+            problems.append(f"{label}: cần ghi ngày (ngày/tháng/năm).")
         visible = {k for k, (_, w) in self.rows.items() if self.form.isRowVisible(w)}
         received = None
         if "received_on" in visible:

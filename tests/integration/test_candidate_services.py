@@ -86,7 +86,7 @@ def test_parse_identity_uses_the_import_converters_and_the_cccd_rule():
         {"full_name": "", "sex": "Nữ", "birth_date": "31/02/1995", "cccd": "12345"}
     )
     assert set(problems) == {"full_name", "birth_date", "cccd"}
-    assert "dd/mm/yyyy" in problems["birth_date"]
+    assert "ngày không có thật" in problems["birth_date"]
     assert "12 chữ số" in problems["cccd"]
 
 
@@ -240,7 +240,7 @@ def test_cli_twins_add_record_undo_attach(cell, home, monkeypatch, capsys, tmp_p
     )  # fmt: skip
     assert code == 0 and json.loads(out)["file_code"] == "X01-CB01-0001"
     code, _, err = run("candidate", "add", "--full-name", "X", "--sex", "Nam", "--birth-date", "1")
-    assert code == 1 and "dd/mm/yyyy" in err
+    assert code == 1 and "cần dạng ngày/tháng/năm" in err
     code, out, _ = run(
         "step", "record", "X01-CB01-0001", "A1", "--on", "01/12/2025", "--today", "2026-11-26"
     )

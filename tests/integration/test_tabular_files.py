@@ -304,13 +304,18 @@ def test_xlsx_bad_cells_give_exact_problems(tmp_path: Path) -> None:
     )
     result = read_tables(path)
     assert problems_of(result) == [
-        ("Đảng viên", 3, "Ngày sinh", "Ngày không hợp lệ '31/02/1991' — cần dạng dd/mm/yyyy"),
+        (
+            "Đảng viên",
+            3,
+            "Ngày sinh",
+            "Ngày không hợp lệ '31/02/1991' — ngày không có thật (tháng 2 năm 1991 chỉ có 28 ngày)",
+        ),
         ("Đảng viên", 4, "Giới tính", "Giá trị không hợp lệ 'nam giới' — cần một trong: Nam, Nữ"),
         ("Đảng viên", 5, "Họ và tên", "Thiếu giá trị bắt buộc"),
     ]
     assert str(result.problems[0]) == (
         "Trang 'Đảng viên', dòng 3, cột 'Ngày sinh': "
-        "Ngày không hợp lệ '31/02/1991' — cần dạng dd/mm/yyyy"
+        "Ngày không hợp lệ '31/02/1991' — ngày không có thật (tháng 2 năm 1991 chỉ có 28 ngày)"
     )
     assert result.bad_rows == 3
     rows = result.sheets["members"]

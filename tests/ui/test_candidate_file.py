@@ -112,7 +112,7 @@ def test_add_a_file_with_inline_validation_then_steps_votes_and_undo(qtbot, cell
     assert not dialog.save()
     qtbot.wait(10)
     dialog.grab().save("/tmp/cf_new_file_errors.png")
-    assert "dd/mm/yyyy" in dialog.form.problem("birth_date")
+    assert "ngày không có thật" in dialog.form.problem("birth_date")
     assert "12 chữ số" in dialog.form.problem("cccd")
     assert dialog.isVisible() and "màu đỏ" in dialog.error_label.text()
     dialog.form.set_field("birth_date", "04/05/1995")

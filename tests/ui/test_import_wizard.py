@@ -59,7 +59,7 @@ def test_preview_shows_the_bad_cell(qtbot, ctx, tmp_path):
     model = preview.problems
     rows = [[model.data(model.index(r, c)) for c in range(4)] for r in range(model.rowCount())]
     assert rows[0][:3] == ["Quần chúng", "3", "Ngày sinh"]
-    assert "31/02/2001" in rows[0][3] and "dd/mm/yyyy" in rows[0][3]
+    assert "31/02/2001" in rows[0][3] and "ngày không có thật" in rows[0][3]
     assert "có 1 ô/dòng lỗi" in preview.summary.text()
     box = preview.sheet_box
     assert [box.itemText(i) for i in range(box.count())] == [

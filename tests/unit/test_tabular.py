@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from khdesk.core.domain import template as tpl
 from khdesk.core.io import tabular
 from khdesk.core.io.tabular import convert_value, match_column, match_sheet
-from khdesk.core.text import nfc
+from khdesk.core.text import DATE_FORM, nfc
 
 M = tpl.MEMBERS
 C = tpl.CANDIDATES
@@ -28,6 +28,7 @@ STEP = tpl.STEPS.column("step_id")
 PERIOD = tpl.PLANS.column("period")
 ORG_KIND = tpl.ORGS.column("kind")
 RATING = tpl.RATINGS_SHEET.column("rating")
+NOT_REAL = "ngày không có thật (tháng 2 năm 2024 chỉ có 29 ngày)"
 
 
 def refused(column: tpl.Column, value: object) -> str:
@@ -117,21 +118,26 @@ def test_leap_day() -> None:
     assert refused(BIRTH, "29/02/2023").startswith("Ngày không hợp lệ '29/02/2023'")
 
 
-def test_date_31_february_refused_with_message() -> None:
-    assert refused(BIRTH, "31/02/2024") == "Ngày không hợp lệ '31/02/2024' — cần dạng dd/mm/yyyy"
+def test_finding_5_date_31_february_refused_as_impossible() -> None:
+    assert refused(BIRTH, "31/02/2024") == "Ngày không hợp lệ '31/02/2024' — " + NOT_REAL
 
 
 @pytest.mark.parametrize(
     "value",
-    ["13/13/2024", "05/01/24", "2024/01", "hôm qua", "5/1/2024/1", "０５/01/2024", "1a/01/2024"],
+    ["2024/01", "hôm qua", "5/1/2024/1", "０５/01/2024", "1a/01/2024"],
 )
 def test_date_bad_text_refused(value: str) -> None:
-    assert refused(BIRTH, value) == f"Ngày không hợp lệ '{value}' — cần dạng dd/mm/yyyy"
+    assert refused(BIRTH, value) == f"Ngày không hợp lệ '{value}' — {DATE_FORM}"
+
+
+def test_finding_5_impossible_month_and_short_year_refused_with_their_reason() -> None:
+    assert refused(BIRTH, "13/13/2024").endswith("— ngày không có thật (không có tháng 13)")
+    assert refused(BIRTH, "05/01/24").endswith("— năm cần ghi đủ 4 chữ số")
 
 
 def test_date_number_cell_refused() -> None:
     # An unformatted Excel serial number is ambiguous with a typed year: refuse it.
-    assert refused(BIRTH, 45296) == "Ngày không hợp lệ '45296' — cần dạng dd/mm/yyyy"
+    assert refused(BIRTH, 45296) == "Ngày không hợp lệ '45296' — " + DATE_FORM
 
 
 def test_date_implausible_year_refused() -> None:
@@ -358,9 +364,18 @@ def test_column_path_reports_each_refused_cell_with_its_position() -> None:
         assert out == [date(2024, 2, 1), None, None, None, None, date(2024, 2, 3)]
         assert has_none  # the None cell; refused cells do not count as empty
         assert bad == [
-            (1, "Ngày không hợp lệ '31/02/2024' — cần dạng dd/mm/yyyy"),
-            (3, "Ngày không hợp lệ '31/02/2024' — cần dạng dd/mm/yyyy"),
-            (4, "Ngày không hợp lệ 'x' — cần dạng dd/mm/yyyy"),
+            (
+                1,
+                "Ngày không hợp lệ '31/02/2024' — " + NOT_REAL,
+            ),
+            (
+                3,
+                "Ngày không hợp lệ '31/02/2024' — " + NOT_REAL,
+            ),
+            (
+                4,
+                f"Ngày không hợp lệ 'x' — {DATE_FORM}",
+            ),
         ]
 
 

@@ -34,7 +34,13 @@ from khdesk.core.errors import CellProblem, InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.io import limits
 from khdesk.core.io.inert import escape_csv, unescape_column, xlsx_cell
-from khdesk.core.text import FORBIDDEN_CHARS, fold, forbidden_char_problem
+from khdesk.core.text import (
+    DATE_FORM,
+    FORBIDDEN_CHARS,
+    fold,
+    forbidden_char_problem,
+    parse_date,
+)
 
 __all__ = [
     "ParsedRow",
@@ -204,39 +210,12 @@ def _make_text(column: Column, fails: list[str]) -> Converter:
     return conv
 
 
-class _Refused(Exception):
-    pass
+# An Excel date written out as text may carry the time of day: "2024-01-05 00:00:00".
+_TIME_OF_DAY = re.compile(r"(?:\s+|T)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?\Z")
 
 
-def _date_from_text(s: str) -> date:
-    """dd/mm/yyyy or d/m/yyyy (also '-' or '.'), or yyyy-mm-dd; a trailing time is ignored."""
-    parts = s.split("/")
-    if len(parts) != 3:
-        parts = s.split("-")
-        if len(parts) != 3:
-            parts = s.split(".")
-            if len(parts) != 3:
-                raise _Refused
-    a, b, c = parts
-    if len(c) > 4:  # "2024-01-05 00:00:00", "2024-01-05T00:00", "05/01/2024 08:00"
-        c = c.split(" ", 1)[0].split("T", 1)[0]
-    a, b, c = a.strip(), b.strip(), c.strip()
-    if len(c) == 4:
-        y, m, d = c, b, a
-    elif len(a) == 4:
-        y, m, d = a, b, c
-    else:
-        raise _Refused
-    if not (len(m) <= 2 and len(d) <= 2 and (y + m + d).isascii() and (y + m + d).isdigit()):
-        raise _Refused
-    try:
-        return date(int(y), int(m), int(d))
-    except ValueError:
-        raise _Refused from None
-
-
-def _date_problem(shown: str) -> str:
-    return f"Ngày không hợp lệ '{shown}' — cần dạng dd/mm/yyyy"
+def _date_problem(shown: str, why: str = DATE_FORM) -> str:
+    return f"Ngày không hợp lệ '{shown}' — {why}"
 
 
 def _year_problem(shown: str) -> str:
@@ -254,19 +233,19 @@ def _make_date(column: Column, fails: list[str]) -> Converter:
             s = v.strip()
             if not s:
                 return None
-            try:
-                # Fast path for the template's own dd/mm/yyyy; anything else goes the long way.
-                # (fromisoformat parses in C and takes ASCII digits only.)
-                if len(s) == 10 and s[2] == "/" == s[5]:
-                    try:
-                        d = _fromisoformat(f"{s[6:]}-{s[3:5]}-{s[:2]}")
-                    except ValueError:
-                        raise _Refused from None
-                else:
-                    d = _date_from_text(s)
-            except _Refused:
-                fails.append(_date_problem(s))
-                return _BAD
+            # Fast path for the template's own dd/mm/yyyy; anything else goes the long way,
+            # the one reading of a typed date (text.parse_date), which says what is wrong.
+            # (fromisoformat parses in C and takes ASCII digits only.)
+            d = None
+            if len(s) == 10 and s[2] == "/" == s[5]:
+                with contextlib.suppress(ValueError):
+                    d = _fromisoformat(f"{s[6:]}-{s[3:5]}-{s[:2]}")
+            if d is None:
+                try:
+                    d = parse_date(_TIME_OF_DAY.sub("", s, count=1))
+                except ValueError as exc:
+                    fails.append(_date_problem(s, str(exc)))
+                    return _BAD
             if not MIN_YEAR <= d.year <= MAX_YEAR:
                 fails.append(_year_problem(s))
                 return _BAD

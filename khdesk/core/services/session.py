@@ -118,8 +118,9 @@ def list_profiles(home: Path) -> list[ProfileInfo]:
     return found
 
 
-def resolve_profile_name(home: Path, name: str | None) -> str:
-    """The profile asked for, or the only one; otherwise a clear error listing them."""
+def resolve_profile_name(home: Path, name: str | None, file_code: str | None = None) -> str:
+    """The profile asked for, or the only one, or the one `file_code` names
+    (`profile_for_file_code`); otherwise a clear error listing them."""
     if name:
         if not ProfileDir(home, name).exists():
             raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home}.")
@@ -132,8 +133,35 @@ def resolve_profile_name(home: Path, name: str | None) -> str:
             f"Chưa có hồ sơ làm việc nào trong {home}. Tạo bằng 'khdesk profile create' "
             "hoặc 'khdesk demo'."
         )
+    holder = profile_for_file_code(profiles, file_code) if file_code else None
+    if holder is not None:
+        return holder.name
     names = ", ".join(p.name for p in profiles)
     raise UsageError(f"Có nhiều hồ sơ làm việc ({names}): chọn một bằng --profile.")
+
+
+def profile_for_file_code(profiles: list[ProfileInfo], file_code: str) -> ProfileInfo | None:
+    """The profile that holds `file_code`, known without opening any profile, or None.
+
+    A file code is its unit's code and a number (`X01-CB01-0007`: unit X01-CB01). The
+    nearest profile up the unit's code holds it: the unit's own profile, else the one of
+    the unit its code starts with (the committee X01 holds its cells' files). (A cell coded
+    without its committee's prefix, CB05, has its own profile here or is not known here:
+    profile.json's `parent_code` describes a profile's own unit, not others'.) Opening the
+    profiles to look instead would cost a key derivation each (scrypt) and need each one's
+    password, which may differ. None when no profile is on the path or the nearest unit
+    has two profiles: the caller then asks for --profile. profile.json only chooses which
+    profile to open; opening checks it against the encrypted data.
+    """
+    unit, _, number = file_code.strip().upper().rpartition("-")
+    if not unit or not number.isascii() or not number.isdigit():
+        return None
+    while unit:
+        holders = [p for p in profiles if p.org_code.upper() == unit]
+        if holders:
+            return holders[0] if len(holders) == 1 else None
+        unit = unit.rpartition("-")[0]
+    return None
 
 
 # Who the station is, as its encrypted database says (profiles._first_rows).
