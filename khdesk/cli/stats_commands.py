@@ -30,9 +30,9 @@ def _out(text: str, suffix: str) -> Path:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from khdesk.core.reports.stats import profile_stats
     from khdesk.core.reports.stats_export import stats_text
     from khdesk.core.services.reporting import export_stats
+    from khdesk.core.services.statistics import profile_stats
 
     if sum(bool(x) for x in (args.json, args.pdf, args.xlsx)) > 1:
         raise UsageError("Chỉ chọn một trong --json, --pdf, --xlsx.")

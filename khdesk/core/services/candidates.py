@@ -422,8 +422,8 @@ def file_access(session: Session, file_code: str) -> FileAccess:
 def file_findings(session: Session, file_code: str, today: date) -> list[dict]:
     """The findings of one file on `today` (the file window's warnings), most urgent first."""
     from khdesk.core.domain import rules
-    from khdesk.core.services import judging
     from khdesk.core.services.checking import load_facts
+    from khdesk.core.sync import judging
 
     with session.store.read() as conn:
         facts = load_facts(conn, file_code)

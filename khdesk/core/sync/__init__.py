@@ -7,4 +7,5 @@ bundle    the file format: header, HPKE layer, signed manifest, the archive's li
 outbox    writing a bundle for a recipient: selection, sequence and epoch, safe writing
 inbox     verifying and importing bundles: the ledger, epochs, one transaction each
 merge     merging a bundle's records: one writer per record, revisions, conflicts
+judging   which catalogue judges here: the installed one read back, or the shipped one
 """

@@ -33,11 +33,11 @@ from khdesk import __version__
 from khdesk.core.domain.scope import COMMITTEE_STEPS
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
-from khdesk.core.services.judging import current_info
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
 from khdesk.core.sync import bundle, history, keys, records
+from khdesk.core.sync.judging import current_info
 
 if TYPE_CHECKING:
     from khdesk.core.services.profiles import Session
