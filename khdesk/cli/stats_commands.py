@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import print_json
+from khdesk.cli.console import print_json
 from khdesk.core.errors import UsageError
 
 

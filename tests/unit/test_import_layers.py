@@ -40,6 +40,16 @@ PLANTS = [
         "from khdesk.core.domain import terms  # planted: the other half",
         "No cycles are allowed in khdesk.core.domain",
     ),
+    (
+        "cli/parser.py",
+        "import PySide6.QtWidgets  # planted: Qt in the command line itself",
+        "khdesk.cli is not allowed to import PySide6",
+    ),
+    (
+        "cli/stats_commands.py",
+        "from khdesk.cli.main import main  # planted: a command module importing main",
+        "khdesk.cli.stats_commands is not allowed to import khdesk.cli.main",
+    ),
 ]
 
 
@@ -72,3 +82,4 @@ def test_layers_contract_fails_on_planted_wrong_imports(tmp_path):
     assert broken.returncode != 0
     for _, _, said in PLANTS:
         assert said in broken.stdout, broken.stdout
+    assert "0 kept" in broken.stdout, broken.stdout  # every contract caught its plant
