@@ -10,7 +10,7 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import print_json, read_password
+from khdesk.cli.console import print_json, read_password
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync import history

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened
-from khdesk.cli.main import print_json
+from khdesk.cli.console import print_json
 from khdesk.core.services import catalogue
 
 

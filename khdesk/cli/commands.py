@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli import paths
-from khdesk.cli.main import print_json, read_password
+from khdesk.cli.console import print_json, read_password
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.session import Session
 

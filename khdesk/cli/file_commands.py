@@ -8,7 +8,7 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import print_json
+from khdesk.cli.console import print_json
 from khdesk.core.domain.pipeline import STATE_LABELS, Result, State, StepEvent, parse_step
 from khdesk.core.errors import InputError, UsageError
 

@@ -11,9 +11,7 @@ password, locked profile or not allowed. A traceback is never printed; the log h
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
-import json
 import logging
 import os
 import sys
@@ -23,7 +21,7 @@ from typing import Any
 
 from khdesk.cli.parser import build_parser
 from khdesk.cli.terminal import printable_output
-from khdesk.core.errors import AccessDenied, KhdeskError, UsageError
+from khdesk.core.errors import KhdeskError, UsageError
 
 log = logging.getLogger("khdesk.cli")
 
@@ -63,19 +61,6 @@ def resolve_home(args: argparse.Namespace) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("khdesk", appauthor=False))
-
-
-def read_password(prompt: str = "Mật khẩu: ", env: str = "KHDESK_PASSWORD") -> str:
-    value = os.environ.get(env)
-    if value is not None:
-        return value
-    if not sys.stdin or not sys.stdin.isatty():
-        raise AccessDenied(f"Cần mật khẩu: đặt biến môi trường {env} hoặc chạy trong cửa sổ lệnh.")
-    return getpass.getpass(prompt)
-
-
-def print_json(data) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import print_json
+from khdesk.cli.console import print_json
 from khdesk.cli.parser import REPORT_KINDS
 from khdesk.core.errors import UsageError
 from khdesk.core.services.profiles import Session

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.main import print_json
+from khdesk.cli.console import print_json
 from khdesk.core.errors import UsageError
 
 
@@ -30,9 +30,9 @@ def _out(text: str, suffix: str) -> Path:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from khdesk.core.reports.stats import profile_stats
     from khdesk.core.reports.stats_export import stats_text
     from khdesk.core.services.reporting import export_stats
+    from khdesk.core.services.statistics import profile_stats
 
     if sum(bool(x) for x in (args.json, args.pdf, args.xlsx)) > 1:
         raise UsageError("Chỉ chọn một trong --json, --pdf, --xlsx.")

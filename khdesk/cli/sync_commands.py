@@ -9,7 +9,7 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened
-from khdesk.cli.main import print_json
+from khdesk.cli.console import print_json
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
 from khdesk.core.sync.keys import STATUS_LABELS

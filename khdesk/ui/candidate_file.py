@@ -52,9 +52,9 @@ from khdesk.core.services.candidates import (
     file_access,
     file_findings,
     open_file,
-    step_event,
     update_identity,
 )
+from khdesk.core.store.states import step_event
 from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import confirm, error_text, show_error

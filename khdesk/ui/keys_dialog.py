@@ -28,18 +28,18 @@ from PySide6.QtWidgets import (
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import sync
 from khdesk.core.sync.keys import STATUS_LABELS
+from khdesk.ui.drives import removable_volumes
 from khdesk.ui.messages import confirm, error_text
-from khdesk.ui.sync_page import (
+from khdesk.ui.sync_widgets import (
     GREEN,
     GREY,
     RED,
     RowsModel,
-    _bold,
-    _result_label,
-    _say,
-    _table,
+    bold,
     local_day,
-    removable_volumes,
+    result_label,
+    rows_table,
+    say,
 )
 
 ROLE_WORDS = {"cell": "Chi bộ", "committee": "Đảng ủy", "province": "Tỉnh ủy"}
@@ -84,7 +84,7 @@ class KeysPanel(QWidget):
         self.rotate_button = QPushButton("Đổi khóa…")
         self.rotate_button.clicked.connect(self.ask_rotate)
         self.rotate_button.setEnabled(keeper)
-        self.own_result = _result_label()
+        self.own_result = result_label()
         own_layout = QVBoxLayout(own)
         own_layout.addWidget(self.fingerprint_label)
         own_layout.addWidget(hint)
@@ -106,10 +106,10 @@ class KeysPanel(QWidget):
         self.typed_edit.setPlaceholderText("XXXX XXXX XXXX XXXX XXXX XXXX")
         self.typed_edit.setMaxLength(40)
         self.enrol_button = QPushButton("Đối chiếu và ghi nhận")
-        _bold(self.enrol_button)
+        bold(self.enrol_button)
         self.enrol_button.clicked.connect(self.enrol)
         self.enrol_button.setEnabled(keeper)
-        self.enrol_result = _result_label()
+        self.enrol_result = result_label()
         grid = QGridLayout(enrol)
         grid.addWidget(QLabel("Tệp thẻ khóa:"), 0, 0)
         grid.addWidget(self.card_edit, 0, 1)
@@ -123,14 +123,14 @@ class KeysPanel(QWidget):
         # the stations known here
         known = QGroupBox("Các đơn vị đã ghi nhận khóa")
         self.peer_model = RowsModel(PEER_COLUMNS, self)
-        self.peer_table = _table(self.peer_model)
+        self.peer_table = rows_table(self.peer_model)
         for col, width in enumerate((360, 70, 260, 110)):
             self.peer_table.setColumnWidth(col, width)
         self.peer_table.horizontalHeader().setStretchLastSection(True)
         self.revoke_button = QPushButton("Thu hồi khóa đã chọn…")
         self.revoke_button.clicked.connect(self.ask_revoke)
         self.revoke_button.setEnabled(keeper)
-        self.peer_result = _result_label()
+        self.peer_result = result_label()
         known_layout = QVBoxLayout(known)
         known_layout.addWidget(self.peer_table, 1)
         row = QHBoxLayout()
@@ -179,9 +179,9 @@ class KeysPanel(QWidget):
             done = sync.write_card(self.page.session, Path(folder) / name)
         except Exception as exc:
             self.last_error = error_text(exc)
-            _say(self.own_result, escape(self.last_error), RED)
+            say(self.own_result, escape(self.last_error), RED)
             return None
-        _say(
+        say(
             self.own_result,
             f"Đã ghi thẻ khóa <b>{escape(name)}</b> vào {escape(str(folder))}. Chuyển tệp này "
             "cho đơn vị kia, rồi đọc mã xác nhận ở trên cho họ.",
@@ -218,7 +218,7 @@ class KeysPanel(QWidget):
             text = (
                 f"✓ Mã xác nhận khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']}."
             )
-        _say(self.enrol_result, escape(text), GREEN)
+        say(self.enrol_result, escape(text), GREEN)
         self.typed_edit.clear()
         self.card_edit.clear()
         self._changed()
@@ -226,7 +226,7 @@ class KeysPanel(QWidget):
 
     def _enrol_failed(self, text: str) -> bool:
         self.last_error = text
-        _say(self.enrol_result, "✗ " + escape(text), RED)
+        say(self.enrol_result, "✗ " + escape(text), RED)
         return False
 
     # rotation, revocation
@@ -246,10 +246,10 @@ class KeysPanel(QWidget):
             done = sync.rotate_keys(self.page.session)
         except Exception as exc:
             self.last_error = error_text(exc)
-            _say(self.own_result, escape(self.last_error), RED)
+            say(self.own_result, escape(self.last_error), RED)
             return None
         self._changed()
-        _say(
+        say(
             self.own_result,
             "Đã đổi khóa. Mã xác nhận mới ở trên; hãy ghi thẻ khóa mới ra USB cho các đơn vị "
             "gửi tệp đến hồ sơ này.",
@@ -266,7 +266,7 @@ class KeysPanel(QWidget):
     def ask_revoke(self) -> None:
         peer = self.selected_peer()
         if peer is None:
-            _say(self.peer_result, "Hãy chọn một khóa trong danh sách.", RED)
+            say(self.peer_result, "Hãy chọn một khóa trong danh sách.", RED)
             return
         if confirm(
             self,
@@ -282,9 +282,9 @@ class KeysPanel(QWidget):
             done = sync.revoke_key(self.page.session, fingerprint)
         except Exception as exc:
             self.last_error = error_text(exc)
-            _say(self.peer_result, escape(self.last_error), RED)
+            say(self.peer_result, escape(self.last_error), RED)
             return False
         self._changed()
         who = done.get("org_code") or "hồ sơ này"
-        _say(self.peer_result, escape(f"Đã thu hồi khóa của {who}."), GREEN)
+        say(self.peer_result, escape(f"Đã thu hồi khóa của {who}."), GREEN)
         return True

@@ -450,7 +450,7 @@ class RecordStepDialog(QDialog):
     def _rulebooks(self):
         """The books the service will judge with (the installed catalogue's)."""
         if self._books is None:
-            from khdesk.core.services import judging
+            from khdesk.core.sync import judging
 
             with self.ctx.session.store.read() as conn:
                 self._books = judging.judge(conn).rulebooks

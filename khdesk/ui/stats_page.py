@@ -3,7 +3,7 @@ main indicators as big numbers against their targets, admitted against target pe
 (per cell at a commune, per commune at the province; per year at a cell) and the youth
 share — and the exports: the statistics as Excel or PDF, the annual report as PDF.
 
-The figures are the core's (`reports.stats.profile_stats`, the same as `khdesk stats`);
+The figures are the core's (`services.statistics.profile_stats`, the same as `khdesk stats`);
 the exports are `services.reporting` (`khdesk stats --xlsx/--pdf`, `khdesk report
 annual`). The charts are drawn with QPainter (QtCharts is not shipped).
 """
@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import KhdeskError
-from khdesk.core.reports.stats import Scope, StatsResult, UnitStats, profile_stats_many
+from khdesk.core.reports.stats import Scope, StatsResult, UnitStats
 from khdesk.core.reports.stats_export import fmt_day, fmt_number
 from khdesk.core.services import reporting
+from khdesk.core.services.statistics import profile_stats_many
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import ALL_ROLES, Page
 from khdesk.ui.worker import run_with_progress

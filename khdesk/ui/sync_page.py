@@ -9,14 +9,11 @@ page (not in message boxes), in the service's own Vietnamese words.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -28,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -38,14 +34,26 @@ from PySide6.QtWidgets import (
 from khdesk.core.services import sync
 from khdesk.core.sync import history
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
-from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (keys dialog, tests)
+from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (tests)
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.plaintext import rich
+from khdesk.ui.sync_widgets import (
+    GREEN,
+    GREY,
+    ORANGE,
+    RED,
+    RowsModel,
+    bold,
+    local_day,
+    local_time,
+    result_label,
+    rows_table,
+    say,
+)
 from khdesk.ui.worker import run_with_progress
 
 SUFFIX = ".khdb"
-_VIETNAM = timedelta(hours=7)  # no daylight saving: a fixed offset is exact
 TABLE_WORDS = {
     "orgs": "đơn vị",
     "plans": "kế hoạch",
@@ -65,24 +73,6 @@ COUNT_WORDS = {
     "conflicts": "xung đột",
 }
 _ROLE_RANK = {"cell": 0, "committee": 1, "province": 2}
-GREEN, RED, ORANGE, GREY = "#1b5e20", "#8a1c1c", "#8a5a00", "#555555"
-
-
-def local_time(iso_text: str | None) -> str:
-    """An ISO UTC stamp as dd/mm/yyyy HH:MM, Vietnam time."""
-    if not iso_text:
-        return ""
-    try:
-        moment = datetime.fromisoformat(iso_text)
-    except ValueError:
-        return iso_text
-    if moment.tzinfo is not None:
-        moment = moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
-    return (moment + _VIETNAM).strftime("%d/%m/%Y %H:%M")
-
-
-def local_day(iso_text: str | None) -> str:
-    return local_time(iso_text)[:10]
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -101,86 +91,6 @@ def size_text(n: int) -> str:
     if n >= 1 << 20:
         return f"{n / (1 << 20):.1f} MB".replace(".", ",")
     return f"{max(n // 1024, 1)} KB"
-
-
-# -- a table of prepared rows --
-
-
-class RowsModel(QAbstractTableModel):
-    """Rows already formatted as text; a row may carry `_color` (text colour) and
-    `_tip_<key>` (tooltip of a column)."""
-
-    def __init__(self, columns: list[tuple[str, str]], parent=None):
-        super().__init__(parent)
-        self.columns = columns
-        self.rows: list[dict] = []
-
-    def set_rows(self, rows: list[dict]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][1]
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key = self.columns[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = row.get(key)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(row.get(f"_tip_{key}"))
-        if role == Qt.ItemDataRole.ForegroundRole and row.get("_color"):
-            return QBrush(QColor(row["_color"]))
-        return None
-
-
-def _table(model: QAbstractTableModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    return view
-
-
-def _result_label() -> QLabel:
-    label = rich(QLabel())  # _say's text: our markup, values escaped
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def _say(label: QLabel, text: str, color: str, *, big: bool = False) -> None:
-    size = "font-size: 12pt;" if big else ""
-    label.setStyleSheet(
-        f"color: {color}; {size} padding: 8px; border: 1px solid {color}; border-radius: 4px;"
-    )
-    label.setText(text)
-    label.show()
-
-
-def _bold(widget: QWidget, delta: int = 0) -> None:
-    font = QFont(widget.font())
-    font.setBold(True)
-    if delta:
-        font.setPointSize(font.pointSize() + delta)
-    widget.setFont(font)
 
 
 # -- "Gửi lên cấp trên" --
@@ -222,11 +132,11 @@ class SendPanel(QWidget):
         other.clicked.connect(self._choose_folder)
         self.full_box = QCheckBox("Gửi lại toàn bộ dữ liệu (không chỉ phần thay đổi từ lần trước)")
         self.export_button = QPushButton("Ghi tệp đồng bộ ra USB")
-        _bold(self.export_button, 1)
+        bold(self.export_button, 1)
         self.export_button.setMinimumHeight(40)
         self.export_button.clicked.connect(self.export)
         self.export_button.setEnabled(page.ctx.can_write)
-        self.result_label = _result_label()
+        self.result_label = result_label()
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -368,7 +278,7 @@ class SendPanel(QWidget):
                 "<br>Tệp này mở đầu một giai đoạn gửi mới (hồ sơ được khôi phục hoặc chuyển "
                 "máy): bên nhận sẽ được hỏi xác nhận."
             )
-        _say(
+        say(
             self.result_label,
             "<b>✓ Đã ghi và kiểm tra xong. Có thể rút USB an toàn.</b><br>"
             f"Tệp: <b>{escape(Path(result.path).name)}</b> — gói số {result.seq} gửi "
@@ -382,7 +292,7 @@ class SendPanel(QWidget):
 
     def _fail(self, text: str) -> None:
         self.last_error = text
-        _say(self.result_label, f"<b>✗ Chưa ghi được tệp.</b><br>{escape(text)}", RED, big=True)
+        say(self.result_label, f"<b>✗ Chưa ghi được tệp.</b><br>{escape(text)}", RED, big=True)
 
 
 def _export(session, out: Path, *, full: bool, to: str | None, progress):
@@ -455,7 +365,7 @@ class ReceivePanel(QWidget):
         usb_button.clicked.connect(self.scan_usb)
 
         self.model = RowsModel(PREVIEW_COLUMNS, self)
-        self.table = _table(self.model)
+        self.table = rows_table(self.model)
         self.table.setMinimumHeight(110)
         header = self.table.horizontalHeader()
         # "Nội dung" (what the bundle holds) is the longest text: it takes the spare width,
@@ -476,7 +386,7 @@ class ReceivePanel(QWidget):
         self.epoch_label = QLabel()
         self.epoch_label.setWordWrap(True)
         self.accept_button = QPushButton("Chấp nhận giai đoạn gửi mới và nhập")
-        _bold(self.accept_button)
+        bold(self.accept_button)
         self.accept_button.clicked.connect(self.accept_epoch)
         epoch_layout = QVBoxLayout(self.epoch_frame)
         epoch_layout.addWidget(self.epoch_label)
@@ -487,12 +397,12 @@ class ReceivePanel(QWidget):
         self.epoch_frame.hide()
 
         self.import_button = QPushButton("Nhập các tệp hợp lệ")
-        _bold(self.import_button, 1)
+        bold(self.import_button, 1)
         self.import_button.setMinimumHeight(36)
         self.import_button.setMinimumWidth(240)  # the count in its text changes
         self.import_button.clicked.connect(self.import_valid)
         self.import_button.setEnabled(False)
-        self.message_label = _result_label()
+        self.message_label = result_label()
         self.report_view = QTextBrowser()
         self.report_view.setPlaceholderText("Kết quả nhập sẽ hiện ở đây.")
 
@@ -654,7 +564,7 @@ class ReceivePanel(QWidget):
 
     def _message(self, text: str, color: str) -> None:
         self.last_error = text if color == RED else None
-        _say(self.message_label, escape(text), color)
+        say(self.message_label, escape(text), color)
 
     # importing
 
@@ -794,8 +704,8 @@ class HistoryPanel(QWidget):
         self.page = page
         self.sent_model = RowsModel(SENT_COLUMNS, self)
         self.received_model = RowsModel(RECEIVED_COLUMNS, self)
-        self.sent_table = _table(self.sent_model)
-        self.received_table = _table(self.received_model)
+        self.sent_table = rows_table(self.sent_model)
+        self.received_table = rows_table(self.received_model)
         for view, widths in (
             (self.sent_table, (280, 60, 130, 100)),
             (self.received_table, (280, 60, 130, 100)),
@@ -810,9 +720,9 @@ class HistoryPanel(QWidget):
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {GREY};")
         sent_title = QLabel("Các tệp đã gửi")
-        _bold(sent_title)
+        bold(sent_title)
         received_title = QLabel("Các tệp đã nhận")
-        _bold(received_title)
+        bold(received_title)
         layout = QVBoxLayout(self)
         layout.addWidget(sent_title)
         layout.addWidget(self.sent_table, 1)

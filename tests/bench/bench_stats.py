@@ -27,10 +27,10 @@ from khdesk.core.reports.stats import (  # noqa: E402
     Scope,
     compute_stats,
     load_stats_data,
-    profile_stats,
 )
 from khdesk.core.services import demo, demo_data, profiles  # noqa: E402
 from khdesk.core.services.importer import import_file  # noqa: E402
+from khdesk.core.services.statistics import profile_stats  # noqa: E402
 
 TODAY = demo_data.PROVINCE_TODAY
 PASSWORD = "bench-password"
@@ -126,9 +126,10 @@ def main() -> None:
     rows.append(("  of which: compute every indicator (compute_stats)", _fmt(med_c, times_c)))
 
     # The reports built on the statistics (no target: printed for information).
-    from khdesk.core.reports.annual import annual_pdf, annual_report
-    from khdesk.core.reports.screening import screening_list, screening_pdf
+    from khdesk.core.reports.annual import annual_pdf
+    from khdesk.core.reports.screening import screening_pdf
     from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
+    from khdesk.core.services.reporting import annual_report, screening_list
 
     med_x, times_x, _ = timed(lambda: write_stats_xlsx(result, cache / "stats.xlsx"), 1)
     rows.append(("stats workbook (2,066 units, openpyxl)", _fmt(med_x, times_x)))

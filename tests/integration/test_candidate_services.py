@@ -16,11 +16,11 @@ from khdesk.core.services.candidates import (
     file_findings,
     open_file,
     parse_identity,
-    step_event,
     update_identity,
 )
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
+from khdesk.core.store.states import step_event
 
 TODAY = date(2026, 11, 26)
 PERSON = {

@@ -5,11 +5,12 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import demo, judging
+from khdesk.core.services import demo
 from khdesk.core.services.checking import check_profile, clock_warning, load_facts
 from khdesk.core.services.plan import state_counts
 from khdesk.core.services.session import open_profile
 from khdesk.core.store import sqlcipher
+from khdesk.core.sync import judging
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "demo-password"

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.reports.annual import annual_pdf, annual_scopes, build_annual, paragraphs
-from khdesk.core.reports.screening import screening_list
 from khdesk.core.reports.stats import StatsData, compute_stats
+from khdesk.core.services.reporting import screening_list
 from khdesk.core.store import schema as t
 from tests.integration.test_cli import khdesk
 from tests.reports.stats_dataset import (

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from khdesk.core.domain.pipeline import StepEvent
+from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError
 from khdesk.core.services import numbering
 from khdesk.core.services.candidates import open_file
@@ -63,12 +64,12 @@ def test_a_new_term_starts_again_from_01(commune):
 
 
 def test_term_of():
-    assert numbering.term_of(date(2026, 11, 26)) == "2025-2030"
-    assert numbering.term_of(date(2024, 12, 31)) == "2020-2025"
+    assert term_of(date(2026, 11, 26)) == "2025-2030"
+    assert term_of(date(2024, 12, 31)) == "2020-2025"
     starts = [date(2020, 6, 1), date(2025, 7, 15)]
-    assert numbering.term_of(date(2025, 7, 14), starts) == "2020-2025"
-    assert numbering.term_of(date(2025, 7, 15), starts) == "2025-2030"
-    assert numbering.term_of(date(2019, 1, 1), starts) == "2015-2020"
+    assert term_of(date(2025, 7, 14), starts) == "2020-2025"
+    assert term_of(date(2025, 7, 15), starts) == "2025-2030"
+    assert term_of(date(2019, 1, 1), starts) == "2015-2020"
 
 
 def test_proposals_for_steps_skip_the_numbers_already_on_recorded_steps(commune):

@@ -19,9 +19,9 @@ from khdesk.core.reports.stats import (
     Scope,
     StatsData,
     compute_stats,
-    profile_stats,
 )
 from khdesk.core.resources import resource_path
+from khdesk.core.services.statistics import profile_stats
 from tests import pg
 from tests.integration.test_cli import khdesk
 from tests.reports.stats_dataset import (

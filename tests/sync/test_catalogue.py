@@ -30,13 +30,13 @@ from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import Result, StepEvent
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import catalogue, judging, sync
+from khdesk.core.services import catalogue, sync
 from khdesk.core.services.checking import check_profile, load_facts
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
-from khdesk.core.sync import canonical, keys
+from khdesk.core.sync import canonical, judging, keys
 from khdesk.core.sync import catalogue as fmt
 from khdesk.core.sync.errors import CatalogueError
 from khdesk.core.sync.outbox import select_changes

@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from khdesk.core.reports.stats import Scope, profile_stats
+from khdesk.core.reports.stats import Scope
 from khdesk.core.reports.stats_export import fmt_number
 from khdesk.core.services import profiles
+from khdesk.core.services.statistics import profile_stats
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.pages import PAGES

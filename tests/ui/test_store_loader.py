@@ -45,12 +45,11 @@ def test_a_store_that_cannot_open_is_reported_not_raised(qtbot, demo_home, monke
     )
     try:
         from khdesk.core.errors import ProfileError
-        from khdesk.core.services import profiles
 
         def broken(*_):
             raise ProfileError("Không mở được cơ sở dữ liệu: thử lỗi.")
 
-        monkeypatch.setattr(profiles, "open_store", broken)
+        monkeypatch.setattr(sessions, "open_store", broken)
         loader = StoreLoader(session)
         with qtbot.waitSignal(loader.done, timeout=30_000) as done:
             loader.start()

@@ -7,8 +7,9 @@ from dataclasses import fields
 
 from sqlalchemy import Date
 
-from khdesk.core.services import checking, judging
+from khdesk.core.services import checking
 from khdesk.core.store import schema as t
+from khdesk.core.sync import judging
 
 
 def test_candidate_dates_are_the_schemas_date_columns():
@@ -22,7 +23,7 @@ def test_catalogue_row_has_the_catalogues_columns():
 
 SCRIPT = """
 import sys
-import khdesk.core.services.checking, khdesk.core.services.judging
+import khdesk.core.services.checking, khdesk.core.sync.judging
 import khdesk.core.sync.catalogue_content
 heavy = ("sqlalchemy", "khdesk.core.store.schema", "khdesk.core.store.engine",
          "khdesk.core.store.store")

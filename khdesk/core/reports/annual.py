@@ -28,7 +28,7 @@ from khdesk.core.reports.stats_export import (
     unit_table_rows,
 )
 
-__all__ = ["AnnualReport", "annual_pdf", "annual_report", "build_annual", "write_annual_xlsx"]
+__all__ = ["AnnualReport", "annual_pdf", "build_annual", "write_annual_xlsx"]
 
 # Who "we" are in the text, by level.
 _SUBJECT = {"cell": "chi bộ", "commune": "Đảng bộ", "province": "toàn Đảng bộ tỉnh"}
@@ -58,13 +58,6 @@ def annual_scopes(year: int) -> list[Scope]:
     period = Scope.plan_period_of(year)
     years = [Scope.for_year(y) for y in range(period.start.year, year + 1)]
     return [Scope.for_year(year), Scope.for_year(year - 1), period, *years]
-
-
-def annual_report(session: Any, year: int, today: date) -> AnnualReport:
-    """The figures of the profile's annual report (one read of the database)."""
-    from khdesk.core.reports.stats import profile_stats_many
-
-    return build_annual(profile_stats_many(session, annual_scopes(year), today), year, today)
 
 
 # -- the text ------------------------------------------------------------------------------------

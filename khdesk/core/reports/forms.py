@@ -26,11 +26,11 @@ from khdesk.core.domain.pipeline import (
 )
 from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.domain.rules import add_months
+from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError
 from khdesk.core.reports.pdf import BLANK, Header, PdfDocument, Signature, blank, esc, number_line
 from khdesk.core.reports.templates import Template, fill, fill_plain, load_template, truthy
 from khdesk.core.resources import resource_path
-from khdesk.core.services import numbering
 from khdesk.core.store import schema as t
 from khdesk.core.text import nfc
 
@@ -359,7 +359,7 @@ def document_values(
     book = (rulebooks or default_rulebooks()).rulebook_for(on or date.today())
     out.setdefault("regulation", book.title)
     if not out.get("term"):
-        out["term"] = numbering.term_of(on or date.today())
+        out["term"] = term_of(on or date.today())
     out.setdefault("sign_role", "BÍ THƯ")
     # Counts on the meeting's day (for 6-/13-KNĐ), when the caller did not give them.
     members = out.get("_members")

@@ -26,7 +26,6 @@ __all__ = [
     "RULE_LABELS",
     "ScreeningList",
     "ScreeningRow",
-    "screening_list",
     "screening_pdf",
     "screening_rows",
     "write_screening_xlsx",
@@ -125,27 +124,6 @@ def screening_rows(conn: Connection, on: date, rulebooks: RulebookSet) -> list[S
         )
     rows.sort(key=lambda x: (x.org_code, name_sort_key(x.full_name), _RULE_ORDER.get(x.rule, 9)))
     return rows
-
-
-def screening_list(session: Any, year: int, today: date) -> ScreeningList:
-    """The profile's list for `year` (judged on its last day, or today if still running)."""
-    from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope
-    from khdesk.core.services import judging
-
-    on = Scope.for_year(year).as_of(today)
-    with session.store.read() as conn:
-        judged = judging.judge(conn)
-        rows = screening_rows(conn, on, judged.rulebooks)
-        own = conn.execute(
-            select(t.orgs.c.name, t.orgs.c.parent_code).where(t.orgs.c.code == session.org_code)
-        ).first()
-        parent = None
-        if own is not None and own.parent_code:
-            parent = conn.execute(
-                select(t.orgs.c.name).where(t.orgs.c.code == own.parent_code)
-            ).scalar()
-    name = own.name if own is not None else session.info.org_name
-    return ScreeningList(year, on, name, LEVEL_BY_ROLE[session.info.role], parent, rows)
 
 
 # -- output -----------------------------------------------------------------------------------

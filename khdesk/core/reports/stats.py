@@ -108,8 +108,7 @@ __all__ = [
     "compute_stats",
     "load_baseline",
     "load_stats_data",
-    "profile_stats",
-    "profile_stats_many",
+    "without_gc",
 ]
 
 FORMAT = 1  # of the JSON (`StatsResult.as_dict`); bump on any incompatible change
@@ -1236,43 +1235,8 @@ def _plan_targets(
     return out
 
 
-# -- the service ----------------------------------------------------------------------------------
-
-
-def profile_stats(session: Any, scope: Scope, today: date) -> StatsResult:
-    """The statistics of the profile `session` opened (cell, committee or province),
-    judged with the same rulebooks and calendar as `check` (the installed catalogue's,
-    else the shipped ones)."""
-    return profile_stats_many(session, [scope], today)[0]
-
-
-def profile_stats_many(session: Any, scopes: Iterable[Scope], today: date) -> list[StatsResult]:
-    """Several scopes from one read of the database (the annual report's year, the year
-    before, the plan period and its years)."""
-    from khdesk.core.services.judging import judge
-
-    scopes = list(scopes)
-    done: dict[Scope, StatsResult] = {}  # a scope asked twice is computed once
-    with _without_gc():
-        with session.reader() as conn:
-            data = load_stats_data(conn, scopes, today)
-            judged = judge(conn)
-        for scope in scopes:
-            if scope not in done:
-                done[scope] = compute_stats(
-                    data,
-                    scope,
-                    top_code=session.org_code,
-                    top_level=LEVEL_BY_ROLE[session.info.role],
-                    today=today,
-                    rulebooks=judged.rulebooks,
-                    calendar=judged.calendar,
-                )
-    return [done[scope] for scope in scopes]
-
-
 @contextmanager
-def _without_gc() -> Iterator[None]:
+def without_gc() -> Iterator[None]:
     """The cyclic collector paused: reading the province allocates ≈100,000 small objects
     and no cycles, and the collector's passes over them cost a fifth of the time."""
     was_enabled = gc.isenabled()

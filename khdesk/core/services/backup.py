@@ -481,7 +481,7 @@ def _keep_current_copy(pdir: ProfileDir, moment: datetime, key: bytes, user: str
 def _session_from_key(pdir: ProfileDir, key: bytes, user: str, clock: Clock = utc_now) -> Session:
     info = pdir.read_info()
     store = profiles.open_store(pdir, info, key, clock)
-    return Session(pdir, info, store, user, profiles._user_role(store, user), key)
+    return Session(pdir, info, store, user, profiles.store_user_role(store, user), key)
 
 
 def _refuse_on_server(pdir: ProfileDir) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
-from khdesk.core.domain.pipeline import STEP_BY_ID, Result, State, StepEvent, derive_state
+from khdesk.core.domain.pipeline import STEP_BY_ID, State
 from khdesk.core.domain.scope import staff_unit_problem
 from khdesk.core.domain.template import CANDIDATE_IDENTITY, CANDIDATE_PIPELINE
 from khdesk.core.errors import AccessDenied, InputError
@@ -27,25 +27,6 @@ from khdesk.core.store.store import change_counter
 from khdesk.core.text import clean_text, fold, name_sort_key, nfc
 
 IDENTITY_KEYS = [c.key for c in CANDIDATE_IDENTITY]
-
-
-def step_event(row) -> StepEvent:
-    """The domain event of a `steps` row (mapping or Row)."""
-    return StepEvent(
-        step_id=row["step_id"],
-        on=row["on"],
-        result=Result(row["result"]),
-        doc_no=row["doc_no"],
-        official_members=row["official_members"],
-        votes_for=row["votes_for"],
-        received_on=row["received_on"],
-        note=row["note"],
-        seq=row["seq"],
-    )
-
-
-def state_of(rows: Iterable) -> str:
-    return derive_state(step_event(r) for r in rows).value
 
 
 def file_ids(
@@ -235,28 +216,6 @@ def open_file(session: Session, file_code: str, *, audit: bool = True) -> dict |
 
 
 # Built once: a province's bundle import stores states thousands of times.
-_STATES = select(t.candidates.c.uuid, t.candidates.c.state).where(
-    t.candidates.c.uuid.in_(bindparam("_uuids", expanding=True))
-)
-_SET_STATE = (
-    update(t.candidates).where(t.candidates.c.uuid == bindparam("_u")).values(state=bindparam("s"))
-)
-
-
-def save_states(conn, states: dict[str, str]) -> int:
-    """Store derived states (file uuid -> state) where they differ from the stored ones.
-    A cached derivation, not an edit: no revision, no change counter. Returns how many
-    files changed state."""
-    uuids = list(states)
-    current: dict[str, str] = {}
-    for start in range(0, len(uuids), 500):  # under SQLite's bound-parameter limit
-        current.update(conn.execute(_STATES, {"_uuids": uuids[start : start + 500]}).all())
-    params = [{"_u": u, "s": s} for u, s in states.items() if current.get(u) != s]
-    if params:
-        conn.execute(_SET_STATE, params)
-    return len(params)
-
-
 # --- entering and editing a file by hand (the candidate dialog, `khdesk candidate add`) ---
 
 # The fields a person types for a file's identity: the template's identity columns plus the
@@ -469,8 +428,8 @@ def file_access(session: Session, file_code: str) -> FileAccess:
 def file_findings(session: Session, file_code: str, today: date) -> list[dict]:
     """The findings of one file on `today` (the file window's warnings), most urgent first."""
     from khdesk.core.domain import rules
-    from khdesk.core.services import judging
     from khdesk.core.services.checking import load_facts
+    from khdesk.core.sync import judging
 
     with session.store.read() as conn:
         facts = load_facts(conn, file_code)

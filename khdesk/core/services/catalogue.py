@@ -13,7 +13,7 @@ has news about a row the province has not seen, and adds the missing ones of thi
 station's branch of the tree.
 
 Judging — which catalogue's rulebooks and working-day calendar apply, the installed one's
-or the shipped ones — is khdesk.core.services.judging (plain SQL, no SQLAlchemy: the app's
+or the shipped ones — is khdesk.core.sync.judging (plain SQL, no SQLAlchemy: the app's
 first screen judges the files).
 """
 
@@ -32,7 +32,14 @@ from khdesk import __version__
 from khdesk.core.domain.scope import OrgTree
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.fsutil import atomic_write_bytes, safe_file_name
-from khdesk.core.services.judging import (
+from khdesk.core.store import schema as t
+from khdesk.core.store.engine import bulk_insert
+from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.store import WriteTx, new_uuid
+from khdesk.core.sync import canonical, keys, records
+from khdesk.core.sync import catalogue as fmt
+from khdesk.core.sync.errors import CatalogueError
+from khdesk.core.sync.judging import (
     CURRENT,
     REPLACED,
     CatalogueInfo,
@@ -45,13 +52,6 @@ from khdesk.core.services.judging import (
     judge,
     shipped_entries,
 )
-from khdesk.core.store import schema as t
-from khdesk.core.store.engine import bulk_insert
-from khdesk.core.store.orgtree import load_tree
-from khdesk.core.store.store import WriteTx, new_uuid
-from khdesk.core.sync import canonical, keys, records
-from khdesk.core.sync import catalogue as fmt
-from khdesk.core.sync.errors import CatalogueError
 
 if TYPE_CHECKING:
     from khdesk.core.services.session import Session

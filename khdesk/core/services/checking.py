@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import Result, StepEvent
 from khdesk.core.domain.rulebook import Severity
-from khdesk.core.services import judging
 from khdesk.core.store import sql
+from khdesk.core.sync import judging
 
 if TYPE_CHECKING:
     from khdesk.core.services.session import Session

@@ -25,12 +25,12 @@ from khdesk.core.domain.scope import (
 )
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
-from khdesk.core.services.candidates import save_states
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import WRITERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.states import save_states
 from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
 from khdesk.core.text import fold, name_sort_key
 

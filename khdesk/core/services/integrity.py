@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
-from khdesk.core.services.candidates import state_of
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import SCHEMA_OBJECTS, SEARCHABLE, foreign_objects
+from khdesk.core.store.states import state_of
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync import history
 

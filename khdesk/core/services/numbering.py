@@ -22,6 +22,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
+from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
@@ -39,7 +40,6 @@ __all__ = [
     "propose_number",
     "register_step_number",
     "set_term_start",
-    "term_of",
     "term_starts",
     "use_number",
     "void_number",
@@ -60,8 +60,6 @@ STEP_DOC_TYPES = {
 _CELL_STEPS = ("A8", "P3")
 _BASE_COMMITTEE_STEPS = ("A9", "P4")
 _COMMUNE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")
-TERM_YEARS = 5
-_TERM_GRID_FROM = 2020  # congresses of the 2020–2025 and 2025–2030 terms
 _META_TERMS = "numbering_terms"
 _DOC_NO = re.compile(r"^\s*(?:số\s*)?0*(\d{1,6})\s*-\s*([^/\s]+)\s*/\s*(\S.*?)\s*$", re.IGNORECASE)
 
@@ -115,26 +113,6 @@ def format_doc_no(number: int, doc_type: str, suffix: str) -> str:
 
 
 # -- terms ----------------------------------------------------------------------------------
-
-
-def _grid_start(on: date) -> date:
-    year = _TERM_GRID_FROM + (on.year - _TERM_GRID_FROM) // TERM_YEARS * TERM_YEARS
-    return date(year, 1, 1)
-
-
-def term_of(on: date, starts: list[date] | None = None) -> str:
-    """The committee term `on` falls in, as "2025-2030": the latest recorded congress date
-    on or before `on`; before the first recorded one, the term that congress closed;
-    with none recorded, the five-year grid 2020, 2025, 2030… from 1 January."""
-    starts = sorted(starts or [])
-    known = [s for s in starts if s <= on]
-    if known:
-        year = known[-1].year
-    elif starts:  # before the first recorded congress: the term it closed
-        year = min(starts[0].year - TERM_YEARS, _grid_start(on).year)
-    else:
-        year = _grid_start(on).year
-    return f"{year}-{year + TERM_YEARS}"
 
 
 def _all_term_starts(conn: Connection) -> dict[str, list[date]]:

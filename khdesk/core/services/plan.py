@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from khdesk.core.reports.stats import Scope, profile_stats
+from khdesk.core.reports.stats import Scope
+from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import sql
 
 if TYPE_CHECKING:

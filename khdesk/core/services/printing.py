@@ -30,11 +30,12 @@ from khdesk.core.reports.templates import (
     load_template,
     parse_template,
 )
-from khdesk.core.services import catalogue, judging
+from khdesk.core.services import catalogue
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store.store import get_meta, set_meta
+from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
 
 __all__ = [

@@ -38,14 +38,17 @@ from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-e
     list_profiles,
     load_settings,
     open_profile,
+    open_store,
     resolve_profile_name,
     save_settings,
+    server_engine,
     settings_path,
+    store_user_role,
     unlock_slot,
     user_role,
 )
 from khdesk.core.store import schema as t
-from khdesk.core.store.engine import check_open, open_sqlcipher
+from khdesk.core.store.engine import open_sqlcipher
 from khdesk.core.store.keyslots import RECOVERY_SLOT, KeySlots, new_database_key
 from khdesk.core.store.migrate import ensure_schema
 from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
@@ -186,26 +189,6 @@ def _first_rows(store: Store, info: ProfileInfo, user: str) -> None:
 # -- the province tier: a profile on a PostgreSQL server --
 
 
-def _server_engine(url: str, user: str, password: str):
-    """Sign in to the server as `user`; wrong password and the like as our errors."""
-    from sqlalchemy.exc import OperationalError
-
-    from khdesk.core.store import postgres
-
-    engine = postgres.open_postgres(url, user, password)
-    try:
-        with engine.connect() as conn:
-            postgres.check_server(conn)
-    except OperationalError as exc:
-        engine.dispose()
-        log.warning("cannot connect to %s as %s: %s", postgres.clean_url(url), user, exc.orig)
-        raise postgres.connect_error(exc, url, user) from None
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
 def _create_on_server(
     home: Path,
     *,
@@ -230,7 +213,7 @@ def _create_on_server(
     pdir = ProfileDir(home, info.name)
     if pdir.path.exists() and any(pdir.path.iterdir()):
         raise ProfileError(f"Hồ sơ làm việc '{info.name}' đã có.")
-    engine = _server_engine(db_url, user, password)
+    engine = server_engine(db_url, user, password)
     try:
         store = Store(engine, info.org_code, clock)
         with store.read() as conn:
@@ -246,7 +229,7 @@ def _create_on_server(
                 )
             ensure_schema(engine, None, None)
             info.profile_id = existing["profile_id"]
-            _user_role(store, user)  # a staff member the owner has added
+            store_user_role(store, user)  # a staff member the owner has added
             with store.write(user, changes=False) as tx:
                 tx.audit("profile_attach", "profile", info.name, pc_profile=info.name)
         pdir.path.mkdir(parents=True, exist_ok=True)
@@ -255,7 +238,7 @@ def _create_on_server(
         engine.dispose()
         shutil.rmtree(pdir.path, ignore_errors=True)
         raise
-    return Session(pdir, info, store, user, _user_role(store, user), None), None
+    return Session(pdir, info, store, user, store_user_role(store, user), None), None
 
 
 def _server_profile(conn) -> dict | None:
@@ -268,52 +251,6 @@ def _server_profile(conn) -> dict | None:
     if "profile_id" not in rows:
         return None
     return {k: rows.get(k) for k in ("profile_id", "role", "org_code")}
-
-
-def open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str, clock):
-    """Sign in to a PostgreSQL profile as the user's own server role (session.py's
-    open_profile comes here for a server profile)."""
-    from khdesk.core.store import postgres
-
-    user = postgres.check_role_name(user)
-    engine, failures = access.check_password_attempt(
-        pdir.path, user, clock, lambda: _server_engine(info.db_url, user, password)
-    )
-    try:
-        ensure_schema(engine, None, None)
-        with engine.connect() as conn:
-            check_identity(conn, info)
-        store = Store(engine, info.org_code, clock)
-        role = _user_role(store, user)
-        with store.write(user, changes=False) as tx:
-            audit_unlock(tx, info, failures)
-    except BaseException:
-        engine.dispose()
-        raise
-    if info.db_user != user:
-        info.db_user = user
-        pdir.write_info(info)
-    return Session(pdir, info, store, user, role, None)
-
-
-def open_store(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
-    """The SQLAlchemy store over a profile's SQLCipher file, its schema brought to this
-    version (an older one upgraded, backed up first)."""
-    engine = open_sqlcipher(pdir.db_file, db_key)
-    try:
-        check_open(engine)
-        with engine.connect() as conn:  # before an upgrade touches the file
-            check_identity(conn, info)
-        ensure_schema(engine, pdir.db_file, pdir.backup_dir)
-    except BaseException:
-        engine.dispose()
-        raise
-    return Store(engine, info.org_code, clock)
-
-
-def _user_role(store: Store, user: str) -> str:
-    with store.read() as conn:
-        return user_role(conn, user)
 
 
 # -- users --
@@ -523,7 +460,7 @@ def recover(
             lambda: slots.unlock_with_recovery(recovery_key),
         )
         store = open_store(pdir, info, db_key, utc_now)
-        role = _user_role(store, user)
+        role = store_user_role(store, user)
         with store.write(user) as tx:
             audit_unlock(tx, info, failures, takeover, unlock=False)
             tx.audit("user_recover", "user", user)
@@ -544,7 +481,7 @@ def verify_password(session: Session, password: str) -> None:
     if session.on_server:
 
         def attempt() -> None:
-            _server_engine(session.info.db_url, session.user, password).dispose()
+            server_engine(session.info.db_url, session.user, password).dispose()
 
     else:
         slots = KeySlots.load(session.dir.keys_file)

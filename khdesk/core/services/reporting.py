@@ -11,14 +11,26 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.reports import annual, screening
-from khdesk.core.reports.stats import Scope, StatsResult, profile_stats
+from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope, StatsResult
 from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
 from khdesk.core.services.profiles import Session
+from khdesk.core.services.statistics import profile_stats, profile_stats_many
+from khdesk.core.store import schema as t
+from khdesk.core.sync import judging
 
-__all__ = ["export_annual", "export_screening", "export_stats", "header_values"]
+__all__ = [
+    "annual_report",
+    "export_annual",
+    "export_screening",
+    "export_stats",
+    "header_values",
+    "screening_list",
+]
 
 
 def header_values(session: Session) -> dict[str, Any]:
@@ -76,7 +88,7 @@ def export_stats(session: Session, out: Path, scope: Scope, today: date) -> Stat
 def export_annual(session: Session, out: Path, year: int, today: date) -> dict[str, Any]:
     """`khdesk report annual --year Y --out OUT.pdf|.xlsx`."""
     out = Path(out)
-    report = annual.annual_report(session, year, today)
+    report = annual_report(session, year, today)
     values = header_values(session) if out.suffix.lower() == ".pdf" else {}
     data = _render(
         out,
@@ -99,7 +111,7 @@ def export_annual(session: Session, out: Path, year: int, today: date) -> dict[s
 def export_screening(session: Session, out: Path, year: int, today: date) -> dict[str, Any]:
     """`khdesk report screening --year Y --out OUT.pdf|.xlsx`."""
     out = Path(out)
-    listing = screening.screening_list(session, year, today)
+    listing = screening_list(session, year, today)
     values = header_values(session) if out.suffix.lower() == ".pdf" else {}
     data = _render(
         out,
@@ -117,3 +129,31 @@ def export_screening(session: Session, out: Path, year: int, today: date) -> dic
         "out": str(out),
         "bytes": len(data),
     }
+
+
+# -- the figures the reports print (one read each) --
+
+
+def annual_report(session: Any, year: int, today: date) -> annual.AnnualReport:
+    """The figures of the profile's annual report (one read of the database)."""
+    return annual.build_annual(
+        profile_stats_many(session, annual.annual_scopes(year), today), year, today
+    )
+
+
+def screening_list(session: Any, year: int, today: date) -> screening.ScreeningList:
+    """The profile's list for `year` (judged on its last day, or today if still running)."""
+    on = Scope.for_year(year).as_of(today)
+    with session.store.read() as conn:
+        judged = judging.judge(conn)
+        rows = screening.screening_rows(conn, on, judged.rulebooks)
+        own = conn.execute(
+            select(t.orgs.c.name, t.orgs.c.parent_code).where(t.orgs.c.code == session.org_code)
+        ).first()
+        parent = None
+        if own is not None and own.parent_code:
+            parent = conn.execute(
+                select(t.orgs.c.name).where(t.orgs.c.code == own.parent_code)
+            ).scalar()
+    name = own.name if own is not None else session.info.org_name
+    return screening.ScreeningList(year, on, name, LEVEL_BY_ROLE[session.info.role], parent, rows)

@@ -291,8 +291,6 @@ class Session:
         with self._build_lock:
             if self._store is not None:
                 return
-            from khdesk.core.services.profiles import open_store
-
             assert self.db_key is not None
             store = open_store(self.dir, self.info, self.db_key, self.clock)
             try:
@@ -405,8 +403,6 @@ def open_profile(
         # would go to whatever host the file names.
         raise identity_refusal(info, ["db_url"])
     if info.on_server:
-        from khdesk.core.services.profiles import open_on_server
-
         return open_on_server(pdir, info, user or default_user(pdir), password, clock)
     user = user or default_user(pdir)
     takeover = enter(pdir, user, clock)
@@ -493,3 +489,79 @@ def save_settings(path: Path, **changes) -> dict:
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     atomic_write_bytes(Path(path), text.encode("utf-8"))
     return data
+
+
+# -- opening the SQLAlchemy store (its imports inside the functions: start-up time, see
+# the module's doc) --
+
+
+def server_engine(url: str, user: str, password: str):
+    """Sign in to the server as `user`; wrong password and the like as our errors."""
+    from sqlalchemy.exc import OperationalError
+
+    from khdesk.core.store import postgres
+
+    engine = postgres.open_postgres(url, user, password)
+    try:
+        with engine.connect() as conn:
+            postgres.check_server(conn)
+    except OperationalError as exc:
+        engine.dispose()
+        log.warning("cannot connect to %s as %s: %s", postgres.clean_url(url), user, exc.orig)
+        raise postgres.connect_error(exc, url, user) from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str, clock):
+    """Sign in to a PostgreSQL profile as the user's own server role (open_profile
+    comes here for a server profile)."""
+    from khdesk.core.store import postgres
+    from khdesk.core.store.migrate import ensure_schema
+    from khdesk.core.store.store import Store
+
+    user = postgres.check_role_name(user)
+    engine, failures = access.check_password_attempt(
+        pdir.path, user, clock, lambda: server_engine(info.db_url, user, password)
+    )
+    try:
+        ensure_schema(engine, None, None)
+        with engine.connect() as conn:
+            check_identity(conn, info)
+        store = Store(engine, info.org_code, clock)
+        role = store_user_role(store, user)
+        with store.write(user, changes=False) as tx:
+            audit_unlock(tx, info, failures)
+    except BaseException:
+        engine.dispose()
+        raise
+    if info.db_user != user:
+        info.db_user = user
+        pdir.write_info(info)
+    return Session(pdir, info, store, user, role, None)
+
+
+def open_store(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
+    """The SQLAlchemy store over a profile's SQLCipher file, its schema brought to this
+    version (an older one upgraded, backed up first)."""
+    from khdesk.core.store.engine import check_open, open_sqlcipher
+    from khdesk.core.store.migrate import ensure_schema
+    from khdesk.core.store.store import Store
+
+    engine = open_sqlcipher(pdir.db_file, db_key)
+    try:
+        check_open(engine)
+        with engine.connect() as conn:  # before an upgrade touches the file
+            check_identity(conn, info)
+        ensure_schema(engine, pdir.db_file, pdir.backup_dir)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, info.org_code, clock)
+
+
+def store_user_role(store: Store, user: str) -> str:
+    with store.read() as conn:
+        return user_role(conn, user)

@@ -15,11 +15,13 @@ from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
 from khdesk.core.domain.template import CANDIDATES
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
-from khdesk.core.services import judging, numbering
-from khdesk.core.services.candidates import save_states, state_of, station_access
+from khdesk.core.services import numbering
+from khdesk.core.services.candidates import station_access
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.states import save_states, state_of
+from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
 
 

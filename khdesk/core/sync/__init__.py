@@ -7,4 +7,6 @@ bundle    the file format: header, HPKE layer, signed manifest, the archive's li
 outbox    writing a bundle for a recipient: selection, sequence and epoch, safe writing
 inbox     verifying and importing bundles: the ledger, epochs, one transaction each
 merge     merging a bundle's records: one writer per record, revisions, conflicts
+station   what sync needs of an open profile (a Protocol services.session.Session meets)
+judging   which catalogue judges here: the installed one read back, or the shipped one
 """

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from khdesk.core.errors import InputError
-from khdesk.core.services.candidates import save_states, state_of
 from khdesk.core.store import schema as t
+from khdesk.core.store.states import save_states, state_of
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import records
 from khdesk.core.sync.errors import BundleError

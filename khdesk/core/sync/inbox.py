@@ -55,7 +55,7 @@ from khdesk.core.sync.errors import BundleError, KeyCardError
 from khdesk.core.sync.merge import Merge, TableCounts, check_sizes
 
 if TYPE_CHECKING:
-    from khdesk.core.services.profiles import Session
+    from khdesk.core.sync.station import Station
 
 log = logging.getLogger(__name__)
 RETIRED_GRACE = keys.RETIRED_GRACE
@@ -487,7 +487,7 @@ _BY_MEMBER = ("member_records", "ratings")
 _BY_FILE = ("steps", "attachments")
 
 
-def _scope_for(conn: Connection, session: Session, o: _Opened) -> tuple[WriteScope, OrgTree]:
+def _scope_for(conn: Connection, session: Station, o: _Opened) -> tuple[WriteScope, OrgTree]:
     """What the enrolled sender may write here, from this station's tree and the key's
     enrolment (its code and role), never from the bundle."""
     return _sender_scope(
@@ -687,7 +687,7 @@ def _sent_here(conn: Connection, data: bytes, report: BundleReport) -> bool:
 
 
 def verify_bundle(
-    session: Session, path: Path, limits: bundle.Limits = bundle.DEFAULT_LIMITS
+    session: Station, path: Path, limits: bundle.Limits = bundle.DEFAULT_LIMITS
 ) -> BundleReport:
     """Everything import would check, and what it would do; changes nothing."""
     report = BundleReport(path=str(path), status="refused", valid=False)
@@ -711,7 +711,7 @@ def verify_bundle(
 
 
 def import_bundle(
-    session: Session,
+    session: Station,
     path: Path,
     *,
     accept_epoch: bool = False,
@@ -765,7 +765,7 @@ def import_bundle(
 _ATTEMPTS = 4
 
 
-def _raced(session: Session, exc: BaseException) -> bool:
+def _raced(session: Station, exc: BaseException) -> bool:
     """Another staff member's import added the same row (an organisation, an attachment)
     first: on PostgreSQL the merge runs again and now finds it. (The same bundle twice
     never gets here: its sender's lock makes the second one see the first.)"""
@@ -773,7 +773,7 @@ def _raced(session: Session, exc: BaseException) -> bool:
 
 
 def _apply_one(
-    session: Session,
+    session: Station,
     tx: WriteTx,
     o: _Opened,
     report: BundleReport,
@@ -929,7 +929,7 @@ _SCOPE_REFUSALS = ("out_of_scope", "direction")
 
 
 def _quarantine(
-    session: Session, o: _Opened, report: BundleReport, action: str = "bundle_quarantine"
+    session: Station, o: _Opened, report: BundleReport, action: str = "bundle_quarantine"
 ) -> None:
     """Keep the suspicious bundle (in the encrypted database) and say so: quarantined
     (a fork, a reused number) or, `action` "bundle_refused", refused for what it carries."""
@@ -976,7 +976,7 @@ def _quarantine(
 
 
 def import_bundles(
-    session: Session,
+    session: Station,
     paths: list[Path],
     *,
     accept_epoch: bool = False,

@@ -21,9 +21,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Boolean, Date, UniqueConstraint, select
 
-from khdesk.core.services.candidates import save_states, state_of
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, bulk_insert, bulk_set, select_in
+from khdesk.core.store.states import save_states, state_of
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import canonical, records
 from khdesk.core.sync.bundle import Verified
@@ -85,7 +85,7 @@ class _Shape:
 
 
 _SHAPES = {name: _Shape(table) for name, table in records.TABLES.items()}
-# What a file's state is derived from (candidates.step_event).
+# What a file's state is derived from (store.states.step_event).
 _STEP_COLUMNS = (
     "candidate_uuid",
     "step_id",

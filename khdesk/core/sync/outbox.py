@@ -33,14 +33,14 @@ from khdesk import __version__
 from khdesk.core.domain.scope import COMMITTEE_STEPS
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
-from khdesk.core.services.judging import current_info
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
 from khdesk.core.sync import bundle, history, keys, records
+from khdesk.core.sync.judging import current_info
 
 if TYPE_CHECKING:
-    from khdesk.core.services.profiles import Session
+    from khdesk.core.sync.station import Station
 
 STATE_FILE = "sync-state.json"
 SUFFIX = ".khdb"
@@ -375,7 +375,7 @@ def _receipts(conn: Connection, org: str) -> list[dict] | None:
 
 
 def export_bundle(
-    session: Session, out: Path, *, full: bool = False, to: str | None = None
+    session: Station, out: Path, *, full: bool = False, to: str | None = None
 ) -> ExportResult:
     """Write a bundle for the station above (its changes) or, `to` a station below, a
     return bundle (the committee's decisions on its files); either acknowledges what was
@@ -492,7 +492,7 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _mark(session: Session, bundle_id: str, status: str) -> None:
+def _mark(session: Station, bundle_id: str, status: str) -> None:
     with session.store.write(session.user, changes=False) as tx:
         tx.conn.execute(
             update(t.sync_sent).where(t.sync_sent.c.bundle_id == bundle_id).values(status=status)

@@ -1,7 +1,8 @@
 """Which catalogue judges here: the installed one's rulebooks and working-day calendar, or
 the shipped ones (the "built-in" catalogue) when none is installed.
 
-The reading side of khdesk.core.services.catalogue (which re-exports every name here),
+The reading side of the installed catalogue (khdesk.core.services.catalogue re-exports
+every name here; it lives in sync beside the catalogue format, below reports and services),
 in plain SQL (khdesk.core.store.sql) and free of SQLAlchemy: the app's first screen judges
 the files before SQLAlchemy is imported. `conn` is a SQLAlchemy Connection or a bare
 DB-API one, inside a transaction.

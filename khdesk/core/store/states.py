@@ -1,0 +1,52 @@
+"""A file's state, derived from its steps and cached in `candidates.state` (the store's
+part of the pipeline: sync merges and the services both keep the cache right)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, select, update
+
+from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
+from khdesk.core.store import schema as t
+
+
+def step_event(row) -> StepEvent:
+    """The domain event of a `steps` row (mapping or Row)."""
+    return StepEvent(
+        step_id=row["step_id"],
+        on=row["on"],
+        result=Result(row["result"]),
+        doc_no=row["doc_no"],
+        official_members=row["official_members"],
+        votes_for=row["votes_for"],
+        received_on=row["received_on"],
+        note=row["note"],
+        seq=row["seq"],
+    )
+
+
+def state_of(rows: Iterable) -> str:
+    return derive_state(step_event(r) for r in rows).value
+
+
+_STATES = select(t.candidates.c.uuid, t.candidates.c.state).where(
+    t.candidates.c.uuid.in_(bindparam("_uuids", expanding=True))
+)
+_SET_STATE = (
+    update(t.candidates).where(t.candidates.c.uuid == bindparam("_u")).values(state=bindparam("s"))
+)
+
+
+def save_states(conn, states: dict[str, str]) -> int:
+    """Store derived states (file uuid -> state) where they differ from the stored ones.
+    A cached derivation, not an edit: no revision, no change counter. Returns how many
+    files changed state."""
+    uuids = list(states)
+    current: dict[str, str] = {}
+    for start in range(0, len(uuids), 500):  # under SQLite's bound-parameter limit
+        current.update(conn.execute(_STATES, {"_uuids": uuids[start : start + 500]}).all())
+    params = [{"_u": u, "s": s} for u, s in states.items() if current.get(u) != s]
+    if params:
+        conn.execute(_SET_STATE, params)
+    return len(params)

@@ -1,0 +1,113 @@
+"""What the sync page and the keys panel share: colours, local times, a table of
+prepared rows and the result line (a module of its own: the two pages import it, not
+each other)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
+
+from khdesk.ui.plaintext import plain_tip, rich
+
+_VIETNAM = timedelta(hours=7)  # no daylight saving: a fixed offset is exact
+GREEN, RED, ORANGE, GREY = "#1b5e20", "#8a1c1c", "#8a5a00", "#555555"
+
+
+def local_time(iso_text: str | None) -> str:
+    """An ISO UTC stamp as dd/mm/yyyy HH:MM, Vietnam time."""
+    if not iso_text:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso_text)
+    except ValueError:
+        return iso_text
+    if moment.tzinfo is not None:
+        moment = moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
+    return (moment + _VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def local_day(iso_text: str | None) -> str:
+    return local_time(iso_text)[:10]
+
+
+# -- a table of prepared rows --
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows already formatted as text; a row may carry `_color` (text colour) and
+    `_tip_<key>` (tooltip of a column)."""
+
+    def __init__(self, columns: list[tuple[str, str]], parent=None):
+        super().__init__(parent)
+        self.columns = columns
+        self.rows: list[dict] = []
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][1]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        key = self.columns[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = row.get(key)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tip(row.get(f"_tip_{key}"))
+        if role == Qt.ItemDataRole.ForegroundRole and row.get("_color"):
+            return QBrush(QColor(row["_color"]))
+        return None
+
+
+def rows_table(model: QAbstractTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    return view
+
+
+def result_label() -> QLabel:
+    label = rich(QLabel())  # say's text: our markup, values escaped
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def say(label: QLabel, text: str, color: str, *, big: bool = False) -> None:
+    size = "font-size: 12pt;" if big else ""
+    label.setStyleSheet(
+        f"color: {color}; {size} padding: 8px; border: 1px solid {color}; border-radius: 4px;"
+    )
+    label.setText(text)
+    label.show()
+
+
+def bold(widget: QWidget, delta: int = 0) -> None:
+    font = QFont(widget.font())
+    font.setBold(True)
+    if delta:
+        font.setPointSize(font.pointSize() + delta)
+    widget.setFont(font)
