@@ -148,3 +148,38 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
         }
     finally:
         session.close()
+
+
+def test_files_missing_from_the_search_index_are_indexed_by_the_upgrade(tmp_path):
+    """Before every insert went through `bulk_insert`, a file added one at a time never
+    reached the search index: migration 0009 indexes what is missing, once."""
+    from khdesk.core.services.candidates import list_files
+    from khdesk.core.services.integrity import check_database
+
+    home = tmp_path / "home"
+    demo.create_demo(home, PASSWORD, TODAY)
+    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
+        with conn.begin():
+            name = conn.execute(
+                text("SELECT full_name FROM candidates WHERE NOT deleted ORDER BY id LIMIT 1")
+            ).scalar()
+            # The index as the old one-at-a-time path left it: this file's row is absent.
+            conn.execute(
+                text(
+                    "DELETE FROM candidates_fts WHERE rowid = "
+                    "(SELECT id FROM candidates WHERE NOT deleted ORDER BY id LIMIT 1)"
+                )
+            )
+            command.downgrade(_alembic_config(conn), "0008")
+    assert any("Chỉ mục tìm kiếm" in p for p in check_database(session).problems)
+    session.close()
+
+    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    try:
+        with session.store.read() as conn:
+            assert _revision(conn) == migrate.head_revision()
+        assert check_database(session).problems == []
+        assert name in [f["full_name"] for f in list_files(session, search=name)]
+    finally:
+        session.close()
