@@ -13,6 +13,50 @@ from dataclasses import dataclass
 
 from khdesk import __version__
 
+# argparse's own words (it looks each up through its module's `_` / `ngettext` when it
+# speaks), in Vietnamese: "usage:", "options", "the following arguments are required"...
+# reach secretaries otherwise. Only what a user of `khdesk` can meet; the rest (a
+# programmer's mistakes in declaring options) stays as argparse writes it.
+_ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tùy chọn",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "còn thiếu: %s",
+    "unrecognized arguments: %s": "không hiểu: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "không có lựa chọn %(value)r (chọn một trong: %(choices)s)"
+    ),
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "ignored explicit argument %r": "không nhận giá trị %r",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tùy chọn %(option)s chưa rõ: có thể là %(matches)s"
+    ),
+    "one of the arguments %s is required": "cần một trong: %s",
+    "unexpected option string: %s": "tùy chọn không đúng chỗ: %s",
+    "can't open '%(filename)s': %(error)s": "không mở được '%(filename)s': %(error)s",
+}
+
+
+def _vi(text: str) -> str:
+    return _ARGPARSE_VI.get(text, text)
+
+
+def _vi_n(singular: str, plural: str, n: int) -> str:
+    if singular == "expected %s argument":
+        return "cần %s giá trị"
+    return singular if n == 1 else plural
+
+
+argparse._ = _vi  # type: ignore[attr-defined]
+argparse.ngettext = _vi_n  # type: ignore[attr-defined]
+
 
 class Parser(argparse.ArgumentParser):
     """argparse in Vietnamese where it speaks to the user, exit 2 on usage errors."""
@@ -66,7 +110,12 @@ REPORT_KINDS: dict[str, ReportKind] = {
 def build_parser() -> argparse.ArgumentParser:
     """The whole command parser; `args.func` is the "module:function" that runs."""
     parser = Parser(prog="khdesk", description="khdesk — công tác phát triển đảng viên")
-    parser.add_argument("--version", action="version", version=f"khdesk {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"khdesk {__version__}",
+        help="in số phiên bản rồi thoát",
+    )
     global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 

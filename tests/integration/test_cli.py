@@ -99,6 +99,20 @@ def test_a_wildcard_in_a_path_is_expanded_by_khdesk(cli_home, tmp_path):
     assert two.returncode == 2 and "khớp 2 tệp" in two.stderr
 
 
+def test_argparse_speaks_vietnamese(cli_home):
+    """usage:, options:, "the following arguments are required"… reached secretaries in
+    English; argparse's own words are Vietnamese now."""
+    english = ("usage:", "options:", "positional arguments", "required", "unrecognized")
+    helped = khdesk(cli_home, "--help")
+    assert helped.returncode == 0 and "cách dùng:" in helped.stdout and "tùy chọn:" in helped.stdout
+    missing = khdesk(cli_home, "bundle", "import")
+    unknown = khdesk(cli_home, "list", "--bogus")
+    assert (missing.returncode, unknown.returncode) == (2, 2)
+    assert "còn thiếu: paths" in missing.stderr and "không hiểu: --bogus" in unknown.stderr
+    for out in (helped.stdout, missing.stderr, unknown.stderr):
+        assert not any(word in out for word in english), out
+
+
 def test_wrong_password_exit_3_in_vietnamese_without_traceback(cli_home):
     out = khdesk(cli_home, "list", password="khong-dung")
     assert out.returncode == 3
