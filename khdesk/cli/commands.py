@@ -347,10 +347,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(found)
         return 0
-    print(f"{found['file_code']}  {found['full_name']}  ({found['state']})")
+    # Words a secretary reads, not codes: the state's and each step's Vietnamese names.
+    from khdesk.core.domain.pipeline import RESULT_LABELS, STATE_LABELS, STEP_BY_ID, Result
+
+    state = STATE_LABELS.get(found["state"], found["state"])
+    print(f"{found['file_code']}  {found['full_name']}  — {state}")
     for s in found["steps"]:
         when = s["on"].strftime("%d/%m/%Y")
-        print(f"  {s['step_id']:<8} {when}  {s['result']}  {s['doc_no'] or ''}")
+        step = STEP_BY_ID.get(s["step_id"])
+        name = step.name if step else s["step_id"]
+        result = RESULT_LABELS.get(Result(s["result"]), s["result"]) if s["result"] else ""
+        doc = f"  số {s['doc_no']}" if s["doc_no"] else ""
+        print(f"  {when}  {name} ({s['step_id']}): {result}{doc}")
     return 0
 
 

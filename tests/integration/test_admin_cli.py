@@ -71,6 +71,23 @@ def test_audit_list_of_one_file(tmp_path, quiet_cli, capsys):  # noqa: F811
     assert entries[0]["action"] == "open"
 
 
+def test_show_speaks_words_not_codes(tmp_path, quiet_cli, capsys):  # noqa: F811
+    """Issue 17 item 5: `khdesk show` printed "passed" and "(CHINH_THUC)"."""
+    commune = build_commune(tmp_path / "home", enrol=False)
+    commune.close()
+    session = open_station(commune.home, "X01-CB01")
+    with session.store.read() as conn:
+        code = conn.execute(
+            text("SELECT file_code FROM candidates WHERE state = 'CHINH_THUC' LIMIT 1")
+        ).scalar()
+    session.close()
+    capsys.readouterr()
+    assert quiet_cli(commune.home, "show", code, "--profile", "X01-CB01") == 0
+    out = capsys.readouterr().out
+    assert "Đảng viên chính thức" in out and "Lễ kết nạp (A11): Thông qua" in out
+    assert "CHINH_THUC" not in out and "passed" not in out
+
+
 def test_finding_7_backup_import_works(tmp_path, quiet_cli, capsys):  # noqa: F811
     """Issue 15 finding 7: `khdesk backup import FILE` died on a missing `--name`."""
     commune = build_commune(tmp_path / "home", enrol=False)
