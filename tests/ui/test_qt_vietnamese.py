@@ -5,8 +5,10 @@ Real widgets, offscreen, with the translation the app installs at start-up."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import PySide6
 import pytest
@@ -55,6 +57,22 @@ def test_finding_5_qm_is_compiled_from_the_ts(tmp_path):
     assert fresh.read_bytes() == resource_path("i18n", "qtbase_vi.qm").read_bytes(), (
         "qtbase_vi.qm is stale: run pyside6-lrelease on qtbase_vi.ts"
     )
+
+
+def test_finding_5_every_translation_keeps_its_placeholders_and_mnemonic():
+    """A translation that drops "%1" loses the file name from the message; one without
+    its "&" loses the Alt-key; every message is translated (none left empty)."""
+    bad = []
+    for message in ElementTree.parse(resource_path("i18n", "qtbase_vi.ts")).iter("message"):
+        source, translation = message.findtext("source"), message.findtext("translation")
+        if (
+            not translation
+            or sorted(re.findall(r"%\d", source)) != sorted(re.findall(r"%\d", translation))
+            or ("&" in source.replace("&&", "")) != ("&" in translation.replace("&&", ""))
+            or translation.replace("&&", "").count("&") > 1
+        ):
+            bad.append((source, translation))
+    assert bad == []
 
 
 def test_finding_5_text_field_menu_is_vietnamese(qtbot, vietnamese):
@@ -156,3 +174,21 @@ def test_finding_5_file_dialogs_are_qt_own_unless_the_system_speaks_vietnamese(q
         assert native_off is not qt_vietnamese._system_speaks_vietnamese()
     finally:
         qt_vietnamese.uninstall(qapp)
+
+
+def test_finding_5_qt_print_dialog_is_vietnamese(qtbot, vietnamese):
+    """Qt's own print dialog (Linux; Windows shows its own, in the system's language)."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+    from PySide6.QtWidgets import QCheckBox, QGroupBox, QRadioButton
+
+    printer = QPrinter()
+    dialog = QPrintDialog(printer)
+    qtbot.addWidget(dialog)
+    texts = {
+        _plain(w.text())
+        for kind in (QLabel, QPushButton, QCheckBox, QRadioButton)
+        for w in dialog.findChildren(kind)
+    }
+    texts |= {_plain(g.title()) for g in dialog.findChildren(QGroupBox)}
+    assert {"Máy in", "In", "Hủy", "Tên:", "Số bản:", "In tất cả", "Tùy chọn >>"} <= texts
+    assert not texts & {"Printer", "Print", "Name:", "Copies:", "Print all", "Options >>"}
