@@ -117,8 +117,10 @@ def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("khdesk")
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
-    from khdesk.ui import plaintext
+    from khdesk.ui import plaintext, qt_vietnamese
     from khdesk.ui.messages import install_error_hook
+
+    qt_vietnamese.install(app)  # before the first widget: Qt's own texts in Vietnamese
 
     install_error_hook()
     plaintext.install(app)  # before the first window: stored text is never HTML
