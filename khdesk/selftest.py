@@ -39,6 +39,7 @@ REQUIRED_RESOURCES = (
     "fonts/LiberationSerif-Bold.ttf",
     "forms/6-KND.json",
     "forms/layout.json",
+    "i18n/qtbase_vi.qm",  # Qt's own texts (file dialog, menus, buttons) in Vietnamese
 )
 FORM_CODE = "6-KNĐ"
 PREVIOUS_SCHEMA = "0004"  # the release before catalogues and document numbers
