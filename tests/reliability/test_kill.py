@@ -182,11 +182,27 @@ def _opens(home: Path, user: str, password: str) -> bool:
 INTERRUPTED: dict[int, bool] = {}  # run -> the kill landed mid-write
 
 
+AIM_ATTEMPTS = 5  # an aimed kill that lands after the write window is tried again
+
+
 def _kill_once(run: int, pristine, tmp_path) -> None:
+    """One seeded run. An aimed run (every other) is tried again, on a fresh copy, while
+    its kill lands outside the write window — a busy machine can stretch the moment
+    between seeing the window open and the kill — so that the runs reliably include
+    kills inside writes; every attempt's outcome is checked all the same."""
+    aimed = bool(run // len(OPERATIONS) % 2)
+    for attempt in range(AIM_ATTEMPTS if aimed else 1):
+        _kill_attempt(run, attempt, aimed, pristine, tmp_path)
+        if INTERRUPTED[run]:
+            return
+
+
+def _kill_attempt(run: int, attempt: int, aimed: bool, pristine, tmp_path) -> None:
     work, timings = pristine
-    rng = random.Random(run)
+    rng = random.Random(run * 100 + attempt)
     op = OPERATIONS[run % len(OPERATIONS)]
-    copy = tmp_path / f"run-{run}"
+    copy = tmp_path / f"run-{run}" / str(attempt)
+    copy.parent.mkdir(exist_ok=True)
     shutil.copytree(work, copy)
     home = copy / "home"
     name = _profile_of(op)
@@ -197,7 +213,7 @@ def _kill_once(run: int, pristine, tmp_path) -> None:
         env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     total, opens, closes = timings[op]
-    if run // len(OPERATIONS) % 2 and closes > opens:
+    if aimed and closes > opens:
         # Aimed: wait for the first write to start, then kill a few milliseconds in.
         # The rekey ops: at the change of key itself (the staged copy appears).
         staged = copy / "home" / "profiles" / name / swap.STAGED_DB
@@ -205,7 +221,8 @@ def _kill_once(run: int, pristine, tmp_path) -> None:
         deadline = time.monotonic() + 3 * total
         while not started() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.001)
-        time.sleep(rng.uniform(0.0, min(0.03, closes - opens)))
+        # A few ms in at first; a retry kills at once (the window was missed).
+        time.sleep(rng.uniform(0.0, min(0.03, closes - opens)) if attempt == 0 else 0.0)
     else:  # the whole run, start-up included, with a little past the typical end
         time.sleep(rng.uniform(0.2, 1.1) * total)
     proc.send_signal(signal.SIGKILL)
