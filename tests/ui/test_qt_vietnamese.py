@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -14,7 +15,6 @@ import PySide6
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QDialogButtonBox,
     QFileDialog,
     QFileSystemModel,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.resources import resource_path
-from khdesk.ui import app as app_module
 from khdesk.ui import qt_vietnamese
 
 ENGLISH = {"Undo", "Redo", "Cut", "Copy", "Paste", "Delete", "Select All"}
@@ -151,19 +150,30 @@ def test_finding_5_wizard_and_scroll_bar_menu_are_vietnamese(qtbot, vietnamese):
     assert tr("QAbstractSpinBox", "&Step up") == "&Tăng"
 
 
-def test_finding_5_app_start_installs_the_translation(qtbot, qapp, tmp_path, monkeypatch):
-    """`khdesk gui` installs it before the first window (the sign-in dialog here)."""
-    monkeypatch.delenv("KHDESK_PASSWORD", raising=False)
-    qt_vietnamese.uninstall(qapp)
-    try:
-        assert app_module.run(tmp_path, exit_when_ready=True) == 0
-        box = QMessageBox(QMessageBox.Icon.Information, "", "", QMessageBox.StandardButton.Ok)
-        qtbot.addWidget(box)
-        assert [_plain(b.text()) for b in box.buttons()] == ["Đồng ý"]
-        for dialog in QApplication.topLevelWidgets():
-            dialog.close()
-    finally:
-        qt_vietnamese.uninstall(qapp)
+def test_finding_5_app_start_installs_the_translation(tmp_path):
+    """`khdesk gui` installs it before the first window (the sign-in dialog here). In a
+    process of its own: the app's start-up also installs process-wide hooks (the error
+    box, the plain-text style) that would change the tests after this one."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from khdesk.ui import app\n"
+        "assert app.run(Path(sys.argv[1]), exit_when_ready=True) == 0\n"
+        "from PySide6.QtWidgets import QMessageBox\n"
+        "box = QMessageBox(QMessageBox.Icon.Information, '', '', QMessageBox.StandardButton.Ok)\n"
+        "print('BUTTONS', [b.text().split('\\t')[0].replace('&', '') for b in box.buttons()])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "BUTTONS ['Đồng ý']" in done.stdout
 
 
 def test_finding_5_file_dialogs_are_qt_own_unless_the_system_speaks_vietnamese(qapp):
