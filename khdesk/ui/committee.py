@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
+from khdesk.core.reports.stats import INDICATOR_BY_KEY
 from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
@@ -43,6 +44,15 @@ STATE_COLUMNS = [
     ("CLOSED", "Dừng,\nxóa tên", "Dừng hoặc xóa tên"),
 ]
 SORT_ROLE = Qt.ItemDataRole.UserRole
+_ADMITTED, _TARGET = INDICATOR_BY_KEY["admitted"], INDICATOR_BY_KEY["target"]
+# The statistics' two indicators, named and defined as on the "Thống kê" page.
+_PLAN_TIP = (
+    f"{_ADMITTED.label} trong năm / {_TARGET.label.lower()} năm (như trang Thống kê).\n"
+    f"• {_ADMITTED.label}: {_ADMITTED.definition}\n• {_TARGET.label}: {_TARGET.definition}"
+)
+_NOT_A_UNIT = (
+    "Đơn vị này không phải chi bộ: số kết nạp của nó tính vào số liệu của đảng ủy cấp trên."
+)
 
 
 def _day(iso_text: str | None) -> str:
@@ -75,11 +85,7 @@ class CellTableModel(QAbstractTableModel):
         columns += [
             ("overdue", "Quá\nhạn", "Số hồ sơ đã quá hạn một việc phải làm"),
             ("received", "Nhận dữ liệu\nlần cuối", "Ngày nhập tệp đồng bộ gần nhất của chi bộ"),
-            (
-                "plan",
-                f"Kết nạp /\nkế hoạch {year}" if year else "Kết nạp /\nkế hoạch",
-                "Số quyết định kết nạp trong năm / chỉ tiêu kế hoạch năm",
-            ),
+            ("plan", f"Kết nạp /\nchỉ tiêu {year}" if year else "Kết nạp /\nchỉ tiêu", _PLAN_TIP),
         ]
         self._columns = columns
         self.endResetModel()
@@ -115,7 +121,7 @@ class CellTableModel(QAbstractTableModel):
         if key == "received":
             return row.last_received or ""
         if key == "plan":
-            return row.admitted
+            return -1 if row.admitted is None else row.admitted
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -134,6 +140,8 @@ class CellTableModel(QAbstractTableModel):
                     return _day(row.last_received)
                 return "Chưa nhận" if row.self_managed else "Giữ tại đây"
             if key == "plan":
+                if row.admitted is None:
+                    return "—"
                 target = "—" if row.target is None else str(row.target)
                 return f"{row.admitted} / {target}"
             return str(value) if value else ""
@@ -145,6 +153,8 @@ class CellTableModel(QAbstractTableModel):
                     else "Hồ sơ của chi bộ do văn phòng đảng ủy giữ trên máy này."
                 )
                 return f"{row.org_code} — {row.org_name}\n{kept}"
+            if key == "plan":
+                return _NOT_A_UNIT if row.admitted is None else _PLAN_TIP
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and key != "org":
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -365,12 +375,12 @@ class CommitteePage(Page):
         self.heading.setText(f"Các chi bộ trực thuộc {info.org_name} — {len(rows)} chi bộ")
         files = sum(r.files for r in rows)
         overdue = sum(r.overdue for r in rows)
-        admitted = sum(r.admitted for r in rows)
+        admitted = sum(r.admitted or 0 for r in rows)
         targets = [r.target for r in rows if r.target is not None]
         plan = f"{admitted} / {sum(targets)}" if targets else str(admitted)
         self.totals_label.setText(
-            f"Cộng: {files} hồ sơ; {overdue} hồ sơ quá hạn; kết nạp năm {on.year} / kế hoạch: "
-            f"{plan}. Số liệu tính đến ngày {on.strftime('%d/%m/%Y')}."
+            f"Cộng các chi bộ: {files} hồ sơ; {overdue} hồ sơ quá hạn; kết nạp / chỉ tiêu năm "
+            f"{on.year}: {plan}. Số liệu tính đến ngày {on.strftime('%d/%m/%Y')}."
         )
         if self.current_cell is not None:
             found = next((r for r in rows if r.org_code == self.current_cell.org_code), None)

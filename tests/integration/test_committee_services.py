@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from khdesk.core.reports.stats import Scope
 from khdesk.core.services import demo, profiles, sync
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.committee import cell_overview
+from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
 from tests import pg
 
@@ -57,15 +59,9 @@ def test_one_row_per_cell_with_the_counts_of_the_database(commune):
                 select(t.plans.c.org_code, t.plans.c.target).where(t.plans.c.plan_key == "y2026")
             ).all()
         )
-        decisions = conn.execute(
-            select(t.candidates.c.org_code, t.candidates.c.file_code, t.steps.c.on)
-            .join(t.steps, t.steps.c.candidate_uuid == t.candidates.c.uuid)
-            .where(t.steps.c.step_id == "A10", t.steps.c.result == "passed")
-        ).all()
         last = dict(
             conn.execute(select(t.sync_received.c.sender_org, t.sync_received.c.imported_at)).all()
         )
-    admitted = Counter(org for org, code in {(o, c) for o, c, on in decisions if on.year == 2026})
     overdue = Counter(
         org
         for org, code in {
@@ -78,7 +74,6 @@ def test_one_row_per_cell_with_the_counts_of_the_database(commune):
         expected = {s: n for (org, s), n in states.items() if org == r.org_code}
         assert r.states == expected, r.org_code
         assert r.files == sum(expected.values())
-        assert r.admitted == admitted.get(r.org_code, 0)
         assert r.target == targets.get(r.org_code)
         assert r.overdue == overdue.get(r.org_code, 0)
         assert r.last_received == last.get(r.org_code)
@@ -91,6 +86,39 @@ def test_one_row_per_cell_with_the_counts_of_the_database(commune):
     assert by_code["X01-CB03"].parent_code == "X01-DU01" and by_code["X01-CB03"].files == 0
     assert sum(r.files for r in rows) == sum(states.values())
     assert any(r.overdue for r in rows) and any(r.admitted for r in rows)
+
+
+def test_the_overview_shows_the_statistics_admitted_and_target(commune):
+    """Issue 17 item 1: "Kết nạp / kế hoạch" is the statistics' `admitted` and `target`
+    (RULES.md §4), not a count of its own — the register's members admitted this year whom
+    no file speaks for count too (CB02's DV015, admitted on 28/07 with no file here)."""
+    cell, com = commune
+    rows = cell_overview(com, TODAY)
+    figures = profile_stats(com, Scope.for_year(2026), TODAY)
+    for r in rows:
+        unit = figures.unit(r.org_code)
+        assert (r.admitted, r.target) == (unit["admitted"], unit["target"]), r.org_code
+    # By hand for CB02: its files with an admission decision dated in 2026, plus the
+    # register's members admitted in 2026 whom no file speaks for.
+    with com.store.read() as conn:
+        decided = conn.execute(
+            select(t.candidates.c.file_code)
+            .join(t.steps, t.steps.c.candidate_uuid == t.candidates.c.uuid)
+            .where(
+                t.candidates.c.org_code == "X01-CB02",
+                t.steps.c.step_id == "A10",
+                t.steps.c.result == "passed",
+                t.steps.c.on >= date(2026, 1, 1),
+                t.steps.c.on <= TODAY,
+            )
+        ).all()
+        register = conn.execute(
+            select(t.members.c.member_code).where(
+                t.members.c.org_code == "X01-CB02", t.members.c.admitted_on >= date(2026, 1, 1)
+            )
+        ).all()
+    assert [m for (m,) in register] == ["X01-CB02-DV015"]  # no file of this person
+    assert {r.org_code: r for r in rows}["X01-CB02"].admitted == len(set(decided)) + 1
 
 
 def test_a_cell_sees_no_rows_and_the_year_follows_the_day(commune):

@@ -12,7 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from khdesk.core.reports.stats import Scope
 from khdesk.core.services import demo, profiles, sync
+from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
 from khdesk.ui.committee import CellTableModel, CommitteePage
 from khdesk.ui.context import AppContext
@@ -20,6 +22,7 @@ from khdesk.ui.pages import page_classes
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "demo-password"
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 @pytest.fixture(
@@ -105,11 +108,17 @@ def test_one_row_per_cell_with_the_right_counts(qtbot, committee):
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", received)  # the day it was imported
     assert model.data(model.index(cb02, column(model, "received"))) == "Giữ tại đây"
     assert model.data(model.index(3, column(model, "received"))) == "Chưa nhận"
+    # Admitted / target: the statistics' indicators, named and defined (issue 17 item 1).
+    figures = profile_stats(committee, Scope.for_year(2026), TODAY).unit("X01-CB02")
     plan = model.data(model.index(cb02, column(model, "plan")))
-    assert plan.endswith(" / 7")
+    assert plan == f"{figures['admitted']} / 7" and figures["target"] == 7
     assert model.headerData(column(model, "plan"), Qt.Orientation.Horizontal) == (
-        "Kết nạp /\nkế hoạch 2026"
+        "Kết nạp /\nchỉ tiêu 2026"
     )
+    tip = model.headerData(column(model, "plan"), Qt.Orientation.Horizontal, TOOLTIP)
+    assert tip == model.data(model.index(cb02, column(model, "plan")), TOOLTIP)
+    assert "Số đảng viên kết nạp" in tip and "quyết định kết nạp (bước A10) đề ngày" in tip
+    assert "Chỉ tiêu kết nạp" in tip
     assert "hồ sơ quá hạn" in page.totals_label.text()
     page.grab().save("/tmp/committee_cells.png")
 

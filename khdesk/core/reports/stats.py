@@ -142,12 +142,14 @@ _SCREEN_KEYS = {
 @dataclass(frozen=True)
 class Indicator:
     """One statistic: its stable key (JSON, xlsx, tests), its Vietnamese label, what kind
-    of number it is (count, pct, target, average) and the group it is shown in."""
+    of number it is (count, pct, target, average), the group it is shown in and, where a
+    screen explains it (tooltips), its definition in Vietnamese."""
 
     key: str
     label: str
     kind: str
     group: str
+    definition: str = ""
 
 
 GROUPS = {
@@ -161,8 +163,13 @@ GROUPS = {
 
 I = Indicator  # noqa: E741 - a table of rows reads better short
 INDICATORS: tuple[Indicator, ...] = (
-    I("admitted", "Số đảng viên kết nạp", "count", "admission"),
-    I("target", "Chỉ tiêu kết nạp", "target", "admission"),
+    I("admitted", "Số đảng viên kết nạp", "count", "admission",
+      "Số người có quyết định kết nạp (bước A10) đề ngày trong kỳ — tuổi đảng tính từ ngày "
+      "quyết định (Điều lệ Đảng, Điều 5.4) — cộng các đảng viên trong sổ có ngày vào Đảng "
+      "trong kỳ mà không có hồ sơ nào ở đây; tính đến ngày lấy số liệu."),
+    I("target", "Chỉ tiêu kết nạp", "target", "admission",
+      "Chỉ tiêu kết nạp trong kế hoạch của đơn vị cho kỳ này; đơn vị không có kế hoạch "
+      "riêng thì là tổng chỉ tiêu của các đơn vị trực thuộc có kế hoạch."),
     I("target_pct", "Tỷ lệ đạt chỉ tiêu (%)", "pct", "admission"),
     I("admitted_per_year", "Bình quân kết nạp mỗi năm", "average", "admission"),
     I("admitted_youth", "Kết nạp trong độ tuổi thanh niên (18–30)", "count", "admission"),

@@ -17,7 +17,9 @@ from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
 from khdesk.core.domain.pipeline import State
 from khdesk.core.domain.template import CELL_KINDS
+from khdesk.core.reports.stats import Scope, StatsResult
 from khdesk.core.services.checking import load_facts
+from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import sql
 
 if TYPE_CHECKING:
@@ -37,8 +39,12 @@ class CellRow:
     overdue: int = 0  # files with a deadline passed on the day asked
     last_received: str | None = None  # ISO UTC of the last bundle imported from the cell
     plan_year: int = 0
-    target: int | None = None  # this year's plan, None when the cell has none
-    admitted: int = 0  # admission decisions (A10) dated this year
+    # The statistics' `target` and `admitted` of the cell for `plan_year` (RULES.md §4:
+    # admission decisions dated that year, and the register's admissions no file speaks
+    # for). None for a unit the statistics do not show (records kept at a đảng ủy cơ sở
+    # count in its commune).
+    target: int | None = None
+    admitted: int | None = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -87,23 +93,6 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
             " GROUP BY org_code, state",
         ):
             states[org][state] = n
-        admitted = dict(
-            sql.fetch(
-                conn,
-                "SELECT c.org_code, count(DISTINCT c.id) FROM steps s"
-                " JOIN candidates c ON s.candidate_uuid = c.uuid"
-                " WHERE s.step_id = 'A10' AND s.result = 'passed' AND NOT s.deleted"
-                ' AND NOT c.deleted AND s."on" >= ? AND s."on" <= ? GROUP BY c.org_code',
-                (sql.day_param(conn, date(year, 1, 1)), sql.day_param(conn, date(year, 12, 31))),
-            )
-        )
-        targets = dict(
-            sql.fetch(
-                conn,
-                "SELECT org_code, target FROM plans WHERE plan_key = ? AND NOT deleted",
-                (f"y{year}",),
-            )
-        )
         received = dict(
             sql.fetch(
                 conn, "SELECT sender_org, max(imported_at) FROM sync_received GROUP BY sender_org"
@@ -118,6 +107,10 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
     # A file kept under an organisation that is not a cell still gets a row, so the
     # rows add up to every file held here.
     wanted |= {org for org in states if org != home and (org in under or org not in orgs)}
+    if not wanted:
+        return []
+    # Admissions against the plan: the statistics' own figures (one definition, RULES.md §4).
+    figures = profile_stats(session, Scope.for_year(year), on)
     out = []
     for code in sorted(wanted):
         row = orgs.get(code)
@@ -137,11 +130,18 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
                 overdue=overdue.get(code, 0),
                 last_received=received.get(code),
                 plan_year=year,
-                target=targets.get(code),
-                admitted=admitted.get(code, 0),
+                **_plan_figures(figures, code),
             )
         )
     return out
+
+
+def _plan_figures(figures: StatsResult, code: str) -> dict[str, int | None]:
+    try:
+        unit = figures.unit(code)
+    except KeyError:
+        return {"target": None, "admitted": None}
+    return {"target": unit["target"], "admitted": unit["admitted"]}  # type: ignore[dict-item]
 
 
 def _overdue_by_org(facts, on: date) -> dict[str, int]:
