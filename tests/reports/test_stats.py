@@ -714,7 +714,7 @@ def test_one_replay_matches_the_pipeline():
     """The statistics replay each file once; the pipeline's two functions must agree."""
     from khdesk.core.domain import rules
     from khdesk.core.domain.pipeline import derive_state, effective_events
-    from khdesk.core.reports.stats import _replay
+    from khdesk.core.reports.stats.compute import replay as _replay
     from khdesk.core.services import demo_data
 
     steps = demo_data.small_demo(TODAY)["steps"] + hand_tables()["steps"]

@@ -406,6 +406,41 @@ def age_in_months(birth: date, on: date) -> int:
     return (on.year * 12 + on.month) - (birth.year * 12 + birth.month)
 
 
+def probation_end(ceremony: date, rulebooks: RulebookSet) -> date:
+    """The last day of probation: the ceremony (A11) + `probation_months` (Điều lệ Đ.5)."""
+    return add_months(ceremony, rulebooks.rulebook_for(ceremony).value("probation_months"))
+
+
+def recognition_vote_due(end: date, rulebooks: RulebookSet, calendar: WorkCalendar) -> date:
+    """The last day for the cell's recognition vote (P3): `recognition_cell_working_days`
+    after the end of probation (RECOGNITION_DUE)."""
+    n = rulebooks.rulebook_for(end).value("recognition_cell_working_days")
+    return calendar.add_working_days(end, n)
+
+
+def recognition_decision_due(vote: date, rulebooks: RulebookSet, calendar: WorkCalendar) -> date:
+    """The last day for the committee's recognition decision (P5):
+    `recognition_decision_working_days` after the cell's vote (RECOGNITION_DUE)."""
+    n = rulebooks.rulebook_for(vote).value("recognition_decision_working_days")
+    return calendar.add_working_days(vote, n)
+
+
+def dossier_expires(paper: date, ref: date, rulebooks: RulebookSet) -> date:
+    """The day a paper of the file (DOSSIER_STEPS) dated `paper` stops being valid, judged
+    on `ref` (the cell meeting, or the day asked): DOSSIER_STALE."""
+    return add_months(paper, rulebooks.rulebook_for(ref).value("dossier_validity_months"))
+
+
+def is_youth_age(birth: date | None, on: date, rulebooks: RulebookSet) -> bool:
+    """At youth age on `on` (RULES.md §4: 18–30 at admission), in months as AGE_MIN counts
+    age: `age_min_months <= age < (youth_age_max_years + 1) * 12`."""
+    if birth is None:
+        return False
+    book = rulebooks.rulebook_for(on)
+    age = age_in_months(birth, on)
+    return book.value("age_min_months") <= age < (book.value("youth_age_max_years") + 1) * 12
+
+
 def _full_months(start: date, end: date) -> int:
     """Whole calendar months from start to end (for messages)."""
     n = (end.year * 12 + end.month) - (start.year * 12 + start.month)
@@ -544,6 +579,7 @@ _DOCS = (  # DOSSIER_STALE: the documents valid 12 months up to the cell meeting
     ("A6", "giấy giới thiệu của đảng viên (hoặc nghị quyết giới thiệu của Đoàn/Công đoàn)"),
     ("A7", "ý kiến nhận xét của đoàn thể, chi ủy nơi cư trú và bản tổng hợp"),
 )
+DOSSIER_STEPS = tuple(step for step, _ in _DOCS)
 
 
 def _name(step: str) -> str:
@@ -1020,7 +1056,7 @@ def _dossier(
         doc = view.last.get(step)
         if doc is None or doc.on > ref:
             continue
-        expires = add_months(doc.on, months)
+        expires = dossier_expires(doc.on, ref, ctx.rulebooks)
         if ref >= expires:
             stale.append((expires, f"{label} ngày {_d(doc.on)} (hết giá trị từ {_d(expires)})"))
         elif not held and (expires - timedelta(days=1) - today).days <= window:
@@ -1199,7 +1235,7 @@ def _deadlines(
         return []
     ceremony = last["A11"]
     book = ctx.book(ceremony.on)
-    end = add_months(ceremony.on, book.value("probation_months"))
+    end = probation_end(ceremony.on, ctx.rulebooks)
     votes = [e for e in view.events if e.step_id == "P3" and e.on >= ceremony.on]
     if not votes:
         if today <= end:
@@ -1221,7 +1257,7 @@ def _deadlines(
             ]
         book = ctx.book(end)
         n = book.value("recognition_cell_working_days")
-        due = calendar.add_working_days(end, n)
+        due = recognition_vote_due(end, ctx.rulebooks, calendar)
         return [
             _deadline(
                 book,
@@ -1241,7 +1277,7 @@ def _deadlines(
     book = ctx.book(p3.on)
     n = book.value("recognition_decision_working_days")
     ext = book.value("recognition_extension_working_days")
-    due = calendar.add_working_days(p3.on, n)
+    due = recognition_decision_due(p3.on, ctx.rulebooks, calendar)
     if p3.result is Result.PASSED:
         what = "đề nghị công nhận đảng viên chính thức"
         act = "ra quyết định công nhận đảng viên chính thức"

@@ -2,7 +2,7 @@
 written from the statistics, tables, two charts, and room for the committee's own
 assessment and next year's tasks; as a PDF on the party-document page and as a workbook.
 
-The figures are those of `stats.py` (one reading of every indicator for the whole app):
+The figures are those of `stats` (one reading of every indicator for the whole app):
 the report year, the year before, the plan period so far and each of its years.
 """
 
