@@ -1,7 +1,8 @@
 """Thống kê: the year's (or the plan period's) figures a secretary reads at a glance — the
 main indicators as big numbers against their targets, admitted against target per unit
-(per cell at a commune, per commune at the province; per year at a cell) and the youth
-share — and the exports: the statistics as Excel or PDF, the annual report as PDF.
+(per cell at a commune, per commune at the province; per year at a cell), the youth
+share and, below, every indicator of RULES.md §4 in a table — and the exports: the
+statistics as Excel or PDF, the annual report as PDF.
 
 The figures are the core's (`services.statistics.profile_stats`, the same as `khdesk stats`);
 the exports are `services.reporting` (`khdesk stats --xlsx/--pdf`, `khdesk report
@@ -17,23 +18,27 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from khdesk.core.errors import KhdeskError
-from khdesk.core.reports.stats import Scope, StatsResult, UnitStats
-from khdesk.core.reports.stats_export import fmt_day, fmt_number
+from khdesk.core.reports.stats import GROUPS, INDICATORS, Scope, StatsResult, UnitStats
+from khdesk.core.reports.stats_export import fmt_day, fmt_number, fmt_value
 from khdesk.core.services import reporting
 from khdesk.core.services.statistics import profile_stats_many
 from khdesk.ui.messages import error_text
@@ -240,6 +245,36 @@ class Card(QFrame):
 # -- the page ----------------------------------------------------------------------------------
 
 
+def indicator_table() -> QTableWidget:
+    """Every indicator of RULES.md §4 for the profile's own unit, in the statistics' order
+    and words (the same as the xlsx, the PDF and `khdesk stats`); a row's tooltip gives its
+    group and definition, its key is the label's UserRole."""
+    table = QTableWidget(len(INDICATORS), 2)
+    table.setObjectName("indicator_table")
+    table.setHorizontalHeaderLabels(["Chỉ số (đầy đủ)", ""])
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setAlternatingRowColors(True)
+    for row, ind in enumerate(INDICATORS):
+        tip = GROUPS[ind.group] + (f"\n{ind.definition}" if ind.definition else "")
+        label = QTableWidgetItem(ind.label)
+        label.setData(Qt.ItemDataRole.UserRole, ind.key)
+        value = QTableWidgetItem("")
+        value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for item in (label, value):
+            item.setToolTip(tip)
+        table.setItem(row, 0, label)
+        table.setItem(row, 1, value)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    table.setFixedHeight(rows + header.height() + 4)  # the page scrolls, not the table
+    return table
+
+
 class StatsPage(Page):
     key = "stats"
     title = "Thống kê"
@@ -312,15 +347,19 @@ class StatsPage(Page):
         ]
         self.youth_chart = BarChart("Tỷ lệ thanh niên trong số được kết nạp")
         self.youth_chart.legend = [(BLUE, "Tỷ lệ thanh niên (%)"), (GREY, "Tỷ lệ theo chỉ tiêu")]
-        charts = QWidget()
-        charts_layout = QHBoxLayout(charts)
-        charts_layout.setContentsMargins(0, 0, 0, 0)
+        charts_layout = QHBoxLayout()
         charts_layout.addWidget(self.admitted_chart, 3, Qt.AlignmentFlag.AlignTop)
         charts_layout.addWidget(self.youth_chart, 2, Qt.AlignmentFlag.AlignTop)
+        self.table = indicator_table()
+        below = QWidget()  # the charts, then the table: the page scrolls, not the table
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addLayout(charts_layout)
+        below_layout.addWidget(self.table)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(charts)
+        scroll.setWidget(below)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -433,6 +472,9 @@ class StatsPage(Page):
             youth.append(Bar(label, u["youth_pct"], goal_share, pct_text(u["youth_pct"])))
         self.admitted_chart.set_bars(bars)
         self.youth_chart.set_bars(youth, scale_max=100)
+        self.table.horizontalHeaderItem(1).setText(top.org_name)
+        for row, ind in enumerate(INDICATORS):
+            self.table.item(row, 1).setText(fmt_value(ind.key, top[ind.key]))
 
     # -- exports --
 

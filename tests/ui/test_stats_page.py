@@ -10,9 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
 
-from khdesk.core.reports.stats import Scope
-from khdesk.core.reports.stats_export import fmt_number
+from khdesk.core.reports.stats import GROUPS, INDICATOR_KEYS, INDICATORS, Scope
+from khdesk.core.reports.stats_export import fmt_number, fmt_value
 from khdesk.core.services import profiles
 from khdesk.core.services.statistics import profile_stats
 from khdesk.ui.context import AppContext
@@ -143,3 +144,19 @@ def test_a_period(page):
     assert page.scope == Scope.for_period("2026-2030")
     assert not page.annual_button.isEnabled()
     assert "giai đoạn 2026–2030" in page.subtitle_label.text()
+
+
+def test_the_table_shows_every_indicator_with_its_definition(page):
+    """Every indicator of RULES.md §4 in the page's table, as the statistics compute it
+    (issue 17 item 1), with its group and definition in the tooltip."""
+    top = profile_stats(page.session, page.scope, TODAY).top
+    table = page.table
+    assert table.rowCount() == len(INDICATORS)
+    assert table.horizontalHeaderItem(1).text() == top.org_name
+    for row, ind in enumerate(INDICATORS):
+        label = table.item(row, 0)
+        assert (label.text(), label.data(Qt.ItemDataRole.UserRole)) == (ind.label, ind.key)
+        assert table.item(row, 1).text() == fmt_value(ind.key, top[ind.key]), ind.key
+        assert GROUPS[ind.group] in label.toolTip()
+    admitted = table.item(INDICATOR_KEYS.index("admitted"), 0).toolTip()
+    assert "quyết định kết nạp (bước A10)" in admitted
