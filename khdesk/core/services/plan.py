@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from khdesk.core.reports.stats import Scope
-from khdesk.core.services.statistics import profile_stats
+from khdesk.core.reports.stats import Scope, StatsResult
+from khdesk.core.services.statistics import profile_stats_many
 from khdesk.core.store import sql
 
 if TYPE_CHECKING:
@@ -34,10 +34,10 @@ class PlanFigure:
         return round(100 * self.admitted / self.target, 1)
 
 
-def _figure(session: Session, scope: Scope, today: date) -> PlanFigure:
-    top = profile_stats(session, scope, today).top
+def _figure(result: StatsResult) -> PlanFigure:
+    top = result.top
     return PlanFigure(
-        label=scope.label_vi,
+        label=result.scope.label_vi,
         admitted=int(top["admitted"] or 0),
         target=top["target"],
         admitted_youth=int(top["admitted_youth"] or 0),
@@ -48,11 +48,11 @@ def _figure(session: Session, scope: Scope, today: date) -> PlanFigure:
 
 
 def plan_progress(session: Session, today: date) -> tuple[PlanFigure, PlanFigure]:
-    """This year's and this plan period's targets against admissions up to `today`."""
-    return (
-        _figure(session, Scope.for_year(today.year), today),
-        _figure(session, Scope.plan_period_of(today.year), today),
-    )
+    """This year's and this plan period's targets against admissions up to `today` (one
+    read of the database for both)."""
+    scopes = [Scope.for_year(today.year), Scope.plan_period_of(today.year)]
+    year, period = profile_stats_many(session, scopes, today)
+    return _figure(year), _figure(period)
 
 
 def state_counts(session: Session) -> dict[str, int]:
