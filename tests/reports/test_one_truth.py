@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 
 from khdesk.core.reports.annual import SUMMARY_KEYS
 from khdesk.core.reports.stats import INDICATOR_BY_KEY, INDICATOR_KEYS, INDICATORS, Scope
-from khdesk.core.reports.stats_export import COMPACT_KEYS
+from khdesk.core.reports.stats_export import COMPACT_KEYS, NO_KIND
 from khdesk.core.services import reporting
 from khdesk.core.services.statistics import profile_stats
 from khdesk.ui.committee import CommitteePage
@@ -71,6 +71,15 @@ HAND = {
 }
 
 
+class Reference(dict):
+    """Unit code -> indicator -> value (the commune first, then its cells in code order);
+    `kinds`: the same per kind of cell ("Theo loại chi bộ")."""
+
+    def __init__(self, figures: dict, kinds: dict):
+        super().__init__(figures)
+        self.kinds = kinds
+
+
 @pytest.fixture(scope="module", params=["demo", "seeded"])
 def commune(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
@@ -89,7 +98,9 @@ def reference(commune):
         session.close()
     assert result.top.org_code == commune.commune and result.level_units("cell")
     units = [result.top, *result.level_units("cell")]
-    return {u.org_code: {k: u[k] for k in INDICATOR_KEYS} for u in units}
+    figures = {u.org_code: {k: u[k] for k in INDICATOR_KEYS} for u in units}
+    kinds = {g.kind: {k: g[k] for k in INDICATOR_KEYS} for g in result.by_cell_kind}
+    return Reference(figures, kinds)
 
 
 def _number(text: str) -> int | float | None:
@@ -139,6 +150,9 @@ def test_stats_json_from_the_cli_for_the_committee_and_the_province(commune, ref
             assert {k: units[code][k] for k in INDICATOR_KEYS} == values, (profile, code)
         if profile == "KH":  # the province also sees the commune's units as one commune
             assert [u["org_code"] for u in data["levels"]["commune"]] == [commune.commune]
+        # By kind of cell: the province holds this commune only, so its groups are the same.
+        kinds = {g["kind"]: {k: g[k] for k in INDICATOR_KEYS} for g in data["by_cell_kind"]}
+        assert kinds == reference.kinds, profile
 
 
 def test_xlsx_export(commune, reference, tmp_path):
@@ -163,6 +177,14 @@ def test_xlsx_export(commune, reference, tmp_path):
             assert values == reference[code], (sheet, code)
             seen.add(code)
     assert seen == set(reference)
+    rows = list(wb["Theo loại chi bộ"].iter_rows(values_only=True))
+    kinds = {}
+    for row in rows[1:]:
+        row = [*row, *[None] * (len(rows[0]) - len(row))]
+        kinds[row[0] if row[0] != NO_KIND else None] = dict(
+            zip(INDICATOR_KEYS, row[2:], strict=True)
+        )
+    assert kinds == reference.kinds
 
 
 def test_annual_report_pdf_text(commune, reference, tmp_path, pdftotext):
