@@ -21,6 +21,7 @@ from khdesk.core.reports.annual import SUMMARY_KEYS
 from khdesk.core.reports.stats import INDICATOR_BY_KEY, INDICATOR_KEYS, INDICATORS, Scope
 from khdesk.core.reports.stats_export import COMPACT_KEYS, NO_KIND
 from khdesk.core.services import reporting
+from khdesk.core.services.checking import check_profile
 from khdesk.core.services.statistics import profile_stats
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
@@ -268,3 +269,23 @@ def test_overview_of_the_committee_and_of_the_province(qtbot, commune, reference
                 assert shown[code] == f"{want['admitted']} / {target}", (profile, code)
         finally:
             session.close()
+
+
+def test_overdue_recognitions_are_the_to_do_lists(commune, reference):
+    """`recognition_overdue` counts the probationary members whose recognition the rules
+    (the to-do list, `khdesk check`) show past its deadline: one reading of the dates."""
+    session = commune.open(commune.commune)
+    try:
+        findings = check_profile(session, TODAY).findings
+    finally:
+        session.close()
+    late = {
+        (f["org_code"], f["file_code"])
+        for f in findings
+        if f["rule"] == "RECOGNITION_DUE" and f["due"] < TODAY.isoformat()
+    }
+    for code in _cells(reference):
+        overdue = sum(1 for org, _ in late if org == code)
+        assert reference[code]["recognition_overdue"] == overdue, code
+    assert reference[commune.commune]["recognition_overdue"] == len(late)
+    assert late or commune.commune != "X01"  # the demo has some (8)
