@@ -680,6 +680,8 @@ def test_cli_stats_json_text_xlsx_pdf(province_home, tmp_path):
     assert province_row["Chỉ tiêu kết nạp"] == 45
     keys = list(wb["Chỉ số"].iter_rows(values_only=True))
     assert [r[0] for r in keys[1:]] == KEYS_V1
+    assert keys[0][4] == "Định nghĩa"  # the words of the screens' tooltips
+    assert "quyết định kết nạp (bước A10)" in dict((r[0], r[4]) for r in keys[1:])["admitted"]
     wb.close()
 
     pdf = tmp_path / "thong-ke.pdf"

@@ -250,9 +250,9 @@ def fill_stats_workbook(
             add_sheet(wb, f"{prefix}{LEVEL_LABELS[level]}", level_rows(units), widths)
     if by_kind and shows_by_kind(result):
         add_sheet(wb, f"{prefix}{BY_KIND_TITLE}", kind_rows(result.by_cell_kind), {1: 30, 2: 10})
-    keys = [["Khóa (JSON)", "Chỉ số", "Loại số", "Nhóm"]]
-    keys += [[i.key, i.label, i.kind, GROUPS[i.group]] for i in INDICATORS]
-    add_sheet(wb, "Chỉ số", keys, {1: 30, 2: 55, 3: 10, 4: 36})
+    keys = [["Khóa (JSON)", "Chỉ số", "Loại số", "Nhóm", "Định nghĩa"]]
+    keys += [[i.key, i.label, i.kind, GROUPS[i.group], i.definition] for i in INDICATORS]
+    add_sheet(wb, "Chỉ số", keys, {1: 30, 2: 55, 3: 10, 4: 36, 5: 80})
 
 
 def write_stats_xlsx(result: StatsResult, path: Path) -> None:

@@ -6,7 +6,7 @@ xlsx, `khdesk stats --json` and the province. The JSON keys: resources/stats/KEY
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
     "GROUPS",
@@ -44,15 +44,48 @@ GROUPS = {
     "villages": "Thôn, tổ dân phố",
 }
 
+# What a screen says an indicator means (tooltips): the readings of the package's docstring,
+# in Vietnamese. A share (`*_pct`) is defined by its two counts.
+_DEFINITIONS = {
+    "admitted": "Số người có quyết định kết nạp (bước A10) đề ngày trong kỳ — tuổi đảng tính "
+    "từ ngày quyết định (Điều lệ Đảng, Điều 5.4) — cộng các đảng viên trong sổ có ngày vào "
+    "Đảng trong kỳ mà không có hồ sơ nào ở đây; tính đến ngày lấy số liệu.",
+    "target": "Chỉ tiêu kết nạp trong kế hoạch của đơn vị cho kỳ này; đơn vị không có kế "
+    "hoạch riêng thì là tổng chỉ tiêu của các đơn vị trực thuộc có kế hoạch.",
+    "admitted_per_year": "Số đảng viên kết nạp chia cho số năm của kỳ đã qua.",
+    "admitted_youth": "Người được kết nạp từ đủ 18 tuổi đến hết 30 tuổi vào ngày quyết định "
+    "kết nạp (tuổi tính theo tháng).",
+    "admitted_ethnic_minority": "Người được kết nạp có dân tộc khác Kinh.",
+    "admitted_religious": "Người được kết nạp có tôn giáo (khác 'Không').",
+    "admitted_private": "Người được kết nạp làm việc trong doanh nghiệp tư nhân hoặc trường "
+    "tư thục (theo nơi làm việc trong hồ sơ; không ghi thì theo loại chi bộ).",
+    "recognised": "Quyết định công nhận đảng viên chính thức (bước P5) đề ngày trong kỳ.",
+    "recognised_on_time": "Chi bộ xét (P3) trong hạn sau khi hết 12 tháng dự bị và cấp ủy "
+    "quyết định (P5) trong hạn sau nghị quyết của chi bộ, như việc cần làm tính hạn.",
+    "recognised_late": "Chi bộ xét hoặc cấp ủy quyết định công nhận muộn hơn thời hạn.",
+    "recognition_overdue": "Đảng viên dự bị đã quá hạn xét hoặc quyết định công nhận vào "
+    "ngày cuối kỳ (như việc cần làm báo quá hạn).",
+    "struck_off": "Quyết định xóa tên trong danh sách đảng viên dự bị đề ngày trong kỳ.",
+    "added_to_pool": "Quần chúng được đưa vào danh sách nguồn (bước A1) trong kỳ.",
+    "trained": "Quần chúng học lớp bồi dưỡng nhận thức về Đảng (bước A2) trong kỳ.",
+    "source_pool": "Hồ sơ đang làm (không dừng) chưa có quyết định kết nạp vào ngày cuối kỳ.",
+    "files_stale": "Hồ sơ chưa được chi bộ xét có đơn, lý lịch, giấy giới thiệu hoặc bản "
+    "tổng hợp ý kiến quá 12 tháng vào ngày cuối kỳ.",
+    "members_total": "Đảng viên chính thức và dự bị trong sổ đã vào Đảng đến ngày cuối kỳ, "
+    "cộng người đã kết nạp theo hồ sơ nhưng chưa ghi vào sổ.",
+    "screening_listed": "Đảng viên các quy tắc sàng lọc (Chỉ thị 28) nêu vào ngày cuối kỳ, "
+    "theo theo dõi năm đó và năm trước.",
+    "villages": "Thôn, tổ dân phố các chi bộ thôn, tổ dân phố phụ trách; đảng ủy ghi số lớn "
+    "hơn thì theo số của đảng ủy.",
+    "villages_with_cell": "Thôn, tổ dân phố có một chi bộ chỉ phụ trách riêng thôn, tổ đó.",
+    "village_heads_members": "Theo đánh dấu của chi bộ, hoặc đảng viên của chi bộ được ghi "
+    "là trưởng thôn, tổ trưởng.",
+}
+
 I = Indicator  # noqa: E741 - a table of rows reads better short
-INDICATORS: tuple[Indicator, ...] = (
-    I("admitted", "Số đảng viên kết nạp", "count", "admission",
-      "Số người có quyết định kết nạp (bước A10) đề ngày trong kỳ — tuổi đảng tính từ ngày "
-      "quyết định (Điều lệ Đảng, Điều 5.4) — cộng các đảng viên trong sổ có ngày vào Đảng "
-      "trong kỳ mà không có hồ sơ nào ở đây; tính đến ngày lấy số liệu."),
-    I("target", "Chỉ tiêu kết nạp", "target", "admission",
-      "Chỉ tiêu kết nạp trong kế hoạch của đơn vị cho kỳ này; đơn vị không có kế hoạch "
-      "riêng thì là tổng chỉ tiêu của các đơn vị trực thuộc có kế hoạch."),
+_TABLE: tuple[Indicator, ...] = (
+    I("admitted", "Số đảng viên kết nạp", "count", "admission"),
+    I("target", "Chỉ tiêu kết nạp", "target", "admission"),
     I("target_pct", "Tỷ lệ đạt chỉ tiêu (%)", "pct", "admission"),
     I("admitted_per_year", "Bình quân kết nạp mỗi năm", "average", "admission"),
     I("admitted_youth", "Kết nạp trong độ tuổi thanh niên (18–30)", "count", "admission"),
@@ -106,6 +139,9 @@ INDICATORS: tuple[Indicator, ...] = (
       "villages"),
 )  # fmt: skip
 del I
+INDICATORS: tuple[Indicator, ...] = tuple(
+    replace(i, definition=_DEFINITIONS.get(i.key, "")) for i in _TABLE
+)
 INDICATOR_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS)
 INDICATOR_BY_KEY = {i.key: i for i in INDICATORS}
 UNIT_KEYS = ("org_code", "org_name", "kind", "parent_code", "level")
