@@ -25,6 +25,7 @@ from khdesk.core.services.checking import check_profile
 from khdesk.core.services.statistics import profile_stats
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
+from khdesk.ui.home import HomePage
 from khdesk.ui.stats_page import StatsPage
 from tests.integration.test_cli import khdesk
 from tests.reports import one_truth
@@ -289,3 +290,30 @@ def test_overdue_recognitions_are_the_to_do_lists(commune, reference):
         assert reference[code]["recognition_overdue"] == overdue, code
     assert reference[commune.commune]["recognition_overdue"] == len(late)
     assert late or commune.commune != "X01"  # the demo has some (8)
+
+
+def test_home_page_plan(qtbot, commune, reference):
+    """The home page's "Năm 2026: đã kết nạp … / chỉ tiêu …" (youth and private sector
+    beside it) is the commune's admitted against target too."""
+    session = commune.open(commune.commune)
+    try:
+        page = HomePage(AppContext(session, TODAY))
+        qtbot.addWidget(page)
+        page.refresh()
+        text = page.year_label.text()
+        m = re.search(r"đã kết nạp (\d+)(?: / chỉ tiêu (\d+))?", text)
+        assert m is not None, text
+        top = reference[commune.commune]
+        assert (int(m.group(1)), m.group(2) and int(m.group(2))) == (
+            top["admitted"],
+            top["target"],
+        )
+        youth = re.search(r"Thanh niên: (\d+)(?:/(\d+))?", text)
+        private = re.search(r"Khu vực tư nhân: (\d+)(?:/(\d+))?", text)
+        for found, count, target in ((youth, "admitted_youth", "target_youth"),
+                                     (private, "admitted_private", "target_private")):  # fmt: skip
+            assert found is not None, text
+            assert int(found.group(1)) == top[count]
+            assert (found.group(2) and int(found.group(2))) == top[target]
+    finally:
+        session.close()
