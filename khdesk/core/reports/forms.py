@@ -25,7 +25,7 @@ from khdesk.core.domain.pipeline import (
     ordered,
 )
 from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
-from khdesk.core.domain.rules import add_months
+from khdesk.core.domain.rules import probation_end
 from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError
 from khdesk.core.reports.pdf import BLANK, Header, PdfDocument, Signature, blank, esc, number_line
@@ -326,7 +326,8 @@ def form_values(
     values["a10_received_on"] = a10.received_on if a10 else None
     ceremony = values["a11_on"]
     values["ceremony_on"] = ceremony
-    values["probation_end"] = add_months(ceremony, 12) if ceremony else None
+    # The rules' own end of probation (the deadlines and the statistics use it too).
+    values["probation_end"] = probation_end(ceremony, default_rulebooks()) if ceremony else None
     values["_events"] = events
     values["_members"] = members
     return values

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, select
 
 from khdesk.core.domain import documents
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent, effective_events
-from khdesk.core.domain.rules import add_months
+from khdesk.core.domain.rulebook import default_rulebooks
+from khdesk.core.domain.rules import probation_end
 from khdesk.core.reports.forms import form_values, layout_defaults, org_rows, org_values, place_of
 from khdesk.core.reports.pdf import FONT_BOLD, Header, PdfDocument, Signature, esc, fmt_date, style
 from khdesk.core.reports.templates import Template, fill, fill_plain, load_template
@@ -283,7 +284,7 @@ def _admitted_files(conn: Connection) -> list[dict]:
         a10, a11 = last.get("A10"), last.get("A11")
         if a10 is None or a11 is None:
             continue
-        official = add_months(a11.on, 12) if "P5" in last else None
+        official = probation_end(a11.on, default_rulebooks()) if "P5" in last else None
         out.append(
             {
                 "file_code": code,
