@@ -345,10 +345,7 @@ def _by_cell_kind(
         counts: Counter = Counter()
         for code in codes:
             counts.update(totals[code])
-        summed: dict[str, int | None] = {}
-        for key in TARGETS:
-            found = [targets[c][key] for c in codes if targets.get(c, {}).get(key) is not None]
-            summed[key] = sum(found) if found else None  # type: ignore[arg-type]
+        summed = _sum_targets(targets.get(c, {}) for c in codes)
         values = indicator_values(counts, summed, years_run)
         out.append(KindStats(kind or "", kind or "", kind, None, "cell_kind", values, codes))
     return out
@@ -388,9 +385,15 @@ def _plan_targets(
         if code in own:
             out[code] = own[code]
             continue
-        summed: dict[str, int | None] = {}
-        for key in TARGETS:
-            found = [out[c][key] for c in below.get(code, ()) if out[c].get(key) is not None]
-            summed[key] = sum(found) if found else None  # type: ignore[arg-type]
-        out[code] = summed
+        out[code] = _sum_targets(out[c] for c in below.get(code, ()))
     return out
+
+
+def _sum_targets(rows: Iterable[Mapping[str, int | None]]) -> dict[str, int | None]:
+    """Each target summed over the rows that set it; None when none of them does."""
+    rows = list(rows)
+    summed: dict[str, int | None] = {}
+    for key in TARGETS:
+        found = [r[key] for r in rows if r.get(key) is not None]
+        summed[key] = sum(found) if found else None  # type: ignore[arg-type]
+    return summed
