@@ -105,3 +105,37 @@ def committee(home, clock):
     session, _ = make_profile(home, "committee", "X01", "Đảng ủy xã Cam Hải", clock, "KH")
     yield session
     session.close()
+
+
+@pytest.fixture
+def commune(tmp_path):
+    """A commune committee and one cell, real encrypted profiles with keys enrolled."""
+    from tests.stations import build_commune
+
+    c = build_commune(tmp_path / "home")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def quiet_cli(monkeypatch):
+    """Run the real CLI in this process (fast keys), leaving no log handlers behind."""
+    import logging
+
+    from khdesk.cli.main import main
+    from tests.stations import PASSWORD as STATION_PASSWORD
+
+    def run(home: Path, *args: str) -> int:
+        monkeypatch.setenv("KHDESK_HOME", str(home))
+        monkeypatch.setenv("KHDESK_PASSWORD", STATION_PASSWORD)
+        root = logging.getLogger()
+        before = list(root.handlers)
+        try:
+            return main(list(args))
+        finally:
+            for h in root.handlers[:]:
+                if h not in before:
+                    root.removeHandler(h)
+                    h.close()
+
+    return run

@@ -7,10 +7,10 @@ import json
 from sqlalchemy import text
 
 from khdesk.core.services import integrity
-from tests.sync.conftest import build_commune, open_station, quiet_cli  # noqa: F401
+from tests.stations import build_commune, open_station
 
 
-def test_backup_create_list_restore_on_the_command_line(tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_backup_create_list_restore_on_the_command_line(tmp_path, quiet_cli, capsys):
     commune = build_commune(tmp_path / "home", enrol=False)
     commune.close()
     home = commune.home
@@ -27,7 +27,7 @@ def test_backup_create_list_restore_on_the_command_line(tmp_path, quiet_cli, cap
     assert "Không có bản sao lưu 'khong-co'" in capsys.readouterr().err
 
 
-def test_db_check_passes_then_finds_each_kind_of_damage(tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_db_check_passes_then_finds_each_kind_of_damage(tmp_path, quiet_cli, capsys):
     commune = build_commune(tmp_path / "home", enrol=False)
     home, session = commune.home, commune.cells["X01-CB01"]
     assert integrity.check_database(session).ok
@@ -55,7 +55,7 @@ def test_db_check_passes_then_finds_each_kind_of_damage(tmp_path, quiet_cli, cap
     assert "Mục nhật ký số 2: nội dung đã bị sửa." in capsys.readouterr().err
 
 
-def test_audit_list_of_one_file(tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_audit_list_of_one_file(tmp_path, quiet_cli, capsys):
     commune = build_commune(tmp_path / "home", enrol=False)
     commune.close()
     home = commune.home
@@ -71,7 +71,7 @@ def test_audit_list_of_one_file(tmp_path, quiet_cli, capsys):  # noqa: F811
     assert entries[0]["action"] == "open"
 
 
-def test_show_speaks_words_not_codes(tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_show_speaks_words_not_codes(tmp_path, quiet_cli, capsys):
     """Issue 17 item 5: `khdesk show` printed "passed" and "(CHINH_THUC)"."""
     commune = build_commune(tmp_path / "home", enrol=False)
     commune.close()
@@ -88,7 +88,7 @@ def test_show_speaks_words_not_codes(tmp_path, quiet_cli, capsys):  # noqa: F811
     assert "CHINH_THUC" not in out and "passed" not in out
 
 
-def test_finding_7_backup_import_works(tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_finding_7_backup_import_works(tmp_path, quiet_cli, capsys):
     """Issue 15 finding 7: `khdesk backup import FILE` died on a missing `--name`."""
     commune = build_commune(tmp_path / "home", enrol=False)
     commune.close()
@@ -107,7 +107,7 @@ def test_finding_7_backup_import_works(tmp_path, quiet_cli, capsys):  # noqa: F8
 
 def test_finding_3_user_remove_and_a_new_recovery_key_on_the_command_line(
     tmp_path,
-    quiet_cli,  # noqa: F811
+    quiet_cli,
     capsys,
 ):
     commune = build_commune(tmp_path / "home", enrol=False)

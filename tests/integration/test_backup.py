@@ -16,7 +16,7 @@ from sqlalchemy import select
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.services import backup, profiles
 from khdesk.core.store import schema as t
-from tests.sync.conftest import PASSWORD, build_commune, edit_file, export, open_inner
+from tests.stations import PASSWORD, build_commune, edit_file, export, open_inner
 
 
 def _name(session, file_code: str) -> str:

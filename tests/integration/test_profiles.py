@@ -406,9 +406,15 @@ def test_a_password_change_never_costs_anyone_their_access(home, clock):
     owner = profiles.open_profile(home, "CB11", "bithu", PASSWORD)
     profiles.change_password(owner, "bithu", "mat-khau-moi")
     owner.close()
-    profiles.open_profile(home, "CB11", "pho", "matkhau-pho").close()
-    profiles.open_profile(home, "CB11", "bithu", "mat-khau-moi").close()
-    profiles.recover(home, "CB11", "bithu", recovery, "mat-khau-khac").close()
+    for user, password in (("pho", "matkhau-pho"), ("bithu", "mat-khau-moi")):
+        opened = profiles.open_profile(home, "CB11", user, password)
+        assert opened.user == user
+        opened.close()
+    with pytest.raises(AccessDenied):
+        profiles.open_profile(home, "CB11", "bithu", PASSWORD)  # the old password is gone
+    recovered = profiles.recover(home, "CB11", "bithu", recovery, "mat-khau-khac")
+    assert recovered.user == "bithu"
+    recovered.close()
 
 
 def test_a_rekey_waits_for_work_in_progress_on_another_thread(home, clock):

@@ -14,7 +14,7 @@ from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import backup, integrity, profiles, retention
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import get_meta
-from tests.sync.conftest import PASSWORD, build_commune, quiet_cli  # noqa: F401
+from tests.stations import PASSWORD, build_commune
 
 LATER = date(2036, 11, 26)  # ten years on: every closed file of the demo is due
 
@@ -137,7 +137,7 @@ def test_only_keepers_may_run_it(cell):
             other.close()
 
 
-def test_retention_on_the_command_line(tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_retention_on_the_command_line(tmp_path, quiet_cli, capsys):
     commune = build_commune(tmp_path / "home", enrol=False)
     commune.close()
     home = commune.home
@@ -164,7 +164,7 @@ def test_retention_on_the_command_line(tmp_path, quiet_cli, capsys):  # noqa: F8
         session.close()
 
 
-def test_move_and_handover_on_the_command_line(tmp_path, quiet_cli, capsys, monkeypatch):  # noqa: F811
+def test_move_and_handover_on_the_command_line(tmp_path, quiet_cli, capsys, monkeypatch):
     commune = build_commune(tmp_path / "home", enrol=False)
     commune.close()
     home = commune.home

@@ -34,7 +34,7 @@ from khdesk.core.services import (
 from khdesk.core.services.importer import RowTables
 from khdesk.core.services.session import TAKE_OUT_REFUSED
 from khdesk.core.store import schema as t
-from tests.sync.conftest import PASSWORD, build_commune
+from tests.stations import PASSWORD, build_commune
 
 TODAY = date(2026, 11, 26)
 

@@ -109,7 +109,7 @@ def test_finding_5_export_after_a_bundle_trip_is_inert(tmp_path):
 
     from khdesk.core.services import sync
     from tests.integration.test_tabular_files import _live, _xlsx_cells
-    from tests.sync.conftest import build_commune, edit_file, export
+    from tests.stations import build_commune, edit_file, export
 
     commune = build_commune(tmp_path / "home")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from khdesk.core.services import safety
-from tests.sync.conftest import build_commune
+from tests.stations import build_commune
 
 
 def test_startup_check_passes_then_sees_a_tampered_last_entry(tmp_path):

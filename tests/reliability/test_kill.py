@@ -31,7 +31,7 @@ from khdesk.core.services import backup, demo, integrity, profiles, sync
 from khdesk.core.store import keyslots, sqlcipher, swap
 from khdesk.core.store import schema as t
 from tests.conftest import FAST_KDF
-from tests.sync.conftest import PASSWORD, build_commune, export
+from tests.stations import PASSWORD, build_commune, export
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is a POSIX signal")
 

@@ -1,233 +1,31 @@
-"""Sync test helpers: a demo commune with real encrypted profiles and enrolled keys,
-database dumps to prove "nothing changed", and hand-made (malicious) bundles signed with
-real keys."""
+"""The sync tests' shared world: real stations, real keys, one valid bundle."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import logging
-import shutil
-import zipfile
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
-
 import pytest
-from sqlalchemy import select
 
-from khdesk.core.services import demo, profiles, sync
-from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.profiles import Session
-from khdesk.core.store import keyslots
-from khdesk.core.store import schema as t
-from khdesk.core.sync import bundle, canonical, keys
-from tests import pg
-from tests.conftest import FAST_KDF
-
-TODAY = date(2026, 11, 26)
-PASSWORD = "matkhau-dongbo"
-LEDGERS = (t.sync_received, t.sync_epochs, t.sync_base, t.sync_peers, t.sync_conflicts)
+from khdesk.core.services import sync
+from khdesk.core.services.attachments import attach
+from tests.stations import build_commune, enrol_both, export, new_station, open_station
 
 
-def open_station(home: Path, name: str) -> Session:
-    return profiles.open_profile(home, name, demo.DEMO_USER, PASSWORD)
-
-
-def enrol_both(a: Session, b: Session, folder: Path) -> None:
-    """The offline enrolment, both ways: card file + the fingerprint read aloud."""
-    for one, other in ((a, b), (b, a)):
-        card = sync.write_card(one, folder / f"{one.org_code}.card")
-        sync.enrol_card(other, folder / f"{one.org_code}.card", card["fingerprint"])
-
-
-def new_station(home: Path, role: str, code: str, name: str, parent: str | None) -> Session:
-    """A fresh profile with the demo user and password (the CLI helper can open it)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
-        session, _ = profiles.create_profile(
-            home,
-            role=role,
-            org_code=code,
-            org_name=name,
-            parent_code=parent,
-            user=demo.DEMO_USER,
-            password=PASSWORD,
-            db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD),
-        )
-    return session
-
-
-@dataclass
-class Commune:
-    """The demo commune X01 (a committee and three cells that run khdesk)."""
-
-    home: Path
-    committee: Session
-    cells: dict[str, Session] = field(default_factory=dict)
-
-    def close(self) -> None:
-        self.committee.close()
-        for s in self.cells.values():
-            s.close()
-
-
-def build_commune(home: Path, cells=("X01-CB01",), enrol=True) -> Commune:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
-        demo.create_demo(
-            home, PASSWORD, TODAY, committee_db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD)
-        )
-    commune = Commune(home, open_station(home, "X01"))
-    for code in cells:
-        commune.cells[code] = open_station(home, code)
-        if enrol:
-            enrol_both(commune.committee, commune.cells[code], home)
-    return commune
-
-
-@pytest.fixture
-def commune(tmp_path):
-    c = build_commune(tmp_path / "home")
-    yield c
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Committee X01 with CB01 enrolled; CB03 knows X01 but X01 does not know CB03; a
+    second committee X02 that knows CB01. One valid bundle from CB01 with an attachment."""
+    home = tmp_path_factory.mktemp("tamper")
+    c = build_commune(home / "home", cells=("X01-CB01",))
+    cb03 = c.cells["X01-CB03"] = open_station(c.home, "X01-CB03")
+    card = sync.write_card(c.committee, home / "x01.card")
+    sync.enrol_card(cb03, home / "x01.card", card["fingerprint"])
+    x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+    enrol_both(x02, c.cells["X01-CB01"], home)
+    cell = c.cells["X01-CB01"]
+    scan = home / "đơn xin vào Đảng.pdf"
+    scan.write_bytes(b"%PDF-1.4 scan " * 200)
+    attach(cell, "X01-CB01-0001", scan)
+    good = export(cell, home / "stick").read_bytes()
+    from_cb03 = export(cb03, home / "stick3").read_bytes()
+    yield {"c": c, "good": good, "cb03": from_cb03, "x02": x02, "dir": home}
+    x02.close()
     c.close()
-
-
-def dump(session: Session, tables=t.SYNCED_TABLES, *, local: bool = True) -> dict:
-    """Every row of the given tables, sorted. `local=False` leaves out what only this
-    database means (row ids, the change counter), to compare two stations."""
-    skip = set() if local else {"id", "change_seq"}
-    out = {}
-    with session.store.read() as conn:
-        for table in tables:
-            rows = conn.execute(select(table)).mappings()
-            out[table.name] = sorted(
-                tuple((k, v) for k, v in r.items() if k not in skip) for r in rows
-            )
-    return out
-
-
-def state(session: Session) -> dict:
-    """What a refused bundle must leave untouched: the data and the sync ledgers."""
-    return dump(session, t.SYNCED_TABLES + LEDGERS)
-
-
-def export(cell: Session, folder: Path, **kw) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(sync.export_bundle(cell, folder, **kw).path)
-
-
-def awaiting_decision(committee: Session, cell_code: str) -> list[str]:
-    """The cell's files at the committee whose cell vote passed (CHI_BO_XET), by code."""
-    from khdesk.core.services.candidates import list_files
-
-    return sorted(
-        f["file_code"]
-        for f in list_files(committee)
-        if f["file_code"].startswith(cell_code + "-") and f["state"] == "CHI_BO_XET"
-    )
-
-
-def edit_file(session: Session, file_code: str, **values) -> None:
-    """Change one candidate file the way a secretary does (through the importer)."""
-    with session.store.read() as conn:
-        row = (
-            conn.execute(select(t.candidates).where(t.candidates.c.file_code == file_code))
-            .mappings()
-            .one()
-        )
-    candidate = {
-        k: row[k] for k in ("file_code", "full_name", "sex", "birth_date", "org_code", "home_town")
-    }
-    candidate.update(values)
-    report = import_tables(session, RowTables.from_dicts({"candidates": [candidate]}), "test")
-    assert report.committed and not report.problems, report.problems
-
-
-# -- hand-made bundles, signed with a station's real key --
-
-
-def station_key(session: Session) -> keys.KeyPair:
-    with session.store.read() as conn:
-        return keys.active_key(conn)
-
-
-def recipient_public(session: Session) -> keys.PublicKeys:
-    return station_key(session).public
-
-
-def open_inner(receiver: Session, data: bytes) -> tuple[bytes, dict]:
-    """Decrypt a bundle with the receiver's key: its inner archive and its entries."""
-    with receiver.store.read() as conn:
-        _, _, inner = bundle.unseal(data, keys.decryption_keys(conn))
-    with zipfile.ZipFile(io.BytesIO(inner)) as zf:
-        entries = {i.filename: zf.read(i) for i in zf.infolist()}
-    return inner, entries
-
-
-def zip_entries(entries: list[tuple[str, bytes]]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data)
-    return out.getvalue()
-
-
-def described(entries: list[tuple[str, bytes]]) -> dict:
-    """The manifest's `files` for these entries."""
-    files = {}
-    for name, data in entries:
-        spec = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        if name.startswith("records/") or name == bundle.AUDIT_ENTRIES:
-            spec["records"] = data.count(b"\n")
-        files[name] = spec
-    return files
-
-
-def resign(
-    manifest: dict,
-    entries: list[tuple[str, bytes]],
-    signer: keys.KeyPair,
-    *,
-    describe: bool = True,
-    manifest_bytes: bytes | None = None,
-) -> bytes:
-    """An inner archive with these entries, the manifest describing them (unless told
-    not to) and signed by `signer`: what a malicious holder of a real key could make."""
-    if describe:
-        manifest = {**manifest, "files": described(entries)}
-    body = manifest_bytes if manifest_bytes is not None else canonical.dumps(manifest)
-    sig = signer.sign(bundle.SIGNATURE_CONTEXT, body)
-    return zip_entries([("manifest.json", body), ("manifest.sig", sig), *entries])
-
-
-def seal_to(receiver: Session, inner: bytes) -> bytes:
-    return bundle.seal(inner, recipient_public(receiver))
-
-
-@pytest.fixture
-def quiet_cli(monkeypatch):
-    """Run the real CLI in this process (fast keys), leaving no log handlers behind."""
-    from khdesk.cli.main import main
-
-    def run(home: Path, *args: str) -> int:
-        monkeypatch.setenv("KHDESK_HOME", str(home))
-        monkeypatch.setenv("KHDESK_PASSWORD", PASSWORD)
-        root = logging.getLogger()
-        before = list(root.handlers)
-        try:
-            return main(list(args))
-        finally:
-            for h in root.handlers[:]:
-                if h not in before:
-                    root.removeHandler(h)
-                    h.close()
-
-    return run
-
-
-def copy_profile(src_home: Path, name: str, dst_home: Path) -> None:
-    """A whole profile folder copied elsewhere (a cloned disk)."""
-    shutil.copytree(src_home / "profiles" / name, dst_home / "profiles" / name)

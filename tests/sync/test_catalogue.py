@@ -40,7 +40,7 @@ from khdesk.core.sync import canonical, judging, keys
 from khdesk.core.sync import catalogue as fmt
 from khdesk.core.sync.errors import CatalogueError
 from khdesk.core.sync.outbox import select_changes
-from tests.sync.conftest import (
+from tests.stations import (
     PASSWORD,
     TODAY,
     build_commune,

@@ -3,7 +3,7 @@ the same person in two cells' files is found (DUPLICATE_PERSON across cells)."""
 
 from khdesk.core.services import demo_data, sync
 from khdesk.core.services.checking import check_profile
-from tests.sync.conftest import TODAY, build_commune, export
+from tests.stations import TODAY, build_commune, export
 
 
 def test_duplicate_person_across_cells_found_at_the_committee(tmp_path):

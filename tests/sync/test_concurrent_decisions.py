@@ -14,14 +14,14 @@ from khdesk.core.services import integrity
 from khdesk.core.services.candidates import open_file
 from khdesk.core.services.steps import record_step
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import awaiting_decision, commune, edit_file, export  # noqa: F401
+from tests.stations import awaiting_decision, edit_file, export
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 
 TODAY = date(2026, 11, 26)
 
 
-def test_a_decision_and_an_import_on_the_same_file_both_land(commune, tmp_path):  # noqa: F811
+def test_a_decision_and_an_import_on_the_same_file_both_land(commune, tmp_path):
     cell, com = commune.cells["X01-CB01"], commune.committee
     assert import_bundle(com, export(cell, tmp_path / "up1")).status == "imported"
     code = awaiting_decision(com, "X01-CB01")[0]

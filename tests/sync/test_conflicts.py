@@ -13,7 +13,7 @@ from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import sync
 from khdesk.core.store import schema as t
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import commune, edit_file, export, quiet_cli  # noqa: F401
+from tests.stations import edit_file, export
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 
@@ -27,7 +27,7 @@ def _home_town(session, code=F1) -> str:
         ).scalar_one()
 
 
-def _conflicted(commune, tmp_path) -> int:  # noqa: F811
+def _conflicted(commune, tmp_path) -> int:
     cell, com = commune.cells["X01-CB01"], commune.committee
     assert import_bundle(com, export(cell, tmp_path / "1")).status == "imported"
     with com.store.write("bithu") as tx:  # an edit at the committee it should not make
@@ -48,7 +48,7 @@ def _conflicted(commune, tmp_path) -> int:  # noqa: F811
     return open_one["id"]
 
 
-def test_take_incoming_writes_it_and_the_next_change_merges(commune, tmp_path):  # noqa: F811
+def test_take_incoming_writes_it_and_the_next_change_merges(commune, tmp_path):
     cell, com = commune.cells["X01-CB01"], commune.committee
     conflict_id = _conflicted(commune, tmp_path)
     done = sync.resolve_conflict(com, conflict_id, "incoming")
@@ -70,7 +70,7 @@ def test_take_incoming_writes_it_and_the_next_change_merges(commune, tmp_path): 
         sync.resolve_conflict(com, conflict_id, "here")
 
 
-def test_keep_here_sets_the_incoming_version_aside(commune, tmp_path):  # noqa: F811
+def test_keep_here_sets_the_incoming_version_aside(commune, tmp_path):
     com = commune.committee
     conflict_id = _conflicted(commune, tmp_path)
     sync.resolve_conflict(com, conflict_id, "here")
@@ -78,7 +78,7 @@ def test_keep_here_sets_the_incoming_version_aside(commune, tmp_path):  # noqa: 
     assert sync.list_conflicts(com) == []
 
 
-def test_a_viewer_cannot_settle_conflicts(commune, tmp_path):  # noqa: F811
+def test_a_viewer_cannot_settle_conflicts(commune, tmp_path):
     com = commune.committee
     conflict_id = _conflicted(commune, tmp_path)
     com.user_role = "viewer"
@@ -89,7 +89,7 @@ def test_a_viewer_cannot_settle_conflicts(commune, tmp_path):  # noqa: F811
         sync.resolve_conflict(com, 999, "incoming")
 
 
-def test_conflicts_on_the_command_line(commune, tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_conflicts_on_the_command_line(commune, tmp_path, quiet_cli, capsys):
     conflict_id = _conflicted(commune, tmp_path)
     home = commune.home
     commune.close()
@@ -105,7 +105,7 @@ def test_conflicts_on_the_command_line(commune, tmp_path, quiet_cli, capsys):  #
     assert "đã được giải quyết" in capsys.readouterr().err
 
 
-def test_unlisted_settling_one_conflict_does_not_read_them_all(commune, tmp_path):  # noqa: F811
+def test_unlisted_settling_one_conflict_does_not_read_them_all(commune, tmp_path):
     """A cell's genuine key can fill one 1.4 MB bundle with 5,000 file-code clashes, each
     kept as a conflict: settling one then read and compared every conflict ever kept
     (0.8 s each at 5,000; hours for all). One conflict is read by its id: the statements

@@ -19,7 +19,7 @@ from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import (
+from tests.stations import (
     awaiting_decision,
     export,
     open_inner,

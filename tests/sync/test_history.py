@@ -23,7 +23,7 @@ from khdesk.core.store.store import entry_hash, row_hash, verify_audit
 from khdesk.core.sync import bundle, canonical, history
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import (
+from tests.stations import (
     dump,
     edit_file,
     export,

@@ -16,7 +16,7 @@ from khdesk.core.services.candidates import list_files
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical, keys
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import (
+from tests.stations import (
     copy_profile,
     dump,
     edit_file,
@@ -362,7 +362,7 @@ def test_unlisted_an_epoch_note_is_one_short_line_at_both_ends(commune, tmp_path
     import json
 
     from khdesk.core.errors import InputError
-    from tests.sync.conftest import open_inner, resign, seal_to, station_key
+    from tests.stations import open_inner, resign, seal_to, station_key
 
     cell, com = commune.cells["X01-CB01"], commune.committee
     assert import_bundle(com, export(cell, tmp_path / "1")).status == "imported"
@@ -393,7 +393,7 @@ def test_unlisted_a_sequence_number_far_ahead_costs_no_memory(commune, tmp_path)
     import tracemalloc
 
     from khdesk.core.sync.records import MAX_INTEGER
-    from tests.sync.conftest import open_inner, resign, seal_to, station_key
+    from tests.stations import open_inner, resign, seal_to, station_key
 
     cell, com = commune.cells["X01-CB01"], commune.committee
     data = export(cell, tmp_path / "1").read_bytes()

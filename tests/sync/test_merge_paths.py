@@ -12,7 +12,7 @@ from khdesk.core.store.engine import bulk_insert, search_ids
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync.inbox import import_bundle
 from khdesk.core.text import fold, name_sort_key
-from tests.sync.conftest import edit_file, export
+from tests.stations import edit_file, export
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 

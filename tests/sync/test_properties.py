@@ -24,7 +24,7 @@ from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.sync import bundle, canonical
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import build_commune, copy_profile, dump, edit_file, export, open_station
+from tests.stations import build_commune, copy_profile, dump, edit_file, export, open_station
 from tests.sync.test_vectors import VECTORS, fixed, wire
 
 SENDER, RECIPIENT = fixed("sender"), fixed("recipient")

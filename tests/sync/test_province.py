@@ -15,7 +15,7 @@ from khdesk.core.services.candidates import list_files
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import build_commune, enrol_both, export, new_station, state
+from tests.stations import build_commune, enrol_both, export, new_station, state
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 

@@ -34,8 +34,8 @@ from khdesk.core.store.store import verify_audit
 from khdesk.core.sync.inbox import BundleReport
 from tests import pg
 from tests.conftest import FAST_KDF
+from tests.stations import dump
 from tests.sync import province_data as pd
-from tests.sync.conftest import dump
 
 pytestmark = pytest.mark.postgres
 if not pg.ADMIN_URL:

@@ -23,7 +23,7 @@ from khdesk.core.services.attachments import attach
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
-from tests.sync.conftest import (
+from tests.stations import (
     build_commune,
     dump,
     export,
@@ -395,7 +395,7 @@ def down_world(tmp_path_factory):
     bundle to CB01 as the base of the forgeries (signed by X01's real key)."""
     from khdesk.core.domain.pipeline import StepEvent
     from khdesk.core.services.steps import record_step
-    from tests.sync.conftest import awaiting_decision
+    from tests.stations import awaiting_decision
 
     home = tmp_path_factory.mktemp("scope-down")
     c = build_commune(home / "home", cells=(CELL,))
@@ -459,7 +459,7 @@ def test_finding_1_down_a_step_the_committee_does_not_decide(down_world, tmp_pat
 
 def test_finding_1_committee_to_province_cannot_touch_another_commune(tmp_path):
     from khdesk.core.services.importer import RowTables, import_tables
-    from tests.sync.conftest import enrol_both, new_station
+    from tests.stations import enrol_both, new_station
 
     home = tmp_path / "home"
     home.mkdir()
@@ -548,7 +548,7 @@ def test_finding_1_down_from_the_commune_to_a_cell_under_a_grassroots_committee(
     decision of its enrolled upper station is taken."""
     from khdesk.core.domain.pipeline import StepEvent
     from khdesk.core.services.steps import record_step
-    from tests.sync.conftest import awaiting_decision
+    from tests.stations import awaiting_decision
 
     c = build_commune(tmp_path / "home", cells=("X01-CB03",))
     try:
@@ -609,7 +609,7 @@ def test_unlisted_a_uuid_names_one_record_across_tables(world, tmp_path):
     of another table, or used twice in one bundle, refuses the bundle whole."""
     from khdesk.core.domain.pipeline import StepEvent
     from khdesk.core.services.steps import record_step
-    from tests.sync.conftest import awaiting_decision
+    from tests.stations import awaiting_decision
 
     com = world["c"].committee
     code = awaiting_decision(com, CELL)[0]

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - `world` is the tamper matrix's fixture, imported
 """Signature first, keys strict (issue 15, findings 6, 8, 9, 10): nothing of a bundle or a
 catalogue beyond its manifest is read before the signature verifies with a key enrolled
 here; a retired key never announces a rotation and ages out; every signed identity field
@@ -23,7 +22,7 @@ from khdesk.core.services import sync
 from khdesk.core.sync import bundle, canonical, keys
 from khdesk.core.sync import catalogue as fmt
 from khdesk.core.sync.inbox import RETIRED_GRACE, STATUS_LABELS, import_bundle, verify_bundle
-from tests.sync.conftest import (
+from tests.stations import (
     build_commune,
     described,
     export,
@@ -35,7 +34,7 @@ from tests.sync.conftest import (
 from tests.sync.test_properties import _dump_any, _replace_at, hostile
 
 # The tamper matrix's world (a commune with a good bundle) and its refusal check.
-from tests.sync.test_tamper import VIETNAMESE, cell_key, parts, refuse, world  # noqa: F401
+from tests.sync.test_tamper import VIETNAMESE, cell_key, parts, refuse
 
 CRASH = "lỗi không mong đợi"
 ROOT = Path(__file__).resolve().parents[2]
@@ -365,7 +364,7 @@ def test_finding_8_retired_key_cannot_rotate(commune, tmp_path):
 
 
 def _open(receiver, path: Path) -> tuple[bytes, dict]:
-    from tests.sync.conftest import open_inner
+    from tests.stations import open_inner
 
     return open_inner(receiver, path.read_bytes())
 

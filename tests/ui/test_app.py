@@ -2,34 +2,11 @@
 
 from datetime import date
 
-import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.ui.candidate_list import CandidateTableModel
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.main_window import MainWindow
-
-TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("ui-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
-    return home
-
-
-def type_text(qtbot, widget, text):
-    """Type like a Vietnamese keyboard does: keyClicks aborts on non-ASCII under PySide6."""
-    from PySide6.QtWidgets import QApplication
-
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(
-                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
-            )
+from tests.ui.helpers import TODAY, type_text
 
 
 def test_login_wrong_then_right_password(qtbot, demo_home):

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from khdesk.core.services import profiles
 from khdesk.ui import prefs, shell
 from khdesk.ui.main_window import MainWindow
-from tests.ui.test_app import TODAY, demo_home, type_text  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY, type_text
 
 
 class FakeClock:
@@ -24,7 +24,7 @@ class FakeClock:
 
 
 @pytest.fixture
-def window(qtbot, demo_home):  # noqa: F811
+def window(qtbot, demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     win = MainWindow(session, today=TODAY)
     qtbot.addWidget(win)
@@ -124,7 +124,7 @@ def test_ctrl_l_locks_and_zero_minutes_never_locks(qtbot, window):
     assert window.autolock.check() is False
 
 
-def test_autolock_delay_is_saved_per_profile(qtbot, window, demo_home):  # noqa: F811
+def test_autolock_delay_is_saved_per_profile(qtbot, window, demo_home):
     dialog = shell.edit_autolock(window)
     assert dialog.spin.value() == 10
     dialog.spin.setValue(5)
@@ -137,7 +137,7 @@ def test_autolock_delay_is_saved_per_profile(qtbot, window, demo_home):  # noqa:
     prefs.save_profile_settings(window.session, autolock_minutes=10)
 
 
-def test_larger_text_scales_the_app_font_and_is_remembered(qtbot, window, demo_home):  # noqa: F811
+def test_larger_text_scales_the_app_font_and_is_remembered(qtbot, window, demo_home):
     app = QApplication.instance()
     before = app.font().pointSizeF()
     window.large_text_action.setChecked(True)

@@ -20,8 +20,8 @@ from khdesk.core.sync.inbox import import_bundle
 from khdesk.ui.candidate_file import TAB_IDENTITY, CandidateFileWindow
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
-from tests.sync.conftest import build_commune, export
-from tests.ui.test_app import TODAY, demo_home, type_text  # noqa: F401 - fixture
+from tests.stations import build_commune, export
+from tests.ui.helpers import TODAY, type_text
 
 # The offscreen platform cannot raise a window; MainWindow.open_file asks it to.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
@@ -88,7 +88,7 @@ def walk(qtbot, window, org, until="A7"):
 
 
 @pytest.fixture
-def cell_window(qtbot, demo_home):  # noqa: F811 - the imported fixture
+def cell_window(qtbot, demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     main = MainWindow(session, today=TODAY)
     qtbot.addWidget(main)
@@ -274,7 +274,7 @@ def test_finding_2_open_uses_the_private_folder_and_never_runs_a_program(
     assert not copy.exists()
 
 
-def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):  # noqa: F811
+def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     session.user_role = "viewer"
     try:
@@ -291,7 +291,7 @@ def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):  # noq
         session.close()
 
 
-def test_the_whole_way_at_a_committee_keeping_a_cells_files(qtbot, demo_home):  # noqa: F811
+def test_the_whole_way_at_a_committee_keeping_a_cells_files(qtbot, demo_home):
     """The committee keeps CB02's files (CB02 does not run khdesk): it adds the file and
     records every step to admission, its own decision (A10) included."""
     session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")

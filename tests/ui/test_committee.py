@@ -196,7 +196,7 @@ def test_sign_in_and_search_on_either_engine(qtbot, committee_home):
     """The same sign-in dialog and list, whether the committee is a file or on a server."""
     from khdesk.ui.login import LoginDialog
     from khdesk.ui.main_window import MainWindow
-    from tests.ui.test_app import type_text
+    from tests.ui.helpers import type_text
 
     home, engine = committee_home
     dialog = LoginDialog(home, preselect="X01")

@@ -13,14 +13,14 @@ import khdesk
 from khdesk.core.services import profiles
 from khdesk.ui import help as help_dialogs
 from khdesk.ui.main_window import MainWindow
-from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY
 
 # The offscreen platform cannot raise a window; open_guide asks it to.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
 
 
 @pytest.fixture
-def window(qtbot, demo_home):  # noqa: F811 - the imported fixture
+def window(qtbot, demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     main = MainWindow(session, today=TODAY)
     qtbot.addWidget(main)

@@ -8,10 +8,9 @@ import sys
 import pytest
 
 from khdesk.core.services import profiles
-from khdesk.core.store.store import verify_audit
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.pages import PAGES, page_classes
-from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY, unlocks_audited
 
 
 def test_page_entries_match_their_classes():
@@ -21,7 +20,7 @@ def test_page_entries_match_their_classes():
     assert len({e.key for e in PAGES}) == len(PAGES)
 
 
-def test_menu_lists_every_page_but_builds_only_the_first(qtbot, demo_home):  # noqa: F811
+def test_menu_lists_every_page_but_builds_only_the_first(qtbot, demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     try:
         window = MainWindow(session, today=TODAY)
@@ -72,7 +71,7 @@ sys.exit(code)
     ids=["cell-home", "committee-overview"],
 )
 def test_launch_shows_the_first_page_before_sqlalchemy_and_imports_it_alone(
-    demo_home,  # noqa: F811
+    demo_home,
     profile,
     first,
 ):
@@ -99,21 +98,6 @@ def test_launch_shows_the_first_page_before_sqlalchemy_and_imports_it_alone(
     assert lines[2:] == ["pages:", "countries:False"]
     # the store was built after: the launch's unlock is in the audit log, the chain holds
     assert unlocks_audited(demo_home, profile) == before + 2  # the launch's, then this count's
-
-
-def unlocks_in(session) -> int:
-    """How many unlocks the profile's audit log holds (its chain checked first)."""
-    with session.store.read() as conn:
-        assert verify_audit(conn) == []
-        return conn.exec_driver_sql("SELECT count(*) FROM audit WHERE action = 'unlock'").scalar()
-
-
-def unlocks_audited(home, profile: str = "X01-CB01") -> int:
-    session = profiles.open_profile(home, profile, "bithu", "demo-password")
-    try:
-        return unlocks_in(session)
-    finally:
-        session.close()
 
 
 def test_vietnam_alone_gives_the_same_days_as_the_package():

@@ -12,11 +12,11 @@ from khdesk.core.services.checking import file_overview
 from khdesk.ui import prefs
 from khdesk.ui.candidate_list import COLUMN_KEYS, DEFAULT_COLUMNS, CandidateTableModel
 from khdesk.ui.main_window import MainWindow
-from tests.ui.test_app import TODAY, demo_home, type_text  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY, type_text
 
 
 @pytest.fixture
-def session(demo_home):  # noqa: F811
+def session(demo_home):
     s = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield s
     s.close()

@@ -9,7 +9,7 @@ from khdesk.core.services import demo, profiles
 from khdesk.core.services.members import get_member
 from khdesk.ui.context import AppContext
 from khdesk.ui.members import IntroducerPicker, MemberDialog, MembersPage, MemberTableModel
-from tests.ui.test_app import type_text
+from tests.ui.helpers import type_text
 
 TODAY = date(2026, 11, 26)
 

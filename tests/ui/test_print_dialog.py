@@ -25,7 +25,7 @@ from khdesk.ui.print_dialog import (
     form_choices,
     removable_warning,
 )
-from tests.ui.test_app import TODAY, demo_home, type_text  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY, type_text
 
 FILE = "X01-CB01-0005"  # voted on by the cell (A8): 5-KNĐ and 6-KNĐ have their data
 NAME = "Trần Tấn Hưng"
@@ -49,7 +49,7 @@ class FakeStorage:
 
 
 @pytest.fixture
-def session(demo_home):  # noqa: F811 - the imported fixture
+def session(demo_home):
     s = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield s
     s.close()

@@ -14,7 +14,7 @@ from khdesk.core.store import schema as t
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.safety_page import AuditModel, OpenOldBackupDialog, SafetyPage, check_text
-from tests.ui.test_app import type_text
+from tests.ui.helpers import type_text
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "demo-password"

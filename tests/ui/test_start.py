@@ -9,12 +9,12 @@ from khdesk.core.services import organisations, profiles
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.new_profile import CHAIN_PAGE, KEY_PAGE, ORG_PAGE, USER_PAGE
 from khdesk.ui.users import AddUserDialog, ChangePasswordDialog, UsersDialog
-from tests.ui.test_app import TODAY, demo_home, type_text  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY, type_text
 
 PASSWORD = "mat-khau-moi"
 
 
-def test_picker_lists_the_profiles_with_role_and_unit(qtbot, demo_home, tmp_path):  # noqa: F811
+def test_picker_lists_the_profiles_with_role_and_unit(qtbot, demo_home, tmp_path):
     dialog = LoginDialog(demo_home, preselect="X01-CB03")
     qtbot.addWidget(dialog)
     box = dialog.profile_box

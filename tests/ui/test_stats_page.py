@@ -20,13 +20,13 @@ from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.pages import PAGES
 from khdesk.ui.stats_page import Bar, BarChart, StatsPage, pct_text, scope_choices
-from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY
 
 PNG_DIR = Path(os.environ.get("KHDESK_PNG_DIR", "/tmp"))
 
 
 @pytest.fixture(params=["X01", "X01-CB01"])
-def page(request, qtbot, demo_home):  # noqa: F811 - the imported fixture
+def page(request, qtbot, demo_home):
     session = profiles.open_profile(demo_home, request.param, "bithu", "demo-password")
     p = StatsPage(AppContext(session, TODAY))
     qtbot.addWidget(p)
@@ -77,7 +77,7 @@ def test_big_numbers_are_profile_stats(page):
                 assert b.target == rows[b.label]["target"]
 
 
-def test_demo_committee_figures(qtbot, demo_home):  # noqa: F811
+def test_demo_committee_figures(qtbot, demo_home):
     session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
     try:
         p = StatsPage(AppContext(session, TODAY))
@@ -123,7 +123,7 @@ def test_chart_paints_without_warnings(qtbot):
     chart.grab().save(str(PNG_DIR / "khdesk_stats_chart.png"))
 
 
-def test_render_at_1366x768(qtbot, demo_home):  # noqa: F811
+def test_render_at_1366x768(qtbot, demo_home):
     for org in ("X01", "X01-CB01"):
         session = profiles.open_profile(demo_home, org, "bithu", "demo-password")
         try:
@@ -133,7 +133,8 @@ def test_render_at_1366x768(qtbot, demo_home):  # noqa: F811
             main.show_page("stats")
             main.show()
             qtbot.waitExposed(main)
-            main.grab().save(str(PNG_DIR / f"khdesk_stats_{org}.png"))
+            assert main.width() <= 1366 and main.height() <= 768  # fits the screen
+            assert main.grab().save(str(PNG_DIR / f"khdesk_stats_{org}.png"))
             main.close()
         finally:
             session.close()

@@ -4,11 +4,10 @@ then the store is built on a thread while the window stays usable."""
 from khdesk.core.services import session as sessions
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.store_loader import StoreLoader
-from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
-from tests.ui.test_launch import unlocks_audited, unlocks_in
+from tests.ui.helpers import TODAY, unlocks_audited, unlocks_in
 
 
-def test_home_shows_from_the_unlock_then_the_store_loads_on_a_thread(qtbot, demo_home):  # noqa: F811
+def test_home_shows_from_the_unlock_then_the_store_loads_on_a_thread(qtbot, demo_home):
     unlocks = unlocks_audited(demo_home)
     session = sessions.open_profile(
         demo_home, "X01-CB01", "bithu", "demo-password", lazy_store=True
@@ -38,7 +37,7 @@ def test_home_shows_from_the_unlock_then_the_store_loads_on_a_thread(qtbot, demo
         session.close()
 
 
-def test_a_store_that_cannot_open_is_reported_not_raised(qtbot, demo_home, monkeypatch):  # noqa: F811
+def test_a_store_that_cannot_open_is_reported_not_raised(qtbot, demo_home, monkeypatch):
     unlocks = unlocks_audited(demo_home)
     session = sessions.open_profile(
         demo_home, "X01-CB01", "bithu", "demo-password", lazy_store=True

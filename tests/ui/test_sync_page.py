@@ -20,7 +20,7 @@ from khdesk.core.sync import outbox
 from khdesk.ui import sync_page
 from khdesk.ui.context import AppContext
 from khdesk.ui.sync_page import SyncPage, Volume
-from tests.ui.test_app import type_text
+from tests.ui.helpers import type_text
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "demo-password"

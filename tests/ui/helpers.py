@@ -1,0 +1,38 @@
+"""Helpers the UI tests share: the frozen day, Vietnamese typing, audit counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from khdesk.core.services import profiles
+from khdesk.core.store.store import verify_audit
+
+TODAY = date(2026, 11, 26)
+
+
+def type_text(qtbot, widget, text):
+    """Type like a Vietnamese keyboard does: keyClicks aborts on non-ASCII under PySide6."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            )
+
+
+def unlocks_in(session) -> int:
+    """How many unlocks the profile's audit log holds (its chain checked first)."""
+    with session.store.read() as conn:
+        assert verify_audit(conn) == []
+        return conn.exec_driver_sql("SELECT count(*) FROM audit WHERE action = 'unlock'").scalar()
+
+
+def unlocks_audited(home, profile: str = "X01-CB01") -> int:
+    session = profiles.open_profile(home, profile, "bithu", "demo-password")
+    try:
+        return unlocks_in(session)
+    finally:
+        session.close()
