@@ -12,8 +12,8 @@ from pathlib import Path
 from khdesk.core.services import profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.profiles import Session
+from tests.stations import PASSWORD, build_commune, enrol_both, export, new_station
 from tests.sync import province_data
-from tests.sync.conftest import PASSWORD, build_commune, enrol_both, export, new_station
 
 TODAY = province_data.TODAY  # 26/11/2026, the suite's frozen day
 USER = province_data.USER  # the demo's user too (bithu)

@@ -29,7 +29,7 @@ PASSWORD = "demo-password"
 @pytest.fixture
 def stations(tmp_path):
     """The demo's committee X01 and its cell X01-CB01, each with the other's key enrolled
-    (card file + the fingerprint read aloud, as tests/sync/conftest.py does)."""
+    (card file + the fingerprint read aloud, as tests/stations.py does)."""
     home = tmp_path / "home"
     demo.create_demo(home, PASSWORD, today=TODAY)
     cell = profiles.open_profile(home, "X01-CB01", demo.DEMO_USER, PASSWORD)
