@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS
+from khdesk.core.domain.template import COMMUNE_KINDS
 
 # The steps only an upper committee decides (its resolutions and decisions).
 COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
@@ -71,11 +72,21 @@ class ScopeError(Exception):
 
 @dataclass(frozen=True)
 class OrgTree:
-    """This station's organisation tree: code -> parent code (None at the top), and the
-    units that run khdesk themselves (their data comes only in their bundles)."""
+    """This station's organisation tree, the one object every walk of it goes through:
+    code -> parent code (None at the top), the units that run khdesk themselves (their
+    data comes only in their bundles), and each unit's kind and name.
+
+    Removed units (`deleted`: a tombstoned orgs row) stay in the tree's shape: what was
+    kept under them still belongs to that branch, so their records and tombstones keep
+    travelling and are accepted (the removal reaches every copy; nothing is orphaned).
+    They are no longer units to work in: the staff's scope and every listing of units
+    (`live`, `branch(..., live=True)`) leave them out."""
 
     parents: Mapping[str, str | None]
     self_managed: frozenset[str] = frozenset()
+    kinds: Mapping[str, str | None] = field(default_factory=dict)
+    names: Mapping[str, str | None] = field(default_factory=dict)
+    deleted: frozenset[str] = frozenset()
     _children: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,18 +94,35 @@ class OrgTree:
             if parent is not None:
                 self._children.setdefault(parent, []).append(code)
 
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping]) -> OrgTree:
+        """The tree of orgs rows (code, parent_code; kind, name, self_managed, deleted
+        when present)."""
+        rows = list(rows)
+        return cls(
+            {r["code"]: r["parent_code"] for r in rows},
+            frozenset(r["code"] for r in rows if r.get("self_managed")),
+            {r["code"]: r.get("kind") for r in rows},
+            {r["code"]: r.get("name") for r in rows},
+            frozenset(r["code"] for r in rows if r.get("deleted")),
+        )
+
     def __contains__(self, code: object) -> bool:
         return code in self.parents
 
-    def branch(self, code: str) -> frozenset[str]:
-        """`code` and every unit under it."""
+    def live(self, code: str | None) -> bool:
+        """Is `code` a unit here that is not removed?"""
+        return code in self.parents and code not in self.deleted
+
+    def branch(self, code: str, live: bool = False) -> frozenset[str]:
+        """`code` and every unit under it (`live`: without the removed ones)."""
         found, todo = {code}, [code]
         while todo:
             for child in self._children.get(todo.pop(), ()):
                 if child not in found:
                     found.add(child)
                     todo.append(child)
-        return frozenset(found)
+        return frozenset(found - self.deleted) if live else frozenset(found)
 
     def ancestors(self, code: str) -> list[str]:
         """The units above `code`, nearest first (a cycle stops the walk)."""
@@ -107,6 +135,19 @@ class OrgTree:
             parent = self.parents.get(parent)
         return out
 
+    def parent(self, code: str | None) -> str | None:
+        """The unit directly above `code` (a cell's committee), None when unknown."""
+        return self.parents.get(code) if code else None
+
+    def commune(self, code: str | None) -> str | None:
+        """The commune-level committee `code` is or is under (đảng ủy xã/phường/đặc
+        khu), None when the tree does not reach one."""
+        if code is None or code not in self.parents:
+            return None
+        return next(
+            (u for u in (code, *self.ancestors(code)) if self.kinds.get(u) in COMMUNE_KINDS), None
+        )
+
     def is_below(self, code: str, upper: str) -> bool:
         """Is `code` strictly under `upper`?"""
         return upper in self.ancestors(code)
@@ -117,7 +158,7 @@ class OrgTree:
         """The tree with `units` (code -> parent) added or re-parented; `self_managed`:
         which of them run khdesk themselves."""
         managed = (self.self_managed - set(units)) | frozenset(self_managed)
-        return OrgTree({**self.parents, **units}, managed)
+        return replace(self, parents={**self.parents, **units}, self_managed=managed, _children={})
 
     def within(self, code: str, top: str) -> bool:
         """Is `code` `top` or under it?"""
@@ -198,7 +239,9 @@ def station_scope(tree: OrgTree, home_org: str, role: str) -> WriteScope:
         units = frozenset({home_org})
     else:
         units = frozenset(
-            u for u in tree.branch(home_org) if u == home_org or u not in tree.self_managed
+            u
+            for u in tree.branch(home_org, live=True)
+            if u == home_org or u not in tree.self_managed
         )
     return WriteScope(
         writer=home_org,
@@ -221,6 +264,8 @@ def staff_unit_problem(tree: OrgTree, home_org: str, role: str, unit: str | None
         return f"Chi bộ '{unit}' không phải chi bộ của hồ sơ này ({home_org})."
     if unit not in tree:
         return f"Không có đơn vị mã '{unit}' (thêm vào trang 'Đơn vị' trước)."
+    if unit in tree.deleted:
+        return f"Đơn vị '{unit}' đã bị xóa khỏi danh sách đơn vị: không ghi thêm dữ liệu."
     if not tree.is_below(unit, home_org):
         return f"Đơn vị '{unit}' không trực thuộc {home_org}."
     return (

@@ -59,6 +59,8 @@ ORG_KINDS = (
     "Chi bộ khác",
 )
 CELL_KINDS = tuple(k for k in ORG_KINDS if k.startswith("Chi bộ"))
+COMMUNE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")  # the commune level
+
 SEXES = ("Nam", "Nữ")
 MEMBER_STATUSES = ("Chính thức", "Dự bị", "Chuyển đi", "Từ trần", "Xóa tên", "Khai trừ")
 RATINGS = (

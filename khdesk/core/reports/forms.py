@@ -26,6 +26,8 @@ from khdesk.core.domain.pipeline import (
 )
 from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.domain.rules import add_months
+from khdesk.core.domain.scope import OrgTree
+from khdesk.core.domain.template import COMMUNE_KINDS
 from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError
 from khdesk.core.reports.pdf import BLANK, Header, PdfDocument, Signature, blank, esc, number_line
@@ -45,7 +47,6 @@ __all__ = [
     "render_blocks",
 ]
 
-_COMMUNE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")
 _STEP_KEYS = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11")
 _STEP_KEYS += ("P1", "P2", "P3", "P4", "P5", "XOA_TEN", "DUNG")
 _VOTE_STEPS = ("A8", "A9", "P3", "P4")
@@ -114,34 +115,24 @@ def org_rows(conn: Connection) -> dict[str, dict]:
     return {r["code"]: dict(r) for r in rows}
 
 
-def _commune(orgs: Mapping[str, dict], code: str | None) -> dict | None:
-    seen: set[str] = set()
-    current = orgs.get(code or "")
-    while current and current["code"] not in seen:
-        seen.add(current["code"])
-        if current.get("kind") in _COMMUNE_KINDS:
-            return current
-        current = orgs.get(current.get("parent_code") or "")
-    return None
-
-
 def org_values(
     orgs: Mapping[str, dict], cell_code: str, own_code: str, defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The organisations a form names, seen from a cell (names are None when this
     profile does not know them: they print as dotted blanks)."""
+    tree = OrgTree.from_rows(orgs.values())
     cell = orgs.get(cell_code) or {}
-    parent = orgs.get(cell.get("parent_code") or "") or {}
+    parent = orgs.get(tree.parent(cell_code) or "") or {}
     inside = cell.get("is_grassroots_cell") is False
-    commune = _commune(orgs, cell_code)
+    commune = orgs.get(tree.commune(cell_code) or "")
     base = parent if inside else {}
     commune_name = (commune or {}).get("name")
-    commune_parent = orgs.get((commune or {}).get("parent_code") or "") or {}
+    commune_parent = orgs.get(tree.parent(tree.commune(cell_code)) or "") or {}
     decision_body = cell.get("decision_body") or (
         f"Ban Thường vụ {commune_name}" if commune_name else None
     )
     own = orgs.get(own_code) or {}
-    own_parent = orgs.get(own.get("parent_code") or "") or {}
+    own_parent = orgs.get(tree.parent(own_code) or "") or {}
     return {
         "cell_code": cell_code,
         "base_code": base.get("code"),
@@ -161,7 +152,7 @@ def org_values(
         "place": place_of(commune_name),
         "own_name": own.get("name"),
         "own_upper_body": party_body(own_parent.get("name"))
-        or (defaults.get("province_party") if own.get("kind") in _COMMUNE_KINDS else None),
+        or (defaults.get("province_party") if own.get("kind") in COMMUNE_KINDS else None),
     }
 
 
