@@ -398,3 +398,62 @@ def with_new_units(
         new_units_under=scope.new_units_under | more,
     )
     return scope, tree.with_units(added)
+
+
+@dataclass(frozen=True)
+class EnrolmentCheck:
+    """Would a station's key enrolled here ever have a bundle taken (`problem` None), and
+    if not, may this station cure it by adding the unit its card names (`may_add_unit`)."""
+
+    problem: str | None
+    may_add_unit: bool = False
+
+
+def enrolment_check(
+    tree: OrgTree,
+    home_org: str,
+    home_role: str,
+    org: str,
+    role: str,
+    parent: str | None,
+) -> EnrolmentCheck:
+    """A key is worth enrolling only if some bundle of its station would be taken here:
+    one up from a unit of this branch, or one down from a committee above (the same
+    `sender_scope` every bundle meets). Otherwise the way out, in Vietnamese: add the
+    unit when its signed card names this station as its parent, or set the tree right."""
+    for kind in ("up", "down"):
+        try:
+            sender_scope(tree, home_org, home_role, org, role, kind)
+            return EnrolmentCheck(None)
+        except ScopeError:
+            continue
+    refused = "mọi gói của đơn vị này sẽ bị từ chối, nên chưa ghi nhận khóa"
+    if home_role == "cell":
+        return EnrolmentCheck(
+            f"Thẻ khóa của {org} không phải của cấp ủy cấp trên của chi bộ {home_org}: "
+            f"{refused}. Chi bộ chỉ ghi nhận thẻ khóa của cấp ủy cấp trên trực tiếp (hoặc "
+            "của đảng ủy xã giữ công việc của chi bộ); hãy kiểm tra lại tệp thẻ khóa."
+        )
+    if org in tree:
+        above = tree.parent(org) or "không có"
+        return EnrolmentCheck(
+            f"Đơn vị {org} có trong danh sách đơn vị ở đây nhưng trực thuộc {above}, không "
+            f"trực thuộc {home_org}: {refused}. Nếu đơn vị này đã về trực thuộc {home_org}, "
+            "hãy sửa mã đơn vị cấp trên của nó (nhập lại danh sách đơn vị từ Excel) rồi ghi "
+            "nhận lại thẻ khóa."
+        )
+    if parent == home_org and role != "province":
+        return EnrolmentCheck(
+            f"Đơn vị {org} chưa có trong danh sách đơn vị trực thuộc {home_org}: nếu chỉ ghi "
+            "nhận khóa, mọi gói của đơn vị này sẽ bị từ chối. Thẻ khóa (có chữ ký của đơn "
+            f"vị) ghi cấp trên là {home_org}: có thể thêm {org} vào danh sách đơn vị trực "
+            "thuộc rồi ghi nhận khóa.",
+            may_add_unit=True,
+        )
+    said = f"thẻ khóa ghi cấp trên là {parent}" if parent else "thẻ khóa không ghi cấp trên"
+    return EnrolmentCheck(
+        f"Đơn vị {org} không có trong danh sách đơn vị trực thuộc {home_org} ({said}): "
+        f"{refused}. Nếu đơn vị này trực thuộc {home_org}, hãy thêm nó vào danh sách đơn vị "
+        "(nhập danh sách đơn vị từ Excel) rồi ghi nhận lại thẻ khóa; nếu không, thẻ khóa này "
+        "đã gửi nhầm nơi."
+    )
