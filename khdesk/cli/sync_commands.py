@@ -88,7 +88,8 @@ def cmd_keys_enrol(args: argparse.Namespace) -> int:
     if unit:
         print(
             f"Đã thêm {unit['code']} — {unit['name']} ({unit['kind']}) vào danh sách đơn vị "
-            f"trực thuộc {unit['parent_code']}; sửa loại đơn vị ở trang 'Đơn vị' nếu cần."
+            f"trực thuộc {unit['parent_code']}. Loại đơn vị đọc từ tên; nếu chưa đúng, sửa "
+            "bằng cách nhập danh sách đơn vị từ Excel."
         )
     if done["already"]:
         print(f"Khóa của {done['org_code']} ({done['fingerprint']}) đã được ghi nhận trước đó.")

@@ -236,7 +236,11 @@ class KeysPanel(QWidget):
                 f"✓ Mã xác nhận khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']}."
             )
         if done["unit_added"]:
-            text += f" Đã thêm {done['org_code']} vào danh sách đơn vị trực thuộc."
+            unit = done["unit_added"]
+            text += (
+                f" Đã thêm {unit['code']} ({unit['kind']}) vào danh sách đơn vị trực thuộc; "
+                "loại đơn vị đọc từ tên, nếu chưa đúng hãy nhập lại danh sách đơn vị từ Excel."
+            )
         say(self.enrol_result, escape(text), GREEN)
         self.typed_edit.clear()
         self.card_edit.clear()

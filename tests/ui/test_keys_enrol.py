@@ -56,6 +56,6 @@ def test_the_panel_offers_to_add_the_cells_unit_then_enrols(qtbot, committee, ho
     click_in_next_box("Thêm đơn vị và ghi nhận", seen)
     panel.enrol_button.click()
     assert len(seen) == 2 and panel.last_error is None
-    assert "Đã thêm X01-CB07 vào danh sách đơn vị trực thuộc" in panel.enrol_result.text()
+    assert "Đã thêm X01-CB07 (Chi bộ thôn) vào danh sách đơn vị" in panel.enrol_result.text()
     assert panel.peer_model.rowCount() == 1
     assert [r.org_code for r in cell_overview(committee, TODAY)] == ["X01-CB07"]

@@ -122,7 +122,7 @@ def enrol_card(session: Session, path: Path, fingerprint: str, *, add_unit: bool
 
 def _add_card_unit(tx, tree: OrgTree, home_org: str, home_role: str, card: keys.Card) -> dict:
     """The unit a card names, added under this station: it runs khdesk (it has a key),
-    its kind read from its name (the settings page corrects it)."""
+    its kind read from its name (an import of the units' sheet corrects it)."""
     why = staff_org_problem(tree, home_org, home_role, card.org_code, home_org)
     if why:  # enrolment_check offered it only where the staff may add it
         raise KeyCardError("out_of_scope", why)
