@@ -182,3 +182,31 @@ def test_the_cli_says_the_way_out_and_adds_the_unit_when_told(
                 logging.getLogger().removeHandler(h)
                 h.close()
     assert [p["org_code"] for p in sync.key_status(committee)["peers"]] == ["X01-CB01"]
+
+
+def test_a_cell_inside_a_grassroots_committee_is_added_under_it(committee, home, clock, tmp_path):
+    """The card names a đảng ủy cơ sở of this committee's list (one that does not run
+    khdesk) as its parent: the cell is added under it, as a cell inside a đảng bộ cơ sở."""
+    base = {"code": "X01-DU01", "name": "Đảng ủy Công ty Thủy Triều", "parent_code": "X01"}
+    base["kind"] = "Đảng ủy cơ sở"
+    assert import_tables(committee, RowTables.from_dicts({"orgs": [base]}), "test").committed
+    inner, _ = make_profile(
+        home, "cell", "X01-CB09", "Chi bộ Phân xưởng Chế biến", clock, "X01-DU01"
+    )
+    try:
+        with_a_file(inner, "X01-CB09")
+        cell_card, committee_card = cards_of(inner, committee, tmp_path)
+        sync.enrol_card(inner, tmp_path / "committee.card", committee_card["fingerprint"])
+        with pytest.raises(KeyCardError) as offer:
+            sync.enrol_card(committee, tmp_path / "X01-CB09.card", cell_card["fingerprint"])
+        assert offer.value.code == "unit_missing" and "X01-DU01" in offer.value.message
+        done = sync.enrol_card(
+            committee, tmp_path / "X01-CB09.card", cell_card["fingerprint"], add_unit=True
+        )
+        assert done["unit_added"]["parent_code"] == "X01-DU01"
+        report = import_bundle(committee, export(inner, tmp_path / "up"))
+        assert report.status == "imported", report.reason
+        row = next(r for r in cell_overview(committee, TODAY) if r.org_code == "X01-CB09")
+        assert (row.parent_code, row.files) == ("X01-DU01", 1)
+    finally:
+        inner.close()

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS
-from khdesk.core.domain.template import COMMUNE_KINDS
+from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS
 
 # The steps only an upper committee decides (its resolutions and decisions).
 COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
@@ -442,12 +442,15 @@ def enrolment_check(
             "hãy sửa mã đơn vị cấp trên của nó (nhập lại danh sách đơn vị từ Excel) rồi ghi "
             "nhận lại thẻ khóa."
         )
-    if parent == home_org and role != "province":
+    # The card's parent is this station or a unit of its branch: its staff may add the
+    # unit there (as an import of the units' sheet would), on the signed card's word.
+    addable_under = parent in tree.branch(home_org, live=True) if parent else False
+    if addable_under and tree.kinds.get(parent) not in CELL_KINDS and role != "province":
         return EnrolmentCheck(
             f"Đơn vị {org} chưa có trong danh sách đơn vị trực thuộc {home_org}: nếu chỉ ghi "
             "nhận khóa, mọi gói của đơn vị này sẽ bị từ chối. Thẻ khóa (có chữ ký của đơn "
-            f"vị) ghi cấp trên là {home_org}: có thể thêm {org} vào danh sách đơn vị trực "
-            "thuộc rồi ghi nhận khóa.",
+            f"vị) ghi cấp trên là {parent}: có thể thêm {org} vào danh sách đơn vị, trực "
+            f"thuộc {parent}, rồi ghi nhận khóa.",
             may_add_unit=True,
         )
     said = f"thẻ khóa ghi cấp trên là {parent}" if parent else "thẻ khóa không ghi cấp trên"

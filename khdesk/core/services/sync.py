@@ -121,13 +121,15 @@ def enrol_card(session: Session, path: Path, fingerprint: str, *, add_unit: bool
 
 
 def _add_card_unit(tx, tree: OrgTree, home_org: str, home_role: str, card: keys.Card) -> dict:
-    """The unit a card names, added under this station: it runs khdesk (it has a key),
-    its kind read from its name (an import of the units' sheet corrects it)."""
-    why = staff_org_problem(tree, home_org, home_role, card.org_code, home_org)
+    """The unit a card names, added under its parent (this station or a committee of its
+    branch, as `enrolment_check` offered): it runs khdesk (it has a key), its kind read
+    from its name (an import of the units' sheet corrects it)."""
+    parent = card.parent_code or home_org
+    why = staff_org_problem(tree, home_org, home_role, card.org_code, parent)
     if why:  # enrolment_check offered it only where the staff may add it
         raise KeyCardError("out_of_scope", why)
     kind = kind_from_name(card.org_name, card.role)
-    above = tree.kinds.get(home_org)
+    above = tree.kinds.get(parent)
     grassroots = None
     if kind in CELL_KINDS and above in COMMUNE_KINDS:
         grassroots = True  # a cell right under a commune committee is a chi bộ cơ sở
@@ -137,7 +139,7 @@ def _add_card_unit(tx, tree: OrgTree, home_org: str, home_role: str, card: keys.
         **tx.new_record(),
         "code": card.org_code,
         "name": card.org_name,
-        "parent_code": home_org,
+        "parent_code": parent,
         "kind": kind,
         "self_managed": True,
         "is_grassroots_cell": grassroots,
