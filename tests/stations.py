@@ -40,6 +40,14 @@ def enrol_both(a: Session, b: Session, folder: Path) -> None:
         sync.enrol_card(other, folder / f"{one.org_code}.card", card["fingerprint"])
 
 
+def enrol_unchecked(receiver: Session, card: Path, fingerprint: str) -> None:
+    """A key enrolled without asking whether any of its bundles would be taken here, as
+    khdesk did before issue 17 item 3: such keys stay in older databases, so the inbox's
+    own refusal of what they send is still tested."""
+    with receiver.store.write(receiver.user, changes=False) as tx:
+        keys.enrol(tx.conn, keys.read_card(card.read_bytes()), fingerprint, tx.now, "test")
+
+
 def new_station(home: Path, role: str, code: str, name: str, parent: str | None) -> Session:
     """A fresh profile with the demo user and password (the CLI helper can open it)."""
     with pytest.MonkeyPatch.context() as mp:

@@ -249,6 +249,11 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
     p = action(ksub, "enrol", "ghi nhận thẻ khóa của đơn vị khác", "sync_commands:cmd_keys_enrol")
     p.add_argument("file", help="tệp thẻ khóa nhận được")
     p.add_argument("--fingerprint", required=True, help="mã xác nhận đọc từ đơn vị kia")
+    p.add_argument(
+        "--add-unit",
+        action="store_true",
+        help="thêm đơn vị của thẻ vào danh sách đơn vị trực thuộc (thẻ ghi cấp trên là hồ sơ này)",
+    )
     action(
         ksub,
         "rotate",

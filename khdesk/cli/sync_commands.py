@@ -12,6 +12,7 @@ from khdesk.cli.commands import opened
 from khdesk.cli.console import print_json
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
+from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.keys import STATUS_LABELS
 
 _TABLE_LABELS = {key: sheet.name for key, sheet in SHEETS_BY_KEY.items()}
@@ -71,10 +72,25 @@ def cmd_keys_card(args: argparse.Namespace) -> int:
 
 def cmd_keys_enrol(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        done = sync.enrol_card(session, paths.one(args.file), args.fingerprint)
+        try:
+            done = sync.enrol_card(
+                session, paths.one(args.file), args.fingerprint, add_unit=args.add_unit
+            )
+        except KeyCardError as exc:
+            if exc.code != "unit_missing":
+                raise
+            hint = " Để thêm đơn vị và ghi nhận khóa, chạy lại lệnh với --add-unit."
+            raise KeyCardError(exc.code, exc.message + hint) from None
     if args.json:
         print_json(done)
         return 0
+    unit = done["unit_added"]
+    if unit:
+        print(
+            f"Đã thêm {unit['code']} — {unit['name']} ({unit['kind']}) vào danh sách đơn vị "
+            f"trực thuộc {unit['parent_code']}. Loại đơn vị đọc từ tên; nếu chưa đúng, sửa "
+            "bằng cách nhập danh sách đơn vị từ Excel."
+        )
     if done["already"]:
         print(f"Khóa của {done['org_code']} ({done['fingerprint']}) đã được ghi nhận trước đó.")
     else:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import sync
+from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.keys import STATUS_LABELS
 from khdesk.ui.drives import removable_volumes
 from khdesk.ui.messages import confirm, error_text
@@ -66,6 +67,7 @@ class KeysPanel(QWidget):
         self.page = page
         self.status: dict = {}
         self.last_error: str | None = None
+        self.unit_offer: str | None = None  # the card's unit may be added (why, to ask)
         keeper = page.session.user_role in ("owner", "secretary")
 
         # this station
@@ -107,7 +109,7 @@ class KeysPanel(QWidget):
         self.typed_edit.setMaxLength(40)
         self.enrol_button = QPushButton("Đối chiếu và ghi nhận")
         bold(self.enrol_button)
-        self.enrol_button.clicked.connect(self.enrol)
+        self.enrol_button.clicked.connect(self.ask_enrol)
         self.enrol_button.setEnabled(keeper)
         self.enrol_result = result_label()
         grid = QGridLayout(enrol)
@@ -198,8 +200,21 @@ class KeysPanel(QWidget):
         if path:
             self.card_edit.setText(path)
 
-    def enrol(self) -> bool:
-        self.last_error = None
+    def ask_enrol(self) -> None:
+        """Enrol; when the card's unit is missing here but its card names this station
+        as its parent, ask whether to add the unit and enrol."""
+        if self.enrol() or self.unit_offer is None:
+            return
+        if confirm(
+            self,
+            "Thêm đơn vị trực thuộc",
+            self.unit_offer + "\n\nThêm đơn vị này vào danh sách và ghi nhận khóa?",
+            yes="Thêm đơn vị và ghi nhận",
+        ):
+            self.enrol(add_unit=True)
+
+    def enrol(self, add_unit: bool = False) -> bool:
+        self.last_error = self.unit_offer = None
         path = self.card_edit.text().strip()
         typed = self.typed_edit.text().strip()
         if not path:
@@ -209,14 +224,22 @@ class KeysPanel(QWidget):
                 "Hãy gõ mã xác nhận do đơn vị kia đọc cho bạn qua điện thoại (không chép từ tệp)."
             )
         try:
-            done = sync.enrol_card(self.page.session, Path(path), typed)
+            done = sync.enrol_card(self.page.session, Path(path), typed, add_unit=add_unit)
         except Exception as exc:
+            if isinstance(exc, KeyCardError) and exc.code == "unit_missing":
+                self.unit_offer = exc.message
             return self._enrol_failed(error_text(exc))
         if done["already"]:
             text = f"Khóa của {done['org_code']} đã được ghi nhận trước đó."
         else:
             text = (
                 f"✓ Mã xác nhận khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']}."
+            )
+        if done["unit_added"]:
+            unit = done["unit_added"]
+            text += (
+                f" Đã thêm {unit['code']} ({unit['kind']}) vào danh sách đơn vị trực thuộc; "
+                "loại đơn vị đọc từ tên, nếu chưa đúng hãy nhập lại danh sách đơn vị từ Excel."
             )
         say(self.enrol_result, escape(text), GREEN)
         self.typed_edit.clear()

@@ -302,16 +302,30 @@ class PrintDialog(QDialog):
 
         # print settings: the place and the signer the forms print (once for the profile)
         settings = printing.print_settings(ctx.session)
+        # What the forms print when a field is left empty (the organisation list, the
+        # committee's enrolled card): shown as the field's hint.
+        self.known = printing.names_from_tree(ctx.session)
+
+        def hint(key: str, example: str, upper: bool = False) -> str:
+            known = self.known.get(key)
+            if not known:
+                return example
+            return f"{known.upper() if upper else known} (theo danh sách đơn vị)"
+
         self.place_edit = QLineEdit(settings.get("place", ""))
-        self.place_edit.setPlaceholderText("ví dụ: Cam Hải Tây")
+        self.place_edit.setPlaceholderText(hint("place", "ví dụ: Cam Hải Tây"))
         self.signer_edit = QLineEdit(settings.get("signer", ""))
         self.signer_edit.setPlaceholderText("họ và tên bí thư")
-        # A cell's profile does not hold its commune's record: the names the header and the
-        # body print are set here once (a committee's profile knows them from its tree).
+        # A cell's profile holds its commune's name only from the committee's key card:
+        # else the names the header and the body print are set here once.
         self.upper_edit = QLineEdit(settings.get("cell_upper_body", ""))
-        self.upper_edit.setPlaceholderText("ví dụ: ĐẢNG BỘ XÃ CAM HẢI TÂY")
+        self.upper_edit.setPlaceholderText(
+            hint("cell_upper_body", "ví dụ: ĐẢNG BỘ XÃ CAM HẢI TÂY", upper=True)
+        )
         self.commune_edit = QLineEdit(settings.get("commune_committee", ""))
-        self.commune_edit.setPlaceholderText("ví dụ: Đảng ủy xã Cam Hải Tây")
+        self.commune_edit.setPlaceholderText(
+            hint("commune_committee", "ví dụ: Đảng ủy xã Cam Hải Tây")
+        )
         self.settings_button = QPushButton("Lưu và xem lại")
         self.settings_button.clicked.connect(self.save_settings)
         writable = ctx.can_keep  # the unit's settings: the signer printed on every form
@@ -430,8 +444,11 @@ class PrintDialog(QDialog):
     def _show_settings_note(self) -> None:
         missing = [
             label
-            for label, edit in (("địa danh", self.place_edit), ("người ký", self.signer_edit))
-            if not edit.text().strip()
+            for label, key, edit in (
+                ("địa danh", "place", self.place_edit),
+                ("người ký", "signer", self.signer_edit),
+            )
+            if not edit.text().strip() and key not in self.known
         ]
         if missing:
             self.settings_note.setText(

@@ -6,7 +6,7 @@ import pytest
 
 from khdesk.core.services import sync
 from khdesk.core.services.attachments import attach
-from tests.stations import build_commune, enrol_both, export, new_station, open_station
+from tests.stations import build_commune, enrol_unchecked, export, new_station, open_station
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,12 @@ def world(tmp_path_factory):
     card = sync.write_card(c.committee, home / "x01.card")
     sync.enrol_card(cb03, home / "x01.card", card["fingerprint"])
     x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
-    enrol_both(x02, c.cells["X01-CB01"], home)
+    # X02 holds CB01's key though CB01 is not under it (enrolled by an older version:
+    # enrolling it now is refused), to show what X02's inbox makes of CB01's bundles.
+    cb01_card = sync.write_card(c.cells["X01-CB01"], home / "cb01.card")
+    enrol_unchecked(x02, home / "cb01.card", cb01_card["fingerprint"])
+    x02_card = sync.write_card(x02, home / "x02.card")
+    sync.enrol_card(c.cells["X01-CB01"], home / "x02.card", x02_card["fingerprint"])
     cell = c.cells["X01-CB01"]
     scan = home / "đơn xin vào Đảng.pdf"
     scan.write_bytes(b"%PDF-1.4 scan " * 200)

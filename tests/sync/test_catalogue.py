@@ -742,7 +742,8 @@ def test_finding_11_a_revoked_endorser_refuses_the_catalogue(chain, tmp_path):
     file, even beside a valid one; the code used to skip it."""
     forwarded = pass_down(chain, issue(chain, tmp_path), tmp_path)
     other = new_station(chain.home, "committee", "X09", "Đảng ủy xã khác", None)
-    enrol_both(other, chain.cell, chain.home)
+    card = sync.write_card(other, chain.home / "x09.card")
+    sync.enrol_card(chain.cell, chain.home / "x09.card", card["fingerprint"])
     opened = fmt.read(forwarded.read_bytes())
     theirs = fmt.endorse(
         opened.catalogue_hash,

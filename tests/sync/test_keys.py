@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.services import profiles, sync
+from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
 from khdesk.core.sync import keys
 from khdesk.core.sync.errors import KeyCardError
@@ -67,6 +68,10 @@ def quiet_cli_home(monkeypatch):
 
 @pytest.fixture
 def cards(cell, committee, tmp_path):
+    """Both stations' cards; the committee lists the cell (enrolling it is then worth it)."""
+    unit = {"code": "X01-CB01", "name": "Chi bộ thôn Tân Đức", "parent_code": "X01"}
+    rows = RowTables.from_dicts({"orgs": [{**unit, "kind": "Chi bộ thôn", "self_managed": True}]})
+    assert import_tables(committee, rows, "test").committed
     return (
         sync.write_card(cell, tmp_path / "cb01.card"),
         sync.write_card(committee, tmp_path / "x01.card"),

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
-from khdesk.core.services import printing, profiles
+from khdesk.core.services import printing, profiles, sync
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.context import AppContext
 from khdesk.ui.print_dialog import (
@@ -236,3 +236,30 @@ def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path):
         assert "chủ hồ sơ" in d.message_label.text()
     finally:
         viewer.close()
+
+
+def test_names_the_tree_gives_are_the_fields_hints_not_called_missing(
+    qtbot,
+    demo_home,  # noqa: F811 - the imported fixture
+    session,
+    tmp_path,
+):
+    """Once the cell enrolled its committee's card, the dialog shows the place and the
+    upper bodies the forms will print, and does not call the place missing."""
+    committee = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    try:
+        card = sync.write_card(committee, tmp_path / "x01.card")
+    finally:
+        committee.close()
+    sync.enrol_card(session, tmp_path / "x01.card", card["fingerprint"])
+    d = PrintDialog(AppContext(session, TODAY), FILE, NAME, {"A1", "A8"})
+    qtbot.addWidget(d)
+    assert d.place_edit.placeholderText() == "Cam Lâm (theo danh sách đơn vị)"
+    assert d.upper_edit.placeholderText() == "ĐẢNG BỘ XÃ CAM LÂM (theo danh sách đơn vị)"
+    assert d.commune_edit.placeholderText() == "Đảng ủy xã Cam Lâm (theo danh sách đơn vị)"
+    assert d.settings_note.text().startswith("Chưa có người ký:")
+    d.select_form("6-KNĐ")
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(d.pdf_bytes)).pages).split()
+    )
+    assert "Cam Lâm, ngày" in text and "ĐẢNG BỘ XÃ CAM LÂM" in text

@@ -16,6 +16,7 @@ from khdesk.core.domain.scope import (
     ScopeError,
     record_problem,
     sender_scope,
+    staff_unit_problem,
     station_scope,
     with_new_units,
 )
@@ -115,3 +116,27 @@ def test_a_province_writes_down_only_inside_that_committee():
     assert "X02" in record_problem(down, TREE, outside)
     orgs = Incoming("orgs", {"owner": "KH", "code": "X01", "uuid": "u"}, "X01", "X01")
     assert record_problem(down, TREE, orgs) is not None  # the tree comes in the catalogue
+
+
+def test_a_removed_unit_keeps_its_branch_but_takes_no_new_data():
+    """Removed units stay in the tree's shape (their records and tombstones still travel
+    and are accepted) but are no unit to work in: the staff's scope and listings skip them."""
+    rows = [
+        {"code": "X01", "parent_code": "KH", "kind": "Đảng ủy xã", "name": "Đảng ủy xã A"},
+        {"code": "X01-CB01", "parent_code": "X01", "kind": "Chi bộ thôn", "deleted": True},
+        {"code": "X01-CB02", "parent_code": "X01", "kind": "Chi bộ thôn"},
+        {"code": "X01-DU01", "parent_code": "X01", "kind": "Đảng ủy cơ sở", "deleted": 1},
+        {"code": "X01-CB03", "parent_code": "X01-DU01", "kind": "Chi bộ cơ quan"},
+    ]
+    tree = OrgTree.from_rows(rows)
+    everything = {"X01", "X01-CB01", "X01-CB02", "X01-DU01", "X01-CB03"}
+    assert tree.branch("X01") == everything
+    assert tree.branch("X01", live=True) == everything - {"X01-CB01", "X01-DU01"}
+    assert sender_scope(tree, "X01", "committee", "X01-CB01", "cell", "up").units == {"X01-CB01"}
+    assert station_scope(tree, "X01", "committee").units == {"X01", "X01-CB02", "X01-CB03"}
+    assert "đã bị xóa" in staff_unit_problem(tree, "X01", "committee", "X01-CB01")
+    assert staff_unit_problem(tree, "X01", "committee", "X01-CB03") is None
+    # The commune a unit belongs to, whatever lies between (a removed unit included).
+    assert tree.commune("X01-CB03") == tree.commune("X01") == "X01"
+    assert tree.commune("KH") is None and tree.commune("nowhere") is None
+    assert tree.parent("X01-CB03") == "X01-DU01" and tree.names["X01"] == "Đảng ủy xã A"

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS
+from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS
 
 # The steps only an upper committee decides (its resolutions and decisions).
 COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
@@ -71,11 +72,21 @@ class ScopeError(Exception):
 
 @dataclass(frozen=True)
 class OrgTree:
-    """This station's organisation tree: code -> parent code (None at the top), and the
-    units that run khdesk themselves (their data comes only in their bundles)."""
+    """This station's organisation tree, the one object every walk of it goes through:
+    code -> parent code (None at the top), the units that run khdesk themselves (their
+    data comes only in their bundles), and each unit's kind and name.
+
+    Removed units (`deleted`: a tombstoned orgs row) stay in the tree's shape: what was
+    kept under them still belongs to that branch, so their records and tombstones keep
+    travelling and are accepted (the removal reaches every copy; nothing is orphaned).
+    They are no longer units to work in: the staff's scope and every listing of units
+    (`live`, `branch(..., live=True)`) leave them out."""
 
     parents: Mapping[str, str | None]
     self_managed: frozenset[str] = frozenset()
+    kinds: Mapping[str, str | None] = field(default_factory=dict)
+    names: Mapping[str, str | None] = field(default_factory=dict)
+    deleted: frozenset[str] = frozenset()
     _children: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,18 +94,35 @@ class OrgTree:
             if parent is not None:
                 self._children.setdefault(parent, []).append(code)
 
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping]) -> OrgTree:
+        """The tree of orgs rows (code, parent_code; kind, name, self_managed, deleted
+        when present)."""
+        rows = list(rows)
+        return cls(
+            {r["code"]: r["parent_code"] for r in rows},
+            frozenset(r["code"] for r in rows if r.get("self_managed")),
+            {r["code"]: r.get("kind") for r in rows},
+            {r["code"]: r.get("name") for r in rows},
+            frozenset(r["code"] for r in rows if r.get("deleted")),
+        )
+
     def __contains__(self, code: object) -> bool:
         return code in self.parents
 
-    def branch(self, code: str) -> frozenset[str]:
-        """`code` and every unit under it."""
+    def live(self, code: str | None) -> bool:
+        """Is `code` a unit here that is not removed?"""
+        return code in self.parents and code not in self.deleted
+
+    def branch(self, code: str, live: bool = False) -> frozenset[str]:
+        """`code` and every unit under it (`live`: without the removed ones)."""
         found, todo = {code}, [code]
         while todo:
             for child in self._children.get(todo.pop(), ()):
                 if child not in found:
                     found.add(child)
                     todo.append(child)
-        return frozenset(found)
+        return frozenset(found - self.deleted) if live else frozenset(found)
 
     def ancestors(self, code: str) -> list[str]:
         """The units above `code`, nearest first (a cycle stops the walk)."""
@@ -107,6 +135,19 @@ class OrgTree:
             parent = self.parents.get(parent)
         return out
 
+    def parent(self, code: str | None) -> str | None:
+        """The unit directly above `code` (a cell's committee), None when unknown."""
+        return self.parents.get(code) if code else None
+
+    def commune(self, code: str | None) -> str | None:
+        """The commune-level committee `code` is or is under (đảng ủy xã/phường/đặc
+        khu), None when the tree does not reach one."""
+        if code is None or code not in self.parents:
+            return None
+        return next(
+            (u for u in (code, *self.ancestors(code)) if self.kinds.get(u) in COMMUNE_KINDS), None
+        )
+
     def is_below(self, code: str, upper: str) -> bool:
         """Is `code` strictly under `upper`?"""
         return upper in self.ancestors(code)
@@ -117,7 +158,7 @@ class OrgTree:
         """The tree with `units` (code -> parent) added or re-parented; `self_managed`:
         which of them run khdesk themselves."""
         managed = (self.self_managed - set(units)) | frozenset(self_managed)
-        return OrgTree({**self.parents, **units}, managed)
+        return replace(self, parents={**self.parents, **units}, self_managed=managed, _children={})
 
     def within(self, code: str, top: str) -> bool:
         """Is `code` `top` or under it?"""
@@ -198,7 +239,9 @@ def station_scope(tree: OrgTree, home_org: str, role: str) -> WriteScope:
         units = frozenset({home_org})
     else:
         units = frozenset(
-            u for u in tree.branch(home_org) if u == home_org or u not in tree.self_managed
+            u
+            for u in tree.branch(home_org, live=True)
+            if u == home_org or u not in tree.self_managed
         )
     return WriteScope(
         writer=home_org,
@@ -221,6 +264,8 @@ def staff_unit_problem(tree: OrgTree, home_org: str, role: str, unit: str | None
         return f"Chi bộ '{unit}' không phải chi bộ của hồ sơ này ({home_org})."
     if unit not in tree:
         return f"Không có đơn vị mã '{unit}' (thêm vào trang 'Đơn vị' trước)."
+    if unit in tree.deleted:
+        return f"Đơn vị '{unit}' đã bị xóa khỏi danh sách đơn vị: không ghi thêm dữ liệu."
     if not tree.is_below(unit, home_org):
         return f"Đơn vị '{unit}' không trực thuộc {home_org}."
     return (
@@ -353,3 +398,65 @@ def with_new_units(
         new_units_under=scope.new_units_under | more,
     )
     return scope, tree.with_units(added)
+
+
+@dataclass(frozen=True)
+class EnrolmentCheck:
+    """Would a station's key enrolled here ever have a bundle taken (`problem` None), and
+    if not, may this station cure it by adding the unit its card names (`may_add_unit`)."""
+
+    problem: str | None
+    may_add_unit: bool = False
+
+
+def enrolment_check(
+    tree: OrgTree,
+    home_org: str,
+    home_role: str,
+    org: str,
+    role: str,
+    parent: str | None,
+) -> EnrolmentCheck:
+    """A key is worth enrolling only if some bundle of its station would be taken here:
+    one up from a unit of this branch, or one down from a committee above (the same
+    `sender_scope` every bundle meets). Otherwise the way out, in Vietnamese: add the
+    unit when its signed card names this station as its parent, or set the tree right."""
+    for kind in ("up", "down"):
+        try:
+            sender_scope(tree, home_org, home_role, org, role, kind)
+            return EnrolmentCheck(None)
+        except ScopeError:
+            continue
+    refused = "mọi gói của đơn vị này sẽ bị từ chối, nên chưa ghi nhận khóa"
+    if home_role == "cell":
+        return EnrolmentCheck(
+            f"Thẻ khóa của {org} không phải của cấp ủy cấp trên của chi bộ {home_org}: "
+            f"{refused}. Chi bộ chỉ ghi nhận thẻ khóa của cấp ủy cấp trên trực tiếp (hoặc "
+            "của đảng ủy xã giữ công việc của chi bộ); hãy kiểm tra lại tệp thẻ khóa."
+        )
+    if org in tree:
+        above = tree.parent(org) or "không có"
+        return EnrolmentCheck(
+            f"Đơn vị {org} có trong danh sách đơn vị ở đây nhưng trực thuộc {above}, không "
+            f"trực thuộc {home_org}: {refused}. Nếu đơn vị này đã về trực thuộc {home_org}, "
+            "hãy sửa mã đơn vị cấp trên của nó (nhập lại danh sách đơn vị từ Excel) rồi ghi "
+            "nhận lại thẻ khóa."
+        )
+    # The card's parent is this station or a unit of its branch: its staff may add the
+    # unit there (as an import of the units' sheet would), on the signed card's word.
+    addable_under = parent in tree.branch(home_org, live=True) if parent else False
+    if addable_under and tree.kinds.get(parent) not in CELL_KINDS and role != "province":
+        return EnrolmentCheck(
+            f"Đơn vị {org} chưa có trong danh sách đơn vị trực thuộc {home_org}: nếu chỉ ghi "
+            "nhận khóa, mọi gói của đơn vị này sẽ bị từ chối. Thẻ khóa (có chữ ký của đơn "
+            f"vị) ghi cấp trên là {parent}: có thể thêm {org} vào danh sách đơn vị, trực "
+            f"thuộc {parent}, rồi ghi nhận khóa.",
+            may_add_unit=True,
+        )
+    said = f"thẻ khóa ghi cấp trên là {parent}" if parent else "thẻ khóa không ghi cấp trên"
+    return EnrolmentCheck(
+        f"Đơn vị {org} không có trong danh sách đơn vị trực thuộc {home_org} ({said}): "
+        f"{refused}. Nếu đơn vị này trực thuộc {home_org}, hãy thêm nó vào danh sách đơn vị "
+        "(nhập danh sách đơn vị từ Excel) rồi ghi nhận lại thẻ khóa; nếu không, thẻ khóa này "
+        "đã gửi nhầm nơi."
+    )

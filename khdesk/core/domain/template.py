@@ -59,6 +59,19 @@ ORG_KINDS = (
     "Chi bộ khác",
 )
 CELL_KINDS = tuple(k for k in ORG_KINDS if k.startswith("Chi bộ"))
+COMMUNE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")  # the commune level
+
+
+def kind_from_name(name: str, role: str) -> str:
+    """A unit's kind as its name says it ("Chi bộ thôn Bãi Giếng" → "Chi bộ thôn"), else
+    the plainest kind of its role (a cell: "Chi bộ khác"; a committee: "Đảng ủy cơ sở")."""
+    lowered = name.casefold()
+    found = [k for k in ORG_KINDS if lowered.startswith(k.casefold() + " ")]
+    if found:
+        return max(found, key=len)
+    return "Chi bộ khác" if role == "cell" else "Đảng ủy cơ sở"
+
+
 SEXES = ("Nam", "Nữ")
 MEMBER_STATUSES = ("Chính thức", "Dự bị", "Chuyển đi", "Từ trần", "Xóa tên", "Khai trừ")
 RATINGS = (

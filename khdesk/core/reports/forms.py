@@ -26,6 +26,8 @@ from khdesk.core.domain.pipeline import (
 )
 from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.domain.rules import probation_end
+from khdesk.core.domain.scope import OrgTree
+from khdesk.core.domain.template import COMMUNE_KINDS, kind_from_name
 from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError
 from khdesk.core.reports.pdf import BLANK, Header, PdfDocument, Signature, blank, esc, number_line
@@ -45,7 +47,7 @@ __all__ = [
     "render_blocks",
 ]
 
-_COMMUNE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")
+CELL_COMMITTEE_MIN_OFFICIAL = 9  # official members from which a cell elects a chi ủy
 _STEP_KEYS = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11")
 _STEP_KEYS += ("P1", "P2", "P3", "P4", "P5", "XOA_TEN", "DUNG")
 _VOTE_STEPS = ("A8", "A9", "P3", "P4")
@@ -110,58 +112,73 @@ def place_of(committee_name: str | None) -> str | None:
 
 
 def org_rows(conn: Connection) -> dict[str, dict]:
-    rows = conn.execute(select(t.orgs).where(t.orgs.c.deleted.is_(False))).mappings()
-    return {r["code"]: dict(r) for r in rows}
-
-
-def _commune(orgs: Mapping[str, dict], code: str | None) -> dict | None:
-    seen: set[str] = set()
-    current = orgs.get(code or "")
-    while current and current["code"] not in seen:
-        seen.add(current["code"])
-        if current.get("kind") in _COMMUNE_KINDS:
-            return current
-        current = orgs.get(current.get("parent_code") or "")
-    return None
+    """The units this station knows, by code: its orgs rows, and the stations whose signed
+    key cards it enrolled (code, name and a kind read from the name): a cell's profile
+    holds no row of its committee, but the committee's card names it."""
+    rows = {r["code"]: dict(r) for r in conn.execute(select(t.orgs)).mappings()}
+    p = t.sync_peers.c
+    enrolled = conn.execute(
+        select(p.org_code, p.org_name, p.role)
+        .where(p.status != "revoked")  # keys.REVOKED: a revoked card vouches for nothing
+        .order_by(p.enrolled_at)
+    ).all()
+    cards = {code: (name, role) for code, name, role in enrolled}  # the latest name wins
+    for code, (name, role) in cards.items():
+        kind = kind_from_name(name, role)
+        rows.setdefault(code, {"code": code, "name": name, "parent_code": None, "kind": kind})
+    return {code: r for code, r in rows.items() if not r.get("deleted")}
 
 
 def org_values(
-    orgs: Mapping[str, dict], cell_code: str, own_code: str, defaults: Mapping[str, Any]
+    orgs: Mapping[str, dict],
+    cell_code: str,
+    own_code: str,
+    defaults: Mapping[str, Any],
+    given: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The organisations a form names, seen from a cell (names are None when this
-    profile does not know them: they print as dotted blanks)."""
+    profile does not know them: they print as dotted blanks). `given`: the names the
+    profile set for its printouts where its tree does not reach (print settings); what
+    follows from them (the request's addressee, the place) follows as from the tree."""
+    given = given or {}
+    tree = OrgTree.from_rows(orgs.values())
     cell = orgs.get(cell_code) or {}
-    parent = orgs.get(cell.get("parent_code") or "") or {}
+    parent = orgs.get(tree.parent(cell_code) or "") or {}
     inside = cell.get("is_grassroots_cell") is False
-    commune = _commune(orgs, cell_code)
+    commune = orgs.get(tree.commune(cell_code) or "") or {}
     base = parent if inside else {}
-    commune_name = (commune or {}).get("name")
-    commune_parent = orgs.get((commune or {}).get("parent_code") or "") or {}
-    decision_body = cell.get("decision_body") or (
-        f"Ban Thường vụ {commune_name}" if commune_name else None
+    base_name = given.get("base_committee") or base.get("name")
+    commune_name = given.get("commune_committee") or commune.get("name")
+    # A chi bộ cơ sở sits right under its commune committee (RULES.md §1).
+    upper_name = parent.get("name") or (None if inside else commune_name)
+    commune_parent = orgs.get(tree.parent(commune.get("code")) or "") or {}
+    decision_body = (
+        given.get("decision_body")
+        or cell.get("decision_body")
+        or (f"Ban Thường vụ {commune_name}" if commune_name else None)
     )
     own = orgs.get(own_code) or {}
-    own_parent = orgs.get(own.get("parent_code") or "") or {}
+    own_parent = orgs.get(tree.parent(own_code) or "") or {}
     return {
         "cell_code": cell_code,
         "base_code": base.get("code"),
-        "commune_code": (commune or {}).get("code"),
+        "commune_code": commune.get("code"),
         "cell_name": cell.get("name"),
-        "cell_upper_body": party_body(parent.get("name")),
+        "cell_upper_body": party_body(upper_name),
         "inside_base": inside,
-        "base_committee": base.get("name"),
-        "base_party": party_body(base.get("name")),
+        "base_committee": base_name,
+        "base_party": party_body(base_name),
         "commune_committee": commune_name,
         "commune_party": party_body(commune_name),
         "commune_upper_body": party_body(commune_parent.get("name"))
-        or (defaults.get("province_party") if commune else None),
+        or (defaults.get("province_party") if commune_name else None),
         "decision_body": decision_body,
-        "request_to": base.get("name") if inside else decision_body,
-        "report_to": base.get("name") if inside else commune_name,
+        "request_to": base_name if inside else decision_body,
+        "report_to": base_name if inside else commune_name,
         "place": place_of(commune_name),
         "own_name": own.get("name"),
         "own_upper_body": party_body(own_parent.get("name"))
-        or (defaults.get("province_party") if own.get("kind") in _COMMUNE_KINDS else None),
+        or (defaults.get("province_party") if own.get("kind") in COMMUNE_KINDS else None),
     }
 
 
@@ -250,8 +267,10 @@ def form_values(
     *,
     own_org: str,
     defaults: Mapping[str, Any] | None = None,
+    given: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every value the form templates name, for one file (None where not recorded)."""
+    """Every value the form templates name, for one file (None where not recorded);
+    `given`: the profile's print settings (names its tree does not reach)."""
     defaults = defaults or layout_defaults()
     row = (
         conn.execute(select(t.candidates).where(t.candidates.c.file_code == file_code))
@@ -284,7 +303,7 @@ def form_values(
         for s in steps
     ]
     orgs = org_rows(conn)
-    values: dict[str, Any] = org_values(orgs, row["org_code"], own_org, defaults)
+    values: dict[str, Any] = org_values(orgs, row["org_code"], own_org, defaults, given)
     members = _members(conn, row["org_code"])
     names = {r["member_code"]: r["full_name"] for r in members}
     refs = {row["a6_introducer1"], row["a6_introducer2"], row["mentor"]} - {None} - set(names)
@@ -368,6 +387,15 @@ def document_values(
         for k, v in _counts(members, on).items():
             if out.get(k) is None:
                 out[k] = v
+    # Who signs for the cell (5-/12-KNĐ): its chi ủy where it has one — elected only by
+    # a cell of nine or more official members (Điều lệ Đảng, Điều 24). The station keeps
+    # no other record of it: its members, else the official members a recorded vote
+    # counted; a cell of which it knows neither signs as the cell.
+    official = out.get("members_official") or max(
+        out.get(f"{k}_official") or 0 for k in ("a8", "p3")
+    )
+    has_committee = official >= CELL_COMMITTEE_MIN_OFFICIAL
+    out.setdefault("cell_signs_as", "T/M CHI ỦY" if has_committee else "T/M CHI BỘ")
     return out
 
 
@@ -486,7 +514,7 @@ def build_form(
     replaces the shipped one (an installed catalogue's); `rulebooks` name the regulation
     in force on the document's date (default: the shipped ones)."""
     template = template or load_template(code)
-    base = form_values(conn, file_code, own_org=own_org)
+    base = form_values(conn, file_code, own_org=own_org, given=settings)
     check_applicable(template.code, base)
     merged = dict(base)
     settings = dict(settings or {})

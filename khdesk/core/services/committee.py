@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.calendar import default_calendar
@@ -21,6 +21,7 @@ from khdesk.core.reports.stats import Scope, StatsResult
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import sql
+from khdesk.core.store.orgtree import load_tree
 
 if TYPE_CHECKING:
     from khdesk.core.services.session import Session
@@ -50,28 +51,7 @@ class CellRow:
         return asdict(self)
 
 
-class _Org(NamedTuple):
-    code: str
-    name: str
-    parent_code: str | None
-    kind: str | None
-    self_managed: bool | None
-
-
 _CLOSED = {State.CHINH_THUC.value, State.XOA_TEN.value, State.DUNG.value}
-
-
-def _reach(parents: dict[str, str | None], root: str) -> set[str]:
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for code, parent in parents.items():
-        children[parent].append(code)
-    found, todo = {root}, [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def cell_overview(session: Session, on: date) -> list[CellRow]:
@@ -79,13 +59,7 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
     in code order. `on` is the day deadlines are judged and whose year the plan is."""
     year = on.year
     with session.reader() as conn:
-        orgs = {
-            row[0]: _Org(*row)
-            for row in sql.fetch(
-                conn,
-                "SELECT code, name, parent_code, kind, self_managed FROM orgs WHERE NOT deleted",
-            )
-        }
+        tree = load_tree(conn)
         states: dict[str, Counter] = defaultdict(Counter)
         for org, state, n in sql.fetch(
             conn,
@@ -102,28 +76,29 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
     overdue = _overdue_by_org(facts, on)
 
     home = session.org_code
-    under = _reach({code: row.parent_code for code, row in orgs.items()}, home) - {home}
-    wanted = {code for code in under if orgs[code].kind in CELL_KINDS}
-    # A file kept under an organisation that is not a cell still gets a row, so the
-    # rows add up to every file held here.
-    wanted |= {org for org in states if org != home and (org in under or org not in orgs)}
+    under = tree.branch(home, live=True) - {home}
+    wanted = {code for code in under if tree.kinds.get(code) in CELL_KINDS}
+    # A file kept under an organisation that is not a cell (or no longer one here) still
+    # gets a row, so the rows add up to every file held here.
+    wanted |= {org for org in states if org != home and (org in under or not tree.live(org))}
     if not wanted:
         return []
     # Admissions against the plan: the statistics' own figures (one definition, RULES.md §4).
     figures = profile_stats(session, Scope.for_year(year), on)
     out = []
     for code in sorted(wanted):
-        row = orgs.get(code)
-        parent = row.parent_code if row is not None else None
+        live = tree.live(code)
+        parent = tree.parent(code) if live else None
         counts = states.get(code, Counter())
         files = sum(counts.values())
         out.append(
             CellRow(
                 org_code=code,
-                org_name=row.name if row is not None else code,
+                org_name=(tree.names.get(code) if live else None) or code,
                 parent_code=parent,
-                parent_name=orgs[parent].name if parent in orgs else (parent or ""),
-                self_managed=bool(row.self_managed) if row is not None else False,
+                parent_name=(tree.names.get(parent) if tree.live(parent) else None)
+                or (parent or ""),
+                self_managed=live and code in tree.self_managed,
                 states=dict(counts),
                 files=files,
                 open_files=files - sum(n for st, n in counts.items() if st in _CLOSED),

@@ -26,6 +26,7 @@ from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import get_meta, set_meta
 from khdesk.core.text import clean_text
 
@@ -59,7 +60,6 @@ STEP_DOC_TYPES = {
 }
 _CELL_STEPS = ("A8", "P3")
 _BASE_COMMITTEE_STEPS = ("A9", "P4")
-_COMMUNE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")
 _META_TERMS = "numbering_terms"
 _DOC_NO = re.compile(r"^\s*(?:số\s*)?0*(\d{1,6})\s*-\s*([^/\s]+)\s*/\s*(\S.*?)\s*$", re.IGNORECASE)
 
@@ -145,15 +145,9 @@ def set_term_start(session: Session, start: date, issuer: str | None = None) -> 
 # -- issuers -------------------------------------------------------------------------------
 
 
-def _orgs(conn: Connection) -> dict[str, dict]:
-    rows = conn.execute(select(t.orgs.c.code, t.orgs.c.kind, t.orgs.c.parent_code)).mappings()
-    return {r["code"]: dict(r) for r in rows}
-
-
 def suffix_for(conn: Connection, issuer: str) -> str:
     """The issuer part of a number: CB for a cell, ĐU for a party committee."""
-    org = _orgs(conn).get(issuer)
-    kind = (org or {}).get("kind") or ""
+    kind = load_tree(conn).kinds.get(issuer) or ""
     if kind.startswith("Chi bộ"):
         return "CB"
     if kind == "Tỉnh ủy":
@@ -164,18 +158,6 @@ def suffix_for(conn: Connection, issuer: str) -> str:
     return "CB" if "-CB" in issuer else "ĐU"
 
 
-def _commune_of(orgs: dict[str, dict], code: str) -> str | None:
-    seen: set[str] = set()
-    current = orgs.get(code)
-    while current and current["code"] not in seen:
-        seen.add(current["code"])
-        if current.get("kind") in _COMMUNE_KINDS:
-            return current["code"]
-        parent = current.get("parent_code")
-        current = orgs.get(parent) if parent else None
-    return None
-
-
 def issuer_for_step(
     conn: Connection, file_org: str, step_id: str, own_org: str, own_role: str
 ) -> str:
@@ -183,11 +165,11 @@ def issuer_for_step(
     P4), the commune-level committee (A10, P5, XOA_TEN)."""
     if step_id in _CELL_STEPS:
         return file_org
-    orgs = _orgs(conn)
-    parent = (orgs.get(file_org) or {}).get("parent_code")
+    tree = load_tree(conn)
+    parent = tree.parent(file_org)
     if step_id in _BASE_COMMITTEE_STEPS:
         return parent or own_org
-    commune = _commune_of(orgs, file_org)
+    commune = tree.commune(file_org)
     if commune:
         return commune
     return own_org if own_role == "committee" else (parent or own_org)
@@ -208,7 +190,7 @@ def _step_numbers(conn: Connection, issuer: str, doc_type: str, term: str, start
     ).all()
     if not rows:
         return set()
-    orgs = _orgs(conn)
+    tree = load_tree(conn)
     found: set[int] = set()
     for org_code, step_id, on, doc_no in rows:
         parsed = parse_doc_no(doc_no)
@@ -217,9 +199,9 @@ def _step_numbers(conn: Connection, issuer: str, doc_type: str, term: str, start
         if step_id in _CELL_STEPS:
             owner = org_code
         elif step_id in _BASE_COMMITTEE_STEPS:
-            owner = (orgs.get(org_code) or {}).get("parent_code")
+            owner = tree.parent(org_code)
         else:
-            owner = _commune_of(orgs, org_code) or issuer
+            owner = tree.commune(org_code) or issuer
         if owner == issuer:
             found.add(parsed[0])
     return found

@@ -23,26 +23,17 @@ PLAN_KEYS = ("year", "period", "target", "target_youth", "target_private")
 EDIT_ROLES = ("owner", "secretary")
 
 
-def _org_tree(conn) -> dict[str, dict]:
-    rows = conn.execute(
-        select(t.orgs.c.code, t.orgs.c.name, t.orgs.c.parent_code, t.orgs.c.self_managed).where(
-            t.orgs.c.deleted.is_(False)
-        )
-    ).mappings()
-    return {r["code"]: dict(r) for r in rows}
-
-
 def writable_orgs(session: Session) -> list[dict]:
     """The units this profile keeps data for (code, name), its own first: a cell keeps its
     own; a committee also keeps the cells under it that do not run khdesk themselves (the
     one write-scope rule, domain/scope.py)."""
     with session.store.read() as conn:
-        tree = _org_tree(conn)
-        units = station_scope(load_tree(conn), session.org_code, session.info.role).units
+        tree = load_tree(conn)
     home = session.org_code
-    out = [{"code": home, "name": (tree.get(home) or {}).get("name") or home}]
-    for code in sorted(units & set(tree) - {home}):
-        out.append({"code": code, "name": tree[code]["name"]})
+    units = station_scope(tree, home, session.info.role).units
+    out = [{"code": home, "name": (tree.names.get(home) if tree.live(home) else None) or home}]
+    for code in sorted(units - {home}):
+        out.append({"code": code, "name": tree.names.get(code)})
     return out
 
 

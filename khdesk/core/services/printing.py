@@ -47,6 +47,7 @@ __all__ = [
     "export_form",
     "export_register",
     "form_pdf",
+    "names_from_tree",
     "print_settings",
     "register_pdf",
     "resolve_form_code",
@@ -91,6 +92,15 @@ def print_settings(session: Session) -> dict[str, str]:
 def print_settings_in(conn) -> dict[str, str]:
     raw = get_meta(conn, _META_KEY)
     return dict(json.loads(raw)) if raw else {}
+
+
+def names_from_tree(session: Session) -> dict[str, str]:
+    """What the forms print where the print settings say nothing: the place and the
+    upper bodies the organisation list (and the enrolled committee's card) give."""
+    with session.store.read() as conn:
+        values = lists.list_header_values(conn, session.org_code)
+    keys = ("place", "cell_upper_body", "commune_committee")
+    return {k: values[k] for k in keys if values.get(k)}
 
 
 def set_print_settings(session: Session, **values: str | None) -> dict[str, str]:

@@ -11,8 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.reports import annual, screening
@@ -20,7 +18,7 @@ from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope, StatsResult
 from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.statistics import profile_stats, profile_stats_many
-from khdesk.core.store import schema as t
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.sync import judging
 
 __all__ = [
@@ -147,13 +145,7 @@ def screening_list(session: Any, year: int, today: date) -> screening.ScreeningL
     with session.store.read() as conn:
         judged = judging.judge(conn)
         rows = screening.screening_rows(conn, on, judged.rulebooks)
-        own = conn.execute(
-            select(t.orgs.c.name, t.orgs.c.parent_code).where(t.orgs.c.code == session.org_code)
-        ).first()
-        parent = None
-        if own is not None and own.parent_code:
-            parent = conn.execute(
-                select(t.orgs.c.name).where(t.orgs.c.code == own.parent_code)
-            ).scalar()
-    name = own.name if own is not None else session.info.org_name
+        tree = load_tree(conn)
+    parent = tree.names.get(tree.parent(session.org_code))
+    name = tree.names.get(session.org_code) or session.info.org_name
     return screening.ScreeningList(year, on, name, LEVEL_BY_ROLE[session.info.role], parent, rows)

@@ -11,10 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from khdesk.core.domain.scope import OrgTree, enrolment_check, staff_org_problem
+from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, kind_from_name
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.sync import bundle, history, inbox, keys, outbox
 from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.inbox import BundleReport
@@ -59,15 +62,25 @@ def write_card(session: Session, out: Path) -> dict:
     with session.store.write(session.user, changes=False) as tx:
         pair = keys.ensure_station_keys(tx.conn, tx.now)
         card = keys.make_card(
-            pair, info.org_code, info.org_name, info.role, tx.now, keys.active_rotation(tx.conn)
+            pair,
+            info.org_code,
+            info.org_name,
+            info.role,
+            tx.now,
+            keys.active_rotation(tx.conn),
+            parent_code=info.parent_code,
         )
         tx.audit("key_card", "key", pair.key_id)
     atomic_write_bytes(Path(out), card)
     return {"file": str(out), "fingerprint": pair.public.fingerprint, "key_id": pair.key_id}
 
 
-def enrol_card(session: Session, path: Path, fingerprint: str) -> dict:
-    """Enrol another station's card once the fingerprint read from it matches."""
+def enrol_card(session: Session, path: Path, fingerprint: str, *, add_unit: bool = False) -> dict:
+    """Enrol another station's card once the fingerprint read from it matches — and only
+    if some bundle of that station would be taken here (domain/scope.py
+    `enrolment_check`). When its unit is missing and its signed card names this station
+    as its parent, `add_unit` adds the unit under this station in the same transaction;
+    without it the refusal (code `unit_missing`) says so, and nothing is recorded."""
     session.require(*_KEY_KEEPERS)
     try:
         with open(path, "rb") as f:
@@ -75,14 +88,26 @@ def enrol_card(session: Session, path: Path, fingerprint: str) -> dict:
     except OSError as exc:
         raise InputError(f"Không đọc được tệp thẻ khóa '{path}': {exc.strerror}") from None
     card = keys.read_card(data)
-    with session.store.write(session.user, changes=False) as tx:
+    added = None
+    with session.store.write(session.user, changes=add_unit) as tx:
         if card.org_code == session.org_code:
             raise KeyCardError(
                 "own_org", f"Thẻ khóa này mang mã đơn vị của chính hồ sơ ({card.org_code})."
             )
         done = keys.enrol(tx.conn, card, fingerprint, tx.now, session.user)
-        if not done.already:
-            tx.audit("key_enrol", "key", card.public.key_id, org_code=card.org_code)
+        # After the fingerprint: only the right station's card earns the offer to add it.
+        tree = load_tree(tx.conn)
+        check = enrolment_check(
+            tree, session.org_code, session.info.role, card.org_code, card.role, card.parent_code
+        )
+        if check.problem is not None:
+            if not (add_unit and check.may_add_unit):
+                code = "unit_missing" if check.may_add_unit else "out_of_scope"
+                raise KeyCardError(code, check.problem)
+            added = _add_card_unit(tx, tree, session.org_code, session.info.role, card)
+        if not done.already or added:
+            more = {"unit_added": added["code"]} if added else {}
+            tx.audit("key_enrol", "key", card.public.key_id, org_code=card.org_code, **more)
     p = done.peer
     return {
         "org_code": p.org_code,
@@ -91,7 +116,36 @@ def enrol_card(session: Session, path: Path, fingerprint: str) -> dict:
         "fingerprint": p.fingerprint,
         "key_id": p.key_id,
         "already": done.already,
+        "unit_added": added,
     }
+
+
+def _add_card_unit(tx, tree: OrgTree, home_org: str, home_role: str, card: keys.Card) -> dict:
+    """The unit a card names, added under its parent (this station or a committee of its
+    branch, as `enrolment_check` offered): it runs khdesk (it has a key), its kind read
+    from its name (an import of the units' sheet corrects it)."""
+    parent = card.parent_code or home_org
+    why = staff_org_problem(tree, home_org, home_role, card.org_code, parent)
+    if why:  # enrolment_check offered it only where the staff may add it
+        raise KeyCardError("out_of_scope", why)
+    kind = kind_from_name(card.org_name, card.role)
+    above = tree.kinds.get(parent)
+    grassroots = None
+    if kind in CELL_KINDS and above in COMMUNE_KINDS:
+        grassroots = True  # a cell right under a commune committee is a chi bộ cơ sở
+    elif kind in CELL_KINDS and above == "Đảng ủy cơ sở":
+        grassroots = False
+    row = {
+        **tx.new_record(),
+        "code": card.org_code,
+        "name": card.org_name,
+        "parent_code": parent,
+        "kind": kind,
+        "self_managed": True,
+        "is_grassroots_cell": grassroots,
+    }
+    tx.conn.execute(t.orgs.insert().values(**row))
+    return {k: row[k] for k in ("code", "name", "parent_code", "kind")}
 
 
 def rotate_keys(session: Session) -> dict:

@@ -1,20 +1,21 @@
-"""This station's organisation tree, as the write-scope rule (domain/scope.py) reads it."""
+"""This station's organisation tree (domain/scope.py `OrgTree`), read in one query.
+
+Plain SQL (khdesk.core.store.sql): the committee's first screen reads the tree before
+SQLAlchemy is loaded, and the same read serves every later caller."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from typing import Any
 
 from khdesk.core.domain.scope import OrgTree
-from khdesk.core.store import schema as t
-from khdesk.core.store.engine import raw_rows
+from khdesk.core.store import sql
 
-_TREE = select(t.orgs.c.code, t.orgs.c.parent_code, t.orgs.c.self_managed)
+_TREE = "SELECT code, parent_code, kind, name, self_managed, deleted FROM orgs"
+_FIELDS = ("code", "parent_code", "kind", "name", "self_managed", "deleted")
 
 
-def load_tree(conn: Connection) -> OrgTree:
-    """Every organisation this database knows, one read (a province: a few thousand)."""
-    rows = raw_rows(conn, _TREE)
-    return OrgTree(
-        {code: parent for code, parent, _ in rows},
-        frozenset(code for code, _, managed in rows if managed),
-    )
+def load_tree(conn: Any) -> OrgTree:
+    """Every organisation this database knows, removed ones included (the tree says which),
+    one read (a province: a few thousand); `conn`: a SQLAlchemy or a bare driver connection."""
+    rows = sql.fetch(conn, _TREE)
+    return OrgTree.from_rows(dict(zip(_FIELDS, row, strict=True)) for row in rows)

@@ -245,10 +245,17 @@ class Card:
     public: PublicKeys
     created_at: str
     rotation: dict | None
+    parent_code: str | None = None  # the unit above, as its maker states it (None: unsaid)
 
 
 def make_card(
-    pair: KeyPair, org_code: str, org_name: str, role: str, now: str, rotation: dict | None = None
+    pair: KeyPair,
+    org_code: str,
+    org_name: str,
+    role: str,
+    now: str,
+    rotation: dict | None = None,
+    parent_code: str | None = None,
 ) -> bytes:
     body = {
         "format": "khdesk-key-card",
@@ -263,6 +270,8 @@ def make_card(
         "created_at": now,
         "rotation": rotation,
     }
+    if parent_code:  # optional: a card without it reads as before (FORMAT.md §6)
+        body["parent_code"] = parent_code
     signature = pair.sign(CARD_CONTEXT, canonical.dumps(body))
     return canonical.dumps({"card": body, "signature": b64(signature)}) + b"\n"
 
@@ -294,8 +303,14 @@ def read_card(data: bytes) -> Card:
             raise KeyCardError("card_field", f"Thẻ khóa hỏng: thiếu trường '{field}'.")
     if body["role"] not in ROLES:
         raise KeyCardError("card_field", f"Thẻ khóa hỏng: vai trò '{body['role']}' không có.")
-    for field in ("org_code", "org_name"):
-        why = _name_problem(body[field], t.sync_peers.c[field].type.length)
+    parent = body.get("parent_code")
+    if parent is not None and (not isinstance(parent, str) or not parent):
+        raise KeyCardError("card_field", "Thẻ khóa hỏng: trường 'parent_code' không hợp lệ.")
+    for field in ("org_code", "org_name", "parent_code"):
+        if body.get(field) is None:
+            continue
+        limit = t.sync_peers.c["org_code" if field == "parent_code" else field].type.length
+        why = _name_problem(body[field], limit)
         if why:
             raise KeyCardError("card_field", f"Thẻ khóa hỏng: trường '{field}' {why}.")
     public = PublicKeys(
@@ -313,7 +328,13 @@ def read_card(data: bytes) -> Card:
     if rotation is not None and not isinstance(rotation, dict):
         raise KeyCardError("card_field", "Thẻ khóa hỏng: trường 'rotation' không hợp lệ.")
     return Card(
-        body["org_code"], body["org_name"], body["role"], public, body["created_at"], rotation
+        body["org_code"],
+        body["org_name"],
+        body["role"],
+        public,
+        body["created_at"],
+        rotation,
+        parent,
     )
 
 

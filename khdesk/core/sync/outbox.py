@@ -35,6 +35,7 @@ from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
+from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
 from khdesk.core.sync import bundle, history, keys, records
 from khdesk.core.sync.judging import current_info
@@ -158,18 +159,10 @@ def _write_state(conn: Connection, state_file: Path, profile_id: str, epoch: Epo
 # -- what travels --
 
 
-def reach(conn: Connection, org_code: str) -> set[str]:
-    """`org_code` and every organisation under it, as this database knows the tree."""
-    children: dict[str, list[str]] = {}
-    for code, parent in conn.execute(select(t.orgs.c.code, t.orgs.c.parent_code)):
-        children.setdefault(parent, []).append(code)
-    found, todo = {org_code}, [org_code]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
+def reach(conn: Connection, org_code: str) -> frozenset[str]:
+    """`org_code` and every organisation under it, as this database knows the tree
+    (removed units included: their records and tombstones still travel)."""
+    return load_tree(conn).branch(org_code)
 
 
 def select_changes(
