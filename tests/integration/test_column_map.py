@@ -369,3 +369,54 @@ def test_a_damaged_remembered_map_is_ignored(cell, tmp_path):
         encoding="utf-8",
     )
     assert column_maps.remembered(cell) == {"a": ("candidates", {"Ng.sinh": "birth_date"})}
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_cli_import_map_end_to_end(tmp_path):
+    from tests.integration.test_cli import khdesk
+
+    home = tmp_path / "home"
+    out = khdesk(
+        home, "profile", "create", "--role", "cell", "--org-code", ORG,
+        "--org-name", "Chi bộ thôn Tân Đức", "--parent-code", "X01",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    own = foreign_file(tmp_path / "ds.xlsx")
+
+    # Without a map: nothing lands, and the suggestions come as a map file to start from.
+    out = khdesk(home, "import", str(own), "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "Cột không có trong mẫu" in out.stdout and "--map ghep.json" in out.stdout
+    suggested = json.loads(out.stdout[out.stdout.index("\n{") :])
+    assert suggested["Quần chúng"] == {**MAP["Quần chúng"], "Ngày vào nguồn": "a1_source_on"}
+
+    # Bad map files: exit 1, a Vietnamese message naming what, nothing written.
+    bad = tmp_path / "bad.json"
+    for text, said in [
+        ("không phải json", "không phải JSON hợp lệ"),
+        ('{"Quần chúng": {"Họ tên": "full_name", "Tên": "full_name"}}', "'full_name'"),
+        ('{"Quần chúng": {"HỌ TÊN": "full_name", "GT": "sex", "Mã CB": "org_code"}}',
+         "thiếu trường bắt buộc 'Ngày sinh' [birth_date]"),
+    ]:  # fmt: skip
+        bad.write_text(text, encoding="utf-8")
+        out = khdesk(home, "import", str(own), "--map", str(bad))
+        assert out.returncode == 1 and said in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr
+    out = khdesk(home, "list", "--json")
+    assert json.loads(out.stdout) == []
+
+    good = tmp_path / "ghep.json"
+    good.write_text(json.dumps(MAP, ensure_ascii=False), encoding="utf-8")
+    out = khdesk(home, "import", str(own), "--map", str(good))
+    assert out.returncode == 0, out.stderr
+    assert "Quần chúng (ghép cột theo tệp ghép cột): thêm 4" in out.stdout
+    # The same headers next time: the saved map, no --map needed.
+    out = khdesk(home, "import", str(own), "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["mapped"] == {"candidates": "remembered", "members": "remembered"}
+    assert report["sheets"]["candidates"]["unchanged"] == 4 and report["problems"] == []
+    out = khdesk(home, "list", "--json")
+    assert sorted(f["full_name"] for f in json.loads(out.stdout)) == sorted(p[0] for p in PEOPLE)

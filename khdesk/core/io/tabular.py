@@ -586,6 +586,9 @@ def _convert_column(
 # --------------------------------------------------------------------------- sheet parsing
 
 _REQUIRED_MISSING = "Thiếu giá trị bắt buộc"
+# The header problems a column map answers (column_map.py).
+UNKNOWN_COLUMN = "Cột không có trong mẫu — dữ liệu của cột bị bỏ qua"
+MISSING_COLUMN = "Thiếu cột bắt buộc"
 
 
 def _is_blank(row: Sequence[Any]) -> bool:
@@ -823,7 +826,7 @@ def _parse_sheet(
             col = match_column(sheet, h)
         shown = _shown(h)
         if col is None:
-            msg = "Cột không có trong mẫu — dữ liệu của cột bị bỏ qua"
+            msg = UNKNOWN_COLUMN
             problems.append((-1, ci, CellProblem(name, header_no, shown, msg)))
         elif col.key in seen:
             msg = f"Cột '{col.header}' bị lặp — chỉ dùng cột đầu tiên"
@@ -839,7 +842,7 @@ def _parse_sheet(
     if n:
         for c in sheet.columns:
             if c.required and c.key not in seen:
-                msg = "Thiếu cột bắt buộc"
+                msg = MISSING_COLUMN
                 problems.append((-1, len(header), CellProblem(name, header_no, c.header, msg)))
 
     # Data under no header would be dropped without a word: say so.
