@@ -1204,17 +1204,16 @@ class SheetHead:
     grid: _Grid = field(repr=False)
 
 
-def read_heads(path: Path, mapped: Mapping[str, Set[str]] | None = None) -> list[SheetHead]:
+def read_heads(path: Path, chooser: ColumnChooser | None = None) -> list[SheetHead]:
     """The template sheets of a workbook or CSV files with their header row and the first
-    PREVIEW_ROWS rows below it, within the same caps as read_tables. `mapped`: headers
-    (normalized) a known map names per sheet key, to find the header row as the import
-    will. Header cells are checked as hostile text (column_map.check_header's rules)."""
+    PREVIEW_ROWS rows below it, within the same caps as read_tables; the header row found
+    as the import through `chooser` will find it. Header cells are checked as hostile
+    text (check_header)."""
     heads: list[SheetHead] = []
     scan = _HEADER_SCAN + PREVIEW_ROWS
 
     def take(sheet: Sheet, title: str, grid: _Grid) -> None:
-        known = (mapped or {}).get(sheet.key, frozenset())
-        hi = _find_header(sheet, grid, known)
+        hi = _find_header(sheet, grid, chooser.known_headers(sheet) if chooser else frozenset())
         if hi is None:
             return
         rows = [grid.row(i) for i in range(min(len(grid), hi + 1 + PREVIEW_ROWS))]
