@@ -201,9 +201,12 @@ class ChoosePage(QWizardPage):
         """Read the file's header rows: a sheet with its own headers goes to the column
         step. A file that cannot be read, or a hostile header, is said here."""
         self.error.clear()
+        chooser = column_maps.chooser(self.wiz.ctx.session, None)
         try:
-            self.wiz.heads = read_heads(
-                self.path(), column_maps.chooser(self.wiz.ctx.session, None)
+            # On the worker: the caps are checked over the whole file (a big one takes
+            # a few seconds).
+            self.wiz.heads = run_with_progress(
+                self, "Đang đọc tiêu đề các cột", lambda progress: read_heads(self.path(), chooser)
             )
         except Exception as exc:
             self.wiz.heads = []

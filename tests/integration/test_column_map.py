@@ -252,9 +252,10 @@ def test_the_wizard_offers_the_remembered_map_and_a_preview(cell, tmp_path):
     # A wrong pick shows the import's own per-cell errors: the name read as a birth date.
     wrong = {**offered, "HỌ TÊN": "birth_date", "Ng.sinh": "full_name"}
     problems = preview_sheet(files, wrong).problems
+    # Named as the file heads the column, with the field it was read as.
     assert [(p.sheet, p.row, p.column) for p in problems][:2] == [
-        ("Quần chúng", 3, "Ngày sinh"),
-        ("Quần chúng", 4, "Ngày sinh"),
+        ("Quần chúng", 3, "HỌ TÊN (Ngày sinh)"),
+        ("Quần chúng", 4, "HỌ TÊN (Ngày sinh)"),
     ]
     assert "Nguyễn Thị Hoa" in problems[0].message
 
@@ -420,3 +421,39 @@ def test_cli_import_map_end_to_end(tmp_path):
     assert report["sheets"]["candidates"]["unchanged"] == 4 and report["problems"] == []
     out = khdesk(home, "list", "--json")
     assert sorted(f["full_name"] for f in json.loads(out.stdout)) == sorted(p[0] for p in PEOPLE)
+
+
+def test_a_csv_file_with_its_own_headers(cell, tmp_path):
+    """A semicolon CSV as Excel writes it in Vietnam, named after its sheet."""
+    path = tmp_path / "Quần chúng.csv"
+    lines = [";".join(FOREIGN_FILES)]
+    for i, (n, s, b, c, a1) in enumerate(PEOPLE, 1):
+        lines.append(f"{i};{b:%d/%m/%Y};{n};{s};{ORG};{c or ''};{a1:%d/%m/%Y};0905123456")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    (head,) = read_heads(path)
+    assert (head.sheet.key, head.header_row, head.headers) == ("candidates", 1, FOREIGN_FILES)
+    offered, _ = column_maps.offered(cell, head)
+    assert len(preview_sheet(head, offered).sheets["candidates"]) == len(PEOPLE)
+    report = import_file(cell, path, column_map={"candidates": offered})
+    assert report.committed and report.problems == []
+    assert report.counts["candidates"].added == len(PEOPLE)
+
+
+def test_a_remembered_map_that_no_longer_fits_is_not_used(cell, tmp_path):
+    own = foreign_file(tmp_path / "ds.xlsx")
+    head = read_heads(own)[1]
+    # Saved for these headers, but naming a column as birth date twice (a hand edit).
+    broken = {**MAP["Quần chúng"], "CCCD": "a1_source_on"}
+    settings = settings_path(cell.dir.home, cell.dir.name)
+    entry = {"sheet": "candidates", "columns": broken}
+    key = header_set_key(CANDIDATES, head.headers)
+    settings.write_text(json.dumps({"column_maps": {key: entry}}), encoding="utf-8")
+    report = import_file(cell, own, dry_run=True)
+    assert report.mapped == {} and report.changed == 0
+
+
+def test_a_repeated_header_is_offered_once(tmp_path):
+    (head,) = read_heads(hostile_header_file(tmp_path / "lap.xlsx", "HO TEN"))
+    assert head.headers == ["Họ tên", "Ng.sinh"]
+    problems = preview_sheet(head, suggest(CANDIDATES, head.headers)).problems
+    assert [(p.row, p.column) for p in problems if "bị lặp" in p.message] == [(1, "HO TEN")]

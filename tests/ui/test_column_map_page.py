@@ -84,7 +84,7 @@ def test_foreign_workbook_is_mapped_previewed_imported_and_remembered(qtbot, cel
     box.setCurrentIndex(box.findData("a2_cert_on"))
     assert page.isComplete()
     first = problems()[0]
-    assert first[:3] == ["Quần chúng", "3", "Ngày cấp chứng nhận bồi dưỡng"]
+    assert first[:3] == ["Quần chúng", "3", "CCCD (Ngày cấp chứng nhận bồi dưỡng)"]
     assert "Ngày không hợp lệ '056300001234'" in first[3]
     assert [r[0] for r in table_rows(page.preview)] == ["5"]  # the one row without a CCCD
     box.setCurrentIndex(box.findData("cccd"))

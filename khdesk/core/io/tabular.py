@@ -812,6 +812,8 @@ def _parse_sheet(
     plan: list[tuple[int, Column]] = []
     seen: set[str] = set()
     unheaded: list[int] = []
+    # A problem names the column as the file heads it: a mapped one "Ng.sinh (Ngày sinh)".
+    label: dict[int, str] = {}
     for ci, h in enumerate(header):
         if h is None or (isinstance(h, str) and not h.strip()):
             unheaded.append(ci)
@@ -834,6 +836,8 @@ def _parse_sheet(
         else:
             seen.add(col.key)
             plan.append((ci, col))
+            own = norm in mapped and norm != header_norm(col.header)
+            label[ci] = f"{shown} ({col.header})" if own else col.header
 
     keep, columns = grid.body(hi + 1)
     numbers = [hi + 2 + i for i in keep]
@@ -855,7 +859,7 @@ def _parse_sheet(
     keys: list[str] = []
     converted: list[list[Any]] = []
     bad: set[int] = set()
-    missing: dict[int, list[tuple[int, Column]]] = {}
+    missing: dict[int, list[int]] = {}  # row -> the required columns it lacks
     empty = (None,) * n
     for ci, col in plan:
         raw = columns[ci] if ci < len(columns) else empty
@@ -866,14 +870,14 @@ def _parse_sheet(
         out, refused_cells, has_none = _convert_column(col, raw, grid.text_only)
         refused: set[int] = set()
         for i, msg in refused_cells:
-            problems.append((i, ci, CellProblem(name, numbers[i], col.header, msg)))
+            problems.append((i, ci, CellProblem(name, numbers[i], label[ci], msg)))
             refused.add(i)
         bad |= refused
         if col.required and has_none:
             # Not yet a problem: the row may be blank but for spaces (decided below).
             for i, x in enumerate(out):
                 if x is None and i not in refused:
-                    missing.setdefault(i, []).append((ci, col))
+                    missing.setdefault(i, []).append(ci)
         keys.append(col.key)
         converted.append(out)
 
@@ -890,8 +894,8 @@ def _parse_sheet(
         if i in drop:
             continue
         bad.add(i)
-        for ci, col in cols:
-            problems.append((i, ci, CellProblem(name, numbers[i], col.header, _REQUIRED_MISSING)))
+        for ci in cols:
+            problems.append((i, ci, CellProblem(name, numbers[i], label[ci], _REQUIRED_MISSING)))
 
     problems.sort(key=lambda p: (p[0], p[1]))
     result.problems.extend(p for _, _, p in problems)
@@ -1200,7 +1204,7 @@ class SheetHead:
     sheet: Sheet
     title: str  # the sheet's (or the CSV file's) name in the file
     header_row: int  # as Excel shows it (1 for the first row)
-    headers: list[str]  # the header row's non-empty cells, as text, in file order
+    headers: list[str]  # the header row's non-empty cells, as text, in file order, each once
     grid: _Grid = field(repr=False)
 
 
@@ -1217,12 +1221,14 @@ def read_heads(path: Path, chooser: ColumnChooser | None = None) -> list[SheetHe
         if hi is None:
             return
         rows = [grid.row(i) for i in range(min(len(grid), hi + 1 + PREVIEW_ROWS))]
-        shown = []
+        # Each header once (a repeated one is read once, as the import reads it).
+        shown: dict[str, str] = {}
         for ci, h in enumerate(rows[hi]):
             if h is None or not str(h).strip():
                 continue
-            shown.append(_head_text(h, title, hi + 1, _column_letter(ci)))
-        heads.append(SheetHead(sheet, title, hi + 1, shown, _Rows(rows)))
+            text = _head_text(h, title, hi + 1, _column_letter(ci))
+            shown.setdefault(header_norm(text), text)
+        heads.append(SheetHead(sheet, title, hi + 1, list(shown.values()), _Rows(rows)))
 
     _read(Path(path), ReadResult(), _no_progress, take, head=scan)
     order = {s.key: i for i, s in enumerate(template.SHEETS)}
