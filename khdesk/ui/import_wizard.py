@@ -262,9 +262,9 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.strict)
 
     def initializePage(self) -> None:
-        if self.wiz.hasVisitedPage(MAP_ID):  # the column step came first
-            self.setTitle("Bước 3: Kiểm tra trước khi nhập")
-            self.wiz.result_page.setTitle("Bước 4: Kết quả nhập")
+        step = 3 if self.wiz.hasVisitedPage(MAP_ID) else 2  # after the column step or not
+        self.setTitle(f"Bước {step}: Kiểm tra trước khi nhập")
+        self.wiz.result_page.setTitle(f"Bước {step + 1}: Kết quả nhập")
         self.report = None
         self.problems.set_problems([])
         fill_counts(self.counts, None)

@@ -127,3 +127,18 @@ def test_a_hostile_header_stops_at_the_first_step(qtbot, cell, tmp_path):
     wizard = open_wizard(qtbot, AppContext(cell, TODAY), path)
     assert wizard.currentPage() is wizard.choose
     assert "quá giới hạn 255 ký tự" in wizard.choose.error.text()
+
+
+def test_back_from_the_column_step_to_a_template_file(qtbot, cell, tmp_path):
+    wizard = open_wizard(qtbot, AppContext(cell, TODAY), foreign_file(tmp_path / "ds.xlsx"))
+    assert wizard.currentId() == MAP_ID
+    wizard.next()
+    assert wizard.preview.title() == "Bước 3: Kiểm tra trước khi nhập"
+    wizard.back()
+    wizard.back()
+    assert wizard.currentPage() is wizard.choose
+    wizard.choose.path_edit.setText(str(template_file(tmp_path / "mau.xlsx")))
+    wizard.next()
+    assert wizard.currentId() == PREVIEW_ID and wizard.column_map() is None
+    assert wizard.preview.title() == "Bước 2: Kiểm tra trước khi nhập"
+    assert wizard.preview.report.mapped == {} and wizard.preview.report.problems == []
