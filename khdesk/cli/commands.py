@@ -217,15 +217,23 @@ def _print_problems(problems, limit: int = 200) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from khdesk.core.io.column_map import load_map_file
     from khdesk.core.services.importer import import_file
 
     path = paths.one(args.file)
     if not path.exists():
         raise InputError(f"Không thấy tệp '{path}'.")
+    # Checked before the profile is opened: a bad map file costs no password.
+    column_map = load_map_file(paths.one(args.column_map)) if args.column_map else None
     with opened(args) as session:
         report = import_file(
-            session, path, dry_run=args.dry_run, all_or_nothing=args.all_or_nothing
+            session,
+            path,
+            dry_run=args.dry_run,
+            all_or_nothing=args.all_or_nothing,
+            column_map=column_map,
         )
+        hint = None if args.json else _map_hint(session, path, report)
     failed = args.all_or_nothing and bool(report.problems)
     if args.json:
         print_json(report.as_dict())
@@ -240,18 +248,52 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     head = "Kiểm tra (không ghi gì)" if args.dry_run else "Nhập"
     print(f"{head} '{path.name}':")
+    how = {"given": "ghép cột theo tệp ghép cột", "remembered": "ghép cột theo cách đã lưu"}
     for key, counts in report.counts.items():
         parts = ", ".join(f"{labels[k]} {v}" for k, v in counts.as_dict().items() if v)
-        print(f"  {SHEETS_BY_KEY[key].name}: {parts or 'không có dòng nào'}")
+        mapped = f" ({how[report.mapped[key]]})" if key in report.mapped else ""
+        print(f"  {SHEETS_BY_KEY[key].name}{mapped}: {parts or 'không có dòng nào'}")
     if report.problems:
         print(f"Có {len(report.problems)} lỗi:")
         _print_problems(report.problems)
+    if hint:
+        print(hint)
     if failed:
         print("Không nhập gì vì có lỗi (--all-or-nothing).")
         return 1
     if not report.committed and not args.dry_run:
         return 1
     return 0
+
+
+def _map_hint(session: Session, path: Path, report) -> str | None:
+    """For a sheet whose own headers the template does not know: a map file to start
+    from (the suggestions), to give back with --map."""
+    import json
+
+    from khdesk.core.io.column_map import needs_map
+    from khdesk.core.io.tabular import MISSING_COLUMN, UNKNOWN_COLUMN, read_heads
+    from khdesk.core.services.column_maps import offered
+
+    if not any(p.message in (UNKNOWN_COLUMN, MISSING_COLUMN) for p in report.problems):
+        return None  # the file's headers are the template's: nothing to map
+    try:
+        heads = read_heads(path)
+    except InputError as exc:  # a hostile header: said as it is
+        return f"Không ghép cột được: {exc}"
+    suggested = {
+        h.sheet.name: offered(session, h)[0]
+        for h in heads
+        if h.sheet.key not in report.mapped and needs_map(h.sheet, h.headers)
+    }
+    if not suggested:
+        return None
+    text = json.dumps(suggested, ensure_ascii=False, indent=2)
+    return (
+        "Tệp có cột không theo mẫu. Có thể ghép cột: lưu đoạn dưới đây thành tệp (ví dụ "
+        "ghep.json), sửa các mục null hay chưa đúng (mã trường như trong mẫu, null = bỏ "
+        f"qua), rồi chạy lại với --map ghep.json:\n{text}"
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:

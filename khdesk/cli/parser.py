@@ -205,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi gì")
     p.add_argument("--all-or-nothing", action="store_true", help="có lỗi thì không nhập gì")
+    p.add_argument(
+        "--map",
+        dest="column_map",
+        metavar="TỆP_GHÉP_CỘT",
+        help='tệp JSON ghép cột của tệp vào trường của mẫu, ví dụ {"Quần chúng": '
+        '{"Ng.sinh": "birth_date", "STT": null}}; được nhớ cho lần sau (cùng bộ tiêu đề)',
+    )
 
     p = command("export", "xuất dữ liệu ra Excel/CSV theo mẫu", "commands:cmd_export")
     p.add_argument("file")

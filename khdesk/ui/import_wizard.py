@@ -40,14 +40,19 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import CellProblem
 from khdesk.core.fsutil import safe_file_name
+from khdesk.core.io.column_map import ColumnMap
+from khdesk.core.io.tabular import SheetHead, read_heads
+from khdesk.core.services import column_maps
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import ImportReport, import_file
+from khdesk.ui.column_map_page import MappingPage, sheets_to_map
 from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text, show_error
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
 from khdesk.ui.worker import run_with_progress
 
+CHOOSE_ID, MAP_ID, PREVIEW_ID, REPORT_ID = range(4)
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
 PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
 IMPORT_ROLES = ("owner", "secretary", "deputy")
@@ -146,8 +151,9 @@ def fill_counts(table: QTableWidget, report: ImportReport | None) -> None:
 
 
 class ChoosePage(QWizardPage):
-    def __init__(self, parent=None):
-        super().__init__(parent)
+    def __init__(self, wizard: ImportWizard):
+        super().__init__(wizard)
+        self.wiz = wizard
         self.setTitle("Bước 1: Chọn tệp cần nhập")
         self.setSubTitle(
             "Chọn tệp Excel (.xlsx) theo mẫu của khdesk, hoặc một thư mục chứa các tệp CSV "
@@ -168,6 +174,10 @@ class ChoosePage(QWizardPage):
         layout.addWidget(self.xlsx_radio)
         layout.addWidget(self.folder_radio)
         layout.addLayout(row)
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
         layout.addStretch(1)
 
     def browse(self) -> None:
@@ -186,6 +196,26 @@ class ChoosePage(QWizardPage):
     def isComplete(self) -> bool:
         text = self.path_edit.text().strip()
         return bool(text) and Path(text).exists()
+
+    def validatePage(self) -> bool:
+        """Read the file's header rows: a sheet with its own headers goes to the column
+        step. A file that cannot be read, or a hostile header, is said here."""
+        self.error.clear()
+        chooser = column_maps.chooser(self.wiz.ctx.session, None)
+        try:
+            # On the worker: the caps are checked over the whole file (a big one takes
+            # a few seconds).
+            self.wiz.heads = run_with_progress(
+                self, "Đang đọc tiêu đề các cột", lambda progress: read_heads(self.path(), chooser)
+            )
+        except Exception as exc:
+            self.wiz.heads = []
+            self.error.setText(error_text(exc))
+            return False
+        return True
+
+    def nextId(self) -> int:
+        return MAP_ID if sheets_to_map(self.wiz.heads) else PREVIEW_ID
 
 
 class PreviewPage(QWizardPage):
@@ -232,11 +262,16 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.strict)
 
     def initializePage(self) -> None:
+        step = 3 if self.wiz.hasVisitedPage(MAP_ID) else 2  # after the column step or not
+        self.setTitle(f"Bước {step}: Kiểm tra trước khi nhập")
+        self.wiz.result_page.setTitle(f"Bước {step + 1}: Kết quả nhập")
         self.report = None
         self.problems.set_problems([])
         fill_counts(self.counts, None)
         try:
-            self.report = run_import(self.wiz.ctx, self, self.wiz.path(), dry_run=True)
+            self.report = run_import(
+                self.wiz.ctx, self, self.wiz.path(), dry_run=True, column_map=self.wiz.column_map()
+            )
         except Exception as exc:  # unreadable file: say why, stay on this page
             self.summary.setText(error_text(exc))
             self.completeChanged.emit()
@@ -298,7 +333,12 @@ class ReportPage(QWizardPage):
         strict = self.wiz.preview.strict.isChecked()
         try:
             self.report = run_import(
-                self.wiz.ctx, self, self.wiz.path(), dry_run=False, all_or_nothing=strict
+                self.wiz.ctx,
+                self,
+                self.wiz.path(),
+                dry_run=False,
+                all_or_nothing=strict,
+                column_map=self.wiz.column_map(),
             )
         except Exception as exc:
             self.report = None
@@ -327,18 +367,25 @@ class ImportWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, "< Quay lại")
         self.setButtonText(QWizard.WizardButton.FinishButton, "Xong")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Hủy")
+        self.heads: list[SheetHead] = []  # the file's template sheets, their first rows
         self.choose = ChoosePage(self)
+        self.mapping = MappingPage(self, ProblemModel())
         self.preview = PreviewPage(self)
         self.result_page = ReportPage(self)
-        self.addPage(self.choose)
-        self.addPage(self.preview)
-        self.addPage(self.result_page)
+        self.setPage(CHOOSE_ID, self.choose)
+        self.setPage(MAP_ID, self.mapping)
+        self.setPage(PREVIEW_ID, self.preview)
+        self.setPage(REPORT_ID, self.result_page)
         self.setButtonText(QWizard.WizardButton.CommitButton, "Nhập vào phần mềm >")
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.preview.setCommitPage(True)  # no way back once the import ran
 
     def path(self) -> Path:
         return self.choose.path()
+
+    def column_map(self) -> ColumnMap | None:
+        """The user's column map, when the file took the column step."""
+        return self.mapping.column_map() if self.hasVisitedPage(MAP_ID) else None
 
 
 # -- export -------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ MAX_ROWS = 250_000  # rows (lines of a CSV) per sheet, the header and title line
 MAX_COLUMNS = 256  # the widest template sheet has 50
 MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
 MAX_LINE_BYTES = 1 * MIB  # one line of a CSV file
+# A header a column map names or remembers (column_map.py): the template's longest is 36.
+MAX_HEADER_CHARS = 255
+MAX_MAP_BYTES = 256 * 1024  # a column map file (`import --map`): a few KB in practice
 
 _CHUNK = MIB
 

@@ -20,12 +20,12 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress, islice, repeat, zip_longest
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Protocol
 
 from khdesk.core.domain import template
 from khdesk.core.domain.pipeline import parse_step
@@ -45,9 +45,14 @@ from khdesk.core.text import (
 __all__ = [
     "ParsedRow",
     "ReadResult",
+    "SheetHead",
+    "check_header",
     "convert_value",
+    "header_norm",
     "match_column",
     "match_sheet",
+    "preview_sheet",
+    "read_heads",
     "read_tables",
     "write_empty_template",
     "write_tables",
@@ -96,7 +101,8 @@ class ReadResult:
 # --------------------------------------------------------------------------- matching
 
 
-def _header_norm(text: Any) -> str:
+def header_norm(text: Any) -> str:
+    """A header as it is matched: case, diacritics, spaces and a trailing '*' ignored."""
     return fold(str(text)).replace(" ", "").rstrip("*")
 
 
@@ -112,8 +118,8 @@ for _s in template.SHEETS:
 # The ascii key is accepted as a header too: scripts and JSON tools write those.
 _COLUMN_LOOKUP: dict[str, dict[str, Column]] = {
     s.key: {
-        **{_header_norm(c.key): c for c in s.columns},
-        **{_header_norm(c.header): c for c in s.columns},
+        **{header_norm(c.key): c for c in s.columns},
+        **{header_norm(c.header): c for c in s.columns},
     }
     for s in template.SHEETS
 }
@@ -128,7 +134,7 @@ def match_column(sheet: Sheet, header: Any) -> Column | None:
     """The column of `sheet` a header cell names; case, diacritics, spaces, '*' ignored."""
     if header is None:
         return None
-    return _COLUMN_LOOKUP[sheet.key].get(_header_norm(header))
+    return _COLUMN_LOOKUP[sheet.key].get(header_norm(header))
 
 
 # --------------------------------------------------------------------------- cell converters
@@ -349,7 +355,7 @@ def _make_int(column: Column, fails: list[str]) -> Converter:
 
 def _make_choice(column: Column, fails: list[str]) -> Converter:
     labels = column.choices
-    lookup = {_header_norm(label): label for label in labels}
+    lookup = {header_norm(label): label for label in labels}
     exact = {label: label for label in labels}
     expected = ", ".join(labels)
     # Excel may turn a typed "9/12" into a date (12 Sep or 9 Dec): map it back by its
@@ -357,7 +363,7 @@ def _make_choice(column: Column, fails: list[str]) -> Converter:
     by_day_month: dict[frozenset[int], str] = {}
     if column.key == "education":
         for alias, label in template.EDUCATION_ALIASES.items():
-            lookup[_header_norm(alias)] = label
+            lookup[header_norm(alias)] = label
             num, den = alias.split("/")
             by_day_month[frozenset((int(num), int(den)))] = label
         expected += " (hoặc " + ", ".join(template.EDUCATION_ALIASES) + ")"
@@ -367,7 +373,7 @@ def _make_choice(column: Column, fails: list[str]) -> Converter:
             label = exact.get(v)
             if label is not None:
                 return label
-            key = _header_norm(v)
+            key = header_norm(v)
             if not key:
                 return None
             label = lookup.get(key)
@@ -382,7 +388,7 @@ def _make_choice(column: Column, fails: list[str]) -> Converter:
             label = by_day_month.get(frozenset((v.day, v.month)))
             if label is not None:
                 return label
-        label = lookup.get(_header_norm(_text_of(v) or ""))
+        label = lookup.get(header_norm(_text_of(v) or ""))
         if label is None:
             fails.append(f"Giá trị không hợp lệ '{_shown(v)}' — cần một trong: {expected}")
             return _BAD
@@ -580,6 +586,9 @@ def _convert_column(
 # --------------------------------------------------------------------------- sheet parsing
 
 _REQUIRED_MISSING = "Thiếu giá trị bắt buộc"
+# The header problems a column map answers (column_map.py).
+UNKNOWN_COLUMN = "Cột không có trong mẫu — dữ liệu của cột bị bỏ qua"
+MISSING_COLUMN = "Thiếu cột bắt buộc"
 
 
 def _is_blank(row: Sequence[Any]) -> bool:
@@ -742,21 +751,25 @@ def _unquote(text: str, delimiter: str) -> tuple[str, bool] | None:
 _Grid = _Rows | _Lines
 
 
-def _find_header(sheet: Sheet, grid: _Grid) -> int | None:
-    """Index of the header row: the first row naming a column of the sheet, else the first
-    non-blank row; None when the sheet has no data at all."""
+def _find_header(sheet: Sheet, grid: _Grid, mapped: Set[str] = frozenset()) -> int | None:
+    """Index of the header row: the first row naming a column of the sheet (or a header
+    a column map names: `mapped`, normalized), else the fullest of the first rows (a title
+    line above an office's own headers has one cell); None when the sheet has no data."""
     lookup = _COLUMN_LOOKUP[sheet.key]
-    first = None
+    fullest, most = None, 0
     for i in range(min(len(grid), _HEADER_SCAN)):
         if grid.is_blank(i):
             continue
-        if first is None:
-            first = i
-        if any(h is not None and _header_norm(h) in lookup for h in grid.row(i)):
+        row = grid.row(i)
+        norms = [header_norm(h) for h in row if h is not None]
+        if any(n in lookup or n in mapped for n in norms):
             return i
-    if first is None:
-        first = next((i for i in range(len(grid)) if not grid.is_blank(i)), None)
-    return first
+        filled = len(row) - row.count(None) - row.count("")
+        if filled > most:
+            fullest, most = i, filled
+    if fullest is None:
+        fullest = next((i for i in range(len(grid)) if not grid.is_blank(i)), None)
+    return fullest
 
 
 def _check_cell_lengths(
@@ -770,10 +783,22 @@ def _check_cell_lengths(
     raise limits.cell_too_long(sheet_name, numbers[i], f"'{column.header}'", len(raw[i]))
 
 
-def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
-    """Parse one sheet's cells (row index 0 is Excel's row 1) into `result`."""
+class ColumnChooser(Protocol):
+    """Which field each header of a sheet fills, when it is not the template's own
+    header (column_map.MapChooser)."""
+
+    def known_headers(self, sheet: Sheet) -> Set[str]: ...
+
+    def choose(self, sheet: Sheet, headers: Sequence[Any]) -> Mapping[str, str | None] | None: ...
+
+
+def _parse_sheet(
+    sheet: Sheet, grid: _Grid, result: ReadResult, chooser: ColumnChooser | None = None
+) -> None:
+    """Parse one sheet's cells (row index 0 is Excel's row 1) into `result`; a header the
+    chooser maps fills its field (or, mapped to None, is left out without a word)."""
     name = sheet.name
-    hi = _find_header(sheet, grid)
+    hi = _find_header(sheet, grid, chooser.known_headers(sheet) if chooser else frozenset())
     if hi is None:  # an empty sheet: present, nothing in it
         result.sheets[sheet.key] = []
         result.present_columns[sheet.key] = set()
@@ -781,18 +806,29 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
     header_no = hi + 1
     header = grid.row(hi)
     problems: list[tuple[int, int, CellProblem]] = []  # (position, column index, problem)
+    choice = chooser.choose(sheet, header) if chooser else None
+    mapped = {header_norm(h): k for h, k in choice.items()} if choice else {}
 
     plan: list[tuple[int, Column]] = []
     seen: set[str] = set()
     unheaded: list[int] = []
+    # A problem names the column as the file heads it: a mapped one "Ng.sinh (Ngày sinh)".
+    label: dict[int, str] = {}
     for ci, h in enumerate(header):
         if h is None or (isinstance(h, str) and not h.strip()):
             unheaded.append(ci)
             continue
-        col = match_column(sheet, h)
+        norm = header_norm(h) if mapped else ""
+        if norm in mapped:
+            key = mapped[norm]
+            if key is None:  # the user chose to leave this column out
+                continue
+            col = sheet.column(key)
+        else:
+            col = match_column(sheet, h)
         shown = _shown(h)
         if col is None:
-            msg = "Cột không có trong mẫu — dữ liệu của cột bị bỏ qua"
+            msg = UNKNOWN_COLUMN
             problems.append((-1, ci, CellProblem(name, header_no, shown, msg)))
         elif col.key in seen:
             msg = f"Cột '{col.header}' bị lặp — chỉ dùng cột đầu tiên"
@@ -800,6 +836,8 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
         else:
             seen.add(col.key)
             plan.append((ci, col))
+            own = norm in mapped and norm != header_norm(col.header)
+            label[ci] = f"{shown} ({col.header})" if own else col.header
 
     keep, columns = grid.body(hi + 1)
     numbers = [hi + 2 + i for i in keep]
@@ -808,7 +846,7 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
     if n:
         for c in sheet.columns:
             if c.required and c.key not in seen:
-                msg = "Thiếu cột bắt buộc"
+                msg = MISSING_COLUMN
                 problems.append((-1, len(header), CellProblem(name, header_no, c.header, msg)))
 
     # Data under no header would be dropped without a word: say so.
@@ -821,7 +859,7 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
     keys: list[str] = []
     converted: list[list[Any]] = []
     bad: set[int] = set()
-    missing: dict[int, list[tuple[int, Column]]] = {}
+    missing: dict[int, list[int]] = {}  # row -> the required columns it lacks
     empty = (None,) * n
     for ci, col in plan:
         raw = columns[ci] if ci < len(columns) else empty
@@ -832,14 +870,14 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
         out, refused_cells, has_none = _convert_column(col, raw, grid.text_only)
         refused: set[int] = set()
         for i, msg in refused_cells:
-            problems.append((i, ci, CellProblem(name, numbers[i], col.header, msg)))
+            problems.append((i, ci, CellProblem(name, numbers[i], label[ci], msg)))
             refused.add(i)
         bad |= refused
         if col.required and has_none:
             # Not yet a problem: the row may be blank but for spaces (decided below).
             for i, x in enumerate(out):
                 if x is None and i not in refused:
-                    missing.setdefault(i, []).append((ci, col))
+                    missing.setdefault(i, []).append(ci)
         keys.append(col.key)
         converted.append(out)
 
@@ -856,8 +894,8 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
         if i in drop:
             continue
         bad.add(i)
-        for ci, col in cols:
-            problems.append((i, ci, CellProblem(name, numbers[i], col.header, _REQUIRED_MISSING)))
+        for ci in cols:
+            problems.append((i, ci, CellProblem(name, numbers[i], label[ci], _REQUIRED_MISSING)))
 
     problems.sort(key=lambda p: (p[0], p[1]))
     result.problems.extend(p for _, _, p in problems)
@@ -880,14 +918,16 @@ def _parse_sheet(sheet: Sheet, grid: _Grid, result: ReadResult) -> None:
 # --------------------------------------------------------------------------- file readers
 
 
-def _read_csv(path: Path, head_only: bool = False) -> _Grid:
+def _read_csv(path: Path, head_only: bool = False, head_lines: int | None = None) -> _Grid:
     """A CSV file as a grid, within the caps; `head_only`: its first lines only, enough to
-    tell which sheet it is (see _find_header)."""
+    tell which sheet it is (see _find_header); `head_lines`: that many first lines."""
+    if head_only:
+        head_lines = _HEADER_SCAN
     try:
         limits.check_file_size(path)
         longest_line = limits.check_csv_lines(path)  # streamed: nothing held yet
         with open(path, encoding="utf-8-sig", newline="") as f:
-            text = "".join(islice(f, _HEADER_SCAN)) if head_only else f.read()
+            text = f.read() if head_lines is None else "".join(islice(f, head_lines))
     except UnicodeDecodeError:
         raise InputError(
             f"Tệp '{path.name}' không phải văn bản UTF-8 — trong Excel hãy lưu lại bằng "
@@ -919,7 +959,7 @@ def _read_csv(path: Path, head_only: bool = False) -> _Grid:
                 row = _fit_row(row, path.name, reader.line_num)
             rows.append(row)
     except csv.Error as e:
-        if head_only:  # a quoted field cut where the head ends: the rows before it
+        if head_lines is not None:  # a quoted field cut where the head ends: the rows before it
             return _Rows(rows, text_only=True)
         raise InputError(f"Tệp '{path.name}' hỏng ở dòng {reader.line_num}: {e}") from None
     grid = _Rows(rows, text_only=True)
@@ -988,10 +1028,21 @@ def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
     result.problems.append(CellProblem(name, None, None, msg))
 
 
+# What a reader hands each template sheet it finds: the sheet, its title in the file
+# and its rows (all, or the first ones when reading heads).
+_Take = Callable[[Sheet, str, "_Grid"], None]
+
+
 def _read_csv_files(
-    files: Sequence[Path], result: ReadResult, guess: bool, progress: ReadProgress
+    files: Sequence[Path],
+    result: ReadResult,
+    guess: bool,
+    progress: ReadProgress,
+    take: _Take,
+    head_lines: int | None = None,
 ) -> None:
     limits.check_csv_folder(list(files))
+    taken: set[str] = set()
     for i, file in enumerate(files):
         progress(f"Đọc tệp '{file.name}'", i, len(files))
         sheet = match_sheet(file.stem)
@@ -1004,20 +1055,27 @@ def _read_csv_files(
             if sheet is None and _has_data(head):
                 _unknown_sheet(result, file.name)
                 continue
-        if sheet is not None and sheet.key in result.sheets:
+        if sheet is not None and sheet.key in taken:
             _duplicate_sheet(result, file.name, sheet)
             continue
-        grid = _read_csv(file)
+        grid = _read_csv(file, head_lines=head_lines)
         if sheet is None and guess:
             sheet = _guess_sheet(grid)
         if sheet is None:
             if _has_data(grid):
                 _unknown_sheet(result, file.name)
             continue
-        _parse_sheet(sheet, grid, result)
+        taken.add(sheet.key)
+        take(sheet, file.name, grid)
 
 
-def _read_xlsx(path: Path, result: ReadResult, progress: ReadProgress) -> None:
+def _read_xlsx(
+    path: Path,
+    result: ReadResult,
+    progress: ReadProgress,
+    take: _Take,
+    head_rows: int | None = None,
+) -> None:
     from openpyxl import load_workbook
 
     unreadable = f"Không đọc được tệp Excel '{path.name}' — tệp hỏng hoặc không phải .xlsx"
@@ -1030,12 +1088,13 @@ def _read_xlsx(path: Path, result: ReadResult, progress: ReadProgress) -> None:
             wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on a damaged file
         raise InputError(unreadable) from e
+    taken: set[str] = set()
     try:
         for ws in wb.worksheets:
             sheet = match_sheet(ws.title)
             # Some writers store a wrong size ("A1"): read every cell that is there.
             ws.reset_dimensions()
-            if sheet is not None and sheet.key in result.sheets:
+            if sheet is not None and sheet.key in taken:
                 _duplicate_sheet(result, ws.title, sheet)
                 continue
             try:
@@ -1050,12 +1109,14 @@ def _read_xlsx(path: Path, result: ReadResult, progress: ReadProgress) -> None:
                     if ws.sheet_state == "visible" and _sheet_has_data(ws):
                         _unknown_sheet(result, ws.title)
                     continue
-                grid = _Rows(_sheet_rows(ws, counted.get(ws.title, 0), progress))
+                total = counted.get(ws.title, 0)
+                grid = _Rows(_sheet_rows(ws, total, progress, head_rows))
             except KhdeskError:  # a cap, or the user's cancel from a progress call
                 raise
             except Exception as e:
                 raise InputError(unreadable) from e
-            _parse_sheet(sheet, grid, result)
+            taken.add(sheet.key)
+            take(sheet, ws.title, grid)
     finally:
         wb.close()
 
@@ -1069,9 +1130,12 @@ def _sheet_has_data(ws: Any) -> bool:
 _READ_STEP = 10_000  # rows read between two progress calls (and chances to cancel)
 
 
-def _sheet_rows(ws: Any, total: int, progress: ReadProgress) -> list[Sequence[Any]]:
+def _sheet_rows(
+    ws: Any, total: int, progress: ReadProgress, head_rows: int | None = None
+) -> list[Sequence[Any]]:
     """A read-only sheet's rows (`total` of them, as counted by limits.check_zip), cut to
-    MAX_COLUMNS, with a progress call every _READ_STEP rows."""
+    MAX_COLUMNS, with a progress call every _READ_STEP rows; only the first `head_rows`
+    when given."""
     title = f"Đọc trang '{ws.title}'"
     progress(title, 0, total)
 
@@ -1081,7 +1145,7 @@ def _sheet_rows(ws: Any, total: int, progress: ReadProgress) -> list[Sequence[An
             yield _fit_row(row, ws.title, no) if len(row) > limits.MAX_COLUMNS else row
 
     rows: list[Sequence[Any]] = []
-    it = fitted()
+    it = fitted() if head_rows is None else islice(fitted(), head_rows)
     while chunk := list(islice(it, _READ_STEP)):
         rows += chunk
         # Counted here too: openpyxl yields an empty row for each row number skipped.
@@ -1098,28 +1162,121 @@ def _no_progress(what: str, done: int, total: int) -> None:
     pass
 
 
-def read_tables(path: Path, progress: ReadProgress | None = None) -> ReadResult:
+def read_tables(
+    path: Path, progress: ReadProgress | None = None, chooser: ColumnChooser | None = None
+) -> ReadResult:
     """Read a workbook (.xlsx), a folder of .csv files (one per sheet, named by the sheet's
-    Vietnamese name or ascii key) or a single .csv (sheet chosen by its name).
+    Vietnamese name or ascii key) or a single .csv (sheet chosen by its name); `chooser`
+    maps an office's own headers to fields (column_map.py).
 
     Bad cells, unknown sheets and columns come back as `problems`; rows with a problem are
     left out of `sheets` and counted in `bad_rows`. Raises InputError only when the input
     cannot be read at all.
     """
     path = Path(path)
+    result = ReadResult()
+
+    def take(sheet: Sheet, title: str, grid: _Grid) -> None:
+        _parse_sheet(sheet, grid, result, chooser)
+
     # Hundreds of thousands of new dicts would trigger full collections over and over,
     # and nothing built here is cyclic: collect once afterwards instead.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(path, progress or _no_progress)
+        _read(path, result, progress or _no_progress, take)
     finally:
         if gc_was_enabled:
             gc.enable()
+    # Template order: callers import organisations before the people in them.
+    result.sheets = {s.key: result.sheets[s.key] for s in template.SHEETS if s.key in result.sheets}
+    return result
 
 
-def _read(path: Path, progress: ReadProgress) -> ReadResult:
+# Data rows a mapping's preview shows (the header may sit a few rows down).
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class SheetHead:
+    """A template sheet's first rows as the file has them, to choose a column map on."""
+
+    sheet: Sheet
+    title: str  # the sheet's (or the CSV file's) name in the file
+    header_row: int  # as Excel shows it (1 for the first row)
+    headers: list[str]  # the header row's non-empty cells, as text, in file order, each once
+    grid: _Grid = field(repr=False)
+
+
+def read_heads(path: Path, chooser: ColumnChooser | None = None) -> list[SheetHead]:
+    """The template sheets of a workbook or CSV files with their header row and the first
+    PREVIEW_ROWS rows below it, within the same caps as read_tables; the header row found
+    as the import through `chooser` will find it. Header cells are checked as hostile
+    text (check_header)."""
+    heads: list[SheetHead] = []
+    scan = _HEADER_SCAN + PREVIEW_ROWS
+
+    def take(sheet: Sheet, title: str, grid: _Grid) -> None:
+        hi = _find_header(sheet, grid, chooser.known_headers(sheet) if chooser else frozenset())
+        if hi is None:
+            return
+        rows = [grid.row(i) for i in range(min(len(grid), hi + 1 + PREVIEW_ROWS))]
+        # Each header once (a repeated one is read once, as the import reads it).
+        shown: dict[str, str] = {}
+        for ci, h in enumerate(rows[hi]):
+            if h is None or not str(h).strip():
+                continue
+            text = _head_text(h, title, hi + 1, _column_letter(ci))
+            shown.setdefault(header_norm(text), text)
+        heads.append(SheetHead(sheet, title, hi + 1, list(shown.values()), _Rows(rows)))
+
+    _read(Path(path), ReadResult(), _no_progress, take, head=scan)
+    order = {s.key: i for i, s in enumerate(template.SHEETS)}
+    return sorted(heads, key=lambda h: order[h.sheet.key])
+
+
+def _head_text(value: Any, title: str, row: int, letter: str) -> str:
+    return check_header(_shown(value), f"Trang '{title}', dòng {row}, cột {letter}")
+
+
+def check_header(value: Any, where: str) -> str:
+    """A header as text fit to map and keep: NFC, one line, trimmed, at most
+    MAX_HEADER_CHARS, no control character. Raises InputError saying `where` and what."""
+    text = " ".join(_normalize("NFC", str(value)).split()) if value is not None else ""
+    if not text:
+        raise InputError(f"{where}: tiêu đề cột để trống.")
+    if len(text) > limits.MAX_HEADER_CHARS:
+        raise InputError(
+            f"{where}: tiêu đề cột dài {len(text)} ký tự, quá giới hạn "
+            f"{limits.MAX_HEADER_CHARS} ký tự."
+        )
+    problem = forbidden_char_problem(text)
+    if problem:
+        raise InputError(f"{where}: tiêu đề cột {problem} — hãy sửa tiêu đề.")
+    return text
+
+
+def preview_sheet(head: SheetHead, choice: Mapping[str, str | None] | None) -> ReadResult:
+    """The head's rows read through `choice` (header -> field key or None), with the same
+    per-cell problems the import gives."""
     result = ReadResult()
+
+    class Fixed:
+        def known_headers(self, sheet: Sheet) -> Set[str]:
+            return {header_norm(h) for h in choice or {}}
+
+        def choose(self, sheet: Sheet, headers: Sequence[Any]) -> Mapping[str, str | None] | None:
+            return choice
+
+    _parse_sheet(head.sheet, head.grid, result, Fixed())
+    return result
+
+
+def _read(
+    path: Path, result: ReadResult, progress: ReadProgress, take: _Take, head: int | None = None
+) -> None:
+    """Hand each template sheet of `path` to `take` (only its first `head` rows when
+    given); problems of the file as a whole (unknown sheets...) go to `result`."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError(f"Không tìm thấy '{path}'")
@@ -1130,11 +1287,11 @@ def _read(path: Path, progress: ReadProgress) -> ReadResult:
         )
         if not files:
             raise InputError(f"Thư mục '{path.name}' không có tệp .csv nào")
-        _read_csv_files(files, result, guess=False, progress=progress)
+        _read_csv_files(files, result, False, progress, take, head)
     elif suffix in _XLSX_SUFFIXES:
-        _read_xlsx(path, result, progress)
+        _read_xlsx(path, result, progress, take, head)
     elif suffix == ".csv":
-        _read_csv_files([path], result, guess=True, progress=progress)
+        _read_csv_files([path], result, True, progress, take, head)
     elif suffix == ".xls":
         raise InputError(
             f"Tệp '{path.name}' là định dạng Excel cũ (.xls) — hãy mở trong Excel và lưu lại "
@@ -1145,9 +1302,6 @@ def _read(path: Path, progress: ReadProgress) -> ReadResult:
             f"Không hỗ trợ tệp '{path.name}' — cần tệp .xlsx, tệp .csv "
             "hoặc thư mục chứa các tệp .csv"
         )
-    # Template order: callers import organisations before the people in them.
-    result.sheets = {s.key: result.sheets[s.key] for s in template.SHEETS if s.key in result.sheets}
-    return result
 
 
 # --------------------------------------------------------------------------- writing

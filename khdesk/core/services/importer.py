@@ -24,7 +24,9 @@ from khdesk.core.domain.scope import (
     staff_unit_problem,
 )
 from khdesk.core.errors import CellProblem
+from khdesk.core.io.column_map import ColumnMap
 from khdesk.core.io.tabular import read_tables
+from khdesk.core.services import column_maps
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import WRITERS
 from khdesk.core.store import schema as t
@@ -55,6 +57,8 @@ class ImportReport:
     counts: dict[str, SheetCounts] = field(default_factory=dict)
     problems: list[CellProblem] = field(default_factory=list)
     committed: bool = False
+    # Sheet key -> how its columns were mapped: "given" (--map, the wizard) or "remembered".
+    mapped: dict[str, str] = field(default_factory=dict)
 
     def sheet(self, key: str) -> SheetCounts:
         return self.counts.setdefault(key, SheetCounts())
@@ -74,6 +78,7 @@ class ImportReport:
             "committed": self.committed,
             "sheets": {k: v.as_dict() for k, v in self.counts.items()},
             "problems": [p.as_dict() for p in self.problems],
+            "mapped": dict(self.mapped),
         }
 
 
@@ -88,18 +93,24 @@ def import_file(
     dry_run: bool = False,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
+    column_map: ColumnMap | None = None,
 ) -> ImportReport:
     """Import a workbook or CSV folder (see TEMPLATE.md). A real import is preceded by
-    an encrypted backup, so a wrong file can be undone with `backup restore`."""
+    an encrypted backup, so a wrong file can be undone with `backup restore`.
+
+    `column_map` maps an office's own headers to fields (column_map.py; checked strictly
+    against the file's headers); a sheet it does not name is read through the map
+    remembered for its header set, if any. A given map is remembered once imported."""
     # Who may import is asked before anything is read or backed up: a refused import
     # leaves no trace but its refusal.
     session.require(*WRITERS)
-    tables = read_tables(Path(path), progress)  # within the caps of io/limits.py
+    chooser = column_maps.chooser(session, column_map)
+    tables = read_tables(Path(path), progress, chooser)  # within the caps of io/limits.py
     if not dry_run:
         from khdesk.core.services.backup import create_backup
 
         create_backup(session, "before-import", note=Path(path).name)
-    return import_tables(
+    report = import_tables(
         session,
         tables,
         Path(path).name,
@@ -107,6 +118,10 @@ def import_file(
         all_or_nothing=all_or_nothing,
         progress=progress,
     )
+    report.mapped = {key: how for key, (_, _, how) in chooser.used.items()}
+    if report.committed:
+        column_maps.remember(session, chooser)
+    return report
 
 
 @dataclass
