@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from itertools import compress, islice, repeat, zip_longest
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -34,6 +35,7 @@ from khdesk.core.errors import CellProblem, InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.io import limits
 from khdesk.core.io.inert import escape_csv, unescape_column, xlsx_cell
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.text import (
     DATE_FORM,
     FORBIDDEN_CHARS,
@@ -989,11 +991,11 @@ def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
 
 
 def _read_csv_files(
-    files: Sequence[Path], result: ReadResult, guess: bool, progress: ReadProgress
+    files: Sequence[Path], result: ReadResult, guess: bool, progress: _Step
 ) -> None:
     limits.check_csv_folder(list(files))
     for i, file in enumerate(files):
-        progress(f"Đọc tệp '{file.name}'", i, len(files))
+        progress(i, len(files), f"Đọc tệp '{file.name}'")
         sheet = match_sheet(file.stem)
         if sheet is None:
             # Which sheet, from the first lines: a file that is none is not read whole
@@ -1017,7 +1019,7 @@ def _read_csv_files(
         _parse_sheet(sheet, grid, result)
 
 
-def _read_xlsx(path: Path, result: ReadResult, progress: ReadProgress) -> None:
+def _read_xlsx(path: Path, result: ReadResult, progress: _Step) -> None:
     from openpyxl import load_workbook
 
     unreadable = f"Không đọc được tệp Excel '{path.name}' — tệp hỏng hoặc không phải .xlsx"
@@ -1069,11 +1071,11 @@ def _sheet_has_data(ws: Any) -> bool:
 _READ_STEP = 10_000  # rows read between two progress calls (and chances to cancel)
 
 
-def _sheet_rows(ws: Any, total: int, progress: ReadProgress) -> list[Sequence[Any]]:
+def _sheet_rows(ws: Any, total: int, progress: _Step) -> list[Sequence[Any]]:
     """A read-only sheet's rows (`total` of them, as counted by limits.check_zip), cut to
     MAX_COLUMNS, with a progress call every _READ_STEP rows."""
     title = f"Đọc trang '{ws.title}'"
-    progress(title, 0, total)
+    progress(0, total, title)
 
     def fitted() -> Any:
         # Row by row: a row holding a cell in column XFD is 16,384 values wide.
@@ -1087,24 +1089,22 @@ def _sheet_rows(ws: Any, total: int, progress: ReadProgress) -> list[Sequence[An
         # Counted here too: openpyxl yields an empty row for each row number skipped.
         if len(rows) > limits.MAX_ROWS:
             raise limits.too_many_rows(ws.title)
-        progress(title, len(rows), max(total, len(rows)))
+        progress(len(rows), max(total, len(rows)), title)
     return rows
 
 
-ReadProgress = Callable[[str, int, int], None]
+_Step = Callable[[int, int, str], None]  # progress.step with its report and token bound
 
 
-def _no_progress(what: str, done: int, total: int) -> None:
-    pass
-
-
-def read_tables(path: Path, progress: ReadProgress | None = None) -> ReadResult:
+def read_tables(
+    path: Path, *, progress: ProgressReport = no_progress, cancel: CancelToken | None = None
+) -> ReadResult:
     """Read a workbook (.xlsx), a folder of .csv files (one per sheet, named by the sheet's
     Vietnamese name or ascii key) or a single .csv (sheet chosen by its name).
 
     Bad cells, unknown sheets and columns come back as `problems`; rows with a problem are
     left out of `sheets` and counted in `bad_rows`. Raises InputError only when the input
-    cannot be read at all.
+    cannot be read at all, Cancelled when `cancel` is (checked every few thousand rows).
     """
     path = Path(path)
     # Hundreds of thousands of new dicts would trigger full collections over and over,
@@ -1112,13 +1112,13 @@ def read_tables(path: Path, progress: ReadProgress | None = None) -> ReadResult:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(path, progress or _no_progress)
+        return _read(path, partial(step, progress, cancel))
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _read(path: Path, progress: ReadProgress) -> ReadResult:
+def _read(path: Path, progress: _Step) -> ReadResult:
     result = ReadResult()
     suffix = path.suffix.lower()
     if not path.exists():
