@@ -15,16 +15,12 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from khdesk.core.errors import KhdeskError
+from khdesk.core.errors import Cancelled, KhdeskError
+from khdesk.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int, str], None]
-
-
-class Cancelled(KhdeskError):
-    def __init__(self) -> None:
-        super().__init__("Đã hủy theo yêu cầu. Không có gì thay đổi.")
+__all__ = ["Cancelled", "run_with_progress"]  # Cancelled now lives in core.errors
 
 
 class _Runner(QObject):
@@ -38,7 +34,9 @@ class _Runner(QObject):
         self.result: Any = None
         self.error: BaseException | None = None
 
-    def progress(self, done: int, total: int, text: str = "") -> None:
+    def progress(self, done: int | Progress, total: int = 0, text: str = "") -> None:
+        if isinstance(done, Progress):  # a service's report (core/progress.py)
+            done, total, text = done.done, done.total, done.what
         if self.cancel_requested:
             raise Cancelled()
         self.progressed.emit(done, total, text)
