@@ -8,6 +8,7 @@ exporter's: `import_file` (dry run first: the same code path, rolled back) and
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -42,30 +43,30 @@ from khdesk.core.errors import CellProblem
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import ImportReport, import_file
-from khdesk.ui.context import AppContext
-from khdesk.ui.messages import error_text, show_error
+from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
-from khdesk.ui.worker import run_with_progress
 
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
 PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
 IMPORT_ROLES = ("owner", "secretary", "deputy")
 
 
-def run_import(ctx: AppContext, parent: QWidget | None, path: Path, **kw) -> ImportReport:
-    """import_file on the worker, its (sheet, done, total) progress on the dialog."""
+# An import may write any of these (the workbook's sheets).
+IMPORTED = Changes(candidates=True, members=True, steps=True, orgs=True)
 
-    def work(progress):
-        return import_file(
-            ctx.session,
-            path,
-            progress=lambda sheet, done, total: progress(done, total, sheet),
-            **kw,
-        )
 
+def import_operation(
+    ctx: AppContext, parent: QWidget | None, path: Path, **kw
+) -> Operation[ImportReport]:
+    """import_file in the background, its progress on a dialog with "Hủy"."""
     title = "Đang kiểm tra tệp (chưa ghi gì)" if kw.get("dry_run") else "Đang nhập dữ liệu"
-    return run_with_progress(parent, title, work)
+    op = Operation(parent, partial(import_file, ctx.session, path, **kw)).with_progress(title)
+    if not kw.get("dry_run"):
+        op.changes(ctx.hub, lambda report: IMPORTED if report.committed else Changes())
+    return op
 
 
 class ProblemModel(QAbstractTableModel):
@@ -235,12 +236,18 @@ class PreviewPage(QWizardPage):
         self.report = None
         self.problems.set_problems([])
         fill_counts(self.counts, None)
-        try:
-            self.report = run_import(self.wiz.ctx, self, self.wiz.path(), dry_run=True)
-        except Exception as exc:  # unreadable file: say why, stay on this page
-            self.summary.setText(error_text(exc))
-            self.completeChanged.emit()
-            return
+        self.summary.setText("Đang kiểm tra tệp…")
+        import_operation(self.wiz.ctx, self, self.wiz.path(), dry_run=True).success(
+            self._show
+        ).failure(self._unreadable).run_in_background()
+
+    def _unreadable(self, exc: BaseException) -> None:
+        # An unreadable file (or a cancel): say why, stay on this page.
+        self.summary.setText(error_text(exc))
+        self.completeChanged.emit()
+
+    def _show(self, report: ImportReport) -> None:
+        self.report = report
         fill_counts(self.counts, self.report)
         self.problems.set_problems(self.report.problems)
         self._fill_sheet_box()
@@ -287,6 +294,7 @@ class ReportPage(QWizardPage):
         self.setTitle("Bước 3: Kết quả nhập")
         self.setSubTitle("Số dòng đã thêm, đã sửa và bị bỏ qua ở từng trang của tệp.")
         self.report: ImportReport | None = None
+        self.finished = False  # the import ran (landed, or said why not)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.counts = _counts_table(ImportReport("", False))
@@ -296,24 +304,32 @@ class ReportPage(QWizardPage):
 
     def initializePage(self) -> None:
         strict = self.wiz.preview.strict.isChecked()
-        try:
-            self.report = run_import(
-                self.wiz.ctx, self, self.wiz.path(), dry_run=False, all_or_nothing=strict
-            )
-        except Exception as exc:
-            self.report = None
-            self.summary.setText(f"Không nhập được. {error_text(exc)}")
-            return
-        fill_counts(self.counts, self.report)
-        if self.report.committed:
-            text = f"Đã nhập xong: {self.report.changed} dòng được thêm hoặc sửa."
-            if self.report.problems:
-                text += f" {len(self.report.problems)} ô/dòng lỗi đã bị bỏ qua."
-            self.wiz.ctx.hub.data_changed.emit()
+        self.report, self.finished = None, False
+        self.summary.setText("Đang nhập…")
+        import_operation(
+            self.wiz.ctx, self, self.wiz.path(), dry_run=False, all_or_nothing=strict
+        ).success(self._show).failure(self._refused).run_in_background()
+
+    def isComplete(self) -> bool:
+        return self.finished
+
+    def _refused(self, exc: BaseException) -> None:
+        self.summary.setText(f"Không nhập được. {error_text(exc)}")
+        self.finished = True
+        self.completeChanged.emit()
+
+    def _show(self, report: ImportReport) -> None:
+        self.report, self.finished = report, True
+        fill_counts(self.counts, report)
+        if report.committed:
+            text = f"Đã nhập xong: {report.changed} dòng được thêm hoặc sửa."
+            if report.problems:
+                text += f" {len(report.problems)} ô/dòng lỗi đã bị bỏ qua."
             self.wiz.ctx.hub.status.emit(text)
         else:
             text = "Không nhập gì vì tệp còn lỗi (đã chọn chỉ nhập khi không còn lỗi)."
         self.summary.setText(text)
+        self.completeChanged.emit()
 
 
 class ImportWizard(QWizard):
@@ -342,15 +358,6 @@ class ImportWizard(QWizard):
 
 
 # -- export -------------------------------------------------------------------------------------
-
-
-def export_to(ctx: AppContext, parent: QWidget | None, path: Path) -> dict[str, int]:
-    """Write the profile's data as the template to `path` on the worker."""
-    counts = run_with_progress(
-        parent, "Đang xuất dữ liệu ra Excel", lambda progress: export_file(ctx.session, path)
-    )
-    ctx.hub.status.emit(f"Đã xuất {sum(counts.values())} dòng ra “{Path(path).name}”.")
-    return counts
 
 
 class ExcelPage(Page):
@@ -413,13 +420,16 @@ class ExcelPage(Page):
         if chosen:
             self.export(Path(chosen))
 
-    def export(self, path: Path) -> bool:
+    def export(self, path: Path) -> None:
+        """Write the profile's data as the template to `path`, in the background."""
         if path.suffix.lower() != ".xlsx":
             path = path.with_suffix(".xlsx")
-        try:
-            counts = export_to(self.ctx, self, path)
-        except Exception as exc:
-            show_error(self, exc)
-            return False
-        self.last_label.setText(f"Đã xuất {sum(counts.values())} dòng ra tệp: {path}")
-        return True
+
+        def written(counts: dict[str, int]) -> None:
+            rows = sum(counts.values())
+            self.ctx.hub.status.emit(f"Đã xuất {rows} dòng ra “{path.name}”.")
+            self.last_label.setText(f"Đã xuất {rows} dòng ra tệp: {path}")
+
+        Operation(self, partial(export_file, self.session, path)).with_progress(
+            "Đang xuất dữ liệu ra Excel"
+        ).success(written).run_in_background()
