@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -167,21 +168,25 @@ class Operation(Generic[T]):
             dialog.setLabelText(f"{self._title}\n{progress.what}")
 
     def _finish(self, result: Any, error: BaseException | None) -> None:
-        if self._dialog is not None:
+        # The window that asked may be gone (closed meanwhile): then only the pages hear.
+        asker_gone = self.parent is not None and not shiboken6.isValid(self.parent)
+        if self._dialog is not None and shiboken6.isValid(self._dialog):
             if self._cancellable:
                 self._dialog.canceled.disconnect(self.cancel)
             self._dialog.close()
             self._dialog.deleteLater()
-            self._dialog = None
+        self._dialog = None
         if error is not None:
             if not isinstance(error, KhdeskError):
                 log.error("background work failed", exc_info=error)
-            self._on_failure(error)
+            if not asker_gone:
+                self._on_failure(error)
             return
         if self._hub is not None:
             changes = self._changes(result) if callable(self._changes) else self._changes
             self._hub.notify(changes)
-        self._on_success(result)
+        if not asker_gone:
+            self._on_success(result)
 
     def _show_error(self, error: BaseException) -> None:
         if isinstance(error, Cancelled):

@@ -8,6 +8,7 @@ import threading
 from datetime import date
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton
 from sqlalchemy import func, select
@@ -162,3 +163,25 @@ def test_hủy_in_the_dialog_leaves_the_encrypted_database_unchanged(qtbot, cell
     qtbot.waitUntil(lambda: bool(failed))
     assert isinstance(failed[0], Cancelled) and not succeeded
     assert _snapshot(cell) == before
+
+
+def test_a_window_closed_meanwhile_hears_nothing_the_pages_still_do(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    hub, typed, got = Hub(), [], []
+    hub.changed.connect(typed.append)
+    window = QWidget()
+    release = threading.Event()
+
+    def work(**_):
+        release.wait(30)
+        return 1
+
+    Operation(window, work).with_progress("Đang ghi").changes(hub, Changes(steps=True)).success(
+        got.append
+    ).run_in_background()
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window))
+    release.set()
+    qtbot.waitUntil(lambda: operation.running() == 0)
+    assert got == [] and typed == [Changes(steps=True)]
