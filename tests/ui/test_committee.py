@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from khdesk.core.services import demo, profiles, sync
 from khdesk.core.store import schema as t
+from khdesk.ui import operation
 from khdesk.ui.committee import CellTableModel, CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import page_classes
@@ -64,6 +65,7 @@ def make_page(qtbot, session) -> CommitteePage:
     page.resize(1040, 650)
     page.show()
     page.refresh()
+    qtbot.waitUntil(lambda: operation.running() == 0)  # the overview is computed
     return page
 
 
@@ -180,6 +182,7 @@ def test_the_overview_is_recomputed_only_after_a_change(qtbot, committee, monkey
     assert len(calls) == 1
     page.ctx.hub.data_changed.emit()
     page.refresh()
+    qtbot.waitUntil(lambda: operation.running() == 0)
     assert len(calls) == 2 and len(page.model.rows) == 4
 
 
