@@ -42,6 +42,10 @@ class Changes:
         return Changes(*(a or b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
+# What an Excel import or a bundle may bring: the records, not keys, settings or users.
+RECORDS = Changes(candidates=True, members=True, steps=True, orgs=True)
+
+
 class Hub(QObject):
     # file_code, and the step to show first ("" for the overview)
     open_file = Signal(str, str)

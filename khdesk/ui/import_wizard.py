@@ -43,7 +43,7 @@ from khdesk.core.errors import CellProblem
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import ImportReport, import_file
-from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.context import RECORDS, AppContext, Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
@@ -54,10 +54,6 @@ PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
 IMPORT_ROLES = ("owner", "secretary", "deputy")
 
 
-# An import may write any of these (the workbook's sheets).
-IMPORTED = Changes(candidates=True, members=True, steps=True, orgs=True)
-
-
 def import_operation(
     ctx: AppContext, parent: QWidget | None, path: Path, **kw
 ) -> Operation[ImportReport]:
@@ -65,7 +61,7 @@ def import_operation(
     title = "Đang kiểm tra tệp (chưa ghi gì)" if kw.get("dry_run") else "Đang nhập dữ liệu"
     op = Operation(parent, partial(import_file, ctx.session, path, **kw)).with_progress(title)
     if not kw.get("dry_run"):
-        op.changes(ctx.hub, lambda report: IMPORTED if report.committed else Changes())
+        op.changes(ctx.hub, lambda report: RECORDS if report.committed else Changes())
     return op
 
 
