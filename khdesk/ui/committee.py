@@ -354,6 +354,15 @@ class CommitteePage(Page):
         if self._loading_for == on:
             return  # asked again while the same overview is being computed
         self._loading_for = on
+        if self.ctx.role not in BACKGROUND_ROLES:
+            # A commune's few dozen cells: at once, so the launch shows them (issue 5).
+            try:
+                rows = _overview(self.session, on)
+            except Exception as exc:  # said on the page
+                self._refused(exc)
+                return
+            self._show_rows(on, rows)
+            return
         Operation(self, partial(_overview, self.session, on)).with_progress(
             "Đang tổng hợp số liệu các chi bộ…"
         ).success(partial(self._show_rows, on)).failure(self._refused).run_in_background()
@@ -450,6 +459,11 @@ class CommitteePage(Page):
             code = self.files_model.file_code(index.row())
             if code:
                 self.ctx.hub.open_file.emit(code, "")
+
+
+# Where the overview is computed in the background, with a progress dialog: the province's
+# hundreds of cells.
+BACKGROUND_ROLES = ("province",)
 
 
 def _overview(

@@ -154,5 +154,5 @@ def test_big_profile_checks_in_the_background(qtbot, cell, monkeypatch):
     page = HomePage(AppContext(cell, TODAY))
     qtbot.addWidget(page)
     assert page.model.rowCount() == 0  # the page is up before the checks are done
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert page.model.rowCount() >= 10 and page.model.tone(0) == "overdue"

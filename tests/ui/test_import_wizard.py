@@ -32,7 +32,7 @@ def ctx(demo_home):
 
 def settle(qtbot) -> None:
     """Until every background operation has delivered its result."""
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 def column_of(sheet, header: str) -> int:

@@ -26,7 +26,7 @@ from khdesk.ui.operation import Operation
 @pytest.fixture(autouse=True)
 def _all_delivered(qtbot):
     yield
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     for w in QApplication.topLevelWidgets():
         if isinstance(w, QMessageBox | QProgressDialog):
             w.close()
@@ -69,8 +69,12 @@ def test_by_default_the_error_is_shown_in_vietnamese_without_waiting(qtbot):
     Operation(None, work).run_in_background()
 
     def box():
-        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-        return shown[0] if shown and shown[0].isVisible() else None
+        shown = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible() and "dòng 3" in w.text()
+        ]
+        return shown[0] if shown else None
 
     qtbot.waitUntil(lambda: box() is not None)
     assert box().text() == "Tệp hỏng ở dòng 3."
@@ -183,5 +187,5 @@ def test_a_window_closed_meanwhile_hears_nothing_the_pages_still_do(qtbot):
     window.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(window))
     release.set()
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert got == [] and typed == [Changes(steps=True)]

@@ -52,7 +52,7 @@ class FakeStorage:
 @pytest.fixture
 def settle(qtbot):
     """Until every background operation (preview, save) has delivered its result."""
-    return lambda: qtbot.waitUntil(lambda: operation.running() == 0)
+    return lambda: qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def _a_file(session) -> str:
 
 def settle(qtbot) -> None:
     """Until every background operation has delivered its result."""
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 def test_backup_now_is_listed(page, tmp_path, qtbot):

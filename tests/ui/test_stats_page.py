@@ -94,7 +94,7 @@ def test_demo_committee_figures(qtbot, demo_home):  # noqa: F811
 def test_exports(page, tmp_path, qtbot):
     def export(out, kind):
         page.export_to(out, kind)
-        qtbot.waitUntil(lambda: operation.running() == 0)
+        qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
         return f"Đã lưu: {out}" in page.message_label.text()
 
     out = tmp_path / "thong-ke.xlsx"
@@ -159,7 +159,7 @@ def test_a_big_profile_computes_in_the_background(page, qtbot, monkeypatch):
     monkeypatch.setattr(stats_page, "BIG_PROFILE", -1)
     page.figures = None
     page.scope_box.setCurrentIndex(1)  # refreshes
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     top = profile_stats(page.session, page.scope, TODAY).top
     assert page.figures is not None and page.figures.result.top["admitted"] == top["admitted"]
     assert page.cards["admitted"].value_label.text() == fmt_number(top["admitted"])

@@ -63,7 +63,7 @@ def make_page(qtbot, session) -> SyncPage:
 
 def settle(qtbot) -> None:
     """Until every background operation (write, check, import) has delivered."""
-    qtbot.waitUntil(lambda: operation.running() == 0)
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 def texts(model, column: int) -> list[str]:
