@@ -12,6 +12,7 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.console import print_json, read_password
+from khdesk.cli.longwork import long_work
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.session import Session
 
@@ -222,9 +223,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = paths.one(args.file)
     if not path.exists():
         raise InputError(f"Không thấy tệp '{path}'.")
-    with opened(args) as session:
+    with opened(args) as session, long_work() as steps:
         report = import_file(
-            session, path, dry_run=args.dry_run, all_or_nothing=args.all_or_nothing
+            session, path, dry_run=args.dry_run, all_or_nothing=args.all_or_nothing, **steps
         )
     failed = args.all_or_nothing and bool(report.problems)
     if args.json:
