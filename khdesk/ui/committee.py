@@ -28,6 +28,7 @@ from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
+from khdesk.ui.context import Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
@@ -260,7 +261,7 @@ class CommitteePage(Page):
         # The overview runs the deadline rules over every file (seconds at the province):
         # it is recomputed when data changed or the day did, not on every visit.
         self._loaded_for: date | None = None
-        ctx.hub.data_changed.connect(self._mark_stale)
+        ctx.hub.changed.connect(self._changed)
 
         # level 1: the cells
         self.model = CellTableModel(self)
@@ -341,6 +342,10 @@ class CommitteePage(Page):
         self.refresh()  # a page is built with its data (the window refreshes it when shown again)
 
     # data
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.data:  # a new key or user changes no figure
+            self._mark_stale()
 
     def _mark_stale(self) -> None:
         self._loaded_for = self._loading_for = None  # one being computed is stale too

@@ -38,6 +38,11 @@ class Changes:
     def __bool__(self) -> bool:
         return any(astuple(self))
 
+    @property
+    def data(self) -> bool:
+        """What lists, checks and figures are made of: not keys or users."""
+        return self.candidates or self.members or self.steps or self.orgs or self.settings
+
     def __or__(self, other: Changes) -> Changes:
         return Changes(*(a or b for a, b in zip(astuple(self), astuple(other), strict=True)))
 

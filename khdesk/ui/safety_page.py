@@ -971,7 +971,7 @@ class SafetyPage(Page):
             return False
         self._retention_says(f"✔ Đã đưa hồ sơ {code} về dữ liệu đang dùng.", _OK_STYLE)
         self.load_archived()
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True, steps=True))
         return True
 
     def _retention_says(self, text: str, style: str) -> None:

@@ -16,7 +16,7 @@ from khdesk.core.services import demo, profiles, sync
 from khdesk.core.store import schema as t
 from khdesk.ui import operation
 from khdesk.ui.committee import CellTableModel, CommitteePage
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.pages import page_classes
 
 TODAY = date(2026, 11, 26)
@@ -180,7 +180,10 @@ def test_the_overview_is_recomputed_only_after_a_change(qtbot, committee, monkey
     page = make_page(qtbot, committee)
     page.refresh()  # shown again, nothing changed: the rows stay
     assert len(calls) == 1
-    page.ctx.hub.data_changed.emit()
+    page.ctx.hub.notify(Changes(keys=True))  # a new key changes no figure
+    page.refresh()
+    assert len(calls) == 1
+    page.ctx.hub.notify(Changes(steps=True))
     page.refresh()
     qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert len(calls) == 2 and len(page.model.rows) == 4
