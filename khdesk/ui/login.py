@@ -95,6 +95,7 @@ class LoginDialog(QDialog):
         self.home = Path(home)
         self.today = today
         self.session: Session | None = None
+        self.opening = False  # a profile is being opened in the background
         self.wizard = None
         self.setWindowTitle("khdesk — Đăng nhập")
         self.setMinimumWidth(660)  # the last row of buttons fits without clipping
@@ -195,6 +196,9 @@ class LoginDialog(QDialog):
         name = self.profile_box.currentData()
         if not name:
             return False
+        if self.opening:
+            return True  # Enter pressed again while it opens: one session, not two
+        self.opening = True
         user = self.user_edit.text().strip() or None
         work = partial(_open, self.home, name, user, self.password_edit.text())
         Operation(self, work).with_progress("Đang mở hồ sơ…", cancellable=False).success(
@@ -203,10 +207,12 @@ class LoginDialog(QDialog):
         return True
 
     def _opened(self, session: Session) -> None:
+        self.opening = False
         self.session = session
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
+        self.opening = False
         self.error_label.setText(error_text(exc))
         self.password_edit.selectAll()
         self.password_edit.setFocus()

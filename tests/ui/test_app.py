@@ -47,6 +47,8 @@ def test_login_wrong_then_right_password(qtbot, demo_home):
     dialog.password_edit.clear()
     type_text(qtbot, dialog.password_edit, "demo-password")
     dialog.try_open()
+    dialog.try_open()  # Enter pressed twice: still one session
+    assert operation.running() == 1
     qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert dialog.session is not None and dialog.result() == LoginDialog.DialogCode.Accepted
     dialog.session.close()
