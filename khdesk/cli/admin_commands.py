@@ -11,6 +11,7 @@ from pathlib import Path
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json, read_password
+from khdesk.cli.longwork import long_work
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync import history
@@ -25,9 +26,10 @@ def _size(n: int) -> str:
 
 
 def cmd_backup_create(args: argparse.Namespace) -> int:
-    with opened(args) as session:
+    also_to = Path(args.to) if args.to else None
+    with opened(args) as session, long_work() as steps:
         info = backup.create_backup(
-            session, "manual", note=args.note or "", also_to=Path(args.to) if args.to else None
+            session, "manual", note=args.note or "", also_to=also_to, **steps
         )
     if args.json:
         print_json(info.as_json())
@@ -204,9 +206,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
             print(f"Đã đưa hồ sơ {args.restore} từ kho lưu trữ về dữ liệu đang dùng.")
             return 0
         today = parse_day(args.today) if args.today else backup.local_date(session.store.clock())
-        plan = retention.run_retention(
-            session, today, args.years, purge=args.purge, dry_run=args.dry_run
-        )
+        with long_work() as steps:
+            plan = retention.run_retention(
+                session, today, args.years, purge=args.purge, dry_run=args.dry_run, **steps
+            )
     if args.json:
         print_json(plan.as_json())
         return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.console import print_json, read_password
+from khdesk.cli.longwork import long_work
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.session import Session
 
@@ -225,13 +226,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise InputError(f"Không thấy tệp '{path}'.")
     # Checked before the profile is opened: a bad map file costs no password.
     column_map = load_map_file(paths.one(args.column_map)) if args.column_map else None
-    with opened(args) as session:
+    with opened(args) as session, long_work() as steps:
         report = import_file(
             session,
             path,
             dry_run=args.dry_run,
             all_or_nothing=args.all_or_nothing,
             column_map=column_map,
+            **steps,
         )
         hint = None if args.json else _map_hint(session, path, report)
     failed = args.all_or_nothing and bool(report.problems)

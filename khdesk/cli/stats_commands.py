@@ -10,6 +10,7 @@ from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
+from khdesk.cli.longwork import long_work
 from khdesk.core.errors import UsageError
 
 
@@ -39,13 +40,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     out = _out(args.pdf, ".pdf") if args.pdf else _out(args.xlsx, ".xlsx") if args.xlsx else None
     today = parse_day(args.on)
     scope = scope_from_args(args, today)
-    with opened(args) as session:
+    with opened(args) as session, long_work() as steps:
         if out is not None:
-            export_stats(session, out, scope, today)
+            export_stats(session, out, scope, today, **steps)
             what = "báo cáo thống kê" if args.pdf else "số liệu thống kê"
             print(f"Đã ghi {what} {scope.label_vi} vào '{out}'.")
             return 0
-        result = profile_stats(session, scope, today)
+        result = profile_stats(session, scope, today, **steps)
     if args.json:
         print_json(result.as_dict())
     else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from khdesk.cli import paths
 from khdesk.cli.commands import opened
 from khdesk.cli.console import print_json
+from khdesk.cli.longwork import long_work
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
 from khdesk.core.sync.errors import KeyCardError
@@ -131,8 +132,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_export(args: argparse.Namespace) -> int:
-    with opened(args) as session:
-        result = sync.export_bundle(session, Path(args.out), full=args.full, to=args.to)
+    with opened(args) as session, long_work() as steps:
+        result = sync.export_bundle(session, Path(args.out), full=args.full, to=args.to, **steps)
     if args.json:
         print_json(result.as_dict())
         return 0
@@ -209,11 +210,11 @@ def cmd_bundle_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
-    with opened(args) as session:
-        reports = sync.import_bundles(
-            session, paths.expand(args.paths), accept_epoch=args.accept_epoch
-        )
-    failed = any(r.refused for r in reports)
+    wanted = paths.expand(args.paths)
+    with opened(args) as session, long_work() as steps:
+        reports = sync.import_bundles(session, wanted, accept_epoch=args.accept_epoch, **steps)
+    stopped = len(reports) < len(wanted)  # Ctrl+C between two bundles
+    failed = stopped or any(r.refused for r in reports)
     if args.json:
         print_json([r.as_dict() for r in reports])
         return 1 if failed else 0
@@ -225,8 +226,10 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
         for r in group:
             _print_report(r)
     done = sum(1 for r in reports if r.status == "imported")
-    print(f"Đã nhập {done}/{len(reports)} gói.")
-    if failed:
+    print(f"Đã nhập {done}/{len(wanted)} gói.")
+    if stopped:
+        print("Đã dừng theo yêu cầu: các gói còn lại chưa nhập.", file=sys.stderr)
+    if any(r.refused for r in reports):
         print("Có gói không được nhập: xem lý do ở trên.", file=sys.stderr)
     return 1 if failed else 0
 

@@ -43,6 +43,15 @@ class NewerDatabaseError(KhdeskError):
     exit_code = 1
 
 
+class Cancelled(KhdeskError):
+    """The user asked long work to stop; it stopped between two units, nothing changed."""
+
+    exit_code = 1
+
+    def __init__(self) -> None:
+        super().__init__("Đã hủy theo yêu cầu. Không có gì thay đổi.")
+
+
 class CellProblem:
     """One bad cell of a spreadsheet: where, and what is wrong (Vietnamese)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QShortcut
@@ -26,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import empty_folder
 from khdesk.core.services.session import Session
 from khdesk.ui import prefs
-from khdesk.ui.worker import run_with_progress
+from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 
 _INPUT_EVENTS = {
     QEvent.Type.KeyPress,
@@ -41,7 +42,7 @@ _INPUT_EVENTS = {
 }
 
 
-def _verify(session: Session, password: str, progress=None) -> None:
+def _verify(session: Session, password: str, **_) -> None:
     from khdesk.core.services import profiles  # SQLAlchemy: kept off the app's launch path
 
     profiles.verify_password(session, password)
@@ -97,24 +98,26 @@ class LockScreen(QWidget):
         layout.addStretch(3)
 
     def try_unlock(self) -> bool:
+        """False: no password typed. Else the check runs in the background (scrypt takes a
+        fraction of a second: off the UI thread, the window repaints); `unlocked` follows."""
         password = self.password_edit.text()
         if not password:
             self.error_label.setText("Hãy nhập mật khẩu.")
             return False
-        try:
-            # scrypt takes a fraction of a second: off the UI thread, the window repaints.
-            run_with_progress(
-                self, "Đang kiểm tra mật khẩu…", _verify, self.session, password, cancellable=False
-            )
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            self.password_edit.selectAll()
-            self.password_edit.setFocus()
-            return False
+        Operation(self, partial(_verify, self.session, password)).with_progress(
+            "Đang kiểm tra mật khẩu…", cancellable=False
+        ).success(self._verified).failure(self._refused).run_in_background()
+        return True
+
+    def _refused(self, exc: BaseException) -> None:
+        self.error_label.setText(error_text(exc))
+        self.password_edit.selectAll()
+        self.password_edit.setFocus()
+
+    def _verified(self, _: None) -> None:
         self.password_edit.clear()
         self.error_label.clear()
         self.unlocked.emit()
-        return True
 
 
 class AutoLock(QObject):

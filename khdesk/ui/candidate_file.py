@@ -56,7 +56,7 @@ from khdesk.core.services.candidates import (
 )
 from khdesk.core.store.states import step_event
 from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import confirm, error_text, show_error
 from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.record_step import RecordStepDialog, step_title
@@ -187,10 +187,10 @@ class CandidateFileWindow(QMainWindow):
 
         self.reload(first=True)
         # A change made elsewhere (a bundle imported, an Excel import) shows here too.
-        ctx.hub.data_changed.connect(self._data_changed)
+        ctx.hub.changed.connect(self._data_changed)
 
-    def _data_changed(self) -> None:
-        if self.isVisible():
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.data and self.isVisible():
             self.reload()
 
     # -- building the tabs --
@@ -573,7 +573,7 @@ class CandidateFileWindow(QMainWindow):
             names = ", ".join(headers.get(k, k) for k in previous)
             label = f"sửa thông tin cá nhân ({names})"
             self.undo_stack.append(UndoItem("edit", label, None, previous))
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True))
         self.ctx.hub.status.emit("Đã lưu thông tin cá nhân.")
         self.reload()
         return True
@@ -597,7 +597,7 @@ class CandidateFileWindow(QMainWindow):
             show_error(self, exc, "Không hoàn tác được")
             return False
         self.undo_stack.pop()
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True, steps=True))
         self.ctx.hub.status.emit(f"Đã hoàn tác: {item.label}.")
         self.reload()
         return True
@@ -622,7 +622,7 @@ class CandidateFileWindow(QMainWindow):
         except KhdeskError as exc:
             show_error(self, exc, "Không đính kèm được")
             return False
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True))
         self.ctx.hub.status.emit(f"Đã đính kèm '{path.name}'.")
         self.reload()
         self.tabs.setCurrentIndex(TAB_ATTACHMENTS)

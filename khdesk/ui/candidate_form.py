@@ -30,7 +30,7 @@ from khdesk.core.domain.template import Kind
 from khdesk.core.errors import KhdeskError
 from khdesk.core.services.candidates import FORM_COLUMNS, create_candidate, parse_identity
 from khdesk.core.services.organisations import writable_orgs
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import error_text
 
 ERROR_STYLE = "color: #b00020;"
@@ -277,7 +277,7 @@ class NewCandidateDialog(QDialog):
         except KhdeskError as exc:
             self.error_label.setText(error_text(exc))
             return False
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True))
         self.ctx.hub.status.emit(f"Đã thêm hồ sơ {self.file_code}.")
         self.accept()
         return True

@@ -10,10 +10,10 @@ check, run once on a background thread and cached until the data changes.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date
+from functools import partial
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,6 +32,8 @@ from khdesk.core.domain.template import WORKPLACE_KINDS
 from khdesk.core.services.candidates import FileIndex, file_rows, youth_birth_cutoff
 from khdesk.core.services.session import Session
 from khdesk.core.text import fold
+from khdesk.ui.context import Changes
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 
 log = logging.getLogger(__name__)
@@ -191,34 +193,19 @@ class CandidateTableModel(QAbstractTableModel):
         return ", ".join(parts)
 
 
-class _FindingsLoader(QObject):
-    """Runs the rule check of every file on a plain thread (it may take seconds at
-    province scale) and hands the counts back to the UI thread."""
+def _findings_by_id(session: Session, today: date, **_) -> dict | None:
+    """The rule check of every file (it may take seconds at province scale): findings
+    per file id, or None when it cannot be computed (the list then shows no filter)."""
+    from khdesk.core.services.candidates import ids_by_code
+    from khdesk.core.services.checking import file_overview
 
-    done = Signal(object, int)
-
-    def start(self, session: Session, today: date, generation: int) -> None:
-        threading.Thread(target=self._run, args=(session, today, generation), daemon=True).start()
-
-    def _run(self, session: Session, today: date, generation: int) -> None:
-        from khdesk.core.services.candidates import ids_by_code
-        from khdesk.core.services.checking import file_overview
-
-        try:
-            overview = file_overview(session, today)
-            by_code = ids_by_code(session)
-            result = {
-                by_code[code]: entry["findings"]
-                for code, entry in overview.items()
-                if code in by_code
-            }
-        except Exception:  # the profile closed meanwhile, or a check failed: no filter
-            log.warning("findings for the list could not be computed", exc_info=True)
-            result = None
-        try:
-            self.done.emit(result, generation)
-        except RuntimeError:  # the page went away meanwhile
-            pass
+    try:
+        overview = file_overview(session, today)
+        by_code = ids_by_code(session)
+    except Exception:  # the profile closed meanwhile, or a check failed: no filter
+        log.warning("findings for the list could not be computed", exc_info=True)
+        return None
+    return {by_code[code]: entry["findings"] for code, entry in overview.items() if code in by_code}
 
 
 class CandidateListPage(Page):
@@ -325,11 +312,9 @@ class CandidateListPage(Page):
             box.currentIndexChanged.connect(self.refresh)
 
         # The findings: computed when first needed (the list shown), again after changes.
-        self._loader = _FindingsLoader(self)
-        self._loader.done.connect(self._findings_loaded)
         self._generation = 0
         self.findings_loading = False
-        self.ctx.hub.data_changed.connect(self._findings_stale)
+        self.ctx.hub.changed.connect(self._changed)
         self.refresh()
 
     # -- data --
@@ -361,10 +346,14 @@ class CandidateListPage(Page):
         self.count_label.setText(text)
 
     def load_findings(self) -> None:
-        """Start the rule check of every file on a background thread."""
+        """Start the rule check of every file in the background (no dialog: the list is
+        usable meanwhile)."""
         self._generation += 1
         self.findings_loading = True
-        self._loader.start(self.session, self.ctx.today(), self._generation)
+        work = partial(_findings_by_id, self.session, self.ctx.today())
+        Operation(self, work).success(
+            partial(self._findings_loaded, generation=self._generation)
+        ).run_in_background()
 
     def _findings_loaded(self, findings, generation: int) -> None:
         if generation != self._generation:
@@ -375,6 +364,10 @@ class CandidateListPage(Page):
             self.refresh()
         else:
             self._show_count()
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.data:  # a new key or user changes no finding
+            self._findings_stale()
 
     def _findings_stale(self) -> None:
         self.model.file_index = None

@@ -7,6 +7,7 @@ where the cell owns it; the committee records its own resolutions and decisions)
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -24,12 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.reports.stats import INDICATOR_BY_KEY
 from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
+from khdesk.ui.context import Changes
 from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
-from khdesk.ui.worker import run_with_progress
 
 # (key, header, tooltip): the states in pipeline order, the two closed ones together.
 STATE_COLUMNS = [
@@ -264,10 +267,11 @@ class CommitteePage(Page):
         self.rows: list[CellRow] = []
         self.current_cell: CellRow | None = None
         self.last_error: str | None = None
+        self._loading_for: date | None = None  # the day of the overview being computed
         # The overview runs the deadline rules over every file (seconds at the province):
         # it is recomputed when data changed or the day did, not on every visit.
         self._loaded_for: date | None = None
-        ctx.hub.data_changed.connect(self._mark_stale)
+        ctx.hub.changed.connect(self._changed)
 
         # level 1: the cells
         self.model = CellTableModel(self)
@@ -349,8 +353,12 @@ class CommitteePage(Page):
 
     # data
 
+    def _changed(self, changes: Changes) -> None:
+        if changes.data:  # a new key or user changes no figure
+            self._mark_stale()
+
     def _mark_stale(self) -> None:
-        self._loaded_for = None
+        self._loaded_for = self._loading_for = None  # one being computed is stale too
 
     def refresh(self) -> None:
         on = self.ctx.today()
@@ -358,16 +366,32 @@ class CommitteePage(Page):
             if self.current_cell is not None:
                 self._reload_files()
             return
-        try:
-            rows = run_with_progress(
-                self, "Đang tổng hợp số liệu các chi bộ…", _overview, self.session, on
-            )
-        except Exception as exc:
-            self.last_error = error_text(exc)
-            self.totals_label.setText(self.last_error)
+        if self._loading_for == on:
+            return  # asked again while the same overview is being computed
+        self._loading_for = on
+        if self.ctx.role not in BACKGROUND_ROLES:
+            # A commune's few dozen cells: at once, so the launch shows them (issue 5).
+            try:
+                rows = _overview(self.session, on)
+            except Exception as exc:  # said on the page
+                self._refused(exc)
+                return
+            self._show_rows(on, rows)
             return
+        Operation(self, partial(_overview, self.session, on)).with_progress(
+            "Đang tổng hợp số liệu các chi bộ…"
+        ).success(partial(self._show_rows, on)).failure(self._refused).run_in_background()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._loading_for = None
+        self.last_error = error_text(exc)
+        self.totals_label.setText(self.last_error)
+
+    def _show_rows(self, on: date, rows: list[CellRow]) -> None:
+        fresh = self._loading_for == on  # no change came in while it was computed
+        self._loading_for = None
         self.rows = rows
-        self._loaded_for = on
+        self._loaded_for = on if fresh else None
         with_parent = self.ctx.role == "province"
         self.model.set_rows(rows, on.year, with_parent=with_parent)
         self._size_columns()
@@ -452,6 +476,17 @@ class CommitteePage(Page):
                 self.ctx.hub.open_file.emit(code, "")
 
 
-def _overview(session: Session, on: date, progress) -> list[CellRow]:
-    progress(0, 0, "")
+# Where the overview is computed in the background, with a progress dialog: the province's
+# hundreds of cells.
+BACKGROUND_ROLES = ("province",)
+
+
+def _overview(
+    session: Session,
+    on: date,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> list[CellRow]:
+    step(progress, cancel, 0, 0)
     return cell_overview(session, on)

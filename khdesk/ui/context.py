@@ -8,6 +8,7 @@ wrong-clock banner do not depend on the wall clock.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import astuple, dataclass, fields
 from datetime import date
 
 from PySide6.QtCore import QObject, Signal
@@ -17,15 +18,56 @@ from khdesk.core.services.session import Session
 from khdesk.ui import plaintext
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a finished operation changed (ui/operation.py), so the pages showing it reload."""
+
+    candidates: bool = False
+    members: bool = False
+    steps: bool = False
+    orgs: bool = False
+    keys: bool = False
+    settings: bool = False
+    users: bool = False
+
+    @classmethod
+    def everything(cls) -> Changes:
+        """A restore, an import of a whole workbook: any page may show something new."""
+        return cls(*(True for _ in fields(cls)))
+
+    def __bool__(self) -> bool:
+        return any(astuple(self))
+
+    @property
+    def data(self) -> bool:
+        """What lists, checks and figures are made of: not keys or users."""
+        return self.candidates or self.members or self.steps or self.orgs or self.settings
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(*(a or b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+
+# What an Excel import or a bundle may bring: the records, not keys, settings or users.
+RECORDS = Changes(candidates=True, members=True, steps=True, orgs=True)
+
+
 class Hub(QObject):
     # file_code, and the step to show first ("" for the overview)
     open_file = Signal(str, str)
     # emitted after any write, so the pages showing data reload it
     data_changed = Signal()
+    # the same, typed: what changed (a Changes), for pages that reload only on their data
+    changed = Signal(object)
     # a short message for the status bar
     status = Signal(str)
     # go to a page by its key (e.g. "candidates", "sync")
     show_page = Signal(str)
+
+    def notify(self, changes: Changes) -> None:
+        """Tell the pages what changed: the typed signal, then the plain one."""
+        if changes:
+            self.changed.emit(changes)
+            self.data_changed.emit()
 
 
 class AppContext:

@@ -8,6 +8,7 @@ file at the step the finding is about.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from html import escape
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -27,13 +28,15 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.domain.pipeline import STATE_LABELS, STATE_ORDER, State
 from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
+from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
 from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
 
-# Above this many files the checks run on the worker with a progress dialog.
+# Above this many files the checks run in the background with a progress dialog.
 BIG_PROFILE = 3000
 SOON_DAYS = 30
 
@@ -248,13 +251,29 @@ class HomePage(Page):
             n = counts.get(state, 0)
             button.setText(f"{n}\n{STATE_LABELS[State(state)]}")
             button.setToolTip(f"Xem {n} hồ sơ ở giai đoạn “{STATE_LABELS[State(state)]}”")
-        try:
-            findings, plans = self._load(today)
-        except Exception as exc:  # said on the page: a dialog here would block every show
-            self.model.set_findings([], today)
-            self.todo_label.setText("Chưa kiểm tra được các hồ sơ.")
-            self.detail.setText(error_text(exc))
+        if file_count(self.session) > BIG_PROFILE:
+            Operation(self, partial(self._load, today)).with_progress(
+                "Đang kiểm tra hồ sơ", cancellable=False
+            ).success(partial(self._show_checks, today)).failure(
+                self._unchecked
+            ).run_in_background()
             return
+        try:
+            loaded = self._load(today)
+        except Exception as exc:  # said on the page: a dialog here would block every show
+            self._unchecked(exc)
+            return
+        self._show_checks(today, loaded)
+
+    def _unchecked(self, exc: BaseException) -> None:
+        self.model.set_findings([], self.ctx.today())
+        self.todo_label.setText("Chưa kiểm tra được các hồ sơ.")
+        self.detail.setText(error_text(exc))
+
+    def _show_checks(
+        self, today: date, loaded: tuple[list[dict], tuple[PlanFigure, PlanFigure]]
+    ) -> None:
+        findings, plans = loaded
         self.model.set_findings(findings, today)
         overdue = sum(1 for r in range(self.model.rowCount()) if self.model.tone(r) == "overdue")
         soon = sum(1 for r in range(self.model.rowCount()) if self.model.tone(r) == "soon")
@@ -265,20 +284,17 @@ class HomePage(Page):
         self._show_plan(*plans)
         self.detail.setText("Chọn một dòng để xem đầy đủ nội dung và căn cứ.")
 
-    def _load(self, today: date) -> tuple[list[dict], tuple[PlanFigure, PlanFigure]]:
-        def work(progress=None):
-            if progress:
-                progress(0, 2, "Kiểm tra các hồ sơ theo quy định…")
-            findings = check_profile(self.session, today).findings
-            if progress:
-                progress(1, 2, "Tính kết quả thực hiện kế hoạch…")
-            return findings, plan_progress(self.session, today)
-
-        if file_count(self.session) > BIG_PROFILE:
-            from khdesk.ui.worker import run_with_progress
-
-            return run_with_progress(self, "Đang kiểm tra hồ sơ", work, cancellable=False)
-        return work()
+    def _load(
+        self,
+        today: date,
+        *,
+        progress: ProgressReport = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> tuple[list[dict], tuple[PlanFigure, PlanFigure]]:
+        progress(Progress(0, 2, "Kiểm tra các hồ sơ theo quy định…"))
+        findings = check_profile(self.session, today).findings
+        progress(Progress(1, 2, "Tính kết quả thực hiện kế hoạch…"))
+        return findings, plan_progress(self.session, today)
 
     def _show_plan(self, year: PlanFigure, period: PlanFigure) -> None:
         def part(label: str, done: int, target: int | None) -> str:

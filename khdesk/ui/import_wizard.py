@@ -8,6 +8,7 @@ exporter's: `import_file` (dry run first: the same code path, rolled back) and
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -46,11 +47,11 @@ from khdesk.core.services import column_maps
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import ImportReport, import_file
 from khdesk.ui.column_map_page import MappingPage, sheets_to_map
-from khdesk.ui.context import AppContext
-from khdesk.ui.messages import error_text, show_error
+from khdesk.ui.context import RECORDS, AppContext, Changes
+from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
-from khdesk.ui.worker import run_with_progress
 
 CHOOSE_ID, MAP_ID, PREVIEW_ID, REPORT_ID = range(4)
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
@@ -58,19 +59,15 @@ PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
 IMPORT_ROLES = ("owner", "secretary", "deputy")
 
 
-def run_import(ctx: AppContext, parent: QWidget | None, path: Path, **kw) -> ImportReport:
-    """import_file on the worker, its (sheet, done, total) progress on the dialog."""
-
-    def work(progress):
-        return import_file(
-            ctx.session,
-            path,
-            progress=lambda sheet, done, total: progress(done, total, sheet),
-            **kw,
-        )
-
+def import_operation(
+    ctx: AppContext, parent: QWidget | None, path: Path, **kw
+) -> Operation[ImportReport]:
+    """import_file in the background, its progress on a dialog with "Hủy"."""
     title = "Đang kiểm tra tệp (chưa ghi gì)" if kw.get("dry_run") else "Đang nhập dữ liệu"
-    return run_with_progress(parent, title, work)
+    op = Operation(parent, partial(import_file, ctx.session, path, **kw)).with_progress(title)
+    if not kw.get("dry_run"):
+        op.changes(ctx.hub, lambda report: RECORDS if report.committed else Changes())
+    return op
 
 
 class ProblemModel(QAbstractTableModel):
@@ -165,6 +162,8 @@ class ChoosePage(QWizardPage):
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("Bấm “Chọn…” để tìm tệp")
         self.path_edit.textChanged.connect(self.completeChanged)
+        self.path_edit.textChanged.connect(self._forget_heads)
+        self._heads_of: Path | None = None  # the file whose header rows were read
         browse = QPushButton("Chọn…")
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
@@ -198,21 +197,32 @@ class ChoosePage(QWizardPage):
         return bool(text) and Path(text).exists()
 
     def validatePage(self) -> bool:
-        """Read the file's header rows: a sheet with its own headers goes to the column
-        step. A file that cannot be read, or a hostile header, is said here."""
-        self.error.clear()
+        """Read the file's header rows (on a worker: the caps are checked over the whole
+        file, a few seconds for a big one), then move on: a sheet with its own headers goes
+        to the column step. A file that cannot be read, or a hostile header, is said here."""
+        path = self.path()
+        if self._heads_of == path:
+            return True
+        self.error.setText("Đang đọc tiêu đề các cột…")
         chooser = column_maps.chooser(self.wiz.ctx.session, None)
-        try:
-            # On the worker: the caps are checked over the whole file (a big one takes
-            # a few seconds).
-            self.wiz.heads = run_with_progress(
-                self, "Đang đọc tiêu đề các cột", lambda progress: read_heads(self.path(), chooser)
-            )
-        except Exception as exc:
-            self.wiz.heads = []
-            self.error.setText(error_text(exc))
-            return False
-        return True
+        Operation(self, lambda **_: read_heads(path, chooser)).with_progress(
+            "Đang đọc tiêu đề các cột"
+        ).success(lambda heads: self._heads_read(path, heads)).failure(
+            self._unreadable
+        ).run_in_background()
+        return False
+
+    def _heads_read(self, path: Path, heads: list) -> None:
+        self.wiz.heads, self._heads_of = heads, path
+        self.error.clear()
+        self.wiz.next()
+
+    def _unreadable(self, exc: BaseException) -> None:
+        self.wiz.heads, self._heads_of = [], None
+        self.error.setText(error_text(exc))
+
+    def _forget_heads(self) -> None:
+        self._heads_of = None
 
     def nextId(self) -> int:
         return MAP_ID if sheets_to_map(self.wiz.heads) else PREVIEW_ID
@@ -268,14 +278,18 @@ class PreviewPage(QWizardPage):
         self.report = None
         self.problems.set_problems([])
         fill_counts(self.counts, None)
-        try:
-            self.report = run_import(
-                self.wiz.ctx, self, self.wiz.path(), dry_run=True, column_map=self.wiz.column_map()
-            )
-        except Exception as exc:  # unreadable file: say why, stay on this page
-            self.summary.setText(error_text(exc))
-            self.completeChanged.emit()
-            return
+        self.summary.setText("Đang kiểm tra tệp…")
+        import_operation(
+            self.wiz.ctx, self, self.wiz.path(), dry_run=True, column_map=self.wiz.column_map()
+        ).success(self._show).failure(self._unreadable).run_in_background()
+
+    def _unreadable(self, exc: BaseException) -> None:
+        # An unreadable file (or a cancel): say why, stay on this page.
+        self.summary.setText(error_text(exc))
+        self.completeChanged.emit()
+
+    def _show(self, report: ImportReport) -> None:
+        self.report = report
         fill_counts(self.counts, self.report)
         self.problems.set_problems(self.report.problems)
         self._fill_sheet_box()
@@ -322,6 +336,7 @@ class ReportPage(QWizardPage):
         self.setTitle("Bước 3: Kết quả nhập")
         self.setSubTitle("Số dòng đã thêm, đã sửa và bị bỏ qua ở từng trang của tệp.")
         self.report: ImportReport | None = None
+        self.finished = False  # the import ran (landed, or said why not)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.counts = _counts_table(ImportReport("", False))
@@ -331,29 +346,37 @@ class ReportPage(QWizardPage):
 
     def initializePage(self) -> None:
         strict = self.wiz.preview.strict.isChecked()
-        try:
-            self.report = run_import(
-                self.wiz.ctx,
-                self,
-                self.wiz.path(),
-                dry_run=False,
-                all_or_nothing=strict,
-                column_map=self.wiz.column_map(),
-            )
-        except Exception as exc:
-            self.report = None
-            self.summary.setText(f"Không nhập được. {error_text(exc)}")
-            return
-        fill_counts(self.counts, self.report)
-        if self.report.committed:
-            text = f"Đã nhập xong: {self.report.changed} dòng được thêm hoặc sửa."
-            if self.report.problems:
-                text += f" {len(self.report.problems)} ô/dòng lỗi đã bị bỏ qua."
-            self.wiz.ctx.hub.data_changed.emit()
+        self.report, self.finished = None, False
+        self.summary.setText("Đang nhập…")
+        import_operation(
+            self.wiz.ctx,
+            self,
+            self.wiz.path(),
+            dry_run=False,
+            all_or_nothing=strict,
+            column_map=self.wiz.column_map(),
+        ).success(self._show).failure(self._refused).run_in_background()
+
+    def isComplete(self) -> bool:
+        return self.finished
+
+    def _refused(self, exc: BaseException) -> None:
+        self.summary.setText(f"Không nhập được. {error_text(exc)}")
+        self.finished = True
+        self.completeChanged.emit()
+
+    def _show(self, report: ImportReport) -> None:
+        self.report, self.finished = report, True
+        fill_counts(self.counts, report)
+        if report.committed:
+            text = f"Đã nhập xong: {report.changed} dòng được thêm hoặc sửa."
+            if report.problems:
+                text += f" {len(report.problems)} ô/dòng lỗi đã bị bỏ qua."
             self.wiz.ctx.hub.status.emit(text)
         else:
             text = "Không nhập gì vì tệp còn lỗi (đã chọn chỉ nhập khi không còn lỗi)."
         self.summary.setText(text)
+        self.completeChanged.emit()
 
 
 class ImportWizard(QWizard):
@@ -389,15 +412,6 @@ class ImportWizard(QWizard):
 
 
 # -- export -------------------------------------------------------------------------------------
-
-
-def export_to(ctx: AppContext, parent: QWidget | None, path: Path) -> dict[str, int]:
-    """Write the profile's data as the template to `path` on the worker."""
-    counts = run_with_progress(
-        parent, "Đang xuất dữ liệu ra Excel", lambda progress: export_file(ctx.session, path)
-    )
-    ctx.hub.status.emit(f"Đã xuất {sum(counts.values())} dòng ra “{Path(path).name}”.")
-    return counts
 
 
 class ExcelPage(Page):
@@ -460,13 +474,16 @@ class ExcelPage(Page):
         if chosen:
             self.export(Path(chosen))
 
-    def export(self, path: Path) -> bool:
+    def export(self, path: Path) -> None:
+        """Write the profile's data as the template to `path`, in the background."""
         if path.suffix.lower() != ".xlsx":
             path = path.with_suffix(".xlsx")
-        try:
-            counts = export_to(self.ctx, self, path)
-        except Exception as exc:
-            show_error(self, exc)
-            return False
-        self.last_label.setText(f"Đã xuất {sum(counts.values())} dòng ra tệp: {path}")
-        return True
+
+        def written(counts: dict[str, int]) -> None:
+            rows = sum(counts.values())
+            self.ctx.hub.status.emit(f"Đã xuất {rows} dòng ra “{path.name}”.")
+            self.last_label.setText(f"Đã xuất {rows} dòng ra tệp: {path}")
+
+        Operation(self, partial(export_file, self.session, path)).with_progress(
+            "Đang xuất dữ liệu ra Excel"
+        ).success(written).run_in_background()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -35,8 +36,9 @@ from khdesk.core.services.session import (
     list_profiles,
     open_profile,
 )
+from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.plaintext import plain_tip
-from khdesk.ui.worker import run_with_progress
 
 
 class ProfileList(QListWidget):
@@ -71,11 +73,11 @@ class ProfileList(QListWidget):
         self.setCurrentRow(row)
 
 
-def _open(home: Path, name: str, user: str | None, password: str, progress=None):
+def _open(home: Path, name: str, user: str | None, password: str, **_) -> Session:
     return open_profile(home, name, user, password, lazy_store=True)
 
 
-def _make_demo(home: Path, today: date, progress=None) -> list[str]:
+def _make_demo(home: Path, today: date, **_) -> list[str]:
     from khdesk.core.services import demo
 
     return demo.create_demo(home, demo.DEMO_PASSWORD, today=today)
@@ -93,6 +95,7 @@ class LoginDialog(QDialog):
         self.home = Path(home)
         self.today = today
         self.session: Session | None = None
+        self.opening = False  # a profile is being opened in the background
         self.wizard = None
         self.setWindowTitle("khdesk — Đăng nhập")
         self.setMinimumWidth(660)  # the last row of buttons fits without clipping
@@ -188,40 +191,46 @@ class LoginDialog(QDialog):
                 self.user_edit.clear()
 
     def try_open(self) -> bool:
+        """Open the chosen profile in the background (the key derivation takes a moment);
+        the dialog closes when it is open. False: no profile to open."""
         name = self.profile_box.currentData()
         if not name:
             return False
-        try:
-            self.session = run_with_progress(
-                self, "Đang mở hồ sơ…", _open, self.home, name,
-                self.user_edit.text().strip() or None, self.password_edit.text(),
-                cancellable=False,
-            )  # fmt: skip
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            self.password_edit.selectAll()
-            self.password_edit.setFocus()
-            return False
-        self.accept()
+        if self.opening:
+            return True  # Enter pressed again while it opens: one session, not two
+        self.opening = True
+        user = self.user_edit.text().strip() or None
+        work = partial(_open, self.home, name, user, self.password_edit.text())
+        Operation(self, work).with_progress("Đang mở hồ sơ…", cancellable=False).success(
+            self._opened
+        ).failure(self._refused).run_in_background()
         return True
 
-    def open_demo(self) -> bool:
-        """Create the demo if this PC has none, then open its first cell."""
-        from khdesk.core.services import demo
+    def _opened(self, session: Session) -> None:
+        self.opening = False
+        self.session = session
+        self.accept()
 
-        try:
-            names = run_with_progress(
-                self, "Đang tạo dữ liệu mẫu…", _make_demo, self.home, self.today(),
-                cancellable=False,
-            )  # fmt: skip
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
+    def _refused(self, exc: BaseException) -> None:
+        self.opening = False
+        self.error_label.setText(error_text(exc))
+        self.password_edit.selectAll()
+        self.password_edit.setFocus()
+
+    def open_demo(self) -> None:
+        """Create the demo if this PC has none, then open its first cell."""
+        Operation(self, partial(_make_demo, self.home, self.today())).with_progress(
+            "Đang tạo dữ liệu mẫu…", cancellable=False
+        ).success(self._demo_made).failure(self._refused).run_in_background()
+
+    def _demo_made(self, names: list[str]) -> None:
+        from khdesk.core.services import demo  # the demo's data: not loaded at start-up
+
         chosen = names[1] if len(names) > 1 else names[0]
         self.reload_profiles(chosen)
         self.user_edit.setText(demo.DEMO_USER)
         self.password_edit.setText(demo.DEMO_PASSWORD)
-        return self.try_open()
+        self.try_open()
 
     def open_new_profile(self):
         from khdesk.ui.new_profile import NewProfileWizard

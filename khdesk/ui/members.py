@@ -41,7 +41,7 @@ from khdesk.core.services.members import (
 )
 from khdesk.core.services.organisations import writable_orgs
 from khdesk.core.services.session import Session
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
@@ -217,7 +217,7 @@ class MemberDialog(QDialog):
         except Exception as exc:  # the service's Vietnamese message, in the dialog
             self.error_label.setText(error_text(exc))
             return False
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(members=True))
         self.ctx.hub.status.emit(f"Đã lưu đảng viên {self.saved_code}.")
         self.accept()
         return True

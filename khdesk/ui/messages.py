@@ -41,6 +41,16 @@ def confirm(parent: QWidget | None, title: str, text: str, yes: str = "Đồng �
 _shown: list[QMessageBox] = []  # the open error boxes (kept alive while shown)
 
 
+def open_message(parent: QWidget | None, title: str, text: str, *, warning: bool = True) -> None:
+    """A message box shown without waiting for it (no nested event loop): for errors
+    delivered by a background operation, and by the hook below."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
+    box = QMessageBox(icon, title, text, parent=parent)
+    _shown.append(box)
+    box.finished.connect(lambda *_: _shown.remove(box))
+    box.open()
+
+
 def install_error_hook() -> None:
     """An error nobody caught (in a button's handler, say) reaches the log with its
     traceback and the user as a Vietnamese box — not as a traceback on a console that a
@@ -52,17 +62,11 @@ def install_error_hook() -> None:
             return
         if not isinstance(exc, KhdeskError):
             log.error("uncaught error", exc_info=(kind, exc, tb))
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Không thực hiện được", _message(exc),
-            parent=QApplication.activeWindow(),
-        )  # fmt: skip
-        _shown.append(box)
-        box.finished.connect(lambda *_: _shown.remove(box))
-        box.open()
+        open_message(QApplication.activeWindow(), "Không thực hiện được", user_text(exc))
 
     sys.excepthook = hook
 
 
-def _message(exc: BaseException) -> str:
+def user_text(exc: BaseException) -> str:
     """error_text without logging again (the hook logged it with its traceback)."""
     return exc.message if isinstance(exc, KhdeskError) else _UNEXPECTED

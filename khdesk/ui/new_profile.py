@@ -8,6 +8,8 @@ is confirmed kept: without it a forgotten password loses the data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -34,8 +36,9 @@ from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services import profiles
+from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.users import check_new_password, password_edit
-from khdesk.ui.worker import run_with_progress
 
 ROLE_PAGE, ORG_PAGE, CHAIN_PAGE, USER_PAGE, KEY_PAGE = range(5)
 KINDS_BY_ROLE = {
@@ -223,16 +226,23 @@ class UserPage(QWizardPage):
             self.strength_label.setStyleSheet("color: #1b5e20;")
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
+        """Made: go on. Else start making it in the background (stay here); once made,
+        the wizard moves on by itself."""
+        wizard = self.wizard()
+        if wizard.session is not None:
+            self.error_label.clear()
+            return True
         try:
             check_new_password(self.password_edit.text(), self.again_edit.text())
             if not self.user_edit.text().strip():
                 raise InputError("Cần tên đăng nhập.")
-            self.wizard().create()
+            wizard.create(then=wizard.next, failed=self._refused)
         except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
-        self.error_label.clear()
-        return True
+            self._refused(exc)
+        return False
+
+    def _refused(self, exc: BaseException) -> None:
+        self.error_label.setText(error_text(exc))
 
 
 class KeyPage(QWizardPage):
@@ -282,7 +292,7 @@ class KeyPage(QWizardPage):
         return self.kept_check.isChecked()
 
 
-def _create(home: Path, values: dict, org_fields: dict, progress=None):
+def _create(home: Path, values: dict, org_fields: dict, **_) -> tuple[profiles.Session, str]:
     from khdesk.core.services import organisations
 
     session, recovery = profiles.create_profile(home, **values)
@@ -344,8 +354,9 @@ class NewProfileWizard(QWizard):
             fields["decision_body"] = self.chain_page.decision_edit.text().strip() or None
         return fields
 
-    def create(self) -> None:
-        """Make the profile (worker thread); raises KhdeskError with the reason."""
+    def create(self, then: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
+        """Make the profile in the background, then `then()` (or `failed(why)`); raises
+        KhdeskError at once for fields refused before anything is written."""
         from khdesk.core.services import organisations
 
         if self.session is not None:
@@ -362,10 +373,14 @@ class NewProfileWizard(QWizard):
             "user": self.user_page.user_edit.text().strip(),
             "password": self.user_page.password_edit.text(),
         }
-        self.session, self.recovery_key = run_with_progress(
-            self, "Đang tạo hồ sơ và khóa mã hóa…", _create, self.home, values, fields,
-            cancellable=False,
-        )  # fmt: skip
+
+        def made(result: tuple[profiles.Session, str]) -> None:
+            self.session, self.recovery_key = result
+            then()
+
+        Operation(self, partial(_create, self.home, values, fields)).with_progress(
+            "Đang tạo hồ sơ và khóa mã hóa…", cancellable=False
+        ).success(made).failure(failed).run_in_background()
 
     # -- the recovery key, out of the PC --
 

@@ -27,6 +27,7 @@ from khdesk.core.services.organisations import (
     save_org_settings,
     writable_orgs,
 )
+from khdesk.ui.context import Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import rich
@@ -260,7 +261,7 @@ class OrgSettingsPage(Page):
             self.message.setText(error_text(exc))
             return False
         # Pages reload first (this one too, through the window): then say it is saved.
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(orgs=True, settings=True))
         self.refresh()
         self.message.setStyleSheet("color: #1d6b2f;")
         self.message.setText("Đã lưu.")

@@ -46,7 +46,7 @@ from khdesk.core.services import printing
 from khdesk.ui.context import AppContext
 from khdesk.ui.drives import StorageInfo, is_removable_path
 from khdesk.ui.messages import error_text
-from khdesk.ui.worker import run_with_progress
+from khdesk.ui.operation import Operation
 
 CHECKLIST = "checklist"
 PREVIEW_DPI = 80  # an A4 page 660 pixels wide: fits the preview beside the list
@@ -277,6 +277,7 @@ class PrintDialog(QDialog):
         self.full_name = full_name
         self.pdf_bytes: bytes | None = None
         self.page_images: list[QImage] = []
+        self._previewing = 0  # which preview was asked for last
         self.last_saved: Path | None = None
         # Asked before saving to a USB stick (tests answer by themselves).
         self.ask_password = lambda warning: ask_password(self, warning)
@@ -501,32 +502,39 @@ class PrintDialog(QDialog):
             if widget is not None:
                 widget.deleteLater()
 
-    def render_preview(self) -> bool:
-        """Build the chosen form and draw its pages (on the worker: a form takes a few
+    def render_preview(self) -> None:
+        """Build the chosen form and draw its pages in the background (a form takes a few
         tenths of a second, the checklist runs the check)."""
         code = self.code
         self._clear_pages()
         self.pdf_bytes, self.page_images = None, []
         self._say_problem("")
         self.saved_label.setText("")
+        self._update_buttons()
         if code is None:
-            self._update_buttons()
-            return False
+            return
+        self._previewing += 1
+        asked = self._previewing  # a later choice's preview wins over this one
 
-        def work(progress):
-            progress(0, 0, "Đang dựng biểu mẫu…")
+        def work(**_):
             data = self._pdf(code)
             return data, render_pages(data)
 
-        try:
-            self.pdf_bytes, self.page_images = run_with_progress(
-                self, "Đang chuẩn bị bản xem trước…", work, cancellable=False
-            )
-        except KhdeskError as exc:
-            self._say_problem(error_text(exc))
-            self.pages_label.setText("")
-            self._update_buttons()
-            return False
+        def shown(result: tuple[bytes, list[QImage]]) -> None:
+            if asked == self._previewing:
+                self._show_preview(*result)
+
+        def refused(exc: BaseException) -> None:
+            if asked == self._previewing:
+                self._say_problem(error_text(exc))
+                self.pages_label.setText("")
+
+        Operation(self, work).with_progress(
+            "Đang chuẩn bị bản xem trước…", cancellable=False
+        ).success(shown).failure(refused).run_in_background()
+
+    def _show_preview(self, data: bytes, images: list[QImage]) -> None:
+        self.pdf_bytes, self.page_images = data, images
         for i, image in enumerate(self.page_images, start=1):
             page = QLabel()
             page.setPixmap(QPixmap.fromImage(image))
@@ -541,7 +549,6 @@ class PrintDialog(QDialog):
                 "Máy này không xem trước được; bấm “Lưu PDF…” rồi mở tệp để xem."
             )
         self._update_buttons()
-        return True
 
     def _update_buttons(self) -> None:
         # A viewer prints on paper; a file is taking out, with the owner's grant (roles.py).
@@ -565,7 +572,8 @@ class PrintDialog(QDialog):
             self.save_to(Path(path))
 
     def save_to(self, path: Path, storage: StorageInfo | None = None) -> bool:
-        """Save the chosen form to `path`; on a USB stick warn and offer a password first.
+        """Save the chosen form to `path` in the background; on a USB stick warn and offer
+        a password first. False: nothing to save, or the user stopped at the password.
         `storage`: the volume of `path` (tests pass a fake one)."""
         code = self.code
         if code is None:
@@ -579,26 +587,28 @@ class PrintDialog(QDialog):
             password = answer or None
         session, on = self.ctx.session, self.ctx.today()
 
-        def work(progress):
-            progress(0, 0, path.name)
+        def work(**_):
             if code == CHECKLIST:
                 return printing.export_checklist(
                     session, self.file_code, path, on=on, password=password
                 )
             return printing.export_form(session, code, self.file_code, path, password=password)
 
-        try:
-            run_with_progress(self, "Đang lưu tệp PDF…", work, cancellable=False)
-        except KhdeskError as exc:
-            self._say_problem(error_text(exc))
-            return False
-        except OSError as exc:
-            self._say_problem(f"Không ghi được tệp '{path}': {exc.strerror or exc}.")
-            return False
-        self.last_saved = path
-        locked = " (có mật khẩu)" if password else ""
-        self.saved_label.setText(f"Đã lưu{locked}: {path}")
-        self.ctx.hub.status.emit(f"Đã lưu biểu mẫu vào {path}")
+        def saved(_: object) -> None:
+            self.last_saved = path
+            locked = " (có mật khẩu)" if password else ""
+            self.saved_label.setText(f"Đã lưu{locked}: {path}")
+            self.ctx.hub.status.emit(f"Đã lưu biểu mẫu vào {path}")
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, OSError):
+                self._say_problem(f"Không ghi được tệp '{path}': {exc.strerror or exc}.")
+            else:
+                self._say_problem(error_text(exc))
+
+        Operation(self, work).with_progress("Đang lưu tệp PDF…", cancellable=False).success(
+            saved
+        ).failure(refused).run_in_background()
         return True
 
     # -- printing --

@@ -48,7 +48,7 @@ from khdesk.core.services import members as member_service
 from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import FileAccess
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import error_text
 
 VOTE_STEPS = ("A8", "A9", "P3", "P4")
@@ -555,6 +555,6 @@ class RecordStepDialog(QDialog):
             self.show_error(error_text(exc))
             return False
         self.recorded_event = event
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True, steps=True))  # a step moves the state
         self.accept()
         return True

@@ -16,7 +16,9 @@ page's actions report in a label and the status bar, never in a blocking box.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -45,13 +47,15 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.errors import InputError, KhdeskError
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.services.rekey import STATION_KEY_NOTE
 from khdesk.core.services.roles import KEEPERS, WRITERS
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip
-from khdesk.ui.worker import run_with_progress
 
 _ERROR_STYLE = "color: #b00020;"
 _OK_STYLE = "color: #1b5e20;"
@@ -84,15 +88,6 @@ def _buttons(dialog: QDialog, ok_text: str) -> tuple[QDialogButtonBox, QPushButt
     box.accepted.connect(dialog.save)
     box.rejected.connect(dialog.reject)
     return box, ok
-
-
-def _no_progress(fn, *args, **kwargs):
-    """Adapt a service without a progress callback to run_with_progress."""
-
-    def run(*a, progress=None, **kw):
-        return fn(*a, **kw)
-
-    return run
 
 
 # -- the audit view: a lazy model, newest first --
@@ -188,15 +183,18 @@ class RestoreDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
 
-    def save(self) -> bool:
-        try:
-            self.kept = self.page.restore(self.info, self.password_edit.text())
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
-        self.restored = True
+    def save(self) -> None:
+        """Restore in the background; the dialog closes when it is done."""
+        self.setEnabled(False)  # one restore at a time: no second press while it runs
+        self.page.restore(self.info, self.password_edit.text(), self._restored, self._refused)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.setEnabled(True)
+        self.error_label.setText(error_text(exc))
+
+    def _restored(self, kept: str) -> None:
+        self.kept, self.restored = kept, True
         self.accept()
-        return True
 
 
 class MoveDialog(QDialog):
@@ -244,17 +242,21 @@ class MoveDialog(QDialog):
         try:
             if not folder:
                 raise InputError("Hãy chọn thư mục trên thẻ nhớ USB.")
-            self.info = run_with_progress(
-                self,
-                "Đang ghi bản sao lưu…",
-                _no_progress(safety.move_to_new_pc),
-                self.page.session,
-                Path(folder),
-                cancellable=False,
-            )
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
+        Operation(
+            self, partial(safety.move_to_new_pc, self.page.session, Path(folder))
+        ).with_progress("Đang ghi bản sao lưu…").success(partial(self._written, folder)).failure(
+            self._refused
+        ).run_in_background()
+        return True
+
+    def _refused(self, exc: BaseException) -> None:
+        self.error_label.setText(error_text(exc))
+
+    def _written(self, folder: str, info: backup.BackupInfo) -> None:
+        self.info = info
         self.error_label.clear()
         name = self.info.path.name
         self.result_label.setText(
@@ -265,7 +267,6 @@ class MoveDialog(QDialog):
         self.ok_button.setText("Xong")
         self.cancel_button.hide()  # done: nothing left to cancel
         self.page.after_backup()
-        return True
 
 
 class HandoverDialog(QDialog):
@@ -322,22 +323,28 @@ class HandoverDialog(QDialog):
             profiles.check_password_strength(password)
             if password != self.again_edit.text():
                 raise InputError("Hai lần nhập mật khẩu không giống nhau.")
-            self.result = run_with_progress(
-                self,
-                "Đang bàn giao…",
-                _no_progress(safety.handover),
-                self.page.session,
-                user,
-                password,
-                remove_current=self.remove_box.isChecked(),
-                note=self.note_edit.text().strip(),
-                cancellable=False,
-            )
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
+        work = partial(
+            safety.handover,
+            self.page.session,
+            user,
+            password,
+            remove_current=self.remove_box.isChecked(),
+            note=self.note_edit.text().strip(),
+        )
+        Operation(self, work).with_progress("Đang bàn giao…").changes(
+            self.page.ctx.hub, Changes(users=True, keys=True)
+        ).success(self._handed_over).failure(self._refused).run_in_background()
+        return True
+
+    def _refused(self, exc: BaseException) -> None:
+        self.error_label.setText(error_text(exc))
+
+    def _handed_over(self, done: safety.HandoverResult) -> None:
+        self.result = done
         self.error_label.clear()
-        done = self.result
         gone = (
             f"<br>Người dùng <b>{escape(done.removed)}</b> đã được gỡ: sau khi đóng chương trình, "
             f"chỉ bí thư mới đăng nhập được.<br>{escape(STATION_KEY_NOTE)}"
@@ -412,21 +419,19 @@ class OpenOldBackupDialog(QDialog):
         try:
             if not path:
                 raise InputError("Hãy chọn tệp sao lưu (.khbak).")
-            self.session = run_with_progress(
-                self,
-                "Đang mở bản sao lưu…",
-                _no_progress(backup.import_backup),
-                self.home,
-                Path(path),
-                self.user_edit.text().strip() or None,
-                self.password_edit.text(),
-                cancellable=False,
-            )
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
-        self.accept()
+        user = self.user_edit.text().strip() or None
+        work = partial(backup.import_backup, self.home, Path(path), user, self.password_edit.text())
+        Operation(self, work).with_progress("Đang mở bản sao lưu…").success(self._opened).failure(
+            lambda exc: self.error_label.setText(error_text(exc))
+        ).run_in_background()
         return True
+
+    def _opened(self, session: profiles.Session) -> None:
+        self.session = session
+        self.accept()
 
 
 def open_old_backup(parent: QWidget | None, home: Path) -> profiles.Session | None:
@@ -439,14 +444,25 @@ def open_old_backup(parent: QWidget | None, home: Path) -> profiles.Session | No
 
 
 def _restore_work(
-    session: profiles.Session, backup_id: str, password: str, progress=None
+    session: profiles.Session,
+    backup_id: str,
+    password: str,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> tuple[profiles.Session, str]:
     profiles.verify_password(session, password)  # a wrong password: nothing else is done
     # Let go of the database file so it can be swapped (Windows refuses to replace an
     # open file); the engine reconnects by itself afterwards, to the restored file.
     session.store.engine.dispose()
     return backup.restore_backup(
-        session.dir.home, session.dir.name, backup_id, session.user, password
+        session.dir.home,
+        session.dir.name,
+        backup_id,
+        session.user,
+        password,
+        progress=progress,
+        cancel=cancel,
     )
 
 
@@ -496,6 +512,10 @@ class SafetyPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.backups: list[backup.BackupInfo] = []
+        # What the last background operations delivered (the page says it too).
+        self.last_backup: backup.BackupInfo | None = None
+        self.last_check: integrity.CheckReport | None = None
+        self.last_retention: retention.RetentionPlan | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._backup_tab(), "Sao lưu")
         self.tabs.addTab(self._check_tab(), "Kiểm tra dữ liệu")
@@ -774,21 +794,19 @@ class SafetyPage(Page):
 
     # actions
 
-    def backup_now(self, also_to: Path | None = None) -> backup.BackupInfo | None:
-        try:
-            info = run_with_progress(
-                self,
-                "Đang sao lưu…",
-                _no_progress(backup.create_backup),
-                self.session,
-                "manual",
-                also_to=also_to,
-                cancellable=False,
-            )
-        except KhdeskError as exc:
-            self.backup_status.setStyleSheet(_ERROR_STYLE)
-            self.backup_status.setText(exc.message)
-            return None
+    def backup_now(self, also_to: Path | None = None) -> None:
+        """Back up in the background; `last_backup` and the status line say how it went."""
+        work = partial(backup.create_backup, self.session, "manual", also_to=also_to)
+        Operation(self, work).with_progress("Đang sao lưu…").success(
+            partial(self._backed_up, also_to)
+        ).failure(partial(self._says, self.backup_status)).run_in_background()
+
+    def _says(self, label: QLabel, exc: BaseException) -> None:
+        label.setStyleSheet(_ERROR_STYLE)
+        label.setText(error_text(exc))
+
+    def _backed_up(self, also_to: Path | None, info: backup.BackupInfo) -> None:
+        self.last_backup = info
         where = f" và chép ra {also_to}" if also_to else ""
         self.backup_status.setStyleSheet(_OK_STYLE)
         self.backup_status.setText(
@@ -796,7 +814,6 @@ class SafetyPage(Page):
             "đã đọc lại và kiểm tra."
         )
         self.after_backup()
-        return info
 
     def _backup_to_usb(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục trên thẻ nhớ USB")
@@ -815,19 +832,24 @@ class SafetyPage(Page):
     def restore_dialog(self, info: backup.BackupInfo) -> RestoreDialog:
         return RestoreDialog(self, info)
 
-    def restore(self, info: backup.BackupInfo, password: str) -> str:
-        """Put `info` in place of the data (see the module docstring); returns the id of
-        the copy kept of what was replaced."""
+    def restore(
+        self,
+        info: backup.BackupInfo,
+        password: str,
+        then: Callable[[str], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Put `info` in place of the data (see the module docstring), in the background;
+        `then` gets the id of the copy kept of what was replaced."""
+        work = partial(_restore_work, self.session, info.id, password)
+        Operation(self, work).with_progress("Đang khôi phục…").changes(
+            self.ctx.hub, Changes.everything()
+        ).success(lambda done: then(self._restored(info, *done))).failure(
+            failed
+        ).run_in_background()
+
+    def _restored(self, info: backup.BackupInfo, restored: profiles.Session, kept: str) -> str:
         session = self.session
-        restored, kept = run_with_progress(
-            self,
-            "Đang khôi phục…",
-            _restore_work,
-            session,
-            info.id,
-            password,
-            cancellable=False,
-        )
         role = restored.user_role
         restored.close()  # its lock count goes back to this session's
         session.store.engine.dispose()  # anything opened meanwhile saw the old file
@@ -838,27 +860,20 @@ class SafetyPage(Page):
         self.backup_status.setText(
             f"✔ Đã khôi phục từ bản sao lưu lúc {info.local_time:%d/%m/%Y %H:%M}.{note}"
         )
-        self.ctx.hub.data_changed.emit()
         self.ctx.hub.status.emit("Đã khôi phục dữ liệu từ bản sao lưu.")
         self.refresh()
         return kept
 
-    def run_check(self) -> integrity.CheckReport | None:
-        try:
-            report = run_with_progress(
-                self,
-                "Đang kiểm tra dữ liệu…",
-                _no_progress(integrity.check_database),
-                self.session,
-                cancellable=False,
-            )
-        except KhdeskError as exc:
-            self.check_result.setStyleSheet(_ERROR_STYLE)
-            self.check_result.setText(exc.message)
-            return None
+    def run_check(self) -> None:
+        """Check the database in the background; `last_check` and the page say the result."""
+        Operation(self, partial(integrity.check_database, self.session)).with_progress(
+            "Đang kiểm tra dữ liệu…"
+        ).success(self._checked).failure(partial(self._says, self.check_result)).run_in_background()
+
+    def _checked(self, report: integrity.CheckReport) -> None:
+        self.last_check = report
         self.check_result.setText(check_text(report))
         self.check_result.setStyleSheet(_OK_STYLE if report.ok else _ERROR_STYLE)
-        return report
 
     def filter_audit(self, file_code: str) -> None:
         code = file_code.strip().upper()
@@ -912,21 +927,20 @@ class SafetyPage(Page):
         ):
             self.archive_due()
 
-    def archive_due(self) -> retention.RetentionPlan | None:
-        """Archive what the preview listed (the years chosen, today's date)."""
-        try:
-            plan = run_with_progress(
-                self,
-                "Đang chuyển hồ sơ vào kho lưu trữ…",
-                retention.run_retention,
-                self.session,
-                self.ctx.today(),
-                self.years_box.value(),
-                cancellable=False,
-            )
-        except KhdeskError as exc:
-            self._retention_says(exc.message, _ERROR_STYLE)
-            return None
+    def archive_due(self) -> None:
+        """Archive what the preview listed (the years chosen, today's date), in the
+        background; "Hủy" is heeded until the backup before it is written."""
+        work = partial(
+            retention.run_retention, self.session, self.ctx.today(), self.years_box.value()
+        )
+        Operation(self, work).with_progress("Đang chuyển hồ sơ vào kho lưu trữ…").changes(
+            self.ctx.hub, Changes(candidates=True, steps=True)
+        ).success(self._archived).failure(
+            lambda exc: self._retention_says(error_text(exc), _ERROR_STYLE)
+        ).run_in_background()
+
+    def _archived(self, plan: retention.RetentionPlan) -> None:
+        self.last_retention = plan
         self.retention_plan = None
         self.archive_button.setEnabled(False)
         _fill(self.retention_table, [])
@@ -934,8 +948,6 @@ class SafetyPage(Page):
             f"✔ Đã chuyển {len(plan.items)} hồ sơ vào kho lưu trữ (đã sao lưu trước).", _OK_STYLE
         )
         self.load_archived()
-        self.ctx.hub.data_changed.emit()
-        return plan
 
     def load_archived(self) -> None:
         self.archived = retention.list_archived(self.session)
@@ -959,7 +971,7 @@ class SafetyPage(Page):
             return False
         self._retention_says(f"✔ Đã đưa hồ sơ {code} về dữ liệu đang dùng.", _OK_STYLE)
         self.load_archived()
-        self.ctx.hub.data_changed.emit()
+        self.ctx.hub.notify(Changes(candidates=True, steps=True))
         return True
 
     def _retention_says(self, text: str, style: str) -> None:

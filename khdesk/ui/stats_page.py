@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt
@@ -37,13 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import KhdeskError
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress
 from khdesk.core.reports.stats import GROUPS, INDICATORS, Scope, StatsResult, UnitStats
 from khdesk.core.reports.stats_export import fmt_day, fmt_number, fmt_value
 from khdesk.core.services import reporting
 from khdesk.core.services.statistics import profile_stats_many
 from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import ALL_ROLES, Page
-from khdesk.ui.worker import run_with_progress
 
 YEARS_BACK = 6  # the years offered: this one and the ones before (the last plan period)
 BIG_PROFILE = 3000  # files: above this (or at the province) the figures come from the worker
@@ -78,21 +80,27 @@ class Figures:
     per_year: bool
 
 
-def compute(session, scope: Scope, today: date, progress=None) -> Figures:  # noqa: ANN001
+def compute(  # noqa: ANN001
+    session,
+    scope: Scope,
+    today: date,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> Figures:
     """The figures of `scope`; at a cell (no units below) the chart rows are years: the
     five ending with the chosen one, or a period's years so far."""
-    if progress:
-        progress(0, 0, "Đang tính số liệu…")
+    steps = {"progress": progress, "cancel": cancel}
     if session.info.role == "cell":
         if scope.year is None:
             shown = [y for y in scope.years if y <= today.year]
         else:
             shown = list(range(scope.year - 4, scope.year + 1))
         scopes = [scope, *(Scope.for_year(y) for y in shown)]
-        results = profile_stats_many(session, scopes, today)
+        results = profile_stats_many(session, scopes, today, **steps)
         result = results[0]
         return Figures(result, [r.top for r in results[1:]], [str(y) for y in shown], True)
-    result = profile_stats_many(session, [scope], today)[0]
+    result = profile_stats_many(session, [scope], today, **steps)[0]
     rows = result.children(result.org_code)
     return Figures(result, rows, [u.org_name for u in rows], False)
 
@@ -387,16 +395,22 @@ class StatsPage(Page):
 
     def refresh(self) -> None:
         scope, today = self.scope, self.ctx.today()
-        try:
-            if self._big():
-                figures = run_with_progress(
-                    self, "Đang tính số liệu thống kê…", compute, self.session, scope, today
-                )
-            else:
-                figures = compute(self.session, scope, today)
-        except KhdeskError as exc:
-            self._say(error_text(exc))
+        if self._big():
+            Operation(self, partial(compute, self.session, scope, today)).with_progress(
+                "Đang tính số liệu thống kê…"
+            ).success(self._figures_ready).failure(self._refused).run_in_background()
             return
+        try:
+            figures = compute(self.session, scope, today)
+        except KhdeskError as exc:
+            self._refused(exc)
+            return
+        self._figures_ready(figures)
+
+    def _refused(self, exc: BaseException) -> None:
+        self._say(error_text(exc))
+
+    def _figures_ready(self, figures: Figures) -> None:
         self._say("")
         self.show_figures(figures)
 
@@ -494,22 +508,19 @@ class StatsPage(Page):
                 path += suffix
             self.export_to(Path(path), kind)
 
-    def export_to(self, out: Path, kind: str) -> bool:
+    def export_to(self, out: Path, kind: str) -> None:
         """Write the statistics (`kind` xlsx or pdf) or the annual report (annual) of the
-        chosen scope to `out`, on the worker; the result is said in the page."""
+        chosen scope to `out`, in the background; the result is said in the page."""
         scope, today, session = self.scope, self.ctx.today(), self.session
+        if kind == "annual":
+            work = partial(reporting.export_annual, session, out, scope.year or today.year, today)
+        else:
+            work = partial(reporting.export_stats, session, out, scope, today)
 
-        def work(progress):
-            progress(0, 0, out.name)
-            if kind == "annual":
-                return reporting.export_annual(session, out, scope.year or today.year, today)
-            return reporting.export_stats(session, out, scope, today)
+        def saved(_: object) -> None:
+            self._say(f"Đã lưu: {out}", GREEN)
+            self.ctx.hub.status.emit(f"Đã lưu {out}")
 
-        try:
-            run_with_progress(self, "Đang ghi tệp…", work, cancellable=False)
-        except KhdeskError as exc:
-            self._say(error_text(exc))
-            return False
-        self._say(f"Đã lưu: {out}", GREEN)
-        self.ctx.hub.status.emit(f"Đã lưu {out}")
-        return True
+        Operation(self, work).with_progress("Đang ghi tệp…").success(saved).failure(
+            self._refused
+        ).run_in_background()

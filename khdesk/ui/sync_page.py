@@ -9,6 +9,8 @@ page (not in message boxes), in the service's own Vietnamese words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -34,8 +36,11 @@ from PySide6.QtWidgets import (
 from khdesk.core.services import sync
 from khdesk.core.sync import history
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
+from khdesk.core.sync.outbox import ExportResult
+from khdesk.ui.context import RECORDS
 from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (tests)
 from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import rich
 from khdesk.ui.sync_widgets import (
@@ -51,7 +56,6 @@ from khdesk.ui.sync_widgets import (
     rows_table,
     say,
 )
-from khdesk.ui.worker import run_with_progress
 
 SUFFIX = ".khdb"
 TABLE_WORDS = {
@@ -252,21 +256,18 @@ class SendPanel(QWidget):
                 "qua điện thoại."
             )
             return
-        try:
-            result = run_with_progress(
-                self,
-                "Đang ghi tệp đồng bộ và đọc lại để kiểm tra…",
-                _export,
-                self.page.session,
-                Path(out),
-                full=self.full_box.isChecked(),
-                to=to,
-                cancellable=False,
-            )
-        except Exception as exc:  # shown in the page, in the service's words
-            self._fail(error_text(exc))
-            self.page.history.refresh()  # a failed write burns its number: the ledger says so
-            return
+        work = partial(
+            sync.export_bundle, self.page.session, Path(out), full=self.full_box.isChecked(), to=to
+        )
+        Operation(self, work).with_progress(
+            "Đang ghi tệp đồng bộ và đọc lại để kiểm tra…", cancellable=False
+        ).success(self._written).failure(self._refused).run_in_background()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._fail(error_text(exc))  # shown in the page, in the service's words
+        self.page.history.refresh()  # a failed write burns its number: the ledger says so
+
+    def _written(self, result: ExportResult) -> None:
         self.last_result = result
         if result.kind == "down":
             what = "các nghị quyết, quyết định của đảng ủy trên hồ sơ của chi bộ"
@@ -295,11 +296,6 @@ class SendPanel(QWidget):
         say(self.result_label, f"<b>✗ Chưa ghi được tệp.</b><br>{escape(text)}", RED, big=True)
 
 
-def _export(session, out: Path, *, full: bool, to: str | None, progress):
-    progress(0, 0, "Ghi, rồi đọc lại để chắc tệp đúng…")
-    return sync.export_bundle(session, out, full=full, to=to)
-
-
 # -- "Nhận dữ liệu" --
 
 PREVIEW_COLUMNS = [
@@ -310,24 +306,6 @@ PREVIEW_COLUMNS = [
     ("content", "Nội dung"),
     ("status", "Tình trạng"),
 ]
-
-
-def _verify_all(session, paths: list[Path], progress) -> list[BundleReport]:
-    out = []
-    for i, path in enumerate(paths):
-        progress(i, len(paths), path.name)
-        out.append(sync.verify_bundle(session, path))
-    progress(len(paths), len(paths), "")
-    return out
-
-
-def _import_all(session, paths: list[Path], accept_epoch: bool, progress) -> list[BundleReport]:
-    out = []
-    for i, path in enumerate(paths):
-        progress(i, len(paths), path.name)  # between bundles: each is its own transaction
-        out.extend(sync.import_bundles(session, [path], accept_epoch=accept_epoch))
-    progress(len(paths), len(paths), "")
-    return out
 
 
 def _sender_text(r: BundleReport) -> str:
@@ -470,13 +448,14 @@ class ReceivePanel(QWidget):
             self.paths, self.reports = [], {}
             self._show()
             return
-        try:
-            reports = run_with_progress(
-                self, "Đang kiểm tra các tệp đồng bộ…", _verify_all, self.page.session, paths
-            )
-        except Exception as exc:
-            self._message(error_text(exc), RED)
-            return
+        Operation(self, partial(sync.verify_bundles, self.page.session, paths)).with_progress(
+            "Đang kiểm tra các tệp đồng bộ…"
+        ).success(partial(self._verified, paths)).failure(self._refused).run_in_background()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._message(error_text(exc), RED)
+
+    def _verified(self, paths: list[Path], reports: list[BundleReport]) -> None:
         self.paths = paths
         self.reports = {r.path: r for r in reports}
         self._show()
@@ -586,35 +565,41 @@ class ReceivePanel(QWidget):
         were waiting for it go in, after any valid ones of the old epoch."""
         ready = self._ordered(self._paths_with("new"))
         waiting = self._ordered(self._paths_with("new_epoch"))
-        if ready:
-            self._import(ready, accept_epoch=False)
-        self._import(waiting, accept_epoch=True)
+        self._import(
+            ready, accept_epoch=False, then=partial(self._import, waiting, accept_epoch=True)
+        )
 
-    def _import(self, paths: list[Path], *, accept_epoch: bool) -> None:
+    def _import(
+        self, paths: list[Path], *, accept_epoch: bool, then: Callable[[], None] | None = None
+    ) -> None:
+        """Import `paths` in the background (each bundle its own transaction; "Hủy" stops
+        between two), then show what happened and go on with `then`."""
         if not paths:
+            if then is not None:
+                then()
             return
-        try:
-            reports = run_with_progress(
-                self,
-                "Đang nhập các tệp đồng bộ…",
-                _import_all,
-                self.page.session,
-                paths,
-                accept_epoch,
-            )
-        except Exception as exc:
-            self._message(error_text(exc), RED)
-            return
+        work = partial(sync.import_bundles, self.page.session, paths, accept_epoch=accept_epoch)
+        Operation(self, work).with_progress("Đang nhập các tệp đồng bộ…").changes(
+            self.page.ctx.hub, RECORDS
+        ).success(partial(self._imported, paths, then)).failure(self._refused).run_in_background()
+
+    def _imported(
+        self, paths: list[Path], then: Callable[[], None] | None, reports: list[BundleReport]
+    ) -> None:
         for r in reports:
             self.reports[r.path] = r
         self.imported = reports
         done = sum(1 for r in reports if r.status == "imported")
-        color = GREEN if done == len(reports) else RED
-        self._message(f"Đã nhập {done}/{len(reports)} tệp. Xem kết quả ở dưới.", color)
+        color = GREEN if done == len(paths) else RED
+        text = f"Đã nhập {done}/{len(paths)} tệp. Xem kết quả ở dưới."
+        if len(reports) < len(paths):  # stopped by "Hủy" between two bundles
+            text += " Đã dừng theo yêu cầu: các tệp còn lại chưa nhập."
+        self._message(text, color)
         self.report_view.setHtml(report_html(reports))
         self._show()
-        self.page.ctx.hub.data_changed.emit()
         self.page.history.refresh()
+        if then is not None and len(reports) == len(paths):
+            then()
 
 
 def report_html(reports: list[BundleReport]) -> str:

@@ -8,7 +8,10 @@ test calls; the buttons only call it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import profiles, rekey
-from khdesk.ui.messages import confirm
-from khdesk.ui.worker import run_with_progress
+from khdesk.ui.messages import confirm, error_text
+from khdesk.ui.operation import Operation
 
 _ERROR_STYLE = "color: #b00020;"
 
@@ -93,21 +96,38 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(_buttons(self, "Đổi mật khẩu"))
 
     def save(self) -> bool:
+        """False: refused at once (said in the dialog); True: running, closes when done."""
         current, new = self.current_edit.text(), self.new_edit.text()
         try:
             check_new_password(new, self.again_edit.text())
-            run_with_progress(
-                self, "Đang đổi mật khẩu…", _change_own, self.session, current, new,
-                cancellable=False,
-            )  # fmt: skip
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
-        self.accept()
+        work = partial(_change_own, self.session, current, new)
+        _submit(self, "Đang đổi mật khẩu…", work)
         return True
 
 
-def _change_own(session: profiles.Session, current: str, new: str, progress=None) -> None:
+def _submit(
+    dialog: QDialog,
+    title: str,
+    work: Callable[..., Any],
+    then: Callable[[Any], None] | None = None,
+) -> None:
+    """Run `work` in the background: on success `then(result)` and close the dialog, on
+    failure say why in its error label (the dialog stays open)."""
+
+    def done(result: Any) -> None:
+        if then is not None:
+            then(result)
+        dialog.accept()
+
+    Operation(dialog, work).with_progress(title, cancellable=False).success(done).failure(
+        lambda exc: dialog.error_label.setText(error_text(exc))
+    ).run_in_background()
+
+
+def _change_own(session: profiles.Session, current: str, new: str, **_) -> None:
     profiles.verify_password(session, current)
     profiles.change_password(session, session.user, new)
 
@@ -143,18 +163,15 @@ class AddUserDialog(QDialog):
         password = self.password_edit.text()
         try:
             check_new_password(password, self.again_edit.text())
-            run_with_progress(
-                self, "Đang thêm người dùng…", _add_user, self.session, name, password,
-                self.role_box.currentData(), cancellable=False,
-            )  # fmt: skip
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
-        self.accept()
+        work = partial(_add_user, self.session, name, password, self.role_box.currentData())
+        _submit(self, "Đang thêm người dùng…", work)
         return True
 
 
-def _add_user(session, name: str, password: str, role: str, progress=None) -> None:
+def _add_user(session, name: str, password: str, role: str, **_) -> None:
     profiles.add_user(session, name, password, role)
 
 
@@ -299,16 +316,15 @@ class UsersDialog(QDialog):
         ):
             self.remove_user(name)
 
-    def remove_user(self, name: str) -> bool:
-        """Remove without asking (the confirmation is remove_selected's)."""
-        try:
-            done = run_with_progress(
-                self, "Đang xóa người dùng và đổi khóa cơ sở dữ liệu…", _remove,
-                self.session, name, cancellable=False,
-            )  # fmt: skip
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
+    def remove_user(self, name: str) -> None:
+        """Remove without asking (the confirmation is remove_selected's), in the background."""
+        Operation(self, partial(_remove, self.session, name)).with_progress(
+            "Đang xóa người dùng và đổi khóa cơ sở dữ liệu…", cancellable=False
+        ).success(partial(self._removed, name)).failure(
+            lambda exc: self.error_label.setText(error_text(exc))
+        ).run_in_background()
+
+    def _removed(self, name: str, done: rekey.RekeyResult | None) -> None:
         self.error_label.clear()
         lines = [f"Đã xóa người dùng “{name}”.", *(done.messages() if done else [])]
         if done is not None and done.recovery_key:
@@ -318,7 +334,6 @@ class UsersDialog(QDialog):
             )
         self.done_label.setText("\n".join(lines))
         self.refresh()
-        return True
 
 
 class RecoverDialog(QDialog):
@@ -358,20 +373,18 @@ class RecoverDialog(QDialog):
         new = self.new_edit.text()
         try:
             check_new_password(new, self.again_edit.text())
-            self.session = run_with_progress(
-                self, "Đang kiểm tra mã khôi phục…", _recover, self.home, self.profile,
-                self.user_edit.text().strip(), self.key_edit.text(), new, cancellable=False,
-            )  # fmt: skip
         except KhdeskError as exc:
             self.error_label.setText(exc.message)
             return False
-        self.accept()
+        user, key = self.user_edit.text().strip(), self.key_edit.text()
+        work = partial(_recover, self.home, self.profile, user, key, new)
+        _submit(self, "Đang kiểm tra mã khôi phục…", work, partial(setattr, self, "session"))
         return True
 
 
-def _remove(session, name, progress=None):
+def _remove(session, name, **_):
     return profiles.remove_user(session, name)
 
 
-def _recover(home, profile, user, key, new, progress=None) -> profiles.Session:
+def _recover(home, profile, user, key, new, **_) -> profiles.Session:
     return profiles.recover(home, profile, user, key, new)

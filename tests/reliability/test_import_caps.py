@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from khdesk.core.errors import InputError, KhdeskError
+from khdesk.core.errors import InputError
 from khdesk.core.io import limits
 from khdesk.core.io.tabular import read_tables
 from tests.reliability import hostile_sheets as hostile
@@ -165,8 +165,10 @@ def test_finding_6_zip_parts_and_sheets(tmp_path, monkeypatch):
 
 
 def test_finding_6_progress_while_reading_and_cancel(tmp_path):
-    """Reading calls progress every few thousand rows: the UI's cancel stops it there."""
+    """Reading reports progress every few thousand rows: the UI's cancel stops it there."""
+    from khdesk.core.errors import Cancelled
     from khdesk.core.io.tabular import write_tables
+    from khdesk.core.progress import CancelToken
 
     rows = [
         {"full_name": f"Người {i}", "sex": "Nam", "birth_date": None, "org_code": "X01-CB01"}
@@ -174,17 +176,14 @@ def test_finding_6_progress_while_reading_and_cancel(tmp_path):
     ]
     write_tables(tmp_path / "dv.xlsx", {"members": rows})
     seen = []
+    cancel = CancelToken()
 
-    class Cancelled(KhdeskError):  # as the UI's worker raises it
-        def __init__(self):
-            super().__init__("Đã hủy")
-
-    def progress(what, done, total):
-        seen.append((what, done, total))
-        if done >= 20_000:
-            raise Cancelled
+    def progress(p):
+        seen.append((p.what, p.done, p.total))
+        if p.done >= 20_000:
+            cancel.cancel()  # the user presses "Hủy" while the sheet is being read
 
     with pytest.raises(Cancelled):
-        read_tables(tmp_path / "dv.xlsx", progress)
+        read_tables(tmp_path / "dv.xlsx", progress=progress, cancel=cancel)
     reads = [s for s in seen if "Đảng viên" in s[0]]
     assert reads[0][1:] == (0, 25_001) and reads[-1][1] == 20_000

@@ -3,6 +3,7 @@
 from datetime import date
 
 from khdesk.core.services import profiles
+from khdesk.ui import operation
 from khdesk.ui.candidate_list import CandidateTableModel
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.main_window import MainWindow
@@ -17,11 +18,15 @@ def test_login_wrong_then_right_password(qtbot, demo_home):
     assert dialog.user_edit.text() == "bithu"
     type_text(qtbot, dialog.password_edit, "sai-roi")
     dialog.try_open()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert dialog.session is None
     assert dialog.error_label.text() == "Mật khẩu không đúng."
     dialog.password_edit.clear()
     type_text(qtbot, dialog.password_edit, "demo-password")
     dialog.try_open()
+    dialog.try_open()  # Enter pressed twice: still one session
+    assert operation.running() == 1
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert dialog.session is not None and dialog.result() == LoginDialog.DialogCode.Accepted
     dialog.session.close()
 

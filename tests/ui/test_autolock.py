@@ -7,7 +7,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from khdesk.core.services import profiles
-from khdesk.ui import prefs, shell
+from khdesk.ui import operation, prefs, shell
 from khdesk.ui.main_window import MainWindow
 from tests.ui.helpers import TODAY, type_text
 
@@ -74,12 +74,14 @@ def test_idle_locks_and_the_password_unlocks_keeping_unsaved_work(qtbot, window,
 
     screen = lock.lock_screen
     type_text(qtbot, screen.password_edit, "sai-mat-khau")
-    assert screen.try_unlock() is False
+    assert screen.try_unlock()  # checked in the background
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert screen.error_label.text() == "Mật khẩu không đúng."
     assert lock.locked
     screen.password_edit.clear()
     type_text(qtbot, screen.password_edit, "demo-password")
     assert screen.try_unlock()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert not lock.locked
     assert window.central_stack.currentWidget() is not screen
     assert window.menuBar().isVisible()

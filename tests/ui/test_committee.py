@@ -16,8 +16,9 @@ from khdesk.core.reports.stats import Scope
 from khdesk.core.services import demo, profiles, sync
 from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
+from khdesk.ui import operation
 from khdesk.ui.committee import CellTableModel, CommitteePage
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.pages import page_classes
 
 TODAY = date(2026, 11, 26)
@@ -67,6 +68,7 @@ def make_page(qtbot, session) -> CommitteePage:
     page.resize(1040, 650)
     page.show()
     page.refresh()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)  # the overview is computed
     return page
 
 
@@ -187,8 +189,12 @@ def test_the_overview_is_recomputed_only_after_a_change(qtbot, committee, monkey
     page = make_page(qtbot, committee)
     page.refresh()  # shown again, nothing changed: the rows stay
     assert len(calls) == 1
-    page.ctx.hub.data_changed.emit()
+    page.ctx.hub.notify(Changes(keys=True))  # a new key changes no figure
     page.refresh()
+    assert len(calls) == 1
+    page.ctx.hub.notify(Changes(steps=True))
+    page.refresh()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert len(calls) == 2 and len(page.model.rows) == 4
 
 
@@ -204,10 +210,12 @@ def test_sign_in_and_search_on_either_engine(qtbot, committee_home):
     assert dialog.user_edit.text() == demo.DEMO_USER
     type_text(qtbot, dialog.password_edit, "sai-mat-khau")
     dialog.try_open()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert dialog.session is None and "khẩu" in dialog.error_label.text()
     dialog.password_edit.clear()
     type_text(qtbot, dialog.password_edit, PASSWORD)
     dialog.try_open()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     session = dialog.session
     assert session is not None and session.on_server == (engine == "postgres")
     window = MainWindow(session)
@@ -220,3 +228,15 @@ def test_sign_in_and_search_on_either_engine(qtbot, committee_home):
     assert names == ["Đỗ Văn Dực", "Trần Minh Đức"]  # by given name, Vietnamese order
     window.close()
     session.close()
+
+
+def test_a_province_overview_is_computed_in_the_background(qtbot, committee, monkeypatch):
+    from khdesk.ui import committee as committee_ui
+
+    monkeypatch.setattr(committee_ui, "BACKGROUND_ROLES", ("committee", "province"))
+    page = CommitteePage(AppContext(committee, TODAY))
+    qtbot.addWidget(page)
+    assert page.model.rows == []  # the page is up before the overview is done
+    page.refresh()  # asked again meanwhile: computed once
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+    assert len(page.model.rows) == 4 and "Cộng:" in page.totals_label.text()

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from khdesk.core.services import demo, profiles
+from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.home import OVERDUE_BG, SOON_BG, HomePage, TodoModel
 from khdesk.ui.main_window import MainWindow
@@ -146,10 +147,12 @@ def test_member_finding_shows_the_member(qtbot, cell):
     assert window.pages["members"].current["member_code"] == code
 
 
-def test_big_profile_checks_on_the_worker(qtbot, cell, monkeypatch):
+def test_big_profile_checks_in_the_background(qtbot, cell, monkeypatch):
     import khdesk.ui.home as home_module
 
     monkeypatch.setattr(home_module, "BIG_PROFILE", 0)
     page = HomePage(AppContext(cell, TODAY))
     qtbot.addWidget(page)
+    assert page.model.rowCount() == 0  # the page is up before the checks are done
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert page.model.rowCount() >= 10 and page.model.tone(0) == "overdue"

@@ -9,6 +9,7 @@ import pytest
 from khdesk.core.services import demo, profiles
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.members import search_members
+from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.import_wizard import ExcelPage, ImportWizard, ProblemModel
 
@@ -27,6 +28,11 @@ def ctx(demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield AppContext(session, TODAY)
     session.close()
+
+
+def settle(qtbot) -> None:
+    """Until every background operation has delivered its result."""
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 def column_of(sheet, header: str) -> int:
@@ -52,6 +58,7 @@ def test_preview_shows_the_bad_cell(qtbot, ctx, tmp_path):
     wizard.choose.path_edit.setText(str(path))
     assert wizard.choose.isComplete()
     wizard.next()
+    settle(qtbot)
     preview = wizard.preview
     assert wizard.currentPage() is preview and preview.isComplete()
     report = preview.report
@@ -99,10 +106,14 @@ def test_import_of_a_good_file_lands(qtbot, ctx, tmp_path):
     wizard.show()
     wizard.choose.path_edit.setText(str(path))
     wizard.next()
+    settle(qtbot)
     assert wizard.preview.report.problems == []
     assert wizard.preview.report.counts["members"].added == 1
     assert search_members(ctx.session, "diep") == []  # the preview wrote nothing
     wizard.next()
+    assert not wizard.result_page.isComplete()  # "Xong" waits for the import
+    settle(qtbot)
+    assert wizard.result_page.isComplete()
     result = wizard.result_page.report
     assert result.committed and result.counts["members"].added == 1
     assert "Đã nhập xong: 1 dòng" in wizard.result_page.summary.text()
@@ -115,7 +126,8 @@ def test_export_writes_the_workbook(qtbot, ctx, tmp_path):
     page = ExcelPage(ctx)
     qtbot.addWidget(page)
     target = tmp_path / "xuat"
-    assert page.export(target)
+    page.export(target)
+    settle(qtbot)
     written = target.with_suffix(".xlsx")
     assert written.exists()
     assert "Đảng viên" in openpyxl.load_workbook(written).sheetnames
@@ -145,16 +157,16 @@ def test_a_folder_of_csv_previews_too(qtbot, ctx, tmp_path):
     wizard.choose.folder_radio.setChecked(True)
     wizard.choose.path_edit.setText(str(folder))
     wizard.next()
+    settle(qtbot)
     report = wizard.preview.report
     assert report is not None and report.problems == [] and report.changed == 0
     assert "không có lỗi" in wizard.preview.summary.text()
 
 
-def test_finding_12_a_viewer_sees_export_disabled_until_the_owner_grants_it(
-    qtbot, ctx, tmp_path, monkeypatch
-):
+def test_finding_12_a_viewer_sees_export_disabled_until_the_owner_grants_it(qtbot, ctx, tmp_path):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
     from khdesk.core.services.session import TAKE_OUT_REFUSED
-    from khdesk.ui import import_wizard
     from khdesk.ui.stats_page import StatsPage
 
     profiles.add_user(ctx.session, "xem", "xem-123456", "viewer")
@@ -166,13 +178,18 @@ def test_finding_12_a_viewer_sees_export_disabled_until_the_owner_grants_it(
         qtbot.addWidget(stats)
         assert not page.export_button.isEnabled()
         assert not any(b.isEnabled() for b in (stats.xlsx_button, stats.pdf_button))
-        shown = []
-        monkeypatch.setattr(import_wizard, "show_error", lambda parent, exc: shown.append(exc))
-        assert not page.export(tmp_path / "xuat")  # the service refuses it too
-        assert shown[0].message == TAKE_OUT_REFUSED and not (tmp_path / "xuat.xlsx").exists()
+        page.export(tmp_path / "xuat")  # the service refuses it too
+        settle(qtbot)
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+        assert [b.text() for b in shown if b.isVisible()] == [TAKE_OUT_REFUSED]
+        assert not (tmp_path / "xuat.xlsx").exists() and not page.last_label.text()
+        for box in shown:
+            box.close()
         profiles.grant_take_out(ctx.session, "xem", True)
         assert ExcelPage(theirs).export_button.isEnabled()
-        assert page.export(tmp_path / "xuat")
+        page.export(tmp_path / "xuat")
+        settle(qtbot)
+        assert (tmp_path / "xuat.xlsx").exists()
     finally:
         viewer.close()
         profiles.remove_user(ctx.session, "xem")

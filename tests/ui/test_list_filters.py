@@ -11,6 +11,7 @@ from khdesk.core.services.candidates import file_ids, list_files
 from khdesk.core.services.checking import file_overview
 from khdesk.ui import prefs
 from khdesk.ui.candidate_list import COLUMN_KEYS, DEFAULT_COLUMNS, CandidateTableModel
+from khdesk.ui.context import Changes
 from khdesk.ui.main_window import MainWindow
 from tests.ui.helpers import TODAY, type_text
 
@@ -96,7 +97,7 @@ def test_workplace_and_severity_filters(qtbot, page, session):
 
 
 def test_findings_reload_after_data_changed(qtbot, page):
-    page.ctx.hub.data_changed.emit()
+    page.ctx.hub.notify(Changes(candidates=True))
     assert page.model.findings is None
     qtbot.waitUntil(lambda: page.model.findings is not None, timeout=20000)
 

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
 from khdesk.core.services import printing, profiles, sync
+from khdesk.ui import operation
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.context import AppContext
 from khdesk.ui.print_dialog import (
@@ -49,6 +50,12 @@ class FakeStorage:
 
 
 @pytest.fixture
+def settle(qtbot):
+    """Until every background operation (preview, save) has delivered its result."""
+    return lambda: qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+
+
+@pytest.fixture
 def session(demo_home):
     s = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield s
@@ -79,8 +86,9 @@ def test_forms_of_the_files_steps_come_first():
     assert default_file_name("6-KNĐ", FILE, NAME) == f"6-KND {FILE} {NAME}.pdf"
 
 
-def test_preview_save_and_audit(qtbot, dialog, session, tmp_path):
+def test_preview_save_and_audit(qtbot, dialog, session, tmp_path, settle):
     dialog.select_form("6-KNĐ")
+    settle()
     assert dialog.code == "6-KNĐ"
     assert dialog.pdf_bytes and len(dialog.page_images) >= 1
     assert not dialog.message_label.isVisible()
@@ -91,6 +99,7 @@ def test_preview_save_and_audit(qtbot, dialog, session, tmp_path):
 
     out = tmp_path / "6-KND.pdf"
     assert dialog.save_to(out, storage=FakeStorage("/", b"ext4"))
+    settle()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
     assert NAME in text
     entry = _last_export(session)
@@ -98,22 +107,26 @@ def test_preview_save_and_audit(qtbot, dialog, session, tmp_path):
     assert "Đã lưu" in dialog.saved_label.text()
 
 
-def test_the_checklist_and_a_form_the_cell_cannot_print(dialog):
+def test_the_checklist_and_a_form_the_cell_cannot_print(dialog, settle):
     dialog.select_form(CHECKLIST)
+    settle()
     assert dialog.page_images and dialog.save_button.isEnabled()
     # 7-KNĐ is the đảng ủy bộ phận's: a grassroots cell's file is refused, in words.
     dialog.select_form("7-KNĐ")
+    settle()
     if dialog.pdf_bytes is None:
         assert dialog.message_label.text() and not dialog.save_button.isEnabled()
 
 
-def test_print_settings_from_the_dialog(dialog, session):
+def test_print_settings_from_the_dialog(dialog, session, settle):
     assert dialog.settings_note.text().startswith("Chưa có địa danh và người ký")
     dialog.select_form("6-KNĐ")
+    settle()
     dialog.place_edit.setText("Cam Hải Tây")
     dialog.signer_edit.setText("Nguyễn Văn Bí")
     dialog.upper_edit.setText("ĐẢNG BỘ XÃ CAM HẢI TÂY")
     assert dialog.save_settings()
+    settle()
     assert printing.print_settings(session) == {
         "place": "Cam Hải Tây",
         "signer": "Nguyễn Văn Bí",
@@ -128,17 +141,20 @@ def test_print_settings_from_the_dialog(dialog, session):
     printing.set_print_settings(session, place=None, signer=None, cell_upper_body=None)
 
 
-def test_a_usb_stick_warns_and_the_password_is_applied(dialog, session, tmp_path):
+def test_a_usb_stick_warns_and_the_password_is_applied(dialog, session, tmp_path, settle):
     stick = FakeStorage("/media/bithu/KINGSTON")
     assert removable_warning(tmp_path / "a.pdf", stick) == REMOVABLE_WARNING
     assert removable_warning(tmp_path / "a.xlsx", stick) == XLSX_REMOVABLE_WARNING
     assert removable_warning(tmp_path / "a.pdf", FakeStorage("/", b"ext4")) is None
 
     dialog.select_form("6-KNĐ")
+
+    settle()
     asked: list[str] = []
     dialog.ask_password = lambda warning: asked.append(warning) or "bimat2026"
     out = tmp_path / "usb.pdf"
     assert dialog.save_to(out, storage=stick)
+    settle()
     assert asked == [REMOVABLE_WARNING]
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     assert reader.is_encrypted and reader.decrypt("bimat2026")
@@ -153,6 +169,7 @@ def test_a_usb_stick_warns_and_the_password_is_applied(dialog, session, tmp_path
     # saved without a password when the secretary chooses so
     dialog.ask_password = lambda warning: ""
     assert dialog.save_to(tmp_path / "plain.pdf", storage=stick)
+    settle()
     assert not PdfReader(io.BytesIO((tmp_path / "plain.pdf").read_bytes())).is_encrypted
 
 
@@ -170,8 +187,9 @@ def test_password_dialog_checks_the_repeat(qtbot, tmp_path):
     d.grab().save(str(PNG_DIR / "khdesk_password_dialog.png"))
 
 
-def test_print_paints_every_page(dialog, tmp_path):
+def test_print_paints_every_page(dialog, tmp_path, settle):
     dialog.select_form("6-KNĐ")
+    settle()
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     out = tmp_path / "printed.pdf"
@@ -180,7 +198,7 @@ def test_print_paints_every_page(dialog, tmp_path):
     assert len(PdfReader(str(out)).pages) == len(dialog.page_images)
 
 
-def test_the_file_window_opens_it(qtbot, session):
+def test_the_file_window_opens_it(qtbot, session, settle):
     window = CandidateFileWindow(AppContext(session, TODAY), FILE)
     qtbot.addWidget(window)
     d = window.open_print_dialog()
@@ -189,9 +207,10 @@ def test_the_file_window_opens_it(qtbot, session):
     relevant = [d._code_at(i) for i in range(d.form_list.count())]
     assert relevant.index("6-KNĐ") < relevant.index("9-KNĐ")
     d.close()
+    settle()
 
 
-def test_preview_without_pdfium(qtbot, dialog, monkeypatch):
+def test_preview_without_pdfium(qtbot, dialog, monkeypatch, settle):
     """pdftoppm where PDFium is missing; neither: no preview, saving still works."""
     import shutil
 
@@ -202,16 +221,18 @@ def test_preview_without_pdfium(qtbot, dialog, monkeypatch):
 
     monkeypatch.setattr(print_dialog, "render_pdfium", no_pdfium)
     dialog.select_form("6-KNĐ")
+    settle()
     if shutil.which("pdftoppm"):
         assert len(print_dialog.render_pages(dialog.pdf_bytes)) == len(dialog.page_images) >= 1
     monkeypatch.setattr(print_dialog.shutil, "which", lambda name: None)
     dialog.select_form(CHECKLIST)
+    settle()
     assert dialog.page_images == [] and dialog.save_button.isEnabled()
     assert not dialog.print_button.isEnabled()
     assert "không xem trước được" in dialog.pages_label.text()
 
 
-def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path):
+def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path, settle):
     """A viewer prints on paper; "printing" to a PDF file through the print dialog is
     taking data out, refused without the owner's grant — as saving the PDF is."""
     from khdesk.core.services import demo
@@ -226,6 +247,7 @@ def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path):
         d = PrintDialog(AppContext(viewer, TODAY), FILE, NAME, {"A1", "A8"})
         qtbot.addWidget(d)
         d.select_form("6-KNĐ")
+        settle()
         assert d.page_images  # the viewer sees and may print the form
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)

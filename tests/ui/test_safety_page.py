@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from khdesk.core.services import backup, candidates, demo, integrity, profiles
 from khdesk.core.store import schema as t
+from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.safety_page import AuditModel, OpenOldBackupDialog, SafetyPage, check_text
@@ -52,11 +53,18 @@ def _a_file(session) -> str:
         ).scalar()
 
 
-def test_backup_now_is_listed(page, tmp_path):
+def settle(qtbot) -> None:
+    """Until every background operation has delivered its result."""
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+
+
+def test_backup_now_is_listed(page, tmp_path, qtbot):
     assert page.backup_table.rowCount() == len(backup.list_backups(page.session.dir))
     usb = tmp_path / "usb"
     usb.mkdir()
-    info = page.backup_now(usb)
+    page.backup_now(usb)
+    settle(qtbot)
+    info = page.last_backup
     assert info is not None and (usb / info.path.name).exists()
     assert page.backup_table.item(0, 0).text() == info.local_time.strftime("%d/%m/%Y %H:%M")
     assert page.backup_table.item(0, 1).text() == "Tạo thủ công"
@@ -65,20 +73,26 @@ def test_backup_now_is_listed(page, tmp_path):
     _shot(page, "safety-backups")
 
 
-def test_restore_in_place_brings_the_data_back(page):
+def test_restore_in_place_brings_the_data_back(page, qtbot):
     session = page.session
     code = _a_file(session)
-    info = page.backup_now()
+    page.backup_now()
+    settle(qtbot)
+    info = page.last_backup
     candidates.update_identity(session, code, {"notes": "ghi chú sau khi sao lưu"})
     page.refresh()
     dialog = page.restore_dialog(info)
     type_text(None, dialog.password_edit, "sai-mat-khau")
-    assert not dialog.save()
+    dialog.save()
+    settle(qtbot)
+    assert not dialog.restored and dialog.isEnabled()
     assert dialog.error_label.text() == "Mật khẩu không đúng."
     dialog.password_edit.clear()
     type_text(None, dialog.password_edit, PASSWORD)
     _shot(dialog, "safety-restore")
-    assert dialog.save() and dialog.restored and dialog.kept
+    dialog.save()
+    settle(qtbot)
+    assert dialog.restored and dialog.kept
     # The same session works on the restored data: the note is gone, the audit says so.
     with session.store.read() as conn:
         notes = conn.execute(
@@ -91,9 +105,11 @@ def test_restore_in_place_brings_the_data_back(page):
     assert "before-restore" in kinds
 
 
-def test_db_check_shows_ok_in_plain_vietnamese(page):
+def test_db_check_shows_ok_in_plain_vietnamese(page, qtbot):
     page.tabs.setCurrentIndex(1)
-    report = page.run_check()
+    page.run_check()
+    settle(qtbot)
+    report = page.last_check
     assert report is not None and report.ok
     assert page.check_result.text().startswith("✔ Dữ liệu nguyên vẹn")
     _shot(page, "safety-check")
@@ -138,6 +154,7 @@ def test_move_to_new_pc_then_open_it_there(page, tmp_path, qtbot):
     assert "thẻ nhớ" in dialog.error_label.text()
     dialog.folder_edit.setText(str(usb))
     assert dialog.save()
+    settle(qtbot)
     [written] = list(usb.glob("*.khbak"))
     assert "Mở bản sao lưu từ máy cũ" in dialog.result_label.text()
     assert dialog.ok_button.text() == "Xong"
@@ -150,7 +167,9 @@ def test_move_to_new_pc_then_open_it_there(page, tmp_path, qtbot):
     other.user_edit.setText("bithu")
     type_text(None, other.password_edit, PASSWORD)
     _shot(other, "safety-open-old")
-    assert other.save() and other.session is not None
+    assert other.save()
+    settle(qtbot)
+    assert other.session is not None
     assert other.session.info.org_code == "X01-CB01"
     other.session.close()
 
@@ -166,7 +185,9 @@ def test_handover_adds_the_new_secretary_and_a_new_epoch(page, qtbot):
     dialog.again_edit.clear()
     type_text(None, dialog.again_edit, "moi-123456")
     type_text(None, dialog.note_edit, "Quyết định chuẩn y bí thư")
-    assert dialog.save() and dialog.result is not None
+    assert dialog.save()
+    settle(qtbot)
+    assert dialog.result is not None
     assert dialog.result.recovery_key in dialog.result_label.text()
     users = {u["name"]: u["role"] for u in profiles.list_users(page.session)}
     assert users["bithumoi"] == "owner" and "bithu" in users
@@ -224,7 +245,7 @@ def test_after_sign_in_checks_and_takes_the_days_backup(qtbot, demo_home):
     session.close()
 
 
-def test_retention_preview_archive_and_bring_back(page):
+def test_retention_preview_archive_and_bring_back(page, qtbot):
     page.tabs.setCurrentIndex(4)
     page.years_box.setValue(1)  # today 26/11/2026: files closed by 26/11/2025 are due
     plan = page.preview_retention()
@@ -234,7 +255,9 @@ def test_retention_preview_archive_and_bring_back(page):
     assert "Chưa thay đổi gì" in page.retention_status.text()
     assert page.archive_button.isEnabled()
     _shot(page, "safety-retention-preview")
-    done = page.archive_due()
+    page.archive_due()
+    settle(qtbot)
+    done = page.last_retention
     assert done is not None and done.done and done.backup_id
     assert page.archived_table.rowCount() == 2
     assert "Đã chuyển 2 hồ sơ" in page.retention_status.text()

@@ -6,12 +6,18 @@ from PySide6.QtWidgets import QWizard
 
 from khdesk.core.errors import AccessDenied
 from khdesk.core.services import organisations, profiles
+from khdesk.ui import operation
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.new_profile import CHAIN_PAGE, KEY_PAGE, ORG_PAGE, USER_PAGE
 from khdesk.ui.users import AddUserDialog, ChangePasswordDialog, UsersDialog
 from tests.ui.helpers import TODAY, type_text
 
 PASSWORD = "mat-khau-moi"
+
+
+def settle(qtbot) -> None:
+    """Until every background operation has delivered its result."""
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 def test_picker_lists_the_profiles_with_role_and_unit(qtbot, demo_home, tmp_path):
@@ -27,7 +33,8 @@ def test_picker_lists_the_profiles_with_role_and_unit(qtbot, demo_home, tmp_path
     assert dialog.demo_button.text() == "Mở dữ liệu mẫu (demo)"
     # wrong password: a Vietnamese message, the dialog stays open
     type_text(qtbot, dialog.password_edit, "sai-mat-khau")
-    assert dialog.try_open() is False
+    dialog.try_open()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert dialog.error_label.text() == "Mật khẩu không đúng."
     assert dialog.session is None
     dialog.resize(600, 520)
@@ -66,7 +73,9 @@ def _fill_wizard(qtbot, wizard, tmp_path):
     assert "không giống nhau" in user.error_label.text()
     user.again_edit.clear()
     type_text(qtbot, user.again_edit, PASSWORD)
-    wizard.next()  # makes the profile
+    wizard.next()  # makes the profile in the background, then moves on by itself
+    assert wizard.currentId() == USER_PAGE
+    settle(qtbot)
     assert wizard.currentId() == KEY_PAGE
     assert wizard.session is not None
 
@@ -109,6 +118,7 @@ def test_new_profile_wizard_creates_a_profile_that_opens(qtbot, tmp_path):
     assert again.profile_box.currentData() == "X09-CB01"
     type_text(qtbot, again.password_edit, PASSWORD)
     assert again.try_open()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     again.session.close()
     profiles.recover(home, "X09-CB01", "bithu", key, "khac-hoan-toan").close()
 
@@ -127,11 +137,14 @@ def test_recover_with_the_recovery_key(qtbot, tmp_path):
     type_text(qtbot, dialog.key_edit, "AAAA " * 8)
     type_text(qtbot, dialog.new_edit, "mat-khau-2")
     type_text(qtbot, dialog.again_edit, "mat-khau-2")
-    assert dialog.save() is False
+    assert dialog.save()
+    settle(qtbot)
     assert dialog.error_label.text() == "Khóa khôi phục không đúng."
+    assert dialog.session is None and dialog.isVisible()
     dialog.key_edit.clear()
     type_text(qtbot, dialog.key_edit, key.lower())
     assert dialog.save()
+    settle(qtbot)
     assert login.result() == LoginDialog.DialogCode.Accepted
     login.session.close()
     profiles.open_profile(home, "X07", "bithu", "mat-khau-2").close()
@@ -140,7 +153,8 @@ def test_recover_with_the_recovery_key(qtbot, tmp_path):
 def test_demo_button_creates_and_opens_the_demo(qtbot, tmp_path):
     login = LoginDialog(tmp_path / "home", today=lambda: TODAY)
     qtbot.addWidget(login)
-    assert login.open_demo()
+    login.open_demo()
+    qtbot.waitUntil(lambda: login.session is not None, timeout=60_000)  # made, then opened
     session = login.session
     assert session.info.role == "cell" and session.user == "bithu"
     assert login.profile_box.count() == 4
@@ -197,6 +211,7 @@ def test_users_dialog_owner_adds_and_removes(qtbot, owned, tmp_path):
     type_text(qtbot, add.password_edit, "pho-bi-thu")
     type_text(qtbot, add.again_edit, "pho-bi-thu")
     assert add.save()
+    settle(qtbot)
     assert dialog.user_names() == ["bithu", "phobithu"]
     assert dialog.table.item(1, 1).text() == "Phó bí thư / cán bộ"
     dialog.show()
@@ -208,8 +223,11 @@ def test_users_dialog_owner_adds_and_removes(qtbot, owned, tmp_path):
     assert not theirs.add_button.isEnabled() and not theirs.remove_button.isEnabled()
     assert "Chỉ Chủ hồ sơ" in theirs.reason_label.text()
     deputy.close()
-    assert dialog.remove_user("bithu") is False  # not oneself
-    assert dialog.remove_user("phobithu")
+    dialog.remove_user("bithu")
+    settle(qtbot)
+    assert dialog.error_label.text()  # not oneself
+    dialog.remove_user("phobithu")
+    settle(qtbot)
     assert dialog.user_names() == ["bithu"]
     # Issue 15 finding 3: the removal changed the database key, and says what that means.
     said = dialog.done_label.text()
@@ -225,11 +243,14 @@ def test_change_my_password(qtbot, owned):
     type_text(qtbot, dialog.current_edit, "sai-roi-nhe")
     type_text(qtbot, dialog.new_edit, "moi-hon-nua")
     type_text(qtbot, dialog.again_edit, "moi-hon-nua")
-    assert dialog.save() is False
+    assert dialog.save()
+    settle(qtbot)
     assert dialog.error_label.text() == "Mật khẩu không đúng."
     dialog.current_edit.clear()
     type_text(qtbot, dialog.current_edit, PASSWORD)
     assert dialog.save()
+    settle(qtbot)
+    assert dialog.result() == dialog.DialogCode.Accepted
     profiles.verify_password(session, "moi-hon-nua")
 
 

@@ -16,6 +16,7 @@ from khdesk.core.reports.stats import GROUPS, INDICATOR_KEYS, INDICATORS, Scope
 from khdesk.core.reports.stats_export import fmt_number, fmt_value
 from khdesk.core.services import profiles
 from khdesk.core.services.statistics import profile_stats
+from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.pages import PAGES
@@ -91,19 +92,24 @@ def test_demo_committee_figures(qtbot, demo_home):
         session.close()
 
 
-def test_exports(page, tmp_path):
+def test_exports(page, tmp_path, qtbot):
+    def export(out, kind):
+        page.export_to(out, kind)
+        qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+        return f"Đã lưu: {out}" in page.message_label.text()
+
     out = tmp_path / "thong-ke.xlsx"
-    assert page.export_to(out, "xlsx")
+    assert export(out, "xlsx")
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames
     values = {c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row}
     assert page.figures.result.top.org_code in values
     assert "Đã lưu" in page.message_label.text()
     pdf = tmp_path / "thong-ke.pdf"
-    assert page.export_to(pdf, "pdf")
+    assert export(pdf, "pdf")
     assert "BÁO CÁO" in PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text()
     annual = tmp_path / "nam.pdf"
-    assert page.export_to(annual, "annual")
+    assert export(annual, "annual")
     assert len(PdfReader(str(annual)).pages) >= 1
 
 
@@ -161,3 +167,17 @@ def test_the_table_shows_every_indicator_with_its_definition(page):
         assert GROUPS[ind.group] in label.toolTip()
     admitted = table.item(INDICATOR_KEYS.index("admitted"), 0).toolTip()
     assert "quyết định kết nạp (bước A10)" in admitted
+
+
+def test_a_big_profile_computes_in_the_background(page, qtbot, monkeypatch):
+    """Above BIG_PROFILE files (a province always) the figures come from an operation: the
+    page is back at once and shows them when they arrive."""
+    from khdesk.ui import stats_page
+
+    monkeypatch.setattr(stats_page, "BIG_PROFILE", -1)
+    page.figures = None
+    page.scope_box.setCurrentIndex(1)  # refreshes
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+    top = profile_stats(page.session, page.scope, TODAY).top
+    assert page.figures is not None and page.figures.result.top["admitted"] == top["admitted"]
+    assert page.cards["admitted"].value_label.text() == fmt_number(top["admitted"])

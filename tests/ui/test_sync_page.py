@@ -17,7 +17,7 @@ from khdesk.core.services import demo, profiles, sync
 from khdesk.core.services.candidates import list_files
 from khdesk.core.store import schema as t
 from khdesk.core.sync import outbox
-from khdesk.ui import sync_page
+from khdesk.ui import operation, sync_page
 from khdesk.ui.context import AppContext
 from khdesk.ui.sync_page import SyncPage, Volume
 from tests.ui.helpers import type_text
@@ -61,6 +61,11 @@ def make_page(qtbot, session) -> SyncPage:
     return page
 
 
+def settle(qtbot) -> None:
+    """Until every background operation (write, check, import) has delivered."""
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+
+
 def texts(model, column: int) -> list[str]:
     return [model.data(model.index(r, column)) for r in range(model.rowCount())]
 
@@ -79,6 +84,8 @@ def test_export_import_and_return_through_the_sync_pages(qtbot, stations, usb, t
     assert send.target_box.count() == 1 and "(X01)" in send.target_box.currentText()
 
     send.export()
+
+    settle(qtbot)
     assert send.last_error is None
     written = list(usb.iterdir())
     assert [p.suffix for p in written] == [".khdb"]
@@ -95,6 +102,7 @@ def test_export_import_and_return_through_the_sync_pages(qtbot, stations, usb, t
     receive = com_page.receive
     com_page.tabs.setCurrentWidget(receive)
     receive.load_paths([usb])  # a folder: its bundles are found and verified
+    settle(qtbot)
     model = receive.model
     assert model.rowCount() == 1
     assert texts(model, 1) == ["X01-CB01 — Chi bộ thôn Bãi Giếng Bắc"]
@@ -107,6 +115,8 @@ def test_export_import_and_return_through_the_sync_pages(qtbot, stations, usb, t
     com_page.grab().save("/tmp/sync_preview.png")
 
     receive.import_valid()
+
+    settle(qtbot)
     assert receive.last_error is None
     assert [r.status for r in receive.imported] == ["imported"]
     report = receive.report_view.toPlainText()
@@ -131,12 +141,16 @@ def test_export_import_and_return_through_the_sync_pages(qtbot, stations, usb, t
     back.add_folder(down)
     assert back.destination() == str(down)
     back.export()
+    settle(qtbot)
     assert back.last_error is None and back.last_result.kind == "down"
     assert "Có thể rút USB an toàn." in back.result_label.text()
 
     cell_page.receive.load_paths(list(down.iterdir()))
+
+    settle(qtbot)
     assert texts(cell_page.receive.model, 1) == ["X01 — Đảng ủy xã Cam Lâm"]
     cell_page.receive.import_valid()
+    settle(qtbot)
     assert [r.status for r in cell_page.receive.imported] == ["imported"]
     assert texts(cell_page.history.sent_model, 4)[0].startswith("Đã được xác nhận (")
 
@@ -145,16 +159,21 @@ def test_a_new_epoch_waits_for_an_explicit_confirmation(qtbot, stations, usb):
     _home, cell, com = stations
     cell_page = make_page(qtbot, cell)
     cell_page.send.export()
+    settle(qtbot)
     com_page = make_page(qtbot, com)
     com_page.receive.load_paths([usb])
+    settle(qtbot)
     com_page.receive.import_valid()
+    settle(qtbot)
     for p in usb.iterdir():
         p.unlink()
 
     sync.start_new_epoch(cell, "bí thư mới, máy mới")  # the CLI twin's hand-over
     cell_page.send.export()
+    settle(qtbot)
     receive = com_page.receive
     receive.load_paths([usb])
+    settle(qtbot)
     assert texts(receive.model, 5) == ["Giai đoạn gửi mới, chờ xác nhận"]
     assert not receive.epoch_frame.isHidden()
     assert "bí thư mới, máy mới" in receive.epoch_label.text()
@@ -163,9 +182,12 @@ def test_a_new_epoch_waits_for_an_explicit_confirmation(qtbot, stations, usb):
     com_page.show()
     com_page.grab().save("/tmp/sync_epoch.png")
     receive.import_valid()
+    settle(qtbot)
     assert received_count(com) == 1
 
     receive.accept_epoch()
+
+    settle(qtbot)
     assert [r.status for r in receive.imported] == ["imported"]
     assert received_count(com) == 2
     assert "Đã xác nhận giai đoạn gửi mới của X01-CB01" in receive.report_view.toPlainText()
@@ -176,6 +198,7 @@ def test_a_tampered_bundle_is_shown_refused_and_left_out(qtbot, stations, usb):
     _home, cell, com = stations
     cell_page = make_page(qtbot, cell)
     cell_page.send.export()
+    settle(qtbot)
     good = next(usb.iterdir())
     bad = usb / "goi-dong-bo-sua.khdb"
     data = bytearray(good.read_bytes())
@@ -185,6 +208,7 @@ def test_a_tampered_bundle_is_shown_refused_and_left_out(qtbot, stations, usb):
     com_page = make_page(qtbot, com)
     receive = com_page.receive
     receive.load_paths([good, bad])
+    settle(qtbot)
     status = dict(zip(texts(receive.model, 0), texts(receive.model, 5), strict=True))
     assert status[good.name] == "Hợp lệ, chưa nhập"
     assert status[bad.name].startswith("Bị từ chối: ")
@@ -196,6 +220,7 @@ def test_a_tampered_bundle_is_shown_refused_and_left_out(qtbot, stations, usb):
     com_page.show()
     com_page.grab().save("/tmp/sync_tampered.png")
     receive.import_valid()
+    settle(qtbot)
     assert [Path(r.path).name for r in receive.imported] == [good.name]
     assert received_count(com) == 1
 
@@ -210,6 +235,7 @@ def test_a_full_stick_shows_the_service_message(qtbot, stations, usb, monkeypatc
     monkeypatch.setattr(outbox, "_write_all", full)
     page = make_page(qtbot, cell)
     page.send.export()
+    settle(qtbot)
     assert page.send.last_result is None
     assert "Không ghi được" in page.send.last_error
     assert "Chưa ghi được tệp." in page.send.result_label.text()
@@ -223,10 +249,12 @@ def test_nothing_to_choose_says_so(qtbot, stations, tmp_path, monkeypatch):
     page = make_page(qtbot, cell)
     assert page.send.volume_list.count() == 0 and not page.send.no_volume_label.isHidden()
     page.send.export()
+    settle(qtbot)
     assert page.send.last_error == "Hãy chọn USB (hoặc một thư mục) để lưu tệp đồng bộ."
     empty = tmp_path / "empty"
     empty.mkdir()
     page.receive.load_paths([empty])
+    settle(qtbot)
     assert "Không thấy tệp đồng bộ" in page.receive.last_error
 
 
@@ -287,12 +315,16 @@ def test_every_table_model_passes_the_model_tester(qtmodeltester, qtbot, station
     _home, cell, com = stations
     cell_page = make_page(qtbot, cell)
     cell_page.send.export()
+    settle(qtbot)
     com_page = make_page(qtbot, com)
     com_page.receive.load_paths([usb])
+    settle(qtbot)
     qtmodeltester.check(com_page.receive.model)
     com_page.receive.import_valid()
+    settle(qtbot)
     com_page.send.target_box.setCurrentIndex(com_page.send.target_box.findData("X01-CB01"))
     com_page.send.export()
+    settle(qtbot)
     for model in (
         com_page.receive.model,
         com_page.history.sent_model,
@@ -311,6 +343,7 @@ def test_sending_up_without_the_upper_key_says_what_to_do(qtbot, stations, usb):
     assert send.target_box.itemText(0) == "Cấp trên (KH)"
     send.target_box.setCurrentIndex(0)
     send.export()
+    settle(qtbot)
     assert "Chưa ghi nhận khóa của cấp trên" in send.last_error
     assert list(usb.iterdir()) == []
 

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from itertools import compress, islice, repeat, zip_longest
 from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol
@@ -34,6 +35,7 @@ from khdesk.core.errors import CellProblem, InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.io import limits
 from khdesk.core.io.inert import escape_csv, unescape_column, xlsx_cell
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.text import (
     DATE_FORM,
     FORBIDDEN_CHARS,
@@ -1037,14 +1039,14 @@ def _read_csv_files(
     files: Sequence[Path],
     result: ReadResult,
     guess: bool,
-    progress: ReadProgress,
+    progress: _Step,
     take: _Take,
     head_lines: int | None = None,
 ) -> None:
     limits.check_csv_folder(list(files))
     taken: set[str] = set()
     for i, file in enumerate(files):
-        progress(f"Đọc tệp '{file.name}'", i, len(files))
+        progress(i, len(files), f"Đọc tệp '{file.name}'")
         sheet = match_sheet(file.stem)
         if sheet is None:
             # Which sheet, from the first lines: a file that is none is not read whole
@@ -1072,7 +1074,7 @@ def _read_csv_files(
 def _read_xlsx(
     path: Path,
     result: ReadResult,
-    progress: ReadProgress,
+    progress: _Step,
     take: _Take,
     head_rows: int | None = None,
 ) -> None:
@@ -1131,13 +1133,13 @@ _READ_STEP = 10_000  # rows read between two progress calls (and chances to canc
 
 
 def _sheet_rows(
-    ws: Any, total: int, progress: ReadProgress, head_rows: int | None = None
+    ws: Any, total: int, progress: _Step, head_rows: int | None = None
 ) -> list[Sequence[Any]]:
     """A read-only sheet's rows (`total` of them, as counted by limits.check_zip), cut to
     MAX_COLUMNS, with a progress call every _READ_STEP rows; only the first `head_rows`
     when given."""
     title = f"Đọc trang '{ws.title}'"
-    progress(title, 0, total)
+    progress(0, total, title)
 
     def fitted() -> Any:
         # Row by row: a row holding a cell in column XFD is 16,384 values wide.
@@ -1151,19 +1153,23 @@ def _sheet_rows(
         # Counted here too: openpyxl yields an empty row for each row number skipped.
         if len(rows) > limits.MAX_ROWS:
             raise limits.too_many_rows(ws.title)
-        progress(title, len(rows), max(total, len(rows)))
+        progress(len(rows), max(total, len(rows)), title)
     return rows
 
 
-ReadProgress = Callable[[str, int, int], None]
+_Step = Callable[[int, int, str], None]  # progress.step with its report and token bound
 
 
-def _no_progress(what: str, done: int, total: int) -> None:
+def _no_step(done: int, total: int, what: str) -> None:
     pass
 
 
 def read_tables(
-    path: Path, progress: ReadProgress | None = None, chooser: ColumnChooser | None = None
+    path: Path,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+    chooser: ColumnChooser | None = None,
 ) -> ReadResult:
     """Read a workbook (.xlsx), a folder of .csv files (one per sheet, named by the sheet's
     Vietnamese name or ascii key) or a single .csv (sheet chosen by its name); `chooser`
@@ -1171,7 +1177,7 @@ def read_tables(
 
     Bad cells, unknown sheets and columns come back as `problems`; rows with a problem are
     left out of `sheets` and counted in `bad_rows`. Raises InputError only when the input
-    cannot be read at all.
+    cannot be read at all, Cancelled when `cancel` is (checked every few thousand rows).
     """
     path = Path(path)
     result = ReadResult()
@@ -1184,7 +1190,7 @@ def read_tables(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _read(path, result, progress or _no_progress, take)
+        _read(path, result, partial(step, progress, cancel), take)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -1230,7 +1236,7 @@ def read_heads(path: Path, chooser: ColumnChooser | None = None) -> list[SheetHe
             shown.setdefault(header_norm(text), text)
         heads.append(SheetHead(sheet, title, hi + 1, list(shown.values()), _Rows(rows)))
 
-    _read(Path(path), ReadResult(), _no_progress, take, head=scan)
+    _read(Path(path), ReadResult(), _no_step, take, head=scan)
     order = {s.key: i for i, s in enumerate(template.SHEETS)}
     return sorted(heads, key=lambda h: order[h.sheet.key])
 
@@ -1273,7 +1279,7 @@ def preview_sheet(head: SheetHead, choice: Mapping[str, str | None] | None) -> R
 
 
 def _read(
-    path: Path, result: ReadResult, progress: ReadProgress, take: _Take, head: int | None = None
+    path: Path, result: ReadResult, progress: _Step, take: _Take, head: int | None = None
 ) -> None:
     """Hand each template sheet of `path` to `take` (only its first `head` rows when
     given); problems of the file as a whole (unknown sheets...) go to `result`."""

@@ -34,6 +34,7 @@ from khdesk import __version__
 from khdesk.core.clock import is_iso
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write
+from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
 from khdesk.core.store import sqlcipher, swap
@@ -171,9 +172,12 @@ def create_backup(
     note: str = "",
     also_to: Path | None = None,
     rotate: bool = True,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> BackupInfo | None:
     """Write a backup into the profile's backups folder (and a copy into `also_to`),
-    read it back to check it, rotate the old ones. Returns what was written."""
+    read it back to check it, rotate the old ones. Returns what was written.
+    A cancel is heeded until the backup file is in place (then nothing is left)."""
     if kind not in KIND_LABELS:
         raise ValueError(f"unknown backup kind {kind}")
     note = clean_text(note, "Ghi chú") or ""  # shown in every backup list
@@ -195,11 +199,14 @@ def create_backup(
     os.close(fd)
     tmp_db = Path(tmp_name)
     try:
+        step(progress, cancel, 0, 3, "Chép cơ sở dữ liệu…")
         _copy_database(session, tmp_db)
+        step(progress, cancel, 1, 3, "Ghi tệp sao lưu…")
         _write_backup(target, pdir, tmp_db, backup_id, kind, moment, schema, note)
     finally:
         with contextlib.suppress(OSError):
             tmp_db.unlink()
+    progress(Progress(2, 3, "Đọc lại để kiểm tra…"))
     info = read_backup(target)  # read back: what we report is what is on disk
     if also_to is not None:
         copy = Path(also_to) / target.name
@@ -499,11 +506,15 @@ def restore_backup(
     user: str | None,
     password: str,
     clock: Clock = utc_now,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> tuple[Session, str]:
     """Put a backup back in place of the live database. Needs only keys.json and the
     password, so it works when the live database is too damaged to open (not for a
     profile on a PostgreSQL server: the server's own backups serve there). Returns the
-    session on the restored data and the id of the copy kept of what was replaced."""
+    session on the restored data and the id of the copy kept of what was replaced.
+    A cancel is heeded until the backup is checked, before anything is replaced."""
     pdir = ProfileDir(home, profiles.resolve_profile_name(home, name))
     _refuse_on_server(pdir)
     info = pdir.read_info()
@@ -519,12 +530,15 @@ def restore_backup(
                 f"Bản sao lưu '{backup.id}' là của hồ sơ {backup.org_code}, không phải hồ sơ "
                 "này. Dùng 'Chuyển hồ sơ sang máy mới' để mở nó thành một hồ sơ riêng."
             )
+        step(progress, cancel, 0, 3, "Giải nén bản sao lưu…")
         extracted = _extract(backup, pdir.path)
         try:
+            step(progress, cancel, 1, 3, "Kiểm tra bản sao lưu…")
             _to_current_key(backup, extracted, user, password, key)
             _check_own_objects(extracted, key, backup.path)
             live = [pdir.db_file] if pdir.db_file.exists() else []
             _require_restorer([*live, extracted], key, user)
+            step(progress, cancel, 2, 3, "Đặt bản sao lưu vào chỗ dữ liệu đang dùng…")
             kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
             swap.remove_sidecars(pdir.db_file)
             os.replace(extracted, pdir.db_file)
@@ -584,10 +598,18 @@ def _mark_restored(
 
 
 def import_backup(
-    home: Path, path: Path, user: str | None, password: str, name: str | None = None
+    home: Path,
+    path: Path,
+    user: str | None,
+    password: str,
+    name: str | None = None,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> Session:
     """Open a backup from another PC as a profile here (moving a profile, or handing it
-    over). The profile keeps its identity; sending starts a new epoch."""
+    over). The profile keeps its identity; sending starts a new epoch. A cancel is heeded
+    until the new profile is put in place (its staging folder is then removed)."""
     backup = read_backup(path)
     try:
         with zipfile.ZipFile(backup.path) as z:
@@ -612,7 +634,9 @@ def import_backup(
         slots = KeySlots.load(staging / "keys.json")
         user = user or (slots.users() or [""])[0]
         key = slots.unlock(user, password)
+        step(progress, cancel, 0, 2, "Giải nén bản sao lưu…")
         staged_db = _extract(backup, staging)
+        step(progress, cancel, 1, 2, "Kiểm tra bản sao lưu…")
         _open_check(staged_db, key)
         _check_own_objects(staged_db, key, backup.path)
         _require_restorer([staged_db], key, user)
@@ -622,6 +646,7 @@ def import_backup(
             json.dumps(asdict(profile), ensure_ascii=False, indent=1), encoding="utf-8"
         )
         (staging / "backups").mkdir()
+        step(progress, cancel, 2, 2, "Mở thành hồ sơ…")
         os.replace(staging, pdir.path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

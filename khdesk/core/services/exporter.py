@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
 from khdesk.core.io.tabular import write_tables
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 
@@ -86,11 +87,20 @@ def pipeline_columns(file_row, events) -> dict:
     return row
 
 
-def export_file(session: Session, path: Path) -> dict[str, int]:
-    """Write the template to `path` (.xlsx, or a folder of CSV). Returns rows per sheet."""
+def export_file(
+    session: Session,
+    path: Path,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict[str, int]:
+    """Write the template to `path` (.xlsx, or a folder of CSV). Returns rows per sheet.
+    A cancel is heeded before the file is written."""
     session.require_take_out()  # a viewer only with the owner's grant (roles.py)
     with session.store.write(session.user, changes=False) as tx:
+        step(progress, cancel, 0, 2, "Đọc dữ liệu…")
         tables = collect_tables(tx.conn)
+        step(progress, cancel, 1, 2, f"Ghi '{Path(path).name}'…")
         # Written inside the transaction: the audit entry lands only if the file did.
         write_tables(Path(path), tables)
         tx.audit("export", "workbook", Path(path).name, **{k: len(v) for k, v in tables.items()})

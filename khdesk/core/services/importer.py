@@ -26,6 +26,7 @@ from khdesk.core.domain.scope import (
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.column_map import ColumnMap
 from khdesk.core.io.tabular import read_tables
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services import column_maps
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import WRITERS
@@ -35,8 +36,6 @@ from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.states import save_states
 from khdesk.core.store.store import WriteTx, append_audit_many, new_uuid
 from khdesk.core.text import fold, name_sort_key
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -92,11 +91,13 @@ def import_file(
     *,
     dry_run: bool = False,
     all_or_nothing: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
     column_map: ColumnMap | None = None,
 ) -> ImportReport:
     """Import a workbook or CSV folder (see TEMPLATE.md). A real import is preceded by
     an encrypted backup, so a wrong file can be undone with `backup restore`.
+    A cancel while reading or between sheets leaves the database as it was.
 
     `column_map` maps an office's own headers to fields (column_map.py; checked strictly
     against the file's headers); a sheet it does not name is read through the map
@@ -105,8 +106,10 @@ def import_file(
     # leaves no trace but its refusal.
     session.require(*WRITERS)
     chooser = column_maps.chooser(session, column_map)
-    tables = read_tables(Path(path), progress, chooser)  # within the caps of io/limits.py
+    # within the caps of io/limits.py
+    tables = read_tables(Path(path), progress=progress, cancel=cancel, chooser=chooser)
     if not dry_run:
+        step(progress, cancel, 0, 0, "Sao lưu trước khi nhập…")
         from khdesk.core.services.backup import create_backup
 
         create_backup(session, "before-import", note=Path(path).name)
@@ -117,6 +120,7 @@ def import_file(
         dry_run=dry_run,
         all_or_nothing=all_or_nothing,
         progress=progress,
+        cancel=cancel,
     )
     report.mapped = {key: how for key, (_, _, how) in chooser.used.items()}
     if report.committed:
@@ -155,14 +159,16 @@ def import_tables(
     *,
     dry_run: bool = False,
     all_or_nothing: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> ImportReport:
-    """Apply parsed sheets in one transaction (rolled back on a dry run)."""
+    """Apply parsed sheets in one transaction (rolled back on a dry run, and on a cancel
+    between two sheets: Cancelled is raised and nothing is written)."""
     session.require(*WRITERS)
     report = ImportReport(source=source, dry_run=dry_run, problems=list(tables.problems))
     try:
         with session.store.write(session.user) as tx:
-            importer = _Importer(tx, session, tables, report, progress)
+            importer = _Importer(tx, session, tables, report, progress, cancel)
             importer.run()
             if dry_run or (all_or_nothing and report.problems):
                 raise _Rollback
@@ -189,13 +195,21 @@ def import_tables(
 
 
 class _Importer:
-    def __init__(self, tx: WriteTx, session: Session, tables, report: ImportReport, progress):
+    def __init__(
+        self,
+        tx: WriteTx,
+        session: Session,
+        tables,
+        report: ImportReport,
+        progress: ProgressReport,
+        cancel: CancelToken | None,
+    ):
         self.tx = tx
         self.conn = tx.conn
         self.session = session
         self.tables = tables
         self.report = report
-        self.progress = progress or (lambda *_: None)
+        self.progress, self.cancel = progress, cancel
         self.role = session.info.role
         self.home_org = session.org_code
         self._scope_memo: dict[str | None, str | None] = {}
@@ -237,6 +251,8 @@ class _Importer:
             rows = sheets.get(sheet.key)
             if rows is None:
                 continue
+            # Inside the transaction: a cancel here rolls back the sheets already written.
+            step(self.progress, self.cancel, done, total, f"Ghi trang '{sheet.name}'")
             self.report.sheet(sheet.key)
             if rows and self._lacks_required_column(sheet):
                 # Said once by the reader ("Thiếu cột bắt buộc"); no row can be placed.
@@ -244,7 +260,7 @@ class _Importer:
                 continue
             getattr(self, f"_import_{sheet.key}")(sheet, rows)
             done += len(rows)
-            self.progress(sheet.name, done, total)
+        step(self.progress, self.cancel, done, total, "Tính lại trạng thái hồ sơ…")
         self._refresh_states()
 
     def _lacks_required_column(self, sheet: tpl.Sheet) -> bool:

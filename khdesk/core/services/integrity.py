@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import SCHEMA_OBJECTS, SEARCHABLE, foreign_objects
@@ -122,16 +123,24 @@ def list_audit(session: Session, file_code: str | None = None, limit: int = 200)
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def check_database(session: Session, *, quick: bool = False) -> CheckReport:
+def check_database(
+    session: Session,
+    *,
+    quick: bool = False,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> CheckReport:
     """The whole check (`quick`: the cheap start-up one — page structure and the audit
-    chain's last entries are skipped in favour of SQLite's quick_check)."""
+    chain's last entries are skipped in favour of SQLite's quick_check). Reads only."""
     report = CheckReport()
     local = not session.on_server  # the server keeps its own pages, keys and index
     with session.store.read() as conn:
+        step(progress, cancel, 0, 3, "Kiểm tra cấu trúc tệp…")
         if local:
             _pages(conn, report, quick)
         if quick:
             return report
+        step(progress, cancel, 1, 3, "Kiểm tra nhật ký…")
         if local:
             _foreign_keys(conn, report)
         audit_problems = verify_audit(conn)
@@ -139,6 +148,7 @@ def check_database(session: Session, *, quick: bool = False) -> CheckReport:
         report.checked["audit_entries"] = (
             conn.execute(select(t.audit.c.id).order_by(t.audit.c.id.desc()).limit(1)).scalar() or 0
         )
+        step(progress, cancel, 2, 3, "Kiểm tra trạng thái hồ sơ…")
         _states(conn, report)
         _reported_histories(conn, report)
         if local:

@@ -13,6 +13,7 @@ from typing import Any
 
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.reports import annual, screening
 from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope, StatsResult
 from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
@@ -69,31 +70,76 @@ def _write(session: Session, out: Path, data: bytes, key: str, **detail: Any) ->
         raise InputError(f"Không ghi được tệp '{out}': {exc.strerror or exc}.") from exc
 
 
-def export_stats(session: Session, out: Path, scope: Scope, today: date) -> StatsResult:
-    """`khdesk stats --pdf OUT` / `--xlsx OUT`."""
-    out = Path(out)
-    result = profile_stats(session, scope, today)
+def _export(
+    session: Session,
+    out: Path,
+    pdf: Callable[[dict[str, Any]], bytes],
+    xlsx: Callable[[Any], None],
+    key: str,
+    steps: tuple[ProgressReport, CancelToken | None],
+    **detail: Any,
+) -> bytes:
+    """Render the figures already computed (step 1 of 3) and write the file (step 2): the
+    last point a cancel is heeded is before the write."""
+    progress, cancel = steps
+    step(progress, cancel, 1, 3, f"Dựng '{out.name}'…")
     values = header_values(session) if out.suffix.lower() == ".pdf" else {}
-    data = _render(
+    data = _render(out, lambda: pdf(values), xlsx)
+    step(progress, cancel, 2, 3, f"Ghi '{out.name}'…")
+    _write(session, out, data, key, **detail)
+    progress(Progress(3, 3, out.name))
+    return data
+
+
+def export_stats(
+    session: Session,
+    out: Path,
+    scope: Scope,
+    today: date,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> StatsResult:
+    """`khdesk stats --pdf OUT` / `--xlsx OUT`. A cancel is heeded until the file is
+    written."""
+    out = Path(out)
+    step(progress, cancel, 0, 3, "Tính số liệu…")
+    result = profile_stats(session, scope, today, cancel=cancel)
+    _export(
+        session,
         out,
-        lambda: stats_pdf(result, today, values),
+        lambda values: stats_pdf(result, today, values),
         lambda f: write_stats_xlsx(result, f),
+        "stats",
+        (progress, cancel),
+        scope=scope.label,
     )
-    _write(session, out, data, "stats", scope=scope.label)
     return result
 
 
-def export_annual(session: Session, out: Path, year: int, today: date) -> dict[str, Any]:
-    """`khdesk report annual --year Y --out OUT.pdf|.xlsx`."""
+def export_annual(
+    session: Session,
+    out: Path,
+    year: int,
+    today: date,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """`khdesk report annual --year Y --out OUT.pdf|.xlsx`. A cancel is heeded until the
+    file is written."""
     out = Path(out)
-    report = annual_report(session, year, today)
-    values = header_values(session) if out.suffix.lower() == ".pdf" else {}
-    data = _render(
+    step(progress, cancel, 0, 3, "Tính số liệu…")
+    report = annual_report(session, year, today, cancel=cancel)
+    data = _export(
+        session,
         out,
-        lambda: annual.annual_pdf(report, values),
+        lambda values: annual.annual_pdf(report, values),
         lambda f: annual.write_annual_xlsx(report, f),
+        "annual",
+        (progress, cancel),
+        year=year,
     )
-    _write(session, out, data, "annual", year=year)
     top = report.top
     return {
         "report": "annual",
@@ -106,18 +152,31 @@ def export_annual(session: Session, out: Path, year: int, today: date) -> dict[s
     }
 
 
-def export_screening(session: Session, out: Path, year: int, today: date) -> dict[str, Any]:
-    """`khdesk report screening --year Y --out OUT.pdf|.xlsx`."""
+def export_screening(
+    session: Session,
+    out: Path,
+    year: int,
+    today: date,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """`khdesk report screening --year Y --out OUT.pdf|.xlsx`. A cancel is heeded until
+    the file is written."""
     out = Path(out)
+    step(progress, cancel, 0, 3, "Lập danh sách…")
     listing = screening_list(session, year, today)
-    values = header_values(session) if out.suffix.lower() == ".pdf" else {}
-    data = _render(
-        out,
-        lambda: screening.screening_pdf(listing, values),
-        lambda f: screening.write_screening_xlsx(listing, f),
-    )
     members = len(listing.members)
-    _write(session, out, data, "screening", year=year, rows=members)
+    data = _export(
+        session,
+        out,
+        lambda values: screening.screening_pdf(listing, values),
+        lambda f: screening.write_screening_xlsx(listing, f),
+        "screening",
+        (progress, cancel),
+        year=year,
+        rows=members,
+    )
     return {
         "report": "screening",
         "year": year,
@@ -132,11 +191,18 @@ def export_screening(session: Session, out: Path, year: int, today: date) -> dic
 # -- the figures the reports print (one read each) --
 
 
-def annual_report(session: Any, year: int, today: date) -> annual.AnnualReport:
+def annual_report(
+    session: Any,
+    year: int,
+    today: date,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> annual.AnnualReport:
     """The figures of the profile's annual report (one read of the database)."""
-    return annual.build_annual(
-        profile_stats_many(session, annual.annual_scopes(year), today), year, today
-    )
+    scopes = annual.annual_scopes(year)
+    figures = profile_stats_many(session, scopes, today, progress=progress, cancel=cancel)
+    return annual.build_annual(figures, year, today)
 
 
 def screening_list(session: Any, year: int, today: date) -> screening.ScreeningList:

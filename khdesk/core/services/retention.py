@@ -32,7 +32,6 @@ plus a summary. A dry run lists the same plan and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +41,7 @@ from sqlalchemy import Column, Date, MetaData, String, Table, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from khdesk.core.errors import InputError
+from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services import profiles
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
@@ -58,7 +58,6 @@ SETTING = "retention_years"
 # Destructive and not undoable from the app's normal screens: the keepers only.
 ROLES = ("owner", "secretary")
 
-Progress = Callable[[int, int, str], None]
 
 # The archive database: the same columns as the live tables, plus a register.
 _archive_meta = MetaData()
@@ -352,9 +351,11 @@ def run_retention(
     *,
     purge: bool = False,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> RetentionPlan:
-    """Plan, and unless `dry_run`, back up then archive (or purge) the files due."""
+    """Plan, and unless `dry_run`, back up then archive (or purge) the files due.
+    A cancel is heeded until the backup is written, not once files start moving."""
     if not dry_run:
         session.require(*ROLES)
     plan = plan_retention(session, today, years, purge=purge)
@@ -362,21 +363,21 @@ def run_retention(
         return plan
     from khdesk.core.services import backup
 
-    tick = progress or (lambda done, total, text="": None)
-    tick(0, 3, "Đang sao lưu trước khi làm…")
+    step(progress, cancel, 0, 3, "Đang sao lưu trước khi làm…")
     action = "xóa hẳn" if purge else "lưu trữ"
     info = backup.create_backup(
         session, "before-retention", note=f"{action} {len(plan.items)} hồ sơ đã đóng"
     )
+    step(progress, cancel, 1, 3, "Đã sao lưu.")  # the last point where a cancel is heeded
     plan.backup_id = info.id
     live = [i for i in plan.items if i.where == "live"]
     now = session.store.clock()
     if live and not purge:
-        tick(1, 3, "Đang chép hồ sơ vào kho lưu trữ…")
+        progress(Progress(1, 3, "Đang chép hồ sơ vào kho lưu trữ…"))
         from khdesk.core.store.store import iso
 
         _copy_to_archive(session, live, iso(now))
-    tick(2, 3, "Đang gỡ hồ sơ khỏi dữ liệu đang dùng…")
+    progress(Progress(2, 3, "Đang gỡ hồ sơ khỏi dữ liệu đang dùng…"))
     audit_action = "retention_purge" if purge else "retention_archive"
     # changes=False: a local housekeeping step, not an edit to send (see the docstring).
     with session.store.write(session.user, changes=False) as tx:
@@ -402,7 +403,7 @@ def run_retention(
         )
     if purge:
         _delete_archived(session, [i.uuid for i in plan.items])
-    tick(3, 3, "Xong.")
+    progress(Progress(3, 3, "Xong."))
     plan.done = True
     return plan
 

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain.pipeline import STATE_LABELS
 from khdesk.core.errors import InputError
+from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services import backup, profiles, rekey, sync
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import KEEPERS
@@ -89,7 +90,13 @@ MOVE_INSTRUCTIONS = (
 )
 
 
-def move_to_new_pc(session: Session, folder: Path) -> backup.BackupInfo:
+def move_to_new_pc(
+    session: Session,
+    folder: Path,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> backup.BackupInfo:
     """Write a backup for the new PC into `folder` (a USB stick), read back and checked;
     a copy stays in the profile's backups. Audited."""
     session.require_local("Chuyển sang máy mới")
@@ -97,7 +104,14 @@ def move_to_new_pc(session: Session, folder: Path) -> backup.BackupInfo:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"Không có thư mục '{folder}'. Hãy cắm thẻ nhớ và chọn lại.")
-    info = backup.create_backup(session, "manual", note="chuyển sang máy mới", also_to=folder)
+    info = backup.create_backup(
+        session,
+        "manual",
+        note="chuyển sang máy mới",
+        also_to=folder,
+        progress=progress,
+        cancel=cancel,
+    )
     with session.store.write(session.user, changes=False) as tx:
         tx.audit("profile_move", "backup", info.id, folder=str(folder))
     return info
@@ -123,8 +137,11 @@ def handover(
     *,
     remove_current: bool = False,
     note: str = "",
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> HandoverResult:
-    """Hand the profile over to a new secretary (see the module docstring)."""
+    """Hand the profile over to a new secretary (see the module docstring). A cancel is
+    heeded until the backup before it is written."""
     session.require_local("Bàn giao hồ sơ")
     session.require("owner")  # users are the owner's (roles.py)
     profiles.check_password_strength(new_password)
@@ -132,7 +149,10 @@ def handover(
     if new_user == session.user:
         raise InputError("Người nhận bàn giao phải là một người dùng mới, khác người đang dùng.")
     profiles.check_new_user(session, new_user)  # before the backup: a refusal leaves nothing
-    taken = backup.create_backup(session, "manual", note="trước khi bàn giao")
+    taken = backup.create_backup(
+        session, "manual", note="trước khi bàn giao", progress=progress, cancel=cancel
+    )
+    progress(Progress(3, 4, "Đổi khóa cơ sở dữ liệu cho người nhận…"))
     profiles.add_user(session, new_user, new_password, "owner")
     epoch = sync.start_new_epoch(session, note or f"bàn giao cho {new_user}")
     removed = session.user if remove_current else None

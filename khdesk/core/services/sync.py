@@ -15,6 +15,7 @@ from khdesk.core.domain.scope import OrgTree, enrolment_check, staff_org_problem
 from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, kind_from_name
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
@@ -183,14 +184,40 @@ def start_new_epoch(session: Session, note: str) -> str:
 
 
 def export_bundle(
-    session: Session, out: Path, *, full: bool = False, to: str | None = None
+    session: Session,
+    out: Path,
+    *,
+    full: bool = False,
+    to: str | None = None,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> ExportResult:
+    """Write a bundle (one transaction: a cancel before it starts leaves nothing)."""
     session.require(*_WRITERS)
-    return outbox.export_bundle(session, Path(out), full=full, to=to)
+    step(progress, cancel, 0, 1, "Ghi, rồi đọc lại để chắc tệp đúng…")
+    result = outbox.export_bundle(session, Path(out), full=full, to=to)
+    progress(Progress(1, 1, Path(out).name))
+    return result
 
 
 def verify_bundle(session: Session, path: Path) -> BundleReport:
     return inbox.verify_bundle(session, Path(path))
+
+
+def verify_bundles(
+    session: Session,
+    paths: list[Path],
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> list[BundleReport]:
+    """What importing each bundle would do; changes nothing."""
+    reports = []
+    for i, path in enumerate(paths):
+        step(progress, cancel, i, len(paths), Path(path).name)
+        reports.append(inbox.verify_bundle(session, Path(path)))
+    progress(Progress(len(paths), len(paths)))
+    return reports
 
 
 def import_bundles(
@@ -199,11 +226,25 @@ def import_bundles(
     *,
     accept_epoch: bool = False,
     limits: bundle.Limits = bundle.DEFAULT_LIMITS,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> list[BundleReport]:
+    """Import bundles in the order given, each in its own transaction. A cancel is heeded
+    between two bundles: before the first it raises Cancelled (nothing changed); later, the
+    reports of the bundles imported so far come back (fewer than `paths`), none is half."""
     # Confirming a station's new epoch (restored from a backup, a new secretary) is a
     # trust decision, as enrolling its key is: a keeper's, not the day-to-day import's.
     session.require(*(_KEY_KEEPERS if accept_epoch else _WRITERS))
-    return inbox.import_bundles(session, paths, accept_epoch=accept_epoch, limits=limits)
+    reports = []
+    for i, path in enumerate(paths):
+        if reports and cancel is not None and cancel.cancelled:
+            break  # what was imported must be reported, not called "nothing changed"
+        step(progress, cancel, i, len(paths), Path(path).name)
+        reports.append(
+            inbox.import_bundle(session, Path(path), accept_epoch=accept_epoch, limits=limits)
+        )
+    progress(Progress(len(reports), len(paths)))
+    return reports
 
 
 def bundle_ledger(session: Session, limit: int = 500) -> dict:
