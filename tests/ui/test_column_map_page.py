@@ -7,6 +7,7 @@ from datetime import date
 import openpyxl
 
 from khdesk.core.services.candidates import list_files
+from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.import_wizard import MAP_ID, PREVIEW_ID, ImportWizard
 from tests.integration.test_column_map import (
@@ -21,13 +22,19 @@ from tests.integration.test_column_map import (
 TODAY = date(2026, 11, 26)
 
 
+def next_page(qtbot, wizard) -> None:
+    """Next, then wait until the page's reading or import (an operation) has delivered."""
+    wizard.next()
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
+
+
 def open_wizard(qtbot, ctx, path) -> ImportWizard:
     wizard = ImportWizard(ctx)
     qtbot.addWidget(wizard)
     wizard.resize(1000, 700)
     wizard.show()
     wizard.choose.path_edit.setText(str(path))
-    wizard.next()
+    next_page(qtbot, wizard)
     return wizard
 
 
@@ -91,13 +98,13 @@ def test_foreign_workbook_is_mapped_previewed_imported_and_remembered(qtbot, cel
     assert problems() == []
     wizard.grab().save(str(tmp_path / "wizard-columns.png"))
 
-    wizard.next()
+    next_page(qtbot, wizard)
     assert wizard.currentId() == PREVIEW_ID
     report = wizard.preview.report
     assert report.problems == [] and report.counts["candidates"].added == len(PEOPLE)
     assert report.mapped == {"candidates": "given", "members": "given"}
     assert list_files(cell) == []  # the preview wrote nothing
-    wizard.next()
+    next_page(qtbot, wizard)
     assert wizard.result_page.report.committed
     assert sorted(f["full_name"] for f in list_files(cell)) == sorted(p[0] for p in PEOPLE)
 
@@ -132,13 +139,13 @@ def test_a_hostile_header_stops_at_the_first_step(qtbot, cell, tmp_path):
 def test_back_from_the_column_step_to_a_template_file(qtbot, cell, tmp_path):
     wizard = open_wizard(qtbot, AppContext(cell, TODAY), foreign_file(tmp_path / "ds.xlsx"))
     assert wizard.currentId() == MAP_ID
-    wizard.next()
+    next_page(qtbot, wizard)
     assert wizard.preview.title() == "Bước 3: Kiểm tra trước khi nhập"
     wizard.back()
     wizard.back()
     assert wizard.currentPage() is wizard.choose
     wizard.choose.path_edit.setText(str(template_file(tmp_path / "mau.xlsx")))
-    wizard.next()
+    next_page(qtbot, wizard)
     assert wizard.currentId() == PREVIEW_ID and wizard.column_map() is None
     assert wizard.preview.title() == "Bước 2: Kiểm tra trước khi nhập"
     assert wizard.preview.report.mapped == {} and wizard.preview.report.problems == []

@@ -239,4 +239,4 @@ def test_a_province_overview_is_computed_in_the_background(qtbot, committee, mon
     assert page.model.rows == []  # the page is up before the overview is done
     page.refresh()  # asked again meanwhile: computed once
     qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
-    assert len(page.model.rows) == 4 and "Cộng:" in page.totals_label.text()
+    assert len(page.model.rows) == 4 and "Cộng các chi bộ:" in page.totals_label.text()

@@ -261,10 +261,7 @@ def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path, settle):
 
 
 def test_names_the_tree_gives_are_the_fields_hints_not_called_missing(
-    qtbot,
-    demo_home,  # noqa: F811 - the imported fixture
-    session,
-    tmp_path,
+    qtbot, demo_home, session, tmp_path, settle
 ):
     """Once the cell enrolled its committee's card, the dialog shows the place and the
     upper bodies the forms will print, and does not call the place missing."""
@@ -281,6 +278,7 @@ def test_names_the_tree_gives_are_the_fields_hints_not_called_missing(
     assert d.commune_edit.placeholderText() == "Đảng ủy xã Cam Lâm (theo danh sách đơn vị)"
     assert d.settings_note.text().startswith("Chưa có người ký:")
     d.select_form("6-KNĐ")
+    settle()
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(d.pdf_bytes)).pages).split()
     )
