@@ -2,13 +2,13 @@
 audit view, and the guided "move to a new PC" and "hand over" dialogs; plus the dialog the
 sign-in screen opens to bring a profile over from an old PC (`open_old_backup`).
 
-Restoring in the app: the restore swaps the database file, so the page first lets go of
-the session's database connections (the engine's pool; the session object, its key
-and the in-use lock stay), restores on the worker thread, then the session reconnects
-by itself to the restored file — same profile, same key — and every page reloads. No new
-sign-in is needed. (One edge: a backup older than the signed-in user's account has no
-such user; the restore then completes but reports that the user has no access there —
-the message says so, and signing in again with a user of that time is the way on.)
+Restoring in the app is the service backup.restore_signed_in, run on the worker thread:
+it swaps the database file under the open session (its key and in-use lock stay), the
+session reconnects by itself to the restored file — same profile, same key — and every
+page reloads. No new sign-in is needed. (One edge: a backup older than the signed-in
+user's account has no such user; the restore then completes but reports that the user
+has no access there — the message says so, and signing in again with a user of that
+time is the way on.)
 
 Every dialog's work is a method a test calls (`save()`), the buttons only call it; the
 page's actions report in a label and the status bar, never in a blocking box.
@@ -438,18 +438,6 @@ def open_old_backup(parent: QWidget | None, home: Path) -> profiles.Session | No
     return dialog.session
 
 
-def _restore_work(
-    session: profiles.Session, backup_id: str, password: str, progress=None
-) -> tuple[profiles.Session, str]:
-    profiles.verify_password(session, password)  # a wrong password: nothing else is done
-    # Let go of the database file so it can be swapped (Windows refuses to replace an
-    # open file); the engine reconnects by itself afterwards, to the restored file.
-    session.store.engine.dispose()
-    return backup.restore_backup(
-        session.dir.home, session.dir.name, backup_id, session.user, password
-    )
-
-
 def after_sign_in(window: QWidget, session: profiles.Session, *, daily_backup: bool = True):
     """Call once the main window shows: the cheap start-up check (a warning box that does
     not block when it finds something) and, on a thread, the day's automatic backup.
@@ -816,24 +804,18 @@ class SafetyPage(Page):
         return RestoreDialog(self, info)
 
     def restore(self, info: backup.BackupInfo, password: str) -> str:
-        """Put `info` in place of the data (see the module docstring); returns the id of
+        """Put `info` in place of the data (backup.restore_signed_in); returns the id of
         the copy kept of what was replaced."""
-        session = self.session
-        restored, kept = run_with_progress(
+        done = run_with_progress(
             self,
             "Đang khôi phục…",
-            _restore_work,
-            session,
+            _no_progress(backup.restore_signed_in),
+            self.session,
             info.id,
             password,
             cancellable=False,
         )
-        role = restored.user_role
-        restored.close()  # its lock count goes back to this session's
-        session.store.engine.dispose()  # anything opened meanwhile saw the old file
-        if role != session.user_role:
-            session.user_role = role
-        note = f" Dữ liệu trước đó được giữ trong bản sao lưu {kept}." if kept else ""
+        note = f" Dữ liệu trước đó được giữ trong bản sao lưu {done.kept}." if done.kept else ""
         self.backup_status.setStyleSheet(_OK_STYLE)
         self.backup_status.setText(
             f"✔ Đã khôi phục từ bản sao lưu lúc {info.local_time:%d/%m/%Y %H:%M}.{note}"
@@ -841,7 +823,7 @@ class SafetyPage(Page):
         self.ctx.hub.data_changed.emit()
         self.ctx.hub.status.emit("Đã khôi phục dữ liệu từ bản sao lưu.")
         self.refresh()
-        return kept
+        return done.kept
 
     def run_check(self) -> integrity.CheckReport | None:
         try:

@@ -32,14 +32,20 @@ from pathlib import Path
 
 from khdesk import __version__
 from khdesk.core.clock import is_iso
-from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
+from khdesk.core.errors import (
+    AccessDenied,
+    InputError,
+    NewerDatabaseError,
+    ProfileError,
+    UsageError,
+)
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
-from khdesk.core.store import sqlcipher, swap
+from khdesk.core.store import revision, sqlcipher, swap
 from khdesk.core.store.engine import SCHEMA_OBJECTS, foreign_objects
 from khdesk.core.store.keyslots import KeySlots
-from khdesk.core.store.migrate import current_revision
+from khdesk.core.store.migrate import current_revision, known_revisions
 from khdesk.core.store.store import Clock, iso, utc_now
 from khdesk.core.text import clean_text
 
@@ -415,6 +421,24 @@ def _check_own_objects(db_file: Path, key: bytes, source: Path) -> None:
         )
 
 
+def _check_revision(db_file: Path, key: bytes, source: Path) -> None:
+    """A backup made by a newer khdesk has a schema this version cannot open: refused
+    before it takes the live file's place (opening it afterwards would fail, leaving a
+    profile that no longer opens)."""
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        found = revision.stored_revision(conn)
+    finally:
+        conn.close()
+    if found not in known_revisions():
+        shown = "".join(c for c in str(found)[:40] if c.isprintable()) or "không rõ"
+        raise NewerDatabaseError(
+            f"Tệp sao lưu '{source.name}' do một phiên bản khdesk mới hơn tạo ra (phiên bản "
+            f"lược đồ '{shown}'). Hãy cài phiên bản khdesk mới hơn rồi khôi phục; dữ liệu "
+            "hiện tại không bị thay đổi."
+        )
+
+
 def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
     """The user's role in a database file (None: not an active user there)."""
     conn = sqlcipher.keyed(db_file, key)
@@ -523,6 +547,7 @@ def restore_backup(
         try:
             _to_current_key(backup, extracted, user, password, key)
             _check_own_objects(extracted, key, backup.path)
+            _check_revision(extracted, key, backup.path)
             live = [pdir.db_file] if pdir.db_file.exists() else []
             _require_restorer([*live, extracted], key, user)
             kept = _keep_current_copy(pdir, clock(), key, user) if pdir.db_file.exists() else ""
@@ -538,6 +563,36 @@ def restore_backup(
     session.holds_lock = True
     _mark_restored(session, backup, kept, (failures, takeover))
     return session, kept
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore while signed in did."""
+
+    backup: BackupInfo
+    kept: str  # the id of the backup kept of what was replaced ("" when nothing was)
+    role: str  # the user's role as the restored data holds it (the session now has it)
+
+
+def restore_signed_in(session: Session, backup_id: str, password: str) -> Restored:
+    """Put a backup in place of the data of the profile this session has open (the
+    desktop's "Khôi phục"): the password is asked again; the session then works on the
+    restored data, with the role the restored data gives its user. A wrong password, a
+    backup of another profile or from a newer khdesk: refused, nothing changed."""
+    session.require_local("Khôi phục")
+    profiles.verify_password(session, password)  # a wrong password: nothing else is done
+    backup = find_backup(session.dir, backup_id)
+    # Let go of the database file so it can be swapped (Windows refuses to replace an
+    # open file); the engine reconnects by itself afterwards, to the restored file.
+    session.store.engine.dispose()
+    restored, kept = restore_backup(
+        session.dir.home, session.dir.name, str(backup.path), session.user, password
+    )
+    role = restored.user_role
+    restored.close()  # its lock count goes back to this session's
+    session.store.engine.dispose()  # anything opened meanwhile saw the old file
+    session.user_role = role
+    return Restored(backup, kept, role)
 
 
 def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: str, key: bytes):
@@ -615,6 +670,7 @@ def import_backup(
         staged_db = _extract(backup, staging)
         _open_check(staged_db, key)
         _check_own_objects(staged_db, key, backup.path)
+        _check_revision(staged_db, key, backup.path)
         _require_restorer([staged_db], key, user)
         profile = _profile_of(info, backup, _identity_in(staged_db, key), target_name)
         os.replace(staged_db, staging / "khdesk.db")
