@@ -312,24 +312,6 @@ PREVIEW_COLUMNS = [
 ]
 
 
-def _verify_all(session, paths: list[Path], progress) -> list[BundleReport]:
-    out = []
-    for i, path in enumerate(paths):
-        progress(i, len(paths), path.name)
-        out.append(sync.verify_bundle(session, path))
-    progress(len(paths), len(paths), "")
-    return out
-
-
-def _import_all(session, paths: list[Path], accept_epoch: bool, progress) -> list[BundleReport]:
-    out = []
-    for i, path in enumerate(paths):
-        progress(i, len(paths), path.name)  # between bundles: each is its own transaction
-        out.extend(sync.import_bundles(session, [path], accept_epoch=accept_epoch))
-    progress(len(paths), len(paths), "")
-    return out
-
-
 def _sender_text(r: BundleReport) -> str:
     s = r.sender or {}
     if not s:
@@ -472,7 +454,11 @@ class ReceivePanel(QWidget):
             return
         try:
             reports = run_with_progress(
-                self, "Đang kiểm tra các tệp đồng bộ…", _verify_all, self.page.session, paths
+                self,
+                "Đang kiểm tra các tệp đồng bộ…",
+                sync.verify_bundles,
+                self.page.session,
+                paths,
             )
         except Exception as exc:
             self._message(error_text(exc), RED)
@@ -597,10 +583,10 @@ class ReceivePanel(QWidget):
             reports = run_with_progress(
                 self,
                 "Đang nhập các tệp đồng bộ…",
-                _import_all,
+                sync.import_bundles,
                 self.page.session,
                 paths,
-                accept_epoch,
+                accept_epoch=accept_epoch,
             )
         except Exception as exc:
             self._message(error_text(exc), RED)

@@ -7,11 +7,14 @@ keys existed gets its pair the first time one of these needs it.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
-from khdesk.core.errors import InputError
+from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
@@ -20,6 +23,8 @@ from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.inbox import BundleReport
 from khdesk.core.sync.outbox import ExportResult
 from khdesk.core.text import clean_text
+
+log = logging.getLogger(__name__)
 
 _WRITERS = ("owner", "secretary", "deputy")
 _KEY_KEEPERS = ("owner", "secretary")
@@ -139,17 +144,86 @@ def verify_bundle(session: Session, path: Path) -> BundleReport:
     return inbox.verify_bundle(session, Path(path))
 
 
+def verify_bundles(
+    session: Session,
+    paths: Sequence[Path],
+    *,
+    progress: Callable[..., None] | None = None,
+    cancel: Any = None,
+) -> list[BundleReport]:
+    """What importing each file would do (the preview before "Nhập"); changes nothing."""
+    return _each(paths, lambda path: verify_bundle(session, path), progress, cancel)
+
+
 def import_bundles(
     session: Session,
-    paths: list[Path],
+    paths: Sequence[Path],
     *,
     accept_epoch: bool = False,
     limits: bundle.Limits = bundle.DEFAULT_LIMITS,
+    progress: Callable[..., None] | None = None,
+    cancel: Any = None,
 ) -> list[BundleReport]:
+    """Import a batch of bundle files, each in its own transaction, in the order given (any
+    order gives the same database): one report per file — imported, refused with the
+    Vietnamese reason, or quarantined — never stopping at a bad one. A cancel is heard
+    between files (Cancelled): the files before it stay imported, none is half-written."""
     # Confirming a station's new epoch (restored from a backup, a new secretary) is a
     # trust decision, as enrolling its key is: a keeper's, not the day-to-day import's.
     session.require(*(_KEY_KEEPERS if accept_epoch else _WRITERS))
-    return inbox.import_bundles(session, paths, accept_epoch=accept_epoch, limits=limits)
+
+    def one(path: Path) -> BundleReport:
+        return _import_one(session, path, accept_epoch, limits)
+
+    return _each(paths, one, progress, cancel)
+
+
+def _each(
+    paths: Sequence[Path],
+    one: Callable[[Path], BundleReport],
+    progress: Callable[..., None] | None,
+    cancel: Any,
+) -> list[BundleReport]:
+    """`one` for each file in turn, progress and a chance to cancel between files."""
+    files = [Path(p) for p in paths]
+    reports = []
+    for done, path in enumerate(files):
+        if cancel is not None:
+            cancel.check()  # raises Cancelled (core/errors) once cancelled
+        _tell(progress, done, len(files), path.name)
+        reports.append(one(path))
+    _tell(progress, len(files), len(files), "")
+    return reports
+
+
+def _import_one(
+    session: Session, path: Path, accept_epoch: bool, limits: bundle.Limits
+) -> BundleReport:
+    """One file of a batch: whatever goes wrong with it becomes its report, so the next
+    file is still tried (the store rolled its transaction back)."""
+    try:
+        return inbox.import_bundle(session, path, accept_epoch=accept_epoch, limits=limits)
+    except KhdeskError as exc:  # (a cancel is heard between files, never in here)
+        reason = exc.message
+    except Exception:  # a bug or a failing disk: logged, told, and the batch goes on
+        log.exception("bundle import failed: %s", path)
+        reason = (
+            "Lỗi không lường trước khi nhập tệp này; không nhập gì. Chi tiết ghi trong nhật ký."
+        )
+    return BundleReport(path=str(path), status="refused", valid=False, code="error", reason=reason)
+
+
+# Until the core's progress contract (khdesk/core/progress.py, issue 16 item 3) is merged:
+# take either shape, so the batch runs under today's UI helper and tomorrow's.
+def _tell(progress: Callable[..., None] | None, done: int, total: int, what: str) -> None:
+    if progress is None:
+        return
+    try:
+        from khdesk.core.progress import Progress  # type: ignore[import-not-found]
+    except ImportError:
+        progress(done, total, what)
+    else:
+        progress(Progress(done, total, what))
 
 
 def bundle_ledger(session: Session, limit: int = 500) -> dict:

@@ -973,17 +973,3 @@ def _quarantine(
             seq=m["seq"],
             code=report.code,
         )
-
-
-def import_bundles(
-    session: Station,
-    paths: list[Path],
-    *,
-    accept_epoch: bool = False,
-    limits: bundle.Limits = bundle.DEFAULT_LIMITS,
-) -> list[BundleReport]:
-    """Import several bundles, each in its own transaction, in the order given (any order
-    gives the same database)."""
-    return [
-        import_bundle(session, Path(p), accept_epoch=accept_epoch, limits=limits) for p in paths
-    ]
