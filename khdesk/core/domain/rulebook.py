@@ -139,13 +139,18 @@ GRADE_LABELS = {
 
 @dataclass(frozen=True)
 class Fraction:
-    """A vote threshold: passes when denominator * votes_for >= numerator * members."""
+    """A vote threshold of all `members` (not of those present). The one place its
+    arithmetic lives: the rules, the record-step dialog and the forms ask it."""
 
     numerator: int
     denominator: int
 
+    def need(self, members: int) -> int:
+        """The least number of votes for that reaches the threshold."""
+        return -(-self.numerator * members // self.denominator)
+
     def reached(self, votes_for: int, members: int) -> bool:
-        return self.denominator * votes_for >= self.numerator * members
+        return votes_for >= self.need(members)
 
     def __str__(self) -> str:
         if (self.numerator, self.denominator) == (2, 3):
