@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import CellProblem
 from khdesk.core.fsutil import safe_file_name
@@ -50,7 +51,6 @@ from khdesk.ui.worker import run_with_progress
 
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
 PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
-IMPORT_ROLES = ("owner", "secretary", "deputy")
 
 
 def run_import(ctx: AppContext, parent: QWidget | None, path: Path, **kw) -> ImportReport:
@@ -364,7 +364,7 @@ class ExcelPage(Page):
         self.import_button = QPushButton("Nhập từ Excel…")
         self.import_button.setMinimumSize(200, 40)
         self.import_button.clicked.connect(self.open_import)
-        self.import_button.setEnabled(ctx.session.user_role in IMPORT_ROLES)
+        self.import_button.setEnabled(ctx.session.may(Action.IMPORT))
         self.export_button = QPushButton("Xuất Excel…")
         self.export_button.setMinimumSize(200, 40)
         self.export_button.clicked.connect(self.ask_export)

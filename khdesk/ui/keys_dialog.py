@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import sync
 from khdesk.core.sync.keys import STATUS_LABELS
@@ -66,7 +67,7 @@ class KeysPanel(QWidget):
         self.page = page
         self.status: dict = {}
         self.last_error: str | None = None
-        keeper = page.session.user_role in ("owner", "secretary")
+        keeper = page.session.may(Action.MANAGE_KEYS)
 
         # this station
         own = QGroupBox("Mã xác nhận của hồ sơ này")

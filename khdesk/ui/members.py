@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import MEMBERS, Kind
 from khdesk.core.services.members import (
     eligible_introducers,
@@ -264,7 +265,7 @@ class MembersPage(Page):
         self.org_box.setMaximumWidth(260)
         self.add_button = QPushButton("Thêm đảng viên…")
         self.add_button.clicked.connect(self.add_member)
-        self.add_button.setEnabled(self.ctx.can_write)
+        self.add_button.setEnabled(self.ctx.may(Action.EDIT_MEMBERS))
 
         self.model = MemberTableModel(self.session, self)
         self.table = QTableView()
@@ -402,7 +403,7 @@ class MembersPage(Page):
 
     def _show(self, member: dict | None) -> None:
         self.current = member
-        self.edit_button.setEnabled(member is not None and self.ctx.can_write)
+        self.edit_button.setEnabled(member is not None and self.ctx.may(Action.EDIT_MEMBERS))
         self.records.setRowCount(0)
         if member is None:
             self.detail_title.setText("Chọn một đảng viên trong danh sách.")
@@ -458,7 +459,7 @@ class MembersPage(Page):
             self.show_member(dialog.saved_code)
 
     def edit_member(self) -> None:
-        if self.current is None or not self.ctx.can_write:
+        if self.current is None or not self.ctx.may(Action.EDIT_MEMBERS):
             return
         dialog = self.member_dialog(self.current)
         if dialog.exec() and dialog.saved_code:

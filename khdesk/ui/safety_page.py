@@ -44,10 +44,10 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import backup, integrity, profiles, retention, safety
 from khdesk.core.services.rekey import STATION_KEY_NOTE
-from khdesk.core.services.roles import KEEPERS, WRITERS
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip
@@ -542,7 +542,7 @@ class SafetyPage(Page):
         layout.addLayout(buttons)
         layout.addWidget(self.backup_status)
         layout.addWidget(self.backup_table, 1)
-        writer = self.session.user_role in WRITERS
+        writer = self.session.may(Action.MAKE_BACKUP)
         self.backup_button.setEnabled(writer)
         self.usb_button.setEnabled(writer)
         if not writer:
@@ -636,13 +636,13 @@ class SafetyPage(Page):
         )
         box.addWidget(self.handover_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.move_note = _label(style=_HINT_STYLE)
-        role = self.session.user_role
-        self.move_button.setEnabled(role in KEEPERS)
-        self.handover_button.setEnabled(role == "owner")
-        if role != "owner":
+        may_move, may_hand_over = (self.session.may(a) for a in (Action.MOVE_PC, Action.HAND_OVER))
+        self.move_button.setEnabled(may_move)
+        self.handover_button.setEnabled(may_hand_over)
+        if not may_hand_over:
             self.move_note.setText(
                 "Chỉ chủ hồ sơ bàn giao được"
-                + ("; chỉ chủ hồ sơ hoặc bí thư chuyển máy được." if role not in KEEPERS else ".")
+                + ("; chỉ chủ hồ sơ hoặc bí thư chuyển máy được." if not may_move else ".")
             )
         layout = QVBoxLayout(tab)
         layout.addWidget(move)
@@ -694,7 +694,7 @@ class SafetyPage(Page):
             header.setStretchLastSection(True)
         self.unarchive_button = QPushButton("Đưa hồ sơ đã chọn về")
         self.unarchive_button.clicked.connect(lambda: self.unarchive_selected())
-        keeper = self.session.user_role in KEEPERS
+        keeper = self.session.may(Action.RETENTION)
         self.unarchive_button.setEnabled(keeper)
         due = QGroupBox("Đến hạn lưu trữ")
         QVBoxLayout(due).addWidget(self.retention_table)
@@ -752,7 +752,7 @@ class SafetyPage(Page):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_backup() is not None
-        self.restore_button.setEnabled(chosen and self.session.user_role in KEEPERS)
+        self.restore_button.setEnabled(chosen and self.session.may(Action.RESTORE_BACKUP))
 
     def selected_backup(self) -> backup.BackupInfo | None:
         rows = self.backup_table.selectionModel().selectedRows()
@@ -875,9 +875,7 @@ class SafetyPage(Page):
             )
         else:
             self._retention_says(f"Không có hồ sơ nào đóng trước ngày {cutoff}.", "")
-        self.archive_button.setEnabled(
-            bool(plan.items) and self.session.user_role in retention.ROLES
-        )
+        self.archive_button.setEnabled(bool(plan.items) and self.session.may(Action.RETENTION))
         return plan
 
     def _archive_clicked(self) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.services import sync
 from khdesk.core.sync import history
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
@@ -135,7 +136,7 @@ class SendPanel(QWidget):
         bold(self.export_button, 1)
         self.export_button.setMinimumHeight(40)
         self.export_button.clicked.connect(self.export)
-        self.export_button.setEnabled(page.ctx.can_write)
+        self.export_button.setEnabled(page.ctx.may(Action.SEND_RECEIVE))
         self.result_label = result_label()
 
         layout = QVBoxLayout(self)
@@ -502,7 +503,7 @@ class ReceivePanel(QWidget):
         self.import_button.setText(
             f"Nhập {len(ready)} tệp hợp lệ" if ready else "Nhập các tệp hợp lệ"
         )
-        self.import_button.setEnabled(bool(ready) and self.page.ctx.can_write)
+        self.import_button.setEnabled(bool(ready) and self.page.ctx.may(Action.SEND_RECEIVE))
         if waiting:
             texts = []
             for p in waiting:
@@ -516,7 +517,7 @@ class ReceivePanel(QWidget):
                 + "<br>Hãy gọi điện hỏi lại đơn vị gửi. Nếu đúng như vậy, bấm nút dưới đây để "
                 "chấp nhận và nhập."
             )
-            self.accept_button.setEnabled(self.page.ctx.can_write)
+            self.accept_button.setEnabled(self.page.ctx.may(Action.NEW_EPOCH))
         self.epoch_frame.setVisible(bool(waiting))
         if rows:
             self.table.selectRow(0)

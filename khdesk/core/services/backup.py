@@ -32,6 +32,7 @@ from pathlib import Path
 
 from khdesk import __version__
 from khdesk.core.clock import is_iso
+from khdesk.core.domain.roles import Action, may
 from khdesk.core.errors import (
     AccessDenied,
     InputError,
@@ -68,8 +69,6 @@ KIND_LABELS = {
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
 # Backups taken before an operation: the newest few of each kind.
 KEEP_BEFORE = 10
-# Who may put a backup in place of the data, or open one as a profile (roles.py).
-RESTORERS = ("owner", "secretary")
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,7 @@ def create_backup(
             session.require_local("Sao lưu")
         return None  # the automatic copies are the server's backups there
     if kind == "manual":  # automatic kinds are the app's own safety net, for every user
-        session.require(*RESTORERS, "deputy")
+        session.require(Action.MAKE_BACKUP)
     pdir = session.dir
     folder = pdir.backup_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -457,7 +456,7 @@ def _require_restorer(candidates: list[Path], key: bytes, user: str) -> None:
             role = _role_in(db_file, key, user)
         except Exception:  # a damaged live file: ask the backup's copy instead
             continue
-        if role in RESTORERS:
+        if may(role, Action.RESTORE_BACKUP):
             return
         break
     raise AccessDenied(

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import (
     staff_org_problem,
     staff_record_problem,
@@ -26,7 +27,6 @@ from khdesk.core.domain.scope import (
 from khdesk.core.errors import CellProblem
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.services.profiles import Session
-from khdesk.core.services.roles import WRITERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.orgtree import load_tree
@@ -93,7 +93,7 @@ def import_file(
     an encrypted backup, so a wrong file can be undone with `backup restore`."""
     # Who may import is asked before anything is read or backed up: a refused import
     # leaves no trace but its refusal.
-    session.require(*WRITERS)
+    session.require(Action.IMPORT)
     tables = read_tables(Path(path), progress)  # within the caps of io/limits.py
     if not dry_run:
         from khdesk.core.services.backup import create_backup
@@ -143,7 +143,7 @@ def import_tables(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Apply parsed sheets in one transaction (rolled back on a dry run)."""
-    session.require(*WRITERS)
+    session.require(Action.IMPORT)
     report = ImportReport(source=source, dry_run=dry_run, problems=list(tables.problems))
     try:
         with session.store.write(session.user) as tx:

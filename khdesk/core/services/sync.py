@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services.profiles import Session
@@ -25,9 +26,6 @@ from khdesk.core.sync.outbox import ExportResult
 from khdesk.core.text import clean_text
 
 log = logging.getLogger(__name__)
-
-_WRITERS = ("owner", "secretary", "deputy")
-_KEY_KEEPERS = ("owner", "secretary")
 
 
 def key_status(session: Session) -> dict:
@@ -59,7 +57,7 @@ def key_status(session: Session) -> dict:
 
 def write_card(session: Session, out: Path) -> dict:
     """Write this station's public card (to hand to the other side with its fingerprint)."""
-    session.require(*_WRITERS)
+    session.require(Action.SEND_RECEIVE)
     info = session.info
     with session.store.write(session.user, changes=False) as tx:
         pair = keys.ensure_station_keys(tx.conn, tx.now)
@@ -73,7 +71,7 @@ def write_card(session: Session, out: Path) -> dict:
 
 def enrol_card(session: Session, path: Path, fingerprint: str) -> dict:
     """Enrol another station's card once the fingerprint read from it matches."""
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.MANAGE_KEYS)
     try:
         with open(path, "rb") as f:
             data = f.read(keys.MAX_CARD + 1)  # a card is small: never read a big file whole
@@ -101,7 +99,7 @@ def enrol_card(session: Session, path: Path, fingerprint: str) -> dict:
 
 def rotate_keys(session: Session) -> dict:
     """A new key pair announced under the old one; the next bundles carry the news."""
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.MANAGE_KEYS)
     with session.store.write(session.user, changes=False) as tx:
         old = keys.ensure_station_keys(tx.conn, tx.now)
         new, _statement = keys.rotate(tx.conn, session.org_code, tx.now)
@@ -115,7 +113,7 @@ def rotate_keys(session: Session) -> dict:
 
 
 def revoke_key(session: Session, fingerprint: str) -> dict:
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.MANAGE_KEYS)
     with session.store.write(session.user, changes=False) as tx:
         done = keys.revoke(tx.conn, fingerprint, tx.now)
         tx.audit("key_revoke", "key", done["key_id"], org_code=done["org_code"])
@@ -125,7 +123,7 @@ def revoke_key(session: Session, fingerprint: str) -> dict:
 def start_new_epoch(session: Session, note: str) -> str:
     """Begin a new sending lineage on purpose (a new secretary on a new PC); the next
     bundle announces it and the recipient confirms it once. Returns the epoch id."""
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.NEW_EPOCH)
     note = clean_text(note, "Ghi chú bàn giao") or ""  # the committee reads it as sent
     with session.store.write(session.user, changes=False) as tx:
         epoch = outbox.start_epoch(tx.conn, tx.now, {"code": "handover", "note": note})
@@ -136,7 +134,7 @@ def start_new_epoch(session: Session, note: str) -> str:
 def export_bundle(
     session: Session, out: Path, *, full: bool = False, to: str | None = None
 ) -> ExportResult:
-    session.require(*_WRITERS)
+    session.require(Action.SEND_RECEIVE)
     return outbox.export_bundle(session, Path(out), full=full, to=to)
 
 
@@ -170,7 +168,7 @@ def import_bundles(
     between files (Cancelled): the files before it stay imported, none is half-written."""
     # Confirming a station's new epoch (restored from a backup, a new secretary) is a
     # trust decision, as enrolling its key is: a keeper's, not the day-to-day import's.
-    session.require(*(_KEY_KEEPERS if accept_epoch else _WRITERS))
+    session.require(Action.NEW_EPOCH if accept_epoch else Action.SEND_RECEIVE)
 
     def one(path: Path) -> BundleReport:
         return _import_one(session, path, accept_epoch, limits)
@@ -335,7 +333,7 @@ def resolve_conflict(session: Session, conflict_id: int, keep: str) -> dict:
     keep="incoming" writes it over this station's copy. One transaction, audited."""
     from khdesk.core.sync import conflicts
 
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.RESOLVE_CONFLICTS)
     if keep not in ("here", "incoming"):
         raise InputError("Chọn giữ bản ở đây (here) hoặc nhận bản gửi đến (incoming).")
     with session.store.write(session.user) as tx:
