@@ -129,12 +129,8 @@ SEVERITY_KEYS: dict[str, str] = {
 # DOC_MISSING is "warning at most": never an error for a document the record cannot carry.
 _MAX_SEVERITY = {"DOC_MISSING": Severity.WARNING}
 
+# A rule's grade: P the document's own words, S a secondary guide, U an unverified reading.
 GRADES = ("P", "S", "U")
-GRADE_LABELS = {
-    "P": "nguyên văn văn bản",
-    "S": "theo tài liệu hướng dẫn thứ cấp",
-    "U": "cách hiểu chưa được kiểm chứng",
-}
 
 
 @dataclass(frozen=True)

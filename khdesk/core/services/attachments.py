@@ -126,14 +126,6 @@ def _fetch(conn, attachment_uuid: str):
     return row
 
 
-def read_attachment(session: Session, attachment_uuid: str) -> tuple[str, bytes]:
-    """Name and content of an attachment; reading it is audited like opening the file."""
-    with session.store.write(session.user, changes=False) as tx:
-        row = _fetch(tx.conn, attachment_uuid)
-        tx.audit("open_attachment", "candidate", row.file_code, name=row.name)
-    return row.name, row.content
-
-
 def save_attachment(session: Session, attachment_uuid: str, out: Path) -> Path:
     """Save a copy out of the database: into the folder `out` as a new file named after
     the attachment (never over another, never outside `out`), or as the file `out` the
