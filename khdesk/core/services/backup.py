@@ -568,7 +568,6 @@ def restore_backup(
 class Restored:
     """What a restore while signed in did."""
 
-    backup: BackupInfo
     kept: str  # the id of the backup kept of what was replaced ("" when nothing was)
     role: str  # the user's role as the restored data holds it (the session now has it)
 
@@ -578,20 +577,19 @@ def restore_signed_in(session: Session, backup_id: str, password: str) -> Restor
     desktop's "Khôi phục"): the password is asked again; the session then works on the
     restored data, with the role the restored data gives its user. A wrong password, a
     backup of another profile or from a newer khdesk: refused, nothing changed."""
-    session.require_local("Khôi phục")
+    _refuse_on_server(session.dir)
     profiles.verify_password(session, password)  # a wrong password: nothing else is done
-    backup = find_backup(session.dir, backup_id)
     # Let go of the database file so it can be swapped (Windows refuses to replace an
     # open file); the engine reconnects by itself afterwards, to the restored file.
     session.store.engine.dispose()
     restored, kept = restore_backup(
-        session.dir.home, session.dir.name, str(backup.path), session.user, password
+        session.dir.home, session.dir.name, backup_id, session.user, password
     )
     role = restored.user_role
     restored.close()  # its lock count goes back to this session's
     session.store.engine.dispose()  # anything opened meanwhile saw the old file
     session.user_role = role
-    return Restored(backup, kept, role)
+    return Restored(kept, role)
 
 
 def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: str, key: bytes):
