@@ -34,15 +34,20 @@ class Stop(KhdeskError):
 
 
 class Token:
-    """A cancel token that is cancelled once `after` files have been started."""
+    """A cancel token (as khdesk/core/progress.CancelToken) cancelled once `after` files
+    have been started."""
 
     def __init__(self, after: int):
-        self.after, self.checks = after, 0
+        self.after, self.started = after, 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.started >= self.after
 
     def check(self) -> None:
-        self.checks += 1
-        if self.checks > self.after:
+        if self.cancelled:
             raise Stop("Đã hủy theo yêu cầu.")
+        self.started += 1
 
 
 # What becomes of the six files of `_batch`, in order.
@@ -84,13 +89,15 @@ def test_a_batch_goes_on_past_bad_files_one_report_each(commune, tmp_path):
     assert [told[2] for told in seen[:6]] == [p.name for p in paths]
 
 
-def test_a_cancel_is_heard_between_files_and_keeps_the_ones_done(commune, tmp_path):
+def test_a_cancel_is_heard_between_files_and_reports_the_ones_done(commune, tmp_path):
     paths = _batch(commune, tmp_path)
-    with pytest.raises(Stop):
-        sync.import_bundles(commune.committee, paths, cancel=Token(after=3))
-    # The three files before the cancel were each their own transaction: kept as done.
-    again = sync.import_bundles(commune.committee, paths[:3])
-    assert [r.status for r in again] == ["duplicate", "refused", "duplicate"]
+    with pytest.raises(Stop):  # before the first file: nothing changed, said so
+        sync.import_bundles(commune.committee, paths, cancel=Token(after=0))
+    done = sync.import_bundles(commune.committee, paths, cancel=Token(after=3))
+    assert [r.status for r in done] == OUTCOMES[:3]  # what went in is reported
+    # Those three were each their own transaction: kept; the rest was never touched.
+    again = sync.import_bundles(commune.committee, paths)
+    assert [r.status for r in again] == ["duplicate", "refused", "duplicate", *OUTCOMES[3:]]
 
 
 def test_the_cli_imports_several_paths_in_one_batch(commune, tmp_path, quiet_cli, capsys):  # noqa: F811

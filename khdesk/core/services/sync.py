@@ -149,8 +149,13 @@ def verify_bundles(
     progress: Callable[..., None] | None = None,
     cancel: Any = None,
 ) -> list[BundleReport]:
-    """What importing each file would do (the preview before "Nhập"); changes nothing."""
-    return _each(paths, lambda path: verify_bundle(session, path), progress, cancel)
+    """What importing each bundle would do (the preview before "Nhập"); changes nothing."""
+    reports = []
+    for i, path in enumerate(paths):
+        _step(progress, cancel, i, len(paths), Path(path).name)
+        reports.append(inbox.verify_bundle(session, Path(path)))
+    _tell(progress, len(paths), len(paths), "")
+    return reports
 
 
 def import_bundles(
@@ -164,33 +169,19 @@ def import_bundles(
 ) -> list[BundleReport]:
     """Import a batch of bundle files, each in its own transaction, in the order given (any
     order gives the same database): one report per file — imported, refused with the
-    Vietnamese reason, or quarantined — never stopping at a bad one. A cancel is heard
-    between files (Cancelled): the files before it stay imported, none is half-written."""
+    Vietnamese reason, or quarantined — never stopping at a bad one. A cancel is heeded
+    between two files: before the first it raises Cancelled (nothing changed); later, the
+    reports of the files imported so far come back (fewer than `paths`), none is half."""
     # Confirming a station's new epoch (restored from a backup, a new secretary) is a
     # trust decision, as enrolling its key is: a keeper's, not the day-to-day import's.
     session.require(Action.NEW_EPOCH if accept_epoch else Action.SEND_RECEIVE)
-
-    def one(path: Path) -> BundleReport:
-        return _import_one(session, path, accept_epoch, limits)
-
-    return _each(paths, one, progress, cancel)
-
-
-def _each(
-    paths: Sequence[Path],
-    one: Callable[[Path], BundleReport],
-    progress: Callable[..., None] | None,
-    cancel: Any,
-) -> list[BundleReport]:
-    """`one` for each file in turn, progress and a chance to cancel between files."""
-    files = [Path(p) for p in paths]
     reports = []
-    for done, path in enumerate(files):
-        if cancel is not None:
-            cancel.check()  # raises Cancelled (core/errors) once cancelled
-        _tell(progress, done, len(files), path.name)
-        reports.append(one(path))
-    _tell(progress, len(files), len(files), "")
+    for i, path in enumerate(paths):
+        if reports and cancel is not None and cancel.cancelled:
+            break  # what was imported must be reported, not called "nothing changed"
+        _step(progress, cancel, i, len(paths), Path(path).name)
+        reports.append(_import_one(session, Path(path), accept_epoch, limits))
+    _tell(progress, len(reports), len(paths), "")
     return reports
 
 
@@ -212,7 +203,16 @@ def _import_one(
 
 
 # Until the core's progress contract (khdesk/core/progress.py, issue 16 item 3) is merged:
-# take either shape, so the batch runs under today's UI helper and tomorrow's.
+# take either shape, so the batch runs under today's UI helper and tomorrow's (there,
+# _step and _tell are progress.step and a plain progress(Progress(...)) call).
+def _step(
+    progress: Callable[..., None] | None, cancel: Any, done: int, total: int, what: str
+) -> None:
+    if cancel is not None:
+        cancel.check()  # raises Cancelled (core/errors) once cancelled
+    _tell(progress, done, total, what)
+
+
 def _tell(progress: Callable[..., None] | None, done: int, total: int, what: str) -> None:
     if progress is None:
         return
