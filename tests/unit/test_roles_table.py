@@ -55,3 +55,23 @@ def test_each_role_may_at_least_what_the_one_below_may():
     """owner ⊇ secretary ⊇ deputy ⊇ viewer: no role loses a right by going up."""
     for higher, lower in zip(ROLES, ROLES[1:], strict=False):
         assert {a for a in Action if may(lower, a)} <= {a for a in Action if may(higher, a)}
+
+
+def test_no_screen_or_command_compares_roles_itself():
+    """Every role check of the desktop and the command line goes through the table: no
+    comparison with a user's role or with a role's name outside domain/roles.py."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "khdesk"
+    found = []
+    for path in [*(root / "ui").rglob("*.py"), *(root / "cli").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Compare):
+                continue
+            parts = [node.left, *node.comparators]
+            role_attr = any(isinstance(p, ast.Attribute) and p.attr == "user_role" for p in parts)
+            role_name = any(isinstance(p, ast.Constant) and p.value in ROLES for p in parts)
+            if role_attr or role_name:
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
