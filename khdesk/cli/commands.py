@@ -13,6 +13,7 @@ from pathlib import Path
 from khdesk.cli import paths
 from khdesk.cli.console import print_json, read_password
 from khdesk.cli.longwork import long_work
+from khdesk.core.domain.roles import Action, may
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.session import Session
 
@@ -178,7 +179,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         print_json(users)
         return 0
     for u in users:
-        grant = "  (được đưa dữ liệu ra)" if u["role"] == "viewer" and u["may_take_out"] else ""
+        granted = u["may_take_out"] and not may(u["role"], Action.TAKE_OUT)  # the owner's grant
+        grant = "  (được đưa dữ liệu ra)" if granted else ""
         print(f"{u['name']:<20} {profiles.USER_ROLE_LABELS.get(u['role'], u['role'])}{grant}")
     return 0
 

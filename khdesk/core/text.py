@@ -85,7 +85,6 @@ _ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w 
 _RANK = {letter: i for i, letter in enumerate(_ALPHABET)}
 # Tone order of dictionaries: ngang, huyền, hỏi, ngã, sắc, nặng.
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
-_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 
 
 def _text_keys(text: str) -> tuple[str, str]:

@@ -196,7 +196,7 @@ def _import_home_core() -> None:
 
 
 def _after_sign_in(window, session) -> None:
-    from khdesk.ui.safety_page import after_sign_in
+    from khdesk.ui.safety.startup import after_sign_in
 
     after_sign_in(window, session)
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import WORKPLACE_KINDS
 from khdesk.core.services.candidates import FileIndex, file_rows, youth_birth_cutoff
 from khdesk.core.services.session import Session
@@ -271,7 +272,7 @@ class CandidateListPage(Page):
         self.add_button.setToolTip("Thêm hồ sơ quần chúng mới (Ctrl+N)")
         self.add_button.setShortcut(QKeySequence.StandardKey.New)
         self.add_button.clicked.connect(self.add_file)
-        self.add_button.setVisible(self.ctx.can_write and self.ctx.role != "province")
+        self.add_button.setVisible(self.ctx.may(Action.EDIT_FILES) and self.ctx.role != "province")
         filters.addWidget(self.add_button)
         filters.addWidget(self.columns_button)
         more = QHBoxLayout()

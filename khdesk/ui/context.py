@@ -13,7 +13,7 @@ from datetime import date
 
 from PySide6.QtCore import QObject, Signal
 
-from khdesk.core.services.roles import KEEPERS
+from khdesk.core.domain.roles import Action
 from khdesk.core.services.session import Session
 from khdesk.ui import plaintext
 
@@ -95,11 +95,7 @@ class AppContext:
         made. Returns at once when the store is ready."""
         self.session.store  # noqa: B018 - built or waited for on first use
 
-    @property
-    def can_write(self) -> bool:
-        return self.session.user_role != "viewer"
-
-    @property
-    def can_keep(self) -> bool:
-        """The unit's settings, keys, restores: the keepers' (roles.py)."""
-        return self.session.user_role in KEEPERS
+    def may(self, action: Action) -> bool:
+        """Whether the signed-in user may do `action` (domain/roles.py): a screen hides
+        or explains what the service would refuse."""
+        return self.session.may(action)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import CellProblem
 from khdesk.core.fsutil import safe_file_name
@@ -56,7 +57,6 @@ from khdesk.ui.plaintext import plain_tip, rich
 CHOOSE_ID, MAP_ID, PREVIEW_ID, REPORT_ID = range(4)
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
 PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
-IMPORT_ROLES = ("owner", "secretary", "deputy")
 
 
 def import_operation(
@@ -425,7 +425,7 @@ class ExcelPage(Page):
         self.import_button = QPushButton("Nhập từ Excel…")
         self.import_button.setMinimumSize(200, 40)
         self.import_button.clicked.connect(self.open_import)
-        self.import_button.setEnabled(ctx.session.user_role in IMPORT_ROLES)
+        self.import_button.setEnabled(ctx.session.may(Action.IMPORT))
         self.export_button = QPushButton("Xuất Excel…")
         self.export_button.setMinimumSize(200, 40)
         self.export_button.clicked.connect(self.ask_export)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import sync
 from khdesk.core.sync.errors import KeyCardError
@@ -68,7 +69,7 @@ class KeysPanel(QWidget):
         self.status: dict = {}
         self.last_error: str | None = None
         self.unit_offer: str | None = None  # the card's unit may be added (why, to ask)
-        keeper = page.session.user_role in ("owner", "secretary")
+        keeper = page.session.may(Action.MANAGE_KEYS)
 
         # this station
         own = QGroupBox("Mã xác nhận của hồ sơ này")

@@ -262,7 +262,7 @@ class LoginDialog(QDialog):
 
     def open_old_backup(self):
         """Moving to this PC: open a backup written on the old one as a profile here."""
-        from khdesk.ui.safety_page import OpenOldBackupDialog
+        from khdesk.ui.safety.old_backup import OpenOldBackupDialog
 
         dialog = OpenOldBackupDialog(self.home, self)
         dialog.accepted.connect(lambda: self._recovered(dialog))

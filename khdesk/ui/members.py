@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import MEMBERS, Kind
 from khdesk.core.services.members import (
-    eligible_introducers,
     get_member,
     member_ids,
     member_rows,
@@ -264,7 +262,7 @@ class MembersPage(Page):
         self.org_box.setMaximumWidth(260)
         self.add_button = QPushButton("Thêm đảng viên…")
         self.add_button.clicked.connect(self.add_member)
-        self.add_button.setEnabled(self.ctx.can_write)
+        self.add_button.setEnabled(self.ctx.may(Action.EDIT_MEMBERS))
 
         self.model = MemberTableModel(self.session, self)
         self.table = QTableView()
@@ -402,7 +400,7 @@ class MembersPage(Page):
 
     def _show(self, member: dict | None) -> None:
         self.current = member
-        self.edit_button.setEnabled(member is not None and self.ctx.can_write)
+        self.edit_button.setEnabled(member is not None and self.ctx.may(Action.EDIT_MEMBERS))
         self.records.setRowCount(0)
         if member is None:
             self.detail_title.setText("Chọn một đảng viên trong danh sách.")
@@ -458,92 +456,8 @@ class MembersPage(Page):
             self.show_member(dialog.saved_code)
 
     def edit_member(self) -> None:
-        if self.current is None or not self.ctx.can_write:
+        if self.current is None or not self.ctx.may(Action.EDIT_MEMBERS):
             return
         dialog = self.member_dialog(self.current)
         if dialog.exec() and dialog.saved_code:
             self.show_member(dialog.saved_code)
-
-
-# -- the introducer picker ---------------------------------------------------------------------
-
-
-class IntroducerPicker(QDialog):
-    """Official members who may introduce a candidate on `on` (probationary members and
-    those who left are not offered). `chosen` is the member picked."""
-
-    def __init__(
-        self,
-        ctx: AppContext,
-        parent: QWidget | None = None,
-        on: date | None = None,
-        org_code: str | None = None,
-    ):
-        super().__init__(parent)
-        self.ctx = ctx
-        self.on = on or ctx.today()
-        self.org_code = org_code
-        self.chosen: dict | None = None
-        self.setWindowTitle("Chọn người giới thiệu")
-        self.resize(520, 460)
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Tìm theo tên hoặc mã (gõ không dấu cũng được)")
-        self.list = QListWidget()
-        self.list.itemDoubleClicked.connect(lambda _item: self.choose())
-        note = QLabel(
-            f"Chỉ hiện đảng viên chính thức vào ngày {self.on:%d/%m/%Y}. Đảng viên dự bị "
-            "không được giới thiệu người vào Đảng."
-        )
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        buttons.addButton("Chọn", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.choose)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note)
-        layout.addWidget(self.search_edit)
-        layout.addWidget(self.list, 1)
-        layout.addWidget(buttons)
-        self.search_edit.textChanged.connect(self.refresh)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.list.clear()
-        self.found: dict[str, dict] = {}
-        found = eligible_introducers(
-            self.ctx.session, self.on, self.org_code, self.search_edit.text().strip() or None
-        )
-        for member in found:
-            text = (
-                f"{member['full_name']} ({member['member_code']}) — chính thức từ "
-                f"{dmy(member['official_on']) or '?'}"
-            )
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, member["member_code"])
-            self.found[member["member_code"]] = member
-            self.list.addItem(item)
-        if self.list.count():
-            self.list.setCurrentRow(0)
-
-    def choose(self) -> bool:
-        item = self.list.currentItem()
-        if item is None:
-            return False
-        self.chosen = self.found[item.data(Qt.ItemDataRole.UserRole)]
-        self.accept()
-        return True
-
-
-def pick_introducer(
-    ctx: AppContext,
-    parent: QWidget | None = None,
-    on: date | None = None,
-    org_code: str | None = None,
-) -> dict | None:
-    """Ask for an introducer official on `on` (default today), of `org_code` when given;
-    returns the member (register columns, dates as dates) or None when cancelled."""
-    dialog = IntroducerPicker(ctx, parent, on, org_code)
-    if dialog.exec():
-        return dialog.chosen
-    return None

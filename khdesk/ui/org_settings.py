@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import CELL_KINDS, Kind
 from khdesk.core.services.organisations import (
-    EDIT_ROLES,
     ORG_FIELDS,
     get_org,
     save_org_settings,
@@ -63,7 +63,7 @@ class OrgSettingsPage(Page):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        self.can_edit = self.session.user_role in EDIT_ROLES
+        self.can_edit = self.session.may(Action.UNIT_SETTINGS)
         self.org_box = QComboBox()
         for org in writable_orgs(self.session):
             self.org_box.addItem(f"{org['name']} ({org['code']})", org["code"])

@@ -74,8 +74,8 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("stats", "Thống kê", ALL_ROLES, "stats_page:StatsPage"),
     PageEntry("org", "Chi bộ / tổ chức", ALL_ROLES, "org_settings:OrgSettingsPage"),
     PageEntry("excel", "Nhập / xuất Excel", ALL_ROLES, "import_wizard:ExcelPage"),
-    PageEntry("sync", "Đồng bộ (USB)", ALL_ROLES, "sync_page:SyncPage"),
-    PageEntry("safety", "Sao lưu & an toàn", ALL_ROLES, "safety_page:SafetyPage"),
+    PageEntry("sync", "Đồng bộ (USB)", ALL_ROLES, "sync.page:SyncPage"),
+    PageEntry("safety", "Sao lưu & an toàn", ALL_ROLES, "safety.page:SafetyPage"),
 )  # fmt: skip
 
 

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.reports.templates import FORM_CODES, load_template
@@ -329,7 +330,9 @@ class PrintDialog(QDialog):
         )
         self.settings_button = QPushButton("Lưu và xem lại")
         self.settings_button.clicked.connect(self.save_settings)
-        writable = ctx.can_keep  # the unit's settings: the signer printed on every form
+        writable = ctx.may(
+            Action.UNIT_SETTINGS
+        )  # the unit's settings: the signer printed on every form
         for w in (
             self.place_edit,
             self.signer_edit,

@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.domain.documents import DOCUMENTS
 from khdesk.core.domain.pipeline import (
+    CELL_VOTE_STEPS,
     STATE_LABELS,
     STEP_BY_ID,
+    VOTE_STEPS,
     Result,
     State,
     StepEvent,
@@ -51,7 +53,6 @@ from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import error_text
 
-VOTE_STEPS = ("A8", "A9", "P3", "P4")
 RETURNABLE = ("A9", "A10", "P4", "P5")  # an upper level may send the file back
 DOC_LABELS = {
     "A2": "Số giấy chứng nhận",
@@ -354,7 +355,7 @@ class RecordStepDialog(QDialog):
             self._fill_members((self.mentor_box,), introducers=True)
         who = "đảng ủy viên" if step_id in ("A9", "P4") else "đảng viên chính thức"
         self.rows["official_members"][0].setText(f"Số {who} *")
-        if step_id in ("A8", "P3") and self.members_spin.value() == 0:
+        if step_id in CELL_VOTE_STEPS and self.members_spin.value() == 0:
             self._prefill_members()
         self.rows["on"][0].setText((DATE_LABELS.get(step_id) or "Ngày") + " *")
         closing = step_id in ("DUNG", "XOA_TEN")
@@ -372,7 +373,7 @@ class RecordStepDialog(QDialog):
         if docs:
             names = "; ".join(f"{d.form + ' ' if d.form else ''}{d.label}" for d in docs)
             parts.append(f"Giấy tờ: {names}.")
-        if step_id in ("A8", "P3"):
+        if step_id in CELL_VOTE_STEPS:
             parts.append(
                 "Nghị quyết chỉ thông qua khi ít nhất hai phần ba tổng số đảng viên chính thức "
                 "của chi bộ tán thành (không tính theo số có mặt). Không đạt thì ghi "
@@ -436,7 +437,7 @@ class RecordStepDialog(QDialog):
             return
         on, _ = parse_day(self.date_edit.text(), "")
         fraction = self._rulebooks().rulebook_for(on or self.ctx.today()).value("vote_fraction")
-        need = -(-fraction.numerator * members // fraction.denominator)
+        need = fraction.need(members)
         if fraction.reached(votes, members):
             self.vote_hint.setText(f"✓ {votes}/{members} tán thành: đạt {fraction}.")
             self.vote_hint.setStyleSheet("color: #1b5e20;")

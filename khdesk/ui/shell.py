@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog
 
+from khdesk.core.domain.roles import Action
 from khdesk.ui import prefs
 
 
@@ -76,7 +77,7 @@ def can_add_file(window) -> bool:
         return False
     page = window.pages.built.get("candidates")
     if page is None:  # not built yet (the menu asks at start-up): as its button will be
-        return window.ctx.can_write and window.ctx.role != "province"
+        return window.ctx.may(Action.EDIT_FILES) and window.ctx.role != "province"
     return hasattr(page, "add_file") and page.add_button.isVisibleTo(page)
 
 

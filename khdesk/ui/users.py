@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.roles import DEPUTY, OWNER, SECRETARY, VIEWER, Action, may
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import profiles, rekey
 from khdesk.ui.messages import confirm, error_text
@@ -133,7 +134,7 @@ def _change_own(session: profiles.Session, current: str, new: str, **_) -> None:
 
 
 class AddUserDialog(QDialog):
-    ROLES = ("secretary", "deputy", "viewer", "owner")
+    ROLES = (SECRETARY, DEPUTY, VIEWER, OWNER)  # as offered: the usual first
 
     def __init__(self, session: profiles.Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -218,7 +219,7 @@ class UsersDialog(QDialog):
         self.done_label = QLabel()
         self.done_label.setWordWrap(True)
         self.done_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        owner = session.user_role == "owner"
+        owner = session.may(Action.MANAGE_USERS)
         for button in (self.add_button, self.remove_button):
             button.setEnabled(owner)
         if not owner:
@@ -263,8 +264,9 @@ class UsersDialog(QDialog):
 
     def _show_grant(self) -> None:
         user = self.users.get(self._selected_name() or "")
-        viewer = user is not None and user["role"] == "viewer"
-        self.take_out_box.setEnabled(viewer and self.session.user_role == "owner")
+        # The grant is for a role that may not take data out by itself (a viewer).
+        grantable = user is not None and not may(user["role"], Action.TAKE_OUT)
+        self.take_out_box.setEnabled(grantable and self.session.may(Action.MANAGE_USERS))
         self.take_out_box.setChecked(bool(user and user["may_take_out"]))
 
     def set_take_out(self, name: str | None, allowed: bool) -> bool:

@@ -180,7 +180,7 @@ def shoot_all(work: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from khdesk.core.services import demo, sync
-    from khdesk.ui import sync_page
+    from khdesk.ui import drives
     from khdesk.ui.login import LoginDialog
 
     app = QApplication.instance() or QApplication([])
@@ -190,7 +190,7 @@ def shoot_all(work: Path) -> None:
     usb = work / "usb"
     usb.mkdir()
     # The sync page lists this folder as a plugged-in USB stick.
-    sync_page.removable_volumes = lambda: [sync_page.Volume(str(usb), "KINGSTON (E:)", 7 << 30)]
+    drives.removable_volumes = lambda: [drives.Volume(str(usb), "KINGSTON (E:)", 7 << 30)]
     # Each screenshot overwrites its own file; the form renders (17, 18) come from the
     # PDF forms, not from here, and stay.
     IMAGES.mkdir(exist_ok=True)

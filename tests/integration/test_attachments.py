@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from khdesk.core.errors import InputError
-from khdesk.core.services.attachments import attach, list_attachments, read_attachment
+from khdesk.core.services.attachments import attach, list_attachments, open_copy
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
 
@@ -35,8 +35,8 @@ def test_attachment_round_trip_encrypted_and_deduplicated(with_file, tmp_path):
     attach(with_file, "X01-CB01-0001", copy)
     listed = list_attachments(with_file, "X01-CB01-0001")
     assert [a["name"] for a in listed] == ["đơn xin vào Đảng.pdf", "ban-sao.pdf"]
-    name, content = read_attachment(with_file, first["uuid"])
-    assert name == "đơn xin vào Đảng.pdf" and content == secret
+    shown = open_copy(with_file, first["uuid"])  # "Mở": a copy in the private folder
+    assert shown.name == "đơn xin vào Đảng.pdf" and shown.read_bytes() == secret
     with with_file.store.read() as conn:
         assert conn.execute(t.blobs.select()).all().__len__() == 1  # stored once
         actions = [r.action for r in conn.execute(t.audit.select())]

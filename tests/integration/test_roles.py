@@ -1,4 +1,4 @@
-"""Roles (issue 7 §5, khdesk/core/services/roles.py): a viewer changes nothing and takes
+"""Roles (issue 7 §5, khdesk/core/domain/roles.py): a viewer changes nothing and takes
 nothing out; a deputy does the day-to-day work but not what can lose or hand away the
 records; handover rotates the recovery key, and recovery with the new key is audited."""
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from khdesk.core.services import sync
 from khdesk.core.services.committee import cell_overview
 from khdesk.ui.context import AppContext
-from khdesk.ui.sync_page import SyncPage
+from khdesk.ui.sync.page import SyncPage
 from tests.conftest import make_profile
 
 TODAY = date(2026, 11, 26)

@@ -8,7 +8,7 @@ import pytest
 from khdesk.core.services import demo, profiles
 from khdesk.core.services.members import get_member
 from khdesk.ui.context import AppContext
-from khdesk.ui.members import IntroducerPicker, MemberDialog, MembersPage, MemberTableModel
+from khdesk.ui.members import MemberDialog, MembersPage, MemberTableModel
 from tests.ui.helpers import type_text
 
 TODAY = date(2026, 11, 26)
@@ -84,18 +84,6 @@ def test_add_then_edit_a_member(qtbot, ctx):
     edit.fields["status"].setCurrentIndex(edit.fields["status"].findData("Chuyển đi"))
     assert edit.save(), edit.error_label.text()
     assert get_member(ctx.session, code)["status"] == "Chuyển đi"
-
-
-def test_introducer_picker_offers_official_members_only(qtbot, ctx):
-    picker = IntroducerPicker(ctx)
-    qtbot.addWidget(picker)
-    shown = [picker.list.item(r).text() for r in range(picker.list.count())]
-    assert shown and all("chính thức từ" in s for s in shown)
-    assert not any("Đặng Bảo Hằng" in s or "Tô Thị Nga" in s for s in shown)
-    type_text(qtbot, picker.search_edit, "duc anh")
-    assert picker.list.count() == 1
-    assert picker.choose()
-    assert picker.chosen["full_name"] == "Nguyễn Đức Anh"
 
 
 def test_member_model_passes_qt_model_tester(qtmodeltester, ctx):

@@ -14,7 +14,9 @@ from khdesk.core.store import schema as t
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
-from khdesk.ui.safety_page import AuditModel, OpenOldBackupDialog, SafetyPage, check_text
+from khdesk.ui.safety.audit import AuditModel
+from khdesk.ui.safety.old_backup import OpenOldBackupDialog
+from khdesk.ui.safety.page import SafetyPage, check_text
 from tests.ui.helpers import type_text
 
 TODAY = date(2026, 11, 26)
@@ -223,7 +225,7 @@ def test_page_in_the_main_window_and_for_a_viewer(qtbot, demo_home):
 def test_after_sign_in_checks_and_takes_the_days_backup(qtbot, demo_home):
     from sqlalchemy import text
 
-    from khdesk.ui.safety_page import after_sign_in
+    from khdesk.ui.safety.startup import after_sign_in
 
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
     window = MainWindow(session, TODAY)

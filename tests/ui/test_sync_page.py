@@ -17,9 +17,10 @@ from khdesk.core.services import demo, profiles, sync
 from khdesk.core.services.candidates import list_files
 from khdesk.core.store import schema as t
 from khdesk.core.sync import outbox
-from khdesk.ui import operation, sync_page
+from khdesk.ui import drives, operation
 from khdesk.ui.context import AppContext
-from khdesk.ui.sync_page import SyncPage, Volume
+from khdesk.ui.drives import Volume
+from khdesk.ui.sync.page import SyncPage
 from tests.ui.helpers import type_text
 
 TODAY = date(2026, 11, 26)
@@ -48,7 +49,7 @@ def usb(tmp_path, monkeypatch):
     stick = tmp_path / "usb"
     stick.mkdir()
     monkeypatch.setattr(
-        sync_page, "removable_volumes", lambda: [Volume(str(stick), "KINGSTON (E:)", 7 << 30)]
+        drives, "removable_volumes", lambda: [Volume(str(stick), "KINGSTON (E:)", 7 << 30)]
     )
     return stick
 
@@ -245,7 +246,7 @@ def test_a_full_stick_shows_the_service_message(qtbot, stations, usb, monkeypatc
 
 def test_nothing_to_choose_says_so(qtbot, stations, tmp_path, monkeypatch):
     _home, cell, _com = stations
-    monkeypatch.setattr(sync_page, "removable_volumes", lambda: [])
+    monkeypatch.setattr(drives, "removable_volumes", lambda: [])
     page = make_page(qtbot, cell)
     assert page.send.volume_list.count() == 0 and not page.send.no_volume_label.isHidden()
     page.send.export()

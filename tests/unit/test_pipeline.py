@@ -3,6 +3,8 @@ from datetime import date
 import pytest
 
 from khdesk.core.domain.pipeline import (
+    CELL_VOTE_STEPS,
+    VOTE_STEPS,
     Result,
     State,
     StepEvent,
@@ -81,3 +83,10 @@ def test_parse_step(text, expected):
 
 def test_parse_step_unknown():
     assert parse_step("Z9") is None
+
+
+def test_the_vote_steps_are_the_cell_and_committee_resolutions():
+    """RULES.md: the cell's resolutions to admit (A8) and to recognise (P3), and the base
+    committee's on each (A9, P4), carry the members and the votes for."""
+    assert VOTE_STEPS == {"A8", "A9", "P3", "P4"}
+    assert CELL_VOTE_STEPS == {"A8", "P3"}

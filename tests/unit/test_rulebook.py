@@ -146,6 +146,16 @@ def test_fraction_reached_is_three_times_for_at_least_twice_members() -> None:
     for members in range(1, 40):
         for votes in range(0, members + 1):
             assert two_thirds.reached(votes, members) == (3 * votes >= 2 * members)
+            assert two_thirds.reached(votes, members) == (votes >= two_thirds.need(members))
+
+
+@pytest.mark.parametrize(
+    ("members", "need"),
+    [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (6, 4), (8, 6), (9, 6), (10, 7), (30, 20)],
+)
+def test_the_least_votes_for_two_thirds_of_all_members(members, need) -> None:
+    assert Fraction(2, 3).need(members) == need
+    assert Fraction(2, 3).reached(need, members) and not Fraction(2, 3).reached(need - 1, members)
 
 
 # --- local overlays -------------------------------------------------------------------------

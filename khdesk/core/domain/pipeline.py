@@ -98,6 +98,9 @@ STEPS: tuple[Step, ...] = (
     Step("DUNG", "Dừng", State.DUNG),
 )
 STEP_BY_ID = {s.id: s for s in STEPS}
+# The steps that are a vote (Step.vote), and those of them the cell itself holds.
+VOTE_STEPS = frozenset(s.id for s in STEPS if s.vote)
+CELL_VOTE_STEPS = frozenset(s.id for s in STEPS if s.vote and not s.committee)
 STEP_ORDER = {s.id: i for i, s in enumerate(STEPS)}
 _STEP_BY_FOLDED_NAME = {fold(s.name): s for s in STEPS}
 

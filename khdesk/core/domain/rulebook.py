@@ -129,23 +129,24 @@ SEVERITY_KEYS: dict[str, str] = {
 # DOC_MISSING is "warning at most": never an error for a document the record cannot carry.
 _MAX_SEVERITY = {"DOC_MISSING": Severity.WARNING}
 
+# A rule's grade: P the document's own words, S a secondary guide, U an unverified reading.
 GRADES = ("P", "S", "U")
-GRADE_LABELS = {
-    "P": "nguyên văn văn bản",
-    "S": "theo tài liệu hướng dẫn thứ cấp",
-    "U": "cách hiểu chưa được kiểm chứng",
-}
 
 
 @dataclass(frozen=True)
 class Fraction:
-    """A vote threshold: passes when denominator * votes_for >= numerator * members."""
+    """A vote threshold of all `members` (not of those present). The one place its
+    arithmetic lives: the rules, the record-step dialog and the forms ask it."""
 
     numerator: int
     denominator: int
 
+    def need(self, members: int) -> int:
+        """The least number of votes for that reaches the threshold."""
+        return -(-self.numerator * members // self.denominator)
+
     def reached(self, votes_for: int, members: int) -> bool:
-        return self.denominator * votes_for >= self.numerator * members
+        return votes_for >= self.need(members)
 
     def __str__(self) -> str:
         if (self.numerator, self.denominator) == (2, 3):

@@ -57,10 +57,12 @@ from typing import Any
 
 from khdesk.core.domain.calendar import WorkCalendar
 from khdesk.core.domain.pipeline import (
+    CELL_VOTE_STEPS,
     CLOSED_STEP_BY_LABEL,
     RESULT_BY_LABEL,
     STEP_BY_ID,
     STEP_COLUMNS,
+    VOTE_STEPS,
     Result,
     State,
     StepEvent,
@@ -572,7 +574,6 @@ def _view(events: Iterable[StepEvent]) -> _View:
 _BEFORE_DECISION = frozenset(
     {State.NGUON, State.BOI_DUONG, State.HO_SO, State.THAM_TRA, State.CHI_BO_XET}
 )
-_VOTE_STEPS = ("A8", "A9", "P3", "P4")
 _DOCS = (  # DOSSIER_STALE: the documents valid 12 months up to the cell meeting
     ("A3", "đơn xin vào Đảng"),
     ("A4", "lý lịch người xin vào Đảng"),
@@ -949,11 +950,6 @@ def _introducers(
 # --- votes ----------------------------------------------------------------------------------
 
 
-def _need(fraction: Fraction, members: int) -> int:
-    """The least number of votes that reaches the fraction."""
-    return -(-fraction.numerator * members // fraction.denominator)
-
-
 def _vote(e: StepEvent, ctx: RuleContext, code: str) -> list[Finding]:
     n, v = e.official_members, e.votes_for
     if n is None or v is None or e.result is Result.RETURNED:
@@ -976,7 +972,7 @@ def _vote(e: StepEvent, ctx: RuleContext, code: str) -> list[Finding]:
             )
         ]
     reached = fraction.reached(v, n)
-    need = _need(fraction, n)
+    need = fraction.need(n)
     if e.result is Result.PASSED and not reached:
         return [
             _finding(
@@ -1129,7 +1125,7 @@ def _doc_missing(
                         f"{_name(need)} trước đó: bổ sung ngày (và số văn bản nếu có).",
                     )
                 )
-    for step in ("A8", "P3"):
+    for step in sorted(CELL_VOTE_STEPS):
         e = view.last.get(step)
         if e is not None and (e.official_members is None or e.votes_for is None):
             items.append(
@@ -1404,7 +1400,7 @@ def check_file(
     if intro_on is not None and (open_ or a8 is not None):
         out += _introducers(file, org, intro_on, members_by_code, ctx)
     for e in view.events:
-        if e.step_id in _VOTE_STEPS:
+        if e.step_id in VOTE_STEPS:
             out += _vote(e, ctx, file.file_code)
     if open_:
         if view.state is State.DU_BI:
@@ -1670,7 +1666,7 @@ def blocked(
         found += _at_meeting(file, view, proposed.on, ctx)
     if step_id == "A6":
         found += _introducers(file, org, proposed.on, members_by_code, ctx)
-    if step_id in _VOTE_STEPS:
+    if step_id in VOTE_STEPS:
         found += _vote(proposed, ctx, file.file_code)
     return [f for f in found if f.severity is Severity.ERROR and f.step == step_id]
 

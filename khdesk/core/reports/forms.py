@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from khdesk.core.domain.pipeline import (
     STATE_LABELS,
+    VOTE_STEPS,
     Result,
     State,
     StepEvent,
@@ -50,7 +51,6 @@ __all__ = [
 CELL_COMMITTEE_MIN_OFFICIAL = 9  # official members from which a cell elects a chi ủy
 _STEP_KEYS = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11")
 _STEP_KEYS += ("P1", "P2", "P3", "P4", "P5", "XOA_TEN", "DUNG")
-_VOTE_STEPS = ("A8", "A9", "P3", "P4")
 # Forms of the đảng ủy cơ sở and its sections: only for a cell inside a đảng bộ cơ sở.
 _BASE_FORMS = ("7-KNĐ", "8-KNĐ", "14-KNĐ", "15-KNĐ")
 _LEFT = ("Chuyển đi", "Từ trần", "Xóa tên", "Xoá tên", "Khai trừ")
@@ -337,7 +337,7 @@ def form_values(
         values[f"{key}_on"] = e.on if e else None
         values[f"{key}_date"] = date_words(e.on) if e else None
         values[f"{key}_no"] = e.doc_no if e else None
-        if step in _VOTE_STEPS:
+        if step in VOTE_STEPS:
             values[f"{key}_official"] = e.official_members if e else None
             values[f"{key}_for"] = e.votes_for if e else None
             values[f"{key}_for_share"] = share(e.votes_for, e.official_members) if e else None

@@ -53,7 +53,6 @@ from reportlab.platypus import (
     HRFlowable,
     KeepTogether,
     LongTable,
-    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -951,9 +950,6 @@ class PdfDocument:
     def keep_with_next(self, height_mm: float) -> PdfDocument:
         """Start a new page unless `height_mm` is left: keeps a heading with its table."""
         return self.add(CondPageBreak(height_mm * mm))
-
-    def page_break(self) -> PdfDocument:
-        return self.add(PageBreak())
 
     def table(
         self,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import (
     atomic_write_bytes,
@@ -78,7 +79,7 @@ def read_source(source: Path) -> bytes:
 def attach(session: Session, file_code: str, source: Path, step_uuid: str | None = None) -> dict:
     """Store a copy of `source` with the file; the same content is stored only once. The
     stored name is the safe form of the source's name (no control characters)."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_FILES)
     source = Path(source)
     content = read_source(source)
     digest = hashlib.sha256(content).hexdigest()
@@ -123,14 +124,6 @@ def _fetch(conn, attachment_uuid: str):
     if row is None:
         raise InputError("Không có tệp đính kèm này.")
     return row
-
-
-def read_attachment(session: Session, attachment_uuid: str) -> tuple[str, bytes]:
-    """Name and content of an attachment; reading it is audited like opening the file."""
-    with session.store.write(session.user, changes=False) as tx:
-        row = _fetch(tx.conn, attachment_uuid)
-        tx.audit("open_attachment", "candidate", row.file_code, name=row.name)
-    return row.name, row.content
 
 
 def save_attachment(session: Session, attachment_uuid: str, out: Path) -> Path:

@@ -32,15 +32,22 @@ from pathlib import Path
 
 from khdesk import __version__
 from khdesk.core.clock import is_iso
-from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
+from khdesk.core.domain.roles import Action, may
+from khdesk.core.errors import (
+    AccessDenied,
+    InputError,
+    NewerDatabaseError,
+    ProfileError,
+    UsageError,
+)
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services import access, profiles
 from khdesk.core.services.profiles import ProfileDir, Session
-from khdesk.core.store import sqlcipher, swap
+from khdesk.core.store import revision, sqlcipher, swap
 from khdesk.core.store.engine import SCHEMA_OBJECTS, foreign_objects
 from khdesk.core.store.keyslots import KeySlots
-from khdesk.core.store.migrate import current_revision
+from khdesk.core.store.migrate import current_revision, known_revisions
 from khdesk.core.store.store import Clock, iso, utc_now
 from khdesk.core.text import clean_text
 
@@ -63,8 +70,6 @@ KIND_LABELS = {
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
 # Backups taken before an operation: the newest few of each kind.
 KEEP_BEFORE = 10
-# Who may put a backup in place of the data, or open one as a profile (roles.py).
-RESTORERS = ("owner", "secretary")
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,7 @@ def create_backup(
             session.require_local("Sao lưu")
         return None  # the automatic copies are the server's backups there
     if kind == "manual":  # automatic kinds are the app's own safety net, for every user
-        session.require(*RESTORERS, "deputy")
+        session.require(Action.MAKE_BACKUP)
     pdir = session.dir
     folder = pdir.backup_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -422,6 +427,24 @@ def _check_own_objects(db_file: Path, key: bytes, source: Path) -> None:
         )
 
 
+def _check_revision(db_file: Path, key: bytes, source: Path) -> None:
+    """A backup made by a newer khdesk has a schema this version cannot open: refused
+    before it takes the live file's place (opening it afterwards would fail, leaving a
+    profile that no longer opens)."""
+    conn = sqlcipher.keyed(db_file, key)
+    try:
+        found = revision.stored_revision(conn)
+    finally:
+        conn.close()
+    if found not in known_revisions():
+        shown = "".join(c for c in str(found)[:40] if c.isprintable()) or "không rõ"
+        raise NewerDatabaseError(
+            f"Tệp sao lưu '{source.name}' do một phiên bản khdesk mới hơn tạo ra (phiên bản "
+            f"lược đồ '{shown}'). Hãy cài phiên bản khdesk mới hơn rồi khôi phục; dữ liệu "
+            "hiện tại không bị thay đổi."
+        )
+
+
 def _role_in(db_file: Path, key: bytes, user: str) -> str | None:
     """The user's role in a database file (None: not an active user there)."""
     conn = sqlcipher.keyed(db_file, key)
@@ -440,7 +463,7 @@ def _require_restorer(candidates: list[Path], key: bytes, user: str) -> None:
             role = _role_in(db_file, key, user)
         except Exception:  # a damaged live file: ask the backup's copy instead
             continue
-        if role in RESTORERS:
+        if may(role, Action.RESTORE_BACKUP):
             return
         break
     raise AccessDenied(
@@ -536,6 +559,7 @@ def restore_backup(
             step(progress, cancel, 1, 3, "Kiểm tra bản sao lưu…")
             _to_current_key(backup, extracted, user, password, key)
             _check_own_objects(extracted, key, backup.path)
+            _check_revision(extracted, key, backup.path)
             live = [pdir.db_file] if pdir.db_file.exists() else []
             _require_restorer([*live, extracted], key, user)
             step(progress, cancel, 2, 3, "Đặt bản sao lưu vào chỗ dữ liệu đang dùng…")
@@ -552,6 +576,47 @@ def restore_backup(
     session.holds_lock = True
     _mark_restored(session, backup, kept, (failures, takeover))
     return session, kept
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore while signed in did."""
+
+    kept: str  # the id of the backup kept of what was replaced ("" when nothing was)
+    role: str  # the user's role as the restored data holds it (the session now has it)
+
+
+def restore_signed_in(
+    session: Session,
+    backup_id: str,
+    password: str,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> Restored:
+    """Put a backup in place of the data of the profile this session has open (the
+    desktop's "Khôi phục"): the password is asked again; the session then works on the
+    restored data, with the role the restored data gives its user. A wrong password, a
+    backup of another profile or from a newer khdesk: refused, nothing changed."""
+    _refuse_on_server(session.dir)
+    profiles.verify_password(session, password)  # a wrong password: nothing else is done
+    # Let go of the database file so it can be swapped (Windows refuses to replace an
+    # open file); the engine reconnects by itself afterwards, to the restored file.
+    session.store.engine.dispose()
+    restored, kept = restore_backup(
+        session.dir.home,
+        session.dir.name,
+        backup_id,
+        session.user,
+        password,
+        progress=progress,
+        cancel=cancel,
+    )
+    role = restored.user_role
+    restored.close()  # its lock count goes back to this session's
+    session.store.engine.dispose()  # anything opened meanwhile saw the old file
+    session.user_role = role
+    return Restored(kept, role)
 
 
 def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: str, key: bytes):
@@ -639,6 +704,7 @@ def import_backup(
         step(progress, cancel, 1, 2, "Kiểm tra bản sao lưu…")
         _open_check(staged_db, key)
         _check_own_objects(staged_db, key, backup.path)
+        _check_revision(staged_db, key, backup.path)
         _require_restorer([staged_db], key, user)
         profile = _profile_of(info, backup, _identity_in(staged_db, key), target_name)
         os.replace(staged_db, staging / "khdesk.db")

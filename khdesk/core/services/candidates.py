@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from khdesk.core.domain.pipeline import STEP_BY_ID, State
+from khdesk.core.domain.roles import Action, may
 from khdesk.core.domain.scope import staff_unit_problem
 from khdesk.core.domain.template import CANDIDATE_IDENTITY, CANDIDATE_PIPELINE
 from khdesk.core.errors import AccessDenied, InputError
@@ -287,7 +288,7 @@ def create_candidate(session: Session, fields: Mapping[str, Any]) -> str:
 
     The cell defaults to this station's own; a committee may add files only for the cells
     whose affairs it keeps (the same reach as the Excel import)."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_FILES)
     fields = dict(fields)
     if not fields.get("org_code") and session.info.role == "cell":
         fields["org_code"] = session.org_code
@@ -331,7 +332,7 @@ def update_identity(
 
     Returns the previous values of the fields that changed (what an undo writes back with
     `restore=True`)."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_FILES)
     if restore:
         # Values read back from this database (an undo): written as they were, even a
         # CCCD the rules call wrong, so that undo gives back exactly what was there.
@@ -396,7 +397,7 @@ def station_access(role: str, home_org: str, user_role: str, owner: str) -> File
     """The rule behind `file_access`: a cell records its own steps and never the upper
     committee's; a committee records its resolutions and decisions on every file it holds,
     and everything on the files it keeps for cells that do not run khdesk."""
-    if user_role == "viewer":
+    if not may(user_role, Action.EDIT_FILES):
         return FileAccess(False, False, False, owner, "Người dùng chỉ xem: không sửa được hồ sơ.")
     owns = owner == home_org
     if role == "cell":

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, delete, func, select, update
 
 from khdesk import __version__
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import OrgTree
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.fsutil import atomic_write_bytes, safe_file_name
@@ -56,8 +57,6 @@ from khdesk.core.sync.judging import (
 if TYPE_CHECKING:
     from khdesk.core.services.session import Session
 
-_WRITERS = ("owner", "secretary", "deputy")
-_ISSUERS = ("owner", "secretary")
 _UPPER_ROLES = ("committee", "province")
 _BOOKKEEPING = ("uuid", "rev", "owner", "updated_by", "updated_at", "deleted")
 # The org columns a catalogue sets (the template's org sheet and the approval body).
@@ -467,7 +466,7 @@ def _read_file(path: Path) -> bytes:
 
 def import_catalogue(session: Session, path: Path) -> InstallResult:
     """Install a catalogue file received from above, all or nothing."""
-    session.require(*_WRITERS)
+    session.require(Action.SEND_RECEIVE)
     path = Path(path)
     try:
         data = _read_file(path)
@@ -576,7 +575,7 @@ def issue_catalogue(
             f"Chỉ Tỉnh ủy được ban hành bộ danh mục; hồ sơ {session.org_code} không có quyền "
             f"này.{hint}"
         )
-    session.require(*_ISSUERS)
+    session.require(Action.ISSUE_CATALOGUE)
     info = session.info
     try:
         entries = source_entries(source)
@@ -634,7 +633,7 @@ def forward_catalogue(session: Session, out: Path) -> dict:
             "Chi bộ không có đơn vị cấp dưới: không chuyển bộ danh mục đi đâu. Bộ danh mục đến "
             "từ đảng ủy cấp trên ('khdesk catalogue import TỆP')."
         )
-    session.require(*_WRITERS)
+    session.require(Action.SEND_RECEIVE)
     info = session.info
     with session.store.write(session.user, changes=False) as tx:
         conn = tx.conn

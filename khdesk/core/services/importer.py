@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import (
     staff_org_problem,
     staff_record_problem,
@@ -29,7 +30,6 @@ from khdesk.core.io.tabular import read_tables
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services import column_maps
 from khdesk.core.services.profiles import Session
-from khdesk.core.services.roles import WRITERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.orgtree import load_tree
@@ -104,7 +104,7 @@ def import_file(
     remembered for its header set, if any. A given map is remembered once imported."""
     # Who may import is asked before anything is read or backed up: a refused import
     # leaves no trace but its refusal.
-    session.require(*WRITERS)
+    session.require(Action.IMPORT)
     chooser = column_maps.chooser(session, column_map)
     # within the caps of io/limits.py
     tables = read_tables(Path(path), progress=progress, cancel=cancel, chooser=chooser)
@@ -164,7 +164,7 @@ def import_tables(
 ) -> ImportReport:
     """Apply parsed sheets in one transaction (rolled back on a dry run, and on a cancel
     between two sheets: Cancelled is raised and nothing is written)."""
-    session.require(*WRITERS)
+    session.require(Action.IMPORT)
     report = ImportReport(source=source, dry_run=dry_run, problems=list(tables.problems))
     try:
         with session.store.write(session.user) as tx:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import Boolean, select, update
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.rules import MemberFacts
 from khdesk.core.domain.template import MEMBER_RECORDS, MEMBERS
 from khdesk.core.errors import InputError
@@ -188,7 +189,7 @@ def save_member(session: Session, values: dict, member_code: str | None = None) 
     from khdesk.core.domain.scope import staff_record_problem
     from khdesk.core.services.organisations import writable_org_codes
 
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_MEMBERS)
     clean = validate_member(values)
     clean["org_code"] = clean["org_code"].upper()
     allowed = writable_org_codes(session)

@@ -22,6 +22,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.services.profiles import Session
@@ -131,7 +132,7 @@ def term_starts(session: Session, issuer: str | None = None) -> list[date]:
 
 def set_term_start(session: Session, start: date, issuer: str | None = None) -> None:
     """Record the congress that opened a term for `issuer`: its numbers restart at 01."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.NUMBER_DOCUMENTS)
     issuer = issuer or session.org_code
     with session.store.write(session.user, changes=False) as tx:
         data = _all_term_starts(tx.conn)
@@ -353,7 +354,7 @@ def use_number(
 ) -> Proposal:
     """Take a number: the proposed one, or `number` when the user overrides it (refused
     if that number is already used in the term). Returns what was taken."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.NUMBER_DOCUMENTS)
     doc_type = normalise_doc_type(doc_type)
     note = clean_text(note, "Ghi chú")
     with session.store.write(session.user, changes=False) as tx:
@@ -383,7 +384,7 @@ def void_number(
     issuer: str | None = None,
 ) -> None:
     """Mark a used number void (its document withdrawn). The row stays: never reused."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.NUMBER_DOCUMENTS)
     doc_type = normalise_doc_type(doc_type)
     issuer = issuer or session.org_code
     reason = clean_text(reason, "Lý do hủy số") or ""

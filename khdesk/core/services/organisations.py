@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import station_scope
 from khdesk.core.domain.template import ORGS, PLANS
 from khdesk.core.errors import InputError
@@ -20,7 +21,6 @@ from khdesk.core.text import clean_text
 # tree's business: they change by import at the committee, not here).
 ORG_FIELDS = tuple(c for c in ORGS.columns if c.key not in ("code", "parent_code"))
 PLAN_KEYS = ("year", "period", "target", "target_youth", "target_private")
-EDIT_ROLES = ("owner", "secretary")
 
 
 def writable_orgs(session: Session) -> list[dict]:
@@ -146,7 +146,7 @@ def save_org_settings(
 ) -> None:
     """Save the unit's fields and (when given) its whole list of plan targets: rows left
     out of `plans` are removed (tombstoned). One transaction, audited."""
-    session.require(*EDIT_ROLES)
+    session.require(Action.UNIT_SETTINGS)
     if org_code not in writable_org_codes(session):
         raise InputError(f"Hồ sơ làm việc này không sửa được đơn vị '{org_code}'.")
     clean = validate_org_fields(fields)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from khdesk.core.domain import rules
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.reports import forms, lists
@@ -33,7 +34,6 @@ from khdesk.core.reports.templates import (
 from khdesk.core.services import catalogue
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
-from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store.store import get_meta, set_meta
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
@@ -106,7 +106,7 @@ def names_from_tree(session: Session) -> dict[str, str]:
 def set_print_settings(session: Session, **values: str | None) -> dict[str, str]:
     """Set (or, with None / "", clear) print settings; returns them all. They are the
     unit's settings (the signer printed on every form): a keeper's (roles.py)."""
-    session.require(*KEEPERS)
+    session.require(Action.UNIT_SETTINGS)
     unknown = set(values) - set(PRINT_SETTING_KEYS)
     if unknown:
         raise UsageError(

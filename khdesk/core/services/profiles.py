@@ -21,6 +21,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from khdesk import __version__
+from khdesk.core.domain.roles import ROLES as USER_ROLES
+from khdesk.core.domain.roles import Action, may
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import access, rekey
@@ -56,7 +58,6 @@ from khdesk.core.sync.keys import create_station_keys
 from khdesk.core.text import clean_text
 
 log = logging.getLogger(__name__)
-USER_ROLES = ("owner", "secretary", "deputy", "viewer")
 USER_ROLE_LABELS = {
     "owner": "Chủ hồ sơ",
     "secretary": "Bí thư",
@@ -264,7 +265,7 @@ def list_users(session: Session) -> list[dict]:
             "name": r["name"],
             "role": r["role"],
             "active": bool(r["active"]),
-            "may_take_out": r["role"] != "viewer" or bool(r["may_take_out"]),
+            "may_take_out": may(r["role"], Action.TAKE_OUT) or bool(r["may_take_out"]),
         }
         for r in rows
         if r["active"]
@@ -285,7 +286,7 @@ def check_new_user(session: Session, name: str) -> None:
 
 
 def add_user(session: Session, name: str, password: str, role: str = "secretary") -> None:
-    session.require("owner")
+    session.require(Action.MANAGE_USERS)
     if role not in USER_ROLES:
         raise UsageError(f"Vai trò người dùng phải là một trong: {', '.join(USER_ROLES)}.")
     check_new_user(session, name)
@@ -339,7 +340,7 @@ def _add_server_user(session: Session, name: str, password: str, role: str) -> N
 def remove_user(session: Session, name: str) -> rekey.RekeyResult | None:
     """Take a user's access away (on a local profile with a new database key, see
     rekey.py; on a server by disabling their login). Returns what the rekey reports."""
-    session.require("owner")
+    session.require(Action.MANAGE_USERS)
     if name == session.user:
         raise InputError("Không thể tự xóa người dùng đang đăng nhập.")
     if session.on_server:
@@ -371,7 +372,7 @@ def new_recovery_key(session: Session) -> rekey.RekeyResult:
     """Replace the recovery key (the printed one was lost or seen by someone): a new
     database key too, so the old key with an old keys.json opens nothing current. The
     new recovery key is in the result, to be shown once."""
-    session.require("owner")
+    session.require(Action.MANAGE_USERS)
 
     def change(tx) -> None:
         tx.audit("recovery_key_new", "profile", session.info.name, reason="reset")
@@ -381,7 +382,7 @@ def new_recovery_key(session: Session) -> rekey.RekeyResult:
 
 def change_password(session: Session, name: str, new_password: str) -> None:
     if name != session.user:
-        session.require("owner")
+        session.require(Action.MANAGE_USERS)
     check_password_strength(new_password)
     if session.on_server:
         from khdesk.core.store import postgres
@@ -416,14 +417,14 @@ def change_password(session: Session, name: str, new_password: str) -> None:
 def grant_take_out(session: Session, name: str, allowed: bool) -> None:
     """The owner lets a viewer take data out of the PC (exports, saved scans, forms and
     reports written to files), or takes that back (roles.py). Audited."""
-    session.require("owner")
+    session.require(Action.MANAGE_USERS)
     with session.store.write(session.user, changes=False) as tx:
         row = tx.conn.execute(
             select(t.users.c.role).where(t.users.c.name == name, t.users.c.active.is_(True))
         ).first()
         if row is None:
             raise InputError(f"Không có người dùng '{name}'.")
-        if row.role != "viewer":
+        if may(row.role, Action.TAKE_OUT):  # a grant is only for a role that may not
             label = USER_ROLE_LABELS.get(row.role, row.role)
             raise InputError(
                 f"'{name}' có vai trò {label}: vai trò này đã được đưa dữ liệu ra theo quyền "

@@ -40,6 +40,7 @@ from pathlib import Path
 from sqlalchemy import Column, Date, MetaData, String, Table, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services import profiles
@@ -56,7 +57,6 @@ MAX_YEARS = 100
 ARCHIVE_FILE = swap.ARCHIVE_NAME  # a rekey (services/rekey.py) re-encrypts it too
 SETTING = "retention_years"
 # Destructive and not undoable from the app's normal screens: the keepers only.
-ROLES = ("owner", "secretary")
 
 
 # The archive database: the same columns as the live tables, plus a register.
@@ -149,7 +149,7 @@ def _years(value: object) -> int | None:
 
 
 def set_configured_years(session: Session, years: int) -> None:
-    session.require(*ROLES)
+    session.require(Action.RETENTION)
     if not MIN_YEARS <= years <= MAX_YEARS:
         raise InputError(f"Thời hạn lưu giữ phải từ {MIN_YEARS} đến {MAX_YEARS} năm.")
     with session.store.write(session.user, changes=False) as tx:
@@ -357,7 +357,7 @@ def run_retention(
     """Plan, and unless `dry_run`, back up then archive (or purge) the files due.
     A cancel is heeded until the backup is written, not once files start moving."""
     if not dry_run:
-        session.require(*ROLES)
+        session.require(Action.RETENTION)
     plan = plan_retention(session, today, years, purge=purge)
     if dry_run or not plan.items:
         return plan
@@ -434,7 +434,7 @@ def list_archived(session: Session) -> list[dict]:
 def restore_archived(session: Session, file_code: str) -> None:
     """Put an archived file back into the live tables (one transaction, audited)."""
     session.require_local("Lưu trữ hồ sơ cũ")
-    session.require(*ROLES)
+    session.require(Action.RETENTION)
     r = _A_REGISTER.c
     with _archive(session, create=False) as engine:
         if engine is None:

@@ -24,11 +24,11 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from khdesk.core.domain.pipeline import STATE_LABELS
+from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services import backup, profiles, rekey, sync
 from khdesk.core.services.profiles import Session
-from khdesk.core.services.roles import KEEPERS
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import row_hash
 from khdesk.core.text import clean_text
@@ -100,7 +100,7 @@ def move_to_new_pc(
     """Write a backup for the new PC into `folder` (a USB stick), read back and checked;
     a copy stays in the profile's backups. Audited."""
     session.require_local("Chuyển sang máy mới")
-    session.require(*KEEPERS)
+    session.require(Action.MOVE_PC)
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"Không có thư mục '{folder}'. Hãy cắm thẻ nhớ và chọn lại.")
@@ -143,7 +143,7 @@ def handover(
     """Hand the profile over to a new secretary (see the module docstring). A cancel is
     heeded until the backup before it is written."""
     session.require_local("Bàn giao hồ sơ")
-    session.require("owner")  # users are the owner's (roles.py)
+    session.require(Action.HAND_OVER)
     profiles.check_password_strength(new_password)
     note = clean_text(note, "Ghi chú") or ""
     if new_user == session.user:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from khdesk.core.clock import Clock, utc_now
+from khdesk.core.domain.roles import Action, may
 from khdesk.core.errors import AccessDenied, ProfileError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes, empty_folder
 from khdesk.core.services import access
@@ -353,14 +354,18 @@ class Session:
                 self.holds_lock = False
                 access.release_lock(self.dir.path)
 
-    def require(self, *roles: str) -> None:
-        if self.user_role not in roles:
+    def may(self, action: Action) -> bool:
+        """Whether this user's role allows `action` (domain/roles.py)."""
+        return may(self.user_role, action)
+
+    def require(self, action: Action) -> None:
+        if not self.may(action):
             raise AccessDenied("Người dùng này không có quyền làm việc này.")
 
     def may_take_out(self) -> bool:
-        """Whether this user may take data out of the PC: every role but a viewer, and a
-        viewer the owner has granted it (roles.py)."""
-        if self.user_role != "viewer":
+        """Whether this user may take data out of the PC: a role that may, and a viewer
+        the owner has granted it (domain/roles.py)."""
+        if self.may(Action.TAKE_OUT):
             return True
         with self.reader() as conn:
             rows = sql.fetch(conn, "SELECT may_take_out FROM users WHERE name = ?", (self.user,))

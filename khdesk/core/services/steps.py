@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import CANDIDATES
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
@@ -45,7 +46,7 @@ def record_step_event(
     """Record `event` on the file, with the step's details that live on the file record
     (A6: the introducers, P1: the mentor — see STEP_DETAILS), in one transaction. Returns
     the new state, the step's uuid and the details it replaced (what an undo restores)."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_FILES)
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
         raise InputError(f"Không có bước '{event.step_id}'.")
@@ -258,7 +259,7 @@ def undo_step(
     """Take back a step recorded by mistake: the record becomes a tombstone (sync carries
     the deletion), the details it replaced come back, the state is derived again. Only
     the station that recorded the step may take it back. Returns the new state."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_FILES)
     with session.store.write(session.user) as tx:
         _lock_file(tx.conn, file_code)
         row = (

@@ -7,13 +7,16 @@ keys existed gets its pair the first time one of these needs it.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
 
+from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import OrgTree, enrolment_check, staff_org_problem
 from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, kind_from_name
-from khdesk.core.errors import InputError
+from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services.profiles import Session
@@ -25,8 +28,7 @@ from khdesk.core.sync.inbox import BundleReport
 from khdesk.core.sync.outbox import ExportResult
 from khdesk.core.text import clean_text
 
-_WRITERS = ("owner", "secretary", "deputy")
-_KEY_KEEPERS = ("owner", "secretary")
+log = logging.getLogger(__name__)
 
 
 def key_status(session: Session) -> dict:
@@ -58,7 +60,7 @@ def key_status(session: Session) -> dict:
 
 def write_card(session: Session, out: Path) -> dict:
     """Write this station's public card (to hand to the other side with its fingerprint)."""
-    session.require(*_WRITERS)
+    session.require(Action.SEND_RECEIVE)
     info = session.info
     with session.store.write(session.user, changes=False) as tx:
         pair = keys.ensure_station_keys(tx.conn, tx.now)
@@ -82,7 +84,7 @@ def enrol_card(session: Session, path: Path, fingerprint: str, *, add_unit: bool
     `enrolment_check`). When its unit is missing and its signed card names this station
     as its parent, `add_unit` adds the unit under this station in the same transaction;
     without it the refusal (code `unit_missing`) says so, and nothing is recorded."""
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.MANAGE_KEYS)
     try:
         with open(path, "rb") as f:
             data = f.read(keys.MAX_CARD + 1)  # a card is small: never read a big file whole
@@ -151,7 +153,7 @@ def _add_card_unit(tx, tree: OrgTree, home_org: str, home_role: str, card: keys.
 
 def rotate_keys(session: Session) -> dict:
     """A new key pair announced under the old one; the next bundles carry the news."""
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.MANAGE_KEYS)
     with session.store.write(session.user, changes=False) as tx:
         old = keys.ensure_station_keys(tx.conn, tx.now)
         new, _statement = keys.rotate(tx.conn, session.org_code, tx.now)
@@ -165,7 +167,7 @@ def rotate_keys(session: Session) -> dict:
 
 
 def revoke_key(session: Session, fingerprint: str) -> dict:
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.MANAGE_KEYS)
     with session.store.write(session.user, changes=False) as tx:
         done = keys.revoke(tx.conn, fingerprint, tx.now)
         tx.audit("key_revoke", "key", done["key_id"], org_code=done["org_code"])
@@ -175,7 +177,7 @@ def revoke_key(session: Session, fingerprint: str) -> dict:
 def start_new_epoch(session: Session, note: str) -> str:
     """Begin a new sending lineage on purpose (a new secretary on a new PC); the next
     bundle announces it and the recipient confirms it once. Returns the epoch id."""
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.NEW_EPOCH)
     note = clean_text(note, "Ghi chú bàn giao") or ""  # the committee reads it as sent
     with session.store.write(session.user, changes=False) as tx:
         epoch = outbox.start_epoch(tx.conn, tx.now, {"code": "handover", "note": note})
@@ -193,7 +195,7 @@ def export_bundle(
     cancel: CancelToken | None = None,
 ) -> ExportResult:
     """Write a bundle (one transaction: a cancel before it starts leaves nothing)."""
-    session.require(*_WRITERS)
+    session.require(Action.SEND_RECEIVE)
     step(progress, cancel, 0, 1, "Ghi, rồi đọc lại để chắc tệp đúng…")
     result = outbox.export_bundle(session, Path(out), full=full, to=to)
     progress(Progress(1, 1, Path(out).name))
@@ -222,29 +224,46 @@ def verify_bundles(
 
 def import_bundles(
     session: Session,
-    paths: list[Path],
+    paths: Sequence[Path],
     *,
     accept_epoch: bool = False,
     limits: bundle.Limits = bundle.DEFAULT_LIMITS,
     progress: ProgressReport = no_progress,
     cancel: CancelToken | None = None,
 ) -> list[BundleReport]:
-    """Import bundles in the order given, each in its own transaction. A cancel is heeded
-    between two bundles: before the first it raises Cancelled (nothing changed); later, the
-    reports of the bundles imported so far come back (fewer than `paths`), none is half."""
+    """Import a batch of bundle files, each in its own transaction, in the order given (any
+    order gives the same database): one report per file — imported, refused with the
+    Vietnamese reason, or quarantined — never stopping at a bad one. A cancel is heeded
+    between two files: before the first it raises Cancelled (nothing changed); later, the
+    reports of the files imported so far come back (fewer than `paths`), none is half."""
     # Confirming a station's new epoch (restored from a backup, a new secretary) is a
     # trust decision, as enrolling its key is: a keeper's, not the day-to-day import's.
-    session.require(*(_KEY_KEEPERS if accept_epoch else _WRITERS))
+    session.require(Action.NEW_EPOCH if accept_epoch else Action.SEND_RECEIVE)
     reports = []
     for i, path in enumerate(paths):
         if reports and cancel is not None and cancel.cancelled:
             break  # what was imported must be reported, not called "nothing changed"
         step(progress, cancel, i, len(paths), Path(path).name)
-        reports.append(
-            inbox.import_bundle(session, Path(path), accept_epoch=accept_epoch, limits=limits)
-        )
+        reports.append(_import_one(session, Path(path), accept_epoch, limits))
     progress(Progress(len(reports), len(paths)))
     return reports
+
+
+def _import_one(
+    session: Session, path: Path, accept_epoch: bool, limits: bundle.Limits
+) -> BundleReport:
+    """One file of a batch: whatever goes wrong with it becomes its report, so the next
+    file is still tried (the store rolled its transaction back)."""
+    try:
+        return inbox.import_bundle(session, path, accept_epoch=accept_epoch, limits=limits)
+    except KhdeskError as exc:  # (a cancel is heard between files, never in here)
+        reason = exc.message
+    except Exception:  # a bug or a failing disk: logged, told, and the batch goes on
+        log.exception("bundle import failed: %s", path)
+        reason = (
+            "Lỗi không lường trước khi nhập tệp này; không nhập gì. Chi tiết ghi trong nhật ký."
+        )
+    return BundleReport(path=str(path), status="refused", valid=False, code="error", reason=reason)
 
 
 def bundle_ledger(session: Session, limit: int = 500) -> dict:
@@ -356,7 +375,7 @@ def resolve_conflict(session: Session, conflict_id: int, keep: str) -> dict:
     keep="incoming" writes it over this station's copy. One transaction, audited."""
     from khdesk.core.sync import conflicts
 
-    session.require(*_KEY_KEEPERS)
+    session.require(Action.RESOLVE_CONFLICTS)
     if keep not in ("here", "incoming"):
         raise InputError("Chọn giữ bản ở đây (here) hoặc nhận bản gửi đến (incoming).")
     with session.store.write(session.user) as tx:

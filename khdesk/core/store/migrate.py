@@ -44,6 +44,11 @@ def head_revision() -> str:
     return _script().get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this app version can open (and upgrade from)."""
+    return {rev.revision for rev in _script().walk_revisions()}
+
+
 def current_revision(conn: Connection) -> str | None:
     if not inspect(conn).has_table("alembic_version"):
         return None
@@ -77,8 +82,7 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
                 return "created"
         if current == head:
             return "current"
-        known = {rev.revision for rev in script.walk_revisions()}
-        if current not in known:
+        if current not in known_revisions():
             raise NewerDatabaseError(
                 "Cơ sở dữ liệu này do một phiên bản khdesk mới hơn tạo ra "
                 f"(phiên bản lược đồ '{current}'). Hãy cài phiên bản khdesk mới hơn; "

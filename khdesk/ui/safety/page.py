@@ -1,35 +1,17 @@
-"""The "Sao lưu & an toàn" page: backups (make one, restore one), the data check, the
-audit view, and the guided "move to a new PC" and "hand over" dialogs; plus the dialog the
-sign-in screen opens to bring a profile over from an old PC (`open_old_backup`).
-
-Restoring in the app: the restore swaps the database file, so the page first lets go of
-the session's database connections (the engine's pool; the session object, its key
-and the in-use lock stay), restores on the worker thread, then the session reconnects
-by itself to the restored file — same profile, same key — and every page reloads. No new
-sign-in is needed. (One edge: a backup older than the signed-in user's account has no
-such user; the restore then completes but reports that the user has no access there —
-the message says so, and signing in again with a user of that time is the way on.)
-
-Every dialog's work is a method a test calls (`save()`), the buttons only call it; the
-page's actions report in a label and the status bar, never in a blocking box.
-"""
+"""The "Sao lưu & an toàn" page: backups, the data check, the audit view, moving,
+handing over, retention."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
-from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -46,463 +28,24 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
-from khdesk.core.errors import InputError, KhdeskError
-from khdesk.core.progress import CancelToken, ProgressReport, no_progress
-from khdesk.core.services import backup, integrity, profiles, retention, safety
-from khdesk.core.services.rekey import STATION_KEY_NOTE
-from khdesk.core.services.roles import KEEPERS, WRITERS
+from khdesk.core.domain.roles import Action
+from khdesk.core.errors import KhdeskError
+from khdesk.core.services import backup, integrity, retention, safety
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import plain_tip
-
-_ERROR_STYLE = "color: #b00020;"
-_OK_STYLE = "color: #1b5e20;"
-_HINT_STYLE = "color: #555;"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{max(1, n // 1024)} KB"
-
-
-def _label(text: str = "", style: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    if style:
-        label.setStyleSheet(style)
-    return label
-
-
-def _password_edit() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
-
-
-def _buttons(dialog: QDialog, ok_text: str) -> tuple[QDialogButtonBox, QPushButton]:
-    box = QDialogButtonBox()
-    ok = box.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
-    ok.setDefault(True)
-    dialog.cancel_button = box.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
-    box.accepted.connect(dialog.save)
-    box.rejected.connect(dialog.reject)
-    return box, ok
-
-
-# -- the audit view: a lazy model, newest first --
-
-
-class AuditModel(QAbstractTableModel):
-    HEADERS = ("Lúc", "Người dùng", "Việc", "Đối tượng", "Chi tiết")
-    PAGE = 200
-
-    def __init__(self, session: profiles.Session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.file_code: str | None = None
-        self.rows: list[safety.AuditRow] = []
-        self._more = True
-
-    def reload(self, file_code: str | None = None) -> None:
-        self.beginResetModel()
-        self.file_code = file_code or None
-        self.rows = safety.audit_rows(self.session, self.file_code, None, self.PAGE)
-        self._more = len(self.rows) == self.PAGE
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._more
-
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more or not self.rows:
-            return
-        more = safety.audit_rows(self.session, self.file_code, self.rows[-1].id, self.PAGE)
-        self._more = len(more) == self.PAGE
-        if more:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-            self.rows += more
-            self.endInsertRows()
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0):
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        values = (row.at, row.user, row.action, row.target, row.detail)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return values[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and row.detail:
-            return plain_tip(row.detail)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-
-# -- dialogs --
-
-
-class RestoreDialog(QDialog):
-    """Restore one backup in place of the current data (the password is asked again)."""
-
-    def __init__(self, page: SafetyPage, info: backup.BackupInfo):
-        super().__init__(page)
-        self.page, self.info = page, info
-        self.restored = False
-        self.kept = ""
-        self.setWindowTitle("Khôi phục từ bản sao lưu")
-        self.setMinimumWidth(520)
-        when = info.local_time.strftime("%d/%m/%Y %H:%M")
-        text = _label(
-            f"Dữ liệu hiện tại sẽ được thay bằng bản sao lưu lúc <b>{when}</b> "
-            f"({info.kind_label}). Những gì đã nhập sau thời điểm đó sẽ không còn.<br><br>"
-            "Trước khi thay, chương trình tự giữ một bản sao lưu của dữ liệu hiện tại, "
-            "nên việc khôi phục này có thể hoàn tác. Gói đồng bộ tiếp theo sẽ báo cấp trên "
-            "là hồ sơ đã được khôi phục."
-        )
-        text.setTextFormat(Qt.TextFormat.RichText)
-        self.password_edit = _password_edit()
-        self.error_label = _label(style=_ERROR_STYLE)
-        form = QFormLayout()
-        form.addRow("Người dùng:", QLabel(page.session.user))
-        form.addRow("Nhập lại mật khẩu:", self.password_edit)
-        buttons, _ = _buttons(self, "Khôi phục")
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-
-    def save(self) -> None:
-        """Restore in the background; the dialog closes when it is done."""
-        self.setEnabled(False)  # one restore at a time: no second press while it runs
-        self.page.restore(self.info, self.password_edit.text(), self._restored, self._refused)
-
-    def _refused(self, exc: BaseException) -> None:
-        self.setEnabled(True)
-        self.error_label.setText(error_text(exc))
-
-    def _restored(self, kept: str) -> None:
-        self.kept, self.restored = kept, True
-        self.accept()
-
-
-class MoveDialog(QDialog):
-    """Guided: write a backup for the new PC to a folder (a USB stick), then say what to
-    do on the other PC."""
-
-    def __init__(self, page: SafetyPage):
-        super().__init__(page)
-        self.page = page
-        self.info: backup.BackupInfo | None = None
-        self.setWindowTitle("Chuyển hồ sơ sang máy mới")
-        self.setMinimumWidth(560)
-        intro = _label(
-            "Bước 1: cắm thẻ nhớ USB và chọn thư mục trên thẻ. Chương trình ghi vào đó một "
-            "bản sao lưu đã mã hóa của toàn bộ hồ sơ (mở được bằng mật khẩu của hồ sơ)."
-        )
-        self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("Thư mục trên thẻ nhớ USB")
-        browse = QPushButton("Chọn thư mục…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(browse)
-        self.result_label = _label()
-        self.error_label = _label(style=_ERROR_STYLE)
-        self.buttons, self.ok_button = _buttons(self, "Ghi bản sao lưu")
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(row)
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.error_label)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục trên thẻ nhớ")
-        if folder:
-            self.folder_edit.setText(folder)
-
-    def save(self) -> bool:
-        if self.info is not None:  # the second press: "Xong"
-            self.accept()
-            return True
-        folder = self.folder_edit.text().strip()
-        try:
-            if not folder:
-                raise InputError("Hãy chọn thư mục trên thẻ nhớ USB.")
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
-        Operation(
-            self, partial(safety.move_to_new_pc, self.page.session, Path(folder))
-        ).with_progress("Đang ghi bản sao lưu…").success(partial(self._written, folder)).failure(
-            self._refused
-        ).run_in_background()
-        return True
-
-    def _refused(self, exc: BaseException) -> None:
-        self.error_label.setText(error_text(exc))
-
-    def _written(self, folder: str, info: backup.BackupInfo) -> None:
-        self.info = info
-        self.error_label.clear()
-        name = self.info.path.name
-        self.result_label.setText(
-            f"✔ Đã ghi và kiểm tra tệp <b>{escape(name)}</b> vào {escape(str(folder))}.<br><br>"
-            + escape(safety.MOVE_INSTRUCTIONS.format(name=name)).replace("\n", "<br>")
-        )
-        self.result_label.setTextFormat(Qt.TextFormat.RichText)
-        self.ok_button.setText("Xong")
-        self.cancel_button.hide()  # done: nothing left to cancel
-        self.page.after_backup()
-
-
-class HandoverDialog(QDialog):
-    """Guided: the new secretary's user and password, optionally remove the outgoing
-    one; then the new recovery key, shown once."""
-
-    def __init__(self, page: SafetyPage):
-        super().__init__(page)
-        self.page = page
-        self.result: safety.HandoverResult | None = None
-        self.setWindowTitle("Bàn giao cho bí thư mới")
-        self.setMinimumWidth(580)
-        intro = _label(
-            "Bí thư mới được thêm làm chủ hồ sơ với mật khẩu riêng. Chương trình đổi khóa cơ "
-            "sở dữ liệu và tạo khóa khôi phục mới (khóa cũ và bản sao tệp khóa cũ hết mở "
-            "được dữ liệu hiện tại), ghi việc bàn giao vào nhật ký và báo cấp trên trong gói "
-            "đồng bộ tiếp theo. Các bản sao lưu làm trước đó vẫn mở được bằng mật khẩu lúc "
-            "làm chúng: hãy cất giữ hoặc hủy các thẻ nhớ cũ."
-        )
-        self.user_edit = QLineEdit()
-        self.user_edit.setPlaceholderText("chữ không dấu, ví dụ: bithumoi")
-        self.password_edit = _password_edit()
-        self.again_edit = _password_edit()
-        self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("ví dụ: theo Quyết định chuẩn y bí thư chi bộ")
-        self.remove_box = QCheckBox(
-            f"Gỡ người dùng hiện tại ({page.session.user}) sau khi bàn giao"
-        )
-        form = QFormLayout()
-        form.addRow("Tên đăng nhập của bí thư mới:", self.user_edit)
-        form.addRow("Mật khẩu của bí thư mới:", self.password_edit)
-        form.addRow("Nhập lại mật khẩu:", self.again_edit)
-        form.addRow("Ghi chú:", self.note_edit)
-        self.result_label = _label()
-        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label = _label(style=_ERROR_STYLE)
-        self.buttons, self.ok_button = _buttons(self, "Bàn giao")
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.remove_box)
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-
-    def save(self) -> bool:
-        if self.result is not None:  # the second press: "Xong"
-            self.accept()
-            return True
-        user, password = self.user_edit.text().strip(), self.password_edit.text()
-        try:
-            if not user:
-                raise InputError("Hãy nhập tên đăng nhập của bí thư mới.")
-            profiles.check_password_strength(password)
-            if password != self.again_edit.text():
-                raise InputError("Hai lần nhập mật khẩu không giống nhau.")
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
-        work = partial(
-            safety.handover,
-            self.page.session,
-            user,
-            password,
-            remove_current=self.remove_box.isChecked(),
-            note=self.note_edit.text().strip(),
-        )
-        Operation(self, work).with_progress("Đang bàn giao…").changes(
-            self.page.ctx.hub, Changes(users=True, keys=True)
-        ).success(self._handed_over).failure(self._refused).run_in_background()
-        return True
-
-    def _refused(self, exc: BaseException) -> None:
-        self.error_label.setText(error_text(exc))
-
-    def _handed_over(self, done: safety.HandoverResult) -> None:
-        self.result = done
-        self.error_label.clear()
-        gone = (
-            f"<br>Người dùng <b>{escape(done.removed)}</b> đã được gỡ: sau khi đóng chương trình, "
-            f"chỉ bí thư mới đăng nhập được.<br>{escape(STATION_KEY_NOTE)}"
-            if done.removed
-            else ""
-        )
-        lost = "".join(
-            f"<br>Người dùng <b>{escape(name)}</b> cần mật khẩu mới: chủ hồ sơ thêm lại cùng tên "
-            "trong “Người dùng” với mật khẩu mới."
-            for name in done.rekeyed.lost
-        )
-        self.result_label.setTextFormat(Qt.TextFormat.RichText)
-        self.result_label.setText(
-            f"✔ Đã bàn giao cho <b>{escape(done.new_user)}</b>.{gone}{lost}<br><br>"
-            "Khóa khôi phục MỚI — chép hoặc in ra, giao cho bí thư mới cất nơi an toàn "
-            "(chỉ hiện một lần):<br>"
-            f"<span style='font-family: monospace; font-size: 12pt;'><b>{done.recovery_key}"
-            "</b></span>"
-        )
-        self.ok_button.setText("Xong")
-        self.cancel_button.hide()  # done: nothing left to cancel
-        for w in (self.user_edit, self.password_edit, self.again_edit, self.note_edit):
-            w.setEnabled(False)
-        self.remove_box.setEnabled(False)
-        self.page.after_handover(done)
-        return True
-
-
-class OpenOldBackupDialog(QDialog):
-    """On the new PC, from the sign-in screen: open a backup from the old PC as a profile
-    here. `session` is the opened profile after save()."""
-
-    def __init__(self, home: Path, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.home = Path(home)
-        self.session: profiles.Session | None = None
-        self.setWindowTitle("Mở bản sao lưu từ máy cũ")
-        self.setMinimumWidth(560)
-        intro = _label(
-            "Chọn tệp sao lưu (đuôi .khbak) đã ghi từ máy cũ — thường ở trên thẻ nhớ USB — "
-            "rồi nhập tên đăng nhập và mật khẩu như trên máy cũ."
-        )
-        self.file_edit = QLineEdit()
-        browse = QPushButton("Chọn tệp…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.file_edit, 1)
-        row.addWidget(browse)
-        self.user_edit = QLineEdit()
-        self.password_edit = _password_edit()
-        form = QFormLayout()
-        form.addRow("Tệp sao lưu:", row)
-        form.addRow("Tên đăng nhập:", self.user_edit)
-        form.addRow("Mật khẩu:", self.password_edit)
-        self.error_label = _label(style=_ERROR_STYLE)
-        buttons, _ = _buttons(self, "Mở hồ sơ")
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Chọn tệp sao lưu", "", "Bản sao lưu khdesk (*.khbak)"
-        )
-        if name:
-            self.file_edit.setText(name)
-
-    def save(self) -> bool:
-        path = self.file_edit.text().strip()
-        try:
-            if not path:
-                raise InputError("Hãy chọn tệp sao lưu (.khbak).")
-        except KhdeskError as exc:
-            self.error_label.setText(exc.message)
-            return False
-        user = self.user_edit.text().strip() or None
-        work = partial(backup.import_backup, self.home, Path(path), user, self.password_edit.text())
-        Operation(self, work).with_progress("Đang mở bản sao lưu…").success(self._opened).failure(
-            lambda exc: self.error_label.setText(error_text(exc))
-        ).run_in_background()
-        return True
-
-    def _opened(self, session: profiles.Session) -> None:
-        self.session = session
-        self.accept()
-
-
-def open_old_backup(parent: QWidget | None, home: Path) -> profiles.Session | None:
-    """For the sign-in screen's "Mở bản sao lưu từ máy cũ" button: the opened session,
-    or None when the user cancelled."""
-    dialog = OpenOldBackupDialog(home, parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
-    return dialog.session
-
-
-def _restore_work(
-    session: profiles.Session,
-    backup_id: str,
-    password: str,
-    *,
-    progress: ProgressReport = no_progress,
-    cancel: CancelToken | None = None,
-) -> tuple[profiles.Session, str]:
-    profiles.verify_password(session, password)  # a wrong password: nothing else is done
-    # Let go of the database file so it can be swapped (Windows refuses to replace an
-    # open file); the engine reconnects by itself afterwards, to the restored file.
-    session.store.engine.dispose()
-    return backup.restore_backup(
-        session.dir.home,
-        session.dir.name,
-        backup_id,
-        session.user,
-        password,
-        progress=progress,
-        cancel=cancel,
-    )
-
-
-def after_sign_in(window: QWidget, session: profiles.Session, *, daily_backup: bool = True):
-    """Call once the main window shows: the cheap start-up check (a warning box that does
-    not block when it finds something) and, on a thread, the day's automatic backup.
-    Returns that thread (tests join it), or None."""
-    import logging
-    import threading
-
-    from PySide6.QtWidgets import QMessageBox
-
-    log = logging.getLogger(__name__)
-    try:
-        report = safety.startup_check(session)
-    except Exception:  # a check that cannot run is itself a finding, never a crash
-        log.exception("start-up check failed")
-        report = safety.StartupReport(["Không chạy được kiểm tra nhanh khi mở hồ sơ."])
-    if not report.ok:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Dữ liệu có vấn đề", safety.startup_message(report),
-            parent=window,
-        )  # fmt: skip
-        window.startup_warning = box  # kept alive while shown
-        box.open()
-    if not daily_backup:
-        return None
-
-    def daily() -> None:
-        try:
-            backup.ensure_daily_backup(session)
-        except Exception:  # the day's backup must never stop the work; it is retried
-            log.warning("daily backup failed", exc_info=True)
-
-    thread = threading.Thread(target=daily, name="khdesk-daily-backup", daemon=True)
-    thread.start()
-    return thread
-
-
-# -- the page --
+from khdesk.ui.safety.audit import AuditModel
+from khdesk.ui.safety.handover import HandoverDialog
+from khdesk.ui.safety.move import MoveDialog
+from khdesk.ui.safety.restore import RestoreDialog
+from khdesk.ui.safety.widgets import (
+    _ERROR_STYLE,
+    _HINT_STYLE,
+    _OK_STYLE,
+    _label,
+    _size,
+)
 
 
 class SafetyPage(Page):
@@ -574,7 +117,7 @@ class SafetyPage(Page):
         layout.addLayout(buttons)
         layout.addWidget(self.backup_status)
         layout.addWidget(self.backup_table, 1)
-        writer = self.session.user_role in WRITERS
+        writer = self.session.may(Action.MAKE_BACKUP)
         self.backup_button.setEnabled(writer)
         self.usb_button.setEnabled(writer)
         if not writer:
@@ -668,13 +211,13 @@ class SafetyPage(Page):
         )
         box.addWidget(self.handover_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.move_note = _label(style=_HINT_STYLE)
-        role = self.session.user_role
-        self.move_button.setEnabled(role in KEEPERS)
-        self.handover_button.setEnabled(role == "owner")
-        if role != "owner":
+        may_move, may_hand_over = (self.session.may(a) for a in (Action.MOVE_PC, Action.HAND_OVER))
+        self.move_button.setEnabled(may_move)
+        self.handover_button.setEnabled(may_hand_over)
+        if not may_hand_over:
             self.move_note.setText(
                 "Chỉ chủ hồ sơ bàn giao được"
-                + ("; chỉ chủ hồ sơ hoặc bí thư chuyển máy được." if role not in KEEPERS else ".")
+                + ("; chỉ chủ hồ sơ hoặc bí thư chuyển máy được." if not may_move else ".")
             )
         layout = QVBoxLayout(tab)
         layout.addWidget(move)
@@ -726,7 +269,7 @@ class SafetyPage(Page):
             header.setStretchLastSection(True)
         self.unarchive_button = QPushButton("Đưa hồ sơ đã chọn về")
         self.unarchive_button.clicked.connect(lambda: self.unarchive_selected())
-        keeper = self.session.user_role in KEEPERS
+        keeper = self.session.may(Action.RETENTION)
         self.unarchive_button.setEnabled(keeper)
         due = QGroupBox("Đến hạn lưu trữ")
         QVBoxLayout(due).addWidget(self.retention_table)
@@ -784,7 +327,7 @@ class SafetyPage(Page):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_backup() is not None
-        self.restore_button.setEnabled(chosen and self.session.user_role in KEEPERS)
+        self.restore_button.setEnabled(chosen and self.session.may(Action.RESTORE_BACKUP))
 
     def selected_backup(self) -> backup.BackupInfo | None:
         rows = self.backup_table.selectionModel().selectedRows()
@@ -839,30 +382,22 @@ class SafetyPage(Page):
         then: Callable[[str], None],
         failed: Callable[[BaseException], None],
     ) -> None:
-        """Put `info` in place of the data (see the module docstring), in the background;
+        """Put `info` in place of the data (backup.restore_signed_in), in the background;
         `then` gets the id of the copy kept of what was replaced."""
-        work = partial(_restore_work, self.session, info.id, password)
+        work = partial(backup.restore_signed_in, self.session, info.id, password)
         Operation(self, work).with_progress("Đang khôi phục…").changes(
             self.ctx.hub, Changes.everything()
-        ).success(lambda done: then(self._restored(info, *done))).failure(
-            failed
-        ).run_in_background()
+        ).success(lambda done: then(self._restored(info, done))).failure(failed).run_in_background()
 
-    def _restored(self, info: backup.BackupInfo, restored: profiles.Session, kept: str) -> str:
-        session = self.session
-        role = restored.user_role
-        restored.close()  # its lock count goes back to this session's
-        session.store.engine.dispose()  # anything opened meanwhile saw the old file
-        if role != session.user_role:
-            session.user_role = role
-        note = f" Dữ liệu trước đó được giữ trong bản sao lưu {kept}." if kept else ""
+    def _restored(self, info: backup.BackupInfo, done: backup.Restored) -> str:
+        note = f" Dữ liệu trước đó được giữ trong bản sao lưu {done.kept}." if done.kept else ""
         self.backup_status.setStyleSheet(_OK_STYLE)
         self.backup_status.setText(
             f"✔ Đã khôi phục từ bản sao lưu lúc {info.local_time:%d/%m/%Y %H:%M}.{note}"
         )
         self.ctx.hub.status.emit("Đã khôi phục dữ liệu từ bản sao lưu.")
         self.refresh()
-        return kept
+        return done.kept
 
     def run_check(self) -> None:
         """Check the database in the background; `last_check` and the page say the result."""
@@ -908,9 +443,7 @@ class SafetyPage(Page):
             )
         else:
             self._retention_says(f"Không có hồ sơ nào đóng trước ngày {cutoff}.", "")
-        self.archive_button.setEnabled(
-            bool(plan.items) and self.session.user_role in retention.ROLES
-        )
+        self.archive_button.setEnabled(bool(plan.items) and self.session.may(Action.RETENTION))
         return plan
 
     def _archive_clicked(self) -> None:
