@@ -9,15 +9,15 @@ import json
 
 import pytest
 
-from khdesk.core.errors import KhdeskError
+from khdesk.core.errors import Cancelled
+from khdesk.core.progress import CancelToken, Progress
 from khdesk.core.services import sync
-from tests.sync.conftest import (
+from tests.stations import (
     build_commune,
     copy_profile,
     edit_file,
     export,
     open_station,
-    quiet_cli,  # noqa: F401
 )
 from tests.sync.test_ledger import F1, F2, checkpoint
 
@@ -29,25 +29,16 @@ def commune(tmp_path):
     c.close()
 
 
-class Stop(KhdeskError):
-    """Stands for the core's Cancelled (khdesk/core/errors, issue 16 item 3)."""
+def cancelling_during(n: int) -> tuple[CancelToken, object]:
+    """A real cancel token and a progress report that cancels it as the `n`-th file starts
+    (as "Hủy" pressed while that file goes in: it is finished, the next is not begun)."""
+    token = CancelToken()
 
+    def report(told: Progress) -> None:
+        if told.done >= n - 1:
+            token.cancel()
 
-class Token:
-    """A cancel token (as khdesk/core/progress.CancelToken) cancelled once `after` files
-    have been started."""
-
-    def __init__(self, after: int):
-        self.after, self.started = after, 0
-
-    @property
-    def cancelled(self) -> bool:
-        return self.started >= self.after
-
-    def check(self) -> None:
-        if self.cancelled:
-            raise Stop("Đã hủy theo yêu cầu.")
-        self.started += 1
+    return token, report
 
 
 # What becomes of the six files of `_batch`, in order.
@@ -76,31 +67,32 @@ def _batch(commune, tmp_path):
 def test_a_batch_goes_on_past_bad_files_one_report_each(commune, tmp_path):
     paths = _batch(commune, tmp_path)
     seen = []
-    reports = sync.import_bundles(
-        commune.committee, paths, progress=lambda *told: seen.append(told)
-    )
+    reports = sync.import_bundles(commune.committee, paths, progress=seen.append)
     assert [r.path for r in reports] == [str(p) for p in paths]
     assert [r.status for r in reports] == OUTCOMES
     assert reports[1].reason == "Tệp này không phải gói đồng bộ khdesk."
     assert reports[5].reason == f"Không thấy tệp '{paths[5]}'."
     assert "CẢNH BÁO" in reports[3].reason
     # Progress between files: one before each, one at the end.
-    assert [told[:2] for told in seen] == [(i, 6) for i in range(7)]
-    assert [told[2] for told in seen[:6]] == [p.name for p in paths]
+    assert [(told.done, told.total) for told in seen] == [(i, 6) for i in range(7)]
+    assert [told.what for told in seen[:6]] == [p.name for p in paths]
 
 
 def test_a_cancel_is_heard_between_files_and_reports_the_ones_done(commune, tmp_path):
     paths = _batch(commune, tmp_path)
-    with pytest.raises(Stop):  # before the first file: nothing changed, said so
-        sync.import_bundles(commune.committee, paths, cancel=Token(after=0))
-    done = sync.import_bundles(commune.committee, paths, cancel=Token(after=3))
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):  # before the first file: nothing changed, said so
+        sync.import_bundles(commune.committee, paths, cancel=token)
+    token, report = cancelling_during(3)
+    done = sync.import_bundles(commune.committee, paths, progress=report, cancel=token)
     assert [r.status for r in done] == OUTCOMES[:3]  # what went in is reported
     # Those three were each their own transaction: kept; the rest was never touched.
     again = sync.import_bundles(commune.committee, paths)
     assert [r.status for r in again] == ["duplicate", "refused", "duplicate", *OUTCOMES[3:]]
 
 
-def test_the_cli_imports_several_paths_in_one_batch(commune, tmp_path, quiet_cli, capsys):  # noqa: F811
+def test_the_cli_imports_several_paths_in_one_batch(commune, tmp_path, quiet_cli, capsys):
     paths = _batch(commune, tmp_path)
     commune.close()
     args = ["--profile", "X01", "bundle", "import", "--json", *map(str, paths)]

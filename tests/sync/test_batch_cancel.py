@@ -10,7 +10,7 @@ from khdesk.core.errors import Cancelled
 from khdesk.core.progress import CancelToken, Progress
 from khdesk.core.services import sync
 from khdesk.core.store import schema as t
-from tests.sync.conftest import build_commune, export, state
+from tests.stations import build_commune, export, state
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
 
