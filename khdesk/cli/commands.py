@@ -366,13 +366,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from khdesk.core.services import demo
+    from khdesk.demo.province import write_province_dataset
+    from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER, create_demo
 
     today = parse_day(args.today)
     if args.scale == "province":
         if not args.out:
             raise UsageError("Cần --out THƯ_MỤC cho dữ liệu cấp tỉnh.")
-        counts = demo.write_province_dataset(
+        counts = write_province_dataset(
             Path(args.out),
             seed=args.seed,
             cells=args.cells,
@@ -388,13 +389,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     password = os.environ.get("KHDESK_PASSWORD")
     generated = password is None
     if generated:
-        password = demo.DEMO_PASSWORD
-    created = demo.create_demo(args.home, password, today=today)
+        password = DEMO_PASSWORD
+    created = create_demo(args.home, password, today=today)
     if args.json:
-        print_json({"profiles": created, "user": demo.DEMO_USER})
+        print_json({"profiles": created, "user": DEMO_USER})
     else:
         print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(created)}.")
-        print(f"Người dùng: {demo.DEMO_USER}")
+        print(f"Người dùng: {DEMO_USER}")
         if generated:
             print(f"Mật khẩu mẫu: {password}")
     if args.open:

@@ -76,9 +76,9 @@ def _open(home: Path, name: str, user: str | None, password: str, progress=None)
 
 
 def _make_demo(home: Path, today: date, progress=None) -> list[str]:
-    from khdesk.core.services import demo
+    from khdesk.demo.stations import DEMO_PASSWORD, create_demo
 
-    return demo.create_demo(home, demo.DEMO_PASSWORD, today=today)
+    return create_demo(home, DEMO_PASSWORD, today=today)
 
 
 class LoginDialog(QDialog):
@@ -207,7 +207,7 @@ class LoginDialog(QDialog):
 
     def open_demo(self) -> bool:
         """Create the demo if this PC has none, then open its first cell."""
-        from khdesk.core.services import demo
+        from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
 
         try:
             names = run_with_progress(
@@ -219,8 +219,8 @@ class LoginDialog(QDialog):
             return False
         chosen = names[1] if len(names) > 1 else names[0]
         self.reload_profiles(chosen)
-        self.user_edit.setText(demo.DEMO_USER)
-        self.password_edit.setText(demo.DEMO_PASSWORD)
+        self.user_edit.setText(DEMO_USER)
+        self.password_edit.setText(DEMO_PASSWORD)
         return self.try_open()
 
     def open_new_profile(self):

@@ -179,14 +179,15 @@ def type_into(widget, text: str) -> None:
 def shoot_all(work: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from khdesk.core.services import demo, sync
+    from khdesk.core.services import sync
+    from khdesk.demo.stations import create_demo
     from khdesk.ui import sync_page
     from khdesk.ui.login import LoginDialog
 
     app = QApplication.instance() or QApplication([])
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
     home = work / "home"
-    demo.create_demo(home, PASSWORD, today=TODAY)
+    create_demo(home, PASSWORD, today=TODAY)
     usb = work / "usb"
     usb.mkdir()
     # The sync page lists this folder as a plugged-in USB stick.

@@ -5,9 +5,11 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import demo, demo_data, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.candidates import list_files
 from khdesk.core.text import fold
+from khdesk.demo.small import DUC_NAMES, PLANTED, small_demo
+from khdesk.demo.stations import DEMO_USER, create_demo
 
 TODAY = date(2026, 11, 26)
 
@@ -15,12 +17,12 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("demo")
-    names = demo.create_demo(home, "demo-password", today=TODAY)
+    names = create_demo(home, "demo-password", today=TODAY)
     return home, names
 
 
 def opened(home, name):
-    return profiles.open_profile(home, name, demo.DEMO_USER, "demo-password")
+    return profiles.open_profile(home, name, DEMO_USER, "demo-password")
 
 
 def all_files(home, names, **kw):
@@ -55,7 +57,7 @@ def test_demo_files_cover_every_state_and_planted_problems(demo_home):
         "XOA_TEN",
         "DUNG",
     }
-    assert set(demo_data.PLANTED) <= {f["file_code"] for f in files}
+    assert set(PLANTED) <= {f["file_code"] for f in files}
 
 
 def test_search_duc_finds_exactly_the_duc_people(demo_home):
@@ -67,7 +69,7 @@ def test_search_duc_finds_exactly_the_duc_people(demo_home):
         if any(w.startswith("duc") for w in fold(f["full_name"]).split())
     }
     assert expected  # the demo has such people
-    assert expected == {n for n in demo_data.DUC_NAMES if n in {f["full_name"] for f in files}}
+    assert expected == {n for n in DUC_NAMES if n in {f["full_name"] for f in files}}
     found = all_files(home, names, search="duc")
     assert {f["full_name"] for f in found} == expected
 
@@ -88,7 +90,7 @@ def test_search_nguyen_thi_finds_the_nguyen_thi_women(demo_home):
 
 def test_no_demo_name_or_cccd_readable_on_disk(demo_home):
     home, names = demo_home
-    tables = demo_data.small_demo(TODAY)
+    tables = small_demo(TODAY)
     secrets = {r["full_name"] for r in tables["candidates"] + tables["members"]}
     secrets |= {r["cccd"] for r in tables["candidates"] + tables["members"] if r["cccd"]}
     blobs = b""
@@ -106,4 +108,4 @@ def test_no_demo_name_or_cccd_readable_on_disk(demo_home):
 
 def test_demo_twice_reuses_the_profiles(demo_home):
     home, names = demo_home
-    assert demo.create_demo(home, "demo-password", today=TODAY) == names
+    assert create_demo(home, "demo-password", today=TODAY) == names

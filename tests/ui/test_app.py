@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
+from khdesk.demo.stations import create_demo
 from khdesk.ui.candidate_list import CandidateTableModel
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.main_window import MainWindow
@@ -17,7 +18,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     return home
 
 

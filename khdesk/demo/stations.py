@@ -1,5 +1,5 @@
-"""The demo: a commune committee and its cells as real encrypted profiles, filled through
-the same importer a secretary uses; and the synthetic province dataset for benchmarks."""
+"""The demo's stations: a commune committee and its cells as real encrypted profiles,
+filled through the same importer a secretary uses."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from khdesk.core.domain.template import CELL_KINDS
-from khdesk.core.io.tabular import write_tables
-from khdesk.core.services import demo_data, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.demo.small import small_demo
 
 DEMO_USER = "bithu"
 DEMO_PASSWORD = "khdesk-demo"
@@ -37,7 +37,7 @@ def create_demo(
     """Create (or find) the demo profiles; returns their names, the committee first.
     `committee_db_url`: the committee's database on a PostgreSQL server (its role named
     as the demo user), the cells staying in encrypted files."""
-    tables = demo_data.small_demo(today)
+    tables = small_demo(today)
     orgs = tables["orgs"]
     committee = next(o for o in orgs if o["kind"] in _COMMITTEE_KINDS)
     cells = [o for o in orgs if o["kind"] in CELL_KINDS]
@@ -104,13 +104,3 @@ def _create_and_fill(
             raise RuntimeError("demo import problems: " + "; ".join(map(str, report.problems)))
     finally:
         session.close()
-
-
-def write_province_dataset(
-    out: Path, *, seed: int, cells: int, people: int, files: int, today: date
-) -> dict[str, int]:
-    """The synthetic province as a folder of CSV files (one per template sheet)."""
-    tables = demo_data.province_demo(seed, cells=cells, people=people, files=files, today=today)
-    out.mkdir(parents=True, exist_ok=True)
-    write_tables(out, tables)
-    return {key: len(rows) for key, rows in tables.items()}
