@@ -366,8 +366,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from khdesk.demo.loop import build_demo
     from khdesk.demo.province import write_province_dataset
-    from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER, create_demo
+    from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
 
     today = parse_day(args.today)
     if args.scale == "province":
@@ -390,16 +391,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     generated = password is None
     if generated:
         password = DEMO_PASSWORD
-    created = create_demo(args.home, password, today=today)
+    made = build_demo(args.home, password, today=today)
     if args.json:
-        print_json({"profiles": created, "user": DEMO_USER})
+        print_json(
+            {
+                "profiles": made.names,
+                "user": DEMO_USER,
+                "created": made.created,
+                "sync_folder": str(made.sync_folder),
+            }
+        )
     else:
-        print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(created)}.")
+        if made.created:
+            print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(made.names)}.")
+            print(
+                "Đảng ủy đã nhận dữ liệu của các chi bộ và gửi về một quyết định; các bên đã "
+                "ghi nhận khóa của nhau."
+            )
+        else:
+            print(
+                f"Đã có dữ liệu mẫu trong {args.home} (giữ nguyên): hồ sơ {', '.join(made.names)}."
+            )
+        print(f"Thư mục thay cho USB: {made.sync_folder}")
         print(f"Người dùng: {DEMO_USER}")
         if generated:
             print(f"Mật khẩu mẫu: {password}")
-    if args.open:
-        return _run_gui(args, profile=created[0], password=password)
+    if args.open:  # the sign-in, to choose the committee or a cell
+        return _run_gui(args, profile=made.names[0], password=password, choose=True)
     return 0
 
 
@@ -408,7 +426,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _run_gui(
-    args, profile: str | None = None, exit_when_ready: bool = False, password: str | None = None
+    args,
+    profile: str | None = None,
+    exit_when_ready: bool = False,
+    password: str | None = None,
+    choose: bool = False,
 ) -> int:
     try:
         from khdesk.ui.app import run
@@ -416,5 +438,9 @@ def _run_gui(
         print(f"khdesk: không mở được giao diện ({exc}).", file=sys.stderr)
         return 1
     return run(
-        args.home, profile or args.profile, exit_when_ready=exit_when_ready, password=password
+        args.home,
+        profile or args.profile,
+        exit_when_ready=exit_when_ready,
+        password=password,
+        choose=choose,
     )

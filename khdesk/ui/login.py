@@ -76,9 +76,11 @@ def _open(home: Path, name: str, user: str | None, password: str, progress=None)
 
 
 def _make_demo(home: Path, today: date, progress=None) -> list[str]:
-    from khdesk.demo.stations import DEMO_PASSWORD, create_demo
+    # Loaded only when asked for: the sign-in shows without the demo's generator.
+    from khdesk.demo.loop import build_demo
+    from khdesk.demo.stations import DEMO_PASSWORD
 
-    return create_demo(home, DEMO_PASSWORD, today=today)
+    return build_demo(home, DEMO_PASSWORD, today=today).names
 
 
 class LoginDialog(QDialog):
@@ -88,7 +90,9 @@ class LoginDialog(QDialog):
         preselect: str | None = None,
         parent: QWidget | None = None,
         today: Callable[[], date] = date.today,
+        password: str | None = None,
     ):
+        """`password`: filled in (the demo's stations, chosen among with one password)."""
         super().__init__(parent)
         self.home = Path(home)
         self.today = today
@@ -160,6 +164,8 @@ class LoginDialog(QDialog):
         self.setTabOrder(self.user_edit, self.password_edit)
         self.setTabOrder(self.password_edit, self.open_button)
         self.password_edit.setFocus()
+        if password is not None:
+            self.password_edit.setText(password)
 
     def reload_profiles(self, select: str | None = None) -> None:
         self.profile_box.clear()

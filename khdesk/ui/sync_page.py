@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.services import sync
 from khdesk.core.sync import history
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
+from khdesk.ui import prefs
 from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (tests)
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
@@ -201,6 +202,9 @@ class SendPanel(QWidget):
             self.volume_list.addItem(item)
         for text, path in kept:
             self._add_item(text, path, folder=True)
+        preset = prefs.sync_folder(self.page.session)
+        if preset and preset not in (path for _, path in kept):
+            self._add_item(f"Thư mục {preset}", preset, folder=True)
         self.no_volume_label.setVisible(self.volume_list.count() == 0)
         self._select(chosen)
 
@@ -445,11 +449,13 @@ class ReceivePanel(QWidget):
             self.load_paths([Path(folder)])
 
     def scan_usb(self) -> None:
-        volumes = removable_volumes()
-        if not volumes:
+        found = [Path(v.path) for v in removable_volumes()]
+        preset = prefs.sync_folder(self.page.session)
+        found += [Path(preset)] if preset else []
+        if not found:
             self._message("Chưa thấy USB nào. Hãy cắm USB vào máy rồi bấm lại.", RED)
             return
-        self.load_paths([Path(v.path) for v in volumes])
+        self.load_paths(found)
 
     def load_paths(self, chosen: list[Path]) -> None:
         """Files as they are, folders for the bundles they hold; each one verified."""

@@ -1,0 +1,92 @@
+"""The demo as a newcomer tries it in the app (real widgets, offscreen): the sign-in lists
+the demo's stations — the committee and its cells — with the demo's password filled in,
+and a bundle goes from a cell to the committee through the demo's shared folder with
+nothing to set up ("Gửi" in one, "Nhận" in the other)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+
+from khdesk.core.services import profiles
+from khdesk.demo.loop import SYNC_FOLDER, build_demo
+from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
+from khdesk.ui import sync_page
+from khdesk.ui.context import AppContext
+from khdesk.ui.login import LoginDialog
+from khdesk.ui.sync_page import SyncPage
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    from khdesk.core.store import keyslots
+    from tests.conftest import FAST_KDF
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
+        home = tmp_path_factory.mktemp("demo-stations")
+        assert build_demo(home, DEMO_PASSWORD, TODAY).created
+    return home
+
+
+@pytest.fixture
+def no_stick(monkeypatch):
+    monkeypatch.setattr(sync_page, "removable_volumes", lambda: [])
+
+
+def test_sign_in_lists_the_demo_stations_with_the_password_filled(qtbot, demo_home):
+    dialog = LoginDialog(demo_home, preselect="X01", password=DEMO_PASSWORD, today=lambda: TODAY)
+    qtbot.addWidget(dialog)
+    box = dialog.profile_box
+    listed = {
+        box.item(r).data(Qt.ItemDataRole.UserRole): box.item(r).text() for r in range(box.count())
+    }
+    assert set(listed) == {"X01", "X01-CB01", "X01-CB03", "X01-CB04"}
+    assert listed["X01"].startswith("Đảng ủy xã Cam Lâm\n") and "mã X01" in listed["X01"]
+    assert listed["X01-CB01"].startswith("Chi bộ thôn Bãi Giếng Bắc\n")
+    assert all("Chi bộ · mã X01-CB" in listed[c] for c in ("X01-CB01", "X01-CB03", "X01-CB04"))
+    assert box.currentData() == "X01"
+    assert dialog.user_edit.text() == DEMO_USER
+    assert dialog.password_edit.text() == DEMO_PASSWORD
+    # A newcomer picks a cell and opens it: no typing.
+    box.setCurrentIndex(box.findData("X01-CB03"))
+    assert dialog.user_edit.text() == DEMO_USER and dialog.password_edit.text() == DEMO_PASSWORD
+    assert dialog.try_open()
+    assert dialog.session.info.role == "cell" and dialog.session.org_code == "X01-CB03"
+    dialog.session.close()
+
+
+def test_send_in_a_cell_and_receive_at_the_committee_through_the_shared_folder(
+    qtbot, demo_home, no_stick
+):
+    folder = demo_home / SYNC_FOLDER
+    cell = profiles.open_profile(demo_home, "X01-CB01", DEMO_USER, DEMO_PASSWORD)
+    com = profiles.open_profile(demo_home, "X01", DEMO_USER, DEMO_PASSWORD)
+    try:
+        cell_page = SyncPage(AppContext(cell, TODAY))
+        qtbot.addWidget(cell_page)
+        cell_page.refresh()
+        send = cell_page.send
+        # No stick plugged in: the shared folder stands for it, chosen already.
+        assert send.destination() == str(folder)
+        assert send.no_volume_label.isHidden()
+        send.export()
+        assert send.last_error is None, send.last_error
+        assert [p.suffix for p in folder.iterdir()] == [".khdb"]
+
+        com_page = SyncPage(AppContext(com, TODAY))
+        qtbot.addWidget(com_page)
+        com_page.refresh()
+        receive = com_page.receive
+        receive.scan_usb()  # "Tìm trên USB" finds the shared folder
+        assert receive.model.rowCount() == 1
+        receive.import_valid()
+        assert receive.last_error is None, receive.last_error
+        assert [r.status for r in receive.imported] == ["imported"]
+    finally:
+        cell.close()
+        com.close()
