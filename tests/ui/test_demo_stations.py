@@ -5,6 +5,9 @@ nothing to set up ("Gửi" in one, "Nhận" in the other)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -90,3 +93,40 @@ def test_send_in_a_cell_and_receive_at_the_committee_through_the_shared_folder(
     finally:
         cell.close()
         com.close()
+
+
+def test_demo_open_starts_on_the_sign_in_not_in_a_station(demo_home):
+    """`khdesk demo --open` passes the demo's password with `choose`: the app must show the
+    sign-in (committee preselected, password filled in), not open the committee. The app's
+    start-up installs process-wide hooks: it runs in a process of its own."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from khdesk.ui import app\n"
+        "ready = app._report_ready\n"
+        "def report(qapp):\n"  # what shows when the first screen is ready
+        "    for w in QApplication.topLevelWidgets():\n"
+        "        if w.isVisible() and type(w).__name__ in ('LoginDialog', 'MainWindow'):\n"
+        "            print('shown', type(w).__name__)\n"
+        "            if type(w).__name__ == 'LoginDialog':\n"
+        "                print('stations', w.profile_box.count(), w.profile_box.currentData())\n"
+        "                print('password', w.password_edit.text())\n"
+        "    return ready(qapp)\n"
+        "app._report_ready = report\n"
+        "sys.exit(app.run(Path(sys.argv[1]), 'X01', exit_when_ready=True,\n"
+        "                 password=sys.argv[2], choose=True))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHDESK_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(demo_home), DEMO_PASSWORD],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "shown LoginDialog" in lines and "shown MainWindow" not in lines, out.stdout
+    assert "stations 4 X01" in lines and f"password {DEMO_PASSWORD}" in lines, out.stdout
