@@ -17,6 +17,7 @@ from khdesk.core.services import profiles
 from khdesk.demo.loop import SYNC_FOLDER, build_demo
 from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
 from khdesk.ui import sync_page
+from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.sync_page import SyncPage
@@ -61,6 +62,29 @@ def test_sign_in_lists_the_demo_stations_with_the_password_filled(qtbot, demo_ho
     assert dialog.try_open()
     assert dialog.session.info.role == "cell" and dialog.session.org_code == "X01-CB03"
     dialog.session.close()
+
+
+def test_the_committee_page_shows_every_cell_received(qtbot, demo_home):
+    com = profiles.open_profile(demo_home, "X01", DEMO_USER, DEMO_PASSWORD)
+    try:
+        page = CommitteePage(AppContext(com, TODAY))
+        qtbot.addWidget(page)
+        page.refresh()
+        model = page.model
+        name, received = (model.column_keys().index(k) for k in ("org", "received"))
+        shown = {
+            model.data(model.index(r, name)): model.data(model.index(r, received))
+            for r in range(model.rowCount())
+        }
+    finally:
+        com.close()
+    # the cells that run khdesk: the day their bundle came; the office's own cell: kept here
+    assert shown == {
+        "Chi bộ thôn Bãi Giếng Bắc": "26/11/2026",
+        "Chi bộ tổ dân phố Nghĩa Phú": "Giữ tại đây",
+        "Chi bộ Phân xưởng Chế biến": "26/11/2026",
+        "Chi bộ Trường THPT Trần Bình Trọng": "26/11/2026",
+    }
 
 
 def test_send_in_a_cell_and_receive_at_the_committee_through_the_shared_folder(
