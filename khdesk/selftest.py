@@ -95,15 +95,16 @@ def step_resources(run: _Run) -> str:
 def step_profiles(run: _Run) -> str:
     from sqlalchemy import func, select
 
-    from khdesk.core.services import demo, profiles
+    from khdesk.core.services import profiles
     from khdesk.core.store import schema as t
     from khdesk.core.store.store import get_meta
+    from khdesk.demo.stations import DEMO_USER, create_demo
 
-    names = demo.create_demo(run.home, run.password, run.today)
+    names = create_demo(run.home, run.password, run.today)
     run.committee_code = names[0]
     run.cell_code = names[1]
     for name in (run.committee_code, run.cell_code):
-        session = profiles.open_profile(run.home, name, demo.DEMO_USER, run.password)
+        session = profiles.open_profile(run.home, name, DEMO_USER, run.password)
         run.sessions[name] = session
     cell = run.sessions[run.cell_code]
     _check(cell.info.role == "cell", f"hồ sơ {run.cell_code} không phải chi bộ")

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.services import demo, profiles, sync
+from khdesk.core.services import profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import keyslots
 from khdesk.core.store import schema as t
 from khdesk.core.sync import bundle, canonical, keys
+from khdesk.demo.stations import DEMO_USER, create_demo
 from tests import pg
 from tests.conftest import FAST_KDF
 
@@ -30,7 +31,7 @@ LEDGERS = (t.sync_received, t.sync_epochs, t.sync_base, t.sync_peers, t.sync_con
 
 
 def open_station(home: Path, name: str) -> Session:
-    return profiles.open_profile(home, name, demo.DEMO_USER, PASSWORD)
+    return profiles.open_profile(home, name, DEMO_USER, PASSWORD)
 
 
 def enrol_both(a: Session, b: Session, folder: Path) -> None:
@@ -58,9 +59,9 @@ def new_station(home: Path, role: str, code: str, name: str, parent: str | None)
             org_code=code,
             org_name=name,
             parent_code=parent,
-            user=demo.DEMO_USER,
+            user=DEMO_USER,
             password=PASSWORD,
-            db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD),
+            db_url=pg.db_url_for(DEMO_USER, PASSWORD),
         )
     return session
 
@@ -82,9 +83,7 @@ class Commune:
 def build_commune(home: Path, cells=("X01-CB01",), enrol=True) -> Commune:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
-        demo.create_demo(
-            home, PASSWORD, TODAY, committee_db_url=pg.db_url_for(demo.DEMO_USER, PASSWORD)
-        )
+        create_demo(home, PASSWORD, TODAY, committee_db_url=pg.db_url_for(DEMO_USER, PASSWORD))
     commune = Commune(home, open_station(home, "X01"))
     for code in cells:
         commune.cells[code] = open_station(home, code)

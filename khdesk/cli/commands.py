@@ -412,13 +412,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from khdesk.core.services import demo
+    from khdesk.demo.loop import build_demo
+    from khdesk.demo.province import write_province_dataset
+    from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
 
     today = parse_day(args.today)
     if args.scale == "province":
         if not args.out:
             raise UsageError("Cần --out THƯ_MỤC cho dữ liệu cấp tỉnh.")
-        counts = demo.write_province_dataset(
+        counts = write_province_dataset(
             Path(args.out),
             seed=args.seed,
             cells=args.cells,
@@ -434,17 +436,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     password = os.environ.get("KHDESK_PASSWORD")
     generated = password is None
     if generated:
-        password = demo.DEMO_PASSWORD
-    created = demo.create_demo(args.home, password, today=today)
+        password = DEMO_PASSWORD
+    made = build_demo(args.home, password, today=today)
     if args.json:
-        print_json({"profiles": created, "user": demo.DEMO_USER})
+        print_json(
+            {
+                "profiles": made.names,
+                "user": DEMO_USER,
+                "created": made.created,
+                "sync_folder": str(made.sync_folder),
+            }
+        )
     else:
-        print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(created)}.")
-        print(f"Người dùng: {demo.DEMO_USER}")
+        if made.created:
+            print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(made.names)}.")
+            print(
+                "Đảng ủy đã nhận dữ liệu của các chi bộ và gửi về một quyết định; các bên đã "
+                "ghi nhận khóa của nhau."
+            )
+        else:
+            print(
+                f"Đã có dữ liệu mẫu trong {args.home} (giữ nguyên): hồ sơ {', '.join(made.names)}."
+            )
+        print(f"Thư mục thay cho USB: {made.sync_folder}")
+        print(f"Người dùng: {DEMO_USER}")
         if generated:
             print(f"Mật khẩu mẫu: {password}")
-    if args.open:
-        return _run_gui(args, profile=created[0], password=password)
+    if args.open:  # the sign-in, to choose the committee or a cell
+        return _run_gui(args, profile=made.names[0], password=password, choose=True)
     return 0
 
 
@@ -453,7 +472,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _run_gui(
-    args, profile: str | None = None, exit_when_ready: bool = False, password: str | None = None
+    args,
+    profile: str | None = None,
+    exit_when_ready: bool = False,
+    password: str | None = None,
+    choose: bool = False,
 ) -> int:
     try:
         from khdesk.ui.app import run
@@ -461,5 +484,9 @@ def _run_gui(
         print(f"khdesk: không mở được giao diện ({exc}).", file=sys.stderr)
         return 1
     return run(
-        args.home, profile or args.profile, exit_when_ready=exit_when_ready, password=password
+        args.home,
+        profile or args.profile,
+        exit_when_ready=exit_when_ready,
+        password=password,
+        choose=choose,
     )

@@ -68,13 +68,16 @@ def run(
     *,
     exit_when_ready: bool = False,
     password: str | None = None,
+    choose: bool = False,
 ) -> int:
+    """`choose`: show the sign-in (the profile preselected, the password filled in) even
+    when the password is known — the demo's stations to choose from."""
     # Start-up makes tens of thousands of long-lived objects (modules, classes, widgets):
     # the cyclic garbage collector finds nothing to free in them and costs ~8 % of the
     # launch. It is off until the first screen shows (or the sign-in dialog waits).
     resume_gc = _pause_gc()
     try:
-        return _run(home, profile, exit_when_ready, password, resume_gc)
+        return _run(home, profile, exit_when_ready, password, resume_gc, choose)
     finally:
         resume_gc()
 
@@ -90,9 +93,11 @@ def _pause_gc():
     return resume
 
 
-def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) -> int:
+def _run(
+    home, profile, exit_when_ready: bool, password: str | None, resume_gc, choose: bool = False
+) -> int:
     home = Path(home)
-    opening = _start_opening(home, profile, password)
+    opening = None if choose else _start_opening(home, profile, password)
     # The holiday package's days, kept between runs (its import costs the launch ~40 ms).
     from khdesk.core.domain.calendar import use_holiday_cache
 
@@ -135,7 +140,7 @@ def _run(home, profile, exit_when_ready: bool, password: str | None, resume_gc) 
     if session is None:
         from khdesk.ui.login import LoginDialog
 
-        dialog = LoginDialog(home, preselect=profile)
+        dialog = LoginDialog(home, preselect=profile, password=password if choose else None)
         resume_gc()
         if exit_when_ready:
             dialog.show()

@@ -78,9 +78,11 @@ def _open(home: Path, name: str, user: str | None, password: str, **_) -> Sessio
 
 
 def _make_demo(home: Path, today: date, **_) -> list[str]:
-    from khdesk.core.services import demo
+    # Loaded only when asked for: the sign-in shows without the demo's generator.
+    from khdesk.demo.loop import build_demo
+    from khdesk.demo.stations import DEMO_PASSWORD
 
-    return demo.create_demo(home, demo.DEMO_PASSWORD, today=today)
+    return build_demo(home, DEMO_PASSWORD, today=today).names
 
 
 class LoginDialog(QDialog):
@@ -90,7 +92,9 @@ class LoginDialog(QDialog):
         preselect: str | None = None,
         parent: QWidget | None = None,
         today: Callable[[], date] = date.today,
+        password: str | None = None,
     ):
+        """`password`: filled in (the demo's stations, chosen among with one password)."""
         super().__init__(parent)
         self.home = Path(home)
         self.today = today
@@ -163,6 +167,8 @@ class LoginDialog(QDialog):
         self.setTabOrder(self.user_edit, self.password_edit)
         self.setTabOrder(self.password_edit, self.open_button)
         self.password_edit.setFocus()
+        if password is not None:
+            self.password_edit.setText(password)
 
     def reload_profiles(self, select: str | None = None) -> None:
         self.profile_box.clear()
@@ -224,12 +230,13 @@ class LoginDialog(QDialog):
         ).success(self._demo_made).failure(self._refused).run_in_background()
 
     def _demo_made(self, names: list[str]) -> None:
-        from khdesk.core.services import demo  # the demo's data: not loaded at start-up
+        # The demo's names: not loaded at start-up.
+        from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
 
         chosen = names[1] if len(names) > 1 else names[0]
         self.reload_profiles(chosen)
-        self.user_edit.setText(demo.DEMO_USER)
-        self.password_edit.setText(demo.DEMO_PASSWORD)
+        self.user_edit.setText(DEMO_USER)
+        self.password_edit.setText(DEMO_PASSWORD)
         self.try_open()
 
     def open_new_profile(self):

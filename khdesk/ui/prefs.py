@@ -35,6 +35,13 @@ def save_profile_settings(session: Session, **changes) -> None:
     save_settings(settings_path(session.dir.home, session.info.name), **changes)
 
 
+def sync_folder(session: Session) -> str | None:
+    """The folder this profile exchanges bundles through besides USB sticks (the demo sets
+    its shared folder, khdesk.demo.loop), when it is there."""
+    folder = profile_settings(session).get("sync_folder")
+    return folder if isinstance(folder, str) and Path(folder).is_dir() else None
+
+
 def autolock_minutes(session: Session) -> int:
     value = profile_settings(session).get("autolock_minutes", DEFAULT_AUTOLOCK_MINUTES)
     return value if isinstance(value, int) and value >= 0 else DEFAULT_AUTOLOCK_MINUTES

@@ -1,9 +1,10 @@
 """Render the user guide's screenshots from the demo, and huong-dan.html from huong-dan.md.
 
 Run from the repository: `.venv/bin/python resources/guide/make_screenshots.py`
-(`--html-only` rebuilds just the HTML). It makes the demo in a temporary data folder
-(nothing of the user's is touched), opens the main window offscreen at 1366×768 for the
-cell X01-CB01 and the committee X01, drives the screens the guide shows, and saves
+(`--html-only` rebuilds just the HTML, `--readme-only` just the README's screenshots). It
+makes the demo in a temporary data folder (nothing of the user's is touched), opens the
+main window offscreen at 1366×768 for the cell X01-CB01 and the committee X01, drives the
+screens the guide shows (the README's: the committee of the linked demo), and saves
 palette-quantised PNGs in resources/guide/images/ (screenshots are few colours: 256 keep
 the text sharp at a quarter of the size).
 """
@@ -179,14 +180,15 @@ def type_into(widget, text: str) -> None:
 def shoot_all(work: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from khdesk.core.services import demo, sync
+    from khdesk.core.services import sync
+    from khdesk.demo.stations import create_demo
     from khdesk.ui import drives
     from khdesk.ui.login import LoginDialog
 
     app = QApplication.instance() or QApplication([])
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
     home = work / "home"
-    demo.create_demo(home, PASSWORD, today=TODAY)
+    create_demo(home, PASSWORD, today=TODAY)
     usb = work / "usb"
     usb.mkdir()
     # The sync page lists this folder as a plugged-in USB stick.
@@ -343,10 +345,60 @@ def shoot_import(cell, work: Path) -> None:
     wizard.reject()
 
 
+def shoot_readme(work: Path) -> None:
+    """The README's screenshots: the demo as `khdesk demo` makes it (the committee and its
+    cells linked), seen from the committee, with no USB stick plugged in."""
+    from PySide6.QtWidgets import QApplication
+
+    from khdesk.demo.loop import DECIDED_FILE, build_demo
+    from khdesk.ui import drives
+    from khdesk.ui.login import LoginDialog
+
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    home = work / "product"
+    build_demo(home, PASSWORD, TODAY)
+    drives.removable_volumes = lambda: []  # the demo's shared folder stands for the stick
+    IMAGES.mkdir(exist_ok=True)
+
+    login = LoginDialog(home, preselect="X01", password=PASSWORD, today=lambda: TODAY)
+    login.show()
+    save(login, "20-demo-dang-nhap")
+    login.close()
+
+    com = window_for(home, "X01")
+    com.show_page("cells")
+    com.pages["cells"].refresh()
+    wait(200)
+    save(com, "21-demo-dang-uy-tong-quan")
+
+    com.open_file(DECIDED_FILE)
+    window = com.file_windows[DECIDED_FILE]
+    window.resize(*SIZE)
+    window.show()
+    wait(100)
+    save(window, "22-demo-dang-uy-quyet-dinh")
+    window.confirm_discard = lambda: True
+    window.close()
+
+    com.show_page("sync")
+    sync_com = com.pages["sync"]
+    sync_com.refresh()
+    send = sync_com.send
+    send.target_box.setCurrentIndex(send.target_box.findData(DECIDED_FILE.rsplit("-", 1)[0]))
+    send.export()
+    wait(100)
+    save(com, "23-demo-dang-uy-gui-ve")
+    com.close()
+    com.session.close()
+
+
 def main(argv: list[str]) -> int:
     if "--html-only" not in argv:
         with tempfile.TemporaryDirectory(prefix="khdesk-guide-") as work:
-            shoot_all(Path(work))
+            if "--readme-only" not in argv:
+                shoot_all(Path(work))
+            shoot_readme(Path(work))
         total = sum(p.stat().st_size for p in IMAGES.glob("*.png"))
         print(f"total {total / 1e6:.2f} MB")
     print(build_html().relative_to(ROOT))

@@ -35,8 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from khdesk.core.services import demo, profiles  # noqa: E402
+from khdesk.core.services import profiles  # noqa: E402
 from khdesk.core.store import keyslots  # noqa: E402
+from khdesk.demo.stations import create_demo  # noqa: E402
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "bench-password"
@@ -103,7 +104,7 @@ def _timed(cmd: list[str], env: dict) -> tuple[float, float, float, float]:
 
 def bench_launch(work: Path, runs: int) -> list[tuple[str, str]]:
     home = work / "demo-home"
-    demo.create_demo(home, PASSWORD, today=TODAY)
+    create_demo(home, PASSWORD, today=TODAY)
     bare = work / "bare_window.py"
     bare.write_text(BARE, encoding="utf-8")
     env = _env(work, KHDESK_HOME=str(home), KHDESK_PASSWORD=PASSWORD)
@@ -145,8 +146,8 @@ def bench_launch(work: Path, runs: int) -> list[tuple[str, str]]:
 def province_profile(cache: Path) -> Path:
     """A province profile holding 100,000 candidate files; built once, then reused."""
     from khdesk.core.io.tabular import write_tables
-    from khdesk.core.services import demo_data
     from khdesk.core.services.importer import import_file
+    from khdesk.demo.province import province_demo
 
     home = cache / f"province-{PROVINCE_FILES}"
     done = home / "built.ok"  # written last: a half-built cache is rebuilt
@@ -156,9 +157,7 @@ def province_profile(cache: Path) -> Path:
 
     shutil.rmtree(home, ignore_errors=True)
     print(f"building the province profile in {home} (once; a few minutes)…", file=sys.stderr)
-    tables = demo_data.province_demo(
-        1, cells=2000, people=PROVINCE_FILES, files=PROVINCE_FILES, today=TODAY
-    )
+    tables = province_demo(1, cells=2000, people=PROVINCE_FILES, files=PROVINCE_FILES, today=TODAY)
     folder = cache / "province-csv"
     folder.mkdir(parents=True, exist_ok=True)
     write_tables(folder, tables)

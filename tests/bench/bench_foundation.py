@@ -24,13 +24,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from khdesk.core.io.tabular import read_tables, write_tables  # noqa: E402
-from khdesk.core.services import demo, demo_data, profiles  # noqa: E402
+from khdesk.core.services import profiles  # noqa: E402
 from khdesk.core.services.candidates import file_ids  # noqa: E402
 from khdesk.core.services.importer import import_file  # noqa: E402
 from khdesk.core.services.members import search_members  # noqa: E402
 from khdesk.core.store import keyslots  # noqa: E402
 from khdesk.core.store.engine import open_sqlcipher  # noqa: E402
 from khdesk.core.text import fold  # noqa: E402
+from khdesk.demo.province import province_demo, write_province_dataset  # noqa: E402
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "bench-password"
@@ -61,13 +62,13 @@ def raw_executemany_rate(folder: Path, rows: list[tuple]) -> float:
 
 def bench_csv(work: Path, runs: int, seed: int) -> list[tuple[str, str]]:
     dataset = work / "province-csv"
-    counts = demo.write_province_dataset(
+    counts = write_province_dataset(
         dataset, seed=seed, cells=2000, people=100_000, files=10_000, today=TODAY
     )
     total_rows = sum(counts.values())
     changed_set = work / "province-csv-seed2"  # same codes, other people: every row changes
     changed_rows = sum(
-        demo.write_province_dataset(
+        write_province_dataset(
             changed_set, seed=seed + 1, cells=2000, people=100_000, files=10_000, today=TODAY
         ).values()
     )
@@ -103,7 +104,7 @@ def bench_csv(work: Path, runs: int, seed: int) -> list[tuple[str, str]]:
 def bench_xlsx(work: Path, runs: int, seed: int) -> list[tuple[str, str]]:
     import openpyxl
 
-    tables = demo_data.province_demo(seed, cells=400, people=20_500, files=500, today=TODAY)
+    tables = province_demo(seed, cells=400, people=20_500, files=500, today=TODAY)
     members = tables["members"][:20_000]
     path = work / "members.xlsx"
     write_tables(path, {"orgs": tables["orgs"], "members": members})

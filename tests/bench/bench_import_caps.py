@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from khdesk.core.io.tabular import write_tables  # noqa: E402
-from khdesk.core.services import demo_data  # noqa: E402
+from khdesk.demo.province import province_demo  # noqa: E402
 from tests.reliability import hostile_sheets as hostile  # noqa: E402
 
 TODAY = date(2026, 11, 26)
@@ -68,7 +68,7 @@ def main() -> None:
             ("50 MB junk CSV (dry run)", junk, "dry"),
             ("32 MB junk CSV named as a sheet (dry run)", under, "dry"),
         ]
-        tables = demo_data.province_demo(1, cells=2000, people=100_000, files=10_000, today=TODAY)
+        tables = province_demo(1, cells=2000, people=100_000, files=10_000, today=TODAY)
         write_tables(work / "province-csv", tables)
         cases.append(("province dataset, CSV folder (import)", work / "province-csv", "real"))
         if not args.no_xlsx:

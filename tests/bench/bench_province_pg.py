@@ -38,11 +38,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from khdesk.core.services import demo_data, profiles, sync  # noqa: E402
+from khdesk.core.services import profiles, sync  # noqa: E402
 from khdesk.core.services.candidates import file_ids  # noqa: E402
 from khdesk.core.services.importer import RowTables, import_tables  # noqa: E402
 from khdesk.core.services.members import search_members  # noqa: E402
 from khdesk.core.text import fold  # noqa: E402
+from khdesk.demo.province import province_demo  # noqa: E402
 from tests import pg  # noqa: E402
 from tests.sync import province_data as pd  # noqa: E402
 
@@ -337,9 +338,7 @@ def search_provinces(work: Path, args) -> dict[str, tuple[Path, str, str]]:
         for home, _, _ in built["homes"].values():
             shutil.rmtree(Path(home), ignore_errors=True)
     people = args.search_people
-    tables = demo_data.province_demo(
-        args.seed, cells=2000, people=people, files=people // 10, today=pd.TODAY
-    )
+    tables = province_demo(args.seed, cells=2000, people=people, files=people // 10, today=pd.TODAY)
     url = pg.new_database(OWNER, PG_PASSWORD)
     pg.created.remove(_db_name(url))
     homes = {"postgres": (work / "search-pg", OWNER, PG_PASSWORD)}

@@ -4,7 +4,7 @@
   fill the template, lay it out, embed the font subset) — median of 15 runs after one
   warm-up run (the first also loads the TrueType files). Target ≤ 100 ms.
 - the 18-KNĐ register of 3,000 members (names, birth dates, home towns of the synthetic
-  province, `demo_data.province_demo`), landscape, ~150 pages: rendering alone and the whole
+  province, `province_demo`), landscape, ~150 pages: rendering alone and the whole
   `register_pdf` from a profile holding those members — median of 3. Target ≤ 3 s.
 """
 
@@ -31,8 +31,9 @@ keyslots.DEFAULT_KDF = {"name": "scrypt", "n": 2**10, "r": 8, "p": 1}  # a fast 
 
 from khdesk.core.reports import forms, lists  # noqa: E402
 from khdesk.core.reports.templates import load_template  # noqa: E402
-from khdesk.core.services import demo_data, printing, profiles  # noqa: E402
+from khdesk.core.services import printing, profiles  # noqa: E402
 from khdesk.core.services.importer import RowTables, import_tables  # noqa: E402
+from khdesk.demo.province import province_demo  # noqa: E402
 from tests.reports.conftest import ADMITTED, TODAY, commune_rows  # noqa: E402
 
 FORM_TARGET_S = 0.100
@@ -51,7 +52,7 @@ def _median(func, runs: int) -> tuple[float, list[float]]:
 
 def _members(n: int) -> list[dict]:
     """`n` members of the synthetic province, moved into ten cells of one commune."""
-    data = demo_data.province_demo(seed=1, cells=200, people=max(n * 2, 8000), files=500)
+    data = province_demo(seed=1, cells=200, people=max(n * 2, 8000), files=500)
     rng = random.Random(7)
     rows = [m for m in data["members"] if m.get("admitted_on")]
     rng.shuffle(rows)

@@ -1,6 +1,6 @@
 """Rules engine benchmark (issue 3). Not run in CI: `python tests/bench/bench_rules.py`.
 
-Builds the facts of the synthetic province (`demo_data.province_demo(seed=1)`: 10,000
+Builds the facts of the synthetic province (`province_demo(seed=1)`: 10,000
 candidate files, ≈90,000 members) once, then times checking every file — `check_files`,
 which includes the cross-file DUPLICATE_PERSON pass — three times and prints the median.
 Target: ≤ 2 s. The working-day calendar is warmed up first (its year tables are built once
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from khdesk.core.domain import rules  # noqa: E402
 from khdesk.core.domain.calendar import default_calendar  # noqa: E402
 from khdesk.core.domain.rulebook import default_rulebooks  # noqa: E402
-from khdesk.core.services import demo_data  # noqa: E402
+from khdesk.demo.province import PROVINCE_TODAY, province_demo, write_province_dataset  # noqa: E402
 
 TARGET_S = 2.0
 RUNS = 3
@@ -28,14 +28,14 @@ RUNS = 3
 
 def main() -> None:
     t0 = time.perf_counter()
-    data = demo_data.province_demo(seed=1)
+    data = province_demo(seed=1)
     t1 = time.perf_counter()
     events = rules.events_from_steps(data["steps"])
     files = [rules.FileFacts.from_row(c, events[c["file_code"]]) for c in data["candidates"]]
     orgs = {o["code"]: rules.OrgFacts.from_row(o) for o in data["orgs"]}
     members = {m["member_code"]: rules.MemberFacts.from_row(m) for m in data["members"]}
     t2 = time.perf_counter()
-    today = demo_data.PROVINCE_TODAY
+    today = PROVINCE_TODAY
     calendar = default_calendar()
     for year in range(2015, today.year + 3):
         calendar.is_working_day(today.replace(year=year, day=1))
@@ -70,14 +70,14 @@ def check_from_profile() -> None:
     profile, then `check_profile` (read everything, judge, screen, sort)."""
     import tempfile
 
-    from khdesk.core.services import demo, profiles
+    from khdesk.core.services import profiles
     from khdesk.core.services.checking import check_profile
     from khdesk.core.services.importer import import_file
 
-    today = demo_data.PROVINCE_TODAY
+    today = PROVINCE_TODAY
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        demo.write_province_dataset(
+        write_province_dataset(
             work / "csv", seed=1, cells=2000, people=100_000, files=10_000, today=today
         )
         session, _ = profiles.create_profile(

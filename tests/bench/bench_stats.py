@@ -28,11 +28,12 @@ from khdesk.core.reports.stats import (  # noqa: E402
     compute_stats,
     load_stats_data,
 )
-from khdesk.core.services import demo, demo_data, profiles  # noqa: E402
+from khdesk.core.services import profiles  # noqa: E402
 from khdesk.core.services.importer import import_file  # noqa: E402
 from khdesk.core.services.statistics import profile_stats  # noqa: E402
+from khdesk.demo.province import PROVINCE_TODAY, write_province_dataset  # noqa: E402
 
-TODAY = demo_data.PROVINCE_TODAY
+TODAY = PROVINCE_TODAY
 PASSWORD = "bench-password"
 TARGET_S = 2.0
 
@@ -47,7 +48,7 @@ def build(cache: Path, seed: int) -> Path:
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     start = time.perf_counter()
-    counts = demo.write_province_dataset(
+    counts = write_province_dataset(
         cache / "csv", seed=seed, cells=2000, people=100_000, files=10_000, today=TODAY
     )
     session, _ = profiles.create_profile(

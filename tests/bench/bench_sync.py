@@ -35,10 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from khdesk.core.services import attachments, demo_data, profiles, sync  # noqa: E402
+from khdesk.core.services import attachments, profiles, sync  # noqa: E402
 from khdesk.core.services.importer import RowTables, import_tables  # noqa: E402
 from khdesk.core.store import keyslots  # noqa: E402
 from khdesk.core.store.engine import open_sqlcipher  # noqa: E402
+from khdesk.demo.province import province_demo  # noqa: E402
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "bench-password"
@@ -119,7 +120,7 @@ def raw_executemany_seconds(folder: Path, slices: dict) -> tuple[int, float]:
 
 def build_province(work: Path, cells: int, people: int, files: int, seed: int):
     """The province profile (orgs known, every cell enrolled) and one bundle per cell."""
-    tables = demo_data.province_demo(seed, cells=cells, people=people, files=files, today=TODAY)
+    tables = province_demo(seed, cells=cells, people=people, files=files, today=TODAY)
     cell_rows = [o for o in tables["orgs"] if "-CB" in o["code"]]
     slices = cell_slices(tables, [o["code"] for o in cell_rows])
     home = work / "province-home"
@@ -158,7 +159,7 @@ def built_province(work: Path, args) -> tuple[Path, list[Path], dict, float]:
     if done.exists():
         built = json.loads(done.read_text())
         if built["size"] == size:
-            tables = demo_data.province_demo(
+            tables = province_demo(
                 args.seed, cells=args.cells, people=args.people, files=args.files, today=TODAY
             )
             codes = [o["code"] for o in tables["orgs"] if "-CB" in o["code"]]

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import demo, demo_data, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.checking import check_profile
+from khdesk.demo.small import EDGE_CASES, PLANTED, PLANTED_MEMBERS
+from khdesk.demo.stations import DEMO_USER, create_demo
 from tests.integration.test_cli import khdesk
 
 TODAY = date(2026, 11, 26)
@@ -17,14 +19,14 @@ PASSWORD = "demo-password"
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("check-demo")
-    names = demo.create_demo(home, PASSWORD, today=TODAY)
+    names = create_demo(home, PASSWORD, today=TODAY)
     return home, names
 
 
 def findings_everywhere(home, names, on=TODAY, **kw):
     found = []
     for name in names:
-        session = profiles.open_profile(home, name, demo.DEMO_USER, PASSWORD)
+        session = profiles.open_profile(home, name, DEMO_USER, PASSWORD)
         found += check_profile(session, on, **kw).findings
         session.close()
     return found
@@ -33,20 +35,20 @@ def findings_everywhere(home, names, on=TODAY, **kw):
 def test_every_planted_problem_is_found(demo_home):
     found = findings_everywhere(*demo_home)
     pairs = {(f["file_code"], f["rule"]) for f in found}
-    planted = {(code, rule) for code, rule in demo_data.PLANTED.items()}
+    planted = {(code, rule) for code, rule in PLANTED.items()}
     # The planted duplicate sits in two cells kept in different profiles: the committee
     # sees both only once the cell's bundle arrives (sync issue).
     planted = {p for p in planted if p[1] != "DUPLICATE_PERSON"}
     assert planted - pairs == set()
     members = {(f["member_code"], f["rule"]) for f in found if f["file_code"] is None}
-    assert members == set(demo_data.PLANTED_MEMBERS.items())
+    assert members == set(PLANTED_MEMBERS.items())
 
 
 def test_correct_files_have_no_error(demo_home):
     found = findings_everywhere(*demo_home)
     with_errors = {f["file_code"] for f in found if f["severity"] == "error" and f["file_code"]}
-    assert with_errors <= set(demo_data.PLANTED)
-    assert not with_errors & set(demo_data.EDGE_CASES)
+    assert with_errors <= set(PLANTED)
+    assert not with_errors & set(EDGE_CASES)
 
 
 def test_findings_sorted_by_due_and_filters(demo_home):

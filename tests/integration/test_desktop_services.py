@@ -23,10 +23,10 @@ TODAY = date(2026, 11, 26)
 
 @pytest.fixture(scope="module")
 def demo_session(tmp_path_factory):
-    from khdesk.core.services import demo
+    from khdesk.demo.stations import create_demo
 
     home = tmp_path_factory.mktemp("svc-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     session = profiles.open_profile(home, "X01", "bithu", "demo-password")
     yield session
     session.close()

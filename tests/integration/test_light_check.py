@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import demo
 from khdesk.core.services.checking import check_profile, clock_warning, load_facts
 from khdesk.core.services.plan import state_counts
 from khdesk.core.services.session import open_profile
 from khdesk.core.store import sqlcipher
 from khdesk.core.sync import judging
+from khdesk.demo.stations import DEMO_USER, create_demo
 
 TODAY = date(2026, 11, 26)
 PASSWORD = "demo-password"
@@ -19,7 +19,7 @@ PASSWORD = "demo-password"
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("light-demo")
-    return home, demo.create_demo(home, PASSWORD, today=TODAY)
+    return home, create_demo(home, PASSWORD, today=TODAY)
 
 
 def _reads(session) -> tuple:
@@ -33,13 +33,13 @@ def _reads(session) -> tuple:
 def test_home_reads_before_the_store_match_the_stores(demo_home):
     home, names = demo_home
     for name in names:
-        lazy = open_profile(home, name, demo.DEMO_USER, PASSWORD, lazy_store=True)
+        lazy = open_profile(home, name, DEMO_USER, PASSWORD, lazy_store=True)
         try:
             before = _reads(lazy)
             assert not lazy.store_ready  # read through the unlock's connection
         finally:
             lazy.close()
-        built = open_profile(home, name, demo.DEMO_USER, PASSWORD)
+        built = open_profile(home, name, DEMO_USER, PASSWORD)
         try:
             assert _reads(built) == before
         finally:
@@ -48,7 +48,7 @@ def test_home_reads_before_the_store_match_the_stores(demo_home):
 
 def test_facts_alike_on_a_bare_connection_and_a_store_connection(demo_home):
     home, names = demo_home
-    session = open_profile(home, names[0], demo.DEMO_USER, PASSWORD)
+    session = open_profile(home, names[0], DEMO_USER, PASSWORD)
     bare = sqlcipher.connect(session.dir.db_file, session.db_key)
     try:
         with session.store.read() as conn:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.members import (
     eligible_introducers,
     get_member,
@@ -23,6 +23,7 @@ from khdesk.core.services.organisations import (
 )
 from khdesk.core.services.plan import plan_progress
 from khdesk.core.store import schema as t
+from khdesk.demo.stations import create_demo
 from tests.conftest import PASSWORD
 
 TODAY = date(2026, 11, 26)
@@ -31,7 +32,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("org-demo")
-    demo.create_demo(home, PASSWORD, today=TODAY)
+    create_demo(home, PASSWORD, today=TODAY)
     return home
 
 

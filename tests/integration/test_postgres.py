@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from khdesk.core.errors import AccessDenied, InputError, NewerDatabaseError, ProfileError
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.candidates import file_ids, list_files
 from khdesk.core.services.members import member_ids
 from khdesk.core.store import migrate
@@ -22,6 +22,7 @@ from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import _alembic_config
 from khdesk.core.store.schema import metadata
 from khdesk.core.store.store import verify_audit
+from khdesk.demo.stations import DEMO_USER, create_demo
 from tests import pg
 
 pytestmark = pytest.mark.postgres
@@ -147,11 +148,11 @@ def both(tmp_path_factory):
     """The demo commune twice: the committee in an encrypted file and on the server."""
     local = tmp_path_factory.mktemp("local")
     server = tmp_path_factory.mktemp("server")
-    demo.create_demo(local, PASSWORD, TODAY)
-    url = pg.new_database(demo.DEMO_USER, PASSWORD)
-    demo.create_demo(server, PASSWORD, TODAY, committee_db_url=url)
-    a = profiles.open_profile(local, "X01", demo.DEMO_USER, PASSWORD)
-    b = profiles.open_profile(server, "X01", demo.DEMO_USER, PASSWORD)
+    create_demo(local, PASSWORD, TODAY)
+    url = pg.new_database(DEMO_USER, PASSWORD)
+    create_demo(server, PASSWORD, TODAY, committee_db_url=url)
+    a = profiles.open_profile(local, "X01", DEMO_USER, PASSWORD)
+    b = profiles.open_profile(server, "X01", DEMO_USER, PASSWORD)
     assert not a.on_server and b.on_server
     yield a, b
     a.close()
@@ -200,9 +201,9 @@ def _search_twin(diff) -> bool:
 
 
 def test_migrations_run_down_and_up_on_the_server(tmp_path):
-    url = pg.new_database(demo.DEMO_USER, PASSWORD)
-    demo.create_demo(tmp_path, PASSWORD, TODAY, committee_db_url=url)
-    session = profiles.open_profile(tmp_path, "X01", demo.DEMO_USER, PASSWORD)
+    url = pg.new_database(DEMO_USER, PASSWORD)
+    create_demo(tmp_path, PASSWORD, TODAY, committee_db_url=url)
+    session = profiles.open_profile(tmp_path, "X01", DEMO_USER, PASSWORD)
     with session.store.read() as conn:
         before = conn.execute(select(t.candidates.c.file_code).order_by("file_code")).all()
     with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
@@ -210,7 +211,7 @@ def test_migrations_run_down_and_up_on_the_server(tmp_path):
             command.downgrade(_alembic_config(conn), "0001")
     session.close()
 
-    session = profiles.open_profile(tmp_path, "X01", demo.DEMO_USER, PASSWORD)
+    session = profiles.open_profile(tmp_path, "X01", DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert migrate.current_revision(conn) == migrate.head_revision()

@@ -6,10 +6,11 @@ from datetime import date
 import openpyxl
 import pytest
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.candidates import list_files, open_file
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import import_file
+from khdesk.demo.stations import create_demo
 from tests.conftest import make_profile
 
 pytestmark = pytest.mark.usefixtures("engine_kind")
@@ -20,7 +21,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_committee(tmp_path_factory):
     home = tmp_path_factory.mktemp("rt-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     session = profiles.open_profile(home, "X01", "bithu", "demo-password")
     yield session
     session.close()

@@ -14,13 +14,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.store import migrate
 from khdesk.core.store.engine import open_sqlcipher
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import _alembic_config
 from khdesk.core.store.schema import metadata
 from khdesk.core.store.store import verify_audit
+from khdesk.demo.stations import DEMO_USER, create_demo
 
 PREVIOUS = "0004"  # the schema of the release before catalogues and document numbers
 PASSWORD = "matkhau-nang-cap"
@@ -52,8 +53,8 @@ def old_cell(tmp_path):
     """The demo cell's database (people, files, steps, audit), taken back to the previous
     schema through the real downgrade steps; returns (home, dump of every table)."""
     home = tmp_path / "home"
-    demo.create_demo(home, PASSWORD, TODAY)
-    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    create_demo(home, PASSWORD, TODAY)
+    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
     with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
         with conn.begin():
             command.downgrade(_alembic_config(conn), PREVIOUS)
@@ -78,7 +79,7 @@ def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
     pdir = profiles.ProfileDir(home, CELL)
     assert not list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))
 
-    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()
@@ -110,7 +111,7 @@ def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
         session.close()
 
     # Opened again: already current, no second backup.
-    profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD).close()
+    profiles.open_profile(home, CELL, DEMO_USER, PASSWORD).close()
     assert len(list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))) == 1
 
 
@@ -124,13 +125,13 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
 
     monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
     with pytest.raises(RuntimeError):
-        profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+        profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
     monkeypatch.setattr(command, "upgrade", real_upgrade)
 
     # Nothing of the half-done upgrade stayed: the file is still at the old revision.
     pdir = profiles.ProfileDir(home, CELL)
     assert len(list(pdir.backup_dir.glob(f"truoc-nang-cap-{PREVIOUS}-*.db"))) == 1
-    key = KeySlots.load(pdir.keys_file).unlock(demo.DEMO_USER, PASSWORD)
+    key = KeySlots.load(pdir.keys_file).unlock(DEMO_USER, PASSWORD)
     engine = open_sqlcipher(pdir.db_file, key)
     try:
         with engine.connect() as conn:
@@ -138,7 +139,7 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
             assert "document_numbers" not in _tables(conn)
     finally:
         engine.dispose()
-    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()
@@ -157,8 +158,8 @@ def test_files_missing_from_the_search_index_are_indexed_by_the_upgrade(tmp_path
     from khdesk.core.services.integrity import check_database
 
     home = tmp_path / "home"
-    demo.create_demo(home, PASSWORD, TODAY)
-    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    create_demo(home, PASSWORD, TODAY)
+    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
     with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
         with conn.begin():
             name = conn.execute(
@@ -175,7 +176,7 @@ def test_files_missing_from_the_search_index_are_indexed_by_the_upgrade(tmp_path
     assert any("Chỉ mục tìm kiếm" in p for p in check_database(session).problems)
     session.close()
 
-    session = profiles.open_profile(home, CELL, demo.DEMO_USER, PASSWORD)
+    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()

@@ -44,9 +44,9 @@ def _read(path: Path):
 @pytest.fixture(scope="module")
 def sample_workbook(tmp_path_factory) -> bytes:
     """A real filled workbook to mutate: the demo's export."""
-    from khdesk.core.services import demo_data
+    from khdesk.demo.small import small_demo
 
-    tables = demo_data.small_demo(date(2026, 11, 26))
+    tables = small_demo(date(2026, 11, 26))
     path = tmp_path_factory.mktemp("wb") / "mau.xlsx"
     write_tables(path, tables)
     return path.read_bytes()

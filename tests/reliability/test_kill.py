@@ -27,9 +27,11 @@ import pytest
 from sqlalchemy import func, select
 
 from khdesk.core.errors import AccessDenied
-from khdesk.core.services import backup, demo, integrity, profiles, sync
+from khdesk.core.services import backup, integrity, profiles, sync
 from khdesk.core.store import keyslots, sqlcipher, swap
 from khdesk.core.store import schema as t
+from khdesk.demo.province import write_province_dataset
+from khdesk.demo.stations import DEMO_USER
 from tests.conftest import FAST_KDF
 from tests.stations import PASSWORD, build_commune, export
 
@@ -81,17 +83,15 @@ def pristine(tmp_path_factory):
         mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
         province, _ = profiles.create_profile(
             work / "home", role="province", org_code="KH", org_name="Tỉnh ủy Khánh Hòa",
-            parent_code=None, user=demo.DEMO_USER, password=PASSWORD,
+            parent_code=None, user=DEMO_USER, password=PASSWORD,
         )  # fmt: skip
     seed = work / "seed"
-    demo.write_province_dataset(
-        seed, seed=7, cells=20, people=1000, files=100, today=date(2026, 11, 26)
-    )
+    write_province_dataset(seed, seed=7, cells=20, people=1000, files=100, today=date(2026, 11, 26))
     from khdesk.core.services.importer import import_file
 
     import_file(province, seed)
     province.close()
-    demo.write_province_dataset(
+    write_province_dataset(
         work / "dataset", seed=8, cells=20, people=1000, files=100, today=date(2026, 11, 26)
     )
     (work / "usb").mkdir()
@@ -137,7 +137,7 @@ def _timed_run(op: str, work: Path) -> tuple[float, float, float]:
 
 def _snapshot(home: Path, name: str) -> dict:
     try:
-        session = profiles.open_profile(home, name, demo.DEMO_USER, PASSWORD)
+        session = profiles.open_profile(home, name, DEMO_USER, PASSWORD)
     except AccessDenied:  # handed over: the new owner opens it
         session = profiles.open_profile(home, name, NEW_OWNER, NEW_PASSWORD)
     try:
@@ -249,7 +249,7 @@ def _kill_attempt(run: int, attempt: int, aimed: bool, pristine, tmp_path) -> No
     elif op == "bundle_export":
         # A file under its final name is a whole, verifiable bundle; a half-written one
         # exists only under a temporary name.
-        committee = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
+        committee = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
         try:
             for path in (copy / "usb").iterdir():
                 if not path.name.startswith("."):
@@ -265,7 +265,7 @@ def _kill_attempt(run: int, attempt: int, aimed: bool, pristine, tmp_path) -> No
     else:
         # The rekey: wholly or not at all, and whoever should still opens with their
         # own password; once the removal happened, the old key slot opens nothing.
-        gone = "pho" if op == "user_remove" else demo.DEMO_USER
+        gone = "pho" if op == "user_remove" else DEMO_USER
         password = PHO_PASSWORD if op == "user_remove" else PASSWORD
         if gone in after["users"]:
             assert _opens(home, gone, password) and _old_slot_opens(copy, gone, password)
@@ -274,7 +274,7 @@ def _kill_attempt(run: int, attempt: int, aimed: bool, pristine, tmp_path) -> No
             assert not _old_slot_opens(copy, gone, password)
         if op == "handover" and NEW_OWNER in after["users"]:
             assert _opens(home, NEW_OWNER, NEW_PASSWORD)
-        others = {"pho": PHO_PASSWORD, demo.DEMO_USER: PASSWORD, NEW_OWNER: NEW_PASSWORD}
+        others = {"pho": PHO_PASSWORD, DEMO_USER: PASSWORD, NEW_OWNER: NEW_PASSWORD}
         for user in set(after["users"]) - {gone}:
             assert _opens(home, user, others[user]), (op, run, user)
 

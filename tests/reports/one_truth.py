@@ -1,6 +1,6 @@
 """The communes the consistency test reads back (issue 17 item 1, "What it must show"):
 the demo commune with every cell's bundle imported by its committee, and a seeded larger
-commune (one committee of `demo_data.province_demo`); each committee then sends its
+commune (one committee of `province_demo`); each committee then sends its
 consolidated bundle to a province profile. Both are real encrypted profiles with real keys
 and bundles (the same helpers as the sync tests)."""
 

@@ -717,9 +717,9 @@ def test_one_replay_matches_the_pipeline():
     from khdesk.core.domain import rules
     from khdesk.core.domain.pipeline import derive_state, effective_events
     from khdesk.core.reports.stats.compute import replay as _replay
-    from khdesk.core.services import demo_data
+    from khdesk.demo.small import small_demo
 
-    steps = demo_data.small_demo(TODAY)["steps"] + hand_tables()["steps"]
+    steps = small_demo(TODAY)["steps"] + hand_tables()["steps"]
     checked = 0
     for events in rules.events_from_steps(steps).values():
         for cut in sorted({e.on for e in events}):  # every state the file went through

@@ -1,5 +1,5 @@
 """A seeded province for the province-tier tests and benchmarks (issue 9): the 65 commune
-committees of `demo_data.province_demo` as real encrypted committee profiles, each
+committees of `province_demo` as real encrypted committee profiles, each
 holding its office-managed cells' files and members (as `khdesk demo` fills a
 committee), and their consolidated bundles sealed to a province profile.
 
@@ -19,10 +19,11 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from khdesk.core.services import demo_data, profiles, sync
+from khdesk.core.services import profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import keyslots
+from khdesk.demo.province import province_demo
 from tests.bench.bench_sync import CELL_KDF, enrol
 
 TODAY = date(2026, 11, 26)
@@ -35,7 +36,7 @@ def province_tables(seed: int, cells: int, people: int | None = None, files: int
     (2,000 cells: ≈100,000 records)."""
     people = 21 * cells if people is None else people
     files = 2 * cells if files is None else files
-    return demo_data.province_demo(seed, cells=cells, people=people, files=files, today=TODAY)
+    return province_demo(seed, cells=cells, people=people, files=files, today=TODAY)
 
 
 def communes(tables: dict) -> list[dict]:

@@ -1,8 +1,9 @@
 """Rules that need the whole commune work at the committee once the cells' bundles are in:
 the same person in two cells' files is found (DUPLICATE_PERSON across cells)."""
 
-from khdesk.core.services import demo_data, sync
+from khdesk.core.services import sync
 from khdesk.core.services.checking import check_profile
+from khdesk.demo.small import PLANTED
 from tests.stations import TODAY, build_commune, export
 
 
@@ -15,7 +16,7 @@ def test_duplicate_person_across_cells_found_at_the_committee(tmp_path):
         sync.import_bundles(commune.committee, [path])
         after = check_profile(commune.committee, TODAY).findings
         found = {f["file_code"] for f in after if f["rule"] == "DUPLICATE_PERSON"}
-        planted = {c for c, rule in demo_data.PLANTED.items() if rule == "DUPLICATE_PERSON"}
+        planted = {c for c, rule in PLANTED.items() if rule == "DUPLICATE_PERSON"}
         assert planted <= found
     finally:
         commune.close()

@@ -19,9 +19,10 @@ import pytest
 
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.io.tabular import write_tables
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import keyslots
+from khdesk.demo.stations import DEMO_USER, create_demo
 from tests import pg
 from tests.conftest import FAST_KDF
 
@@ -74,7 +75,7 @@ def office(tmp_path_factory):
     # derivation so that each of the processes below unlocks in milliseconds.
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
-        demo.create_demo(home, PASSWORD, date(2026, 11, 26))
+        create_demo(home, PASSWORD, date(2026, 11, 26))
     cards, stick = home / "cards", home / "stick"
     cards.mkdir()
     # Each station writes its card and reads out the fingerprint it prints last.
@@ -187,7 +188,7 @@ def test_committee_verifies_imports_and_lists_the_cells_files(office):
     # The province on the PostgreSQL server when the tests have one (as in CI), else on
     # an encrypted file like the others: the same commands either way.
     where = (
-        ["--db", pg.new_database(demo.DEMO_USER, PASSWORD), "--user", demo.DEMO_USER]
+        ["--db", pg.new_database(DEMO_USER, PASSWORD), "--user", DEMO_USER]
         if pg.ADMIN_URL
         else ["--recovery-key-out", str(home / "kh.key")]
     )

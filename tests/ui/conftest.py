@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from khdesk.core.services import demo
+from khdesk.demo.stations import create_demo
 from tests.ui.helpers import TODAY
 
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     return home

@@ -13,9 +13,10 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from khdesk.core.reports.stats import Scope
-from khdesk.core.services import demo, profiles, sync
+from khdesk.core.services import profiles, sync
 from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
+from khdesk.demo.stations import DEMO_USER, create_demo
 from khdesk.ui import operation
 from khdesk.ui.committee import CellTableModel, CommitteePage
 from khdesk.ui.context import AppContext, Changes
@@ -39,10 +40,10 @@ def committee_home(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp, pg.engine(request.param):
         mp.setattr(keyslots, "DEFAULT_KDF", FAST_KDF)
         home = tmp_path_factory.mktemp("committee")
-        server = pg.db_url_for(demo.DEMO_USER, PASSWORD)
-        demo.create_demo(home, PASSWORD, today=TODAY, committee_db_url=server)
-        cell = profiles.open_profile(home, "X01-CB01", demo.DEMO_USER, PASSWORD)
-        com = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
+        server = pg.db_url_for(DEMO_USER, PASSWORD)
+        create_demo(home, PASSWORD, today=TODAY, committee_db_url=server)
+        cell = profiles.open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
+        com = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
         for one, other in ((cell, com), (com, cell)):
             card = sync.write_card(one, home / f"{one.org_code}.card")
             sync.enrol_card(other, home / f"{one.org_code}.card", card["fingerprint"])
@@ -56,7 +57,7 @@ def committee_home(request, tmp_path_factory):
 @pytest.fixture
 def committee(committee_home):
     home, engine = committee_home
-    session = profiles.open_profile(home, "X01", demo.DEMO_USER, PASSWORD)
+    session = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
     assert session.on_server == (engine == "postgres")
     yield session
     session.close()
@@ -207,7 +208,7 @@ def test_sign_in_and_search_on_either_engine(qtbot, committee_home):
     home, engine = committee_home
     dialog = LoginDialog(home, preselect="X01")
     qtbot.addWidget(dialog)
-    assert dialog.user_edit.text() == demo.DEMO_USER
+    assert dialog.user_edit.text() == DEMO_USER
     type_text(qtbot, dialog.password_edit, "sai-mat-khau")
     dialog.try_open()
     qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
+from khdesk.demo.stations import create_demo
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.home import OVERDUE_BG, SOON_BG, HomePage, TodoModel
@@ -19,7 +20,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("home-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     return home
 
 

@@ -6,9 +6,10 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.members import search_members
+from khdesk.demo.stations import create_demo
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.import_wizard import ExcelPage, ImportWizard, ProblemModel
@@ -19,7 +20,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("excel-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     return home
 
 

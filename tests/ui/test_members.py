@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.members import get_member
+from khdesk.demo.stations import create_demo
 from khdesk.ui.context import AppContext
 from khdesk.ui.members import MemberDialog, MembersPage, MemberTableModel
 from tests.ui.helpers import type_text
@@ -17,7 +18,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("members-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     return home
 
 

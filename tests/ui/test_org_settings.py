@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import demo, profiles
+from khdesk.core.services import profiles
+from khdesk.demo.stations import create_demo
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.org_settings import OrgSettingsPage
@@ -16,7 +17,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("org-demo")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     return home
 
 

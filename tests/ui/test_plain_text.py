@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTableWidget
 from sqlalchemy import update
 
 from khdesk.core.errors import InputError
-from khdesk.core.services import candidates, demo, profiles
+from khdesk.core.services import candidates, profiles
 from khdesk.core.store import schema as t
+from khdesk.demo.stations import create_demo
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.messages import error_text
 
@@ -39,7 +40,7 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def poisoned_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("plain-text")
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     for code in ("X01-CB01", "X01"):
         session = profiles.open_profile(home, code, "bithu", "demo-password")
         with session.store.write("bithu") as tx:

@@ -235,10 +235,10 @@ def test_preview_without_pdfium(qtbot, dialog, monkeypatch, settle):
 def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path, settle):
     """A viewer prints on paper; "printing" to a PDF file through the print dialog is
     taking data out, refused without the owner's grant — as saving the PDF is."""
-    from khdesk.core.services import demo
+    from khdesk.demo.stations import create_demo
 
     home = tmp_path / "home"
-    demo.create_demo(home, "demo-password", today=TODAY)
+    create_demo(home, "demo-password", today=TODAY)
     owner = profiles.open_profile(home, "X01-CB01", "bithu", "demo-password")
     profiles.add_user(owner, "xem", "xem-123456", "viewer")
     owner.close()

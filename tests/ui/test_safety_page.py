@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.services import backup, candidates, demo, integrity, profiles
+from khdesk.core.services import backup, candidates, integrity, profiles
 from khdesk.core.store import schema as t
+from khdesk.demo.stations import create_demo
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
@@ -27,7 +28,7 @@ SHOTS = os.environ.get("KHDESK_SHOTS")  # a folder: save the renders there too
 @pytest.fixture
 def demo_home(tmp_path):
     home = tmp_path / "home"
-    demo.create_demo(home, PASSWORD, today=TODAY)
+    create_demo(home, PASSWORD, today=TODAY)
     return home
 
 

@@ -12,15 +12,9 @@ from typing import Any
 import pytest
 
 from khdesk.core.domain import pipeline, template
-from khdesk.core.services.demo_data import (
-    DUC_NAMES,
-    EDGE_CASES,
-    PLANTED,
-    PLANTED_MEMBERS,
-    province_demo,
-    small_demo,
-)
 from khdesk.core.text import fold
+from khdesk.demo.province import province_demo
+from khdesk.demo.small import DUC_NAMES, EDGE_CASES, PLANTED, PLANTED_MEMBERS, small_demo
 
 TODAY = date(2026, 11, 26)
 Rows = dict[str, list[dict[str, Any]]]

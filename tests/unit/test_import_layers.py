@@ -26,6 +26,11 @@ PLANTS = [
         "khdesk.core.sync is not allowed to import khdesk.core.services",
     ),
     (
+        "core/services/plan.py",
+        "from khdesk.demo import small  # planted: a service reaching the demo",
+        "khdesk.core.services is not allowed to import khdesk.demo",
+    ),
+    (
         "core/domain/rules.py",
         "import PySide6.QtCore  # planted: Qt in the core",
         "khdesk.core is not allowed to import PySide6",

@@ -23,7 +23,7 @@ from khdesk.core.domain.rules import (
     events_from_steps,
     screen_members,
 )
-from khdesk.core.services.demo_data import EDGE_CASES, PLANTED, PLANTED_MEMBERS, small_demo
+from khdesk.demo.small import EDGE_CASES, PLANTED, PLANTED_MEMBERS, small_demo
 
 TODAYS = [date(2026, 11, 26), date(2025, 3, 3), date(2027, 1, 1), date(2028, 2, 29)]
 

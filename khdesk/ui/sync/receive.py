@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.roles import Action
 from khdesk.core.services import sync
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
-from khdesk.ui import drives
+from khdesk.ui import drives, prefs
 from khdesk.ui.context import RECORDS
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
@@ -173,11 +173,13 @@ class ReceivePanel(QWidget):
             self.load_paths([Path(folder)])
 
     def scan_usb(self) -> None:
-        volumes = drives.removable_volumes()
-        if not volumes:
+        found = [Path(v.path) for v in drives.removable_volumes()]
+        preset = prefs.sync_folder(self.page.session)
+        found += [Path(preset)] if preset else []
+        if not found:
             self._message("Chưa thấy USB nào. Hãy cắm USB vào máy rồi bấm lại.", RED)
             return
-        self.load_paths([Path(v.path) for v in volumes])
+        self.load_paths(found)
 
     def load_paths(self, chosen: list[Path]) -> None:
         """Files as they are, folders for the bundles they hold; each one verified."""

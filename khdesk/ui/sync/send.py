@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.roles import Action
 from khdesk.core.services import sync
 from khdesk.core.sync.outbox import ExportResult
-from khdesk.ui import drives
+from khdesk.ui import drives, prefs
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
@@ -145,6 +145,9 @@ class SendPanel(QWidget):
             self.volume_list.addItem(item)
         for text, path in kept:
             self._add_item(text, path, folder=True)
+        preset = prefs.sync_folder(self.page.session)
+        if preset and preset not in (path for _, path in kept):
+            self._add_item(f"Thư mục {preset}", preset, folder=True)
         self.no_volume_label.setVisible(self.volume_list.count() == 0)
         self._select(chosen)
 

@@ -1,19 +1,34 @@
-"""The demo: a commune committee and its cells as real encrypted profiles, filled through
-the same importer a secretary uses; and the synthetic province dataset for benchmarks."""
+"""The demo's stations: a commune committee and its cells as real encrypted profiles,
+filled through the same importer a secretary uses."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from khdesk.core.clock import Clock
 from khdesk.core.domain.template import CELL_KINDS
-from khdesk.core.io.tabular import write_tables
-from khdesk.core.services import demo_data, profiles
+from khdesk.core.services import profiles
 from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.services.session import Session
+from khdesk.demo.small import small_demo
 
 DEMO_USER = "bithu"
 DEMO_PASSWORD = "khdesk-demo"
 _COMMITTEE_KINDS = ("Đảng ủy xã", "Đảng ủy phường", "Đảng ủy đặc khu")
+
+
+def demo_names() -> list[str]:
+    """The demo's profile names, the committee first (they do not depend on the day)."""
+    committee, _cells, own_cells = _stations(small_demo(date.today())["orgs"])
+    return [committee["code"]] + [c["code"] for c in own_cells]
+
+
+def _stations(orgs: list[dict]) -> tuple[dict, list[dict], list[dict]]:
+    """The committee, its cells, and the cells that run khdesk themselves."""
+    committee = next(o for o in orgs if o["kind"] in _COMMITTEE_KINDS)
+    cells = [o for o in orgs if o["kind"] in CELL_KINDS]
+    return committee, cells, [c for c in cells if c["self_managed"]]
 
 
 def _rows_for_orgs(tables: dict[str, list[dict]], org_codes: set[str]) -> dict[str, list[dict]]:
@@ -37,15 +52,23 @@ def create_demo(
     """Create (or find) the demo profiles; returns their names, the committee first.
     `committee_db_url`: the committee's database on a PostgreSQL server (its role named
     as the demo user), the cells staying in encrypted files."""
-    tables = demo_data.small_demo(today)
-    orgs = tables["orgs"]
-    committee = next(o for o in orgs if o["kind"] in _COMMITTEE_KINDS)
-    cells = [o for o in orgs if o["kind"] in CELL_KINDS]
-    own_cells = [c for c in cells if c["self_managed"]]
-    names = [committee["code"]] + [c["code"] for c in own_cells]
-    if all(profiles.ProfileDir(home, n).exists() for n in names):
-        return names
+    # Stamped as written on `today` (10:00 in Việt Nam): a demo made for a past day must not
+    # hold records "written later" than that day, which the wrong-clock check would flag.
+    written = datetime.combine(today, time(3, 0), tzinfo=UTC)
+    made = make_stations(home, password, today, lambda: written, committee_db_url)
+    for session in made.values():
+        session.close()
+    return demo_names()
 
+
+def make_stations(
+    home: Path, password: str, today: date, clock: Clock, committee_db_url: str | None = None
+) -> dict[str, Session]:
+    """Create the demo profiles missing in `home` and fill them; returns those it made,
+    open (the caller closes them)."""
+    tables = small_demo(today)
+    orgs = tables["orgs"]
+    committee, cells, own_cells = _stations(orgs)
     under_committee = [o for o in orgs if o["code"] != committee["parent_code"]]
     office_cells = {c["code"] for c in cells if not c["self_managed"]}
     # One writer per record: a cell that runs khdesk keeps its own plans (they reach the
@@ -61,32 +84,29 @@ def create_demo(
         "private_units": tables["private_units"],
         **_rows_for_orgs(tables, office_cells),
     }
-    # Stamped as written on `today` (10:00 in Việt Nam): a demo made for a past day must not
-    # hold records "written later" than that day, which the wrong-clock check would flag.
-    written = datetime.combine(today, time(3, 0), tzinfo=UTC)
-
-    def clock() -> datetime:
-        return written
-
-    _create_and_fill(
-        home, "committee", committee, password, committee_rows, clock, committee_db_url
-    )
+    wanted = [("committee", committee, committee_rows, committee_db_url)]
     for cell in own_cells:
         rows = {
             "orgs": [cell],
             "plans": [p for p in tables["plans"] if p["org_code"] == cell["code"]],
             **_rows_for_orgs(tables, {cell["code"]}),
         }
-        _create_and_fill(home, "cell", cell, password, rows, clock)
-    return names
+        wanted.append(("cell", cell, rows, None))
+    made: dict[str, Session] = {}
+    try:
+        for role, org, rows, db_url in wanted:
+            if not profiles.ProfileDir(home, org["code"]).exists():
+                made[org["code"]] = _create_and_fill(home, role, org, password, rows, clock, db_url)
+    except BaseException:
+        for session in made.values():
+            session.close()
+        raise
+    return made
 
 
 def _create_and_fill(
-    home: Path, role: str, org: dict, password: str, rows, clock, db_url: str | None = None
-) -> None:
-    pdir = profiles.ProfileDir(home, org["code"])
-    if pdir.exists():
-        return
+    home: Path, role: str, org: dict, password: str, rows, clock: Clock, db_url: str | None
+) -> Session:
     session, _recovery = profiles.create_profile(
         home,
         role=role,
@@ -102,15 +122,7 @@ def _create_and_fill(
         report = import_tables(session, RowTables.from_dicts(rows), "demo")
         if report.problems:  # the demo must import cleanly: a problem here is a bug
             raise RuntimeError("demo import problems: " + "; ".join(map(str, report.problems)))
-    finally:
+    except BaseException:
         session.close()
-
-
-def write_province_dataset(
-    out: Path, *, seed: int, cells: int, people: int, files: int, today: date
-) -> dict[str, int]:
-    """The synthetic province as a folder of CSV files (one per template sheet)."""
-    tables = demo_data.province_demo(seed, cells=cells, people=people, files=files, today=today)
-    out.mkdir(parents=True, exist_ok=True)
-    write_tables(out, tables)
-    return {key: len(rows) for key, rows in tables.items()}
+        raise
+    return session
