@@ -11,18 +11,23 @@ import sys
 from datetime import date
 
 import pytest
-from khdesk.ui.sync_page import SyncPage
 from PySide6.QtCore import Qt
 
 from khdesk.core.services import profiles
 from khdesk.demo.loop import SYNC_FOLDER, build_demo
 from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
-from khdesk.ui import sync_page
+from khdesk.ui import drives, operation
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.login import LoginDialog
+from khdesk.ui.sync.page import SyncPage
 
 TODAY = date(2026, 11, 26)
+
+
+def settle(qtbot) -> None:
+    """Until every background operation has delivered its result."""
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +44,7 @@ def demo_home(tmp_path_factory):
 
 @pytest.fixture
 def no_stick(monkeypatch):
-    monkeypatch.setattr(sync_page, "removable_volumes", lambda: [])
+    monkeypatch.setattr(drives, "removable_volumes", lambda: [])
 
 
 def test_sign_in_lists_the_demo_stations_with_the_password_filled(qtbot, demo_home):
@@ -59,7 +64,8 @@ def test_sign_in_lists_the_demo_stations_with_the_password_filled(qtbot, demo_ho
     # A newcomer picks a cell and opens it: no typing.
     box.setCurrentIndex(box.findData("X01-CB03"))
     assert dialog.user_edit.text() == DEMO_USER and dialog.password_edit.text() == DEMO_PASSWORD
-    assert dialog.try_open()
+    dialog.try_open()
+    settle(qtbot)
     assert dialog.session.info.role == "cell" and dialog.session.org_code == "X01-CB03"
     dialog.session.close()
 
@@ -102,6 +108,7 @@ def test_send_in_a_cell_and_receive_at_the_committee_through_the_shared_folder(
         assert send.destination() == str(folder)
         assert send.no_volume_label.isHidden()
         send.export()
+        settle(qtbot)
         assert send.last_error is None, send.last_error
         assert [p.suffix for p in folder.iterdir()] == [".khdb"]
 
@@ -110,8 +117,10 @@ def test_send_in_a_cell_and_receive_at_the_committee_through_the_shared_folder(
         com_page.refresh()
         receive = com_page.receive
         receive.scan_usb()  # "Tìm trên USB" finds the shared folder
+        settle(qtbot)
         assert receive.model.rowCount() == 1
         receive.import_valid()
+        settle(qtbot)
         assert receive.last_error is None, receive.last_error
         assert [r.status for r in receive.imported] == ["imported"]
     finally:
