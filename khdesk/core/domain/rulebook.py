@@ -122,6 +122,8 @@ SEVERITY_KEYS: dict[str, str] = {
     "CERT_EXPIRED.before_meeting": "giấy chứng nhận sắp / đã hết hạn khi chi bộ chưa họp xét",
     "INTRO_STATUS.unknown": "không tìm thấy người giới thiệu trong danh sách đảng viên",
     "INTRO_OVERLAP.unknown": "chưa ghi ngày cùng công tác với người giới thiệu",
+    "INTRO_YOUTH.unknown": "chưa ghi đơn vị có tổ chức Đoàn hay không (đoàn viên trong độ tuổi "
+    "thanh niên được hai đảng viên giới thiệu)",
     "INTRO_OVERLAP.replacement": "người giới thiệu thay thế được miễn thời gian cùng công tác",
     "VOTE_2_3.data": "số phiếu ghi không khớp (tán thành nhiều hơn số đảng viên…)",
     "CCCD_FORMAT.mismatch": "số CCCD không khớp giới tính / năm sinh",

@@ -845,6 +845,7 @@ class _Ctx:
     def __init__(self, rulebooks: RulebookSet, calendar: WorkCalendar):
         self.books = rulebooks
         self.calendar = calendar
+        self.rule_context = rules.RuleContext(rulebooks)  # recognised on time (the rules')
 
     def value(self, name: str, on: date) -> Any:
         return self.books.rulebook_for(on).value(name)
@@ -931,20 +932,11 @@ def _replay(events: Iterable[StepEvent]) -> tuple[State, dict[str, StepEvent]]:
     return terminal or state, last
 
 
-def _recognition(ctx: _Ctx, events: list[StepEvent], last: dict[str, StepEvent]) -> str | None:
-    """ "on_time" / "late" for a file recognised by `last["P5"]`; None without a ceremony."""
-    ceremony, p5 = last.get("A11"), last["P5"]
-    if ceremony is None:
-        return None
-    end = ctx.probation_end(ceremony.on)
-    cell_due = ctx.cell_due(end)
-    votes = [e for e in events if e.step_id == "P3" and ceremony.on <= e.on <= p5.on]
-    if not votes:
-        return "on_time" if p5.on <= ctx.decision_due(cell_due) else "late"
-    votes.sort(key=lambda e: (e.on, e.seq))
-    if votes[0].on > cell_due or p5.on > ctx.decision_due(votes[-1].on):
-        return "late"
-    return "on_time"
+def _recognition(ctx: _Ctx, events: list[StepEvent]) -> str | None:
+    """ "on_time" / "late" for a recognised file, from the rules' done-late findings
+    (RULES.md "Done late"); None without a ceremony."""
+    on_time = rules.recognition_on_time(events, ctx.calendar, ctx.rule_context)
+    return None if on_time is None else "on_time" if on_time else "late"
 
 
 def _overdue(ctx: _Ctx, events: list[StepEvent], last: dict[str, StepEvent], on: date) -> bool:
@@ -1008,7 +1000,7 @@ def compute_stats(
         p5 = last.get("P5")
         if p5 is not None and start <= p5.on <= end:
             counts["recognised"] += 1
-            verdict = _recognition(ctx, events, last)
+            verdict = _recognition(ctx, events)
             if verdict is not None:
                 counts[f"recognised_{verdict}"] += 1
                 counts["_recognition_judged"] += 1
