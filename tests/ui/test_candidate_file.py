@@ -350,3 +350,31 @@ def test_at_the_committee_a_cells_own_file_is_read_only_but_decisions(qtbot, tmp
         assert window.step_rows[-1]["owner"] == "X01"
     finally:
         commune.close()
+
+
+def test_a_late_ceremony_asks_for_the_upper_committees_approval(qtbot, cell_window):
+    """X01-CB01-0015's ceremony was due 29/10/2026: held on 20/11 it is recorded, and its
+    finding stays (RULES.md "Done late") — information once the approval is on the step."""
+    main = cell_window
+    main.open_file("X01-CB01-0015", "A10")
+    window = main.file_windows["X01-CB01-0015"]
+    qtbot.addWidget(window)
+    half = record(qtbot, window, "A11", "20/11/2026", doc_edit="15-CV/ĐU")
+    assert half.rows["received_on"][0].text() == "Ngày văn bản đồng ý"
+    assert "phải được cấp ủy cấp trên đồng ý" in half.explain.text()
+    assert not half.save() and "ghi cả số và ngày" in half.error_label.text()
+    half.received_edit.setText("18/11/2026")
+    assert half.save(), half.error_label.text()
+    try:
+        assert window.row["state"] == "DU_BI"
+        [late] = [f for f in window.findings if f["rule"] == "CEREMONY_DUE"]
+        assert (late["severity"], late["due"], late["step"]) == ("info", None, "A11")
+        assert "15-CV/ĐU" in late["message"] and "18/11/2026" in late["message"]
+        row = window.findings.index(late)
+        shown = [window.findings_table.item(row, c).text() for c in range(4)]
+        assert shown[0] == "Nhắc việc" and shown[2] == "—"  # history: no date to meet
+        assert "Lễ kết nạp tổ chức ngày 20/11/2026, muộn" in shown[1]
+        assert not any("CEREMONY_DUE" in text for text in shown)  # the id in its own column
+    finally:
+        assert window.undo()  # the module's demo is shared: leave the file as it was
+    assert window.row["state"] == "QUYET_DINH"

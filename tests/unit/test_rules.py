@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
@@ -913,9 +914,17 @@ def test_add_months_clamps_to_the_end_of_the_month(start, months, expected) -> N
 
 
 def late(file: FileFacts, rule: str, today: date) -> list[tuple[Severity, str | None, date]]:
-    """The rule's findings on recorded steps (done late), as (severity, step, due)."""
+    """The rule's findings on recorded steps (done late), as (severity, step, the missed
+    deadline named in the message). They carry no `due`: history, not an open task."""
     recorded = {e.step_id for e in file.events}
-    return [(f.severity, f.step, f.due) for f in of(check(file, today), rule) if f.step in recorded]
+    out = []
+    for f in of(check(file, today), rule):
+        if f.step in recorded:
+            assert f.due is None
+            missed = re.search(r"hạn chót (\d\d)/(\d\d)/(\d{4})", f.message)
+            assert missed, f.message
+            out.append((f.severity, f.step, date(*map(int, reversed(missed.groups())))))
+    return out
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,7 @@ __all__ = [
     "blocked",
     "check_file",
     "ceremony_approved",
+    "ceremony_in_force",
     "check_files",
     "duplicate_findings",
     "events_from_row",
@@ -1355,8 +1356,7 @@ def _late(
         f"{what} ngày {_d(done.on)}, muộn {late} ngày làm việc so với hạn chót {_d(due)}."
         + (f" {extra}" if extra else ""),
         step=done.step_id,
-        due=due,
-        severity=severity,
+        severity=severity,  # no `due`: history, not an open task (nothing to meet)
         params=params,
         subject=code,
     )
@@ -1369,6 +1369,11 @@ def ceremony_approved(ceremony: StepEvent) -> bool:
     return bool(ceremony.doc_no and ceremony.doc_no.strip()) and ceremony.received_on is not None
 
 
+def ceremony_in_force(events: Iterable[StepEvent]) -> StepEvent | None:
+    """The ceremony (A11) record in force, the one a late ceremony's approval goes on."""
+    return _view(events).last.get("A11")
+
+
 def late_findings(
     file_code: str,
     events: Iterable[StepEvent],
@@ -1376,11 +1381,13 @@ def late_findings(
     context: RuleContext | None = None,
 ) -> list[Finding]:
     """The steps recorded after their statutory deadline (RULES.md "Done late"): one
-    finding each, `warning` with the working days late; a late ceremony with the upper
-    committee's approval recorded is `info` (the trace stays). Judged on the records in
-    force: the decision (A10) against the cell resolution it followed, the ceremony (A11)
-    against the decision's receipt, the cell's first recognition vote (P3) against the end
-    of probation, the recognition decision (P5) against the last vote before it."""
+    finding each, `warning` with the working days late and the missed deadline in its
+    message (no `due`: it is history, the to-do list must not show it overdue); a late
+    ceremony with the upper committee's approval recorded is `info` (the trace stays).
+    Judged on the records in force: the decision (A10) against the cell resolution it
+    followed, the ceremony (A11) against the decision's receipt, the cell's first
+    recognition vote (P3) against the end of probation, the recognition decision (P5)
+    against the last vote before it."""
     ctx = context or RuleContext.build(())
     return _done_late(file_code, _view(events), calendar, ctx)
 
