@@ -96,3 +96,34 @@ def test_approval_needs_a_ceremony_a_number_and_a_past_date(committee):
         with pytest.raises(InputError) as err:
             steps.record_ceremony_approval(committee, code, number, on, TODAY)
         assert why in err.value.message
+
+
+@pytest.mark.usefixtures("engine_kind")
+def test_the_approval_survives_the_workbook_round_trip(committee, tmp_path, clock):
+    """Export, then import into the same profile and into a fresh one: the approval's
+    number and date come back (the pipeline columns carry the date the history lacks)."""
+    from khdesk.core.services.exporter import export_file
+    from khdesk.core.services.importer import import_file
+    from tests.conftest import make_profile
+
+    org = {"code": "X01-CB02", "name": "Chi bộ thôn 2", "parent_code": "X01"}
+    org |= {"kind": "Chi bộ thôn", "self_managed": False}
+    import_tables(
+        committee, RowTables.from_dicts({"orgs": [org], "members": members("X01-CB02")}), "t"
+    )
+    code = late_file(committee, "X01-CB02")
+    steps.record_ceremony_approval(committee, code, "15-CV/ĐU", date(2026, 10, 30), TODAY)
+    path = tmp_path / "xuat.xlsx"
+    export_file(committee, path)
+    assert import_file(committee, path).changed == 0  # nothing cleared, nothing changed
+    fresh, _ = make_profile(tmp_path / "h2", "committee", "X01", "Đảng ủy xã", clock, "KH")
+    try:
+        assert import_file(fresh, path).committed
+        for session in (committee, fresh):
+            [finding] = [
+                f for f in file_findings(session, code, TODAY) if f["rule"] == "CEREMONY_DUE"
+            ]
+            assert finding["severity"] == "info" and "15-CV/ĐU" in finding["message"]
+            assert "30/10/2026" in finding["message"]
+    finally:
+        fresh.close()
