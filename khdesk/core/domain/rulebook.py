@@ -128,6 +128,9 @@ SEVERITY_KEYS: dict[str, str] = {
     "VOTE_2_3.data": "số phiếu ghi không khớp (tán thành nhiều hơn số đảng viên…)",
     "CCCD_FORMAT.mismatch": "số CCCD không khớp giới tính / năm sinh",
 }
+# Keys added after books were issued (and signed into catalogues): a book without one reads
+# RULES.md's default, so every catalogue already installed keeps loading.
+LATER_SEVERITY_DEFAULTS: dict[str, Severity] = {"INTRO_YOUTH.unknown": Severity.INFO}
 # DOC_MISSING is "warning at most": never an error for a document the record cannot carry.
 _MAX_SEVERITY = {"DOC_MISSING": Severity.WARNING}
 
@@ -527,11 +530,12 @@ def _severities(raw: Any, origin: str, require_all: bool) -> dict[str, Severity]
             else ""
         )
         raise RulebookError(f"Căn cứ '{origin}': không hiểu mức độ của {', '.join(unknown)}{hint}.")
+    out: dict[str, Severity] = {}
     if require_all:
-        missing = [k for k in SEVERITY_KEYS if k not in raw]
+        missing = [k for k in SEVERITY_KEYS if k not in raw and k not in LATER_SEVERITY_DEFAULTS]
         if missing:
             raise RulebookError(f"Căn cứ '{origin}': thiếu mức độ của {', '.join(missing)}.")
-    out: dict[str, Severity] = {}
+        out.update(LATER_SEVERITY_DEFAULTS)
     for key, value in raw.items():
         if key.startswith("_"):
             continue
