@@ -5,6 +5,7 @@ ceremony shows in `check --json` until the upper committee's approval is written
 import json
 from datetime import date
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -116,6 +117,15 @@ def test_the_approval_survives_the_workbook_round_trip(committee, tmp_path, cloc
     path = tmp_path / "xuat.xlsx"
     export_file(committee, path)
     assert import_file(committee, path).changed == 0  # nothing cleared, nothing changed
+    # A workbook of an earlier version (no approval columns) clears nothing either.
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["Quần chúng"]
+    for cell in reversed(sheet[1]):
+        if (cell.value or "").startswith(("Số văn bản đồng ý", "Ngày văn bản đồng ý")):
+            sheet.delete_cols(cell.column)
+    older = tmp_path / "phien-ban-cu.xlsx"
+    wb.save(older)
+    assert import_file(committee, older).changed == 0
     fresh, _ = make_profile(tmp_path / "h2", "committee", "X01", "Đảng ủy xã", clock, "KH")
     try:
         assert import_file(fresh, path).committed
