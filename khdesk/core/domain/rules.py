@@ -44,6 +44,14 @@ Readings chosen where RULES.md leaves room (each is also said in the finding's m
   only (DOSSIER_STALE only until the admission decision: after it nothing can be redone).
 - DUPLICATE_PERSON compares files still in progress or done, not files closed as XOA_TEN /
   DUNG (a person may start a new file after one was closed).
+- Done late (`late_findings`): the records in force of A10, A11, the first P3 after the
+  ceremony and P5, each against the deadline the open finding had, in every file (open,
+  official or closed: it is history). The special-case extension of 30 working days is
+  recorded nowhere, so a decision within it still shows as late. Such a finding has no
+  `due` (nothing left to meet); the missed deadline is in its message. A late ceremony
+  with its approval recorded on its step (document number and date) stays as `info`.
+- INTRO_YOUTH where the unit's Youth Union is not recorded (None, neither yes nor no): an
+  `info` finding for a youth-age Youth-Union member introduced by two members.
 """
 
 from __future__ import annotations
@@ -91,15 +99,15 @@ __all__ = [
     "add_months",
     "age_in_months",
     "blocked",
-    "check_file",
     "ceremony_approved",
     "ceremony_in_force",
+    "check_file",
     "check_files",
     "duplicate_findings",
     "events_from_row",
     "events_from_steps",
-    "newest_recorded_date",
     "late_findings",
+    "newest_recorded_date",
     "next_steps",
     "recognition_on_time",
     "screen_member",
