@@ -90,6 +90,13 @@ def test_approval_needs_a_ceremony_a_number_and_a_past_date(committee):
     with pytest.raises(InputError) as err:
         steps.record_ceremony_approval(committee, code, "15-CV/ĐU", date(2026, 10, 30), TODAY)
     assert "chưa ghi lễ kết nạp" in err.value.message
+    for event in WAY[:-1]:
+        details = intro_details("X01-CB02") if event.step_id == "A6" else None
+        steps.record_step_event(committee, code, event, TODAY, details)
+    for half in ({"doc_no": "15-CV/ĐU"}, {"received_on": date(2026, 11, 18)}):
+        with pytest.raises(InputError) as err:
+            steps.record_step(committee, code, StepEvent("A11", LATE_CEREMONY, **half), TODAY)
+        assert "ghi cả số và ngày" in err.value.message
     for number, on, why in (
         ("  ", date(2026, 10, 30), "Cần ghi số văn bản"),
         ("15-CV/ĐU", date(2026, 11, 27), "trong tương lai"),

@@ -54,6 +54,11 @@ def record_step_event(
     for day in (event.on, event.received_on):
         if day is not None:
             _check_year(day, f"của bước {step.name}")
+    if step.id == "A11" and bool(clean_text(event.doc_no, "Số văn bản")) != bool(event.received_on):
+        # On a ceremony they are the upper committee's approval: a number and its date.
+        raise InputError(
+            "Văn bản cấp ủy cấp trên đồng ý lễ kết nạp muộn: ghi cả số và ngày văn bản."
+        )
     with session.store.write(session.user) as tx:
         facts, file = _locked_file(tx.conn, file_code)
         org = facts.orgs.get(file.org_code)
