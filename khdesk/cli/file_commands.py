@@ -129,6 +129,22 @@ def cmd_step_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_step_approval(args: argparse.Namespace) -> int:
+    from khdesk.core.services.steps import record_ceremony_approval
+
+    code = args.file_code.upper()
+    on = parse_day(args.on)
+    with opened(args, code) as session:
+        uuid = record_ceremony_approval(session, code, args.doc_no, on, parse_day(args.today))
+    if args.json:
+        print_json({"file_code": code, "step_uuid": uuid})
+    else:
+        print(
+            f"Đã ghi văn bản đồng ý {args.doc_no} ngày {on:%d/%m/%Y} vào lễ kết nạp hồ sơ {code}."
+        )
+    return 0
+
+
 def cmd_step_undo(args: argparse.Namespace) -> int:
     from khdesk.core.services.candidates import open_file
     from khdesk.core.services.steps import undo_step

@@ -349,13 +349,28 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--failed", action="store_true", help="biểu quyết không thông qua")
     group.add_argument("--returned", action="store_true", help="cấp trên trả lại hồ sơ")
-    p.add_argument("--received-on", dest="received_on", help="ngày chi bộ nhận quyết định")
+    p.add_argument(
+        "--received-on",
+        dest="received_on",
+        help="A10, P5: ngày chi bộ nhận quyết định; A11: ngày văn bản cấp trên đồng ý tổ chức "
+        "lễ kết nạp quá thời hạn (số văn bản ở --doc-no)",
+    )
     p.add_argument("--note", help="ghi chú; lý do khi dừng / xóa tên")
     p.add_argument(
         "--detail",
         action="append",
         help="A6: a6_introducer1=MÃ, a6_introducer1_since=ngày/tháng/năm…; P1: mentor=MÃ",
     )
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(
+        ssub,
+        "approval",
+        "ghi văn bản cấp ủy cấp trên đồng ý lễ kết nạp quá thời hạn",
+        "file_commands:cmd_step_approval",
+    )
+    p.add_argument("file_code")
+    p.add_argument("--doc-no", dest="doc_no", required=True, help="số văn bản đồng ý")
+    p.add_argument("--on", required=True, help="ngày văn bản đồng ý (ngày/tháng/năm)")
     p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
     p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", "file_commands:cmd_step_undo")
     p.add_argument("file_code")

@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -59,7 +61,7 @@ from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import confirm, error_text, show_error
 from khdesk.ui.plaintext import plain_tip
-from khdesk.ui.record_step import RecordStepDialog, step_title
+from khdesk.ui.record_step import RecordStepDialog, parse_day, step_title
 
 TAB_STEPS, TAB_IDENTITY, TAB_DOCUMENTS, TAB_FINDINGS, TAB_ATTACHMENTS = range(5)
 SEVERITY_COLOURS = {
@@ -262,7 +264,35 @@ class CandidateFileWindow(QMainWindow):
         layout = QVBoxLayout(tab)
         layout.addWidget(self.no_findings)
         layout.addWidget(self.findings_table, 1)
+        layout.addWidget(self._build_approval_box())
         return tab
+
+    def _build_approval_box(self) -> QGroupBox:
+        """A ceremony held after its deadline: the upper committee's approval, written on
+        the ceremony's step (shown only while the late-ceremony warning stands)."""
+        self.approval_no = QLineEdit()
+        self.approval_no.setPlaceholderText("ví dụ: 15-CV/ĐU")
+        self.approval_on = QLineEdit()
+        self.approval_on.setPlaceholderText("ngày/tháng/năm")
+        self.approval_on.setMaxLength(10)
+        self.approval_on.setMaximumWidth(140)
+        self.approval_button = QPushButton("Ghi văn bản đồng ý")
+        self.approval_button.clicked.connect(self.record_approval)
+        self.approval_error = QLabel()
+        self.approval_error.setWordWrap(True)
+        self.approval_error.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Số văn bản:"))
+        row.addWidget(self.approval_no, 1)
+        row.addWidget(QLabel("Ngày:"))
+        row.addWidget(self.approval_on)
+        row.addWidget(self.approval_button)
+        box = QGroupBox("Văn bản cấp ủy cấp trên đồng ý tổ chức lễ kết nạp quá thời hạn")
+        layout = QVBoxLayout(box)
+        layout.addLayout(row)
+        layout.addWidget(self.approval_error)
+        self.approval_box = box
+        return box
 
     def _build_attachments_tab(self) -> QWidget:
         self.attachments_table = _table(["Tên tệp", "Dung lượng", "Thuộc bước"])
@@ -445,6 +475,12 @@ class CandidateFileWindow(QMainWindow):
         table.resizeRowsToContents()
         errors = sum(1 for f in self.findings if f["severity"] == "error")
         self.no_findings.setVisible(not self.findings)
+        late_ceremony = any(
+            f["rule"] == "CEREMONY_DUE" and f["severity"] == "warning" and f["due"] is None
+            for f in self.findings
+        )  # done late, no approval yet (an open deadline carries its due date)
+        self.approval_box.setVisible(late_ceremony and self.access.may_record("A11"))
+        self.approval_error.hide()
         label = f"Cảnh báo ({len(self.findings)})" if self.findings else "Cảnh báo"
         self.tabs.setTabText(TAB_FINDINGS, label)
         if errors:
@@ -519,6 +555,33 @@ class CandidateFileWindow(QMainWindow):
         dialog.accepted.connect(lambda: self._step_recorded(dialog))
         dialog.open()
         return dialog
+
+    def record_approval(self) -> bool:
+        """Write the typed approval on the ceremony's step; problems show under the fields
+        and nothing is written."""
+        number = self.approval_no.text().strip()
+        on, problem = parse_day(self.approval_on.text(), "Ngày văn bản đồng ý")
+        if not problem and on is None:
+            problem = "Ngày văn bản đồng ý: cần ghi ngày (ngày/tháng/năm)."
+        if not number:
+            problem = ("Cần ghi số văn bản đồng ý. " + problem).strip()
+        if not problem and on is not None:
+            try:
+                step_service.record_ceremony_approval(
+                    self.ctx.session, self.file_code, number, on, self.ctx.today()
+                )
+            except KhdeskError as exc:
+                problem = error_text(exc)
+        if problem:
+            self.approval_error.setText(problem)
+            self.approval_error.show()
+            return False
+        self.approval_no.clear()
+        self.approval_on.clear()
+        self.ctx.hub.status.emit(f"Đã ghi văn bản đồng ý {number} vào lễ kết nạp.")
+        self.ctx.hub.data_changed.emit()
+        self.reload()
+        return True
 
     def open_print_dialog(self):
         """The "In biểu mẫu…" dialog of this file (window-modal, not blocking)."""

@@ -356,4 +356,9 @@ class HomePage(Page):
         text += escape(f.get("message") or "")
         if basis:
             text += f"<br><i>Căn cứ: {escape(basis)}</i>"
+        if f.get("rule"):  # what to quote when asking for help: small, after the reason
+            text += (
+                f" <span style='color:#777; font-size:small'>(mã quy tắc "
+                f"{escape(f['rule'])})</span>"
+            )
         self.detail.setText(text)

@@ -112,7 +112,12 @@ class OrgPage(QWizardPage):
         self.special_check = QCheckBox(
             "Vùng đặc biệt (miền núi, biên giới, hải đảo, vùng đồng bào dân tộc, đặc biệt khó khăn)"
         )
-        self.youth_check = QCheckBox("Có tổ chức Đoàn thanh niên")
+        # Three answers: left unanswered it stays "not recorded", not "no" (INTRO_YOUTH
+        # then asks the cell to record it).
+        self.youth_box = QComboBox()
+        self.youth_box.addItem("(chưa ghi)", None)
+        self.youth_box.addItem("Có", True)
+        self.youth_box.addItem("Không", False)
         self.villages_spin = QSpinBox()
         self.villages_spin.setRange(0, 500)
         self.village_head_check = QCheckBox("Trưởng thôn / tổ trưởng tổ dân phố là đảng viên")
@@ -126,7 +131,7 @@ class OrgPage(QWizardPage):
         self.villages_label = QLabel("Số thôn / tổ dân phố:")
         form.addRow(self.villages_label, self.villages_spin)
         form.addRow(self.special_check)
-        form.addRow(self.youth_check)
+        form.addRow("Có tổ chức Đoàn thanh niên:", self.youth_box)
         form.addRow(self.village_head_check)
         form.addRow(self.error_label)
 
@@ -343,7 +348,7 @@ class NewProfileWizard(QWizard):
         fields = {
             "kind": o.kind_box.currentText(),
             "special_area": o.special_check.isChecked(),
-            "has_youth_union": o.youth_check.isChecked(),
+            "has_youth_union": o.youth_box.currentData(),
         }
         if role == "committee":
             fields["villages"] = o.villages_spin.value() or None

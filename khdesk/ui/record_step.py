@@ -63,7 +63,11 @@ DOC_LABELS = {
     "P4": "Số nghị quyết",
     "P5": "Số quyết định",
     "XOA_TEN": "Số quyết định",
+    "A11": "Số văn bản cấp trên đồng ý (lễ muộn)",
 }
+# The ceremony has no document of its own: its step carries the upper committee's approval
+# of a ceremony held after the deadline (rules.ceremony_approved).
+RECEIVED_LABELS = {"A11": "Ngày văn bản đồng ý"}
 DATE_LABELS = {
     "A1": "Ngày chi bộ đưa vào nguồn",
     "A2": "Ngày cấp giấy chứng nhận",
@@ -345,8 +349,10 @@ class RecordStepDialog(QDialog):
             keys.add("doc_no")
             self.rows["doc_no"][0].setText(DOC_LABELS[step_id])
             self._propose_number(step_id)
-        if step_id in ("A10", "P5"):
+        if step_id in ("A10", "P5", "A11"):
             keys.add("received_on")
+            label = RECEIVED_LABELS.get(step_id, "Ngày chi bộ nhận quyết định")
+            self.rows["received_on"][0].setText(label)
         if step_id == "A6":
             keys |= {"intro1", "intro1_since", "intro2", "intro2_since", "union", "replacement"}
             self._fill_members((self.intro1_box, self.intro2_box), introducers=True)
@@ -386,6 +392,11 @@ class RecordStepDialog(QDialog):
             )
         if step_id in RETURNABLE:
             parts.append("Cấp trên trả hồ sơ về thì chọn 'Trả lại hồ sơ'.")
+        if step_id == "A11":
+            parts.append(
+                "Lễ kết nạp tổ chức quá thời hạn (tính từ ngày nhận quyết định) phải được cấp "
+                "ủy cấp trên đồng ý: ghi số và ngày văn bản đồng ý; không có thì để trống."
+            )
         return " ".join(parts)
 
     def _propose_number(self, step_id: str) -> None:
@@ -491,7 +502,8 @@ class RecordStepDialog(QDialog):
         visible = {k for k, (_, w) in self.rows.items() if self.form.isRowVisible(w)}
         received = None
         if "received_on" in visible:
-            received, problem = parse_day(self.received_edit.text(), "Ngày nhận quyết định")
+            label = RECEIVED_LABELS.get(step_id, "Ngày nhận quyết định")
+            received, problem = parse_day(self.received_edit.text(), label)
             if problem:
                 problems.append(problem)
         members = votes = None
@@ -519,6 +531,8 @@ class RecordStepDialog(QDialog):
                 details[key], problem = parse_day(edit.text(), f"Người giới thiệu {n}, cùng từ")
                 if problem:
                     problems.append(problem)
+        if step_id == "A11" and bool(self.doc_edit.text().strip()) != (received is not None):
+            problems.append("Văn bản đồng ý của cấp trên: ghi cả số và ngày văn bản.")
         if step_id == "P1":
             mentor = self._member_value(self.mentor_box)
             if not mentor:

@@ -148,6 +148,23 @@ def test_province_year_2026_every_indicator():
     }
 
 
+def test_recognised_on_time_or_late_is_the_rules_done_late_finding():
+    """RULES.md "Done late": the statistics count from the findings. The late file is the
+    one the rules leave a RECOGNITION_DUE trace on (its cell's vote, on step P3)."""
+    from khdesk.core.domain import rules
+    from khdesk.core.domain.calendar import default_calendar
+    from tests.reports.stats_dataset import _steps
+
+    traces = {
+        code: [(f.rule, f.step) for f in rules.late_findings(code, events, default_calendar())]
+        for code, events in rules.events_from_steps(_steps()).items()
+    }
+    assert traces["X01-CB02-0002"] == [("RECOGNITION_DUE", "P3")]
+    assert traces["X01-CB01-0004"] == []
+    cell = {u.org_code: u for u in stats(Scope.for_year(2026)).level_units("cell")}
+    assert cell["X01-CB02"]["recognised_late"] == 1 and cell["X01-CB01"]["recognised_on_time"] == 1
+
+
 def test_per_unit_figures():
     result = stats(Scope.for_year(2026))
     cell = {u.org_code: u for u in result.level_units("cell")}

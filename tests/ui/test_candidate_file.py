@@ -350,3 +350,55 @@ def test_at_the_committee_a_cells_own_file_is_read_only_but_decisions(qtbot, tmp
         assert window.step_rows[-1]["owner"] == "X01"
     finally:
         commune.close()
+
+
+def test_a_late_ceremony_asks_for_the_upper_committees_approval(qtbot, cell_window):
+    """X01-CB01-0015's ceremony was due 29/10/2026: held on 20/11 it is recorded, and its
+    finding stays (RULES.md "Done late") — information once the approval is on the step,
+    typed with the ceremony or afterwards on the findings tab."""
+    main = cell_window
+    main.open_file("X01-CB01-0015", "A10")
+    window = main.file_windows["X01-CB01-0015"]
+    qtbot.addWidget(window)
+    assert window.approval_box.isHidden()  # not held yet: an open deadline
+
+    def ceremony_finding():
+        [late] = [f for f in window.findings if f["rule"] == "CEREMONY_DUE"]
+        row = window.findings.index(late)
+        shown = [window.findings_table.item(row, c).text() for c in range(4)]
+        assert not any("CEREMONY_DUE" in text for text in shown)  # the id in its own column
+        assert shown[2] == "—" and "Lễ kết nạp tổ chức ngày 20/11/2026, muộn" in shown[1]
+        return late, shown
+
+    # With the ceremony: a number without its date is refused, both are recorded.
+    half = record(qtbot, window, "A11", "20/11/2026", doc_edit="15-CV/ĐU")
+    assert half.rows["received_on"][0].text() == "Ngày văn bản đồng ý"
+    assert "phải được cấp ủy cấp trên đồng ý" in half.explain.text()
+    assert not half.save() and "ghi cả số và ngày" in half.error_label.text()
+    half.received_edit.setText("18/11/2026")
+    assert half.save(), half.error_label.text()
+    assert window.row["state"] == "DU_BI"
+    late, shown = ceremony_finding()
+    assert (late["severity"], late["due"], late["step"]) == ("info", None, "A11")
+    assert shown[0] == "Nhắc việc" and "15-CV/ĐU" in shown[1] and "18/11/2026" in shown[1]
+    assert window.approval_box.isHidden()
+    assert window.undo()
+
+    # Without it: a warning, and the findings tab asks for the approval.
+    bare = record(qtbot, window, "A11", "20/11/2026")
+    assert bare.save(), bare.error_label.text()
+    late, shown = ceremony_finding()
+    assert late["severity"] == "warning" and shown[0] == "Cảnh báo"
+    assert not window.approval_box.isHidden()
+    window.resize(1280, 700)
+    window.tabs.setCurrentIndex(3)
+    window.grab().save("/tmp/cf_late_ceremony.png")
+    window.approval_no.setText("15-CV/ĐU")
+    window.approval_on.setText("31/11/2026")
+    assert not window.record_approval() and "ngày không có thật" in window.approval_error.text()
+    window.approval_on.setText("18/11/2026")
+    assert window.record_approval(), window.approval_error.text()
+    late, _ = ceremony_finding()
+    assert late["severity"] == "info" and window.approval_box.isHidden()
+    assert window.undo()  # the module's demo is shared: leave the file as it was
+    assert window.row["state"] == "QUYET_DINH"

@@ -1,6 +1,7 @@
 """The home page: files per state, the to-do list by due date with its colours, and Enter
 opening the file at the finding's step."""
 
+import re
 from datetime import date
 
 import pytest
@@ -157,3 +158,27 @@ def test_big_profile_checks_in_the_background(qtbot, cell, monkeypatch):
     assert page.model.rowCount() == 0  # the page is up before the checks are done
     qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
     assert page.model.rowCount() >= 10 and page.model.tone(0) == "overdue"
+
+
+def test_no_rule_id_where_a_person_reads_the_to_do_list(qtbot, cell):
+    """Issue 17 item 5: the to-do list reads as Vietnamese; the rule's id is in the
+    details line only, small and after the reason (what to quote when asking for help)."""
+    from khdesk.core.domain.rulebook import RULE_IDS
+
+    ctx = AppContext(cell, TODAY)
+    page = HomePage(ctx)
+    qtbot.addWidget(page)
+    model = page.model
+    ids = re.compile(r"\b(" + "|".join(RULE_IDS) + r")\b")
+    for r in range(model.rowCount()):
+        for c in range(model.columnCount()):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                shown = model.data(model.index(r, c), role) or ""
+                assert not ids.search(str(shown)), (r, c, shown)
+    for c in range(model.columnCount()):
+        assert not ids.search(model.headerData(c, Qt.Orientation.Horizontal))
+    page.table.setCurrentIndex(model.index(0, 0))
+    detail = page.detail.text()
+    rule = model.finding(0)["rule"]
+    assert f"(mã quy tắc {rule})" in detail
+    assert detail.index("Căn cứ") < detail.index(rule)  # after the reason and its basis

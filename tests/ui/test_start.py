@@ -110,6 +110,7 @@ def test_new_profile_wizard_creates_a_profile_that_opens(qtbot, tmp_path):
     org = organisations.get_org(session)
     assert org["kind"] == "Chi bộ thôn" and org["special_area"] is True
     assert org["is_grassroots_cell"] is True
+    assert org["has_youth_union"] is None  # not answered: INTRO_YOUTH will ask for it
     assert org["decision_body"] == "Ban Thường vụ Đảng ủy X09"
     session.close()
     # the profile now opens from the picker, and the recovery key works
@@ -285,8 +286,10 @@ def test_wizard_for_a_committee_skips_the_cell_approval_page(qtbot, tmp_path):
     assert wizard.org_fields() == {
         "kind": "Đảng ủy xã",
         "special_area": False,
-        "has_youth_union": False,
+        "has_youth_union": None,  # not answered: not recorded, never "no"
         "villages": 7,
     }
+    org.youth_box.setCurrentIndex(org.youth_box.findData(False))
+    assert wizard.org_fields()["has_youth_union"] is False
     wizard.reject()
     assert wizard.session is None

@@ -298,6 +298,16 @@ def test_malformed_book_is_refused_in_vietnamese(mutate, words: str) -> None:
     assert words in err.value.message, err.value.message
 
 
+@pytest.mark.parametrize("name", ["24-2021.json", "232-2025.json", "294-2025.json"])
+def test_a_book_issued_before_a_later_severity_key_still_loads(name: str) -> None:
+    """Books signed into catalogues before INTRO_YOUTH.unknown existed keep loading (an
+    installed catalogue must not stop the check): the key reads RULES.md's default."""
+    old = _without(raw_book(name), "severities", "INTRO_YOUTH.unknown")
+    assert parse_rulebook(old, name).severity("INTRO_YOUTH.unknown") is Severity.INFO
+    stricter = _with(raw_book(name), "warning", "severities", "INTRO_YOUTH.unknown")
+    assert parse_rulebook(stricter, name).severity("INTRO_YOUTH.unknown") is Severity.WARNING
+
+
 def test_overlapping_books_are_refused() -> None:
     a = parse_rulebook(raw_book("232-2025.json"))
     b = parse_rulebook(_with(raw_book(), "2025-06-01", "effective_from"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
@@ -26,8 +27,10 @@ from khdesk.core.domain.rules import (
     duplicate_findings,
     events_from_row,
     events_from_steps,
+    late_findings,
     newest_recorded_date,
     next_steps,
+    recognition_on_time,
     screen_member,
     wrong_clock_message,
 )
@@ -905,3 +908,177 @@ def test_finding_as_dict() -> None:
 )
 def test_add_months_clamps_to_the_end_of_the_month(start, months, expected) -> None:
     assert add_months(D(start), months) == D(expected)
+
+
+# --- done late (RULES.md "Done late": a step recorded after its deadline keeps a trace) -----
+
+
+def late(file: FileFacts, rule: str, today: date) -> list[tuple[Severity, str | None, date]]:
+    """The rule's findings on recorded steps (done late), as (severity, step, the missed
+    deadline named in the message). They carry no `due`: history, not an open task."""
+    recorded = {e.step_id for e in file.events}
+    out = []
+    for f in of(check(file, today), rule):
+        if f.step in recorded:
+            assert f.due is None
+            missed = re.search(r"hạn chót (\d\d)/(\d\d)/(\d{4})", f.message)
+            assert missed, f.message
+            out.append((f.severity, f.step, date(*map(int, reversed(missed.groups())))))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("decided", "expected"),
+    [
+        ("2026-05-05", []),  # the day before the due date
+        ("2026-05-06", []),  # on it: the last allowed day
+        ("2026-05-07", [(WARNING, "A10", D("2026-05-06"))]),  # the day after
+    ],
+)
+def test_decision_recorded_late_keeps_a_warning(decided, expected) -> None:
+    # Cell resolution 30/01/2026: the decision is due 06/05/2026 (60 working days, Tết off).
+    file = make_file(events=admitted_events(D("2026-01-30"), D(decided), D(decided), None))
+    assert late(file, "DECISION_DUE", D("2026-06-01")) == expected
+    if expected:
+        [f] = of(check(file, D("2026-06-01")), "DECISION_DUE")
+        assert "muộn 1 ngày làm việc" in f.message and "06/05/2026" in f.message
+
+
+@pytest.mark.parametrize(
+    ("ceremony", "approval", "expected"),
+    [
+        ("2026-12-22", None, []),
+        ("2026-12-23", None, []),  # the due date itself
+        ("2026-12-24", None, [WARNING]),
+        ("2026-12-24", ("15-CV/ĐU", "2026-12-18"), [INFO]),  # the upper committee agreed
+        ("2026-12-24", ("15-CV/ĐU", None), [WARNING]),  # a number without its date
+        ("2026-12-24", (None, "2026-12-18"), [WARNING]),  # a date without its number
+    ],
+)
+def test_late_ceremony_warns_until_the_upper_committees_approval(
+    ceremony, approval, expected
+) -> None:
+    # Decision received 10/11/2026: the ceremony is due 23/12/2026 (24/11 is off).
+    evs = admitted_events(D("2026-10-01"), D("2026-11-05"), D("2026-11-10"), None)
+    doc_no, on = approval or (None, None)
+    evs.append(ev("A11", ceremony, doc_no=doc_no, received_on=D(on) if on else None))
+    file = make_file(events=evs)
+    # Still there long after, once the member is official: it is history.
+    for today in (D("2027-01-05"), D("2028-01-05")):
+        found = late(file, "CEREMONY_DUE", today)
+        assert [s for s, _, _ in found] == expected
+        assert all(step == "A11" and due == D("2026-12-23") for _, step, due in found)
+    if expected:
+        [f] = of(check(file, D("2027-01-05")), "CEREMONY_DUE")
+        assert "muộn 1 ngày làm việc" in f.message
+        assert ("15-CV/ĐU" in f.message) == (expected == [INFO])
+
+
+@pytest.mark.parametrize(
+    ("vote", "expected"),
+    [
+        ("2027-03-04", []),
+        ("2027-03-05", []),  # 30 working days after probation ends 15/01/2027 (Tết off)
+        ("2027-03-08", [(WARNING, "P3", D("2027-03-05"))]),  # next working day (6–7/3 weekend)
+    ],
+)
+def test_recognition_vote_recorded_late_keeps_a_warning(vote, expected) -> None:
+    evs = admitted_events(D("2025-11-10"), D("2025-12-01"), D("2025-12-05"), D("2026-01-15"))
+    evs += [ev("P2", "2027-01-10"), ev("P3", vote, official_members=9, votes_for=8)]
+    file = make_file(events=evs)
+    assert late(file, "RECOGNITION_DUE", D("2027-03-10")) == expected
+    recognised = make_file(events=[*evs, ev("P5", "2027-03-20", doc_no="9-QĐ/ĐU")])
+    assert late(recognised, "RECOGNITION_DUE", D("2027-06-01")) == expected
+    assert recognition_on_time(recognised.events, CAL) is (not expected)
+
+
+@pytest.mark.parametrize(
+    ("decided", "expected"),
+    [
+        ("2027-01-04", []),
+        ("2027-01-05", []),  # 30 working days after the cell's vote of 20/11/2026
+        ("2027-01-06", [(WARNING, "P5", D("2027-01-05"))]),
+    ],
+)
+def test_recognition_decision_recorded_late_keeps_a_warning(decided, expected) -> None:
+    evs = admitted_events(D("2025-10-01"), D("2025-11-03"), D("2025-11-06"), D("2025-11-15"))
+    evs += [ev("P2", "2026-11-05"), ev("P3", "2026-11-20", official_members=9, votes_for=8)]
+    evs.append(ev("P5", decided, doc_no="9-QĐ/ĐU"))
+    file = make_file(events=evs)
+    assert late(file, "RECOGNITION_DUE", D("2027-06-01")) == expected
+    assert recognition_on_time(file.events, CAL) is (not expected)
+    if expected:
+        [f] = of(check(file, D("2027-06-01")), "RECOGNITION_DUE")
+        assert "15/11/2026" in f.message  # official from the end of probation all the same
+
+
+def test_recognition_decision_without_a_recorded_vote_is_judged_from_the_cells_due_date() -> None:
+    # Probation ends 15/11/2026; the cell is due 29/12/2026 and the decision 30 working days
+    # after that (as if the cell had voted on its last day).
+    evs = admitted_events(D("2025-10-01"), D("2025-11-03"), D("2025-11-06"), D("2025-11-15"))
+    cell_due = CAL.add_working_days(D("2026-11-15"), 30)
+    due = CAL.add_working_days(cell_due, 30)
+    on_time = make_file(events=[*evs, ev("P5", due, doc_no="9-QĐ/ĐU")])
+    assert late(on_time, "RECOGNITION_DUE", D("2027-06-01")) == []
+    assert recognition_on_time(on_time.events, CAL) is True
+    after = make_file(events=[*evs, ev("P5", due + timedelta(days=1), doc_no="9-QĐ/ĐU")])
+    assert late(after, "RECOGNITION_DUE", D("2027-06-01")) == [(WARNING, "P5", due)]
+    assert recognition_on_time(after.events, CAL) is False
+    assert recognition_on_time(evs, CAL) is None  # not recognised yet
+
+
+def test_late_findings_are_the_checks_done_late_findings() -> None:
+    evs = admitted_events(D("2026-01-30"), D("2026-05-07"), D("2026-05-08"), D("2026-08-20"))
+    file = make_file(events=evs)
+    found = late_findings(file.file_code, file.events, CAL)
+    assert [(f.rule, f.step, f.severity) for f in found] == [
+        ("DECISION_DUE", "A10", WARNING),
+        ("CEREMONY_DUE", "A11", WARNING),
+    ]
+    assert all(f in check(file, D("2026-09-01")) for f in found)
+    # A late step is recorded, never refused: lateness is history.
+    assert propose(make_file(events=evs[:-2]), ev("A11", "2026-08-20")) == []
+
+
+# --- INTRO_YOUTH when the unit's Youth Union is not recorded ---------------------------------
+
+ORG_YOUTH_UNKNOWN = replace(ORG, has_youth_union=None)
+
+
+@pytest.mark.parametrize(
+    ("age_months", "member", "union", "second", "expected"),
+    [
+        (24 * 12, True, None, "DV2", INFO),  # two members introduce a youth Union member
+        (18 * 12, True, None, "DV2", INFO),  # the youngest age of admission
+        (30 * 12 + 11, True, None, "DV2", INFO),  # still 30
+        (31 * 12, True, None, "DV2", None),  # past youth age
+        (24 * 12, False, None, "DV2", None),  # not a Youth-Union member
+        (24 * 12, True, "Đoàn", None, None),  # introduced through the Youth Union already
+        (24 * 12, True, "Công đoàn", None, None),  # not "two members"
+        (24 * 12, True, None, None, None),  # one member alone: INTRO_COUNT says it
+    ],
+)
+def test_youth_union_not_recorded_asks_to_record_it(
+    age_months, member, union, second, expected
+) -> None:
+    file = make_file(
+        youth_union_member=member,
+        birth_date=birth_for(age_months, A6),
+        union_intro=union,
+        introducer2=second,
+    )
+    found = of(check(file, org=ORG_YOUTH_UNKNOWN), "INTRO_YOUTH")
+    assert severity(found, "INTRO_YOUTH") is expected
+    if expected:
+        assert found[0].step == "A6" and "Có tổ chức Đoàn" in found[0].message
+        # An info finding never refuses a step.
+        before = replace(file, events=tuple(evs_until("A5")))
+        assert propose(before, ev("A6", A6), ORG_YOUTH_UNKNOWN) == []
+
+
+@pytest.mark.parametrize(
+    ("recorded", "expected"), [(None, None), (False, False), (True, True), (0, False), (1, True)]
+)
+def test_org_youth_union_blank_stays_unknown(recorded, expected) -> None:
+    org = OrgFacts.from_row({"code": "CB01", "has_youth_union": recorded})
+    assert org.has_youth_union is expected

@@ -187,7 +187,9 @@ STEP_COLUMNS: dict[str, dict[str, str]] = {
     },
     "A9": {"on": "a9_committee_resolution_on"},
     "A10": {"on": "a10_decision_on", "doc_no": "a10_decision_no", "received_on": "a10_received_on"},
-    "A11": {"on": "a11_ceremony_on"},
+    # The ceremony has no document of its own: its step carries the upper committee's
+    # approval of a ceremony held late (rules.ceremony_approved).
+    "A11": {"on": "a11_ceremony_on", "doc_no": "a11_approval_no", "received_on": "a11_approval_on"},
     "P3": {
         "on": "p3_cell_meeting_on",
         "official_members": "p3_official_members",

@@ -122,10 +122,15 @@ SEVERITY_KEYS: dict[str, str] = {
     "CERT_EXPIRED.before_meeting": "giấy chứng nhận sắp / đã hết hạn khi chi bộ chưa họp xét",
     "INTRO_STATUS.unknown": "không tìm thấy người giới thiệu trong danh sách đảng viên",
     "INTRO_OVERLAP.unknown": "chưa ghi ngày cùng công tác với người giới thiệu",
+    "INTRO_YOUTH.unknown": "chưa ghi đơn vị có tổ chức Đoàn hay không (đoàn viên trong độ tuổi "
+    "thanh niên được hai đảng viên giới thiệu)",
     "INTRO_OVERLAP.replacement": "người giới thiệu thay thế được miễn thời gian cùng công tác",
     "VOTE_2_3.data": "số phiếu ghi không khớp (tán thành nhiều hơn số đảng viên…)",
     "CCCD_FORMAT.mismatch": "số CCCD không khớp giới tính / năm sinh",
 }
+# Keys added after books were issued (and signed into catalogues): a book without one reads
+# RULES.md's default, so every catalogue already installed keeps loading.
+LATER_SEVERITY_DEFAULTS: dict[str, Severity] = {"INTRO_YOUTH.unknown": Severity.INFO}
 # DOC_MISSING is "warning at most": never an error for a document the record cannot carry.
 _MAX_SEVERITY = {"DOC_MISSING": Severity.WARNING}
 
@@ -526,11 +531,12 @@ def _severities(raw: Any, origin: str, require_all: bool) -> dict[str, Severity]
             else ""
         )
         raise RulebookError(f"Căn cứ '{origin}': không hiểu mức độ của {', '.join(unknown)}{hint}.")
+    out: dict[str, Severity] = {}
     if require_all:
-        missing = [k for k in SEVERITY_KEYS if k not in raw]
+        missing = [k for k in SEVERITY_KEYS if k not in raw and k not in LATER_SEVERITY_DEFAULTS]
         if missing:
             raise RulebookError(f"Căn cứ '{origin}': thiếu mức độ của {', '.join(missing)}.")
-    out: dict[str, Severity] = {}
+        out.update(LATER_SEVERITY_DEFAULTS)
     for key, value in raw.items():
         if key.startswith("_"):
             continue

@@ -44,6 +44,14 @@ Readings chosen where RULES.md leaves room (each is also said in the finding's m
   only (DOSSIER_STALE only until the admission decision: after it nothing can be redone).
 - DUPLICATE_PERSON compares files still in progress or done, not files closed as XOA_TEN /
   DUNG (a person may start a new file after one was closed).
+- Done late (`late_findings`): the records in force of A10, A11, the first P3 after the
+  ceremony and P5, each against the deadline the open finding had, in every file (open,
+  official or closed: it is history). The special-case extension of 30 working days is
+  recorded nowhere, so a decision within it still shows as late. Such a finding has no
+  `due` (nothing left to meet); the missed deadline is in its message. A late ceremony
+  with its approval recorded on its step (document number and date) stays as `info`.
+- INTRO_YOUTH where the unit's Youth Union is not recorded (None, neither yes nor no): an
+  `info` finding for a youth-age Youth-Union member introduced by two members.
 """
 
 from __future__ import annotations
@@ -93,13 +101,17 @@ __all__ = [
     "add_months",
     "age_in_months",
     "blocked",
+    "ceremony_approved",
+    "ceremony_in_force",
     "check_file",
     "check_files",
     "duplicate_findings",
     "events_from_row",
     "events_from_steps",
+    "late_findings",
     "newest_recorded_date",
     "next_steps",
+    "recognition_on_time",
     "screen_member",
     "screen_members",
     "wrong_clock_message",
@@ -121,18 +133,20 @@ class OrgFacts:
     kind: str | None = None
     is_grassroots_cell: bool = True  # False: a cell inside a đảng bộ cơ sở (steps A9, P4)
     special_area: bool = False  # mountainous / border / island / ethnic / especially difficult
-    has_youth_union: bool = False
+    has_youth_union: bool | None = False  # None: not recorded (INTRO_YOUTH asks for it)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> OrgFacts:
-        """From a `Đơn vị` row (template keys). An unset `Chi bộ cơ sở` means grassroots."""
+        """From a `Đơn vị` row (template keys). An unset `Chi bộ cơ sở` means grassroots;
+        an unset `Có tổ chức Đoàn` stays unknown (None)."""
         grassroots = row.get("is_grassroots_cell")
+        youth = row.get("has_youth_union")
         return cls(
             code=row["code"],
             kind=row.get("kind"),
             is_grassroots_cell=True if grassroots is None else bool(grassroots),
             special_area=_bool(row.get("special_area")),
-            has_youth_union=_bool(row.get("has_youth_union")),
+            has_youth_union=None if youth is None else bool(youth),
         )
 
 
@@ -925,25 +939,43 @@ def _introducers(
         out.append(_finding(book, "INTRO_COUNT", text, step="A6", subject=code))
     if (
         file.youth_union_member
-        and org.has_youth_union
+        and org.has_youth_union is not False
         and file.birth_date is not None
         and union != "Đoàn"
     ):
         youth_max = book.value("youth_age_max_years")
         age = age_in_months(file.birth_date, on)
         if age < (youth_max + 1) * 12:
-            out.append(
-                _finding(
-                    book,
-                    "INTRO_YOUTH",
-                    f"Người vào Đảng là đoàn viên, {_years_months(age)} (trong độ tuổi thanh "
-                    f"niên, đến {youth_max} tuổi) và đơn vị có tổ chức Đoàn: phải được Ban Chấp "
-                    "hành Đoàn cơ sở giới thiệu (nghị quyết giới thiệu đoàn viên ưu tú) thay "
-                    "cho một đảng viên giới thiệu.",
-                    step="A6",
-                    subject=code,
-                )
+            who = (
+                f"Người vào Đảng là đoàn viên, {_years_months(age)} (trong độ tuổi thanh "
+                f"niên, đến {youth_max} tuổi)"
             )
+            if org.has_youth_union:
+                out.append(
+                    _finding(
+                        book,
+                        "INTRO_YOUTH",
+                        f"{who} và đơn vị có tổ chức Đoàn: phải được Ban Chấp hành Đoàn cơ sở "
+                        "giới thiệu (nghị quyết giới thiệu đoàn viên ưu tú) thay cho một đảng "
+                        "viên giới thiệu.",
+                        step="A6",
+                        subject=code,
+                    )
+                )
+            elif n >= 2:  # unknown: ask, never stay silent (RULES.md INTRO_YOUTH)
+                out.append(
+                    _finding(
+                        book,
+                        "INTRO_YOUTH",
+                        f"{who}, được hai đảng viên giới thiệu, nhưng chưa ghi đơn vị "
+                        f"{org.code} có tổ chức Đoàn hay không. Ghi mục 'Có tổ chức Đoàn' của "
+                        "đơn vị: nếu có, người vào Đảng phải được Ban Chấp hành Đoàn cơ sở "
+                        "giới thiệu thay cho một đảng viên.",
+                        key="INTRO_YOUTH.unknown",
+                        step="A6",
+                        subject=code,
+                    )
+                )
     return out
 
 
@@ -1177,6 +1209,50 @@ def _deadline(
     return _finding(book, rule, text, step=step, due=due, severity=sev, params=params, subject=code)
 
 
+# The due date of each deadline, shared by the open deadlines and the steps done late.
+
+
+def _decision_due(ctx: RuleContext, calendar: WorkCalendar, a8: StepEvent) -> tuple[Rulebook, date]:
+    book = ctx.book(a8.on)
+    return book, calendar.add_working_days(a8.on, book.value("decision_working_days"))
+
+
+def _ceremony_due(
+    ctx: RuleContext, calendar: WorkCalendar, a10: StepEvent
+) -> tuple[Rulebook, date]:
+    """Counted from the decision's receipt, else from the decision itself."""
+    start = a10.received_on or a10.on
+    book = ctx.book(start)
+    return book, calendar.add_working_days(start, book.value("ceremony_working_days"))
+
+
+def _probation_end(ctx: RuleContext, ceremony: StepEvent) -> tuple[Rulebook, date]:
+    return ctx.book(ceremony.on), probation_end(ceremony.on, ctx.rulebooks)
+
+
+def _recognition_cell_due(
+    ctx: RuleContext, calendar: WorkCalendar, end: date
+) -> tuple[Rulebook, date]:
+    return ctx.book(end), recognition_vote_due(end, ctx.rulebooks, calendar)
+
+
+def _recognition_decision_due(
+    ctx: RuleContext, calendar: WorkCalendar, start: date
+) -> tuple[Rulebook, date]:
+    """From the cell's (last) recognition vote, or, with none recorded, from its due date."""
+    return ctx.book(start), recognition_decision_due(start, ctx.rulebooks, calendar)
+
+
+def _recognition_votes(
+    view: _View, ceremony: StepEvent, until: date | None = None
+) -> list[StepEvent]:
+    return [
+        e
+        for e in view.events
+        if e.step_id == "P3" and ceremony.on <= e.on and (until is None or e.on <= until)
+    ]
+
+
 def _deadlines(
     file: FileFacts, view: _View, calendar: WorkCalendar, today: date, ctx: RuleContext
 ) -> list[Finding]:
@@ -1185,9 +1261,8 @@ def _deadlines(
     last = view.last
     if state is State.CHI_BO_XET:
         a8 = last["A8"]
-        book = ctx.book(a8.on)
+        book, due = _decision_due(ctx, calendar, a8)
         n, ext = book.value("decision_working_days"), book.value("decision_extension_working_days")
-        due = calendar.add_working_days(a8.on, n)
         return [
             _deadline(
                 book,
@@ -1208,9 +1283,8 @@ def _deadlines(
     if state is State.QUYET_DINH:
         a10 = last["A10"]
         start = a10.received_on or a10.on
-        book = ctx.book(start)
+        book, due = _ceremony_due(ctx, calendar, a10)
         n = book.value("ceremony_working_days")
-        due = calendar.add_working_days(start, n)
         got = "nhận" if a10.received_on else "ra (chưa ghi ngày nhận)"
         return [
             _deadline(
@@ -1230,9 +1304,8 @@ def _deadlines(
     if state is not State.DU_BI:
         return []
     ceremony = last["A11"]
-    book = ctx.book(ceremony.on)
-    end = probation_end(ceremony.on, ctx.rulebooks)
-    votes = [e for e in view.events if e.step_id == "P3" and e.on >= ceremony.on]
+    book, end = _probation_end(ctx, ceremony)
+    votes = _recognition_votes(view, ceremony)
     if not votes:
         if today <= end:
             return [
@@ -1251,9 +1324,8 @@ def _deadlines(
                     code=code,
                 )
             ]
-        book = ctx.book(end)
+        book, due = _recognition_cell_due(ctx, calendar, end)
         n = book.value("recognition_cell_working_days")
-        due = recognition_vote_due(end, ctx.rulebooks, calendar)
         return [
             _deadline(
                 book,
@@ -1270,10 +1342,9 @@ def _deadlines(
             )
         ]
     p3 = votes[-1]
-    book = ctx.book(p3.on)
+    book, due = _recognition_decision_due(ctx, calendar, p3.on)
     n = book.value("recognition_decision_working_days")
     ext = book.value("recognition_extension_working_days")
-    due = recognition_decision_due(p3.on, ctx.rulebooks, calendar)
     if p3.result is Result.PASSED:
         what = "đề nghị công nhận đảng viên chính thức"
         act = "ra quyết định công nhận đảng viên chính thức"
@@ -1297,6 +1368,178 @@ def _deadlines(
             params=("recognition_decision_working_days", "recognition_extension_working_days"),
         )
     ]
+
+
+# --- steps done late (RULES.md "Done late": history, not an open task) ----------------------
+
+
+def _late(
+    book: Rulebook,
+    rule: str,
+    done: StepEvent,
+    due: date,
+    calendar: WorkCalendar,
+    what: str,
+    code: str,
+    *,
+    extra: str = "",
+    severity: Severity = Severity.WARNING,
+    params: Sequence[str] | None = None,
+) -> Finding:
+    late = calendar.working_days_between(due, done.on)
+    return _finding(
+        book,
+        rule,
+        f"{what} ngày {_d(done.on)}, muộn {late} ngày làm việc so với hạn chót {_d(due)}."
+        + (f" {extra}" if extra else ""),
+        step=done.step_id,
+        severity=severity,  # no `due`: history, not an open task (nothing to meet)
+        params=params,
+        subject=code,
+    )
+
+
+def ceremony_approved(ceremony: StepEvent) -> bool:
+    """A late ceremony's approval by the upper committee is on its step: the approving
+    document's number (`doc_no`) and date (`received_on`); the ceremony has no document of
+    its own."""
+    return bool(ceremony.doc_no and ceremony.doc_no.strip()) and ceremony.received_on is not None
+
+
+def ceremony_in_force(events: Iterable[StepEvent]) -> StepEvent | None:
+    """The ceremony (A11) record in force, the one a late ceremony's approval goes on."""
+    return _view(events).last.get("A11")
+
+
+def late_findings(
+    file_code: str,
+    events: Iterable[StepEvent],
+    calendar: WorkCalendar,
+    context: RuleContext | None = None,
+) -> list[Finding]:
+    """The steps recorded after their statutory deadline (RULES.md "Done late"): one
+    finding each, `warning` with the working days late and the missed deadline in its
+    message (no `due`: it is history, the to-do list must not show it overdue); a late
+    ceremony with the upper committee's approval recorded is `info` (the trace stays).
+    Judged on the records in force: the decision (A10) against the cell resolution it
+    followed, the ceremony (A11) against the decision's receipt, the cell's first
+    recognition vote (P3) against the end of probation, the recognition decision (P5)
+    against the last vote before it."""
+    ctx = context or RuleContext.build(())
+    return _done_late(file_code, _view(events), calendar, ctx)
+
+
+def _done_late(code: str, view: _View, calendar: WorkCalendar, ctx: RuleContext) -> list[Finding]:
+    last = view.last
+    a8, a10, a11 = last.get("A8"), last.get("A10"), last.get("A11")
+    out: list[Finding] = []
+    if a8 is not None and a10 is not None and a10.on >= a8.on:
+        book, due = _decision_due(ctx, calendar, a8)
+        if a10.on > due:
+            out.append(
+                _late(
+                    book,
+                    "DECISION_DUE",
+                    a10,
+                    due,
+                    calendar,
+                    f"Quyết định kết nạp (nghị quyết chi bộ ngày {_d(a8.on)}) ra",
+                    code,
+                    params=("decision_working_days", "decision_extension_working_days"),
+                )
+            )
+    if a10 is not None and a11 is not None and a11.on >= a10.on:
+        book, due = _ceremony_due(ctx, calendar, a10)
+        if a11.on > due:
+            if ceremony_approved(a11) and a11.received_on is not None:
+                extra = (
+                    f"Đã có văn bản đồng ý của cấp ủy cấp trên số {a11.doc_no} ngày "
+                    f"{_d(a11.received_on)}."
+                )
+                severity = Severity.INFO  # approved: the trace stays, nothing left to do
+            else:
+                extra = (
+                    "Tổ chức lễ kết nạp quá thời hạn phải được cấp ủy cấp trên đồng ý: ghi số "
+                    "và ngày văn bản đồng ý vào bước lễ kết nạp."
+                )
+                severity = Severity.WARNING
+            out.append(
+                _late(
+                    book,
+                    "CEREMONY_DUE",
+                    a11,
+                    due,
+                    calendar,
+                    "Lễ kết nạp tổ chức",
+                    code,
+                    extra=extra,
+                    severity=severity,
+                )
+            )
+    return out + _late_recognition(code, view, calendar, ctx)
+
+
+def _late_recognition(
+    code: str, view: _View, calendar: WorkCalendar, ctx: RuleContext
+) -> list[Finding]:
+    """RECOGNITION_DUE done late. Reads only the steps' ids, dates, results and order (the
+    statistics pass their lighter event tuples)."""
+    out: list[Finding] = []
+    last = view.last
+    a11 = last.get("A11")
+    if a11 is None:
+        return out
+    _, end = _probation_end(ctx, a11)
+    p5 = last.get("P5")
+    p5 = p5 if p5 is not None and p5.on >= a11.on else None
+    votes = _recognition_votes(view, a11, p5.on if p5 else None)
+    book, cell_due = _recognition_cell_due(ctx, calendar, end)
+    if votes and votes[0].on > cell_due:
+        out.append(
+            _late(
+                book,
+                "RECOGNITION_DUE",
+                votes[0],
+                cell_due,
+                calendar,
+                f"Chi bộ xét công nhận đảng viên chính thức (hết dự bị ngày {_d(end)})",
+                code,
+                params=("probation_months", "recognition_cell_working_days"),
+            )
+        )
+    if p5 is not None:
+        book, due = _recognition_decision_due(ctx, calendar, votes[-1].on if votes else cell_due)
+        if p5.on > due:
+            out.append(
+                _late(
+                    book,
+                    "RECOGNITION_DUE",
+                    p5,
+                    due,
+                    calendar,
+                    "Quyết định công nhận đảng viên chính thức ra",
+                    code,
+                    extra=f"Đảng viên vẫn được tính là chính thức từ ngày {_d(end)}.",
+                    params=(
+                        "recognition_decision_working_days",
+                        "recognition_extension_working_days",
+                    ),
+                )
+            )
+    return out
+
+
+def recognition_on_time(
+    events: Iterable[StepEvent], calendar: WorkCalendar, context: RuleContext | None = None
+) -> bool | None:
+    """Whether a recognised member (P5 recorded) was recognised on time: no late finding
+    on the cell's vote (P3) or the decision (P5). None without a ceremony or a P5 (the
+    statistics' "recognised on time vs late")."""
+    view = _view(events)
+    a11, p5 = view.last.get("A11"), view.last.get("P5")
+    if a11 is None or p5 is None:
+        return None
+    return not _late_recognition("", view, calendar, context or RuleContext.build(()))
 
 
 # --- identity -------------------------------------------------------------------------------
@@ -1410,6 +1653,7 @@ def check_file(
         if view.state is not State.CHINH_THUC:
             out += _doc_missing(file, org, view, today, ctx)
             out += _deadlines(file, view, calendar, today, ctx)
+    out += _done_late(file.file_code, view, calendar, ctx)  # history: open or not
     out += _cccd(file, ctx.book(today))
     return out
 

@@ -237,6 +237,9 @@ CANDIDATE_PIPELINE = (
     C("Ngày quyết định kết nạp", "a10_decision_on", Kind.DATE),
     C("Ngày nhận quyết định", "a10_received_on", Kind.DATE),
     C("Ngày kết nạp", "a11_ceremony_on", Kind.DATE),
+    # A ceremony held after its deadline: the upper committee's approval (RULES.md "Done late")
+    C("Số văn bản đồng ý kết nạp muộn", "a11_approval_no"),
+    C("Ngày văn bản đồng ý kết nạp muộn", "a11_approval_on", Kind.DATE),
     C("Ngày chi bộ xét chính thức", "p3_cell_meeting_on", Kind.DATE),
     C("Số đảng viên chính thức khi xét", "p3_official_members", Kind.INT),
     C("Số tán thành chính thức", "p3_votes_for", Kind.INT),

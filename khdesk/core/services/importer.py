@@ -550,6 +550,11 @@ class _Importer:
             old = stored.get(cuid, [])
             if code in history:
                 wanted = history[code]
+                # The history sheet has no date-of-receipt column: a record it matches keeps
+                # its date (a P5's receipt, a late A11's approval) unless the row gives one.
+                for want, had in zip(wanted, old, strict=False):
+                    if (want["step_id"], want["on"]) == (had["step_id"], had["on"]):
+                        want["received_on"] = had["received_on"]
             else:
                 wanted = [dict(e) for e in old]
             if code in quick:

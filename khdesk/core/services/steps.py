@@ -18,7 +18,7 @@ from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
 from khdesk.core.services import numbering
 from khdesk.core.services.candidates import station_access
-from khdesk.core.services.checking import load_facts
+from khdesk.core.services.checking import ProfileFacts, load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.states import save_states, state_of
@@ -53,18 +53,15 @@ def record_step_event(
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
     for day in (event.on, event.received_on):
-        # The years every form, import and bundle stores (io.tabular, sync.records).
-        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise InputError(
-                f"Ngày {day.isoformat()} của bước {step.name}: năm phải trong khoảng "
-                f"{MIN_YEAR}–{MAX_YEAR}."
-            )
+        if day is not None:
+            _check_year(day, f"của bước {step.name}")
+    if step.id == "A11" and bool(clean_text(event.doc_no, "Số văn bản")) != bool(event.received_on):
+        # On a ceremony they are the upper committee's approval: a number and its date.
+        raise InputError(
+            "Văn bản cấp ủy cấp trên đồng ý lễ kết nạp muộn: ghi cả số và ngày văn bản."
+        )
     with session.store.write(session.user) as tx:
-        _lock_file(tx.conn, file_code)
-        facts = load_facts(tx.conn, file_code)
-        file = next((f for f in facts.files if f.file_code == file_code), None)
-        if file is None:
-            raise InputError(f"Không có hồ sơ mã '{file_code}'.")
+        facts, file = _locked_file(tx.conn, file_code)
         org = facts.orgs.get(file.org_code)
         # One writer per record: this station records only the steps it owns (sync).
         owner = tx.conn.execute(
@@ -152,6 +149,24 @@ def record_step_event(
             on=event.on.isoformat(),
         )
     return RecordedStep(state, record["uuid"], previous)
+
+
+def _check_year(day: date, what: str) -> None:
+    """The years every form, import and bundle stores (io.tabular, sync.records)."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InputError(
+            f"Ngày {day.isoformat()} {what}: năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+        )
+
+
+def _locked_file(conn, file_code: str) -> tuple[ProfileFacts, rules.FileFacts]:
+    """The file's facts, its row held for the transaction (`_lock_file`)."""
+    _lock_file(conn, file_code)
+    facts = load_facts(conn, file_code)
+    file = next((f for f in facts.files if f.file_code == file_code), None)
+    if file is None:
+        raise InputError(f"Không có hồ sơ mã '{file_code}'.")
+    return facts, file
 
 
 def _lock_file(conn, file_code: str) -> None:
@@ -310,3 +325,58 @@ def undo_step(
             result=row["result"],
         )
     return state
+
+
+def record_ceremony_approval(
+    session: Session, file_code: str, doc_no: str, on: date, today: date
+) -> str:
+    """The upper committee's approval of a ceremony held after its deadline (RULES.md
+    "Done late"), written on the ceremony's step: the approving document's number and date
+    (`rules.ceremony_approved`). The late-ceremony warning then stays as information. Only
+    the station that recorded the ceremony writes it (one writer per record); sync carries
+    the change. Returns the step's uuid."""
+    session.require("owner", "secretary", "deputy")
+    number = clean_text(doc_no, "Số văn bản đồng ý")
+    if not number:
+        raise InputError("Cần ghi số văn bản đồng ý của cấp ủy cấp trên.")
+    if on > today:
+        raise InputError(f"Ngày văn bản đồng ý {on:%d/%m/%Y} là ngày trong tương lai.")
+    _check_year(on, "văn bản đồng ý")
+    with session.store.write(session.user) as tx:
+        facts, file = _locked_file(tx.conn, file_code)
+        ceremony = rules.ceremony_in_force(file.events)
+        if ceremony is None:
+            raise InputError(f"Hồ sơ {file_code} chưa ghi lễ kết nạp (bước A11).")
+        row = (
+            tx.conn.execute(
+                select(t.steps.c.uuid, t.steps.c.owner).where(
+                    t.steps.c.candidate_uuid == facts.uuids[file_code],
+                    t.steps.c.step_id == "A11",
+                    t.steps.c.seq == ceremony.seq,
+                    t.steps.c.on == ceremony.on,
+                    t.steps.c.deleted.is_(False),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:  # the facts were read in this very transaction: cannot happen
+            raise InputError(f"Không tìm thấy bước lễ kết nạp của hồ sơ {file_code}.")
+        if row["owner"] != session.org_code:
+            raise AccessDenied(
+                f"Lễ kết nạp của hồ sơ {file_code} do {row['owner']} ghi: chỉ đơn vị đó ghi "
+                "được văn bản đồng ý."
+            )
+        tx.conn.execute(
+            update(t.steps)
+            .where(t.steps.c.uuid == row["uuid"])
+            .values(doc_no=number, received_on=on, **tx.changed(t.steps))
+        )
+        tx.audit(
+            "ceremony_approval",
+            "candidate",
+            file_code,
+            doc_no=number,
+            on=on.isoformat(),
+        )
+    return row["uuid"]

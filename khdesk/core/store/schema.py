@@ -220,7 +220,9 @@ steps = Table(
     Column("doc_no", String(100)),
     Column("official_members", Integer),
     Column("votes_for", Integer),
-    Column("received_on", Date),  # A10/P5: when the cell received the decision
+    # A10/P5: when the cell received the decision; A11: the date of the upper committee's
+    # approval of a late ceremony (its number in doc_no; rules.ceremony_approved)
+    Column("received_on", Date),
     Column("note", Text),
     Index("ix_steps_candidate", "candidate_uuid", "seq"),
 )

@@ -46,6 +46,7 @@ class _Ctx(NamedTuple):
 
     books: RulebookSet
     calendar: WorkCalendar
+    rules: rules.RuleContext  # the rules' own judgement of lateness (done-late findings)
 
 
 def _admission(
@@ -101,27 +102,12 @@ def recognition_verdict(
 ) -> str | None:
     """ "on_time" / "late" for a file recognised by `last["P5"]`; None without a ceremony
     on record. The one place the statistics judge lateness (`recognised_on_time`,
-    `recognised_late`): the cell's first vote (P3) within `rules.recognition_vote_due` of
-    the end of probation and the decision within `rules.recognition_decision_due` of the
-    last vote before it; without a P3 on record, the decision within both added up.
-
-    Hook (issue 18 item 4): once the rules keep a finding for a step recorded late, this
-    verdict is to come from those findings — call the rules' function here and keep the
-    signature; the counts and `recognised_on_time_pct` follow."""
-    ceremony, p5 = last.get("A11"), last["P5"]
-    if ceremony is None:
+    `recognised_late`), and it is the rules' judgement: late when the rules keep a
+    done-late finding on the cell's vote (P3) or the decision (P5) — RULES.md "Done late"."""
+    if last.get("A11") is None:
         return None
-    books, calendar = ctx
-    vote_due = rules.recognition_vote_due(rules.probation_end(ceremony.on, books), books, calendar)
-    votes = sorted(
-        (e for e in events if e.step_id == "P3" and ceremony.on <= e.on <= p5.on),
-        key=lambda e: (e.on, e.seq),
-    )
-    if not votes:
-        decision_due = rules.recognition_decision_due(vote_due, books, calendar)
-        return "on_time" if p5.on <= decision_due else "late"
-    decision_due = rules.recognition_decision_due(votes[-1].on, books, calendar)
-    return "late" if votes[0].on > vote_due or p5.on > decision_due else "on_time"
+    on_time = rules.recognition_on_time(events, ctx.calendar, ctx.rules)
+    return None if on_time is None else "on_time" if on_time else "late"
 
 
 def _overdue(ctx: _Ctx, events: list[StepEvent], last: dict[str, StepEvent], on: date) -> bool:
@@ -130,7 +116,7 @@ def _overdue(ctx: _Ctx, events: list[StepEvent], last: dict[str, StepEvent], on:
     ceremony = last.get("A11")
     if ceremony is None:
         return False
-    books, calendar = ctx
+    books, calendar = ctx.books, ctx.calendar
     votes = sorted(
         (e for e in events if e.step_id == "P3" and e.on >= ceremony.on),
         key=lambda e: (e.on, e.seq),
@@ -157,7 +143,8 @@ def compute_stats(
     """Every indicator for every unit the profile sees (pure: no database, no clock)."""
     if top_level not in LEVELS:
         raise ValueError(f"unknown level {top_level!r}")
-    ctx = _Ctx(rulebooks or default_rulebooks(), calendar or default_calendar())
+    books = rulebooks or default_rulebooks()
+    ctx = _Ctx(books, calendar or default_calendar(), rules.RuleContext(books))
     tree = UnitTree(data.orgs, top_code, top_level)
     as_of = scope.as_of(today)
     start, end = scope.start, min(scope.end, as_of)
