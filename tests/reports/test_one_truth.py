@@ -23,6 +23,7 @@ from khdesk.core.reports.stats_export import COMPACT_KEYS, NO_KIND
 from khdesk.core.services import reporting
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.statistics import profile_stats
+from khdesk.ui import operation
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.home import HomePage
@@ -259,6 +260,8 @@ def test_overview_of_the_committee_and_of_the_province(qtbot, commune, reference
         try:
             page = CommitteePage(AppContext(session, TODAY))
             qtbot.addWidget(page)
+            page.refresh()  # the province's overview comes from a background operation
+            qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)
             model = page.model
             column = model.column_keys().index("plan")
             shown = {

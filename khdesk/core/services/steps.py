@@ -335,7 +335,7 @@ def record_ceremony_approval(
     (`rules.ceremony_approved`). The late-ceremony warning then stays as information. Only
     the station that recorded the ceremony writes it (one writer per record); sync carries
     the change. Returns the step's uuid."""
-    session.require("owner", "secretary", "deputy")
+    session.require(Action.EDIT_FILES)
     number = clean_text(doc_no, "Số văn bản đồng ý")
     if not number:
         raise InputError("Cần ghi số văn bản đồng ý của cấp ủy cấp trên.")
