@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -31,7 +31,8 @@ from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.plaintext import rich
+from khdesk.ui.table_model import TableModel, table_view
 
 # Above this many files the checks run on the worker with a progress dialog.
 BIG_PROFILE = 3000
@@ -42,7 +43,13 @@ OVERDUE_FG = QColor("#9b1c1c")
 SOON_BG = QColor("#fff1cc")
 SOON_FG = QColor("#7a4f00")
 
-TODO_COLUMNS = ("Hạn", "Mã hồ sơ", "Họ và tên", "Việc cần làm / cảnh báo", "Mức độ")
+TODO_COLUMNS = (
+    ("due", "Hạn"),
+    ("who", "Mã hồ sơ"),
+    ("full_name", "Họ và tên"),
+    ("message", "Việc cần làm / cảnh báo"),
+    ("severity", "Mức độ"),
+)
 
 
 def _cap(text: str) -> str:
@@ -56,11 +63,11 @@ def _due(finding: dict) -> date | None:
     return date.fromisoformat(due)
 
 
-class TodoModel(QAbstractTableModel):
+class TodoModel(TableModel):
     """The findings, already sorted by due date (undated last) by the core."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(TODO_COLUMNS, parent)
         self.findings: list[dict] = []
         self.today = date.min
 
@@ -70,16 +77,8 @@ class TodoModel(QAbstractTableModel):
         self.today = today
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.findings)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(TODO_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return TODO_COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.findings)
 
     def tone(self, row: int) -> str | None:
         """ "overdue", "soon" (within 30 days) or None: what the row's colour says."""
@@ -95,33 +94,29 @@ class TodoModel(QAbstractTableModel):
     def finding(self, row: int) -> dict:
         return self.findings[row]
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        f = self.findings[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                due = _due(f)
-                return due.strftime("%d/%m/%Y") if due else "—"
-            if col == 1:
-                return f.get("file_code") or f"Đảng viên {f.get('member_code') or ''}".strip()
-            if col == 2:
-                return f.get("full_name")
-            if col == 3:
-                return f.get("message")
-            if col == 4:
-                return SEVERITY_LABELS[Severity(f["severity"])]
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            basis = f.get("legal_basis")
-            return plain_tip(f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message"))
-        tone = self.tone(index.row())
+    def text(self, row: int, key: str) -> str | None:
+        f = self.findings[row]
+        if key == "due":
+            due = _due(f)
+            return due.strftime("%d/%m/%Y") if due else "—"
+        if key == "who":
+            return f.get("file_code") or f"Đảng viên {f.get('member_code') or ''}".strip()
+        if key == "severity":
+            return SEVERITY_LABELS[Severity(f["severity"])]
+        return f.get(key)
+
+    def tip(self, row: int, key: str) -> str | None:
+        f = self.findings[row]
+        basis = f.get("legal_basis")
+        return f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message")
+
+    def extra(self, row: int, key: str, role: int):
+        tone = self.tone(row)
         if role == Qt.ItemDataRole.BackgroundRole and tone:
             return OVERDUE_BG if tone == "overdue" else SOON_BG
         if role == Qt.ItemDataRole.ForegroundRole and tone:
             return OVERDUE_FG if tone == "overdue" else SOON_FG
-        if role == Qt.ItemDataRole.FontRole and tone == "overdue" and col == 0:
+        if role == Qt.ItemDataRole.FontRole and tone == "overdue" and key == "due":
             font = QFont()
             font.setBold(True)
             return font
@@ -203,12 +198,9 @@ class HomePage(Page):
             )
         )
         self.model = TodoModel(self)
-        self.table = _TodoView()
+        self.table = table_view(_TodoView())
+        self.table.setAlternatingRowColors(False)  # the rows' colours say what is due
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         # column 1 fits "Đảng viên X01-CB01-DV017" (member findings) unclipped

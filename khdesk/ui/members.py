@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -45,6 +44,7 @@ from khdesk.ui.context import AppContext
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.table_model import LazyTableModel, table_view
 
 COLUMNS = (
     ("member_code", "Mã đảng viên"),
@@ -66,38 +66,20 @@ def dmy(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-class MemberTableModel(QAbstractTableModel):
+class MemberTableModel(LazyTableModel):
     """Holds the ids of the matching members; fetches a screenful of rows when shown."""
 
+    page_size = PAGE
+
     def __init__(self, session: Session, parent=None):
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self.session = session
-        self.ids: list[int] = []
-        self.cache: dict[int, dict] = {}
 
     def reload(self, search: str | None = None, status: str | None = None, org: str | None = None):
-        self.beginResetModel()
-        self.ids = member_ids(self.session, search or None, org or None, status or None)
-        self.cache = {}
-        self.endResetModel()
+        self.set_ids(member_ids(self.session, search or None, org or None, status or None))
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
-
-    def row_data(self, row: int) -> dict:
-        row_id = self.ids[row]
-        if row_id not in self.cache:
-            start = (row // PAGE) * PAGE
-            self.cache.update(member_rows(self.session, self.ids[start : start + PAGE]))
-        return self.cache[row_id]
+    def fetch(self, ids: list[int]) -> dict[int, dict]:
+        return member_rows(self.session, ids)
 
     def member_code(self, row: int) -> str:
         return self.row_data(row)["member_code"]
@@ -108,11 +90,8 @@ class MemberTableModel(QAbstractTableModel):
                 return row
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        key = COLUMNS[index.column()][0]
-        value = self.row_data(index.row()).get(key)
+    def text(self, row: int, key: str) -> str | None:
+        value = self.row_data(row).get(key)
         if key in DATE_KEYS:
             return dmy(value)
         return value
@@ -267,12 +246,8 @@ class MembersPage(Page):
         self.add_button.setEnabled(self.ctx.can_write)
 
         self.model = MemberTableModel(self.session, self)
-        self.table = QTableView()
+        self.table = table_view()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for col, width in ((0, 120), (2, 72), (3, 110), (4, 115), (5, 80)):
             self.table.setColumnWidth(col, width)
