@@ -32,7 +32,7 @@ from khdesk.core.services.candidates import FileIndex, file_rows, youth_birth_cu
 from khdesk.core.services.session import Session
 from khdesk.core.text import fold
 from khdesk.ui.pages import Page
-from khdesk.ui.table_model import LazyTableModel, table_view
+from khdesk.ui.table_model import LazyTableModel, fit_columns, table_view
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,14 @@ COLUMNS = (
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 DEFAULT_COLUMNS = ("file_code", "full_name", "sex", "birth_date", "org_code", "state")
-WIDTHS = {"file_code": 140, "sex": 80, "birth_date": 110, "org_code": 120, "state": 200}
+# The widest text each column usually holds: its width at the current text size.
+WIDTHS = {
+    "file_code": "X01-CB01-00150",
+    "sex": "Nam",
+    "birth_date": "00/00/0000",
+    "org_code": "X01-CB01",
+    "state": STATE_LABELS[State.NGUON],
+}
 PAGE = 100  # rows fetched at a time: a screenful or three
 # Above this many files a one-letter search does not filter (see reload).
 BIG_LIST = 5000
@@ -232,8 +239,7 @@ class CandidateListPage(Page):
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for key, width in WIDTHS.items():
-            self.table.setColumnWidth(COLUMN_KEYS.index(key), width)
+        fit_columns(self.table, {COLUMN_KEYS.index(key): text for key, text in WIDTHS.items()})
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(self._open_row)

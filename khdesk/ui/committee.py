@@ -26,7 +26,7 @@ from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
-from khdesk.ui.table_model import LazyTableModel, TableModel, table_view
+from khdesk.ui.table_model import LazyTableModel, TableModel, fit_columns, table_view
 from khdesk.ui.worker import run_with_progress
 
 # (key, header, tooltip): the states in pipeline order, the two closed ones together.
@@ -242,8 +242,10 @@ class CommitteePage(Page):
         self.files_table.setModel(self.files_model)
         header = self.files_table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 150), (2, 80), (3, 110), (4, 220)):
-            self.files_table.setColumnWidth(col, width)
+        fit_columns(
+            self.files_table,
+            {0: "X01-CB01-00150", 2: "Nam", 3: "00/00/0000", 4: STATE_LABELS[State.NGUON]},
+        )
         self.files_table.doubleClicked.connect(self._open_file)
         self.files_table.activated.connect(self._open_file)
         self.back_button = QPushButton("← Quay lại danh sách chi bộ")
@@ -331,9 +333,11 @@ class CommitteePage(Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         keys = self.model.column_keys()
-        for col in range(1, len(keys)):
-            width = {"received": 100, "plan": 112, "overdue": 48}.get(keys[col], 64)
-            self.table.setColumnWidth(col, width)
+        # each column as wide as its header (two short lines) at the current text size
+        samples = {"received": "00/00/0000", "plan": "000 / 000"}
+        columns = {col: samples.get(keys[col], "000") for col in range(1, len(keys))}
+        columns[0] = "Chi bộ tổ dân"  # longer names take two lines
+        fit_columns(self.table, columns, whole=True)
         # Long cell names wrap onto two lines; at province scale rows keep one fixed height.
         rows = self.table.verticalHeader()
         if self.model.rowCount() <= 300:

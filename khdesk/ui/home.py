@@ -29,10 +29,12 @@ from khdesk.core.domain.pipeline import STATE_LABELS, STATE_ORDER, State
 from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
+from khdesk.ui.layouts import SideBySide
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import rich
-from khdesk.ui.table_model import TableModel, table_view
+from khdesk.ui.prefs import relative_font
+from khdesk.ui.table_model import TableModel, fit_columns, table_view
 
 # Above this many files the checks run on the worker with a progress dialog.
 BIG_PROFILE = 3000
@@ -145,11 +147,7 @@ class HomePage(Page):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        self.heading = QLabel()
-        font = QFont(self.heading.font())
-        font.setPointSize(font.pointSize() + 3)
-        font.setBold(True)
-        self.heading.setFont(font)
+        self.heading = relative_font(QLabel(), 3, bold=True)
 
         # -- tiles: files per state --
         self.tiles: dict[str, QPushButton] = {}
@@ -167,7 +165,6 @@ class HomePage(Page):
 
         # -- the plan --
         plan_box = QGroupBox("Kế hoạch kết nạp")
-        plan_box.setFixedWidth(330)
         self.year_bar = QProgressBar()
         self.year_bar.setTextVisible(True)
         self.year_label = rich(QLabel())
@@ -180,21 +177,17 @@ class HomePage(Page):
         plan_layout.addWidget(self.period_label)
         plan_layout.addStretch(1)
 
-        top = QHBoxLayout()
-        top.addWidget(tiles_box, 1)
-        top.addWidget(plan_box)
+        # the plan beside the tiles, below them on a narrow screen
+        self.top = SideBySide(tiles_box, plan_box, 55)
 
         # -- the to-do list --
-        self.todo_label = QLabel()
-        bold = QFont(self.todo_label.font())
-        bold.setBold(True)
-        self.todo_label.setFont(bold)
+        self.todo_label = relative_font(QLabel(), bold=True)
+        self.todo_label.setWordWrap(True)
         legend = rich(
             QLabel(
                 "<span style='background:#fbe3e4;color:#9b1c1c'>&nbsp;Quá hạn&nbsp;</span>"
                 "&nbsp;&nbsp;<span style='background:#fff1cc;color:#7a4f00'>"
                 f"&nbsp;Đến hạn trong {SOON_DAYS} ngày&nbsp;</span>"
-                "&nbsp;&nbsp;Bấm đúp hoặc Enter để mở hồ sơ đúng bước cần làm."
             )
         )
         self.model = TodoModel(self)
@@ -204,8 +197,10 @@ class HomePage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         # column 1 fits "Đảng viên X01-CB01-DV017" (member findings) unclipped
-        for col, width in ((0, 95), (1, 190), (2, 170), (4, 85)):
-            self.table.setColumnWidth(col, width)
+        fit_columns(
+            self.table,
+            {0: "00/00/0000", 1: "Đảng viên X01-CB01-DV017", 2: "Nguyễn Thị Bích", 4: "Nhắc việc"},
+        )
         self.table.doubleClicked.connect(self.open_finding)
         self.table.open_row.connect(self.open_finding)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
@@ -216,14 +211,13 @@ class HomePage(Page):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         todo_head = QHBoxLayout()
-        todo_head.addWidget(self.todo_label)
-        todo_head.addStretch(1)
+        todo_head.addWidget(self.todo_label, 1)
         todo_head.addWidget(legend)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
-        layout.addLayout(top)
+        layout.addWidget(self.top)
         layout.addLayout(todo_head)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
@@ -255,7 +249,10 @@ class HomePage(Page):
             f"đến hạn trong {SOON_DAYS} ngày {soon})"
         )
         self._show_plan(*plans)
-        self.detail.setText("Chọn một dòng để xem đầy đủ nội dung và căn cứ.")
+        self.detail.setText(
+            "Chọn một dòng để xem đầy đủ nội dung và căn cứ; bấm đúp hoặc Enter để mở hồ sơ"
+            " đúng bước cần làm."
+        )
 
     def _load(self, today: date) -> tuple[list[dict], tuple[PlanFigure, PlanFigure]]:
         def work(progress=None):

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,7 +30,9 @@ from khdesk.ui import help as help_dialogs
 from khdesk.ui import shell
 from khdesk.ui.autolock import AutoLock
 from khdesk.ui.context import AppContext
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.pages import Page, PageEntry, page_entries
+from khdesk.ui.prefs import relative_font
 
 
 class _LazyPages(Mapping):
@@ -60,14 +62,12 @@ class MainWindow(QMainWindow):
         self.clock_label: QLabel | None = None
         self.file_windows: dict[str, QWidget] = {}
         info = session.info
-        self.setWindowTitle(f"khdesk — {info.org_name} ({info.role_label})")
-        self.resize(1280, 700)  # fits a 1366×768 screen with the taskbar
+        # Qt adds the application's name ("khdesk — Phát triển đảng viên") after it.
+        self.setWindowTitle(f"{info.org_name} ({info.role_label})")
+        fit_to_screen(self, 1280, 700)  # a 1366×768 screen with the taskbar
 
         self.menu = QListWidget()
-        self.menu.setFixedWidth(210)
-        font = QFont(self.menu.font())
-        font.setPointSize(font.pointSize() + 1)
-        self.menu.setFont(font)
+        relative_font(self.menu, 1)
         self.menu.setSpacing(2)
         self.stack = QStackedWidget()
         # Pages are built when first shown (or asked for): a start builds only the first.
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(cls.title)
             item.setData(Qt.ItemDataRole.UserRole, cls.key)
             self.menu.addItem(item)
+        self.fit_menu()
         self.menu.currentRowChanged.connect(self._show_row)
 
         body = QWidget()
@@ -115,6 +116,14 @@ class MainWindow(QMainWindow):
         self.ctx.hub.open_file.connect(self.open_file)
         if self.menu.count():
             self.menu.setCurrentRow(0)
+
+    def fit_menu(self) -> None:
+        """The page menu as wide as its longest title at the current text size."""
+        metrics = self.menu.fontMetrics()
+        titles = [self.menu.item(row).text() for row in range(self.menu.count())]
+        longest = max((metrics.horizontalAdvance(t) for t in titles), default=0)
+        scroll = self.menu.verticalScrollBar().sizeHint().width()
+        self.menu.setFixedWidth(longest + 2 * metrics.averageCharWidth() + scroll)
 
     def _build_menus(self) -> None:
         """The menu bar (Tệp, Xem, Người dùng, Trợ giúp) and the auto-lock; the actions'

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -41,10 +40,11 @@ from khdesk.core.services.members import (
 from khdesk.core.services.organisations import writable_orgs
 from khdesk.core.services.session import Session
 from khdesk.ui.context import AppContext
+from khdesk.ui.layouts import SideBySide
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
-from khdesk.ui.table_model import LazyTableModel, table_view
+from khdesk.ui.table_model import LazyTableModel, fit_columns, table_view
 
 COLUMNS = (
     ("member_code", "Mã đảng viên"),
@@ -249,9 +249,12 @@ class MembersPage(Page):
         self.table = table_view()
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 120), (2, 72), (3, 110), (4, 115), (5, 80)):
-            self.table.setColumnWidth(col, width)
         self.table.setColumnHidden(2, self.ctx.role == "cell")
+        fit_columns(
+            self.table,
+            {0: "X01-CB01-DV017", 2: "X01-CB01", 3: "00/00/0000", 4: "00/00/0000", 5: "Chính thức"},
+            whole=True,
+        )
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_member())
         self.count_label = rich(QLabel())
@@ -273,8 +276,7 @@ class MembersPage(Page):
                 self.records.horizontalHeaderItem(col).setToolTip(tip)
         header = self.records.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 44), (1, 58), (2, 74), (3, 58), (4, 58)):
-            self.records.setColumnWidth(col, width)
+        fit_columns(self.records, {0: "2026", 1: "12", 2: "12", 3: "Có", 4: "Có"}, whole=True)
         self.records.setWordWrap(True)
         # Rows follow the rating's wrapped height whenever the stretched column changes width
         # ("Hoàn thành xuất sắc nhiệm vụ" takes two lines in the narrow pane).
@@ -303,18 +305,14 @@ class MembersPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        # the yearly table with its rating, without scrolling; a committee needs a cell column
-        detail.setMinimumWidth(450 if self.ctx.role == "cell" else 420)
+        # The yearly table with its rating beside the list, without scrolling (a committee
+        # needs a cell column); below the list on a narrow screen.
+        split = SideBySide(left, detail, 75 if self.ctx.role == "cell" else 70)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(split, 1)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

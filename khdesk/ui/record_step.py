@@ -49,6 +49,7 @@ from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import FileAccess
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.messages import error_text
 
 VOTE_STEPS = ("A8", "A9", "P3", "P4")
@@ -143,7 +144,7 @@ class RecordStepDialog(QDialog):
         self.org_code: str | None = None
         self._books = None
         self.setWindowTitle(f"Ghi bước — hồ sơ {file_code}")
-        self.resize(900, 600)
+        fit_to_screen(self, 900, 600)
 
         valid = step_service.next_steps_for(ctx.session, file_code)
         self.offered = [s for s in valid if access.may_record(s)]

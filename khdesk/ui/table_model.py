@@ -10,11 +10,19 @@ come from `extra`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
 from khdesk.ui.plaintext import plain_tip
 
@@ -120,4 +128,69 @@ def table_view(view: QTableView | None = None) -> QTableView:
     view.setWordWrap(False)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
     view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setHighlightSections(False)  # whole rows: no bold headers
     return view
+
+
+def header_width(view: QTableView, column: int) -> int:
+    """The width column `column`'s header needs to show its text unclipped."""
+    header = view.horizontalHeader()
+    text = view.model().headerData(column, Qt.Orientation.Horizontal) or ""
+    font = QFont(header.font())
+    font.setBold(header.highlightSections())  # a selected row's headers show in bold
+    metrics = QFontMetrics(font)
+    margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    width = max((metrics.horizontalAdvance(line) for line in str(text).split("\n")), default=0)
+    if view.isSortingEnabled():  # room for the sort arrow
+        width += header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+    return width + 3 * margin  # Qt draws it with 2: one more for air
+
+
+class _ColumnFitter(QObject):
+    """Sizes a view's columns to their header and a sample text, again whenever the
+    view's font changes (the larger-text option)."""
+
+    def __init__(self, view: QTableView, samples: Mapping[int, str], whole: bool):
+        super().__init__(view)
+        self.view, self.samples, self.whole = view, dict(samples), whole
+        view.installEventFilter(self)
+        self.apply()
+
+    def apply(self) -> None:
+        view = self.view
+        metrics = view.fontMetrics()
+        header = view.horizontalHeader()
+        for column, sample in self.samples.items():
+            if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
+                continue  # its sample is the least it takes (whole)
+            width = metrics.horizontalAdvance(sample) + 2 * metrics.averageCharWidth()
+            view.setColumnWidth(column, max(width, header_width(view, column)))
+        if self.whole:  # never so narrow that a stretched column clips its header
+            total = 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
+            for column in range(header.count()):
+                if header.isSectionHidden(column):
+                    continue
+                if header.sectionResizeMode(column) != QHeaderView.ResizeMode.Stretch:
+                    total += header.sectionSize(column)
+                    continue
+                sample = metrics.horizontalAdvance(self.samples.get(column, ""))
+                total += max(sample, header_width(view, column))
+            view.setMinimumWidth(total)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.FontChange:
+            self.apply()
+        return False
+
+
+def fit_columns(view: QTableView, samples: Mapping[int, str], *, whole: bool = False) -> None:
+    """Make each column in `samples` as wide as its sample text (the longest value it
+    usually holds) or its header, whichever is wider, at the current text size; `whole`:
+    the view is never narrower than all its columns with their headers. Set the view's
+    model and its stretched columns first."""
+    fitter = view.findChild(_ColumnFitter)
+    if fitter is None:
+        _ColumnFitter(view, samples, whole)
+    else:
+        fitter.samples, fitter.whole = dict(samples), whole
+        fitter.apply()
