@@ -94,7 +94,7 @@ class LoginDialog(QDialog):
         self.today = today
         self.session: Session | None = None
         self.wizard = None
-        self.setWindowTitle("khdesk — Đăng nhập")
+        self.setWindowTitle("Đăng nhập")  # Qt appends the application's name
         self.setMinimumWidth(660)  # the last row of buttons fits without clipping
 
         title = QLabel("Phát triển đảng viên")

@@ -105,7 +105,9 @@ class MainWindow(QMainWindow):
         self.central_stack = QStackedWidget()
         self.central_stack.addWidget(body)
         self.setCentralWidget(self.central_stack)
-        self.statusBar().showMessage(f"Người dùng: {session.user}")
+        # A widget, not a message: hovering a menu clears the status bar's message.
+        self.user_label = QLabel(f"Người dùng: {session.user}")
+        self.statusBar().addPermanentWidget(self.user_label)
         self.version_label = QLabel(f"khdesk {khdesk.__version__}")
         self.statusBar().addPermanentWidget(self.version_label)
         self._build_menus()
@@ -132,8 +134,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&Tệp")
         if shell.can_add_file(self):
-            self.file_menu.addAction(
-                "Thêm hồ sơ quần chúng… (Ctrl+N)", lambda: shell.new_file(self)
+            # After a tab the menu shows the key in its shortcut column; the key itself is the
+            # QShortcut below (on the list page its own button holds it).
+            self.new_file_action = self.file_menu.addAction(
+                "Thêm hồ sơ quần chúng…\tCtrl+N", lambda: shell.new_file(self)
             )
             # Ctrl+N from any page; on the list page its own button holds the shortcut.
             self.new_file_shortcut = QShortcut(QKeySequence.StandardKey.New, self)

@@ -304,7 +304,11 @@ class PrintDialog(QDialog):
         # print settings: the place and the signer the forms print (once for the profile)
         settings = printing.print_settings(ctx.session)
         self.place_edit = QLineEdit(settings.get("place", ""))
-        self.place_edit.setPlaceholderText("ví dụ: Cam Hải Tây")
+        # Left empty, the forms print the commune's name from the organisation tree.
+        self.tree_place = printing.tree_place(ctx.session, file_code)
+        self.place_edit.setPlaceholderText(
+            f"{self.tree_place} (theo tên đảng ủy xã)" if self.tree_place else "ví dụ: Cam Hải Tây"
+        )
         self.signer_edit = QLineEdit(settings.get("signer", ""))
         self.signer_edit.setPlaceholderText("họ và tên bí thư")
         # A cell's profile does not hold its commune's record: the names the header and the
@@ -432,7 +436,7 @@ class PrintDialog(QDialog):
         missing = [
             label
             for label, edit in (("địa danh", self.place_edit), ("người ký", self.signer_edit))
-            if not edit.text().strip()
+            if not edit.text().strip() and not (edit is self.place_edit and self.tree_place)
         ]
         if missing:
             self.settings_note.setText(

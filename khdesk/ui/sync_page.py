@@ -34,7 +34,11 @@ from PySide6.QtWidgets import (
 from khdesk.core.services import sync
 from khdesk.core.sync import history
 from khdesk.core.sync.inbox import STATUS_LABELS, BundleReport
-from khdesk.ui.drives import Volume, removable_volumes  # noqa: F401 - re-exported (tests)
+from khdesk.ui.drives import (  # noqa: F401 - Volume re-exported (tests)
+    Volume,
+    dialog_start,
+    removable_volumes,
+)
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import rich
@@ -96,6 +100,9 @@ def size_text(n: int) -> str:
 # -- "Gửi lên cấp trên" --
 
 
+NO_DESTINATION = "Hãy chọn USB (hoặc một thư mục) để lưu tệp đồng bộ."
+
+
 class SendPanel(QWidget):
     def __init__(self, page: SyncPage):
         super().__init__(page)
@@ -120,6 +127,7 @@ class SendPanel(QWidget):
         self.target_box.setMinimumWidth(420)
         self.volume_list = QListWidget()
         self.volume_list.setMaximumHeight(130)
+        self.volume_list.currentRowChanged.connect(self._destination_chosen)
         self.no_volume_label = QLabel(
             "Chưa thấy USB nào. Hãy cắm USB vào máy rồi bấm “Tìm lại USB”, hoặc chọn một "
             "thư mục khác."
@@ -230,9 +238,17 @@ class SendPanel(QWidget):
         self._select(path)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục lưu tệp đồng bộ")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Chọn thư mục lưu tệp đồng bộ", dialog_start(self.destination())
+        )
         if folder:
             self.add_folder(folder)
+
+    def _destination_chosen(self) -> None:
+        # "Hãy chọn USB" said before a place was chosen no longer holds.
+        if self.last_error == NO_DESTINATION and self.destination():
+            self.last_error = None
+            self.result_label.hide()
 
     def destination(self) -> str | None:
         item = self.volume_list.currentItem()
@@ -242,7 +258,7 @@ class SendPanel(QWidget):
         self.last_result, self.last_error = None, None
         out = self.destination()
         if not out:
-            self._fail("Hãy chọn USB (hoặc một thư mục) để lưu tệp đồng bộ.")
+            self._fail(NO_DESTINATION)
             return
         to = self.target_box.currentData() or None
         if to is None and not self.upper_known:
@@ -354,7 +370,7 @@ class ReceivePanel(QWidget):
         intro = QLabel(
             "Chọn các tệp đồng bộ (.khdb) nhận được, hoặc cả thư mục trên USB. Mỗi tệp được "
             "kiểm tra trước: ai gửi, gói số mấy, có những gì — chưa có gì thay đổi cho đến "
-            "khi bấm “Nhập”."
+            "khi bấm “Nhập các tệp hợp lệ”."
         )
         intro.setWordWrap(True)
         files_button = QPushButton("Chọn tệp…")
@@ -434,13 +450,15 @@ class ReceivePanel(QWidget):
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Chọn tệp đồng bộ", "", f"Tệp đồng bộ (*{SUFFIX});;Mọi tệp (*)"
+            self, "Chọn tệp đồng bộ", dialog_start(), f"Tệp đồng bộ (*{SUFFIX});;Mọi tệp (*)"
         )
         if files:
             self.load_paths([Path(f) for f in files])
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục có tệp đồng bộ")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Chọn thư mục có tệp đồng bộ", dialog_start()
+        )
         if folder:
             self.load_paths([Path(folder)])
 

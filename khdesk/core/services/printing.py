@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from khdesk.core.domain import rules
 from khdesk.core.errors import InputError, UsageError
@@ -34,6 +34,7 @@ from khdesk.core.services import catalogue
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.services.roles import KEEPERS
+from khdesk.core.store import schema as t
 from khdesk.core.store.store import get_meta, set_meta
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
@@ -51,6 +52,7 @@ __all__ = [
     "register_pdf",
     "resolve_form_code",
     "set_print_settings",
+    "tree_place",
 ]
 
 _META_KEY = "print_settings"
@@ -91,6 +93,19 @@ def print_settings(session: Session) -> dict[str, str]:
 def print_settings_in(conn) -> dict[str, str]:
     raw = get_meta(conn, _META_KEY)
     return dict(json.loads(raw)) if raw else {}
+
+
+def tree_place(session: Session, file_code: str) -> str | None:
+    """The place a file's forms print when the profile sets none: its commune's, from the
+    organisation tree ("Cam Lâm"); None where the tree does not say (a dotted blank)."""
+    with session.store.read() as conn:
+        org_code = conn.execute(
+            select(t.candidates.c.org_code).where(t.candidates.c.file_code == file_code)
+        ).scalar()
+        orgs = forms.org_rows(conn)
+    return forms.org_values(orgs, org_code or "", session.org_code, forms.layout_defaults())[
+        "place"
+    ]
 
 
 def set_print_settings(session: Session, **values: str | None) -> dict[str, str]:
