@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.central_stack)
         # A widget, not a message: hovering a menu clears the status bar's message.
         self.user_label = QLabel(f"Người dùng: {session.user}")
+        self.user_label.setContentsMargins(0, 0, 16, 0)  # apart from the version
         self.statusBar().addPermanentWidget(self.user_label)
         self.version_label = QLabel(f"khdesk {khdesk.__version__}")
         self.statusBar().addPermanentWidget(self.version_label)

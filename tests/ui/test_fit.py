@@ -157,8 +157,11 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     from khdesk.core.services import profiles
     from khdesk.ui import help as help_dialogs
     from khdesk.ui import shell
+    from khdesk.ui.import_wizard import ImportWizard
     from khdesk.ui.main_window import MainWindow
     from khdesk.ui.members import MemberDialog
+    from khdesk.ui.print_dialog import REMOVABLE_WARNING, PasswordDialog
+    from khdesk.ui.users import AddUserDialog, RecoverDialog
 
     session = profiles.open_profile(home, profile, "bithu", "demo-password")
     window = MainWindow(session, today=TODAY)
@@ -170,6 +173,10 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     for index in range(getattr(sync, "tabs", None) and sync.tabs.count() or 0):
         sync.tabs.setCurrentIndex(index)
         check.check(window, f"{profile}/sync-{index}")
+    if "cells" in window.page_types:  # a cell's files, the committee's second level
+        window.show_page("cells")
+        window.pages["cells"].show_cell("X01-CB02")
+        check.check(window, f"{profile}/cells-files")
     window.show_page("home")
     dialogs = [
         ("guide", help_dialogs.open_guide(window)),
@@ -180,6 +187,10 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
         ("member", MemberDialog(window.ctx, None, window)),
         ("move", window.pages["safety"].move_dialog()),
         ("handover", window.pages["safety"].handover_dialog()),
+        ("add-user", AddUserDialog(session, window)),
+        ("recover", RecoverDialog(home, profile, "bithu", window)),
+        ("usb-password", PasswordDialog(REMOVABLE_WARNING, window)),
+        ("excel-import", ImportWizard(window.ctx, window)),
     ]
     if profile != "X01":
         dialogs.append(("new-file", shell.new_file(window)))
@@ -229,7 +240,14 @@ def test_every_window_fits_this_screen(qtbot, demo_home, tmp_path):
     prefs.apply_text_size(large)
     assert QApplication.font().pointSizeF() == pytest.approx(9 * (1.25 if large else 1), 0.2)
     check = _Checker(Path(os.environ.get("KHDESK_FIT_OUT", tmp_path)))
-    for name, dialog in (("login", LoginDialog(home)), ("new-profile", NewProfileWizard(home))):
+    from khdesk.ui.safety_page import OpenOldBackupDialog
+
+    first = (
+        ("login", LoginDialog(home)),
+        ("new-profile", NewProfileWizard(home)),
+        ("old-backup", OpenOldBackupDialog(home)),
+    )
+    for name, dialog in first:
         check.check(dialog, name)
         dialog.close()
     for profile in ("X01-CB01", "X01"):
