@@ -26,6 +26,7 @@ from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
+from khdesk.ui.prefs import relative_font
 from khdesk.ui.table_model import LazyTableModel, TableModel, fit_columns, table_view
 from khdesk.ui.worker import run_with_progress
 
@@ -219,11 +220,7 @@ class CommitteePage(Page):
         self.table.setSortingEnabled(True)
         self.table.doubleClicked.connect(self._open_cell)
         self.table.activated.connect(self._open_cell)
-        self.heading = QLabel()
-        font = QFont(self.heading.font())
-        font.setBold(True)
-        font.setPointSize(font.pointSize() + 1)
-        self.heading.setFont(font)
+        self.heading = relative_font(QLabel(), 1, bold=True)
         hint = QLabel("Nhấp đúp vào một chi bộ để xem danh sách hồ sơ của chi bộ đó.")
         hint.setStyleSheet("color: #555;")
         self.totals_label = QLabel()
@@ -251,7 +248,7 @@ class CommitteePage(Page):
         self.back_button = QPushButton("← Quay lại danh sách chi bộ")
         self.back_button.clicked.connect(self.show_cells)
         self.cell_title = QLabel()
-        self.cell_title.setFont(font)
+        relative_font(self.cell_title, 1, bold=True)
         self.cell_note = QLabel()
         self.cell_note.setWordWrap(True)
         self.cell_note.setStyleSheet("color: #555;")

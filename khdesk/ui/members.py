@@ -44,6 +44,7 @@ from khdesk.ui.layouts import SideBySide
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.prefs import relative_font
 from khdesk.ui.table_model import LazyTableModel, fit_columns, table_view
 
 COLUMNS = (
@@ -261,9 +262,8 @@ class MembersPage(Page):
         self.count_label.setWordWrap(True)  # never widens the window past a 1366 screen
 
         # -- detail pane --
-        self.detail_title = QLabel()
+        self.detail_title = relative_font(QLabel(), 2, bold=True)
         self.detail_title.setWordWrap(True)
-        self.detail_title.setStyleSheet("font-weight: bold; font-size: 11pt;")
         self.detail_form = QLabel()
         self.detail_form.setWordWrap(True)
         self.detail_form.setTextFormat(Qt.TextFormat.RichText)

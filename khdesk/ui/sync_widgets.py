@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QTableView, QWidget
 
 from khdesk.ui.plaintext import rich
+from khdesk.ui.prefs import relative_font
 from khdesk.ui.table_model import TableModel, table_view
 
 _VIETNAM = timedelta(hours=7)  # no daylight saving: a fixed offset is exact
@@ -91,8 +92,4 @@ def say(label: QLabel, text: str, color: str, *, big: bool = False) -> None:
 
 
 def bold(widget: QWidget, delta: int = 0) -> None:
-    font = QFont(widget.font())
-    font.setBold(True)
-    if delta:
-        font.setPointSize(font.pointSize() + delta)
-    widget.setFont(font)
+    relative_font(widget, delta, bold=True)  # grows with the larger-text option
