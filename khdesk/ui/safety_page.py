@@ -51,6 +51,7 @@ from khdesk.core.services.roles import KEEPERS, WRITERS
 from khdesk.ui.context import AppContext
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip
+from khdesk.ui.table_model import fit_columns
 from khdesk.ui.worker import run_with_progress
 
 _ERROR_STYLE = "color: #b00020;"
@@ -611,8 +612,9 @@ class SafetyPage(Page):
         self.audit_view.setWordWrap(False)
         header = self.audit_view.horizontalHeader()
         header.setStretchLastSection(True)
-        for col, width in enumerate((130, 100, 260, 200)):
-            self.audit_view.setColumnWidth(col, width)
+        header.setHighlightSections(False)  # whole rows: no bold headers
+        samples = ("26/11/2026 08:30:15", "bithu (Bí thư)", "Nhập gói đồng bộ của cấp dưới")
+        fit_columns(self.audit_view, {**dict(enumerate(samples)), 3: "X01-CB01-0015 · 6-KNĐ"})
         self.audit_count = _label(style=_HINT_STYLE)
         layout = QVBoxLayout(tab)
         layout.addWidget(hint)

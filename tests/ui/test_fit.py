@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStyle,
+    QTabWidget,
     QWidget,
 )
 
@@ -169,10 +170,12 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     for key in list(window.page_types):
         window.show_page(key)
         check.check(window, f"{profile}/{key}")
-    sync = window.pages["sync"]
-    for index in range(getattr(sync, "tabs", None) and sync.tabs.count() or 0):
-        sync.tabs.setCurrentIndex(index)
-        check.check(window, f"{profile}/sync-{index}")
+    for key in ("sync", "safety", "stats"):  # every tab of the pages that have tabs
+        window.show_page(key)
+        for tabs in window.pages[key].findChildren(QTabWidget):
+            for index in range(tabs.count()):
+                tabs.setCurrentIndex(index)
+                check.check(window, f"{profile}/{key}-{index}")
     if "cells" in window.page_types:  # a cell's files, the committee's second level
         window.show_page("cells")
         window.pages["cells"].show_cell("X01-CB02")
