@@ -241,7 +241,7 @@ def test_every_window_fits_this_screen(qtbot, demo_home, tmp_path):
     large = SCREENS[HERE][2]
     home = demo_home
     prefs.apply_text_size(large)
-    assert QApplication.font().pointSizeF() == pytest.approx(9 * (1.25 if large else 1), 0.2)
+    assert prefs.is_large_text() == large
     check = _Checker(Path(os.environ.get("KHDESK_FIT_OUT", tmp_path)))
     from khdesk.ui.safety_page import OpenOldBackupDialog
 
@@ -289,8 +289,9 @@ def test_larger_text_on_this_screen_grows_and_gives_back(qtbot, demo_home):
     shell.set_large_text(window, True)
     QApplication.processEvents()
     assert prefs.is_large_text()
-    assert heading.font().pointSizeF() == pytest.approx(small[2] + 9 * 0.25)
-    assert file_window.title_label.font().pointSizeF() == pytest.approx(small[3] + 9 * 0.25)
+    grown = QApplication.font().pointSizeF() * (1 - 1 / prefs.LARGE_TEXT_SCALE)
+    assert heading.font().pointSizeF() == pytest.approx(small[2] + grown)
+    assert file_window.title_label.font().pointSizeF() == pytest.approx(small[3] + grown)
     assert file_window.steps_table.columnWidth(0) > small[4]
     assert window.menu.width() > small[5]
     assert not window_problems(window, "chữ lớn")
