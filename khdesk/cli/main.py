@@ -106,7 +106,8 @@ def _run(args: argparse.Namespace, argv: list[str], log_path: Any) -> int:
         print("khdesk: đã dừng theo yêu cầu.", file=sys.stderr)
         return 130
     except Exception:
-        log.exception("unexpected error in %s", argv[:1])
+        # the command's name (argv may begin with options: --profile X form …)
+        log.exception("unexpected error in '%s'", getattr(args, "command", None) or argv[:1])
         where = f" Chi tiết ghi trong {log_path}." if log_path else ""
         print(f"khdesk: lỗi không mong đợi, chưa thay đổi gì thêm.{where}", file=sys.stderr)
         return 1

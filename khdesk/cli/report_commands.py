@@ -40,6 +40,21 @@ def _out_path(text: str, formats: tuple[str, ...]) -> Path:
     return out
 
 
+def _missing_folder(out: Path) -> Path | None:
+    """The first folder of `out`'s path that does not exist yet (writing creates it)."""
+    missing = None
+    for folder in out.absolute().parents:
+        if folder.exists():
+            return missing
+        missing = folder
+    return missing
+
+
+def _said_written(text: str, new_folder: Path | None) -> None:
+    # A mistyped path creates folders: say so, so the file is found where it went.
+    print(text + (f" (đã tạo thư mục mới '{new_folder}')" if new_folder else ""))
+
+
 @report_kind("register")
 def _register(session: Session, args: argparse.Namespace, out: Path) -> dict:
     from khdesk.core.services.printing import export_register
@@ -73,13 +88,14 @@ def _screening(session: Session, args: argparse.Namespace, out: Path) -> dict:
 def cmd_report(args: argparse.Namespace) -> int:
     kind = REPORT_KINDS[args.kind]
     out = _out_path(args.out, kind.formats)
+    new_folder = _missing_folder(out)
     with opened(args) as session:
         result = REPORTS[args.kind](session, args, out)
     if args.json:
         print_json(result)
     else:
         rows = f" ({result['rows']} dòng)" if "rows" in result else ""
-        print(f"Đã ghi {kind.help}{rows} vào '{out}'.")
+        _said_written(f"Đã ghi {kind.help}{rows} vào '{out}'.", new_folder)
     return 0
 
 
@@ -101,6 +117,7 @@ def cmd_form(args: argparse.Namespace) -> int:
     checklist = args.code.strip().lower() in ("checklist", "danh-muc", "danhmuc")
     code = "checklist" if checklist else printing.resolve_form_code(args.code)
     file_code = args.file.strip().upper()
+    new_folder = _missing_folder(out)
     with opened(args, file_code) as session:
         if checklist:
             result = printing.export_checklist(session, file_code, out, on=parse_day(args.on))
@@ -110,7 +127,7 @@ def cmd_form(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         what = "danh mục tài liệu" if checklist else f"mẫu {code}"
-        print(f"Đã ghi {what} của hồ sơ {file_code} vào '{out}'.")
+        _said_written(f"Đã ghi {what} của hồ sơ {file_code} vào '{out}'.", new_folder)
     return 0
 
 

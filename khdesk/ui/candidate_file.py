@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -59,9 +59,12 @@ from khdesk.core.services.candidates import (
 from khdesk.core.store.states import step_event
 from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
 from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.messages import confirm, error_text, show_error
 from khdesk.ui.plaintext import plain_tip
+from khdesk.ui.prefs import relative_font
 from khdesk.ui.record_step import RecordStepDialog, parse_day, step_title
+from khdesk.ui.table_model import fit_columns
 
 TAB_STEPS, TAB_IDENTITY, TAB_DOCUMENTS, TAB_FINDINGS, TAB_ATTACHMENTS = range(5)
 SEVERITY_COLOURS = {
@@ -107,6 +110,7 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setWordWrap(True)
     table.setAlternatingRowColors(True)
+    table.horizontalHeader().setHighlightSections(False)  # whole rows: no bold headers
     return table
 
 
@@ -136,14 +140,10 @@ class CandidateFileWindow(QMainWindow):
             "Bỏ thay đổi và đóng",
         )
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(1180, 680)
+        fit_to_screen(self, 1180, 680)
         self.access = file_access(ctx.session, file_code)
 
-        self.title_label = QLabel()
-        font = QFont(self.title_label.font())
-        font.setPointSize(font.pointSize() + 4)
-        font.setBold(True)
-        self.title_label.setFont(font)
+        self.title_label = relative_font(QLabel(), 4, bold=True)
         self.subtitle_label = QLabel()
         self.subtitle_label.setWordWrap(True)
         self.access_label = QLabel(self.access.note)
@@ -205,8 +205,18 @@ class CandidateFileWindow(QMainWindow):
         )
         header = self.steps_table.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 270), (1, 95), (2, 130), (3, 120), (4, 90), (6, 150)):
-            self.steps_table.setColumnWidth(col, width)
+        # widths for the longest usual values, at the current text size
+        fit_columns(
+            self.steps_table,
+            {
+                0: "Chi bộ họp xét, biểu quyết đề nghị kết nạp",
+                1: "00/00/0000",
+                2: "Không đạt, dừng",
+                3: "755-CN/TTCT",
+                4: "12/15",
+                6: "bithu (X01-CB01)",
+            },
+        )
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addWidget(self.next_label)
@@ -239,8 +249,10 @@ class CandidateFileWindow(QMainWindow):
         self.documents_table = _table(["Bước", "Mẫu", "Giấy tờ", "Tình trạng", "Chi tiết"])
         header = self.documents_table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 55), (1, 70), (3, 130), (4, 300)):
-            self.documents_table.setColumnWidth(col, width)
+        fit_columns(
+            self.documents_table,
+            {0: "A10", 1: "10-KNĐ", 3: "Chưa có (đến hạn)", 4: "Số 822-QĐ/ĐU ngày 17/09/2026 " * 2},
+        )
         note = QLabel(
             "Ứng dụng ghi nhận đã có giấy tờ khi bước tương ứng đã được ghi (kèm số văn bản, "
             "số phiếu khi cần). Bản quét giấy tờ đính kèm ở thẻ 'Tệp đính kèm'."
@@ -257,8 +269,10 @@ class CandidateFileWindow(QMainWindow):
         self.findings_table = _table(["Mức", "Nội dung", "Hạn", "Căn cứ", "Quy tắc"])
         header = self.findings_table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 90), (2, 95), (3, 110), (4, 120)):
-            self.findings_table.setColumnWidth(col, width)
+        fit_columns(
+            self.findings_table,
+            {0: "Nhắc việc", 2: "00/00/0000", 3: "HD 06 mục 3.2", 4: "PROBATION_END"},
+        )
         self.no_findings = QLabel("Hồ sơ không có cảnh báo nào.")
         tab = QWidget()
         layout = QVBoxLayout(tab)
@@ -298,8 +312,7 @@ class CandidateFileWindow(QMainWindow):
         self.attachments_table = _table(["Tên tệp", "Dung lượng", "Thuộc bước"])
         header = self.attachments_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.attachments_table.setColumnWidth(1, 100)
-        self.attachments_table.setColumnWidth(2, 300)
+        fit_columns(self.attachments_table, {1: "1 023,5 KB", 2: "Chi bộ họp xét, biểu quyết " * 2})
         self.attachments_table.doubleClicked.connect(lambda *_: self.open_attachment())
         self.attach_step_box = QComboBox()
         self.attach_button = QPushButton("Đính kèm bản quét…")

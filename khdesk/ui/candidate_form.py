@@ -31,6 +31,7 @@ from khdesk.core.errors import KhdeskError
 from khdesk.core.services.candidates import FORM_COLUMNS, create_candidate, parse_identity
 from khdesk.core.services.organisations import writable_orgs
 from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.messages import error_text
 
 ERROR_STYLE = "color: #b00020;"
@@ -238,7 +239,7 @@ class NewCandidateDialog(QDialog):
         self.ctx = ctx
         self.file_code: str | None = None
         self.setWindowTitle("Thêm hồ sơ quần chúng")
-        self.resize(880, 640)
+        fit_to_screen(self, 880, 640)
         intro = QLabel(
             "Ghi thông tin cá nhân của quần chúng ưu tú. Mục có dấu * là bắt buộc. Các bước "
             "(vào nguồn, học lớp nhận thức…) ghi sau, trong cửa sổ hồ sơ."

@@ -13,7 +13,7 @@ import logging
 from datetime import date
 from functools import partial
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -36,6 +35,7 @@ from khdesk.core.text import fold
 from khdesk.ui.context import Changes
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
+from khdesk.ui.table_model import LazyTableModel, fit_columns, table_view
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,14 @@ COLUMNS = (
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 DEFAULT_COLUMNS = ("file_code", "full_name", "sex", "birth_date", "org_code", "state")
-WIDTHS = {"file_code": 140, "sex": 80, "birth_date": 110, "org_code": 120, "state": 200}
+# The widest text each column usually holds: its width at the current text size.
+WIDTHS = {
+    "file_code": "X01-CB01-00150",
+    "sex": "Nam",
+    "birth_date": "00/00/0000",
+    "org_code": "X01-CB01",
+    "state": STATE_LABELS[State.NGUON],
+}
 PAGE = 100  # rows fetched at a time: a screenful or three
 # Above this many files a one-letter search does not filter (see reload).
 BIG_LIST = 5000
@@ -89,14 +96,14 @@ def _passes(counts: dict | None, severity: str) -> bool:
     return True
 
 
-class CandidateTableModel(QAbstractTableModel):
+class CandidateTableModel(LazyTableModel):
     """Holds the ids of the matching files; fetches a page of rows when first shown."""
 
+    page_size = PAGE
+
     def __init__(self, session: Session, parent=None):
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self.session = session
-        self.ids: list[int] = []
-        self.cache: dict[int, dict] = {}
         # row id -> {"error": n, "warning": n, "info": n}; None until the check ran
         self.findings: dict[int, dict] | None = None
         self.file_index: FileIndex | None = None
@@ -135,10 +142,7 @@ class CandidateTableModel(QAbstractTableModel):
         if severity and self.findings is not None:
             found = self.findings
             ids = [i for i in ids if _passes(found.get(i), severity)]
-        self.beginResetModel()
-        self.ids = ids
-        self.cache = {}
-        self.endResetModel()
+        self.set_ids(ids)
 
     def set_findings(self, findings: dict[int, dict] | None) -> None:
         self.findings = findings
@@ -146,34 +150,16 @@ class CandidateTableModel(QAbstractTableModel):
         if self.ids:
             self.dataChanged.emit(self.index(0, column), self.index(len(self.ids) - 1, column))
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
-
-    def _row(self, row: int) -> dict:
-        row_id = self.ids[row]
-        if row_id not in self.cache:
-            start = (row // PAGE) * PAGE
-            self.cache.update(file_rows(self.session, self.ids[start : start + PAGE]))
-        return self.cache[row_id]
+    def fetch(self, ids: list[int]) -> dict[int, dict]:
+        return file_rows(self.session, ids)
 
     def file_code(self, row: int) -> str | None:
-        return self._row(row).get("file_code")
+        return self.row_data(row).get("file_code")
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        key = COLUMNS[index.column()][0]
+    def text(self, row: int, key: str) -> str | None:
         if key == "findings":
-            return self._findings_text(self.ids[index.row()])
-        value = self._row(index.row()).get(key)
+            return self._findings_text(self.ids[row])
+        value = self.row_data(row).get(key)
         if key == "birth_date" and value:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         if key == "state" and value:
@@ -237,16 +223,11 @@ class CandidateListPage(Page):
             self.age_box.addItem(label, value)
 
         self.model = CandidateTableModel(self.session, self)
-        self.table = QTableView()
+        self.table = table_view()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for key, width in WIDTHS.items():
-            self.table.setColumnWidth(COLUMN_KEYS.index(key), width)
+        fit_columns(self.table, {COLUMN_KEYS.index(key): text for key, text in WIDTHS.items()})
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(self._open_row)

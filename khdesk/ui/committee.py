@@ -9,17 +9,15 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +31,8 @@ from khdesk.ui.context import Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
+from khdesk.ui.prefs import relative_font
+from khdesk.ui.table_model import LazyTableModel, TableModel, fit_columns, table_view
 
 # (key, header, tooltip): the states in pipeline order, the two closed ones together.
 STATE_COLUMNS = [
@@ -67,15 +67,14 @@ def _day(iso_text: str | None) -> str:
         return iso_text
 
 
-class CellTableModel(QAbstractTableModel):
+class CellTableModel(TableModel):
     """The rows of cell_overview; the numbers sort as numbers (SORT_ROLE)."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__((), parent)
         self.rows: list[CellRow] = []
         self.year = 0
         self.with_parent = False
-        self._columns: list[tuple[str, str, str]] = []
         self.set_rows([], 0, with_parent=False)
 
     def set_rows(self, rows: list[CellRow], year: int, *, with_parent: bool) -> None:
@@ -90,26 +89,11 @@ class CellTableModel(QAbstractTableModel):
             ("received", "Nhận dữ liệu\nlần cuối", "Ngày nhập tệp đồng bộ gần nhất của chi bộ"),
             ("plan", f"Kết nạp /\nchỉ tiêu {year}" if year else "Kết nạp /\nchỉ tiêu", _PLAN_TIP),
         ]
-        self._columns = columns
+        self.columns = columns
         self.endResetModel()
 
-    def column_keys(self) -> list[str]:
-        return [c[0] for c in self._columns]
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section][1]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._columns[section][2] or None
-        return None
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def value(self, row: CellRow, key: str):
         """The raw value of a cell (what sorting uses)."""
@@ -127,43 +111,44 @@ class CellTableModel(QAbstractTableModel):
             return -1 if row.admitted is None else row.admitted
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key = self._columns[index.column()][0]
-        value = self.value(row, key)
+    def text(self, row: int, key: str) -> str | None:
+        cell = self.rows[row]
+        value = self.value(cell, key)
+        if key == "org":
+            return f"{value}\n{cell.parent_name}" if self.with_parent else value
+        if key == "received":
+            if cell.last_received:
+                return _day(cell.last_received)
+            return "Chưa nhận" if cell.self_managed else "Giữ tại đây"
+        if key == "plan":
+            if cell.admitted is None:
+                return "—"
+            target = "—" if cell.target is None else str(cell.target)
+            return f"{cell.admitted} / {target}"
+        return str(value) if value else ""
+
+    def tip(self, row: int, key: str) -> str | None:
+        cell = self.rows[row]
+        if key == "org":
+            kept = (
+                "Chi bộ tự quản lý hồ sơ trên máy của mình (gửi dữ liệu qua USB)."
+                if cell.self_managed
+                else "Hồ sơ của chi bộ do văn phòng đảng ủy giữ trên máy này."
+            )
+            return f"{cell.org_code} — {cell.org_name}\n{kept}"
+        if key == "plan":
+            return _NOT_A_UNIT if cell.admitted is None else _PLAN_TIP
+        return None  # a count says all in its cell
+
+    def extra(self, row: int, key: str, role: int):
+        cell = self.rows[row]
         if role == SORT_ROLE:
-            return value
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "org":
-                return f"{value}\n{row.parent_name}" if self.with_parent else value
-            if key == "received":
-                if row.last_received:
-                    return _day(row.last_received)
-                return "Chưa nhận" if row.self_managed else "Giữ tại đây"
-            if key == "plan":
-                if row.admitted is None:
-                    return "—"
-                target = "—" if row.target is None else str(row.target)
-                return f"{row.admitted} / {target}"
-            return str(value) if value else ""
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if key == "org":
-                kept = (
-                    "Chi bộ tự quản lý hồ sơ trên máy của mình (gửi dữ liệu qua USB)."
-                    if row.self_managed
-                    else "Hồ sơ của chi bộ do văn phòng đảng ủy giữ trên máy này."
-                )
-                return f"{row.org_code} — {row.org_name}\n{kept}"
-            if key == "plan":
-                return _NOT_A_UNIT if row.admitted is None else _PLAN_TIP
-            return None
+            return self.value(cell, key)
         if role == Qt.ItemDataRole.TextAlignmentRole and key != "org":
             return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and key == "overdue" and row.overdue:
+        if role == Qt.ItemDataRole.ForegroundRole and key == "overdue" and cell.overdue:
             return QBrush(QColor("#8a1c1c"))
-        if role == Qt.ItemDataRole.FontRole and key == "overdue" and row.overdue:
+        if role == Qt.ItemDataRole.FontRole and key == "overdue" and cell.overdue:
             font = QFont()
             font.setBold(True)
             return font
@@ -177,60 +162,33 @@ FILE_COLUMNS = (
     ("birth_date", "Ngày sinh"),
     ("state", "Giai đoạn"),
 )
-_PAGE = 200
 
 
-class CellFilesModel(QAbstractTableModel):
+class CellFilesModel(LazyTableModel):
     """One cell's files, ids first and a page of rows when first shown (as the candidate
     list does), so a large cell opens at once."""
 
     def __init__(self, session: Session, parent=None):
-        super().__init__(parent)
+        super().__init__(FILE_COLUMNS, parent)
         self.session = session
         self.org_code: str | None = None
-        self.ids: list[int] = []
-        self.cache: dict[int, dict] = {}
 
     def reload(self, org_code: str | None, search: str | None = None) -> None:
-        self.beginResetModel()
         self.org_code = org_code
-        self.ids = (
+        self.set_ids(
             _candidates(self.session).file_ids(self.session, search or None, org_code=org_code)
             if org_code
             else []
         )
-        self.cache = {}
-        self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(FILE_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return FILE_COLUMNS[section][1]
-        return None
-
-    def _row(self, row: int) -> dict:
-        row_id = self.ids[row]
-        if row_id not in self.cache:
-            start = (row // _PAGE) * _PAGE
-            rows = _candidates(self.session).file_rows(
-                self.session, self.ids[start : start + _PAGE]
-            )
-            self.cache.update(rows)
-        return self.cache[row_id]
+    def fetch(self, ids: list[int]) -> dict[int, dict]:
+        return _candidates(self.session).file_rows(self.session, ids)
 
     def file_code(self, row: int) -> str | None:
-        return self._row(row).get("file_code")
+        return self.row_data(row).get("file_code")
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        key = FILE_COLUMNS[index.column()][0]
-        value = self._row(index.row()).get(key)
+    def text(self, row: int, key: str) -> str | None:
+        value = self.row_data(row).get(key)
         if key == "birth_date" and value:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         if key == "state" and value:
@@ -245,16 +203,6 @@ def _candidates(session: Session):
     from khdesk.core.services import candidates
 
     return candidates
-
-
-def _view() -> QTableView:
-    view = QTableView()
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    return view
 
 
 class CommitteePage(Page):
@@ -278,18 +226,15 @@ class CommitteePage(Page):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.table = _view()
+        self.table = table_view()
+        self.table.setWordWrap(True)  # a long cell name takes two lines (_size_columns)
         self.table.setModel(self.proxy)
         # No column sorted at first: the rows stay in code order until a header is clicked.
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.doubleClicked.connect(self._open_cell)
         self.table.activated.connect(self._open_cell)
-        self.heading = QLabel()
-        font = QFont(self.heading.font())
-        font.setBold(True)
-        font.setPointSize(font.pointSize() + 1)
-        self.heading.setFont(font)
+        self.heading = relative_font(QLabel(), 1, bold=True)
         hint = QLabel("Nhấp đúp vào một chi bộ để xem danh sách hồ sơ của chi bộ đó.")
         hint.setStyleSheet("color: #555;")
         self.totals_label = QLabel()
@@ -304,18 +249,20 @@ class CommitteePage(Page):
 
         # level 2: one cell's files
         self.files_model = CellFilesModel(self.session, self)
-        self.files_table = _view()
+        self.files_table = table_view()
         self.files_table.setModel(self.files_model)
         header = self.files_table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 150), (2, 80), (3, 110), (4, 220)):
-            self.files_table.setColumnWidth(col, width)
+        fit_columns(
+            self.files_table,
+            {0: "X01-CB01-00150", 2: "Nam", 3: "00/00/0000", 4: STATE_LABELS[State.NGUON]},
+        )
         self.files_table.doubleClicked.connect(self._open_file)
         self.files_table.activated.connect(self._open_file)
         self.back_button = QPushButton("← Quay lại danh sách chi bộ")
         self.back_button.clicked.connect(self.show_cells)
         self.cell_title = QLabel()
-        self.cell_title.setFont(font)
+        relative_font(self.cell_title, 1, bold=True)
         self.cell_note = QLabel()
         self.cell_note.setWordWrap(True)
         self.cell_note.setStyleSheet("color: #555;")
@@ -417,9 +364,11 @@ class CommitteePage(Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         keys = self.model.column_keys()
-        for col in range(1, len(keys)):
-            width = {"received": 100, "plan": 112, "overdue": 48}.get(keys[col], 64)
-            self.table.setColumnWidth(col, width)
+        # each column as wide as its header (two short lines) at the current text size
+        samples = {"received": "00/00/0000", "plan": "000 / 000"}
+        columns = {col: samples.get(keys[col], "000") for col in range(1, len(keys))}
+        columns[0] = "Chi bộ tổ dân"  # longer names take two lines
+        fit_columns(self.table, columns, whole=True)
         # Long cell names wrap onto two lines; at province scale rows keep one fixed height.
         rows = self.table.verticalHeader()
         if self.model.rowCount() <= 300:

@@ -93,3 +93,12 @@ def removable_volumes() -> list[Volume]:
         label = name if name == root else f"{name} ({root})"
         out.append(Volume(root, label, v.bytesAvailable()))
     return out
+
+
+def dialog_start(chosen: str | None = None) -> str:
+    """Where a file dialog opens: the place already chosen, else the first USB stick, else
+    the user's home folder (never the program's working directory)."""
+    if chosen:
+        return str(chosen)
+    volumes = removable_volumes()
+    return volumes[0].path if volumes else str(Path.home())

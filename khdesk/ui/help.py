@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 import khdesk
 from khdesk.core.resources import resource_path
 from khdesk.core.services.session import Session
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.plaintext import rich
 
 FONT_LICENCE = (
@@ -58,7 +59,7 @@ class GuideDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Hướng dẫn sử dụng khdesk")
-        self.resize(1180, 690)  # fits 1366×768 with the taskbar
+        fit_to_screen(self, 1180, 690)
         self.browser = GuideBrowser()
         # The guide's own anchors navigate here; a web link (if any) opens outside.
         self.browser.setOpenExternalLinks(True)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from functools import partial
 from html import escape
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -31,10 +31,13 @@ from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
+from khdesk.ui.layouts import SideBySide
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.plaintext import rich
+from khdesk.ui.prefs import relative_font
+from khdesk.ui.table_model import TableModel, fit_columns, table_view
 
 # Above this many files the checks run in the background with a progress dialog.
 BIG_PROFILE = 3000
@@ -45,7 +48,13 @@ OVERDUE_FG = QColor("#9b1c1c")
 SOON_BG = QColor("#fff1cc")
 SOON_FG = QColor("#7a4f00")
 
-TODO_COLUMNS = ("Hạn", "Mã hồ sơ", "Họ và tên", "Việc cần làm / cảnh báo", "Mức độ")
+TODO_COLUMNS = (
+    ("due", "Hạn"),
+    ("who", "Mã hồ sơ"),
+    ("full_name", "Họ và tên"),
+    ("message", "Việc cần làm / cảnh báo"),
+    ("severity", "Mức độ"),
+)
 
 
 def _cap(text: str) -> str:
@@ -59,11 +68,11 @@ def _due(finding: dict) -> date | None:
     return date.fromisoformat(due)
 
 
-class TodoModel(QAbstractTableModel):
+class TodoModel(TableModel):
     """The findings, already sorted by due date (undated last) by the core."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(TODO_COLUMNS, parent)
         self.findings: list[dict] = []
         self.today = date.min
 
@@ -73,16 +82,8 @@ class TodoModel(QAbstractTableModel):
         self.today = today
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.findings)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(TODO_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return TODO_COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.findings)
 
     def tone(self, row: int) -> str | None:
         """ "overdue", "soon" (within 30 days) or None: what the row's colour says."""
@@ -98,33 +99,29 @@ class TodoModel(QAbstractTableModel):
     def finding(self, row: int) -> dict:
         return self.findings[row]
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        f = self.findings[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                due = _due(f)
-                return due.strftime("%d/%m/%Y") if due else "—"
-            if col == 1:
-                return f.get("file_code") or f"Đảng viên {f.get('member_code') or ''}".strip()
-            if col == 2:
-                return f.get("full_name")
-            if col == 3:
-                return f.get("message")
-            if col == 4:
-                return SEVERITY_LABELS[Severity(f["severity"])]
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            basis = f.get("legal_basis")
-            return plain_tip(f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message"))
-        tone = self.tone(index.row())
+    def text(self, row: int, key: str) -> str | None:
+        f = self.findings[row]
+        if key == "due":
+            due = _due(f)
+            return due.strftime("%d/%m/%Y") if due else "—"
+        if key == "who":
+            return f.get("file_code") or f"Đảng viên {f.get('member_code') or ''}".strip()
+        if key == "severity":
+            return SEVERITY_LABELS[Severity(f["severity"])]
+        return f.get(key)
+
+    def tip(self, row: int, key: str) -> str | None:
+        f = self.findings[row]
+        basis = f.get("legal_basis")
+        return f"{f.get('message')}\nCăn cứ: {basis}" if basis else f.get("message")
+
+    def extra(self, row: int, key: str, role: int):
+        tone = self.tone(row)
         if role == Qt.ItemDataRole.BackgroundRole and tone:
             return OVERDUE_BG if tone == "overdue" else SOON_BG
         if role == Qt.ItemDataRole.ForegroundRole and tone:
             return OVERDUE_FG if tone == "overdue" else SOON_FG
-        if role == Qt.ItemDataRole.FontRole and tone == "overdue" and col == 0:
+        if role == Qt.ItemDataRole.FontRole and tone == "overdue" and key == "due":
             font = QFont()
             font.setBold(True)
             return font
@@ -153,11 +150,7 @@ class HomePage(Page):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        self.heading = QLabel()
-        font = QFont(self.heading.font())
-        font.setPointSize(font.pointSize() + 3)
-        font.setBold(True)
-        self.heading.setFont(font)
+        self.heading = relative_font(QLabel(), 3, bold=True)
 
         # -- tiles: files per state --
         self.tiles: dict[str, QPushButton] = {}
@@ -175,7 +168,6 @@ class HomePage(Page):
 
         # -- the plan --
         plan_box = QGroupBox("Kế hoạch kết nạp")
-        plan_box.setFixedWidth(330)
         self.year_bar = QProgressBar()
         self.year_bar.setTextVisible(True)
         self.year_label = rich(QLabel())
@@ -188,35 +180,30 @@ class HomePage(Page):
         plan_layout.addWidget(self.period_label)
         plan_layout.addStretch(1)
 
-        top = QHBoxLayout()
-        top.addWidget(tiles_box, 1)
-        top.addWidget(plan_box)
+        # the plan beside the tiles, below them on a narrow screen
+        self.top = SideBySide(tiles_box, plan_box, 55)
 
         # -- the to-do list --
-        self.todo_label = QLabel()
-        bold = QFont(self.todo_label.font())
-        bold.setBold(True)
-        self.todo_label.setFont(bold)
+        self.todo_label = relative_font(QLabel(), bold=True)
+        self.todo_label.setWordWrap(True)
         legend = rich(
             QLabel(
                 "<span style='background:#fbe3e4;color:#9b1c1c'>&nbsp;Quá hạn&nbsp;</span>"
                 "&nbsp;&nbsp;<span style='background:#fff1cc;color:#7a4f00'>"
                 f"&nbsp;Đến hạn trong {SOON_DAYS} ngày&nbsp;</span>"
-                "&nbsp;&nbsp;Bấm đúp hoặc Enter để mở hồ sơ đúng bước cần làm."
             )
         )
         self.model = TodoModel(self)
-        self.table = _TodoView()
+        self.table = table_view(_TodoView())
+        self.table.setAlternatingRowColors(False)  # the rows' colours say what is due
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         # column 1 fits "Đảng viên X01-CB01-DV017" (member findings) unclipped
-        for col, width in ((0, 95), (1, 190), (2, 170), (4, 85)):
-            self.table.setColumnWidth(col, width)
+        fit_columns(
+            self.table,
+            {0: "00/00/0000", 1: "Đảng viên X01-CB01-DV017", 2: "Nguyễn Thị Bích", 4: "Nhắc việc"},
+        )
         self.table.doubleClicked.connect(self.open_finding)
         self.table.open_row.connect(self.open_finding)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
@@ -227,14 +214,13 @@ class HomePage(Page):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         todo_head = QHBoxLayout()
-        todo_head.addWidget(self.todo_label)
-        todo_head.addStretch(1)
+        todo_head.addWidget(self.todo_label, 1)
         todo_head.addWidget(legend)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
-        layout.addLayout(top)
+        layout.addWidget(self.top)
         layout.addLayout(todo_head)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
@@ -282,7 +268,10 @@ class HomePage(Page):
             f"đến hạn trong {SOON_DAYS} ngày {soon})"
         )
         self._show_plan(*plans)
-        self.detail.setText("Chọn một dòng để xem đầy đủ nội dung và căn cứ.")
+        self.detail.setText(
+            "Chọn một dòng để xem đầy đủ nội dung và căn cứ; bấm đúp hoặc Enter để mở hồ sơ"
+            " đúng bước cần làm."
+        )
 
     def _load(
         self,

@@ -12,8 +12,6 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
     QRegularExpression,
     QSortFilterProxyModel,
     Qt,
@@ -52,11 +50,12 @@ from khdesk.ui.context import RECORDS, AppContext, Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
-from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.plaintext import rich
+from khdesk.ui.table_model import TableModel
 
 CHOOSE_ID, MAP_ID, PREVIEW_ID, REPORT_ID = range(4)
 COUNT_HEADERS = ("Trang", "Thêm mới", "Sửa", "Không đổi", "Bỏ qua (lỗi)")
-PROBLEM_HEADERS = ("Trang", "Dòng", "Cột", "Lỗi")
+PROBLEM_COLUMNS = (("sheet", "Trang"), ("row", "Dòng"), ("column", "Cột"), ("message", "Lỗi"))
 
 
 def import_operation(
@@ -70,12 +69,13 @@ def import_operation(
     return op
 
 
-class ProblemModel(QAbstractTableModel):
+class ProblemModel(TableModel):
     """The bad cells: sheet, row, column as Excel shows them, and the Vietnamese message;
-    sorted by sheet (template order), then row, so those of one sheet read together."""
+    sorted by sheet (template order), then row, so those of one sheet read together. The
+    base shows each cell's text as written in its tooltip (never read as HTML)."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(PROBLEM_COLUMNS, parent)
         self.problems: list[CellProblem] = []
 
     def set_problems(self, problems: list[CellProblem]) -> None:
@@ -86,33 +86,16 @@ class ProblemModel(QAbstractTableModel):
         )
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.problems)
+    def row_count(self) -> int:
+        return len(self.problems)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(PROBLEM_HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return PROBLEM_HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        p = self.problems[index.row()]
-        if role == Qt.ItemDataRole.ToolTipRole:  # the sheet's own text, never read as HTML
-            return plain_tip(self.data(index))
-        if role == Qt.ItemDataRole.DisplayRole:
-            col = index.column()
-            if col == 0:
-                return p.sheet
-            if col == 1:
-                return "" if p.row is None else str(p.row)
-            if col == 2:
-                return p.column or ""
-            return p.message
-        return None
+    def text(self, row: int, key: str) -> str:
+        p = self.problems[row]
+        if key == "row":
+            return "" if p.row is None else str(p.row)
+        if key == "column":
+            return p.column or ""
+        return p.sheet if key == "sheet" else p.message
 
 
 def _counts_table(report: ImportReport) -> QTableWidget:

@@ -30,7 +30,7 @@ from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import sync
 from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.keys import STATUS_LABELS
-from khdesk.ui.drives import removable_volumes
+from khdesk.ui.drives import dialog_start
 from khdesk.ui.messages import confirm, error_text
 from khdesk.ui.sync_widgets import (
     GREEN,
@@ -170,9 +170,7 @@ class KeysPanel(QWidget):
     # card
 
     def _choose_card_folder(self) -> None:
-        volumes = removable_volumes()
-        start = volumes[0].path if volumes else ""
-        folder = QFileDialog.getExistingDirectory(self, "Chọn USB để ghi thẻ khóa", start)
+        folder = QFileDialog.getExistingDirectory(self, "Chọn USB để ghi thẻ khóa", dialog_start())
         if folder:
             self.write_card(Path(folder))
 
@@ -196,7 +194,7 @@ class KeysPanel(QWidget):
 
     def _choose_card_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Chọn tệp thẻ khóa", "", "Thẻ khóa (*.card);;Mọi tệp (*)"
+            self, "Chọn tệp thẻ khóa", dialog_start(), "Thẻ khóa (*.card);;Mọi tệp (*)"
         )
         if path:
             self.card_edit.setText(path)

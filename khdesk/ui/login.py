@@ -101,7 +101,7 @@ class LoginDialog(QDialog):
         self.session: Session | None = None
         self.opening = False  # a profile is being opened in the background
         self.wizard = None
-        self.setWindowTitle("khdesk — Đăng nhập")
+        self.setWindowTitle("Đăng nhập")  # Qt appends the application's name
         self.setMinimumWidth(660)  # the last row of buttons fits without clipping
 
         title = QLabel("Phát triển đảng viên")

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,7 +30,9 @@ from khdesk.ui import help as help_dialogs
 from khdesk.ui import shell
 from khdesk.ui.autolock import AutoLock
 from khdesk.ui.context import AppContext
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.pages import Page, PageEntry, page_entries
+from khdesk.ui.prefs import relative_font
 
 
 class _LazyPages(Mapping):
@@ -60,14 +62,12 @@ class MainWindow(QMainWindow):
         self.clock_label: QLabel | None = None
         self.file_windows: dict[str, QWidget] = {}
         info = session.info
-        self.setWindowTitle(f"khdesk — {info.org_name} ({info.role_label})")
-        self.resize(1280, 700)  # fits a 1366×768 screen with the taskbar
+        # Qt adds the application's name ("khdesk — Phát triển đảng viên") after it.
+        self.setWindowTitle(f"{info.org_name} ({info.role_label})")
+        fit_to_screen(self, 1280, 700)  # a 1366×768 screen with the taskbar
 
         self.menu = QListWidget()
-        self.menu.setFixedWidth(210)
-        font = QFont(self.menu.font())
-        font.setPointSize(font.pointSize() + 1)
-        self.menu.setFont(font)
+        relative_font(self.menu, 1)
         self.menu.setSpacing(2)
         self.stack = QStackedWidget()
         # Pages are built when first shown (or asked for): a start builds only the first.
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(cls.title)
             item.setData(Qt.ItemDataRole.UserRole, cls.key)
             self.menu.addItem(item)
+        self.fit_menu()
         self.menu.currentRowChanged.connect(self._show_row)
 
         body = QWidget()
@@ -104,7 +105,10 @@ class MainWindow(QMainWindow):
         self.central_stack = QStackedWidget()
         self.central_stack.addWidget(body)
         self.setCentralWidget(self.central_stack)
-        self.statusBar().showMessage(f"Người dùng: {session.user}")
+        # A widget, not a message: hovering a menu clears the status bar's message.
+        self.user_label = QLabel(f"Người dùng: {session.user}")
+        self.user_label.setContentsMargins(0, 0, 16, 0)  # apart from the version
+        self.statusBar().addPermanentWidget(self.user_label)
         self.version_label = QLabel(f"khdesk {khdesk.__version__}")
         self.statusBar().addPermanentWidget(self.version_label)
         self._build_menus()
@@ -116,6 +120,14 @@ class MainWindow(QMainWindow):
         if self.menu.count():
             self.menu.setCurrentRow(0)
 
+    def fit_menu(self) -> None:
+        """The page menu as wide as its longest title at the current text size."""
+        metrics = self.menu.fontMetrics()
+        titles = [self.menu.item(row).text() for row in range(self.menu.count())]
+        longest = max((metrics.horizontalAdvance(t) for t in titles), default=0)
+        scroll = self.menu.verticalScrollBar().sizeHint().width()
+        self.menu.setFixedWidth(longest + 2 * metrics.averageCharWidth() + scroll)
+
     def _build_menus(self) -> None:
         """The menu bar (Tệp, Xem, Người dùng, Trợ giúp) and the auto-lock; the actions'
         work is in khdesk.ui.shell."""
@@ -123,8 +135,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&Tệp")
         if shell.can_add_file(self):
-            self.file_menu.addAction(
-                "Thêm hồ sơ quần chúng… (Ctrl+N)", lambda: shell.new_file(self)
+            # After a tab the menu shows the key in its shortcut column; the key itself is the
+            # QShortcut below (on the list page its own button holds it).
+            self.new_file_action = self.file_menu.addAction(
+                "Thêm hồ sơ quần chúng…\tCtrl+N", lambda: shell.new_file(self)
             )
             # Ctrl+N from any page; on the list page its own button holds the shortcut.
             self.new_file_shortcut = QShortcut(QKeySequence.StandardKey.New, self)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,9 +38,12 @@ from khdesk.core.services.members import (
 from khdesk.core.services.organisations import writable_orgs
 from khdesk.core.services.session import Session
 from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.layouts import SideBySide
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.prefs import relative_font
+from khdesk.ui.table_model import LazyTableModel, fit_columns, table_view
 
 COLUMNS = (
     ("member_code", "Mã đảng viên"),
@@ -64,38 +65,20 @@ def dmy(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-class MemberTableModel(QAbstractTableModel):
+class MemberTableModel(LazyTableModel):
     """Holds the ids of the matching members; fetches a screenful of rows when shown."""
 
+    page_size = PAGE
+
     def __init__(self, session: Session, parent=None):
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self.session = session
-        self.ids: list[int] = []
-        self.cache: dict[int, dict] = {}
 
     def reload(self, search: str | None = None, status: str | None = None, org: str | None = None):
-        self.beginResetModel()
-        self.ids = member_ids(self.session, search or None, org or None, status or None)
-        self.cache = {}
-        self.endResetModel()
+        self.set_ids(member_ids(self.session, search or None, org or None, status or None))
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
-
-    def row_data(self, row: int) -> dict:
-        row_id = self.ids[row]
-        if row_id not in self.cache:
-            start = (row // PAGE) * PAGE
-            self.cache.update(member_rows(self.session, self.ids[start : start + PAGE]))
-        return self.cache[row_id]
+    def fetch(self, ids: list[int]) -> dict[int, dict]:
+        return member_rows(self.session, ids)
 
     def member_code(self, row: int) -> str:
         return self.row_data(row)["member_code"]
@@ -106,11 +89,8 @@ class MemberTableModel(QAbstractTableModel):
                 return row
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        key = COLUMNS[index.column()][0]
-        value = self.row_data(index.row()).get(key)
+    def text(self, row: int, key: str) -> str | None:
+        value = self.row_data(row).get(key)
         if key in DATE_KEYS:
             return dmy(value)
         return value
@@ -265,25 +245,23 @@ class MembersPage(Page):
         self.add_button.setEnabled(self.ctx.may(Action.EDIT_MEMBERS))
 
         self.model = MemberTableModel(self.session, self)
-        self.table = QTableView()
+        self.table = table_view()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 120), (2, 72), (3, 110), (4, 115), (5, 80)):
-            self.table.setColumnWidth(col, width)
         self.table.setColumnHidden(2, self.ctx.role == "cell")
+        fit_columns(
+            self.table,
+            {0: "X01-CB01-DV017", 2: "X01-CB01", 3: "00/00/0000", 4: "00/00/0000", 5: "Chính thức"},
+            whole=True,
+        )
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_member())
         self.count_label = rich(QLabel())
         self.count_label.setWordWrap(True)  # never widens the window past a 1366 screen
 
         # -- detail pane --
-        self.detail_title = QLabel()
+        self.detail_title = relative_font(QLabel(), 2, bold=True)
         self.detail_title.setWordWrap(True)
-        self.detail_title.setStyleSheet("font-weight: bold; font-size: 11pt;")
         self.detail_form = QLabel()
         self.detail_form.setWordWrap(True)
         self.detail_form.setTextFormat(Qt.TextFormat.RichText)
@@ -296,8 +274,7 @@ class MembersPage(Page):
                 self.records.horizontalHeaderItem(col).setToolTip(tip)
         header = self.records.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 44), (1, 58), (2, 74), (3, 58), (4, 58)):
-            self.records.setColumnWidth(col, width)
+        fit_columns(self.records, {0: "2026", 1: "12", 2: "12", 3: "Có", 4: "Có"}, whole=True)
         self.records.setWordWrap(True)
         # Rows follow the rating's wrapped height whenever the stretched column changes width
         # ("Hoàn thành xuất sắc nhiệm vụ" takes two lines in the narrow pane).
@@ -326,18 +303,14 @@ class MembersPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        # the yearly table with its rating, without scrolling; a committee needs a cell column
-        detail.setMinimumWidth(450 if self.ctx.role == "cell" else 420)
+        # The yearly table with its rating beside the list, without scrolling (a committee
+        # needs a cell column); below the list on a narrow screen.
+        split = SideBySide(left, detail, 75 if self.ctx.role == "cell" else 70)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(split, 1)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

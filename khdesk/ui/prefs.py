@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from khdesk.core.services.session import Session, load_settings, save_settings, settings_path
 
 LARGE_TEXT_SCALE = 1.25
 DEFAULT_AUTOLOCK_MINUTES = 10
 _BASE_SIZE = "khdesk_base_point_size"
+_RELATIVE = "khdesk_relative_font"  # (points above the app's, bold) of a widget's font
 
 
 def home_settings(home: Path) -> dict:
@@ -59,6 +60,26 @@ def apply_text_size(large: bool, app: QApplication | None = None) -> None:
     font = QFont(app.font())
     font.setPointSizeF(base * LARGE_TEXT_SCALE if large else base)
     app.setFont(font)
+    # A widget with a font of its own keeps it when the app's changes: scale those along.
+    for widget in app.allWidgets():
+        if widget.property(_RELATIVE) is not None:
+            _apply_relative(widget)
+
+
+def relative_font(widget: QWidget, points: float = 0, *, bold: bool = False) -> QWidget:
+    """Give `widget` a font `points` above the app's (a title, a big number) that grows and
+    shrinks with the larger-text option."""
+    widget.setProperty(_RELATIVE, (points, bold))
+    _apply_relative(widget)
+    return widget
+
+
+def _apply_relative(widget: QWidget) -> None:
+    points, bold = widget.property(_RELATIVE)
+    font = QFont(widget.font())
+    font.setPointSizeF(QApplication.font().pointSizeF() + points)
+    font.setBold(bold)
+    widget.setFont(font)
 
 
 def is_large_text(app: QApplication | None = None) -> bool:

@@ -46,6 +46,7 @@ from khdesk.core.reports.templates import FORM_CODES, load_template
 from khdesk.core.services import printing
 from khdesk.ui.context import AppContext
 from khdesk.ui.drives import StorageInfo, is_removable_path
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 
@@ -283,7 +284,7 @@ class PrintDialog(QDialog):
         # Asked before saving to a USB stick (tests answer by themselves).
         self.ask_password = lambda warning: ask_password(self, warning)
         self.setWindowTitle(f"In biểu mẫu — {full_name} ({file_code})")
-        self.resize(1180, 680)
+        fit_to_screen(self, 1180, 680)
 
         self.choices = form_choices(recorded_steps)
         self.form_list = QListWidget()

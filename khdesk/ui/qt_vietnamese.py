@@ -26,6 +26,9 @@ def install(app: QCoreApplication) -> bool:
         return False  # a broken install shows Qt's English, never a crash
     app.installTranslator(translator)
     _installed = translator
+    # The file types Qt's file dialog lists ("Tài liệu PDF", not "PDF document") come from
+    # its MIME database in the default locale's language.
+    QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
     if not _system_speaks_vietnamese():
         # A native file dialog speaks the system's language (English on most
         # Windows PCs here); Qt's own dialog speaks ours.
@@ -39,6 +42,7 @@ def uninstall(app: QCoreApplication) -> None:
     if _installed is not None:
         app.removeTranslator(_installed)
         _installed = None
+        QLocale.setDefault(QLocale.system())
         app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, False)
 
 

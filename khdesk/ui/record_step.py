@@ -51,7 +51,9 @@ from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import FileAccess
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
+from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.messages import error_text
+from khdesk.ui.prefs import relative_font
 
 RETURNABLE = ("A9", "A10", "P4", "P5")  # an upper level may send the file back
 DOC_LABELS = {
@@ -148,22 +150,19 @@ class RecordStepDialog(QDialog):
         self.org_code: str | None = None
         self._books = None
         self.setWindowTitle(f"Ghi bước — hồ sơ {file_code}")
-        self.resize(900, 600)
+        fit_to_screen(self, 900, 600)
 
         valid = step_service.next_steps_for(ctx.session, file_code)
         self.offered = [s for s in valid if access.may_record(s)]
         elsewhere = [s for s in valid if not access.may_record(s)]
 
-        title = QLabel(header or f"Hồ sơ {file_code}")
-        title.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        title = relative_font(QLabel(header or f"Hồ sơ {file_code}"), 2, bold=True)
         title.setWordWrap(True)
 
         self.step_list = QListWidget()
         self.step_list.setFixedWidth(300)
         self.step_list.setSpacing(3)
-        bigger = self.step_list.font()
-        bigger.setPointSize(bigger.pointSize() + 1)
-        self.step_list.setFont(bigger)
+        relative_font(self.step_list, 1)
         for step_id in self.offered:
             item = QListWidgetItem(step_title(step_id))
             item.setData(Qt.ItemDataRole.UserRole, step_id)

@@ -6,11 +6,11 @@ is a plain function of the window (tests call them directly).
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog
 
 from khdesk.core.domain.roles import Action
 from khdesk.ui import prefs
+from khdesk.ui.layouts import fit_to_screen
 
 
 def autolock_seconds(session) -> float:
@@ -41,13 +41,17 @@ def is_large_text() -> bool:
 
 
 def set_large_text(window, large: bool) -> None:
-    """Scale the whole app's text and remember the choice for this PC."""
+    """Scale the whole app's text and remember the choice for this PC. The window keeps
+    its size if it can; turned off, the larger text gives back the size it took."""
+    if large and not prefs.is_large_text():
+        window.size_before_large_text = window.size()
     prefs.apply_text_size(large)
-    # The page menu sets its own (one point larger) font: scale it along.
-    font = QFont(QApplication.font())
-    font.setPointSizeF(font.pointSizeF() + 1)
-    window.menu.setFont(font)
+    window.fit_menu()
     prefs.save_home_settings(window.session.dir.home, large_text=large)
+    QApplication.sendPostedEvents()  # the layouts take the new text size now
+    window.layout().activate()  # and the window its new minimum size
+    size = window.size() if large else getattr(window, "size_before_large_text", window.size())
+    fit_to_screen(window, size.width(), size.height())
 
 
 def focus_search(window) -> None:

@@ -46,6 +46,7 @@ from khdesk.core.services.statistics import profile_stats_many
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import ALL_ROLES, Page
+from khdesk.ui.prefs import relative_font
 
 YEARS_BACK = 6  # the years offered: this one and the ones before (the last plan period)
 BIG_PROFILE = 3000  # files: above this (or at the province) the figures come from the worker
@@ -214,11 +215,7 @@ class Card(QFrame):
         self.title_label = QLabel(title)
         self.title_label.setWordWrap(True)
         self.title_label.setStyleSheet("color: #333; font-weight: bold;")
-        self.value_label = QLabel()
-        font = QFont(self.value_label.font())
-        font.setPointSizeF(font.pointSizeF() * 2.2)
-        font.setBold(True)
-        self.value_label.setFont(font)
+        self.value_label = relative_font(QLabel(), 10, bold=True)  # a big number
         self.detail_label = QLabel()
         self.detail_label.setWordWrap(True)
         self.detail_label.setStyleSheet("color: #444;")
@@ -293,11 +290,7 @@ class StatsPage(Page):
         self.figures: Figures | None = None
         self._shown_scope: Scope | None = None
 
-        heading = QLabel("Thống kê phát triển đảng viên")
-        font = QFont(heading.font())
-        font.setPointSizeF(font.pointSizeF() + 4)
-        font.setBold(True)
-        heading.setFont(font)
+        heading = relative_font(QLabel("Thống kê phát triển đảng viên"), 4, bold=True)
         self.scope_box = QComboBox()
         for label, scope in scope_choices(ctx.today()):
             self.scope_box.addItem(label, scope)

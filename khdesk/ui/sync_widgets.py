@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QLabel, QTableView, QWidget
 
-from khdesk.ui.plaintext import plain_tip, rich
+from khdesk.ui.plaintext import rich
+from khdesk.ui.prefs import relative_font
+from khdesk.ui.table_model import TableModel, table_view
 
 _VIETNAM = timedelta(hours=7)  # no daylight saving: a fixed offset is exact
 GREEN, RED, ORANGE, GREY = "#1b5e20", "#8a1c1c", "#8a5a00", "#555555"
@@ -36,13 +38,12 @@ def local_day(iso_text: str | None) -> str:
 # -- a table of prepared rows --
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(TableModel):
     """Rows already formatted as text; a row may carry `_color` (text colour) and
-    `_tip_<key>` (tooltip of a column)."""
+    `_tip_<key>` (tooltip of a column, else the cell's text)."""
 
     def __init__(self, columns: list[tuple[str, str]], parent=None):
-        super().__init__(parent)
-        self.columns = columns
+        super().__init__(columns, parent)
         self.rows: list[dict] = []
 
     def set_rows(self, rows: list[dict]) -> None:
@@ -50,41 +51,26 @@ class RowsModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
+    def row_count(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.columns)
+    def text(self, row: int, key: str) -> str:
+        value = self.rows[row].get(key)
+        return "" if value is None else str(value)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][1]
-        return None
+    def tip(self, row: int, key: str) -> str | None:
+        return self.rows[row].get(f"_tip_{key}") or self.text(row, key)
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key = self.columns[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = row.get(key)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(row.get(f"_tip_{key}"))
-        if role == Qt.ItemDataRole.ForegroundRole and row.get("_color"):
-            return QBrush(QColor(row["_color"]))
+    def extra(self, row: int, key: str, role: int):
+        color = self.rows[row].get("_color")
+        if role == Qt.ItemDataRole.ForegroundRole and color:
+            return QBrush(QColor(color))
         return None
 
 
-def rows_table(model: QAbstractTableModel) -> QTableView:
-    view = QTableView()
+def rows_table(model: QAbstractItemModel) -> QTableView:
+    view = table_view()
     view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
     return view
 
 
@@ -106,8 +92,4 @@ def say(label: QLabel, text: str, color: str, *, big: bool = False) -> None:
 
 
 def bold(widget: QWidget, delta: int = 0) -> None:
-    font = QFont(widget.font())
-    font.setBold(True)
-    if delta:
-        font.setPointSize(font.pointSize() + delta)
-    widget.setFont(font)
+    relative_font(widget, delta, bold=True)  # grows with the larger-text option

@@ -197,7 +197,7 @@ class UsersDialog(QDialog):
         self.password_button = QPushButton("Đổi mật khẩu của tôi…")
         # The owner's grant to a viewer (roles.py): exports, saved scans, files of forms.
         self.take_out_box = QCheckBox(
-            "Cho người dùng chỉ xem đã chọn đưa dữ liệu ra khỏi máy (xuất Excel, lưu bản "
+            "Cho người dùng chỉ xem đã chọn đưa dữ liệu ra khỏi máy\n(xuất Excel, lưu bản "
             "sao bản quét, lưu biểu mẫu và báo cáo ra tệp)"
         )
         self.take_out_box.setEnabled(False)

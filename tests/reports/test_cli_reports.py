@@ -41,7 +41,9 @@ def _audit(home: Path) -> list[tuple[str, str, str]]:
 def test_form_with_the_ascii_code_writes_the_pdf_and_audits_the_export(cli, home, tmp_path, capsys):
     out = tmp_path / "nested" / "6-KND.pdf"
     assert cli("form", "6-KND", "--file", ADMITTED, "--out", str(out)) == 0
-    assert "Đã ghi mẫu 6-KNĐ của hồ sơ X01-CB01-0001" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "Đã ghi mẫu 6-KNĐ của hồ sơ X01-CB01-0001" in said
+    assert f"(đã tạo thư mục mới '{out.parent}')" in said  # never silently
     data = out.read_bytes()
     assert "Số 05-NQ/CB" in pdfcheck.flat(data)
     assert not list(out.parent.glob(".*.tmp"))  # written through a temp file, renamed
@@ -110,3 +112,20 @@ def test_report_register_and_due(cli, home, tmp_path, capsys):
     assert keys[-2:] == ["18-KNĐ", "due"]
     assert cli("report", "nothing", "--out", str(out)) == 2
     assert cli("report") == 2
+
+
+def test_an_existing_folder_is_not_said_new(cli, tmp_path, capsys):
+    assert cli("form", "6-KND", "--file", ADMITTED, "--out", str(tmp_path / "6.pdf")) == 0
+    assert "thư mục mới" not in capsys.readouterr().out
+
+
+def test_an_unexpected_error_is_logged_with_the_commands_name(cli, home, monkeypatch):
+    from khdesk.cli import report_commands
+
+    def broken(_args):
+        raise RuntimeError("hỏng")
+
+    monkeypatch.setattr(report_commands, "cmd_form", broken)
+    assert cli("--profile", "X01", "form", "6-KND", "--file", ADMITTED, "--out", "x.pdf") == 1
+    log = (home / "logs" / "khdesk.log").read_text(encoding="utf-8")
+    assert "unexpected error in 'form'" in log and "['--profile']" not in log

@@ -46,6 +46,7 @@ from khdesk.ui.safety.widgets import (
     _label,
     _size,
 )
+from khdesk.ui.table_model import fit_columns
 
 
 class SafetyPage(Page):
@@ -174,8 +175,9 @@ class SafetyPage(Page):
         self.audit_view.setWordWrap(False)
         header = self.audit_view.horizontalHeader()
         header.setStretchLastSection(True)
-        for col, width in enumerate((130, 100, 260, 200)):
-            self.audit_view.setColumnWidth(col, width)
+        header.setHighlightSections(False)  # whole rows: no bold headers
+        samples = ("26/11/2026 08:30:15", "bithu (Bí thư)", "Nhập gói đồng bộ của cấp dưới")
+        fit_columns(self.audit_view, {**dict(enumerate(samples)), 3: "X01-CB01-0015 · 6-KNĐ"})
         self.audit_count = _label(style=_HINT_STYLE)
         layout = QVBoxLayout(tab)
         layout.addWidget(hint)

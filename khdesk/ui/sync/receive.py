@@ -82,7 +82,7 @@ class ReceivePanel(QWidget):
         intro = QLabel(
             "Chọn các tệp đồng bộ (.khdb) nhận được, hoặc cả thư mục trên USB. Mỗi tệp được "
             "kiểm tra trước: ai gửi, gói số mấy, có những gì — chưa có gì thay đổi cho đến "
-            "khi bấm “Nhập”."
+            "khi bấm “Nhập các tệp hợp lệ”."
         )
         intro.setWordWrap(True)
         files_button = QPushButton("Chọn tệp…")
@@ -162,13 +162,15 @@ class ReceivePanel(QWidget):
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Chọn tệp đồng bộ", "", f"Tệp đồng bộ (*{SUFFIX});;Mọi tệp (*)"
+            self, "Chọn tệp đồng bộ", drives.dialog_start(), f"Tệp đồng bộ (*{SUFFIX});;Mọi tệp (*)"
         )
         if files:
             self.load_paths([Path(f) for f in files])
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục có tệp đồng bộ")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Chọn thư mục có tệp đồng bộ", drives.dialog_start()
+        )
         if folder:
             self.load_paths([Path(folder)])
 

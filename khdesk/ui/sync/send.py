@@ -40,6 +40,9 @@ from khdesk.ui.sync_widgets import (
 _ROLE_RANK = {"cell": 0, "committee": 1, "province": 2}
 
 
+NO_DESTINATION = "Hãy chọn USB (hoặc một thư mục) để lưu tệp đồng bộ."
+
+
 class SendPanel(QWidget):
     def __init__(self, page: Page):
         super().__init__(page)
@@ -64,6 +67,7 @@ class SendPanel(QWidget):
         self.target_box.setMinimumWidth(420)
         self.volume_list = QListWidget()
         self.volume_list.setMaximumHeight(130)
+        self.volume_list.currentRowChanged.connect(self._destination_chosen)
         self.no_volume_label = QLabel(
             "Chưa thấy USB nào. Hãy cắm USB vào máy rồi bấm “Tìm lại USB”, hoặc chọn một "
             "thư mục khác."
@@ -177,9 +181,17 @@ class SendPanel(QWidget):
         self._select(path)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Chọn thư mục lưu tệp đồng bộ")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Chọn thư mục lưu tệp đồng bộ", drives.dialog_start(self.destination())
+        )
         if folder:
             self.add_folder(folder)
+
+    def _destination_chosen(self) -> None:
+        # "Hãy chọn USB" said before a place was chosen no longer holds.
+        if self.last_error == NO_DESTINATION and self.destination():
+            self.last_error = None
+            self.result_label.hide()
 
     def destination(self) -> str | None:
         item = self.volume_list.currentItem()
@@ -189,7 +201,7 @@ class SendPanel(QWidget):
         self.last_result, self.last_error = None, None
         out = self.destination()
         if not out:
-            self._fail("Hãy chọn USB (hoặc một thư mục) để lưu tệp đồng bộ.")
+            self._fail(NO_DESTINATION)
             return
         to = self.target_box.currentData() or None
         if to is None and not self.upper_known:
