@@ -13,7 +13,7 @@ from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 from khdesk.core.services import profiles
-from khdesk.ui import drives
+from khdesk.ui import drives, operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.drives import Volume
 from khdesk.ui.login import LoginDialog
@@ -21,17 +21,17 @@ from khdesk.ui.main_window import MainWindow
 from khdesk.ui.print_dialog import PrintDialog
 from khdesk.ui.sync.page import SyncPage
 from khdesk.ui.sync.send import NO_DESTINATION
-from tests.ui.test_app import TODAY, demo_home  # noqa: F401 - fixture
+from tests.ui.helpers import TODAY
 
 
 @pytest.fixture
-def cell(demo_home):  # noqa: F811 - the imported fixture
+def cell(demo_home):
     session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield session
     session.close()
 
 
-def test_khdesk_is_named_once_in_the_title(qtbot, cell, demo_home):  # noqa: F811
+def test_khdesk_is_named_once_in_the_title(qtbot, cell, demo_home):
     # Qt appends the application's display name ("khdesk — Phát triển đảng viên").
     window = MainWindow(cell, today=TODAY)
     qtbot.addWidget(window)
@@ -109,12 +109,13 @@ def test_the_receive_hint_names_the_button_as_it_reads(qtbot, cell):
     assert hints and all(f"“{button}”" in h for h in hints)
 
 
-def _pdf_text(dialog: PrintDialog) -> str:
+def _pdf_text(qtbot, dialog: PrintDialog) -> str:
     dialog.select_form("6-KNĐ")
+    qtbot.waitUntil(lambda: operation.running() == 0, timeout=60_000)  # the preview
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(dialog.pdf_bytes)).pages)
 
 
-def test_the_print_dialog_says_which_place_the_form_prints(qtbot, demo_home):  # noqa: F811
+def test_the_print_dialog_says_which_place_the_form_prints(qtbot, demo_home):
     committee = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
     try:
         dialog = PrintDialog(AppContext(committee, TODAY), "X01-CB02-0004", "", {"A8", "A10"})
@@ -122,7 +123,7 @@ def test_the_print_dialog_says_which_place_the_form_prints(qtbot, demo_home):  #
         assert dialog.place_edit.text() == ""
         assert "Cam Lâm" in dialog.place_edit.placeholderText()
         assert "địa danh" not in dialog.settings_note.text()  # it is not left blank
-        assert "Cam Lâm, ngày" in _pdf_text(dialog)
+        assert "Cam Lâm, ngày" in _pdf_text(qtbot, dialog)
     finally:
         committee.close()
 

@@ -1,5 +1,3 @@
-from khdesk.demo.stations import create_demo
-
 """Every page and dialog fits the offices' screens: a 1366×768 laptop at 100 % (also with
 "Chữ lớn hơn") and a 1920×1080 one at 125 % and 150 % (1536×864 and 1280×720 logical).
 
@@ -33,6 +31,8 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QWidget,
 )
+
+from khdesk.demo.stations import create_demo
 
 TODAY = date(2026, 11, 26)
 TASKBAR = 48  # Windows 10/11 at 125 % (logical pixels); at 100 % it is 40
