@@ -2,7 +2,7 @@
 
 The grammar is `cli/parser.py`; a command's module (`*_commands.py`, with SQLAlchemy, Qt,
 ReportLab… behind it) is imported only when that command runs, so `--help`, `--version`
-and a usage error start as fast as Python (tests/integration/test_cli_start.py).
+and a usage error start as fast as Python (tests/integration/cli/test_cli_start.py).
 
 Exit codes (CLI.md): 0 done · 1 input refused, nothing changed · 2 usage · 3 wrong
 password, locked profile or not allowed. A traceback is never printed; the log has it.

@@ -16,7 +16,7 @@ every comparison is measured in the same process, on the same data, run after ru
      members through candidates.file_ids and the first 200 of members.search_members,
      as bench_foundation.py times them on SQLite), target p95 ≤ 20 ms.
 
-The committees are built once (tests/sync/province_data.py: real committee profiles
+The committees are built once (tests/integration/core/sync/province_data.py: real committee profiles
 filled through the importer, cheap scrypt); `--work DIR` keeps them, the prepared
 provinces and the search database for the next run of the same size.
 """
@@ -45,7 +45,7 @@ from khdesk.core.services.members import search_members  # noqa: E402
 from khdesk.core.text import fold  # noqa: E402
 from khdesk.demo.province import province_demo  # noqa: E402
 from tests import pg  # noqa: E402
-from tests.sync import province_data as pd  # noqa: E402
+from tests.integration.core.sync import province_data as pd  # noqa: E402
 
 OWNER = "khpb_chu"  # roles of this benchmark's own (roles are server-wide)
 STAFF = ("khpb_cb1", "khpb_cb2", "khpb_cb3", "khpb_cb4", "khpb_cb5", "khpb_cb6", "khpb_cb7")

@@ -34,7 +34,7 @@ from khdesk.core.reports.templates import load_template  # noqa: E402
 from khdesk.core.services import printing, profiles  # noqa: E402
 from khdesk.core.services.importer import RowTables, import_tables  # noqa: E402
 from khdesk.demo.province import province_demo  # noqa: E402
-from tests.reports.conftest import ADMITTED, TODAY, commune_rows  # noqa: E402
+from tests.integration.core.reports.conftest import ADMITTED, TODAY, commune_rows  # noqa: E402
 
 FORM_TARGET_S = 0.100
 REGISTER_TARGET_S = 3.0

@@ -10,7 +10,7 @@ from khdesk.core.services.candidates import list_files
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.import_wizard import MAP_ID, PREVIEW_ID, ImportWizard
-from tests.integration.test_column_map import (
+from tests.integration.core.io.test_column_map import (
     FOREIGN_FILES,
     MAP,
     PEOPLE,

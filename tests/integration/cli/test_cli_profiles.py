@@ -1,0 +1,137 @@
+"""Issue 17 item 6: with several profiles on one PC, a FILE_CODE finds its profile
+(CLI.md); and item 5: a DATE argument read one way everywhere. Real processes, real
+encrypted profiles."""
+
+import json
+
+import pytest
+
+from tests.integration.cli.test_cli import khdesk
+
+LISTING = "Có nhiều hồ sơ làm việc (CB05, X01, X01-CB01, X01-CB02)"
+
+
+def create(home, role, code, name, parent=None):
+    args = ["profile", "create", "--role", role, "--org-code", code, "--org-name", name]
+    out = khdesk(home, *args, *(["--parent-code", parent] if parent else []), "--json")
+    assert out.returncode == 0, out.stderr
+
+
+def add_candidate(home, profile, full_name):
+    out = khdesk(
+        home,
+        "--profile",
+        profile,
+        "candidate",
+        "add",
+        "--full-name",
+        full_name,
+        "--sex",
+        "Nữ",
+        "--birth-date",
+        "04/05/1995",
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()[-1].rstrip(".")
+
+
+@pytest.fixture(scope="module")
+def commune(tmp_path_factory):
+    """A committee X01 and three cells on one PC: two named under it (X01-CB01, X01-CB02)
+    and one coded without its committee's prefix (CB05 under X01)."""
+    home = tmp_path_factory.mktemp("commune")
+    create(home, "committee", "X01", "Đảng ủy xã Cam Lâm")
+    create(home, "cell", "X01-CB01", "Chi bộ thôn Bãi Giếng Bắc", "X01")
+    create(home, "cell", "X01-CB02", "Chi bộ thôn Nghĩa Phú", "X01")
+    create(home, "cell", "CB05", "Chi bộ thôn Phước Đức", "X01")
+    codes = {
+        "X01-CB01": add_candidate(home, "X01-CB01", "Nguyễn Thị Lan"),
+        "X01-CB02": add_candidate(home, "X01-CB02", "Trần Thị Hoa"),
+        "CB05": add_candidate(home, "CB05", "Lê Thị Mai"),
+    }
+    assert codes == {"X01-CB01": "X01-CB01-0001", "X01-CB02": "X01-CB02-0001", "CB05": "CB05-0001"}
+    return home
+
+
+def test_finding_6_show_file_code_finds_its_cell_without_profile(commune):
+    out = khdesk(commune, "show", "X01-CB01-0001")
+    assert out.returncode == 0, out.stderr
+    assert "Nguyễn Thị Lan" in out.stdout
+    out = khdesk(commune, "show", "x01-cb02-0001")  # typed in lower case
+    assert out.returncode == 0, out.stderr
+    assert "Trần Thị Hoa" in out.stdout
+
+
+def test_finding_6_a_cell_code_without_its_committee_prefix_finds_its_profile(commune):
+    out = khdesk(commune, "show", "CB05-0001")
+    assert out.returncode == 0, out.stderr
+    assert "Lê Thị Mai" in out.stdout
+
+
+def test_finding_6_step_list_search_and_form_take_the_file_code_profile(commune, tmp_path):
+    out = khdesk(commune, "step", "next", "X01-CB02-0001")
+    assert out.returncode == 0, out.stderr
+    out = khdesk(commune, "list", "--search", "X01-CB01-0001", "--json")
+    assert out.returncode == 0, out.stderr
+    assert [f["full_name"] for f in json.loads(out.stdout)] == ["Nguyễn Thị Lan"]
+    pdf = tmp_path / "checklist.pdf"
+    out = khdesk(commune, "form", "checklist", "--file", "X01-CB01-0001", "--out", str(pdf))
+    assert out.returncode == 0, out.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_finding_6_a_cell_without_its_own_profile_falls_to_its_committee(commune):
+    """The committee X01 holds its cells' files: X01-CB03 has no profile here, so X01 is
+    opened and looked in (the file is not there: exit 1, not the listing's exit 2)."""
+    out = khdesk(commune, "show", "X01-CB03-0004")
+    assert out.returncode == 1, out.stderr
+    assert "Không có hồ sơ mã 'X01-CB03-0004'" in out.stderr
+
+
+def test_finding_6_an_unknown_unit_gets_the_listing_error(commune):
+    out = khdesk(commune, "show", "Z09-CB01-0001")
+    assert out.returncode == 2
+    assert LISTING in out.stderr and "--profile" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args", [["check"], ["list", "--search", "Nguyễn"], ["list"]])
+def test_finding_6_without_a_file_code_the_profiles_are_listed(commune, args):
+    out = khdesk(commune, *args)
+    assert out.returncode == 2
+    assert LISTING in out.stderr
+
+
+def test_unlisted_a_file_added_on_the_command_line_is_found_by_search(commune):
+    """`candidate add` wrote the file but not its search entry: no search found it."""
+    out = khdesk(commune, "--profile", "X01-CB02", "list", "--search", "hoa", "--json")
+    assert out.returncode == 0, out.stderr
+    assert [f["file_code"] for f in json.loads(out.stdout)] == ["X01-CB02-0001"]
+
+
+def test_finding_6_profile_option_still_decides(commune):
+    out = khdesk(commune, "--profile", "X01-CB02", "show", "X01-CB01-0001")
+    assert out.returncode == 1
+    assert "Không có hồ sơ mã 'X01-CB01-0001'" in out.stderr
+
+
+@pytest.mark.parametrize("on", ["31/01/2026", "2026-01-31", " 31/1/2026 "])
+def test_finding_5_a_date_argument_takes_both_forms(commune, on):
+    out = khdesk(commune, "--profile", "X01-CB01", "check", "--on", on, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []  # the new file's first due date is months away
+
+
+@pytest.mark.parametrize(
+    ("on", "why"),
+    [
+        ("31/02/2026", "ngày không có thật (tháng 2 năm 2026 chỉ có 28 ngày)"),
+        ("31/02/26", "năm cần ghi đủ 4 chữ số"),
+        ("hôm qua", "cần dạng ngày/tháng/năm"),
+    ],
+)
+def test_finding_5_a_bad_date_argument_says_what_is_wrong(commune, on, why):
+    out = khdesk(commune, "--profile", "X01-CB01", "check", "--on", on)
+    assert out.returncode == 2
+    assert f"Ngày '{on}' không hợp lệ: {why}" in out.stderr
+    assert "dd/mm/yyyy" not in out.stderr
