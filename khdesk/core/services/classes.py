@@ -122,14 +122,11 @@ def record_class(
     nothing is guessed."""
     session.require(Action.EDIT_FILES)
     info = _checked(info, today)
-    numbered = [p if isinstance(p, tuple) else (i, p) for i, p in enumerate(participants, 1)]
+    numbered = [
+        _cleaned(*(p if isinstance(p, tuple) else (i, p))) for i, p in enumerate(participants, 1)
+    ]
     if not numbered:
         raise InputError("Lớp chưa có học viên nào.")
-    for row_no, p in numbered:
-        if p.passed and not clean_text(p.cert_no, "Số chứng nhận"):
-            raise InputError(
-                f"Học viên dòng {row_no} ({p.full_name}) đạt nhưng thiếu số giấy chứng nhận."
-            )
     with session.store.write(session.user) as tx:
         exists = tx.conn.execute(
             select(t.classes.c.id).where(t.classes.c.code == info.code)
@@ -316,6 +313,30 @@ def _checked(info: ClassInfo, today: date) -> ClassInfo:
     if info.cert_on > today:
         raise InputError(f"Ngày cấp chứng nhận {info.cert_on:%d/%m/%Y} là ngày trong tương lai.")
     return checked
+
+
+def _cleaned(row_no: int, p: Participant) -> tuple[int, Participant]:
+    """A typed participant as stored: NFC text, no control character, codes in capitals;
+    a passed one has a certificate number. Raises InputError naming the row."""
+    where = f"Học viên dòng {row_no}"
+
+    def text(value: str | None, what: str) -> str | None:
+        return clean_text(value, f"{where}, {what}")
+
+    name = text(p.full_name, "Họ và tên")
+    if not name:
+        raise InputError(f"{where}: thiếu họ và tên.")
+    cert_no = text(p.cert_no, "Số chứng nhận")
+    if p.passed and not cert_no:
+        raise InputError(f"{where} ({name}) đạt nhưng thiếu số giấy chứng nhận.")
+    return row_no, replace(
+        p,
+        full_name=name,
+        cccd=text(p.cccd, "Số CCCD"),
+        org_code=(text(p.org_code, "Mã chi bộ") or "").upper() or None,
+        cert_no=cert_no,
+        file_code=(text(p.file_code, "Mã hồ sơ") or "").upper() or None,
+    )
 
 
 def _people(tx: WriteTx) -> list[Person]:

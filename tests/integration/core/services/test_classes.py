@@ -95,7 +95,11 @@ def test_class_facts_are_checked(commune):
         info = classes.ClassInfo(**{**INFO.__dict__, field: value})
         with pytest.raises(InputError, match=said):
             classes.record_class(cell, info, [person], TODAY)
-    nameless = Participant("Lê Thành Lộc", date(2004, 12, 18), True)
-    with pytest.raises(InputError, match="thiếu số giấy chứng nhận"):
-        classes.record_class(cell, INFO, [nameless], TODAY)
+    uncertified = Participant("Lê Thành Lộc", date(2004, 12, 18), True)
+    with pytest.raises(InputError, match="dòng 1 .* thiếu số giấy chứng nhận"):
+        classes.record_class(cell, INFO, [uncertified], TODAY)
+    # Typed text is checked as hostile as a sheet's (CLI `class new --participant`).
+    hostile = Participant("Lê Thành\x1b[2J Lộc", date(2004, 12, 18), True, cert_no="01")
+    with pytest.raises(InputError, match="dòng 2, Họ và tên: có ký tự điều khiển"):
+        classes.record_class(cell, INFO, [person, hostile], TODAY)
     assert classes.list_classes(cell) == []
