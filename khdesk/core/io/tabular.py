@@ -1044,8 +1044,11 @@ def _hidden_sheet(result: ReadResult, name: str) -> None:
 
 
 def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
-    msg = f"Trang '{sheet.name}' có hai lần — chỉ đọc lần đầu tiên"
-    result.problems.append(CellProblem(name, None, None, msg))
+    result.problems.append(CellProblem(name, None, None, _duplicate_text(sheet)))
+
+
+def _duplicate_text(sheet: Sheet) -> str:
+    return f"Trang '{sheet.name}' có hai lần — chỉ đọc lần đầu tiên"
 
 
 # What a reader hands each template sheet it finds: the sheet, its title in the file
@@ -1237,6 +1240,14 @@ def read_sheet(
         _parse_sheet(found, grid, result)
 
     _read(Path(path), result, partial(step, progress, cancel), take, match=lambda _: sheet)
+    # Every sheet is "the" sheet here: a second one with data is another table, not a copy.
+    again = _duplicate_text(sheet)
+    other = "Tệp có nhiều trang có dữ liệu, chỉ đọc trang đầu — hãy xóa trang này hoặc chuyển"
+    other += " sang tệp khác"
+    result.problems = [
+        CellProblem(p.sheet, None, None, other) if p.row is None and p.message == again else p
+        for p in result.problems
+    ]
     return result
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from khdesk.core.domain.classes import ROSTER, Outcome, Participant
 from khdesk.core.errors import InputError
@@ -102,4 +102,20 @@ def test_class_facts_are_checked(commune):
     hostile = Participant("Lê Thành\x1b[2J Lộc", date(2004, 12, 18), True, cert_no="01")
     with pytest.raises(InputError, match="dòng 2, Họ và tên: có ký tự điều khiển"):
         classes.record_class(cell, INFO, [person, hostile], TODAY)
+    assert classes.list_classes(cell) == []
+
+
+def test_one_table_per_roster_file(commune, tmp_path):
+    """A second sheet with data is another table: said, nothing recorded; a sheet with
+    only its headers has no participant."""
+    cell = commune.cells["X01-CB01"]
+    path = sheet(tmp_path / "hai-trang.xlsx", [LOC])
+    wb = load_workbook(path)
+    wb.create_sheet("Tổng hợp").append(["Tổng số", 1])
+    wb.save(path)
+    with pytest.raises(InputError) as err:
+        classes.import_class(cell, INFO, path, TODAY)
+    assert "Trang 'Tổng hợp': Tệp có nhiều trang có dữ liệu" in err.value.message
+    with pytest.raises(InputError, match="không có học viên nào"):
+        classes.import_class(cell, INFO, sheet(tmp_path / "trong.xlsx", []), TODAY)
     assert classes.list_classes(cell) == []
