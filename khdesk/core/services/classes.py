@@ -105,9 +105,9 @@ def _participant(v: dict) -> Participant:
         birth_date=v["birth_date"],
         passed=v["result"] == PASSED,
         cccd=v.get("cccd"),
-        org_code=(v.get("org_code") or "").upper() or None,
+        org_code=v.get("org_code"),
         cert_no=v.get("cert_no"),
-        file_code=(v.get("file_code") or "").upper() or None,
+        file_code=v.get("file_code"),
     )
 
 
