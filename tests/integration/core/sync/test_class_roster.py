@@ -16,7 +16,7 @@ from khdesk.core.domain.classes import NOT_PASSED, PASSED, ROSTER, Outcome
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.services import classes, sync
 from khdesk.core.services.candidates import create_candidate, open_file
-from khdesk.core.services.steps import record_step
+from khdesk.core.services.steps import record_step, undo_step
 from khdesk.core.sync.inbox import import_bundle
 from khdesk.core.text import fold
 from tests.stations import build_commune, export
@@ -153,6 +153,16 @@ def test_forty_from_three_cells_reach_each_cell_in_one_round(roster_world):
         TODAY,
     )
     assert again.count(Outcome.ALREADY) == 35 and again.count(Outcome.RECORDED) == 0
+
+    # A certificate recorded by mistake is taken back at the committee: the next bundle
+    # down takes it back at the cell too.
+    code, (cell_code, cert) = next(iter(expected.items()))
+    mine = [s for s in open_file(c.committee, code)["steps"] if s["step_id"] == "A2"]
+    assert undo_step(c.committee, code, mine[0]["uuid"]) == "NGUON"
+    down = sync.export_bundle(c.committee, home / "undo", to=cell_code)
+    assert import_bundle(c.cells[cell_code], Path(down.path)).status == "imported"
+    file = open_file(c.cells[cell_code], code)
+    assert [s["step_id"] for s in file["steps"]] == ["A1"] and file["state"] == "NGUON"
 
     # The office resolves the ambiguous one by choosing the file: A2 is recorded.
     row = twin_line.row_no
