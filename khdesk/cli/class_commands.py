@@ -79,7 +79,12 @@ def _print(roster: classes.Roster, as_json: bool) -> None:
     print(f"  {info.organiser} tổ chức, {info.starts_on:%d/%m/%Y}–{info.ends_on:%d/%m/%Y};")
     print(f"  chứng nhận ngày {info.cert_on:%d/%m/%Y} do {info.issuer} cấp.")
     counts = {o: roster.count(o) for o in OUTCOME_LABELS}
-    summary = ", ".join(f"{OUTCOME_LABELS[o].lower()}: {n}" for o, n in counts.items() if n)
+    # "đã ghi bước A2: 35": the label's first letter small, the step's id as it is
+    summary = ", ".join(
+        f"{OUTCOME_LABELS[o][0].lower()}{OUTCOME_LABELS[o][1:]}: {n}"
+        for o, n in counts.items()
+        if n
+    )
     print(f"  {len(roster.lines)} học viên — {summary}.")
     if roster.to_resolve:
         print("Cần văn phòng xử lý (chọn hồ sơ: khdesk class resolve MÃ_LỚP DÒNG MÃ_HỒ_SƠ):")

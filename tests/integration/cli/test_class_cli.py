@@ -28,7 +28,7 @@ def test_a_class_typed_at_a_cell_records_a2(tmp_path, quiet_cli, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Lớp LOP-2026-07" in out and "dòng 3: Phan Văn Lạ" in out
-    assert "Không tìm thấy hồ sơ" in out
+    assert "3 học viên — đã ghi bước A2: 1, không đạt: 1, không tìm thấy hồ sơ: 1." in out
 
     assert quiet_cli(home, "show", "X01-CB01-0001", *cell, "--json") == 0
     shown = json.loads(capsys.readouterr().out)
