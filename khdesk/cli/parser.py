@@ -241,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         _catalogue_commands,
         _admin_commands,
         _stats_commands,
+        _class_commands,
     ):
         register(sub, command, global_options, Parser)
     return parser
@@ -425,6 +426,75 @@ def _report_commands(sub, command, global_options, parser_class) -> None:
             "--on",
             help="ngày tính (ngày/tháng/năm như 31/12/2026, hoặc 2026-12-31), mặc định hôm nay",
         )
+
+
+def _class_commands(sub, command, global_options, parser_class) -> None:
+    """Add `class` (party-awareness class rosters) to the command parser."""
+    group = command(
+        "class",
+        "lớp bồi dưỡng nhận thức về Đảng: danh sách học viên, ghi bước A2",
+        "commands:cmd_help",
+    )
+    csub = group.add_subparsers(dest="action", parser_class=parser_class)
+
+    def class_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--code", required=True, help="mã lớp, ví dụ LOP-2026-05")
+        p.add_argument("--name", required=True, help="tên lớp")
+        p.add_argument("--organiser", required=True, help="đơn vị tổ chức lớp")
+        p.add_argument("--issuer", help="nơi cấp giấy chứng nhận (mặc định: đơn vị tổ chức)")
+        p.add_argument(
+            "--from", dest="starts_on", metavar="NGÀY", required=True, help="ngày khai giảng"
+        )
+        p.add_argument("--to", dest="ends_on", metavar="NGÀY", required=True, help="ngày kết thúc")
+        p.add_argument(
+            "--cert-on",
+            dest="cert_on",
+            metavar="NGÀY",
+            required=True,
+            help="ngày cấp giấy chứng nhận (ngày của A2)",
+        )
+        p.add_argument("--note", help="ghi chú")
+        p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+
+    p = action(
+        csub,
+        "new",
+        "ghi một lớp với học viên gõ tay; ghi bước A2 cho người đạt",
+        "class_commands:cmd_class_new",
+    )
+    class_options(p)
+    p.add_argument(
+        "--participant",
+        action="append",
+        help="'Họ tên;ngày sinh;CCCD;mã chi bộ;số chứng nhận;Đạt' (lặp lại cho mỗi học viên)",
+    )
+    p = action(
+        csub,
+        "import",
+        "ghi một lớp từ tệp danh sách học viên (.xlsx/.csv); ghi bước A2 cho người đạt",
+        "class_commands:cmd_class_import",
+    )
+    p.add_argument(
+        "file",
+        help="tệp danh sách: Họ và tên, Ngày sinh, Số CCCD, Mã chi bộ, Số chứng nhận, Kết quả "
+        "(Đạt/Không đạt), Mã hồ sơ (nếu biết)",
+    )
+    class_options(p)
+    p = action(
+        csub,
+        "resolve",
+        "chọn hồ sơ cho một học viên chưa khớp; ghi bước A2",
+        "class_commands:cmd_class_resolve",
+    )
+    p.add_argument("class_code", help="mã lớp")
+    p.add_argument("row", type=int, help="dòng của học viên (xem 'class show')")
+    p.add_argument("file_code", help="mã hồ sơ đúng của học viên")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(
+        csub, "show", "xem một lớp và kết quả từng học viên", "class_commands:cmd_class_show"
+    )
+    p.add_argument("class_code", help="mã lớp")
+    action(csub, "list", "liệt kê các lớp đã ghi", "class_commands:cmd_class_list")
 
 
 def _catalogue_commands(sub, command, global_options, parser_class) -> None:

@@ -71,6 +71,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("home", "Việc cần làm", ALL_ROLES, "home:HomePage"),
     PageEntry("candidates", "Hồ sơ quần chúng", ALL_ROLES, "candidate_list:CandidateListPage"),
     PageEntry("members", "Đảng viên", ALL_ROLES, "members:MembersPage"),
+    PageEntry("classes", "Lớp bồi dưỡng", ALL_ROLES, "classes_page:ClassesPage"),
     PageEntry("stats", "Thống kê", ALL_ROLES, "stats_page:StatsPage"),
     PageEntry("org", "Chi bộ / tổ chức", ALL_ROLES, "org_settings:OrgSettingsPage"),
     PageEntry("excel", "Nhập / xuất Excel", ALL_ROLES, "import_wizard:ExcelPage"),

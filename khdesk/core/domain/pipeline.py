@@ -75,11 +75,14 @@ class Step:
     reaches: State | None  # the state a passed record of this step leads to
     committee: bool = False  # recorded by the upper committee (owned by it in sync)
     vote: bool = False  # carries official_members / votes_for
+    # Also recorded by the upper committee: the certificate it (or its training centre)
+    # issues, e.g. from a class roster (RULES.md §2, A2; §2a). Sync carries it down.
+    upper_too: bool = False
 
 
 STEPS: tuple[Step, ...] = (
     Step("A1", "Vào nguồn", State.NGUON),
-    Step("A2", "Học lớp nhận thức về Đảng", State.BOI_DUONG),
+    Step("A2", "Học lớp nhận thức về Đảng", State.BOI_DUONG, upper_too=True),
     Step("A3", "Nhận đơn xin vào Đảng", State.HO_SO),
     Step("A4", "Nhận lý lịch", None),
     Step("A5", "Kết luận thẩm tra lý lịch", State.THAM_TRA),

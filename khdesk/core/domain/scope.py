@@ -32,6 +32,8 @@ from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS
 
 # The steps only an upper committee decides (its resolutions and decisions).
 COMMITTEE_STEPS = tuple(s.id for s in STEPS if s.committee)
+# The steps a committee sends down: its decisions and the certificates it records (A2).
+DOWN_STEPS = COMMITTEE_STEPS + tuple(s.id for s in STEPS if s.upper_too)
 UPPER_ROLES = ("committee", "province")
 ALL_TABLES = frozenset(
     (
@@ -183,7 +185,7 @@ class WriteScope:
         sends nothing else."""
         committee = step_id in COMMITTEE_STEPS
         if self.decisions_only:
-            return committee
+            return step_id in DOWN_STEPS
         return not (committee and self.role == "cell")
 
 

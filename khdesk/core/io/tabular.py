@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from itertools import compress, islice, repeat, zip_longest
 from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol
@@ -55,6 +55,7 @@ __all__ = [
     "match_sheet",
     "preview_sheet",
     "read_heads",
+    "read_sheet",
     "read_tables",
     "write_empty_template",
     "write_tables",
@@ -125,6 +126,7 @@ _COLUMN_LOOKUP: dict[str, dict[str, Column]] = {
     }
     for s in template.SHEETS
 }
+_COLUMN_SHEETS = {s.key: s for s in template.SHEETS}
 
 
 def match_sheet(name: str) -> Sheet | None:
@@ -136,7 +138,23 @@ def match_column(sheet: Sheet, header: Any) -> Column | None:
     """The column of `sheet` a header cell names; case, diacritics, spaces, '*' ignored."""
     if header is None:
         return None
-    return _COLUMN_LOOKUP[sheet.key].get(header_norm(header))
+    return _columns_of(sheet).get(header_norm(header))
+
+
+def _columns_of(sheet: Sheet) -> dict[str, Column]:
+    """A sheet's header lookup: the template's, or one built once for a sheet of its own
+    layout (read_sheet)."""
+    if _COLUMN_SHEETS.get(sheet.key) is sheet:
+        return _COLUMN_LOOKUP[sheet.key]
+    return _own_columns(sheet)
+
+
+@cache
+def _own_columns(sheet: Sheet) -> dict[str, Column]:
+    return {
+        **{header_norm(c.key): c for c in sheet.columns},
+        **{header_norm(c.header): c for c in sheet.columns},
+    }
 
 
 # --------------------------------------------------------------------------- cell converters
@@ -757,7 +775,7 @@ def _find_header(sheet: Sheet, grid: _Grid, mapped: Set[str] = frozenset()) -> i
     """Index of the header row: the first row naming a column of the sheet (or a header
     a column map names: `mapped`, normalized), else the fullest of the first rows (a title
     line above an office's own headers has one cell); None when the sheet has no data."""
-    lookup = _COLUMN_LOOKUP[sheet.key]
+    lookup = _columns_of(sheet)
     fullest, most = None, 0
     for i in range(min(len(grid), _HEADER_SCAN)):
         if grid.is_blank(i):
@@ -1026,13 +1044,18 @@ def _hidden_sheet(result: ReadResult, name: str) -> None:
 
 
 def _duplicate_sheet(result: ReadResult, name: str, sheet: Sheet) -> None:
-    msg = f"Trang '{sheet.name}' có hai lần — chỉ đọc lần đầu tiên"
-    result.problems.append(CellProblem(name, None, None, msg))
+    result.problems.append(CellProblem(name, None, None, _duplicate_text(sheet)))
+
+
+def _duplicate_text(sheet: Sheet) -> str:
+    return f"Trang '{sheet.name}' có hai lần — chỉ đọc lần đầu tiên"
 
 
 # What a reader hands each template sheet it finds: the sheet, its title in the file
 # and its rows (all, or the first ones when reading heads).
 _Take = Callable[[Sheet, str, "_Grid"], None]
+# Which sheet a sheet's (or a CSV file's) name is: the template's by default.
+_Match = Callable[[str], Sheet | None]
 
 
 def _read_csv_files(
@@ -1042,12 +1065,13 @@ def _read_csv_files(
     progress: _Step,
     take: _Take,
     head_lines: int | None = None,
+    match: _Match = match_sheet,
 ) -> None:
     limits.check_csv_folder(list(files))
     taken: set[str] = set()
     for i, file in enumerate(files):
         progress(i, len(files), f"Đọc tệp '{file.name}'")
-        sheet = match_sheet(file.stem)
+        sheet = match(file.stem)
         if sheet is None:
             # Which sheet, from the first lines: a file that is none is not read whole
             # (junk costs nothing). Lines all blank so far: the whole file decides.
@@ -1077,6 +1101,7 @@ def _read_xlsx(
     progress: _Step,
     take: _Take,
     head_rows: int | None = None,
+    match: _Match = match_sheet,
 ) -> None:
     from openpyxl import load_workbook
 
@@ -1093,7 +1118,7 @@ def _read_xlsx(
     taken: set[str] = set()
     try:
         for ws in wb.worksheets:
-            sheet = match_sheet(ws.title)
+            sheet = match(ws.title)
             # Some writers store a wrong size ("A1"): read every cell that is there.
             ws.reset_dimensions()
             if sheet is not None and sheet.key in taken:
@@ -1199,6 +1224,33 @@ def read_tables(
     return result
 
 
+def read_sheet(
+    path: Path,
+    sheet: Sheet,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> ReadResult:
+    """Read a one-table file of its own layout (`sheet`, not a template sheet: a class
+    roster): the workbook's first visible sheet with data, or a .csv file, whatever its
+    name, with the template's caps, hostile-input checks and per-cell problems."""
+    result = ReadResult()
+
+    def take(found: Sheet, title: str, grid: _Grid) -> None:
+        _parse_sheet(found, grid, result)
+
+    _read(Path(path), result, partial(step, progress, cancel), take, match=lambda _: sheet)
+    # Every sheet is "the" sheet here: a second one with data is another table, not a copy.
+    again = _duplicate_text(sheet)
+    other = "Tệp có nhiều trang có dữ liệu, chỉ đọc trang đầu — hãy xóa trang này hoặc chuyển"
+    other += " sang tệp khác"
+    result.problems = [
+        CellProblem(p.sheet, None, None, other) if p.row is None and p.message == again else p
+        for p in result.problems
+    ]
+    return result
+
+
 # Data rows a mapping's preview shows (the header may sit a few rows down).
 PREVIEW_ROWS = 10
 
@@ -1279,7 +1331,12 @@ def preview_sheet(head: SheetHead, choice: Mapping[str, str | None] | None) -> R
 
 
 def _read(
-    path: Path, result: ReadResult, progress: _Step, take: _Take, head: int | None = None
+    path: Path,
+    result: ReadResult,
+    progress: _Step,
+    take: _Take,
+    head: int | None = None,
+    match: _Match = match_sheet,
 ) -> None:
     """Hand each template sheet of `path` to `take` (only its first `head` rows when
     given); problems of the file as a whole (unknown sheets...) go to `result`."""
@@ -1293,11 +1350,11 @@ def _read(
         )
         if not files:
             raise InputError(f"Thư mục '{path.name}' không có tệp .csv nào")
-        _read_csv_files(files, result, False, progress, take, head)
+        _read_csv_files(files, result, False, progress, take, head, match)
     elif suffix in _XLSX_SUFFIXES:
-        _read_xlsx(path, result, progress, take, head)
+        _read_xlsx(path, result, progress, take, head, match)
     elif suffix == ".csv":
-        _read_csv_files([path], result, True, progress, take, head)
+        _read_csv_files([path], result, True, progress, take, head, match)
     elif suffix == ".xls":
         raise InputError(
             f"Tệp '{path.name}' là định dạng Excel cũ (.xls) — hãy mở trong Excel và lưu lại "

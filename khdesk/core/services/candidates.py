@@ -390,6 +390,8 @@ class FileAccess:
         step = STEP_BY_ID.get(step_id)
         if step is None:
             return False
+        if step.upper_too:  # the cell's own record, or the committee's certificate (A2)
+            return self.cell_steps or self.committee_steps
         return self.committee_steps if step.committee else self.cell_steps
 
 

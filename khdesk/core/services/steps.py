@@ -22,6 +22,7 @@ from khdesk.core.services.checking import ProfileFacts, load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.states import save_states, state_of
+from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
 
@@ -47,6 +48,20 @@ def record_step_event(
     (A6: the introducers, P1: the mentor — see STEP_DETAILS), in one transaction. Returns
     the new state, the step's uuid and the details it replaced (what an undo restores)."""
     session.require(Action.EDIT_FILES)
+    with session.store.write(session.user) as tx:
+        return record_in(tx, session, file_code, event, today, details)
+
+
+def record_in(
+    tx: WriteTx,
+    session: Session,
+    file_code: str,
+    event: StepEvent,
+    today: date,
+    details: Mapping[str, Any] | None = None,
+) -> RecordedStep:
+    """`record_step_event` inside a use case's own transaction (a class roster records
+    many). Every check runs before anything is written: a refusal leaves `tx` untouched."""
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
         raise InputError(f"Không có bước '{event.step_id}'.")
@@ -60,95 +75,100 @@ def record_step_event(
         raise InputError(
             "Văn bản cấp ủy cấp trên đồng ý lễ kết nạp muộn: ghi cả số và ngày văn bản."
         )
-    with session.store.write(session.user) as tx:
-        facts, file = _locked_file(tx.conn, file_code)
-        org = facts.orgs.get(file.org_code)
-        # One writer per record: this station records only the steps it owns (sync).
-        owner = tx.conn.execute(
-            select(t.candidates.c.owner).where(t.candidates.c.uuid == facts.uuids[file_code])
-        ).scalar()
-        access = station_access(session.info.role, session.org_code, session.user_role, owner)
-        if not access.may_record(event.step_id):
-            raise AccessDenied(_refusal(step.id, file_code, owner, session.info.role))
-        new_details, previous = _details(tx.conn, facts.uuids[file_code], step.id, details)
-        if new_details:
-            judged = {_FACT_FIELDS[k]: v for k, v in new_details.items() if k in _FACT_FIELDS}
-            file = replace(file, **judged)
-        allowed = rules.next_steps(file, org)
-        if event.step_id not in allowed:
-            names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
-            raise InputError(
-                f"Hồ sơ {file_code} chưa thể ghi bước {step.id} ({step.name}). "
-                f"Các bước có thể ghi tiếp: {names}."
-            )
-        # Judged by the installed catalogue (the province's rulebooks and holidays).
-        in_force = judging.judge(tx.conn)
-        context = rules.RuleContext.build(facts.members.values(), in_force.rulebooks)
-        refused = rules.blocked(
-            file, event.step_id, event, org, facts.members, in_force.calendar, today, context
+    facts, file = _locked_file(tx.conn, file_code)
+    org = facts.orgs.get(file.org_code)
+    # One writer per record: this station records only the steps it owns (sync).
+    owner = tx.conn.execute(
+        select(t.candidates.c.owner).where(t.candidates.c.uuid == facts.uuids[file_code])
+    ).scalar()
+    access = station_access(session.info.role, session.org_code, session.user_role, owner)
+    if not access.may_record(event.step_id):
+        raise AccessDenied(_refusal(step.id, file_code, owner, session.info.role))
+    new_details, previous = _details(tx.conn, facts.uuids[file_code], step.id, details)
+    if new_details:
+        judged = {_FACT_FIELDS[k]: v for k, v in new_details.items() if k in _FACT_FIELDS}
+        file = replace(file, **judged)
+    allowed = rules.next_steps(file, org)
+    if event.step_id not in allowed:
+        names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
+        raise InputError(
+            f"Hồ sơ {file_code} chưa thể ghi bước {step.id} ({step.name}). "
+            f"Các bước có thể ghi tiếp: {names}."
         )
-        if refused:
-            reasons = " ".join(f"[{f.rule}] {f.message}" for f in refused)
-            raise InputError(f"Không ghi được bước {step.name}: {reasons}")
-        cuid = facts.uuids[file_code]
-        # A resolution's or decision's number counts as used (refused if already taken).
-        numbering.register_step_number(
-            tx.conn,
-            user=session.user,
-            now=tx.now,
-            own_org=session.org_code,
-            own_role=session.info.role,
-            file_code=file_code,
-            file_org=file.org_code,
+    # Judged by the installed catalogue (the province's rulebooks and holidays).
+    in_force = judging.judge(tx.conn)
+    context = rules.RuleContext.build(facts.members.values(), in_force.rulebooks)
+    refused = rules.blocked(
+        file, event.step_id, event, org, facts.members, in_force.calendar, today, context
+    )
+    if refused:
+        reasons = " ".join(f"[{f.rule}] {f.message}" for f in refused)
+        raise InputError(f"Không ghi được bước {step.name}: {reasons}")
+    cuid = facts.uuids[file_code]
+    # A resolution's or decision's number counts as used (refused if already taken).
+    numbering.register_step_number(
+        tx.conn,
+        user=session.user,
+        now=tx.now,
+        own_org=session.org_code,
+        own_role=session.info.role,
+        file_code=file_code,
+        file_org=file.org_code,
+        step_id=event.step_id,
+        on=event.on,
+        doc_no=clean_text(event.doc_no, "Số văn bản"),
+    )
+    last_seq = tx.conn.execute(
+        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
+    ).scalar()
+    record = tx.new_record()
+    tx.conn.execute(
+        t.steps.insert().values(
+            **record,
+            candidate_uuid=cuid,
             step_id=event.step_id,
             on=event.on,
-            doc_no=clean_text(event.doc_no, "Số văn bản"),
-        )
-        last_seq = tx.conn.execute(
-            select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
-        ).scalar()
-        record = tx.new_record()
-        tx.conn.execute(
-            t.steps.insert().values(
-                **record,
-                candidate_uuid=cuid,
-                step_id=event.step_id,
-                on=event.on,
-                seq=(last_seq or 0) + 1,
-                result=event.result.value,
-                doc_no=clean_text(event.doc_no, "Số văn bản"),
-                official_members=event.official_members,
-                votes_for=event.votes_for,
-                received_on=event.received_on,
-                note=clean_text(event.note, "Ghi chú"),
-            )
-        )
-        rows = (
-            tx.conn.execute(
-                select(t.steps)
-                .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
-                .order_by(t.steps.c.seq)
-            )
-            .mappings()
-            .all()
-        )
-        state = state_of(rows)
-        save_states(tx.conn, {cuid: state})
-        if new_details:
-            tx.conn.execute(
-                update(t.candidates)
-                .where(t.candidates.c.uuid == cuid)
-                .values(**new_details, **tx.changed(t.candidates))
-            )
-        tx.audit(
-            "record_step",
-            "candidate",
-            file_code,
-            step=event.step_id,
+            seq=(last_seq or 0) + 1,
             result=event.result.value,
-            on=event.on.isoformat(),
+            doc_no=clean_text(event.doc_no, "Số văn bản"),
+            official_members=event.official_members,
+            votes_for=event.votes_for,
+            received_on=event.received_on,
+            note=clean_text(event.note, "Ghi chú"),
         )
+    )
+    state = _refresh_state(tx.conn, cuid)
+    if new_details:
+        tx.conn.execute(
+            update(t.candidates)
+            .where(t.candidates.c.uuid == cuid)
+            .values(**new_details, **tx.changed(t.candidates))
+        )
+    tx.audit(
+        "record_step",
+        "candidate",
+        file_code,
+        step=event.step_id,
+        result=event.result.value,
+        on=event.on.isoformat(),
+    )
     return RecordedStep(state, record["uuid"], previous)
+
+
+def _refresh_state(conn, cuid: str) -> str:
+    """The file's state derived again from its live steps, and saved."""
+    rows = (
+        conn.execute(
+            select(t.steps)
+            .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
+            .order_by(t.steps.c.seq)
+        )
+        .mappings()
+        .all()
+    )
+    state = state_of(rows)
+    save_states(conn, {cuid: state})
+    return state
 
 
 def _check_year(day: date, what: str) -> None:
@@ -305,17 +325,7 @@ def undo_step(
                     .where(t.candidates.c.uuid == cuid)
                     .values(**values, **tx.changed(t.candidates))
                 )
-        rows = (
-            tx.conn.execute(
-                select(t.steps)
-                .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
-                .order_by(t.steps.c.seq)
-            )
-            .mappings()
-            .all()
-        )
-        state = state_of(rows)
-        save_states(tx.conn, {cuid: state})
+        state = _refresh_state(tx.conn, cuid)
         tx.audit(
             "undo_step",
             "candidate",

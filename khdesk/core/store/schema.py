@@ -543,3 +543,41 @@ catalogue_files = Table(
     Column("sha256", String(64), nullable=False),
     Column("content", LargeBinary, nullable=False),
 )
+
+# -- class rosters (lớp bồi dưỡng nhận thức về Đảng, RULES.md §2a): local bookkeeping of
+# the station that records the class. Never sent in bundles: the A2 steps they lead to are
+# (a committee's go down to each cell, FORMAT.md).
+classes = Table(
+    "classes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),  # "LOP-2026-01"
+    Column("name", String(300), nullable=False),
+    Column("organiser", String(300), nullable=False),  # đơn vị tổ chức lớp
+    Column("issuer", String(300), nullable=False),  # who signs the certificates
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("cert_on", Date, nullable=False),  # the certificates' date: A2 is dated by it
+    Column("note", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+class_participants = Table(
+    "class_participants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
+    Column("row_no", Integer, nullable=False),  # the roster's order (its sheet row)
+    Column("full_name", String(200), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("cccd", String(32)),
+    Column("org_code", String(64)),  # the cell the roster names
+    Column("cert_no", String(100)),
+    Column("passed", Boolean, nullable=False),
+    Column("file_code", String(64), index=True),  # the file matched (or chosen)
+    Column("outcome", String(16), nullable=False),  # domain.classes.Outcome
+    Column("reason", Text),  # why not recorded (Vietnamese)
+    Column("step_uuid", String(36)),  # the A2 step recorded for it
+    Index("ix_class_participants_class", "class_id", "row_no"),
+)

@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING
 from sqlalchemy import Connection, func, select, update
 
 from khdesk import __version__
-from khdesk.core.domain.scope import COMMITTEE_STEPS
+from khdesk.core.domain.scope import COMMITTEE_STEPS, DOWN_STEPS
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
 from khdesk.core.store import schema as t
@@ -324,7 +324,8 @@ def select_down(
     conn: Connection, org_code: str, recipient_org: str, since: int, upto: int
 ) -> tuple[dict[str, list[dict]], dict[str, bytes]]:
     """What goes down to a station: the steps this committee owns on that station's files
-    (its resolutions and decisions) and the scans attached to them."""
+    (its resolutions and decisions, and the certificates it recorded from a class roster)
+    and the scans attached to them."""
     files = select(t.candidates.c.uuid).where(
         t.candidates.c.org_code.in_(reach(conn, recipient_org))
     )
@@ -337,7 +338,7 @@ def select_down(
             table.c.candidate_uuid.in_(files),
         )
         if table is t.steps:
-            query = query.where(t.steps.c.step_id.in_(COMMITTEE_STEPS))
+            query = query.where(t.steps.c.step_id.in_(DOWN_STEPS))
         wire = [
             records.to_wire(table, r) for r in conn.execute(query.order_by(table.c.uuid)).mappings()
         ]

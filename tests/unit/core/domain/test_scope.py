@@ -107,6 +107,19 @@ def test_no_orgs_rows_widen_a_senders_reach(rows):
         assert all(tree.is_below(code, "X01-DU01") for code in added)
 
 
+def test_down_carries_decisions_and_the_certificates_a_committee_records():
+    """A committee records A2 from a class roster on its cells' files (RULES.md §2a):
+    down, that and its decisions are taken; a cell's own steps never come from above."""
+    down = sender_scope(TREE, "X01-CB03", "cell", "X01", "committee", "down")
+    assert record_problem(down, TREE, step("A2", "X01")) is None
+    assert record_problem(down, TREE, step("A10", "X01")) is None
+    for cell_step in ("A1", "A3", "A8", "A11", "P3", "DUNG"):
+        assert "không phải bước do cấp ủy cấp trên ghi" in record_problem(
+            down, TREE, step(cell_step, "X01")
+        )
+    assert record_problem(down, TREE, step("A2", "X01-CB03")) is not None  # not its own
+
+
 def test_a_province_writes_down_only_inside_that_committee():
     down = sender_scope(TREE, "X01", "committee", "KH", "province", "down")
     a10 = {"owner": "KH", "step_id": "A10", "uuid": "u"}
