@@ -70,6 +70,19 @@ def _header(template: Template, values: Mapping[str, Any]) -> Header:
     )
 
 
+def _document(template: Template, values: Mapping[str, Any], *, landscape: bool) -> PdfDocument:
+    """A list's PDF begun as its template says: metadata, letterhead, title and summary
+    (`landscape` unless the template says otherwise)."""
+    doc_type = fill_plain(template.get("doc_type", ""), values)
+    doc = PdfDocument(
+        title=doc_type,
+        subject=f"{template.code} (mẫu phiên bản {template.version})",
+        landscape_page=bool(template.get("landscape", landscape)),
+    )
+    doc.header(_header(template, values))
+    return doc.title(doc_type, fill_plain(template.get("summary", ""), values) or None)
+
+
 def _columns(template: Template) -> list[dict]:
     return list(template.get("columns", []))
 
@@ -318,16 +331,7 @@ def render_register(
     columns = _columns(template)
     values = dict(values)
     values.setdefault("count", len(rows))
-    doc = PdfDocument(
-        title=fill_plain(template.get("doc_type", ""), values),
-        subject=f"{template.code} (mẫu phiên bản {template.version})",
-        landscape_page=bool(template.get("landscape", True)),
-    )
-    doc.header(_header(template, values))
-    doc.title(
-        fill_plain(template.get("doc_type", ""), values),
-        fill_plain(template.get("summary", ""), values) if template.get("summary") else None,
-    )
+    doc = _document(template, values, landscape=True)
     head, spans = _head_rows(columns, numbered=True)
     keys = [c["key"] for c in columns]
     body = [[cells[k] for k in keys] for cells in (r.cells() for r in rows)]
@@ -404,16 +408,7 @@ def render_due(
     values = dict(values)
     values.setdefault("count", len(rows))
     values.setdefault("overdue", sum(1 for r in rows if r.get("overdue")))
-    doc = PdfDocument(
-        title=fill_plain(template.get("doc_type", ""), values),
-        subject=f"{template.code} (mẫu phiên bản {template.version})",
-        landscape_page=bool(template.get("landscape", True)),
-    )
-    doc.header(_header(template, values))
-    doc.title(
-        fill_plain(template.get("doc_type", ""), values),
-        fill_plain(template.get("summary", ""), values),
-    )
+    doc = _document(template, values, landscape=True)
     if not rows:
         doc.paragraph(fill(template.get("empty", ""), values), "plain", markup=True)
         return doc.build(invariant=invariant)
@@ -510,15 +505,7 @@ def render_checklist(
     values.setdefault(
         "subject_line", f"hồ sơ của {values.get('full_name') or ''} ({values.get('file_code')})"
     )
-    doc = PdfDocument(
-        title=fill_plain(template.get("doc_type", ""), values),
-        subject=f"{template.code} (mẫu phiên bản {template.version})",
-    )
-    doc.header(_header(template, values))
-    doc.title(
-        fill_plain(template.get("doc_type", ""), values),
-        fill_plain(template.get("summary", ""), values),
-    )
+    doc = _document(template, values, landscape=False)
     if template.get("intro"):
         doc.paragraph(fill(template.get("intro"), values), "plain", markup=True)
         doc.spacer(2)
