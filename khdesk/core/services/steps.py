@@ -21,7 +21,7 @@ from khdesk.core.services.candidates import station_access
 from khdesk.core.services.checking import ProfileFacts, load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.states import save_states, state_of
+from khdesk.core.store.states import restate
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
 
@@ -123,17 +123,7 @@ def record_step_event(
                 note=clean_text(event.note, "Ghi chú"),
             )
         )
-        rows = (
-            tx.conn.execute(
-                select(t.steps)
-                .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
-                .order_by(t.steps.c.seq)
-            )
-            .mappings()
-            .all()
-        )
-        state = state_of(rows)
-        save_states(tx.conn, {cuid: state})
+        state = restate(tx.conn, cuid)
         if new_details:
             tx.conn.execute(
                 update(t.candidates)
@@ -305,17 +295,7 @@ def undo_step(
                     .where(t.candidates.c.uuid == cuid)
                     .values(**values, **tx.changed(t.candidates))
                 )
-        rows = (
-            tx.conn.execute(
-                select(t.steps)
-                .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
-                .order_by(t.steps.c.seq)
-            )
-            .mappings()
-            .all()
-        )
-        state = state_of(rows)
-        save_states(tx.conn, {cuid: state})
+        state = restate(tx.conn, cuid)
         tx.audit(
             "undo_step",
             "candidate",
