@@ -20,8 +20,15 @@ from khdesk.core.domain import documents
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent, effective_events
 from khdesk.core.domain.rulebook import default_rulebooks
 from khdesk.core.domain.rules import probation_end
-from khdesk.core.reports.forms import form_values, layout_defaults, org_rows, org_values, place_of
-from khdesk.core.reports.pdf import FONT_BOLD, Header, PdfDocument, Signature, esc, fmt_date, style
+from khdesk.core.reports.forms import (
+    form_values,
+    header_of,
+    layout_defaults,
+    org_rows,
+    org_values,
+    place_of,
+)
+from khdesk.core.reports.pdf import FONT_BOLD, PdfDocument, Signature, esc, fmt_date, style
 from khdesk.core.reports.templates import Template, fill, fill_plain, load_template
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, raw_rows
@@ -58,18 +65,6 @@ def list_header_values(conn: Connection, own_org: str) -> dict[str, Any]:
     return values
 
 
-def _header(template: Template, values: Mapping[str, Any]) -> Header:
-    spec = template.get("header", {})
-    upper = fill_plain(spec["upper_body"], values) if spec.get("upper_body") else None
-    return Header(
-        issuer=fill_plain(spec.get("issuer", ""), values),
-        upper_body=upper,
-        number=None,
-        place=values.get("place"),
-        on=values.get("on"),
-    )
-
-
 def _document(template: Template, values: Mapping[str, Any], *, landscape: bool) -> PdfDocument:
     """A list's PDF begun as its template says: metadata, letterhead, title and summary
     (`landscape` unless the template says otherwise)."""
@@ -79,7 +74,7 @@ def _document(template: Template, values: Mapping[str, Any], *, landscape: bool)
         subject=f"{template.code} (mẫu phiên bản {template.version})",
         landscape_page=bool(template.get("landscape", landscape)),
     )
-    doc.header(_header(template, values))
+    doc.header(header_of(template, values, on="on"))
     return doc.title(doc_type, fill_plain(template.get("summary", ""), values) or None)
 
 
