@@ -205,15 +205,7 @@ def register_rows(
         f = f or by_person.get((fold(r["full_name"]), r["birth_date"]))
         if f is not None and r["status"] in _FORMER and f["a10"].on != r["admitted_on"]:
             f = None  # the file is a re-admission: the old membership keeps its own line
-        row = RegisterRow(
-            full_name=r["full_name"],
-            sex=r["sex"],
-            birth_date=r["birth_date"],
-            history_no=r["history_no"],
-            home_town=r["home_town"],
-            cell=cell_name.get(r["org_code"], r["org_code"]),
-            decision_on=r["admitted_on"],
-        )
+        row = _line(r, cell_name, decision_on=r["admitted_on"])
         if f is not None:
             used.add(f["file_code"])
             row.decision_no = f["a10"].doc_no
@@ -229,13 +221,9 @@ def register_rows(
     for f in files:
         if f["file_code"] in used:
             continue
-        row = RegisterRow(
-            full_name=f["full_name"],
-            sex=f["sex"],
-            birth_date=f["birth_date"],
-            history_no=f["history_no"],
-            home_town=f["home_town"],
-            cell=cell_name.get(f["org_code"], f["org_code"]),
+        row = _line(
+            f,
+            cell_name,
             decision_no=f["a10"].doc_no,
             decision_on=f["a10"].on,
             ceremony_on=f["a11"].on if f["a11"] else None,
@@ -255,6 +243,19 @@ def register_rows(
     if year is not None:
         out = [r for r in out if r.decision_on and r.decision_on.year == year]
     return out
+
+
+def _line(person: Mapping[str, Any], cell_name: Mapping[str, str], **more: Any) -> RegisterRow:
+    """A register line: the person's columns from a member or a file, the rest `more`."""
+    return RegisterRow(
+        full_name=person["full_name"],
+        sex=person["sex"],
+        birth_date=person["birth_date"],
+        history_no=person["history_no"],
+        home_town=person["home_town"],
+        cell=cell_name.get(person["org_code"], person["org_code"]),
+        **more,
+    )
 
 
 def _admitted_files(conn: Connection) -> list[dict]:
