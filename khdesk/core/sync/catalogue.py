@@ -14,10 +14,9 @@ It holds nothing personal and goes to many stations, so it is signed but not enc
 A station that never met the province trusts a catalogue through an endorsement by the
 upper station it did enrol: "I verified catalogue <hash> as issued by key <id>". Deciding
 which keys are trusted needs the database (services/catalogue.py); this module only reads,
-checks and writes files (the zip through signed_zip, as bundles), and raises
-CatalogueError with a Vietnamese reason. The content
-entries' names and parsing are in catalogue_content (free of SQLAlchemy, for judging) and
-re-exported here.
+checks and writes files (the zip through signed_zip, as bundles), and raises CatalogueError
+with a Vietnamese reason. The content entries' names and parsing are in catalogue_content
+(free of SQLAlchemy, for judging) and re-exported here.
 """
 
 from __future__ import annotations
