@@ -78,6 +78,29 @@ def _document(template: Template, values: Mapping[str, Any], *, landscape: bool)
     return doc.title(doc_type, fill_plain(template.get("summary", ""), values) or None)
 
 
+def _table(
+    doc: PdfDocument, columns: Sequence[dict], head: list, body: list, **options: Any
+) -> None:
+    """The list's table: its head rows and body, in the template's widths and alignments."""
+    doc.table(
+        head + body,
+        [c.get("width") for c in columns],
+        header_rows=len(head),
+        align=[c.get("align", "left") for c in columns],
+        **options,
+    )
+
+
+def _finish(
+    doc: PdfDocument, template: Template, values: Mapping[str, Any], invariant: bool
+) -> bytes:
+    """The template's footer, if any, and the PDF's bytes."""
+    if template.get("footer"):
+        doc.spacer(3)
+        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
+    return doc.build(invariant=invariant)
+
+
 def _columns(template: Template) -> list[dict]:
     return list(template.get("columns", []))
 
@@ -331,18 +354,8 @@ def render_register(
     head, spans = _head_rows(columns, numbered=True)
     keys = [c["key"] for c in columns]
     body = [[cells[k] for k in keys] for cells in (r.cells() for r in rows)]
-    doc.table(
-        head + body,
-        [c.get("width") for c in columns],
-        header_rows=len(head),
-        align=[c.get("align", "left") for c in columns],
-        spans=spans,
-        size=10,
-    )
-    if template.get("footer"):
-        doc.spacer(3)
-        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
-    return doc.build(invariant=invariant)
+    _table(doc, columns, head, body, spans=spans, size=10)
+    return _finish(doc, template, values, invariant)
 
 
 # -- the due list ------------------------------------------------------------------------------
@@ -421,18 +434,8 @@ def render_due(
         return r.get(key, "")
 
     body = [[value(r, c["key"]) for c in columns] for r in rows]
-    doc.table(
-        head + body,
-        [c.get("width") for c in columns],
-        header_rows=len(head),
-        align=[c.get("align", "left") for c in columns],
-        spans=spans,
-        size=size,
-    )
-    if template.get("footer"):
-        doc.spacer(3)
-        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
-    return doc.build(invariant=invariant)
+    _table(doc, columns, head, body, spans=spans, size=size)
+    return _finish(doc, template, values, invariant)
 
 
 # -- a file's checklist ---------------------------------------------------------------------
@@ -513,13 +516,7 @@ def render_checklist(
         for i, r in enumerate(rows, start=len(head))
         if r.get("missing") and status_col is not None
     ]
-    doc.table(
-        head + body,
-        [c.get("width") for c in columns],
-        header_rows=len(head),
-        align=[c.get("align", "left") for c in columns],
-        styles=styles,
-    )
+    _table(doc, columns, head, body, styles=styles)
     doc.spacer(3)
     on_text = {"on": values.get("on")}
     if findings:
