@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QShortcut
+from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -57,10 +57,7 @@ class LockScreen(QWidget):
         super().__init__(parent)
         self.session = session
         title = QLabel("Phần mềm đang khóa")
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        title.setFont(font)
+        prefs.relative_font(title, 5, bold=True)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         who = QLabel(
             f"{session.info.org_name} — {session.info.role_label}\n"

@@ -13,7 +13,6 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -36,6 +35,7 @@ from khdesk.core.services.session import (
     list_profiles,
     open_profile,
 )
+from khdesk.ui import prefs
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.plaintext import plain_tip
@@ -105,10 +105,7 @@ class LoginDialog(QDialog):
         self.setMinimumWidth(660)  # the last row of buttons fits without clipping
 
         title = QLabel("Phát triển đảng viên")
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        title.setFont(font)
+        prefs.relative_font(title, 4, bold=True)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.profile_box = ProfileList()

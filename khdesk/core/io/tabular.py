@@ -306,23 +306,39 @@ _BOOL_WORDS = {
 _BOOL_EXPECTED = "cần Có/Không (hoặc x/để trống, 1/0)"
 
 
+def _word_reader(
+    exact: dict[str, Any],
+    norm: Callable[[str], str],
+    words: Mapping[str, Any],
+    expected: str,
+    fails: list[str],
+) -> Callable[[str], Any]:
+    """A text cell not in `exact` read as one of `words` (by its `norm`alised form) and
+    cached in `exact` as typed: a column holds many equal cells, and the caller looks
+    there first (inline: a call per cell would cost a third more)."""
+
+    def read(v: str) -> Any:
+        key = norm(v)
+        if not key:
+            return None
+        hit = words.get(key)
+        if hit is None:
+            fails.append(f"Giá trị không hợp lệ '{v.strip()}' — {expected}")
+            return _BAD
+        exact[v] = hit
+        return hit
+
+    return read
+
+
 def _make_bool(column: Column, fails: list[str]) -> Converter:
-    cache: dict[str, bool] = {"Có": True, "Không": False, "x": True, "X": True}
+    exact: dict[str, Any] = {"Có": True, "Không": False, "x": True, "X": True}
+    read_word = _word_reader(exact, fold, _BOOL_WORDS, _BOOL_EXPECTED, fails)
 
     def conv(v: Any) -> Any:
         if type(v) is str:
-            b = cache.get(v)
-            if b is not None:
-                return b
-            key = fold(v)
-            if not key:
-                return None
-            b = _BOOL_WORDS.get(key)
-            if b is None:
-                fails.append(f"Giá trị không hợp lệ '{v.strip()}' — {_BOOL_EXPECTED}")
-                return _BAD
-            cache[v] = b
-            return b
+            hit = exact.get(v)
+            return read_word(v) if hit is None else hit
         if v is None:
             return None
         if isinstance(v, bool):
@@ -376,7 +392,6 @@ def _make_int(column: Column, fails: list[str]) -> Converter:
 def _make_choice(column: Column, fails: list[str]) -> Converter:
     labels = column.choices
     lookup = {header_norm(label): label for label in labels}
-    exact = {label: label for label in labels}
     expected = ", ".join(labels)
     # Excel may turn a typed "9/12" into a date (12 Sep or 9 Dec): map it back by its
     # day and month, whichever order the locale used.
@@ -388,20 +403,13 @@ def _make_choice(column: Column, fails: list[str]) -> Converter:
             by_day_month[frozenset((int(num), int(den)))] = label
         expected += " (hoặc " + ", ".join(template.EDUCATION_ALIASES) + ")"
 
+    exact = {label: label for label in labels}
+    read_word = _word_reader(exact, header_norm, lookup, f"cần một trong: {expected}", fails)
+
     def conv(v: Any) -> Any:
         if type(v) is str:
-            label = exact.get(v)
-            if label is not None:
-                return label
-            key = header_norm(v)
-            if not key:
-                return None
-            label = lookup.get(key)
-            if label is None:
-                fails.append(f"Giá trị không hợp lệ '{v.strip()}' — cần một trong: {expected}")
-                return _BAD
-            exact[v] = label
-            return label
+            hit = exact.get(v)
+            return read_word(v) if hit is None else hit
         if v is None:
             return None
         if isinstance(v, datetime) and by_day_month:

@@ -429,7 +429,8 @@ def render_blocks(doc: PdfDocument, blocks: list[Any], values: Mapping[str, Any]
             doc.paragraph(text, "form" if role == "body" and BLANK in text else role, markup=True)
 
 
-def header_of(template: Template, values: Mapping[str, Any]) -> Header:
+def header_of(template: Template, values: Mapping[str, Any], *, on: str = "doc_on") -> Header:
+    """The letterhead a template's `header` describes; `on`: the value holding its date."""
     spec = template.get("header", {})
     number = None
     if spec.get("number"):
@@ -440,7 +441,7 @@ def header_of(template: Template, values: Mapping[str, Any]) -> Header:
         upper_body=upper,
         number=number,
         place=values.get("place"),
-        on=values.get("doc_on"),
+        on=values.get(on),
     )
 
 

@@ -20,8 +20,15 @@ from khdesk.core.domain import documents
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent, effective_events
 from khdesk.core.domain.rulebook import default_rulebooks
 from khdesk.core.domain.rules import probation_end
-from khdesk.core.reports.forms import form_values, layout_defaults, org_rows, org_values, place_of
-from khdesk.core.reports.pdf import FONT_BOLD, Header, PdfDocument, Signature, esc, fmt_date, style
+from khdesk.core.reports.forms import (
+    form_values,
+    header_of,
+    layout_defaults,
+    org_rows,
+    org_values,
+    place_of,
+)
+from khdesk.core.reports.pdf import FONT_BOLD, PdfDocument, Signature, esc, fmt_date, style
 from khdesk.core.reports.templates import Template, fill, fill_plain, load_template
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, raw_rows
@@ -58,16 +65,40 @@ def list_header_values(conn: Connection, own_org: str) -> dict[str, Any]:
     return values
 
 
-def _header(template: Template, values: Mapping[str, Any]) -> Header:
-    spec = template.get("header", {})
-    upper = fill_plain(spec["upper_body"], values) if spec.get("upper_body") else None
-    return Header(
-        issuer=fill_plain(spec.get("issuer", ""), values),
-        upper_body=upper,
-        number=None,
-        place=values.get("place"),
-        on=values.get("on"),
+def _document(template: Template, values: Mapping[str, Any], *, landscape: bool) -> PdfDocument:
+    """A list's PDF begun as its template says: metadata, letterhead, title and summary
+    (`landscape` unless the template says otherwise)."""
+    doc_type = fill_plain(template.get("doc_type", ""), values)
+    doc = PdfDocument(
+        title=doc_type,
+        subject=f"{template.code} (mẫu phiên bản {template.version})",
+        landscape_page=bool(template.get("landscape", landscape)),
     )
+    doc.header(header_of(template, values, on="on"))
+    return doc.title(doc_type, fill_plain(template.get("summary", ""), values) or None)
+
+
+def _table(
+    doc: PdfDocument, columns: Sequence[dict], head: list, body: list, **options: Any
+) -> None:
+    """The list's table: its head rows and body, in the template's widths and alignments."""
+    doc.table(
+        head + body,
+        [c.get("width") for c in columns],
+        header_rows=len(head),
+        align=[c.get("align", "left") for c in columns],
+        **options,
+    )
+
+
+def _finish(
+    doc: PdfDocument, template: Template, values: Mapping[str, Any], invariant: bool
+) -> bytes:
+    """The template's footer, if any, and the PDF's bytes."""
+    if template.get("footer"):
+        doc.spacer(3)
+        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
+    return doc.build(invariant=invariant)
 
 
 def _columns(template: Template) -> list[dict]:
@@ -197,15 +228,7 @@ def register_rows(
         f = f or by_person.get((fold(r["full_name"]), r["birth_date"]))
         if f is not None and r["status"] in _FORMER and f["a10"].on != r["admitted_on"]:
             f = None  # the file is a re-admission: the old membership keeps its own line
-        row = RegisterRow(
-            full_name=r["full_name"],
-            sex=r["sex"],
-            birth_date=r["birth_date"],
-            history_no=r["history_no"],
-            home_town=r["home_town"],
-            cell=cell_name.get(r["org_code"], r["org_code"]),
-            decision_on=r["admitted_on"],
-        )
+        row = _line(r, cell_name, decision_on=r["admitted_on"])
         if f is not None:
             used.add(f["file_code"])
             row.decision_no = f["a10"].doc_no
@@ -221,13 +244,9 @@ def register_rows(
     for f in files:
         if f["file_code"] in used:
             continue
-        row = RegisterRow(
-            full_name=f["full_name"],
-            sex=f["sex"],
-            birth_date=f["birth_date"],
-            history_no=f["history_no"],
-            home_town=f["home_town"],
-            cell=cell_name.get(f["org_code"], f["org_code"]),
+        row = _line(
+            f,
+            cell_name,
             decision_no=f["a10"].doc_no,
             decision_on=f["a10"].on,
             ceremony_on=f["a11"].on if f["a11"] else None,
@@ -247,6 +266,19 @@ def register_rows(
     if year is not None:
         out = [r for r in out if r.decision_on and r.decision_on.year == year]
     return out
+
+
+def _line(person: Mapping[str, Any], cell_name: Mapping[str, str], **more: Any) -> RegisterRow:
+    """A register line: the person's columns from a member or a file, the rest `more`."""
+    return RegisterRow(
+        full_name=person["full_name"],
+        sex=person["sex"],
+        birth_date=person["birth_date"],
+        history_no=person["history_no"],
+        home_town=person["home_town"],
+        cell=cell_name.get(person["org_code"], person["org_code"]),
+        **more,
+    )
 
 
 def _admitted_files(conn: Connection) -> list[dict]:
@@ -318,31 +350,12 @@ def render_register(
     columns = _columns(template)
     values = dict(values)
     values.setdefault("count", len(rows))
-    doc = PdfDocument(
-        title=fill_plain(template.get("doc_type", ""), values),
-        subject=f"{template.code} (mẫu phiên bản {template.version})",
-        landscape_page=bool(template.get("landscape", True)),
-    )
-    doc.header(_header(template, values))
-    doc.title(
-        fill_plain(template.get("doc_type", ""), values),
-        fill_plain(template.get("summary", ""), values) if template.get("summary") else None,
-    )
+    doc = _document(template, values, landscape=True)
     head, spans = _head_rows(columns, numbered=True)
     keys = [c["key"] for c in columns]
     body = [[cells[k] for k in keys] for cells in (r.cells() for r in rows)]
-    doc.table(
-        head + body,
-        [c.get("width") for c in columns],
-        header_rows=len(head),
-        align=[c.get("align", "left") for c in columns],
-        spans=spans,
-        size=10,
-    )
-    if template.get("footer"):
-        doc.spacer(3)
-        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
-    return doc.build(invariant=invariant)
+    _table(doc, columns, head, body, spans=spans, size=10)
+    return _finish(doc, template, values, invariant)
 
 
 # -- the due list ------------------------------------------------------------------------------
@@ -404,16 +417,7 @@ def render_due(
     values = dict(values)
     values.setdefault("count", len(rows))
     values.setdefault("overdue", sum(1 for r in rows if r.get("overdue")))
-    doc = PdfDocument(
-        title=fill_plain(template.get("doc_type", ""), values),
-        subject=f"{template.code} (mẫu phiên bản {template.version})",
-        landscape_page=bool(template.get("landscape", True)),
-    )
-    doc.header(_header(template, values))
-    doc.title(
-        fill_plain(template.get("doc_type", ""), values),
-        fill_plain(template.get("summary", ""), values),
-    )
+    doc = _document(template, values, landscape=True)
     if not rows:
         doc.paragraph(fill(template.get("empty", ""), values), "plain", markup=True)
         return doc.build(invariant=invariant)
@@ -430,18 +434,8 @@ def render_due(
         return r.get(key, "")
 
     body = [[value(r, c["key"]) for c in columns] for r in rows]
-    doc.table(
-        head + body,
-        [c.get("width") for c in columns],
-        header_rows=len(head),
-        align=[c.get("align", "left") for c in columns],
-        spans=spans,
-        size=size,
-    )
-    if template.get("footer"):
-        doc.spacer(3)
-        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
-    return doc.build(invariant=invariant)
+    _table(doc, columns, head, body, spans=spans, size=size)
+    return _finish(doc, template, values, invariant)
 
 
 # -- a file's checklist ---------------------------------------------------------------------
@@ -510,15 +504,7 @@ def render_checklist(
     values.setdefault(
         "subject_line", f"hồ sơ của {values.get('full_name') or ''} ({values.get('file_code')})"
     )
-    doc = PdfDocument(
-        title=fill_plain(template.get("doc_type", ""), values),
-        subject=f"{template.code} (mẫu phiên bản {template.version})",
-    )
-    doc.header(_header(template, values))
-    doc.title(
-        fill_plain(template.get("doc_type", ""), values),
-        fill_plain(template.get("summary", ""), values),
-    )
+    doc = _document(template, values, landscape=False)
     if template.get("intro"):
         doc.paragraph(fill(template.get("intro"), values), "plain", markup=True)
         doc.spacer(2)
@@ -530,13 +516,7 @@ def render_checklist(
         for i, r in enumerate(rows, start=len(head))
         if r.get("missing") and status_col is not None
     ]
-    doc.table(
-        head + body,
-        [c.get("width") for c in columns],
-        header_rows=len(head),
-        align=[c.get("align", "left") for c in columns],
-        styles=styles,
-    )
+    _table(doc, columns, head, body, styles=styles)
     doc.spacer(3)
     on_text = {"on": values.get("on")}
     if findings:

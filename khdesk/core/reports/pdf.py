@@ -252,6 +252,10 @@ def style(
     register_fonts()
     lay = layout()
     body = lay.body_size
+
+    def centred(font: str, size: float, ratio: float = 1.2) -> dict[str, Any]:
+        return dict(fontName=font, fontSize=size, leading=size * ratio, alignment=TA_CENTER)
+
     roles: dict[str, dict[str, Any]] = {
         "body": dict(
             fontName=FONT,
@@ -290,61 +294,16 @@ def style(
             spaceAfter=3,
         ),
         "italic": dict(fontName=FONT_ITALIC, fontSize=body, leading=lay.body_leading),
-        "doc_type": dict(
-            fontName=FONT_BOLD,
-            fontSize=lay.doc_type_size,
-            leading=lay.doc_type_size * 1.25,
-            alignment=TA_CENTER,
-        ),
-        "summary": dict(
-            fontName=FONT_BOLD,
-            fontSize=lay.summary_size,
-            leading=lay.summary_size * 1.25,
-            alignment=TA_CENTER,
-        ),
-        "upper_body": dict(
-            fontName=FONT,
-            fontSize=lay.header_size,
-            leading=lay.header_size * 1.2,
-            alignment=TA_CENTER,
-        ),
-        "issuer": dict(
-            fontName=FONT_BOLD,
-            fontSize=lay.header_size,
-            leading=lay.header_size * 1.2,
-            alignment=TA_CENTER,
-        ),
-        "party": dict(
-            fontName=FONT_BOLD,
-            fontSize=lay.party_size,
-            leading=lay.party_size * 1.2,
-            alignment=TA_CENTER,
-        ),
-        "date": dict(
-            fontName=FONT_ITALIC,
-            fontSize=lay.header_size,
-            leading=lay.header_size * 1.2,
-            alignment=TA_CENTER,
-        ),
-        "number": dict(
-            fontName=FONT,
-            fontSize=lay.header_size,
-            leading=lay.header_size * 1.2,
-            alignment=TA_CENTER,
-        ),
+        "doc_type": centred(FONT_BOLD, lay.doc_type_size, 1.25),
+        "summary": centred(FONT_BOLD, lay.summary_size, 1.25),
+        "upper_body": centred(FONT, lay.header_size),
+        "issuer": centred(FONT_BOLD, lay.header_size),
+        "party": centred(FONT_BOLD, lay.party_size),
+        "date": centred(FONT_ITALIC, lay.header_size),
+        "number": centred(FONT, lay.header_size),
         "cell": dict(fontName=FONT, fontSize=lay.table_size, leading=lay.table_size * 1.2),
-        "cell_bold": dict(
-            fontName=FONT_BOLD,
-            fontSize=lay.table_size,
-            leading=lay.table_size * 1.2,
-            alignment=TA_CENTER,
-        ),
-        "cell_centre": dict(
-            fontName=FONT,
-            fontSize=lay.table_size,
-            leading=lay.table_size * 1.2,
-            alignment=TA_CENTER,
-        ),
+        "cell_bold": centred(FONT_BOLD, lay.table_size),
+        "cell_centre": centred(FONT, lay.table_size),
         "small": dict(
             fontName=FONT, fontSize=lay.recipients_size, leading=lay.recipients_size * 1.2
         ),
@@ -357,18 +316,8 @@ def style(
             leftIndent=7,  # a wrapped recipient hangs under its text, not under the dash
             firstLineIndent=-7,
         ),
-        "sign_role": dict(
-            fontName=FONT_BOLD,
-            fontSize=body,
-            leading=body * 1.2,
-            alignment=TA_CENTER,
-        ),
-        "sign_name": dict(
-            fontName=FONT_BOLD,
-            fontSize=body,
-            leading=body * 1.2,
-            alignment=TA_CENTER,
-        ),
+        "sign_role": centred(FONT_BOLD, body),
+        "sign_name": centred(FONT_BOLD, body),
         "page_number": dict(fontName=FONT, fontSize=lay.recipients_size, alignment=TA_CENTER),
     }
     if name not in roles:

@@ -158,6 +158,20 @@ def _severity_ok(finding: rules.Finding, at_least: Severity | None) -> bool:
     return at_least is None or finding.severity.at_least(at_least)
 
 
+def _judge_files(
+    session: Session, on: date
+) -> tuple[ProfileFacts, judging.Judge, dict[str, list[rules.Finding]]]:
+    """The profile's facts, the catalogue that judges them and every file's findings."""
+    with session.reader() as conn:
+        facts = load_facts(conn)
+        judged = judging.judge(conn)
+    context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
+    by_file = rules.check_files(
+        facts.files, facts.orgs, facts.members, judged.calendar, on, context
+    )
+    return facts, judged, by_file
+
+
 def check_profile(
     session: Session,
     on: date,
@@ -166,13 +180,7 @@ def check_profile(
 ) -> CheckResult:
     """Findings for every file and member, sorted by due date (undated last)."""
     at_least = Severity(severity) if severity else None
-    with session.reader() as conn:
-        facts = load_facts(conn)
-        judged = judging.judge(conn)
-    context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
-    by_file = rules.check_files(
-        facts.files, facts.orgs, facts.members, judged.calendar, on, context
-    )
+    facts, judged, by_file = _judge_files(session, on)
     result = CheckResult(
         on=on,
         clock_warning=clock_warning(session, on),
@@ -230,13 +238,7 @@ def _finding_fields(finding: rules.Finding) -> dict:
 def file_overview(session: Session, on: date) -> dict[str, dict]:
     """Per file: its valid next steps, its counts of findings and the catalogue that
     judged them (for `list --json`)."""
-    with session.reader() as conn:
-        facts = load_facts(conn)
-        judged = judging.judge(conn)
-    context = rules.RuleContext.build(facts.members.values(), judged.rulebooks)
-    by_file = rules.check_files(
-        facts.files, facts.orgs, facts.members, judged.calendar, on, context
-    )
+    facts, judged, by_file = _judge_files(session, on)
     out = {}
     for f in facts.files:
         counts = {"error": 0, "warning": 0, "info": 0}

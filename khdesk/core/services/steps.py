@@ -21,7 +21,7 @@ from khdesk.core.services.candidates import station_access
 from khdesk.core.services.checking import ProfileFacts, load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
-from khdesk.core.store.states import save_states, state_of
+from khdesk.core.store.states import restate
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
@@ -137,7 +137,7 @@ def record_in(
             note=clean_text(event.note, "Ghi chú"),
         )
     )
-    state = _refresh_state(tx.conn, cuid)
+    state = restate(tx.conn, cuid)
     if new_details:
         tx.conn.execute(
             update(t.candidates)
@@ -153,22 +153,6 @@ def record_in(
         on=event.on.isoformat(),
     )
     return RecordedStep(state, record["uuid"], previous)
-
-
-def _refresh_state(conn, cuid: str) -> str:
-    """The file's state derived again from its live steps, and saved."""
-    rows = (
-        conn.execute(
-            select(t.steps)
-            .where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
-            .order_by(t.steps.c.seq)
-        )
-        .mappings()
-        .all()
-    )
-    state = state_of(rows)
-    save_states(conn, {cuid: state})
-    return state
 
 
 def _check_year(day: date, what: str) -> None:
@@ -325,7 +309,7 @@ def undo_step(
                     .where(t.candidates.c.uuid == cuid)
                     .values(**values, **tx.changed(t.candidates))
                 )
-        state = _refresh_state(tx.conn, cuid)
+        state = restate(tx.conn, cuid)
         tx.audit(
             "undo_step",
             "candidate",

@@ -50,3 +50,15 @@ def save_states(conn, states: dict[str, str]) -> int:
     if params:
         conn.execute(_SET_STATE, params)
     return len(params)
+
+
+def restate(conn, file_uuid: str) -> str:
+    """A file's state derived again from its live steps and stored; returns it."""
+    steps = conn.execute(
+        select(t.steps)
+        .where(t.steps.c.candidate_uuid == file_uuid, t.steps.c.deleted.is_(False))
+        .order_by(t.steps.c.seq)
+    ).mappings()
+    state = state_of(steps)
+    save_states(conn, {file_uuid: state})
+    return state

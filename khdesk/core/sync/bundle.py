@@ -16,8 +16,8 @@ record) and the manifest's bytes are all that is read before the signature verif
 a key the caller enrolled; only then is any other entry inflated, each no further than
 the size the signed manifest declares. Sizes, entry counts, names, JSON shape and text
 are all checked before anything is used, and every failure is a BundleError with a
-Vietnamese reason. This module knows nothing of databases: the inbox supplies keys and
-decides.
+Vietnamese reason. The zip itself is read by signed_zip, the one reader catalogues use
+too. This module knows nothing of databases: the inbox supplies keys and decides.
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from khdesk.core.clock import is_iso
-from khdesk.core.sync import canonical, records
-from khdesk.core.sync.errors import BundleError, SyncError
+from khdesk.core.sync import canonical, records, signed_zip
+from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.keys import KeyPair, PublicKeys
+from khdesk.core.sync.signed_zip import KEY_ID, SHA256, UUID, Fields, Shape, show_name
 
 FORMAT = "khdesk-bundle"
 FORMAT_VERSION = 1
@@ -57,11 +58,6 @@ _ENTRY_NAME = re.compile(
     r"^(?:manifest\.json|manifest\.sig|records/[a-z_]{1,32}\.jsonl|files/[0-9a-f]{64}"
     r"|audit/entries\.jsonl)$"
 )
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # entries carry no clock: same content, same bytes
 
 
 @dataclass(frozen=True)
@@ -121,28 +117,20 @@ def build_inner(
     signature = signer.sign(SIGNATURE_CONTEXT, manifest_bytes)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
-        _add(zf, MANIFEST, manifest_bytes, zipfile.ZIP_DEFLATED)
-        _add(zf, SIGNATURE, signature, zipfile.ZIP_STORED)
+        signed_zip.add_entry(zf, MANIFEST, manifest_bytes)
+        signed_zip.add_entry(zf, SIGNATURE, signature, zipfile.ZIP_STORED)
         for name, data in entries.items():
             # Scans are already compressed: storing them keeps a 50 MB export fast.
             method = zipfile.ZIP_STORED if name.startswith("files/") else zipfile.ZIP_DEFLATED
-            _add(zf, name, data, method)
+            signed_zip.add_entry(zf, name, data, method)
     return out.getvalue(), manifest_bytes
 
 
 def _describe(data: bytes, count: int | None) -> dict:
-    out: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    out = signed_zip.describe(data)
     if count is not None:
         out["records"] = count
     return out
-
-
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, method: int) -> None:
-    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-    info.compress_type = method
-    info.create_system = 3
-    info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
 
 
 def header_for(recipient_key_id: str) -> bytes:
@@ -252,52 +240,16 @@ def counts(manifest: dict) -> dict[str, int]:
     }
 
 
-# The zip's end record, its zip64 locator, and the most a directory record of a name this
-# format allows takes (46 fixed bytes, a 70-byte name, room for extra fields).
-_END = struct.Struct("<4s4H2LH")
-_END_MAGIC, _ZIP64_LOCATOR = b"PK\x05\x06", b"PK\x06\x07"
-_MAX_DIRECTORY_RECORD = 46 + 70 + 64
-
-
-def open_zip(
-    data: bytes,
-    max_entries: int,
-    error: type[SyncError] = BundleError,
-    broken: Callable[[], SyncError] | None = None,
-    container: str = "gói",
-) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
-    """The archive's directory, read only after its 22-byte end record shows it small: a
-    forged end record cannot make the reader build millions of entries. No zip64 (an
-    archive within the caps never needs it). `broken` makes the error for a damaged or
-    non-zip archive."""
-
-    def fail() -> SyncError:
-        if broken is not None:
-            return broken()
-        return error("inner_zip", f"Phần nội dung của {container} không phải kho zip hợp lệ.")
-
-    end = data.rfind(_END_MAGIC, max(0, len(data) - _END.size - 0xFFFF))
-    if end < 0 or len(data) - end < _END.size:
-        raise fail()
-    _, _, _, on_disk, count, directory_size, _, _ = _END.unpack_from(data, end)
-    if max(on_disk, count) > max_entries:
-        raise error(
-            "too_many_entries",
-            f"{container.capitalize()} có quá nhiều mục ({max(on_disk, count)}; tối đa "
-            f"{max_entries}).",
-        )
-    if data[max(0, end - 20) : end - 16] == _ZIP64_LOCATOR or (
-        directory_size > count * _MAX_DIRECTORY_RECORD
-    ):
-        raise fail()
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except Exception:  # zipfile raises many kinds on garbage: all mean the same here
-        raise fail() from None
-    if len(infos) != count:
-        raise fail()
-    return zf, infos
+def _shape(limits: Limits) -> Shape:
+    return Shape(
+        BundleError,
+        "gói",
+        _ENTRY_NAME.fullmatch,
+        {SIGNATURE: signed_zip.SIGNATURE_SIZE, MANIFEST: limits.max_manifest},
+        max_entries=limits.max_entries,
+        max_entry=limits.max_entry,
+        max_total=limits.max_total,
+    )
 
 
 @dataclass
@@ -306,11 +258,16 @@ class Signed:
     names, methods and declared sizes, the manifest's bytes and the signature — nothing
     else is inflated. `manifest` parses the bytes (strictly) when first asked."""
 
-    manifest_bytes: bytes
-    signature: bytes
+    archive: signed_zip.Archive
     limits: Limits
-    archive: zipfile.ZipFile
-    others: dict[str, zipfile.ZipInfo]  # every entry but the manifest and the signature
+
+    @property
+    def manifest_bytes(self) -> bytes:
+        return self.archive.signed[MANIFEST]
+
+    @property
+    def signature(self) -> bytes:
+        return self.archive.signed[SIGNATURE]
 
     @cached_property
     def manifest(self) -> dict:
@@ -323,80 +280,21 @@ class Signed:
 def read_signed(inner: bytes, limits: Limits = DEFAULT_LIMITS) -> Signed:
     """The directory checked (names, methods, declared sizes against the limits) and the
     manifest and signature read, each within its cap."""
-    zf, infos = open_zip(inner, limits.max_entries)
-    seen: dict[str, zipfile.ZipInfo] = {}
-    total = 0
-    for info in infos:
-        name = info.filename
-        if name in seen:
-            raise BundleError(
-                "duplicate_entry", f"Mục '{show_name(name)}' xuất hiện hai lần trong gói."
-            )
-        seen[name] = info
-        if not _ENTRY_NAME.fullmatch(name):
-            raise BundleError(
-                "bad_entry_name",
-                f"Tên mục '{show_name(name)}' không được phép trong gói (đường dẫn lạ, tuyệt đối "
-                "hoặc thư mục không có trong định dạng).",
-            )
-        if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
-            raise BundleError("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
-        cap = {MANIFEST: limits.max_manifest, SIGNATURE: 64}.get(name, limits.max_entry)
-        if info.file_size > cap:
-            raise BundleError(
-                "entry_too_large",
-                f"Mục '{name}' khai báo {info.file_size} byte khi giải nén, quá giới hạn {cap} "
-                "byte (có thể là 'bom zip').",
-            )
-        total += info.file_size
-        if total > limits.max_total:
-            raise BundleError(
-                "too_large_total",
-                f"Tổng dung lượng giải nén của gói vượt {limits.max_total} byte "
-                "(có thể là 'bom zip').",
-            )
-    for required in (MANIFEST, SIGNATURE):
-        if required not in seen:
-            raise BundleError("missing_entry", f"Gói thiếu mục '{required}'.")
-    manifest_info, signature_info = seen.pop(MANIFEST), seen.pop(SIGNATURE)
-    signature = read_capped(zf, signature_info, signature_info.file_size)
-    if len(signature) != 64:
+    archive = signed_zip.read_signed_part(inner, _shape(limits))
+    if len(archive.signed[SIGNATURE]) != signed_zip.SIGNATURE_SIZE:
         raise BundleError("signature", "Chữ ký của gói (manifest.sig) không đúng độ dài.")
-    manifest_bytes = read_capped(zf, manifest_info, manifest_info.file_size)
-    return Signed(manifest_bytes, signature, limits, zf, seen)
+    return Signed(archive, limits)
 
 
 def read_entries(signed: Signed) -> Opened:
-    """Every other entry, once the signature verified: the directory must list exactly
-    what the signed manifest does, with the sizes it declares, before any is inflated;
-    each is then inflated no further than its declared size and hashed."""
+    """Every other entry, once the signature verified: exactly what the signed manifest
+    lists, at the sizes and hashes it declares (signed_zip.Archive.read_listed); an
+    attachment's name is its hash."""
     manifest = signed.manifest
-    listed = manifest["files"]
-    if set(signed.others) != set(listed):
-        extra = sorted(set(signed.others) - set(listed))
-        missing = sorted(set(listed) - set(signed.others))
-        which = f"thừa mục '{extra[0]}'" if extra else f"thiếu mục '{missing[0]}'"
-        raise BundleError(
-            "entries_mismatch", f"Nội dung gói không khớp với bản kê (manifest): {which}."
-        )
-    for name, spec in listed.items():  # the directory's sizes are within the limits
-        if signed.others[name].file_size != spec["size"]:
-            raise BundleError(
-                "entry_hash",
-                f"Mục '{name}' không khớp dung lượng trong bản kê: đã bị sửa hoặc tráo.",
-            )
-    contents = {}
-    for name, info in signed.others.items():
-        data = read_capped(signed.archive, info, listed[name]["size"])
-        digest = hashlib.sha256(data).hexdigest()
-        if len(data) != listed[name]["size"] or digest != listed[name]["sha256"]:
-            raise BundleError(
-                "entry_hash",
-                f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
-            )
-        if name.startswith("files/") and name[len("files/") :] != digest:
+    contents = signed.archive.read_listed(manifest["files"])
+    for name, data in contents.items():
+        if name.startswith("files/") and name[len("files/") :] != hashlib.sha256(data).hexdigest():
             raise BundleError("entry_hash", f"Tệp đính kèm '{name}' không khớp tên băm của nó.")
-        contents[name] = data
     return Opened(manifest, signed.manifest_bytes, signed.signature, contents)
 
 
@@ -412,50 +310,12 @@ def read_inner(
     return read_entries(signed), sender
 
 
-def show_name(name: str) -> str:
-    """An entry name as it may be printed: short, control characters escaped."""
-    return name[:80].encode("unicode_escape").decode("ascii")
-
-
-def read_capped(
-    zf: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    cap: int,
-    error: type[SyncError] = BundleError,
-    container: str = "gói",
-) -> bytes:
-    """An archive entry, refused (as `error`) when it inflates past `cap` or is damaged.
-    Counts what actually comes out, not what the header claims."""
-    chunks, size = [], 0
-    try:
-        with zf.open(info) as f:
-            while chunk := f.read(1 << 20):
-                size += len(chunk)
-                if size > cap:
-                    raise error(
-                        "entry_too_large",
-                        f"Mục '{info.filename}' giải nén ra nhiều hơn khai báo "
-                        "(có thể là 'bom zip').",
-                    )
-                chunks.append(chunk)
-    except SyncError:
-        raise
-    except Exception:  # bad CRC, bad deflate stream, header/directory disagreement
-        raise error("inner_zip", f"Mục '{info.filename}' trong {container} bị hỏng.") from None
-    return b"".join(chunks)
-
-
 def _where(path: str) -> str:
     return f"manifest.json: '{path}'"
 
 
-def _need(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise BundleError("manifest_field", f"{_where(path)} thiếu trường '{key}'.")
-    value = obj[key]
-    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
-        raise BundleError("manifest_field", f"{_where(path + '.' + key)} có kiểu dữ liệu sai.")
-    return value
+_FIELDS = Fields(BundleError, MANIFEST)
+_need, _match = _FIELDS.need, _FIELDS.match
 
 
 def _moment(obj: dict, key: str, path: str) -> str:
@@ -467,12 +327,6 @@ def _moment(obj: dict, key: str, path: str) -> str:
             f"{_where(where)} phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.",
         )
     return obj[key]
-
-
-def _match(value: str, pattern: re.Pattern, path: str) -> str:
-    if not pattern.fullmatch(value):
-        raise BundleError("manifest_field", f"{_where(path)} có giá trị không hợp lệ.")
-    return value
 
 
 _TOP_KEYS = {
@@ -537,7 +391,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         raise BundleError("manifest_field", f"manifest.json có trường lạ '{unknown[0]}'.")
     if _need(m, "kind", str, "") not in KINDS:
         raise BundleError("manifest_field", f"Loại gói '{m['kind']}' không hợp lệ.")
-    _match(_need(m, "bundle_id", str, ""), _UUID, "bundle_id")
+    _match(_need(m, "bundle_id", str, ""), UUID, "bundle_id")
     _moment(m, "created_at", "")
     _need(m, "schema_version", str, "")
     _need(m, "app_version", str, "")
@@ -545,12 +399,12 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     sender = _need(m, "sender", dict, "")
     for key in ("org_code", "org_name", "role"):
         _need(sender, key, str, "sender")
-    _match(_need(sender, "key_id", str, "sender"), _HEX32, "sender.key_id")
+    _match(_need(sender, "key_id", str, "sender"), KEY_ID, "sender.key_id")
     recipient = _need(m, "recipient", dict, "")
     _need(recipient, "org_code", str, "recipient")
-    _match(_need(recipient, "key_id", str, "recipient"), _HEX32, "recipient.key_id")
+    _match(_need(recipient, "key_id", str, "recipient"), KEY_ID, "recipient.key_id")
     epoch = _need(m, "epoch", dict, "")
-    _match(_need(epoch, "id", str, "epoch"), _UUID, "epoch.id")
+    _match(_need(epoch, "id", str, "epoch"), UUID, "epoch.id")
     _moment(epoch, "started_at", "epoch")
     if epoch.get("reason") is not None:
         reason = _need(epoch, "reason", dict, "epoch")
@@ -560,7 +414,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
             _moment(reason, "last_sent_at", "epoch.reason")
     if epoch.get("previous") is not None:
         previous = _need(epoch, "previous", dict, "epoch")
-        _match(_need(previous, "id", str, "epoch.previous"), _UUID, "epoch.previous.id")
+        _match(_need(previous, "id", str, "epoch.previous"), UUID, "epoch.previous.id")
         if _need(previous, "last_seq", int, "epoch.previous") < 0:
             raise BundleError("manifest_field", f"{_where('epoch.previous.last_seq')} âm.")
     if _need(m, "seq", int, "") < 1:
@@ -569,7 +423,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         prev = _need(m, "prev", dict, "")
         if not 1 <= _need(prev, "seq", int, "prev") < m["seq"]:
             raise BundleError("manifest_field", f"{_where('prev.seq')} phải nhỏ hơn số thứ tự gói.")
-        _match(_need(prev, "hash", str, "prev"), _HEX64, "prev.hash")
+        _match(_need(prev, "hash", str, "prev"), SHA256, "prev.hash")
     changes = _need(m, "changes", dict, "")
     if not 0 <= _need(changes, "from", int, "changes") <= _need(changes, "upto", int, "changes"):
         raise BundleError("manifest_field", f"{_where('changes')} có khoảng không hợp lệ.")
@@ -581,8 +435,8 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
             raise BundleError("manifest_field", f"{_where('receipts')} quá dài.")
         for i, r in enumerate(receipts):
             where = f"receipts[{i}]"
-            _match(_need(r, "epoch", str, where), _UUID, where + ".epoch")
-            _match(_need(r, "bundle_hash", str, where), _HEX64, where + ".bundle_hash")
+            _match(_need(r, "epoch", str, where), UUID, where + ".epoch")
+            _match(_need(r, "bundle_hash", str, where), SHA256, where + ".bundle_hash")
             if _need(r, "seq", int, where) < 1 or _need(r, "upto", int, where) < 0:
                 raise BundleError("manifest_field", f"{_where(where)} có số không hợp lệ.")
             if set(r) != {"epoch", "seq", "bundle_hash", "upto"}:
@@ -594,14 +448,14 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
             or len(_need(catalogue, "version", str, "catalogue")) > 120
         ):
             raise BundleError("manifest_field", f"{_where('catalogue')} không hợp lệ.")
-        _match(_need(catalogue, "content_hash", str, "catalogue"), _HEX64, "catalogue.content_hash")
+        _match(_need(catalogue, "content_hash", str, "catalogue"), SHA256, "catalogue.content_hash")
     files = _need(m, "files", dict, "")
     for name, spec in files.items():
         if not _ENTRY_NAME.fullmatch(name) or name in (MANIFEST, SIGNATURE):
             raise BundleError(
                 "manifest_field", f"Bản kê liệt kê mục không hợp lệ '{show_name(name)}'."
             )
-        _match(_need(spec, "sha256", str, name), _HEX64, name + ".sha256")
+        _match(_need(spec, "sha256", str, name), SHA256, name + ".sha256")
         if _need(spec, "size", int, name) < 0:
             raise BundleError("manifest_field", f"{_where(name + '.size')} âm.")
         if name.startswith("records/") or name == AUDIT_ENTRIES:
@@ -635,7 +489,7 @@ def _check_audit(m: dict, files: dict) -> None:
     start, count = _need(head, "from", int, "audit"), _need(head, "count", int, "audit")
     if set(head) != {"from", "count", "hash"} or not 0 <= start <= count:
         raise BundleError("manifest_field", f"{_where('audit')} không hợp lệ.")
-    _match(_need(head, "hash", str, "audit"), _HEX64, "audit.hash")
+    _match(_need(head, "hash", str, "audit"), SHA256, "audit.hash")
     if (listed or {}).get("records", 0) != count - start:
         raise BundleError(
             "manifest_field", f"{_where('audit')}: số mục nhật ký không khớp mục '{AUDIT_ENTRIES}'."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 _SURROGATE = "có ký tự thay thế (surrogate) đơn lẻ, không phải văn bản Unicode hợp lệ"
@@ -64,36 +65,31 @@ def _walk(value: Any, depth: int, max_depth: int, nfc: bool = True) -> None:
     # allowed, so that the depth test above still refuses them where it would.
     leaves = depth < max_depth
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key in value:
             if not isinstance(key, str):
                 raise JSONRefused("khóa của đối tượng phải là chuỗi")
             if nfc:
                 _check_nfc(key)
-            if leaves:
-                kind = type(item)
-                if kind is str:
-                    if nfc:
-                        _check_nfc(item)
-                    continue
-                if kind is int or kind is bool or item is None:
-                    continue
-            _walk(item, depth + 1, max_depth, nfc)
+        items: Iterable[Any] = value.values()
     elif isinstance(value, list):
-        for item in value:
-            if leaves:
-                kind = type(item)
-                if kind is str:
-                    if nfc:
-                        _check_nfc(item)
-                    continue
-                if kind is int or kind is bool or item is None:
-                    continue
-            _walk(item, depth + 1, max_depth, nfc)
-    elif isinstance(value, str):
-        if nfc:
-            _check_nfc(value)
-    elif isinstance(value, float):
-        raise JSONRefused("số thực không được phép")
+        items = value
+    else:
+        if isinstance(value, str):
+            if nfc:
+                _check_nfc(value)
+        elif isinstance(value, float):
+            raise JSONRefused("số thực không được phép")
+        return
+    for item in items:
+        if leaves:
+            kind = type(item)
+            if kind is str:
+                if nfc:
+                    _check_nfc(item)
+                continue
+            if kind is int or kind is bool or item is None:
+                continue
+        _walk(item, depth + 1, max_depth, nfc)
 
 
 # What json.loads(text, object_pairs_hook=…, parse_constant=…) builds anew on every call.

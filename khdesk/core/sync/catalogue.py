@@ -14,9 +14,9 @@ It holds nothing personal and goes to many stations, so it is signed but not enc
 A station that never met the province trusts a catalogue through an endorsement by the
 upper station it did enrol: "I verified catalogue <hash> as issued by key <id>". Deciding
 which keys are trusted needs the database (services/catalogue.py); this module only reads,
-checks and writes files, and raises CatalogueError with a Vietnamese reason. The content
-entries' names and parsing are in catalogue_content (free of SQLAlchemy, for judging) and
-re-exported here.
+checks and writes files (the zip through signed_zip, as bundles), and raises CatalogueError
+with a Vietnamese reason. The content entries' names and parsing are in catalogue_content
+(free of SQLAlchemy, for judging) and re-exported here.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from khdesk.core.domain import calendar as cal
 from khdesk.core.domain import rulebook as rb
 from khdesk.core.domain.template import ORG_KINDS
 from khdesk.core.store import schema as t
-from khdesk.core.sync import bundle, canonical, records
+from khdesk.core.sync import bundle, canonical, records, signed_zip
 from khdesk.core.sync.catalogue_content import (  # apart: judging needs no SQLAlchemy
     CALENDAR,
     ORGS,
@@ -50,6 +50,7 @@ from khdesk.core.sync.catalogue_content import (  # apart: judging needs no SQLA
 )
 from khdesk.core.sync.errors import BundleError, CatalogueError
 from khdesk.core.sync.keys import ROLES, KeyPair, PublicKeys, b64
+from khdesk.core.sync.signed_zip import KEY_ID, SHA256, UUID, Fields, Shape, show_name
 
 FORMAT = "khdesk-catalogue"
 FORMAT_VERSION = 1
@@ -60,14 +61,8 @@ SIGNATURE_CONTEXT = b"khdesk/catalogue/v1\x00"
 ENDORSEMENT_CONTEXT = b"khdesk/catalogue-endorsement/v1\x00"
 
 MANIFEST, SIGNATURE, ENDORSEMENTS = "catalogue.json", "catalogue.sig", "endorsements.json"
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _ZIP_MAGIC = b"PK\x03\x04"
-_BUNDLE_MAGIC = b"\x89KHD\r\n\x1a\n"
 ORG_FIELDS = records.WIRE_FIELDS["orgs"]
 
 
@@ -94,31 +89,16 @@ DEFAULT_LIMITS = Limits()
 # -- writing --
 
 
-def _describe(entries: Mapping[str, bytes]) -> dict[str, dict]:
-    return {
-        name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        for name, data in sorted(entries.items())
-    }
-
-
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3
-    info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
-
-
 def _archive(
     manifest_bytes: bytes, signature: bytes, endorsements: list[dict], entries: Mapping[str, bytes]
 ) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
-        _add(zf, MANIFEST, manifest_bytes)
-        _add(zf, SIGNATURE, signature)
-        _add(zf, ENDORSEMENTS, canonical.dumps(endorsements))
+        signed_zip.add_entry(zf, MANIFEST, manifest_bytes)
+        signed_zip.add_entry(zf, SIGNATURE, signature)
+        signed_zip.add_entry(zf, ENDORSEMENTS, canonical.dumps(endorsements))
         for name in sorted(entries):
-            _add(zf, name, entries[name])
+            signed_zip.add_entry(zf, name, entries[name])
     return out.getvalue()
 
 
@@ -140,7 +120,7 @@ def build_manifest(
     note: str | None,
     entries: Mapping[str, bytes],
 ) -> dict:
-    files = _describe(entries)
+    files = {name: signed_zip.describe(data) for name, data in sorted(entries.items())}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -287,7 +267,7 @@ def read(data: bytes, limits: Limits = DEFAULT_LIMITS, trust: Trust | None = Non
         raise _refuse(
             "too_large", f"Tệp quá lớn ({len(data) // 1_048_576} MB) để là một tệp danh mục."
         )
-    if data.startswith(_BUNDLE_MAGIC):
+    if data.startswith(bundle.MAGIC):
         raise _refuse(
             "not_a_catalogue",
             "Đây là gói đồng bộ, không phải tệp danh mục: nhập bằng 'khdesk bundle import'.",
@@ -301,10 +281,22 @@ def read(data: bytes, limits: Limits = DEFAULT_LIMITS, trust: Trust | None = Non
             )
         return _refuse("not_a_catalogue", "Tệp này không phải tệp danh mục khdesk.")
 
-    zf, infos = bundle.open_zip(data, limits.max_entries, CatalogueError, broken, "tệp danh mục")
-    others = _check_directory(infos, limits)
-    signed = {name: _inflate(zf, others.pop(name), limits) for name in _SIGNED_PART}
-    manifest_bytes, signature = signed[MANIFEST], signed[SIGNATURE]
+    shape = Shape(
+        CatalogueError,
+        "tệp danh mục",
+        is_content,
+        {
+            MANIFEST: limits.max_manifest,
+            SIGNATURE: signed_zip.SIGNATURE_SIZE,
+            ENDORSEMENTS: limits.max_endorsements * MAX_ENDORSEMENT,
+        },
+        max_entries=limits.max_entries,
+        max_entry=limits.max_entry,
+        max_total=limits.max_total,
+        broken=broken,
+    )
+    archive = signed_zip.read_signed_part(data, shape)
+    manifest_bytes, signature = archive.signed[MANIFEST], archive.signed[SIGNATURE]
     manifest = parse_manifest(manifest_bytes, limits)
     opened = Opened(manifest, manifest_bytes, signature, [], [], {})
     if len(signature) != 64 or not opened.issuer_public.verify(
@@ -316,99 +308,16 @@ def read(data: bytes, limits: Limits = DEFAULT_LIMITS, trust: Trust | None = Non
             "đã bị sửa, bị tráo hoặc tệp bị làm giả.",
         )
     opened.raw_endorsements, opened.endorsements = _endorsements(
-        signed[ENDORSEMENTS], opened, limits
+        archive.signed[ENDORSEMENTS], opened, limits
     )
     if trust is not None:
         trust(opened)
-    listed = manifest["files"]
-    if set(others) != set(listed):
-        extra = sorted(set(others) - set(listed))
-        missing = sorted(set(listed) - set(others))
-        which = f"thừa mục '{bundle.show_name(extra[0])}'" if extra else f"thiếu mục '{missing[0]}'"
-        raise _refuse("entries_mismatch", f"Nội dung tệp danh mục không khớp với bản kê: {which}.")
-    for name, spec in listed.items():  # before inflating anything: the sizes it signed
-        if others[name].file_size != spec["size"]:
-            raise _refuse(
-                "entry_hash",
-                f"Mục '{name}' không khớp dung lượng trong bản kê: đã bị sửa hoặc tráo.",
-            )
-    for name, info in others.items():
-        content = _inflate(zf, info, limits)
-        if hashlib.sha256(content).hexdigest() != listed[name]["sha256"]:
-            raise _refuse(
-                "entry_hash",
-                f"Mục '{name}' không khớp mã băm/dung lượng trong bản kê: đã bị sửa hoặc tráo.",
-            )
-        opened.entries[name] = content
+    opened.entries = archive.read_listed(manifest["files"])
     return opened
 
 
-_SIGNED_PART = (MANIFEST, SIGNATURE, ENDORSEMENTS)
-
-
-def _check_directory(infos: list, limits: Limits) -> dict[str, zipfile.ZipInfo]:
-    """Names, methods and declared sizes of every entry, from the directory alone."""
-    seen: dict[str, zipfile.ZipInfo] = {}
-    total = 0
-    for info in infos:
-        name = info.filename
-        if name in seen:
-            raise _refuse("duplicate_entry", f"Mục '{bundle.show_name(name)}' xuất hiện hai lần.")
-        seen[name] = info
-        if name not in _SIGNED_PART and not is_content(name):
-            raise _refuse(
-                "bad_entry_name",
-                f"Tên mục '{bundle.show_name(name)}' không được phép trong tệp danh mục "
-                "(đường dẫn lạ, tuyệt đối hoặc thư mục không có trong định dạng).",
-            )
-        if info.flag_bits & 0x1 or info.compress_type not in _METHODS:
-            raise _refuse("entry_method", f"Mục '{name}' dùng kiểu nén hoặc mã hóa lạ.")
-        cap = _cap(name, limits)
-        if info.file_size > cap:
-            raise _refuse(
-                "entry_too_large",
-                f"Mục '{name}' khai báo {info.file_size} byte khi giải nén, quá giới hạn {cap} "
-                "byte (có thể là 'bom zip').",
-            )
-        total += info.file_size
-        if total > limits.max_total:
-            raise _refuse(
-                "too_large_total",
-                f"Tổng dung lượng giải nén vượt {limits.max_total} byte (có thể là 'bom zip').",
-            )
-    for required in _SIGNED_PART:
-        if required not in seen:
-            raise _refuse("missing_entry", f"Tệp danh mục thiếu mục '{required}'.")
-    return seen
-
-
-def _cap(name: str, limits: Limits) -> int:
-    return {
-        MANIFEST: limits.max_manifest,
-        SIGNATURE: 64,
-        ENDORSEMENTS: limits.max_endorsements * MAX_ENDORSEMENT,
-    }.get(name, limits.max_entry)
-
-
-def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
-    """An entry, inflated no further than it declares (within its cap)."""
-    return bundle.read_capped(zf, info, info.file_size, CatalogueError, "tệp danh mục")
-
-
-def _field(obj: Any, key: str, kind: type | tuple, path: str) -> Any:
-    where = f"{MANIFEST}: '{path + '.' if path else ''}{key}'"
-    if not isinstance(obj, dict) or key not in obj:
-        raise _refuse("manifest_field", f"{where}: thiếu trường này.")
-    value = obj[key]
-    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
-        raise _refuse("manifest_field", f"{where}: kiểu dữ liệu sai.")
-    return value
-
-
-def _pattern(value: str, pattern: re.Pattern, path: str) -> str:
-    if not pattern.fullmatch(value):
-        raise _refuse("manifest_field", f"{MANIFEST}: '{path}' có giá trị không hợp lệ.")
-    return value
+_FIELDS = Fields(CatalogueError, MANIFEST)
+_field, _pattern = _FIELDS.need, _FIELDS.match
 
 
 _TOP_KEYS = {
@@ -445,17 +354,15 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
         )
     unknown = sorted(set(m) - _TOP_KEYS)
     if unknown:
-        raise _refuse(
-            "manifest_field", f"{MANIFEST} có trường lạ '{bundle.show_name(unknown[0])}'."
-        )
-    _pattern(_field(m, "catalogue_id", str, ""), _UUID, "catalogue_id")
+        raise _refuse("manifest_field", f"{MANIFEST} có trường lạ '{show_name(unknown[0])}'.")
+    _pattern(_field(m, "catalogue_id", str, ""), UUID, "catalogue_id")
     issuer = _field(m, "issuer", dict, "")
     if set(issuer) != _ISSUER_KEYS:
         raise _refuse("manifest_field", f"{MANIFEST}: 'issuer' thiếu hoặc thừa trường.")
     for key in ("org_code", "org_name", "role"):
         if not _field(issuer, key, str, "issuer"):
             raise _refuse("manifest_field", f"{MANIFEST}: 'issuer.{key}' để trống.")
-    _pattern(_field(issuer, "key_id", str, "issuer"), _HEX32, "issuer.key_id")
+    _pattern(_field(issuer, "key_id", str, "issuer"), KEY_ID, "issuer.key_id")
     public = PublicKeys(
         _key(_field(issuer, "sign_public", str, "issuer"), "issuer.sign_public"),
         _key(_field(issuer, "enc_public", str, "issuer"), "issuer.enc_public"),
@@ -483,16 +390,14 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     _field(m, "app_version", str, "")
     if m.get("note") is not None and len(_field(m, "note", str, "")) > 2000:
         raise _refuse("manifest_field", f"{MANIFEST}: 'note' dài quá 2000 ký tự.")
-    _pattern(_field(m, "content_hash", str, ""), _HEX64, "content_hash")
+    _pattern(_field(m, "content_hash", str, ""), SHA256, "content_hash")
     files = _field(m, "files", dict, "")
     for name, spec in files.items():
         if not is_content(name):
-            raise _refuse(
-                "manifest_field", f"Bản kê liệt kê mục không hợp lệ '{bundle.show_name(name)}'."
-            )
+            raise _refuse("manifest_field", f"Bản kê liệt kê mục không hợp lệ '{show_name(name)}'.")
         if not isinstance(spec, dict) or set(spec) != {"sha256", "size"}:
             raise _refuse("manifest_field", f"{MANIFEST}: mô tả mục '{name}' không hợp lệ.")
-        _pattern(_field(spec, "sha256", str, name), _HEX64, name + ".sha256")
+        _pattern(_field(spec, "sha256", str, name), SHA256, name + ".sha256")
         if _field(spec, "size", int, name) < 0:
             raise _refuse("manifest_field", f"{MANIFEST}: '{name}.size' âm.")
     for required in (ORGS, CALENDAR):
@@ -552,7 +457,7 @@ def _endorsement(item: Any, opened: Opened, where: str) -> Endorsement:
         isinstance(endorser, dict)
         and set(endorser) == {"org_code", "org_name", "role", "key_id"}
         and all(isinstance(v, str) and v for v in endorser.values())
-        and _HEX32.fullmatch(endorser["key_id"])
+        and KEY_ID.fullmatch(endorser["key_id"])
         and endorser["role"] in ROLES
         and is_iso(body["at"])
     ):

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from khdesk.core.errors import InputError
 from khdesk.core.store import schema as t
-from khdesk.core.store.states import save_states, state_of
+from khdesk.core.store.states import restate
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import records
 from khdesk.core.sync.errors import BundleError
@@ -181,10 +181,5 @@ def take_incoming(tx: WriteTx, conflict: Conflict, home_org: str, home_role: str
     if conflict.table == "candidates":
         file_uuid = conflict.record_uuid
     if file_uuid:
-        steps = conn.execute(
-            select(t.steps).where(
-                t.steps.c.candidate_uuid == file_uuid, t.steps.c.deleted.is_(False)
-            )
-        ).mappings()
-        save_states(conn, {file_uuid: state_of(steps)})
+        restate(conn, file_uuid)
     mark_resolved(conn, conflict.id, tx.now)

@@ -97,7 +97,7 @@ class HistoryPanel(QWidget):
                 state, color = "Đã gửi, chờ xác nhận", ORANGE
             sent.append(
                 {
-                    "to": f"{s['recipient_org']} — {s['recipient_name']}".rstrip(" —"),
+                    "to": _party(s["recipient_org"], s["recipient_name"]),
                     "seq": s["seq"],
                     "when": local_time(s["created_at"]),
                     "by": s["created_by"],
@@ -107,7 +107,7 @@ class HistoryPanel(QWidget):
             )
         received = [
             {
-                "sender": f"{r['sender_org']} — {r['sender_name']}".rstrip(" —"),
+                "sender": _party(r["sender_org"], r["sender_name"]),
                 "seq": r["seq"],
                 "when": local_time(r["imported_at"]),
                 "by": r["imported_by"],
@@ -117,30 +117,31 @@ class HistoryPanel(QWidget):
             for r in ledger["received"]
         ]
         received += [
-            {
-                "sender": f"{q['sender_org']} — {q['sender_name']}".rstrip(" —"),
-                "seq": q["seq"],
-                "when": local_time(q["found_at"]),
-                "by": "",
-                "content": f"Đã cách ly: {q['reason']}",
-                "_tip_content": q["reason"],
-                "_color": RED,
-            }
+            _found(_party(q["sender_org"], q["sender_name"]), q, "Đã cách ly", RED)
             for q in ledger["quarantined"]
         ]
         # Reported history rewound by a confirmed restore: imported, shown.
         received += [
-            {
-                "sender": a["sender_org"],
-                "seq": a["seq"],
-                "when": local_time(a["found_at"]),
-                "by": "",
-                "content": f"Nhật ký báo cáo: {a['reason']}",
-                "_tip_content": a["reason"],
-                "_color": ORANGE,
-            }
+            _found(a["sender_org"], a, "Nhật ký báo cáo", ORANGE)
             for a in ledger["history_alerts"]
             if a["kind"] in history.NOTED
         ]
         self.sent_model.set_rows(sent)
         self.received_model.set_rows(received)
+
+
+def _party(org_code: str, name: str | None) -> str:
+    return f"{org_code} — {name}".rstrip(" —")
+
+
+def _found(sender: str, item: dict, what: str, color: str) -> dict:
+    """A received-list row for something found on import (quarantine, history alert)."""
+    return {
+        "sender": sender,
+        "seq": item["seq"],
+        "when": local_time(item["found_at"]),
+        "by": "",
+        "content": f"{what}: {item['reason']}",
+        "_tip_content": item["reason"],
+        "_color": color,
+    }
