@@ -42,6 +42,7 @@ ALL_TABLES = frozenset(
         "ratings",
         "private_units",
         "candidates",
+        "meetings",
         "steps",
         "attachments",
     )
@@ -57,6 +58,7 @@ TABLE_LABELS = {
     "ratings": "xếp loại",
     "private_units": "đơn vị kinh tế tư nhân",
     "candidates": "hồ sơ",
+    "meetings": "kỳ họp chi bộ",
     "steps": "bước",
     "attachments": "tệp đính kèm",
 }
