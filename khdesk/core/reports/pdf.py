@@ -631,6 +631,28 @@ def signing_block(
     return KeepTogether([Spacer(1, 3 * mm), table])
 
 
+def signers_block(left: Signature, right: Signature, width: float) -> KeepTogether:
+    """Two people sign side by side (minutes: the secretary left, the chair right)."""
+    lay = layout()
+
+    def column(s: Signature) -> list[Flowable]:
+        out = [para(x.upper(), "sign_role") for x in (s.on_behalf, s.role) if x]
+        return [*out, Spacer(1, lay.signature_space * mm), para(s.name or blank(12), "sign_name")]
+
+    table = Table([[column(left), column(right)]], colWidths=[width / 2] * 2, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, lay.body_size),  # not Helvetica
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return KeepTogether([Spacer(1, 3 * mm), table])
+
+
 _PAGED_ROWS = 60  # longer tables are laid out page by page (see _PagedTable)
 # Style commands that change a row's height: then rows are measured by ReportLab.
 _SIZE_COMMANDS = frozenset(
