@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -55,6 +56,7 @@ from khdesk.core.services.meetings import list_meetings
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
+from khdesk.ui.meeting_dialog import MeetingDialog
 from khdesk.ui.messages import error_text
 from khdesk.ui.prefs import relative_font
 
@@ -288,10 +290,17 @@ class RecordStepDialog(QDialog):
         # A cell's vote held at a recorded meeting: its day and roll, typed there once.
         self.meeting_box = QComboBox()
         self.meetings: dict[str, Meeting] = {}
+        self.new_meeting_button = QPushButton("Ghi kỳ họp mới…")
+        self.new_meeting_button.clicked.connect(lambda: self.open_meeting_dialog().open())
+        meeting_row = QWidget()
+        meeting_layout = QHBoxLayout(meeting_row)
+        meeting_layout.setContentsMargins(0, 0, 0, 0)
+        meeting_layout.addWidget(self.meeting_box, 1)
+        meeting_layout.addWidget(self.new_meeting_button)
 
         self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         for key, label, widget in (
-            ("meeting", "Kỳ họp chi bộ", self.meeting_box),
+            ("meeting", "Kỳ họp chi bộ", meeting_row),
             ("on", "Ngày *", self.date_edit),
             ("result", "Kết quả", self.result_row),
             ("doc_no", "Số văn bản", self.doc_edit),
@@ -444,6 +453,18 @@ class RecordStepDialog(QDialog):
                 box.addItem(f"{m['full_name']} ({m['member_code']})", m["member_code"])
             box.setCurrentIndex(0)
 
+    def open_meeting_dialog(self) -> MeetingDialog:
+        """A new meeting of the file's cell; once recorded it is chosen here."""
+        dialog = MeetingDialog(self.ctx, self._file_org() or "", self)
+        dialog.accepted.connect(lambda: self._meeting_added(dialog.meeting_uuid))
+        return dialog
+
+    def _meeting_added(self, uuid: str | None) -> None:
+        self.meeting_box.clear()
+        self.meetings.clear()
+        self._fill_meetings()
+        self.meeting_box.setCurrentIndex(max(self.meeting_box.findData(uuid), 0))
+
     def _fill_meetings(self) -> None:
         """The meetings of the file's cell, newest first; none chosen at first."""
         if self.meeting_box.count():
@@ -463,7 +484,7 @@ class RecordStepDialog(QDialog):
     @property
     def meeting(self) -> Meeting | None:
         """The meeting chosen for a cell's vote (None: not held at a recorded meeting)."""
-        if not self.form.isRowVisible(self.meeting_box):
+        if not self.form.isRowVisible(self.rows["meeting"][1]):
             return None
         return self.meetings.get(self.meeting_box.currentData())
 

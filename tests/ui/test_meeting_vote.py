@@ -20,7 +20,7 @@ def test_the_dialog_offers_the_meeting_and_counts_on_its_roll(qtbot, cell):
     qtbot.addWidget(dialog)
     dialog.choose("A8")
     box = dialog.meeting_box
-    assert dialog.form.isRowVisible(box) and box.count() == 2
+    assert dialog.form.isRowVisible(dialog.rows["meeting"][1]) and box.count() == 2
     assert box.currentData() is None  # nothing chosen for the secretary
     box.setCurrentIndex(box.findData(uuid))
     assert "20/11/2026" in box.currentText()
@@ -58,4 +58,36 @@ def test_a_step_without_a_vote_offers_no_meeting(qtbot, cell):
     )
     qtbot.addWidget(dialog)
     dialog.choose("DUNG")
-    assert not dialog.form.isRowVisible(dialog.meeting_box) and dialog.meeting is None
+    assert not dialog.form.isRowVisible(dialog.rows["meeting"][1]) and dialog.meeting is None
+
+
+def test_a_meeting_recorded_from_the_dialog_is_chosen_there(qtbot, cell):
+    """No meeting yet: "Ghi kỳ họp mới…" records one (a roll that cannot be is refused and
+    kept as typed), and the vote is then counted on it."""
+    agenda_cell(cell)
+    ctx = AppContext(cell, today=TODAY)
+    dialog = RecordStepDialog(ctx, CANDIDATES[0], file_access(cell, CANDIDATES[0]))
+    qtbot.addWidget(dialog)
+    dialog.choose("A8")
+    assert dialog.meeting_box.count() == 1  # only "no meeting"
+    new = dialog.open_meeting_dialog()
+    qtbot.addWidget(new)
+    assert new.official_spin.value() == 9  # the register's official members, to check
+    new.date_edit.setText("20/11/2026")
+    new.official_spin.setValue(10)
+    new.probationary_spin.setValue(1)
+    new.add_absence("Đảng viên Số 9", reason="")
+    assert not new.save()
+    assert "lý do vắng mặt" in new.error_label.text() and new.absent_table.rowCount() == 1
+    new.absent_table.item(0, 2).setText("ốm")
+    new.chair_edit.setText("Đảng viên Số 1")
+    new.secretary_edit.setText("Đảng viên Số 2")
+    assert new.save(), new.error_label.text()
+
+    assert dialog.meeting is not None and dialog.meeting.uuid == new.meeting_uuid
+    assert dialog.members_spin.value() == 10 and dialog.votes_spin.maximum() == 9
+    dialog.votes_spin.setValue(7)  # 7 of 10 official members: two thirds reached
+    assert dialog.save(), dialog.error_label.text()
+    with cell.store.read() as conn:
+        held = [(v.file_code, v.votes_for) for v in meeting_votes(conn, new.meeting_uuid)]
+    assert held == [(CANDIDATES[0], 7)]
