@@ -367,6 +367,8 @@ def form_values(
         e = _step_record(events, step)
         uuid = meeting_of.get(e.seq) if e else None
         meeting = find_meeting(conn, uuid) if uuid else None
+        if meeting is not None and meeting.org_code != row["org_code"]:
+            meeting = None  # another unit's meeting: not this file's attendance
         values[f"_{step.lower()}_meeting"] = attendance_values(meeting) if meeting else None
     return values
 

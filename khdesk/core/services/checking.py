@@ -45,7 +45,12 @@ _STEP_COLUMNS = (
     " COALESCE(m.official_members, s.official_members), s.votes_for, s.received_on, s.note,"
     " s.seq"
 )
-_STEPS_FROM = "steps s LEFT JOIN meetings m ON m.uuid = s.meeting_uuid AND NOT m.deleted"
+# Only a live meeting of the file's own cell counts (a link from a received step to another
+# unit's meeting is not followed).
+_STEPS_FROM = (
+    "steps s LEFT JOIN meetings m ON m.uuid = s.meeting_uuid AND NOT m.deleted"
+    " AND m.org_code = (SELECT c.org_code FROM candidates c WHERE c.uuid = s.candidate_uuid)"
+)
 _MEMBER_COLUMNS = (
     "member_code, full_name, status, admitted_on, official_on, org_code, birth_date, cccd, uuid"
 )

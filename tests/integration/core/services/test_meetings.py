@@ -90,6 +90,17 @@ def test_vote_2_3_reads_the_meetings_roll(agenda):
     assert vote_findings() == ["error"]
 
 
+def test_a_link_to_another_units_meeting_is_not_followed(agenda):
+    """A received step naming a meeting of another cell (a forged or confused bundle)
+    is judged on its own number, not on that meeting's roll."""
+    uuid = new_meeting(agenda, roll(), TODAY)
+    record_vote(agenda, uuid, CANDIDATES[0], "A8", 6, TODAY)
+    with agenda.store.write("bithu") as tx:
+        tx.conn.execute(update(t.meetings).values(org_code="X02-CB09", official_members=12))
+    found = check_profile(agenda, TODAY, rule="VOTE_2_3").findings
+    assert [f for f in found if f["file_code"] == CANDIDATES[0]] == []  # 6 of its own 9
+
+
 @pytest.mark.parametrize(
     ("meeting", "words"),
     [
