@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
@@ -72,6 +73,34 @@ def cmd_new(args: argparse.Namespace) -> int:
     else:
         print(f"Đã ghi kỳ họp ngày {meeting.on:%d/%m/%Y} của {meeting.org_code}.")
         print(f"Mã kỳ họp (để ghi biểu quyết, in biên bản): {uuid}")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from khdesk.core.services.meetings import correct_meeting, get_meeting
+
+    with opened(args) as session:
+        with session.store.read() as conn:
+            old = get_meeting(conn, args.meeting)
+        given = {
+            k: getattr(args, k)
+            for k in ("chair", "chair_role", "secretary", "note")
+            if getattr(args, k) is not None
+        }
+        if args.official is not None:
+            given["official_members"] = args.official
+        if args.probationary is not None:
+            given["probationary_members"] = args.probationary
+        if args.absent or args.nobody_absent:
+            given["absences"] = _absences(args.absent)
+        if not given:
+            raise UsageError("Không có gì để sửa: ghi ít nhất một tùy chọn (--official, …).")
+        corrected = replace(old, **given)
+        correct_meeting(session, old.uuid, corrected, parse_day(args.today))
+    if args.json:
+        print_json(_meeting_dict(corrected))
+    else:
+        print(f"Đã sửa kỳ họp ngày {old.on:%d/%m/%Y}: {', '.join(sorted(given))}.")
     return 0
 
 

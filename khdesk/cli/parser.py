@@ -599,6 +599,30 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--secretary", help="thư ký hội nghị")
     p.add_argument("--note", help="ghi chú")
     p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(
+        msub,
+        "edit",
+        "sửa danh sách, chủ trì, thư ký của kỳ họp (không sửa ngày, đơn vị)",
+        "meeting_commands:cmd_edit",
+    )
+    p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
+    p.add_argument("--official", type=int, help="tổng số đảng viên chính thức")
+    p.add_argument("--probationary", type=int, help="tổng số đảng viên dự bị")
+    absent = p.add_mutually_exclusive_group()
+    absent.add_argument(
+        "--absent",
+        action="append",
+        metavar="'HỌ TÊN;LOẠI;LÝ DO'",
+        help="thay cả danh sách vắng mặt, lặp lại được",
+    )
+    absent.add_argument(
+        "--nobody-absent", dest="nobody_absent", action="store_true", help="không ai vắng mặt"
+    )
+    p.add_argument("--chair", help="người chủ trì")
+    p.add_argument("--chair-role", dest="chair_role", help="chức vụ người chủ trì")
+    p.add_argument("--secretary", help="thư ký hội nghị")
+    p.add_argument("--note", help="ghi chú")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
     action(msub, "list", "liệt kê các kỳ họp", "meeting_commands:cmd_list")
     p = action(
         msub, "show", "danh sách và các biểu quyết của một kỳ họp", "meeting_commands:cmd_show"

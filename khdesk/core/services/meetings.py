@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from sqlalchemy import select, update
+
 from khdesk.core.domain.meetings import Meeting, absences_to_json
-from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
+from khdesk.core.domain.pipeline import RESULT_LABELS, STEP_BY_ID, Result, StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.rulebook import Fraction
 from khdesk.core.errors import AccessDenied, InputError
@@ -24,6 +26,7 @@ from khdesk.core.text import clean_text
 
 __all__ = [
     "MeetingVote",
+    "correct_meeting",
     "get_meeting",
     "list_meetings",
     "meeting_votes",
@@ -33,9 +36,8 @@ __all__ = [
 ]
 
 
-def new_meeting(session: Session, meeting: Meeting, today: date) -> str:
-    """Record a meeting of a cell this station keeps; returns its uuid."""
-    session.require(Action.EDIT_FILES)
+def _cleaned(meeting: Meeting, today: date) -> Meeting:
+    """The meeting as stored (NFC text, blanks as None), refused if it cannot be."""
     if meeting.on > today:
         raise InputError(f"Ngày họp {meeting.on:%d/%m/%Y} là ngày trong tương lai.")
     check_year(meeting.on, "của kỳ họp")
@@ -55,6 +57,35 @@ def new_meeting(session: Session, meeting: Meeting, today: date) -> str:
         ),
     )
     meeting.check()
+    return meeting
+
+
+def _columns(meeting: Meeting) -> dict:
+    return {
+        "official_members": meeting.official_members,
+        "probationary_members": meeting.probationary_members,
+        "absences": absences_to_json(meeting.absences),
+        "chair": meeting.chair,
+        "chair_role": meeting.chair_role,
+        "secretary": meeting.secretary,
+        "note": meeting.note,
+    }
+
+
+def _audit_roll(meeting: Meeting) -> dict:
+    return {
+        "org": meeting.org_code,
+        "on": meeting.on.isoformat(),
+        "official": meeting.official_members,
+        "probationary": meeting.probationary_members,
+        "absent": meeting.absent(),
+    }
+
+
+def new_meeting(session: Session, meeting: Meeting, today: date) -> str:
+    """Record a meeting of a cell this station keeps; returns its uuid."""
+    session.require(Action.EDIT_FILES)
+    meeting = _cleaned(meeting, today)
     with session.store.write(session.user) as tx:
         tree = load_tree(tx.conn)
         if meeting.org_code not in tree.branch(session.org_code, live=True):
@@ -65,29 +96,61 @@ def new_meeting(session: Session, meeting: Meeting, today: date) -> str:
         record = tx.new_record()
         tx.conn.execute(
             t.meetings.insert().values(
-                **record,
-                org_code=meeting.org_code,
-                on=meeting.on,
-                official_members=meeting.official_members,
-                probationary_members=meeting.probationary_members,
-                absences=absences_to_json(meeting.absences),
-                chair=meeting.chair,
-                chair_role=meeting.chair_role,
-                secretary=meeting.secretary,
-                note=meeting.note,
+                **record, org_code=meeting.org_code, on=meeting.on, **_columns(meeting)
             )
         )
-        tx.audit(
-            "new_meeting",
-            "meeting",
-            record["uuid"],
-            org=meeting.org_code,
-            on=meeting.on.isoformat(),
-            official=meeting.official_members,
-            probationary=meeting.probationary_members,
-            absent=meeting.absent(),
-        )
+        tx.audit("new_meeting", "meeting", record["uuid"], **_audit_roll(meeting))
     return record["uuid"]
+
+
+def correct_meeting(session: Session, meeting_uuid: str, corrected: Meeting, today: date) -> None:
+    """Correct a slip in a meeting's roll, chair or secretary (not its day or cell: take
+    its votes back and record the meeting again). The votes recorded at it are counted on
+    the corrected roll: their copies of the number follow, and a correction that would
+    contradict a recorded result (passed below the threshold, failed above it, more votes
+    for than official members present) is refused, naming the vote. Only the station that
+    recorded the meeting corrects it (one writer per record; sync carries the change)."""
+    session.require(Action.EDIT_FILES)
+    with session.store.write(session.user) as tx:
+        old = get_meeting(tx.conn, meeting_uuid)
+        owner = tx.conn.execute(
+            select(t.meetings.c.owner).where(t.meetings.c.uuid == old.uuid)
+        ).scalar()
+        if owner != session.org_code:
+            raise AccessDenied(f"Kỳ họp này do {owner} ghi: chỉ đơn vị đó sửa được.")
+        meeting = _cleaned(replace(corrected, org_code=old.org_code, on=old.on), today)
+        fraction = vote_fraction(tx.conn, meeting.on)
+        for v in meeting_votes(tx.conn, old.uuid):
+            try:
+                meeting.check_vote(v.step_id, v.votes_for)
+            except InputError as exc:
+                raise InputError(
+                    f"Không sửa được: biểu quyết {v.step_id} của hồ sơ {v.file_code}: {exc.message}"
+                ) from None
+            reached = fraction.reached(v.votes_for, meeting.official_members)
+            if reached != (v.result is Result.PASSED):
+                raise InputError(
+                    f"Không sửa được: biểu quyết {v.step_id} của hồ sơ {v.file_code} "
+                    f"({v.votes_for} tán thành, ghi là '{RESULT_LABELS[v.result]}') sẽ "
+                    f"{'đạt' if reached else 'không đạt'} {fraction} trên "
+                    f"{meeting.official_members} đảng viên chính thức. Hoàn tác biểu quyết đó "
+                    "rồi ghi lại."
+                )
+        tx.conn.execute(
+            update(t.meetings)
+            .where(t.meetings.c.uuid == old.uuid)
+            .values(**_columns(meeting), **tx.changed(t.meetings))
+        )
+        tx.conn.execute(
+            update(t.steps)
+            .where(
+                t.steps.c.meeting_uuid == old.uuid,
+                t.steps.c.deleted.is_(False),
+                t.steps.c.official_members != meeting.official_members,
+            )
+            .values(official_members=meeting.official_members, **tx.changed(t.steps))
+        )
+        tx.audit("correct_meeting", "meeting", old.uuid, **_audit_roll(meeting))
 
 
 def vote_fraction(conn, on: date) -> Fraction:

@@ -54,6 +54,16 @@ def test_a_meeting_on_the_command_line(tmp_path, quiet_cli, capsys):
         (CANDIDATES[2], "A8", 5, "failed"),
         (PROBATIONARY, "P3", 7, "passed"),
     ]
+    # A slip in the roll corrected: the votes follow, a contradiction is refused.
+    assert run("meeting", "edit", short, "--official", "12", *TODAY) == 1
+    assert "Hoàn tác biểu quyết đó" in capsys.readouterr().err
+    assert (
+        run("meeting", "edit", short, "--nobody-absent", "--secretary", "Lê Thị Thư", *TODAY) == 0
+    )
+    assert "absences, secretary" in capsys.readouterr().out
+    assert run("meeting", "show", short, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["present"], shown["secretary"], shown["absences"]) == (10, "Lê Thị Thư", [])
     assert run("meeting", "list") == 0
     assert f"{uuid}  20/11/2026  {CELL}: 9 chính thức, 1 dự bị" in capsys.readouterr().out
 
@@ -64,11 +74,11 @@ def test_a_meeting_on_the_command_line(tmp_path, quiet_cli, capsys):
     )
     text = " ".join(pdftotext_text(minutes, tmp_path).split())
     assert "tại Nhà văn hóa thôn" in text
-    assert "Có mặt: 9 đồng chí (chính thức: 8; dự bị: 1)" in text
+    assert "Có mặt: 10 đồng chí (chính thức: 9; dự bị: 1)" in text
     assert all(NAMES[c] in text for c in (*CANDIDATES, PROBATIONARY))
     six = tmp_path / "out" / "6.pdf"
     assert run("form", "6-KND", "--file", CANDIDATES[0], "--out", str(six)) == 0
-    assert "lý do vắng mặt: Đảng viên Số 9 (chính thức): ốm, nằm viện." in " ".join(
+    assert "Thư ký hội nghị: đồng chí Lê Thị Thư." in " ".join(
         pdftotext_text(six, tmp_path).split()
     )
 

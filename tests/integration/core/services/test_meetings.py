@@ -4,13 +4,19 @@ meeting holds; votes are recorded through the step service (rules, audit, permis
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from khdesk.core.domain.meetings import Absence, Kind
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services.candidates import open_file
 from khdesk.core.services.checking import check_profile
-from khdesk.core.services.meetings import get_meeting, meeting_votes, new_meeting, record_vote
+from khdesk.core.services.meetings import (
+    correct_meeting,
+    get_meeting,
+    meeting_votes,
+    new_meeting,
+    record_vote,
+)
 from khdesk.core.store import schema as t
 from tests.meetings import CANDIDATES, MEETING_DAY, PROBATIONARY, TODAY, agenda_cell, roll
 
@@ -130,3 +136,41 @@ def test_votes_beyond_those_present_or_of_a_committee_step_are_refused(agenda):
 def test_a_meeting_of_another_unit_is_refused(agenda):
     with pytest.raises(AccessDenied):
         new_meeting(agenda, replace(roll(), org_code="X02-CB01"), TODAY)
+
+
+def test_a_slip_in_the_roll_is_corrected_and_the_votes_follow(agenda):
+    uuid = new_meeting(agenda, roll(9), TODAY)
+    record_vote(agenda, uuid, CANDIDATES[0], "A8", 7, TODAY)
+    record_vote(agenda, uuid, CANDIDATES[1], "A8", 5, TODAY)  # failed: 5 of 9
+    correct_meeting(agenda, uuid, roll(10, absences=()), TODAY)
+    with agenda.store.read() as conn:
+        meeting = get_meeting(conn, uuid)
+        copies = conn.execute(
+            select(t.steps.c.official_members).where(t.steps.c.meeting_uuid == uuid)
+        ).scalars()
+        assert sorted(copies) == [10, 10]
+        assert conn.execute(
+            select(t.audit.c.action).where(t.audit.c.action == "correct_meeting")
+        ).all()
+    assert (meeting.official_members, meeting.absent(), meeting.on) == (10, 0, MEETING_DAY)
+    assert check_profile(agenda, TODAY, rule="VOTE_2_3").findings == []
+
+
+@pytest.mark.parametrize(
+    ("official", "words"),
+    [
+        (11, f"biểu quyết A8 của hồ sơ {CANDIDATES[0]} (7 tán thành, ghi là 'Thông qua')"),
+        (7, f"biểu quyết A8 của hồ sơ {CANDIDATES[1]} (5 tán thành, ghi là 'Không thông qua')"),
+        (6, f"hồ sơ {CANDIDATES[0]}: Số phiếu tán thành 7 không hợp lệ"),
+    ],
+)
+def test_a_correction_that_would_contradict_a_recorded_vote_is_refused(agenda, official, words):
+    uuid = new_meeting(agenda, roll(9), TODAY)
+    record_vote(agenda, uuid, CANDIDATES[0], "A8", 7, TODAY)
+    record_vote(agenda, uuid, CANDIDATES[1], "A8", 5, TODAY)
+    absences = () if official != 6 else roll().absences
+    with pytest.raises(InputError) as err:
+        correct_meeting(agenda, uuid, roll(official, absences=absences), TODAY)
+    assert words in err.value.message
+    with agenda.store.read() as conn:
+        assert get_meeting(conn, uuid).official_members == 9  # nothing half-written
