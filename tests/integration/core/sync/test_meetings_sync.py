@@ -8,7 +8,12 @@ import pytest
 
 from khdesk.core.services import sync
 from khdesk.core.services.checking import check_profile
-from khdesk.core.services.meetings import meeting_votes, new_meeting, record_vote
+from khdesk.core.services.meetings import (
+    correct_meeting,
+    meeting_votes,
+    new_meeting,
+    record_vote,
+)
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.records import TABLES, from_wire
@@ -41,6 +46,13 @@ def test_a_cells_meeting_and_its_votes_reach_the_committee(tmp_path):
         mine = {*CANDIDATES, PROBATIONARY}
         findings = check_profile(committee, TODAY, rule="VOTE_2_3").findings
         assert [f for f in findings if f["file_code"] in mine] == []
+
+        # A corrected roll travels as the meeting's (and its votes') next revision.
+        correct_meeting(cell, uuid, roll(absences=()), TODAY)
+        sync.import_bundles(committee, [export(cell, tmp_path / "usb2")])
+        assert seen(committee) == seen(cell)
+        [row] = seen(committee)[0]
+        assert dict(row)["rev"] == 2 and dict(row)["absences"] == "[]"
     finally:
         commune.close()
 
