@@ -65,6 +65,8 @@ class MeetingDialog(QDialog):
         add = QPushButton("Thêm người vắng mặt")
         add.clicked.connect(lambda: self.add_absence())
         remove = QPushButton("Bỏ dòng đang chọn")
+        for button in (add, remove):
+            button.setAutoDefault(False)  # Enter records the meeting
         remove.clicked.connect(self._remove_absence)
         row_buttons = QHBoxLayout()
         row_buttons.addWidget(add)

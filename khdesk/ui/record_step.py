@@ -291,6 +291,7 @@ class RecordStepDialog(QDialog):
         self.meeting_box = QComboBox()
         self.meetings: dict[str, Meeting] = {}
         self.new_meeting_button = QPushButton("Ghi kỳ họp mới…")
+        self.new_meeting_button.setAutoDefault(False)  # Enter records the step, as before
         self.new_meeting_button.clicked.connect(lambda: self.open_meeting_dialog().open())
         meeting_row = QWidget()
         meeting_layout = QHBoxLayout(meeting_row)

@@ -4,6 +4,8 @@ the meeting (RULES.md §2a). Real widgets, offscreen, on a real encrypted profil
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from khdesk.core.services.candidates import file_access, open_file
 from khdesk.core.services.meetings import meeting_votes, new_meeting
 from khdesk.ui.context import AppContext
@@ -82,7 +84,9 @@ def test_a_meeting_recorded_from_the_dialog_is_chosen_there(qtbot, cell):
     new.absent_table.item(0, 2).setText("ốm")
     new.chair_edit.setText("Đảng viên Số 1")
     new.secretary_edit.setText("Đảng viên Số 2")
-    assert new.save(), new.error_label.text()
+    new.show()
+    qtbot.keyClick(new.secretary_edit, Qt.Key.Key_Return)  # Enter records
+    assert new.meeting_uuid is not None, new.error_label.text()
 
     assert dialog.meeting is not None and dialog.meeting.uuid == new.meeting_uuid
     assert dialog.members_spin.value() == 10 and dialog.votes_spin.maximum() == 9
