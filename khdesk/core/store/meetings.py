@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from khdesk.core.domain.meetings import Meeting, meeting_from_row
 from khdesk.core.domain.pipeline import Result
@@ -26,7 +26,7 @@ class MeetingVote:
     step_uuid: str
 
 
-def get_meeting(conn, meeting_uuid: str) -> Meeting:
+def get_meeting(conn: Connection, meeting_uuid: str) -> Meeting:
     """A live meeting by uuid (or by a unique prefix of it, as typed on the CLI)."""
     key = (meeting_uuid or "").strip().lower()
     rows = (
@@ -47,7 +47,7 @@ def get_meeting(conn, meeting_uuid: str) -> Meeting:
     return meeting_from_row(rows[0])
 
 
-def list_meetings(conn, org_codes: frozenset[str] | None = None) -> list[Meeting]:
+def list_meetings(conn: Connection, org_codes: frozenset[str] | None = None) -> list[Meeting]:
     query = select(t.meetings).where(t.meetings.c.deleted.is_(False))
     if org_codes is not None:
         query = query.where(t.meetings.c.org_code.in_(sorted(org_codes)))
@@ -55,13 +55,15 @@ def list_meetings(conn, org_codes: frozenset[str] | None = None) -> list[Meeting
     return [meeting_from_row(r) for r in rows]
 
 
-def meeting_votes(conn, meeting_uuid: str) -> list[MeetingVote]:
+def meeting_votes(conn: Connection, meeting_uuid: str) -> list[MeetingVote]:
     """The votes recorded at a meeting in agenda order, the same at every station:
     admissions (A8) before recognitions (P3), each by file code."""
-    s, c = t.steps.c, t.candidates.c
+    s, c, m = t.steps.c, t.candidates.c, t.meetings.c
     rows = conn.execute(
         select(c.file_code, c.full_name, s.step_id, s.votes_for, s.result, s.doc_no, s.uuid)
         .join(t.candidates, c.uuid == s.candidate_uuid)
+        # Only files of the meeting's own cell (a received link elsewhere is not followed).
+        .join(t.meetings, (m.uuid == s.meeting_uuid) & (m.org_code == c.org_code))
         .where(s.meeting_uuid == meeting_uuid, s.deleted.is_(False), c.deleted.is_(False))
         .order_by(s.step_id, c.file_code)
     ).all()
@@ -71,7 +73,7 @@ def meeting_votes(conn, meeting_uuid: str) -> list[MeetingVote]:
     ]
 
 
-def find_meeting(conn, meeting_uuid: str) -> Meeting | None:
+def find_meeting(conn: Connection, meeting_uuid: str) -> Meeting | None:
     """A meeting by its exact uuid (a vote's link), None if not here or removed."""
     row = (
         conn.execute(

@@ -105,6 +105,8 @@ def test_a_link_to_another_units_meeting_is_not_followed(agenda):
         tx.conn.execute(update(t.meetings).values(org_code="X02-CB09", official_members=12))
     found = check_profile(agenda, TODAY, rule="VOTE_2_3").findings
     assert [f for f in found if f["file_code"] == CANDIDATES[0]] == []  # 6 of its own 9
+    with agenda.store.read() as conn:
+        assert meeting_votes(conn, uuid) == []  # nor listed on that meeting's minutes
 
 
 @pytest.mark.parametrize(
