@@ -588,17 +588,7 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--probationary", type=int, default=0, help="tổng số đảng viên dự bị (mặc định 0)"
     )
-    p.add_argument(
-        "--absent",
-        action="append",
-        metavar="'HỌ TÊN;LOẠI;LÝ DO'",
-        help="một người vắng mặt: loại 'ct' (chính thức) hoặc 'db' (dự bị), lặp lại được",
-    )
-    p.add_argument("--chair", help="người chủ trì")
-    p.add_argument("--chair-role", dest="chair_role", help="chức vụ người chủ trì")
-    p.add_argument("--secretary", help="thư ký hội nghị")
-    p.add_argument("--note", help="ghi chú")
-    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    _roll_options(p, p)
     p = action(
         msub,
         "edit",
@@ -610,19 +600,9 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--probationary", type=int, help="tổng số đảng viên dự bị")
     absent = p.add_mutually_exclusive_group()
     absent.add_argument(
-        "--absent",
-        action="append",
-        metavar="'HỌ TÊN;LOẠI;LÝ DO'",
-        help="thay cả danh sách vắng mặt, lặp lại được",
-    )
-    absent.add_argument(
         "--nobody-absent", dest="nobody_absent", action="store_true", help="không ai vắng mặt"
     )
-    p.add_argument("--chair", help="người chủ trì")
-    p.add_argument("--chair-role", dest="chair_role", help="chức vụ người chủ trì")
-    p.add_argument("--secretary", help="thư ký hội nghị")
-    p.add_argument("--note", help="ghi chú")
-    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    _roll_options(p, absent)
     action(msub, "list", "liệt kê các kỳ họp", "meeting_commands:cmd_list")
     p = action(
         msub, "show", "danh sách và các biểu quyết của một kỳ họp", "meeting_commands:cmd_show"
@@ -649,3 +629,19 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
         action="append",
         help="TÊN=GIÁ_TRỊ điền chỗ trống (venue, end_time, opinions), lặp lại được",
     )
+
+
+def _roll_options(p, absent) -> None:
+    """The options of a meeting's roll that `meeting new` and `meeting edit` share."""
+    absent.add_argument(
+        "--absent",
+        action="append",
+        metavar="'HỌ TÊN;LOẠI;LÝ DO'",
+        help="một người vắng mặt: loại 'ct' (chính thức) hoặc 'db' (dự bị), lặp lại được "
+        "(meeting edit: thay cả danh sách)",
+    )
+    p.add_argument("--chair", help="người chủ trì")
+    p.add_argument("--chair-role", dest="chair_role", help="chức vụ người chủ trì")
+    p.add_argument("--secretary", help="thư ký hội nghị")
+    p.add_argument("--note", help="ghi chú")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
