@@ -242,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         _admin_commands,
         _stats_commands,
         _class_commands,
+        _meeting_commands,
     ):
         register(sub, command, global_options, Parser)
     return parser
@@ -638,3 +639,79 @@ def _stats_commands(sub, command, global_options, parser_class) -> None:
         "--on",
         help="ngày tính số liệu cuối kỳ (31/12/2026 hoặc 2026-12-31), mặc định hôm nay",
     )
+
+
+def _meeting_commands(sub, command, global_options, parser_class) -> None:
+    """Add `meeting` to the command parser (called by build_parser)."""
+    meet = command("meeting", "kỳ họp chi bộ: danh sách, biểu quyết, biên bản", "commands:cmd_help")
+    msub = meet.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(
+        msub, "new", "ghi một kỳ họp chi bộ và danh sách đảng viên", "meeting_commands:cmd_new"
+    )
+    p.add_argument("--on", required=True, help="ngày họp (ngày/tháng/năm)")
+    p.add_argument(
+        "--org-code", dest="org_code", help="chi bộ (mặc định: đơn vị của hồ sơ làm việc)"
+    )
+    p.add_argument(
+        "--official", type=int, required=True, help="tổng số đảng viên chính thức của chi bộ"
+    )
+    p.add_argument(
+        "--probationary", type=int, default=0, help="tổng số đảng viên dự bị (mặc định 0)"
+    )
+    _roll_options(p, p)
+    p = action(
+        msub,
+        "edit",
+        "sửa danh sách, chủ trì, thư ký của kỳ họp (không sửa ngày, đơn vị)",
+        "meeting_commands:cmd_edit",
+    )
+    p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
+    p.add_argument("--official", type=int, help="tổng số đảng viên chính thức")
+    p.add_argument("--probationary", type=int, help="tổng số đảng viên dự bị")
+    absent = p.add_mutually_exclusive_group()
+    absent.add_argument(
+        "--nobody-absent", dest="nobody_absent", action="store_true", help="không ai vắng mặt"
+    )
+    _roll_options(p, absent)
+    action(msub, "list", "liệt kê các kỳ họp", "meeting_commands:cmd_list")
+    p = action(
+        msub, "show", "danh sách và các biểu quyết của một kỳ họp", "meeting_commands:cmd_show"
+    )
+    p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
+    p = action(
+        msub,
+        "vote",
+        "ghi biểu quyết của kỳ họp về một hồ sơ (A8 xét kết nạp, P3 xét công nhận)",
+        "meeting_commands:cmd_vote",
+    )
+    p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
+    p.add_argument("file_code")
+    p.add_argument("step", help="A8 hoặc P3")
+    p.add_argument("--votes", type=int, required=True, help="số đảng viên chính thức tán thành")
+    p.add_argument("--doc-no", dest="doc_no", help="số nghị quyết (khi thông qua)")
+    p.add_argument("--note", help="ghi chú")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(msub, "minutes", "in biên bản họp chi bộ (PDF)", "meeting_commands:cmd_minutes")
+    p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
+    p.add_argument("--out", required=True, help="tệp PDF ghi ra")
+    p.add_argument(
+        "--value",
+        action="append",
+        help="TÊN=GIÁ_TRỊ điền chỗ trống (venue, end_time, opinions), lặp lại được",
+    )
+
+
+def _roll_options(p, absent) -> None:
+    """The options of a meeting's roll that `meeting new` and `meeting edit` share."""
+    absent.add_argument(
+        "--absent",
+        action="append",
+        metavar="'HỌ TÊN;LOẠI;LÝ DO'",
+        help="một người vắng mặt: loại 'ct' (chính thức) hoặc 'db' (dự bị), lặp lại được "
+        "(meeting edit: thay cả danh sách)",
+    )
+    p.add_argument("--chair", help="người chủ trì")
+    p.add_argument("--chair-role", dest="chair_role", help="chức vụ người chủ trì")
+    p.add_argument("--secretary", help="thư ký hội nghị")
+    p.add_argument("--note", help="ghi chú")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")

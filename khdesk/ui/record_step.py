@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.domain.documents import DOCUMENTS
+from khdesk.core.domain.meetings import Kind as AttendeeKind
+from khdesk.core.domain.meetings import Meeting
 from khdesk.core.domain.pipeline import (
     CELL_VOTE_STEPS,
     STATE_LABELS,
@@ -49,9 +52,11 @@ from khdesk.core.io.tabular import convert_value
 from khdesk.core.services import members as member_service
 from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import FileAccess
+from khdesk.core.services.meetings import list_meetings
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
+from khdesk.ui.meeting_dialog import MeetingDialog
 from khdesk.ui.messages import error_text
 from khdesk.ui.prefs import relative_font
 
@@ -282,9 +287,21 @@ class RecordStepDialog(QDialog):
         self.replacement_box = QCheckBox("Người giới thiệu thay thế (người trước chuyển đi…)")
         self.mentor_box = self._member_box()
         self.note_edit = QLineEdit()
+        # A cell's vote held at a recorded meeting: its day and roll, typed there once.
+        self.meeting_box = QComboBox()
+        self.meetings: dict[str, Meeting] = {}
+        self.new_meeting_button = QPushButton("Ghi kỳ họp mới…")
+        self.new_meeting_button.setAutoDefault(False)  # Enter records the step, as before
+        self.new_meeting_button.clicked.connect(lambda: self.open_meeting_dialog().open())
+        meeting_row = QWidget()
+        meeting_layout = QHBoxLayout(meeting_row)
+        meeting_layout.setContentsMargins(0, 0, 0, 0)
+        meeting_layout.addWidget(self.meeting_box, 1)
+        meeting_layout.addWidget(self.new_meeting_button)
 
         self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         for key, label, widget in (
+            ("meeting", "Kỳ họp chi bộ", meeting_row),
             ("on", "Ngày *", self.date_edit),
             ("result", "Kết quả", self.result_row),
             ("doc_no", "Số văn bản", self.doc_edit),
@@ -305,6 +322,7 @@ class RecordStepDialog(QDialog):
             title.setBuddy(widget)
             self.form.addRow(title, widget)
             self.rows[key] = (title, widget)
+        self.meeting_box.currentIndexChanged.connect(self._meeting_chosen)
         for spin in (self.members_spin, self.votes_spin):
             spin.valueChanged.connect(self._update_vote_hint)
         for button in self.result_buttons.values():
@@ -360,6 +378,9 @@ class RecordStepDialog(QDialog):
             self._fill_members((self.mentor_box,), introducers=True)
         who = "đảng ủy viên" if step_id in ("A9", "P4") else "đảng viên chính thức"
         self.rows["official_members"][0].setText(f"Số {who} *")
+        if step_id in CELL_VOTE_STEPS:
+            keys.add("meeting")
+            self._fill_meetings()
         if step_id in CELL_VOTE_STEPS and self.members_spin.value() == 0:
             self._prefill_members()
         self.rows["on"][0].setText((DATE_LABELS.get(step_id) or "Ngày") + " *")
@@ -432,6 +453,54 @@ class RecordStepDialog(QDialog):
             for m in found:
                 box.addItem(f"{m['full_name']} ({m['member_code']})", m["member_code"])
             box.setCurrentIndex(0)
+
+    def open_meeting_dialog(self) -> MeetingDialog:
+        """A new meeting of the file's cell; once recorded it is chosen here."""
+        dialog = MeetingDialog(self.ctx, self._file_org() or "", self)
+        dialog.accepted.connect(lambda: self._meeting_added(dialog.meeting_uuid))
+        return dialog
+
+    def _meeting_added(self, uuid: str | None) -> None:
+        self.meeting_box.clear()
+        self.meetings.clear()
+        self._fill_meetings()
+        self.meeting_box.setCurrentIndex(max(self.meeting_box.findData(uuid), 0))
+
+    def _fill_meetings(self) -> None:
+        """The meetings of the file's cell, newest first; none chosen at first."""
+        if self.meeting_box.count():
+            return
+        with self.ctx.session.store.read() as conn:
+            found = list_meetings(conn, frozenset({self._file_org() or ""}))
+        self.meeting_box.addItem("Không gắn kỳ họp (ghi số đảng viên ở dưới)", None)
+        for m in reversed(found):
+            self.meetings[m.uuid] = m
+            self.meeting_box.addItem(
+                f"Kỳ họp ngày {m.on:%d/%m/%Y}: {m.official_members} chính thức, "
+                f"có mặt {m.present(AttendeeKind.OFFICIAL)}",
+                m.uuid,
+            )
+        self.meeting_box.setCurrentIndex(0)
+
+    @property
+    def meeting(self) -> Meeting | None:
+        """The meeting chosen for a cell's vote (None: not held at a recorded meeting)."""
+        if not self.form.isRowVisible(self.rows["meeting"][1]):
+            return None
+        return self.meetings.get(self.meeting_box.currentData())
+
+    def _meeting_chosen(self, _index: int) -> None:
+        """A meeting fixes the vote's day and denominator: its own, as typed there."""
+        meeting = self.meetings.get(self.meeting_box.currentData())
+        self.date_edit.setReadOnly(meeting is not None)
+        self.members_spin.setEnabled(meeting is None)
+        if meeting is not None:
+            self.date_edit.setText(show_date(meeting.on))
+            self.members_spin.setValue(meeting.official_members)
+            self.votes_spin.setMaximum(meeting.present(AttendeeKind.OFFICIAL))
+        else:
+            self.votes_spin.setMaximum(999)
+        self._update_vote_hint()
 
     def _prefill_members(self) -> None:
         on, _ = parse_day(self.date_edit.text(), "")
@@ -562,8 +631,14 @@ class RecordStepDialog(QDialog):
             self.show_error("Chưa ghi: " + " ".join(problems))
             return False
         try:
+            meeting = self.meeting
             self.recorded = step_service.record_step_event(
-                self.ctx.session, self.file_code, event, self.ctx.today(), details
+                self.ctx.session,
+                self.file_code,
+                event,
+                self.ctx.today(),
+                details,
+                meeting_uuid=meeting.uuid if meeting else None,
             )
         except KhdeskError as exc:
             self.show_error(error_text(exc))

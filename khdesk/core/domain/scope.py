@@ -44,6 +44,7 @@ ALL_TABLES = frozenset(
         "ratings",
         "private_units",
         "candidates",
+        "meetings",
         "steps",
         "attachments",
     )
@@ -59,6 +60,7 @@ TABLE_LABELS = {
     "ratings": "xếp loại",
     "private_units": "đơn vị kinh tế tư nhân",
     "candidates": "hồ sơ",
+    "meetings": "kỳ họp chi bộ",
     "steps": "bước",
     "attachments": "tệp đính kèm",
 }

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from khdesk.core.domain.meetings import attendance_values
 from khdesk.core.domain.pipeline import (
+    CELL_VOTE_STEPS,
     STATE_LABELS,
     VOTE_STEPS,
     Result,
@@ -31,10 +33,20 @@ from khdesk.core.domain.scope import OrgTree
 from khdesk.core.domain.template import COMMUNE_KINDS, kind_from_name
 from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError
-from khdesk.core.reports.pdf import BLANK, Header, PdfDocument, Signature, blank, esc, number_line
+from khdesk.core.reports.pdf import (
+    BLANK,
+    Header,
+    PdfDocument,
+    Signature,
+    blank,
+    esc,
+    number_line,
+    signers_block,
+)
 from khdesk.core.reports.templates import Template, fill, fill_plain, load_template, truthy
 from khdesk.core.resources import resource_path
 from khdesk.core.store import schema as t
+from khdesk.core.store.meetings import find_meeting
 from khdesk.core.text import nfc
 
 __all__ = [
@@ -349,6 +361,15 @@ def form_values(
     values["probation_end"] = probation_end(ceremony, default_rulebooks()) if ceremony else None
     values["_events"] = events
     values["_members"] = members
+    # A vote held at a cell meeting: its roll fills the attendance lines (RULES.md §2a).
+    meeting_of = {s["seq"]: s["meeting_uuid"] for s in steps if s["meeting_uuid"]}
+    for step in CELL_VOTE_STEPS:
+        e = _step_record(events, step)
+        uuid = meeting_of.get(e.seq) if e else None
+        meeting = find_meeting(conn, uuid) if uuid else None
+        if meeting is not None and meeting.org_code != row["org_code"]:
+            meeting = None  # another unit's meeting: not this file's attendance
+        values[f"_{step.lower()}_meeting"] = attendance_values(meeting) if meeting else None
     return values
 
 
@@ -381,6 +402,11 @@ def document_values(
     if not out.get("term"):
         out["term"] = term_of(on or date.today())
     out.setdefault("sign_role", "BÍ THƯ")
+    # The attendance of the meeting that held the document's vote, where it was recorded
+    # at one (what the caller gives still wins); else counts from the register.
+    for k, v in (out.get(f"_{key}_meeting") or {}).items():
+        if out.get(k) is None:
+            out[k] = v
     # Counts on the meeting's day (for 6-/13-KNĐ), when the caller did not give them.
     members = out.get("_members")
     if members is not None:
@@ -419,6 +445,10 @@ def render_blocks(doc: PdfDocument, blocks: list[Any], values: Mapping[str, Any]
             spec = block["table"]
             rows = [[fill_plain(c, values) for c in spec.get("head", [])]]
             rows += [[fill_plain(c, values) for c in r] for r in spec.get("rows", [])]
+            # "each": one row per item of a list value (a meeting's agenda), `row` filled
+            # with the item's own values over the document's.
+            for item in values.get(spec["each"], ()) if spec.get("each") else ():
+                rows.append([fill_plain(c, {**values, **item}) for c in spec.get("row", [])])
             doc.table(rows, spec.get("widths"), align=spec.get("align"))
         elif "text" in block:
             if block.get("upper"):  # capitals of the filled text, no inline markup
@@ -472,6 +502,13 @@ def render_form(template: Template, values: Mapping[str, Any], *, invariant: boo
     if signature is not None:
         recipients = [fill_plain(r, values) for r in template.get("recipients", [])]
         doc.signing(signature, recipients)
+    signers = template.get("signers")
+    if signers:  # two people sign side by side (the minutes)
+        left, right = (
+            signature_of({"role": signers[f"{s}"], "name": signers[f"{s}_name"]}, values)
+            for s in ("left", "right")
+        )
+        doc.add(signers_block(left, right, doc.width))
     return doc.build(invariant=invariant)
 
 

@@ -566,17 +566,30 @@ def signing_block(
         left.append(Paragraph(f"<u>{esc(recipients_title)}</u>", style("recipients_head")))
         left.extend(para(f"- {r}", "recipients") for r in recipients)
     table = Table([[left, sign]], colWidths=[left_width, right_width], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), FONT, lay.body_size),  # not Helvetica
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (0, 0), 6),
-            ]
-        )
-    )
+    table.setStyle(TableStyle([*_sign_style(), ("TOPPADDING", (0, 0), (0, 0), 6)]))
+    return KeepTogether([Spacer(1, 3 * mm), table])
+
+
+def _sign_style() -> list[tuple]:
+    """The borderless layout table of a signing block."""
+    return [
+        ("FONT", (0, 0), (-1, -1), FONT, layout().body_size),  # not Helvetica
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ]
+
+
+def signers_block(left: Signature, right: Signature, width: float) -> KeepTogether:
+    """Two people sign side by side (minutes: the secretary left, the chair right)."""
+    lay = layout()
+
+    def column(s: Signature) -> list[Flowable]:
+        out = [para(x.upper(), "sign_role") for x in (s.on_behalf, s.role) if x]
+        return [*out, Spacer(1, lay.signature_space * mm), para(s.name or blank(12), "sign_name")]
+
+    table = Table([[column(left), column(right)]], colWidths=[width / 2] * 2, hAlign="LEFT")
+    table.setStyle(TableStyle(_sign_style()))
     return KeepTogether([Spacer(1, 3 * mm), table])
 
 

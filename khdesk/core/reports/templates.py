@@ -46,7 +46,7 @@ FORM_CODES = (
     "15-KNĐ",
     "16-KNĐ",
 )
-REPORT_TEMPLATES = ("18-KNĐ", "due", "checklist")
+REPORT_TEMPLATES = ("18-KNĐ", "due", "checklist", "minutes")
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\|(\d+))?\}")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", re.DOTALL)

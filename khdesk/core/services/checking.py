@@ -38,9 +38,18 @@ _RESULTS = {r.value: r for r in Result}
 # The Date columns of `candidates` (SQLite gives them back as text): a unit test holds
 # this to the schema, which is not imported here.
 CANDIDATE_DATES = ("birth_date", "a6_introducer1_since", "a6_introducer2_since")
+# A vote held at a cell meeting is counted on the meeting's roll (RULES.md §2a): the
+# meeting's number of official members, not a copy of it, is the denominator VOTE_2_3 reads.
 _STEP_COLUMNS = (
-    'candidate_uuid, step_id, "on", result, doc_no, official_members, votes_for, received_on,'
-    " note, seq"
+    's.candidate_uuid, s.step_id, s."on", s.result, s.doc_no,'
+    " COALESCE(m.official_members, s.official_members), s.votes_for, s.received_on, s.note,"
+    " s.seq"
+)
+# Only a live meeting of the file's own cell counts (a link from a received step to another
+# unit's meeting is not followed).
+_STEPS_FROM = (
+    "steps s LEFT JOIN meetings m ON m.uuid = s.meeting_uuid AND NOT m.deleted"
+    " AND m.org_code = (SELECT c.org_code FROM candidates c WHERE c.uuid = s.candidate_uuid)"
 )
 _MEMBER_COLUMNS = (
     "member_code, full_name, status, admitted_on, official_on, org_code, birth_date, cccd, uuid"
@@ -55,11 +64,11 @@ def load_facts(conn: Any, file_code: str | None = None) -> ProfileFacts:
     live = "NOT deleted" if file_code is None else "NOT deleted AND file_code = ?"
     live_params: tuple[Any, ...] = () if file_code is None else (file_code,)
     events: dict[str, list] = defaultdict(list)
-    query = f"SELECT {_STEP_COLUMNS} FROM steps WHERE NOT deleted"
+    query = f"SELECT {_STEP_COLUMNS} FROM {_STEPS_FROM} WHERE NOT s.deleted"
     if file_code is not None:
-        query += f" AND candidate_uuid IN (SELECT uuid FROM candidates WHERE {live})"
+        query += f" AND s.candidate_uuid IN (SELECT uuid FROM candidates WHERE {live})"
     for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in sql.fetch(
-        conn, query + " ORDER BY seq", live_params
+        conn, query + " ORDER BY s.seq", live_params
     ):
         events[cuid].append(
             StepEvent(

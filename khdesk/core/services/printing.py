@@ -21,7 +21,7 @@ from khdesk.core.domain import rules
 from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.reports import forms, lists
+from khdesk.core.reports import forms, lists, minutes
 from khdesk.core.reports.pdf import encrypted
 from khdesk.core.reports.templates import (
     FORM_CODES,
@@ -183,6 +183,39 @@ def export_form(
     data = form_pdf(session, code, file_code, values=values, password=password)
     _write(session, out, data, "candidate", file_code, form=code, encrypted=bool(password))
     return {"form": code, "file_code": file_code, "out": str(out), "bytes": len(data)}
+
+
+def minutes_pdf(
+    session: Session,
+    meeting_uuid: str,
+    *,
+    values: Mapping[str, Any] | None = None,
+    password: str | None = None,
+) -> bytes:
+    """The minutes (biên bản) of a cell meeting; `values` fill what the records lack."""
+    with session.store.read() as conn, encrypted(password):
+        return minutes.build_minutes(
+            conn,
+            meeting_uuid,
+            own_org=session.org_code,
+            settings=print_settings_in(conn),
+            values=values,
+            template=template_in(conn, "minutes"),
+            rulebooks=judging.judge(conn).rulebooks,
+        )
+
+
+def export_minutes(
+    session: Session,
+    meeting_uuid: str,
+    out: Path,
+    *,
+    values: Mapping[str, Any] | None = None,
+    password: str | None = None,
+) -> dict[str, Any]:
+    data = minutes_pdf(session, meeting_uuid, values=values, password=password)
+    _write(session, out, data, "meeting", meeting_uuid, form="minutes", encrypted=bool(password))
+    return {"meeting": meeting_uuid, "out": str(out), "bytes": len(data)}
 
 
 # -- register, due list, checklist ---------------------------------------------------------

@@ -21,6 +21,7 @@ from khdesk.core.services.candidates import station_access
 from khdesk.core.services.checking import ProfileFacts, load_facts
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.meetings import find_meeting
 from khdesk.core.store.states import restate
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import judging
@@ -43,13 +44,16 @@ def record_step_event(
     event: StepEvent,
     today: date,
     details: Mapping[str, Any] | None = None,
+    meeting_uuid: str | None = None,
 ) -> RecordedStep:
     """Record `event` on the file, with the step's details that live on the file record
     (A6: the introducers, P1: the mentor — see STEP_DETAILS), in one transaction. Returns
-    the new state, the step's uuid and the details it replaced (what an undo restores)."""
+    the new state, the step's uuid and the details it replaced (what an undo restores).
+    `meeting_uuid`: the cell meeting that held this vote (services/meetings.py): the step
+    must be on its day and counted on its roll."""
     session.require(Action.EDIT_FILES)
     with session.store.write(session.user) as tx:
-        return record_in(tx, session, file_code, event, today, details)
+        return record_in(tx, session, file_code, event, today, details, meeting_uuid)
 
 
 def record_in(
@@ -59,6 +63,7 @@ def record_in(
     event: StepEvent,
     today: date,
     details: Mapping[str, Any] | None = None,
+    meeting_uuid: str | None = None,
 ) -> RecordedStep:
     """`record_step_event` inside a use case's own transaction (a class roster records
     many). Every check runs before anything is written: a refusal leaves `tx` untouched."""
@@ -69,7 +74,7 @@ def record_in(
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
     for day in (event.on, event.received_on):
         if day is not None:
-            _check_year(day, f"của bước {step.name}")
+            check_year(day, f"của bước {step.name}")
     if step.id == "A11" and bool(clean_text(event.doc_no, "Số văn bản")) != bool(event.received_on):
         # On a ceremony they are the upper committee's approval: a number and its date.
         raise InputError(
@@ -84,6 +89,8 @@ def record_in(
     access = station_access(session.info.role, session.org_code, session.user_role, owner)
     if not access.may_record(event.step_id):
         raise AccessDenied(_refusal(step.id, file_code, owner, session.info.role))
+    if meeting_uuid is not None:
+        _check_meeting(tx.conn, meeting_uuid, file, event)
     new_details, previous = _details(tx.conn, facts.uuids[file_code], step.id, details)
     if new_details:
         judged = {_FACT_FIELDS[k]: v for k, v in new_details.items() if k in _FACT_FIELDS}
@@ -135,6 +142,7 @@ def record_in(
             votes_for=event.votes_for,
             received_on=event.received_on,
             note=clean_text(event.note, "Ghi chú"),
+            meeting_uuid=meeting_uuid,
         )
     )
     state = restate(tx.conn, cuid)
@@ -155,7 +163,25 @@ def record_in(
     return RecordedStep(state, record["uuid"], previous)
 
 
-def _check_year(day: date, what: str) -> None:
+def _check_meeting(conn, meeting_uuid: str, file: rules.FileFacts, event: StepEvent) -> None:
+    """A vote linked to a meeting is the meeting's: same cell, same day, its roll."""
+    meeting = find_meeting(conn, meeting_uuid)
+    if meeting is None:
+        raise InputError("Không có kỳ họp chi bộ này (có thể đã bị xóa).")
+    if meeting.org_code != file.org_code:
+        raise InputError(
+            f"Kỳ họp ngày {meeting.on:%d/%m/%Y} là của {meeting.org_code}; hồ sơ "
+            f"{file.file_code} thuộc {file.org_code}."
+        )
+    if event.on != meeting.on or event.official_members != meeting.official_members:
+        raise InputError(
+            f"Biểu quyết tại kỳ họp ngày {meeting.on:%d/%m/%Y} phải ghi đúng ngày họp và "
+            f"{meeting.official_members} đảng viên chính thức của chi bộ."
+        )
+    meeting.check_vote(event.step_id, event.votes_for or 0)
+
+
+def check_year(day: date, what: str) -> None:
     """The years every form, import and bundle stores (io.tabular, sync.records)."""
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise InputError(
@@ -335,7 +361,7 @@ def record_ceremony_approval(
         raise InputError("Cần ghi số văn bản đồng ý của cấp ủy cấp trên.")
     if on > today:
         raise InputError(f"Ngày văn bản đồng ý {on:%d/%m/%Y} là ngày trong tương lai.")
-    _check_year(on, "văn bản đồng ý")
+    check_year(on, "văn bản đồng ý")
     with session.store.write(session.user) as tx:
         facts, file = _locked_file(tx.conn, file_code)
         ceremony = rules.ceremony_in_force(file.events)

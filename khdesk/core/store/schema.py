@@ -203,6 +203,24 @@ candidates = Table(
     Index("ix_candidates_org_state", "org_code", "state"),
 )
 
+# A cell meeting (kỳ họp chi bộ, RULES.md §2a): its roll, typed once, is the
+# denominator of every vote it holds and the attendance lines of 6-/13-KNĐ (0012).
+meetings = Table(
+    "meetings",
+    metadata,
+    *_record_columns(),
+    Column("org_code", String(64), nullable=False, index=True),
+    Column("on", Date, nullable=False),
+    Column("official_members", Integer, nullable=False),  # on the roll
+    Column("probationary_members", Integer, nullable=False),
+    # JSON list of {"name", "kind" (official | probationary), "reason"} (domain/meetings.py)
+    Column("absences", Text, nullable=False),
+    Column("chair", String(200)),
+    Column("chair_role", String(100)),
+    Column("secretary", String(200)),
+    Column("note", Text),
+)
+
 steps = Table(
     "steps",
     metadata,
@@ -224,6 +242,8 @@ steps = Table(
     # approval of a late ceremony (its number in doc_no; rules.ceremony_approved)
     Column("received_on", Date),
     Column("note", Text),
+    # A8/P3 voted at a cell meeting: its roll is the vote's denominator (migration 0012).
+    Column("meeting_uuid", String(36), index=True),
     Index("ix_steps_candidate", "candidate_uuid", "seq"),
 )
 
@@ -285,6 +305,7 @@ SYNCED_TABLES = (
     ratings,
     private_units,
     candidates,
+    meetings,
     steps,
     attachments,
 )

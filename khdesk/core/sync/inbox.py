@@ -480,6 +480,7 @@ _UNIT_COLUMN = {
     "ratings": "member_code",
     "private_units": "org_code",
     "candidates": "org_code",
+    "meetings": "org_code",
     "steps": "candidate_uuid",
     "attachments": "candidate_uuid",
 }

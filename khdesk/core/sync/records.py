@@ -18,7 +18,9 @@ from datetime import date
 from sqlalchemy import Boolean, Date, Integer, String, Table, Text
 
 from khdesk.core.clock import is_iso
+from khdesk.core.domain.meetings import absences_from_json, meeting_from_row
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result
+from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import MAX_INTEGER, MAX_YEAR, MIN_YEAR
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
@@ -46,13 +48,14 @@ LABEL_FIELD = {
     "ratings": "member_code",
     "private_units": "name",
     "candidates": "file_code",
+    "meetings": "on",
     "steps": "step_id",
     "attachments": "name",
 }
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_UUID_FIELDS = {"uuid", "candidate_uuid", "step_uuid"}
+_UUID_FIELDS = {"uuid", "candidate_uuid", "step_uuid", "meeting_uuid"}
 MOMENTS = {"updated_at"}  # timestamps, exactly as clock.iso writes them (FORMAT.md §3.1)
 
 
@@ -106,7 +109,20 @@ def from_wire(table: Table, obj: object, where: str) -> dict:
             raise BundleError("record_value", f"{where}, trường '{name}': {exc}") from None
     if values["rev"] < 1:
         raise BundleError("record_value", f"{where}: số phiên bản phải từ 1 trở lên.")
+    if table.name == "meetings":
+        _check_roll(values, where)
     return values
+
+
+def _check_roll(values: dict, where: str) -> None:
+    """A meeting's roll must be one that could be typed here (Meeting.check): its numbers
+    are the denominator of votes and print on resolutions."""
+    try:
+        meeting_from_row(
+            {**values, "chair": None, "chair_role": None, "secretary": None, "note": None}
+        ).check()
+    except (InputError, ValueError) as exc:
+        raise BundleError("record_value", f"{where}: {exc}") from None
 
 
 class _Refused(Exception):
@@ -137,6 +153,8 @@ CHOICES: dict[tuple[str, str], frozenset[str]] = {
     ("steps", "step_id"): frozenset(STEP_BY_ID),
     ("steps", "result"): frozenset(r.value for r in Result),
 }
+# Text columns holding structured data: read by the same parser the app reads them with.
+STRUCTURED = {("meetings", "absences"): absences_from_json}
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
@@ -186,6 +204,7 @@ def _checker(column):
         # scans are named by safe_file_name. Only a Text column (a note) breaks lines.
         one_line = bool(length) and not isinstance(kind, Text)
         choices = CHOICES.get((column.table.name, column.name))
+        parse = STRUCTURED.get((column.table.name, column.name))
 
         def check(value):
             if not isinstance(value, str):
@@ -208,6 +227,11 @@ def _checker(column):
                 )
             if pattern is not None and not pattern.fullmatch(value):
                 raise _Refused(what)
+            if parse is not None:
+                try:
+                    parse(value)
+                except ValueError as exc:
+                    raise _Refused(f"không đọc được ({exc}).") from None
             if moment and not is_iso(value):
                 raise _Refused("phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.")
             return value

@@ -40,7 +40,7 @@ def _json_type(table: Table, name: str) -> str:
         return "timestamp (3.1)"
     if name == "sha256" or name in ("prev_hash", "hash"):
         return "lowercase hex, 64"
-    if name in ("uuid", "candidate_uuid", "step_uuid"):
+    if name in ("uuid", "candidate_uuid", "step_uuid", "meeting_uuid"):
         return "lowercase UUID"
     if isinstance(kind, String) and kind.length:
         return f"text ≤ {kind.length}"

@@ -172,8 +172,11 @@ def test_files_missing_from_the_search_index_are_indexed_by_the_upgrade(tmp_path
                     "(SELECT id FROM candidates WHERE NOT deleted ORDER BY id LIMIT 1)"
                 )
             )
-            command.downgrade(_alembic_config(conn), "0008")
+    # Checked on the current schema: the downgrade also takes back later migrations.
     assert any("Chỉ mục tìm kiếm" in p for p in check_database(session).problems)
+    with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
+        with conn.begin():
+            command.downgrade(_alembic_config(conn), "0008")
     session.close()
 
     session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)

@@ -20,9 +20,11 @@ from sqlalchemy import func, select
 from khdesk.core.domain.scope import ALL_TABLES, TABLE_LABELS
 from khdesk.core.services import sync
 from khdesk.core.services.attachments import attach
+from khdesk.core.services.meetings import new_meeting
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical
 from khdesk.core.sync.inbox import import_bundle
+from tests.meetings import roll
 from tests.stations import (
     build_commune,
     dump,
@@ -49,6 +51,7 @@ def world(tmp_path_factory):
     scan = home / "don.pdf"
     scan.write_bytes(b"%PDF-1.4 scan " * 50)
     attach(cell, f"{CELL}-0001", scan)
+    new_meeting(cell, roll(), TODAY)  # a record of every synced table the cell writes
     assert import_bundle(com, export(cell, home / "first")).status == "imported"
     base = export(cell, home / "second").read_bytes()
     _, entries = open_inner(com, base)
