@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return self_test(argv[1:])
     if not argv:
         argv = ["gui"]
-    parser = build_parser()
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors and --help

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from khdesk import __version__
@@ -107,8 +108,22 @@ REPORT_KINDS: dict[str, ReportKind] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command parser; `args.func` is the "module:function" that runs."""
+class _Unbuilt:
+    """Stands for the parser of a command that is not on the command line: every command
+    is registered (its name and help), but only those named on the line get their options,
+    so `khdesk --version`, `--help` and a usage error do not build some eighty parsers."""
+
+    def __getattr__(self, name: str):
+        return self._ignore
+
+    def _ignore(self, *args: object, **kwargs: object) -> _Unbuilt:
+        return self
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command parser; `args.func` is the "module:function" that runs. With `argv`,
+    only the commands it names are built whole (the others are names and help)."""
+    named = None if argv is None else set(argv)
     parser = Parser(prog="khdesk", description="khdesk — công tác phát triển đảng viên")
     parser.add_argument(
         "--version",
@@ -121,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str, func: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if named is not None and name not in named:
+            return _Unbuilt()  # type: ignore[return-value]
         global_options(p, suppress=True)
         p.set_defaults(func=func)
         return p
