@@ -40,7 +40,7 @@ _RESULTS = {r.value: r for r in Result}
 CANDIDATE_DATES = ("birth_date", "a6_introducer1_since", "a6_introducer2_since")
 _STEP_COLUMNS = (
     'candidate_uuid, step_id, "on", result, doc_no, official_members, votes_for, received_on,'
-    " note, seq"
+    " note, seq, from_org, to_org"
 )
 _MEMBER_COLUMNS = (
     "member_code, full_name, status, admitted_on, official_on, org_code, birth_date, cccd, uuid"
@@ -58,9 +58,8 @@ def load_facts(conn: Any, file_code: str | None = None) -> ProfileFacts:
     query = f"SELECT {_STEP_COLUMNS} FROM steps WHERE NOT deleted"
     if file_code is not None:
         query += f" AND candidate_uuid IN (SELECT uuid FROM candidates WHERE {live})"
-    for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in sql.fetch(
-        conn, query + " ORDER BY seq", live_params
-    ):
+    for row in sql.fetch(conn, query + " ORDER BY seq", live_params):
+        cuid, step_id, on, result, doc_no, official, votes, received, note, seq, src, dst = row
         events[cuid].append(
             StepEvent(
                 step_id,
@@ -72,6 +71,8 @@ def load_facts(conn: Any, file_code: str | None = None) -> ProfileFacts:
                 sql.as_date(received),
                 note,
                 seq,
+                src,
+                dst,
             )
         )
     files, uuids, states = [], {}, {}

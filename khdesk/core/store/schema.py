@@ -224,6 +224,10 @@ steps = Table(
     # approval of a late ceremony (its number in doc_no; rules.ceremony_approved)
     Column("received_on", Date),
     Column("note", Text),
+    # A transfer (CHUYEN_DI / CHUYEN_DEN / CHUYEN_TRA, RULES.md §2a, migration 0010): the
+    # unit the file leaves and the one it goes to; the reason in note.
+    Column("from_org", String(64)),
+    Column("to_org", String(64)),
     Index("ix_steps_candidate", "candidate_uuid", "seq"),
 )
 

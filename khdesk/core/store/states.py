@@ -23,7 +23,17 @@ def step_event(row) -> StepEvent:
         received_on=row["received_on"],
         note=row["note"],
         seq=row["seq"],
+        from_org=_optional(row, "from_org"),
+        to_org=_optional(row, "to_org"),
     )
+
+
+def _optional(row, key: str):
+    """A column a caller's selection may leave out (only transfers carry it)."""
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
 
 
 def state_of(rows: Iterable) -> str:
