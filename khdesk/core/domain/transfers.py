@@ -42,6 +42,7 @@ class Replay:
     moves: tuple[Move, ...]  # accepted transfers, oldest first
     pending: StepEvent | None  # the unanswered CHUYEN_DI: the file is in transit
     holders: tuple[tuple[StepEvent, str], ...]  # every event with the unit holding it then
+    answers: tuple[tuple[StepEvent, StepEvent], ...] = ()  # (CHUYEN_DI, its CHUYEN_DEN/TRA)
 
     @property
     def in_transit(self) -> bool:
@@ -62,17 +63,20 @@ def replay(events: Iterable[StepEvent], org_code: str) -> Replay:
     pending: StepEvent | None = None
     moves: list[Move] = []
     holders: list[tuple[StepEvent, str]] = []
+    answers: list[tuple[StepEvent, StepEvent]] = []
     for e in evs:
         if e.step_id == IN and pending is not None:  # the acceptance is the receiver's
             moves.append(Move(pending, e))
+            answers.append((pending, e))
             holder = pending.to_org or holder
             pending = None
         elif e.step_id == OUT and pending is None:
             pending = e
         elif e.step_id == BACK and pending is not None:
+            answers.append((pending, e))
             pending = None
         holders.append((e, holder))
-    return Replay(holder, tuple(moves), pending, tuple(holders))
+    return Replay(holder, tuple(moves), pending, tuple(holders), tuple(answers))
 
 
 def holder_on(events: Iterable[StepEvent], org_code: str, day: date) -> str:
@@ -149,3 +153,26 @@ def answer_problem(
     if on < r.pending.on:
         return f"Ngày {_d(on)} trước ngày chuyển đi {_d(r.pending.on)} của hồ sơ {file_code}."
     return None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What records offered by another station do to a file's transfers here: the
+    answer they bring to the transfer this station knows, and the transfer still open
+    once they are in (domain/scope.py decides who may write which)."""
+
+    answered: StepEvent | None  # the CHUYEN_DI stored here that the records answer
+    answer: StepEvent | None  # that answer (CHUYEN_DEN or CHUYEN_TRA), from the records
+    holder: str  # the unit holding the file once the records are in
+    arriving: StepEvent | None  # the unanswered CHUYEN_DI once the records are in
+
+
+def passage(stored: list[StepEvent], merged: list[StepEvent], org_code: str) -> Passage:
+    """`stored`: the file's events here; `merged`: the same once the offered records
+    are in (new ones added, changed ones replaced, tombstones out)."""
+    before, after = replay(stored, org_code), replay(merged, org_code)
+    answer = next(
+        (a for o, a in after.answers if o == before.pending and a not in stored),
+        None,
+    )
+    return Passage(before.pending if answer else None, answer, after.holder, after.pending)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import bindparam, select, update
 
+from khdesk.core.domain import transfers
 from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
 from khdesk.core.store import schema as t
 
@@ -60,3 +61,20 @@ def save_states(conn, states: dict[str, str]) -> int:
     if params:
         conn.execute(_SET_STATE, params)
     return len(params)
+
+
+def transit_problem(conn, file_code: str) -> str | None:
+    """Why the file may not change now (None: it may): it is in transit (RULES.md §2a),
+    and a change by either end would reach the committee after the file changed owner."""
+    row = conn.execute(
+        select(t.candidates.c.uuid, t.candidates.c.org_code).where(
+            t.candidates.c.file_code == file_code
+        )
+    ).first()
+    if row is None:
+        return None
+    steps = conn.execute(
+        select(t.steps).where(t.steps.c.candidate_uuid == row.uuid, t.steps.c.deleted.is_(False))
+    ).mappings()
+    pending = transfers.replay([step_event(r) for r in steps], row.org_code).pending
+    return transfers.transit_refusal(file_code, pending) if pending is not None else None

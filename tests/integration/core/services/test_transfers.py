@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import candidates, integrity, sync, transfers
+from khdesk.core.services import attachments, candidates, integrity, sync, transfers
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import next_steps_for, record_step, undo_step
 from khdesk.core.store import schema as t
@@ -146,3 +146,23 @@ def test_a_file_held_elsewhere_is_not_sent_from_here(commune, committee, tmp_pat
     code = a_file(committee, "X01-CB01")["file_code"]
     with pytest.raises(AccessDenied, match="chỉ đơn vị đó chuyển hồ sơ đi"):
         transfers.transfer_out(committee, code, "X01-CB05", d("2026-11-20"), TODAY)
+
+
+def test_nothing_about_the_file_changes_while_in_transit(committee, tmp_path) -> None:
+    """Neither end edits, attaches or takes back a step: such a change would reach the
+    committee after the file changed owner (and be refused there)."""
+    code = a_file(committee, "X01-CB02")["file_code"]
+    transfers.transfer_out(committee, code, "X01-CB05", d("2026-11-20"), TODAY)
+    scan = tmp_path / "giay.pdf"
+    scan.write_bytes(b"%PDF-1.4 thu")
+    before = dump(committee)
+    with pytest.raises(InputError, match="đang chuyển"):
+        candidates.update_identity(committee, code, {"home_town": "Cam Lâm"})
+    with pytest.raises(InputError, match="đang chuyển"):
+        attachments.attach(committee, code, scan)
+    last = candidates.open_file(committee, code)["steps"][0]
+    with pytest.raises(InputError):
+        undo_step(committee, code, last["uuid"])
+    assert dump(committee) == before
+    with pytest.raises(InputError, match="khdesk transfer out"):
+        candidates.update_identity(committee, code, {"org_code": "X01-CB05"})
