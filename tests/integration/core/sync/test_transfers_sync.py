@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import candidates, sync, transfers
+from khdesk.core.reports.stats.scope import Scope
+from khdesk.core.services import candidates, statistics, sync, transfers
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
 from tests.stations import build_commune, state
@@ -130,6 +131,38 @@ def test_a_file_moves_between_two_cells_with_one_owner_at_every_moment(commune, 
     record_step(cell_b, code, StepEvent("DUNG", date(2026, 11, 24), note="Thôi"), TODAY)
     post.up(cell_b)
     assert file_row(com, code)["state"] == "DUNG"
+
+
+FLOWS = ("added_to_pool", "trained")  # events: they count where the file was then
+
+
+def figures(session, *units: str) -> dict[str, dict]:
+    result = statistics.profile_stats(session, Scope(date(2000, 1, 1), TODAY), TODAY)
+    keys = (*FLOWS, "source_pool")
+    return {u: {k: result.unit(u)[k] for k in keys} for u in units}
+
+
+def test_each_event_counts_for_the_unit_that_held_the_file(commune, post) -> None:
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    before = figures(com, A, B)
+    at_a, at_b = figures(cell_a, A), figures(cell_b, B)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    after = figures(com, A, B)
+    for unit, sign in ((A, -1), (B, 1)):
+        # its past events stay the old cell's; the file is on the new cell's list now
+        assert {k: after[unit][k] for k in FLOWS} == {k: before[unit][k] for k in FLOWS}
+        assert after[unit]["source_pool"] == before[unit]["source_pool"] + sign
+    # and so at both ends, each counting only what it held
+    for session, unit, was, sign in ((cell_a, A, at_a, -1), (cell_b, B, at_b, 1)):
+        now = figures(session, unit)[unit]
+        assert {k: now[k] for k in FLOWS} == {k: was[unit][k] for k in FLOWS}
+        assert now["source_pool"] == was[unit]["source_pool"] + sign
 
 
 def test_a_returned_file_goes_back_to_its_sender(commune, post) -> None:
