@@ -354,7 +354,8 @@ def _transfers_down(
     """What a transfer adds to a bundle down (RULES.md §2a), into `out`: a file sent to
     the recipient's branch goes whole (its record, history and scans, as their owners
     wrote them); the answer to a file the recipient sent (accepted: with the file's record
-    naming its new unit; returned) goes back to it."""
+    naming its new unit; returned) goes back to it. Records the recipient's branch owns
+    stay out: it wrote them."""
     s = t.steps.c
     moved = conn.execute(
         select(s.uuid, s.candidate_uuid, s.step_id, s.from_org, s.to_org).where(
@@ -378,6 +379,8 @@ def _transfers_down(
     }
     for table, where in wanted.items():
         have = {r["uuid"] for r in out.get(table.name, [])}
+        # What the recipient's branch wrote itself (a file coming back) it holds already.
+        where = where & table.c.owner.not_in(branch)
         rows = conn.execute(select(table).where(where).order_by(table.c.uuid)).mappings()
         more = [records.to_wire(table, r) for r in rows if r["uuid"] not in have]
         if more:
