@@ -6,23 +6,13 @@ from __future__ import annotations
 import json
 
 from khdesk.core.services import candidates
-from khdesk.core.services.importer import RowTables, import_tables
-from tests.stations import build_commune
-
-NEW_CELL = {
-    "code": "X01-CB05",
-    "name": "Chi bộ thôn Mỹ Ca",
-    "parent_code": "X01",
-    "kind": "Chi bộ thôn",
-    "is_grassroots_cell": True,
-    "self_managed": False,
-}
+from tests.stations import add_office_cell, build_commune
 
 
 def test_transfer_out_list_accept_return_on_the_command_line(tmp_path, quiet_cli, capsys):
     commune = build_commune(tmp_path / "home", enrol=False)
     committee = commune.committee
-    import_tables(committee, RowTables.from_dicts({"orgs": [NEW_CELL]}), "t")
+    add_office_cell(committee)
     first, second = [
         f["file_code"]
         for f in candidates.list_files(committee)

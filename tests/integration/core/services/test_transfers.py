@@ -13,20 +13,11 @@ from sqlalchemy import select
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import attachments, candidates, integrity, sync, transfers
-from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import next_steps_for, record_step, undo_step
 from khdesk.core.store import schema as t
-from tests.stations import dump, export
+from tests.stations import add_office_cell, dump, export
 
 TODAY = date(2026, 11, 26)
-NEW_CELL = {
-    "code": "X01-CB05",
-    "name": "Chi bộ thôn Mỹ Ca",
-    "parent_code": "X01",
-    "kind": "Chi bộ thôn",
-    "is_grassroots_cell": True,
-    "self_managed": False,
-}
 
 
 def d(text: str) -> date:
@@ -36,8 +27,7 @@ def d(text: str) -> date:
 @pytest.fixture
 def committee(commune):
     """The commune committee with a second cell it keeps (X01-CB02 is the first)."""
-    report = import_tables(commune.committee, RowTables.from_dicts({"orgs": [NEW_CELL]}), "t")
-    assert not report.problems
+    add_office_cell(commune.committee)
     return commune.committee
 
 
