@@ -9,7 +9,9 @@ import pytest
 
 from khdesk.core.services import candidates
 from khdesk.ui.candidate_file import CandidateFileWindow
+from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
+from khdesk.ui.home import HomePage
 from tests.stations import add_office_cell, build_commune, dump
 from tests.ui.helpers import TODAY
 
@@ -30,7 +32,8 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
         for f in candidates.list_files(committee)
         if f["org_code"] == "X01-CB02" and f["state"] in ("NGUON", "BOI_DUONG", "HO_SO")
     )
-    window = CandidateFileWindow(AppContext(committee, TODAY), code)
+    ctx = AppContext(committee, TODAY)
+    window = CandidateFileWindow(ctx, code)
     qtbot.addWidget(window)
     assert window.transfer_button.isEnabled() and window.transit_label.isHidden()
 
@@ -47,6 +50,11 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
     assert dialog.save()
     assert not window.transit_label.isHidden() and "X01-CB05" in window.transit_label.text()
     assert not window.record_button.isEnabled()  # no step while in transit
+    # the home page and the committee overview list it as "Đang chuyển"
+    for page in (HomePage(ctx), CommitteePage(ctx)):
+        qtbot.addWidget(page)
+        assert not page.in_transit.isHidden() and code in page.in_transit.label.text()
+        assert "X01-CB02 → X01-CB05" in page.in_transit.label.text()
 
     dialog = window.open_transfer_dialog()
     assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == [
@@ -56,4 +64,7 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
     dialog.on.setText("22/11/2026")
     assert dialog.save() and dialog.done_action == "accept"
     assert window.transit_label.isHidden()
+    page = HomePage(ctx)
+    qtbot.addWidget(page)
+    assert page.in_transit.isHidden()
     assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB05"

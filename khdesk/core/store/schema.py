@@ -229,6 +229,7 @@ steps = Table(
     Column("from_org", String(64)),
     Column("to_org", String(64)),
     Index("ix_steps_candidate", "candidate_uuid", "seq"),
+    Index("ix_steps_step_id", "step_id"),  # the few transfers among all steps (lists)
 )
 
 # Scanned documents of a file, stored inside the encrypted database. The content lives

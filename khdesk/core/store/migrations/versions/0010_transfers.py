@@ -1,4 +1,5 @@
-"""Transfers of a file between units (RULES.md §2a): the units a transfer step names.
+"""Transfers of a file between units (RULES.md §2a): the units a transfer step names,
+and an index to find the transfers among all steps.
 
 Revision ID: 0010
 Revises: 0009
@@ -17,9 +18,11 @@ def upgrade() -> None:
     with op.batch_alter_table("steps") as batch:
         batch.add_column(sa.Column("from_org", sa.String(64)))
         batch.add_column(sa.Column("to_org", sa.String(64)))
+    op.create_index("ix_steps_step_id", "steps", ["step_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_steps_step_id", table_name="steps")
     with op.batch_alter_table("steps") as batch:
         batch.drop_column("to_org")
         batch.drop_column("from_org")
