@@ -16,9 +16,10 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.reports.stats.scope import Scope
 from khdesk.core.services import candidates, statistics, sync, transfers
+from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
-from tests.stations import build_commune, state
+from tests.stations import build_commune, enrol_both, new_station, state
 
 TODAY = date(2026, 11, 26)
 A, B = "X01-CB01", "X01-CB04"
@@ -225,3 +226,54 @@ def test_a_forged_acceptance_changes_nothing(commune, post) -> None:
     assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
     assert state(com) == transfers_before
     assert owners(commune, code)["X01"] == (A, A, True)
+
+
+def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
+    """cell → committee → province → committee (which keeps the receiving cell): the
+    acceptance goes back the same way; one owner everywhere once the bundles arrive."""
+    c = build_commune(tmp_path / "home", cells=(A,))
+    try:
+        cell_a, x01 = c.cells[A], c.committee
+        x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+        unit = {"code": "X02-CB01", "name": "Chi bộ thôn Vĩnh Bình", "parent_code": "X02"}
+        rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+        assert import_tables(x02, RowTables.from_dicts(rows), "t").committed
+        kh = new_station(c.home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
+        tree = [
+            {"code": code, "name": name, "parent_code": "KH", "kind": "Đảng ủy xã"}
+            for code, name in (("X01", "Đảng ủy xã Cam Lâm"), ("X02", "Đảng ủy xã Cam Hòa"))
+        ]
+        assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+        enrol_both(kh, x01, tmp_path)
+        enrol_both(kh, x02, tmp_path)
+        post = Post(c, tmp_path / "post")
+
+        def carry(sender, receiver, to=None):
+            report = post.deliver(receiver, post.send(sender, to=to))
+            assert report.status == "imported", report.as_dict()
+
+        carry(cell_a, x01)
+        carry(x01, kh)
+        carry(x02, kh)
+        code = a_file(cell_a, A)
+        transfers.transfer_out(cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY, "Đi làm ăn")
+        carry(cell_a, x01)
+        carry(x01, kh)
+        carry(kh, x02, to="X02")
+        stations = {"A": cell_a, "X01": x01, "KH": kh, "X02": x02}
+        assert file_row(x02, code)["org_code"] == A
+        transfers.accept(x02, code, date(2026, 11, 23), TODAY)
+        carry(x02, kh)
+        carry(kh, x01, to="X01")
+        post.deliver(cell_a, post.send(x01, to=A))
+        held = {
+            n: (file_row(s, code)["owner"], file_row(s, code)["org_code"])
+            for n, s in stations.items()
+        }
+        assert held == dict.fromkeys(stations, ("X02", "X02-CB01"))
+        assert not any(transfers.list_transfers(s, in_transit_only=True) for s in stations.values())
+        assert history(x02, code) == history(kh, code) == history(x01, code)
+        x02.close()
+        kh.close()
+    finally:
+        c.close()
