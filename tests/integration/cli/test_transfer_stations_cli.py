@@ -10,6 +10,7 @@ import json
 from sqlalchemy import select
 
 from khdesk.core.domain.scope import COMMITTEE_STEPS
+from khdesk.core.reports.lists import register_rows
 from khdesk.core.services import candidates, integrity
 from khdesk.core.store import schema as t
 from tests.stations import build_commune, copy_profile, open_station
@@ -119,6 +120,17 @@ def test_a_probationary_member_moves_between_two_cells(tmp_path, quiet_cli, caps
     # the old cell can no longer record anything on it
     err = run(A, "step", "record", code, "P2", "--on", "23/11/2026", expect=3)  # refused
     assert f"do {B} quản lý" in err
+    # the 18-KNĐ register notes the move (at the sending cell: the demo's committee never
+    # recorded this file's decision, which the cell copied from paper and kept home, so
+    # the file is on no other station's register)
+    for station in (A,):
+        session = open_station(homes[station], station)
+        try:
+            with session.store.read() as conn:
+                notes = [n for r in register_rows(conn) for n in r.notes]
+        finally:
+            session.close()
+        assert f"Chuyển sinh hoạt từ {A} đến {B} ngày 22/11/2026" in notes, station
     # everything audited where it was done
     for station, action in ((A, "transfer_out"), (B, "transfer_accept")):
         session = open_station(homes[station], station)
