@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select, update
 
 from khdesk.core.domain import transfers as tr
-from khdesk.core.domain.pipeline import STATE_LABELS, State, StepEvent
+from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import station_scope
 from khdesk.core.errors import AccessDenied, InputError
@@ -22,6 +22,7 @@ from khdesk.core.services.profiles import Session
 from khdesk.core.services.steps import _check_year, _locked_file, insert_step
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.states import transit_problem
 from khdesk.core.text import clean_text
 
 
@@ -270,9 +271,7 @@ def list_transfers(session: Session, in_transit_only: bool = False) -> list[Tran
     return sorted(out, key=lambda x: (x.answered_on or x.sent_on, x.sent_on), reverse=True)
 
 
-def state_label(state: str) -> str:
-    """The pipeline state as a person reads it."""
-    try:
-        return STATE_LABELS[State(state)]
-    except ValueError:
-        return state
+def transit_note(session: Session, file_code: str) -> str | None:
+    """What a person reads when the file is in transit (None: it is not)."""
+    with session.store.read() as conn:
+        return transit_problem(conn, file_code)

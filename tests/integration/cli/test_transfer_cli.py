@@ -37,6 +37,8 @@ def test_transfer_out_list_accept_return_on_the_command_line(tmp_path, quiet_cli
         == 1
     )
     assert f"Hồ sơ {first} đang chuyển sang X01-CB05" in capsys.readouterr().err
+    assert quiet_cli(home, "step", "next", first, "--profile", "X01") == 0
+    assert "đang chuyển" in capsys.readouterr().out  # not "the file is closed"
     assert run("list", "--json", "--profile", "X01") == 0
     listed = json.loads(capsys.readouterr().out)
     assert {(x["file_code"], x["status"], x["to_org"]) for x in listed} == {
