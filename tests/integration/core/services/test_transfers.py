@@ -13,6 +13,7 @@ from sqlalchemy import select
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import attachments, candidates, integrity, sync, transfers
+from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import next_steps_for, record_step, undo_step
 from khdesk.core.store import schema as t
 from tests.stations import add_office_cell, dump, export
@@ -156,3 +157,18 @@ def test_nothing_about_the_file_changes_while_in_transit(committee, tmp_path) ->
     assert dump(committee) == before
     with pytest.raises(InputError, match="khdesk transfer out"):
         candidates.update_identity(committee, code, {"org_code": "X01-CB05"})
+
+
+def test_an_excel_history_never_rewrites_a_moved_file(committee) -> None:
+    """A sheet holds no transfer: importing a file's steps after a move would lose them
+    (and the owner they decide). The row says why; the history stays."""
+    f = a_file(committee, "X01-CB02")
+    code = f["file_code"]
+    transfers.transfer_out(committee, code, "X01-CB05", d("2026-11-20"), TODAY)
+    transfers.accept(committee, code, d("2026-11-22"), TODAY)
+    before = dump(committee)
+    steps = [{"file_code": code, "step_id": "A1", "on": d("2026-01-05")}]
+    report = import_tables(committee, RowTables.from_dicts({"steps": steps}), "t")
+    assert any("chuyển sinh hoạt" in str(p) for p in report.problems), report.problems
+    assert dump(committee) == before
+    assert [x.status for x in transfers.list_transfers(committee)] == ["accepted"]
