@@ -92,6 +92,23 @@ def build_commune(home: Path, cells=("X01-CB01",), enrol=True) -> Commune:
     return commune
 
 
+# A second cell the demo committee keeps itself (X01-CB02 is the first): a transfer
+# between two cells of one database (RULES.md §2a).
+OFFICE_CELL = {
+    "code": "X01-CB05",
+    "name": "Chi bộ thôn Mỹ Ca",
+    "parent_code": "X01",
+    "kind": "Chi bộ thôn",
+    "is_grassroots_cell": True,
+    "self_managed": False,
+}
+
+
+def add_office_cell(committee: Session) -> None:
+    report = import_tables(committee, RowTables.from_dicts({"orgs": [OFFICE_CELL]}), "t")
+    assert not report.problems, report.problems
+
+
 def dump(session: Session, tables=t.SYNCED_TABLES, *, local: bool = True) -> dict:
     """Every row of the given tables, sorted. `local=False` leaves out what only this
     database means (row ids, the change counter), to compare two stations."""

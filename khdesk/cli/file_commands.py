@@ -86,7 +86,10 @@ def cmd_step_next(args: argparse.Namespace) -> int:
         mark = "" if s in here else "  (không ghi ở đây)"
         print(f"{s:<8} {STEP_BY_ID[s].name}{mark}")
     if not valid:
-        print("Hồ sơ đã kết thúc: không còn bước nào.")
+        from khdesk.core.services.transfers import transit_note
+
+        with opened(args, code) as session:
+            print(transit_note(session, code) or "Hồ sơ đã kết thúc: không còn bước nào.")
     return 0
 
 

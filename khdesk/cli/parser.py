@@ -254,6 +254,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for register in (
         _sync_commands,
         _file_commands,
+        _transfer_commands,
         _report_commands,
         _catalogue_commands,
         _admin_commands,
@@ -409,6 +410,41 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
         "--out",
         required=True,
         help="thư mục để lưu (tên tệp an toàn, không ghi đè) hoặc đường dẫn tệp muốn ghi",
+    )
+
+
+def _transfer_commands(sub, command, global_options, parser_class) -> None:
+    """Add `transfer` to the command parser (called by build_parser): CLI.md."""
+    today = "ngày hôm nay (mặc định theo máy)"
+    opinion = "số văn bản nhận xét của chi bộ cũ (đảng viên dự bị, TRANSFER_PRIOR_OPINION)"
+    transfer = command(
+        "transfer", "chuyển hồ sơ sang đơn vị khác (RULES.md §2a)", "commands:cmd_help"
+    )
+    tsub = transfer.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(tsub, "out", "chuyển hồ sơ đi", "transfer_commands:cmd_transfer_out")
+    p.add_argument("file_code")
+    p.add_argument("--to", required=True, help="mã đơn vị nhận hồ sơ")
+    p.add_argument("--on", help="ngày chuyển đi (mặc định hôm nay)")
+    p.add_argument("--reason", help="lý do chuyển")
+    p.add_argument("--opinion", help=opinion)
+    p.add_argument("--today", help=today)
+    p = action(
+        tsub, "accept", "tiếp nhận hồ sơ chuyển đến", "transfer_commands:cmd_transfer_accept"
+    )
+    p.add_argument("file_code")
+    p.add_argument("--on", help="ngày tiếp nhận (mặc định hôm nay)")
+    p.add_argument("--opinion", help=opinion)
+    p.add_argument("--today", help=today)
+    p = action(tsub, "return", "trả lại hồ sơ chuyển đến", "transfer_commands:cmd_transfer_return")
+    p.add_argument("file_code")
+    p.add_argument("--reason", required=True, help="lý do trả lại")
+    p.add_argument("--on", help="ngày trả lại (mặc định hôm nay)")
+    p.add_argument("--today", help=today)
+    p = action(
+        tsub, "list", "các hồ sơ chuyển đi, chuyển đến", "transfer_commands:cmd_transfer_list"
+    )
+    p.add_argument(
+        "--in-transit", dest="in_transit", action="store_true", help="chỉ hồ sơ đang chuyển"
     )
 
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain import transfers
 from khdesk.core.domain.documents import STATUS_LABELS, Status, checklist
 from khdesk.core.domain.pipeline import (
     RESULT_LABELS,
@@ -65,6 +66,7 @@ from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.prefs import relative_font
 from khdesk.ui.record_step import RecordStepDialog, parse_day, step_title
 from khdesk.ui.table_model import fit_columns
+from khdesk.ui.transfer_dialog import TransferDialog, may_transfer
 
 TAB_STEPS, TAB_IDENTITY, TAB_DOCUMENTS, TAB_FINDINGS, TAB_ATTACHMENTS = range(5)
 SEVERITY_COLOURS = {
@@ -150,6 +152,10 @@ class CandidateFileWindow(QMainWindow):
         self.access_label.setWordWrap(True)
         self.access_label.setStyleSheet("background: #fff8d6; color: #5c4400; padding: 6px;")
         self.access_label.setVisible(bool(self.access.note))
+        self.transit_label = QLabel()  # "Đang chuyển": no step at either end (RULES.md §2a)
+        self.transit_label.setWordWrap(True)
+        self.transit_label.setStyleSheet("background: #e6f0ff; color: #123c73; padding: 6px;")
+        self.transit_label.hide()
 
         self.record_button = QPushButton("Ghi bước mới…")
         self.record_button.setToolTip("Ghi bước tiếp theo của hồ sơ (Ctrl+G)")
@@ -162,12 +168,18 @@ class CandidateFileWindow(QMainWindow):
         self.print_button.setToolTip("Chọn biểu mẫu, xem trước, in hoặc lưu PDF (Ctrl+P)")
         self.print_button.setShortcut(QKeySequence.StandardKey.Print)
         self.print_button.clicked.connect(self.open_print_dialog)
+        self.transfer_button = QPushButton("Chuyển hồ sơ…")
+        self.transfer_button.setToolTip(
+            "Chuyển hồ sơ sang đơn vị khác, hoặc tiếp nhận / trả lại hồ sơ chuyển đến"
+        )
+        self.transfer_button.clicked.connect(self.open_transfer_dialog)
         close_button = QPushButton("Đóng")
         close_button.clicked.connect(self.close)
         actions = QHBoxLayout()
         actions.addWidget(self.record_button)
         actions.addWidget(self.undo_button)
         actions.addWidget(self.print_button)
+        actions.addWidget(self.transfer_button)
         actions.addStretch(1)
         actions.addWidget(close_button)
 
@@ -183,6 +195,7 @@ class CandidateFileWindow(QMainWindow):
         layout.addWidget(self.title_label)
         layout.addWidget(self.subtitle_label)
         layout.addWidget(self.access_label)
+        layout.addWidget(self.transit_label)
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(body)
@@ -524,6 +537,16 @@ class CandidateFileWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         self.record_button.setEnabled(bool(self.next_steps_here))
+        self.transfer_button.setEnabled(may_transfer(self.ctx))
+        events = [step_event(s) for s in self.steps]
+        pending = transfers.replay(events, self.row.get("org_code", "")).pending
+        if pending is not None:
+            self.transit_label.setText(
+                f"Đang chuyển: từ {pending.from_org} sang {pending.to_org} ngày "
+                f"{show_date(pending.on)}. Không ghi bước nào cho đến khi đơn vị nhận tiếp nhận "
+                "hoặc trả lại hồ sơ."
+            )
+        self.transit_label.setVisible(pending is not None)
         self.attach_button.setEnabled(self.access.identity)
         self.attach_step_box.setEnabled(self.access.identity)
         has = bool(self.attachments)
@@ -566,6 +589,14 @@ class CandidateFileWindow(QMainWindow):
         dialog = RecordStepDialog(self.ctx, self.file_code, self.access, header, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._step_recorded(dialog))
+        dialog.open()
+        return dialog
+
+    def open_transfer_dialog(self) -> TransferDialog:
+        """The "Chuyển hồ sơ" dialog (window-modal, not blocking); a transfer reloads here."""
+        dialog = TransferDialog(self.ctx, self.file_code, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.reload)
         dialog.open()
         return dialog
 

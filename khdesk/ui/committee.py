@@ -28,6 +28,7 @@ from khdesk.core.reports.stats import INDICATOR_BY_KEY
 from khdesk.core.services.committee import CellRow, cell_overview
 from khdesk.core.services.session import Session
 from khdesk.ui.context import Changes
+from khdesk.ui.in_transit import InTransitBox
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
@@ -246,6 +247,8 @@ class CommitteePage(Page):
         cells_layout.addWidget(hint)
         cells_layout.addWidget(self.table, 1)
         cells_layout.addWidget(self.totals_label)
+        self.in_transit = InTransitBox(self.session, self)
+        cells_layout.addWidget(self.in_transit)
 
         # level 2: one cell's files
         self.files_model = CellFilesModel(self.session, self)
@@ -309,6 +312,7 @@ class CommitteePage(Page):
 
     def refresh(self) -> None:
         on = self.ctx.today()
+        self.in_transit.refresh()  # one indexed query: cheap beside the overview
         if self._loaded_for == on:
             if self.current_cell is not None:
                 self._reload_files()

@@ -31,6 +31,7 @@ from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.plan import PlanFigure, file_count, plan_progress, state_counts
+from khdesk.ui.in_transit import InTransitBox
 from khdesk.ui.layouts import SideBySide
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
@@ -222,6 +223,8 @@ class HomePage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.top)
+        self.in_transit = InTransitBox(self.session, self)
+        layout.addWidget(self.in_transit)
         layout.addLayout(todo_head)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
@@ -233,6 +236,7 @@ class HomePage(Page):
         today = self.ctx.today()
         info = self.session.info
         self.heading.setText(f"{info.org_name} — ngày {today:%d/%m/%Y}")
+        self.in_transit.refresh()
         counts = state_counts(self.session)
         for state, button in self.tiles.items():
             n = counts.get(state, 0)

@@ -78,6 +78,7 @@ class Step:
     # Also recorded by the upper committee: the certificate it (or its training centre)
     # issues, e.g. from a class roster (RULES.md §2, A2; §2a). Sync carries it down.
     upper_too: bool = False
+    transfer: bool = False  # a move of the file between units (RULES.md §2a), not a stage
 
 
 STEPS: tuple[Step, ...] = (
@@ -99,22 +100,31 @@ STEPS: tuple[Step, ...] = (
     Step("P5", "Quyết định công nhận chính thức", State.CHINH_THUC, committee=True),
     Step("XOA_TEN", "Xóa tên", State.XOA_TEN, committee=True),
     Step("DUNG", "Dừng", State.DUNG),
+    # Transfers: recorded only through services/transfers.py, never typed as a step; they
+    # leave the pipeline state as it is (domain/transfers.py reads them).
+    Step("CHUYEN_DI", "Chuyển đi", None, transfer=True),
+    Step("CHUYEN_DEN", "Nhận hồ sơ chuyển đến", None, transfer=True),
+    Step("CHUYEN_TRA", "Trả lại hồ sơ chuyển đến", None, transfer=True),
 )
 STEP_BY_ID = {s.id: s for s in STEPS}
 # The steps that are a vote (Step.vote), and those of them the cell itself holds.
 VOTE_STEPS = frozenset(s.id for s in STEPS if s.vote)
 CELL_VOTE_STEPS = frozenset(s.id for s in STEPS if s.vote and not s.committee)
 STEP_ORDER = {s.id: i for i, s in enumerate(STEPS)}
-_STEP_BY_FOLDED_NAME = {fold(s.name): s for s in STEPS}
+TRANSFER_STEPS = frozenset(s.id for s in STEPS if s.transfer)
+_STEP_BY_FOLDED_NAME = {fold(s.name): s for s in STEPS if not s.transfer}
 
 # A returned decision sends the file back to the meeting whose resolution it reviewed.
 _RETURN_TARGET = {"A9": "A8", "A10": "A8", "P4": "P3", "P5": "P3"}
 
 
 def parse_step(value: str) -> Step | None:
-    """A step from its id ("a8", "A8") or its Vietnamese name (any case/diacritics)."""
+    """A step from its id ("a8", "A8") or its Vietnamese name (any case/diacritics). A
+    transfer is no step one types: it has its own use case (services/transfers.py)."""
     text = (value or "").strip()
     step = STEP_BY_ID.get(text.upper().replace(" ", "_"))
+    if step is not None and step.transfer:
+        return None
     return step or _STEP_BY_FOLDED_NAME.get(fold(text))
 
 
@@ -131,6 +141,8 @@ class StepEvent:
     received_on: date | None = None
     note: str | None = None
     seq: int = 0  # recording order, to break ties between events of the same day
+    from_org: str | None = None  # a transfer: the unit the file leaves
+    to_org: str | None = None  # a transfer: the unit it goes to
 
 
 def ordered(events: Iterable[StepEvent]) -> list[StepEvent]:

@@ -6,7 +6,8 @@ line ask `may` only to hide or explain what would be refused.
 - owner (chủ hồ sơ): everything; the only one who manages users and grants.
 - secretary (bí thư): everything on the records, and what can lose or hand them away:
   station keys, restoring a backup, retention, a new sync epoch (handover), confirming
-  a sender's new epoch, unit settings (the print settings — the signer on every form —
+  a sender's new epoch, transferring a file to another unit (and answering one sent
+  here), unit settings (the print settings — the signer on every form —
   among them).
 - deputy (phó bí thư / cán bộ): the day-to-day work — import, create and edit files,
   record and undo steps, attach documents, members, document numbers, bundles in and
@@ -59,6 +60,7 @@ class Action(Enum):
     RETENTION = "lưu trữ hồ sơ cũ và đưa về"
     UNIT_SETTINGS = "sửa thông tin đơn vị và thiết lập in"
     MOVE_PC = "chuyển hồ sơ sang máy mới"
+    TRANSFER_FILES = "chuyển hồ sơ sang đơn vị khác, tiếp nhận hoặc trả lại hồ sơ chuyển đến"
     ISSUE_CATALOGUE = "ban hành bộ danh mục"
     # the owner's
     MANAGE_USERS = "quản lý người dùng, khóa khôi phục và quyền đưa dữ liệu ra"
@@ -84,6 +86,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.RETENTION: _KEEPERS,
     Action.UNIT_SETTINGS: _KEEPERS,
     Action.MOVE_PC: _KEEPERS,
+    Action.TRANSFER_FILES: _KEEPERS,
     Action.ISSUE_CATALOGUE: _KEEPERS,
     Action.MANAGE_USERS: _OWNER,
     Action.HAND_OVER: _OWNER,

@@ -108,6 +108,9 @@ RULE_IDS: tuple[str, ...] = (
     "SCREEN_ABSENT",
     "SCREEN_DECLINE",
     "SCREEN_VIOLATION_2Y",
+    "TRANSFER_REDO",
+    "TRANSFER_MENTOR",
+    "TRANSFER_PRIOR_OPINION",
 )
 # Deadline rules: their severity follows the due date (info > 30 days, warning within the
 # window, error once overdue), so a book does not set it.
@@ -130,7 +133,12 @@ SEVERITY_KEYS: dict[str, str] = {
 }
 # Keys added after books were issued (and signed into catalogues): a book without one reads
 # RULES.md's default, so every catalogue already installed keeps loading.
-LATER_SEVERITY_DEFAULTS: dict[str, Severity] = {"INTRO_YOUTH.unknown": Severity.INFO}
+LATER_SEVERITY_DEFAULTS: dict[str, Severity] = {
+    "INTRO_YOUTH.unknown": Severity.INFO,
+    "TRANSFER_REDO": Severity.WARNING,
+    "TRANSFER_MENTOR": Severity.WARNING,
+    "TRANSFER_PRIOR_OPINION": Severity.ERROR,
+}
 # DOC_MISSING is "warning at most": never an error for a document the record cannot carry.
 _MAX_SEVERITY = {"DOC_MISSING": Severity.WARNING}
 
@@ -222,6 +230,11 @@ PARAM_SPECS: dict[str, ParamSpec] = {
     "screen_violation_years": ParamSpec(
         "years", "lower", "số năm liền ghi nhận vi phạm tư cách đảng viên"
     ),
+    "transfer_prior_opinion_months": ParamSpec(
+        "months",
+        "lower",
+        "thời gian dự bị ở chi bộ cũ từ đó cần ý kiến của chi bộ cũ khi xét chính thức (tháng)",
+    ),
 }
 
 # The parameters each rule rests on: findings name the basis of these (an overlay's when it
@@ -251,6 +264,20 @@ RULE_PARAMS: dict[str, tuple[str, ...]] = {
     "SCREEN_ABSENT": ("screen_absent_months",),
     "SCREEN_DECLINE": ("screen_decline_years",),
     "SCREEN_VIOLATION_2Y": ("screen_violation_years",),
+    "TRANSFER_REDO": (),
+    "TRANSFER_MENTOR": (),
+    "TRANSFER_PRIOR_OPINION": ("transfer_prior_opinion_months",),
+}
+# Parameters added after books were issued (and signed into catalogues): a book without
+# one reads RULES.md's default, so every catalogue already installed keeps loading.
+LATER_PARAM_DEFAULTS: dict[str, tuple[Any, str, str]] = {  # name -> (value, source, grade)
+    "transfer_prior_opinion_months": (
+        6,
+        "RULES.md §2a: đảng viên dự bị chuyển sinh hoạt đã ở chi bộ cũ từ 6 tháng trở lên thì "
+        "khi xét công nhận chính thức cần ý kiến bằng văn bản của chi bộ cũ (theo thực tiễn; "
+        "quy định chuyển sinh hoạt của 294-QĐ/TW, 06-HD/TW chưa được đối chiếu đầy đủ)",
+        "U",
+    ),
 }
 
 
@@ -498,11 +525,13 @@ def _params(raw: Any, origin: str, basis: str, require_all: bool) -> dict[str, P
     unknown = sorted(k for k in raw if not k.startswith("_") and k not in PARAM_SPECS)
     if unknown:
         raise RulebookError(f"Căn cứ '{origin}': không hiểu tham số {', '.join(unknown)}.")
+    out: dict[str, Param] = {}
     if require_all:
-        missing = [k for k in PARAM_SPECS if k not in raw]
+        missing = [k for k in PARAM_SPECS if k not in raw and k not in LATER_PARAM_DEFAULTS]
         if missing:
             raise RulebookError(f"Căn cứ '{origin}': thiếu tham số {', '.join(missing)}.")
-    out: dict[str, Param] = {}
+        for name, (value, source, grade) in LATER_PARAM_DEFAULTS.items():
+            out[name] = Param(name, value, source, grade, basis)
     for name in PARAM_SPECS:
         if name not in raw:
             continue

@@ -63,6 +63,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from khdesk.core.domain import transfers
 from khdesk.core.domain.calendar import WorkCalendar
 from khdesk.core.domain.pipeline import (
     CELL_VOTE_STEPS,
@@ -1615,6 +1616,94 @@ def _intro_date(view: _View) -> date | None:
     return a8.on if a8 is not None else None
 
 
+# --- transfers (RULES.md §2a) -------------------------------------------------------------
+
+
+def _before(e: StepEvent, arrival: StepEvent | None) -> bool:
+    """Was `e` recorded before `arrival` (the file's coming to its present unit)?"""
+    return arrival is not None and (e.on, e.seq) < (arrival.on, arrival.seq)
+
+
+def _transfer_findings(
+    file: FileFacts, view: _View, today: date, ctx: RuleContext
+) -> list[Finding]:
+    """TRANSFER_REDO, TRANSFER_MENTOR, TRANSFER_PRIOR_OPINION of an open file."""
+    arrival = transfers.replay(file.events, file.org_code).arrival
+    out: list[Finding] = []
+    if arrival is not None:
+        book = ctx.book(arrival.on)
+        if "A8" not in view.last:
+            for step, what in _DOCS:
+                e = view.last.get(step)
+                if step in ("A6", "A7") and e is not None and _before(e, arrival):
+                    out.append(
+                        _finding(
+                            book,
+                            "TRANSFER_REDO",
+                            f"Hồ sơ chuyển đến ngày {_d(arrival.on)}: {what} (bước {_name(step)}, "
+                            f"ngày {_d(e.on)}) nói về nơi cũ — làm lại ở đơn vị mới trước khi chi "
+                            "bộ xét kết nạp.",
+                            step=step,
+                            subject=file.file_code,
+                        )
+                    )
+        ceremony = view.last.get("A11")
+        p1 = view.last.get("P1")
+        if (
+            view.state is State.DU_BI
+            and ceremony is not None
+            and _before(ceremony, arrival)
+            and (p1 is None or _before(p1, arrival))
+        ):
+            out.append(
+                _finding(
+                    book,
+                    "TRANSFER_MENTOR",
+                    f"Đảng viên dự bị chuyển đến ngày {_d(arrival.on)}: chi bộ mới phân công "
+                    f"đảng viên chính thức giúp đỡ (ghi bước {_name('P1')}).",
+                    step="P1",
+                    subject=file.file_code,
+                )
+            )
+    if view.state is State.DU_BI:
+        p3 = view.last.get("P3")
+        out += _prior_opinion(file, view, p3.on if p3 else today, ctx)
+    return out
+
+
+def _prior_opinion(file: FileFacts, view: _View, on: date, ctx: RuleContext) -> list[Finding]:
+    """TRANSFER_PRIOR_OPINION: at recognition (P3 on `on`), each previous cell that held
+    the probationary member for the rulebook's months of probation has its written
+    opinion in the file (its number on the transfer out, or on the acceptance)."""
+    ceremony = view.last.get("A11")
+    if ceremony is None:
+        return []
+    book = ctx.book(on)
+    limit = book.value("transfer_prior_opinion_months")
+    moves = transfers.replay(file.events, file.org_code).moves
+    out: list[Finding] = []
+    start = ceremony.on
+    for move in moves:
+        if move.arrival.on < ceremony.on:
+            continue  # moved before the ceremony: no probation spent there
+        months = _full_months(start, move.out.on) if move.out.on >= start else 0
+        start = move.arrival.on
+        if months < limit or move.out.doc_no or move.arrival.doc_no:
+            continue
+        out.append(
+            _finding(
+                book,
+                "TRANSFER_PRIOR_OPINION",
+                f"Đảng viên dự bị đã sinh hoạt ở {move.out.from_org} {months} tháng trong thời "
+                f"gian dự bị (từ {limit} tháng trở lên): cần ý kiến bằng văn bản của chi bộ đó "
+                "khi xét công nhận đảng viên chính thức (ghi số văn bản khi tiếp nhận hồ sơ).",
+                step="P3",
+                subject=file.file_code,
+            )
+        )
+    return out
+
+
 def check_file(
     file: FileFacts,
     org: OrgFacts | None,
@@ -1653,6 +1742,8 @@ def check_file(
         if view.state is not State.CHINH_THUC:
             out += _doc_missing(file, org, view, today, ctx)
             out += _deadlines(file, view, calendar, today, ctx)
+    if open_:
+        out += _transfer_findings(file, view, today, ctx)
     out += _done_late(file.file_code, view, calendar, ctx)  # history: open or not
     out += _cccd(file, ctx.book(today))
     return out
@@ -1846,6 +1937,10 @@ def next_steps(file: FileFacts, org: OrgFacts | None) -> list[str]:
     inside = not org.is_grassroots_cell
     if view.closed or state is State.CHINH_THUC:
         return []
+    moved = transfers.replay(file.events, file.org_code)
+    if moved.in_transit:
+        return []
+    arrival = moved.arrival
     steps: list[str] = []
     if state is State.NGUON:
         steps = ["A2"] if has("A1") else ["A1", "A2"]
@@ -1854,7 +1949,10 @@ def next_steps(file: FileFacts, org: OrgFacts | None) -> list[str]:
     elif state is State.HO_SO:
         steps = ["A5"] if has("A4") else ["A4"]
     elif state is State.THAM_TRA:
-        steps = [s for s in ("A6", "A7") if not has(s)] or ["A8"]
+        missing = [s for s in ("A6", "A7") if not has(s)]
+        # After a transfer the old place's introductions and opinions may be redone here
+        # (TRANSFER_REDO, a warning: the meeting is not held back).
+        steps = missing or [s for s in ("A6", "A7") if _before(last[s], arrival)] + ["A8"]
     elif state is State.CHI_BO_XET:
         a8 = last["A8"]
         a9 = last.get("A9")
@@ -1866,6 +1964,8 @@ def next_steps(file: FileFacts, org: OrgFacts | None) -> list[str]:
 
         def since(s: str) -> bool:
             e = last.get(s)
+            if s == "P1" and e is not None and _before(ceremony, arrival):
+                return not _before(e, arrival)  # the new cell assigns its own mentor
             return e is not None and e.on >= ceremony.on
 
         steps = [s for s in ("P1", "P2") if not since(s)]
@@ -1912,6 +2012,8 @@ def blocked(
         found += _introducers(file, org, proposed.on, members_by_code, ctx)
     if step_id in VOTE_STEPS:
         found += _vote(proposed, ctx, file.file_code)
+    if step_id == "P3":
+        found += _prior_opinion(file, view, proposed.on, ctx)
     return [f for f in found if f.severity is Severity.ERROR and f.step == step_id]
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from khdesk.core.domain import transfers
 from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS
 from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS
 
@@ -181,6 +182,7 @@ class WriteScope:
     decisions_only: bool = False  # down: only committee steps
     org_rows: frozenset[str] = frozenset()  # existing units whose orgs row it may update
     new_units_under: frozenset[str] = frozenset()  # where it may add units (province only)
+    handed: frozenset[str] = frozenset()  # records a transfer hands over (uuids): taken
 
     def may_record_step(self, step_id: str) -> bool:
         """A cell never records what only a committee decides; a committee sending down
@@ -320,11 +322,13 @@ class Incoming:
     stored_unit: str | None = None  # the unit that copy is about
     stored_code: str | None = None  # orgs: the code of that copy
     file_code: str | None = None  # a step's or a scan's file, as a person names it
+    file_uuid: str | None = None  # the file a candidate, step or scan record belongs to
 
 
 def record_problem(scope: WriteScope, tree: OrgTree, r: Incoming) -> str | None:
     """Why `scope.writer` may not write this record here (Vietnamese, naming the
-    record), or None. `tree`: this station's tree with the units the writer may add."""
+    record), or None. `tree`: this station's tree with the units the writer may add.
+    A transfer's moves are asked of `handed_over` first."""
     what = f"bản ghi {TABLE_LABELS.get(r.table, r.table)} '{r.label}'"
     if r.file_code:
         what += f" của hồ sơ '{r.file_code}'"
@@ -356,6 +360,33 @@ def record_problem(scope: WriteScope, tree: OrgTree, r: Incoming) -> str | None:
         if v["owner"] not in tree.ancestors(r.unit):
             return f"{what} mang tên '{v['owner']}', không phải cấp ủy cấp trên của '{r.unit}'"
     return None
+
+
+def handed_over(scope: WriteScope, r: Incoming, p: transfers.Passage) -> bool:
+    """The transfer's moves, the one way a file changes unit and owner (RULES.md §2a):
+    - up, the receiving unit's answer to a transfer this station holds (CHUYEN_DEN or
+      CHUYEN_TRA, its own), and on acceptance the file's record naming it;
+    - down, the committee forwarding that answer to the sending unit, and forwarding
+      the file itself, as its owners wrote it, to the unit it is sent to.
+    Everything else about a file is judged by `record_problem`'s ordinary rules."""
+    v, up = r.values, not scope.decisions_only
+    if p.answer is not None and p.answered is not None:
+        sent = p.answered
+        # up: the writer is the receiver; down: the sender is this station's branch
+        if (sent.to_org if up else sent.from_org) in scope.units:
+            own = not up or v["owner"] in scope.owners
+            if r.table == "steps" and v["step_id"] == p.answer.step_id:
+                return own and (v["from_org"], v["to_org"]) == (p.answer.from_org, p.answer.to_org)
+            if r.table == "candidates" and p.answer.step_id == transfers.IN:
+                return own and r.unit == p.holder == sent.to_org
+    arriving = p.arriving
+    if scope.decisions_only and arriving is not None and arriving.to_org in scope.units:
+        return (
+            r.unit == arriving.from_org
+            and v["owner"] not in scope.units
+            and r.stored_owner in (None, v["owner"])
+        )
+    return False
 
 
 def _org_problem(scope: WriteScope, tree: OrgTree, r: Incoming, what: str) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 from reportlab.platypus import Paragraph
 from sqlalchemy import Connection, select
 
-from khdesk.core.domain import documents
+from khdesk.core.domain import documents, transfers
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent, effective_events
 from khdesk.core.domain.rulebook import default_rulebooks
 from khdesk.core.domain.rules import probation_end
@@ -177,8 +177,13 @@ class RegisterRow:
         }
 
 
+# Notes added after templates were issued (and signed into catalogues): a template without
+# one reads this wording.
+_LATER_NOTES = {"transferred": "Chuyển sinh hoạt từ {from_org} đến {to_org} ngày {on}"}
+
+
 def _note(template: Template, key: str, **values: Any) -> str:
-    text = (template.get("notes") or {}).get(key, key)
+    text = (template.get("notes") or {}).get(key, _LATER_NOTES.get(key, key))
     return text.format(**values) if values else text
 
 
@@ -235,6 +240,7 @@ def register_rows(
             row.ceremony_on = f["a11"].on if f["a11"] else None
             if f["readmitted"]:
                 row.notes.append(_note(template, "readmitted"))
+            row.notes += _moved(template, f)
         official = r["official_on"] or (f["official_on"] if f else None)
         if official:
             row.notes.append(_note(template, "official", on=official.strftime("%d/%m/%Y")))
@@ -257,6 +263,7 @@ def register_rows(
             row.notes.append(_note(template, "official", on=f["official_on"].strftime("%d/%m/%Y")))
         if f["struck_off"]:
             row.notes.append(_note(template, "struck_off"))
+        row.notes += _moved(template, f)
         out.append(row)
     for row in out:
         row.sort_key = name_sort_key(row.full_name)
@@ -281,18 +288,32 @@ def _line(person: Mapping[str, Any], cell_name: Mapping[str, str], **more: Any) 
     )
 
 
+def _moved(template: Template, f: Mapping[str, Any]) -> list[str]:
+    """The register's "chuyển đi / chuyển đến" notes of a file (FORMS.md 18-KNĐ col 10)."""
+    return [
+        _note(
+            template,
+            "transferred",
+            from_org=m.out.from_org,
+            to_org=m.out.to_org,
+            on=m.arrival.on.strftime("%d/%m/%Y"),
+        )
+        for m in f["moves"]
+    ]
+
+
 def _admitted_files(conn: Connection) -> list[dict]:
     """Files whose admission decision is in force and whose ceremony was held."""
     s, c = t.steps.c, t.candidates.c
     events: dict[str, list[StepEvent]] = {}
     query = (
-        select(s.candidate_uuid, s.step_id, s.on, s.result, s.doc_no, s.seq)
+        select(s.candidate_uuid, s.step_id, s.on, s.result, s.doc_no, s.seq, s.from_org, s.to_org)
         .where(s.deleted.is_(False))
         .order_by(s.seq)
     )
-    for cuid, step, on, result, doc_no, seq in raw_rows(conn, query):
+    for cuid, step, on, result, doc_no, seq, src, dst in raw_rows(conn, query):
         events.setdefault(cuid, []).append(
-            StepEvent(step, as_date(on), Result(result), doc_no, seq=seq)
+            StepEvent(step, as_date(on), Result(result), doc_no, seq=seq, from_org=src, to_org=dst)
         )
     out = []
     query = select(
@@ -317,6 +338,7 @@ def _admitted_files(conn: Connection) -> list[dict]:
         if a10 is None or a11 is None:
             continue
         official = probation_end(a11.on, default_rulebooks()) if "P5" in last else None
+        moves = transfers.replay(events.get(uid, []), org).moves  # RULES.md §2a
         out.append(
             {
                 "file_code": code,
@@ -332,6 +354,7 @@ def _admitted_files(conn: Connection) -> list[dict]:
                 "official_on": official,
                 "struck_off": state == "XOA_TEN",
                 "readmitted": False,  # set by register_rows, which knows the members
+                "moves": moves,
             }
         )
     return out

@@ -25,6 +25,7 @@ from khdesk.core.fsutil import (
 )
 from khdesk.core.services.profiles import Session
 from khdesk.core.store import schema as t
+from khdesk.core.store.states import transit_problem
 
 MAX_BYTES = 50 * 1024 * 1024  # a scanned dossier, not a video
 _CHUNK = 1024 * 1024
@@ -85,6 +86,9 @@ def attach(session: Session, file_code: str, source: Path, step_uuid: str | None
     digest = hashlib.sha256(content).hexdigest()
     with session.store.write(session.user) as tx:
         cuid = _file_uuid(tx.conn, file_code)
+        moving = transit_problem(tx.conn, file_code)
+        if moving:
+            raise InputError(moving)
         known = tx.conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest)).scalar()
         if known is None:
             tx.conn.execute(

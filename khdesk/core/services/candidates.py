@@ -24,6 +24,7 @@ from khdesk.core.store.engine import (
     search_ids,
 )
 from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.states import transit_problem
 from khdesk.core.store.store import change_counter
 from khdesk.core.text import clean_text, fold, name_sort_key, nfc
 
@@ -355,7 +356,13 @@ def update_identity(
                 "(chuyển lên bằng tệp đồng bộ)."
             )
         if "org_code" in values and (values["org_code"] or "").upper() != row["org_code"]:
-            raise InputError("Không đổi chi bộ của hồ sơ ở đây (chuyển sinh hoạt là việc khác).")
+            raise InputError(
+                "Không đổi chi bộ của hồ sơ ở đây: chuyển hồ sơ sang đơn vị khác bằng chức năng "
+                "'Chuyển hồ sơ' (khdesk transfer out)."
+            )
+        moving = transit_problem(tx.conn, file_code)
+        if moving:
+            raise InputError(moving)
         values.pop("org_code", None)
         changed = {k: v for k, v in values.items() if row[k] != v}
         if not changed:

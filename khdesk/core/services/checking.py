@@ -43,7 +43,7 @@ CANDIDATE_DATES = ("birth_date", "a6_introducer1_since", "a6_introducer2_since")
 _STEP_COLUMNS = (
     's.candidate_uuid, s.step_id, s."on", s.result, s.doc_no,'
     " COALESCE(m.official_members, s.official_members), s.votes_for, s.received_on, s.note,"
-    " s.seq"
+    " s.seq, s.from_org, s.to_org"
 )
 # Only a live meeting of the file's own cell counts (a link from a received step to another
 # unit's meeting is not followed).
@@ -67,9 +67,8 @@ def load_facts(conn: Any, file_code: str | None = None) -> ProfileFacts:
     query = f"SELECT {_STEP_COLUMNS} FROM {_STEPS_FROM} WHERE NOT s.deleted"
     if file_code is not None:
         query += f" AND s.candidate_uuid IN (SELECT uuid FROM candidates WHERE {live})"
-    for cuid, step_id, on, result, doc_no, official, votes, received, note, seq in sql.fetch(
-        conn, query + " ORDER BY s.seq", live_params
-    ):
+    for row in sql.fetch(conn, query + " ORDER BY s.seq", live_params):
+        cuid, step_id, on, result, doc_no, official, votes, received, note, seq, src, dst = row
         events[cuid].append(
             StepEvent(
                 step_id,
@@ -81,6 +80,8 @@ def load_facts(conn: Any, file_code: str | None = None) -> ProfileFacts:
                 sql.as_date(received),
                 note,
                 seq,
+                src,
+                dst,
             )
         )
     files, uuids, states = [], {}, {}

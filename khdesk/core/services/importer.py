@@ -577,6 +577,16 @@ class _Importer:
             if theirs is not None:  # one writer per record (domain/scope.py)
                 self._step_problem(code, history, quick, theirs)
                 continue
+            moved = any(o["step_id"] in pl.TRANSFER_STEPS for o in old)
+            if moved and (len(old) != len(wanted) or changed):
+                # A sheet holds no transfer (RULES.md §2a): rewriting the history would
+                # lose them, and the owner they decide.
+                why = (
+                    f"Hồ sơ '{code}' có chuyển sinh hoạt: các bước của hồ sơ không nhập từ "
+                    "tệp Excel, ghi từng bước trong ứng dụng."
+                )
+                self._step_problem(code, history, quick, old[0], why)
+                continue
             for i, want in enumerate(wanted):
                 if i < len(old):
                     if i in changed:
@@ -605,11 +615,13 @@ class _Importer:
             )
         self._store_states(states)
 
-    def _step_problem(self, code: str, history: dict, quick: dict, theirs: dict) -> None:
-        """The import would change or remove a step another station recorded: the file's
-        steps are left as they are, and the row says why."""
+    def _step_problem(
+        self, code: str, history: dict, quick: dict, theirs: dict, why: str | None = None
+    ) -> None:
+        """The import would change or remove a step another station recorded (or `why`):
+        the file's steps are left as they are, and the row says why."""
         step = pl.STEP_BY_ID[theirs["step_id"]]
-        why = staff_record_problem(
+        why = why or staff_record_problem(
             self.home_org, f"Bước {step.name} của hồ sơ '{code}'", theirs["owner"], None, code
         )
         if code in history:

@@ -68,7 +68,13 @@ def _states(conn, report: CheckReport) -> None:
         )
     }
     steps = defaultdict(list)
-    for row in conn.execute(select(t.steps).where(t.steps.c.deleted.is_(False))).mappings():
+    # The columns a state is derived from (a transfer's units play no part: the check
+    # also runs on a database an older revision left, before migration 0010).
+    c = t.steps.c
+    derived_from = (c.candidate_uuid, c.step_id, c.on, c.result, c.doc_no, c.official_members)
+    derived_from += (c.votes_for, c.received_on, c.note, c.seq)
+    query = select(*derived_from).where(c.deleted.is_(False))
+    for row in conn.execute(query).mappings():
         steps[row.candidate_uuid].append(row)
     for uuid, (code, state) in stored.items():
         derived = state_of(steps.get(uuid, []))

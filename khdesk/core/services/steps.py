@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from khdesk.core.domain import rules
+from khdesk.core.domain import rules, transfers
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import CANDIDATES
@@ -70,6 +70,11 @@ def record_in(
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
         raise InputError(f"Không có bước '{event.step_id}'.")
+    if step.transfer:
+        raise InputError(
+            f"{step.name} không ghi như một bước: dùng chức năng 'Chuyển hồ sơ' "
+            "(khdesk transfer out|accept|return)."
+        )
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
     for day in (event.on, event.received_on):
@@ -81,6 +86,9 @@ def record_in(
             "Văn bản cấp ủy cấp trên đồng ý lễ kết nạp muộn: ghi cả số và ngày văn bản."
         )
     facts, file = _locked_file(tx.conn, file_code)
+    moving = transfers.step_problem(file_code, file.events, file.org_code, event.on)
+    if moving:
+        raise InputError(moving)
     org = facts.orgs.get(file.org_code)
     # One writer per record: this station records only the steps it owns (sync).
     owner = tx.conn.execute(
@@ -125,26 +133,12 @@ def record_in(
         on=event.on,
         doc_no=clean_text(event.doc_no, "Số văn bản"),
     )
-    last_seq = tx.conn.execute(
-        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
-    ).scalar()
-    record = tx.new_record()
-    tx.conn.execute(
-        t.steps.insert().values(
-            **record,
-            candidate_uuid=cuid,
-            step_id=event.step_id,
-            on=event.on,
-            seq=(last_seq or 0) + 1,
-            result=event.result.value,
-            doc_no=clean_text(event.doc_no, "Số văn bản"),
-            official_members=event.official_members,
-            votes_for=event.votes_for,
-            received_on=event.received_on,
-            note=clean_text(event.note, "Ghi chú"),
-            meeting_uuid=meeting_uuid,
-        )
+    cleaned = replace(
+        event,
+        doc_no=clean_text(event.doc_no, "Số văn bản"),
+        note=clean_text(event.note, "Ghi chú"),
     )
+    step_uuid = insert_step(tx, cuid, cleaned, meeting_uuid)
     state = restate(tx.conn, cuid)
     if new_details:
         tx.conn.execute(
@@ -160,7 +154,35 @@ def record_in(
         result=event.result.value,
         on=event.on.isoformat(),
     )
-    return RecordedStep(state, record["uuid"], previous)
+    return RecordedStep(state, step_uuid, previous)
+
+
+def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None) -> str:
+    """`event` as the next row of the file's history (its recording order), owned by this
+    station; text already cleaned. Returns the row's uuid."""
+    last_seq = tx.conn.execute(
+        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
+    ).scalar()
+    record = tx.new_record()
+    tx.conn.execute(
+        t.steps.insert().values(
+            **record,
+            candidate_uuid=cuid,
+            step_id=event.step_id,
+            on=event.on,
+            seq=(last_seq or 0) + 1,
+            result=event.result.value,
+            doc_no=event.doc_no,
+            official_members=event.official_members,
+            votes_for=event.votes_for,
+            received_on=event.received_on,
+            note=event.note,
+            from_org=event.from_org,
+            to_org=event.to_org,
+            meeting_uuid=meeting_uuid,
+        )
+    )
+    return record["uuid"]
 
 
 def _check_meeting(conn, meeting_uuid: str, file: rules.FileFacts, event: StepEvent) -> None:
@@ -318,6 +340,19 @@ def undo_step(
         )
         if row is None or row["file_code"] != file_code or row["deleted"]:
             raise InputError("Không có bước này trong hồ sơ (có thể đã hoàn tác).")
+        if STEP_BY_ID[row["step_id"]].transfer:
+            raise InputError("Việc chuyển hồ sơ không hoàn tác được: đơn vị nhận trả lại hồ sơ.")
+        _, file = _locked_file(tx.conn, file_code)
+        moved = transfers.replay(file.events, file.org_code)
+        if moved.pending is not None:
+            raise InputError(transfers.transit_refusal(file_code, moved.pending))
+        if moved.arrival is not None and (row["on"], row["seq"]) < (
+            moved.arrival.on,
+            moved.arrival.seq,
+        ):
+            raise AccessDenied(
+                f"Bước này ghi trước khi hồ sơ chuyển đến {moved.holder}: không hoàn tác ở đây."
+            )
         if row["owner"] != session.org_code:
             raise AccessDenied(f"Bước này do {row['owner']} ghi: chỉ đơn vị đó hoàn tác được.")
         tx.conn.execute(

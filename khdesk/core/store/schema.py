@@ -244,7 +244,12 @@ steps = Table(
     Column("note", Text),
     # A8/P3 voted at a cell meeting: its roll is the vote's denominator (migration 0012).
     Column("meeting_uuid", String(36), index=True),
+    # A transfer (CHUYEN_DI / CHUYEN_DEN / CHUYEN_TRA, RULES.md §2a, migration 0010): the
+    # unit the file leaves and the one it goes to; the reason in note.
+    Column("from_org", String(64)),
+    Column("to_org", String(64)),
     Index("ix_steps_candidate", "candidate_uuid", "seq"),
+    Index("ix_steps_step_id", "step_id"),  # the few transfers among all steps (lists)
 )
 
 # Scanned documents of a file, stored inside the encrypted database. The content lives

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import bindparam, select, update
 
+from khdesk.core.domain import transfers
 from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
 from khdesk.core.store import schema as t
 
@@ -23,7 +24,17 @@ def step_event(row) -> StepEvent:
         received_on=row["received_on"],
         note=row["note"],
         seq=row["seq"],
+        from_org=_optional(row, "from_org"),
+        to_org=_optional(row, "to_org"),
     )
+
+
+def _optional(row, key: str):
+    """A column a caller's selection may leave out (only transfers carry it)."""
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
 
 
 def state_of(rows: Iterable) -> str:
@@ -62,3 +73,20 @@ def restate(conn, file_uuid: str) -> str:
     state = state_of(steps)
     save_states(conn, {file_uuid: state})
     return state
+
+
+def transit_problem(conn, file_code: str) -> str | None:
+    """Why the file may not change now (None: it may): it is in transit (RULES.md §2a),
+    and a change by either end would reach the committee after the file changed owner."""
+    row = conn.execute(
+        select(t.candidates.c.uuid, t.candidates.c.org_code).where(
+            t.candidates.c.file_code == file_code
+        )
+    ).first()
+    if row is None:
+        return None
+    steps = conn.execute(
+        select(t.steps).where(t.steps.c.candidate_uuid == row.uuid, t.steps.c.deleted.is_(False))
+    ).mappings()
+    pending = transfers.replay([step_event(r) for r in steps], row.org_code).pending
+    return transfers.transit_refusal(file_code, pending) if pending is not None else None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +30,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from khdesk.core.domain import transfers
+from khdesk.core.domain.pipeline import TRANSFER_STEPS, Result, StepEvent
 from khdesk.core.domain.scope import (
     TABLE_LABELS,
     Incoming,
     OrgTree,
     ScopeError,
     WriteScope,
+    handed_over,
     record_problem,
     sender_scope,
     with_new_units,
@@ -49,6 +52,7 @@ from khdesk.core.store.engine import (
     serialize,
 )
 from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.sql import as_date
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, history, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
@@ -534,7 +538,13 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
     commune committee's bundle to the province may add units under it."""
     scope, tree = with_new_units(scope, tree, tables.get("orgs", []))
     _check_uuids(conn, scope.writer, tables)
+    passages = _passages(conn, tables)
+    handed: set[str] = set()
     for r in _incoming(conn, tables):
+        passage = passages.get(r.file_uuid or "")
+        if passage is not None and handed_over(scope, r, passage):
+            handed.add(r.values["uuid"])
+            continue
         if r.unit is None:
             raise BundleError(
                 "missing_parent",
@@ -547,7 +557,43 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
             raise BundleError(
                 "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
             )
-    return scope
+    return replace(scope, handed=frozenset(handed)) if handed else scope
+
+
+_EVENT_COLUMNS = ("uuid", "candidate_uuid", "step_id", "on", "result", "doc_no", "seq")
+_EVENT_COLUMNS += ("from_org", "to_org", "deleted")
+
+
+def _passages(conn: Connection, tables: dict) -> dict[str, transfers.Passage]:
+    """File uuid -> what the bundle does to that file's transfers, for the files it
+    brings a transfer event of (RULES.md §2a; domain/scope.handed_over judges it)."""
+    incoming = tables.get("steps", [])
+    files = sorted({v["candidate_uuid"] for v in incoming if v["step_id"] in TRANSFER_STEPS})
+    if not files:
+        return {}
+    stored: dict[str, dict[str, tuple]] = {f: {} for f in files}
+    for row in select_in(conn, t.steps, _EVENT_COLUMNS, "candidate_uuid", files):
+        stored[row[1]][row[0]] = row
+    orgs = dict(select_in(conn, t.candidates, ("uuid", "org_code"), "uuid", files))
+    orgs.update(
+        {v["uuid"]: v["org_code"] for v in tables.get("candidates", []) if v["uuid"] not in orgs}
+    )
+    merged = {f: dict(rows) for f, rows in stored.items()}
+    for v in incoming:
+        if v["candidate_uuid"] in merged:
+            merged[v["candidate_uuid"]][v["uuid"]] = tuple(v.get(c) for c in _EVENT_COLUMNS)
+    return {
+        f: transfers.passage(_events(stored[f]), _events(merged[f]), orgs.get(f) or "")
+        for f in files
+    }
+
+
+def _events(rows: dict[str, tuple]) -> list[StepEvent]:
+    return [
+        StepEvent(step, as_date(on), Result(result), doc_no, seq=seq, from_org=a, to_org=b)
+        for _uuid, _file, step, on, result, doc_no, seq, a, b, deleted in rows.values()
+        if not deleted
+    ]
 
 
 def _check_uuids(conn: Connection, writer: str, tables: dict) -> None:
@@ -615,6 +661,9 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
                     stored_owner=owner,
                     stored_unit=unit_of(name, unit) if unit is not None else None,
                     stored_code=unit if name == "orgs" else None,
+                    file_uuid=(v["uuid"] if name == "candidates" else raw)
+                    if name in _BY_FILE or name == "candidates"
+                    else None,
                 )
             )
     return out
@@ -817,7 +866,7 @@ def _apply_one(
     previous = m["epoch"].get("previous") or {}
     # The epoch _record_epoch just wrote, if new (as it wrote it).
     lineage.setdefault(m["epoch"]["id"], (previous.get("id"), previous.get("last_seq")))
-    merged = Merge(tx, o.verified, scope.owners, lineage).run()
+    merged = Merge(tx, o.verified, scope.owners, lineage, scope.handed).run()
     _take_receipts(conn, sender, m.get("receipts") or [], tx.now)
     if told is not None:
         history.record(conn, m, told, tx.now)

@@ -164,19 +164,28 @@ Lineage = dict[str, tuple[str | None, int | None]]  # epoch -> (previous epoch, 
 class Merge:
     """One verified bundle's records into this database, inside the caller's transaction.
     `allowed`: the organisations the sender may write for (checked before); `lineage`: the
-    sender's epochs as accepted here.
+    sender's epochs as accepted here; `handed`: the records a transfer hands over (taken
+    whoever held them here).
 
     Reads are batched per bundle (the versions last sent of all its records in one query,
     each table's rows in one) and go through the driver; the versions last sent are
     written once at the end. Per bundle this is a few dozen statements, whatever its size."""
 
-    def __init__(self, tx: WriteTx, verified: Verified, allowed: set[str], lineage: Lineage):
+    def __init__(
+        self,
+        tx: WriteTx,
+        verified: Verified,
+        allowed: set[str] | frozenset[str],
+        lineage: Lineage,
+        handed: frozenset[str] = frozenset(),
+    ):
         self.tx, self.conn = tx, tx.conn
         m = verified.manifest
         self.sender, self.epoch, self.seq = m["sender"]["org_code"], m["epoch"]["id"], m["seq"]
         self.bundle_id = m["bundle_id"]
         self.tables, self.files = verified.tables, verified.files
         self.allowed = allowed
+        self.handed = handed  # records a transfer hands to their new owner (scope.handed_over)
         self.lineage = lineage
         self.result = MergeResult()
         self.touched_files: set[str] = set()  # candidate uuids whose state may change
@@ -313,7 +322,7 @@ class Merge:
         if clash is not None:
             what = _KEY_LABELS.get(clash, ", ".join(clash))
             return f"Trùng {what} với một bản ghi khác đã có ở đây (khác uuid)."
-        if old is None:
+        if old is None or v["uuid"] in self.handed:
             return None
         if old["owner"] not in self.allowed:
             return f"Bản ở đây thuộc {old['owner']}, không phải của {self.sender}."

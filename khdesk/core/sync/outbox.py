@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING
 from sqlalchemy import Connection, func, select, update
 
 from khdesk import __version__
+from khdesk.core.domain.pipeline import TRANSFER_STEPS
 from khdesk.core.domain.scope import COMMITTEE_STEPS, DOWN_STEPS
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
@@ -344,7 +345,47 @@ def select_down(
         ]
         if wire:
             out[table.name] = wire
+    _transfers_down(conn, reach(conn, recipient_org), since, upto, out)
     return out, _blobs_for(conn, out)
+
+
+def _transfers_down(
+    conn: Connection, branch: frozenset[str], since: int, upto: int, out: dict[str, list[dict]]
+) -> None:
+    """What a transfer adds to a bundle down (RULES.md §2a), into `out`: a file sent to
+    the recipient's branch goes whole (its record, history and scans, as their owners
+    wrote them); the answer to a file the recipient sent (accepted: with the file's record
+    naming its new unit; returned) goes back to it. Records the recipient's branch owns
+    stay out: it wrote them."""
+    s = t.steps.c
+    moved = conn.execute(
+        select(s.uuid, s.candidate_uuid, s.step_id, s.from_org, s.to_org).where(
+            s.step_id.in_(TRANSFER_STEPS),
+            s.change_seq > since,
+            s.change_seq <= upto,
+            s.deleted.is_(False),
+        )
+    ).all()
+    whole = {f for _, f, step, _, to in moved if step == "CHUYEN_DI" and to in branch}
+    answers = {
+        u
+        for u, _, step, frm, to in moved
+        if (step == "CHUYEN_DEN" and frm in branch) or (step == "CHUYEN_TRA" and to in branch)
+    }
+    accepted = {f for u, f, step, _, _ in moved if u in answers and step == "CHUYEN_DEN"}
+    wanted = {
+        t.candidates: t.candidates.c.uuid.in_(whole | accepted),
+        t.steps: s.candidate_uuid.in_(whole) | s.uuid.in_(answers),
+        t.attachments: t.attachments.c.candidate_uuid.in_(whole),
+    }
+    for table, where in wanted.items():
+        have = {r["uuid"] for r in out.get(table.name, [])}
+        # What the recipient's branch wrote itself (a file coming back) it holds already.
+        where = where & table.c.owner.not_in(branch)
+        rows = conn.execute(select(table).where(where).order_by(table.c.uuid)).mappings()
+        more = [records.to_wire(table, r) for r in rows if r["uuid"] not in have]
+        if more:
+            out[table.name] = out.get(table.name, []) + more
 
 
 def _receipts(conn: Connection, org: str) -> list[dict] | None:

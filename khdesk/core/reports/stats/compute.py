@@ -17,9 +17,17 @@ from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.reports.stats.baseline import compare_baseline, load_baseline
 from khdesk.core.reports.stats.indicators import TARGETS, indicator_values
 from khdesk.core.reports.stats.result import KindStats, StatsResult, UnitStats
-from khdesk.core.reports.stats.rows import OrgRow, PlanRow, StatsData, is_marked, iso, person_keys
+from khdesk.core.reports.stats.rows import (
+    FileRow,
+    OrgRow,
+    PlanRow,
+    StatsData,
+    is_marked,
+    iso,
+    person_keys,
+)
 from khdesk.core.reports.stats.scope import Scope
-from khdesk.core.reports.stats.units import LEVELS, UnitTree
+from khdesk.core.reports.stats.units import LEVELS, OUTSIDE, UnitTree
 from khdesk.core.text import fold, text_sort_key
 
 __all__ = ["compute_stats", "recognition_verdict", "replay"]
@@ -128,6 +136,15 @@ def _overdue(ctx: _Ctx, events: list[StepEvent], last: dict[str, StepEvent], on:
     return on > due
 
 
+def _held_at(tree: UnitTree, f: FileRow, day: date) -> str:
+    """The shown unit the file counts for on `day`: the unit holding it then (RULES.md
+    §2a). The other end of a transfer, unknown to this profile, counts nowhere here."""
+    if not f.moves:
+        return tree.owner(f.org_code)
+    held = f.held_by(day)
+    return tree.owner(held) if held in tree.orgs else OUTSIDE
+
+
 def compute_stats(
     data: StatsData,
     scope: Scope,
@@ -154,8 +171,14 @@ def compute_stats(
     admitted_keys: set[Any] = set()  # people a file speaks for: the register does not
     unregistered: list[tuple[str, list[Any]]] = []  # members by a file: in the register?
     for f in data.files:
-        unit = tree.owner(f.org_code)
+        # Each event counts for the unit that held the file then (RULES.md §2a); what the
+        # file is on `as_of`, for the unit holding it that day.
+        unit = _held_at(tree, f, as_of)
         counts = own[unit]
+
+        def at(day: date, f=f, counts=counts) -> Counter:
+            return own[_held_at(tree, f, day)] if f.moves else counts
+
         events = f.events
         if f.last_on is not None and f.last_on > as_of:
             events = [e for e in events if e.on <= as_of]
@@ -166,23 +189,27 @@ def compute_stats(
         if a10 is not None and start <= a10.on <= end:
             private = _PRIVATE_BY_WORKPLACE.get(f.workplace_kind or "")
             if private is None and not f.workplace_kind:
-                private = _PRIVATE_BY_CELL.get(tree.orgs.get(f.org_code, _NO_ORG).kind or "")
-            _admission(counts, ctx, a10.on, f.sex, f.birth_date, f.ethnicity, f.religion, private)
+                held = f.held_by(a10.on)
+                private = _PRIVATE_BY_CELL.get(tree.orgs.get(held, _NO_ORG).kind or "")
+            _admission(
+                at(a10.on), ctx, a10.on, f.sex, f.birth_date, f.ethnicity, f.religion, private
+            )
         a1, a2 = last.get("A1"), last.get("A2")
         if a1 is not None and start <= a1.on <= end:
-            counts["added_to_pool"] += 1
+            at(a1.on)["added_to_pool"] += 1
         if a2 is not None and start <= a2.on <= end:
-            counts["trained"] += 1
+            at(a2.on)["trained"] += 1
         p5 = last.get("P5")
         if p5 is not None and start <= p5.on <= end:
-            counts["recognised"] += 1
+            there = at(p5.on)
+            there["recognised"] += 1
             verdict = recognition_verdict(ctx, events, last)
             if verdict is not None:
-                counts[f"recognised_{verdict}"] += 1
-                counts["_recognition_judged"] += 1
+                there[f"recognised_{verdict}"] += 1
+                there["_recognition_judged"] += 1
         struck = last.get("XOA_TEN")
         if struck is not None and start <= struck.on <= end:
-            counts["struck_off"] += 1
+            at(struck.on)["struck_off"] += 1
         if not events and (f.events or as_of < today):
             continue  # not yet on any list on that day (or undated: shown only today)
         if state in _BEFORE_ADMISSION:

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from khdesk.core.domain import rules
-from khdesk.core.domain.pipeline import Result
+from khdesk.core.domain.pipeline import Result, StepEvent
+from khdesk.core.domain.transfers import BACK, IN, OUT, replay
 from khdesk.core.reports.stats.rows import (
     Event,
     FileRow,
@@ -34,6 +35,21 @@ _RESULTS = {r.value: r for r in Result}
 
 
 _CHUNK = 5000  # values per IN list (pairs: twice as many parameters): within SQLite's 32,766
+
+
+def _moves(conn: Any) -> dict[str, tuple[tuple[date, str | None, str | None], ...]]:
+    """File uuid -> its accepted transfers (acceptance day, from, to), oldest first."""
+    by_file: dict[str, list[StepEvent]] = defaultdict(list)
+    query = (
+        'SELECT candidate_uuid, step_id, "on", seq, from_org, to_org FROM steps'
+        " WHERE NOT deleted AND step_id IN (?, ?, ?)"
+    )
+    for cuid, step_id, on, seq, src, dst in sql.fetch(conn, query, (OUT, IN, BACK)):
+        by_file[cuid].append(StepEvent(step_id, as_date(on), seq=seq, from_org=src, to_org=dst))
+    return {
+        f: tuple((m.arrival.on, m.out.from_org, m.out.to_org) for m in replay(evs, "").moves)
+        for f, evs in by_file.items()
+    }
 
 
 def load_stats_data(
@@ -76,6 +92,7 @@ def load_stats_data(
             last_on[cuid] = day
         if step_id in ("A11", "P5") and result == "passed":
             ceremonies.add(cuid)
+    moves = _moves(conn)
     files = []
     cccds: set[str] = set()
     people: set[tuple[str, date]] = set()
@@ -85,7 +102,20 @@ def load_stats_data(
         " workplace_kind, cccd, name_folded FROM candidates WHERE NOT deleted",
     ):
         born = as_date(born)
-        row = FileRow(code, org, sex, born, eth, rel, wk, cccd, folded, events[u], last_on.get(u))
+        row = FileRow(
+            code,
+            org,
+            sex,
+            born,
+            eth,
+            rel,
+            wk,
+            cccd,
+            folded,
+            events[u],
+            last_on.get(u),
+            moves.get(u, ()),
+        )
         files.append(row)
         if u in ceremonies:
             if cccd and cccd.strip():

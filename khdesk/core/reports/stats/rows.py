@@ -94,6 +94,18 @@ class FileRow(NamedTuple):
     name_folded: str
     events: Sequence[StepEvent | Event]
     last_on: date | None  # the latest step's date
+    # Accepted transfers, oldest first: (acceptance day, from unit, to unit) (RULES.md §2a)
+    moves: tuple[tuple[date, str | None, str | None], ...] = ()
+
+    def held_by(self, day: date) -> str:
+        """The unit holding the file at the end of `day`: an event counts for it."""
+        if not self.moves:
+            return self.org_code
+        unit = self.moves[0][1] or self.org_code
+        for on, _from, to in self.moves:
+            if on <= day:
+                unit = to or unit
+        return unit
 
 
 class UnitRow(NamedTuple):

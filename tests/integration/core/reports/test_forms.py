@@ -228,6 +228,7 @@ def test_every_placeholder_of_the_shipped_templates_is_known(commune):
     known |= forms.HAND_FILLED
     known |= {"count", "overdue", "on", "days", "period_line", "subject_line"}
     known |= {"own_name", "own_upper_body"}
+    known |= {"from_org", "to_org"}  # the 18-KNĐ note of a transfer (lists._moved)
     for code in (*FORM_CODES, "18-KNĐ", "due", "checklist"):
         unknown = placeholders(dict(load_template(code).data)) - known
         assert not unknown, f"{code}: {sorted(unknown)}"

@@ -30,6 +30,7 @@ from khdesk.core.services import (
     safety,
     steps,
     sync,
+    transfers,
 )
 from khdesk.core.services.importer import RowTables
 from khdesk.core.services.session import TAKE_OUT_REFUSED
@@ -107,6 +108,9 @@ def _write_services(cell, tmp_path):
         "thời hạn lưu": lambda s: retention.set_configured_years(s, 3),
         "chuyển máy": lambda s: safety.move_to_new_pc(s, tmp_path),
         "bàn giao": lambda s: safety.handover(s, "moi", "moi-123456"),
+        "chuyển hồ sơ": lambda s: transfers.transfer_out(s, code, "X01-CB02", TODAY, TODAY),
+        "tiếp nhận hồ sơ": lambda s: transfers.accept(s, code, TODAY, TODAY),
+        "trả lại hồ sơ": lambda s: transfers.return_(s, code, "x", TODAY, TODAY),
         "khôi phục": lambda s: backup.restore_backup(home, name, a_backup.id, s.user, s._password),
         "mở bản sao lưu ở máy khác": lambda s: backup.import_backup(
             tmp_path / "may-moi", a_backup.path, s.user, s._password
@@ -131,6 +135,9 @@ DEPUTY_REFUSED = {
     "thời hạn lưu",
     "chuyển máy",
     "bàn giao",
+    "chuyển hồ sơ",  # hands a file to another unit (RULES.md §2a)
+    "tiếp nhận hồ sơ",
+    "trả lại hồ sơ",
     "khôi phục",
     "mở bản sao lưu ở máy khác",
 }

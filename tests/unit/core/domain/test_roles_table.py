@@ -27,6 +27,7 @@ EXPECTED = {
     Action.RETENTION: KEEPERS,
     Action.UNIT_SETTINGS: KEEPERS,
     Action.MOVE_PC: KEEPERS,
+    Action.TRANSFER_FILES: KEEPERS,  # hands a file to another unit (RULES.md §2a)
     Action.ISSUE_CATALOGUE: KEEPERS,
     Action.MANAGE_USERS: OWNER,
     Action.HAND_OVER: OWNER,

@@ -1,0 +1,277 @@
+"""Transfers of a file between units (chuyển sinh hoạt, RULES.md §2a): send a file away,
+accept or return one sent here, list them. Each use case is one transaction, audited.
+
+The events are rows of the file's step history (`CHUYEN_DI`, `CHUYEN_DEN`, `CHUYEN_TRA`,
+domain/transfers.py replays them). Acceptance is the one moment a file changes unit and
+owner: its record then names the receiving unit and this station as its one writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+
+from khdesk.core.domain import transfers as tr
+from khdesk.core.domain.pipeline import StepEvent
+from khdesk.core.domain.roles import Action
+from khdesk.core.domain.scope import station_scope
+from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services.profiles import Session
+from khdesk.core.services.steps import _check_year, _locked_file, insert_step
+from khdesk.core.store import schema as t
+from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.states import transit_problem
+from khdesk.core.text import clean_text
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One transfer of a file as a list shows it."""
+
+    file_code: str
+    full_name: str
+    state: str  # the pipeline state (unchanged by the transfer)
+    from_org: str
+    to_org: str
+    sent_on: date
+    reason: str | None
+    status: str  # in_transit / accepted / returned
+    answered_on: date | None = None
+    answer_reason: str | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict:
+        return {
+            "file_code": self.file_code,
+            "full_name": self.full_name,
+            "state": self.state,
+            "from_org": self.from_org,
+            "to_org": self.to_org,
+            "sent_on": self.sent_on.isoformat(),
+            "reason": self.reason,
+            "status": self.status,
+            "answered_on": self.answered_on.isoformat() if self.answered_on else None,
+            "answer_reason": self.answer_reason,
+        }
+
+
+STATUS_LABELS = {"in_transit": "Đang chuyển", "accepted": "Đã tiếp nhận", "returned": "Trả lại"}
+
+
+def _check_day(on: date, today: date, what: str) -> None:
+    if on > today:
+        raise InputError(f"Ngày {what} {on:%d/%m/%Y} là ngày trong tương lai.")
+    _check_year(on, what)
+
+
+def _owner(conn, cuid: str) -> str:
+    return conn.execute(select(t.candidates.c.owner).where(t.candidates.c.uuid == cuid)).scalar()
+
+
+def transfer_out(
+    session: Session,
+    file_code: str,
+    to_org: str,
+    on: date,
+    today: date,
+    reason: str | None = None,
+    opinion: str | None = None,
+) -> str:
+    """The sending unit records CHUYEN_DI: the file is in transit to `to_org` from `on`.
+    `opinion`: the number of this cell's written opinion of a probationary member, sent
+    with the file (TRANSFER_PRIOR_OPINION). Returns the event's uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "chuyển đi")
+    to_org = (clean_text(to_org, "Đơn vị nhận") or "").strip()
+    if not to_org:
+        raise InputError("Thiếu mã đơn vị nhận hồ sơ.")
+    with session.store.write(session.user) as tx:
+        facts, file = _locked_file(tx.conn, file_code)
+        cuid = facts.uuids[file_code]
+        tree = load_tree(tx.conn)
+        # A cell knows the units the province's catalogue lists, maybe none but its own:
+        # its committee judges the destination when the bundle comes up.
+        unknown = to_org not in tree and session.info.role != "cell"
+        if unknown or (to_org in tree and not tree.live(to_org)):
+            raise InputError(
+                f"Không có đơn vị mã '{to_org}' trong danh sách đơn vị: kiểm tra lại mã đơn vị "
+                "nhận (danh sách đơn vị đến từ danh mục của tỉnh)."
+            )
+        scope = station_scope(tree, session.org_code, session.info.role)
+        owner = _owner(tx.conn, cuid)
+        if owner != session.org_code or file.org_code not in scope.units:
+            raise AccessDenied(
+                f"Hồ sơ {file_code} do {owner} quản lý (chi bộ {file.org_code}): chỉ đơn vị đó "
+                "chuyển hồ sơ đi được."
+            )
+        why = tr.out_problem(file_code, file.events, file.org_code, on, to_org)
+        if why:
+            raise InputError(why)
+        holder = tr.replay(file.events, file.org_code).holder
+        event = StepEvent(
+            tr.OUT,
+            on,
+            doc_no=clean_text(opinion, "Số văn bản nhận xét") or None,
+            note=clean_text(reason, "Lý do chuyển") or None,
+            from_org=holder,
+            to_org=to_org,
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.audit(
+            "transfer_out",
+            "candidate",
+            file_code,
+            from_org=holder,
+            to_org=to_org,
+            on=on.isoformat(),
+            reason=event.note,
+        )
+    return uuid
+
+
+def _pending_here(session: Session, tx, file_code: str):
+    """The file in transit to a unit this station keeps, its uuid and the CHUYEN_DI."""
+    facts, file = _locked_file(tx.conn, file_code)
+    pending = tr.replay(file.events, file.org_code).pending
+    if pending is None:
+        raise InputError(
+            f"Hồ sơ {file_code} không đang chuyển: không có gì để tiếp nhận hay trả lại."
+        )
+    scope = station_scope(load_tree(tx.conn), session.org_code, session.info.role)
+    if pending.to_org not in scope.units:
+        raise AccessDenied(
+            f"Hồ sơ {file_code} chuyển đến {pending.to_org}: chỉ đơn vị đó tiếp nhận hay trả "
+            "lại được."
+        )
+    return facts.uuids[file_code], file, pending
+
+
+def accept(
+    session: Session,
+    file_code: str,
+    on: date,
+    today: date,
+    opinion: str | None = None,
+) -> str:
+    """The receiving unit accepts the file (CHUYEN_DEN): from `on` it holds the file, and
+    its record names the unit and this station as its writer. `opinion`: the number of
+    the previous cell's written opinion that came with the file. Returns the event's uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "tiếp nhận")
+    with session.store.write(session.user) as tx:
+        cuid, file, pending = _pending_here(session, tx, file_code)
+        why = tr.answer_problem(file_code, file.events, file.org_code, on)
+        if why:
+            raise InputError(why)
+        event = StepEvent(
+            tr.IN,
+            on,
+            doc_no=clean_text(opinion, "Số văn bản nhận xét") or None,
+            from_org=pending.from_org,
+            to_org=pending.to_org,
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.conn.execute(
+            update(t.candidates)
+            .where(t.candidates.c.uuid == cuid)
+            .values(org_code=pending.to_org, owner=session.org_code, **tx.changed(t.candidates))
+        )
+        tx.audit(
+            "transfer_accept",
+            "candidate",
+            file_code,
+            from_org=pending.from_org,
+            to_org=pending.to_org,
+            on=on.isoformat(),
+        )
+    return uuid
+
+
+def return_(session: Session, file_code: str, reason: str, on: date, today: date) -> str:
+    """The receiving unit gives the file back (CHUYEN_TRA, with its reason): the sender
+    holds it as before. Returns the event's uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "trả lại")
+    why_text = clean_text(reason, "Lý do trả lại")
+    if not why_text:
+        raise InputError("Ghi lý do trả lại hồ sơ.")
+    with session.store.write(session.user) as tx:
+        cuid, file, pending = _pending_here(session, tx, file_code)
+        why = tr.answer_problem(file_code, file.events, file.org_code, on)
+        if why:
+            raise InputError(why)
+        event = StepEvent(
+            tr.BACK, on, note=why_text, from_org=pending.to_org, to_org=pending.from_org
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.audit(
+            "transfer_return",
+            "candidate",
+            file_code,
+            from_org=pending.to_org,
+            to_org=pending.from_org,
+            on=on.isoformat(),
+            reason=why_text,
+        )
+    return uuid
+
+
+def list_transfers(session: Session, in_transit_only: bool = False) -> list[Transfer]:
+    """Every transfer recorded here, newest first (`in_transit_only`: the files still
+    đang chuyển)."""
+    c, s = t.candidates.c, t.steps.c
+    with session.store.read() as conn:
+        rows = conn.execute(
+            select(
+                c.file_code,
+                c.full_name,
+                c.state,
+                s.step_id,
+                s.on,
+                s.seq,
+                s.note,
+                s.from_org,
+                s.to_org,
+            )
+            .join(t.candidates, c.uuid == s.candidate_uuid)
+            .where(s.step_id.in_((tr.OUT, tr.IN, tr.BACK)), s.deleted.is_(False))
+            .where(c.deleted.is_(False))
+            .order_by(c.file_code, s.on, s.seq)
+        ).all()
+    out: list[Transfer] = []
+    open_: dict[str, Transfer] = {}
+    for code, name, state, step_id, on, _seq, note, src, dst in rows:
+        if step_id == tr.OUT:
+            open_[code] = Transfer(code, name, state, src, dst, on, note, "in_transit")
+            out.append(open_[code])
+            continue
+        sent = open_.pop(code, None)
+        if sent is None:
+            continue
+        done = Transfer(
+            code,
+            name,
+            state,
+            sent.from_org,
+            sent.to_org,
+            sent.sent_on,
+            sent.reason,
+            "accepted" if step_id == tr.IN else "returned",
+            on,
+            note,
+        )
+        out[out.index(sent)] = done
+    if in_transit_only:
+        out = [x for x in out if x.status == "in_transit"]
+    return sorted(out, key=lambda x: (x.answered_on or x.sent_on, x.sent_on), reverse=True)
+
+
+def transit_note(session: Session, file_code: str) -> str | None:
+    """What a person reads when the file is in transit (None: it is not)."""
+    with session.store.read() as conn:
+        return transit_problem(conn, file_code)

@@ -1,0 +1,141 @@
+"""The "Chuyển hồ sơ" dialog of a file (RULES.md §2a): send it to another unit, or, when
+it is in transit to this station, accept it or return it with a reason. The services
+(core/services/transfers.py) decide; a refusal shows under the fields, nothing written."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from khdesk.core.domain import transfers as tr
+from khdesk.core.domain.roles import Action
+from khdesk.core.errors import KhdeskError
+from khdesk.core.services import transfers
+from khdesk.core.services.candidates import open_file
+from khdesk.core.store.states import step_event
+from khdesk.ui.context import AppContext
+from khdesk.ui.messages import error_text
+from khdesk.ui.record_step import parse_day
+
+ERROR_STYLE = "color: #a00000; font-weight: bold;"
+OUT, ACCEPT, RETURN = "out", "accept", "return"
+
+
+class TransferDialog(QDialog):
+    """One transfer action on `file_code`; `self.done_action` says what was written."""
+
+    def __init__(self, ctx: AppContext, file_code: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx, self.file_code = ctx, file_code
+        self.done_action: str | None = None
+        self.setWindowTitle(f"Chuyển hồ sơ {file_code}")
+        row = open_file(ctx.session, file_code, audit=False) or {}
+        moved = tr.replay([step_event(s) for s in row.get("steps", [])], row.get("org_code", ""))
+        self.pending = moved.pending
+        self.action = QComboBox()
+        if self.pending is None:
+            self.action.addItem("Chuyển đi", OUT)
+            intro = f"Hồ sơ đang ở {moved.holder}. Chuyển sang đơn vị:"
+        else:
+            self.action.addItem("Tiếp nhận", ACCEPT)
+            self.action.addItem("Trả lại", RETURN)
+            intro = (
+                f"Hồ sơ đang chuyển từ {self.pending.from_org} sang {self.pending.to_org} "
+                f"(ngày {self.pending.on:%d/%m/%Y})."
+            )
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        self.to_org = QComboBox()
+        self.to_org.setEditable(True)  # a unit the catalogue does not list may be typed
+        for code, name in _units(ctx, moved.holder):
+            self.to_org.addItem(f"{code} – {name}" if name else code, code)
+        self.to_org.setCurrentIndex(-1)
+        self.on = QLineEdit(f"{ctx.today():%d/%m/%Y}")
+        self.on.setMaxLength(10)
+        self.reason = QLineEdit()
+        self.opinion = QLineEdit()
+        self.opinion.setPlaceholderText("số văn bản nhận xét của chi bộ cũ (đảng viên dự bị)")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("Việc", self.action)
+        form.addRow("Đơn vị nhận", self.to_org)
+        form.addRow("Ngày", self.on)
+        form.addRow("Lý do", self.reason)
+        form.addRow("Nhận xét của chi bộ cũ", self.opinion)
+        self.to_org.setEnabled(self.pending is None)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Ghi")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def destination(self) -> str:
+        data = self.to_org.currentData()
+        typed = self.to_org.currentText().split("–")[0].strip()
+        return data if data and self.to_org.currentText().startswith(data) else typed
+
+    def save(self) -> bool:
+        """Write the chosen action; a problem shows under the fields and nothing is written."""
+        on, problem = parse_day(self.on.text(), "Ngày")
+        if not problem and on is None:
+            problem = "Ngày: cần ghi ngày (ngày/tháng/năm)."
+        action = self.action.currentData()
+        session, today = self.ctx.session, self.ctx.today()
+        if not problem and on is not None:
+            try:
+                if action == OUT:
+                    transfers.transfer_out(
+                        session,
+                        self.file_code,
+                        self.destination(),
+                        on,
+                        today,
+                        self.reason.text(),
+                        self.opinion.text(),
+                    )
+                elif action == ACCEPT:
+                    transfers.accept(session, self.file_code, on, today, self.opinion.text())
+                else:
+                    transfers.return_(session, self.file_code, self.reason.text(), on, today)
+            except KhdeskError as exc:
+                problem = error_text(exc)
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            return False
+        self.done_action = action
+        self.ctx.hub.data_changed.emit()
+        self.accept()
+        return True
+
+
+def _units(ctx: AppContext, holder: str) -> list[tuple[str, str | None]]:
+    """The live units this station knows, but the one holding the file."""
+    from khdesk.core.store.orgtree import load_tree  # only when the dialog opens
+
+    with ctx.session.store.read() as conn:
+        tree = load_tree(conn)
+    return sorted(
+        (code, tree.names.get(code)) for code in tree.parents if tree.live(code) and code != holder
+    )
+
+
+def may_transfer(ctx: AppContext) -> bool:
+    return ctx.may(Action.TRANSFER_FILES)

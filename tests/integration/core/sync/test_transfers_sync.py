@@ -1,0 +1,279 @@
+"""A transfer between two cells of a commune that both run khdesk, in the ordinary
+bundles (RULES.md §2a, FORMAT.md §8.1): the sender's bundle carries CHUYEN_DI up, the
+committee forwards the file down to the receiver, whose acceptance goes up and back down
+to the sender. One owner at every moment; forged or misdirected answers refuse the
+bundle and change nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from khdesk.core.domain.pipeline import StepEvent
+from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.reports.stats.scope import Scope
+from khdesk.core.services import candidates, statistics, sync, transfers
+from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.services.steps import record_step
+from khdesk.core.store import schema as t
+from tests.stations import build_commune, enrol_both, new_station, state
+
+TODAY = date(2026, 11, 26)
+A, B = "X01-CB01", "X01-CB04"
+
+
+@pytest.fixture
+def commune(tmp_path):
+    c = build_commune(tmp_path / "home", cells=(A, B))
+    yield c
+    c.close()
+
+
+class Post:
+    """Carries bundles between the stations through a folder, as a USB stick does."""
+
+    def __init__(self, commune, folder: Path):
+        self.c, self.folder, self.n = commune, folder, 0
+
+    def send(self, sender, to: str | None = None):
+        self.n += 1
+        path = sync.export_bundle(sender, self.folder / str(self.n), to=to).path
+        return Path(path)
+
+    def deliver(self, receiver, path: Path):
+        [report] = sync.import_bundles(receiver, [path])
+        return report
+
+    def up(self, cell):
+        report = self.deliver(self.c.committee, self.send(cell))
+        assert report.status == "imported", report.as_dict()
+
+    def down(self, to: str):
+        report = self.deliver(self.c.cells[to], self.send(self.c.committee, to=to))
+        assert report.status == "imported", report.as_dict()
+
+
+def file_row(session, code: str) -> dict | None:
+    with session.store.read() as conn:
+        row = (
+            conn.execute(select(t.candidates).where(t.candidates.c.file_code == code))
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def history(session, code: str) -> list[tuple]:
+    """The file's steps as every station must hold them (no local bookkeeping)."""
+    row = file_row(session, code)
+    with session.store.read() as conn:
+        rows = conn.execute(
+            select(t.steps).where(t.steps.c.candidate_uuid == row["uuid"]).order_by(t.steps.c.uuid)
+        ).mappings()
+        return [tuple((k, v) for k, v in r.items() if k not in ("id", "change_seq")) for r in rows]
+
+
+def owners(commune, code: str) -> dict[str, tuple]:
+    """Who each station thinks holds the file, and whether it is in transit there."""
+    out = {}
+    for name, s in (("X01", commune.committee), *commune.cells.items()):
+        row = file_row(s, code)
+        if row is not None:
+            pending = [x for x in transfers.list_transfers(s, in_transit_only=True)]
+            out[name] = (row["owner"], row["org_code"], code in {x.file_code for x in pending})
+    return out
+
+
+@pytest.fixture
+def post(commune, tmp_path):
+    p = Post(commune, tmp_path / "post")
+    p.up(commune.cells[A])
+    p.up(commune.cells[B])
+    return p
+
+
+def a_file(session, org: str) -> str:
+    return next(
+        f["file_code"]
+        for f in candidates.list_files(session)
+        if f["org_code"] == org and f["state"] in ("BOI_DUONG", "HO_SO", "THAM_TRA")
+    )
+
+
+def test_a_file_moves_between_two_cells_with_one_owner_at_every_moment(commune, post) -> None:
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    state_before = file_row(cell_a, code)["state"]
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY, "Chuyển nơi cư trú")
+    assert owners(commune, code) == {"X01": (A, A, False), A: (A, A, True)}
+
+    post.up(cell_a)
+    assert owners(commune, code) == {"X01": (A, A, True), A: (A, A, True)}
+    post.down(B)  # the committee forwards the whole file to the receiving cell
+    assert owners(commune, code) == {"X01": (A, A, True), A: (A, A, True), B: (A, A, True)}
+    assert history(cell_b, code) == history(cell_a, code) == history(com, code)
+    # at the receiver too, nobody records a step while in transit
+    with pytest.raises(InputError, match="đang chuyển"):
+        record_step(cell_b, code, StepEvent("DUNG", date(2026, 11, 21)), TODAY)
+
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    assert owners(commune, code)[B] == (B, B, False)
+    post.up(cell_b)
+    assert owners(commune, code)["X01"] == (B, B, False)
+    post.down(A)  # the acceptance reaches the sender: the file is no longer its own
+    assert owners(commune, code) == {"X01": (B, B, False), A: (B, B, False), B: (B, B, False)}
+    assert history(cell_a, code) == history(cell_b, code) == history(com, code)
+    assert {file_row(s, code)["state"] for s in (cell_a, cell_b, com)} == {state_before}
+
+    # the receiver works on it from now on, and its bundles carry it up
+    record_step(cell_b, code, StepEvent("DUNG", date(2026, 11, 24), note="Thôi"), TODAY)
+    post.up(cell_b)
+    assert file_row(com, code)["state"] == "DUNG"
+
+
+FLOWS = ("added_to_pool", "trained")  # events: they count where the file was then
+
+
+def figures(session, *units: str) -> dict[str, dict]:
+    result = statistics.profile_stats(session, Scope(date(2000, 1, 1), TODAY), TODAY)
+    keys = (*FLOWS, "source_pool")
+    return {u: {k: result.unit(u)[k] for k in keys} for u in units}
+
+
+def test_each_event_counts_for_the_unit_that_held_the_file(commune, post) -> None:
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    before = figures(com, A, B)
+    at_a, at_b = figures(cell_a, A), figures(cell_b, B)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    after = figures(com, A, B)
+    for unit, sign in ((A, -1), (B, 1)):
+        # its past events stay the old cell's; the file is on the new cell's list now
+        assert {k: after[unit][k] for k in FLOWS} == {k: before[unit][k] for k in FLOWS}
+        assert after[unit]["source_pool"] == before[unit]["source_pool"] + sign
+    # and so at both ends, each counting only what it held
+    for session, unit, was, sign in ((cell_a, A, at_a, -1), (cell_b, B, at_b, 1)):
+        now = figures(session, unit)[unit]
+        assert {k: now[k] for k in FLOWS} == {k: was[unit][k] for k in FLOWS}
+        assert now["source_pool"] == was[unit]["source_pool"] + sign
+
+
+def test_a_returned_file_goes_back_to_its_sender(commune, post) -> None:
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    transfers.return_(cell_b, code, "Không cư trú ở thôn", date(2026, 11, 21), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert owners(commune, code) == {"X01": (A, A, False), A: (A, A, False), B: (A, A, False)}
+    assert history(cell_a, code) == history(cell_b, code) == history(com, code)
+    record_step(cell_a, code, StepEvent("DUNG", date(2026, 11, 23), note="x"), TODAY)
+    post.up(cell_a)
+    assert file_row(com, code)["state"] == "DUNG"
+
+
+def test_a_forged_acceptance_changes_nothing(commune, post) -> None:
+    """The receiving cell claims a file never sent to it: its bundle is refused whole."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    # B holds a copy of A's file only if it was sent; here a file sent to another cell
+    transfers.transfer_out(cell_a, code, "X01-CB03", date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    with cell_b.store.write(cell_b.user) as tx:  # a forged copy and acceptance at B
+        row = file_row(com, code)
+        steps = history(com, code)
+        tx.conn.execute(
+            t.candidates.insert().values(
+                **{k: v for k, v in row.items() if k not in ("id", "change_seq")},
+                change_seq=tx.change_seq,
+            )
+        )
+        for s in steps:
+            tx.conn.execute(t.steps.insert().values(**dict(s), change_seq=tx.change_seq))
+    transfers_before = state(com)
+    with pytest.raises(AccessDenied):
+        transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)  # not sent to B
+    with cell_b.store.write(cell_b.user) as tx:
+        cuid = row["uuid"]
+        tx.conn.execute(
+            t.steps.insert().values(
+                **tx.new_record(),
+                candidate_uuid=cuid,
+                step_id="CHUYEN_DEN",
+                on=date(2026, 11, 22),
+                seq=99,
+                result="passed",
+                from_org=A,
+                to_org="X01-CB03",
+            )
+        )
+        tx.conn.execute(
+            t.candidates.update()
+            .where(t.candidates.c.uuid == cuid)
+            .values(owner=B, org_code=B, rev=row["rev"] + 1, change_seq=tx.change_seq)
+        )
+    report = post.deliver(com, post.send(cell_b))
+    assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+    assert state(com) == transfers_before
+    assert owners(commune, code)["X01"] == (A, A, True)
+
+
+def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
+    """cell → committee → province → committee (which keeps the receiving cell): the
+    acceptance goes back the same way; one owner everywhere once the bundles arrive."""
+    c = build_commune(tmp_path / "home", cells=(A,))
+    try:
+        cell_a, x01 = c.cells[A], c.committee
+        x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+        unit = {"code": "X02-CB01", "name": "Chi bộ thôn Vĩnh Bình", "parent_code": "X02"}
+        rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+        assert import_tables(x02, RowTables.from_dicts(rows), "t").committed
+        kh = new_station(c.home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
+        tree = [
+            {"code": code, "name": name, "parent_code": "KH", "kind": "Đảng ủy xã"}
+            for code, name in (("X01", "Đảng ủy xã Cam Lâm"), ("X02", "Đảng ủy xã Cam Hòa"))
+        ]
+        assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+        enrol_both(kh, x01, tmp_path)
+        enrol_both(kh, x02, tmp_path)
+        post = Post(c, tmp_path / "post")
+
+        def carry(sender, receiver, to=None):
+            report = post.deliver(receiver, post.send(sender, to=to))
+            assert report.status == "imported", report.as_dict()
+
+        carry(cell_a, x01)
+        carry(x01, kh)
+        carry(x02, kh)
+        code = a_file(cell_a, A)
+        transfers.transfer_out(cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY, "Đi làm ăn")
+        carry(cell_a, x01)
+        carry(x01, kh)
+        carry(kh, x02, to="X02")
+        stations = {"A": cell_a, "X01": x01, "KH": kh, "X02": x02}
+        assert file_row(x02, code)["org_code"] == A
+        transfers.accept(x02, code, date(2026, 11, 23), TODAY)
+        carry(x02, kh)
+        carry(kh, x01, to="X01")
+        post.deliver(cell_a, post.send(x01, to=A))
+        held = {
+            n: (file_row(s, code)["owner"], file_row(s, code)["org_code"])
+            for n, s in stations.items()
+        }
+        assert held == dict.fromkeys(stations, ("X02", "X02-CB01"))
+        assert not any(transfers.list_transfers(s, in_transit_only=True) for s in stations.values())
+        assert history(x02, code) == history(kh, code) == history(x01, code)
+        x02.close()
+        kh.close()
+    finally:
+        c.close()

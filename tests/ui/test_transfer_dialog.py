@@ -1,0 +1,70 @@
+"""The "Chuyển hồ sơ" action of the file window (RULES.md §2a) as real widgets on the
+demo committee's encrypted profile: a file of a cell it keeps is sent to another, shows
+"Đang chuyển" and takes no step, then is accepted; a refusal shows in Vietnamese under
+the fields and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from khdesk.core.services import candidates
+from khdesk.ui.candidate_file import CandidateFileWindow
+from khdesk.ui.committee import CommitteePage
+from khdesk.ui.context import AppContext
+from khdesk.ui.home import HomePage
+from tests.stations import add_office_cell, build_commune, dump
+from tests.ui.helpers import TODAY
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
+
+@pytest.fixture
+def committee(tmp_path):
+    commune = build_commune(tmp_path / "home", enrol=False)
+    add_office_cell(commune.committee)
+    yield commune.committee
+    commune.close()
+
+
+def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None:
+    code = next(
+        f["file_code"]
+        for f in candidates.list_files(committee)
+        if f["org_code"] == "X01-CB02" and f["state"] in ("NGUON", "BOI_DUONG", "HO_SO")
+    )
+    ctx = AppContext(committee, TODAY)
+    window = CandidateFileWindow(ctx, code)
+    qtbot.addWidget(window)
+    assert window.transfer_button.isEnabled() and window.transit_label.isHidden()
+
+    dialog = window.open_transfer_dialog()
+    assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == ["out"]
+    dialog.to_org.setCurrentIndex(dialog.to_org.findData("X01-CB05"))
+    dialog.on.setText("27/11/2026")  # tomorrow: refused, nothing written
+    before = dump(committee)
+    assert not dialog.save()
+    assert "tương lai" in dialog.error.text() and dialog.error.isVisible()
+    assert dump(committee) == before
+    dialog.on.setText("20/11/2026")
+    dialog.reason.setText("Chuyển nơi cư trú")
+    assert dialog.save()
+    assert not window.transit_label.isHidden() and "X01-CB05" in window.transit_label.text()
+    assert not window.record_button.isEnabled()  # no step while in transit
+    # the home page and the committee overview list it as "Đang chuyển"
+    for page in (HomePage(ctx), CommitteePage(ctx)):
+        qtbot.addWidget(page)
+        assert not page.in_transit.isHidden() and code in page.in_transit.label.text()
+        assert "X01-CB02 → X01-CB05" in page.in_transit.label.text()
+
+    dialog = window.open_transfer_dialog()
+    assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == [
+        "accept",
+        "return",
+    ]
+    dialog.on.setText("22/11/2026")
+    assert dialog.save() and dialog.done_action == "accept"
+    assert window.transit_label.isHidden()
+    page = HomePage(ctx)
+    qtbot.addWidget(page)
+    assert page.in_transit.isHidden()
+    assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB05"
