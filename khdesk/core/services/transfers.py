@@ -19,7 +19,7 @@ from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import station_scope
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services.profiles import Session
-from khdesk.core.services.steps import _check_year, _locked_file, insert_step
+from khdesk.core.services.steps import _locked_file, check_year, insert_step
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.states import transit_problem
@@ -66,7 +66,7 @@ STATUS_LABELS = {"in_transit": "Đang chuyển", "accepted": "Đã tiếp nhận
 def _check_day(on: date, today: date, what: str) -> None:
     if on > today:
         raise InputError(f"Ngày {what} {on:%d/%m/%Y} là ngày trong tương lai.")
-    _check_year(on, what)
+    check_year(on, what)
 
 
 def _owner(conn, cuid: str) -> str:
