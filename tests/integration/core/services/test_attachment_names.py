@@ -106,7 +106,7 @@ def test_finding_2_attachment_name_cannot_escape_folder(with_file, tmp_path, cap
     assert all(p.startswith(("ra/sau/", "home/")) for p in new), new
     assert not (tmp_path / "x").exists() and not (tmp_path / "ra" / "x").exists()
     for absolute in (Path("/tmp/x"), Path("/tmp/x.pdf")):
-        assert not absolute.exists() or not absolute.read_bytes().startswith("nội dung".encode())
+        assert not absolute.is_file() or not absolute.read_bytes().startswith("nội dung".encode())
 
 
 def test_finding_2_saving_twice_never_overwrites(with_file, tmp_path):
