@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import sqlcipher3
+
 from khdesk import __version__
 from khdesk.core.clock import is_iso
 from khdesk.core.domain.roles import Action, may
@@ -49,7 +51,8 @@ from khdesk.core.store.engine import SCHEMA_OBJECTS, foreign_objects
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision, known_revisions
 from khdesk.core.store.store import Clock, iso, utc_now
-from khdesk.core.text import clean_text
+from khdesk.core.sync import outbox
+from khdesk.core.text import clean_text, forbidden_char_problem
 
 log = logging.getLogger(__name__)
 
@@ -395,8 +398,6 @@ def ensure_daily_backup(session: Session) -> BackupInfo | None:
 
 def _open_check(db_file: Path, key: bytes) -> None:
     """The backup's database opens with this key and passes SQLite's integrity check."""
-    import sqlcipher3
-
     conn = sqlcipher.keyed(db_file, key)
     try:
         try:
@@ -653,8 +654,6 @@ def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: st
 def _mark_restored(
     session: Session, backup: BackupInfo, kept: str, unlocked: tuple[list, str | None]
 ) -> None:
-    from khdesk.core.sync import outbox
-
     with session.store.write(session.user, changes=False) as tx:
         profiles.audit_unlock(tx, session.info, *unlocked)
         # The committee must hear of this from the next bundle, not find out by a gap.
@@ -741,8 +740,6 @@ def _profile_of(raw: dict, backup: BackupInfo, identity: dict, name: str) -> pro
     """The profile description to install from a backup's profile.json — unsigned, beside
     the database, so hostile: exactly the fields khdesk writes, texts as texts, the
     identity the database itself holds (and the manifest names), never a server URL."""
-    from khdesk.core.text import forbidden_char_problem
-
     known = {f.name for f in fields(profiles.ProfileInfo)}
     texts = ("role", "org_code", "org_name", "profile_id", "created_at", "app_version")
     why = None

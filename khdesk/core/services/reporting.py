@@ -35,6 +35,7 @@ __all__ = [
 def header_values(session: Session) -> dict[str, Any]:
     """What the letterhead and the signature take from the profile: the header values of
     its lists and its print settings (place, signer, the upper body…)."""
+    # both load reportlab (~0.1 s): the statistics page and `stats --json` don't need it
     from khdesk.core.reports.lists import list_header_values
     from khdesk.core.services.printing import print_settings_in
 
