@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from khdesk.cli import paths
@@ -186,8 +187,6 @@ _RETENTION_STATES = {"CHINH_THUC": "đã chính thức", "XOA_TEN": "xóa tên",
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from datetime import date
-
     with opened(args) as session:
         if args.list_archived:
             found = retention.list_archived(session)
