@@ -78,6 +78,7 @@ def _check(condition: bool, message: str) -> None:
 
 
 def step_resources(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.resources import resources_root
     from khdesk.core.store import migrate
 
@@ -93,6 +94,7 @@ def step_resources(run: _Run) -> str:
 
 
 def step_profiles(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import func, select
 
     from khdesk.core.services import profiles
@@ -121,6 +123,7 @@ def step_upgrade(run: _Run) -> str:
     """A database of the previous schema (made here, then taken back through the real
     downgrade steps) opens after a backup and the migration: the migration scripts are
     data files in the frozen app, and this is where a missing one would show."""
+    # imported in the step: a module missing from the build fails this step by name
     from alembic import command
 
     from khdesk.core.services import profiles
@@ -154,6 +157,7 @@ def step_upgrade(run: _Run) -> str:
 
 
 def step_keys(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.services import sync
 
     committee = run.sessions[run.committee_code]
@@ -167,6 +171,7 @@ def step_keys(run: _Run) -> str:
 
 
 def step_template(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.resources import resource_path
     from khdesk.core.services import exporter
     from khdesk.core.services.importer import import_file
@@ -185,6 +190,7 @@ def step_template(run: _Run) -> str:
 
 
 def step_check(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.services.checking import check_profile
 
     result = check_profile(run.sessions[run.cell_code], run.today)
@@ -192,6 +198,7 @@ def step_check(run: _Run) -> str:
 
 
 def step_bundle_export(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.services import sync
 
     out = run.home / "usb"
@@ -203,6 +210,7 @@ def step_bundle_export(run: _Run) -> str:
 
 
 def step_bundle_import(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import func, select
 
     from khdesk.core.services import sync
@@ -228,6 +236,7 @@ def step_bundle_import(run: _Run) -> str:
 
 
 def step_form(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import select
 
     from khdesk.core.services import printing
@@ -252,6 +261,7 @@ def step_preview(run: _Run) -> str:
     preview and the printed sheets): the pdfium library is a native file the frozen app
     must carry. Called directly, not through `render_pages`, whose fallback to poppler
     would hide a missing PDFium."""
+    # imported in the step: a module missing from the build fails this step by name
     import pypdfium2
     from PySide6.QtGui import QImage
 
@@ -286,6 +296,7 @@ def step_postgres(run: _Run) -> str:
     parses a connection URL, and SQLAlchemy's psycopg dialect (the driver name
     khdesk/core/store/postgres.py gives every URL) loads it (an engine connects only
     when used)."""
+    # imported in the step: a module missing from the build fails this step by name
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
     from sqlalchemy import create_engine
@@ -317,6 +328,7 @@ def _choose_qt_platform() -> str:
 
 def step_window(run: _Run) -> str:
     platform = _choose_qt_platform()
+    # imported in the step: a module missing from the build fails this step by name
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -327,6 +339,7 @@ def step_window(run: _Run) -> str:
 
     previous = qInstallMessageHandler(quiet)
 
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

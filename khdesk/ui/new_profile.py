@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.services import profiles
+from khdesk.core.services import organisations, profiles
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.users import check_new_password, password_edit
@@ -298,8 +298,6 @@ class KeyPage(QWizardPage):
 
 
 def _create(home: Path, values: dict, org_fields: dict, **_) -> tuple[profiles.Session, str]:
-    from khdesk.core.services import organisations
-
     session, recovery = profiles.create_profile(home, **values)
     try:
         organisations.save_org_settings(session, session.org_code, org_fields)
@@ -362,8 +360,6 @@ class NewProfileWizard(QWizard):
     def create(self, then: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
         """Make the profile in the background, then `then()` (or `failed(why)`); raises
         KhdeskError at once for fields refused before anything is written."""
-        from khdesk.core.services import organisations
-
         if self.session is not None:
             return
         fields = self.org_fields()
@@ -416,7 +412,7 @@ class NewProfileWizard(QWizard):
                 self.key_page.status_label.setText(exc.message)
 
     def print_key(self) -> None:
-        from PySide6.QtGui import QTextDocument
+        # Qt's print support loads only when a key card is printed
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from PySide6.QtWidgets import (
+    QMessageBox,
     QWidget,
 )
 
@@ -13,11 +17,6 @@ def after_sign_in(window: QWidget, session: profiles.Session, *, daily_backup: b
     """Call once the main window shows: the cheap start-up check (a warning box that does
     not block when it finds something) and, on a thread, the day's automatic backup.
     Returns that thread (tests join it), or None."""
-    import logging
-    import threading
-
-    from PySide6.QtWidgets import QMessageBox
-
     log = logging.getLogger(__name__)
     try:
         report = safety.startup_check(session)
