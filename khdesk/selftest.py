@@ -97,7 +97,7 @@ def step_profiles(run: _Run) -> str:
     # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import func, select
 
-    from khdesk.core.services import profiles
+    from khdesk.core.services.session import open_profile
     from khdesk.core.store import schema as t
     from khdesk.core.store.store import get_meta
     from khdesk.demo.stations import DEMO_USER, create_demo
@@ -106,7 +106,7 @@ def step_profiles(run: _Run) -> str:
     run.committee_code = names[0]
     run.cell_code = names[1]
     for name in (run.committee_code, run.cell_code):
-        session = profiles.open_profile(run.home, name, DEMO_USER, run.password)
+        session = open_profile(run.home, name, DEMO_USER, run.password)
         run.sessions[name] = session
     cell = run.sessions[run.cell_code]
     _check(cell.info.role == "cell", f"hồ sơ {run.cell_code} không phải chi bộ")
@@ -127,6 +127,7 @@ def step_upgrade(run: _Run) -> str:
     from alembic import command
 
     from khdesk.core.services import profiles
+    from khdesk.core.services.session import open_profile
     from khdesk.core.store import migrate
 
     session, _recovery = profiles.create_profile(
@@ -143,7 +144,7 @@ def step_upgrade(run: _Run) -> str:
                 command.downgrade(migrate._alembic_config(conn), PREVIOUS_SCHEMA)
     finally:
         session.close()
-    session = profiles.open_profile(run.home, "NANG-CAP", "bithu", run.password)
+    session = open_profile(run.home, "NANG-CAP", "bithu", run.password)
     try:
         with session.store.read() as conn:
             now = migrate.current_revision(conn)

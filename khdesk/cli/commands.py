@@ -29,7 +29,14 @@ from khdesk.core.services.checking import check_profile, file_overview
 from khdesk.core.services.column_maps import offered
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import import_file
-from khdesk.core.services.session import Session
+from khdesk.core.services.session import (
+    ProfileDir,
+    Session,
+    default_user,
+    list_profiles,
+    open_profile,
+    resolve_profile_name,
+)
 from khdesk.core.text import parse_date
 
 
@@ -41,8 +48,8 @@ def cmd_help(args: argparse.Namespace) -> int:
 def opened(args: argparse.Namespace, file_code: str | None = None) -> Iterator[Session]:
     """The profile --profile names, or the only one, or the one holding `file_code` (a
     FILE_CODE argument finds its profile, CLI.md), opened with the password."""
-    name = profiles.resolve_profile_name(args.home, args.profile, file_code)
-    session = profiles.open_profile(args.home, name, args.user, read_password())
+    name = resolve_profile_name(args.home, args.profile, file_code)
+    session = open_profile(args.home, name, args.user, read_password())
     try:
         yield session
     finally:
@@ -107,7 +114,7 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_list(args: argparse.Namespace) -> int:
-    found = profiles.list_profiles(args.home)
+    found = list_profiles(args.home)
     if args.json:
         print_json(
             [
@@ -193,8 +200,8 @@ def cmd_user_grant(args: argparse.Namespace) -> int:
 
 
 def cmd_user_recover(args: argparse.Namespace) -> int:
-    name = profiles.resolve_profile_name(args.home, args.profile)
-    user = args.name or args.user or profiles.default_user(profiles.ProfileDir(args.home, name))
+    name = resolve_profile_name(args.home, args.profile)
+    user = args.name or args.user or default_user(ProfileDir(args.home, name))
     key = read_password("Khóa khôi phục: ", "KHDESK_RECOVERY_KEY")
     password = read_password(f"Mật khẩu mới cho {user}: ", "KHDESK_NEW_PASSWORD")
     profiles.recover(args.home, name, user, key, password).close()

@@ -18,8 +18,8 @@ from khdesk.cli.parser import REPORT_KINDS
 from khdesk.core.errors import UsageError
 from khdesk.core.services import printing
 from khdesk.core.services.printing import export_due, export_register
-from khdesk.core.services.profiles import Session
 from khdesk.core.services.reporting import export_annual, export_screening
+from khdesk.core.services.session import Session
 
 REPORTS: dict[str, Callable[[Session, argparse.Namespace, Path], dict]] = {}
 

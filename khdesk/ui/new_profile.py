@@ -36,6 +36,7 @@ from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services import organisations, profiles
+from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.users import check_new_password, password_edit
@@ -297,7 +298,7 @@ class KeyPage(QWizardPage):
         return self.kept_check.isChecked()
 
 
-def _create(home: Path, values: dict, org_fields: dict, **_) -> tuple[profiles.Session, str]:
+def _create(home: Path, values: dict, org_fields: dict, **_) -> tuple[Session, str]:
     session, recovery = profiles.create_profile(home, **values)
     try:
         organisations.save_org_settings(session, session.org_code, org_fields)
@@ -311,7 +312,7 @@ class NewProfileWizard(QWizard):
     def __init__(self, home: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.home = Path(home)
-        self.session: profiles.Session | None = None
+        self.session: Session | None = None
         self.recovery_key: str | None = None
         self.setWindowTitle("Tạo hồ sơ làm việc mới")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -375,7 +376,7 @@ class NewProfileWizard(QWizard):
             "password": self.user_page.password_edit.text(),
         }
 
-        def made(result: tuple[profiles.Session, str]) -> None:
+        def made(result: tuple[Session, str]) -> None:
             self.session, self.recovery_key = result
             then()
 

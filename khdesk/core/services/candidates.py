@@ -18,7 +18,7 @@ from khdesk.core.domain.template import CANDIDATE_IDENTITY, CANDIDATE_PIPELINE
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.io.tabular import convert_value
 from khdesk.core.services.checking import load_facts
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import (
     bulk_insert,

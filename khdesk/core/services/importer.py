@@ -30,7 +30,7 @@ from khdesk.core.io.tabular import read_tables
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services import column_maps
 from khdesk.core.services.backup import create_backup
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.orgtree import load_tree

@@ -13,7 +13,7 @@ from khdesk.core.domain.template import MEMBER_RECORDS, MEMBERS
 from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import convert_value
 from khdesk.core.services.organisations import writable_org_codes
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, raw_rows, search_ids
 from khdesk.core.text import fold, name_sort_key

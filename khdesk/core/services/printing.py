@@ -33,7 +33,7 @@ from khdesk.core.reports.templates import (
 )
 from khdesk.core.services import catalogue
 from khdesk.core.services.checking import check_profile, load_facts
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store.store import get_meta, set_meta
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text

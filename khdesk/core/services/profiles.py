@@ -1,5 +1,7 @@
 """Profiles: one encrypted database per station (a cell, a commune committee, the province),
 several side by side in one data directory, each with its users and a recovery key.
+This module makes them and manages their users and keys; opening one (`open_profile`,
+`Session`, `ProfileDir`, the settings file) lives in services/session.py, imported from there.
 
 Layout of a data directory:
 
@@ -26,28 +28,17 @@ from khdesk.core.domain.roles import Action, may
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import access, rekey
-from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-exported
-    ROLE_LABELS,
+from khdesk.core.services.session import (
     ROLES,
-    SETTINGS_FILE,
     ProfileDir,
     ProfileInfo,
     Session,
     audit_unlock,
-    check_identity,
-    default_user,
     enter,
-    list_profiles,
-    load_settings,
-    open_profile,
     open_store,
     resolve_profile_name,
-    save_settings,
     server_engine,
-    settings_path,
     store_user_role,
-    unlock_slot,
-    user_role,
 )
 from khdesk.core.store import postgres
 from khdesk.core.store import schema as t

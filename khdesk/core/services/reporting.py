@@ -17,7 +17,7 @@ from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progr
 from khdesk.core.reports import annual, screening
 from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope, StatsResult
 from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.services.statistics import profile_stats, profile_stats_many
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.sync import judging

@@ -43,8 +43,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
-from khdesk.core.services import backup, profiles
-from khdesk.core.services.profiles import Session
+from khdesk.core.services import backup
+from khdesk.core.services.session import Session, load_settings, settings_path
 from khdesk.core.store import schema as t
 from khdesk.core.store import swap
 from khdesk.core.store.engine import bulk_insert, open_sqlcipher
@@ -134,8 +134,8 @@ def configured_years(session: Session) -> int:
         stored = _years(get_meta(conn, SETTING))
     if stored is not None:
         return stored
-    path = profiles.settings_path(session.dir.home, session.dir.name)
-    legacy = _years(profiles.load_settings(path).get(SETTING))
+    path = settings_path(session.dir.home, session.dir.name)
+    legacy = _years(load_settings(path).get(SETTING))
     return legacy if legacy is not None and legacy > DEFAULT_YEARS else DEFAULT_YEARS
 
 

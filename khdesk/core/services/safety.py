@@ -31,7 +31,7 @@ from khdesk.core.domain.template import SHEETS
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services import backup, profiles, rekey, sync
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import row_hash
 from khdesk.core.text import clean_text

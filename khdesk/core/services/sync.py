@@ -19,7 +19,7 @@ from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, kind_from_nam
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.sync import bundle, conflicts, history, inbox, keys, outbox

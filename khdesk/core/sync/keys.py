@@ -38,7 +38,7 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's reading rules: letters people confuse with digits mean those digits.
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MAX_CARD = 64 * 1024
-ROLES = ("cell", "committee", "province")  # as in profiles.ROLES (which imports this module)
+ROLES = ("cell", "committee", "province")  # as in session.ROLES (profiles imports this module)
 
 ACTIVE, RETIRED, REVOKED = "active", "retired", "revoked"
 STATUS_LABELS = {ACTIVE: "đang dùng", RETIRED: "đã thay", REVOKED: "đã thu hồi"}
