@@ -78,6 +78,7 @@ def _check(condition: bool, message: str) -> None:
 
 
 def step_resources(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.resources import resources_root
     from khdesk.core.store import migrate
 
@@ -93,9 +94,10 @@ def step_resources(run: _Run) -> str:
 
 
 def step_profiles(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import func, select
 
-    from khdesk.core.services import profiles
+    from khdesk.core.services.session import open_profile
     from khdesk.core.store import schema as t
     from khdesk.core.store.store import get_meta
     from khdesk.demo.stations import DEMO_USER, create_demo
@@ -104,7 +106,7 @@ def step_profiles(run: _Run) -> str:
     run.committee_code = names[0]
     run.cell_code = names[1]
     for name in (run.committee_code, run.cell_code):
-        session = profiles.open_profile(run.home, name, DEMO_USER, run.password)
+        session = open_profile(run.home, name, DEMO_USER, run.password)
         run.sessions[name] = session
     cell = run.sessions[run.cell_code]
     _check(cell.info.role == "cell", f"hồ sơ {run.cell_code} không phải chi bộ")
@@ -121,9 +123,11 @@ def step_upgrade(run: _Run) -> str:
     """A database of the previous schema (made here, then taken back through the real
     downgrade steps) opens after a backup and the migration: the migration scripts are
     data files in the frozen app, and this is where a missing one would show."""
+    # imported in the step: a module missing from the build fails this step by name
     from alembic import command
 
     from khdesk.core.services import profiles
+    from khdesk.core.services.session import open_profile
     from khdesk.core.store import migrate
 
     session, _recovery = profiles.create_profile(
@@ -140,7 +144,7 @@ def step_upgrade(run: _Run) -> str:
                 command.downgrade(migrate._alembic_config(conn), PREVIOUS_SCHEMA)
     finally:
         session.close()
-    session = profiles.open_profile(run.home, "NANG-CAP", "bithu", run.password)
+    session = open_profile(run.home, "NANG-CAP", "bithu", run.password)
     try:
         with session.store.read() as conn:
             now = migrate.current_revision(conn)
@@ -154,6 +158,7 @@ def step_upgrade(run: _Run) -> str:
 
 
 def step_keys(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.services import sync
 
     committee = run.sessions[run.committee_code]
@@ -167,6 +172,7 @@ def step_keys(run: _Run) -> str:
 
 
 def step_template(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.resources import resource_path
     from khdesk.core.services import exporter
     from khdesk.core.services.importer import import_file
@@ -185,6 +191,7 @@ def step_template(run: _Run) -> str:
 
 
 def step_check(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.services.checking import check_profile
 
     result = check_profile(run.sessions[run.cell_code], run.today)
@@ -192,6 +199,7 @@ def step_check(run: _Run) -> str:
 
 
 def step_bundle_export(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.core.services import sync
 
     out = run.home / "usb"
@@ -203,6 +211,7 @@ def step_bundle_export(run: _Run) -> str:
 
 
 def step_bundle_import(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import func, select
 
     from khdesk.core.services import sync
@@ -228,6 +237,7 @@ def step_bundle_import(run: _Run) -> str:
 
 
 def step_form(run: _Run) -> str:
+    # imported in the step: a module missing from the build fails this step by name
     from sqlalchemy import select
 
     from khdesk.core.services import printing
@@ -252,6 +262,7 @@ def step_preview(run: _Run) -> str:
     preview and the printed sheets): the pdfium library is a native file the frozen app
     must carry. Called directly, not through `render_pages`, whose fallback to poppler
     would hide a missing PDFium."""
+    # imported in the step: a module missing from the build fails this step by name
     import pypdfium2
     from PySide6.QtGui import QImage
 
@@ -286,6 +297,7 @@ def step_postgres(run: _Run) -> str:
     parses a connection URL, and SQLAlchemy's psycopg dialect (the driver name
     khdesk/core/store/postgres.py gives every URL) loads it (an engine connects only
     when used)."""
+    # imported in the step: a module missing from the build fails this step by name
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
     from sqlalchemy import create_engine
@@ -317,6 +329,7 @@ def _choose_qt_platform() -> str:
 
 def step_window(run: _Run) -> str:
     platform = _choose_qt_platform()
+    # imported in the step: a module missing from the build fails this step by name
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -327,6 +340,7 @@ def step_window(run: _Run) -> str:
 
     previous = qInstallMessageHandler(quiet)
 
+    # imported in the step: a module missing from the build fails this step by name
     from khdesk.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from khdesk.core.services import profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session, open_profile
 from khdesk.core.store import keyslots
 from khdesk.core.store import schema as t
 from khdesk.core.sync import bundle, canonical, keys
@@ -31,7 +31,7 @@ LEDGERS = (t.sync_received, t.sync_epochs, t.sync_base, t.sync_peers, t.sync_con
 
 
 def open_station(home: Path, name: str) -> Session:
-    return profiles.open_profile(home, name, DEMO_USER, PASSWORD)
+    return open_profile(home, name, DEMO_USER, PASSWORD)
 
 
 def enrol_both(a: Session, b: Session, folder: Path) -> None:

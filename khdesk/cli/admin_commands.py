@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json, read_password
 from khdesk.cli.longwork import long_work
-from khdesk.core.services import backup, integrity, profiles, retention, safety
+from khdesk.core.services import backup, integrity, retention, safety
+from khdesk.core.services.session import ProfileDir, resolve_profile_name
 from khdesk.core.store.store import verify_audit
 from khdesk.core.sync import history
 
@@ -42,8 +44,8 @@ def cmd_backup_create(args: argparse.Namespace) -> int:
 
 
 def cmd_backup_list(args: argparse.Namespace) -> int:
-    name = profiles.resolve_profile_name(args.home, args.profile)
-    pdir = profiles.ProfileDir(args.home, name)
+    name = resolve_profile_name(args.home, args.profile)
+    pdir = ProfileDir(args.home, name)
     found = backup.list_backups(pdir, Path(args.folder) if args.folder else None)
     if args.json:
         print_json([b.as_json() for b in found])
@@ -58,7 +60,7 @@ def cmd_backup_list(args: argparse.Namespace) -> int:
 
 
 def cmd_backup_restore(args: argparse.Namespace) -> int:
-    name = profiles.resolve_profile_name(args.home, args.profile)
+    name = resolve_profile_name(args.home, args.profile)
     session, kept = backup.restore_backup(args.home, name, args.id, args.user, read_password())
     session.close()
     print(f"Đã khôi phục hồ sơ {name} từ bản sao lưu {args.id}.")
@@ -186,8 +188,6 @@ _RETENTION_STATES = {"CHINH_THUC": "đã chính thức", "XOA_TEN": "xóa tên",
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from datetime import date
-
     with opened(args) as session:
         if args.list_archived:
             found = retention.list_archived(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -12,10 +13,31 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.console import print_json, read_password
+from khdesk.cli.gui_commands import run_gui
 from khdesk.cli.longwork import long_work
+from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.domain.roles import Action, may
+from khdesk.core.domain.rulebook import RULE_IDS, SEVERITY_LABELS, Severity
+from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import InputError, UsageError
-from khdesk.core.services.session import Session
+from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.io.column_map import load_map_file, needs_map
+from khdesk.core.io.tabular import MISSING_COLUMN, UNKNOWN_COLUMN, read_heads
+from khdesk.core.services import profiles
+from khdesk.core.services.candidates import list_files, open_file
+from khdesk.core.services.checking import check_profile, file_overview
+from khdesk.core.services.column_maps import offered
+from khdesk.core.services.exporter import export_file
+from khdesk.core.services.importer import import_file
+from khdesk.core.services.session import (
+    ProfileDir,
+    Session,
+    default_user,
+    list_profiles,
+    open_profile,
+    resolve_profile_name,
+)
+from khdesk.core.text import parse_date
 
 
 def cmd_help(args: argparse.Namespace) -> int:
@@ -26,10 +48,8 @@ def cmd_help(args: argparse.Namespace) -> int:
 def opened(args: argparse.Namespace, file_code: str | None = None) -> Iterator[Session]:
     """The profile --profile names, or the only one, or the one holding `file_code` (a
     FILE_CODE argument finds its profile, CLI.md), opened with the password."""
-    from khdesk.core.services import profiles
-
-    name = profiles.resolve_profile_name(args.home, args.profile, file_code)
-    session = profiles.open_profile(args.home, name, args.user, read_password())
+    name = resolve_profile_name(args.home, args.profile, file_code)
+    session = open_profile(args.home, name, args.user, read_password())
     try:
         yield session
     finally:
@@ -40,8 +60,6 @@ def opened(args: argparse.Namespace, file_code: str | None = None) -> Iterator[S
 
 
 def cmd_profile_create(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     if args.db:
         # The province on a PostgreSQL server (or this PC joined to it): each staff member
         # signs in as their own server account.
@@ -68,8 +86,6 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
     session.close()
     info = session.info
     if recovery is not None and args.recovery_key_out:
-        from khdesk.core.fsutil import atomic_write_bytes
-
         atomic_write_bytes(Path(args.recovery_key_out), (recovery + "\n").encode("ascii"))
     if args.json:
         out = {"profile": info.name, "role": info.role, "user": user}
@@ -98,9 +114,7 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_list(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
-    found = profiles.list_profiles(args.home)
+    found = list_profiles(args.home)
     if args.json:
         print_json(
             [
@@ -124,8 +138,6 @@ def cmd_profile_list(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     with opened(args) as session:
         password = read_password(f"Mật khẩu cho {args.name}: ", "KHDESK_NEW_PASSWORD")
         profiles.add_user(session, args.name, password, args.role)
@@ -134,8 +146,6 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     with opened(args) as session:
         target = args.name or session.user
         password = read_password(f"Mật khẩu mới cho {target}: ", "KHDESK_NEW_PASSWORD")
@@ -145,8 +155,6 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     with opened(args) as session:
         done = profiles.remove_user(session, args.name)
     print(f"Đã xóa người dùng '{args.name}'.")
@@ -159,8 +167,6 @@ def cmd_user_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_user_new_recovery_key(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     with opened(args) as session:
         done = profiles.new_recovery_key(session)
     print(f"Khóa khôi phục MỚI (in ra và cất giữ; chỉ hiện một lần): {done.recovery_key}")
@@ -171,8 +177,6 @@ def cmd_user_new_recovery_key(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     with opened(args) as session:
         users = profiles.list_users(session)
     if args.json:
@@ -186,8 +190,6 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_user_grant(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
     with opened(args) as session:
         profiles.grant_take_out(session, args.name, args.take_out)
     if args.take_out:
@@ -198,10 +200,8 @@ def cmd_user_grant(args: argparse.Namespace) -> int:
 
 
 def cmd_user_recover(args: argparse.Namespace) -> int:
-    from khdesk.core.services import profiles
-
-    name = profiles.resolve_profile_name(args.home, args.profile)
-    user = args.name or args.user or profiles.default_user(profiles.ProfileDir(args.home, name))
+    name = resolve_profile_name(args.home, args.profile)
+    user = args.name or args.user or default_user(ProfileDir(args.home, name))
     key = read_password("Khóa khôi phục: ", "KHDESK_RECOVERY_KEY")
     password = read_password(f"Mật khẩu mới cho {user}: ", "KHDESK_NEW_PASSWORD")
     profiles.recover(args.home, name, user, key, password).close()
@@ -220,9 +220,6 @@ def _print_problems(problems, limit: int = 200) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from khdesk.core.io.column_map import load_map_file
-    from khdesk.core.services.importer import import_file
-
     path = paths.one(args.file)
     if not path.exists():
         raise InputError(f"Không thấy tệp '{path}'.")
@@ -248,7 +245,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         "unchanged": "không đổi",
         "skipped": "bỏ qua",
     }
-    from khdesk.core.domain.template import SHEETS_BY_KEY
 
     head = "Kiểm tra (không ghi gì)" if args.dry_run else "Nhập"
     print(f"{head} '{path.name}':")
@@ -273,12 +269,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _map_hint(session: Session, path: Path, report) -> str | None:
     """For a sheet whose own headers the template does not know: a map file to start
     from (the suggestions), to give back with --map."""
-    import json
-
-    from khdesk.core.io.column_map import needs_map
-    from khdesk.core.io.tabular import MISSING_COLUMN, UNKNOWN_COLUMN, read_heads
-    from khdesk.core.services.column_maps import offered
-
     if not any(p.message in (UNKNOWN_COLUMN, MISSING_COLUMN) for p in report.problems):
         return None  # the file's headers are the template's: nothing to map
     try:
@@ -301,8 +291,6 @@ def _map_hint(session: Session, path: Path, report) -> str | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from khdesk.core.services.exporter import export_file
-
     with opened(args) as session:
         counts = export_file(session, Path(args.file))
     if args.json:
@@ -317,7 +305,6 @@ def parse_day(text: str | None) -> date:
     typed date; today when absent."""
     if not text:
         return date.today()
-    from khdesk.core.text import parse_date
 
     try:
         return parse_date(text)
@@ -326,10 +313,6 @@ def parse_day(text: str | None) -> date:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from khdesk.core.domain.pipeline import STATE_LABELS, State
-    from khdesk.core.services.candidates import list_files
-    from khdesk.core.services.checking import file_overview
-
     with opened(args, file_code=args.search) as session:
         files = list_files(session, search=args.search, state=args.state)
         overview = file_overview(session, parse_day(args.on)) if args.json else {}
@@ -345,9 +328,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from khdesk.core.domain.rulebook import RULE_IDS, SEVERITY_LABELS, Severity
-    from khdesk.core.services.checking import check_profile
-
     if args.rule and args.rule.upper() not in RULE_IDS:
         raise UsageError(f"Không có quy tắc '{args.rule}'. Các quy tắc: {', '.join(RULE_IDS)}.")
     on = parse_day(args.on)
@@ -384,8 +364,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from khdesk.core.services.candidates import open_file
-
     with opened(args, args.file_code) as session:
         found = open_file(session, args.file_code.upper())
     if found is None:
@@ -412,6 +390,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # the demo generator (~0.2 s) loads only for `khdesk demo`
     from khdesk.demo.loop import build_demo
     from khdesk.demo.province import write_province_dataset
     from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
@@ -463,30 +442,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if generated:
             print(f"Mật khẩu mẫu: {password}")
     if args.open:  # the sign-in, to choose the committee or a cell
-        return _run_gui(args, profile=made.names[0], password=password, choose=True)
+        return run_gui(args, profile=made.names[0], password=password, choose=True)
     return 0
-
-
-def cmd_gui(args: argparse.Namespace) -> int:
-    return _run_gui(args, exit_when_ready=args.exit_when_ready)
-
-
-def _run_gui(
-    args,
-    profile: str | None = None,
-    exit_when_ready: bool = False,
-    password: str | None = None,
-    choose: bool = False,
-) -> int:
-    try:
-        from khdesk.ui.app import run
-    except ImportError as exc:  # Qt missing or broken on this PC
-        print(f"khdesk: không mở được giao diện ({exc}).", file=sys.stderr)
-        return 1
-    return run(
-        args.home,
-        profile or args.profile,
-        exit_when_ready=exit_when_ready,
-        password=password,
-        choose=choose,
-    )

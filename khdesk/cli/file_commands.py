@@ -9,8 +9,29 @@ from pathlib import Path
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
-from khdesk.core.domain.pipeline import STATE_LABELS, Result, State, StepEvent, parse_step
+from khdesk.core.domain.pipeline import (
+    STATE_LABELS,
+    STEP_BY_ID,
+    Result,
+    State,
+    StepEvent,
+    parse_step,
+)
 from khdesk.core.errors import InputError, UsageError
+from khdesk.core.fsutil import safe_file_name
+from khdesk.core.services.attachments import attach, list_attachments, save_attachment
+from khdesk.core.services.candidates import (
+    create_candidate,
+    file_access,
+    open_file,
+    update_identity,
+)
+from khdesk.core.services.steps import (
+    next_steps_for,
+    record_ceremony_approval,
+    record_step_event,
+    undo_step,
+)
 
 
 def _fields(pairs: list[str] | None) -> dict[str, str]:
@@ -32,8 +53,6 @@ def _state(state: str) -> str:
 
 
 def cmd_candidate_add(args: argparse.Namespace) -> int:
-    from khdesk.core.services.candidates import create_candidate
-
     fields = _fields(args.field)
     for key in ("full_name", "sex", "birth_date", "cccd", "org_code", "file_code"):
         value = getattr(args, key, None)
@@ -49,8 +68,6 @@ def cmd_candidate_add(args: argparse.Namespace) -> int:
 
 
 def cmd_candidate_edit(args: argparse.Namespace) -> int:
-    from khdesk.core.services.candidates import update_identity
-
     fields = _fields(args.field)
     if not fields:
         raise UsageError("Cần ít nhất một --field khóa=giá_trị.")
@@ -69,9 +86,6 @@ def cmd_candidate_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_step_next(args: argparse.Namespace) -> int:
-    from khdesk.core.services.candidates import file_access
-    from khdesk.core.services.steps import next_steps_for
-
     code = args.file_code.upper()
     with opened(args, code) as session:
         valid = next_steps_for(session, code)
@@ -80,7 +94,6 @@ def cmd_step_next(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"file_code": code, "next_steps": valid, "recordable_here": here})
         return 0
-    from khdesk.core.domain.pipeline import STEP_BY_ID
 
     for s in valid:
         mark = "" if s in here else "  (không ghi ở đây)"
@@ -94,8 +107,6 @@ def cmd_step_next(args: argparse.Namespace) -> int:
 
 
 def cmd_step_record(args: argparse.Namespace) -> int:
-    from khdesk.core.services.steps import record_step_event
-
     step = parse_step(args.step)
     if step is None:
         raise UsageError(f"Không có bước '{args.step}'.")
@@ -133,8 +144,6 @@ def cmd_step_record(args: argparse.Namespace) -> int:
 
 
 def cmd_step_approval(args: argparse.Namespace) -> int:
-    from khdesk.core.services.steps import record_ceremony_approval
-
     code = args.file_code.upper()
     on = parse_day(args.on)
     with opened(args, code) as session:
@@ -149,9 +158,6 @@ def cmd_step_approval(args: argparse.Namespace) -> int:
 
 
 def cmd_step_undo(args: argparse.Namespace) -> int:
-    from khdesk.core.services.candidates import open_file
-    from khdesk.core.services.steps import undo_step
-
     code = args.file_code.upper()
     with opened(args, code) as session:
         uuid = args.uuid
@@ -175,8 +181,6 @@ def cmd_step_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_attach_add(args: argparse.Namespace) -> int:
-    from khdesk.core.services.attachments import attach
-
     with opened(args, args.file_code) as session:
         found = attach(session, args.file_code.upper(), paths.one(args.path), args.step_uuid)
     if args.json:
@@ -187,9 +191,6 @@ def cmd_attach_add(args: argparse.Namespace) -> int:
 
 
 def cmd_attach_list(args: argparse.Namespace) -> int:
-    from khdesk.core.fsutil import safe_file_name
-    from khdesk.core.services.attachments import list_attachments
-
     with opened(args, args.file_code) as session:
         found = list_attachments(session, args.file_code.upper())
     if args.json:
@@ -202,8 +203,6 @@ def cmd_attach_list(args: argparse.Namespace) -> int:
 
 
 def cmd_attach_save(args: argparse.Namespace) -> int:
-    from khdesk.core.services.attachments import save_attachment
-
     with opened(args) as session:
         written = save_attachment(session, args.uuid, Path(args.out))
     if args.json:

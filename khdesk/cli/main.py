@@ -27,6 +27,7 @@ log = logging.getLogger("khdesk.cli")
 
 
 def _setup_logging(home: Path) -> Path | None:
+    # loaded once a command is parsed: `--help` and `--version` start as fast as Python
     from logging.handlers import RotatingFileHandler
 
     try:
@@ -37,6 +38,7 @@ def _setup_logging(home: Path) -> Path | None:
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # loaded once a command is parsed: `--help` and `--version` start as fast as Python
     from khdesk.core import logmask
 
     logmask.install(handler)  # no CCCD/CMND number in the log file (RULES.md §6)
@@ -58,6 +60,7 @@ def resolve_home(args: argparse.Namespace) -> Path:
         return Path(args.home)
     if os.environ.get("KHDESK_HOME"):
         return Path(os.environ["KHDESK_HOME"])
+    # loaded once a command is parsed: `--help` and `--version` start as fast as Python
     import platformdirs
 
     return Path(platformdirs.user_data_dir("khdesk", appauthor=False))
@@ -66,6 +69,7 @@ def resolve_home(args: argparse.Namespace) -> Path:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--self-test"]:  # the installed app proves itself (khdesk/selftest.py)
+        # the self-test (the whole app) loads only for `--self-test`
         from khdesk.selftest import main as self_test
 
         return self_test(argv[1:])

@@ -142,7 +142,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = command("gui", "mở ứng dụng", "commands:cmd_gui")
+    p = command("gui", "mở ứng dụng", "gui_commands:cmd_gui")
     p.add_argument(
         "--exit-when-ready", action="store_true", help="in thời gian khởi động rồi thoát"
     )

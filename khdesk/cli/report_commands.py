@@ -16,7 +16,10 @@ from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
 from khdesk.cli.parser import REPORT_KINDS
 from khdesk.core.errors import UsageError
-from khdesk.core.services.profiles import Session
+from khdesk.core.services import printing
+from khdesk.core.services.printing import export_due, export_register
+from khdesk.core.services.reporting import export_annual, export_screening
+from khdesk.core.services.session import Session
 
 REPORTS: dict[str, Callable[[Session, argparse.Namespace, Path], dict]] = {}
 
@@ -57,30 +60,22 @@ def _said_written(text: str, new_folder: Path | None) -> None:
 
 @report_kind("register")
 def _register(session: Session, args: argparse.Namespace, out: Path) -> dict:
-    from khdesk.core.services.printing import export_register
-
     return export_register(session, out, on=parse_day(args.on), year=args.year)
 
 
 @report_kind("due")
 def _due(session: Session, args: argparse.Namespace, out: Path) -> dict:
-    from khdesk.core.services.printing import export_due
-
     return export_due(session, out, on=parse_day(args.on))
 
 
 @report_kind("annual")
 def _annual(session: Session, args: argparse.Namespace, out: Path) -> dict:
-    from khdesk.core.services.reporting import export_annual
-
     today = parse_day(args.on)
     return export_annual(session, out, args.year or today.year, today)
 
 
 @report_kind("screening")
 def _screening(session: Session, args: argparse.Namespace, out: Path) -> dict:
-    from khdesk.core.services.reporting import export_screening
-
     today = parse_day(args.on)
     return export_screening(session, out, args.year or today.year, today)
 
@@ -110,8 +105,6 @@ def _values(pairs: list[str] | None) -> dict[str, str]:
 
 
 def cmd_form(args: argparse.Namespace) -> int:
-    from khdesk.core.services import printing
-
     out = _out_path(args.out, (".pdf",))
     values = _values(args.value)
     checklist = args.code.strip().lower() in ("checklist", "danh-muc", "danhmuc")

@@ -12,12 +12,14 @@ from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
 from khdesk.cli.longwork import long_work
 from khdesk.core.errors import UsageError
+from khdesk.core.reports.stats import Scope
+from khdesk.core.reports.stats_export import stats_text
+from khdesk.core.services.reporting import export_stats
+from khdesk.core.services.statistics import profile_stats
 
 
 def scope_from_args(args: argparse.Namespace, today: date):
     """The year (`--year`, default this year) or the plan period (`--period`)."""
-    from khdesk.core.reports.stats import Scope
-
     if getattr(args, "period", None):
         return Scope.for_period(args.period)
     return Scope.for_year(args.year if args.year is not None else today.year)
@@ -31,10 +33,6 @@ def _out(text: str, suffix: str) -> Path:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from khdesk.core.reports.stats_export import stats_text
-    from khdesk.core.services.reporting import export_stats
-    from khdesk.core.services.statistics import profile_stats
-
     if sum(bool(x) for x in (args.json, args.pdf, args.xlsx)) > 1:
         raise UsageError("Chỉ chọn một trong --json, --pdf, --xlsx.")
     out = _out(args.pdf, ".pdf") if args.pdf else _out(args.xlsx, ".xlsx") if args.xlsx else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable
@@ -215,8 +216,6 @@ def private_folder(path: Path) -> Path:
 def empty_folder(path: Path) -> None:
     """Remove what `path` holds (best effort: a file another program still has open on
     Windows stays until the next time)."""
-    import shutil
-
     path = Path(path)
     try:
         if not path.is_dir() or path.is_symlink():

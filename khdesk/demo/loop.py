@@ -28,7 +28,7 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import InputError
 from khdesk.core.services import catalogue, profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.session import Session, save_settings, settings_path
+from khdesk.core.services.session import ProfileDir, Session, save_settings, settings_path
 from khdesk.core.services.steps import record_step
 from khdesk.core.sync.inbox import BundleReport
 from khdesk.demo.small import small_demo
@@ -56,7 +56,7 @@ def build_demo(home: Path, password: str, today: date) -> DemoHome:
     home = Path(home)
     names = demo_names()
     folder = home / SYNC_FOLDER
-    present = [n for n in names if profiles.ProfileDir(home, n).exists()]
+    present = [n for n in names if ProfileDir(home, n).exists()]
     if len(present) == len(names):
         return DemoHome(names, False, folder)
     if present:
@@ -79,8 +79,8 @@ def build_demo(home: Path, password: str, today: date) -> DemoHome:
         folder.mkdir(parents=True, exist_ok=True)
         (home / "profiles").mkdir(parents=True, exist_ok=True)
         for name in names:
-            src = profiles.ProfileDir(staging, name).path
-            src.replace(profiles.ProfileDir(home, name).path)
+            src = ProfileDir(staging, name).path
+            src.replace(ProfileDir(home, name).path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return DemoHome(names, True, folder)

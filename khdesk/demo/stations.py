@@ -10,7 +10,7 @@ from khdesk.core.clock import Clock
 from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.services import profiles
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.session import Session
+from khdesk.core.services.session import ProfileDir, Session
 from khdesk.demo.small import small_demo
 
 DEMO_USER = "bithu"
@@ -95,7 +95,7 @@ def make_stations(
     made: dict[str, Session] = {}
     try:
         for role, org, rows, db_url in wanted:
-            if not profiles.ProfileDir(home, org["code"]).exists():
+            if not ProfileDir(home, org["code"]).exists():
                 made[org["code"]] = _create_and_fill(home, role, org, password, rows, clock, db_url)
     except BaseException:
         for session in made.values():

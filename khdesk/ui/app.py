@@ -14,6 +14,8 @@ collector waits.
 from __future__ import annotations
 
 import gc
+import importlib
+import logging
 import os
 import sys
 import threading
@@ -122,6 +124,7 @@ def _run(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("khdesk")
     app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    # Qt's and the window's modules load after the key derivation started
     from khdesk.ui import plaintext, qt_vietnamese
     from khdesk.ui.messages import install_error_hook
 
@@ -138,6 +141,7 @@ def _run(
 
         session = opening.result()
     if session is None:
+        # the sign-in's modules load only when no password came with the launch
         from khdesk.ui.login import LoginDialog
 
         dialog = LoginDialog(home, preselect=profile, password=password if choose else None)
@@ -150,6 +154,7 @@ def _run(
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return 0
         session = dialog.session
+    # preloaded while the key derives (_preload_window)
     from khdesk.ui.main_window import MainWindow
 
     window = MainWindow(session)
@@ -174,8 +179,7 @@ def _run(
 
 def _after_store(window, session, error: BaseException | None) -> None:
     if error is not None:
-        import logging
-
+        # only on failure: app.py's top stays free of Qt (the key derives first)
         from khdesk.ui.messages import show_error
 
         logging.getLogger(__name__).error("opening the store failed", exc_info=error)
@@ -189,6 +193,7 @@ def _import_home_core() -> None:
     and the core modules of the first screen (the home page's check) with this year's
     holiday table. Before Qt: PySide6 hooks every later import (it reads each new
     module's source to see whether it uses PySide6), which costs the launch."""
+    # this function is the preload (see its doc): imported here on purpose
     import sqlcipher3  # noqa: F401
 
     from khdesk.core.domain.calendar import default_calendar
@@ -201,6 +206,7 @@ def _import_home_core() -> None:
 
 
 def _after_sign_in(window, session) -> None:
+    # the start-up checks load after the window shows
     from khdesk.ui.safety.startup import after_sign_in
 
     after_sign_in(window, session)
@@ -209,8 +215,7 @@ def _after_sign_in(window, session) -> None:
 def _preload_window(home: Path | None = None, profile: str | None = None) -> None:
     """Import the main window and the first page its station gets (a cell's home, a
     committee's overview; the home when the profile is not known yet)."""
-    import importlib
-
+    # this function is the preload: imported here on purpose
     import khdesk.ui.main_window  # noqa: F401
     from khdesk.ui.pages import page_entries
 
@@ -227,6 +232,7 @@ def _preload_window(home: Path | None = None, profile: str | None = None) -> Non
 
 def _report_ready(app) -> int:
     """Print milliseconds from process start to a usable first screen, then quit."""
+    # app.py's top stays free of Qt (the key derives first)
     from PySide6.QtCore import QTimer
 
     QTimer.singleShot(0, app.quit)

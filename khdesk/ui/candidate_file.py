@@ -55,8 +55,10 @@ from khdesk.core.services.candidates import (
     file_access,
     file_findings,
     open_file,
+    parse_identity,
     update_identity,
 )
+from khdesk.core.services.organisations import get_org
 from khdesk.core.store.states import step_event
 from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
 from khdesk.ui.context import AppContext, Changes
@@ -447,8 +449,6 @@ class CandidateFileWindow(QMainWindow):
         self.next_steps_here = here
 
     def _fill_documents(self) -> None:
-        from khdesk.core.services.organisations import get_org
-
         try:
             grassroots = get_org(self.ctx.session, self.row["org_code"]).get("is_grassroots_cell")
         except KhdeskError:
@@ -629,9 +629,10 @@ class CandidateFileWindow(QMainWindow):
 
     def open_print_dialog(self):
         """The "In biểu mẫu…" dialog of this file (window-modal, not blocking)."""
+        steps = {e.step_id for e in effective_events([step_event(s) for s in self.steps])}
+        # the print dialog and reportlab (~0.1 s) load only when printing
         from khdesk.ui.print_dialog import open_print_dialog
 
-        steps = {e.step_id for e in effective_events([step_event(s) for s in self.steps])}
         return open_print_dialog(
             self.ctx, self.file_code, self.row.get("full_name", ""), steps, self
         )
@@ -661,8 +662,6 @@ class CandidateFileWindow(QMainWindow):
             return False
         entered = self.form.raw_values()
         try:
-            from khdesk.core.services.candidates import parse_identity
-
             values, _ = parse_identity(entered)
             changed = {k: v for k, v in values.items() if k in FORM_KEYS and self.row.get(k) != v}
             changed.pop("org_code", None)

@@ -29,9 +29,12 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.template import WORKPLACE_KINDS
-from khdesk.core.services.candidates import FileIndex, file_rows, youth_birth_cutoff
+from khdesk.core.services.candidates import FileIndex, file_rows, ids_by_code, youth_birth_cutoff
+from khdesk.core.services.checking import file_overview
 from khdesk.core.services.session import Session
 from khdesk.core.text import fold
+from khdesk.ui import prefs
+from khdesk.ui.candidate_form import NewCandidateDialog
 from khdesk.ui.context import Changes
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
@@ -183,9 +186,6 @@ class CandidateTableModel(LazyTableModel):
 def _findings_by_id(session: Session, today: date, **_) -> dict | None:
     """The rule check of every file (it may take seconds at province scale): findings
     per file id, or None when it cannot be computed (the list then shows no filter)."""
-    from khdesk.core.services.candidates import ids_by_code
-    from khdesk.core.services.checking import file_overview
-
     try:
         overview = file_overview(session, today)
         by_code = ids_by_code(session)
@@ -381,8 +381,6 @@ class CandidateListPage(Page):
     # -- columns --
 
     def _saved_columns(self) -> list[str]:
-        from khdesk.ui import prefs
-
         saved = prefs.profile_settings(self.session).get("list_columns")
         if isinstance(saved, list):
             keys = [k for k in saved if k in COLUMN_KEYS]
@@ -403,8 +401,6 @@ class CandidateListPage(Page):
     def set_column_shown(self, key: str, shown: bool) -> None:
         """Show or hide one column and remember the choice for this profile. The name
         column always stays."""
-        from khdesk.ui import prefs
-
         if key == "full_name":
             return
         self.table.setColumnHidden(COLUMN_KEYS.index(key), not shown)
@@ -426,8 +422,6 @@ class CandidateListPage(Page):
         return menu
 
     def reset_columns(self) -> None:
-        from khdesk.ui import prefs
-
         self.apply_columns(list(DEFAULT_COLUMNS))
         prefs.save_profile_settings(self.session, list_columns=list(DEFAULT_COLUMNS))
 
@@ -438,8 +432,6 @@ class CandidateListPage(Page):
 
     def add_file(self):
         """The new-file dialog (not blocking); the new file opens in its window."""
-        from khdesk.ui.candidate_form import NewCandidateDialog
-
         dialog = NewCandidateDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.ctx.hub.open_file.emit(dialog.file_code, ""))

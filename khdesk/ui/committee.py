@@ -201,6 +201,7 @@ def _candidates(session: Session):
     """The candidate list's service (SQLAlchemy), for a cell's files: imported when a cell
     is first opened, once the store is built, so the overview shows without it."""
     session.store  # noqa: B018 - built, or waited for, before importing (AppContext)
+    # SQLAlchemy loads after the first page shows (tests/ui/test_launch.py)
     from khdesk.core.services import candidates
 
     return candidates

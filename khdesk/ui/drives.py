@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from PySide6.QtCore import QStorageInfo
+
 __all__ = [
     "StorageInfo",
     "Volume",
@@ -43,6 +45,7 @@ class StorageInfo(Protocol):
 def looks_removable(root: str, fs_type: str) -> bool:
     """A volume with this root and file system is a stick or card (not the PC's disk)."""
     if sys.platform == "win32":
+        # ctypes.windll exists on Windows only
         import ctypes
 
         kind = ctypes.windll.kernel32.GetDriveTypeW(root.replace("/", "\\"))
@@ -62,8 +65,6 @@ def _fs_type(info: StorageInfo) -> str:
 
 def storage_of(path: Path | str) -> StorageInfo:
     """The volume holding `path` (its folder when the file does not exist yet)."""
-    from PySide6.QtCore import QStorageInfo
-
     p = Path(path)
     while not p.exists() and p.parent != p:
         p = p.parent
@@ -80,8 +81,6 @@ def is_removable_path(path: Path | str, storage: StorageInfo | None = None) -> b
 
 def removable_volumes() -> list[Volume]:
     """USB sticks and cards that are mounted, ready, writable and not full."""
-    from PySide6.QtCore import QStorageInfo
-
     out = []
     for v in QStorageInfo.mountedVolumes():
         if not (v.isValid() and v.isReady()) or v.isReadOnly() or v.bytesAvailable() <= 0:

@@ -237,6 +237,7 @@ class LoginDialog(QDialog):
         self.try_open()
 
     def open_new_profile(self):
+        # the wizard loads only when asked: the sign-in shows sooner
         from khdesk.ui.new_profile import NewProfileWizard
 
         self.wizard = NewProfileWizard(self.home, self)
@@ -254,6 +255,7 @@ class LoginDialog(QDialog):
         self.accept()
 
     def open_recover(self):
+        # the recovery dialog loads only when asked: the sign-in shows sooner
         from khdesk.ui.users import RecoverDialog
 
         name = self.profile_box.currentData()
@@ -266,6 +268,7 @@ class LoginDialog(QDialog):
 
     def open_old_backup(self):
         """Moving to this PC: open a backup written on the old one as a profile here."""
+        # the backup dialog loads only when asked: the sign-in shows sooner
         from khdesk.ui.safety.old_backup import OpenOldBackupDialog
 
         dialog = OpenOldBackupDialog(self.home, self)

@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
     def open_file(self, file_code: str, step: str = "") -> None:
         """Open the candidate file window (one per file; a second request raises it)."""
         self.ctx.wait_for_store()
+        # the file window (and SQLAlchemy) load after the first page shows
         from khdesk.ui.candidate_file import CandidateFileWindow
 
         window = self.file_windows.get(file_code)

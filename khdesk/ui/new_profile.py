@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.template import CELL_KINDS
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.services import profiles
+from khdesk.core.services import organisations, profiles
+from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.users import check_new_password, password_edit
@@ -297,9 +298,7 @@ class KeyPage(QWizardPage):
         return self.kept_check.isChecked()
 
 
-def _create(home: Path, values: dict, org_fields: dict, **_) -> tuple[profiles.Session, str]:
-    from khdesk.core.services import organisations
-
+def _create(home: Path, values: dict, org_fields: dict, **_) -> tuple[Session, str]:
     session, recovery = profiles.create_profile(home, **values)
     try:
         organisations.save_org_settings(session, session.org_code, org_fields)
@@ -313,7 +312,7 @@ class NewProfileWizard(QWizard):
     def __init__(self, home: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.home = Path(home)
-        self.session: profiles.Session | None = None
+        self.session: Session | None = None
         self.recovery_key: str | None = None
         self.setWindowTitle("Tạo hồ sơ làm việc mới")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -362,8 +361,6 @@ class NewProfileWizard(QWizard):
     def create(self, then: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
         """Make the profile in the background, then `then()` (or `failed(why)`); raises
         KhdeskError at once for fields refused before anything is written."""
-        from khdesk.core.services import organisations
-
         if self.session is not None:
             return
         fields = self.org_fields()
@@ -379,7 +376,7 @@ class NewProfileWizard(QWizard):
             "password": self.user_page.password_edit.text(),
         }
 
-        def made(result: tuple[profiles.Session, str]) -> None:
+        def made(result: tuple[Session, str]) -> None:
             self.session, self.recovery_key = result
             then()
 
@@ -416,7 +413,7 @@ class NewProfileWizard(QWizard):
                 self.key_page.status_label.setText(exc.message)
 
     def print_key(self) -> None:
-        from PySide6.QtGui import QTextDocument
+        # Qt's print support loads only when a key card is printed
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter()

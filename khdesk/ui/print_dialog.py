@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtGui import QFont, QImage, QPainter, QPixmap
+from PySide6.QtCore import QMarginsF, QStandardPaths, Qt
+from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -99,6 +99,7 @@ def render_pages(data: bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
 
 
 def render_pdfium(data: bytes, dpi: int) -> list[QImage]:
+    # PDFium (~35 ms) loads only for a preview
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(data)
@@ -140,9 +141,6 @@ def paint_pages(printer: Any, images: list[QImage]) -> None:
     """Each image on its own A4 sheet, to the millimetre: the page is drawn over the whole
     paper (the PDF's margins, 30 mm on the left, are in the image), not shrunk into the
     printer's printable area."""
-    from PySide6.QtCore import QMarginsF
-    from PySide6.QtGui import QPageLayout, QPageSize
-
     landscape = bool(images) and images[0].width() > images[0].height()
     printer.setFullPage(True)
     printer.setPageLayout(
@@ -639,6 +637,7 @@ class PrintDialog(QDialog):
         return True
 
     def choose_printer_and_print(self) -> None:
+        # Qt's print support loads only when printing
         from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 
         if not self.page_images:

@@ -51,8 +51,10 @@ from khdesk.core.errors import KhdeskError
 from khdesk.core.io.tabular import convert_value
 from khdesk.core.services import members as member_service
 from khdesk.core.services import steps as step_service
-from khdesk.core.services.candidates import FileAccess
+from khdesk.core.services.candidates import FileAccess, open_file
 from khdesk.core.services.meetings import list_meetings
+from khdesk.core.services.numbering import propose_for_step
+from khdesk.core.sync import judging
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
@@ -423,8 +425,6 @@ class RecordStepDialog(QDialog):
         if self.doc_edit.text().strip():
             return
         try:
-            from khdesk.core.services.numbering import propose_for_step
-
             on, _ = parse_day(self.date_edit.text(), "")
             day = on or self.ctx.today()
             found = propose_for_step(self.ctx.session, self.file_code, step_id, day)
@@ -435,8 +435,6 @@ class RecordStepDialog(QDialog):
 
     def _file_org(self) -> str | None:
         if self.org_code is None:
-            from khdesk.core.services.candidates import open_file
-
             row = open_file(self.ctx.session, self.file_code) or {}
             self.org_code = row.get("org_code")
         return self.org_code
@@ -530,8 +528,6 @@ class RecordStepDialog(QDialog):
     def _rulebooks(self):
         """The books the service will judge with (the installed catalogue's)."""
         if self._books is None:
-            from khdesk.core.sync import judging
-
             with self.ctx.session.store.read() as conn:
                 self._books = judging.judge(conn).rulebooks
         return self._books

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from khdesk.core.domain.roles import Action
 from khdesk.ui import prefs
+from khdesk.ui.autolock import AutoLockDialog
 from khdesk.ui.layouts import fit_to_screen
 
 
@@ -19,8 +20,6 @@ def autolock_seconds(session) -> float:
 
 def edit_autolock(window) -> QDialog:
     """Open the auto-lock delay dialog (non-blocking); saving applies it at once."""
-    from khdesk.ui.autolock import AutoLockDialog
-
     dialog = AutoLockDialog(prefs.autolock_minutes(window.session), window)
 
     def save() -> None:
@@ -66,6 +65,7 @@ def focus_search(window) -> None:
 
 def open_users(window, change_password: bool = False) -> QDialog:
     window.ctx.wait_for_store()
+    # the users dialogs load SQLAlchemy: after the first page shows (tests/ui/test_launch.py)
     from khdesk.ui.users import ChangePasswordDialog, UsersDialog
 
     if change_password:

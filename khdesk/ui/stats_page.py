@@ -42,6 +42,7 @@ from khdesk.core.progress import CancelToken, ProgressReport, no_progress
 from khdesk.core.reports.stats import GROUPS, INDICATORS, Scope, StatsResult, UnitStats
 from khdesk.core.reports.stats_export import fmt_day, fmt_number, fmt_value
 from khdesk.core.services import reporting
+from khdesk.core.services.plan import file_count
 from khdesk.core.services.statistics import profile_stats_many
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
@@ -377,7 +378,6 @@ class StatsPage(Page):
     def _big(self) -> bool:
         if self.ctx.role == "province":
             return True
-        from khdesk.core.services.plan import file_count
 
         return file_count(self.session) > BIG_PROFILE
 

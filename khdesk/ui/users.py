@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.roles import DEPUTY, OWNER, SECRETARY, VIEWER, Action, may
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import profiles, rekey
+from khdesk.core.services.session import Session
 from khdesk.ui.messages import confirm, error_text
 from khdesk.ui.operation import Operation
 
@@ -74,7 +75,7 @@ def _error_label() -> QLabel:
 class ChangePasswordDialog(QDialog):
     """Change the signed-in user's own password (the current one is asked first)."""
 
-    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Đổi mật khẩu")
@@ -128,7 +129,7 @@ def _submit(
     ).run_in_background()
 
 
-def _change_own(session: profiles.Session, current: str, new: str, **_) -> None:
+def _change_own(session: Session, current: str, new: str, **_) -> None:
     profiles.verify_password(session, current)
     profiles.change_password(session, session.user, new)
 
@@ -136,7 +137,7 @@ def _change_own(session: profiles.Session, current: str, new: str, **_) -> None:
 class AddUserDialog(QDialog):
     ROLES = (SECRETARY, DEPUTY, VIEWER, OWNER)  # as offered: the usual first
 
-    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Thêm người dùng")
@@ -179,7 +180,7 @@ def _add_user(session, name: str, password: str, role: str, **_) -> None:
 class UsersDialog(QDialog):
     """The "Người dùng" dialog: who may open this profile; only its owner adds or removes."""
 
-    def __init__(self, session: profiles.Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Người dùng của hồ sơ")
@@ -345,7 +346,7 @@ class RecoverDialog(QDialog):
     def __init__(self, home: Path, profile: str, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.home, self.profile = Path(home), profile
-        self.session: profiles.Session | None = None
+        self.session: Session | None = None
         self.setWindowTitle("Quên mật khẩu — dùng mã khôi phục")
         self.setMinimumWidth(520)
         intro = QLabel(
@@ -388,5 +389,5 @@ def _remove(session, name, **_):
     return profiles.remove_user(session, name)
 
 
-def _recover(home, profile, user, key, new, **_) -> profiles.Session:
+def _recover(home, profile, user, key, new, **_) -> Session:
     return profiles.recover(home, profile, user, key, new)

@@ -154,10 +154,10 @@ def wait(ms: int = 50) -> None:
 
 
 def window_for(home: Path, profile: str):
-    from khdesk.core.services import profiles
+    from khdesk.core.services.session import open_profile
     from khdesk.ui.main_window import MainWindow
 
-    session = profiles.open_profile(home, profile, "bithu", PASSWORD)
+    session = open_profile(home, profile, "bithu", PASSWORD)
     window = MainWindow(session, today=TODAY)
     window.resize(*SIZE)
     window.show()

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from khdesk.core.services import profiles  # noqa: E402
+from khdesk.core.services.session import open_profile  # noqa: E402
 from khdesk.core.store import keyslots  # noqa: E402
 from khdesk.demo.stations import create_demo  # noqa: E402
 
@@ -207,7 +208,7 @@ def bench_filter(cache: Path, keystrokes: int, seed: int) -> list[tuple[str, str
 
     home = province_profile(cache)
     app = QApplication.instance() or QApplication([])
-    session = profiles.open_profile(home, "KH", "bithu", PASSWORD)
+    session = open_profile(home, "KH", "bithu", PASSWORD)
     model = CandidateTableModel(session)
     start = time.perf_counter()
     model.reload("", today=TODAY)  # the first listing reads the in-memory index

@@ -28,6 +28,7 @@ from khdesk.core.services import profiles  # noqa: E402
 from khdesk.core.services.candidates import file_ids  # noqa: E402
 from khdesk.core.services.importer import import_file  # noqa: E402
 from khdesk.core.services.members import search_members  # noqa: E402
+from khdesk.core.services.session import Session, open_profile
 from khdesk.core.store import keyslots  # noqa: E402
 from khdesk.core.store.engine import open_sqlcipher  # noqa: E402
 from khdesk.core.text import fold  # noqa: E402
@@ -37,7 +38,7 @@ TODAY = date(2026, 11, 26)
 PASSWORD = "bench-password"
 
 
-def new_profile(home: Path, role: str, code: str) -> profiles.Session:
+def new_profile(home: Path, role: str, code: str) -> Session:
     session, _ = profiles.create_profile(
         home, role=role, org_code=code, org_name=f"Bench {code}", user="bithu", password=PASSWORD
     )
@@ -133,7 +134,7 @@ def bench_xlsx(work: Path, runs: int, seed: int) -> list[tuple[str, str]]:
 
 
 def bench_search(work: Path, queries: int, seed: int) -> list[tuple[str, str]]:
-    session = profiles.open_profile(work / "csv-0", "KH", "bithu", PASSWORD)
+    session = open_profile(work / "csv-0", "KH", "bithu", PASSWORD)
     with session.store.read() as conn:
         names = [r[0] for r in conn.exec_driver_sql("SELECT full_name FROM members LIMIT 5000")]
     rng = random.Random(seed)

@@ -42,6 +42,7 @@ from khdesk.core.services import profiles, sync  # noqa: E402
 from khdesk.core.services.candidates import file_ids  # noqa: E402
 from khdesk.core.services.importer import RowTables, import_tables  # noqa: E402
 from khdesk.core.services.members import search_members  # noqa: E402
+from khdesk.core.services.session import ProfileDir, open_profile
 from khdesk.core.text import fold  # noqa: E402
 from khdesk.demo.province import province_demo  # noqa: E402
 from tests import pg  # noqa: E402
@@ -134,7 +135,7 @@ def build(work: Path, args) -> dict:
 
 def run_sqlite(built: dict, run_home: Path) -> float:
     shutil.copytree(Path(built["sqlite_home"]) / "profiles" / "KH", run_home / "profiles" / "KH")
-    session = profiles.open_profile(run_home, "KH", pd.USER, pd.PASSWORD)
+    session = open_profile(run_home, "KH", pd.USER, pd.PASSWORD)
     try:
         start = time.perf_counter()
         reports = sync.import_bundles(session, [Path(p) for p in built["sqlite_bundles"]])
@@ -155,7 +156,7 @@ def _pg_copy(built: dict, run_home: Path, tag: str) -> str:
     pg.admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     pg.admin_execute(f"CREATE DATABASE {name} TEMPLATE {template} OWNER {OWNER}")
     shutil.copytree(Path(built["pg_home"]) / "profiles" / "KH", run_home / "profiles" / "KH")
-    pdir = profiles.ProfileDir(run_home, "KH")
+    pdir = ProfileDir(run_home, "KH")
     info = pdir.read_info()
     info.db_url = info.db_url.rsplit("/", 1)[0] + "/" + name
     pdir.write_info(info)
@@ -164,7 +165,7 @@ def _pg_copy(built: dict, run_home: Path, tag: str) -> str:
 
 def _import_threads(run_home: Path, users: tuple[str, ...], paths: list[Path]):
     """Each staff member a thread of this process with its own session."""
-    sessions = [profiles.open_profile(run_home, "KH", u, PG_PASSWORD) for u in users]
+    sessions = [open_profile(run_home, "KH", u, PG_PASSWORD) for u in users]
     todo: queue.Queue[Path] = queue.Queue()
     for p in paths:
         todo.put(p)
@@ -200,7 +201,7 @@ def _import_threads(run_home: Path, users: tuple[str, ...], paths: list[Path]):
 def _process_worker(run_home: str, user: str, todo, done, go) -> None:
     """A staff member on a PC of their own: a process, its own session."""
     try:
-        session = profiles.open_profile(Path(run_home), "KH", user, PG_PASSWORD)
+        session = open_profile(Path(run_home), "KH", user, PG_PASSWORD)
     except BaseException as exc:  # noqa: BLE001
         done.put(("ready", repr(exc)))
         return
@@ -408,7 +409,7 @@ def bench_search(work: Path, args) -> list[tuple[str, str]]:
     homes = search_provinces(args.work or work / "built", args)
     results, people, queries = {}, 0, []
     for kind, (home, user, password) in homes.items():
-        session = profiles.open_profile(home, "KH", user, password)
+        session = open_profile(home, "KH", user, password)
         try:
             if not queries:
                 with session.store.read() as conn:

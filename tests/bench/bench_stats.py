@@ -30,6 +30,7 @@ from khdesk.core.reports.stats import (  # noqa: E402
 )
 from khdesk.core.services import profiles  # noqa: E402
 from khdesk.core.services.importer import import_file  # noqa: E402
+from khdesk.core.services.session import ProfileDir, open_profile
 from khdesk.core.services.statistics import profile_stats  # noqa: E402
 from khdesk.demo.province import PROVINCE_TODAY, write_province_dataset  # noqa: E402
 
@@ -42,7 +43,7 @@ def build(cache: Path, seed: int) -> Path:
     """The province profile's home, built once and reused."""
     home = cache / "home"
     done = cache / "built.ok"
-    if done.exists() and profiles.ProfileDir(home, "KH").exists():
+    if done.exists() and ProfileDir(home, "KH").exists():
         print(f"reusing the province profile in {cache}")
         return home
     shutil.rmtree(cache, ignore_errors=True)
@@ -92,7 +93,7 @@ def main() -> None:
     if args.rebuild:
         shutil.rmtree(cache, ignore_errors=True)
     home = build(cache, args.seed)
-    session = profiles.open_profile(home, "KH", "u", PASSWORD)
+    session = open_profile(home, "KH", "u", PASSWORD)
     # The calendar's year tables are built once per process, as in the app after its first
     # deadline computation: warm them so the runs measure the statistics.
     calendar = default_calendar()

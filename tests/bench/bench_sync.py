@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from khdesk.core.services import attachments, profiles, sync  # noqa: E402
 from khdesk.core.services.importer import RowTables, import_tables  # noqa: E402
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import keyslots  # noqa: E402
 from khdesk.core.store.engine import open_sqlcipher  # noqa: E402
 from khdesk.demo.province import province_demo  # noqa: E402
@@ -182,7 +183,7 @@ def bench_import(work: Path, args) -> list[tuple[str, str]]:
     for i in range(args.runs):
         run_home = work / f"run-{i}"
         shutil.copytree(home / "profiles" / "KH", run_home / "profiles" / "KH")
-        session = profiles.open_profile(run_home, "KH", USER, PASSWORD)
+        session = open_profile(run_home, "KH", USER, PASSWORD)
         start = time.perf_counter()
         reports = sync.import_bundles(session, paths)
         elapsed = time.perf_counter() - start

@@ -176,7 +176,7 @@ from khdesk.core.errors import InputError
 from khdesk.core.services import profiles
 from khdesk.core.services.importer import import_file
 
-session = profiles.open_profile(Path(sys.argv[1]), "KH", "bithu", sys.argv[2])
+session = open_profile(Path(sys.argv[1]), "KH", "bithu", sys.argv[2])
 calls = []
 start = time.perf_counter()
 try:

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from khdesk.core.errors import AccessDenied
 from khdesk.core.services import backup, integrity, profiles, sync
+from khdesk.core.services.session import ProfileDir, open_profile
 from khdesk.core.store import keyslots, sqlcipher, swap
 from khdesk.core.store import schema as t
 from khdesk.demo.province import write_province_dataset
@@ -137,9 +138,9 @@ def _timed_run(op: str, work: Path) -> tuple[float, float, float]:
 
 def _snapshot(home: Path, name: str) -> dict:
     try:
-        session = profiles.open_profile(home, name, DEMO_USER, PASSWORD)
+        session = open_profile(home, name, DEMO_USER, PASSWORD)
     except AccessDenied:  # handed over: the new owner opens it
-        session = profiles.open_profile(home, name, NEW_OWNER, NEW_PASSWORD)
+        session = open_profile(home, name, NEW_OWNER, NEW_PASSWORD)
     try:
         report = integrity.check_database(session)
         with session.store.read() as conn:
@@ -162,7 +163,7 @@ def _profile_of(op: str) -> str:
 def _old_slot_opens(copy: Path, user: str, password: str) -> bool:
     """Whether the keys.json kept from before, with `user`'s password, opens the current
     database file."""
-    pdir = profiles.ProfileDir(copy / "home", "X01-CB01")
+    pdir = ProfileDir(copy / "home", "X01-CB01")
     key = keyslots.KeySlots.load(copy / "old-keys.json").unlock(user, password)
     try:
         sqlcipher.connect(pdir.db_file, key).close()
@@ -173,7 +174,7 @@ def _old_slot_opens(copy: Path, user: str, password: str) -> bool:
 
 def _opens(home: Path, user: str, password: str) -> bool:
     try:
-        profiles.open_profile(home, "X01-CB01", user, password).close()
+        open_profile(home, "X01-CB01", user, password).close()
     except AccessDenied:
         return False
     return True
@@ -249,7 +250,7 @@ def _kill_attempt(run: int, attempt: int, aimed: bool, pristine, tmp_path) -> No
     elif op == "bundle_export":
         # A file under its final name is a whole, verifiable bundle; a half-written one
         # exists only under a temporary name.
-        committee = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
+        committee = open_profile(home, "X01", DEMO_USER, PASSWORD)
         try:
             for path in (copy / "usb").iterdir():
                 if not path.name.startswith("."):
@@ -260,7 +261,7 @@ def _kill_attempt(run: int, attempt: int, aimed: bool, pristine, tmp_path) -> No
         assert after["sync_sent"] - before["sync_sent"] in (0, 1)
     elif op == "backup":
         assert after["backups"] - before["backups"] in (0, 1)
-        for b in backup.list_backups(profiles.ProfileDir(home, name)):
+        for b in backup.list_backups(ProfileDir(home, name)):
             backup.read_backup(b.path)  # each listed backup whole (hash checked)
     else:
         # The rekey: wholly or not at all, and whoever should still opens with their

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.store.store import verify_audit
 
 TODAY = date(2026, 11, 26)
@@ -31,7 +31,7 @@ def unlocks_in(session) -> int:
 
 
 def unlocks_audited(home, profile: str = "X01-CB01") -> int:
-    session = profiles.open_profile(home, profile, "bithu", "demo-password")
+    session = open_profile(home, profile, "bithu", "demo-password")
     try:
         return unlocks_in(session)
     finally:

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.ui import operation
 from khdesk.ui.candidate_list import CandidateTableModel
 from khdesk.ui.login import LoginDialog
@@ -32,7 +32,7 @@ def test_login_wrong_then_right_password(qtbot, demo_home):
 
 
 def test_candidate_list_searches_as_you_type(qtbot, demo_home, tmp_path):
-    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
     window = MainWindow(session)
     qtbot.addWidget(window)
     window.show()
@@ -54,7 +54,7 @@ def test_candidate_list_searches_as_you_type(qtbot, demo_home, tmp_path):
 
 
 def test_table_model_passes_qt_model_tester(qtmodeltester, demo_home):
-    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
     model = CandidateTableModel(session)
     model.reload()
     qtmodeltester.check(model)
@@ -82,7 +82,7 @@ def test_gui_exit_when_ready_prints_startup_ms(demo_home):
 
 
 def test_wrong_clock_is_shown_before_anything_else(qtbot, demo_home, tmp_path):
-    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
     right = MainWindow(session, today=TODAY)
     qtbot.addWidget(right)
     assert right.clock_label is None

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.ui import operation, prefs, shell
 from khdesk.ui.main_window import MainWindow
 from tests.ui.helpers import TODAY, type_text
@@ -25,7 +25,7 @@ class FakeClock:
 
 @pytest.fixture
 def window(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     win = MainWindow(session, today=TODAY)
     qtbot.addWidget(win)
     win.show()

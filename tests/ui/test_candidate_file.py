@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QLineEdit
 
 from khdesk.core.domain.pipeline import Result
 from khdesk.core.services import members as member_service
-from khdesk.core.services import profiles
 from khdesk.core.services.candidates import open_file
+from khdesk.core.services.session import open_profile
 from khdesk.core.sync.inbox import import_bundle
 from khdesk.ui.candidate_file import TAB_IDENTITY, CandidateFileWindow
 from khdesk.ui.context import AppContext
@@ -89,7 +89,7 @@ def walk(qtbot, window, org, until="A7"):
 
 @pytest.fixture
 def cell_window(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     main = MainWindow(session, today=TODAY)
     qtbot.addWidget(main)
     yield main
@@ -275,7 +275,7 @@ def test_finding_2_open_uses_the_private_folder_and_never_runs_a_program(
 
 
 def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     session.user_role = "viewer"
     try:
         window = CandidateFileWindow(AppContext(session, TODAY), "X01-CB01-0004")
@@ -294,7 +294,7 @@ def test_a_viewer_reads_everything_and_changes_nothing(qtbot, demo_home):
 def test_the_whole_way_at_a_committee_keeping_a_cells_files(qtbot, demo_home):
     """The committee keeps CB02's files (CB02 does not run khdesk): it adds the file and
     records every step to admission, its own decision (A10) included."""
-    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
     main = MainWindow(session, today=TODAY)
     qtbot.addWidget(main)
     try:

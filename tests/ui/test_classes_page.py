@@ -8,8 +8,8 @@ import pytest
 from openpyxl import Workbook
 
 from khdesk.core.domain.classes import ROSTER
-from khdesk.core.services import profiles
 from khdesk.core.services.candidates import create_candidate, open_file
+from khdesk.core.services.session import open_profile
 from khdesk.ui import operation
 from khdesk.ui.classes_page import ClassesPage, NewClassDialog
 from khdesk.ui.context import AppContext
@@ -20,7 +20,7 @@ PERSON = {"full_name": "Đỗ Thị Hạnh", "sex": "Nữ", "birth_date": "03/03
 
 @pytest.fixture
 def committee(demo_home):
-    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
     yield session
     session.close()
 

@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from khdesk.core.reports.stats import Scope
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import sync
+from khdesk.core.services.session import open_profile
 from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
 from khdesk.demo.stations import DEMO_USER, create_demo
@@ -43,8 +44,8 @@ def committee_home(request, tmp_path_factory):
         home = tmp_path_factory.mktemp("committee")
         server = pg.db_url_for(DEMO_USER, PASSWORD)
         create_demo(home, PASSWORD, today=TODAY, committee_db_url=server)
-        cell = profiles.open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
-        com = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
+        cell = open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
+        com = open_profile(home, "X01", DEMO_USER, PASSWORD)
         for one, other in ((cell, com), (com, cell)):
             card = sync.write_card(one, home / f"{one.org_code}.card")
             sync.enrol_card(other, home / f"{one.org_code}.card", card["fingerprint"])
@@ -58,7 +59,7 @@ def committee_home(request, tmp_path_factory):
 @pytest.fixture
 def committee(committee_home):
     home, engine = committee_home
-    session = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
+    session = open_profile(home, "X01", DEMO_USER, PASSWORD)
     assert session.on_server == (engine == "postgres")
     yield session
     session.close()

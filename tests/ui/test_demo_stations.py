@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.demo.loop import SYNC_FOLDER, build_demo
 from khdesk.demo.stations import DEMO_PASSWORD, DEMO_USER
 from khdesk.ui import drives, operation
@@ -71,7 +71,7 @@ def test_sign_in_lists_the_demo_stations_with_the_password_filled(qtbot, demo_ho
 
 
 def test_the_committee_page_shows_every_cell_received(qtbot, demo_home):
-    com = profiles.open_profile(demo_home, "X01", DEMO_USER, DEMO_PASSWORD)
+    com = open_profile(demo_home, "X01", DEMO_USER, DEMO_PASSWORD)
     try:
         page = CommitteePage(AppContext(com, TODAY))
         qtbot.addWidget(page)
@@ -97,8 +97,8 @@ def test_send_in_a_cell_and_receive_at_the_committee_through_the_shared_folder(
     qtbot, demo_home, no_stick
 ):
     folder = demo_home / SYNC_FOLDER
-    cell = profiles.open_profile(demo_home, "X01-CB01", DEMO_USER, DEMO_PASSWORD)
-    com = profiles.open_profile(demo_home, "X01", DEMO_USER, DEMO_PASSWORD)
+    cell = open_profile(demo_home, "X01-CB01", DEMO_USER, DEMO_PASSWORD)
+    com = open_profile(demo_home, "X01", DEMO_USER, DEMO_PASSWORD)
     try:
         cell_page = SyncPage(AppContext(cell, TODAY))
         qtbot.addWidget(cell_page)

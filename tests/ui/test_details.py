@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.ui import drives, operation
 from khdesk.ui.context import AppContext
 from khdesk.ui.drives import Volume
@@ -26,7 +26,7 @@ from tests.ui.helpers import TODAY
 
 @pytest.fixture
 def cell(demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield session
     session.close()
 
@@ -116,7 +116,7 @@ def _pdf_text(qtbot, dialog: PrintDialog) -> str:
 
 
 def test_the_print_dialog_says_which_place_the_form_prints(qtbot, demo_home):
-    committee = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    committee = open_profile(demo_home, "X01", "bithu", "demo-password")
     try:
         dialog = PrintDialog(AppContext(committee, TODAY), "X01-CB02-0004", "", {"A8", "A10"})
         qtbot.addWidget(dialog)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.services.session import open_profile
 from khdesk.demo.stations import create_demo
 
 TODAY = date(2026, 11, 26)
@@ -157,7 +158,6 @@ class _Checker:
 
 
 def _open_everything(check: _Checker, home: Path, profile: str) -> None:
-    from khdesk.core.services import profiles
     from khdesk.ui import help as help_dialogs
     from khdesk.ui import shell
     from khdesk.ui.import_wizard import ImportWizard
@@ -166,7 +166,7 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     from khdesk.ui.print_dialog import REMOVABLE_WARNING, PasswordDialog
     from khdesk.ui.users import AddUserDialog, RecoverDialog
 
-    session = profiles.open_profile(home, profile, "bithu", "demo-password")
+    session = open_profile(home, profile, "bithu", "demo-password")
     window = MainWindow(session, today=TODAY)
     window.ctx.wait_for_store()
     for key in list(window.page_types):
@@ -264,13 +264,12 @@ def test_every_window_fits_this_screen(qtbot, demo_home, tmp_path):
 def test_larger_text_on_this_screen_grows_and_gives_back(qtbot, demo_home):
     """Turned on, titles and the steps table grow and the window still fits; turned off,
     the window's minimum and size are what they were."""
-    from khdesk.core.services import profiles
     from khdesk.ui import prefs, shell
     from khdesk.ui.main_window import MainWindow
 
     if SCREENS[HERE][2]:
         pytest.skip("the screen of larger text starts with it on")
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     window = MainWindow(session, today=TODAY)
     qtbot.addWidget(window)
     window.show()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QTextDocument
 
 import khdesk
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.ui import help as help_dialogs
 from khdesk.ui.main_window import MainWindow
 from tests.ui.helpers import TODAY
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
 
 @pytest.fixture
 def window(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     main = MainWindow(session, today=TODAY)
     qtbot.addWidget(main)
     yield main

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.demo.stations import create_demo
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
@@ -27,7 +27,7 @@ def demo_home(tmp_path_factory):
 
 @pytest.fixture
 def cell(demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield session
     session.close()
 

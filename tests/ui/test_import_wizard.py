@@ -9,6 +9,7 @@ import pytest
 from khdesk.core.services import profiles
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.members import search_members
+from khdesk.core.services.session import open_profile
 from khdesk.demo.stations import create_demo
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
@@ -26,7 +27,7 @@ def demo_home(tmp_path_factory):
 
 @pytest.fixture
 def ctx(demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield AppContext(session, TODAY)
     session.close()
 
@@ -171,7 +172,7 @@ def test_finding_12_a_viewer_sees_export_disabled_until_the_owner_grants_it(qtbo
     from khdesk.ui.stats_page import StatsPage
 
     profiles.add_user(ctx.session, "xem", "xem-123456", "viewer")
-    viewer = profiles.open_profile(ctx.session.dir.home, "X01-CB01", "xem", "xem-123456")
+    viewer = open_profile(ctx.session.dir.home, "X01-CB01", "xem", "xem-123456")
     try:
         theirs = AppContext(viewer, TODAY)
         page, stats = ExcelPage(theirs), StatsPage(theirs)

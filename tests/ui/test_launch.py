@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.ui.main_window import MainWindow
 from khdesk.ui.pages import PAGES, page_classes
 from tests.ui.helpers import TODAY, unlocks_audited
@@ -21,7 +21,7 @@ def test_page_entries_match_their_classes():
 
 
 def test_menu_lists_every_page_but_builds_only_the_first(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     try:
         window = MainWindow(session, today=TODAY)
         qtbot.addWidget(window)

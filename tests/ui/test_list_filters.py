@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from khdesk.core.domain.rules import age_in_months
-from khdesk.core.services import profiles
 from khdesk.core.services.candidates import file_ids, list_files
 from khdesk.core.services.checking import file_overview
+from khdesk.core.services.session import open_profile
 from khdesk.ui import prefs
 from khdesk.ui.candidate_list import COLUMN_KEYS, DEFAULT_COLUMNS, CandidateTableModel
 from khdesk.ui.context import Changes
@@ -18,7 +18,7 @@ from tests.ui.helpers import TODAY, type_text
 
 @pytest.fixture
 def session(demo_home):
-    s = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    s = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield s
     s.close()
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import profiles
 from khdesk.core.services.members import get_member
+from khdesk.core.services.session import open_profile
 from khdesk.demo.stations import create_demo
 from khdesk.ui.context import AppContext
 from khdesk.ui.members import MemberDialog, MembersPage, MemberTableModel
@@ -24,7 +24,7 @@ def demo_home(tmp_path_factory):
 
 @pytest.fixture
 def ctx(demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield AppContext(session, TODAY)
     session.close()
 

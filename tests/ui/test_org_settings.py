@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.demo.stations import create_demo
 from khdesk.ui.context import AppContext
 from khdesk.ui.main_window import MainWindow
@@ -22,7 +23,7 @@ def demo_home(tmp_path_factory):
 
 
 def open_page(qtbot, demo_home, user="bithu"):
-    session = profiles.open_profile(demo_home, "X01-CB01", user, "demo-password")
+    session = open_profile(demo_home, "X01-CB01", user, "demo-password")
     page = OrgSettingsPage(AppContext(session, TODAY))
     qtbot.addWidget(page)
     return session, page
@@ -36,7 +37,7 @@ def plan_rows(page):
 
 
 def test_edit_plan_target_persists_across_reopen(qtbot, demo_home, tmp_path):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     window = MainWindow(session, today=TODAY)
     qtbot.addWidget(window)
     window.show()
@@ -77,7 +78,7 @@ def test_bad_plan_row_is_refused_with_its_reason(qtbot, demo_home):
 
 
 def test_a_viewer_cannot_edit(qtbot, demo_home):
-    owner = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    owner = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     profiles.add_user(owner, "canbo", "demo-password", role="viewer")
     owner.close()
     session, page = open_page(qtbot, demo_home, user="canbo")

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTableWidget
 from sqlalchemy import update
 
 from khdesk.core.errors import InputError
-from khdesk.core.services import candidates, profiles
+from khdesk.core.services import candidates
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.demo.stations import create_demo
 from khdesk.ui.main_window import MainWindow
@@ -42,7 +43,7 @@ def poisoned_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("plain-text")
     create_demo(home, "demo-password", today=TODAY)
     for code in ("X01-CB01", "X01"):
-        session = profiles.open_profile(home, code, "bithu", "demo-password")
+        session = open_profile(home, code, "bithu", "demo-password")
         with session.store.write("bithu") as tx:
             for table, column in HOSTILE:
                 tx.conn.execute(update(table).values({column: EVIL}))
@@ -80,7 +81,7 @@ def raw_item_tips_with(text: str) -> list[str]:
 
 @pytest.mark.parametrize("station", ["X01-CB01", "X01"])
 def test_unlisted_stored_text_is_never_rich_text_in_a_label(qtbot, poisoned_home, station):
-    session = profiles.open_profile(poisoned_home, station, "bithu", "demo-password")
+    session = open_profile(poisoned_home, station, "bithu", "demo-password")
     window = MainWindow(session, today=TODAY)
     qtbot.addWidget(window)
     window.show()
@@ -125,7 +126,7 @@ def test_unlisted_about_dialog_escapes_the_units_name(qtbot, poisoned_home):
 
     from khdesk.ui.help import AboutDialog
 
-    session = profiles.open_profile(poisoned_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(poisoned_home, "X01-CB01", "bithu", "demo-password")
     try:
         session.info = replace(session.info, org_name=EVIL)
         dialog = AboutDialog(session)
@@ -143,7 +144,7 @@ def test_unlisted_item_tooltips_show_stored_text_as_written(qtbot, poisoned_home
     from khdesk.core.services.importer import import_file
     from khdesk.ui.import_wizard import ProblemModel
 
-    session = profiles.open_profile(poisoned_home, "X01-CB01", "bithu", "demo-password")
+    session = open_profile(poisoned_home, "X01-CB01", "bithu", "demo-password")
     try:
         window = MainWindow(session, today=TODAY)
         qtbot.addWidget(window)

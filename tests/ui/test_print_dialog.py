@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
 from khdesk.core.services import printing, profiles, sync
+from khdesk.core.services.session import open_profile
 from khdesk.ui import operation
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.context import AppContext
@@ -57,7 +58,7 @@ def settle(qtbot):
 
 @pytest.fixture
 def session(demo_home):
-    s = profiles.open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
+    s = open_profile(demo_home, "X01-CB01", "bithu", "demo-password")
     yield s
     s.close()
 
@@ -239,10 +240,10 @@ def test_unlisted_viewer_cannot_print_to_a_file(qtbot, tmp_path, settle):
 
     home = tmp_path / "home"
     create_demo(home, "demo-password", today=TODAY)
-    owner = profiles.open_profile(home, "X01-CB01", "bithu", "demo-password")
+    owner = open_profile(home, "X01-CB01", "bithu", "demo-password")
     profiles.add_user(owner, "xem", "xem-123456", "viewer")
     owner.close()
-    viewer = profiles.open_profile(home, "X01-CB01", "xem", "xem-123456")
+    viewer = open_profile(home, "X01-CB01", "xem", "xem-123456")
     try:
         d = PrintDialog(AppContext(viewer, TODAY), FILE, NAME, {"A1", "A8"})
         qtbot.addWidget(d)
@@ -265,7 +266,7 @@ def test_names_the_tree_gives_are_the_fields_hints_not_called_missing(
 ):
     """Once the cell enrolled its committee's card, the dialog shows the place and the
     upper bodies the forms will print, and does not call the place missing."""
-    committee = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    committee = open_profile(demo_home, "X01", "bithu", "demo-password")
     try:
         card = sync.write_card(committee, tmp_path / "x01.card")
     finally:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QWizard
 
 from khdesk.core.errors import AccessDenied
 from khdesk.core.services import organisations, profiles
+from khdesk.core.services.session import open_profile
 from khdesk.ui import operation
 from khdesk.ui.login import LoginDialog
 from khdesk.ui.new_profile import CHAIN_PAGE, KEY_PAGE, ORG_PAGE, USER_PAGE
@@ -148,7 +149,7 @@ def test_recover_with_the_recovery_key(qtbot, tmp_path):
     settle(qtbot)
     assert login.result() == LoginDialog.DialogCode.Accepted
     login.session.close()
-    profiles.open_profile(home, "X07", "bithu", "mat-khau-2").close()
+    open_profile(home, "X07", "bithu", "mat-khau-2").close()
 
 
 def test_demo_button_creates_and_opens_the_demo(qtbot, tmp_path):
@@ -188,7 +189,7 @@ def test_finding_12_users_dialog_grants_a_viewer_taking_out(qtbot, owned):
     dialog.take_out_box.click()  # the owner ticks it
     assert dialog.table.item(rows.index("xem"), 2).text() == "Có"
     assert dialog.take_out_box.isChecked()
-    viewer = profiles.open_profile(home, "X08-CB01", "xem", "xem-123456")
+    viewer = open_profile(home, "X08-CB01", "xem", "xem-123456")
     try:
         assert viewer.may_take_out()
         theirs = UsersDialog(viewer)
@@ -218,7 +219,7 @@ def test_users_dialog_owner_adds_and_removes(qtbot, owned, tmp_path):
     dialog.show()
     dialog.grab().save(str(tmp_path / "users.png"))
     # the deputy sees the list, with adding and removing disabled and the reason said
-    deputy = profiles.open_profile(home, "X08-CB01", "phobithu", "pho-bi-thu")
+    deputy = open_profile(home, "X08-CB01", "phobithu", "pho-bi-thu")
     theirs = UsersDialog(deputy)
     qtbot.addWidget(theirs)
     assert not theirs.add_button.isEnabled() and not theirs.remove_button.isEnabled()
@@ -234,7 +235,7 @@ def test_users_dialog_owner_adds_and_removes(qtbot, owned, tmp_path):
     said = dialog.done_label.text()
     assert "Đã đổi khóa cơ sở dữ liệu" in said and "bản sao lưu làm trước đó" in said
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "X08-CB01", "phobithu", "pho-bi-thu")
+        open_profile(home, "X08-CB01", "phobithu", "pho-bi-thu")
 
 
 def test_change_my_password(qtbot, owned):

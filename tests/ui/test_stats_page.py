@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 
 from khdesk.core.reports.stats import GROUPS, INDICATOR_KEYS, INDICATORS, Scope
 from khdesk.core.reports.stats_export import fmt_number, fmt_value
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.services.statistics import profile_stats
 from khdesk.ui import operation
 from khdesk.ui.context import AppContext
@@ -28,7 +28,7 @@ PNG_DIR = Path(os.environ.get("KHDESK_PNG_DIR", "/tmp"))
 
 @pytest.fixture(params=["X01", "X01-CB01"])
 def page(request, qtbot, demo_home):
-    session = profiles.open_profile(demo_home, request.param, "bithu", "demo-password")
+    session = open_profile(demo_home, request.param, "bithu", "demo-password")
     p = StatsPage(AppContext(session, TODAY))
     qtbot.addWidget(p)
     yield p
@@ -79,7 +79,7 @@ def test_big_numbers_are_profile_stats(page):
 
 
 def test_demo_committee_figures(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01", "bithu", "demo-password")
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
     try:
         p = StatsPage(AppContext(session, TODAY))
         qtbot.addWidget(p)
@@ -131,7 +131,7 @@ def test_chart_paints_without_warnings(qtbot):
 
 def test_render_at_1366x768(qtbot, demo_home):
     for org in ("X01", "X01-CB01"):
-        session = profiles.open_profile(demo_home, org, "bithu", "demo-password")
+        session = open_profile(demo_home, org, "bithu", "demo-password")
         try:
             main = MainWindow(session, today=TODAY)
             qtbot.addWidget(main)

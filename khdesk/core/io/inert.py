@@ -69,6 +69,7 @@ def xlsx_cell(ws: Any, value: Any, round_trip: bool = True) -> Any:
         value = "'" + value  # what `unescape` takes off again
     elif value.isprintable() and not is_live(value):
         return value
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 

@@ -18,6 +18,7 @@ import re
 import zipfile
 from pathlib import Path
 from typing import IO
+from xml.etree import ElementTree
 
 from khdesk.core.errors import InputError
 
@@ -161,8 +162,6 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 def _sheet_titles(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet part -> the sheet's name, to name it in a message; empty when the workbook's
     own parts are missing, odd or big (the part names serve then)."""
-    from xml.etree import ElementTree
-
     try:
         parts = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
         if any(z.getinfo(p).file_size > MIB for p in parts):

@@ -1111,6 +1111,7 @@ def _read_xlsx(
     head_rows: int | None = None,
     match: _Match = match_sheet,
 ) -> None:
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl import load_workbook
 
     unreadable = f"Không đọc được tệp Excel '{path.name}' — tệp hỏng hoặc không phải .xlsx"
@@ -1419,6 +1420,7 @@ def _width(column: Column, rows: Sequence[Mapping[str, Any]]) -> float:
 
 
 def _xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Callable[[IO[bytes]], None]:
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill

@@ -203,6 +203,7 @@ def _bar_chart(
     percent: bool = False,
 ) -> Any:
     """A grouped bar chart with a legend, in the shipped serif (Vietnamese labels)."""
+    # reportlab (~0.1 s) loads only when a PDF is made, not with the statistics
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.shapes import Drawing, String
@@ -333,6 +334,7 @@ def annual_pdf(
 ) -> bytes:
     """The report on the party-document page; `values`: print settings and header values
     (see `stats_export.letterhead_for`)."""
+    # reportlab (~0.1 s) loads only when a PDF is made, not with the statistics
     from khdesk.core.reports.pdf import PdfDocument
 
     current, top = report.current, report.top
@@ -400,6 +402,7 @@ def annual_pdf(
 def write_annual_xlsx(report: AnnualReport, path: Path) -> None:
     """`Tổng hợp` (every indicator: the year before, the year, the period so far), `Theo
     năm` (the period's years), then the statistics' sheets for the report year."""
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)

@@ -40,6 +40,7 @@ from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -150,7 +151,6 @@ def encrypted(password: str | None) -> Iterator[None]:
 def _encryption(password: str | None) -> Any:
     if not password:
         return None
-    from reportlab.lib.pdfencrypt import StandardEncryption
 
     try:  # AES-256 needs the pyaes package; without it, 128-bit RC4 (what PDF 1.4 readers open)
         return StandardEncryption(password, strength=256)

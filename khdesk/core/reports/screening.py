@@ -18,6 +18,7 @@ from sqlalchemy import Connection, or_, select
 
 from khdesk.core.domain import rules
 from khdesk.core.domain.rulebook import RulebookSet
+from khdesk.core.reports.stats_export import add_sheet, fmt_day, letterhead_for, signature_for
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import as_date, raw_rows
 from khdesk.core.text import name_sort_key
@@ -132,8 +133,8 @@ def screening_rows(conn: Connection, on: date, rulebooks: RulebookSet) -> list[S
 def screening_pdf(
     listing: ScreeningList, values: Mapping[str, Any] | None = None, *, invariant: bool = False
 ) -> bytes:
+    # reportlab (~0.1 s) loads only when a PDF is made, not with the statistics
     from khdesk.core.reports.pdf import PdfDocument
-    from khdesk.core.reports.stats_export import fmt_day, letterhead_for, signature_for
 
     doc = PdfDocument(
         title=f"Danh sách đảng viên cần xem xét năm {listing.year}",
@@ -236,9 +237,8 @@ def screening_table(listing: ScreeningList) -> list[list[Any]]:
 
 
 def write_screening_xlsx(listing: ScreeningList, path: Path | Any) -> None:
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl import Workbook
-
-    from khdesk.core.reports.stats_export import add_sheet
 
     wb = Workbook(write_only=True)
     widths = {1: 6, 2: 18, 3: 28, 4: 14, 5: 34, 6: 22, 7: 34, 8: 80, 9: 14, 10: 24}

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from khdesk.core.io.inert import xlsx_row
 from khdesk.core.reports.stats import (
     GROUPS,
     INDICATOR_BY_KEY,
@@ -187,11 +188,10 @@ def kind_rows(groups: Sequence[KindStats]) -> list[list[Any]]:
 def add_sheet(wb: Any, title: str, rows: Sequence[Sequence[Any]], widths: dict[int, float]) -> Any:
     """A sheet with a bold, frozen, filterable header row. `wb` is a write-only workbook
     (`Workbook(write_only=True)`): the province's cell sheet has ≈100,000 cells."""
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
-
-    from khdesk.core.io.inert import xlsx_row
 
     ws = wb.create_sheet(title)
     ncols = max((len(r) for r in rows), default=0)
@@ -256,6 +256,7 @@ def fill_stats_workbook(
 
 
 def write_stats_xlsx(result: StatsResult, path: Path) -> None:
+    # openpyxl (~0.1 s) loads only when a sheet is read or written, not with the core
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -289,6 +290,7 @@ def letterhead_for(
     body above, the issuer, a blank number (`Số ……-BC/ĐU`), the place and date. `values`
     are the profile's print settings and list header values (`own_upper_body`, `place`),
     which win over what the names give."""
+    # reportlab (~0.1 s) loads only when a PDF is made (forms draws with it)
     from khdesk.core.reports.forms import party_body
     from khdesk.core.reports.pdf import Header, number_line
 
@@ -314,6 +316,7 @@ def letterhead(result: StatsResult, on: date, values: Mapping[str, Any] | None =
 def signature_for(level: str, values: Mapping[str, Any] | None = None) -> tuple[Any, list[str]]:
     """Who signs a report of this level, and where it goes (Nơi nhận). The print settings
     `signer` and `sign_role` fill in the name and the role."""
+    # reportlab (~0.1 s) loads only when a PDF is made, not with the statistics
     from khdesk.core.reports.pdf import Signature
 
     values = values or {}
@@ -338,6 +341,7 @@ def signature_for(level: str, values: Mapping[str, Any] | None = None) -> tuple[
 
 def _bold(text: str) -> Any:
     """A bold table cell (a group heading)."""
+    # reportlab (~0.1 s) loads only when a PDF is made, not with the statistics
     from khdesk.core.reports.pdf import esc, para
 
     return para(f"<b>{esc(text)}</b>", "cell", markup=True)
@@ -409,6 +413,7 @@ def stats_pdf(
     """`khdesk stats --pdf`: the profile's own figures, the comparison with the baseline,
     the units one level below and (a committee, the province) the cells by kind, on the
     party-document page."""
+    # reportlab (~0.1 s) loads only when a PDF is made, not with the statistics
     from khdesk.core.reports.pdf import PdfDocument
 
     top = result.top

@@ -174,6 +174,7 @@ def _os_lock(fd: int) -> bool:
     """Take the OS lock on an open lock file without waiting; False if a live process
     holds it."""
     if os.name == "nt":  # pragma: no cover - Windows only
+        # a Windows-only module
         import msvcrt
 
         os.lseek(fd, _WIN_LOCK_AT, os.SEEK_SET)
@@ -182,6 +183,7 @@ def _os_lock(fd: int) -> bool:
         except OSError:
             return False
         return True
+    # a POSIX-only module
     import fcntl
 
     try:

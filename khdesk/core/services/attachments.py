@@ -23,7 +23,7 @@ from khdesk.core.fsutil import (
     safe_file_name,
     write_new_file,
 )
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.states import transit_problem
 

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import sqlcipher3
+
 from khdesk import __version__
 from khdesk.core.clock import is_iso
 from khdesk.core.domain.roles import Action, may
@@ -43,13 +45,25 @@ from khdesk.core.errors import (
 from khdesk.core.fsutil import atomic_write
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services import access, profiles
-from khdesk.core.services.profiles import ProfileDir, Session
+from khdesk.core.services.session import (
+    ProfileDir,
+    ProfileInfo,
+    Session,
+    audit_unlock,
+    default_user,
+    enter,
+    open_store,
+    resolve_profile_name,
+    store_user_role,
+    unlock_slot,
+)
 from khdesk.core.store import revision, sqlcipher, swap
 from khdesk.core.store.engine import SCHEMA_OBJECTS, foreign_objects
 from khdesk.core.store.keyslots import KeySlots
 from khdesk.core.store.migrate import current_revision, known_revisions
 from khdesk.core.store.store import Clock, iso, utc_now
-from khdesk.core.text import clean_text
+from khdesk.core.sync import outbox
+from khdesk.core.text import clean_text, forbidden_char_problem
 
 log = logging.getLogger(__name__)
 
@@ -395,8 +409,6 @@ def ensure_daily_backup(session: Session) -> BackupInfo | None:
 
 def _open_check(db_file: Path, key: bytes) -> None:
     """The backup's database opens with this key and passes SQLite's integrity check."""
-    import sqlcipher3
-
     conn = sqlcipher.keyed(db_file, key)
     try:
         try:
@@ -510,8 +522,8 @@ def _keep_current_copy(pdir: ProfileDir, moment: datetime, key: bytes, user: str
 
 def _session_from_key(pdir: ProfileDir, key: bytes, user: str, clock: Clock = utc_now) -> Session:
     info = pdir.read_info()
-    store = profiles.open_store(pdir, info, key, clock)
-    return Session(pdir, info, store, user, profiles.store_user_role(store, user), key)
+    store = open_store(pdir, info, key, clock)
+    return Session(pdir, info, store, user, store_user_role(store, user), key)
 
 
 def _refuse_on_server(pdir: ProfileDir) -> None:
@@ -538,15 +550,15 @@ def restore_backup(
     profile on a PostgreSQL server: the server's own backups serve there). Returns the
     session on the restored data and the id of the copy kept of what was replaced.
     A cancel is heeded until the backup is checked, before anything is replaced."""
-    pdir = ProfileDir(home, profiles.resolve_profile_name(home, name))
+    pdir = ProfileDir(home, resolve_profile_name(home, name))
     _refuse_on_server(pdir)
     info = pdir.read_info()
-    user = user or profiles.default_user(pdir)
+    user = user or default_user(pdir)
     # Nobody may have the database open while its file is swapped; the password is
     # checked under the same per-user delay as a sign-in, and its failures audited.
-    takeover = profiles.enter(pdir, user, clock)
+    takeover = enter(pdir, user, clock)
     try:
-        key, failures = profiles.unlock_slot(pdir, user, password, clock)
+        key, failures = unlock_slot(pdir, user, password, clock)
         backup = find_backup(pdir, backup_id)
         if backup.profile_id != info.profile_id:
             raise ProfileError(
@@ -653,10 +665,8 @@ def _to_current_key(backup: BackupInfo, extracted: Path, user: str, password: st
 def _mark_restored(
     session: Session, backup: BackupInfo, kept: str, unlocked: tuple[list, str | None]
 ) -> None:
-    from khdesk.core.sync import outbox
-
     with session.store.write(session.user, changes=False) as tx:
-        profiles.audit_unlock(tx, session.info, *unlocked)
+        audit_unlock(tx, session.info, *unlocked)
         # The committee must hear of this from the next bundle, not find out by a gap.
         outbox.start_epoch(tx.conn, tx.now, {"code": "restored", "note": backup.id})
         tx.audit("backup_restore", "backup", backup.id, replaced_copy=kept)
@@ -737,13 +747,11 @@ def _identity_in(db_file: Path, key: bytes) -> dict[str, str]:
     return dict(rows)
 
 
-def _profile_of(raw: dict, backup: BackupInfo, identity: dict, name: str) -> profiles.ProfileInfo:
+def _profile_of(raw: dict, backup: BackupInfo, identity: dict, name: str) -> ProfileInfo:
     """The profile description to install from a backup's profile.json — unsigned, beside
     the database, so hostile: exactly the fields khdesk writes, texts as texts, the
     identity the database itself holds (and the manifest names), never a server URL."""
-    from khdesk.core.text import forbidden_char_problem
-
-    known = {f.name for f in fields(profiles.ProfileInfo)}
+    known = {f.name for f in fields(ProfileInfo)}
     texts = ("role", "org_code", "org_name", "profile_id", "created_at", "app_version")
     why = None
     if not known.issuperset(raw) or not all(isinstance(raw.get(k), str) for k in texts):
@@ -760,4 +768,4 @@ def _profile_of(raw: dict, backup: BackupInfo, identity: dict, name: str) -> pro
         why = "vai trò, đơn vị hoặc mã hồ sơ khác với dữ liệu trong bản sao lưu"
     if why is not None:
         raise InputError(f"Tệp sao lưu '{backup.path.name}' bị hỏng (mô tả hồ sơ: {why}).")
-    return profiles.ProfileInfo(**{**raw, "name": name, "db_url": None, "db_user": None})
+    return ProfileInfo(**{**raw, "name": name, "db_url": None, "db_user": None})

@@ -9,12 +9,16 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from khdesk.core.domain import rules
 from khdesk.core.domain.pipeline import STEP_BY_ID, State
 from khdesk.core.domain.roles import Action, may
+from khdesk.core.domain.rulebook import default_rulebooks
 from khdesk.core.domain.scope import staff_unit_problem
 from khdesk.core.domain.template import CANDIDATE_IDENTITY, CANDIDATE_PIPELINE
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services.profiles import Session
+from khdesk.core.io.tabular import convert_value
+from khdesk.core.services.checking import load_facts
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import (
     bulk_insert,
@@ -26,6 +30,7 @@ from khdesk.core.store.engine import (
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.states import transit_problem
 from khdesk.core.store.store import change_counter
+from khdesk.core.sync import judging
 from khdesk.core.text import clean_text, fold, name_sort_key, nfc
 
 IDENTITY_KEYS = [c.key for c in CANDIDATE_IDENTITY]
@@ -234,10 +239,6 @@ def parse_identity(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     """Typed identity values from what a person entered (text or Python values), and the
     problems per field key (Vietnamese). The same converters the Excel import uses, the
     required columns of the template, and the rules engine's CCCD_FORMAT error."""
-    from khdesk.core.domain import rules
-    from khdesk.core.domain.rulebook import default_rulebooks
-    from khdesk.core.io.tabular import convert_value
-
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for column in FORM_COLUMNS:
@@ -437,10 +438,6 @@ def file_access(session: Session, file_code: str) -> FileAccess:
 
 def file_findings(session: Session, file_code: str, today: date) -> list[dict]:
     """The findings of one file on `today` (the file window's warnings), most urgent first."""
-    from khdesk.core.domain import rules
-    from khdesk.core.services.checking import load_facts
-    from khdesk.core.sync import judging
-
     with session.store.read() as conn:
         facts = load_facts(conn, file_code)
         judged = judging.judge(conn)  # the same books `check` and recording use

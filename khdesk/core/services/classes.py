@@ -34,7 +34,7 @@ from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.io import tabular
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress
 from khdesk.core.services import steps
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import WriteTx
 from khdesk.core.text import clean_text

@@ -12,7 +12,7 @@ from khdesk.core.domain import pipeline as pl
 from khdesk.core.domain import template as tpl
 from khdesk.core.io.tabular import write_tables
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 
 _TABLE_BY_SHEET = {

@@ -29,7 +29,8 @@ from khdesk.core.io.column_map import ColumnMap
 from khdesk.core.io.tabular import read_tables
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services import column_maps
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.backup import create_backup
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, bulk_update, raw_rows
 from khdesk.core.store.orgtree import load_tree
@@ -110,7 +111,6 @@ def import_file(
     tables = read_tables(Path(path), progress=progress, cancel=cancel, chooser=chooser)
     if not dry_run:
         step(progress, cancel, 0, 0, "Sao lưu trước khi nhập…")
-        from khdesk.core.services.backup import create_backup
 
         create_backup(session, "before-import", note=Path(path).name)
     report = import_tables(

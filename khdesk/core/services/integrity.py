@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 
 from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import SCHEMA_OBJECTS, SEARCHABLE, foreign_objects
 from khdesk.core.store.states import state_of

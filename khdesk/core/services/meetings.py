@@ -16,7 +16,7 @@ from khdesk.core.domain.pipeline import RESULT_LABELS, STEP_BY_ID, Result, StepE
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.rulebook import Fraction
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.services.steps import RecordedStep, check_year, record_step_event
 from khdesk.core.store import schema as t
 from khdesk.core.store.meetings import MeetingVote, get_meeting, list_meetings, meeting_votes

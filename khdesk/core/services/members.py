@@ -8,10 +8,12 @@ from sqlalchemy import Boolean, select, update
 
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.rules import MemberFacts
+from khdesk.core.domain.scope import staff_record_problem
 from khdesk.core.domain.template import MEMBER_RECORDS, MEMBERS
 from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import convert_value
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.organisations import writable_org_codes
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert, raw_rows, search_ids
 from khdesk.core.text import fold, name_sort_key
@@ -186,9 +188,6 @@ def validate_member(values: dict) -> dict:
 def save_member(session: Session, values: dict, member_code: str | None = None) -> str:
     """Add a member (member_code None) or change one; returns the member code. One
     transaction, audited; the cell must be one this profile keeps members for."""
-    from khdesk.core.domain.scope import staff_record_problem
-    from khdesk.core.services.organisations import writable_org_codes
-
     session.require(Action.EDIT_MEMBERS)
     clean = validate_member(values)
     clean["org_code"] = clean["org_code"].upper()

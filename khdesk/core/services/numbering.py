@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.terms import term_of
 from khdesk.core.errors import InputError, UsageError
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import get_meta, set_meta

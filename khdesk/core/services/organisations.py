@@ -11,7 +11,7 @@ from khdesk.core.domain.scope import station_scope
 from khdesk.core.domain.template import ORGS, PLANS
 from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import convert_value
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.orgtree import load_tree

@@ -32,8 +32,8 @@ from khdesk.core.reports.templates import (
     parse_template,
 )
 from khdesk.core.services import catalogue
-from khdesk.core.services.checking import load_facts
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.checking import check_profile, load_facts
+from khdesk.core.services.session import Session
 from khdesk.core.store.store import get_meta, set_meta
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
@@ -248,8 +248,6 @@ def export_register(
 
 def due_pdf(session: Session, *, on: date) -> tuple[bytes, int]:
     """The findings with a due date on `on`, soonest first."""
-    from khdesk.core.services.checking import check_profile
-
     result = check_profile(session, on)
     with session.store.read() as conn:
         template = template_in(conn, "due")

@@ -1,5 +1,7 @@
 """Profiles: one encrypted database per station (a cell, a commune committee, the province),
 several side by side in one data directory, each with its users and a recovery key.
+This module makes them and manages their users and keys; opening one (`open_profile`,
+`Session`, `ProfileDir`, the settings file) lives in services/session.py, imported from there.
 
 Layout of a data directory:
 
@@ -18,7 +20,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from khdesk import __version__
 from khdesk.core.domain.roles import ROLES as USER_ROLES
@@ -26,29 +28,19 @@ from khdesk.core.domain.roles import Action, may
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import access, rekey
-from khdesk.core.services.session import (  # noqa: F401 - the profile API, re-exported
-    ROLE_LABELS,
+from khdesk.core.services.session import (
     ROLES,
-    SETTINGS_FILE,
     ProfileDir,
     ProfileInfo,
     Session,
     audit_unlock,
-    check_identity,
-    default_user,
     enter,
-    list_profiles,
-    load_settings,
-    open_profile,
     open_store,
     resolve_profile_name,
-    save_settings,
     server_engine,
-    settings_path,
     store_user_role,
-    unlock_slot,
-    user_role,
 )
+from khdesk.core.store import postgres
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import open_sqlcipher
 from khdesk.core.store.keyslots import RECOVERY_SLOT, KeySlots, new_database_key
@@ -205,8 +197,6 @@ def _create_on_server(
 ) -> tuple[Session, None]:
     """A new province database on the server, or this PC joined to an existing one (each
     staff member's PC runs the same command, signing in as their own role)."""
-    from khdesk.core.store import postgres
-
     info = _new_info(role, org_code, org_name, parent_code, name, clock)
     user = postgres.check_role_name(user or postgres.url_user(db_url) or "")
     info.db_url = postgres.clean_url(db_url)
@@ -244,8 +234,6 @@ def _create_on_server(
 
 def _server_profile(conn) -> dict | None:
     """The profile a server database already holds (None: an empty database)."""
-    from sqlalchemy import inspect
-
     if not inspect(conn).has_table("meta"):
         return None
     rows = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
@@ -316,8 +304,6 @@ def add_user(session: Session, name: str, password: str, role: str = "secretary"
 def _add_server_user(session: Session, name: str, password: str, role: str) -> None:
     """A staff member on the province server: their own PostgreSQL role (member of the
     staff group), and the app's user row giving their role in the app."""
-    from khdesk.core.store import postgres
-
     with session.store.write(session.user) as tx:
         row = tx.conn.execute(
             select(t.users.c.id, t.users.c.active).where(t.users.c.name == name)
@@ -344,8 +330,6 @@ def remove_user(session: Session, name: str) -> rekey.RekeyResult | None:
     if name == session.user:
         raise InputError("Không thể tự xóa người dùng đang đăng nhập.")
     if session.on_server:
-        from khdesk.core.store import postgres
-
         with session.store.write(session.user) as tx:
             done = tx.conn.execute(
                 update(t.users)
@@ -385,8 +369,6 @@ def change_password(session: Session, name: str, new_password: str) -> None:
         session.require(Action.MANAGE_USERS)
     check_password_strength(new_password)
     if session.on_server:
-        from khdesk.core.store import postgres
-
         with session.store.write(session.user) as tx:
             tx.audit("user_passwd", "user", name)
             postgres.set_login_password(tx.conn, name, new_password)

@@ -17,7 +17,7 @@ from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progr
 from khdesk.core.reports import annual, screening
 from khdesk.core.reports.stats import LEVEL_BY_ROLE, Scope, StatsResult
 from khdesk.core.reports.stats_export import stats_pdf, write_stats_xlsx
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.services.statistics import profile_stats, profile_stats_many
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.sync import judging
@@ -35,6 +35,7 @@ __all__ = [
 def header_values(session: Session) -> dict[str, Any]:
     """What the letterhead and the signature take from the profile: the header values of
     its lists and its print settings (place, signer, the upper body…)."""
+    # both load reportlab (~0.1 s): the statistics page and `stats --json` don't need it
     from khdesk.core.reports.lists import list_header_values
     from khdesk.core.services.printing import print_settings_in
 

@@ -43,12 +43,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
-from khdesk.core.services import profiles
-from khdesk.core.services.profiles import Session
+from khdesk.core.services import backup
+from khdesk.core.services.session import Session, load_settings, settings_path
 from khdesk.core.store import schema as t
 from khdesk.core.store import swap
 from khdesk.core.store.engine import bulk_insert, open_sqlcipher
-from khdesk.core.store.store import get_meta, set_meta
+from khdesk.core.store.store import get_meta, iso, set_meta
 
 CLOSED_STATES = ("CHINH_THUC", "XOA_TEN", "DUNG")
 DEFAULT_YEARS = 5
@@ -134,8 +134,8 @@ def configured_years(session: Session) -> int:
         stored = _years(get_meta(conn, SETTING))
     if stored is not None:
         return stored
-    path = profiles.settings_path(session.dir.home, session.dir.name)
-    legacy = _years(profiles.load_settings(path).get(SETTING))
+    path = settings_path(session.dir.home, session.dir.name)
+    legacy = _years(load_settings(path).get(SETTING))
     return legacy if legacy is not None and legacy > DEFAULT_YEARS else DEFAULT_YEARS
 
 
@@ -361,7 +361,6 @@ def run_retention(
     plan = plan_retention(session, today, years, purge=purge)
     if dry_run or not plan.items:
         return plan
-    from khdesk.core.services import backup
 
     step(progress, cancel, 0, 3, "Đang sao lưu trước khi làm…")
     action = "xóa hẳn" if purge else "lưu trữ"
@@ -374,7 +373,6 @@ def run_retention(
     now = session.store.clock()
     if live and not purge:
         progress(Progress(1, 3, "Đang chép hồ sơ vào kho lưu trữ…"))
-        from khdesk.core.store.store import iso
 
         _copy_to_archive(session, live, iso(now))
     progress(Progress(2, 3, "Đang gỡ hồ sơ khỏi dữ liệu đang dùng…"))

@@ -18,17 +18,20 @@ passwords they were made with (keep the old USB sticks safe).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
 
 from khdesk.core.domain.pipeline import STATE_LABELS
 from khdesk.core.domain.roles import Action
+from khdesk.core.domain.template import SHEETS
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services import backup, profiles, rekey, sync
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import row_hash
 from khdesk.core.text import clean_text
@@ -287,14 +290,10 @@ _DETAIL_VALUES = {
 
 
 def _field_headers() -> dict[str, str]:
-    from khdesk.core.domain.template import SHEETS
-
     return {c.key: c.header for sheet in SHEETS for c in sheet.columns}
 
 
 def _detail_text(detail: dict) -> str:
-    import json
-
     headers = _field_headers()
     parts = []
     for key, value in detail.items():
@@ -324,9 +323,6 @@ class AuditRow:
 
 
 def _audit_row(row) -> AuditRow:
-    import json
-    from datetime import datetime
-
     try:
         at = datetime.fromisoformat(row["at"]).astimezone(backup.VIETNAM)
         shown_at = at.strftime("%d/%m/%Y %H:%M")

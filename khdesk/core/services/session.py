@@ -502,6 +502,7 @@ def save_settings(path: Path, **changes) -> dict:
 
 def server_engine(url: str, user: str, password: str):
     """Sign in to the server as `user`; wrong password and the like as our errors."""
+    # SQLAlchemy and the store load after the app's first page shows (tests/ui/test_launch.py)
     from sqlalchemy.exc import OperationalError
 
     from khdesk.core.store import postgres
@@ -523,6 +524,7 @@ def server_engine(url: str, user: str, password: str):
 def open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str, clock):
     """Sign in to a PostgreSQL profile as the user's own server role (open_profile
     comes here for a server profile)."""
+    # SQLAlchemy and the store load after the app's first page shows (tests/ui/test_launch.py)
     from khdesk.core.store import postgres
     from khdesk.core.store.migrate import ensure_schema
     from khdesk.core.store.store import Store
@@ -551,6 +553,7 @@ def open_on_server(pdir: ProfileDir, info: ProfileInfo, user: str, password: str
 def open_store(pdir: ProfileDir, info: ProfileInfo, db_key: bytes, clock: Clock) -> Store:
     """The SQLAlchemy store over a profile's SQLCipher file, its schema brought to this
     version (an older one upgraded, backed up first)."""
+    # SQLAlchemy and the store load after the app's first page shows (tests/ui/test_launch.py)
     from khdesk.core.store.engine import check_open, open_sqlcipher
     from khdesk.core.store.migrate import ensure_schema
     from khdesk.core.store.store import Store

@@ -19,7 +19,7 @@ from khdesk.core.io.tabular import MAX_YEAR, MIN_YEAR
 from khdesk.core.services import numbering
 from khdesk.core.services.candidates import station_access
 from khdesk.core.services.checking import ProfileFacts, load_facts
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.meetings import find_meeting
 from khdesk.core.store.states import restate

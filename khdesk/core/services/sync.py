@@ -19,10 +19,10 @@ from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, kind_from_nam
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.sync import bundle, history, inbox, keys, outbox
+from khdesk.core.sync import bundle, conflicts, history, inbox, keys, outbox
 from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.inbox import BundleReport
 from khdesk.core.sync.outbox import ExportResult
@@ -363,8 +363,6 @@ def bundle_ledger(session: Session, limit: int = 500) -> dict:
 
 def list_conflicts(session: Session, *, include_resolved: bool = False) -> list[dict]:
     """The conflicts imports kept (open ones unless include_resolved), with what differs."""
-    from khdesk.core.sync import conflicts
-
     with session.store.read() as conn:
         found = conflicts.list_conflicts(conn, include_resolved=include_resolved)
     return [c.as_json() for c in found]
@@ -373,8 +371,6 @@ def list_conflicts(session: Session, *, include_resolved: bool = False) -> list[
 def resolve_conflict(session: Session, conflict_id: int, keep: str) -> dict:
     """Decide a conflict: keep="here" sets the incoming version aside for good,
     keep="incoming" writes it over this station's copy. One transaction, audited."""
-    from khdesk.core.sync import conflicts
-
     session.require(Action.RESOLVE_CONFLICTS)
     if keep not in ("here", "incoming"):
         raise InputError("Chọn giữ bản ở đây (here) hoặc nhận bản gửi đến (incoming).")

@@ -18,7 +18,7 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import station_scope
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.services.steps import _locked_file, check_year, insert_step
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree

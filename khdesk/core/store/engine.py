@@ -11,11 +11,23 @@ import logging
 from operator import itemgetter
 from pathlib import Path
 
-from sqlalchemy import Boolean, Date, Engine, create_engine, event, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.pool import QueuePool
 
 from khdesk.core.errors import AccessDenied, ProfileError
-from khdesk.core.store import sqlcipher
+from khdesk.core.store import postgres, sqlcipher
+from khdesk.core.store.schema import metadata
 from khdesk.core.store.sql import as_date  # noqa: F401 - re-exported: one reading of dates
 
 log = logging.getLogger(__name__)
@@ -82,8 +94,6 @@ def serialize(conn, name: str) -> None:
     side by side, work on one thing (a sender's bundles) runs one at a time; on SQLite
     writers already do."""
     if is_postgres(conn):
-        from khdesk.core.store import postgres
-
         postgres.lock(conn, postgres.lock_key(name))
 
 
@@ -103,8 +113,6 @@ def install_search(conn) -> None:
     slower than one INSERT … SELECT after a bulk insert, so new rows reach the index through
     `bulk_insert`, the one way rows are added to a searchable table."""
     if is_postgres(conn):
-        from khdesk.core.store import postgres
-
         postgres.install_server_parts(conn, SEARCHABLE)
         return
     for table, expr in SEARCHABLE.items():
@@ -147,8 +155,6 @@ def own_triggers() -> dict[str, str]:
     """The triggers khdesk makes on SQLite (its search index's), name -> SQL as SQLite
     keeps it: made once in memory the way a new profile makes them."""
     import sqlcipher3  # the driver profiles use (its SQLite, its FTS5)
-
-    from khdesk.core.store.schema import metadata
 
     engine = create_engine("sqlite://", module=sqlcipher3.dbapi2)
     try:
@@ -194,11 +200,7 @@ class _MatchClause:
         self.table, self.words = table, words
 
     def for_conn(self, conn):
-        from sqlalchemy import literal_column, select
-
         if is_postgres(conn):
-            from khdesk.core.store import postgres
-
             where, params = postgres.search_sql(self.words)
             return text(f"NOT deleted AND {where}").bindparams(**params)
         fts = f"{self.table.name}_fts"
@@ -220,8 +222,6 @@ def match_ids(conn, table, folded_query: str) -> list[int]:
     cursor = conn.connection.cursor()
     try:
         if is_postgres(conn):
-            from khdesk.core.store import postgres
-
             where, params = postgres.search_sql(words, driver=True)
             cursor.execute(f"SELECT id FROM {table.name} WHERE NOT deleted AND {where}", params)
         else:
@@ -256,8 +256,6 @@ def search_ids(
         where += f" AND {table.c[column].name} = :v{i}"
         params[f"v{i}"] = value
     if is_postgres(conn):
-        from khdesk.core.store import postgres
-
         match, words = postgres.search_sql(query_words(folded_query))
         params.update(words)
         order = (
@@ -376,8 +374,6 @@ def bulk_update(conn, table, rows: list[tuple[int, dict]], stamp: dict) -> None:
         return
     columns = list(rows[0][1])
     if conn.dialect.name != "sqlite":
-        from sqlalchemy import bindparam, update
-
         stmt = (
             update(table)
             .where(table.c.id == bindparam("_id"))
@@ -445,8 +441,6 @@ def select_in(
     if not values:
         return []
     if conn.dialect.name != "sqlite":
-        from sqlalchemy import select
-
         out: list[tuple] = []
         for start in range(0, len(values), IN_CHUNK):
             query = select(*(table.c[c] for c in columns)).where(
@@ -489,8 +483,6 @@ def bulk_set(conn, table, rows: list[dict], key: str = "id") -> None:
         return
     columns = [c for c in rows[0] if c != key]
     if conn.dialect.name != "sqlite":
-        from sqlalchemy import bindparam, update
-
         stmt = (
             update(table)
             .where(table.c[key] == bindparam("_key"))

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from khdesk.core.errors import NewerDatabaseError
 from khdesk.core.store import engine as sqlite_adapter
+from khdesk.core.store import postgres
 from khdesk.core.store.revision import MIGRATIONS, head_from_files
 from khdesk.core.store.schema import metadata
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def _alembic_config(conn: Connection):
+    # alembic (~0.4 s) loads only when a schema must be read or changed, not at each open
     from alembic.config import Config
 
     cfg = Config()
@@ -32,6 +34,7 @@ def _alembic_config(conn: Connection):
 
 
 def _script():
+    # alembic (~0.4 s) loads only when a schema must be read or changed, not at each open
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -64,6 +67,7 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
         with engine.connect() as conn:
             if current_revision(conn) == quick_head:
                 return "current"
+    # alembic (~0.4 s) loads only when a schema must be read or changed, not at each open
     from alembic import command
 
     script = _script()
@@ -76,8 +80,6 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
                 sqlite_adapter.install_search(conn)
                 command.stamp(_alembic_config(conn), "head")
                 if conn.dialect.name == "postgresql":
-                    from khdesk.core.store import postgres
-
                     postgres.grant_staff(conn)
                 return "created"
         if current == head:
@@ -103,8 +105,6 @@ def ensure_schema(engine: Engine, db_path: Path | None, backup_dir: Path | None)
 
 def _upgrade_on_server(conn: Connection, command) -> None:
     """Only the schema's owner may change it; staff then get the new tables' grants."""
-    from khdesk.core.store import postgres
-
     owner = conn.exec_driver_sql(
         "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'meta'"
     ).scalar()

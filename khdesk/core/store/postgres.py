@@ -205,6 +205,7 @@ def grant_staff(conn) -> None:
 def create_staff_login(conn, name: str, password: str) -> None:
     """A staff member's own PostgreSQL role, member of the staff group (needs CREATEROLE).
     An existing role (a former staff member coming back) is given login and the password."""
+    # psycopg (~0.1 s) loads only for the server's staff logins
     from psycopg import sql
 
     check_role_name(name)
@@ -229,6 +230,7 @@ def create_staff_login(conn, name: str, password: str) -> None:
 
 
 def set_login_password(conn, name: str, password: str) -> None:
+    # psycopg: as above
     from psycopg import sql
 
     conn.connection.driver_connection.execute(
@@ -238,6 +240,7 @@ def set_login_password(conn, name: str, password: str) -> None:
 
 def disable_login(conn, name: str) -> None:
     """The role stays (the audit log names it) but can no longer sign in."""
+    # psycopg: as above
     from psycopg import sql
 
     conn.connection.driver_connection.execute(

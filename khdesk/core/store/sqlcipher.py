@@ -18,6 +18,7 @@ def connect(db_path: Path, key: bytes) -> Any:
     any one thread at a time. A wrong key raises AccessDenied with a Vietnamese message;
     SQLCipher's own error lines are switched off before keying so the user never sees
     them on the terminal."""
+    # the driver loads while the key derives (ui/app.py), not with the session module
     import sqlcipher3
 
     conn = keyed(db_path, key)
@@ -45,6 +46,7 @@ def keyed(db_path: Path, key: bytes) -> Any:
     """A bare connection keyed with `key`, nothing else set, nothing read yet (copies,
     checks and re-encryption of backup and rekey files). The one place a key is given
     to SQLCipher."""
+    # the driver: as in connect()
     import sqlcipher3
 
     if len(key) != 32:

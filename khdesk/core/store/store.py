@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from khdesk.core.clock import Clock, iso, utc_now  # noqa: F401 - re-exported
+from khdesk.core.store import postgres
 from khdesk.core.store import schema as t
 
 # Built once: every write transaction reads and sets the change counter, and building a
@@ -41,8 +42,6 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
 def change_counter(conn: Connection) -> int:
     """The database-wide change counter: the last value a write transaction took."""
     if conn.dialect.name == "postgresql":
-        from khdesk.core.store import postgres
-
         return postgres.last_change(conn)
     return int(get_meta(conn, "change_seq", "0"))
 
@@ -52,8 +51,6 @@ def settled_change_counter(conn: Connection) -> int:
     a change at or below it. On SQLite writers run one at a time, so it is the counter;
     on PostgreSQL it waits for the writers in flight."""
     if conn.dialect.name == "postgresql":
-        from khdesk.core.store import postgres
-
         return postgres.settled_change(conn)
     return change_counter(conn)
 
@@ -122,8 +119,6 @@ class Store:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     # A sequence: many staff write at once without queueing on one row.
-                    from khdesk.core.store import postgres
-
                     seq = postgres.next_change(conn) if changes else postgres.last_change(conn)
                 else:
                     seq = int(get_meta(conn, "change_seq", "0"))
@@ -183,8 +178,6 @@ def append_audit_many(
     if conn.dialect.name == "postgresql":
         # Writers run side by side there: one at a time from the chain's end to commit,
         # or two entries would follow the same one.
-        from khdesk.core.store import postgres
-
         postgres.lock(conn, postgres.LOCK_AUDIT)
     prev = conn.execute(_LAST_HASH).scalar()
     prev = prev or GENESIS

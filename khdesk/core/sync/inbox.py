@@ -19,6 +19,7 @@ writer per record, conflicts kept and listed, never written over).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -713,8 +714,6 @@ def _read_file(path: Path, limits: bundle.Limits) -> bytes:
 def _sent_here(conn: Connection, data: bytes, report: BundleReport) -> bool:
     """A bundle this station wrote cannot be opened here (it is sealed to the recipient),
     but the ledger can tell whether the file is exactly as it was written."""
-    import hashlib
-
     try:
         header = bundle.read_header(data)
     except BundleError:

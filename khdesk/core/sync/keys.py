@@ -21,6 +21,7 @@ from functools import cached_property
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import Connection, bindparam, select, update
 
 from khdesk.core.store import schema as t
@@ -37,7 +38,7 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's reading rules: letters people confuse with digits mean those digits.
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MAX_CARD = 64 * 1024
-ROLES = ("cell", "committee", "province")  # as in profiles.ROLES (which imports this module)
+ROLES = ("cell", "committee", "province")  # as in session.ROLES (profiles imports this module)
 
 ACTIVE, RETIRED, REVOKED = "active", "retired", "revoked"
 STATUS_LABELS = {ACTIVE: "đang dùng", RETIRED: "đã thay", REVOKED: "đã thu hồi"}
@@ -105,12 +106,6 @@ class KeyPair:
 
     @classmethod
     def generate(cls) -> KeyPair:
-        from cryptography.hazmat.primitives.serialization import (
-            Encoding,
-            NoEncryption,
-            PrivateFormat,
-        )
-
         raw = (Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         return cls(
             Ed25519PrivateKey.generate().private_bytes(*raw),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from khdesk.core.services import profiles, safety
+from khdesk.core.services import safety
+from khdesk.core.services.session import Session
 from khdesk.ui.plaintext import plain_tip
 
 
@@ -12,7 +13,7 @@ class AuditModel(QAbstractTableModel):
     HEADERS = ("Lúc", "Người dùng", "Việc", "Đối tượng", "Chi tiết")
     PAGE = 200
 
-    def __init__(self, session: profiles.Session, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
         self.session = session
         self.file_code: str | None = None

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.errors import InputError, KhdeskError
-from khdesk.core.services import backup, profiles
+from khdesk.core.services import backup
+from khdesk.core.services.session import Session
 from khdesk.ui.messages import error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.safety.widgets import (
@@ -35,7 +36,7 @@ class OpenOldBackupDialog(QDialog):
     def __init__(self, home: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.home = Path(home)
-        self.session: profiles.Session | None = None
+        self.session: Session | None = None
         self.setWindowTitle("Mở bản sao lưu từ máy cũ")
         self.setMinimumWidth(560)
         intro = _label(
@@ -84,12 +85,12 @@ class OpenOldBackupDialog(QDialog):
         ).run_in_background()
         return True
 
-    def _opened(self, session: profiles.Session) -> None:
+    def _opened(self, session: Session) -> None:
         self.session = session
         self.accept()
 
 
-def open_old_backup(parent: QWidget | None, home: Path) -> profiles.Session | None:
+def open_old_backup(parent: QWidget | None, home: Path) -> Session | None:
     """For the sign-in screen's "Mở bản sao lưu từ máy cũ" button: the opened session,
     or None when the user cancelled."""
     dialog = OpenOldBackupDialog(home, parent)

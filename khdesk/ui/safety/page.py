@@ -32,7 +32,7 @@ from khdesk.core.domain.roles import Action
 from khdesk.core.errors import KhdeskError
 from khdesk.core.services import backup, integrity, retention, safety
 from khdesk.ui.context import AppContext, Changes
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import confirm, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.safety.audit import AuditModel
@@ -449,8 +449,6 @@ class SafetyPage(Page):
         return plan
 
     def _archive_clicked(self) -> None:
-        from khdesk.ui.messages import confirm
-
         plan = self.retention_plan
         if plan is None or not plan.items:
             return

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from PySide6.QtWidgets import (
+    QMessageBox,
     QWidget,
 )
 
-from khdesk.core.services import backup, profiles, safety
+from khdesk.core.services import backup, safety
+from khdesk.core.services.session import Session
 
 
-def after_sign_in(window: QWidget, session: profiles.Session, *, daily_backup: bool = True):
+def after_sign_in(window: QWidget, session: Session, *, daily_backup: bool = True):
     """Call once the main window shows: the cheap start-up check (a warning box that does
     not block when it finds something) and, on a thread, the day's automatic backup.
     Returns that thread (tests join it), or None."""
-    import logging
-    import threading
-
-    from PySide6.QtWidgets import QMessageBox
-
     log = logging.getLogger(__name__)
     try:
         report = safety.startup_check(session)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.services import sync
+from khdesk.ui.keys_dialog import KeysPanel
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.sync.history import HistoryPanel
@@ -21,7 +22,6 @@ class SyncPage(Page):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        from khdesk.ui.keys_dialog import KeysPanel
 
         self.tabs = QTabWidget()
         self.send = SendPanel(self)

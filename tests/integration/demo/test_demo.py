@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import sync
 from khdesk.core.services.candidates import list_files, open_file
 from khdesk.core.services.catalogue import show_catalogue
 from khdesk.core.services.committee import cell_overview
-from khdesk.core.services.session import load_settings, settings_path
+from khdesk.core.services.session import (
+    ProfileDir,
+    list_profiles,
+    load_settings,
+    open_profile,
+    settings_path,
+)
 from khdesk.core.text import fold
 from khdesk.demo.loop import DECIDED_FILE, DECISION_NO, SYNC_FOLDER
 from khdesk.demo.small import DUC_NAMES, PLANTED, small_demo
@@ -33,7 +39,7 @@ def demo_home(tmp_path_factory):
 
 
 def opened(home, name):
-    return profiles.open_profile(home, name, DEMO_USER, "demo-password")
+    return open_profile(home, name, DEMO_USER, "demo-password")
 
 
 def all_files(home, names, **kw):
@@ -47,7 +53,7 @@ def all_files(home, names, **kw):
 
 def test_demo_has_committee_and_three_cell_profiles(demo_home):
     home, names = demo_home
-    roles = {p.name: p.role for p in profiles.list_profiles(home)}
+    roles = {p.name: p.role for p in list_profiles(home)}
     assert roles == {"X01": "committee", "X01-CB01": "cell", "X01-CB03": "cell", "X01-CB04": "cell"}
     assert names[0] == "X01"
 
@@ -112,7 +118,7 @@ def test_no_demo_name_or_cccd_readable_on_disk(demo_home):
         assert secret.encode("utf-8") not in blobs, secret
         assert fold(secret).encode() not in blobs, secret
     for name in names:
-        db = profiles.ProfileDir(home, name).db_file
+        db = ProfileDir(home, name).db_file
         with pytest.raises(sqlite3.DatabaseError):
             sqlite3.connect(db).execute("SELECT count(*) FROM sqlite_master").fetchone()
 
@@ -141,7 +147,7 @@ def product_home(tmp_path_factory):
 
 @contextmanager
 def station(home, name):
-    session = profiles.open_profile(home, name, DEMO_USER, DEMO_PASSWORD)
+    session = open_profile(home, name, DEMO_USER, DEMO_PASSWORD)
     try:
         yield session
     finally:

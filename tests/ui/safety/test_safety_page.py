@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.services import backup, candidates, integrity, profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.demo.stations import create_demo
 from khdesk.ui import operation
@@ -34,7 +35,7 @@ def demo_home(tmp_path):
 
 @pytest.fixture
 def page(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
     page = SafetyPage(AppContext(session, TODAY))
     qtbot.addWidget(page)
     page.resize(1070, 640)
@@ -201,7 +202,7 @@ def test_handover_adds_the_new_secretary_and_a_new_epoch(page, qtbot):
 
 
 def test_page_in_the_main_window_and_for_a_viewer(qtbot, demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
     profiles.add_user(session, "xem", "xem-123456", "viewer")
     window = MainWindow(session, TODAY)
     qtbot.addWidget(window)
@@ -210,7 +211,7 @@ def test_page_in_the_main_window_and_for_a_viewer(qtbot, demo_home):
     assert window.current_page().key == "safety"
     _shot(window, "safety-window")
     session.close()
-    viewer = profiles.open_profile(demo_home, "X01-CB01", "xem", "xem-123456")
+    viewer = open_profile(demo_home, "X01-CB01", "xem", "xem-123456")
     page = SafetyPage(AppContext(viewer, TODAY))
     qtbot.addWidget(page)
     page.refresh()
@@ -228,7 +229,7 @@ def test_after_sign_in_checks_and_takes_the_days_backup(qtbot, demo_home):
 
     from khdesk.ui.safety.startup import after_sign_in
 
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
     window = MainWindow(session, TODAY)
     qtbot.addWidget(window)
     window.show()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import sync
 from khdesk.core.services.candidates import list_files
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.core.sync import outbox
 from khdesk.demo.stations import DEMO_USER, create_demo
@@ -34,8 +35,8 @@ def stations(tmp_path):
     (card file + the fingerprint read aloud, as tests/stations.py does)."""
     home = tmp_path / "home"
     create_demo(home, PASSWORD, today=TODAY)
-    cell = profiles.open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
-    com = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
+    cell = open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
+    com = open_profile(home, "X01", DEMO_USER, PASSWORD)
     for one, other in ((cell, com), (com, cell)):
         card = sync.write_card(one, tmp_path / f"{one.org_code}.card")
         sync.enrol_card(other, tmp_path / f"{one.org_code}.card", card["fingerprint"])
@@ -262,7 +263,7 @@ def test_nothing_to_choose_says_so(qtbot, stations, tmp_path, monkeypatch):
 
 def test_enrolment_needs_the_fingerprint_read_aloud(qtbot, stations, tmp_path, usb):
     home, _cell, com = stations
-    other = profiles.open_profile(home, "X01-CB04", DEMO_USER, PASSWORD)
+    other = open_profile(home, "X01-CB04", DEMO_USER, PASSWORD)
     try:
         other_page = make_page(qtbot, other)
         keys = other_page.keys

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import sync
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session, open_profile
 from tests.integration.core.sync import province_data
 from tests.stations import PASSWORD, build_commune, enrol_both, export, new_station
 
@@ -30,7 +30,7 @@ class Stations:
     passwords: dict[str, str]  # profile name -> its user's password (the user: USER)
 
     def open(self, name: str) -> Session:
-        return profiles.open_profile(self.home, name, USER, self.passwords[name])
+        return open_profile(self.home, name, USER, self.passwords[name])
 
 
 def _to_province(home: Path, committee: Session, folder: Path) -> Session:

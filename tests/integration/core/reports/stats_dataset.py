@@ -42,6 +42,8 @@ from datetime import date
 
 import pytest
 
+from khdesk.core.services.session import open_profile
+
 PASSWORD = "matkhau-thong-ke"
 TODAY = date(2026, 11, 26)
 
@@ -402,6 +404,5 @@ def build_province_home(tmp_path_factory):
 
 
 def open_province(home):
-    from khdesk.core.services import profiles
 
-    return profiles.open_profile(home, "KH", "bithu", PASSWORD)
+    return open_profile(home, "KH", "bithu", PASSWORD)

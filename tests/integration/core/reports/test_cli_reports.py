@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from khdesk.cli.main import main
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 
 from . import pdfcheck
@@ -29,7 +29,7 @@ def cli(commune, home, monkeypatch):
 
 
 def _audit(home: Path) -> list[tuple[str, str, str]]:
-    session = profiles.open_profile(home, "X01", "bithu", "matkhau-thu")
+    session = open_profile(home, "X01", "bithu", "matkhau-thu")
     try:
         with session.store.read() as conn:
             rows = conn.execute(t.audit.select().order_by(t.audit.c.id)).mappings().all()

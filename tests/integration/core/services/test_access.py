@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from khdesk.core.errors import AccessDenied
 from khdesk.core.services import access, profiles
+from khdesk.core.services.session import ProfileDir, open_profile
 from khdesk.core.store import schema as t
 from tests.conftest import FROZEN, PASSWORD, make_profile
 
@@ -46,11 +47,11 @@ def test_twenty_wrong_passwords_cost_over_a_minute_and_are_audited(station):
     wrong = 0
     while wrong < 20:
         try:
-            profiles.open_profile(station, None, "bithu", f"doan-sai-{wrong}", clock)
+            open_profile(station, None, "bithu", f"doan-sai-{wrong}", clock)
         except access.TooManyAttempts as exc:
             # Even the right password is not tried while the delay runs.
             with pytest.raises(access.TooManyAttempts):
-                profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+                open_profile(station, None, "bithu", PASSWORD, clock)
             assert f"chờ {exc.wait_seconds} giây" in exc.message
             clock.now += timedelta(seconds=exc.wait_seconds)
             waited += exc.wait_seconds
@@ -59,7 +60,7 @@ def test_twenty_wrong_passwords_cost_over_a_minute_and_are_audited(station):
             wrong += 1
     assert waited >= 60
     clock.now += timedelta(seconds=access.MAX_DELAY_SECONDS)
-    session = profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+    session = open_profile(station, None, "bithu", PASSWORD, clock)
     try:
         failed = _audit(session, "unlock_failed")
         assert len(failed) == 20
@@ -68,12 +69,12 @@ def test_twenty_wrong_passwords_cost_over_a_minute_and_are_audited(station):
         session.close()
     # A success starts the count again: the next mistake costs nothing.
     with pytest.raises(AccessDenied, match="không đúng"):
-        profiles.open_profile(station, None, "bithu", "sai", clock)
+        open_profile(station, None, "bithu", "sai", clock)
     assert access.delay_after(1) == 0 and access.delay_after(3) > 0
 
 
 def test_a_mangled_failure_counter_does_not_reset_the_delay(station):
-    folder = profiles.ProfileDir(station, "X01-CB01").path
+    folder = ProfileDir(station, "X01-CB01").path
     (folder / access.FAILURES_FILE).write_text("{not json", encoding="utf-8")
     assert access.Failures.load(folder).of("bithu")[0] == access.FREE_TRIES
 
@@ -92,7 +93,7 @@ def _khdesk(home, *args):
 
 
 def test_a_profile_in_use_is_explained_never_broken(station):
-    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    session = open_profile(station, None, "bithu", PASSWORD)
     lock = session.dir.path / access.LOCK_FILE
     try:
         assert lock.exists()
@@ -102,7 +103,7 @@ def test_a_profile_in_use_is_explained_never_broken(station):
         assert "Traceback" not in out.stderr
         assert lock.exists()
         # The same program may open it again (two windows of one app).
-        again = profiles.open_profile(station, None, "bithu", PASSWORD)
+        again = open_profile(station, None, "bithu", PASSWORD)
         again.close()
         assert lock.exists()
     finally:
@@ -116,11 +117,11 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_and_audited(station):
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     dead_pid = int(gone.stdout)
-    folder = profiles.ProfileDir(station, "X01-CB01").path
+    folder = ProfileDir(station, "X01-CB01").path
     (folder / access.LOCK_FILE).write_text(
         json.dumps({"pid": dead_pid, "host": socket.gethostname(), "user": "bithu", "since": "x"})
     )
-    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    session = open_profile(station, None, "bithu", PASSWORD)
     try:
         taken = _audit(session, "lock_takeover")
         assert len(taken) == 1 and str(dead_pid) in taken[0]["detail"]
@@ -160,15 +161,15 @@ def _end(proc: subprocess.Popen) -> None:
 
 
 def test_a_lock_from_another_pc_is_never_broken(station):
-    folder = profiles.ProfileDir(station, "X01-CB01").path
+    folder = ProfileDir(station, "X01-CB01").path
     other = _hold_elsewhere(folder, "may-khac")
     try:
         with pytest.raises(AccessDenied, match="trên máy may-khac"):
-            profiles.open_profile(station, None, "bithu", PASSWORD)
+            open_profile(station, None, "bithu", PASSWORD)
         assert (folder / access.LOCK_FILE).exists()
     finally:
         _end(other)
-    profiles.open_profile(station, None, "bithu", PASSWORD).close()
+    open_profile(station, None, "bithu", PASSWORD).close()
 
 
 @pytest.mark.parametrize(
@@ -179,12 +180,12 @@ def test_finding_12_a_lock_naming_pid_1_or_another_pc_that_nobody_holds_is_taken
 ):
     """A lock file left by a crash names a pid that may be alive (pid 1, a reused pid) or
     another PC: what decides is whether a live process still holds it."""
-    folder = profiles.ProfileDir(station, "X01-CB01").path
+    folder = ProfileDir(station, "X01-CB01").path
     (folder / access.LOCK_FILE).write_text(
         json.dumps({"pid": pid, "host": host, "user": "phobithu", "since": "2026-11-26T08:00",
                     "path": str((folder / access.LOCK_FILE).resolve())})
     )  # fmt: skip
-    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    session = open_profile(station, None, "bithu", PASSWORD)
     try:
         (taken,) = _audit(session, "lock_takeover")
         assert f"chương trình số {pid}" in taken["detail"]
@@ -195,7 +196,7 @@ def test_finding_12_a_lock_naming_pid_1_or_another_pc_that_nobody_holds_is_taken
 
 
 def test_a_short_command_queues_behind_another_instead_of_failing(station):
-    folder = profiles.ProfileDir(station, "X01-CB01").path
+    folder = ProfileDir(station, "X01-CB01").path
     lock = folder / access.LOCK_FILE
     other = _hold_elsewhere(folder)  # another live command of this PC
     naps = []
@@ -220,11 +221,11 @@ def test_a_short_command_queues_behind_another_instead_of_failing(station):
 def test_a_lock_copied_along_with_the_profile_folder_is_taken_over(station, tmp_path):
     import shutil
 
-    session = profiles.open_profile(station, None, "bithu", PASSWORD)
+    session = open_profile(station, None, "bithu", PASSWORD)
     try:
         copy = tmp_path / "may-moi"
         shutil.copytree(station / "profiles", copy / "profiles")  # copied while open
-        moved = profiles.open_profile(copy, None, "bithu", PASSWORD)
+        moved = open_profile(copy, None, "bithu", PASSWORD)
         try:
             taken = _audit(moved, "lock_takeover")
             assert len(taken) == 1 and "chép theo thư mục" in taken[0]["detail"]
@@ -236,21 +237,21 @@ def test_a_lock_copied_along_with_the_profile_folder_is_taken_over(station, tmp_
 
 def test_finding_12_a_viewers_wrong_passwords_do_not_delay_the_owner(station):
     clock = FakeClock()
-    owner = profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+    owner = open_profile(station, None, "bithu", PASSWORD, clock)
     profiles.add_user(owner, "xem", "matkhau-xem", "viewer")
     owner.close()
     for n in range(access.FREE_TRIES):  # the viewer's typos, then made-up names
         with pytest.raises(AccessDenied, match="không đúng"):
-            profiles.open_profile(station, None, "xem", f"go-nham-{n}", clock)
+            open_profile(station, None, "xem", f"go-nham-{n}", clock)
     for n in range(access.FREE_TRIES):
         with pytest.raises(AccessDenied, match="Không có người dùng"):
-            profiles.open_profile(station, None, f"ai-do-{n}", "doan-bua", clock)
+            open_profile(station, None, f"ai-do-{n}", "doan-bua", clock)
     # The viewer waits; a made-up name waits; the owner does not.
     with pytest.raises(access.TooManyAttempts):
-        profiles.open_profile(station, None, "xem", "matkhau-xem", clock)
+        open_profile(station, None, "xem", "matkhau-xem", clock)
     with pytest.raises(access.TooManyAttempts):
-        profiles.open_profile(station, None, "ai-do-moi", "doan-bua", clock)
-    session = profiles.open_profile(station, None, "bithu", PASSWORD, clock)
+        open_profile(station, None, "ai-do-moi", "doan-bua", clock)
+    session = open_profile(station, None, "bithu", PASSWORD, clock)
     try:
         failed = [json.loads(f["detail"])["user"] for f in _audit(session, "unlock_failed")]
         assert failed.count("xem") == access.FREE_TRIES and len(failed) == 2 * access.FREE_TRIES
@@ -258,6 +259,6 @@ def test_finding_12_a_viewers_wrong_passwords_do_not_delay_the_owner(station):
         session.close()
     # The owner's success leaves the viewer's delay running.
     with pytest.raises(access.TooManyAttempts):
-        profiles.open_profile(station, None, "xem", "matkhau-xem", clock)
+        open_profile(station, None, "xem", "matkhau-xem", clock)
     clock.now += timedelta(seconds=access.MAX_DELAY_SECONDS)
-    profiles.open_profile(station, None, "xem", "matkhau-xem", clock).close()
+    open_profile(station, None, "xem", "matkhau-xem", clock).close()

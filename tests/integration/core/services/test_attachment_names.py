@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from khdesk.core import fsutil
 from khdesk.core.errors import InputError
 from khdesk.core.services import attachments, integrity
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from tests.conftest import PASSWORD
 from tests.integration.core.services import test_attachments
@@ -164,7 +165,6 @@ def test_finding_2_executable_extensions_never_opened(with_file, name):
 
 
 def test_finding_12_open_copies_are_private_and_gone_after_close_and_at_start(with_file):
-    from khdesk.core.services import profiles
 
     uuid = store_as_received(with_file, "../../quyết định.PDF", b"%PDF bi mat")
     copy = attachments.open_copy(with_file, uuid)
@@ -178,7 +178,7 @@ def test_finding_12_open_copies_are_private_and_gone_after_close_and_at_start(wi
     # A crash leaves a copy behind: the next opening of the profile removes it.
     folder.mkdir(exist_ok=True)
     (folder / "con-sot.pdf").write_bytes(b"%PDF con sot")
-    again = profiles.open_profile(home, name, "bithu", PASSWORD)
+    again = open_profile(home, name, "bithu", PASSWORD)
     try:
         assert not any(folder.iterdir())
     finally:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from khdesk.core.errors import AccessDenied, InputError, ProfileError, UsageError
 from khdesk.core.services import backup, profiles
+from khdesk.core.services.session import ProfileDir, list_profiles, open_profile
 from khdesk.core.store import schema as t
 from tests.stations import PASSWORD, build_commune, edit_file, export, open_inner
 
@@ -61,7 +62,7 @@ def test_backup_is_encrypted_and_needs_a_password(commune, tmp_path):
     other = tmp_path / "other-pc"
     with pytest.raises(AccessDenied):
         backup.import_backup(other, info.path, None, "sai-mat-khau")
-    assert not profiles.ProfileDir(other, "X01-CB01").exists()
+    assert not ProfileDir(other, "X01-CB01").exists()
     moved = backup.import_backup(other, info.path, None, PASSWORD)
     try:
         code = _first_file(cell)
@@ -82,7 +83,7 @@ def test_restore_over_a_damaged_file_brings_data_back_and_a_new_epoch(commune, t
     cell.close()
     commune.cells.pop("X01-CB01")
 
-    db = profiles.ProfileDir(home, "X01-CB01").db_file
+    db = ProfileDir(home, "X01-CB01").db_file
     with open(db, "r+b") as f:  # damage the live file in the middle
         f.seek(8192)
         f.write(b"\xff" * 4096)
@@ -131,7 +132,7 @@ def test_a_backup_of_another_profile_is_not_restored_over_this_one(commune):
     committee_backup = backup.create_backup(commune.committee, "manual")
     commune.cells["X01-CB01"].close()
     commune.cells.pop("X01-CB01")
-    target = profiles.ProfileDir(commune.home, "X01-CB01")
+    target = ProfileDir(commune.home, "X01-CB01")
     before = target.db_file.read_bytes()
     with pytest.raises(ProfileError, match="không phải hồ sơ này"):
         backup.restore_backup(commune.home, "X01-CB01", str(committee_backup.path), None, PASSWORD)
@@ -204,8 +205,8 @@ def test_finding_3_a_backup_made_before_a_rekey_still_opens_and_restores(tmp_pat
     restored, _ = backup.restore_backup(home, "CB07", before.id, "bithu", PASSWORD)
     restored.close()
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB07", "pho", "matkhau-pho")
-    profiles.open_profile(home, "CB07", "bithu", PASSWORD).close()
+        open_profile(home, "CB07", "pho", "matkhau-pho")
+    open_profile(home, "CB07", "bithu", PASSWORD).close()
 
 
 def test_finding_12_restore_with_a_wrong_password_is_delayed_and_audited(tmp_path):
@@ -255,7 +256,7 @@ def test_finding_12_a_killed_restore_leaves_nothing_behind_at_next_open(tmp_path
     for path in left:
         path.write_bytes(b"half-written")
     kept = sorted(p.name for p in backups.iterdir() if not p.name.startswith("."))
-    reopened = profiles.open_profile(home, "CB07", "bithu", PASSWORD)
+    reopened = open_profile(home, "CB07", "bithu", PASSWORD)
     reopened.close()
     assert [p.name for p in left if p.exists()] == []
     assert sorted(p.name for p in backups.iterdir()) == kept
@@ -455,7 +456,7 @@ def test_unlisted_a_backup_manifest_of_any_shape_is_refused_not_a_crash(tmp_path
             backup.import_backup(tmp_path / "other-pc", forged, "bithu", PASSWORD)
         placed = folder / "z-forged.khbak"
         forged.replace(placed)
-        pdir = profiles.ProfileDir(tmp_path / "home", "CB07")
+        pdir = ProfileDir(tmp_path / "home", "CB07")
         assert [b.id for b in backup.list_backups(pdir)] == [made.id]  # skipped, logged
         backup.rotate_backups(pdir)
         placed.unlink()
@@ -490,7 +491,7 @@ def test_unlisted_profile_json_in_a_backup_cannot_redirect_or_reidentify_the_pro
     moved = backup.import_backup(other, made.path, "bithu", PASSWORD)
     try:
         assert (moved.info.role, moved.info.org_code, moved.info.db_url) == ("cell", "CB07", None)
-        assert [p.name for p in profiles.list_profiles(other)] == ["CB07"]
+        assert [p.name for p in list_profiles(other)] == ["CB07"]
     finally:
         moved.close()
 

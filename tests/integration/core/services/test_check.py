@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from khdesk.core.services import profiles
 from khdesk.core.services.checking import check_profile
+from khdesk.core.services.session import open_profile
 from khdesk.demo.small import EDGE_CASES, PLANTED, PLANTED_MEMBERS
 from khdesk.demo.stations import DEMO_USER, create_demo
 from tests.integration.cli.test_cli import khdesk
@@ -26,7 +26,7 @@ def demo_home(tmp_path_factory):
 def findings_everywhere(home, names, on=TODAY, **kw):
     found = []
     for name in names:
-        session = profiles.open_profile(home, name, DEMO_USER, PASSWORD)
+        session = open_profile(home, name, DEMO_USER, PASSWORD)
         found += check_profile(session, on, **kw).findings
         session.close()
     return found

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.reports.stats import Scope
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import sync
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.committee import cell_overview
+from khdesk.core.services.session import open_profile
 from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
 from khdesk.demo.stations import DEMO_USER, create_demo
@@ -28,8 +29,8 @@ PASSWORD = "matkhau-uyban"
 def commune(tmp_path):
     home = tmp_path / "home"
     create_demo(home, PASSWORD, TODAY, committee_db_url=pg.db_url_for(DEMO_USER, PASSWORD))
-    cell = profiles.open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
-    com = profiles.open_profile(home, "X01", DEMO_USER, PASSWORD)
+    cell = open_profile(home, "X01-CB01", DEMO_USER, PASSWORD)
+    com = open_profile(home, "X01", DEMO_USER, PASSWORD)
     for one, other in ((cell, com), (com, cell)):
         card = sync.write_card(one, tmp_path / f"{one.org_code}.card")
         sync.enrol_card(other, tmp_path / f"{one.org_code}.card", card["fingerprint"])

@@ -15,6 +15,7 @@ from khdesk.core.services.candidates import (
     list_files,
     youth_birth_cutoff,
 )
+from khdesk.core.services.session import load_settings, open_profile, save_settings, settings_path
 from khdesk.core.store import migrate, revision
 from tests.conftest import PASSWORD
 
@@ -27,7 +28,7 @@ def demo_session(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("svc-demo")
     create_demo(home, "demo-password", today=TODAY)
-    session = profiles.open_profile(home, "X01", "bithu", "demo-password")
+    session = open_profile(home, "X01", "bithu", "demo-password")
     yield session
     session.close()
 
@@ -43,14 +44,14 @@ def test_verify_password(home, clock):
 
 
 def test_settings_files_merge_and_survive_garbage(tmp_path):
-    path = profiles.settings_path(tmp_path, "C1")
-    assert profiles.load_settings(path) == {}
-    profiles.save_settings(path, autolock_minutes=5)
-    profiles.save_settings(path, list_columns=["full_name"])
-    assert profiles.load_settings(path) == {"autolock_minutes": 5, "list_columns": ["full_name"]}
+    path = settings_path(tmp_path, "C1")
+    assert load_settings(path) == {}
+    save_settings(path, autolock_minutes=5)
+    save_settings(path, list_columns=["full_name"])
+    assert load_settings(path) == {"autolock_minutes": 5, "list_columns": ["full_name"]}
     path.write_text("{not json", encoding="utf-8")
-    assert profiles.load_settings(path) == {}
-    assert profiles.settings_path(tmp_path) == tmp_path / "settings.json"
+    assert load_settings(path) == {}
+    assert settings_path(tmp_path) == tmp_path / "settings.json"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from khdesk.core.services.organisations import (
     writable_orgs,
 )
 from khdesk.core.services.plan import plan_progress
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.demo.stations import create_demo
 from tests.conftest import PASSWORD
@@ -38,7 +39,7 @@ def demo_home(tmp_path_factory):
 
 @pytest.fixture
 def cb01(demo_home):
-    session = profiles.open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(demo_home, "X01-CB01", "bithu", PASSWORD)
     yield session
     session.close()
 
@@ -122,13 +123,13 @@ def test_org_settings_roles_and_scope(demo_home, cb01):
     with pytest.raises(InputError, match="không sửa được"):
         save_org_settings(cb01, "X01-CB02", {"special_area": "Có"})
     profiles.add_user(cb01, "xem", PASSWORD, role="viewer")
-    viewer = profiles.open_profile(demo_home, "X01-CB01", "xem", PASSWORD)
+    viewer = open_profile(demo_home, "X01-CB01", "xem", PASSWORD)
     try:
         with pytest.raises(AccessDenied):
             save_org_settings(viewer, "X01-CB01", {"special_area": "Có"})
     finally:
         viewer.close()
-    committee = profiles.open_profile(demo_home, "X01", "bithu", PASSWORD)
+    committee = open_profile(demo_home, "X01", "bithu", PASSWORD)
     try:
         codes = [o["code"] for o in writable_orgs(committee)]
         assert codes[0] == "X01" and "X01-CB02" in codes and "X01-CB01" not in codes
@@ -145,7 +146,7 @@ def test_plan_progress_counts_this_years_admissions(cb01):
 def test_finding_1_a_member_stays_in_its_unit_and_with_its_writer(demo_home):
     """The service layer asks the one write-scope rule: the committee neither moves an
     office cell's member to another cell nor edits a member a cell keeps itself."""
-    com = profiles.open_profile(demo_home, "X01", "bithu", PASSWORD)
+    com = open_profile(demo_home, "X01", "bithu", PASSWORD)
     try:
         with com.store.read() as conn:
             code = conn.execute(

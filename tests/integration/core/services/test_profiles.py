@@ -14,6 +14,12 @@ from khdesk.core.errors import (
     UsageError,
 )
 from khdesk.core.services import profiles, rekey
+from khdesk.core.services.session import (
+    ProfileDir,
+    list_profiles,
+    open_profile,
+    resolve_profile_name,
+)
 from khdesk.core.store import migrate
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import verify_audit
@@ -40,12 +46,12 @@ def test_database_file_is_encrypted(cell, home):
 
 def test_open_with_password_and_wrong_password(cell, home):
     cell.close()
-    session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(home, "X01-CB01", "bithu", PASSWORD)
     assert session.user_role == "owner"
     assert session.info.role == "cell"
     session.close()
     with pytest.raises(AccessDenied) as err:
-        profiles.open_profile(home, "X01-CB01", "bithu", "sai-mat-khau")
+        open_profile(home, "X01-CB01", "bithu", "sai-mat-khau")
     assert err.value.exit_code == 3
     assert "Mật khẩu không đúng" in err.value.message
 
@@ -56,7 +62,7 @@ def test_key_slots_cannot_be_swapped_between_users(cell, home):
     keys["slots"]["pho"], keys["slots"]["bithu"] = keys["slots"]["bithu"], keys["slots"]["pho"]
     cell.dir.keys_file.write_text(json.dumps(keys))
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "X01-CB01", "pho", PASSWORD)
+        open_profile(home, "X01-CB01", "pho", PASSWORD)
 
 
 def test_users_add_passwd_remove_and_recovery(home, clock):
@@ -65,22 +71,22 @@ def test_users_add_passwd_remove_and_recovery(home, clock):
     assert [u["name"] for u in profiles.list_users(session)] == ["bithu", "pho"]
     session.close()
 
-    deputy = profiles.open_profile(home, "CB09", "pho", "matkhau-pho")
+    deputy = open_profile(home, "CB09", "pho", "matkhau-pho")
     assert deputy.user_role == "deputy"
     with pytest.raises(AccessDenied):
         profiles.add_user(deputy, "khac", "matkhau-khac")  # only the owner adds users
     profiles.change_password(deputy, "pho", "moi-cua-pho")
     deputy.close()
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB09", "pho", "matkhau-pho")
+        open_profile(home, "CB09", "pho", "matkhau-pho")
 
     # The owner forgot the password: the recovery key sets a new one.
     recovered = profiles.recover(home, "CB09", "bithu", recovery.lower(), "mat-khau-moi")
     profiles.remove_user(recovered, "pho")
     recovered.close()
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB09", "pho", "moi-cua-pho")
-    owner = profiles.open_profile(home, "CB09", "bithu", "mat-khau-moi")
+        open_profile(home, "CB09", "pho", "moi-cua-pho")
+    owner = open_profile(home, "CB09", "bithu", "mat-khau-moi")
     with owner.store.read() as conn:
         actions = [r.action for r in conn.execute(t.audit.select().order_by(t.audit.c.id))]
         assert verify_audit(conn) == []
@@ -101,12 +107,12 @@ def test_wrong_recovery_key_refused(home, clock):
 def test_several_profiles_side_by_side(home, clock):
     for code in ("CB01", "CB02"):
         make_profile(home, "cell", code, f"Chi bộ {code}", clock)[0].close()
-    assert [p.name for p in profiles.list_profiles(home)] == ["CB01", "CB02"]
+    assert [p.name for p in list_profiles(home)] == ["CB01", "CB02"]
     with pytest.raises(UsageError):
-        profiles.resolve_profile_name(home, None)
-    assert profiles.resolve_profile_name(home, "CB02") == "CB02"
+        resolve_profile_name(home, None)
+    assert resolve_profile_name(home, "CB02") == "CB02"
     with pytest.raises(ProfileError):
-        profiles.resolve_profile_name(home, "CB03")
+        resolve_profile_name(home, "CB03")
 
 
 def test_audit_chain_detects_edits(cell):
@@ -126,7 +132,7 @@ def test_database_from_newer_version_is_refused_untouched(cell, home):
     cell.close()
     before = cell.dir.db_file.read_bytes()
     with pytest.raises(NewerDatabaseError) as err:
-        profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
+        open_profile(home, "X01-CB01", "bithu", PASSWORD)
     assert "mới hơn" in err.value.message
     assert cell.dir.db_file.read_bytes() == before
 
@@ -144,7 +150,7 @@ def test_older_database_is_backed_up_then_upgraded_to_the_current_schema(cell, h
         with conn.begin():
             command.downgrade(_alembic_config(conn), "0001")
     cell.close()
-    session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(home, "X01-CB01", "bithu", PASSWORD)
     with session.store.read() as conn:
         stamped = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         assert stamped == migrate.head_revision()
@@ -176,7 +182,7 @@ def _opens_current_db(home, name: str, old_keys: bytes, user: str, secret: str) 
     from khdesk.core.store import sqlcipher
     from khdesk.core.store.keyslots import KeySlots
 
-    pdir = profiles.ProfileDir(home, name)
+    pdir = ProfileDir(home, name)
     slots = KeySlots.from_bytes(old_keys)
     try:
         key = (
@@ -210,8 +216,8 @@ def test_finding_3_removed_user_old_keys_json_opens_nothing(home, clock):
     assert [u["name"] for u in profiles.list_users(session)] == ["bithu"]
     session.close()
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB07", "pho", "matkhau-pho")
-    again = profiles.open_profile(home, "CB07", "bithu", PASSWORD)
+        open_profile(home, "CB07", "pho", "matkhau-pho")
+    again = open_profile(home, "CB07", "bithu", PASSWORD)
     with again.store.read() as conn:
         actions = [r.action for r in conn.execute(t.audit.select().order_by(t.audit.c.id))]
         assert verify_audit(conn) == []
@@ -220,7 +226,7 @@ def test_finding_3_removed_user_old_keys_json_opens_nothing(home, clock):
     again.close()
     # The recovery key followed the new database key (no new one needed).
     profiles.recover(home, "CB07", "bithu", recovery, "mat-khau-moi").close()
-    assert not list(profiles.ProfileDir(home, "CB07").path.glob(".rekey*"))
+    assert not list(ProfileDir(home, "CB07").path.glob(".rekey*"))
 
 
 def test_finding_3_handover_old_keys_json_opens_nothing(home, clock):
@@ -234,9 +240,9 @@ def test_finding_3_handover_old_keys_json_opens_nothing(home, clock):
     for user, secret in (("bithu", PASSWORD), ("pho", "matkhau-pho"), ("__recovery__", recovery)):
         assert not _opens_current_db(home, "CB06", old_keys, user, secret)
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB06", "bithu", PASSWORD)
+        open_profile(home, "CB06", "bithu", PASSWORD)
     for user, password in (("bithu-moi", "matkhau-moi"), ("pho", "matkhau-pho")):
-        profiles.open_profile(home, "CB06", user, password).close()
+        open_profile(home, "CB06", user, password).close()
     with pytest.raises(AccessDenied):
         profiles.recover(home, "CB06", "pho", recovery, "khac-han-di")
     profiles.recover(home, "CB06", "pho", done.recovery_key, "khac-han-di").close()
@@ -252,7 +258,7 @@ def test_finding_3_recovery_key_reset_old_keys_json_opens_nothing(home, clock):
     assert not _opens_current_db(home, "CB05", old_keys, "pho", "matkhau-pho")
     with pytest.raises(AccessDenied):
         profiles.recover(home, "CB05", "bithu", recovery, "mat-khau-moi")
-    profiles.open_profile(home, "CB05", "pho", "matkhau-pho").close()
+    open_profile(home, "CB05", "pho", "matkhau-pho").close()
     profiles.recover(home, "CB05", "bithu", done.recovery_key, "mat-khau-moi").close()
 
 
@@ -295,7 +301,7 @@ def test_finding_3_old_format_slots_convert_at_unlock_or_are_named_at_a_rekey(ho
     )
     session.close()
     # The owner signs in: their slot converts; the others stay in the old format.
-    owner = profiles.open_profile(home, "CB04", "bithu", PASSWORD)
+    owner = open_profile(home, "CB04", "bithu", PASSWORD)
     slots = json.loads(owner.dir.keys_file.read_text(encoding="utf-8"))
     assert slots["format"] == 2 and "public" in slots["slots"]["bithu"]
     assert "public" not in slots["slots"]["pho"]
@@ -304,10 +310,10 @@ def test_finding_3_old_format_slots_convert_at_unlock_or_are_named_at_a_rekey(ho
     assert done.lost == ["pho"] and done.recovery_key
     assert any("'pho'" in line and "user passwd pho" in line for line in done.messages())
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB04", "pho", "matkhau-pho")
+        open_profile(home, "CB04", "pho", "matkhau-pho")
     profiles.change_password(owner, "pho", "moi-cua-pho")
     owner.close()
-    profiles.open_profile(home, "CB04", "pho", "moi-cua-pho").close()
+    open_profile(home, "CB04", "pho", "moi-cua-pho").close()
     with pytest.raises(AccessDenied):
         profiles.recover(home, "CB04", "bithu", old_recovery, "mat-khau-moi")
     profiles.recover(home, "CB04", "bithu", done.recovery_key, "mat-khau-moi").close()
@@ -354,7 +360,7 @@ def test_finding_3_a_rekey_cut_after_its_commit_point_is_finished_at_next_open(
     assert (folder / swap.COMMIT_FILE).exists() and (folder / swap.STAGED_DB).exists()
     if cut == "after the database swap":
         os.replace(folder / swap.STAGED_DB, session.dir.db_file)
-    again = profiles.open_profile(home, "CB02", "bithu", PASSWORD)
+    again = open_profile(home, "CB02", "bithu", PASSWORD)
     try:
         assert integrity.check_database(again).ok
         assert [u["name"] for u in profiles.list_users(again)] == ["bithu"]
@@ -378,7 +384,7 @@ def test_finding_3_a_rekey_cut_before_its_commit_point_is_undone_at_next_open(ho
     # What a kill while staging leaves: a half copy, its journal, a half new keys.json.
     for name in (swap.STAGED_DB, f"{swap.STAGED_DB}-journal", f".{swap.COMMIT_FILE}.x1y2.tmp"):
         (folder / name).write_bytes(b"half-written")
-    profiles.open_profile(home, "CB01", "pho", "matkhau-pho").close()
+    open_profile(home, "CB01", "pho", "matkhau-pho").close()
     assert not [p.name for p in folder.iterdir() if "rekey" in p.name]
     assert _opens_current_db(home, "CB01", old_keys, "pho", "matkhau-pho")  # nothing changed
 
@@ -388,12 +394,12 @@ def test_finding_3_a_changed_password_old_keys_json_opens_nothing(home, clock):
     kept from before plus the old password must open nothing current either."""
     session, recovery, old_keys = _two_users(home, clock, "CB10")
     session.close()
-    pho = profiles.open_profile(home, "CB10", "pho", "matkhau-pho")
+    pho = open_profile(home, "CB10", "pho", "matkhau-pho")
     profiles.change_password(pho, "pho", "moi-cua-pho")
     pho.close()
     assert not _opens_current_db(home, "CB10", old_keys, "pho", "matkhau-pho")
     for user, password in (("pho", "moi-cua-pho"), ("bithu", PASSWORD)):
-        profiles.open_profile(home, "CB10", user, password).close()
+        open_profile(home, "CB10", user, password).close()
     profiles.recover(home, "CB10", "bithu", recovery, "mat-khau-moi").close()
 
 
@@ -403,15 +409,15 @@ def test_a_password_change_never_costs_anyone_their_access(home, clock):
     session, _, _ = _two_users(home, clock, "CB11")
     recovery = _write_format_1(session, {"bithu": PASSWORD, "pho": "matkhau-pho"})
     session.close()
-    owner = profiles.open_profile(home, "CB11", "bithu", PASSWORD)
+    owner = open_profile(home, "CB11", "bithu", PASSWORD)
     profiles.change_password(owner, "bithu", "mat-khau-moi")
     owner.close()
     for user, password in (("pho", "matkhau-pho"), ("bithu", "mat-khau-moi")):
-        opened = profiles.open_profile(home, "CB11", user, password)
+        opened = open_profile(home, "CB11", user, password)
         assert opened.user == user
         opened.close()
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, "CB11", "bithu", PASSWORD)  # the old password is gone
+        open_profile(home, "CB11", "bithu", PASSWORD)  # the old password is gone
     recovered = profiles.recover(home, "CB11", "bithu", recovery, "mat-khau-khac")
     assert recovered.user == "bithu"
     recovered.close()
@@ -455,11 +461,11 @@ def test_unlisted_a_tampered_profile_json_is_refused_at_open(cell, home, change,
     data = json.loads(info_file.read_text(encoding="utf-8"))
     info_file.write_text(json.dumps({**data, **change}), encoding="utf-8")
     with pytest.raises(ProfileError) as refused:
-        session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy)
+        session = open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy)
         session.close()
     assert "profile.json" in refused.value.message and "không khớp" in refused.value.message
     info_file.write_text(json.dumps(data), encoding="utf-8")  # put back: opens again
-    profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy).close()
+    open_profile(home, "X01-CB01", "bithu", PASSWORD, lazy_store=lazy).close()
 
 
 def test_unlisted_db_check_names_a_trigger_khdesk_did_not_make(cell):

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from khdesk.core.errors import AccessDenied, NewerDatabaseError, ProfileError
 from khdesk.core.services import backup, candidates, profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import head_revision
 from tests.conftest import PASSWORD, make_profile
@@ -62,7 +63,7 @@ def test_right_password_restores_and_the_role_is_read_again(cell):
     saved = backup.create_backup(cell, "manual")
     candidates.update_identity(cell, code, {"notes": "ghi sau khi sao lưu"})
     cell.close()
-    session = profiles.open_profile(cell.dir.home, "CB07", "bt2", SECRETARY_PASSWORD)
+    session = open_profile(cell.dir.home, "CB07", "bt2", SECRETARY_PASSWORD)
     try:
         _set_role(session, "bt2", "secretary")  # since the backup: the role changed back
         session.user_role = "secretary"
@@ -116,7 +117,7 @@ def test_a_backup_from_a_newer_version_is_refused_and_nothing_changes(cell):
     assert _notes(cell, code) == "dữ liệu hiện tại" and _restores(cell) == 0
     assert {b.id for b in backup.list_backups(cell.dir)} == before
     cell.close()  # and the profile still opens afterwards
-    profiles.open_profile(cell.dir.home, "CB07", "bithu", PASSWORD).close()
+    open_profile(cell.dir.home, "CB07", "bithu", PASSWORD).close()
 
 
 def test_a_backup_from_a_newer_version_is_refused_on_the_command_line_too(cell, tmp_path):
@@ -133,4 +134,4 @@ def test_a_backup_from_a_newer_version_is_refused_on_the_command_line_too(cell, 
     with pytest.raises(NewerDatabaseError, match="phiên bản khdesk mới hơn"):
         backup.restore_backup(home, "CB07", future.id, "bithu", PASSWORD)
     assert cell.dir.db_file.read_bytes() == before
-    profiles.open_profile(home, "CB07", "bithu", PASSWORD).close()
+    open_profile(home, "CB07", "bithu", PASSWORD).close()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import backup, integrity, profiles, retention
+from khdesk.core.services.session import open_profile, settings_path
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import get_meta
 from tests.stations import PASSWORD, build_commune
@@ -128,7 +129,7 @@ def test_only_keepers_may_run_it(cell):
     profiles.add_user(cell, "xem", "xem-123456", "viewer")
     profiles.add_user(cell, "pho", "pho-123456", "deputy")
     for user, password in (("xem", "xem-123456"), ("pho", "pho-123456")):
-        other = profiles.open_profile(cell.dir.home, cell.dir.name, user, password)
+        other = open_profile(cell.dir.home, cell.dir.name, user, password)
         try:
             assert retention.run_retention(other, LATER, 5, dry_run=True).items
             with pytest.raises(AccessDenied, match="không có quyền"):
@@ -157,7 +158,7 @@ def test_retention_on_the_command_line(tmp_path, quiet_cli, capsys):
     assert "Đã chuyển vào kho lưu trữ 1 hồ sơ" in capsys.readouterr().out
     assert quiet_cli(home, *args, "--purge") == 0
     assert "Đã xóa hẳn" in capsys.readouterr().out
-    session = profiles.open_profile(home, "X01-CB01", None, PASSWORD)
+    session = open_profile(home, "X01-CB01", None, PASSWORD)
     try:
         assert retention.list_archived(session) == []
     finally:
@@ -177,7 +178,7 @@ def test_move_and_handover_on_the_command_line(tmp_path, quiet_cli, capsys, monk
     assert quiet_cli(home, "handover", "bithumoi", "--profile", "X01-CB01", "--remove-me") == 0
     out = capsys.readouterr().out
     assert "Khóa khôi phục MỚI" in out and "'bithu' đã bị gỡ" in out
-    session = profiles.open_profile(home, "X01-CB01", "bithumoi", "moi-123456")
+    session = open_profile(home, "X01-CB01", "bithumoi", "moi-123456")
     session.close()
 
 
@@ -228,7 +229,7 @@ def test_unlisted_the_retention_period_is_a_keepers_not_settings_json(cell, stor
     can edit: a viewer writing 1 (or junk: year 2026 − 5000, an infinite float, which
     crashed the plan) shortened it. It is kept in the encrypted database now; an older
     profile's settings.json is honoured only when it keeps files longer."""
-    path = profiles.settings_path(cell.dir.home, cell.dir.name)
+    path = settings_path(cell.dir.home, cell.dir.name)
     path.write_text(f'{{"{retention.SETTING}": {stored}}}', encoding="utf-8")
     assert retention.configured_years(cell) == years
     plan = retention.plan_retention(cell, date(2026, 11, 26))

@@ -33,7 +33,7 @@ from khdesk.core.services import (
     transfers,
 )
 from khdesk.core.services.importer import RowTables
-from khdesk.core.services.session import TAKE_OUT_REFUSED
+from khdesk.core.services.session import TAKE_OUT_REFUSED, open_profile
 from khdesk.core.store import schema as t
 from tests.stations import PASSWORD, build_commune
 
@@ -56,7 +56,7 @@ def cell(commune):
 
 
 def _as(cell, user: str, password: str):
-    return profiles.open_profile(cell.dir.home, cell.dir.name, user, password)
+    return open_profile(cell.dir.home, cell.dir.name, user, password)
 
 
 def _a_file(session) -> tuple[str, str]:
@@ -193,7 +193,7 @@ def test_handover_new_owner_new_recovery_key_new_epoch(cell):
     home, name = cell.dir.home, cell.dir.name
     cell.close()
     with pytest.raises(AccessDenied):
-        profiles.open_profile(home, name, "bithu", PASSWORD)
+        open_profile(home, name, "bithu", PASSWORD)
     new = profiles.recover(home, name, "bithumoi", result.recovery_key, "sau-khi-quen")
     try:
         actions = [e["action"] for e in integrity.list_audit(new, limit=20)]

@@ -6,10 +6,10 @@ from datetime import date
 import openpyxl
 import pytest
 
-from khdesk.core.services import profiles
 from khdesk.core.services.candidates import list_files, open_file
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import import_file
+from khdesk.core.services.session import open_profile
 from khdesk.demo.stations import create_demo
 from tests.conftest import make_profile
 
@@ -22,7 +22,7 @@ TODAY = date(2026, 11, 26)
 def demo_committee(tmp_path_factory):
     home = tmp_path_factory.mktemp("rt-demo")
     create_demo(home, "demo-password", today=TODAY)
-    session = profiles.open_profile(home, "X01", "bithu", "demo-password")
+    session = open_profile(home, "X01", "bithu", "demo-password")
     yield session
     session.close()
 

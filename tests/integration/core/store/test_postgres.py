@@ -17,6 +17,7 @@ from khdesk.core.errors import AccessDenied, InputError, NewerDatabaseError, Pro
 from khdesk.core.services import profiles
 from khdesk.core.services.candidates import file_ids, list_files
 from khdesk.core.services.members import member_ids
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import migrate
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import _alembic_config
@@ -63,11 +64,11 @@ def test_profile_on_a_url_keeps_no_password_and_signs_in_as_its_role(tmp_path):
     finally:
         session.close()
 
-    again = profiles.open_profile(tmp_path / "home", None, None, PASSWORD)
+    again = open_profile(tmp_path / "home", None, None, PASSWORD)
     assert (again.user, again.user_role) == ("bithu", "owner")
     again.close()
     with pytest.raises(AccessDenied, match="Sai mật khẩu"):
-        profiles.open_profile(tmp_path / "home", None, None, "khong-dung")
+        open_profile(tmp_path / "home", None, None, "khong-dung")
 
 
 def test_a_superuser_is_refused(tmp_path):
@@ -123,7 +124,7 @@ def test_staff_sign_in_from_their_own_pc_and_cannot_rewrite_the_audit(tmp_path):
         # Removed: the role can no longer sign in; the audit still names it.
         profiles.remove_user(owner, "canbo1")
         with pytest.raises(AccessDenied):
-            profiles.open_profile(tmp_path / "pc2", None, "canbo1", "matkhau-canbo")
+            open_profile(tmp_path / "pc2", None, "canbo1", "matkhau-canbo")
     finally:
         owner.close()
 
@@ -151,8 +152,8 @@ def both(tmp_path_factory):
     create_demo(local, PASSWORD, TODAY)
     url = pg.new_database(DEMO_USER, PASSWORD)
     create_demo(server, PASSWORD, TODAY, committee_db_url=url)
-    a = profiles.open_profile(local, "X01", DEMO_USER, PASSWORD)
-    b = profiles.open_profile(server, "X01", DEMO_USER, PASSWORD)
+    a = open_profile(local, "X01", DEMO_USER, PASSWORD)
+    b = open_profile(server, "X01", DEMO_USER, PASSWORD)
     assert not a.on_server and b.on_server
     yield a, b
     a.close()
@@ -203,7 +204,7 @@ def _search_twin(diff) -> bool:
 def test_migrations_run_down_and_up_on_the_server(tmp_path):
     url = pg.new_database(DEMO_USER, PASSWORD)
     create_demo(tmp_path, PASSWORD, TODAY, committee_db_url=url)
-    session = profiles.open_profile(tmp_path, "X01", DEMO_USER, PASSWORD)
+    session = open_profile(tmp_path, "X01", DEMO_USER, PASSWORD)
     with session.store.read() as conn:
         before = conn.execute(select(t.candidates.c.file_code).order_by("file_code")).all()
     with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
@@ -211,7 +212,7 @@ def test_migrations_run_down_and_up_on_the_server(tmp_path):
             command.downgrade(_alembic_config(conn), "0001")
     session.close()
 
-    session = profiles.open_profile(tmp_path, "X01", DEMO_USER, PASSWORD)
+    session = open_profile(tmp_path, "X01", DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert migrate.current_revision(conn) == migrate.head_revision()
@@ -238,10 +239,10 @@ def test_a_staff_member_is_told_who_can_upgrade(tmp_path):
             command.downgrade(_alembic_config(conn), "0005")
     owner.close()
     with pytest.raises(NewerDatabaseError, match="'bithu'"):
-        profiles.open_profile(tmp_path / "pc2", None, "canbo2", "matkhau-canbo")
+        open_profile(tmp_path / "pc2", None, "canbo2", "matkhau-canbo")
     # The owner signs in, the schema is upgraded, then staff get in (grants on new tables).
-    profiles.open_profile(tmp_path / "pc1", None, None, PASSWORD).close()
-    staff = profiles.open_profile(tmp_path / "pc2", None, "canbo2", "matkhau-canbo")
+    open_profile(tmp_path / "pc1", None, None, PASSWORD).close()
+    staff = open_profile(tmp_path / "pc2", None, "canbo2", "matkhau-canbo")
     with staff.store.read() as conn:
         conn.execute(select(t.document_numbers)).all()
     staff.close()

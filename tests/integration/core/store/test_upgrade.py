@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from khdesk.core.services import profiles
+from khdesk.core.services.session import ProfileDir, open_profile
 from khdesk.core.store import migrate
 from khdesk.core.store.engine import open_sqlcipher
 from khdesk.core.store.keyslots import KeySlots
@@ -54,7 +54,7 @@ def old_cell(tmp_path):
     schema through the real downgrade steps; returns (home, dump of every table)."""
     home = tmp_path / "home"
     create_demo(home, PASSWORD, TODAY)
-    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
+    session = open_profile(home, CELL, DEMO_USER, PASSWORD)
     with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
         with conn.begin():
             command.downgrade(_alembic_config(conn), PREVIOUS)
@@ -76,10 +76,10 @@ def _old_columns(rows_after: list[tuple], rows_before: list[tuple]) -> list[tupl
 
 def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
     home, before = old_cell
-    pdir = profiles.ProfileDir(home, CELL)
+    pdir = ProfileDir(home, CELL)
     assert not list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))
 
-    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
+    session = open_profile(home, CELL, DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()
@@ -111,7 +111,7 @@ def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
         session.close()
 
     # Opened again: already current, no second backup.
-    profiles.open_profile(home, CELL, DEMO_USER, PASSWORD).close()
+    open_profile(home, CELL, DEMO_USER, PASSWORD).close()
     assert len(list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))) == 1
 
 
@@ -125,11 +125,11 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
 
     monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
     with pytest.raises(RuntimeError):
-        profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
+        open_profile(home, CELL, DEMO_USER, PASSWORD)
     monkeypatch.setattr(command, "upgrade", real_upgrade)
 
     # Nothing of the half-done upgrade stayed: the file is still at the old revision.
-    pdir = profiles.ProfileDir(home, CELL)
+    pdir = ProfileDir(home, CELL)
     assert len(list(pdir.backup_dir.glob(f"truoc-nang-cap-{PREVIOUS}-*.db"))) == 1
     key = KeySlots.load(pdir.keys_file).unlock(DEMO_USER, PASSWORD)
     engine = open_sqlcipher(pdir.db_file, key)
@@ -139,7 +139,7 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
             assert "document_numbers" not in _tables(conn)
     finally:
         engine.dispose()
-    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
+    session = open_profile(home, CELL, DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()
@@ -159,7 +159,7 @@ def test_files_missing_from_the_search_index_are_indexed_by_the_upgrade(tmp_path
 
     home = tmp_path / "home"
     create_demo(home, PASSWORD, TODAY)
-    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
+    session = open_profile(home, CELL, DEMO_USER, PASSWORD)
     with session.store.engine.connect().execution_options(khdesk_write=True) as conn:
         with conn.begin():
             name = conn.execute(
@@ -179,7 +179,7 @@ def test_files_missing_from_the_search_index_are_indexed_by_the_upgrade(tmp_path
             command.downgrade(_alembic_config(conn), "0008")
     session.close()
 
-    session = profiles.open_profile(home, CELL, DEMO_USER, PASSWORD)
+    session = open_profile(home, CELL, DEMO_USER, PASSWORD)
     try:
         with session.store.read() as conn:
             assert _revision(conn) == migrate.head_revision()

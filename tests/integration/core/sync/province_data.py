@@ -21,7 +21,7 @@ from pathlib import Path
 
 from khdesk.core.services import profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session, open_profile
 from khdesk.core.store import keyslots
 from khdesk.demo.province import province_demo
 from tests.bench.bench_sync import CELL_KDF, enrol
@@ -150,7 +150,7 @@ def send_to_province(
     cards.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     for code in codes:
-        committee = profiles.open_profile(committee_home, code, USER, PASSWORD)
+        committee = open_profile(committee_home, code, USER, PASSWORD)
         try:
             enrol(committee, province, cards)
             enrol(province, committee, cards)

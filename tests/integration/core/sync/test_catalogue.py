@@ -33,7 +33,7 @@ from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services import catalogue, sync
 from khdesk.core.services.checking import check_profile, load_facts
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
 from khdesk.core.sync import canonical, judging, keys

@@ -19,7 +19,7 @@ import pytest
 
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.io.tabular import write_tables
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import keyslots
 from khdesk.demo.stations import DEMO_USER, create_demo
@@ -154,7 +154,7 @@ def test_committee_verifies_imports_and_lists_the_cells_files(office):
         for f in json.loads(after.stdout)
         if f["file_code"].startswith("X01-CB01-") and f["state"] == "CHI_BO_XET"
     )
-    com = profiles.open_profile(home, "X01", None, PASSWORD)
+    com = open_profile(home, "X01", None, PASSWORD)
     try:
         record_step(
             com,

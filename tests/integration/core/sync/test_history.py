@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from khdesk.core.services import profiles, sync
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.core.store import sqlcipher
 from khdesk.core.store.keyslots import KeySlots
@@ -94,7 +95,7 @@ def rewrite_as_attacker(home: Path, drop: int, rename: str | None, append_as: st
 def test_finding_4_rewritten_history_is_reported(commune, tmp_path, quiet_cli, capsys):
     cell, com = commune.cells[CELL], commune.committee
     profiles.add_user(cell, VIEWER, VIEWER_PASSWORD, role="viewer")
-    profiles.open_profile(commune.home, CELL, VIEWER, VIEWER_PASSWORD).close()  # audited
+    open_profile(commune.home, CELL, VIEWER, VIEWER_PASSWORD).close()  # audited
     first = import_bundle(com, export(cell, tmp_path / "1"))
     assert first.status == "imported", first.reason
     assert first.audit["kind"] == "first" and first.audit["count"] == audit_count(cell) - 1

@@ -9,8 +9,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import sync
 from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.services.session import open_profile
 from khdesk.core.store import schema as t
 from khdesk.core.sync import keys
 from khdesk.core.sync.errors import KeyCardError
@@ -194,7 +195,7 @@ def test_profile_from_before_keys_gets_them_on_first_use(cell, home):
         with conn.begin():
             command.downgrade(_alembic_config(conn), "0003")
     cell.close()
-    session = profiles.open_profile(home, "X01-CB01", "bithu", PASSWORD)
+    session = open_profile(home, "X01-CB01", "bithu", PASSWORD)
     try:
         with session.store.read() as conn:
             assert conn.execute(select(t.sync_own_keys)).all() == []

@@ -27,7 +27,7 @@ from sqlalchemy import event, func, select
 
 from khdesk.core.services import profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
-from khdesk.core.services.profiles import Session
+from khdesk.core.services.session import Session, open_profile
 from khdesk.core.store import keyslots
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import verify_audit
@@ -209,9 +209,9 @@ class _Retries(logging.Handler):
 @pytest.fixture(scope="module")
 def concurrent(province):
     """The four workers' run on the server province, with a reader alongside."""
-    sessions = [profiles.open_profile(province.home, "KH", OWNER, PG_PASSWORD)]
-    sessions += [profiles.open_profile(province.home, "KH", n, PG_PASSWORD) for n in STAFF]
-    reader_session = profiles.open_profile(province.home, "KH", OWNER, PG_PASSWORD)
+    sessions = [open_profile(province.home, "KH", OWNER, PG_PASSWORD)]
+    sessions += [open_profile(province.home, "KH", n, PG_PASSWORD) for n in STAFF]
+    reader_session = open_profile(province.home, "KH", OWNER, PG_PASSWORD)
     run = Run()
     lock = threading.Lock()
     done = threading.Event()
@@ -365,8 +365,8 @@ def test_a_reader_never_sees_half_an_import(province, concurrent):
 
 def test_the_same_bundle_at_the_same_instant_lands_once(province):
     sessions = [
-        profiles.open_profile(province.race_home, "KH", OWNER, PG_PASSWORD),
-        profiles.open_profile(province.race_home, "KH", STAFF[0], PG_PASSWORD),
+        open_profile(province.race_home, "KH", OWNER, PG_PASSWORD),
+        open_profile(province.race_home, "KH", STAFF[0], PG_PASSWORD),
     ]
     try:
         for code, path in province.race_bundles.items():
@@ -415,7 +415,7 @@ def _reused_sequence(base: Path, tables: dict, province: Session) -> Path:
     pd.copy_committees(base / "c", base / "snapshot", [code])
 
     def number_two(tag: str) -> Path:
-        session = profiles.open_profile(base / "c", code, pd.USER, pd.PASSWORD)
+        session = open_profile(base / "c", code, pd.USER, pd.PASSWORD)
         try:
             changed = {**rows["candidates"][0], "home_town": f"Thôn {tag}"}
             report = import_tables(session, RowTables.from_dicts({"candidates": [changed]}), "t")
@@ -436,7 +436,7 @@ def test_the_same_suspicious_bundle_is_set_aside_once(province, tmp_path):
     owner = pd.province_on_server(tmp_path / "pg", url, OWNER, PG_PASSWORD)
     pd.import_org_list(owner, province.tables)
     suspicious = _reused_sequence(tmp_path, province.tables, owner)
-    sessions = [owner, profiles.open_profile(tmp_path / "pg", "KH", OWNER, PG_PASSWORD)]
+    sessions = [owner, open_profile(tmp_path / "pg", "KH", OWNER, PG_PASSWORD)]
     # Both look for the bundle among those set aside before either has written it: the
     # window a lock must close (held until after the look, or for as long as a lock makes
     # the second one wait, then let go).
