@@ -32,6 +32,7 @@ from khdesk.core.services.steps import (
     record_step_event,
     undo_step,
 )
+from khdesk.core.services.transfers import transit_note
 
 
 def _fields(pairs: list[str] | None) -> dict[str, str]:
@@ -99,8 +100,6 @@ def cmd_step_next(args: argparse.Namespace) -> int:
         mark = "" if s in here else "  (không ghi ở đây)"
         print(f"{s:<8} {STEP_BY_ID[s].name}{mark}")
     if not valid:
-        from khdesk.core.services.transfers import transit_note
-
         with opened(args, code) as session:
             print(transit_note(session, code) or "Hồ sơ đã kết thúc: không còn bước nào.")
     return 0

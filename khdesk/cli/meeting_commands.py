@@ -13,6 +13,15 @@ from khdesk.cli.report_commands import _missing_folder, _out_path, _said_written
 from khdesk.core.domain.meetings import Absence, Meeting, parse_kind
 from khdesk.core.domain.pipeline import RESULT_LABELS, STATE_LABELS, State
 from khdesk.core.errors import UsageError
+from khdesk.core.services import printing
+from khdesk.core.services.meetings import (
+    correct_meeting,
+    get_meeting,
+    list_meetings,
+    meeting_votes,
+    new_meeting,
+    record_vote,
+)
 
 
 def _absences(items: list[str] | None) -> tuple[Absence, ...]:
@@ -53,7 +62,6 @@ def _line(m: Meeting) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from khdesk.core.services.meetings import new_meeting
 
     with opened(args) as session:
         meeting = Meeting(
@@ -77,7 +85,6 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    from khdesk.core.services.meetings import correct_meeting, get_meeting
 
     with opened(args) as session:
         with session.store.read() as conn:
@@ -105,7 +112,6 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from khdesk.core.services.meetings import list_meetings
 
     with opened(args) as session, session.store.read() as conn:
         meetings = list_meetings(conn)
@@ -120,7 +126,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from khdesk.core.services.meetings import get_meeting, meeting_votes
 
     with opened(args) as session, session.store.read() as conn:
         meeting = get_meeting(conn, args.meeting)
@@ -153,7 +158,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_vote(args: argparse.Namespace) -> int:
-    from khdesk.core.services.meetings import record_vote
 
     code = args.file_code.strip().upper()
     with opened(args, code) as session:
@@ -177,7 +181,6 @@ def cmd_vote(args: argparse.Namespace) -> int:
 
 
 def cmd_minutes(args: argparse.Namespace) -> int:
-    from khdesk.core.services import printing
 
     out = _out_path(args.out, (".pdf",))
     values = _values(args.value)
