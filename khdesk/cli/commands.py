@@ -23,12 +23,15 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def opened(args: argparse.Namespace, file_code: str | None = None) -> Iterator[Session]:
+def opened(
+    args: argparse.Namespace, file_code: str | None = None, *, committee: bool = False
+) -> Iterator[Session]:
     """The profile --profile names, or the only one, or the one holding `file_code` (a
-    FILE_CODE argument finds its profile, CLI.md), opened with the password."""
+    FILE_CODE argument finds its profile, CLI.md; the committee's for its steps), opened
+    with the password."""
     from khdesk.core.services import profiles
 
-    name = profiles.resolve_profile_name(args.home, args.profile, file_code)
+    name = profiles.resolve_profile_name(args.home, args.profile, file_code, committee=committee)
     session = profiles.open_profile(args.home, name, args.user, read_password())
     try:
         yield session
