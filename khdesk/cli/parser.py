@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cells", type=int, default=2000)
     p.add_argument("--people", type=int, default=100_000)
     p.add_argument("--files", type=int, default=10_000)
-    p.add_argument("--today", help="ngày làm mốc (yyyy-mm-dd), mặc định hôm nay")
+    p.add_argument("--today", help="ngày làm mốc (ngày/tháng/năm như 31/12/2026), mặc định hôm nay")
 
     profile = command("profile", "hồ sơ làm việc", "commands:cmd_help")
     psub = profile.add_subparsers(dest="action", parser_class=Parser)
@@ -401,7 +401,7 @@ def _report_commands(sub, command, global_options, parser_class) -> None:
         "'checklist': danh mục tài liệu hồ sơ)",
         "report_commands:cmd_form",
     )
-    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc checklist")
+    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc 'checklist'")
     p.add_argument("--file", required=True, help="mã hồ sơ")
     p.add_argument("--out", required=True, help="tệp PDF ghi ra")
     p.add_argument(

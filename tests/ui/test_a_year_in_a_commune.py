@@ -11,6 +11,7 @@ Nothing here calls a service to change data: services are read only to check."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from khdesk.ui.main_window import MainWindow
 from khdesk.ui.new_profile import KEY_PAGE, ORG_PAGE, USER_PAGE
 from khdesk.ui.stats_page import pct_text
 from tests.ui.helpers import click_in_next_box, type_text
+from tests.ui.reading import Reader
 
 PASSWORD = "mat-khau-xa-cam-hai"
 WORKDAY = date(2026, 11, 26)  # "today" on every PC while the year is lived
@@ -64,10 +66,11 @@ def pdf_text(path: Path) -> str:
 # -- the first hour: profiles --
 
 
-def new_profile(qtbot, home: Path, role: str, code: str, name: str, parent: str = ""):
+def new_profile(qtbot, reader, home: Path, role: str, code: str, name: str, parent: str = ""):
     """The sign-in's "Tạo hồ sơ mới…": the wizard, typed through, its recovery key kept."""
     login = LoginDialog(home)
     qtbot.addWidget(login)
+    reader.read(login, "đăng nhập")
     wizard = login.open_new_profile()
     wizard.role_page.set_role(role)
     wizard.next()
@@ -81,12 +84,14 @@ def new_profile(qtbot, home: Path, role: str, code: str, name: str, parent: str 
         before = wizard.currentId()
         wizard.next()
         assert wizard.currentId() != before, org.error_label.text()
+        reader.read(wizard, f"tạo hồ sơ, trang {wizard.currentId()}")
     user = wizard.user_page
     type_text(qtbot, user.password_edit, PASSWORD)
     type_text(qtbot, user.again_edit, PASSWORD)
     wizard.next()
     settle(qtbot)
     assert wizard.currentId() == KEY_PAGE, user.error_label.text()
+    reader.read(wizard, "tạo hồ sơ, mã khôi phục")
     wizard.key_page.kept_check.setChecked(True)
     assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     wizard.accept()
@@ -98,11 +103,15 @@ def new_profile(qtbot, home: Path, role: str, code: str, name: str, parent: str 
 class PC:
     """One station's main window, as its secretary sees it."""
 
-    def __init__(self, qtbot, session, today: date, stick: Path):
-        self.qtbot, self.session, self.stick = qtbot, session, stick
+    def __init__(self, qtbot, session, today: date, stick: Path, reader: Reader):
+        self.qtbot, self.session, self.stick, self.reader = qtbot, session, stick, reader
         self.window = MainWindow(session, today=today)
         qtbot.addWidget(self.window)
         self.window.show()
+
+    def read(self, widget=None, where: str = "") -> None:
+        """What the person sees now (the main window, or a dialog of it)."""
+        self.reader.read(widget or self.window, where or self.session.org_code)
 
     def page(self, key: str):
         self.window.show_page(key)
@@ -131,7 +140,9 @@ class PC:
             else:
                 edit.clear()
                 type_text(self.qtbot, edit, text)
+        self.read(dialog, f"ghi bước {step}")
         assert dialog.save(), dialog.error_label.text()
+        self.read(self.window.file_windows[file_code], f"hồ sơ sau {step}")
 
     def print_form(self, file_code: str, form: str, out: Path) -> str:
         """The file window's "In biểu mẫu…": the form chosen, saved as a PDF, its text."""
@@ -142,6 +153,7 @@ class PC:
         assert dialog.save_to(out)
         settle(self.qtbot)
         assert "Đã lưu" in dialog.saved_label.text()
+        self.read(dialog, f"in {form}")
         dialog.close()
         return pdf_text(out)
 
@@ -160,6 +172,7 @@ class PC:
         settle(self.qtbot)
         assert send.last_error is None, send.last_error
         assert "Có thể rút USB an toàn." in send.result_label.text()
+        self.read(where="gửi")
         (written,) = set(self.stick.iterdir()) - before
         return written
 
@@ -170,11 +183,13 @@ class PC:
         page.tabs.setCurrentWidget(receive)
         receive.load_paths([bundle])
         settle(self.qtbot)
+        self.read(where="nhận, đã kiểm tra")
         assert receive.import_button.isEnabled(), receive.last_error
         receive.import_valid()
         settle(self.qtbot)
         assert receive.last_error is None, receive.last_error
         assert [r.status for r in receive.imported] == ["imported"]
+        self.read(where="nhận, đã nhập")
         return receive.report_view.toPlainText()
 
     def close(self) -> None:
@@ -205,6 +220,9 @@ def enrol(qtbot, holder: PC, other: PC, folder: Path, seen: list[str]) -> None:
         for r in range(panel.peer_model.rowCount())
     ]
     assert heard in peers
+    holder.read(where="ghi nhận khóa")
+    for text in seen:
+        holder.reader.read(text, "hộp hỏi thêm đơn vị")
 
 
 def fill_workbook(path: Path, cell: str, members: list[dict], candidates: list[dict]) -> None:
@@ -222,18 +240,18 @@ def fill_workbook(path: Path, cell: str, members: list[dict], candidates: list[d
 
 def import_workbook(qtbot, pc: PC, path: Path) -> None:
     """ "Nhập / xuất Excel" → the import wizard: preview without a problem, then import."""
-    from khdesk.ui.import_wizard import ImportWizard
-
-    wizard = ImportWizard(pc.window.ctx, pc.window)
+    wizard = pc.page("excel").import_wizard()
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.choose.path_edit.setText(str(path))
     wizard.next()
     settle(qtbot)
     assert wizard.preview.report.problems == [], wizard.preview.report.problems
+    pc.read(wizard, "nhập Excel, xem trước")
     wizard.next()
     settle(qtbot)
     assert wizard.result_page.report.committed
+    pc.read(wizard, "nhập Excel, kết quả")
     wizard.accept()
 
 
@@ -243,6 +261,7 @@ def export_template(qtbot, pc: PC, path: Path) -> Path:
     settle(qtbot)
     written = path.with_suffix(".xlsx")
     assert written.exists(), page.last_label.text()
+    pc.read(where="xuất Excel")
     return written
 
 
@@ -256,35 +275,57 @@ OFFICIALS = [
 ]  # fmt: skip
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: no stacking
-def test_a_year_in_a_commune(qtbot, tmp_path, usb):
-    stick = usb
+@dataclass
+class Year:
+    """The PCs at the year's end (the committee's window opened on 31/12) and what the
+    committee's statistics page shows for 2026."""
+
+    committee: PC
+    cells: list[PC]
+    figures: dict[str, str]
+
+    def close(self) -> None:
+        for pc in (self.committee, *self.cells):
+            pc.close()
+
+
+def live_the_year(qtbot, tmp_path: Path, stick: Path, reader: Reader) -> Year:
     seen: list[str] = []
     homes = {name: tmp_path / name for name in ("uy-ban", "chi-bo-1", "chi-bo-2")}
 
     # The first hour: the committee, then its two cells, each on its own PC.
     com = PC(
         qtbot,
-        new_profile(qtbot, homes["uy-ban"], "committee", COMMITTEE, "Đảng ủy xã Cam Hải", "KH"),
+        new_profile(
+            qtbot, reader, homes["uy-ban"], "committee", COMMITTEE, "Đảng ủy xã Cam Hải", "KH"
+        ),
         WORKDAY,
         stick,
+        reader,
     )
     org = com.page("org")
     row = org.add_plan_row(year=True)
     org.plans.item(row, 0).setText("2026")
     org.plans.item(row, 2).setText("3")
     assert org.save(), org.message.text()
+    com.read(where="tổ chức")
     cell_a = PC(
         qtbot,
-        new_profile(qtbot, homes["chi-bo-1"], "cell", CELL_A, "Chi bộ thôn Tân Đức", COMMITTEE),
+        new_profile(
+            qtbot, reader, homes["chi-bo-1"], "cell", CELL_A, "Chi bộ thôn Tân Đức", COMMITTEE
+        ),
         WORKDAY,
         stick,
+        reader,
     )
     cell_b = PC(
         qtbot,
-        new_profile(qtbot, homes["chi-bo-2"], "cell", CELL_B, "Chi bộ thôn Hòa Bình", COMMITTEE),
+        new_profile(
+            qtbot, reader, homes["chi-bo-2"], "cell", CELL_B, "Chi bộ thôn Hòa Bình", COMMITTEE
+        ),
         WORKDAY,
         stick,
+        reader,
     )
     cards = tmp_path / "the-khoa"
     cards.mkdir()
@@ -363,11 +404,12 @@ def test_a_year_in_a_commune(qtbot, tmp_path, usb):
 
     # The year's end: the committee's figures for 2026.
     com.close()
-    again = PC(qtbot, reopen(homes["uy-ban"], COMMITTEE), YEAR_END, stick)
+    again = PC(qtbot, reopen(homes["uy-ban"], COMMITTEE), YEAR_END, stick, reader)
     stats = again.page("stats")
     stats.scope_box.setCurrentIndex(stats.scope_box.findText("Năm 2026"))
     settle(qtbot)
-    cards_shown = {
+    again.read(where="thống kê")
+    figures = {
         "admitted": stats.cards["admitted"].value_label.text(),
         "target": target_of(stats.cards["admitted"].detail_label.text()),
         "youth": stats.cards["youth"].value_label.text(),
@@ -375,9 +417,16 @@ def test_a_year_in_a_commune(qtbot, tmp_path, usb):
         "private": stats.cards["private"].value_label.text(),
         "pool": stats.cards["pool"].value_label.text(),
     }
-    assert cards_shown == EXPECTED_2026
-    for pc in (again, cell_a, cell_b):
-        pc.close()
+    return Year(again, [cell_a, cell_b], figures)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: no stacking
+def test_a_year_in_a_commune(qtbot, tmp_path, usb):
+    year = live_the_year(qtbot, tmp_path, usb, Reader())
+    try:
+        assert year.figures == EXPECTED_2026
+    finally:
+        year.close()
 
 
 def target_of(detail: str) -> str:
