@@ -24,6 +24,7 @@ ALLOWED = {
     "tab", "kingston", "sqlcipher", "postgresql", "office", "libreoffice", "word",
     "menu", "caps", "lock", "prtscn", "unikey", "vd",  # as Vietnamese offices say them
     "bithu",  # the first user's name
+    "raglai",  # a people of Khánh Hòa (dân tộc), as the demo's people are
 }  # fmt: skip
 # Names that stay as they are: the forms' typeface and its licence.
 PHRASES = ("Liberation Serif", "Red Hat, Inc.", "Google", "SIL Open Font License")

@@ -25,14 +25,17 @@ def type_text(qtbot, widget, text):
 
 
 def click_in_next_box(button_text: str, seen: list[str]) -> None:
-    """Answer the next modal message box by clicking the button with this text."""
+    """Answer the next modal message box by clicking the button with this text; `seen`
+    gets what the box said (its text, the further text, its buttons)."""
 
     def click() -> None:
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
             QTimer.singleShot(20, click)
             return
-        seen.append(box.text())
+        seen.append(
+            "\n".join([box.text(), box.informativeText(), *(b.text() for b in box.buttons())])
+        )
         next(b for b in box.buttons() if b.text() == button_text).click()
 
     QTimer.singleShot(0, click)
