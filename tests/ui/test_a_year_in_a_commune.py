@@ -6,7 +6,8 @@ record-step dialog, the print dialog (real PDFs, their text read back), the sync
 "Gửi" and "Nhận" through a folder standing for the USB stick, and at the year's end the
 committee's statistics page against a table computed by hand below.
 
-Nothing here calls a service to change data: services are read only to check."""
+Nothing here calls a service to change data: services are read only to check. What the
+windows show along the way goes to a Reader (tests/ui/test_no_english.py judges it)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ EXPECTED_2026 = {
     "private": "1",
     "pool": "2",
 }
+# Its chart of the cells: admitted in 2026, cell by cell (no cell has a plan of its own).
+EXPECTED_BY_CELL_2026 = {"Chi bộ thôn Tân Đức": 1, "Chi bộ thôn Hòa Bình": 0}
 
 
 def settle(qtbot) -> None:
@@ -282,7 +285,7 @@ class Year:
 
     committee: PC
     cells: list[PC]
-    figures: dict[str, str]
+    figures: dict
 
     def close(self) -> None:
         for pc in (self.committee, *self.cells):
@@ -417,6 +420,7 @@ def live_the_year(qtbot, tmp_path: Path, stick: Path, reader: Reader) -> Year:
         "private": stats.cards["private"].value_label.text(),
         "pool": stats.cards["pool"].value_label.text(),
     }
+    figures["by_cell"] = {bar.label: bar.value for bar in stats.admitted_chart.bars}
     return Year(again, [cell_a, cell_b], figures)
 
 
@@ -424,7 +428,9 @@ def live_the_year(qtbot, tmp_path: Path, stick: Path, reader: Reader) -> Year:
 def test_a_year_in_a_commune(qtbot, tmp_path, usb):
     year = live_the_year(qtbot, tmp_path, usb, Reader())
     try:
+        by_cell = year.figures.pop("by_cell")
         assert year.figures == EXPECTED_2026
+        assert by_cell == EXPECTED_BY_CELL_2026
     finally:
         year.close()
 
