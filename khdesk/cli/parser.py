@@ -62,8 +62,16 @@ class Parser(argparse.ArgumentParser):
     """argparse in Vietnamese where it speaks to the user, exit 2 on usage errors."""
 
     def error(self, message: str):  # noqa: D401 - argparse API
+        # argparse names a subcommand by its dest ("action: không có lựa chọn 'x'").
+        name, sep, rest = message.partition(": ")
+        if sep and name in SUBCOMMAND_NAMES:
+            message = f"{SUBCOMMAND_NAMES[name]}: {rest}"
         self.print_usage(sys.stderr)
         self.exit(2, f"khdesk: lỗi cú pháp lệnh: {message}\n")
+
+
+# The dests of the subcommand choices, as an error names them to the user.
+SUBCOMMAND_NAMES = {"command": "lệnh", "action": "lệnh con", "kind": "loại báo cáo"}
 
 
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

@@ -29,11 +29,12 @@ def syntax_words() -> set[str]:
     words: set[str] = set()
     for _path, parser in parsers(build_parser()):
         for action in parser._actions:
-            names = [*action.option_strings, action.dest, action.metavar or ""]
+            names = [*action.option_strings, action.metavar or ""]
             if isinstance(action, argparse._SubParsersAction):
-                names += list(action.choices)
-            elif action.choices:
-                names += [str(c) for c in action.choices]
+                names += list(action.choices)  # its dest is no word a person reads
+            else:
+                names.append(action.dest)  # shown as the placeholder (DOC_NO, file_code)
+                names += [str(c) for c in action.choices or ()]
             for name in names:
                 words.add(name.strip("-").lower())
                 words.update(w.lower() for w in re.findall(r"[^\W\d_]+", name))
@@ -72,6 +73,8 @@ ERRORS = [
     ["step"],
     ["step", "record"],
     ["step", "record", "X01-CB01-0011", "A99"],
+    ["step", "khong-co"],
+    ["report", "khong-co"],
     ["step", "record", "X01-CB01-0011", "A11", "--on", "31/02/2026"],
     ["step", "record", "X01-CB01-0011", "A11", "--on", "20/11/2026"],
     ["show", "X01-CB01-0099"],
@@ -104,3 +107,28 @@ def test_no_english_in_cli_errors(args, demo_home, quiet_cli, capsys):
     assert code != 0, out.out
     assert out.err.strip() and "Traceback" not in out.err
     assert not english(out.err + out.out), out.err
+
+
+ANSWERS = [
+    ["profile", "list"],
+    ["show", "X01-CB01-0007"],
+    ["show", "X01-CB01-0011"],
+    ["--profile", "X01", "list"],
+    ["--profile", "X01-CB01", "check", "--on", "26/11/2026"],
+    ["step", "next", "X01-CB01-0011"],
+    ["--profile", "X01", "stats", "--year", "2026"],
+    ["--profile", "X01", "keys", "show"],
+    ["--profile", "X01", "bundle", "conflicts"],
+    ["--profile", "X01", "stats", "--year", "2025"],
+]
+
+
+@pytest.mark.parametrize("args", ANSWERS, ids=" ".join)
+def test_no_english_in_cli_answers(args, demo_home, quiet_cli, capsys):
+    """What the commands print for a person (not --json): state and step names from the
+    glossary, no rule id outside a details line."""
+    code = quiet_cli(demo_home, *args)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.strip()
+    assert not english(out.out + out.err), out.out
