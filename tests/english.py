@@ -72,8 +72,8 @@ def english_words(text: str) -> list[str]:
     text = _CODE.sub(" ", text)
     for word in _WORD.findall(text):
         lower = word.lower()
-        if lower in SHAPED_LIKE_VIETNAMESE:
-            found.append(word)
+        if lower in SHAPED_LIKE_VIETNAMESE and (lower == "ok" or not word.isupper()):
+            found.append(word)  # in capitals only OK: a key's group may read "AT"
             continue
         if not word.isascii() or len(word) < 2 or lower in ALLOWED:
             continue

@@ -36,6 +36,7 @@ def test_english_is_found(text, english):
         "<span style='color:#9b1c1c'>&nbsp;Quá hạn&nbsp;</span>",
         "cán bộ kỹ thuật làm bằng lệnh 'khdesk retention --purge'",
         "Mở dữ liệu mẫu (demo) bằng Excel hoặc CSV; Ctrl+N",
+        "YB2W 4JD6 BLPV RNY3 KHWG 67AT J3GU S6OF",  # a recovery key's random groups
     ],
 )
 def test_vietnamese_names_paths_codes_and_commands_pass(text):
