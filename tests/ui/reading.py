@@ -32,6 +32,9 @@ ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 
 def _model_texts(view: QAbstractItemView) -> Iterator[str]:
+    # PySide6 (6.x, Python 3.11) loses a reference to None each time a C++ model's data()
+    # or headerData() answers "nothing" to Python; thousands of such calls crash the
+    # interpreter at exit. itemData() hands over only the roles that hold a value.
     model = view.model()
     if model is None:
         return
@@ -39,12 +42,11 @@ def _model_texts(view: QAbstractItemView) -> Iterator[str]:
     # A list model keeps columnCount private: one column.
     columns = 1 if isinstance(model, QAbstractListModel) else model.columnCount(top)
     for section in range(columns):
-        for role in ROLES:
-            yield model.headerData(section, Qt.Orientation.Horizontal, role)
+        yield model.headerData(section, Qt.Orientation.Horizontal)  # a header has a title
     for row in range(min(model.rowCount(top), MAX_ROWS)):
         for column in range(columns):
-            for role in ROLES:
-                yield model.data(model.index(row, column), role)
+            held = model.itemData(model.index(row, column))
+            yield from (held.get(role) for role in ROLES)
 
 
 def _own_texts(w: QWidget) -> Iterator[str]:
