@@ -45,10 +45,13 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def opened(args: argparse.Namespace, file_code: str | None = None) -> Iterator[Session]:
+def opened(
+    args: argparse.Namespace, file_code: str | None = None, *, committee: bool = False
+) -> Iterator[Session]:
     """The profile --profile names, or the only one, or the one holding `file_code` (a
-    FILE_CODE argument finds its profile, CLI.md), opened with the password."""
-    name = resolve_profile_name(args.home, args.profile, file_code)
+    FILE_CODE argument finds its profile, CLI.md; the committee's for its steps), opened
+    with the password."""
+    name = resolve_profile_name(args.home, args.profile, file_code, committee=committee)
     session = open_profile(args.home, name, args.user, read_password())
     try:
         yield session
@@ -353,8 +356,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         due = date.fromisoformat(f["due"]).strftime("%d/%m/%Y") if f["due"] else "—"
         who = f["file_code"] or f.get("member_code")
         label = SEVERITY_LABELS[Severity(f["severity"])]
-        print(f"{due:<10}  {label:<9}  {who:<16} {f['full_name']:<26} {f['rule']}")
-        print(f"            {f['message']} [{f['legal_basis']}]")
+        print(f"{due:<10}  {label:<9}  {who:<16} {f['full_name']}")
+        # The rule's id (for --rule) on the details line, named as such.
+        print(f"            {f['message']} [{f['legal_basis']}] (mã quy tắc {f['rule']})")
     counts = {s: sum(1 for f in result.findings if f["severity"] == s) for s in Severity}
     print(
         f"Tổng: {counts[Severity.ERROR]} lỗi, {counts[Severity.WARNING]} cảnh báo, "

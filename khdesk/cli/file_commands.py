@@ -132,7 +132,7 @@ def cmd_step_record(args: argparse.Namespace) -> int:
     if "a6_replacement" in details:
         details["a6_replacement"] = details["a6_replacement"].strip().lower() in ("1", "có", "x")
     code = args.file_code.upper()
-    with opened(args, code) as session:
+    with opened(args, code, committee=step.committee) as session:
         done = record_step_event(session, code, event, parse_day(args.today), details or None)
     if args.json:
         print_json({"file_code": code, "state": done.state, "step_uuid": done.step_uuid})

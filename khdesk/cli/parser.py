@@ -63,8 +63,16 @@ class Parser(argparse.ArgumentParser):
     """argparse in Vietnamese where it speaks to the user, exit 2 on usage errors."""
 
     def error(self, message: str):  # noqa: D401 - argparse API
+        # argparse names a subcommand by its dest ("action: không có lựa chọn 'x'").
+        name, sep, rest = message.partition(": ")
+        if sep and name in SUBCOMMAND_NAMES:
+            message = f"{SUBCOMMAND_NAMES[name]}: {rest}"
         self.print_usage(sys.stderr)
         self.exit(2, f"khdesk: lỗi cú pháp lệnh: {message}\n")
+
+
+# The dests of the subcommand choices, as an error names them to the user.
+SUBCOMMAND_NAMES = {"command": "lệnh", "action": "lệnh con", "kind": "loại báo cáo"}
 
 
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -155,7 +163,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--cells", type=int, default=2000)
     p.add_argument("--people", type=int, default=100_000)
     p.add_argument("--files", type=int, default=10_000)
-    p.add_argument("--today", help="ngày làm mốc (yyyy-mm-dd), mặc định hôm nay")
+    p.add_argument("--today", help="ngày làm mốc (ngày/tháng/năm như 31/12/2026), mặc định hôm nay")
 
     profile = command("profile", "hồ sơ làm việc", "commands:cmd_help")
     psub = profile.add_subparsers(dest="action", parser_class=Parser)
@@ -456,7 +464,7 @@ def _report_commands(sub, command, global_options, parser_class) -> None:
         "'checklist': danh mục tài liệu hồ sơ)",
         "report_commands:cmd_form",
     )
-    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc checklist")
+    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc 'checklist'")
     p.add_argument("--file", required=True, help="mã hồ sơ")
     p.add_argument("--out", required=True, help="tệp PDF ghi ra")
     p.add_argument(
@@ -750,7 +758,7 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--value",
         action="append",
-        help="TÊN=GIÁ_TRỊ điền chỗ trống (venue, end_time, opinions), lặp lại được",
+        help="TÊN=GIÁ_TRỊ điền chỗ trống ('venue', 'end_time', 'opinions'), lặp lại được",
     )
 
 

@@ -281,12 +281,12 @@ class CandidateFileWindow(QMainWindow):
         return tab
 
     def _build_findings_tab(self) -> QWidget:
-        self.findings_table = _table(["Mức", "Nội dung", "Hạn", "Căn cứ", "Quy tắc"])
+        self.findings_table = _table(["Mức", "Nội dung", "Hạn", "Căn cứ"])
         header = self.findings_table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         fit_columns(
             self.findings_table,
-            {0: "Nhắc việc", 2: "00/00/0000", 3: "HD 06 mục 3.2", 4: "PROBATION_END"},
+            {0: "Nhắc việc", 2: "00/00/0000", 3: "HD 06 mục 3.2"},
         )
         self.no_findings = QLabel("Hồ sơ không có cảnh báo nào.")
         tab = QWidget()
@@ -479,17 +479,13 @@ class CandidateFileWindow(QMainWindow):
             severity = Severity(f["severity"])
             back, fore = SEVERITY_COLOURS[severity]
             due = show_date(f["due"]) if f["due"] else "—"
-            rule = _item(f["rule"])
-            small = rule.font()
-            small.setPointSize(max(7, small.pointSize() - 1))
-            rule.setFont(small)
-            rule.setForeground(QBrush(QColor("#555555")))
+            # The rule's id is for whoever asks about it, in the tooltip's details line.
+            tip = f"{f['message']}\n(mã quy tắc {f['rule']})"
             cells = [
                 _item(SEVERITY_LABELS[severity]),
-                _item(f["message"], f["message"]),
+                _item(f["message"], tip),
                 _item(due),
                 _item(f["legal_basis"]),
-                rule,
             ]
             for c, cell in enumerate(cells):
                 table.setItem(r, c, cell)

@@ -193,9 +193,12 @@ class ChainPage(QWizardPage):
         layout.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt API
-        if not self.decision_edit.text():
-            parent = self.wizard().org_page.parent_edit.text().strip().upper()
-            self.decision_edit.setText(f"Ban Thường vụ Đảng ủy {parent}".strip())
+        # Left empty, the forms name the upper committee's standing committee once its
+        # name is known here (its key card); a code ("Đảng ủy X01") would print as is.
+        parent = self.wizard().org_page.parent_edit.text().strip().upper()
+        self.decision_edit.setPlaceholderText(
+            f"để trống: Ban Thường vụ đảng ủy cấp trên ({parent})"
+        )
 
 
 class UserPage(QWizardPage):

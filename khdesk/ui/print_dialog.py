@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,30 +99,36 @@ def render_pages(data: bytes, dpi: int = PREVIEW_DPI) -> list[QImage]:
     return []
 
 
+# PDFium is not thread-safe (pypdfium2's documentation) and previews draw in background
+# operations: one at a time.
+_PDFIUM = threading.Lock()
+
+
 def render_pdfium(data: bytes, dpi: int) -> list[QImage]:
     # PDFium (~35 ms) loads only for a preview
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(data)
-    try:
-        images = []
-        for i in range(len(doc)):
-            page = doc[i]
-            # BGRx is QImage's RGB32 byte order on little-endian PCs.
-            bitmap = page.render(scale=dpi / 72, prefer_bgrx=True)
-            image = QImage(
-                bytes(bitmap.buffer),
-                bitmap.width,
-                bitmap.height,
-                bitmap.stride,
-                QImage.Format.Format_RGB32,
-            )
-            images.append(image.copy())  # own the pixels before PDFium frees them
-            bitmap.close()
-            page.close()
-        return images
-    finally:
-        doc.close()
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(data)
+        try:
+            images = []
+            for i in range(len(doc)):
+                page = doc[i]
+                # BGRx is QImage's RGB32 byte order on little-endian PCs.
+                bitmap = page.render(scale=dpi / 72, prefer_bgrx=True)
+                image = QImage(
+                    bytes(bitmap.buffer),
+                    bitmap.width,
+                    bitmap.height,
+                    bitmap.stride,
+                    QImage.Format.Format_RGB32,
+                )
+                images.append(image.copy())  # own the pixels before PDFium frees them
+                bitmap.close()
+                page.close()
+            return images
+        finally:
+            doc.close()
 
 
 def _render_pdftoppm(data: bytes, dpi: int) -> list[QImage]:

@@ -6,31 +6,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
 
 from khdesk.core.services import sync
 from khdesk.core.services.committee import cell_overview
 from khdesk.ui.context import AppContext
 from khdesk.ui.sync.page import SyncPage
 from tests.conftest import make_profile
+from tests.ui.helpers import click_in_next_box
 
 TODAY = date(2026, 11, 26)
-
-
-def click_in_next_box(button_text: str, seen: list[str]) -> None:
-    """Answer the next modal message box by clicking the button with this text."""
-
-    def click() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, click)
-            return
-        seen.append(box.text())
-        next(b for b in box.buttons() if b.text() == button_text).click()
-
-    QTimer.singleShot(0, click)
 
 
 def test_the_panel_offers_to_add_the_cells_unit_then_enrols(qtbot, committee, home, clock):

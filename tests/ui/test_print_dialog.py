@@ -284,3 +284,40 @@ def test_names_the_tree_gives_are_the_fields_hints_not_called_missing(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(d.pdf_bytes)).pages).split()
     )
     assert "Cam Lâm, ngày" in text and "ĐẢNG BỘ XÃ CAM LÂM" in text
+
+
+def test_pdfium_draws_one_preview_at_a_time(monkeypatch, session):
+    """PDFium is not thread-safe (pypdfium2's documentation): two previews asked at once
+    (the dialog opening on one form while another is chosen) take turns. The real
+    PdfDocument runs; a spy around it counts how many are open at once."""
+    import threading
+    import time
+
+    import pypdfium2 as pdfium
+
+    from khdesk.ui.print_dialog import render_pages
+
+    data = printing.form_pdf(session, "6-KNĐ", FILE)
+    real, open_now, most = pdfium.PdfDocument, [0], [0]
+    lock = threading.Lock()
+
+    class Spy(real):
+        def __init__(self, *args, **kwargs):
+            with lock:
+                open_now[0] += 1
+                most[0] = max(most[0], open_now[0])
+            time.sleep(0.05)  # long enough for the other thread to arrive
+            super().__init__(*args, **kwargs)
+
+        def close(self):
+            super().close()
+            with lock:
+                open_now[0] -= 1
+
+    monkeypatch.setattr(pdfium, "PdfDocument", Spy)
+    threads = [threading.Thread(target=render_pages, args=(data,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1

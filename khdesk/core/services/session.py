@@ -119,9 +119,12 @@ def list_profiles(home: Path) -> list[ProfileInfo]:
     return found
 
 
-def resolve_profile_name(home: Path, name: str | None, file_code: str | None = None) -> str:
+def resolve_profile_name(
+    home: Path, name: str | None, file_code: str | None = None, *, committee: bool = False
+) -> str:
     """The profile asked for, or the only one, or the one `file_code` names
-    (`profile_for_file_code`); otherwise a clear error listing them."""
+    (`profile_for_file_code`; `committee` for a committee's step); otherwise a clear
+    error listing them."""
     if name:
         if not ProfileDir(home, name).exists():
             raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home}.")
@@ -134,14 +137,16 @@ def resolve_profile_name(home: Path, name: str | None, file_code: str | None = N
             f"Chưa có hồ sơ làm việc nào trong {home}. Tạo bằng 'khdesk profile create' "
             "hoặc 'khdesk demo'."
         )
-    holder = profile_for_file_code(profiles, file_code) if file_code else None
+    holder = profile_for_file_code(profiles, file_code, committee=committee) if file_code else None
     if holder is not None:
         return holder.name
     names = ", ".join(p.name for p in profiles)
     raise UsageError(f"Có nhiều hồ sơ làm việc ({names}): chọn một bằng --profile.")
 
 
-def profile_for_file_code(profiles: list[ProfileInfo], file_code: str) -> ProfileInfo | None:
+def profile_for_file_code(
+    profiles: list[ProfileInfo], file_code: str, *, committee: bool = False
+) -> ProfileInfo | None:
     """The profile that holds `file_code`, known without opening any profile, or None.
 
     A file code is its unit's code and a number (`X01-CB01-0007`: unit X01-CB01). The
@@ -152,13 +157,19 @@ def profile_for_file_code(profiles: list[ProfileInfo], file_code: str) -> Profil
     profiles to look instead would cost a key derivation each (scrypt) and need each one's
     password, which may differ. None when no profile is on the path or the nearest unit
     has two profiles: the caller then asks for --profile. profile.json only chooses which
-    profile to open; opening checks it against the encrypted data.
+    profile to open; opening checks it against the encrypted data. `committee`: the step
+    to record is the committee's (A9, A10, P4, P5), so the cell's own profile is passed
+    over for the committee that holds its files.
     """
     unit, _, number = file_code.strip().upper().rpartition("-")
     if not unit or not number.isascii() or not number.isdigit():
         return None
     while unit:
-        holders = [p for p in profiles if p.org_code.upper() == unit]
+        holders = [
+            p
+            for p in profiles
+            if p.org_code.upper() == unit and not (committee and p.role == "cell")
+        ]
         if holders:
             return holders[0] if len(holders) == 1 else None
         unit = unit.rpartition("-")[0]

@@ -135,3 +135,40 @@ def test_finding_5_a_bad_date_argument_says_what_is_wrong(commune, on, why):
     assert out.returncode == 2
     assert f"Ngày '{on}' không hợp lệ: {why}" in out.stderr
     assert "dd/mm/yyyy" not in out.stderr
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """`khdesk demo`: the committee X01 and three of its cells on one PC, linked."""
+    from khdesk.demo.loop import build_demo
+    from tests.stations import PASSWORD, TODAY
+
+    home = tmp_path / "home"
+    build_demo(home, PASSWORD, today=TODAY)
+    return home, TODAY
+
+
+def states(home, code):
+    from khdesk.core.services.candidates import open_file
+    from tests.stations import open_station
+
+    out = {}
+    for name in ("X01", "X01-CB01"):
+        session = open_station(home, name)
+        try:
+            out[name] = open_file(session, code, audit=False)["state"]
+        finally:
+            session.close()
+    return out
+
+
+def test_a_committee_step_on_a_cell_file_opens_the_committee(demo, quiet_cli, capsys):
+    """The demo's X01-CB01-0011 passed its cell's vote: its decision (A10) is the
+    committee's to record, so `step record` without --profile opens X01, not the cell."""
+    home, today = demo
+    assert states(home, "X01-CB01-0011") == {"X01": "CHI_BO_XET", "X01-CB01": "CHI_BO_XET"}
+    args = ["step", "record", "X01-CB01-0011", "A10", "--on", "20/11/2026"]
+    rc = quiet_cli(home, *args, "--doc-no", "12-QĐ/ĐU", "--today", f"{today:%d/%m/%Y}")
+    assert rc == 0, capsys.readouterr().err
+    assert "Đã ghi bước A10" in capsys.readouterr().out
+    assert states(home, "X01-CB01-0011") == {"X01": "QUYET_DINH", "X01-CB01": "CHI_BO_XET"}

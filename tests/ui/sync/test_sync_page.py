@@ -21,7 +21,6 @@ from khdesk.core.sync import outbox
 from khdesk.demo.stations import DEMO_USER, create_demo
 from khdesk.ui import drives, operation
 from khdesk.ui.context import AppContext
-from khdesk.ui.drives import Volume
 from khdesk.ui.sync.page import SyncPage
 from tests.ui.helpers import type_text
 
@@ -43,17 +42,6 @@ def stations(tmp_path):
     yield home, cell, com
     cell.close()
     com.close()
-
-
-@pytest.fixture
-def usb(tmp_path, monkeypatch):
-    """A folder the sync page lists as a plugged-in USB stick."""
-    stick = tmp_path / "usb"
-    stick.mkdir()
-    monkeypatch.setattr(
-        drives, "removable_volumes", lambda: [Volume(str(stick), "KINGSTON (E:)", 7 << 30)]
-    )
-    return stick
 
 
 def make_page(qtbot, session) -> SyncPage:

@@ -39,3 +39,16 @@ def test_finding_6_no_file_code_or_no_holder_names_no_profile(code):
 def test_finding_6_two_profiles_of_one_unit_name_none():
     twins = [*PROFILES, info("X01-CB01-cu", "X01-CB01")]
     assert profile_for_file_code(twins, "X01-CB01-0007") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("X01-CB01-0007", "X01"),  # the cell's own profile cannot record the decision
+        ("X01-CB03-0002", "X01"),
+        ("CB05-0001", None),  # no committee on its code: the caller asks for --profile
+    ],
+)
+def test_a_committee_step_finds_the_committee_holding_the_file(code, name):
+    found = profile_for_file_code(PROFILES, code, committee=True)
+    assert (found and found.name) == name
