@@ -7,7 +7,7 @@ import argparse
 
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
-from khdesk.core.services import transfers
+from khdesk.core.services import transfer_list, transfers
 
 
 def _today(args: argparse.Namespace):
@@ -59,7 +59,7 @@ def cmd_transfer_return(args: argparse.Namespace) -> int:
 
 def cmd_transfer_list(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        found = transfers.list_transfers(session, in_transit_only=args.in_transit)
+        found = transfer_list.list_transfers(session, in_transit_only=args.in_transit)
     if args.json:
         print_json([x.as_dict() for x in found])
         return 0

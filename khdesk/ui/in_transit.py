@@ -7,7 +7,7 @@ from html import escape
 
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout
 
-from khdesk.core.services import transfers
+from khdesk.core.services import transfer_list
 from khdesk.ui.plaintext import rich
 
 
@@ -18,11 +18,11 @@ class InTransitBox(QGroupBox):
         self.label = rich(QLabel())
         self.label.setWordWrap(True)
         QVBoxLayout(self).addWidget(self.label)
-        self.rows: list[transfers.Transfer] = []
+        self.rows: list[transfer_list.Transfer] = []
         self.hide()
 
     def refresh(self) -> None:
-        self.rows = transfers.list_transfers(self.session, in_transit_only=True)
+        self.rows = transfer_list.list_transfers(self.session, in_transit_only=True)
         lines = [
             f"<b>{escape(x.file_code)}</b> {escape(x.full_name)}: {escape(x.from_org)} → "
             f"{escape(x.to_org)}, chuyển đi ngày {x.sent_on:%d/%m/%Y}"

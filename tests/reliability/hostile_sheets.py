@@ -173,7 +173,7 @@ _IMPORT = """
 import json, resource, sys, time
 from pathlib import Path
 from khdesk.core.errors import InputError
-from khdesk.core.services import profiles
+from khdesk.core.services.session import open_profile
 from khdesk.core.services.importer import import_file
 
 session = open_profile(Path(sys.argv[1]), "KH", "bithu", sys.argv[2])

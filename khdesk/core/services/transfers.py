@@ -8,7 +8,6 @@ owner: its record then names the receiving unit and this station as its one writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
@@ -24,43 +23,6 @@ from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.states import transit_problem
 from khdesk.core.text import clean_text
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """One transfer of a file as a list shows it."""
-
-    file_code: str
-    full_name: str
-    state: str  # the pipeline state (unchanged by the transfer)
-    from_org: str
-    to_org: str
-    sent_on: date
-    reason: str | None
-    status: str  # in_transit / accepted / returned
-    answered_on: date | None = None
-    answer_reason: str | None = None
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    def as_dict(self) -> dict:
-        return {
-            "file_code": self.file_code,
-            "full_name": self.full_name,
-            "state": self.state,
-            "from_org": self.from_org,
-            "to_org": self.to_org,
-            "sent_on": self.sent_on.isoformat(),
-            "reason": self.reason,
-            "status": self.status,
-            "answered_on": self.answered_on.isoformat() if self.answered_on else None,
-            "answer_reason": self.answer_reason,
-        }
-
-
-STATUS_LABELS = {"in_transit": "Đang chuyển", "accepted": "Đã tiếp nhận", "returned": "Trả lại"}
 
 
 def _check_day(on: date, today: date, what: str) -> None:
@@ -219,56 +181,6 @@ def return_(session: Session, file_code: str, reason: str, on: date, today: date
             reason=why_text,
         )
     return uuid
-
-
-def list_transfers(session: Session, in_transit_only: bool = False) -> list[Transfer]:
-    """Every transfer recorded here, newest first (`in_transit_only`: the files still
-    đang chuyển)."""
-    c, s = t.candidates.c, t.steps.c
-    with session.store.read() as conn:
-        rows = conn.execute(
-            select(
-                c.file_code,
-                c.full_name,
-                c.state,
-                s.step_id,
-                s.on,
-                s.seq,
-                s.note,
-                s.from_org,
-                s.to_org,
-            )
-            .join(t.candidates, c.uuid == s.candidate_uuid)
-            .where(s.step_id.in_((tr.OUT, tr.IN, tr.BACK)), s.deleted.is_(False))
-            .where(c.deleted.is_(False))
-            .order_by(c.file_code, s.on, s.seq)
-        ).all()
-    out: list[Transfer] = []
-    open_: dict[str, Transfer] = {}
-    for code, name, state, step_id, on, _seq, note, src, dst in rows:
-        if step_id == tr.OUT:
-            open_[code] = Transfer(code, name, state, src, dst, on, note, "in_transit")
-            out.append(open_[code])
-            continue
-        sent = open_.pop(code, None)
-        if sent is None:
-            continue
-        done = Transfer(
-            code,
-            name,
-            state,
-            sent.from_org,
-            sent.to_org,
-            sent.sent_on,
-            sent.reason,
-            "accepted" if step_id == tr.IN else "returned",
-            on,
-            note,
-        )
-        out[out.index(sent)] = done
-    if in_transit_only:
-        out = [x for x in out if x.status == "in_transit"]
-    return sorted(out, key=lambda x: (x.answered_on or x.sent_on, x.sent_on), reverse=True)
 
 
 def transit_note(session: Session, file_code: str) -> str | None:

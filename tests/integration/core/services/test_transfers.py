@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
-from khdesk.core.services import attachments, candidates, integrity, sync, transfers
+from khdesk.core.services import attachments, candidates, integrity, sync, transfer_list, transfers
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import next_steps_for, record_step, undo_step
 from khdesk.core.store import schema as t
@@ -55,7 +55,7 @@ def test_a_file_sent_is_in_transit_and_takes_no_step_until_accepted(committee) -
     f = a_file(committee, "X01-CB02")
     code, state = f["file_code"], f["state"]
     transfers.transfer_out(committee, code, "X01-CB05", d("2026-11-20"), TODAY, "Chuyển nơi ở")
-    [listed] = transfers.list_transfers(committee, in_transit_only=True)
+    [listed] = transfer_list.list_transfers(committee, in_transit_only=True)
     assert (listed.file_code, listed.from_org, listed.to_org) == (code, "X01-CB02", "X01-CB05")
     assert listed.status_label == "Đang chuyển" and listed.reason == "Chuyển nơi ở"
     # the sender holds the file until it is accepted; nobody records a step meanwhile
@@ -71,8 +71,8 @@ def test_a_file_sent_is_in_transit_and_takes_no_step_until_accepted(committee) -
     after = row(committee, code)
     assert after["org_code"] == "X01-CB05" and after["owner"] == "X01"
     assert after["state"] == state  # the pipeline state is untouched
-    assert [x.status for x in transfers.list_transfers(committee)] == ["accepted"]
-    assert transfers.list_transfers(committee, in_transit_only=True) == []
+    assert [x.status for x in transfer_list.list_transfers(committee)] == ["accepted"]
+    assert transfer_list.list_transfers(committee, in_transit_only=True) == []
     # the new cell records from the day it holds the file, not before
     with pytest.raises(InputError, match="trước khi đơn vị nhận"):
         record_step(committee, code, StepEvent("DUNG", d("2026-11-21")), TODAY)
@@ -87,7 +87,7 @@ def test_a_returned_file_is_the_senders_again(committee) -> None:
         transfers.return_(committee, code, "  ", d("2026-11-21"), TODAY)
     transfers.return_(committee, code, "Không cư trú trên địa bàn", d("2026-11-21"), TODAY)
     assert row(committee, code)["org_code"] == "X01-CB02"
-    [x] = transfers.list_transfers(committee)
+    [x] = transfer_list.list_transfers(committee)
     assert (x.status, x.answer_reason) == ("returned", "Không cư trú trên địa bàn")
     assert next_steps_for(committee, code)  # the sender works on it again
     assert audited(committee, code)[:2] == ["transfer_return", "transfer_out"]
@@ -171,4 +171,4 @@ def test_an_excel_history_never_rewrites_a_moved_file(committee) -> None:
     report = import_tables(committee, RowTables.from_dicts({"steps": steps}), "t")
     assert any("chuyển sinh hoạt" in str(p) for p in report.problems), report.problems
     assert dump(committee) == before
-    assert [x.status for x in transfers.list_transfers(committee)] == ["accepted"]
+    assert [x.status for x in transfer_list.list_transfers(committee)] == ["accepted"]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.reports.stats.scope import Scope
-from khdesk.core.services import candidates, statistics, sync, transfers
+from khdesk.core.services import candidates, statistics, sync, transfer_list, transfers
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
@@ -82,7 +82,7 @@ def owners(commune, code: str) -> dict[str, tuple]:
     for name, s in (("X01", commune.committee), *commune.cells.items()):
         row = file_row(s, code)
         if row is not None:
-            pending = [x for x in transfers.list_transfers(s, in_transit_only=True)]
+            pending = [x for x in transfer_list.list_transfers(s, in_transit_only=True)]
             out[name] = (row["owner"], row["org_code"], code in {x.file_code for x in pending})
     return out
 
@@ -271,7 +271,9 @@ def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
             for n, s in stations.items()
         }
         assert held == dict.fromkeys(stations, ("X02", "X02-CB01"))
-        assert not any(transfers.list_transfers(s, in_transit_only=True) for s in stations.values())
+        assert not any(
+            transfer_list.list_transfers(s, in_transit_only=True) for s in stations.values()
+        )
         assert history(x02, code) == history(kh, code) == history(x01, code)
         x02.close()
         kh.close()

@@ -1,0 +1,93 @@
+"""The transfers recorded here, as lists show them (the home page's and the committee
+overview's "Đang chuyển" box, `khdesk transfer list`). Plain SQL through the session's
+reader: the first screen shows before SQLAlchemy is imported (store/sql.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from khdesk.core.domain import transfers as tr
+from khdesk.core.store import sql
+
+if TYPE_CHECKING:
+    from khdesk.core.services.session import Session
+
+STEPS = (tr.OUT, tr.IN, tr.BACK)
+STATUS_LABELS = {"in_transit": "Đang chuyển", "accepted": "Đã tiếp nhận", "returned": "Trả lại"}
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One transfer of a file as a list shows it."""
+
+    file_code: str
+    full_name: str
+    state: str  # the pipeline state (unchanged by the transfer)
+    from_org: str
+    to_org: str
+    sent_on: date
+    reason: str | None
+    status: str  # in_transit / accepted / returned
+    answered_on: date | None = None
+    answer_reason: str | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict:
+        return {
+            "file_code": self.file_code,
+            "full_name": self.full_name,
+            "state": self.state,
+            "from_org": self.from_org,
+            "to_org": self.to_org,
+            "sent_on": self.sent_on.isoformat(),
+            "reason": self.reason,
+            "status": self.status,
+            "answered_on": self.answered_on.isoformat() if self.answered_on else None,
+            "answer_reason": self.answer_reason,
+        }
+
+
+def list_transfers(session: Session, in_transit_only: bool = False) -> list[Transfer]:
+    """Every transfer recorded here, newest first (`in_transit_only`: the files still
+    đang chuyển)."""
+    with session.reader() as conn:
+        rows = sql.fetch(
+            conn,
+            'SELECT c.file_code, c.full_name, c.state, s.step_id, s."on", s.seq, s.note,'
+            " s.from_org, s.to_org FROM steps s JOIN candidates c ON c.uuid = s.candidate_uuid"
+            f" WHERE s.step_id IN ({sql.marks(STEPS)}) AND NOT s.deleted AND NOT c.deleted"
+            ' ORDER BY c.file_code, s."on", s.seq',
+            STEPS,
+        )
+    out: list[Transfer] = []
+    open_: dict[str, Transfer] = {}
+    for code, name, state, step_id, day, _seq, note, src, dst in rows:
+        on = sql.as_date(day)
+        if step_id == tr.OUT:
+            open_[code] = Transfer(code, name, state, src, dst, on, note, "in_transit")
+            out.append(open_[code])
+            continue
+        sent = open_.pop(code, None)
+        if sent is None:
+            continue
+        done = Transfer(
+            code,
+            name,
+            state,
+            sent.from_org,
+            sent.to_org,
+            sent.sent_on,
+            sent.reason,
+            "accepted" if step_id == tr.IN else "returned",
+            on,
+            note,
+        )
+        out[out.index(sent)] = done
+    if in_transit_only:
+        out = [x for x in out if x.status == "in_transit"]
+    return sorted(out, key=lambda x: (x.answered_on or x.sent_on, x.sent_on), reverse=True)
