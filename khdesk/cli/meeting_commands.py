@@ -9,7 +9,7 @@ from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
-from khdesk.cli.report_commands import _missing_folder, _out_path, _said_written, _values
+from khdesk.cli.documents import form_values, missing_folder, out_path, said_written
 from khdesk.core.domain.meetings import Absence, Meeting, parse_kind
 from khdesk.core.domain.pipeline import RESULT_LABELS, STATE_LABELS, State
 from khdesk.core.errors import UsageError
@@ -182,13 +182,13 @@ def cmd_vote(args: argparse.Namespace) -> int:
 
 def cmd_minutes(args: argparse.Namespace) -> int:
 
-    out = _out_path(args.out, (".pdf",))
-    values = _values(args.value)
-    new_folder = _missing_folder(Path(out))
+    out = out_path(args.out, (".pdf",))
+    values = form_values(args.value)
+    new_folder = missing_folder(Path(out))
     with opened(args) as session:
         result = printing.export_minutes(session, args.meeting, out, values=values)
     if args.json:
         print_json(result)
     else:
-        _said_written(f"Đã ghi biên bản kỳ họp vào '{out}'.", new_folder)
+        said_written(f"Đã ghi biên bản kỳ họp vào '{out}'.", new_folder)
     return 0

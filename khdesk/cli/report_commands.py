@@ -14,6 +14,7 @@ from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
+from khdesk.cli.documents import form_values, missing_folder, out_path, said_written
 from khdesk.cli.parser import REPORT_KINDS
 from khdesk.core.errors import UsageError
 from khdesk.core.services import printing
@@ -34,28 +35,6 @@ def report_kind(name: str):
         return run
 
     return add
-
-
-def _out_path(text: str, formats: tuple[str, ...]) -> Path:
-    out = Path(text)
-    if out.suffix.lower() not in formats:
-        raise UsageError(f"Tệp ra '{out.name}' phải có đuôi {' hoặc '.join(formats)}.")
-    return out
-
-
-def _missing_folder(out: Path) -> Path | None:
-    """The first folder of `out`'s path that does not exist yet (writing creates it)."""
-    missing = None
-    for folder in out.absolute().parents:
-        if folder.exists():
-            return missing
-        missing = folder
-    return missing
-
-
-def _said_written(text: str, new_folder: Path | None) -> None:
-    # A mistyped path creates folders: say so, so the file is found where it went.
-    print(text + (f" (đã tạo thư mục mới '{new_folder}')" if new_folder else ""))
 
 
 @report_kind("register")
@@ -82,35 +61,25 @@ def _screening(session: Session, args: argparse.Namespace, out: Path) -> dict:
 
 def cmd_report(args: argparse.Namespace) -> int:
     kind = REPORT_KINDS[args.kind]
-    out = _out_path(args.out, kind.formats)
-    new_folder = _missing_folder(out)
+    out = out_path(args.out, kind.formats)
+    new_folder = missing_folder(out)
     with opened(args) as session:
         result = REPORTS[args.kind](session, args, out)
     if args.json:
         print_json(result)
     else:
         rows = f" ({result['rows']} dòng)" if "rows" in result else ""
-        _said_written(f"Đã ghi {kind.help}{rows} vào '{out}'.", new_folder)
+        said_written(f"Đã ghi {kind.help}{rows} vào '{out}'.", new_folder)
     return 0
 
 
-def _values(pairs: list[str] | None) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"'--value {pair}': dùng dạng TÊN=GIÁ_TRỊ, ví dụ signer='Trần Văn A'.")
-        values[key.strip()] = value.strip()
-    return values
-
-
 def cmd_form(args: argparse.Namespace) -> int:
-    out = _out_path(args.out, (".pdf",))
-    values = _values(args.value)
+    out = out_path(args.out, (".pdf",))
+    values = form_values(args.value)
     checklist = args.code.strip().lower() in ("checklist", "danh-muc", "danhmuc")
     code = "checklist" if checklist else printing.resolve_form_code(args.code)
     file_code = args.file.strip().upper()
-    new_folder = _missing_folder(out)
+    new_folder = missing_folder(out)
     with opened(args, file_code) as session:
         if checklist:
             result = printing.export_checklist(session, file_code, out, on=parse_day(args.on))
@@ -120,7 +89,7 @@ def cmd_form(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         what = "danh mục tài liệu" if checklist else f"mẫu {code}"
-        _said_written(f"Đã ghi {what} của hồ sơ {file_code} vào '{out}'.", new_folder)
+        said_written(f"Đã ghi {what} của hồ sơ {file_code} vào '{out}'.", new_folder)
     return 0
 
 
