@@ -1,5 +1,6 @@
 """`khdesk meeting …`: a cell meeting recorded once (its roll), its votes on several files
-(A8, P3) counted on that roll, its list and its minutes (RULES.md §2a)."""
+(A8, P3) counted on that roll, its list and its minutes (RULES.md §2a); its day changed or
+the meeting deleted only while no vote is recorded at it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from khdesk.core.errors import UsageError
 from khdesk.core.services import printing
 from khdesk.core.services.meetings import (
     correct_meeting,
+    delete_meeting,
     get_meeting,
     list_meetings,
     meeting_votes,
@@ -94,6 +96,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
             for k in ("chair", "chair_role", "secretary", "note")
             if getattr(args, k) is not None
         }
+        if args.on is not None:
+            given["on"] = parse_day(args.on)
         if args.official is not None:
             given["official_members"] = args.official
         if args.probationary is not None:
@@ -108,6 +112,17 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print_json(_meeting_dict(corrected))
     else:
         print(f"Đã sửa kỳ họp ngày {old.on:%d/%m/%Y}: {', '.join(sorted(given))}.")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+
+    with opened(args) as session:
+        gone = delete_meeting(session, args.meeting)
+    if args.json:
+        print_json({"meeting": gone.uuid, "deleted": True})
+    else:
+        print(f"Đã xóa kỳ họp ngày {gone.on:%d/%m/%Y} của {gone.org_code}.")
     return 0
 
 

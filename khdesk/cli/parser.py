@@ -723,10 +723,13 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p = action(
         msub,
         "edit",
-        "sửa danh sách, chủ trì, thư ký của kỳ họp (không sửa ngày, đơn vị)",
+        "sửa danh sách, chủ trì, thư ký, ngày họp của kỳ họp (không sửa đơn vị)",
         "meeting_commands:cmd_edit",
     )
     p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
+    p.add_argument(
+        "--on", "--date", dest="on", help="ngày họp mới (chỉ khi kỳ họp chưa có biểu quyết)"
+    )
     p.add_argument("--official", type=int, help="tổng số đảng viên chính thức")
     p.add_argument("--probationary", type=int, help="tổng số đảng viên dự bị")
     absent = p.add_mutually_exclusive_group()
@@ -734,6 +737,13 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
         "--nobody-absent", dest="nobody_absent", action="store_true", help="không ai vắng mặt"
     )
     _roll_options(p, absent)
+    p = action(
+        msub,
+        "delete",
+        "xóa kỳ họp ghi nhầm (chỉ khi chưa có biểu quyết)",
+        "meeting_commands:cmd_delete",
+    )
+    p.add_argument("meeting", help="mã kỳ họp (ít nhất 4 ký tự đầu)")
     action(msub, "list", "liệt kê các kỳ họp", "meeting_commands:cmd_list")
     p = action(
         msub, "show", "danh sách và các biểu quyết của một kỳ họp", "meeting_commands:cmd_show"

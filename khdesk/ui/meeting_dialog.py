@@ -1,8 +1,13 @@
 """Record a cell meeting (kỳ họp chi bộ, RULES.md §2a): its day, the roll typed once
-(official and probationary members), who was absent and why, the chair and the secretary.
-Opened from the record-step dialog, where the meeting then holds the votes."""
+(official and probationary members), who was absent and why, the chair and the secretary;
+or correct one (its day only while no vote is recorded at it). Opened from the
+record-step dialog, where the meeting then holds the votes; its minutes are saved from
+there too (`save_minutes`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,24 +28,36 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.domain.meetings import KIND_LABELS, MAX_ROLL, Absence, Kind, Meeting
 from khdesk.core.errors import KhdeskError
+from khdesk.core.fsutil import safe_file_name
 from khdesk.core.services import members as member_service
-from khdesk.core.services.meetings import new_meeting
+from khdesk.core.services import printing
+from khdesk.core.services.meetings import correct_meeting, new_meeting
 from khdesk.core.text import parse_date
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 
 
 class MeetingDialog(QDialog):
-    """A new meeting of `org_code`; `meeting_uuid` holds it once recorded."""
+    """A new meeting of `org_code`, or a correction of `meeting`; `meeting_uuid` holds it
+    once recorded."""
 
-    def __init__(self, ctx: AppContext, org_code: str, parent: QWidget | None = None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        org_code: str,
+        parent: QWidget | None = None,
+        meeting: Meeting | None = None,
+    ):
         super().__init__(parent)
         self.ctx = ctx
-        self.org_code = org_code
+        self.org_code = meeting.org_code if meeting else org_code
+        self.editing = meeting
         self.meeting_uuid: str | None = None
-        self.setWindowTitle(f"Kỳ họp chi bộ — {org_code}")
+        what = f"Sửa kỳ họp ngày {meeting.on:%d/%m/%Y}" if meeting else "Kỳ họp chi bộ"
+        self.setWindowTitle(f"{what} — {self.org_code}")
         fit_to_screen(self, 760, 560)
 
         self.date_edit = QLineEdit(show_date(ctx.today()))
@@ -92,7 +109,9 @@ class MeetingDialog(QDialog):
         self.error_label.hide()
 
         buttons = QDialogButtonBox()
-        save = buttons.addButton("Ghi kỳ họp", QDialogButtonBox.ButtonRole.AcceptRole)
+        save = buttons.addButton(
+            "Ghi sửa đổi" if meeting else "Ghi kỳ họp", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         save.setDefault(True)
         buttons.addButton("Hủy", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.save)
@@ -106,6 +125,19 @@ class MeetingDialog(QDialog):
         layout.addLayout(row_buttons)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        if meeting is not None:
+            self._show(meeting)
+
+    def _show(self, meeting: Meeting) -> None:
+        """The recorded meeting, to correct."""
+        self.date_edit.setText(show_date(meeting.on))
+        self.official_spin.setValue(meeting.official_members)
+        self.probationary_spin.setValue(meeting.probationary_members)
+        self.chair_edit.setText(meeting.chair or "")
+        self.chair_role_edit.setText(meeting.chair_role or "")
+        self.secretary_edit.setText(meeting.secretary or "")
+        for a in meeting.absences:
+            self.add_absence(a.name, a.kind, a.reason)
 
     def add_absence(self, name: str = "", kind: Kind = Kind.OFFICIAL, reason: str = "") -> None:
         row = self.absent_table.rowCount()
@@ -155,12 +187,49 @@ class MeetingDialog(QDialog):
             chair=self.chair_edit.text(),
             chair_role=self.chair_role_edit.text(),
             secretary=self.secretary_edit.text(),
+            note=self.editing.note if self.editing else None,
         )
         try:
-            self.meeting_uuid = new_meeting(self.ctx.session, meeting, self.ctx.today())
+            if self.editing is None:
+                self.meeting_uuid = new_meeting(self.ctx.session, meeting, self.ctx.today())
+            else:
+                uuid = self.editing.uuid or ""
+                correct_meeting(self.ctx.session, uuid, meeting, self.ctx.today())
+                self.meeting_uuid = uuid
         except KhdeskError as exc:
             self.show_error(error_text(exc))
             return False
         self.ctx.hub.notify(Changes(candidates=True))
         self.accept()
         return True
+
+
+def minutes_file_name(meeting: Meeting) -> str:
+    """The name offered when saving the minutes (the cell and the day)."""
+    return safe_file_name(f"Bien ban hop chi bo {meeting.org_code} {meeting.on:%Y-%m-%d}.pdf")
+
+
+def save_minutes(
+    parent: QWidget,
+    ctx: AppContext,
+    meeting: Meeting,
+    path: Path,
+    refused: Callable[[str], None],
+) -> None:
+    """Write the meeting's minutes (biên bản) to `path` in the background: the same PDF as
+    `khdesk meeting minutes`, atomic and audited; a refusal (no right to take files out,
+    a disk that says no) reaches `refused` in Vietnamese."""
+    session, uuid = ctx.session, meeting.uuid or ""
+
+    def work(**_):
+        return printing.export_minutes(session, uuid, path)
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, OSError):
+            refused(f"Không ghi được tệp '{path}': {exc.strerror or exc}.")
+        else:
+            refused(error_text(exc))
+
+    Operation(parent, work).with_progress("Đang lưu biên bản…", cancellable=False).success(
+        lambda _: ctx.hub.status.emit(f"Đã lưu biên bản kỳ họp vào {path}")
+    ).failure(failed).run_in_background()

@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -52,14 +54,14 @@ from khdesk.core.io.tabular import convert_value
 from khdesk.core.services import members as member_service
 from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import FileAccess, open_file
-from khdesk.core.services.meetings import list_meetings
+from khdesk.core.services.meetings import delete_meeting, list_meetings
 from khdesk.core.services.numbering import propose_for_step
 from khdesk.core.sync import judging
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
-from khdesk.ui.meeting_dialog import MeetingDialog
-from khdesk.ui.messages import error_text
+from khdesk.ui.meeting_dialog import MeetingDialog, minutes_file_name, save_minutes
+from khdesk.ui.messages import confirm, error_text
 from khdesk.ui.prefs import relative_font
 
 RETURNABLE = ("A9", "A10", "P4", "P5")  # an upper level may send the file back
@@ -295,11 +297,27 @@ class RecordStepDialog(QDialog):
         self.new_meeting_button = QPushButton("Ghi kỳ họp mới…")
         self.new_meeting_button.setAutoDefault(False)  # Enter records the step, as before
         self.new_meeting_button.clicked.connect(lambda: self.open_meeting_dialog().open())
+        # The chosen meeting's own actions: correct it, save its minutes, delete a slip.
+        self.edit_meeting_button = QPushButton("Sửa…")
+        self.edit_meeting_button.clicked.connect(lambda: self.open_meeting_dialog(edit=True).open())
+        self.minutes_button = QPushButton("In biên bản…")
+        self.minutes_button.clicked.connect(self.choose_minutes_path)
+        self.delete_meeting_button = QPushButton("Xóa")
+        self.delete_meeting_button.clicked.connect(self.ask_delete_meeting)
+        self.meeting_actions = (
+            self.edit_meeting_button,
+            self.minutes_button,
+            self.delete_meeting_button,
+        )
         meeting_row = QWidget()
         meeting_layout = QHBoxLayout(meeting_row)
         meeting_layout.setContentsMargins(0, 0, 0, 0)
         meeting_layout.addWidget(self.meeting_box, 1)
-        meeting_layout.addWidget(self.new_meeting_button)
+        for button in (self.new_meeting_button, *self.meeting_actions):
+            meeting_layout.addWidget(button)
+        for button in self.meeting_actions:
+            button.setAutoDefault(False)
+            button.setEnabled(False)
 
         self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         for key, label, widget in (
@@ -452,11 +470,60 @@ class RecordStepDialog(QDialog):
                 box.addItem(f"{m['full_name']} ({m['member_code']})", m["member_code"])
             box.setCurrentIndex(0)
 
-    def open_meeting_dialog(self) -> MeetingDialog:
-        """A new meeting of the file's cell; once recorded it is chosen here."""
-        dialog = MeetingDialog(self.ctx, self._file_org() or "", self)
+    def open_meeting_dialog(self, edit: bool = False) -> MeetingDialog:
+        """A new meeting of the file's cell (or the chosen one, to correct); once recorded
+        it is chosen here."""
+        chosen = self.meetings.get(self.meeting_box.currentData()) if edit else None
+        dialog = MeetingDialog(self.ctx, self._file_org() or "", self, meeting=chosen)
         dialog.accepted.connect(lambda: self._meeting_added(dialog.meeting_uuid))
         return dialog
+
+    def choose_minutes_path(self) -> None:
+        meeting = self.meetings.get(self.meeting_box.currentData())
+        if meeting is None:
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Lưu biên bản họp chi bộ",
+            str(Path(folder) / minutes_file_name(meeting)),
+            "Tệp PDF (*.pdf)",
+        )
+        if path:
+            self.save_minutes(Path(path if path.lower().endswith(".pdf") else path + ".pdf"))
+
+    def save_minutes(self, path: Path) -> None:
+        """The chosen meeting's minutes to `path` (in the background)."""
+        meeting = self.meetings.get(self.meeting_box.currentData())
+        if meeting is not None:
+            self.show_error("")
+            save_minutes(self, self.ctx, meeting, path, self.show_error)
+
+    def ask_delete_meeting(self) -> None:
+        meeting = self.meetings.get(self.meeting_box.currentData())
+        if meeting is not None and confirm(
+            self,
+            "Xóa kỳ họp",
+            f"Xóa kỳ họp ngày {meeting.on:%d/%m/%Y} của {meeting.org_code}? (Chỉ xóa được "
+            "kỳ họp chưa có biểu quyết.)",
+            "Xóa",
+        ):
+            self.delete_meeting()
+
+    def delete_meeting(self) -> bool:
+        """Delete the chosen meeting (refused, and said, while a vote is recorded at it)."""
+        meeting = self.meetings.get(self.meeting_box.currentData())
+        if meeting is None:
+            return False
+        try:
+            delete_meeting(self.ctx.session, meeting.uuid or "")
+        except KhdeskError as exc:
+            self.show_error(error_text(exc))
+            return False
+        self.show_error("")
+        self._meeting_added(None)
+        self.ctx.hub.notify(Changes(candidates=True))
+        return True
 
     def _meeting_added(self, uuid: str | None) -> None:
         self.meeting_box.clear()
@@ -490,6 +557,8 @@ class RecordStepDialog(QDialog):
     def _meeting_chosen(self, _index: int) -> None:
         """A meeting fixes the vote's day and denominator: its own, as typed there."""
         meeting = self.meetings.get(self.meeting_box.currentData())
+        for button in self.meeting_actions:
+            button.setEnabled(meeting is not None)
         self.date_edit.setReadOnly(meeting is not None)
         self.members_spin.setEnabled(meeting is None)
         if meeting is not None:

@@ -27,6 +27,7 @@ from khdesk.core.text import clean_text
 __all__ = [
     "MeetingVote",
     "correct_meeting",
+    "delete_meeting",
     "get_meeting",
     "list_meetings",
     "meeting_votes",
@@ -103,22 +104,50 @@ def new_meeting(session: Session, meeting: Meeting, today: date) -> str:
     return record["uuid"]
 
 
+def _owned(tx, session: Session, meeting_uuid: str) -> Meeting:
+    """The meeting, refused unless this station recorded it (one writer per record; sync
+    carries the change)."""
+    meeting = get_meeting(tx.conn, meeting_uuid)
+    owner = tx.conn.execute(
+        select(t.meetings.c.owner).where(t.meetings.c.uuid == meeting.uuid)
+    ).scalar()
+    if owner != session.org_code:
+        raise AccessDenied(f"Kỳ họp này do {owner} ghi: chỉ đơn vị đó sửa, xóa được.")
+    return meeting
+
+
+def _votes_held(conn, meeting_uuid: str) -> list[str]:
+    """Every live vote linked to the meeting, "A8 của hồ sơ X01-CB01-H001", whatever cell
+    its file is in now (a file transferred since keeps its link)."""
+    s, c = t.steps.c, t.candidates.c
+    rows = conn.execute(
+        select(s.step_id, c.file_code)
+        .join(t.candidates, c.uuid == s.candidate_uuid)
+        .where(s.meeting_uuid == meeting_uuid, s.deleted.is_(False))
+        .order_by(s.step_id, c.file_code)
+    ).all()
+    return [f"{step} của hồ sơ {code}" for step, code in rows]
+
+
 def correct_meeting(session: Session, meeting_uuid: str, corrected: Meeting, today: date) -> None:
-    """Correct a slip in a meeting's roll, chair or secretary (not its day or cell: take
-    its votes back and record the meeting again). The votes recorded at it are counted on
-    the corrected roll: their copies of the number follow, and a correction that would
-    contradict a recorded result (passed below the threshold, failed above it, more votes
-    for than official members present) is refused, naming the vote. Only the station that
-    recorded the meeting corrects it (one writer per record; sync carries the change)."""
+    """Correct a slip in a meeting's roll, chair, secretary or day (not its cell: record
+    the meeting again). The votes recorded at it are counted on the corrected roll: their
+    copies of the number follow, and a correction that would contradict a recorded result
+    (passed below the threshold, failed above it, more votes for than official members
+    present) is refused, naming the vote. The day changes only while no vote is recorded
+    at the meeting: a vote's day is a legal date (deadlines, probation) that a slip in the
+    meeting's day must not move unseen — its votes are taken back first."""
     session.require(Action.EDIT_FILES)
     with session.store.write(session.user) as tx:
-        old = get_meeting(tx.conn, meeting_uuid)
-        owner = tx.conn.execute(
-            select(t.meetings.c.owner).where(t.meetings.c.uuid == old.uuid)
-        ).scalar()
-        if owner != session.org_code:
-            raise AccessDenied(f"Kỳ họp này do {owner} ghi: chỉ đơn vị đó sửa được.")
-        meeting = _cleaned(replace(corrected, org_code=old.org_code, on=old.on), today)
+        old = _owned(tx, session, meeting_uuid)
+        meeting = _cleaned(replace(corrected, org_code=old.org_code), today)
+        if meeting.on != old.on:
+            held = _votes_held(tx.conn, old.uuid)
+            if held:
+                raise InputError(
+                    f"Không đổi được ngày họp {old.on:%d/%m/%Y}: kỳ họp đã có biểu quyết "
+                    f"({'; '.join(held)}). Hoàn tác các biểu quyết đó, đổi ngày rồi ghi lại."
+                )
         fraction = vote_fraction(tx.conn, meeting.on)
         for v in meeting_votes(tx.conn, old.uuid):
             try:
@@ -139,7 +168,7 @@ def correct_meeting(session: Session, meeting_uuid: str, corrected: Meeting, tod
         tx.conn.execute(
             update(t.meetings)
             .where(t.meetings.c.uuid == old.uuid)
-            .values(**_columns(meeting), **tx.changed(t.meetings))
+            .values(on=meeting.on, **_columns(meeting), **tx.changed(t.meetings))
         )
         tx.conn.execute(
             update(t.steps)
@@ -150,7 +179,31 @@ def correct_meeting(session: Session, meeting_uuid: str, corrected: Meeting, tod
             )
             .values(official_members=meeting.official_members, **tx.changed(t.steps))
         )
-        tx.audit("correct_meeting", "meeting", old.uuid, **_audit_roll(meeting))
+        tx.audit(
+            "correct_meeting", "meeting", old.uuid, **_audit_roll(meeting), was=old.on.isoformat()
+        )
+
+
+def delete_meeting(session: Session, meeting_uuid: str) -> Meeting:
+    """Remove a meeting recorded by mistake, only while no vote is recorded at it (a vote
+    is counted on its roll: take the votes back first). A tombstone (deleted, next
+    revision) so the removal travels in the bundles as the meeting did. Returns it."""
+    session.require(Action.EDIT_FILES)
+    with session.store.write(session.user) as tx:
+        meeting = _owned(tx, session, meeting_uuid)
+        held = _votes_held(tx.conn, meeting.uuid)
+        if held:
+            raise InputError(
+                f"Không xóa được kỳ họp ngày {meeting.on:%d/%m/%Y}: đã ghi biểu quyết "
+                f"{'; '.join(held)}. Hoàn tác các biểu quyết đó trước."
+            )
+        tx.conn.execute(
+            update(t.meetings)
+            .where(t.meetings.c.uuid == meeting.uuid)
+            .values(deleted=True, **tx.changed(t.meetings))
+        )
+        tx.audit("delete_meeting", "meeting", meeting.uuid, **_audit_roll(meeting))
+    return meeting
 
 
 def vote_fraction(conn, on: date) -> Fraction:

@@ -1,6 +1,7 @@
-"""`khdesk meeting new|vote|show|list|minutes` on real profiles: one roll typed once, three
-admissions and one recognition voted on it, the minutes and the resolutions printed, and
-the meeting seen at the committee after the bundle."""
+"""`khdesk meeting new|vote|edit|delete|show|list|minutes` on real profiles: one roll
+typed once, three admissions and one recognition voted on it, the day and the deletion
+refused while votes stand, the minutes and the resolutions printed, and the meeting seen
+at the committee after the bundle."""
 
 import json
 
@@ -64,6 +65,17 @@ def test_a_meeting_on_the_command_line(tmp_path, quiet_cli, capsys):
     assert run("meeting", "show", short, "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert (shown["present"], shown["secretary"], shown["absences"]) == (10, "Lê Thị Thư", [])
+    # The day moves, and the meeting goes, only without votes: refused, naming them.
+    assert run("meeting", "edit", short, "--date", "19/11/2026", *TODAY) == 1
+    assert f"A8 của hồ sơ {CANDIDATES[0]}" in capsys.readouterr().err
+    assert run("meeting", "delete", short) == 1
+    assert "Không xóa được kỳ họp ngày 20/11/2026" in capsys.readouterr().err
+    assert run("meeting", "new", "--on", "21/11/2026", "--official", "9", *TODAY, "--json") == 0
+    slip = json.loads(capsys.readouterr().out)["meeting"]
+    assert run("meeting", "edit", slip, "--date", "2026-11-18", *TODAY) == 0
+    assert "Đã sửa kỳ họp ngày 21/11/2026: on." in capsys.readouterr().out
+    assert run("meeting", "delete", slip) == 0
+    assert "Đã xóa kỳ họp ngày 18/11/2026 của X01-CB01." in capsys.readouterr().out
     assert run("meeting", "list") == 0
     assert f"{uuid}  20/11/2026  {CELL}: 9 chính thức, 1 dự bị" in capsys.readouterr().out
 

@@ -12,11 +12,14 @@ from khdesk.core.services.candidates import open_file
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.meetings import (
     correct_meeting,
+    delete_meeting,
     get_meeting,
+    list_meetings,
     meeting_votes,
     new_meeting,
     record_vote,
 )
+from khdesk.core.services.steps import undo_step
 from khdesk.core.store import schema as t
 from tests.meetings import CANDIDATES, MEETING_DAY, PROBATIONARY, TODAY, agenda_cell, roll
 
@@ -176,3 +179,49 @@ def test_a_correction_that_would_contradict_a_recorded_vote_is_refused(agenda, o
     assert words in err.value.message
     with agenda.store.read() as conn:
         assert get_meeting(conn, uuid).official_members == 9  # nothing half-written
+
+
+def test_a_meeting_without_votes_changes_its_day_or_is_deleted(agenda):
+    uuid = new_meeting(agenda, roll(), TODAY)
+    correct_meeting(agenda, uuid, roll(on=MEETING_DAY.replace(day=19)), TODAY)
+    with agenda.store.read() as conn:
+        assert get_meeting(conn, uuid).on == MEETING_DAY.replace(day=19)
+    with pytest.raises(InputError, match="tương lai"):
+        correct_meeting(agenda, uuid, roll(on=TODAY.replace(day=27)), TODAY)
+    gone = delete_meeting(agenda, uuid[:8])
+    assert gone.uuid == uuid
+    with agenda.store.read() as conn:
+        assert list_meetings(conn) == []
+        with pytest.raises(InputError, match="không có kỳ họp nào"):
+            get_meeting(conn, uuid)
+        row = conn.execute(select(t.meetings).where(t.meetings.c.uuid == uuid)).mappings().one()
+        actions = conn.execute(
+            select(t.audit.c.action).where(t.audit.c.entity_key == uuid).order_by(t.audit.c.id)
+        ).scalars()
+        assert list(actions) == ["new_meeting", "correct_meeting", "delete_meeting"]
+    assert row["deleted"] and row["rev"] == 3  # a tombstone, the next revision
+
+
+def test_a_meeting_with_votes_keeps_its_day_and_is_not_deleted(agenda):
+    """A vote's day is the meeting's: neither moves under it, and the refusal names the
+    votes to take back first; once they are taken back the meeting goes."""
+    uuid = new_meeting(agenda, roll(), TODAY)
+    first = record_vote(agenda, uuid, CANDIDATES[0], "A8", 7, TODAY)
+    second = record_vote(agenda, uuid, PROBATIONARY, "P3", 8, TODAY)
+    held = f"A8 của hồ sơ {CANDIDATES[0]}; P3 của hồ sơ {PROBATIONARY}"
+    with pytest.raises(InputError) as err:
+        correct_meeting(agenda, uuid, roll(on=MEETING_DAY.replace(day=19)), TODAY)
+    assert "Không đổi được ngày họp 20/11/2026" in err.value.message and held in err.value.message
+    with pytest.raises(InputError) as err:
+        delete_meeting(agenda, uuid)
+    assert "Không xóa được kỳ họp ngày 20/11/2026" in err.value.message
+    assert held in err.value.message
+    with agenda.store.read() as conn:
+        assert get_meeting(conn, uuid).on == MEETING_DAY  # nothing half-written
+        assert len(meeting_votes(conn, uuid)) == 2
+    correct_meeting(agenda, uuid, roll(chair="Đảng viên Số 3"), TODAY)  # same day: fine
+    undo_step(agenda, CANDIDATES[0], first.step_uuid)
+    undo_step(agenda, PROBATIONARY, second.step_uuid)
+    delete_meeting(agenda, uuid)
+    with agenda.store.read() as conn:
+        assert list_meetings(conn) == []

@@ -10,6 +10,8 @@ from khdesk.core.services import sync
 from khdesk.core.services.checking import check_profile
 from khdesk.core.services.meetings import (
     correct_meeting,
+    delete_meeting,
+    list_meetings,
     meeting_votes,
     new_meeting,
     record_vote,
@@ -17,7 +19,7 @@ from khdesk.core.services.meetings import (
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.records import TABLES, from_wire
-from tests.meetings import CANDIDATES, PROBATIONARY, TODAY, agenda_cell, roll
+from tests.meetings import CANDIDATES, MEETING_DAY, PROBATIONARY, TODAY, agenda_cell, roll
 from tests.stations import build_commune, dump, export
 
 
@@ -53,6 +55,33 @@ def test_a_cells_meeting_and_its_votes_reach_the_committee(tmp_path):
         assert seen(committee) == seen(cell)
         [row] = seen(committee)[0]
         assert dict(row)["rev"] == 2 and dict(row)["absences"] == "[]"
+    finally:
+        commune.close()
+
+
+def test_a_meetings_new_day_and_its_deletion_reach_the_committee(tmp_path):
+    """A day corrected and a meeting deleted at the cell travel as the meeting's next
+    revisions: the committee lists the new day, then no meeting (a tombstone)."""
+    commune = build_commune(tmp_path / "home", cells=("X01-CB01",))
+    try:
+        cell, committee = commune.cells["X01-CB01"], commune.committee
+        agenda_cell(cell)
+        uuid = new_meeting(cell, roll(), TODAY)
+        sync.import_bundles(committee, [export(cell, tmp_path / "usb")])
+
+        def days(session):
+            with session.store.read() as conn:
+                return [(m.uuid, m.on) for m in list_meetings(conn)]
+
+        assert days(committee) == [(uuid, MEETING_DAY)]
+        correct_meeting(cell, uuid, roll(on=MEETING_DAY.replace(day=18)), TODAY)
+        sync.import_bundles(committee, [export(cell, tmp_path / "usb2")])
+        assert days(committee) == [(uuid, MEETING_DAY.replace(day=18))]
+        delete_meeting(cell, uuid)
+        sync.import_bundles(committee, [export(cell, tmp_path / "usb3")])
+        assert days(committee) == [] == days(cell)
+        [row] = dump(committee, (t.meetings,), local=False)["meetings"]
+        assert dict(row)["deleted"] and dict(row)["rev"] == 3
     finally:
         commune.close()
 
