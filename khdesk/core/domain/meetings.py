@@ -87,6 +87,11 @@ class Meeting:
             return self.probationary_members - self.absent(kind)
         return self.members - self.absent()
 
+    def votes_against(self, votes_for: int) -> int:
+        """The "không tán thành" of a vote held here: every official member present votes,
+        for or against (Điều lệ Đảng; the vote is counted on the roll)."""
+        return max(self.present(Kind.OFFICIAL) - votes_for, 0)
+
     def absent_reasons(self) -> str | None:
         """The reasons line of the forms: "Nguyễn Văn A (chính thức): ốm; …"."""
         return "; ".join(a.line() for a in self.absences) or None

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from khdesk.core.domain.meetings import attendance_values
+from khdesk.core.domain.meetings import Meeting, attendance_values
 from khdesk.core.domain.pipeline import (
     CELL_VOTE_STEPS,
     STATE_LABELS,
@@ -369,8 +369,22 @@ def form_values(
         meeting = find_meeting(conn, uuid) if uuid else None
         if meeting is not None and meeting.org_code != row["org_code"]:
             meeting = None  # another unit's meeting: not this file's attendance
-        values[f"_{step.lower()}_meeting"] = attendance_values(meeting) if meeting else None
+        values[f"_{step.lower()}_meeting"] = _meeting_lines(meeting, step, e) if meeting else None
     return values
+
+
+def _meeting_lines(meeting: Meeting, step: str, e: StepEvent | None) -> dict[str, Any]:
+    """What the meeting that held a cell's vote fills on its resolution: the attendance
+    lines and the "không tán thành" line (no reason to give when nobody was against)."""
+    lines = attendance_values(meeting)
+    if e is not None and e.votes_for is not None:
+        against = meeting.votes_against(e.votes_for)
+        key = step.lower()
+        lines[f"{key}_against"] = against
+        lines[f"{key}_against_share"] = share(against, meeting.official_members)
+        if against == 0:
+            lines["against_reason"] = "không có"
+    return lines
 
 
 def layout_defaults() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from khdesk.core.domain.meetings import attendance_values
+from khdesk.core.domain.meetings import Meeting, attendance_values
 from khdesk.core.domain.pipeline import RESULT_LABELS
 from khdesk.core.domain.rulebook import RulebookSet, default_rulebooks
 from khdesk.core.reports.forms import (
@@ -21,7 +21,7 @@ from khdesk.core.reports.forms import (
     share,
 )
 from khdesk.core.reports.templates import Template, load_template
-from khdesk.core.store.meetings import get_meeting, meeting_votes
+from khdesk.core.store.meetings import MeetingVote, get_meeting, meeting_votes
 
 # What each agenda item is, by the step its vote records.
 AGENDA_ITEMS = {
@@ -57,19 +57,24 @@ def minutes_values(
             _SUMMARIES[s] for s in sorted({v.step_id for v in votes}) if s in _SUMMARIES
         )
         or "thường kỳ",
-        votes=[
-            {
-                "no": str(i),
-                "full_name": v.full_name,
-                "item": AGENDA_ITEMS.get(v.step_id, v.step_id),
-                "votes_for": str(v.votes_for),
-                "for_share": share(v.votes_for, meeting.official_members),
-                "result": RESULT_LABELS[v.result],
-            }
-            for i, v in enumerate(votes, 1)
-        ],
+        votes=[_row(i, v, meeting) for i, v in enumerate(votes, 1)],
     )
     return values
+
+
+def _row(no: int, vote: MeetingVote, meeting: Meeting) -> dict[str, str | None]:
+    """One agenda item's line of the votes table: for and against, on the roll."""
+    against = meeting.votes_against(vote.votes_for)
+    return {
+        "no": str(no),
+        "full_name": vote.full_name,
+        "item": AGENDA_ITEMS.get(vote.step_id, vote.step_id),
+        "votes_for": str(vote.votes_for),
+        "for_share": share(vote.votes_for, meeting.official_members),
+        "votes_against": str(against),
+        "against_share": share(against, meeting.official_members),
+        "result": RESULT_LABELS[vote.result],
+    }
 
 
 def build_minutes(

@@ -1,6 +1,6 @@
 """Issue 18, "what it must show": a meeting voting on three candidates and one recognition
-— one roll, three 6-KNĐ and one 13-KNĐ whose attendance lines agree with it (PDF text,
-pdftotext), the minutes printed."""
+— one roll, three 6-KNĐ and one 13-KNĐ whose attendance and "không tán thành" lines agree
+with it (PDF text, pdftotext), the minutes printed."""
 
 import re
 
@@ -59,6 +59,15 @@ def test_one_roll_three_6_knd_one_13_knd_and_the_minutes(meeting, tmp_path, pdft
         assert NAMES[code] in texts[code]
         assert f"{votes} đồng chí, đạt" in texts[code]
         assert "so với tổng số 11 đảng viên chính thức" in texts[code]
+    # "Không tán thành": the official members present (10) who did not vote for.
+    for code, against in zip(VOTES, ("1 đồng chí, chiếm 9,09%", "2 đồng chí, chiếm 18,18%",
+                                     "3 đồng chí, chiếm 27,27%"), strict=True):  # fmt: skip
+        assert f"Số đảng viên chính thức không tán thành: {against} so với tổng số" in texts[code]
+        assert "; lý do: …" in texts[code]  # a reason stays the secretary's to write
+    assert (
+        "Số đảng viên chính thức không tán thành: 0 đồng chí, chiếm 0% so với tổng số đảng "
+        "viên chính thức của chi bộ; lý do: không có." in texts[PROBATIONARY]
+    )
     # One attendance line, the same on every resolution.
     lines = {re.search(r"Tổng số đảng viên.*?đi công tác\.", t).group() for t in texts.values()}
     assert lines == {ATTENDANCE}
@@ -69,18 +78,20 @@ def test_one_roll_three_6_knd_one_13_knd_and_the_minutes(meeting, tmp_path, pdft
     assert ATTENDANCE in minutes and CHAIR in minutes
     assert "cần ít nhất 8 đồng chí" in minutes
     table = pdftotext_text(data, tmp_path, "-layout")
+    # One row per agenda item (a long item wraps inside its cell).
     agenda = re.findall(
-        r"^ *(\d) +(\S.*?\S) {2,}(Xét kết nạp|Xét công nhận chính thức) +(\d+)/11 \(([\d,]+%)\)"
-        r" +(Thông qua|Không thông qua)$",
+        r"^ *(\d) +(\S.*?\S) {2,}(Xét kết nạp|Xét công nhận chính) +(\d+)/11 \(([\d,]+%)\)"
+        r" +(\d+) \(([\d,]+%)\) +(Thông qua|Không thông qua)$",
         table,
         re.MULTILINE,
     )
     assert agenda == [
-        ("1", NAMES[CANDIDATES[0]], "Xét kết nạp", "9", "81,82%", "Thông qua"),
-        ("2", NAMES[CANDIDATES[1]], "Xét kết nạp", "8", "72,73%", "Thông qua"),
-        ("3", NAMES[CANDIDATES[2]], "Xét kết nạp", "7", "63,64%", "Không thông qua"),
-        ("4", NAMES[PROBATIONARY], "Xét công nhận chính thức", "10", "90,91%", "Thông qua"),
+        ("1", NAMES[CANDIDATES[0]], "Xét kết nạp", "9", "81,82%", "1", "9,09%", "Thông qua"),
+        ("2", NAMES[CANDIDATES[1]], "Xét kết nạp", "8", "72,73%", "2", "18,18%", "Thông qua"),
+        ("3", NAMES[CANDIDATES[2]], "Xét kết nạp", "7", "63,64%", "3", "27,27%", "Không thông qua"),
+        ("4", NAMES[PROBATIONARY], "Xét công nhận chính", "10", "90,91%", "0", "0%", "Thông qua"),
     ]
+    assert "Xét công nhận chính thức" in minutes and "Không tán thành" in minutes
     assert "THƯ KÝ" in minutes and "CHỦ TRÌ" in minutes
 
 
@@ -96,6 +107,8 @@ def test_a_vote_not_held_at_a_meeting_still_prints_blanks_to_fill(cell, tmp_path
     text = flat(form_pdf(cell, "6-KNĐ", CANDIDATES[0]), tmp_path)
     assert "Tổng số đảng viên của chi bộ: 10 đồng chí (chính thức: 9; dự bị: 1)." in text
     assert "Có mặt: …" in text and "lý do vắng mặt: …" in text
+    # Who was present is not known: "không tán thành" stays the secretary's to write.
+    assert re.search("không tán thành: …+ đồng chí, chiếm …+ so với", text)
 
 
 def test_every_placeholder_of_the_minutes_is_filled_or_hand_filled(meeting):
