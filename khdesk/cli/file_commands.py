@@ -89,7 +89,7 @@ def cmd_candidate_edit(args: argparse.Namespace) -> int:
 def cmd_step_next(args: argparse.Namespace) -> int:
     code = args.file_code.upper()
     with opened(args, code) as session:
-        valid = next_steps_for(session, code)
+        valid = next_steps_for(session, code, parse_day(args.today))
         access = file_access(session, code)
     here = [s for s in valid if access.may_record(s)]
     if args.json:

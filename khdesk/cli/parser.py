@@ -367,6 +367,7 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     ssub = step.add_subparsers(dest="action", parser_class=parser_class)
     p = action(ssub, "next", "các bước có thể ghi tiếp", "file_commands:cmd_step_next")
     p.add_argument("file_code")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
     p = action(ssub, "record", "ghi một bước (chỉ bước hợp lệ)", "file_commands:cmd_step_record")
     p.add_argument("file_code")
     p.add_argument("step", help="mã bước (A1…A11, P1…P5, XOA_TEN, DUNG) hoặc tên bước")

@@ -433,7 +433,7 @@ class CandidateFileWindow(QMainWindow):
                 bold.setBold(True)
                 table.item(r, 2).setFont(bold)
         table.resizeRowsToContents()
-        valid = step_service.next_steps_for(self.ctx.session, self.file_code)
+        valid = step_service.next_steps_for(self.ctx.session, self.file_code, self.ctx.today())
         here = [s for s in valid if self.access.may_record(s)]
         if not valid:
             text = "Hồ sơ đã kết thúc: không còn bước nào để ghi."

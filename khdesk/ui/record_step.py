@@ -161,7 +161,7 @@ class RecordStepDialog(QDialog):
         self.setWindowTitle(f"Ghi bước — hồ sơ {file_code}")
         fit_to_screen(self, 900, 600)
 
-        valid = step_service.next_steps_for(ctx.session, file_code)
+        valid = step_service.next_steps_for(ctx.session, file_code, ctx.today())
         self.offered = [s for s in valid if access.may_record(s)]
         elsewhere = [s for s in valid if not access.may_record(s)]
 

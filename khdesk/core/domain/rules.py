@@ -1927,9 +1927,67 @@ def screen_members(
     return out
 
 
-def next_steps(file: FileFacts, org: OrgFacts | None) -> list[str]:
+def next_steps(
+    file: FileFacts,
+    org: OrgFacts | None,
+    on: date | None = None,
+    context: RuleContext | None = None,
+) -> list[str]:
     """The steps that may be recorded next, in pipeline order (DUNG / XOA_TEN last).
-    A9 and P4 exist only when the cell is not a grassroots cell."""
+    A9 and P4 exist only when the cell is not a grassroots cell. Given `on` (the day of
+    the step to record, or today), a file past A2 but not yet admitted by its cell may
+    take A2 again when no certificate is in force on that day (`cert_lapsed`): the
+    participant was retrained, and the latest A2 is what the rules then read."""
+    steps = _next_steps(file, org)
+    if on is not None and "A2" not in steps and cert_lapsed(file, on, context):
+        steps.insert(0, "A2")
+    return steps
+
+
+# Where a new certificate (A2) can still matter: after the class, before the cell's vote.
+_RETRAIN_STATES = frozenset({State.BOI_DUONG, State.HO_SO, State.THAM_TRA})
+
+
+def _certificate(
+    file: FileFacts, on: date, context: RuleContext | None
+) -> tuple[StepEvent | None, date | None] | None:
+    """A file between its class and its cell's vote (not in transit): its latest
+    certificate (A2) and the first day that no longer counts, read by the rulebook in
+    force on `on` as CERT_EXPIRED reads it; (None, None) without one. None otherwise."""
+    view = _view(file.events)
+    if view.closed or view.state not in _RETRAIN_STATES:
+        return None
+    if transfers.replay(file.events, file.org_code).in_transit:
+        return None
+    cert = view.last.get("A2")
+    if cert is None:
+        return None, None
+    book = (context or RuleContext.build(())).book(on)
+    return cert, add_months(cert.on, book.value("cert_validity_months"))
+
+
+def cert_lapsed(file: FileFacts, on: date, context: RuleContext | None = None) -> bool:
+    """A file between its class and its cell's vote with no certificate in force on `on`
+    (none recorded, or the latest expired by then): a new A2 may be recorded."""
+    found = _certificate(file, on, context)
+    return found is not None and (found[1] is None or on >= found[1])
+
+
+def cert_in_force(file: FileFacts, on: date, context: RuleContext | None = None) -> str | None:
+    """Why a new certificate dated `on` is not recorded before the cell's vote: the latest
+    one still counts that day (None when that is not the reason)."""
+    found = _certificate(file, on, context)
+    if found is None or found[1] is None or on >= found[1]:
+        return None
+    cert, expires = found
+    return (
+        f"Giấy chứng nhận bồi dưỡng ngày {_d(cert.on)} còn giá trị đến hết ngày "
+        f"{_d(expires - timedelta(days=1))}: giấy chứng nhận học lại chỉ ghi từ ngày "
+        f"{_d(expires)}."
+    )
+
+
+def _next_steps(file: FileFacts, org: OrgFacts | None) -> list[str]:
     org = _org(org, file)
     view = _view(file.events)
     last, state = view.last, view.state

@@ -103,16 +103,17 @@ def record_in(
     if new_details:
         judged = {_FACT_FIELDS[k]: v for k, v in new_details.items() if k in _FACT_FIELDS}
         file = replace(file, **judged)
-    allowed = rules.next_steps(file, org)
-    if event.step_id not in allowed:
-        names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
-        raise InputError(
-            f"Hồ sơ {file_code} chưa thể ghi bước {step.id} ({step.name}). "
-            f"Các bước có thể ghi tiếp: {names}."
-        )
     # Judged by the installed catalogue (the province's rulebooks and holidays).
     in_force = judging.judge(tx.conn)
     context = rules.RuleContext.build(facts.members.values(), in_force.rulebooks)
+    allowed = rules.next_steps(file, org, event.on, context)
+    if event.step_id not in allowed:
+        names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
+        why = rules.cert_in_force(file, event.on, context) if step.id == "A2" else None
+        raise InputError(
+            f"Hồ sơ {file_code} chưa thể ghi bước {step.id} ({step.name}). "
+            f"{why + ' ' if why else ''}Các bước có thể ghi tiếp: {names}."
+        )
     refused = rules.blocked(
         file, event.step_id, event, org, facts.members, in_force.calendar, today, context
     )
@@ -306,15 +307,18 @@ def _details(
     return values, dict(zip(values, row, strict=True))
 
 
-def next_steps_for(session: Session, file_code: str) -> list[str]:
+def next_steps_for(session: Session, file_code: str, today: date | None = None) -> list[str]:
     """The valid next steps of one file (every station's; see `file_access` for which
-    this station may record)."""
+    this station may record); given `today`, a retraining's A2 where the certificate
+    has lapsed by then."""
     with session.store.read() as conn:
         facts = load_facts(conn, file_code)
+        rulebooks = judging.judge(conn).rulebooks if today else None
     file = next((f for f in facts.files if f.file_code == file_code), None)
     if file is None:
         raise InputError(f"Không có hồ sơ mã '{file_code}'.")
-    return rules.next_steps(file, facts.orgs.get(file.org_code))
+    context = rules.RuleContext.build((), rulebooks) if rulebooks else None
+    return rules.next_steps(file, facts.orgs.get(file.org_code), today, context)
 
 
 def undo_step(

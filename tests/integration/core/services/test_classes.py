@@ -119,3 +119,47 @@ def test_one_table_per_roster_file(commune, tmp_path):
     with pytest.raises(InputError, match="không có học viên nào"):
         classes.import_class(cell, INFO, sheet(tmp_path / "trong.xlsx", []), TODAY)
     assert classes.list_classes(cell) == []
+
+
+def test_a_retrained_participant_takes_a_new_a2_once_the_old_one_lapsed(commune):
+    """A file waiting for its cell's vote whose certificate of 10/03/2021 lapsed on
+    10/03/2026: a typed A2 dated before that is refused, saying until when the old one
+    counts; the class of November records the new A2 from its roster, and the cell's
+    check then reads the new certificate (no CERT_EXPIRED)."""
+    from khdesk.core.domain.pipeline import StepEvent
+    from khdesk.core.services.checking import check_profile
+    from khdesk.core.services.importer import RowTables, import_tables
+    from khdesk.core.services.steps import next_steps_for, record_step
+
+    cell = commune.cells["X01-CB01"]
+    code = "X01-CB01-R001"
+    row = {
+        "file_code": code, "full_name": "Đinh Thị Thu Hà", "sex": "Nữ",
+        "birth_date": date(1995, 7, 2), "cccd": "056195001234", "education": "THPT",
+        "org_code": "X01-CB01", "a1_source_on": date(2020, 12, 1),
+        "a2_cert_on": date(2021, 3, 10), "a2_cert_no": "3/CN",
+        "a3_application_on": date(2026, 2, 1), "a4_history_on": date(2026, 2, 1),
+    }  # fmt: skip
+    report = import_tables(cell, RowTables.from_dicts({"candidates": [row]}), "t")
+    assert not report.problems, report.problems
+
+    def expired() -> list[str]:
+        found = check_profile(cell, TODAY, rule="CERT_EXPIRED").findings
+        return [f["severity"] for f in found if f["file_code"] == code]
+
+    assert expired() == ["warning"]  # lapsed: the cell must send them to the class again
+    assert next_steps_for(cell, code, TODAY)[0] == "A2"
+    with pytest.raises(InputError) as err:
+        record_step(cell, code, StepEvent("A2", date(2026, 3, 9), doc_no="7/CN"), TODAY)
+    assert "còn giá trị đến hết ngày 09/03/2026" in err.value.message
+    assert "chỉ ghi từ ngày 10/03/2026" in err.value.message
+
+    person = Participant(
+        "Đinh Thị Thu Hà", date(1995, 7, 2), True, cccd="056195001234", cert_no="11/CN"
+    )
+    [line] = classes.record_class(cell, INFO, [person], TODAY).lines
+    assert (line.file_code, line.outcome) == (code, Outcome.RECORDED), line.reason
+    a2 = [(s["on"], s["doc_no"]) for s in open_file(cell, code)["steps"] if s["step_id"] == "A2"]
+    assert a2 == [(date(2021, 3, 10), "3/CN"), (date(2026, 11, 9), "11/CN")]
+    assert expired() == []
+    assert "A2" not in next_steps_for(cell, code, TODAY)

@@ -23,6 +23,8 @@ from khdesk.core.domain.rules import (
     add_months,
     age_in_months,
     blocked,
+    cert_in_force,
+    cert_lapsed,
     check_file,
     duplicate_findings,
     events_from_row,
@@ -753,6 +755,62 @@ def evs_until(step: str) -> list[StepEvent]:
 )  # fmt: skip
 def test_next_steps(events, org, expected) -> None:
     assert next_steps(make_file(events=events), org) == expected
+
+
+# A certificate of 10/03/2021 counts for meetings before 10/03/2026 (CERT_EXPIRED's reading).
+OLD_CERT = [ev("A1", "2020-12-01"), ev("A2", "2021-03-10", doc_no="3-CN")]
+RETRAIN_FILES = {
+    "BOI_DUONG": OLD_CERT,
+    "HO_SO": [*OLD_CERT, ev("A3", "2025-10-01"), ev("A4", "2025-10-02")],
+    "THAM_TRA": [*OLD_CERT, ev("A3", "2025-10-01"), ev("A4", "2025-10-02"),
+                 ev("A5", "2026-01-05"), ev("A6", "2026-01-10"), ev("A7", "2026-01-20")],
+}  # fmt: skip
+WITHOUT = {"BOI_DUONG": ["A3", "DUNG"], "HO_SO": ["A5", "DUNG"], "THAM_TRA": ["A8", "DUNG"]}
+
+
+@pytest.mark.parametrize("state", sorted(RETRAIN_FILES))
+@pytest.mark.parametrize(
+    ("on", "retrain"),
+    [
+        ("2026-03-09", False),  # the last day the old certificate counts
+        ("2026-03-10", True),  # 60 months on: lapsed, the class was retaken
+        ("2026-11-09", True),
+        (None, False),  # no day given: the pipeline alone, as before
+    ],
+)
+def test_a_new_certificate_only_once_the_last_one_has_lapsed(state, on, retrain) -> None:
+    file = make_file(events=RETRAIN_FILES[state])
+    day = D(on) if on else None
+    expected = ["A2", *WITHOUT[state]] if retrain else WITHOUT[state]
+    assert next_steps(file, ORG, day, CTX) == expected
+    if day is not None:
+        assert cert_lapsed(file, day, CTX) is retrain
+        assert (cert_in_force(file, day, CTX) is None) is retrain
+
+
+def test_the_retrained_certificate_is_the_one_the_meeting_reads() -> None:
+    """Recorded after the old one lapsed, the latest A2 counts: no CERT_EXPIRED at the
+    meeting, and no warning before it; a file already voted on takes no new A2."""
+    old = make_file(events=RETRAIN_FILES["THAM_TRA"])
+    meeting = ev("A8", "2026-11-20", official_members=9, votes_for=9)
+    assert "CERT_EXPIRED" in {f.rule for f in propose(old, meeting)}
+    assert "còn giá trị đến hết ngày 09/03/2026" in cert_in_force(old, D("2026-03-01"), CTX)
+    new = make_file(events=[*RETRAIN_FILES["THAM_TRA"], ev("A2", "2026-11-09", doc_no="9-CN")])
+    assert propose(new, meeting) == []
+    assert not of(check(new, D("2026-11-10")), "CERT_EXPIRED")
+    assert next_steps(new, ORG, D("2026-11-10"), CTX) == ["A8", "DUNG"]
+    voted = make_file(
+        events=[*RETRAIN_FILES["THAM_TRA"], ev("A8", "2026-02-20", official_members=9, votes_for=9)]
+    )
+    assert next_steps(voted, ORG, D("2026-11-10"), CTX) == ["A10", "DUNG"]
+    assert not cert_lapsed(voted, D("2026-11-10"), CTX)
+
+
+def test_a_file_without_a_certificate_may_record_it_late() -> None:
+    """A3 recorded with no A2 (an old import): CERT_MISSING asks to record it, so it is
+    offered."""
+    file = make_file(events=[ev("A1", "2025-01-01"), ev("A3", "2025-10-01")])
+    assert next_steps(file, ORG, D("2026-11-10"), CTX) == ["A2", "A4", "DUNG"]
 
 
 def propose(file: FileFacts, event: StepEvent, org: OrgFacts = ORG) -> list[Finding]:
