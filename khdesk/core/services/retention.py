@@ -17,6 +17,10 @@ Two actions:
   run archives it again, replacing the copy), never in neither.
 - **purge**: the eligible files are deleted from the live tables and from the archive.
   Only the backups taken before still hold them (and rotation lets those go in time).
+  The class rosters' rows of those people (name, birth date, CCCD, certificate: the
+  roster's copy, linked by file code) go in the same transaction: nothing personal of a
+  purged file stays behind (RULES.md, data protection). An archived file keeps them: it
+  may come back.
 
 Sync: retention is a local decision of each station, not an edit of the file. Rows are
 removed outright — no tombstone — and the change counter does not move, so nothing is
@@ -320,6 +324,17 @@ def _delete_live(conn, uuids: list[str]) -> None:
     conn.execute(t.blobs.delete().where(t.blobs.c.sha256.not_in(used)))
 
 
+def _forget_participants(conn, file_codes: list[str]) -> int:
+    """Remove the class participants linked to purged files; returns how many."""
+    gone = 0
+    for i in range(0, len(file_codes), 500):
+        chunk = file_codes[i : i + 500]
+        gone += conn.execute(
+            t.class_participants.delete().where(t.class_participants.c.file_code.in_(chunk))
+        ).rowcount
+    return gone
+
+
 def _delete_archived(session: Session, uuids: list[str]) -> None:
     with _archive(session, create=False) as engine:
         if engine is None:
@@ -380,6 +395,9 @@ def run_retention(
     # changes=False: a local housekeeping step, not an edit to send (see the docstring).
     with session.store.write(session.user, changes=False) as tx:
         _delete_live(tx.conn, [i.uuid for i in live])
+        roster_rows = (
+            _forget_participants(tx.conn, [i.file_code for i in plan.items]) if purge else 0
+        )
         for i in plan.items:
             tx.audit(
                 audit_action,
@@ -397,6 +415,7 @@ def run_retention(
             years=plan.years,
             cutoff=plan.cutoff.isoformat(),
             files=len(plan.items),
+            roster_rows=roster_rows,
             backup=info.id,
         )
     if purge:

@@ -237,3 +237,57 @@ def test_unlisted_the_retention_period_is_a_keepers_not_settings_json(cell, stor
     retention.set_configured_years(cell, 8)  # the keeper's choice, wherever it was kept
     path.write_text(f'{{"{retention.SETTING}": 1}}', encoding="utf-8")
     assert retention.configured_years(cell) == 8
+
+
+def test_a_purged_files_class_roster_rows_go_with_it(cell):
+    """A class roster names people (name, birth date, CCCD, certificate): the rows linked
+    to a purged file are removed in the purge's own transaction, on the real encrypted
+    database; an archived file keeps them (it may come back), and the rows of files
+    still kept, and of people never matched, stay."""
+    from khdesk.core.domain.classes import Participant
+    from khdesk.core.services import classes
+
+    due = {i.file_code for i in retention.plan_retention(cell, LATER, 5).items}
+    with cell.store.read() as conn:
+        people = {
+            r.file_code: r
+            for r in conn.execute(
+                select(
+                    t.candidates.c.file_code,
+                    t.candidates.c.full_name,
+                    t.candidates.c.birth_date,
+                    t.candidates.c.cccd,
+                    t.candidates.c.state,
+                )
+            )
+        }
+    closed = sorted(due)[:2]
+    kept = next(c for c, r in sorted(people.items()) if r.state not in retention.CLOSED_STATES)
+    roster = [
+        Participant(people[c].full_name, people[c].birth_date, True, cccd=people[c].cccd,
+                    cert_no=f"{n}/CN")
+        for n, c in enumerate([*closed, kept], 1)
+    ] + [Participant("Người Chưa Có Hồ Sơ", date(2001, 1, 1), True, cert_no="9/CN")]  # fmt: skip
+    info = classes.ClassInfo(
+        "LOP-RT", "Lớp nhận thức", "Trung tâm Chính trị", "Trung tâm Chính trị",
+        date(2026, 11, 2), date(2026, 11, 6), date(2026, 11, 9),
+    )  # fmt: skip
+    classes.record_class(cell, info, roster, date(2026, 11, 26))
+
+    def rows() -> list[tuple]:
+        with cell.store.read() as conn:
+            p = t.class_participants.c
+            return conn.execute(select(p.row_no, p.file_code).order_by(p.row_no)).all()
+
+    assert [r.file_code for r in rows()] == [*closed, kept, None]
+    retention.run_retention(cell, LATER, 5)  # archived: the rows stay with the file
+    assert len(rows()) == 4
+    plan = retention.run_retention(cell, date(2046, 11, 26), 5, purge=True)
+    assert set(closed) <= {i.file_code for i in plan.items}
+    assert rows() == [(3, kept), (4, None)]
+    with cell.store.read() as conn:
+        names = conn.execute(select(t.class_participants.c.full_name)).scalars().all()
+    assert not {people[c].full_name for c in closed} & set(names)
+    [summary] = [e for e in _audit(cell) if e["action"] == "retention_run"][:1]
+    assert json.loads(summary["detail"])["roster_rows"] == 2
+    assert integrity.check_database(cell).ok
