@@ -21,12 +21,18 @@ from khdesk.core.domain.rulebook import RULE_IDS, SEVERITY_LABELS, Severity
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
-from khdesk.core.io.column_map import load_map_file, needs_map
-from khdesk.core.io.tabular import MISSING_COLUMN, UNKNOWN_COLUMN, read_heads
+from khdesk.core.io.column_map import SHEETS_ENTRY, load_map_file, needs_map
+from khdesk.core.io.tabular import (
+    MISSING_COLUMN,
+    UNKNOWN_COLUMN,
+    UNKNOWN_SHEET,
+    match_sheet,
+    read_heads,
+)
 from khdesk.core.services import profiles
 from khdesk.core.services.candidates import list_files, open_file
 from khdesk.core.services.checking import check_profile, file_overview
-from khdesk.core.services.column_maps import offered
+from khdesk.core.services.column_maps import chooser, offered
 from khdesk.core.services.exporter import export_file
 from khdesk.core.services.importer import import_file
 from khdesk.core.services.session import (
@@ -270,26 +276,31 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _map_hint(session: Session, path: Path, report) -> str | None:
-    """For a sheet whose own headers the template does not know: a map file to start
-    from (the suggestions), to give back with --map."""
-    if not any(p.message in (UNKNOWN_COLUMN, MISSING_COLUMN) for p in report.problems):
-        return None  # the file's headers are the template's: nothing to map
+    """For a sheet whose own name or headers the template does not know: a map file to
+    start from (the suggestions), to give back with --map."""
+    own = (UNKNOWN_COLUMN, MISSING_COLUMN)
+    if not any(p.message in own or p.message.startswith(UNKNOWN_SHEET) for p in report.problems):
+        return None  # the file's sheets and headers are the template's: nothing to map
     try:
-        heads = read_heads(path)
+        heads = read_heads(path, chooser(session, None, suggest_sheets=True))
     except InputError as exc:  # a hostile header: said as it is
         return f"Không ghép cột được: {exc}"
-    suggested = {
+    renamed = {h.title: h.sheet.name for h in heads if match_sheet(h.title) is not h.sheet}
+    suggested: dict[str, dict] = {SHEETS_ENTRY: renamed} if renamed else {}
+    suggested |= {
         h.sheet.name: offered(session, h)[0]
         for h in heads
-        if h.sheet.key not in report.mapped and needs_map(h.sheet, h.headers)
+        if h.title in renamed
+        or (h.sheet.key not in report.mapped and needs_map(h.sheet, h.headers))
     }
     if not suggested:
         return None
     text = json.dumps(suggested, ensure_ascii=False, indent=2)
     return (
-        "Tệp có cột không theo mẫu. Có thể ghép cột: lưu đoạn dưới đây thành tệp (ví dụ "
-        "ghep.json), sửa các mục null hay chưa đúng (mã trường như trong mẫu, null = bỏ "
-        f"qua), rồi chạy lại với --map ghep.json:\n{text}"
+        "Tệp có trang hay cột không theo mẫu. Có thể ghép: lưu đoạn dưới đây thành tệp (ví "
+        "dụ ghep.json), sửa các mục null hay chưa đúng (mục 'sheets': tên trang trong tệp → "
+        "trang của mẫu; mã trường như trong mẫu, null = bỏ qua), rồi chạy lại với --map "
+        f"ghep.json:\n{text}"
     )
 
 

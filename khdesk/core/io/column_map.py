@@ -7,8 +7,14 @@ accent-insensitive header similarity), checks one strictly (a `--map` JSON file,
 remembered one, the wizard's choice), and keys one by the sheet's header set so that the
 same headers next time are offered the same map. Qt-free and DB-free.
 
-A map is only ever a header string to a field key: it is matched against header cells,
-never used as a path, a sheet to create or anything else.
+An office's sheets may be named its own way too ("DS quần chúng"): a map's "sheets" entry
+says which template sheet each of the file's sheet names is; it is suggested the same
+way (the sheet's name against the template's names) and remembered with the sheet's
+column map.
+
+A map is only ever a header string to a field key, or a sheet name to a template sheet:
+it is matched against header cells and sheet names, never used as a path, a sheet to
+create or anything else.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,8 +37,10 @@ from khdesk.core.text import fold
 
 # Header as written in the file -> column key, or None: the column is left out.
 ColumnChoice = dict[str, str | None]
-# Template sheet key -> the choice for that sheet's columns.
+# Template sheet key -> the choice for that sheet's columns; and under SHEETS_ENTRY, the
+# file's own sheet name -> template sheet key.
 ColumnMap = dict[str, ColumnChoice]
+SHEETS_ENTRY = "sheets"  # no template sheet is named so (match_sheet)
 
 SKIP_LABEL = "Bỏ qua"
 # Below this a guess is no help: the user picks from the list.
@@ -114,6 +122,34 @@ def _names(column: Column) -> list[tuple[str, ...]]:
     return [_tokens(column.header), tuple(column.key.split("_"))]
 
 
+Named = Iterable[tuple[list[tuple[str, ...]], str]]  # (the names, the key) of each choice
+
+
+def _best(words: tuple[str, ...], named: Named) -> tuple[float, str] | None:
+    """The (score, key) whose names are most like `words`, when one stands out."""
+    scores = sorted(
+        ((max(_similarity(words, n) for n in names), key) for names, key in named), reverse=True
+    )
+    if not scores or scores[0][0] < _MIN_SCORE:
+        return None
+    if len(scores) > 1 and scores[1][0] >= scores[0][0] - 0.02:
+        return None  # two fit as well: no guess is better than a wrong one
+    return scores[0]
+
+
+def suggest_sheet(title: str, taken: Set[str] = frozenset()) -> Sheet | None:
+    """The template sheet a sheet the office named its own way most likely is ("DS quần
+    chúng" → Quần chúng), among those not `taken`; None when none stands out."""
+    words = _tokens(title)
+    named = [
+        ([_tokens(s.name), tuple(s.key.split("_"))], s.key)
+        for s in template.SHEETS
+        if s.key not in taken
+    ]
+    found = _best(words, named) if words else None
+    return template.SHEETS_BY_KEY[found[1]] if found else None
+
+
 def suggest(sheet: Sheet, headers: Sequence[Any]) -> ColumnChoice:
     """A field for each header of the file, or None: the template's own headers (and ascii
     keys) first, then the most similar field not taken, when one stands out."""
@@ -135,19 +171,10 @@ def suggest(sheet: Sheet, headers: Sequence[Any]) -> ColumnChoice:
         words = _tokens(h)
         if "".join(words) in _ROW_NUMBER_HEADERS or not words:
             continue
-        scores = sorted(
-            (
-                (max(_similarity(words, n) for n in _names(c)), c.key)
-                for c in sheet.columns
-                if c.key not in taken
-            ),
-            reverse=True,
-        )
-        if not scores or scores[0][0] < _MIN_SCORE:
-            continue
-        if len(scores) > 1 and scores[1][0] >= scores[0][0] - 0.02:
-            continue  # two fields fit as well: no guess is better than a wrong one
-        scored.append((scores[0][0], h, scores[0][1]))
+        named = [(_names(c), c.key) for c in sheet.columns if c.key not in taken]
+        found = _best(words, named)
+        if found is not None:
+            scored.append((found[0], h, found[1]))
     for _, h, key in sorted(scored, reverse=True):
         if key not in taken:
             choice[h] = key
@@ -217,7 +244,8 @@ def check_choice(sheet: Sheet, headers: Sequence[Any], choice: ColumnChoice, wha
 def validate_map(data: Any, what: str) -> ColumnMap:
     """A column map from JSON-shaped data, strictly: an object of template sheets (name or
     ascii key), each an object of header -> field key (ascii key or template header) or
-    null. Raises InputError naming `what` and the entry that is wrong."""
+    null; and "sheets", an object of the file's sheet name -> template sheet. Raises
+    InputError naming `what` and the entry that is wrong."""
     if not isinstance(data, dict) or not data:
         raise InputError(
             f"{what}: cần một đối tượng JSON dạng "
@@ -225,6 +253,9 @@ def validate_map(data: Any, what: str) -> ColumnMap:
         )
     out: ColumnMap = {}
     for sheet_name, columns in data.items():
+        if sheet_name == SHEETS_ENTRY:
+            out[SHEETS_ENTRY] = _sheet_names(columns, what)
+            continue
         sheet = match_sheet(str(sheet_name))
         if sheet is None:
             names = ", ".join(s.name for s in template.SHEETS)
@@ -264,6 +295,41 @@ def validate_map(data: Any, what: str) -> ColumnMap:
             seen_fields[col.key] = header
             choice[header] = col.key
         out[sheet.key] = choice
+    return out
+
+
+def _sheet_names(data: Any, what: str) -> ColumnChoice:
+    """The "sheets" entry: the file's sheet name (hostile text checked like a header) ->
+    template sheet key, each name once and each template sheet from one name only."""
+    where = f"{what}, mục '{SHEETS_ENTRY}'"
+    if not isinstance(data, dict) or not data:
+        raise InputError(
+            f"{where}: cần một đối tượng tên trang trong tệp → trang của mẫu, ví dụ "
+            '{"DS quần chúng": "Quần chúng"}.'
+        )
+    out: ColumnChoice = {}
+    seen_titles: dict[str, str] = {}
+    seen_sheets: dict[str, str] = {}
+    for raw_title, raw_sheet in data.items():
+        title = check_header(raw_title, where)
+        norm = header_norm(title)
+        if norm in seen_titles:
+            raise InputError(f"{where}: trang '{title}' có hai lần (cùng '{seen_titles[norm]}').")
+        seen_titles[norm] = title
+        sheet = match_sheet(raw_sheet) if isinstance(raw_sheet, str) else None
+        if sheet is None or len(raw_sheet) > 100:
+            names = ", ".join(s.name for s in template.SHEETS)
+            raise InputError(
+                f"{where}, trang '{title}': '{str(raw_sheet)[:60]}' không phải trang của mẫu "
+                f"(các trang: {names})."
+            )
+        if sheet.key in seen_sheets:
+            raise InputError(
+                f"{where}: trang '{sheet.name}' của mẫu được ghép hai lần (trang "
+                f"'{seen_sheets[sheet.key]}' và trang '{title}')."
+            )
+        seen_sheets[sheet.key] = title
+        out[title] = sheet.key
     return out
 
 
@@ -312,22 +378,67 @@ def load_map_file(path: Path) -> ColumnMap:
 
 
 class MapChooser:
-    """What the reader asks for each sheet (tabular.read_tables(chooser=...)): the columns
-    to read under which field. A sheet of `given` (the --map file, the wizard's choice) is
-    read through it, checked strictly against the sheet's headers; any other sheet through
-    a remembered map when its header set is one seen before. `used` says which."""
+    """What the reader asks for each sheet (tabular.read_tables(chooser=...)): which
+    template sheet it is, and the columns to read under which field. A sheet named in
+    `given` (the --map file, the wizard's choice) is read through it, checked strictly
+    against the sheet's headers; any other sheet through a remembered map when its header
+    set is one seen before. `used` says which.
+
+    A sheet the template does not name is the one `given` names it as, else the one a
+    remembered map was read from under that name (`titles`: name -> sheet key), else,
+    with `suggest_sheets` (the wizard's first look), the most similar template sheet."""
 
     def __init__(
         self,
         given: ColumnMap | None = None,
         remembered: Mapping[str, tuple[str, ColumnChoice]] | None = None,
         what: str = "Cách ghép cột",
+        titles: Mapping[str, str] | None = None,
+        suggest_sheets: bool = False,
     ):
-        self.given = given or {}
+        given = dict(given or {})
+        names = given.pop(SHEETS_ENTRY, {})
+        self.sheet_names = {header_norm(n): k for n, k in names.items()}
+        self._given_names = {header_norm(n): n for n in names}
+        self.given = given
         self.remembered = remembered or {}  # header-set key -> (sheet key, choice)
+        self.remembered_names = {header_norm(n): k for n, k in (titles or {}).items()}
         self.what = what
+        self.suggest_sheets = suggest_sheets
         # Sheet key -> (header-set key, the choice, "given" or "remembered").
         self.used: dict[str, tuple[str, ColumnChoice, str]] = {}
+        # Sheet key -> the file's own name of the sheet read as it.
+        self.titles: dict[str, str] = {}
+        self._seen: set[str] = set()  # the file's sheet names, normalized
+
+    def sheet_for(self, title: str) -> Sheet | None:
+        """The template sheet a sheet of the file named `title` is (None: not one)."""
+        norm = header_norm(title)
+        self._seen.add(norm)
+        key = self.sheet_names.get(norm)
+        if key is None:
+            sheet = match_sheet(title)
+            if sheet is not None:
+                return sheet
+            key = self.remembered_names.get(norm)
+        if key is None and self.suggest_sheets:
+            found = suggest_sheet(title, {*self.titles, *self._template_named()})
+            key = found.key if found else None
+        if key is None or key in self.titles:
+            return None
+        self.titles[key] = title
+        return template.SHEETS_BY_KEY[key]
+
+    def _template_named(self) -> set[str]:
+        """Template sheets the file names as the template does (seen so far)."""
+        return {s.key for s in template.SHEETS if header_norm(s.name) in self._seen}
+
+    def check_sheets(self) -> None:
+        """Refuse a given map naming a sheet the file does not have (after reading)."""
+        missing = [n for norm, n in self._given_names.items() if norm not in self._seen]
+        if missing:
+            listed = ", ".join(f"'{n}'" for n in missing)
+            raise InputError(f"{self.what}: tệp nhập không có trang {listed}.")
 
     def known_headers(self, sheet: Sheet) -> set[str]:
         """Headers (normalized) a map of this sheet names: they mark the header row."""
@@ -337,6 +448,12 @@ class MapChooser:
 
     def choose(self, sheet: Sheet, headers: Sequence[Any]) -> ColumnChoice | None:
         set_key = header_set_key(sheet, headers)
+        renamed = self.sheet_names.get(header_norm(self.titles.get(sheet.key, ""))) == sheet.key
+        if sheet.key not in self.given and renamed:
+            # A sheet given only its name: its template headers, remembered with the name.
+            own = {str(h): c.key for h in headers if (c := match_column(sheet, h)) is not None}
+            if own:
+                self.given[sheet.key] = own
         if sheet.key in self.given:
             choice = self.given[sheet.key]
             check_choice(sheet, headers, choice, self.what)

@@ -820,6 +820,13 @@ class ColumnChooser(Protocol):
     def choose(self, sheet: Sheet, headers: Sequence[Any]) -> Mapping[str, str | None] | None: ...
 
 
+class FileChooser(ColumnChooser, Protocol):
+    """A ColumnChooser that also says which template sheet a sheet of the file is, when
+    the office named it its own way (column_map.MapChooser); else `match_sheet`."""
+
+    def sheet_for(self, title: str) -> Sheet | None: ...
+
+
 def _parse_sheet(
     sheet: Sheet, grid: _Grid, result: ReadResult, chooser: ColumnChooser | None = None
 ) -> None:
@@ -1037,9 +1044,12 @@ def _has_data(grid: _Grid) -> bool:
     return any(not grid.is_blank(i) for i in range(len(grid)))
 
 
+UNKNOWN_SHEET = "Trang không có trong mẫu nhập liệu — bị bỏ qua"
+
+
 def _unknown_sheet(result: ReadResult, name: str) -> None:
     names = ", ".join(s.name for s in template.SHEETS)
-    msg = f"Trang không có trong mẫu nhập liệu — bị bỏ qua (các trang của mẫu: {names})"
+    msg = f"{UNKNOWN_SHEET} (các trang của mẫu: {names})"
     result.problems.append(CellProblem(name, None, None, msg))
 
 
@@ -1203,11 +1213,11 @@ def read_tables(
     *,
     progress: ProgressReport = no_progress,
     cancel: CancelToken | None = None,
-    chooser: ColumnChooser | None = None,
+    chooser: FileChooser | None = None,
 ) -> ReadResult:
     """Read a workbook (.xlsx), a folder of .csv files (one per sheet, named by the sheet's
     Vietnamese name or ascii key) or a single .csv (sheet chosen by its name); `chooser`
-    maps an office's own headers to fields (column_map.py).
+    maps an office's own sheet names and headers to the template's (column_map.py).
 
     Bad cells, unknown sheets and columns come back as `problems`; rows with a problem are
     left out of `sheets` and counted in `bad_rows`. Raises InputError only when the input
@@ -1224,7 +1234,8 @@ def read_tables(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _read(path, result, partial(step, progress, cancel), take)
+        match = chooser.sheet_for if chooser else match_sheet
+        _read(path, result, partial(step, progress, cancel), take, match=match)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -1275,7 +1286,7 @@ class SheetHead:
     grid: _Grid = field(repr=False)
 
 
-def read_heads(path: Path, chooser: ColumnChooser | None = None) -> list[SheetHead]:
+def read_heads(path: Path, chooser: FileChooser | None = None) -> list[SheetHead]:
     """The template sheets of a workbook or CSV files with their header row and the first
     PREVIEW_ROWS rows below it, within the same caps as read_tables; the header row found
     as the import through `chooser` will find it. Header cells are checked as hostile
@@ -1297,7 +1308,8 @@ def read_heads(path: Path, chooser: ColumnChooser | None = None) -> list[SheetHe
             shown.setdefault(header_norm(text), text)
         heads.append(SheetHead(sheet, title, hi + 1, list(shown.values()), _Rows(rows)))
 
-    _read(Path(path), ReadResult(), _no_step, take, head=scan)
+    match = chooser.sheet_for if chooser else match_sheet
+    _read(Path(path), ReadResult(), _no_step, take, head=scan, match=match)
     order = {s.key: i for i, s in enumerate(template.SHEETS)}
     return sorted(heads, key=lambda h: order[h.sheet.key])
 

@@ -1,9 +1,11 @@
 """Column maps remembered with the profile: the same header set next time, the same map.
 
 Kept in the profile's settings file (plain JSON beside the profile, written atomically;
-headers and field keys are no personal data), under "column_maps": header-set key ->
-{"sheet": sheet key, "columns": {header: field key or null}}. What is read back is
-checked like a `--map` file (column_map.validate_map); an entry that fails is ignored.
+headers, sheet names and field keys are no personal data), under "column_maps":
+header-set key -> {"sheet": sheet key, "columns": {header: field key or null}, and
+"title": the file's own name of the sheet when it was not the template's}. What is read
+back is checked like a `--map` file (column_map.validate_map); an entry that fails is
+ignored. A remembered title names that sheet again in the next file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.errors import InputError
 from khdesk.core.io.column_map import (
+    SHEETS_ENTRY,
     ColumnChoice,
     ColumnMap,
     MapChooser,
@@ -29,22 +32,32 @@ def _path(session: Session):
     return settings_path(session.dir.home, session.dir.name)
 
 
-def remembered(session: Session) -> dict[str, tuple[str, ColumnChoice]]:
-    """Header-set key -> (sheet key, choice), for every valid remembered map."""
+def _stored(session: Session) -> list[tuple[str, str, ColumnChoice, str | None]]:
+    """(header-set key, sheet key, choice, the file's own sheet name) of every valid
+    remembered map, oldest first."""
     stored = load_settings(_path(session)).get(SETTINGS_KEY)
     if not isinstance(stored, dict):
-        return {}
-    found = {}
+        return []
+    found = []
     for set_key, entry in stored.items():
         try:
             sheet = entry["sheet"]
-            checked = validate_map({sheet: entry["columns"]}, "Cách ghép cột đã lưu")
-        except (InputError, KeyError, TypeError):
+            data = {sheet: entry["columns"]}
+            if entry.get("title") is not None:
+                data[SHEETS_ENTRY] = {entry["title"]: sheet}
+            checked = validate_map(data, "Cách ghép cột đã lưu")
+        except (InputError, KeyError, TypeError, AttributeError):
             continue  # a damaged entry: as if never saved
         if sheet not in SHEETS_BY_KEY or not checked.get(sheet):
             continue
-        found[str(set_key)] = (sheet, checked[sheet])
+        title = next(iter(checked.get(SHEETS_ENTRY, {})), None)
+        found.append((str(set_key), sheet, checked[sheet], title))
     return found
+
+
+def remembered(session: Session) -> dict[str, tuple[str, ColumnChoice]]:
+    """Header-set key -> (sheet key, choice), for every valid remembered map."""
+    return {set_key: (sheet, choice) for set_key, sheet, choice, _ in _stored(session)}
 
 
 def remember(session: Session, chooser: MapChooser) -> None:
@@ -57,14 +70,30 @@ def remember(session: Session, chooser: MapChooser) -> None:
     for sheet_key, (set_key, choice, _) in given.items():
         maps.pop(set_key, None)  # to the end: the newest
         maps[set_key] = {"sheet": sheet_key, "columns": dict(choice)}
+        if sheet_key in chooser.titles:
+            maps[set_key]["title"] = chooser.titles[sheet_key]
     while len(maps) > MAX_REMEMBERED:
         maps.pop(next(iter(maps)))
     save_settings(_path(session), **{SETTINGS_KEY: maps})
 
 
-def chooser(session: Session, given: ColumnMap | None, what: str = "Cách ghép cột") -> MapChooser:
-    """The reader's chooser: `given` first, then the remembered maps."""
-    return MapChooser(given, remembered(session), what)
+def chooser(
+    session: Session,
+    given: ColumnMap | None,
+    what: str = "Cách ghép cột",
+    *,
+    suggest_sheets: bool = False,
+) -> MapChooser:
+    """The reader's chooser: `given` first, then the remembered maps (and sheet names);
+    `suggest_sheets`: a sheet named neither way is guessed by its name (a first look)."""
+    stored = _stored(session)
+    return MapChooser(
+        given,
+        {set_key: (sheet, choice) for set_key, sheet, choice, _ in stored},
+        what,
+        titles={title: sheet for _, sheet, _, title in stored if title},
+        suggest_sheets=suggest_sheets,
+    )
 
 
 def offered(session: Session, head: SheetHead) -> tuple[ColumnChoice, bool]:

@@ -100,15 +100,17 @@ def import_file(
     an encrypted backup, so a wrong file can be undone with `backup restore`.
     A cancel while reading or between sheets leaves the database as it was.
 
-    `column_map` maps an office's own headers to fields (column_map.py; checked strictly
-    against the file's headers); a sheet it does not name is read through the map
-    remembered for its header set, if any. A given map is remembered once imported."""
+    `column_map` maps an office's own sheet names and headers to the template's
+    (column_map.py; checked strictly against the file's); a sheet it does not name is
+    read through the map remembered for its header set (or its name), if any. A given
+    map is remembered once imported."""
     # Who may import is asked before anything is read or backed up: a refused import
     # leaves no trace but its refusal.
     session.require(Action.IMPORT)
     chooser = column_maps.chooser(session, column_map)
     # within the caps of io/limits.py
     tables = read_tables(Path(path), progress=progress, cancel=cancel, chooser=chooser)
+    chooser.check_sheets()  # a given sheet name the file lacks: refused, nothing written
     if not dry_run:
         step(progress, cancel, 0, 0, "Sao lưu trước khi nhập…")
 

@@ -19,6 +19,7 @@ from khdesk.core.io.column_map import (
     load_map_file,
     parse_map,
     suggest,
+    suggest_sheet,
 )
 from khdesk.core.io.tabular import preview_sheet, read_heads, write_tables
 from khdesk.core.services import column_maps
@@ -154,19 +155,20 @@ def template_file(path: Path) -> Path:
     return path
 
 
-def foreign_file(path: Path, people=PEOPLE) -> Path:
+def foreign_file(path: Path, people=PEOPLE, titles=("Quần chúng", "Đảng viên")) -> Path:
     """The office's own workbook: a title line, its own headers in its own order, typed
-    dates as text and as Excel dates, a phone column the template does not have."""
+    dates as text and as Excel dates, a phone column the template does not have; its
+    sheets named `titles` (the template's names unless told)."""
     book = openpyxl.Workbook()
     ws = book.active
-    ws.title = "Quần chúng"
+    ws.title = titles[0]
     ws.append(["DANH SÁCH QUẦN CHÚNG ƯU TÚ — CHI BỘ THÔN TÂN ĐỨC"])
     ws.append(FOREIGN_FILES)
     for i, (n, s, b, c, a1) in enumerate(people, 1):
         source_on = datetime(a1.year, a1.month, a1.day)
         ws.append([i, f"{b:%d/%m/%Y}", n, s, ORG, c, source_on, "0905 123 456"])
     # The template's own header read the usual way: "Ngày vào nguồn" needs no map.
-    members = book.create_sheet("Đảng viên")
+    members = book.create_sheet(titles[1])
     members.append(FOREIGN_MEMBERS)
     for n, s, b, adm, off, st in MEMBERS_DATA:
         members.append([n, s, b, ORG, adm, off, st])
@@ -229,6 +231,80 @@ def test_foreign_sheet_through_a_saved_map_lands_as_the_template_does(tmp_path, 
     finally:
         ref.close()
         office.close()
+
+
+OWN_TITLES = ("DS quần chúng ưu tú T1", "Danh sách đảng viên")
+SHEET_MAP = {**MAP, "sheets": {"DS quần chúng ưu tú T1": "Quần chúng", "DANH SACH DANG VIEN":
+                               "members"}}  # fmt: skip
+
+
+def test_renamed_sheets_through_a_saved_map_land_as_the_template_does(tmp_path, clock):
+    """Sheets the office named its own way: refused without a map (said, nothing lands);
+    through a map naming them, then through the remembered one, the same rows as the
+    template's workbook."""
+    ref, _ = make_profile(tmp_path / "ref", "cell", ORG, "Chi bộ thôn Tân Đức", clock, "X01")
+    office, _ = make_profile(tmp_path / "office", "cell", ORG, "Chi bộ thôn Tân Đức", clock, "X01")
+    try:
+        assert import_file(ref, template_file(tmp_path / "mau.xlsx")).committed
+
+        own = foreign_file(tmp_path / "thang-1.xlsx", titles=OWN_TITLES)
+        plain = import_file(office, own, dry_run=True, column_map=MAP)
+        assert plain.changed == 0
+        assert {p.sheet for p in plain.problems} == set(OWN_TITLES)
+        assert all("Trang không có trong mẫu" in p.message for p in plain.problems)
+
+        # A map naming a sheet the file does not have: refused whole, nothing written.
+        wrong = parse_map(
+            json.dumps({**MAP, "sheets": {"Tháng 2": "Quần chúng"}}).encode(), "ghep.json"
+        )
+        with pytest.raises(InputError, match="tệp nhập không có trang 'Tháng 2'"):
+            import_file(office, own, column_map=wrong)
+        assert rows_of(office) == {"candidates": [], "members": [], "steps": []}
+
+        first = foreign_file(tmp_path / "thang-1.xlsx", PEOPLE[:2], titles=OWN_TITLES)
+        given = parse_map(json.dumps(SHEET_MAP).encode(), "ghep.json")
+        report = import_file(office, first, column_map=given)
+        assert report.committed and report.problems == []
+        assert report.mapped == {"candidates": "given", "members": "given"}
+
+        # Next month's workbook, the same sheet names and headers: no map needed.
+        report = import_file(office, foreign_file(tmp_path / "thang-2.xlsx", titles=OWN_TITLES))
+        assert report.committed and report.problems == []
+        assert report.mapped == {"candidates": "remembered", "members": "remembered"}
+        assert report.counts["candidates"].added == 2
+        assert rows_of(office) == rows_of(ref)
+    finally:
+        ref.close()
+        office.close()
+
+
+def test_sheet_names_are_suggested_and_offered_in_the_wizard(cell, tmp_path):
+    assert suggest_sheet("DS quần chúng ưu tú T1").key == "candidates"
+    assert suggest_sheet("Danh sách đảng viên").key == "members"
+    assert suggest_sheet("DANH SACH DANG VIEN", {"members"}) is None  # taken: no second guess
+    assert suggest_sheet("Sheet1") is None
+    own = foreign_file(tmp_path / "ds.xlsx", titles=OWN_TITLES)
+    assert read_heads(own) == []  # the template's names only: nothing to map
+    heads = read_heads(own, column_maps.chooser(cell, None, suggest_sheets=True))
+    assert [(h.sheet.key, h.title, h.header_row) for h in heads] == [
+        ("members", "Danh sách đảng viên", 1),
+        ("candidates", "DS quần chúng ưu tú T1", 2),
+    ]
+
+
+def test_a_sheets_entry_is_checked_strictly():
+    def sheets(entry) -> str:
+        return refused(json.dumps({**MAP, "sheets": entry}, ensure_ascii=False).encode())
+
+    assert "cần một đối tượng tên trang" in sheets(["Quần chúng"])
+    assert "'Bảng 9' không phải trang của mẫu" in sheets({"DS": "Bảng 9"})
+    assert "không phải trang của mẫu" in sheets({"DS": None})
+    msg = sheets({"DS 1": "Quần chúng", "DS 2": "candidates"})
+    assert "trang 'Quần chúng' của mẫu được ghép hai lần" in msg
+    assert "trang 'ds 1' có hai lần" in sheets({"DS 1": "Quần chúng", "ds 1": "members"})
+    assert "ký tự điều khiển" in sheets({"DS\x1b[2J": "Quần chúng"})
+    long = "x" * (limits.MAX_HEADER_CHARS + 1)
+    assert "quá giới hạn 255 ký tự" in sheets({long: "Quần chúng"})
 
 
 def test_the_wizard_offers_the_remembered_map_and_a_preview(cell, tmp_path):
@@ -375,7 +451,8 @@ def test_a_damaged_remembered_map_is_ignored(cell, tmp_path):
 # --------------------------------------------------------------------------- the CLI
 
 
-def test_cli_import_map_end_to_end(tmp_path):
+def cli_home(tmp_path: Path) -> Path:
+    """A data home with the cell's profile, made by the real command."""
     from tests.integration.cli.test_cli import khdesk
 
     home = tmp_path / "home"
@@ -384,6 +461,13 @@ def test_cli_import_map_end_to_end(tmp_path):
         "--org-name", "Chi bộ thôn Tân Đức", "--parent-code", "X01",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
+    return home
+
+
+def test_cli_import_map_end_to_end(tmp_path):
+    from tests.integration.cli.test_cli import khdesk
+
+    home = cli_home(tmp_path)
     own = foreign_file(tmp_path / "ds.xlsx")
 
     # Without a map: nothing lands, and the suggestions come as a map file to start from.
@@ -419,6 +503,29 @@ def test_cli_import_map_end_to_end(tmp_path):
     report = json.loads(out.stdout)
     assert report["mapped"] == {"candidates": "remembered", "members": "remembered"}
     assert report["sheets"]["candidates"]["unchanged"] == 4 and report["problems"] == []
+    out = khdesk(home, "list", "--json")
+    assert sorted(f["full_name"] for f in json.loads(out.stdout)) == sorted(p[0] for p in PEOPLE)
+
+
+def test_cli_suggests_the_sheet_names_and_imports_through_them(tmp_path):
+    """Renamed sheets on the command line: the hint's map names them ("sheets"), and
+    given back with --map it imports everything."""
+    from tests.integration.cli.test_cli import khdesk
+
+    home = cli_home(tmp_path)
+    own = foreign_file(tmp_path / "ds.xlsx", titles=OWN_TITLES)
+    out = khdesk(home, "import", str(own), "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "Trang không có trong mẫu" in out.stdout and "--map ghep.json" in out.stdout
+    suggested = json.loads(out.stdout[out.stdout.index("\n{") :])
+    assert suggested["sheets"] == {OWN_TITLES[0]: "Quần chúng", OWN_TITLES[1]: "Đảng viên"}
+    assert suggested["Quần chúng"] == {**MAP["Quần chúng"], "Ngày vào nguồn": "a1_source_on"}
+    suggested["Đảng viên"] = MAP["members"]  # "Mã chi bộ", "Ngày vào Đảng": the template's
+    good = tmp_path / "ghep.json"
+    good.write_text(json.dumps(suggested, ensure_ascii=False), encoding="utf-8")
+    out = khdesk(home, "import", str(own), "--map", str(good))
+    assert out.returncode == 0, out.stderr
+    assert "Quần chúng (ghép cột theo tệp ghép cột): thêm 4" in out.stdout
     out = khdesk(home, "list", "--json")
     assert sorted(f["full_name"] for f in json.loads(out.stdout)) == sorted(p[0] for p in PEOPLE)
 
