@@ -285,13 +285,12 @@ def _map_hint(session: Session, path: Path, report) -> str | None:
         heads = read_heads(path, chooser(session, None, suggest_sheets=True))
     except InputError as exc:  # a hostile header: said as it is
         return f"Không ghép cột được: {exc}"
-    renamed = {h.title: h.sheet.name for h in heads if match_sheet(h.title) is not h.sheet}
+    renamed = {h.name: h.sheet.name for h in heads if match_sheet(h.name) is not h.sheet}
     suggested: dict[str, dict] = {SHEETS_ENTRY: renamed} if renamed else {}
     suggested |= {
         h.sheet.name: offered(session, h)[0]
         for h in heads
-        if h.title in renamed
-        or (h.sheet.key not in report.mapped and needs_map(h.sheet, h.headers))
+        if h.name in renamed or (h.sheet.key not in report.mapped and needs_map(h.sheet, h.headers))
     }
     if not suggested:
         return None

@@ -1,5 +1,6 @@
-"""The import wizard's column step (issue 18, item 6): an office's own sheet, whose
-headers the template does not know, mapped column by column to the template's fields.
+"""The import wizard's column step (issue 18, item 6): an office's own sheet, whose name
+or headers the template does not know, mapped to a template sheet (its name suggested)
+and column by column to the template's fields.
 
 Each of the file's columns gets a field ("Bỏ qua" leaves it out), the remembered map for
 the same header set or else the suggestions preselected; below, the first rows read
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from khdesk.core.domain import template
 from khdesk.core.io.column_map import (
+    SHEETS_ENTRY,
     SKIP_LABEL,
     ColumnChoice,
     ColumnMap,
@@ -33,14 +36,20 @@ from khdesk.core.io.column_map import (
     field_label,
     needs_map,
 )
-from khdesk.core.io.tabular import SheetHead, preview_sheet
+from khdesk.core.io.tabular import SheetHead, match_sheet, preview_sheet
 from khdesk.core.services import column_maps
 
 MAP_HEADERS = ("Cột trong tệp", "Trường trong mẫu")
 
 
+def renamed(head: SheetHead) -> bool:
+    """A sheet the file names its own way (read as `head.sheet` by a suggestion or a
+    remembered name)."""
+    return match_sheet(head.name) is not head.sheet
+
+
 def sheets_to_map(heads: list[SheetHead]) -> list[SheetHead]:
-    return [h for h in heads if needs_map(h.sheet, h.headers)]
+    return [h for h in heads if renamed(h) or needs_map(h.sheet, h.headers)]
 
 
 def _shown(value: Any) -> str:
@@ -68,9 +77,14 @@ class MappingPage(QWizardPage):
             "lần sau."
         )
         self.heads: list[SheetHead] = []
-        self.choices: dict[str, ColumnChoice] = {}  # sheet key -> the current choice
+        self.choices: dict[str, ColumnChoice] = {}  # the file's sheet name -> the choice
         self.sheet_box = QComboBox()
         self.sheet_box.currentIndexChanged.connect(self._show_sheet)
+        # Which template sheet the file's sheet is: chosen only for one named its own way.
+        self.target_box = QComboBox()
+        for sheet in template.SHEETS:
+            self.target_box.addItem(sheet.name, sheet.key)
+        self.target_box.currentIndexChanged.connect(self._retarget)
         self.origin = QLabel()
         self.origin.setTextFormat(Qt.TextFormat.PlainText)
         self.origin.setWordWrap(True)
@@ -96,6 +110,8 @@ class MappingPage(QWizardPage):
         top = QHBoxLayout()
         top.addWidget(QLabel("Trang:"))
         top.addWidget(self.sheet_box, 1)
+        top.addWidget(QLabel("là trang của mẫu:"))
+        top.addWidget(self.target_box)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.origin)
@@ -111,15 +127,34 @@ class MappingPage(QWizardPage):
         self.heads = sheets_to_map(self.wiz.heads)
         self.choices, self.remembered = {}, set()
         for head in self.heads:
-            choice, known = column_maps.offered(self.wiz.ctx.session, head)
-            self.choices[head.sheet.key] = choice
-            if known:
-                self.remembered.add(head.sheet.key)
+            self._offer(head)
         self.sheet_box.blockSignals(True)
         self.sheet_box.clear()
         for head in self.heads:
-            self.sheet_box.addItem(f"“{head.sheet.name}” (trong tệp: “{head.title}”)")
+            self.sheet_box.addItem(self._sheet_label(head))
         self.sheet_box.blockSignals(False)
+        self._show_sheet()
+
+    def _offer(self, head: SheetHead) -> None:
+        choice, known = column_maps.offered(self.wiz.ctx.session, head)
+        self.choices[head.title] = choice
+        self.remembered.discard(head.title)
+        if known:
+            self.remembered.add(head.title)
+
+    @staticmethod
+    def _sheet_label(head: SheetHead) -> str:
+        return f"“{head.sheet.name}” (trong tệp: “{head.title}”)"
+
+    def _retarget(self) -> None:
+        """The file's sheet is another template sheet: its columns offered again."""
+        head = self.current()
+        key = self.target_box.currentData()
+        if head is None or key is None or key == head.sheet.key:
+            return
+        head.sheet = template.SHEETS_BY_KEY[key]
+        self._offer(head)
+        self.sheet_box.setItemText(self.sheet_box.currentIndex(), self._sheet_label(head))
         self._show_sheet()
 
     def current(self) -> SheetHead | None:
@@ -131,11 +166,20 @@ class MappingPage(QWizardPage):
         self.table.setRowCount(0)
         if head is None:
             return
-        choice = self.choices[head.sheet.key]
-        if head.sheet.key in self.remembered:
+        self.target_box.blockSignals(True)
+        self.target_box.setCurrentIndex(self.target_box.findData(head.sheet.key))
+        self.target_box.blockSignals(False)
+        self.target_box.setEnabled(renamed(head))
+        choice = self.choices[head.title]
+        if head.title in self.remembered:
             said = "Đã chọn sẵn theo cách ghép đã lưu cho bộ tiêu đề này."
         else:
             said = "Đã chọn sẵn theo tên cột (gợi ý) — hãy kiểm tra từng dòng."
+        if renamed(head):
+            said = (
+                f"Trang “{head.title}” của tệp không mang tên trang của mẫu: đã chọn sẵn "
+                f"trang “{head.sheet.name}” — hãy kiểm tra. {said}"
+            )
         self.origin.setText(f"Tiêu đề ở dòng {head.header_row}. {said}")
         self.table.setRowCount(len(head.headers))
         for row, text in enumerate(head.headers):
@@ -158,7 +202,7 @@ class MappingPage(QWizardPage):
     def _picked(self, header: str, box: QComboBox) -> None:
         head = self.current()
         if head is not None:
-            self.choices[head.sheet.key][header] = box.currentData()
+            self.choices[head.title][header] = box.currentData()
             self._refresh()
 
     # -- what the choice gives --
@@ -167,12 +211,12 @@ class MappingPage(QWizardPage):
         head = self.current()
         if head is None:
             return
-        choice = self.choices[head.sheet.key]
-        wrong = choice_problems(head.sheet, head.headers, choice)
+        choice = self.choices[head.title]
+        wrong = choice_problems(head.sheet, head.headers, choice) + self._twice(head)
         others = [
             h.sheet.name
             for h in self.heads
-            if h is not head and choice_problems(h.sheet, h.headers, self.choices[h.sheet.key])
+            if h is not head and choice_problems(h.sheet, h.headers, self.choices[h.title])
         ]
         if wrong:
             text = "Chưa ghép xong: " + "; ".join(wrong) + "."
@@ -202,10 +246,24 @@ class MappingPage(QWizardPage):
         self.preview.resizeColumnsToContents()
         self.problems.set_problems(result.problems)
 
+    def _twice(self, head: SheetHead) -> list[str]:
+        """Another sheet of the file is read as the same template sheet."""
+        return [
+            f"trang “{other.title}” của tệp cũng là trang “{head.sheet.name}” của mẫu — mỗi "
+            "trang của mẫu chỉ ghép một trang của tệp"
+            for other in self.wiz.heads
+            if other is not head and other.sheet.key == head.sheet.key
+        ]
+
     def column_map(self) -> ColumnMap:
-        return {key: dict(choice) for key, choice in self.choices.items()}
+        out: ColumnMap = {h.sheet.key: dict(self.choices[h.title]) for h in self.heads}
+        names = {h.name: h.sheet.key for h in self.heads if renamed(h)}
+        if names:
+            out[SHEETS_ENTRY] = names
+        return out
 
     def isComplete(self) -> bool:
         return bool(self.heads) and not any(
-            choice_problems(h.sheet, h.headers, self.choices[h.sheet.key]) for h in self.heads
+            choice_problems(h.sheet, h.headers, self.choices[h.title]) or self._twice(h)
+            for h in self.heads
         )

@@ -187,7 +187,8 @@ class ChoosePage(QWizardPage):
         if self._heads_of == path:
             return True
         self.error.setText("Đang đọc tiêu đề các cột…")
-        chooser = column_maps.chooser(self.wiz.ctx.session, None)
+        # A sheet named the office's own way is guessed by its name, shown to check.
+        chooser = column_maps.chooser(self.wiz.ctx.session, None, suggest_sheets=True)
         Operation(self, lambda **_: read_heads(path, chooser)).with_progress(
             "Đang đọc tiêu đề các cột"
         ).success(lambda heads: self._heads_read(path, heads)).failure(

@@ -13,6 +13,7 @@ from khdesk.ui.import_wizard import MAP_ID, PREVIEW_ID, ImportWizard
 from tests.integration.core.io.test_column_map import (
     FOREIGN_FILES,
     MAP,
+    OWN_TITLES,
     PEOPLE,
     foreign_file,
     hostile_header_file,
@@ -149,3 +150,44 @@ def test_back_from_the_column_step_to_a_template_file(qtbot, cell, tmp_path):
     assert wizard.currentId() == PREVIEW_ID and wizard.column_map() is None
     assert wizard.preview.title() == "Bước 2: Kiểm tra trước khi nhập"
     assert wizard.preview.report.mapped == {} and wizard.preview.report.problems == []
+
+
+def test_sheets_named_their_own_way_are_suggested_checked_and_remembered(qtbot, cell, tmp_path):
+    """The office's sheet names: each offered as the template sheet its name is most
+    like, to check (two of the file's sheets as one template sheet: no way on); the
+    import lands every row, and next time the names are known."""
+    ctx = AppContext(cell, TODAY)
+    own = foreign_file(tmp_path / "ds-rieng.xlsx", titles=OWN_TITLES)
+    wizard = open_wizard(qtbot, ctx, own)
+    page = wizard.mapping
+    assert wizard.currentId() == MAP_ID
+    assert [page.sheet_box.itemText(i) for i in range(page.sheet_box.count())] == [
+        "“Đảng viên” (trong tệp: “Danh sách đảng viên”)",
+        "“Quần chúng” (trong tệp: “DS quần chúng ưu tú T1”)",
+    ]
+    assert page.target_box.isEnabled() and page.target_box.currentText() == "Đảng viên"
+    assert "không mang tên trang của mẫu" in page.origin.text()
+    page.target_box.setCurrentIndex(page.target_box.findData("candidates"))
+    assert not page.isComplete()
+    assert "cũng là trang “Quần chúng” của mẫu" in page.status.text()
+    page.target_box.setCurrentIndex(page.target_box.findData("members"))
+    box = page.field_box("Ngày CT")  # the members' own headers, offered again
+    box.setCurrentIndex(box.findData("official_on"))
+    box = page.field_box("TT")
+    box.setCurrentIndex(box.findData("status"))
+    assert page.isComplete(), page.status.text()
+    assert wizard.column_map()["sheets"] == {
+        "Danh sách đảng viên": "members",
+        "DS quần chúng ưu tú T1": "candidates",
+    }
+    next_page(qtbot, wizard)
+    assert wizard.currentId() == PREVIEW_ID
+    assert wizard.preview.report.problems == []
+    next_page(qtbot, wizard)
+    assert wizard.result_page.report.committed
+    assert sorted(f["full_name"] for f in list_files(cell)) == sorted(p[0] for p in PEOPLE)
+
+    again = open_wizard(qtbot, ctx, own)
+    page = again.mapping
+    assert "cách ghép đã lưu" in page.origin.text()
+    assert page.isComplete()

@@ -1285,6 +1285,12 @@ class SheetHead:
     headers: list[str]  # the header row's non-empty cells, as text, in file order, each once
     grid: _Grid = field(repr=False)
 
+    @property
+    def name(self) -> str:
+        """The name the sheet is matched by: a CSV file's without its '.csv'."""
+        title = self.title
+        return title[: -len(".csv")] if title.lower().endswith(".csv") else title
+
 
 def read_heads(path: Path, chooser: FileChooser | None = None) -> list[SheetHead]:
     """The template sheets of a workbook or CSV files with their header row and the first

@@ -546,6 +546,26 @@ def test_a_csv_file_with_its_own_headers(cell, tmp_path):
     assert report.counts["candidates"].added == len(PEOPLE)
 
 
+def test_a_folder_of_csv_files_named_their_own_way(cell, tmp_path):
+    """A CSV file is named by its file name without '.csv': mapped and suggested as such."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    path = folder / "DS quần chúng T1.csv"
+    lines = [";".join(FOREIGN_FILES)]
+    for i, (n, s, b, c, a1) in enumerate(PEOPLE, 1):
+        lines.append(f"{i};{b:%d/%m/%Y};{n};{s};{ORG};{c or ''};{a1:%d/%m/%Y};0905123456")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    (head,) = read_heads(folder, column_maps.chooser(cell, None, suggest_sheets=True))
+    assert (head.sheet.key, head.name, head.title) == (
+        "candidates", "DS quần chúng T1", "DS quần chúng T1.csv",
+    )  # fmt: skip
+    offered, _ = column_maps.offered(cell, head)
+    given = {"sheets": {head.name: "candidates"}, "candidates": offered}
+    report = import_file(cell, folder, column_map=given)
+    assert report.committed and report.problems == []
+    assert report.counts["candidates"].added == len(PEOPLE)
+
+
 def test_a_remembered_map_that_no_longer_fits_is_not_used(cell, tmp_path):
     own = foreign_file(tmp_path / "ds.xlsx")
     head = read_heads(own)[1]
