@@ -449,6 +449,16 @@ def _transfer_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--on", help="ngày trả lại (mặc định hôm nay)")
     p.add_argument("--today", help=today)
     p = action(
+        tsub,
+        "withdraw",
+        "rút lại hồ sơ đã chuyển đi, khi đơn vị nhận chưa tiếp nhận",
+        "transfer_commands:cmd_transfer_withdraw",
+    )
+    p.add_argument("file_code")
+    p.add_argument("--reason", help="lý do rút lại")
+    p.add_argument("--on", help="ngày rút lại (mặc định hôm nay)")
+    p.add_argument("--today", help=today)
+    p = action(
         tsub, "list", "các hồ sơ chuyển đi, chuyển đến", "transfer_commands:cmd_transfer_list"
     )
     p.add_argument(

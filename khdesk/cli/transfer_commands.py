@@ -1,4 +1,4 @@
-"""`khdesk transfer out|accept|return|list`: a file moves to another unit (chuyển sinh
+"""`khdesk transfer out|accept|return|withdraw|list`: a file moves to another unit (chuyển sinh
 hoạt, RULES.md §2a) — the CLI twin of the file window's "Chuyển hồ sơ"."""
 
 from __future__ import annotations
@@ -54,6 +54,20 @@ def cmd_transfer_return(args: argparse.Namespace) -> int:
         print_json({"file_code": code, "status": "returned", "uuid": uuid})
     else:
         print(f"Đã trả lại hồ sơ {code} cho đơn vị chuyển đi.")
+    return 0
+
+
+def cmd_transfer_withdraw(args: argparse.Namespace) -> int:
+    code = args.file_code.upper()
+    with opened(args, code) as session:
+        uuid = transfers.withdraw(session, code, _on(args), _today(args), args.reason)
+    if args.json:
+        print_json({"file_code": code, "status": "withdrawing", "uuid": uuid})
+    else:
+        print(
+            f"Đã ghi rút lại hồ sơ {code}: hồ sơ trở về khi đơn vị nhận biết tin (gói dữ liệu "
+            "kế tiếp), trừ khi đơn vị đó đã tiếp nhận trước."
+        )
     return 0
 
 

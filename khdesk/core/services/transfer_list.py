@@ -4,7 +4,7 @@ reader: the first screen shows before SQLAlchemy is imported (store/sql.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -14,8 +14,15 @@ from khdesk.core.store import sql
 if TYPE_CHECKING:
     from khdesk.core.services.session import Session
 
-STEPS = (tr.OUT, tr.IN, tr.BACK)
-STATUS_LABELS = {"in_transit": "Đang chuyển", "accepted": "Đã tiếp nhận", "returned": "Trả lại"}
+STEPS = (tr.OUT, tr.IN, tr.BACK, tr.WITHDRAW)
+STATUS_LABELS = {
+    "in_transit": "Đang chuyển",
+    "withdrawing": "Đang rút lại",  # withdrawn, the receiver's return not yet here
+    "accepted": "Đã tiếp nhận",
+    "returned": "Trả lại",
+    "withdrawn": "Đã rút lại",
+}
+IN_TRANSIT = ("in_transit", "withdrawing")
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class Transfer:
     to_org: str
     sent_on: date
     reason: str | None
-    status: str  # in_transit / accepted / returned
+    status: str  # in_transit / withdrawing / accepted / returned / withdrawn
     answered_on: date | None = None
     answer_reason: str | None = None
 
@@ -72,9 +79,24 @@ def list_transfers(session: Session, in_transit_only: bool = False) -> list[Tran
             open_[code] = Transfer(code, name, state, src, dst, on, note, "in_transit")
             out.append(open_[code])
             continue
+        if step_id == tr.WITHDRAW:  # a request: the transfer stays open until answered
+            sent = open_.get(code)
+            if (
+                sent is not None
+                and sent.status == "in_transit"
+                and (src, dst)
+                == (
+                    sent.from_org,
+                    sent.to_org,
+                )
+            ):
+                open_[code] = replace(sent, status="withdrawing")
+                out[out.index(sent)] = open_[code]
+            continue
         sent = open_.pop(code, None)
         if sent is None:
             continue
+        answered = "returned" if sent.status == "in_transit" else "withdrawn"
         done = Transfer(
             code,
             name,
@@ -83,11 +105,11 @@ def list_transfers(session: Session, in_transit_only: bool = False) -> list[Tran
             sent.to_org,
             sent.sent_on,
             sent.reason,
-            "accepted" if step_id == tr.IN else "returned",
+            "accepted" if step_id == tr.IN else answered,
             on,
             note,
         )
         out[out.index(sent)] = done
     if in_transit_only:
-        out = [x for x in out if x.status == "in_transit"]
+        out = [x for x in out if x.status in IN_TRANSIT]
     return sorted(out, key=lambda x: (x.answered_on or x.sent_on, x.sent_on), reverse=True)

@@ -1,9 +1,11 @@
 """Transfers of a file between units (chuyển sinh hoạt, RULES.md §2a): send a file away,
-accept or return one sent here, list them. Each use case is one transaction, audited.
+withdraw it before it is answered, accept or return one sent here, list them. Each use
+case is one transaction, audited.
 
 The events are rows of the file's step history (`CHUYEN_DI`, `CHUYEN_DEN`, `CHUYEN_TRA`,
-domain/transfers.py replays them). Acceptance is the one moment a file changes unit and
-owner: its record then names the receiving unit and this station as its one writer.
+`CHUYEN_HUY`; domain/transfers.py replays them). Acceptance is the one moment a file
+changes unit and owner: its record then names the receiving unit and this station as
+its one writer.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import station_scope
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services.session import Session
-from khdesk.core.services.steps import _locked_file, check_year, insert_step
+from khdesk.core.services.steps import _locked_file, check_year
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.store.states import transit_problem
+from khdesk.core.store.states import insert_step, transit_problem
 from khdesk.core.text import clean_text
 
 
@@ -127,7 +129,7 @@ def accept(
     _check_day(on, today, "tiếp nhận")
     with session.store.write(session.user) as tx:
         cuid, file, pending = _pending_here(session, tx, file_code)
-        why = tr.answer_problem(file_code, file.events, file.org_code, on)
+        why = tr.accept_problem(file_code, file.events, file.org_code, on)
         if why:
             raise InputError(why)
         event = StepEvent(
@@ -180,6 +182,51 @@ def return_(session: Session, file_code: str, reason: str, on: date, today: date
             on=on.isoformat(),
             reason=why_text,
         )
+    return uuid
+
+
+def withdraw(
+    session: Session, file_code: str, on: date, today: date, reason: str | None = None
+) -> str:
+    """The sending unit withdraws a transfer not yet answered (CHUYEN_HUY, rút lại). The
+    file stays in transit until the receiving unit's station answers with a return,
+    which it does by itself when the withdrawal reaches it before an acceptance (at once
+    when this station keeps the receiving unit too). Returns the event's uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "rút lại")
+    with session.store.write(session.user) as tx:
+        facts, file = _locked_file(tx.conn, file_code)
+        cuid = facts.uuids[file_code]
+        why = tr.withdraw_problem(file_code, file.events, file.org_code, on)
+        if why:
+            raise InputError(why)
+        pending = tr.replay(file.events, file.org_code).pending
+        assert pending is not None  # withdraw_problem says so
+        scope = station_scope(load_tree(tx.conn), session.org_code, session.info.role)
+        owner = _owner(tx.conn, cuid)
+        if owner != session.org_code or pending.from_org not in scope.units:
+            raise AccessDenied(
+                f"Hồ sơ {file_code} do {pending.from_org} chuyển đi: chỉ đơn vị đó rút lại được."
+            )
+        event = StepEvent(
+            tr.WITHDRAW,
+            on,
+            note=clean_text(reason, "Lý do rút lại") or None,
+            from_org=pending.from_org,
+            to_org=pending.to_org,
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.audit(
+            "transfer_withdraw",
+            "candidate",
+            file_code,
+            from_org=pending.from_org,
+            to_org=pending.to_org,
+            on=on.isoformat(),
+            reason=event.note,
+        )
+        if pending.to_org in scope.units:  # this station answers for the receiver too
+            insert_step(tx, cuid, tr.withdrawal_answer(pending, event))
     return uuid
 
 

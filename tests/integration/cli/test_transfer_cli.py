@@ -62,3 +62,38 @@ def test_transfer_out_list_accept_return_on_the_command_line(tmp_path, quiet_cli
     # a second answer is refused: the transfer is over
     assert run("accept", first, "--on", "23/11/2026", *x01) == 1
     assert "không đang chuyển" in capsys.readouterr().err
+
+
+def test_transfer_withdraw_on_the_command_line(tmp_path, quiet_cli, capsys):
+    """The committee keeps both cells: a withdrawal is answered at once (the file is home,
+    listed as withdrawn); withdrawing again, or a file not in transit, is refused."""
+    commune = build_commune(tmp_path / "home", enrol=False)
+    committee = commune.committee
+    add_office_cell(committee)
+    code = next(
+        f["file_code"]
+        for f in candidates.list_files(committee)
+        if f["org_code"] == "X01-CB02" and f["state"] in ("NGUON", "BOI_DUONG", "HO_SO")
+    )
+    commune.close()
+    x01 = ("--profile", "X01", "--today", "2026-11-26")
+
+    def run(*args: str) -> int:
+        return quiet_cli(commune.home, "transfer", *args)
+
+    assert run("withdraw", code, *x01) == 1
+    assert "không đang chuyển" in capsys.readouterr().err
+    assert run("out", code, "--to", "X01-CB05", "--on", "20/11/2026", *x01) == 0
+    capsys.readouterr()
+    assert run("withdraw", code, "--on", "19/11/2026", *x01) == 1
+    assert "trước ngày chuyển đi" in capsys.readouterr().err
+    assert run("withdraw", code, "--on", "21/11/2026", "--reason", "Ở lại thôn", *x01) == 0
+    assert "Đã ghi rút lại" in capsys.readouterr().out
+    assert run("list", "--json", "--profile", "X01") == 0
+    [shown] = json.loads(capsys.readouterr().out)
+    assert (shown["status"], shown["answered_on"]) == ("withdrawn", "2026-11-21")
+    assert shown["answer_reason"] == "Đơn vị gửi rút lại hồ sơ: Ở lại thôn"
+    assert run("withdraw", code, *x01) == 1
+    assert "không đang chuyển" in capsys.readouterr().err
+    assert quiet_cli(commune.home, "step", "next", code, "--profile", "X01") == 0
+    assert "đang chuyển" not in capsys.readouterr().out

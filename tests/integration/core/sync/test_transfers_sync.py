@@ -49,11 +49,11 @@ class Post:
 
     def up(self, cell):
         report = self.deliver(self.c.committee, self.send(cell))
-        assert report.status == "imported", report.as_dict()
+        assert report.status == "imported", report.as_dict()["reason"]
 
     def down(self, to: str):
         report = self.deliver(self.c.cells[to], self.send(self.c.committee, to=to))
-        assert report.status == "imported", report.as_dict()
+        assert report.status == "imported", report.as_dict()["reason"]
 
 
 def file_row(session, code: str) -> dict | None:
@@ -250,7 +250,7 @@ def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
 
         def carry(sender, receiver, to=None):
             report = post.deliver(receiver, post.send(sender, to=to))
-            assert report.status == "imported", report.as_dict()
+            assert report.status == "imported", report.as_dict()["reason"]
 
         carry(cell_a, x01)
         carry(x01, kh)
@@ -277,5 +277,150 @@ def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
         assert history(x02, code) == history(kh, code) == history(x01, code)
         x02.close()
         kh.close()
+    finally:
+        c.close()
+
+
+def test_a_withdrawn_transfer_leaves_the_receivers_list_and_comes_back(commune, post) -> None:
+    """CHUYEN_HUY: the sender withdraws before any answer; the receiving cell's station
+    answers it with the return when it arrives, and the file comes home with one owner."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    assert owners(commune, code)[B] == (A, A, True)
+    transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY, "Đảng viên ở lại địa phương")
+    # still in transit at the sender until the receiver's station answers
+    assert owners(commune, code)[A] == (A, A, True)
+    with pytest.raises(InputError, match="đang chuyển"):
+        record_step(cell_a, code, StepEvent("DUNG", date(2026, 11, 22)), TODAY)
+    with pytest.raises(InputError, match="đã rút lại"):
+        transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
+    post.up(cell_a)
+    post.down(B)  # the withdrawal reaches B, whose station returns the file
+    assert owners(commune, code)[B] == (A, A, False)
+    with pytest.raises(InputError, match="không đang chuyển"):
+        transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert owners(commune, code) == {"X01": (A, A, False), A: (A, A, False), B: (A, A, False)}
+    assert history(cell_a, code) == history(cell_b, code) == history(com, code)
+    [shown] = [x for x in transfer_list.list_transfers(cell_a) if x.file_code == code]
+    assert (shown.status, shown.answered_on) == ("withdrawn", date(2026, 11, 21))
+    record_step(cell_a, code, StepEvent("DUNG", date(2026, 11, 23), note="x"), TODAY)
+    post.up(cell_a)
+    assert file_row(com, code)["state"] == "DUNG"
+
+
+def test_a_file_withdrawn_before_it_reaches_the_receiver_never_shows_there(commune, post):
+    cell_a, cell_b = commune.cells[A], commune.cells[B]
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    transfers.withdraw(cell_a, code, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    assert not transfer_list.list_transfers(cell_b, in_transit_only=True)
+    post.up(cell_b)
+    post.down(A)
+    assert set(owners(commune, code).values()) == {(A, A, False)}
+
+
+@pytest.mark.parametrize("first", ["withdrawal", "acceptance"])
+def test_an_acceptance_crossing_a_withdrawal_wins_in_any_order(commune, post, first) -> None:
+    """Both recorded before either arrives: the receiver accepted before it learnt of the
+    withdrawal, so the acceptance stands at every station, whichever reaches the committee
+    first; the withdrawal stays in the history, changing nothing."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(A)  # the committee acknowledges what A sent: A will not send it again
+    post.down(B)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
+    order = (A, B) if first == "withdrawal" else (B, A)
+    for _ in range(2):
+        for cell in order:
+            post.up(commune.cells[cell])
+        for cell in order:
+            post.down(cell)
+    assert owners(commune, code) == {"X01": (B, B, False), A: (B, B, False), B: (B, B, False)}
+    assert history(cell_a, code) == history(cell_b, code) == history(com, code)
+    assert "CHUYEN_HUY" in {dict(s)["step_id"] for s in history(com, code)}
+
+
+def test_only_the_sender_withdraws(commune, post) -> None:
+    cell_a, cell_b = commune.cells[A], commune.cells[B]
+    code = a_file(cell_a, A)
+    with pytest.raises(InputError, match="không đang chuyển"):
+        transfers.withdraw(cell_a, code, date(2026, 11, 20), TODAY)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    with pytest.raises(InputError, match="trước ngày chuyển đi"):
+        transfers.withdraw(cell_a, code, date(2026, 11, 19), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    with pytest.raises(AccessDenied, match="chỉ đơn vị đó rút lại"):
+        transfers.withdraw(cell_b, code, date(2026, 11, 21), TODAY)
+
+
+def forge_withdrawal(session, code: str, frm: str, to: str) -> None:
+    """A CHUYEN_HUY written straight into a station's database, as a tampered copy would."""
+    row = file_row(session, code)
+    with session.store.write(session.user) as tx:
+        tx.conn.execute(
+            t.steps.insert().values(
+                **tx.new_record(),
+                candidate_uuid=row["uuid"],
+                step_id="CHUYEN_HUY",
+                on=date(2026, 11, 21),
+                seq=99,
+                result="passed",
+                from_org=frm,
+                to_org=to,
+            )
+        )
+
+
+def test_a_withdrawal_forged_by_the_receiver_is_refused_whole(commune, post) -> None:
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    forge_withdrawal(cell_b, code, A, B)
+    before = state(com)
+    report = post.deliver(com, post.send(cell_b))
+    assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+    assert state(com) == before
+    assert owners(commune, code)["X01"] == (A, A, True)
+
+
+def test_a_withdrawal_forged_by_another_cell_is_refused_whole(tmp_path) -> None:
+    third = "X01-CB03"
+    c = build_commune(tmp_path / "home", cells=(A, B, third))
+    try:
+        post = Post(c, tmp_path / "post")
+        for cell in (A, B, third):
+            post.up(c.cells[cell])
+        code = a_file(c.cells[A], A)
+        transfers.transfer_out(c.cells[A], code, B, date(2026, 11, 20), TODAY)
+        post.up(c.cells[A])
+        # the other cell holds no copy; it forges one with the withdrawal
+        row, steps = file_row(c.committee, code), history(c.committee, code)
+        with c.cells[third].store.write(c.cells[third].user) as tx:
+            tx.conn.execute(
+                t.candidates.insert().values(
+                    **{k: v for k, v in row.items() if k not in ("id", "change_seq")},
+                    change_seq=tx.change_seq,
+                )
+            )
+            for s in steps:
+                tx.conn.execute(t.steps.insert().values(**dict(s), change_seq=tx.change_seq))
+        forge_withdrawal(c.cells[third], code, A, B)
+        before = state(c.committee)
+        report = post.deliver(c.committee, post.send(c.cells[third]))
+        assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+        assert state(c.committee) == before
     finally:
         c.close()
