@@ -1,5 +1,6 @@
 """The "Chuyển hồ sơ" dialog of a file (RULES.md §2a): send it to another unit, or, when
-it is in transit to this station, accept it or return it with a reason. The services
+it is in transit, accept it or return it with a reason (at the receiving unit) or
+withdraw it (at the sending unit, until the receiver answers). The services
 (core/services/transfers.py) decide; a refusal shows under the fields, nothing written."""
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from khdesk.ui.messages import error_text
 from khdesk.ui.record_step import parse_day
 
 ERROR_STYLE = "color: #a00000; font-weight: bold;"
-OUT, ACCEPT, RETURN = "out", "accept", "return"
+OUT, ACCEPT, RETURN, WITHDRAW = "out", "accept", "return", "withdraw"
 
 
 class TransferDialog(QDialog):
@@ -45,12 +46,21 @@ class TransferDialog(QDialog):
             self.action.addItem("Chuyển đi", OUT)
             intro = f"Hồ sơ đang ở {moved.holder}. Chuyển sang đơn vị:"
         else:
-            self.action.addItem("Tiếp nhận", ACCEPT)
-            self.action.addItem("Trả lại", RETURN)
+            kept = _kept_units(ctx)
+            if self.pending.to_org in kept:
+                self.action.addItem("Tiếp nhận", ACCEPT)
+                self.action.addItem("Trả lại", RETURN)
+            if self.pending.from_org in kept and moved.withdrawal is None:
+                self.action.addItem("Rút lại", WITHDRAW)
             intro = (
                 f"Hồ sơ đang chuyển từ {self.pending.from_org} sang {self.pending.to_org} "
                 f"(ngày {self.pending.on:%d/%m/%Y})."
             )
+            if moved.withdrawal is not None:
+                intro += (
+                    f" {self.pending.from_org} đã rút lại ngày {moved.withdrawal.on:%d/%m/%Y}: "
+                    "hồ sơ trở về khi đơn vị nhận biết tin."
+                )
         self.intro = QLabel(intro)
         self.intro.setWordWrap(True)
         self.to_org = QComboBox()
@@ -112,10 +122,14 @@ class TransferDialog(QDialog):
                     )
                 elif action == ACCEPT:
                     transfers.accept(session, self.file_code, on, today, self.opinion.text())
-                else:
+                elif action == WITHDRAW:
+                    transfers.withdraw(session, self.file_code, on, today, self.reason.text())
+                elif action == RETURN:
                     transfers.return_(session, self.file_code, self.reason.text(), on, today)
             except KhdeskError as exc:
                 problem = error_text(exc)
+        if not problem and action is None:
+            problem = "Hồ sơ đang chuyển giữa hai đơn vị khác: đơn vị này không có việc gì để ghi."
         if problem:
             self.error.setText(problem)
             self.error.show()
@@ -135,6 +149,17 @@ def _units(ctx: AppContext, holder: str) -> list[tuple[str, str | None]]:
     return sorted(
         (code, tree.names.get(code)) for code in tree.parents if tree.live(code) and code != holder
     )
+
+
+def _kept_units(ctx: AppContext) -> frozenset[str]:
+    """The units this station's staff write for (the ends of a transfer it answers)."""
+    from khdesk.core.domain.scope import station_scope  # only when the dialog opens
+    from khdesk.core.store.orgtree import load_tree  # only when the dialog opens
+
+    session = ctx.session
+    with session.store.read() as conn:
+        tree = load_tree(conn)
+    return station_scope(tree, session.org_code, session.info.role).units
 
 
 def may_transfer(ctx: AppContext) -> bool:

@@ -26,7 +26,8 @@ def committee(tmp_path):
     commune.close()
 
 
-def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None:
+def file_window(qtbot, committee) -> tuple[str, AppContext, CandidateFileWindow]:
+    """A movable file of the office-kept cell X01-CB02, open in its window."""
     code = next(
         f["file_code"]
         for f in candidates.list_files(committee)
@@ -35,6 +36,11 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
     ctx = AppContext(committee, TODAY)
     window = CandidateFileWindow(ctx, code)
     qtbot.addWidget(window)
+    return code, ctx, window
+
+
+def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None:
+    code, ctx, window = file_window(qtbot, committee)
     assert window.transfer_button.isEnabled() and window.transit_label.isHidden()
 
     dialog = window.open_transfer_dialog()
@@ -57,9 +63,11 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
         assert "X01-CB02 → X01-CB05" in page.in_transit.label.text()
 
     dialog = window.open_transfer_dialog()
+    # the committee keeps both cells: it answers for the receiver or withdraws for the sender
     assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == [
         "accept",
         "return",
+        "withdraw",
     ]
     dialog.on.setText("22/11/2026")
     assert dialog.save() and dialog.done_action == "accept"
@@ -68,3 +76,26 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
     qtbot.addWidget(page)
     assert page.in_transit.isHidden()
     assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB05"
+
+
+def test_withdraw_a_file_in_the_file_window(qtbot, committee) -> None:
+    """The committee keeps both cells: "Rút lại" answers at once, the file is home."""
+    code, ctx, window = file_window(qtbot, committee)
+    dialog = window.open_transfer_dialog()
+    dialog.to_org.setCurrentIndex(dialog.to_org.findData("X01-CB05"))
+    dialog.on.setText("20/11/2026")
+    assert dialog.save()
+    dialog = window.open_transfer_dialog()
+    dialog.action.setCurrentIndex(dialog.action.findData("withdraw"))
+    dialog.on.setText("19/11/2026")  # before it was sent: refused, nothing written
+    before = dump(committee)
+    assert not dialog.save() and "trước ngày chuyển đi" in dialog.error.text()
+    assert dump(committee) == before
+    dialog.on.setText("21/11/2026")
+    dialog.reason.setText("Ở lại thôn")
+    assert dialog.save() and dialog.done_action == "withdraw"
+    assert window.transit_label.isHidden() and window.record_button.isEnabled()
+    page = HomePage(ctx)
+    qtbot.addWidget(page)
+    assert page.in_transit.isHidden()
+    assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB02"
