@@ -26,6 +26,9 @@ from datetime import date
 from khdesk.core.domain.pipeline import STATE_ORDER, State, StepEvent, derive_state, ordered
 
 OUT, IN, BACK, WITHDRAW = "CHUYEN_DI", "CHUYEN_DEN", "CHUYEN_TRA", "CHUYEN_HUY"
+# The previous cell's written opinion, recorded by the new holder after acceptance
+# (TRANSFER_PRIOR_OPINION): `from_org` the cell that gave it, `doc_no`, `note` its text.
+OPINION = "CHUYEN_NX"
 # A file moves in any state before official membership (closed files stay where they are).
 MOVABLE_STATES = frozenset(STATE_ORDER[: STATE_ORDER.index(State.CHINH_THUC)])
 
@@ -215,6 +218,27 @@ def withdraw_problem(
             f"Ngày rút lại {_d(on)} trước ngày chuyển đi {_d(r.pending.on)} của hồ sơ {file_code}."
         )
     return None
+
+
+def opinion_problem(
+    file_code: str, events: Iterable[StepEvent], org_code: str, from_org: str
+) -> str | None:
+    """Why the previous cell `from_org`'s written opinion may not be recorded on the file
+    now (None: it may): the file came from that cell, and is not in transit."""
+    r = replay(events, org_code)
+    if r.pending is not None:
+        return transit_refusal(file_code, r.pending)
+    if not any(m.out.from_org == from_org for m in r.moves):
+        came = sorted({m.out.from_org or "" for m in r.moves})
+        return f"Hồ sơ {file_code} không chuyển đến từ {from_org}" + (
+            f" (chuyển đến từ: {', '.join(came)})." if came else ": chưa chuyển đơn vị lần nào."
+        )
+    return None
+
+
+def opinions(events: Iterable[StepEvent], by: date) -> frozenset[str]:
+    """The previous cells whose written opinion the file holds, dated `by` at the latest."""
+    return frozenset(e.from_org or "" for e in events if e.step_id == OPINION and e.on <= by)
 
 
 WITHDRAWN_NOTE = "Đơn vị gửi rút lại hồ sơ"

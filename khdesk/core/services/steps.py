@@ -73,7 +73,7 @@ def record_in(
     if step.transfer:
         raise InputError(
             f"{step.name} không ghi như một bước: dùng chức năng 'Chuyển hồ sơ' "
-            "(khdesk transfer out|accept|return)."
+            "(khdesk transfer out|accept|return|withdraw|opinion)."
         )
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")

@@ -11,6 +11,7 @@ its one writer.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -19,6 +20,7 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import station_scope
 from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services.attachments import read_source, store_attachment
 from khdesk.core.services.session import Session
 from khdesk.core.services.steps import _locked_file, check_year
 from khdesk.core.store import schema as t
@@ -35,6 +37,18 @@ def _check_day(on: date, today: date, what: str) -> None:
 
 def _owner(conn, cuid: str) -> str:
     return conn.execute(select(t.candidates.c.owner).where(t.candidates.c.uuid == cuid)).scalar()
+
+
+def _check_holder(session: Session, conn, tree, cuid: str, file, may: str) -> None:
+    """Only the station that writes the file (its owner, its unit in this station's
+    scope) acts for it; `may` ends the refusal ("chuyển hồ sơ đi được")."""
+    scope = station_scope(tree, session.org_code, session.info.role)
+    owner = _owner(conn, cuid)
+    if owner != session.org_code or file.org_code not in scope.units:
+        raise AccessDenied(
+            f"Hồ sơ {file.file_code} do {owner} quản lý (chi bộ {file.org_code}): chỉ đơn vị "
+            f"đó {may}."
+        )
 
 
 def transfer_out(
@@ -66,13 +80,7 @@ def transfer_out(
                 f"Không có đơn vị mã '{to_org}' trong danh sách đơn vị: kiểm tra lại mã đơn vị "
                 "nhận (danh sách đơn vị đến từ danh mục của tỉnh)."
             )
-        scope = station_scope(tree, session.org_code, session.info.role)
-        owner = _owner(tx.conn, cuid)
-        if owner != session.org_code or file.org_code not in scope.units:
-            raise AccessDenied(
-                f"Hồ sơ {file_code} do {owner} quản lý (chi bộ {file.org_code}): chỉ đơn vị đó "
-                "chuyển hồ sơ đi được."
-            )
+        _check_holder(session, tx.conn, tree, cuid, file, "chuyển hồ sơ đi được")
         why = tr.out_problem(file_code, file.events, file.org_code, on, to_org)
         if why:
             raise InputError(why)
@@ -227,6 +235,52 @@ def withdraw(
         )
         if pending.to_org in scope.units:  # this station answers for the receiver too
             insert_step(tx, cuid, tr.withdrawal_answer(pending, event))
+    return uuid
+
+
+def record_prior_opinion(
+    session: Session,
+    file_code: str,
+    from_org: str,
+    on: date,
+    today: date,
+    text: str,
+    doc_no: str | None = None,
+    scan: Path | None = None,
+) -> str:
+    """The new holder records the previous cell's written opinion after acceptance
+    (CHUYEN_NX, TRANSFER_PRIOR_OPINION): its date, the cell that gave it, its text and
+    number, and the scan if there is one — all in one transaction. Returns the uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "của văn bản nhận xét")
+    body = clean_text(text, "Nội dung nhận xét")
+    if not body:
+        raise InputError("Ghi nội dung (tóm tắt) ý kiến nhận xét của chi bộ cũ.")
+    from_org = (clean_text(from_org, "Chi bộ cũ") or "").strip()
+    content = read_source(Path(scan)) if scan is not None else None  # before the write
+    with session.store.write(session.user) as tx:
+        facts, file = _locked_file(tx.conn, file_code)
+        cuid = facts.uuids[file_code]
+        pending = tr.replay(file.events, file.org_code).pending
+        if pending is not None:  # said first: the receiver asks before it has accepted
+            raise InputError(tr.transit_refusal(file_code, pending))
+        tree = load_tree(tx.conn)
+        _check_holder(session, tx.conn, tree, cuid, file, "ghi ý kiến của chi bộ cũ")
+        why = tr.opinion_problem(file_code, file.events, file.org_code, from_org)
+        if why:
+            raise InputError(why)
+        event = StepEvent(
+            tr.OPINION,
+            on,
+            doc_no=clean_text(doc_no, "Số văn bản nhận xét") or None,
+            note=body,
+            from_org=from_org,
+            to_org=file.org_code,
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.audit("transfer_opinion", "candidate", file_code, from_org=from_org, on=on.isoformat())
+        if content is not None and scan is not None:
+            store_attachment(tx, cuid, file_code, Path(scan).name, content, uuid)
     return uuid
 
 

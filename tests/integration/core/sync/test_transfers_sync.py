@@ -424,3 +424,47 @@ def test_a_withdrawal_forged_by_another_cell_is_refused_whole(tmp_path) -> None:
         assert state(c.committee) == before
     finally:
         c.close()
+
+
+def test_the_new_cell_records_the_previous_cells_opinion_later(commune, post, tmp_path) -> None:
+    """TRANSFER_PRIOR_OPINION after acceptance: date, the cell that gave it, text, number
+    and scan, recorded by the new holder in one transaction; it goes up like any step."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    scan = tmp_path / "nhan-xet.pdf"
+    scan.write_bytes(b"%PDF-1.4 nhan xet cua chi bo cu")
+    with pytest.raises(InputError, match="đang chuyển"):  # not before it is B's
+        transfers.record_prior_opinion(cell_b, code, A, date(2026, 11, 21), TODAY, "Tốt")
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    before = state(cell_b)
+    with pytest.raises(InputError, match="không chuyển đến từ X01-CB03"):
+        transfers.record_prior_opinion(cell_b, code, "X01-CB03", date(2026, 11, 23), TODAY, "Tốt")
+    with pytest.raises(InputError, match="nội dung"):
+        transfers.record_prior_opinion(cell_b, code, A, date(2026, 11, 23), TODAY, "  ")
+    with pytest.raises(InputError, match="Không đọc được tệp"):  # nothing half-written
+        transfers.record_prior_opinion(
+            cell_b, code, A, date(2026, 11, 23), TODAY, "Tốt", scan=tmp_path / "none.pdf"
+        )
+    assert state(cell_b) == before
+    uuid = transfers.record_prior_opinion(
+        cell_b, code, A, date(2026, 11, 23), TODAY, "Hoàn thành tốt nhiệm vụ", "3-NX/CB", scan
+    )
+    post.up(cell_b)
+    post.down(A)
+    with pytest.raises(AccessDenied):  # the old cell no longer writes the file
+        transfers.record_prior_opinion(cell_a, code, A, date(2026, 11, 23), TODAY, "Tốt")
+    [opinion] = [dict(s) for s in history(com, code) if dict(s)["step_id"] == "CHUYEN_NX"]
+    assert (opinion["uuid"], opinion["from_org"], opinion["doc_no"], opinion["note"]) == (
+        uuid,
+        A,
+        "3-NX/CB",
+        "Hoàn thành tốt nhiệm vụ",
+    )
+    with com.store.read() as conn:
+        scans = conn.execute(
+            select(t.attachments.c.name).where(t.attachments.c.step_uuid == uuid)
+        ).all()
+    assert [s.name for s in scans] == ["nhan-xet.pdf"]

@@ -339,6 +339,41 @@ def test_prior_opinion_at_recognition(left_after_months, days, opinion, refused)
         assert "[U]" in found[0].message  # the 6 months are a rulebook parameter, unverified
 
 
+@pytest.mark.parametrize(
+    ("gave", "on", "refused"),
+    [
+        ("CB01", "2027-02-25", False),  # recorded later, dated the day of P3
+        ("CB01", "2027-02-10", False),
+        ("CB01", "2027-02-26", True),  # dated after the vote: not part of the file then
+        ("CB09", "2027-02-10", True),  # another cell's opinion is not the one asked
+    ],
+)
+def test_the_prior_opinion_recorded_after_acceptance(gave, on, refused) -> None:
+    left = add_months(CEREMONY, 7)
+    arrived = left + timedelta(days=3)
+    moves = [out(left.isoformat()), arrive(arrived.isoformat()), ev("P1", arrived)]
+    moves += [ev("P2", D("2027-02-20"))]
+    opinion = ev(tr.OPINION, on, from_org=gave, to_org="CB02", note="Tốt", doc_no="3-NX")
+    file = make_file(events=probation(*moves, opinion), org_code="CB02")
+    p3 = ev("P3", "2027-02-25", official_members=9, votes_for=9)
+    errors = blocked(file, "P3", p3, ORG, MEMBERS, CAL, D("2027-02-26"), CTX)
+    assert bool(of(errors, "TRANSFER_PRIOR_OPINION")) is refused
+
+
+@pytest.mark.parametrize(
+    ("moves", "gave", "refused"),
+    [
+        ([out("2026-04-01"), arrive("2026-04-02")], "CB01", None),
+        ([out("2026-04-01"), arrive("2026-04-02")], "CB03", "không chuyển đến từ CB03"),
+        ([], "CB01", "chưa chuyển đơn vị lần nào"),
+        ([out("2026-04-01")], "CB01", "đang chuyển"),
+    ],
+)
+def test_whose_opinion_may_be_recorded(moves, gave, refused) -> None:
+    why = tr.opinion_problem("CB01-0001", numbered(SOURCE + moves), "CB02", gave)
+    assert (why is None) if refused is None else (refused in why)
+
+
 def test_moved_before_the_ceremony_asks_no_prior_opinion() -> None:
     events = base_events(D("2026-01-15"))
     events += [out("2026-01-20"), arrive("2026-01-22")]
