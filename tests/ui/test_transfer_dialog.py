@@ -5,15 +5,18 @@ the fields and writes nothing."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
-from khdesk.core.services import candidates
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from khdesk.core.services import attachments, candidates, transfers
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.home import HomePage
 from tests.stations import add_office_cell, build_commune, dump
-from tests.ui.helpers import TODAY
+from tests.ui.helpers import TODAY, type_text
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
 
@@ -99,3 +102,35 @@ def test_withdraw_a_file_in_the_file_window(qtbot, committee) -> None:
     qtbot.addWidget(page)
     assert page.in_transit.isHidden()
     assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB02"
+
+
+def test_record_the_previous_cells_opinion_after_acceptance(qtbot, committee, tmp_path) -> None:
+    """TRANSFER_PRIOR_OPINION later: typed into the dialog, with its scan, saved by "Ghi"."""
+    code, ctx, window = file_window(qtbot, committee)
+    transfers.transfer_out(committee, code, "X01-CB05", date(2026, 11, 20), TODAY)
+    transfers.accept(committee, code, date(2026, 11, 22), TODAY)
+    scan = tmp_path / "nhan-xet.pdf"
+    scan.write_bytes(b"%PDF-1.4 y kien")
+    dialog = window.open_transfer_dialog()
+    assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == [
+        "out",
+        "opinion",
+    ]
+    dialog.action.setCurrentIndex(dialog.action.findData("opinion"))
+    assert dialog.prior_cell.currentData() == "X01-CB02" and not dialog.to_org.isEnabled()
+    dialog.on.clear()
+    type_text(qtbot, dialog.on, "23/11/2026")
+    type_text(qtbot, dialog.reason, "Hoàn thành tốt nhiệm vụ")
+    type_text(qtbot, dialog.opinion, "3-NX/CB")
+    type_text(qtbot, dialog.scan, str(scan))
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert dialog.done_action == "opinion" and dialog.error.isHidden()
+    steps = candidates.open_file(committee, code, audit=False)["steps"]
+    [given] = [s for s in steps if s["step_id"] == "CHUYEN_NX"]
+    assert (given["from_org"], given["doc_no"], given["note"]) == (
+        "X01-CB02",
+        "3-NX/CB",
+        "Hoàn thành tốt nhiệm vụ",
+    )
+    names = [a["name"] for a in attachments.list_attachments(committee, code)]
+    assert "nhan-xet.pdf" in names
