@@ -15,7 +15,7 @@ from sqlalchemy import select
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.reports.stats.scope import Scope
-from khdesk.core.services import candidates, statistics, sync, transfer_list, transfers
+from khdesk.core.services import candidates, plan, statistics, sync, transfer_list, transfers
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
@@ -468,3 +468,39 @@ def test_the_new_cell_records_the_previous_cells_opinion_later(commune, post, tm
             select(t.attachments.c.name).where(t.attachments.c.step_uuid == uuid)
         ).all()
     assert [s.name for s in scans] == ["nhan-xet.pdf"]
+
+
+def test_the_old_end_keeps_a_read_only_copy_out_of_its_current_files(commune, post) -> None:
+    """After the move the old cell still finds the file (a filter), shown as "Đã chuyển đi
+    (ngày, nơi nhận)", but it is out of its list and counts of current files; a copy the
+    receiver returned is out of the receiver's likewise. The committee keeps both."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    listed = {f["file_code"] for f in candidates.list_files(cell_a)}
+    counts_a, counts_com = plan.state_counts(cell_a), plan.state_counts(com)
+    state_was = file_row(cell_a, code)["state"]
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    # on its way in, the receiver lists it (to answer it) but does not count it yet
+    assert code in {f["file_code"] for f in candidates.list_files(cell_b)}
+    assert not transfer_list.away_files(cell_b)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert {f["file_code"] for f in candidates.list_files(cell_a)} == listed - {code}
+    assert [f["file_code"] for f in candidates.list_files(cell_a, moved=True)] == [code]
+    [away] = transfer_list.away_files(cell_a).values()
+    assert away.label == f"Đã chuyển đi (22/11/2026, {B})"
+    counts = plan.state_counts(cell_a)
+    assert counts.get(state_was, 0) == counts_a[state_was] - 1
+    assert plan.state_counts(com) == counts_com and not transfer_list.away_files(com)
+    # B sends it back: on its way in, A lists it again to answer; A returns it: away again
+    transfers.transfer_out(cell_b, code, A, date(2026, 11, 23), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert code in {f["file_code"] for f in candidates.list_files(cell_a)}
+    transfers.return_(cell_a, code, "Không cư trú", date(2026, 11, 24), TODAY)
+    assert code not in {f["file_code"] for f in candidates.list_files(cell_a)}
+    [away] = transfer_list.away_files(cell_a).values()
+    assert away.label == f"Đã trả lại (24/11/2026, {B})"
