@@ -237,6 +237,19 @@ def sender_scope(
     )
 
 
+def keeps(tree: OrgTree, home_org: str, running: Iterable[str], unit: str) -> bool:
+    """Does this station keep `unit` — is it the nearest station at or above the unit?
+    `running`: the units that run khdesk themselves (enrolled here, or marked so). The
+    one station that answers for a unit (a transfer's withdrawal, RULES.md §2a)."""
+    runs = set(running)
+    for u in (unit, *tree.ancestors(unit)):
+        if u == home_org:
+            return True
+        if u in runs or u in tree.self_managed:
+            return False
+    return False
+
+
 def station_scope(tree: OrgTree, home_org: str, role: str) -> WriteScope:
     """What this station's own staff may write (the Excel import, the forms): a cell its
     own unit; a committee or the province also the units under it that do not run khdesk

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from khdesk.core.domain import transfers as tr
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
-from khdesk.core.domain.scope import station_scope
+from khdesk.core.domain.scope import keeps, station_scope
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.services.attachments import read_source, store_attachment
 from khdesk.core.services.session import Session
@@ -26,6 +26,7 @@ from khdesk.core.services.steps import _locked_file, check_year
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.states import insert_step, transit_problem
+from khdesk.core.sync import keys
 from khdesk.core.text import clean_text
 
 
@@ -210,7 +211,8 @@ def withdraw(
             raise InputError(why)
         pending = tr.replay(file.events, file.org_code).pending
         assert pending is not None  # withdraw_problem says so
-        scope = station_scope(load_tree(tx.conn), session.org_code, session.info.role)
+        tree = load_tree(tx.conn)
+        scope = station_scope(tree, session.org_code, session.info.role)
         owner = _owner(tx.conn, cuid)
         if owner != session.org_code or pending.from_org not in scope.units:
             raise AccessDenied(
@@ -233,7 +235,8 @@ def withdraw(
             on=on.isoformat(),
             reason=event.note,
         )
-        if pending.to_org in scope.units:  # this station answers for the receiver too
+        if keeps(tree, session.org_code, keys.running_units(tx.conn), pending.to_org or ""):
+            # this station keeps the receiving unit too: it answers at once
             insert_step(tx, cuid, tr.withdrawal_answer(pending, event))
     return uuid
 

@@ -40,9 +40,9 @@ from khdesk.core.domain.scope import (
     ScopeError,
     WriteScope,
     handed_over,
+    keeps,
     record_problem,
     sender_scope,
-    station_scope,
     with_new_units,
 )
 from khdesk.core.store import schema as t
@@ -908,16 +908,18 @@ def _apply_one(
 
 
 def _answer_withdrawals(session: Station, tx: WriteTx, tables: dict, report: BundleReport) -> None:
-    """A withdrawal (CHUYEN_HUY) that reaches the station keeping the receiving unit
-    before it accepted is answered here with the return, in the import's transaction
-    (RULES.md §2a): the file leaves this station's "Đang chuyển" list and the return goes
-    back up. Only the receiver answers a transfer, so a crossing has one outcome."""
+    """A withdrawal (CHUYEN_HUY) that reaches the station keeping the receiving unit (the
+    nearest station at or above it, `scope.keeps`) before it accepted is answered here
+    with the return, in the import's transaction (RULES.md §2a): the file leaves this
+    station's "Đang chuyển" list and the return goes back up. Only the receiver answers a
+    transfer, so a crossing has one outcome."""
     files = sorted(
         {v["candidate_uuid"] for v in tables.get("steps", []) if v["step_id"] == transfers.WITHDRAW}
     )
     if not files:
         return
-    units = station_scope(load_tree(tx.conn), session.org_code, session.info.role).units
+    tree = load_tree(tx.conn)
+    running = keys.running_units(tx.conn)
     for cuid in files:
         file = tx.conn.execute(
             select(t.candidates.c.file_code, t.candidates.c.org_code).where(
@@ -930,8 +932,10 @@ def _answer_withdrawals(session: Station, tx: WriteTx, tables: dict, report: Bun
             select(t.steps).where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
         ).mappings()
         r = transfers.replay([step_event(row) for row in rows], file.org_code)
-        if r.pending is None or r.withdrawal is None or r.pending.to_org not in units:
+        if r.pending is None or r.withdrawal is None:
             continue
+        if not keeps(tree, session.org_code, running, r.pending.to_org or ""):
+            continue  # the station keeping the receiving unit answers, further down
         answer = transfers.withdrawal_answer(r.pending, r.withdrawal)
         insert_step(tx, cuid, answer)
         tx.audit(

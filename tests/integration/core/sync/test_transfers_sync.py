@@ -228,57 +228,103 @@ def test_a_forged_acceptance_changes_nothing(commune, post) -> None:
     assert owners(commune, code)["X01"] == (A, A, True)
 
 
-def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
-    """cell → committee → province → committee (which keeps the receiving cell): the
-    acceptance goes back the same way; one owner everywhere once the bundles arrive."""
-    c = build_commune(tmp_path / "home", cells=(A,))
-    try:
-        cell_a, x01 = c.cells[A], c.committee
-        x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+class Province:
+    """Two communes and the province: cell A under X01 runs khdesk; X02 keeps its cell
+    X02-CB01 itself; every station's files already up where they go."""
+
+    def __init__(self, tmp_path: Path):
+        self.c = c = build_commune(tmp_path / "home", cells=(A,))
+        self.cell_a, self.x01 = c.cells[A], c.committee
+        self.x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
         unit = {"code": "X02-CB01", "name": "Chi bộ thôn Vĩnh Bình", "parent_code": "X02"}
         rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
-        assert import_tables(x02, RowTables.from_dicts(rows), "t").committed
-        kh = new_station(c.home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
+        assert import_tables(self.x02, RowTables.from_dicts(rows), "t").committed
+        self.kh = new_station(c.home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
         tree = [
             {"code": code, "name": name, "parent_code": "KH", "kind": "Đảng ủy xã"}
             for code, name in (("X01", "Đảng ủy xã Cam Lâm"), ("X02", "Đảng ủy xã Cam Hòa"))
         ]
-        assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
-        enrol_both(kh, x01, tmp_path)
-        enrol_both(kh, x02, tmp_path)
-        post = Post(c, tmp_path / "post")
+        assert import_tables(self.kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+        enrol_both(self.kh, self.x01, tmp_path)
+        enrol_both(self.kh, self.x02, tmp_path)
+        self.post = Post(c, tmp_path / "post")
+        self.stations = {"A": self.cell_a, "X01": self.x01, "KH": self.kh, "X02": self.x02}
+        self.carry(self.cell_a, self.x01)
+        self.carry(self.x01, self.kh)
+        self.carry(self.x02, self.kh)
 
-        def carry(sender, receiver, to=None):
-            report = post.deliver(receiver, post.send(sender, to=to))
-            assert report.status == "imported", report.as_dict()["reason"]
+    def carry(self, sender, receiver, to=None):
+        report = self.post.deliver(receiver, self.post.send(sender, to=to))
+        assert report.status == "imported", report.as_dict()["reason"]
 
-        carry(cell_a, x01)
-        carry(x01, kh)
-        carry(x02, kh)
-        code = a_file(cell_a, A)
-        transfers.transfer_out(cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY, "Đi làm ăn")
-        carry(cell_a, x01)
-        carry(x01, kh)
-        carry(kh, x02, to="X02")
-        stations = {"A": cell_a, "X01": x01, "KH": kh, "X02": x02}
-        assert file_row(x02, code)["org_code"] == A
-        transfers.accept(x02, code, date(2026, 11, 23), TODAY)
-        carry(x02, kh)
-        carry(kh, x01, to="X01")
-        post.deliver(cell_a, post.send(x01, to=A))
-        held = {
+    def there(self) -> None:
+        """A's news to the receiving commune's committee."""
+        self.carry(self.cell_a, self.x01)
+        self.carry(self.x01, self.kh)
+        self.carry(self.kh, self.x02, to="X02")
+
+    def back(self) -> None:
+        """The receiving committee's news back to cell A."""
+        self.carry(self.x02, self.kh)
+        self.carry(self.kh, self.x01, to="X01")
+        self.carry(self.x01, self.cell_a, to=A)
+
+    def held(self, code: str) -> dict[str, tuple]:
+        return {
             n: (file_row(s, code)["owner"], file_row(s, code)["org_code"])
-            for n, s in stations.items()
+            for n, s in self.stations.items()
         }
-        assert held == dict.fromkeys(stations, ("X02", "X02-CB01"))
-        assert not any(
-            transfer_list.list_transfers(s, in_transit_only=True) for s in stations.values()
-        )
-        assert history(x02, code) == history(kh, code) == history(x01, code)
-        x02.close()
-        kh.close()
-    finally:
-        c.close()
+
+    def close(self) -> None:
+        self.x02.close()
+        self.kh.close()
+        self.c.close()
+
+
+@pytest.fixture
+def province(tmp_path):
+    p = Province(tmp_path)
+    yield p
+    p.close()
+
+
+def test_a_file_moves_to_another_commune_through_the_province(province) -> None:
+    """cell → committee → province → committee (which keeps the receiving cell): the
+    acceptance goes back the same way; one owner everywhere once the bundles arrive."""
+    p = province
+    code = a_file(p.cell_a, A)
+    transfers.transfer_out(p.cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY, "Đi làm ăn")
+    p.there()
+    assert file_row(p.x02, code)["org_code"] == A
+    transfers.accept(p.x02, code, date(2026, 11, 23), TODAY)
+    p.back()
+    assert p.held(code) == dict.fromkeys(p.stations, ("X02", "X02-CB01"))
+    assert not any(
+        transfer_list.list_transfers(s, in_transit_only=True) for s in p.stations.values()
+    )
+    assert history(p.x02, code) == history(p.kh, code) == history(p.x01, code)
+
+
+def test_a_withdrawal_crosses_the_province_and_the_keeping_committee_returns_it(province):
+    """The receiving cell does not run khdesk: its committee's station answers the
+    withdrawal when the bundle from the province brings it; the return goes back."""
+    p = province
+    code = a_file(p.cell_a, A)
+    transfers.transfer_out(p.cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY)
+    p.there()
+    transfers.withdraw(p.cell_a, code, date(2026, 11, 21), TODAY, "Không đi nữa")
+    p.there()
+    assert not transfer_list.list_transfers(p.x02, in_transit_only=True)
+    assert transfer_list.list_transfers(p.cell_a, in_transit_only=True)[0].status == "withdrawing"
+    p.back()
+    assert {unit for _, unit in p.held(code).values()} == {A}  # home, everywhere
+    assert file_row(p.cell_a, code)["owner"] == file_row(p.x01, code)["owner"] == A
+    assert not any(
+        transfer_list.list_transfers(s, in_transit_only=True) for s in p.stations.values()
+    )
+    assert history(p.x02, code) == history(p.kh, code) == history(p.x01, code)
+    assert history(p.cell_a, code) == history(p.x01, code)
+    record_step(p.cell_a, code, StepEvent("DUNG", date(2026, 11, 24), note="x"), TODAY)
 
 
 def test_a_withdrawn_transfer_leaves_the_receivers_list_and_comes_back(commune, post) -> None:
@@ -324,6 +370,22 @@ def test_a_file_withdrawn_before_it_reaches_the_receiver_never_shows_there(commu
     post.up(cell_b)
     post.down(A)
     assert set(owners(commune, code).values()) == {(A, A, False)}
+
+
+def test_a_withdrawal_to_a_cell_the_committee_keeps_is_answered_there(commune, post):
+    """X01-CB02 does not run khdesk: the committee's station answers the withdrawal on
+    import; the return comes down to the sender."""
+    cell_a, com = commune.cells[A], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, "X01-CB02", date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    assert code in {x.file_code for x in transfer_list.list_transfers(com, in_transit_only=True)}
+    transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
+    post.up(cell_a)
+    assert not transfer_list.list_transfers(com, in_transit_only=True)
+    post.down(A)
+    assert owners(commune, code) == {"X01": (A, A, False), A: (A, A, False)}
+    assert history(cell_a, code) == history(com, code)
 
 
 @pytest.mark.parametrize("first", ["withdrawal", "acceptance"])
