@@ -116,10 +116,11 @@ def list_transfers(session: Session, in_transit_only: bool = False) -> list[Tran
     return sorted(out, key=lambda x: (x.answered_on or x.sent_on, x.sent_on), reverse=True)
 
 
-# The station's own branch: its unit and every unit under it in its tree.
+# The station's own branch: its unit and every unit under it in its tree. (The cast
+# gives both terms orgs.code's type, as PostgreSQL's recursive queries require.)
 _BRANCH = (
-    "WITH RECURSIVE branch(code) AS (SELECT ? UNION SELECT o.code FROM orgs o"
-    " JOIN branch b ON o.parent_code = b.code) "
+    "WITH RECURSIVE branch(code) AS (SELECT CAST(? AS VARCHAR(64)) UNION SELECT o.code"
+    " FROM orgs o JOIN branch b ON o.parent_code = b.code) "
 )
 
 
