@@ -450,6 +450,29 @@ def _transfer_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--on", help="ngày trả lại (mặc định hôm nay)")
     p.add_argument("--today", help=today)
     p = action(
+        tsub,
+        "withdraw",
+        "rút lại hồ sơ đã chuyển đi, khi đơn vị nhận chưa tiếp nhận",
+        "transfer_commands:cmd_transfer_withdraw",
+    )
+    p.add_argument("file_code")
+    p.add_argument("--reason", help="lý do rút lại")
+    p.add_argument("--on", help="ngày rút lại (mặc định hôm nay)")
+    p.add_argument("--today", help=today)
+    p = action(
+        tsub,
+        "opinion",
+        "ghi ý kiến bằng văn bản của chi bộ cũ, sau khi tiếp nhận (TRANSFER_PRIOR_OPINION)",
+        "transfer_commands:cmd_transfer_opinion",
+    )
+    p.add_argument("file_code")
+    p.add_argument("--from", dest="from_org", required=True, help="mã chi bộ cũ cho ý kiến")
+    p.add_argument("--text", required=True, help="nội dung (tóm tắt) ý kiến nhận xét")
+    p.add_argument("--doc-no", dest="doc_no", help="số văn bản nhận xét")
+    p.add_argument("--scan", help="tệp bản quét văn bản (PDF, ảnh)")
+    p.add_argument("--on", help="ngày của văn bản (mặc định hôm nay)")
+    p.add_argument("--today", help=today)
+    p = action(
         tsub, "list", "các hồ sơ chuyển đi, chuyển đến", "transfer_commands:cmd_transfer_list"
     )
     p.add_argument(

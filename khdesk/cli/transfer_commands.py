@@ -1,9 +1,10 @@
-"""`khdesk transfer out|accept|return|list`: a file moves to another unit (chuyển sinh
-hoạt, RULES.md §2a) — the CLI twin of the file window's "Chuyển hồ sơ"."""
+"""`khdesk transfer out|accept|return|withdraw|opinion|list`: a file moves to another
+unit (chuyển sinh hoạt, RULES.md §2a) — the CLI twin of the file window's "Chuyển hồ sơ"."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
@@ -54,6 +55,34 @@ def cmd_transfer_return(args: argparse.Namespace) -> int:
         print_json({"file_code": code, "status": "returned", "uuid": uuid})
     else:
         print(f"Đã trả lại hồ sơ {code} cho đơn vị chuyển đi.")
+    return 0
+
+
+def cmd_transfer_withdraw(args: argparse.Namespace) -> int:
+    code = args.file_code.upper()
+    with opened(args, code) as session:
+        uuid = transfers.withdraw(session, code, _on(args), _today(args), args.reason)
+    if args.json:
+        print_json({"file_code": code, "status": "withdrawing", "uuid": uuid})
+    else:
+        print(
+            f"Đã ghi rút lại hồ sơ {code}: hồ sơ trở về khi đơn vị nhận biết tin (gói dữ liệu "
+            "kế tiếp), trừ khi đơn vị đó đã tiếp nhận trước."
+        )
+    return 0
+
+
+def cmd_transfer_opinion(args: argparse.Namespace) -> int:
+    code = args.file_code.upper()
+    scan = Path(args.scan) if args.scan else None
+    with opened(args, code) as session:
+        uuid = transfers.record_prior_opinion(
+            session, code, args.from_org, _on(args), _today(args), args.text, args.doc_no, scan
+        )
+    if args.json:
+        print_json({"file_code": code, "from_org": args.from_org, "uuid": uuid})
+    else:
+        print(f"Đã ghi ý kiến của chi bộ {args.from_org} vào hồ sơ {code}.")
     return 0
 
 

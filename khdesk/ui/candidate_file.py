@@ -49,6 +49,7 @@ from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import may_open, safe_file_name
 from khdesk.core.services import attachments as attachment_service
 from khdesk.core.services import steps as step_service
+from khdesk.core.services import transfer_list
 from khdesk.core.services.candidates import (
     FORM_COLUMNS,
     FORM_KEYS,
@@ -531,9 +532,12 @@ class CandidateFileWindow(QMainWindow):
             TAB_ATTACHMENTS, f"Tệp đính kèm ({count})" if count else "Tệp đính kèm"
         )
 
+    def away(self):
+        """The file moved on from this station (a read-only copy here), or None."""
+        return transfer_list.away_files(self.ctx.session).get(self.row.get("id"))
+
     def _update_actions(self) -> None:
         self.record_button.setEnabled(bool(self.next_steps_here))
-        self.transfer_button.setEnabled(may_transfer(self.ctx))
         events = [step_event(s) for s in self.steps]
         pending = transfers.replay(events, self.row.get("org_code", "")).pending
         if pending is not None:
@@ -542,7 +546,13 @@ class CandidateFileWindow(QMainWindow):
                 f"{show_date(pending.on)}. Không ghi bước nào cho đến khi đơn vị nhận tiếp nhận "
                 "hoặc trả lại hồ sơ."
             )
-        self.transit_label.setVisible(pending is not None)
+        away = None if pending is not None else self.away()
+        if away is not None:
+            self.transit_label.setText(
+                f"{away.label}: hồ sơ nay do {away.holder} quản lý; ở đây chỉ xem, không ghi."
+            )
+        self.transit_label.setVisible(pending is not None or away is not None)
+        self.transfer_button.setEnabled(may_transfer(self.ctx) and away is None)
         self.attach_button.setEnabled(self.access.identity)
         self.attach_step_box.setEnabled(self.access.identity)
         has = bool(self.attachments)

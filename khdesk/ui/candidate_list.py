@@ -85,6 +85,12 @@ AGE_FILTERS = (
     ("youth", "Tuổi thanh niên (đến 30)"),
     ("older", "Trên 30 tuổi"),
 )
+# Whose files: the station's current ones, or the read-only copies of files that moved
+# on (RULES.md §2a) — out of the working list, still findable.
+HELD_FILTERS = (
+    ("", "Hồ sơ đang quản lý"),
+    ("moved", "Đã chuyển đi, trả lại"),
+)
 
 
 def _passes(counts: dict | None, severity: str) -> bool:
@@ -121,6 +127,7 @@ class CandidateTableModel(LazyTableModel):
         age: str | None = None,
         severity: str | None = None,
         today: date | None = None,
+        moved: bool = False,
     ) -> None:
         born_from = born_before = None
         if age:
@@ -141,6 +148,7 @@ class CandidateTableModel(LazyTableModel):
             workplace_kind=workplace_kind or None,
             born_from=born_from,
             born_before=born_before,
+            moved=moved,
         )
         if severity and self.findings is not None:
             found = self.findings
@@ -166,7 +174,8 @@ class CandidateTableModel(LazyTableModel):
         if key == "birth_date" and value:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         if key == "state" and value:
-            return STATE_LABELS[State(value)]
+            away = self.file_index.away.get(self.ids[row]) if self.file_index else None
+            return away.label if away else STATE_LABELS[State(value)]
         if isinstance(value, bool):
             return "Có" if value else ""
         return value
@@ -221,6 +230,10 @@ class CandidateListPage(Page):
         self.age_box = QComboBox()
         for value, label in AGE_FILTERS:
             self.age_box.addItem(label, value)
+        self.held_box = QComboBox()
+        for value, label in HELD_FILTERS:
+            self.held_box.addItem(label, value)
+        self.held_box.setToolTip("Hồ sơ đã chuyển sang đơn vị khác: chỉ xem, không ghi")
 
         self.model = CandidateTableModel(self.session, self)
         self.table = table_view()
@@ -263,6 +276,7 @@ class CandidateListPage(Page):
         more.addWidget(self.workplace_box)
         more.addWidget(QLabel("Độ tuổi:"))
         more.addWidget(self.age_box)
+        more.addWidget(self.held_box)
         more.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -278,7 +292,8 @@ class CandidateListPage(Page):
             (self.columns_button, self.severity_box),
             (self.severity_box, self.workplace_box),
             (self.workplace_box, self.age_box),
-            (self.age_box, self.table),
+            (self.age_box, self.held_box),
+            (self.held_box, self.table),
         ):
             self.setTabOrder(first, second)
 
@@ -290,7 +305,8 @@ class CandidateListPage(Page):
         self._debounce.setInterval(150)
         self._debounce.timeout.connect(self.refresh)
         self.search_edit.textChanged.connect(self._debounce.start)
-        for box in (self.state_box, self.severity_box, self.workplace_box, self.age_box):
+        boxes = (self.state_box, self.severity_box, self.workplace_box, self.age_box)
+        for box in (*boxes, self.held_box):
             box.currentIndexChanged.connect(self.refresh)
 
         # The findings: computed when first needed (the list shown), again after changes.
@@ -310,6 +326,7 @@ class CandidateListPage(Page):
             age=self.age_box.currentData(),
             severity=severity,
             today=self.ctx.today(),
+            moved=self.held_box.currentData() == "moved",
         )
         self._show_count()
         if (

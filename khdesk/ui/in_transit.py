@@ -26,6 +26,7 @@ class InTransitBox(QGroupBox):
         lines = [
             f"<b>{escape(x.file_code)}</b> {escape(x.full_name)}: {escape(x.from_org)} → "
             f"{escape(x.to_org)}, chuyển đi ngày {x.sent_on:%d/%m/%Y}"
+            + (" (đã rút lại, chờ đơn vị nhận trả lại)" if x.status == "withdrawing" else "")
             for x in self.rows
         ]
         self.setTitle(f"Đang chuyển ({len(self.rows)}): không ghi bước cho đến khi có trả lời")

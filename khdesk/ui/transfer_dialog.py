@@ -1,16 +1,23 @@
 """The "Chuyển hồ sơ" dialog of a file (RULES.md §2a): send it to another unit, or, when
-it is in transit to this station, accept it or return it with a reason. The services
+it is in transit, accept it or return it with a reason (at the receiving unit) or
+withdraw it (at the sending unit, until the receiver answers); once a file has come
+here, record its previous cell's written opinion (TRANSFER_PRIOR_OPINION). The services
 (core/services/transfers.py) decide; a refusal shows under the fields, nothing written."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +33,8 @@ from khdesk.ui.messages import error_text
 from khdesk.ui.record_step import parse_day
 
 ERROR_STYLE = "color: #a00000; font-weight: bold;"
-OUT, ACCEPT, RETURN = "out", "accept", "return"
+OUT, ACCEPT, RETURN, WITHDRAW = "out", "accept", "return", "withdraw"
+OPINION = "opinion"  # the previous cell's written opinion, recorded after acceptance
 
 
 class TransferDialog(QDialog):
@@ -41,16 +49,28 @@ class TransferDialog(QDialog):
         moved = tr.replay([step_event(s) for s in row.get("steps", [])], row.get("org_code", ""))
         self.pending = moved.pending
         self.action = QComboBox()
+        previous = list(dict.fromkeys(m.out.from_org for m in reversed(moved.moves)))
         if self.pending is None:
             self.action.addItem("Chuyển đi", OUT)
+            if previous:
+                self.action.addItem("Ý kiến của chi bộ cũ", OPINION)
             intro = f"Hồ sơ đang ở {moved.holder}. Chuyển sang đơn vị:"
         else:
-            self.action.addItem("Tiếp nhận", ACCEPT)
-            self.action.addItem("Trả lại", RETURN)
+            kept = _kept_units(ctx)
+            if self.pending.to_org in kept:
+                self.action.addItem("Tiếp nhận", ACCEPT)
+                self.action.addItem("Trả lại", RETURN)
+            if self.pending.from_org in kept and moved.withdrawal is None:
+                self.action.addItem("Rút lại", WITHDRAW)
             intro = (
                 f"Hồ sơ đang chuyển từ {self.pending.from_org} sang {self.pending.to_org} "
                 f"(ngày {self.pending.on:%d/%m/%Y})."
             )
+            if moved.withdrawal is not None:
+                intro += (
+                    f" {self.pending.from_org} đã rút lại ngày {moved.withdrawal.on:%d/%m/%Y}: "
+                    "hồ sơ trở về khi đơn vị nhận biết tin."
+                )
         self.intro = QLabel(intro)
         self.intro.setWordWrap(True)
         self.to_org = QComboBox()
@@ -63,6 +83,16 @@ class TransferDialog(QDialog):
         self.reason = QLineEdit()
         self.opinion = QLineEdit()
         self.opinion.setPlaceholderText("số văn bản nhận xét của chi bộ cũ (đảng viên dự bị)")
+        self.prior_cell = QComboBox()
+        for code in previous:
+            self.prior_cell.addItem(code or "", code)
+        self.scan = QLineEdit()
+        self.scan.setPlaceholderText("tệp bản quét văn bản nhận xét (không bắt buộc)")
+        pick = QPushButton("Chọn tệp…")
+        pick.clicked.connect(self._pick_scan)
+        scan_row = QHBoxLayout()
+        scan_row.addWidget(self.scan)
+        scan_row.addWidget(pick)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
@@ -71,9 +101,12 @@ class TransferDialog(QDialog):
         form.addRow("Việc", self.action)
         form.addRow("Đơn vị nhận", self.to_org)
         form.addRow("Ngày", self.on)
-        form.addRow("Lý do", self.reason)
+        form.addRow("Lý do / nội dung", self.reason)
         form.addRow("Nhận xét của chi bộ cũ", self.opinion)
-        self.to_org.setEnabled(self.pending is None)
+        form.addRow("Chi bộ cũ cho ý kiến", self.prior_cell)
+        form.addRow("Bản quét", scan_row)
+        self.action.currentIndexChanged.connect(self._action_changed)
+        self._action_changed()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -85,6 +118,22 @@ class TransferDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _action_changed(self) -> None:
+        action = self.action.currentData()
+        self.to_org.setEnabled(action == OUT)
+        self.prior_cell.setEnabled(action == OPINION)
+        self.scan.setEnabled(action == OPINION)
+
+    def _pick_scan(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Bản quét văn bản nhận xét",
+            "",
+            "Bản quét (*.pdf *.jpg *.jpeg *.png);;Mọi tệp (*)",
+        )
+        if path:
+            self.scan.setText(path)
 
     def destination(self) -> str:
         data = self.to_org.currentData()
@@ -112,10 +161,26 @@ class TransferDialog(QDialog):
                     )
                 elif action == ACCEPT:
                     transfers.accept(session, self.file_code, on, today, self.opinion.text())
-                else:
+                elif action == OPINION:
+                    scan = self.scan.text().strip()
+                    transfers.record_prior_opinion(
+                        session,
+                        self.file_code,
+                        self.prior_cell.currentData(),
+                        on,
+                        today,
+                        self.reason.text(),
+                        self.opinion.text(),
+                        Path(scan) if scan else None,
+                    )
+                elif action == WITHDRAW:
+                    transfers.withdraw(session, self.file_code, on, today, self.reason.text())
+                elif action == RETURN:
                     transfers.return_(session, self.file_code, self.reason.text(), on, today)
             except KhdeskError as exc:
                 problem = error_text(exc)
+        if not problem and action is None:
+            problem = "Hồ sơ đang chuyển giữa hai đơn vị khác: đơn vị này không có việc gì để ghi."
         if problem:
             self.error.setText(problem)
             self.error.show()
@@ -135,6 +200,17 @@ def _units(ctx: AppContext, holder: str) -> list[tuple[str, str | None]]:
     return sorted(
         (code, tree.names.get(code)) for code in tree.parents if tree.live(code) and code != holder
     )
+
+
+def _kept_units(ctx: AppContext) -> frozenset[str]:
+    """The units this station's staff write for (the ends of a transfer it answers)."""
+    from khdesk.core.domain.scope import station_scope  # only when the dialog opens
+    from khdesk.core.store.orgtree import load_tree  # only when the dialog opens
+
+    session = ctx.session
+    with session.store.read() as conn:
+        tree = load_tree(conn)
+    return station_scope(tree, session.org_code, session.info.role).units
 
 
 def may_transfer(ctx: AppContext) -> bool:

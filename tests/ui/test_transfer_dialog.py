@@ -5,15 +5,18 @@ the fields and writes nothing."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
-from khdesk.core.services import candidates
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from khdesk.core.services import attachments, candidates, transfers
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.home import HomePage
 from tests.stations import add_office_cell, build_commune, dump
-from tests.ui.helpers import TODAY
+from tests.ui.helpers import TODAY, type_text
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
 
@@ -26,7 +29,8 @@ def committee(tmp_path):
     commune.close()
 
 
-def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None:
+def file_window(qtbot, committee) -> tuple[str, AppContext, CandidateFileWindow]:
+    """A movable file of the office-kept cell X01-CB02, open in its window."""
     code = next(
         f["file_code"]
         for f in candidates.list_files(committee)
@@ -35,6 +39,11 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
     ctx = AppContext(committee, TODAY)
     window = CandidateFileWindow(ctx, code)
     qtbot.addWidget(window)
+    return code, ctx, window
+
+
+def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None:
+    code, ctx, window = file_window(qtbot, committee)
     assert window.transfer_button.isEnabled() and window.transit_label.isHidden()
 
     dialog = window.open_transfer_dialog()
@@ -57,9 +66,11 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
         assert "X01-CB02 → X01-CB05" in page.in_transit.label.text()
 
     dialog = window.open_transfer_dialog()
+    # the committee keeps both cells: it answers for the receiver or withdraws for the sender
     assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == [
         "accept",
         "return",
+        "withdraw",
     ]
     dialog.on.setText("22/11/2026")
     assert dialog.save() and dialog.done_action == "accept"
@@ -68,3 +79,58 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
     qtbot.addWidget(page)
     assert page.in_transit.isHidden()
     assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB05"
+
+
+def test_withdraw_a_file_in_the_file_window(qtbot, committee) -> None:
+    """The committee keeps both cells: "Rút lại" answers at once, the file is home."""
+    code, ctx, window = file_window(qtbot, committee)
+    dialog = window.open_transfer_dialog()
+    dialog.to_org.setCurrentIndex(dialog.to_org.findData("X01-CB05"))
+    dialog.on.setText("20/11/2026")
+    assert dialog.save()
+    dialog = window.open_transfer_dialog()
+    dialog.action.setCurrentIndex(dialog.action.findData("withdraw"))
+    dialog.on.setText("19/11/2026")  # before it was sent: refused, nothing written
+    before = dump(committee)
+    assert not dialog.save() and "trước ngày chuyển đi" in dialog.error.text()
+    assert dump(committee) == before
+    dialog.on.setText("21/11/2026")
+    dialog.reason.setText("Ở lại thôn")
+    assert dialog.save() and dialog.done_action == "withdraw"
+    assert window.transit_label.isHidden() and window.record_button.isEnabled()
+    page = HomePage(ctx)
+    qtbot.addWidget(page)
+    assert page.in_transit.isHidden()
+    assert candidates.open_file(committee, code, audit=False)["org_code"] == "X01-CB02"
+
+
+def test_record_the_previous_cells_opinion_after_acceptance(qtbot, committee, tmp_path) -> None:
+    """TRANSFER_PRIOR_OPINION later: typed into the dialog, with its scan, saved by "Ghi"."""
+    code, ctx, window = file_window(qtbot, committee)
+    transfers.transfer_out(committee, code, "X01-CB05", date(2026, 11, 20), TODAY)
+    transfers.accept(committee, code, date(2026, 11, 22), TODAY)
+    scan = tmp_path / "nhan-xet.pdf"
+    scan.write_bytes(b"%PDF-1.4 y kien")
+    dialog = window.open_transfer_dialog()
+    assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == [
+        "out",
+        "opinion",
+    ]
+    dialog.action.setCurrentIndex(dialog.action.findData("opinion"))
+    assert dialog.prior_cell.currentData() == "X01-CB02" and not dialog.to_org.isEnabled()
+    dialog.on.clear()
+    type_text(qtbot, dialog.on, "23/11/2026")
+    type_text(qtbot, dialog.reason, "Hoàn thành tốt nhiệm vụ")
+    type_text(qtbot, dialog.opinion, "3-NX/CB")
+    type_text(qtbot, dialog.scan, str(scan))
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert dialog.done_action == "opinion" and dialog.error.isHidden()
+    steps = candidates.open_file(committee, code, audit=False)["steps"]
+    [given] = [s for s in steps if s["step_id"] == "CHUYEN_NX"]
+    assert (given["from_org"], given["doc_no"], given["note"]) == (
+        "X01-CB02",
+        "3-NX/CB",
+        "Hoàn thành tốt nhiệm vụ",
+    )
+    names = [a["name"] for a in attachments.list_attachments(committee, code)]
+    assert "nhan-xet.pdf" in names

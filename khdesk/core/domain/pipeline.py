@@ -105,6 +105,8 @@ STEPS: tuple[Step, ...] = (
     Step("CHUYEN_DI", "Chuyển đi", None, transfer=True),
     Step("CHUYEN_DEN", "Nhận hồ sơ chuyển đến", None, transfer=True),
     Step("CHUYEN_TRA", "Trả lại hồ sơ chuyển đến", None, transfer=True),
+    Step("CHUYEN_HUY", "Rút lại hồ sơ chuyển đi", None, transfer=True),
+    Step("CHUYEN_NX", "Ý kiến của chi bộ cũ", None, transfer=True),
 )
 STEP_BY_ID = {s.id: s for s in STEPS}
 # The steps that are a vote (Step.vote), and those of them the cell itself holds.

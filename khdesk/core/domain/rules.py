@@ -1674,13 +1674,15 @@ def _transfer_findings(
 def _prior_opinion(file: FileFacts, view: _View, on: date, ctx: RuleContext) -> list[Finding]:
     """TRANSFER_PRIOR_OPINION: at recognition (P3 on `on`), each previous cell that held
     the probationary member for the rulebook's months of probation has its written
-    opinion in the file (its number on the transfer out, or on the acceptance)."""
+    opinion in the file (its number on the transfer out or on the acceptance, or the
+    opinion the new cell recorded later, dated by `on`)."""
     ceremony = view.last.get("A11")
     if ceremony is None:
         return []
     book = ctx.book(on)
     limit = book.value("transfer_prior_opinion_months")
     moves = transfers.replay(file.events, file.org_code).moves
+    given = transfers.opinions(file.events, on)
     out: list[Finding] = []
     start = ceremony.on
     for move in moves:
@@ -1688,7 +1690,7 @@ def _prior_opinion(file: FileFacts, view: _View, on: date, ctx: RuleContext) -> 
             continue  # moved before the ceremony: no probation spent there
         months = _full_months(start, move.out.on) if move.out.on >= start else 0
         start = move.arrival.on
-        if months < limit or move.out.doc_no or move.arrival.doc_no:
+        if months < limit or move.out.doc_no or move.arrival.doc_no or move.out.from_org in given:
             continue
         out.append(
             _finding(
@@ -1696,7 +1698,8 @@ def _prior_opinion(file: FileFacts, view: _View, on: date, ctx: RuleContext) -> 
                 "TRANSFER_PRIOR_OPINION",
                 f"Đảng viên dự bị đã sinh hoạt ở {move.out.from_org} {months} tháng trong thời "
                 f"gian dự bị (từ {limit} tháng trở lên): cần ý kiến bằng văn bản của chi bộ đó "
-                "khi xét công nhận đảng viên chính thức (ghi số văn bản khi tiếp nhận hồ sơ).",
+                "khi xét công nhận đảng viên chính thức (ghi khi tiếp nhận hồ sơ, hoặc ghi sau: "
+                "Chuyển hồ sơ → Ý kiến của chi bộ cũ).",
                 step="P3",
                 subject=file.file_code,
             )

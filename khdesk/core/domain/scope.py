@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from khdesk.core.domain import transfers
-from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS
+from khdesk.core.domain.pipeline import STEP_BY_ID, STEPS, StepEvent
 from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS
 
 # The steps only an upper committee decides (its resolutions and decisions).
@@ -237,6 +237,19 @@ def sender_scope(
     )
 
 
+def keeps(tree: OrgTree, home_org: str, running: Iterable[str], unit: str) -> bool:
+    """Does this station keep `unit` — is it the nearest station at or above the unit?
+    `running`: the units that run khdesk themselves (enrolled here, or marked so). The
+    one station that answers for a unit (a transfer's withdrawal, RULES.md §2a)."""
+    runs = set(running)
+    for u in (unit, *tree.ancestors(unit)):
+        if u == home_org:
+            return True
+        if u in runs or u in tree.self_managed:
+            return False
+    return False
+
+
 def station_scope(tree: OrgTree, home_org: str, role: str) -> WriteScope:
     """What this station's own staff may write (the Excel import, the forms): a cell its
     own unit; a committee or the province also the units under it that do not run khdesk
@@ -367,9 +380,17 @@ def handed_over(scope: WriteScope, r: Incoming, p: transfers.Passage) -> bool:
     - up, the receiving unit's answer to a transfer this station holds (CHUYEN_DEN or
       CHUYEN_TRA, its own), and on acceptance the file's record naming it;
     - down, the committee forwarding that answer to the sending unit, and forwarding
-      the file itself, as its owners wrote it, to the unit it is sent to.
+      the file itself, as its owners wrote it, to the unit it is sent to;
+    - the sender's withdrawal of a transfer (CHUYEN_HUY), up from the sending unit and
+      down to the receiving one, answered or not (a late one is history, changing nothing).
     Everything else about a file is judged by `record_problem`'s ordinary rules."""
     v, up = r.values, not scope.decisions_only
+    if r.table == "steps" and v["step_id"] == transfers.WITHDRAW:
+        return any(
+            (w.from_org, w.to_org, w.seq) == (v["from_org"], v["to_org"], v["seq"])
+            and _withdrawal_passes(scope, r, sent, up)
+            for sent, w in p.withdrawals
+        )
     if p.answer is not None and p.answered is not None:
         sent = p.answered
         # up: the writer is the receiver; down: the sender is this station's branch
@@ -387,6 +408,17 @@ def handed_over(scope: WriteScope, r: Incoming, p: transfers.Passage) -> bool:
             and r.stored_owner in (None, v["owner"])
         )
     return False
+
+
+def _withdrawal_passes(scope: WriteScope, r: Incoming, sent: StepEvent, up: bool) -> bool:
+    """Up: written by the sending unit's branch; down: to the receiving unit's branch, as
+    the sender wrote it (none of this branch's, no copy here owned by anyone else)."""
+    owner = r.values["owner"]
+    if up:
+        return sent.from_org in scope.units and owner in scope.owners
+    return (
+        sent.to_org in scope.units and owner not in scope.units and r.stored_owner in (None, owner)
+    )
 
 
 def _org_problem(scope: WriteScope, tree: OrgTree, r: Incoming, what: str) -> str | None:

@@ -83,27 +83,33 @@ def attach(session: Session, file_code: str, source: Path, step_uuid: str | None
     session.require(Action.EDIT_FILES)
     source = Path(source)
     content = read_source(source)
-    digest = hashlib.sha256(content).hexdigest()
     with session.store.write(session.user) as tx:
         cuid = _file_uuid(tx.conn, file_code)
         moving = transit_problem(tx.conn, file_code)
         if moving:
             raise InputError(moving)
-        known = tx.conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest)).scalar()
-        if known is None:
-            tx.conn.execute(
-                t.blobs.insert().values(sha256=digest, size=len(content), content=content)
-            )
-        record = {
-            **tx.new_record(),
-            "candidate_uuid": cuid,
-            "step_uuid": step_uuid,
-            "name": safe_file_name(source.name),
-            "sha256": digest,
-            "size": len(content),
-        }
-        tx.conn.execute(t.attachments.insert().values(**record))
-        tx.audit("attach", "candidate", file_code, name=record["name"], sha256=digest)
+        return store_attachment(tx, cuid, file_code, source.name, content, step_uuid)
+
+
+def store_attachment(
+    tx, cuid: str, file_code: str, name: str, content: bytes, step_uuid: str | None
+) -> dict:
+    """`content` (already read through `read_source`) as a scan of the file, inside the
+    caller's transaction; the same content is stored only once."""
+    digest = hashlib.sha256(content).hexdigest()
+    known = tx.conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest)).scalar()
+    if known is None:
+        tx.conn.execute(t.blobs.insert().values(sha256=digest, size=len(content), content=content))
+    record = {
+        **tx.new_record(),
+        "candidate_uuid": cuid,
+        "step_uuid": step_uuid,
+        "name": safe_file_name(name),
+        "sha256": digest,
+        "size": len(content),
+    }
+    tx.conn.execute(t.attachments.insert().values(**record))
+    tx.audit("attach", "candidate", file_code, name=record["name"], sha256=digest)
     return {k: record[k] for k in ("uuid", "name", "sha256", "size", "step_uuid")}
 
 

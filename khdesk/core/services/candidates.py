@@ -19,6 +19,7 @@ from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.io.tabular import convert_value
 from khdesk.core.services.checking import load_facts
 from khdesk.core.services.session import Session
+from khdesk.core.services.transfer_list import away_files
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import (
     bulk_insert,
@@ -45,12 +46,28 @@ def file_ids(
     born_from: date | None = None,
     born_before: date | None = None,
     org_code: str | None = None,
+    moved: bool = False,
 ) -> list[int]:
     """Row ids of the matching files in Vietnamese name order (cheap: ids only).
 
     Optional filters, all in SQL: the workplace kind, and a birth-date range (the list's
     youth filter: `born_from=youth_birth_cutoff(today)`); `org_code` keeps one cell's files
-    (the committee's drill-down)."""
+    (the committee's drill-down). The read-only copies of files that moved on from this
+    station (`transfer_list.away_files`) are left out, or alone listed with `moved`."""
+    ids = _file_ids(session, search, state, workplace_kind, born_from, born_before, org_code)
+    away = away_files(session)
+    return [i for i in ids if (i in away) is moved]
+
+
+def _file_ids(
+    session: Session,
+    search: str | None,
+    state: str | None,
+    workplace_kind: str | None,
+    born_from: date | None,
+    born_before: date | None,
+    org_code: str | None,
+) -> list[int]:
     state = state.upper() if state else None
     equal = {
         key: value
@@ -124,6 +141,7 @@ class FileIndex:
             b.isoformat() if isinstance(b, date) else b for b in (r[4] for r in rows)
         ]
         self.rank: dict[int, int] = {i: n for n, i in enumerate(self.order)}
+        self.away = away_files(session)  # moved on: out of the list unless asked for
 
     def current(self) -> bool:
         with self.session.store.read() as conn:
@@ -137,6 +155,19 @@ class FileIndex:
         workplace_kind: str | None = None,
         born_from: date | None = None,
         born_before: date | None = None,
+        moved: bool = False,
+    ) -> list[int]:
+        found = self._ids(search, state, workplace_kind, born_from, born_before)
+        away = self.away
+        return [i for i in found if (i in away) is moved]
+
+    def _ids(
+        self,
+        search: str | None,
+        state: str | None,
+        workplace_kind: str | None,
+        born_from: date | None,
+        born_before: date | None,
     ) -> list[int]:
         expr = fts_match_expression(fold(search)) if search and search.strip() else None
         order, rank = self.order, self.rank
@@ -175,9 +206,12 @@ def file_rows(session: Session, ids: list[int]) -> dict[int, dict]:
     return out
 
 
-def list_files(session: Session, search: str | None = None, state: str | None = None) -> list[dict]:
-    """Files in Vietnamese name order, optionally searched and filtered by state."""
-    ids = file_ids(session, search, state)
+def list_files(
+    session: Session, search: str | None = None, state: str | None = None, moved: bool = False
+) -> list[dict]:
+    """Files in Vietnamese name order, optionally searched and filtered by state (`moved`:
+    the read-only copies of files that moved on from here instead)."""
+    ids = file_ids(session, search, state, moved=moved)
     by_id = file_rows(session, ids) if ids else {}
     return [by_id[i] for i in ids]
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from khdesk.core.reports.stats import Scope, StatsResult
 from khdesk.core.services.statistics import profile_stats_many
+from khdesk.core.services.transfer_list import away_files
 from khdesk.core.store import sql
 
 if TYPE_CHECKING:
@@ -62,7 +63,16 @@ def state_counts(session: Session) -> dict[str, int]:
         rows = sql.fetch(
             conn, "SELECT state, COUNT(*) FROM candidates WHERE NOT deleted GROUP BY state"
         )
-    return {state: n for state, n in rows}
+    counts = {state: n for state, n in rows}
+    away = away_files(session)  # read-only copies of files that moved on: not current
+    if away:
+        with session.reader() as conn:
+            ids = list(away)
+            for (state,) in sql.fetch(
+                conn, f"SELECT state FROM candidates WHERE id IN ({sql.marks(ids)})", ids
+            ):
+                counts[state] -= 1
+    return {state: n for state, n in counts.items() if n}
 
 
 def file_count(session: Session) -> int:

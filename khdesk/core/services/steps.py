@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from khdesk.core.domain import rules, transfers
 from khdesk.core.domain.pipeline import STEP_BY_ID, Result, StepEvent
@@ -22,7 +22,7 @@ from khdesk.core.services.checking import ProfileFacts, load_facts
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.meetings import find_meeting
-from khdesk.core.store.states import restate
+from khdesk.core.store.states import insert_step, restate
 from khdesk.core.store.store import WriteTx
 from khdesk.core.sync import judging
 from khdesk.core.text import clean_text
@@ -73,7 +73,7 @@ def record_in(
     if step.transfer:
         raise InputError(
             f"{step.name} không ghi như một bước: dùng chức năng 'Chuyển hồ sơ' "
-            "(khdesk transfer out|accept|return)."
+            "(khdesk transfer out|accept|return|withdraw|opinion)."
         )
     if event.on > today:
         raise InputError(f"Ngày {event.on:%d/%m/%Y} của bước {step.name} là ngày trong tương lai.")
@@ -156,34 +156,6 @@ def record_in(
         on=event.on.isoformat(),
     )
     return RecordedStep(state, step_uuid, previous)
-
-
-def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None) -> str:
-    """`event` as the next row of the file's history (its recording order), owned by this
-    station; text already cleaned. Returns the row's uuid."""
-    last_seq = tx.conn.execute(
-        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
-    ).scalar()
-    record = tx.new_record()
-    tx.conn.execute(
-        t.steps.insert().values(
-            **record,
-            candidate_uuid=cuid,
-            step_id=event.step_id,
-            on=event.on,
-            seq=(last_seq or 0) + 1,
-            result=event.result.value,
-            doc_no=event.doc_no,
-            official_members=event.official_members,
-            votes_for=event.votes_for,
-            received_on=event.received_on,
-            note=event.note,
-            from_org=event.from_org,
-            to_org=event.to_org,
-            meeting_uuid=meeting_uuid,
-        )
-    )
-    return record["uuid"]
 
 
 def _check_meeting(conn, meeting_uuid: str, file: rules.FileFacts, event: StepEvent) -> None:

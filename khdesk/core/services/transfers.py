@@ -1,27 +1,32 @@
 """Transfers of a file between units (chuyển sinh hoạt, RULES.md §2a): send a file away,
-accept or return one sent here, list them. Each use case is one transaction, audited.
+withdraw it before it is answered, accept or return one sent here, list them. Each use
+case is one transaction, audited.
 
 The events are rows of the file's step history (`CHUYEN_DI`, `CHUYEN_DEN`, `CHUYEN_TRA`,
-domain/transfers.py replays them). Acceptance is the one moment a file changes unit and
-owner: its record then names the receiving unit and this station as its one writer.
+`CHUYEN_HUY`; domain/transfers.py replays them). Acceptance is the one moment a file
+changes unit and owner: its record then names the receiving unit and this station as
+its one writer.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select, update
 
 from khdesk.core.domain import transfers as tr
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
-from khdesk.core.domain.scope import station_scope
+from khdesk.core.domain.scope import keeps, station_scope
 from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services.attachments import read_source, store_attachment
 from khdesk.core.services.session import Session
-from khdesk.core.services.steps import _locked_file, check_year, insert_step
+from khdesk.core.services.steps import _locked_file, check_year
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.store.states import transit_problem
+from khdesk.core.store.states import insert_step, transit_problem
+from khdesk.core.sync import keys
 from khdesk.core.text import clean_text
 
 
@@ -33,6 +38,18 @@ def _check_day(on: date, today: date, what: str) -> None:
 
 def _owner(conn, cuid: str) -> str:
     return conn.execute(select(t.candidates.c.owner).where(t.candidates.c.uuid == cuid)).scalar()
+
+
+def _check_holder(session: Session, conn, tree, cuid: str, file, may: str) -> None:
+    """Only the station that writes the file (its owner, its unit in this station's
+    scope) acts for it; `may` ends the refusal ("chuyển hồ sơ đi được")."""
+    scope = station_scope(tree, session.org_code, session.info.role)
+    owner = _owner(conn, cuid)
+    if owner != session.org_code or file.org_code not in scope.units:
+        raise AccessDenied(
+            f"Hồ sơ {file.file_code} do {owner} quản lý (chi bộ {file.org_code}): chỉ đơn vị "
+            f"đó {may}."
+        )
 
 
 def transfer_out(
@@ -64,13 +81,7 @@ def transfer_out(
                 f"Không có đơn vị mã '{to_org}' trong danh sách đơn vị: kiểm tra lại mã đơn vị "
                 "nhận (danh sách đơn vị đến từ danh mục của tỉnh)."
             )
-        scope = station_scope(tree, session.org_code, session.info.role)
-        owner = _owner(tx.conn, cuid)
-        if owner != session.org_code or file.org_code not in scope.units:
-            raise AccessDenied(
-                f"Hồ sơ {file_code} do {owner} quản lý (chi bộ {file.org_code}): chỉ đơn vị đó "
-                "chuyển hồ sơ đi được."
-            )
+        _check_holder(session, tx.conn, tree, cuid, file, "chuyển hồ sơ đi được")
         why = tr.out_problem(file_code, file.events, file.org_code, on, to_org)
         if why:
             raise InputError(why)
@@ -127,7 +138,7 @@ def accept(
     _check_day(on, today, "tiếp nhận")
     with session.store.write(session.user) as tx:
         cuid, file, pending = _pending_here(session, tx, file_code)
-        why = tr.answer_problem(file_code, file.events, file.org_code, on)
+        why = tr.accept_problem(file_code, file.events, file.org_code, on)
         if why:
             raise InputError(why)
         event = StepEvent(
@@ -180,6 +191,99 @@ def return_(session: Session, file_code: str, reason: str, on: date, today: date
             on=on.isoformat(),
             reason=why_text,
         )
+    return uuid
+
+
+def withdraw(
+    session: Session, file_code: str, on: date, today: date, reason: str | None = None
+) -> str:
+    """The sending unit withdraws a transfer not yet answered (CHUYEN_HUY, rút lại). The
+    file stays in transit until the receiving unit's station answers with a return,
+    which it does by itself when the withdrawal reaches it before an acceptance (at once
+    when this station keeps the receiving unit too). Returns the event's uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "rút lại")
+    with session.store.write(session.user) as tx:
+        facts, file = _locked_file(tx.conn, file_code)
+        cuid = facts.uuids[file_code]
+        why = tr.withdraw_problem(file_code, file.events, file.org_code, on)
+        if why:
+            raise InputError(why)
+        pending = tr.replay(file.events, file.org_code).pending
+        assert pending is not None  # withdraw_problem says so
+        tree = load_tree(tx.conn)
+        scope = station_scope(tree, session.org_code, session.info.role)
+        owner = _owner(tx.conn, cuid)
+        if owner != session.org_code or pending.from_org not in scope.units:
+            raise AccessDenied(
+                f"Hồ sơ {file_code} do {pending.from_org} chuyển đi: chỉ đơn vị đó rút lại được."
+            )
+        event = StepEvent(
+            tr.WITHDRAW,
+            on,
+            note=clean_text(reason, "Lý do rút lại") or None,
+            from_org=pending.from_org,
+            to_org=pending.to_org,
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.audit(
+            "transfer_withdraw",
+            "candidate",
+            file_code,
+            from_org=pending.from_org,
+            to_org=pending.to_org,
+            on=on.isoformat(),
+            reason=event.note,
+        )
+        if keeps(tree, session.org_code, keys.running_units(tx.conn), pending.to_org or ""):
+            # this station keeps the receiving unit too: it answers at once
+            insert_step(tx, cuid, tr.withdrawal_answer(pending, event))
+    return uuid
+
+
+def record_prior_opinion(
+    session: Session,
+    file_code: str,
+    from_org: str,
+    on: date,
+    today: date,
+    text: str,
+    doc_no: str | None = None,
+    scan: Path | None = None,
+) -> str:
+    """The new holder records the previous cell's written opinion after acceptance
+    (CHUYEN_NX, TRANSFER_PRIOR_OPINION): its date, the cell that gave it, its text and
+    number, and the scan if there is one — all in one transaction. Returns the uuid."""
+    session.require(Action.TRANSFER_FILES)
+    _check_day(on, today, "của văn bản nhận xét")
+    body = clean_text(text, "Nội dung nhận xét")
+    if not body:
+        raise InputError("Ghi nội dung (tóm tắt) ý kiến nhận xét của chi bộ cũ.")
+    from_org = (clean_text(from_org, "Chi bộ cũ") or "").strip()
+    content = read_source(Path(scan)) if scan is not None else None  # before the write
+    with session.store.write(session.user) as tx:
+        facts, file = _locked_file(tx.conn, file_code)
+        cuid = facts.uuids[file_code]
+        pending = tr.replay(file.events, file.org_code).pending
+        if pending is not None:  # said first: the receiver asks before it has accepted
+            raise InputError(tr.transit_refusal(file_code, pending))
+        tree = load_tree(tx.conn)
+        _check_holder(session, tx.conn, tree, cuid, file, "ghi ý kiến của chi bộ cũ")
+        why = tr.opinion_problem(file_code, file.events, file.org_code, from_org)
+        if why:
+            raise InputError(why)
+        event = StepEvent(
+            tr.OPINION,
+            on,
+            doc_no=clean_text(doc_no, "Số văn bản nhận xét") or None,
+            note=body,
+            from_org=from_org,
+            to_org=file.org_code,
+        )
+        uuid = insert_step(tx, cuid, event)
+        tx.audit("transfer_opinion", "candidate", file_code, from_org=from_org, on=on.isoformat())
+        if content is not None and scan is not None:
+            store_attachment(tx, cuid, file_code, Path(scan).name, content, uuid)
     return uuid
 
 

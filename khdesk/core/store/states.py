@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from khdesk.core.domain import transfers
 from khdesk.core.domain.pipeline import Result, StepEvent, derive_state
@@ -90,3 +90,31 @@ def transit_problem(conn, file_code: str) -> str | None:
     ).mappings()
     pending = transfers.replay([step_event(r) for r in steps], row.org_code).pending
     return transfers.transit_refusal(file_code, pending) if pending is not None else None
+
+
+def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None) -> str:
+    """`event` as the next row of the file's history (its recording order), owned by this
+    station; text already cleaned. Returns the row's uuid."""
+    last_seq = tx.conn.execute(
+        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
+    ).scalar()
+    record = tx.new_record()
+    tx.conn.execute(
+        t.steps.insert().values(
+            **record,
+            candidate_uuid=cuid,
+            step_id=event.step_id,
+            on=event.on,
+            seq=(last_seq or 0) + 1,
+            result=event.result.value,
+            doc_no=event.doc_no,
+            official_members=event.official_members,
+            votes_for=event.votes_for,
+            received_on=event.received_on,
+            note=event.note,
+            from_org=event.from_org,
+            to_org=event.to_org,
+            meeting_uuid=meeting_uuid,
+        )
+    )
+    return record["uuid"]

@@ -40,6 +40,7 @@ from khdesk.core.domain.scope import (
     ScopeError,
     WriteScope,
     handed_over,
+    keeps,
     record_problem,
     sender_scope,
     with_new_units,
@@ -54,6 +55,7 @@ from khdesk.core.store.engine import (
 )
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.sql import as_date
+from khdesk.core.store.states import insert_step, step_event
 from khdesk.core.store.store import WriteTx, append_audit_many
 from khdesk.core.sync import bundle, history, keys, outbox, records
 from khdesk.core.sync.errors import BundleError, KeyCardError
@@ -866,6 +868,7 @@ def _apply_one(
     # The epoch _record_epoch just wrote, if new (as it wrote it).
     lineage.setdefault(m["epoch"]["id"], (previous.get("id"), previous.get("last_seq")))
     merged = Merge(tx, o.verified, scope.owners, lineage, scope.handed).run()
+    _answer_withdrawals(session, tx, o.verified.tables, report)
     _take_receipts(conn, sender, m.get("receipts") or [], tx.now)
     if told is not None:
         history.record(conn, m, told, tx.now)
@@ -902,6 +905,53 @@ def _apply_one(
             ),
         ],
     )
+
+
+def _answer_withdrawals(session: Station, tx: WriteTx, tables: dict, report: BundleReport) -> None:
+    """A withdrawal (CHUYEN_HUY) that reaches the station keeping the receiving unit (the
+    nearest station at or above it, `scope.keeps`) before it accepted is answered here
+    with the return, in the import's transaction (RULES.md §2a): the file leaves this
+    station's "Đang chuyển" list and the return goes back up. Only the receiver answers a
+    transfer, so a crossing has one outcome."""
+    files = sorted(
+        {v["candidate_uuid"] for v in tables.get("steps", []) if v["step_id"] == transfers.WITHDRAW}
+    )
+    if not files:
+        return
+    tree = load_tree(tx.conn)
+    running = keys.running_units(tx.conn)
+    for cuid in files:
+        file = tx.conn.execute(
+            select(t.candidates.c.file_code, t.candidates.c.org_code).where(
+                t.candidates.c.uuid == cuid
+            )
+        ).first()
+        if file is None:
+            continue
+        rows = tx.conn.execute(
+            select(t.steps).where(t.steps.c.candidate_uuid == cuid, t.steps.c.deleted.is_(False))
+        ).mappings()
+        r = transfers.replay([step_event(row) for row in rows], file.org_code)
+        if r.pending is None or r.withdrawal is None:
+            continue
+        if not keeps(tree, session.org_code, running, r.pending.to_org or ""):
+            continue  # the station keeping the receiving unit answers, further down
+        answer = transfers.withdrawal_answer(r.pending, r.withdrawal)
+        insert_step(tx, cuid, answer)
+        tx.audit(
+            "transfer_return",
+            "candidate",
+            file.file_code,
+            from_org=answer.from_org,
+            to_org=answer.to_org,
+            on=answer.on.isoformat(),
+            reason=answer.note,
+            withdrawn=True,
+        )
+        report.notes.append(
+            f"Hồ sơ {file.file_code}: {answer.to_org} đã rút lại hồ sơ chuyển đến "
+            f"{answer.from_org}; đã ghi trả lại hồ sơ."
+        )
 
 
 def _check_history(

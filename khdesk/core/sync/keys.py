@@ -377,6 +377,11 @@ def peers(conn: Connection) -> list[Peer]:
     return [_peer(r) for r in rows]
 
 
+def running_units(conn: Connection) -> set[str]:
+    """The units whose own station is enrolled here (not revoked): they run khdesk."""
+    return {p.org_code for p in peers(conn) if p.status != REVOKED}
+
+
 def peers_among(conn: Connection, key_ids: set[str]) -> list[Peer]:
     """The enrolled peers with these key ids (read in chunks of 500: below any database's
     limit of bound parameters, however many ids a hostile text names)."""

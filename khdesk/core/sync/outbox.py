@@ -355,7 +355,8 @@ def _transfers_down(
     """What a transfer adds to a bundle down (RULES.md §2a), into `out`: a file sent to
     the recipient's branch goes whole (its record, history and scans, as their owners
     wrote them); the answer to a file the recipient sent (accepted: with the file's record
-    naming its new unit; returned) goes back to it. Records the recipient's branch owns
+    naming its new unit; returned) goes back to it; a withdrawal of a file sent to the
+    recipient's branch goes to it. Records the recipient's branch owns
     stay out: it wrote them."""
     s = t.steps.c
     moved = conn.execute(
@@ -372,6 +373,8 @@ def _transfers_down(
         for u, _, step, frm, to in moved
         if (step == "CHUYEN_DEN" and frm in branch) or (step == "CHUYEN_TRA" and to in branch)
     }
+    # the sender's withdrawal goes to the unit the file was sent to: it answers it
+    answers |= {u for u, _, step, _, to in moved if step == "CHUYEN_HUY" and to in branch}
     accepted = {f for u, f, step, _, _ in moved if u in answers and step == "CHUYEN_DEN"}
     wanted = {
         t.candidates: t.candidates.c.uuid.in_(whole | accepted),

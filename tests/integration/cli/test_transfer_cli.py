@@ -62,3 +62,66 @@ def test_transfer_out_list_accept_return_on_the_command_line(tmp_path, quiet_cli
     # a second answer is refused: the transfer is over
     assert run("accept", first, "--on", "23/11/2026", *x01) == 1
     assert "không đang chuyển" in capsys.readouterr().err
+
+
+def office_file(tmp_path):
+    """The demo committee's home, with X01-CB05 kept by the office, and a movable file of
+    X01-CB02 (both cells the committee's to write)."""
+    commune = build_commune(tmp_path / "home", enrol=False)
+    add_office_cell(commune.committee)
+    code = next(
+        f["file_code"]
+        for f in candidates.list_files(commune.committee)
+        if f["org_code"] == "X01-CB02" and f["state"] in ("NGUON", "BOI_DUONG", "HO_SO")
+    )
+    commune.close()
+    return commune.home, code
+
+
+def test_transfer_withdraw_on_the_command_line(tmp_path, quiet_cli, capsys):
+    """The committee keeps both cells: a withdrawal is answered at once (the file is home,
+    listed as withdrawn); withdrawing again, or a file not in transit, is refused."""
+    home, code = office_file(tmp_path)
+    x01 = ("--profile", "X01", "--today", "2026-11-26")
+
+    def run(*args: str) -> int:
+        return quiet_cli(home, "transfer", *args)
+
+    assert run("withdraw", code, *x01) == 1
+    assert "không đang chuyển" in capsys.readouterr().err
+    assert run("out", code, "--to", "X01-CB05", "--on", "20/11/2026", *x01) == 0
+    capsys.readouterr()
+    assert run("withdraw", code, "--on", "19/11/2026", *x01) == 1
+    assert "trước ngày chuyển đi" in capsys.readouterr().err
+    assert run("withdraw", code, "--on", "21/11/2026", "--reason", "Ở lại thôn", *x01) == 0
+    assert "Đã ghi rút lại" in capsys.readouterr().out
+    assert run("list", "--json", "--profile", "X01") == 0
+    [shown] = json.loads(capsys.readouterr().out)
+    assert (shown["status"], shown["answered_on"]) == ("withdrawn", "2026-11-21")
+    assert shown["answer_reason"] == "Đơn vị gửi rút lại hồ sơ: Ở lại thôn"
+    assert run("withdraw", code, *x01) == 1
+    assert "không đang chuyển" in capsys.readouterr().err
+    assert quiet_cli(home, "step", "next", code, "--profile", "X01") == 0
+    assert "đang chuyển" not in capsys.readouterr().out
+
+
+def test_transfer_opinion_on_the_command_line(tmp_path, quiet_cli, capsys):
+    """The previous cell's opinion, recorded after acceptance, with its scan."""
+    home, code = office_file(tmp_path)
+    x01 = ("--profile", "X01", "--today", "2026-11-26")
+    scan = tmp_path / "nx.pdf"
+    scan.write_bytes(b"%PDF-1.4 y kien")
+
+    def run(*args: str) -> int:
+        return quiet_cli(home, "transfer", *args)
+
+    opinion = ("opinion", code, "--from", "X01-CB02", "--text", "Tốt", "--on", "23/11/2026")
+    assert run(*opinion, *x01) == 1  # never moved
+    assert "chưa chuyển đơn vị" in capsys.readouterr().err
+    assert run("out", code, "--to", "X01-CB05", "--on", "20/11/2026", *x01) == 0
+    assert run("accept", code, "--on", "22/11/2026", *x01) == 0
+    capsys.readouterr()
+    assert run(*opinion, "--doc-no", "3-NX", "--scan", str(scan), "--json", *x01) == 0
+    assert json.loads(capsys.readouterr().out)["from_org"] == "X01-CB02"
+    assert quiet_cli(home, "attach", "list", code, "--profile", "X01") == 0
+    assert "nx.pdf" in capsys.readouterr().out

@@ -56,7 +56,9 @@ def test_a_probationary_member_moves_between_two_cells(tmp_path, quiet_cli, caps
     def held(station: str) -> tuple[str, str, bool]:
         session = open_station(homes[station], station)
         try:
-            row = next(f for f in candidates.list_files(session) if f["file_code"] == code)
+            # a copy that moved on is findable among the moved files (read-only)
+            files = candidates.list_files(session) + candidates.list_files(session, moved=True)
+            row = next(f for f in files if f["file_code"] == code)
             with session.store.read() as conn:
                 owner = conn.execute(
                     select(t.candidates.c.owner).where(t.candidates.c.file_code == code)

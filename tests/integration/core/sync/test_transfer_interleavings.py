@@ -1,5 +1,5 @@
-"""Random interleavings of transfers, answers, step recording and bundle delivery (out of
-order, replayed) between three real stations — the committee and two cells that run
+"""Random interleavings of transfers, answers, withdrawals, step recording and bundle
+delivery (out of order, replayed) between three real stations — the committee and two cells that run
 khdesk — never end with two owners, a lost file or a step recorded while in transit
 (RULES.md §2a). A few seeded examples in the normal run, many under `slow`."""
 
@@ -29,7 +29,7 @@ START = date(2026, 11, 26)  # after every step of the demo
 TODAY = date(2027, 6, 30)  # the services judge "not in the future" by it
 ROUTES = ((A, C, None), (B, C, None), (C, A, A), (C, B, B))  # sender, receiver, --to
 
-OPS = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 11)), min_size=3, max_size=14)
+OPS = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 11)), min_size=3, max_size=14)
 FEW = settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 MANY = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -111,6 +111,8 @@ class World:
                 self.send(*ROUTES[pick % 4])
             elif op == 5 and self.mail:
                 self.deliver(*self.mail[pick % len(self.mail)])  # any order, replays too
+            elif op == 6:
+                transfers.withdraw(session, self.code, day, TODAY, "Ở lại")
         except KhdeskError:
             pass  # refused, in Vietnamese: nothing written
 
@@ -207,5 +209,33 @@ def test_the_world_moves_a_file_when_told_in_order(made, tmp_path) -> None:
         assert {n: world.view(n)[2] for n in world.s} == {C: B, A: B, B: B}
         assert world.pending(A) is None and world.pending(B) is None
         check(world, settled=True)
+    finally:
+        world.close()
+
+
+def test_the_world_withdraws_a_file_when_told(made, tmp_path) -> None:
+    """The harness again: a withdrawal crossing an acceptance, delivered in the worst
+    order, and a withdrawal answered by the receiver's station (so the random runs above
+    exercise both)."""
+    home, code = made
+    shutil.copytree(home, tmp_path / "home")
+    world = World(tmp_path / "home", code)
+    try:
+        # A sends to B; the file reaches B; B accepts while A withdraws
+        script = [(0, 0), (4, 0), (5, 0), (4, 3), (5, 1), (1, 1), (6, 0)]
+        script += [(4, 1), (5, 2), (4, 0), (5, 3)]  # B's acceptance first, then A's withdrawal
+        for op, pick in script:
+            world.act(op, pick)
+            check(world)
+        world.flush()
+        check(world, settled=True)
+        assert {n: world.view(n)[0] for n in world.s} == {C: B, A: B, B: B}
+        assert tr.WITHDRAW in {e.step_id for e in world.view(C)[1]}  # history, no effect
+        world.act(0, 1)  # B sends it back to A, then withdraws before A answers
+        world.act(6, 1)
+        world.flush()
+        check(world, settled=True)
+        assert {n: world.view(n)[0] for n in world.s} == {C: B, A: B, B: B}
+        assert world.pending(A) is None and world.pending(B) is None
     finally:
         world.close()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import AccessDenied, InputError
 from khdesk.core.reports.stats.scope import Scope
-from khdesk.core.services import candidates, statistics, sync, transfer_list, transfers
+from khdesk.core.services import candidates, plan, statistics, sync, transfer_list, transfers
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
@@ -49,11 +49,11 @@ class Post:
 
     def up(self, cell):
         report = self.deliver(self.c.committee, self.send(cell))
-        assert report.status == "imported", report.as_dict()
+        assert report.status == "imported", report.as_dict()["reason"]
 
     def down(self, to: str):
         report = self.deliver(self.c.cells[to], self.send(self.c.committee, to=to))
-        assert report.status == "imported", report.as_dict()
+        assert report.status == "imported", report.as_dict()["reason"]
 
 
 def file_row(session, code: str) -> dict | None:
@@ -228,54 +228,341 @@ def test_a_forged_acceptance_changes_nothing(commune, post) -> None:
     assert owners(commune, code)["X01"] == (A, A, True)
 
 
-def test_a_file_moves_to_another_commune_through_the_province(tmp_path) -> None:
-    """cell → committee → province → committee (which keeps the receiving cell): the
-    acceptance goes back the same way; one owner everywhere once the bundles arrive."""
-    c = build_commune(tmp_path / "home", cells=(A,))
-    try:
-        cell_a, x01 = c.cells[A], c.committee
-        x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+class Province:
+    """Two communes and the province: cell A under X01 runs khdesk; X02 keeps its cell
+    X02-CB01 itself; every station's files already up where they go."""
+
+    def __init__(self, tmp_path: Path):
+        self.c = c = build_commune(tmp_path / "home", cells=(A,))
+        self.cell_a, self.x01 = c.cells[A], c.committee
+        self.x02 = new_station(c.home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
         unit = {"code": "X02-CB01", "name": "Chi bộ thôn Vĩnh Bình", "parent_code": "X02"}
         rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
-        assert import_tables(x02, RowTables.from_dicts(rows), "t").committed
-        kh = new_station(c.home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
+        assert import_tables(self.x02, RowTables.from_dicts(rows), "t").committed
+        self.kh = new_station(c.home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
         tree = [
             {"code": code, "name": name, "parent_code": "KH", "kind": "Đảng ủy xã"}
             for code, name in (("X01", "Đảng ủy xã Cam Lâm"), ("X02", "Đảng ủy xã Cam Hòa"))
         ]
-        assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
-        enrol_both(kh, x01, tmp_path)
-        enrol_both(kh, x02, tmp_path)
-        post = Post(c, tmp_path / "post")
+        assert import_tables(self.kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+        enrol_both(self.kh, self.x01, tmp_path)
+        enrol_both(self.kh, self.x02, tmp_path)
+        self.post = Post(c, tmp_path / "post")
+        self.stations = {"A": self.cell_a, "X01": self.x01, "KH": self.kh, "X02": self.x02}
+        self.carry(self.cell_a, self.x01)
+        self.carry(self.x01, self.kh)
+        self.carry(self.x02, self.kh)
 
-        def carry(sender, receiver, to=None):
-            report = post.deliver(receiver, post.send(sender, to=to))
-            assert report.status == "imported", report.as_dict()
+    def carry(self, sender, receiver, to=None):
+        report = self.post.deliver(receiver, self.post.send(sender, to=to))
+        assert report.status == "imported", report.as_dict()["reason"]
 
-        carry(cell_a, x01)
-        carry(x01, kh)
-        carry(x02, kh)
-        code = a_file(cell_a, A)
-        transfers.transfer_out(cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY, "Đi làm ăn")
-        carry(cell_a, x01)
-        carry(x01, kh)
-        carry(kh, x02, to="X02")
-        stations = {"A": cell_a, "X01": x01, "KH": kh, "X02": x02}
-        assert file_row(x02, code)["org_code"] == A
-        transfers.accept(x02, code, date(2026, 11, 23), TODAY)
-        carry(x02, kh)
-        carry(kh, x01, to="X01")
-        post.deliver(cell_a, post.send(x01, to=A))
-        held = {
+    def there(self) -> None:
+        """A's news to the receiving commune's committee."""
+        self.carry(self.cell_a, self.x01)
+        self.carry(self.x01, self.kh)
+        self.carry(self.kh, self.x02, to="X02")
+
+    def back(self) -> None:
+        """The receiving committee's news back to cell A."""
+        self.carry(self.x02, self.kh)
+        self.carry(self.kh, self.x01, to="X01")
+        self.carry(self.x01, self.cell_a, to=A)
+
+    def held(self, code: str) -> dict[str, tuple]:
+        return {
             n: (file_row(s, code)["owner"], file_row(s, code)["org_code"])
-            for n, s in stations.items()
+            for n, s in self.stations.items()
         }
-        assert held == dict.fromkeys(stations, ("X02", "X02-CB01"))
-        assert not any(
-            transfer_list.list_transfers(s, in_transit_only=True) for s in stations.values()
+
+    def close(self) -> None:
+        self.x02.close()
+        self.kh.close()
+        self.c.close()
+
+
+@pytest.fixture
+def province(tmp_path):
+    p = Province(tmp_path)
+    yield p
+    p.close()
+
+
+def test_a_file_moves_to_another_commune_through_the_province(province) -> None:
+    """cell → committee → province → committee (which keeps the receiving cell): the
+    acceptance goes back the same way; one owner everywhere once the bundles arrive."""
+    p = province
+    code = a_file(p.cell_a, A)
+    transfers.transfer_out(p.cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY, "Đi làm ăn")
+    p.there()
+    assert file_row(p.x02, code)["org_code"] == A
+    transfers.accept(p.x02, code, date(2026, 11, 23), TODAY)
+    p.back()
+    assert p.held(code) == dict.fromkeys(p.stations, ("X02", "X02-CB01"))
+    assert not any(
+        transfer_list.list_transfers(s, in_transit_only=True) for s in p.stations.values()
+    )
+    assert history(p.x02, code) == history(p.kh, code) == history(p.x01, code)
+
+
+def test_a_withdrawal_crosses_the_province_and_the_keeping_committee_returns_it(province):
+    """The receiving cell does not run khdesk: its committee's station answers the
+    withdrawal when the bundle from the province brings it; the return goes back."""
+    p = province
+    code = a_file(p.cell_a, A)
+    transfers.transfer_out(p.cell_a, code, "X02-CB01", date(2026, 11, 20), TODAY)
+    p.there()
+    transfers.withdraw(p.cell_a, code, date(2026, 11, 21), TODAY, "Không đi nữa")
+    p.there()
+    assert not transfer_list.list_transfers(p.x02, in_transit_only=True)
+    assert transfer_list.list_transfers(p.cell_a, in_transit_only=True)[0].status == "withdrawing"
+    p.back()
+    assert {unit for _, unit in p.held(code).values()} == {A}  # home, everywhere
+    assert file_row(p.cell_a, code)["owner"] == file_row(p.x01, code)["owner"] == A
+    assert not any(
+        transfer_list.list_transfers(s, in_transit_only=True) for s in p.stations.values()
+    )
+    assert history(p.x02, code) == history(p.kh, code) == history(p.x01, code)
+    assert history(p.cell_a, code) == history(p.x01, code)
+    record_step(p.cell_a, code, StepEvent("DUNG", date(2026, 11, 24), note="x"), TODAY)
+
+
+def test_a_withdrawn_transfer_leaves_the_receivers_list_and_comes_back(commune, post) -> None:
+    """CHUYEN_HUY: the sender withdraws before any answer; the receiving cell's station
+    answers it with the return when it arrives, and the file comes home with one owner."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    assert owners(commune, code)[B] == (A, A, True)
+    transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY, "Đảng viên ở lại địa phương")
+    # still in transit at the sender until the receiver's station answers
+    assert owners(commune, code)[A] == (A, A, True)
+    with pytest.raises(InputError, match="đang chuyển"):
+        record_step(cell_a, code, StepEvent("DUNG", date(2026, 11, 22)), TODAY)
+    with pytest.raises(InputError, match="đã rút lại"):
+        transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
+    post.up(cell_a)
+    post.down(B)  # the withdrawal reaches B, whose station returns the file
+    assert owners(commune, code)[B] == (A, A, False)
+    with pytest.raises(InputError, match="không đang chuyển"):
+        transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert owners(commune, code) == {"X01": (A, A, False), A: (A, A, False), B: (A, A, False)}
+    assert history(cell_a, code) == history(cell_b, code) == history(com, code)
+    [shown] = [x for x in transfer_list.list_transfers(cell_a) if x.file_code == code]
+    assert (shown.status, shown.answered_on) == ("withdrawn", date(2026, 11, 21))
+    record_step(cell_a, code, StepEvent("DUNG", date(2026, 11, 23), note="x"), TODAY)
+    post.up(cell_a)
+    assert file_row(com, code)["state"] == "DUNG"
+
+
+def test_a_file_withdrawn_before_it_reaches_the_receiver_never_shows_there(commune, post):
+    cell_a, cell_b = commune.cells[A], commune.cells[B]
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    transfers.withdraw(cell_a, code, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    assert not transfer_list.list_transfers(cell_b, in_transit_only=True)
+    post.up(cell_b)
+    post.down(A)
+    assert set(owners(commune, code).values()) == {(A, A, False)}
+
+
+def test_a_withdrawal_to_a_cell_the_committee_keeps_is_answered_there(commune, post):
+    """X01-CB02 does not run khdesk: the committee's station answers the withdrawal on
+    import; the return comes down to the sender."""
+    cell_a, com = commune.cells[A], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, "X01-CB02", date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    assert code in {x.file_code for x in transfer_list.list_transfers(com, in_transit_only=True)}
+    transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
+    post.up(cell_a)
+    assert not transfer_list.list_transfers(com, in_transit_only=True)
+    post.down(A)
+    assert owners(commune, code) == {"X01": (A, A, False), A: (A, A, False)}
+    assert history(cell_a, code) == history(com, code)
+
+
+@pytest.mark.parametrize("first", ["withdrawal", "acceptance"])
+def test_an_acceptance_crossing_a_withdrawal_wins_in_any_order(commune, post, first) -> None:
+    """Both recorded before either arrives: the receiver accepted before it learnt of the
+    withdrawal, so the acceptance stands at every station, whichever reaches the committee
+    first; the withdrawal stays in the history, changing nothing."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(A)  # the committee acknowledges what A sent: A will not send it again
+    post.down(B)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
+    order = (A, B) if first == "withdrawal" else (B, A)
+    for _ in range(2):
+        for cell in order:
+            post.up(commune.cells[cell])
+        for cell in order:
+            post.down(cell)
+    assert owners(commune, code) == {"X01": (B, B, False), A: (B, B, False), B: (B, B, False)}
+    assert history(cell_a, code) == history(cell_b, code) == history(com, code)
+    assert "CHUYEN_HUY" in {dict(s)["step_id"] for s in history(com, code)}
+
+
+def test_only_the_sender_withdraws(commune, post) -> None:
+    cell_a, cell_b = commune.cells[A], commune.cells[B]
+    code = a_file(cell_a, A)
+    with pytest.raises(InputError, match="không đang chuyển"):
+        transfers.withdraw(cell_a, code, date(2026, 11, 20), TODAY)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    with pytest.raises(InputError, match="trước ngày chuyển đi"):
+        transfers.withdraw(cell_a, code, date(2026, 11, 19), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    with pytest.raises(AccessDenied, match="chỉ đơn vị đó rút lại"):
+        transfers.withdraw(cell_b, code, date(2026, 11, 21), TODAY)
+
+
+def forge_withdrawal(session, code: str, frm: str, to: str) -> None:
+    """A CHUYEN_HUY written straight into a station's database, as a tampered copy would."""
+    row = file_row(session, code)
+    with session.store.write(session.user) as tx:
+        tx.conn.execute(
+            t.steps.insert().values(
+                **tx.new_record(),
+                candidate_uuid=row["uuid"],
+                step_id="CHUYEN_HUY",
+                on=date(2026, 11, 21),
+                seq=99,
+                result="passed",
+                from_org=frm,
+                to_org=to,
+            )
         )
-        assert history(x02, code) == history(kh, code) == history(x01, code)
-        x02.close()
-        kh.close()
+
+
+def test_a_withdrawal_forged_by_the_receiver_is_refused_whole(commune, post) -> None:
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    forge_withdrawal(cell_b, code, A, B)
+    before = state(com)
+    report = post.deliver(com, post.send(cell_b))
+    assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+    assert state(com) == before
+    assert owners(commune, code)["X01"] == (A, A, True)
+
+
+def test_a_withdrawal_forged_by_another_cell_is_refused_whole(tmp_path) -> None:
+    third = "X01-CB03"
+    c = build_commune(tmp_path / "home", cells=(A, B, third))
+    try:
+        post = Post(c, tmp_path / "post")
+        for cell in (A, B, third):
+            post.up(c.cells[cell])
+        code = a_file(c.cells[A], A)
+        transfers.transfer_out(c.cells[A], code, B, date(2026, 11, 20), TODAY)
+        post.up(c.cells[A])
+        # the other cell holds no copy; it forges one with the withdrawal
+        row, steps = file_row(c.committee, code), history(c.committee, code)
+        with c.cells[third].store.write(c.cells[third].user) as tx:
+            tx.conn.execute(
+                t.candidates.insert().values(
+                    **{k: v for k, v in row.items() if k not in ("id", "change_seq")},
+                    change_seq=tx.change_seq,
+                )
+            )
+            for s in steps:
+                tx.conn.execute(t.steps.insert().values(**dict(s), change_seq=tx.change_seq))
+        forge_withdrawal(c.cells[third], code, A, B)
+        before = state(c.committee)
+        report = post.deliver(c.committee, post.send(c.cells[third]))
+        assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+        assert state(c.committee) == before
     finally:
         c.close()
+
+
+def test_the_new_cell_records_the_previous_cells_opinion_later(commune, post, tmp_path) -> None:
+    """TRANSFER_PRIOR_OPINION after acceptance: date, the cell that gave it, text, number
+    and scan, recorded by the new holder in one transaction; it goes up like any step."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    scan = tmp_path / "nhan-xet.pdf"
+    scan.write_bytes(b"%PDF-1.4 nhan xet cua chi bo cu")
+    with pytest.raises(InputError, match="đang chuyển"):  # not before it is B's
+        transfers.record_prior_opinion(cell_b, code, A, date(2026, 11, 21), TODAY, "Tốt")
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    before = state(cell_b)
+    with pytest.raises(InputError, match="không chuyển đến từ X01-CB03"):
+        transfers.record_prior_opinion(cell_b, code, "X01-CB03", date(2026, 11, 23), TODAY, "Tốt")
+    with pytest.raises(InputError, match="nội dung"):
+        transfers.record_prior_opinion(cell_b, code, A, date(2026, 11, 23), TODAY, "  ")
+    with pytest.raises(InputError, match="Không đọc được tệp"):  # nothing half-written
+        transfers.record_prior_opinion(
+            cell_b, code, A, date(2026, 11, 23), TODAY, "Tốt", scan=tmp_path / "none.pdf"
+        )
+    assert state(cell_b) == before
+    uuid = transfers.record_prior_opinion(
+        cell_b, code, A, date(2026, 11, 23), TODAY, "Hoàn thành tốt nhiệm vụ", "3-NX/CB", scan
+    )
+    post.up(cell_b)
+    post.down(A)
+    with pytest.raises(AccessDenied):  # the old cell no longer writes the file
+        transfers.record_prior_opinion(cell_a, code, A, date(2026, 11, 23), TODAY, "Tốt")
+    [opinion] = [dict(s) for s in history(com, code) if dict(s)["step_id"] == "CHUYEN_NX"]
+    assert (opinion["uuid"], opinion["from_org"], opinion["doc_no"], opinion["note"]) == (
+        uuid,
+        A,
+        "3-NX/CB",
+        "Hoàn thành tốt nhiệm vụ",
+    )
+    with com.store.read() as conn:
+        scans = conn.execute(
+            select(t.attachments.c.name).where(t.attachments.c.step_uuid == uuid)
+        ).all()
+    assert [s.name for s in scans] == ["nhan-xet.pdf"]
+
+
+def test_the_old_end_keeps_a_read_only_copy_out_of_its_current_files(commune, post) -> None:
+    """After the move the old cell still finds the file (a filter), shown as "Đã chuyển đi
+    (ngày, nơi nhận)", but it is out of its list and counts of current files; a copy the
+    receiver returned is out of the receiver's likewise. The committee keeps both."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_a, A)
+    listed = {f["file_code"] for f in candidates.list_files(cell_a)}
+    counts_a, counts_com = plan.state_counts(cell_a), plan.state_counts(com)
+    state_was = file_row(cell_a, code)["state"]
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    # on its way in, the receiver lists it (to answer it) but does not count it yet
+    assert code in {f["file_code"] for f in candidates.list_files(cell_b)}
+    assert not transfer_list.away_files(cell_b)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert {f["file_code"] for f in candidates.list_files(cell_a)} == listed - {code}
+    assert [f["file_code"] for f in candidates.list_files(cell_a, moved=True)] == [code]
+    [away] = transfer_list.away_files(cell_a).values()
+    assert away.label == f"Đã chuyển đi (22/11/2026, {B})"
+    counts = plan.state_counts(cell_a)
+    assert counts.get(state_was, 0) == counts_a[state_was] - 1
+    assert plan.state_counts(com) == counts_com and not transfer_list.away_files(com)
+    # B sends it back: on its way in, A lists it again to answer; A returns it: away again
+    transfers.transfer_out(cell_b, code, A, date(2026, 11, 23), TODAY)
+    post.up(cell_b)
+    post.down(A)
+    assert code in {f["file_code"] for f in candidates.list_files(cell_a)}
+    transfers.return_(cell_a, code, "Không cư trú", date(2026, 11, 24), TODAY)
+    assert code not in {f["file_code"] for f in candidates.list_files(cell_a)}
+    [away] = transfer_list.away_files(cell_a).values()
+    assert away.label == f"Đã trả lại (24/11/2026, {B})"

@@ -14,6 +14,7 @@ from khdesk.core.domain.scope import (
     Incoming,
     OrgTree,
     ScopeError,
+    keeps,
     record_problem,
     sender_scope,
     staff_unit_problem,
@@ -33,6 +34,24 @@ TREE = OrgTree(
     },
     frozenset({"X01-CB01", "X01-CB03"}),
 )
+
+
+@pytest.mark.parametrize(
+    ("home", "running", "unit", "kept"),
+    [
+        ("X01-CB01", {"X01"}, "X01-CB01", True),  # a cell keeps itself
+        ("X01", set(), "X01-CB02", True),  # a cell the committee's office keeps
+        ("X01", set(), "X01-CB01", False),  # marked as running khdesk itself
+        ("X01", {"X01-CB02"}, "X01-CB02", False),  # enrolled here: its own station
+        ("X01", set(), "X01-CB03", False),  # under X01-DU01, which runs khdesk
+        ("KH", {"X01", "X02"}, "X01-CB02", False),  # the commune keeps it, not the province
+        ("KH", set(), "X02", True),
+        ("X02", set(), "X01-CB02", False),  # another commune's
+    ],
+)
+def test_the_station_keeping_a_unit_is_the_nearest_at_or_above_it(home, running, unit, kept):
+    tree = OrgTree({**TREE.parents}, TREE.self_managed | {"X01-DU01"})
+    assert keeps(tree, home, running, unit) is kept
 
 
 def test_committee_steps_come_from_the_pipeline():

@@ -48,6 +48,10 @@ def back(on: str, to: str = "CB02", frm: str = "CB01") -> StepEvent:
     return ev(tr.BACK, on, from_org=to, to_org=frm, note="Không đúng địa bàn")
 
 
+def withdraw(on: str, to: str = "CB02", frm: str = "CB01") -> StepEvent:
+    return ev(tr.WITHDRAW, on, from_org=frm, to_org=to, note="Ở lại")
+
+
 SOURCE = [ev("A1", "2026-01-05"), ev("A2", "2026-03-01", doc_no="1-CN")]
 
 
@@ -143,6 +147,59 @@ def test_what_may_be_sent(events, on, to, refused) -> None:
 def test_what_may_be_answered(moves, on, refused) -> None:
     why = tr.answer_problem("CB01-0001", numbered(SOURCE + moves), "CB01", D(on))
     assert (why is None) if refused is None else (refused in why)
+
+
+# --- a withdrawal (CHUYEN_HUY): a request only the receiver's return answers --------------
+
+
+@pytest.mark.parametrize(
+    ("moves", "holder", "in_transit", "withdrawn"),
+    [
+        ([out("2026-04-01"), withdraw("2026-04-02")], "CB01", True, True),
+        ([out("2026-04-01"), withdraw("2026-04-02"), back("2026-04-02")], "CB01", False, False),
+        # crossed in the post: the acceptance stands, before or after the withdrawal's date
+        ([out("2026-04-01"), withdraw("2026-04-02"), arrive("2026-04-03")], "CB02", False, False),
+        ([out("2026-04-01"), arrive("2026-04-02"), withdraw("2026-04-03")], "CB02", False, False),
+        # a withdrawal naming other ends, or with no transfer, withdraws nothing
+        ([out("2026-04-01"), withdraw("2026-04-02", to="CB03")], "CB01", True, False),
+        ([withdraw("2026-04-02")], "CB01", False, False),
+    ],
+)
+def test_a_withdrawal_is_a_request_the_receiver_answers(moves, holder, in_transit, withdrawn):
+    r = tr.replay(numbered(SOURCE + moves), "CB01")
+    assert (r.holder, r.in_transit, r.withdrawal is not None) == (holder, in_transit, withdrawn)
+
+
+@pytest.mark.parametrize(
+    ("moves", "on", "refused"),
+    [
+        ([out("2026-04-01")], "2026-04-01", None),  # the same day
+        ([out("2026-04-01")], "2026-03-31", "trước ngày chuyển đi"),
+        ([], "2026-04-01", "không đang chuyển"),
+        ([out("2026-04-01"), withdraw("2026-04-02")], "2026-04-03", "đã rút lại"),
+        ([out("2026-04-01"), arrive("2026-04-02")], "2026-04-03", "không đang chuyển"),
+        ([out("2026-04-01"), back("2026-04-02")], "2026-04-03", "không đang chuyển"),
+    ],
+)
+def test_what_may_be_withdrawn(moves, on, refused) -> None:
+    why = tr.withdraw_problem("CB01-0001", numbered(SOURCE + moves), "CB01", D(on))
+    assert (why is None) if refused is None else (refused in why)
+
+
+def test_a_known_withdrawal_bars_the_acceptance_and_its_answer_is_a_return() -> None:
+    events = numbered(SOURCE + [out("2026-04-01"), withdraw("2026-04-02")])
+    assert "đã rút lại" in tr.accept_problem("CB01-0001", events, "CB01", D("2026-04-03"))
+    assert tr.answer_problem("CB01-0001", events, "CB01", D("2026-04-03")) is None  # return
+    r = tr.replay(events, "CB01")
+    answer = tr.withdrawal_answer(r.pending, r.withdrawal)
+    assert (answer.step_id, answer.on, answer.from_org, answer.to_org) == (
+        tr.BACK,
+        D("2026-04-02"),
+        "CB02",
+        "CB01",
+    )
+    assert answer.note == "Đơn vị gửi rút lại hồ sơ: Ở lại"
+    assert not tr.replay(numbered([*events, answer]), "CB01").in_transit
 
 
 def test_a_transfer_is_no_step_one_types() -> None:
@@ -280,6 +337,41 @@ def test_prior_opinion_at_recognition(left_after_months, days, opinion, refused)
     if refused:
         assert found[0].severity is ERROR and found[0].step == "P3" and "CB01" in found[0].message
         assert "[U]" in found[0].message  # the 6 months are a rulebook parameter, unverified
+
+
+@pytest.mark.parametrize(
+    ("gave", "on", "refused"),
+    [
+        ("CB01", "2027-02-25", False),  # recorded later, dated the day of P3
+        ("CB01", "2027-02-10", False),
+        ("CB01", "2027-02-26", True),  # dated after the vote: not part of the file then
+        ("CB09", "2027-02-10", True),  # another cell's opinion is not the one asked
+    ],
+)
+def test_the_prior_opinion_recorded_after_acceptance(gave, on, refused) -> None:
+    left = add_months(CEREMONY, 7)
+    arrived = left + timedelta(days=3)
+    moves = [out(left.isoformat()), arrive(arrived.isoformat()), ev("P1", arrived)]
+    moves += [ev("P2", D("2027-02-20"))]
+    opinion = ev(tr.OPINION, on, from_org=gave, to_org="CB02", note="Tốt", doc_no="3-NX")
+    file = make_file(events=probation(*moves, opinion), org_code="CB02")
+    p3 = ev("P3", "2027-02-25", official_members=9, votes_for=9)
+    errors = blocked(file, "P3", p3, ORG, MEMBERS, CAL, D("2027-02-26"), CTX)
+    assert bool(of(errors, "TRANSFER_PRIOR_OPINION")) is refused
+
+
+@pytest.mark.parametrize(
+    ("moves", "gave", "refused"),
+    [
+        ([out("2026-04-01"), arrive("2026-04-02")], "CB01", None),
+        ([out("2026-04-01"), arrive("2026-04-02")], "CB03", "không chuyển đến từ CB03"),
+        ([], "CB01", "chưa chuyển đơn vị lần nào"),
+        ([out("2026-04-01")], "CB01", "đang chuyển"),
+    ],
+)
+def test_whose_opinion_may_be_recorded(moves, gave, refused) -> None:
+    why = tr.opinion_problem("CB01-0001", numbered(SOURCE + moves), "CB02", gave)
+    assert (why is None) if refused is None else (refused in why)
 
 
 def test_moved_before_the_ceremony_asks_no_prior_opinion() -> None:
