@@ -1,0 +1,206 @@
+"""A probationary member's file moves out of the province on the command line, each
+station in its own data home (as on separate PCs): cell → its committee → province KH,
+which writes a signed, encrypted transfer file for province DNG's khdesk; DNG places the
+file under one of its units and answers; the answer goes back to KH and down to the cell.
+One owner at every moment, the history identical at the destination, the recognition
+deadline unchanged, each end's statistics counting what happened there, everything
+audited (RULES.md §2a, FORMAT.md §13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from khdesk.core.domain.scope import COMMITTEE_STEPS
+from khdesk.core.services import candidates, integrity
+from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.store import schema as t
+from tests.stations import build_commune, copy_profile, enrol_both, new_station, open_station
+
+A, C, KH, DNG = "X01-CB01", "X01", "KH", "DNG"
+UNIT = "DNG-CB01"  # a cell the province DNG keeps itself
+TODAY = ("--today", "2026-11-26")
+
+
+def make_stations(tmp_path: Path) -> tuple[dict[str, Path], str]:
+    """The commune X01 (committee + cell A) under KH, and DNG in a home of its own; the
+    probationary member's file code."""
+    commune = build_commune(tmp_path / "made", cells=(A,))
+    try:
+        code = next(
+            f["file_code"] for f in candidates.list_files(commune.cells[A]) if f["state"] == "DU_BI"
+        )
+        kh = new_station(commune.home, "province", KH, "Tỉnh ủy Khánh Hòa", None)
+        tree = [{"code": C, "name": "Đảng ủy xã Cam Lâm", "parent_code": KH, "kind": "Đảng ủy xã"}]
+        assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+        enrol_both(kh, commune.committee, tmp_path)
+        kh.close()
+    finally:
+        commune.close()
+    homes = {name: tmp_path / name for name in (A, C, KH, DNG)}
+    for name in (A, C, KH):
+        copy_profile(commune.home, name, homes[name])
+    dng = new_station(homes[DNG], "province", DNG, "Tỉnh ủy Đà Nẵng", None)
+    unit = {"code": UNIT, "name": "Chi bộ phường Hải Châu", "parent_code": DNG}
+    rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+    assert import_tables(dng, RowTables.from_dicts(rows), "t").committed
+    dng.close()
+    return homes, code
+
+
+def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, capsys):
+    homes, code = make_stations(tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+
+    def run(station: str, *args: str, expect: int = 0) -> str:
+        got = quiet_cli(homes[station], *args, "--profile", station)
+        out = capsys.readouterr()
+        assert got == expect, (args, out.out, out.err)
+        assert "Traceback" not in out.err
+        return out.out if expect == 0 else out.err
+
+    def carry(sender: str, receiver: str, to: str | None = None) -> None:
+        folder = stick / f"{sender}-{len(list(stick.glob('*')))}"
+        folder.mkdir()
+        run(sender, "bundle", "export", "--out", str(folder), *(("--to", to) if to else ()))
+        [path] = folder.iterdir()
+        [report] = json.loads(run(receiver, "bundle", "import", str(path), "--json"))
+        assert report["status"] == "imported", report
+
+    def held(station: str) -> tuple[str, str, bool]:
+        session = open_station(homes[station], station)
+        try:
+            with session.store.read() as conn:
+                owner, org = conn.execute(
+                    select(t.candidates.c.owner, t.candidates.c.org_code).where(
+                        t.candidates.c.file_code == code
+                    )
+                ).one()
+        finally:
+            session.close()
+        listed = json.loads(run(station, "transfer", "list", "--json"))
+        moving = any(x["file_code"] == code and x["status"] == "in_transit" for x in listed)
+        return owner, org, moving
+
+    def history(station: str) -> list[str]:
+        shown = json.loads(run(station, "show", code, "--json"))
+        local = ("id", "change_seq")
+        return [
+            json.dumps({k: v for k, v in s.items() if k not in local}, sort_keys=True)
+            for s in shown["steps"]
+            if not (s["step_id"] in COMMITTEE_STEPS and s["owner"] == A)  # the cell's copies
+        ]
+
+    def probation_due(station: str) -> set[tuple]:
+        found = json.loads(run(station, "check", "--on", "2026-11-26", "--json"))
+        return {
+            (f["rule"], f["due"])
+            for f in found
+            if f["file_code"] == code and f["rule"] in ("PROBATION_END", "RECOGNITION_DUE")
+        }
+
+    carry(A, C)
+    carry(C, KH)
+    due = probation_due(A)
+    assert due
+
+    # The provinces enrol each other's cards (fingerprints read over the phone).
+    for station, other in ((KH, DNG), (DNG, KH)):
+        card = json.loads(
+            run(other, "keys", "card", "--out", str(stick / f"{other}.card"), "--json")
+        )
+        run(
+            station,
+            "transfer",
+            "station-enrol",
+            str(stick / f"{other}.card"),
+            "--fingerprint",
+            card["fingerprint"],
+        )
+    # ... and never as a peer of their tree: an ordinary enrolment is refused.
+    err = run(
+        KH,
+        "keys",
+        "enrol",
+        str(stick / f"{DNG}.card"),
+        "--fingerprint",
+        card["fingerprint"],
+        expect=1,
+    )
+    assert "Traceback" not in err
+
+    run(
+        A,
+        "transfer",
+        "out",
+        code,
+        "--to",
+        DNG,
+        "--on",
+        "20/11/2026",
+        "--reason",
+        "Chuyển công tác",
+        *TODAY,
+    )
+    carry(A, C)
+    carry(C, KH)
+    assert held(KH) == (A, A, True)
+    out_dir = stick / "out"
+    out_dir.mkdir()
+    run(KH, "transfer", "export", code, "--out", str(out_dir))
+    [sent] = out_dir.iterdir()
+    assert sent.suffix == ".khct"
+
+    shown = json.loads(run(DNG, "transfer", "receive", str(sent), "--json"))
+    assert (shown["file_code"], shown["from_org"], shown["problem"]) == (code, A, None)
+    answers = stick / "answers"
+    answers.mkdir()
+    run(
+        DNG,
+        "transfer",
+        "receive",
+        str(sent),
+        "--accept",
+        "--to",
+        UNIT,
+        "--on",
+        "23/11/2026",
+        "--answer-out",
+        str(answers),
+        *TODAY,
+    )
+    assert held(DNG) == (DNG, DNG, True)  # DNG holds it, passed on to its unit
+    assert held(KH) == (A, A, True)  # back home still in transit: nobody writes
+    err = run(KH, "transfer", "receive", str(sent), "--accept", expect=1)
+    run(DNG, "transfer", "accept", code, "--on", "24/11/2026", *TODAY)
+    assert held(DNG) == (DNG, UNIT, False)
+
+    [answer] = answers.iterdir()
+    done = json.loads(run(KH, "transfer", "answer-import", str(answer), "--json", *TODAY))
+    assert done["status"] == "accepted"
+    again = json.loads(run(KH, "transfer", "answer-import", str(answer), "--json", *TODAY))
+    assert again["status"] == "duplicate"
+    assert held(KH) == (DNG, DNG, False)
+    carry(KH, C, to=C)
+    carry(C, A, to=A)
+    assert held(C) == held(A) == (DNG, DNG, False)  # read-only at home: transferred out
+    err = run(A, "step", "record", code, "P2", "--on", "25/11/2026", expect=3)
+    assert f"do {DNG} quản lý" in err
+
+    # The history is the same at both ends (DNG's own moves after it).
+    here, there = history(KH), history(DNG)
+    assert there[: len(here)] == here and history(A) == here
+    assert probation_due(DNG) == due
+    # Everything audited where it was done.
+    for station, actions in (
+        (KH, {"transfer_file_export", "transfer_file_answered"}),
+        (DNG, {"transfer_file_accept", "transfer_out", "transfer_accept"}),
+    ):
+        session = open_station(homes[station], station)
+        try:
+            assert actions <= {e["action"] for e in integrity.list_audit(session, code)}
+        finally:
+            session.close()
