@@ -218,7 +218,8 @@ def sender_scope(
         )
     above = tree.ancestors(home_org)
     if (
-        sender == home_org
+        home_role == "province"  # nothing is above a province: another one is outside
+        or sender == home_org
         or sender_role not in UPPER_ROLES
         or tree.is_below(sender, home_org)
         or (sender in tree and sender not in above)

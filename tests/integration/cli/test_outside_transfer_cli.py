@@ -9,12 +9,14 @@ audited (RULES.md §2a, FORMAT.md §13)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from khdesk.core.domain.scope import COMMITTEE_STEPS
-from khdesk.core.services import candidates, integrity
+from khdesk.core.reports.stats.scope import Scope
+from khdesk.core.services import candidates, integrity, statistics
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
 from tests.stations import build_commune, copy_profile, enrol_both, new_station, open_station
@@ -48,6 +50,17 @@ def make_stations(tmp_path: Path) -> tuple[dict[str, Path], str]:
     assert import_tables(dng, RowTables.from_dicts(rows), "t").committed
     dng.close()
     return homes, code
+
+
+def figures(home: Path, station: str, unit: str) -> dict[str, int]:
+    session = open_station(home, station)
+    try:
+        result = statistics.profile_stats(
+            session, Scope(date(2000, 1, 1), date(2026, 11, 26)), date(2026, 11, 26)
+        )
+    finally:
+        session.close()
+    return {k: result.unit(unit)[k] for k in ("admitted", "members_total")}
 
 
 def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, capsys):
@@ -106,10 +119,12 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
     carry(C, KH)
     due = probation_due(A)
     assert due
+    before = {KH: figures(homes[KH], KH, A), DNG: figures(homes[DNG], DNG, DNG)}
 
     # The provinces enrol each other's cards (fingerprints read over the phone).
+    cards = {}
     for station, other in ((KH, DNG), (DNG, KH)):
-        card = json.loads(
+        card = cards[other] = json.loads(
             run(other, "keys", "card", "--out", str(stick / f"{other}.card"), "--json")
         )
         run(
@@ -127,10 +142,10 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
         "enrol",
         str(stick / f"{DNG}.card"),
         "--fingerprint",
-        card["fingerprint"],
+        cards[DNG]["fingerprint"],
         expect=1,
     )
-    assert "Traceback" not in err
+    assert "sẽ bị từ chối" in err
 
     run(
         A,
@@ -175,6 +190,7 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
     assert held(DNG) == (DNG, DNG, True)  # DNG holds it, passed on to its unit
     assert held(KH) == (A, A, True)  # back home still in transit: nobody writes
     err = run(KH, "transfer", "receive", str(sent), "--accept", expect=1)
+    assert "không gửi cho hồ sơ làm việc này" in err  # sealed to DNG alone
     run(DNG, "transfer", "accept", code, "--on", "24/11/2026", *TODAY)
     assert held(DNG) == (DNG, UNIT, False)
 
@@ -194,6 +210,11 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
     here, there = history(KH), history(DNG)
     assert there[: len(here)] == here and history(A) == here
     assert probation_due(DNG) == due
+    after = {KH: figures(homes[KH], KH, A), DNG: figures(homes[DNG], DNG, DNG)}
+    # each end counts what happened there: the admission stays the old cell's, the
+    # member is counted by the unit holding the file at the end of the period
+    assert after[KH] == {**before[KH], "members_total": before[KH]["members_total"] - 1}
+    assert after[DNG] == {"admitted": 0, "members_total": before[DNG]["members_total"] + 1}
     # Everything audited where it was done.
     for station, actions in (
         (KH, {"transfer_file_export", "transfer_file_answered"}),
