@@ -10,6 +10,7 @@ from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
 from khdesk.core.services import outside_transfers as ot
+from khdesk.core.services import printing
 
 
 def cmd_station_enrol(args: argparse.Namespace) -> int:
@@ -129,7 +130,7 @@ def cmd_files(args: argparse.Namespace) -> int:
 def cmd_print(args: argparse.Namespace) -> int:
     code = args.file_code.upper()
     with opened(args, code) as session:
-        done = ot.export_transfer_list(session, code, Path(args.out))
+        done = printing.export_transfer_list(session, code, Path(args.out))
     if args.json:
         print_json(done)
     else:

@@ -218,7 +218,9 @@ def sender_scope(
         )
     above = tree.ancestors(home_org)
     if (
-        home_role == "province"  # nothing is above a province: another one is outside
+        # no province is above a province: another one is outside the tree (its
+        # transfer files are read by services/outside_transfers.py, never as bundles)
+        (home_role == "province" and sender_role == "province")
         or sender == home_org
         or sender_role not in UPPER_ROLES
         or tree.is_below(sender, home_org)

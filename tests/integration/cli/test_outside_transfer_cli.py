@@ -9,6 +9,7 @@ audited (RULES.md §2a, FORMAT.md §13)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -50,6 +51,12 @@ def make_stations(tmp_path: Path) -> tuple[dict[str, Path], str]:
     assert import_tables(dng, RowTables.from_dicts(rows), "t").committed
     dng.close()
     return homes, code
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def figures(home: Path, station: str, unit: str) -> dict[str, int]:
@@ -168,6 +175,16 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
     run(KH, "transfer", "export", code, "--out", str(out_dir))
     [sent] = out_dir.iterdir()
     assert sent.suffix == ".khct"
+    # For a province without khdesk: the printed transfer list.
+    pdf = tmp_path / "chuyen.pdf"
+    run(KH, "transfer", "print", code, "--out", str(pdf))
+    text = " ".join(pdf_text(pdf).split())
+    shown = json.loads(run(KH, "show", code, "--json"))
+    assert "DANH SÁCH CHUYỂN HỒ SƠ" in text and shown["full_name"] in text and code in text
+    assert f"Chuyển từ {A} đến {DNG} ngày 20/11/2026. Lý do: Chuyển công tác." in text
+    for s in shown["steps"]:
+        day = "/".join(reversed(s["on"].split("-")))
+        assert day in text and (s["doc_no"] or "") in text, s
 
     shown = json.loads(run(DNG, "transfer", "receive", str(sent), "--json"))
     assert (shown["file_code"], shown["from_org"], shown["problem"]) == (code, A, None)
