@@ -1,5 +1,5 @@
 """`khdesk transfer station-enrol|export|receive|answer|answer-import|files|print`: a file
-moving out of the province, between two provinces' khdesk (RULES.md §2a, FORMAT.md §13)."""
+moving out of the province, between two provinces' khdesk (RULES.md §2a, FORMAT.md §12)."""
 
 from __future__ import annotations
 

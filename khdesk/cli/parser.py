@@ -459,7 +459,7 @@ def _transfer_commands(sub, command, global_options, parser_class) -> None:
 
 def _outside_transfer_commands(tsub, today: str) -> None:
     """`transfer station-enrol|export|receive|answer|answer-import|files|print`: a file
-    moving out of the province (RULES.md §2a, FORMAT.md §13), at the province."""
+    moving out of the province (RULES.md §2a, FORMAT.md §12), at the province."""
     x = "outside_transfer_commands:"
     p = action(
         tsub,

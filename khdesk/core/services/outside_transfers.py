@@ -1,4 +1,4 @@
-"""Transfers out of the province (RULES.md §2a, FORMAT.md §13): the province's khdesk
+"""Transfers out of the province (RULES.md §2a, FORMAT.md §12): the province's khdesk
 sends a file in transit to another province's khdesk as a signed, encrypted transfer file
 (tệp chuyển hồ sơ), the other province accepts or returns it and answers with a file of
 the same format, and the answer closes the transfer here.

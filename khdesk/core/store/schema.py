@@ -352,7 +352,7 @@ sync_peers = Table(
     Column("revoked_at", String(32)),
 )
 
-# Stations of other provinces' khdesk (RULES.md §2a, FORMAT.md §13): outside our tree, so
+# Stations of other provinces' khdesk (RULES.md §2a, FORMAT.md §12): outside our tree, so
 # kept apart from `sync_peers` — their keys sign transfer files and answers, never bundles.
 transfer_stations = Table(
     "transfer_stations",

@@ -1,4 +1,4 @@
-"""The transfer file (tệp chuyển hồ sơ, `.khct`) and its answer, version 1 (FORMAT.md §13):
+"""The transfer file (tệp chuyển hồ sơ, `.khct`) and its answer, version 1 (FORMAT.md §12):
 a file moving out of the province, from this province's khdesk to another's.
 
     file   = header ‖ HPKE(recipient X25519 key, info = header, inner archive)

@@ -4,7 +4,7 @@ which writes a signed, encrypted transfer file for province DNG's khdesk; DNG pl
 file under one of its units and answers; the answer goes back to KH and down to the cell.
 One owner at every moment, the history identical at the destination, the recognition
 deadline unchanged, each end's statistics counting what happened there, everything
-audited (RULES.md §2a, FORMAT.md §13)."""
+audited (RULES.md §2a, FORMAT.md §12)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A file moving out of the province (RULES.md §2a, FORMAT.md §13) against hostile and
+"""A file moving out of the province (RULES.md §2a, FORMAT.md §12) against hostile and
 replayed files: the transfer file and its answer are read signature first and strictly;
 whatever is refused changes nothing; a file is received once; an answer closes only the
 transfer it answers, and only from the province the file went to. One owner at every

@@ -1,4 +1,4 @@
-"""Transfers out of the province (RULES.md §2a, FORMAT.md §13): the other provinces'
+"""Transfers out of the province (RULES.md §2a, FORMAT.md §12): the other provinces'
 stations a transfer file may be sent to or come from, and the transfer files written and
 received.
 
