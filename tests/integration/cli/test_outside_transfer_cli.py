@@ -232,6 +232,17 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
     # member is counted by the unit holding the file at the end of the period
     assert after[KH] == {**before[KH], "members_total": before[KH]["members_total"] - 1}
     assert after[DNG] == {"admitted": 0, "members_total": before[DNG]["members_total"] + 1}
+    # The other stations' lists, checks, statistics and registers take the file that left.
+    for station in (A, C, KH, DNG):
+        run(station, "list", "--json")
+        run(station, "check", "--on", "2026-11-26", "--json")
+        run(station, "stats", "--json", "--on", "2026-11-26")
+        register = tmp_path / f"register-{station}.pdf"
+        run(station, "report", "register", "--out", str(register), "--on", "2026-11-26")
+    [moved] = [
+        x for x in json.loads(run(A, "transfer", "list", "--json")) if x["file_code"] == code
+    ]
+    assert (moved["to_org"], moved["status"]) == (DNG, "accepted")
     # Everything audited where it was done.
     for station, actions in (
         (KH, {"transfer_file_export", "transfer_file_answered"}),
