@@ -6,26 +6,24 @@ moment, whatever order the files come in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.services import candidates, sync, transfer_list, transfers
 from khdesk.core.services import outside_transfers as ot
-from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.services import sync, transfer_list
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.sync import keys, records
 from khdesk.core.sync import transfer_file as tf
 from khdesk.core.sync.errors import TransferFileError
 from tests.stations import (
-    build_commune,
-    enrol_both,
+    OutsideWorld,
+    build_outside,
+    dump_table,
     enrol_unchecked,
-    new_station,
     state,
     station_key,
 )
@@ -33,72 +31,16 @@ from tests.stations import (
 TODAY = date(2026, 11, 26)
 A, KH, DNG, QNA = "X01-CB01", "KH", "DNG", "QNA"
 UNIT = "DNG-CB01"
-LEDGER = (t.transfer_files, t.transfer_stations)
-
-
-@dataclass
-class World:
-    cell: Session
-    kh: Session
-    dng: Session
-    qna: Session  # a third province: enrolled at KH, not at DNG
-    code: str
-    sent: Path  # KH's transfer file of `code` to DNG
-    folder: Path
-
-    def after(self, session: Session) -> dict:
-        return {**state(session), **{x.name: dump_table(session, x) for x in LEDGER}}
-
-
-def dump_table(session: Session, table) -> list:
-    with session.store.read() as conn:
-        return sorted(tuple(r) for r in conn.execute(select(table)))
-
-
-def carry(sender: Session, receiver: Session, folder: Path, to: str | None = None) -> None:
-    path = sync.export_bundle(
-        sender, folder / f"{sender.org_code}-{len(list(folder.iterdir()))}", to=to
-    ).path
-    [report] = sync.import_bundles(receiver, [Path(path)])
-    assert report.status == "imported", report.as_dict()
-
-
-def enrol_outside(one: Session, other: Session, folder: Path) -> None:
-    card = sync.write_card(other, folder / f"{other.org_code}.card")
-    ot.enrol_station(one, folder / f"{other.org_code}.card", card["fingerprint"])
 
 
 @pytest.fixture
 def world(tmp_path):
-    c = build_commune(tmp_path / "home", cells=(A,))
-    home, folder = c.home, tmp_path / "stick"
-    folder.mkdir()
-    kh = new_station(home, "province", KH, "Tỉnh ủy Khánh Hòa", None)
-    tree = [{"code": "X01", "name": "Đảng ủy xã Cam Lâm", "parent_code": KH, "kind": "Đảng ủy xã"}]
-    assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
-    enrol_both(kh, c.committee, folder)
-    dng = new_station(home, "province", DNG, "Tỉnh ủy Đà Nẵng", None)
-    unit = {"code": UNIT, "name": "Chi bộ phường Hải Châu", "parent_code": DNG}
-    rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
-    assert import_tables(dng, RowTables.from_dicts(rows), "t").committed
-    qna = new_station(home, "province", QNA, "Tỉnh ủy Quảng Nam", None)
-    for one, other in ((kh, dng), (dng, kh), (kh, qna), (qna, kh)):
-        enrol_outside(one, other, folder)
-    cell = c.cells[A]
-    code = next(f["file_code"] for f in candidates.list_files(cell) if f["state"] == "DU_BI")
-    transfers.transfer_out(cell, code, DNG, date(2026, 11, 20), TODAY, "Chuyển công tác")
-    carry(cell, c.committee, folder)
-    carry(c.committee, kh, folder)
-    out = folder / "out"
-    out.mkdir()
-    sent = Path(ot.export_transfer(kh, code, out)["file"])
-    yield World(cell, kh, dng, qna, code, sent, folder)
-    for s in (kh, dng, qna):
-        s.close()
-    c.close()
+    w = build_outside(tmp_path)
+    yield w
+    w.close()
 
 
-def receive(w: World, session: Session, path: Path, accept: bool = True, **kw):
+def receive(w: OutsideWorld, session: Session, path: Path, accept: bool = True, **kw):
     return ot.receive(
         session,
         path,
@@ -110,12 +52,12 @@ def receive(w: World, session: Session, path: Path, accept: bool = True, **kw):
     )
 
 
-def write_file(w: World, path: Path, data: bytes) -> Path:
+def write_file(w: OutsideWorld, path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
 
 
-def forged_transfer(w: World, signer: Session, name: str, change=None) -> Path:
+def forged_transfer(w: OutsideWorld, signer: Session, name: str, change=None) -> Path:
     """A transfer file made with `signer`'s real key from the genuine one's records,
     `change(tables)` applied first: what a holder of that key could send DNG."""
     with w.dng.store.read() as conn:
@@ -142,7 +84,7 @@ def forged_transfer(w: World, signer: Session, name: str, change=None) -> Path:
     return write_file(w, w.folder / name, data)
 
 
-def refused(w: World, session: Session, path: Path, code: str, **kw) -> str:
+def refused(w: OutsideWorld, session: Session, path: Path, code: str, **kw) -> str:
     before = w.after(session)
     with pytest.raises(TransferFileError) as exc:
         receive(w, session, path, **kw)
@@ -151,7 +93,7 @@ def refused(w: World, session: Session, path: Path, code: str, **kw) -> str:
     return str(exc.value)
 
 
-def test_hostile_transfer_files_change_nothing(world: World) -> None:
+def test_hostile_transfer_files_change_nothing(world: OutsideWorld) -> None:
     w = world
     data = w.sent.read_bytes()
     flipped = bytearray(data)
@@ -213,7 +155,7 @@ def held(session: Session, code: str) -> tuple | None:
     return row.owner, row.org_code, code in moving
 
 
-def test_a_file_is_received_once(world: World) -> None:
+def test_a_file_is_received_once(world: OutsideWorld) -> None:
     w = world
     receive(w, w.dng, w.sent)
     assert held(w.dng, w.code) == (DNG, DNG, False)
@@ -223,13 +165,13 @@ def test_a_file_is_received_once(world: World) -> None:
     refused(w, w.dng, again, "already_here")
 
 
-def answer_of(w: World, session: Session, folder_name: str) -> Path:
+def answer_of(w: OutsideWorld, session: Session, folder_name: str) -> Path:
     folder = w.folder / folder_name
     folder.mkdir()
     return Path(ot.write_answer(session, w.code, folder)["file"])
 
 
-def test_a_returned_file_is_its_units_again_and_stays_so(world: World) -> None:
+def test_a_returned_file_is_its_units_again_and_stays_so(world: OutsideWorld) -> None:
     w = world
     before = w.after(w.dng)
     receive(w, w.dng, w.sent, accept=False, reason="Người này không sinh hoạt ở đây")
@@ -292,7 +234,7 @@ def test_a_returned_file_is_its_units_again_and_stays_so(world: World) -> None:
     assert held(w.kh, w.code) == (A, A, False)
 
 
-def test_only_the_province_the_file_went_to_answers(world: World) -> None:
+def test_only_the_province_the_file_went_to_answers(world: OutsideWorld) -> None:
     w = world
     receive(w, w.dng, w.sent)
     # QNA, enrolled at KH too, answers for a file that went to DNG
