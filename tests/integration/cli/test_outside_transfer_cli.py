@@ -217,6 +217,13 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
     again = json.loads(run(KH, "transfer", "answer-import", str(answer), "--json", *TODAY))
     assert again["status"] == "duplicate"
     assert held(KH) == (DNG, DNG, False)
+    files = {
+        (x["direction"], x["status"]) for x in json.loads(run(KH, "transfer", "files", "--json"))
+    }
+    assert files == {("out", "accepted")}
+    assert [x["status"] for x in json.loads(run(DNG, "transfer", "files", "--json"))] == [
+        "accepted"
+    ]
     carry(KH, C, to=C)
     carry(C, A, to=A)
     assert held(C) == held(A) == (DNG, DNG, False)  # read-only at home: transferred out

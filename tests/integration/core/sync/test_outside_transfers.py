@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.services import outside_transfers as ot
-from khdesk.core.services import sync, transfer_list
+from khdesk.core.services import sync, transfer_list, transfers
+from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.sync import keys, records
@@ -22,8 +23,11 @@ from khdesk.core.sync.errors import TransferFileError
 from tests.stations import (
     OutsideWorld,
     build_outside,
+    carry,
     dump_table,
+    enrol_both,
     enrol_unchecked,
+    new_station,
     state,
     station_key,
 )
@@ -272,3 +276,49 @@ def test_only_the_province_the_file_went_to_answers(world: OutsideWorld) -> None
     [report] = sync.import_bundles(w.kh, [path])
     assert report.refused and report.code == "unknown_sender", report.as_dict()
     assert state(w.kh) == before
+
+
+def test_the_receiving_province_passes_the_file_down_to_a_commune(world, tmp_path) -> None:
+    """At DNG the file goes on, in the ordinary bundles, to a cell a commune committee
+    keeps: the commune accepts it as any transfer, and DNG learns it from the bundle up.
+    The records keep their first owners' names (KH's cell, DNG) and are taken all the
+    same: the transfer hands them over."""
+    w = world
+    com = new_station(tmp_path / "dng-home", "committee", "DX01", "Đảng ủy phường Hải Châu", DNG)
+    cell = {"code": "DX01-CB01", "name": "Chi bộ khu phố 1", "parent_code": "DX01"}
+    rows = {"orgs": [{**cell, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+    assert import_tables(com, RowTables.from_dicts(rows), "t").committed
+    tree = [
+        {
+            "code": "DX01",
+            "name": "Đảng ủy phường Hải Châu",
+            "parent_code": DNG,
+            "kind": "Đảng ủy xã",
+            "self_managed": True,
+        },
+        {**cell, "kind": "Chi bộ thôn", "is_grassroots_cell": True},
+    ]
+    assert import_tables(w.dng, RowTables.from_dicts({"orgs": tree}), "t").committed
+    try:
+        enrol_both(w.dng, com, w.folder)
+        receive(w, w.dng, w.sent, unit="DX01-CB01")
+        assert held(w.dng, w.code) == (DNG, DNG, True)
+        carry(w.dng, com, w.folder, to="DX01")
+        assert held(com, w.code) == (DNG, DNG, True)
+        transfers.accept(com, w.code, date(2026, 11, 25), TODAY)
+        assert held(com, w.code) == ("DX01", "DX01-CB01", False)
+        carry(com, w.dng, w.folder)
+        assert held(w.dng, w.code) == ("DX01", "DX01-CB01", False)
+        assert steps_of(com, w.code) == steps_of(w.dng, w.code)
+        assert steps_of(w.kh, w.code) < steps_of(com, w.code)  # KH's history, then DNG's
+    finally:
+        com.close()
+
+
+def steps_of(session: Session, code: str) -> set[tuple]:
+    with session.store.read() as conn:
+        cuid = conn.execute(
+            select(t.candidates.c.uuid).where(t.candidates.c.file_code == code)
+        ).scalar()
+        rows = conn.execute(select(t.steps).where(t.steps.c.candidate_uuid == cuid)).mappings()
+        return {tuple((k, v) for k, v in r.items() if k not in ("id", "change_seq")) for r in rows}
