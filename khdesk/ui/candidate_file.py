@@ -48,6 +48,7 @@ from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import may_open, safe_file_name
 from khdesk.core.services import attachments as attachment_service
+from khdesk.core.services import outside_transfers
 from khdesk.core.services import steps as step_service
 from khdesk.core.services.candidates import (
     FORM_COLUMNS,
@@ -368,6 +369,7 @@ class CandidateFileWindow(QMainWindow):
         self.row = row
         self.steps = row["steps"]
         self.access = file_access(self.ctx.session, self.file_code)
+        self.left_note = outside_transfers.left_note(self.ctx.session, self.file_code)
         self.findings = file_findings(self.ctx.session, self.file_code, self.ctx.today())
         self.attachments = attachment_service.list_attachments(self.ctx.session, self.file_code)
         state = State(row["state"])
@@ -542,7 +544,9 @@ class CandidateFileWindow(QMainWindow):
                 f"{show_date(pending.on)}. Không ghi bước nào cho đến khi đơn vị nhận tiếp nhận "
                 "hoặc trả lại hồ sơ."
             )
-        self.transit_label.setVisible(pending is not None)
+        elif self.left_note:  # gone to another province: a read-only copy (RULES.md §2a)
+            self.transit_label.setText(self.left_note)
+        self.transit_label.setVisible(pending is not None or bool(self.left_note))
         self.attach_button.setEnabled(self.access.identity)
         self.attach_step_box.setEnabled(self.access.identity)
         has = bool(self.attachments)

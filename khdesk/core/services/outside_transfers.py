@@ -32,7 +32,7 @@ from khdesk.core.services.steps import _locked_file, insert_step
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.store.states import restate
+from khdesk.core.store.states import restate, step_event
 from khdesk.core.store.store import new_uuid
 from khdesk.core.sync import canonical, keys, records
 from khdesk.core.sync import transfer_file as tf
@@ -599,3 +599,30 @@ def sent_files(session: Session) -> list[dict]:
             }
             for r in rows
         ]
+
+
+def left_note(session: Session, file_code: str) -> str | None:
+    """What a person reads on a file that has left the province (its unit is none of
+    this station's tree since its last accepted transfer): a read-only copy. None: it
+    has not."""
+    with session.store.read() as conn:
+        row = conn.execute(
+            select(t.candidates.c.uuid, t.candidates.c.org_code).where(
+                t.candidates.c.file_code == file_code
+            )
+        ).first()
+        if row is None or row.org_code in load_tree(conn):
+            return None
+        steps = conn.execute(
+            select(t.steps).where(
+                t.steps.c.candidate_uuid == row.uuid, t.steps.c.deleted.is_(False)
+            )
+        ).mappings()
+        moves = tr.replay([step_event(s) for s in steps], row.org_code).moves
+    if not moves or moves[-1].out.to_org != row.org_code:
+        return None
+    arrival = moves[-1].arrival
+    return (
+        f"Đã chuyển ra ngoài tỉnh: {row.org_code} tiếp nhận ngày {arrival.on:%d/%m/%Y}. "
+        f"Bản ở đây chỉ để xem; {row.org_code} quản lý hồ sơ."
+    )

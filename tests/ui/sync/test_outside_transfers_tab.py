@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from khdesk.core.store import schema as t
+from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.context import AppContext
 from khdesk.ui.sync.page import SyncPage
 from tests.stations import build_outside
@@ -93,3 +94,12 @@ def test_a_file_leaves_the_province_through_the_windows(qtbot, world, tmp_path) 
     assert kh.import_answer(dialog.answer_file)
     assert "đã chuyển ra ngoài tỉnh" in kh.message.text()
     assert held(w.kh, w.code) == ("DNG", "DNG") and kh.pending.count() == 0
+    # the copy left at KH is read-only and says where the file went
+    window = CandidateFileWindow(AppContext(w.kh, TODAY), w.code)
+    qtbot.addWidget(window)
+    assert not window.transit_label.isHidden()
+    assert "Đã chuyển ra ngoài tỉnh: DNG tiếp nhận ngày 23/11/2026" in window.transit_label.text()
+    assert not window.record_button.isEnabled()
+    there = CandidateFileWindow(AppContext(w.dng, TODAY), w.code)
+    qtbot.addWidget(there)
+    assert "ngoài tỉnh" not in there.transit_label.text()  # in transit to DNG-CB01 there
