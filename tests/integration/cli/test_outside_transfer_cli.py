@@ -20,7 +20,14 @@ from khdesk.core.reports.stats.scope import Scope
 from khdesk.core.services import candidates, integrity, statistics
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
-from tests.stations import build_commune, copy_profile, enrol_both, new_station, open_station
+from tests.stations import (
+    build_commune,
+    build_outside,
+    copy_profile,
+    enrol_both,
+    new_station,
+    open_station,
+)
 
 A, C, KH, DNG = "X01-CB01", "X01", "KH", "DNG"
 UNIT = "DNG-CB01"  # a cell the province DNG keeps itself
@@ -260,3 +267,36 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
             assert actions <= {e["action"] for e in integrity.list_audit(session, code)}
         finally:
             session.close()
+
+
+def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
+    """Returned on the command line: nothing of the file stays at DNG; back at KH the
+    sending cell holds it again; the answer given twice changes nothing."""
+    w = build_outside(tmp_path)
+    home, code = w.commune.home, w.code
+    w.close()
+
+    def run(station: str, *args: str, expect: int = 0) -> str:
+        got = quiet_cli(home, *args, "--profile", station)
+        out = capsys.readouterr()
+        assert got == expect, (args, out.out, out.err)
+        assert "Traceback" not in out.err
+        return out.out if expect == 0 else out.err
+
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    err = run(DNG, "transfer", "receive", str(w.sent), "--return", "", *TODAY, expect=1)
+    assert "Ghi lý do trả lại" in err
+    out = run(DNG, "transfer", "receive", str(w.sent), "--return", "Sai nơi nhận", *TODAY)
+    assert f"Đã trả lại hồ sơ {code}" in out and "khdesk transfer answer" in out
+    run(DNG, "transfer", "answer", code, "--out", str(answers))
+    [answer] = answers.iterdir()
+    assert json.loads(run(DNG, "list", "--json")) == []
+    out = run(KH, "transfer", "answer-import", str(answer), *TODAY)
+    assert "đã trả lại hồ sơ" in out
+    out = run(KH, "transfer", "answer-import", str(answer), *TODAY)
+    assert "đã được nhập trước đó" in out
+    [moved] = [
+        x for x in json.loads(run(KH, "transfer", "list", "--json")) if x["file_code"] == code
+    ]
+    assert (moved["status"], moved["answer_reason"]) == ("returned", "Sai nơi nhận")

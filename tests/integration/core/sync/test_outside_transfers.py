@@ -189,6 +189,11 @@ def test_a_returned_file_is_its_units_again_and_stays_so(world: OutsideWorld) ->
     assert ot.import_answer(w.kh, answer, TODAY)["status"] == "returned"
     assert held(w.kh, w.code) == (A, A, False)
     assert ot.import_answer(w.kh, answer, TODAY)["status"] == "duplicate"
+    # the return reaches the cell in the ordinary bundles: it may record steps again
+    assert held(w.cell, w.code) == (A, A, True)
+    carry(w.kh, w.commune.committee, w.folder, to="X01")
+    carry(w.commune.committee, w.cell, w.folder, to=A)
+    assert held(w.cell, w.code) == (A, A, False)
     # the same transfer file again cannot make DNG a second owner
     refused(w, w.dng, w.sent, "already_here")
     # nor can an acceptance DNG signs afterwards (a reordered or second answer)
