@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.services import candidates, profiles, sync, transfers
+from khdesk.core.services import attachments, candidates, profiles, sync, transfers
 from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import Session, open_profile
@@ -297,6 +297,9 @@ def build_outside(tmp_path: Path) -> OutsideWorld:
         enrol_outside(one, other, folder)
     cell = c.cells[A]
     code = next(f["file_code"] for f in candidates.list_files(cell) if f["state"] == "DU_BI")
+    scan = folder / "don-xin-vao-dang.pdf"  # the file goes with its scans
+    scan.write_bytes(b"%PDF-1.4\n% a scanned application\n%%EOF\n")
+    attachments.attach(cell, code, scan)
     transfers.transfer_out(cell, code, DNG, date(2026, 11, 20), TODAY, "Chuyển công tác")
     carry(cell, c.committee, folder)
     carry(c.committee, kh, folder)

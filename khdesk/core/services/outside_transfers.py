@@ -438,15 +438,9 @@ def receive(
 
 
 def _store_file(tx, opened: tf.Opened) -> None:
-    """The file as it was sent: every record with its uuid, revision and owner."""
+    """The file as it was sent: its scans' contents first (an attachment names its blob),
+    then every record with its uuid, revision and owner."""
     conn = tx.conn
-    for name in tf.TABLES:
-        for r in opened.tables.get(name, []):
-            values = {**r, "change_seq": tx.change_seq}
-            derive_fields(name, values)
-            if name == "candidates":
-                values["state"] = "HO_SO"  # derived again below, once its steps are in
-            conn.execute(records.TABLES[name].insert().values(**values))
     have = {
         d
         for (d,) in conn.execute(
@@ -456,6 +450,13 @@ def _store_file(tx, opened: tf.Opened) -> None:
     for digest, content in opened.files.items():
         if digest not in have:
             conn.execute(t.blobs.insert().values(sha256=digest, size=len(content), content=content))
+    for name in tf.TABLES:
+        for r in opened.tables.get(name, []):
+            values = {**r, "change_seq": tx.change_seq}
+            derive_fields(name, values)
+            if name == "candidates":
+                values["state"] = "HO_SO"  # derived again below, once its steps are in
+            conn.execute(records.TABLES[name].insert().values(**values))
 
 
 def _pass_on(tx, session: Session, code: str, unit: str, on: date) -> None:

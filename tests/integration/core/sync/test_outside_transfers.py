@@ -159,10 +159,21 @@ def held(session: Session, code: str) -> tuple | None:
     return row.owner, row.org_code, code in moving
 
 
+def scans(session: Session) -> list[tuple]:
+    with session.store.read() as conn:
+        return conn.execute(
+            select(t.attachments.c.uuid, t.attachments.c.name, t.blobs.c.content).join(
+                t.blobs, t.blobs.c.sha256 == t.attachments.c.sha256
+            )
+        ).all()
+
+
 def test_a_file_is_received_once(world: OutsideWorld) -> None:
     w = world
     receive(w, w.dng, w.sent)
     assert held(w.dng, w.code) == (DNG, DNG, False)
+    # with its scans, byte for byte
+    assert scans(w.dng) == scans(w.kh) and len(scans(w.dng)) == 1
     msg = refused(w, w.dng, w.sent, "already_here")
     assert "đã được nhận" in msg
     again = Path(ot.export_transfer(w.kh, w.code, w.folder)["file"])  # a lost stick: again
