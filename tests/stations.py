@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.services import profiles, sync
+from khdesk.core.services import attachments, candidates, profiles, sync, transfers
+from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import Session, open_profile
 from khdesk.core.store import keyslots
@@ -226,3 +227,83 @@ def seal_to(receiver: Session, inner: bytes) -> bytes:
 def copy_profile(src_home: Path, name: str, dst_home: Path) -> None:
     """A whole profile folder copied elsewhere (a cloned disk)."""
     shutil.copytree(src_home / "profiles" / name, dst_home / "profiles" / name)
+
+
+# -- a file moving out of the province --
+
+
+@dataclass
+class OutsideWorld:
+    """A file moving out of the province (services/outside_transfers.py): see
+    `build_outside`."""
+
+    commune: Commune
+    cell: Session
+    kh: Session
+    dng: Session
+    qna: Session  # a third province: enrolled at KH, not at DNG
+    code: str
+    sent: Path  # KH's transfer file of `code` to DNG
+    folder: Path
+
+    def after(self, session: Session) -> dict:
+        """What a refused file must leave untouched, the transfer ledgers too."""
+        tables = (t.transfer_files, t.transfer_stations)
+        return {**state(session), **{x.name: dump_table(session, x) for x in tables}}
+
+    def close(self) -> None:
+        for s in (self.kh, self.dng, self.qna):
+            s.close()
+        self.commune.close()
+
+
+def dump_table(session: Session, table) -> list:
+    with session.store.read() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(table)))
+
+
+def carry(sender: Session, receiver: Session, folder: Path, to: str | None = None) -> None:
+    path = sync.export_bundle(
+        sender, folder / f"{sender.org_code}-{len(list(folder.iterdir()))}", to=to
+    ).path
+    [report] = sync.import_bundles(receiver, [Path(path)])
+    assert report.status == "imported", report.as_dict()
+
+
+def enrol_outside(one: Session, other: Session, folder: Path) -> None:
+    card = sync.write_card(other, folder / f"{other.org_code}.card")
+    ot.enrol_station(one, folder / f"{other.org_code}.card", card["fingerprint"])
+
+
+def build_outside(tmp_path: Path) -> OutsideWorld:
+    """Province KH over the demo commune X01 (cell X01-CB01 runs khdesk), province DNG
+    (a unit it keeps, DNG-CB01) and QNA: KH and DNG, KH and QNA enrolled as outside
+    stations both ways. The cell's probationary member is sent to DNG (CHUYEN_DI
+    20/11/2026), the bundles bring it up to KH, which writes the transfer file."""
+    A, KH, DNG, QNA, UNIT = "X01-CB01", "KH", "DNG", "QNA", "DNG-CB01"
+    c = build_commune(tmp_path / "home", cells=(A,))
+    home, folder = c.home, tmp_path / "stick"
+    folder.mkdir()
+    kh = new_station(home, "province", KH, "Tỉnh ủy Khánh Hòa", None)
+    tree = [{"code": "X01", "name": "Đảng ủy xã Cam Lâm", "parent_code": KH, "kind": "Đảng ủy xã"}]
+    assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+    enrol_both(kh, c.committee, folder)
+    dng = new_station(home, "province", DNG, "Tỉnh ủy Đà Nẵng", None)
+    unit = {"code": UNIT, "name": "Chi bộ phường Hải Châu", "parent_code": DNG}
+    rows = {"orgs": [{**unit, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+    assert import_tables(dng, RowTables.from_dicts(rows), "t").committed
+    qna = new_station(home, "province", QNA, "Tỉnh ủy Quảng Nam", None)
+    for one, other in ((kh, dng), (dng, kh), (kh, qna), (qna, kh)):
+        enrol_outside(one, other, folder)
+    cell = c.cells[A]
+    code = next(f["file_code"] for f in candidates.list_files(cell) if f["state"] == "DU_BI")
+    scan = folder / "don-xin-vao-dang.pdf"  # the file goes with its scans
+    scan.write_bytes(b"%PDF-1.4\n% a scanned application\n%%EOF\n")
+    attachments.attach(cell, code, scan)
+    transfers.transfer_out(cell, code, DNG, date(2026, 11, 20), TODAY, "Chuyển công tác")
+    carry(cell, c.committee, folder)
+    carry(c.committee, kh, folder)
+    out = folder / "out"
+    out.mkdir()
+    sent = Path(ot.export_transfer(kh, code, out)["file"])
+    return OutsideWorld(c, cell, kh, dng, qna, code, sent, folder)

@@ -478,6 +478,50 @@ def _transfer_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--in-transit", dest="in_transit", action="store_true", help="chỉ hồ sơ đang chuyển"
     )
+    _outside_transfer_commands(tsub, today)
+
+
+def _outside_transfer_commands(tsub, today: str) -> None:
+    """`transfer station-enrol|export|receive|answer|answer-import|files|print`: a file
+    moving out of the province (RULES.md §2a, FORMAT.md §12), at the province."""
+    x = "outside_transfer_commands:"
+    p = action(
+        tsub,
+        "station-enrol",
+        "ghi nhận thẻ khóa khdesk của tỉnh khác (chỉ để chuyển hồ sơ)",
+        x + "cmd_station_enrol",
+    )
+    p.add_argument("file", help="tệp thẻ khóa của tỉnh kia")
+    p.add_argument("--fingerprint", required=True, help="mã xác nhận đọc từ tỉnh kia")
+    p = action(tsub, "export", "xuất tệp chuyển hồ sơ sang tỉnh khác (.khct)", x + "cmd_export")
+    p.add_argument("file_code")
+    p.add_argument("--out", required=True, help="thư mục ghi tệp")
+    p = action(
+        tsub,
+        "receive",
+        "xem, tiếp nhận hoặc trả lại tệp chuyển hồ sơ từ tỉnh khác",
+        x + "cmd_receive",
+    )
+    p.add_argument("file", help="tệp chuyển hồ sơ (.khct)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--accept", action="store_true", help="tiếp nhận hồ sơ")
+    how.add_argument("--return", dest="return_reason", metavar="LÝ_DO", help="trả lại hồ sơ")
+    p.add_argument("--to", dest="unit", help="đơn vị của tỉnh nhận hồ sơ (mặc định: tỉnh)")
+    p.add_argument("--answer-out", dest="answer_out", help="thư mục ghi tệp trả lời")
+    p.add_argument("--on", help="ngày tiếp nhận hoặc trả lại (mặc định hôm nay)")
+    p.add_argument("--today", help=today)
+    p = action(tsub, "answer", "ghi lại tệp trả lời cho tỉnh gửi", x + "cmd_answer")
+    p.add_argument("file_code", help="mã hồ sơ (hoặc mã lần chuyển)")
+    p.add_argument("--out", required=True, help="thư mục ghi tệp")
+    p = action(tsub, "answer-import", "nhập tệp trả lời của tỉnh nhận", x + "cmd_answer_import")
+    p.add_argument("file", help="tệp trả lời (.khct)")
+    p.add_argument("--today", help=today)
+    action(tsub, "files", "các tệp chuyển hồ sơ đã xuất, đã nhận", x + "cmd_files")
+    p = action(
+        tsub, "print", "in danh sách chuyển hồ sơ (PDF) cho tỉnh không dùng khdesk", x + "cmd_print"
+    )
+    p.add_argument("file_code")
+    p.add_argument("--out", required=True, help="tệp PDF ghi ra")
 
 
 def _report_commands(sub, command, global_options, parser_class) -> None:

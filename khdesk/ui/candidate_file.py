@@ -48,6 +48,7 @@ from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import may_open, safe_file_name
 from khdesk.core.services import attachments as attachment_service
+from khdesk.core.services import outside_transfers
 from khdesk.core.services import steps as step_service
 from khdesk.core.services import transfer_list
 from khdesk.core.services.candidates import (
@@ -369,6 +370,7 @@ class CandidateFileWindow(QMainWindow):
         self.row = row
         self.steps = row["steps"]
         self.access = file_access(self.ctx.session, self.file_code)
+        self.left_note = outside_transfers.left_note(self.ctx.session, self.file_code)
         self.findings = file_findings(self.ctx.session, self.file_code, self.ctx.today())
         self.attachments = attachment_service.list_attachments(self.ctx.session, self.file_code)
         state = State(row["state"])
@@ -546,13 +548,20 @@ class CandidateFileWindow(QMainWindow):
                 f"{show_date(pending.on)}. Không ghi bước nào cho đến khi đơn vị nhận tiếp nhận "
                 "hoặc trả lại hồ sơ."
             )
-        away = None if pending is not None else self.away()
+        elif self.left_note:  # gone to another province: a read-only copy (RULES.md §2a)
+            self.transit_label.setText(self.left_note)
+        # moved on to another unit of the province: a read-only copy here
+        away = None if pending is not None or self.left_note else self.away()
         if away is not None:
             self.transit_label.setText(
                 f"{away.label}: hồ sơ nay do {away.holder} quản lý; ở đây chỉ xem, không ghi."
             )
-        self.transit_label.setVisible(pending is not None or away is not None)
-        self.transfer_button.setEnabled(may_transfer(self.ctx) and away is None)
+        self.transit_label.setVisible(
+            pending is not None or bool(self.left_note) or away is not None
+        )
+        self.transfer_button.setEnabled(
+            may_transfer(self.ctx) and away is None and not self.left_note
+        )
         self.attach_button.setEnabled(self.access.identity)
         self.attach_step_box.setEnabled(self.access.identity)
         has = bool(self.attachments)

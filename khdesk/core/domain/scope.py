@@ -218,7 +218,10 @@ def sender_scope(
         )
     above = tree.ancestors(home_org)
     if (
-        sender == home_org
+        # no province is above a province: another one is outside the tree (its
+        # transfer files are read by services/outside_transfers.py, never as bundles)
+        (home_role == "province" and sender_role == "province")
+        or sender == home_org
         or sender_role not in UPPER_ROLES
         or tree.is_below(sender, home_org)
         or (sender in tree and sender not in above)

@@ -548,6 +548,98 @@ def render_checklist(
             doc.paragraph("- " + f, "plain", size=12, leading=15)
     else:
         doc.paragraph(fill(template.get("no_findings", ""), on_text), "plain", markup=True)
+    _sign(doc, template, values)
+    return doc.build(invariant=invariant)
+
+
+# -- a file's transfer list (out of the province, for a receiver without khdesk) ----------
+
+
+def transfer_rows(
+    conn: Connection, file_code: str, *, own_org: str
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The file's values, the transfer in progress (or the last one) and one row per
+    step of its history: date, step, document number, what else was recorded."""
+    values = form_values(conn, file_code, own_org=own_org)
+    uuid = conn.execute(
+        select(t.candidates.c.uuid).where(t.candidates.c.file_code == file_code)
+    ).scalar()
+    steps = (
+        conn.execute(
+            select(t.steps)
+            .where(t.steps.c.candidate_uuid == uuid, t.steps.c.deleted.is_(False))
+            .order_by(t.steps.c.seq)
+        )
+        .mappings()
+        .all()
+    )
+    rows = []
+    for i, s in enumerate(steps, start=1):
+        step = STEP_BY_ID.get(s["step_id"])
+        detail = []
+        if s["from_org"] or s["to_org"]:
+            detail.append(f"từ {s['from_org'] or '?'} đến {s['to_org'] or '?'}")
+        if s["votes_for"] is not None and s["official_members"]:
+            detail.append(f"{s['votes_for']}/{s['official_members']} đồng ý")
+        if s["result"] != Result.PASSED.value:
+            detail.append("không đạt")
+        if s["note"]:
+            detail.append(s["note"])
+        rows.append(
+            {
+                "no": str(i),
+                "on": fmt_date(s["on"]),
+                # a transfer's id is the program's word, not the party's
+                "step": step.name
+                if step and step.transfer
+                else f"{s['step_id']} – {step.name}"
+                if step
+                else s["step_id"],
+                "doc_no": s["doc_no"] or "",
+                "detail": "; ".join(detail),
+            }
+        )
+    out = [s for s in steps if s["step_id"] == transfers.OUT]
+    last = out[-1] if out else None
+    values.update(
+        from_org=last["from_org"] if last else None,
+        to_org=last["to_org"] if last else None,
+        sent_on=last["on"] if last else None,
+        reason=last["note"] if last else None,
+        count=len(rows),
+        subject_line=f"hồ sơ của {values.get('full_name') or ''} ({file_code})",
+    )
+    values["attachments"] = sum(_scan_counts(conn, file_code).values())
+    return values, rows
+
+
+def render_transfer(
+    values: Mapping[str, Any],
+    rows: Sequence[Mapping[str, str]],
+    *,
+    template: Template | None = None,
+    invariant: bool = False,
+) -> bytes:
+    template = template or load_template("transfer")
+    columns = _columns(template)
+    doc = _document(template, values, landscape=False)
+    for key in ("intro", "transfer_line"):
+        if template.get(key):
+            doc.paragraph(fill(template.get(key), values), "plain", markup=True)
+    if values.get("ceremony_on") and template.get("probation"):
+        doc.paragraph(fill(template.get("probation"), values), "plain", markup=True)
+    doc.spacer(2)
+    head, _spans = _head_rows(columns, numbered=False)
+    _table(doc, columns, head, [[r.get(c["key"], "") for c in columns] for r in rows])
+    if template.get("footer"):
+        doc.spacer(3)
+        doc.paragraph(fill(template.get("footer"), values), "plain", markup=True)
+    _sign(doc, template, values)
+    return doc.build(invariant=invariant)
+
+
+def _sign(doc: PdfDocument, template: Template, values: Mapping[str, Any]) -> None:
+    """The template's signature block, if it has one."""
     spec = template.get("signature")
     if spec:
         name_key = (spec.get("name") or "").strip("{}")
@@ -558,4 +650,3 @@ def render_checklist(
                 values.get(name_key) or None,
             )
         )
-    return doc.build(invariant=invariant)

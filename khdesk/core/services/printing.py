@@ -304,3 +304,22 @@ def export_checklist(
     data = checklist_pdf(session, file_code, on=on, password=password)
     _write(session, out, data, "candidate", file_code, form="checklist", encrypted=bool(password))
     return {"report": "checklist", "file_code": file_code, "out": str(out), "bytes": len(data)}
+
+
+# -- a file's transfer list ------------------------------------------------------------------
+
+
+def transfer_pdf(session: Session, file_code: str) -> bytes:
+    """The list that goes with a file moving to a province without khdesk: its identity,
+    the transfer, and its whole step history with dates and document numbers."""
+    with session.store.read() as conn:
+        template = template_in(conn, "transfer")
+        values, rows = lists.transfer_rows(conn, file_code, own_org=session.org_code)
+        values.update({k: v for k, v in print_settings_in(conn).items() if v})
+    return lists.render_transfer(values, rows, template=template)
+
+
+def export_transfer_list(session: Session, file_code: str, out: Path) -> dict[str, Any]:
+    data = transfer_pdf(session, file_code)
+    _write(session, out, data, "candidate", file_code, form="transfer")
+    return {"report": "transfer", "file_code": file_code, "out": str(out), "bytes": len(data)}

@@ -352,6 +352,42 @@ sync_peers = Table(
     Column("revoked_at", String(32)),
 )
 
+# Stations of other provinces' khdesk (RULES.md §2a, FORMAT.md §12): outside our tree, so
+# kept apart from `sync_peers` — their keys sign transfer files and answers, never bundles.
+transfer_stations = Table(
+    "transfer_stations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("org_code", String(64), nullable=False, index=True),
+    Column("org_name", String(300), nullable=False),
+    Column("sign_public", LargeBinary, nullable=False),
+    Column("enc_public", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),  # active / retired / revoked
+    Column("enrolled_at", String(32), nullable=False),
+    Column("enrolled_by", String(64), nullable=False),
+)
+
+# Transfer files written here (out) and received here (in), by the CHUYEN_DI they carry:
+# a file received once is never received again (replay), an answer names what it answers.
+transfer_files = Table(
+    "transfer_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("transfer_uuid", String(36), nullable=False),  # the CHUYEN_DI step's uuid
+    Column("direction", String(8), nullable=False),  # out / in
+    Column("station_org", String(64), nullable=False),  # the other province
+    Column("station_key_id", String(32), nullable=False),
+    Column("candidate_uuid", String(36), nullable=False),
+    Column("file_code", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # sent / accepted / returned
+    Column("at", String(32), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("answered_at", String(32)),
+    Column("answer_record", Text),  # in: the answer's step as sent (canonical JSON)
+    UniqueConstraint("transfer_uuid", "direction"),
+)
+
 # Bundles this station wrote: the sequence and hash chain per recipient and epoch.
 sync_sent = Table(
     "sync_sent",

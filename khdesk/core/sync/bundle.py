@@ -94,9 +94,11 @@ def build_inner(
     files: Mapping[str, bytes],
     signer: KeyPair,
     audit_entries: bytes = b"",
+    context: bytes = SIGNATURE_CONTEXT,
 ) -> tuple[bytes, bytes]:
     """The signed inner archive; `manifest` gets its `files` section here. Returns the
-    archive and the manifest bytes. `audit_entries`: the reported history's lines."""
+    archive and the manifest bytes. `audit_entries`: the reported history's lines;
+    `context`: the signature's domain (a transfer file signs under its own)."""
     entries: dict[str, bytes] = {}
     described: dict[str, dict] = {}
     for table in records.TABLES:  # fixed order: the same content gives the same bytes
@@ -114,7 +116,7 @@ def build_inner(
         described[name] = _describe(files[digest], None)
     manifest = {**manifest, "files": described}
     manifest_bytes = canonical.dumps(manifest)
-    signature = signer.sign(SIGNATURE_CONTEXT, manifest_bytes)
+    signature = signer.sign(context, manifest_bytes)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
         signed_zip.add_entry(zf, MANIFEST, manifest_bytes)

@@ -24,3 +24,7 @@ class KeyCardError(SyncError):
 
 class CatalogueError(SyncError):
     """A catalogue file (rulebooks, holidays, forms, organisations) refused."""
+
+
+class TransferFileError(SyncError):
+    """A transfer file or its answer (a file moving out of the province) refused."""

@@ -465,10 +465,8 @@ class Enrolment:
     already: bool  # the same key was enrolled before: nothing changed
 
 
-def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: str) -> Enrolment:
-    """Enrol a card's key if the fingerprint read from its owner matches; refuse otherwise.
-    Earlier active keys of the same station are retired (still accepted on bundles in
-    transit, no longer encrypted to)."""
+def check_fingerprint(card: Card, typed_fingerprint: str) -> None:
+    """The fingerprint read from the card's owner must be the card's: refuse otherwise."""
     typed = normalise_fingerprint(typed_fingerprint)
     actual = card.public.fingerprint.replace(" ", "")
     if len(typed) != 24 or any(ch not in CROCKFORD for ch in typed):
@@ -484,6 +482,13 @@ def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: 
             "này. Có thể thẻ đã bị tráo hoặc đọc nhầm — hãy gọi lại đơn vị gửi thẻ và đọc lại "
             "từng nhóm.",
         )
+
+
+def enrol(conn: Connection, card: Card, typed_fingerprint: str, now: str, user: str) -> Enrolment:
+    """Enrol a card's key if the fingerprint read from its owner matches; refuse otherwise.
+    Earlier active keys of the same station are retired (still accepted on bundles in
+    transit, no longer encrypted to)."""
+    check_fingerprint(card, typed_fingerprint)
     if conn.execute(
         select(t.sync_own_keys.c.id).where(t.sync_own_keys.c.key_id == card.public.key_id)
     ).first():

@@ -188,10 +188,10 @@ def select_changes(
         wire = [records.to_wire(table, r) for r in rows]
         if wire:
             out[table.name] = wire
-    return out, _blobs_for(conn, out)
+    return out, blobs_for(conn, out)
 
 
-def _blobs_for(conn: Connection, table_rows: dict[str, list[dict]]) -> dict[str, bytes]:
+def blobs_for(conn: Connection, table_rows: dict[str, list[dict]]) -> dict[str, bytes]:
     """The contents of the live attachments among `table_rows`, by hash."""
     wanted = sorted({a["sha256"] for a in table_rows.get("attachments", []) if not a["deleted"]})
     files: dict[str, bytes] = {}
@@ -346,7 +346,7 @@ def select_down(
         if wire:
             out[table.name] = wire
     _transfers_down(conn, reach(conn, recipient_org), since, upto, out)
-    return out, _blobs_for(conn, out)
+    return out, blobs_for(conn, out)
 
 
 def _transfers_down(

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.services import sync
 from khdesk.ui.keys_dialog import KeysPanel
 from khdesk.ui.messages import error_text
+from khdesk.ui.outside_transfers import OutsidePanel
 from khdesk.ui.pages import Page
 from khdesk.ui.sync.history import HistoryPanel
 from khdesk.ui.sync.receive import ReceivePanel
@@ -33,6 +34,10 @@ class SyncPage(Page):
         self.tabs.addTab(self.receive, "Nhận dữ liệu")
         self.tabs.addTab(self.keys, "Mã xác nhận và khóa")
         self.tabs.addTab(self.history, "Tệp đã gửi, đã nhận")
+        self.outside = None
+        if ctx.role == "province":  # only the province sends files out of the province
+            self.outside = OutsidePanel(self)
+            self.tabs.addTab(self.outside, "Chuyển ra ngoài tỉnh")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -47,3 +52,5 @@ class SyncPage(Page):
         self.send.refresh(status)
         self.keys.refresh(status)
         self.history.refresh()
+        if self.outside is not None:
+            self.outside.refresh()

@@ -1,0 +1,340 @@
+"""A file moving out of the province (RULES.md §2a, FORMAT.md §12) against hostile and
+replayed files: the transfer file and its answer are read signature first and strictly;
+whatever is refused changes nothing; a file is received once; an answer closes only the
+transfer it answers, and only from the province the file went to. One owner at every
+moment, whatever order the files come in."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from khdesk.core.services import outside_transfers as ot
+from khdesk.core.services import sync, transfer_list, transfers
+from khdesk.core.services.importer import RowTables, import_tables
+from khdesk.core.services.session import Session
+from khdesk.core.store import schema as t
+from khdesk.core.sync import keys, records
+from khdesk.core.sync import transfer_file as tf
+from khdesk.core.sync.errors import TransferFileError
+from tests.stations import (
+    OutsideWorld,
+    build_outside,
+    carry,
+    dump_table,
+    enrol_both,
+    enrol_unchecked,
+    new_station,
+    state,
+    station_key,
+)
+
+TODAY = date(2026, 11, 26)
+A, KH, DNG, QNA = "X01-CB01", "KH", "DNG", "QNA"
+UNIT = "DNG-CB01"
+
+
+@pytest.fixture
+def world(tmp_path):
+    w = build_outside(tmp_path)
+    yield w
+    w.close()
+
+
+def receive(w: OutsideWorld, session: Session, path: Path, accept: bool = True, **kw):
+    return ot.receive(
+        session,
+        path,
+        accept=accept,
+        on=kw.pop("on", date(2026, 11, 23)),
+        today=TODAY,
+        reason=None if accept else kw.pop("reason", "Không đúng địa chỉ"),
+        **kw,
+    )
+
+
+def write_file(w: OutsideWorld, path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def forged_transfer(w: OutsideWorld, signer: Session, name: str, change=None) -> Path:
+    """A transfer file made with `signer`'s real key from the genuine one's records,
+    `change(tables)` applied first: what a holder of that key could send DNG."""
+    with w.dng.store.read() as conn:
+        opened = tf.open_file(
+            w.sent.read_bytes(), keys.decryption_keys(conn), ot._sender_key(conn), tf.TRANSFER
+        )
+    tables = {n: [dict(r) for r in rows] for n, rows in opened.tables.items()}
+    if change:
+        change(tables)
+    wire = {n: [records.to_wire(records.TABLES[n], r) for r in rows] for n, rows in tables.items()}
+    data = tf.write(
+        tf.TRANSFER,
+        (signer.org_code, signer.info.org_name),
+        station_key(signer),
+        (DNG, station_key(w.dng).public),
+        dict(opened.transfer),
+        wire,
+        opened.files,
+        file_id="0d5e8a4e-1111-4e3a-9f3e-2b7c1d0e9a01",
+        created_at="2026-11-22T08:00:00+00:00",
+        schema_version="",
+        app_version="",
+    )
+    return write_file(w, w.folder / name, data)
+
+
+def refused(w: OutsideWorld, session: Session, path: Path, code: str, **kw) -> str:
+    before = w.after(session)
+    with pytest.raises(TransferFileError) as exc:
+        receive(w, session, path, **kw)
+    assert exc.value.code == code, str(exc.value)
+    assert w.after(session) == before
+    return str(exc.value)
+
+
+def test_hostile_transfer_files_change_nothing(world: OutsideWorld) -> None:
+    w = world
+    data = w.sent.read_bytes()
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 1
+    refused(w, w.dng, write_file(w, w.folder / "a.khct", bytes(flipped)), "decrypt")
+    refused(w, w.dng, write_file(w, w.folder / "b.khct", data[:40]), "not_a_transfer")
+    refused(w, w.dng, write_file(w, w.folder / "c.khct", b""), "not_a_transfer")
+    refused(w, w.qna, w.sent, "wrong_recipient")  # sealed to DNG alone
+    # signed by a province DNG never enrolled
+    refused(w, w.dng, forged_transfer(w, w.qna, "d.khct"), "unknown_sender")
+
+    # signed by KH's real key, but not what a transfer file may carry
+    def hostile_name(tables):
+        tables["candidates"][0]["full_name"] = "Nguyễn Văn\x1b[31m A"
+
+    msg = refused(w, w.dng, forged_transfer(w, w.kh, "e.khct", hostile_name), "record_value")
+    assert "full_name" in msg
+
+    def second_file(tables):
+        other = dict(tables["candidates"][0], uuid="0d5e8a4e-2222-4e3a-9f3e-2b7c1d0e9a01")
+        tables["candidates"].append(other | {"file_code": "X01-CB01-9999"})
+
+    refused(w, w.dng, forged_transfer(w, w.kh, "f.khct", second_file), "content")
+
+    def elsewhere(tables):
+        for r in tables["steps"]:
+            if r["step_id"] == "CHUYEN_DI":
+                r["to_org"] = QNA
+
+    refused(w, w.dng, forged_transfer(w, w.kh, "g.khct", elsewhere), "content")
+    # too big for the reader's limits: refused before anything is decrypted
+    with w.dng.store.read() as conn, pytest.raises(TransferFileError) as exc:
+        tf.open_file(
+            data,
+            keys.decryption_keys(conn),
+            ot._sender_key(conn),
+            tf.TRANSFER,
+            tf.Limits(max_file=len(data) - 1),
+        )
+    assert exc.value.code == "too_large"
+    # a bundle is no transfer file, nor is a transfer file an answer
+    bundle_path = Path(sync.export_bundle(w.cell, w.folder / "bundle").path)
+    refused(w, w.dng, bundle_path, "not_a_transfer")
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, w.sent, TODAY)
+    assert exc.value.code in ("wrong_recipient", "wrong_kind")
+
+
+def held(session: Session, code: str) -> tuple | None:
+    with session.store.read() as conn:
+        row = conn.execute(
+            select(t.candidates.c.owner, t.candidates.c.org_code).where(
+                t.candidates.c.file_code == code
+            )
+        ).first()
+    if row is None:
+        return None
+    moving = {x.file_code for x in transfer_list.list_transfers(session, in_transit_only=True)}
+    return row.owner, row.org_code, code in moving
+
+
+def scans(session: Session) -> list[tuple]:
+    with session.store.read() as conn:
+        return conn.execute(
+            select(t.attachments.c.uuid, t.attachments.c.name, t.blobs.c.content).join(
+                t.blobs, t.blobs.c.sha256 == t.attachments.c.sha256
+            )
+        ).all()
+
+
+def test_a_file_is_received_once(world: OutsideWorld) -> None:
+    w = world
+    receive(w, w.dng, w.sent)
+    assert held(w.dng, w.code) == (DNG, DNG, False)
+    # with its scans, byte for byte
+    assert scans(w.dng) == scans(w.kh) and len(scans(w.dng)) == 1
+    msg = refused(w, w.dng, w.sent, "already_here")
+    assert "đã được nhận" in msg
+    again = Path(ot.export_transfer(w.kh, w.code, w.folder)["file"])  # a lost stick: again
+    refused(w, w.dng, again, "already_here")
+
+
+def answer_of(w: OutsideWorld, session: Session, folder_name: str) -> Path:
+    folder = w.folder / folder_name
+    folder.mkdir()
+    return Path(ot.write_answer(session, w.code, folder)["file"])
+
+
+def test_a_returned_file_is_its_units_again_and_stays_so(world: OutsideWorld) -> None:
+    w = world
+    before = w.after(w.dng)
+    receive(w, w.dng, w.sent, accept=False, reason="Người này không sinh hoạt ở đây")
+    after = w.after(w.dng)
+    # nothing of the file is kept at DNG, only that it was returned
+    assert {k: v for k, v in after.items() if k != "transfer_files"} == {
+        k: v for k, v in before.items() if k != "transfer_files"
+    }
+    answer = answer_of(w, w.dng, "ans")
+    assert held(w.kh, w.code) == (A, A, True)
+    assert ot.import_answer(w.kh, answer, TODAY)["status"] == "returned"
+    assert held(w.kh, w.code) == (A, A, False)
+    assert ot.import_answer(w.kh, answer, TODAY)["status"] == "duplicate"
+    # the return reaches the cell in the ordinary bundles: it may record steps again
+    assert held(w.cell, w.code) == (A, A, True)
+    carry(w.kh, w.commune.committee, w.folder, to="X01")
+    carry(w.commune.committee, w.cell, w.folder, to=A)
+    assert held(w.cell, w.code) == (A, A, False)
+    # the same transfer file again cannot make DNG a second owner
+    refused(w, w.dng, w.sent, "already_here")
+    # nor can an acceptance DNG signs afterwards (a reordered or second answer)
+    ledger = dump_table(w.dng, t.transfer_files)
+    assert len(ledger) == 1
+    with w.kh.store.read() as conn:
+        cuid = conn.execute(
+            select(t.candidates.c.uuid).where(t.candidates.c.file_code == w.code)
+        ).scalar()
+        out = (
+            conn.execute(
+                select(t.steps).where(
+                    t.steps.c.candidate_uuid == cuid, t.steps.c.step_id == "CHUYEN_DI"
+                )
+            )
+            .mappings()
+            .one()
+        )
+    step = {
+        **records.to_wire(t.steps, dict(out)),
+        "uuid": "0d5e8a4e-3333-4e3a-9f3e-2b7c1d0e9a01",
+        "step_id": "CHUYEN_DEN",
+        "seq": out["seq"] + 2,
+        "owner": DNG,
+        "on": "2026-11-24",
+    }
+    late = tf.write(
+        tf.ANSWER,
+        (DNG, w.dng.info.org_name),
+        station_key(w.dng),
+        (KH, station_key(w.kh).public),
+        {"uuid": out["uuid"], "file_uuid": cuid, "file_code": w.code},
+        {"steps": [step]},
+        {},
+        file_id="0d5e8a4e-4444-4e3a-9f3e-2b7c1d0e9a01",
+        created_at="2026-11-24T08:00:00+00:00",
+        schema_version="",
+        app_version="",
+        answer=tf.ACCEPTED,
+    )
+    path = write_file(w, w.folder / "late.khct", late)
+    before_kh = w.after(w.kh)
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, path, TODAY)
+    assert exc.value.code == "stale_answer"
+    assert w.after(w.kh) == before_kh
+    assert held(w.kh, w.code) == (A, A, False)
+
+
+def test_only_the_province_the_file_went_to_answers(world: OutsideWorld) -> None:
+    w = world
+    receive(w, w.dng, w.sent)
+    # QNA, enrolled at KH too, answers for a file that went to DNG
+    with w.kh.store.read() as conn:
+        row = conn.execute(select(t.transfer_files)).mappings().one()
+    with w.dng.store.read() as conn:
+        step = (
+            conn.execute(select(t.steps).where(t.steps.c.step_id == "CHUYEN_DEN")).mappings().one()
+        )
+    forged = tf.write(
+        tf.ANSWER,
+        (QNA, w.qna.info.org_name),
+        station_key(w.qna),
+        (KH, station_key(w.kh).public),
+        {"uuid": row["transfer_uuid"], "file_uuid": row["candidate_uuid"], "file_code": w.code},
+        {"steps": [{**records.to_wire(t.steps, dict(step)), "owner": QNA}]},
+        {},
+        file_id="0d5e8a4e-5555-4e3a-9f3e-2b7c1d0e9a01",
+        created_at="2026-11-24T08:00:00+00:00",
+        schema_version="",
+        app_version="",
+        answer=tf.ACCEPTED,
+    )
+    before = w.after(w.kh)
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, write_file(w, w.folder / "q.khct", forged), TODAY)
+    assert exc.value.code == "wrong_answerer"
+    assert w.after(w.kh) == before
+    # the real answer closes it; DNG's key never opens the way for an ordinary bundle
+    assert ot.import_answer(w.kh, answer_of(w, w.dng, "ans"), TODAY)["status"] == "accepted"
+    assert held(w.kh, w.code) == (DNG, DNG, False)
+    enrol_unchecked(w.dng, w.folder / f"{KH}.card", station_key(w.kh).public.fingerprint)
+    path = Path(sync.export_bundle(w.dng, w.folder / "dng-bundle", to=KH).path)
+    before = state(w.kh)
+    [report] = sync.import_bundles(w.kh, [path])
+    assert report.refused and report.code == "unknown_sender", report.as_dict()
+    assert state(w.kh) == before
+
+
+def test_the_receiving_province_passes_the_file_down_to_a_commune(world, tmp_path) -> None:
+    """At DNG the file goes on, in the ordinary bundles, to a cell a commune committee
+    keeps: the commune accepts it as any transfer, and DNG learns it from the bundle up.
+    The records keep their first owners' names (KH's cell, DNG) and are taken all the
+    same: the transfer hands them over."""
+    w = world
+    com = new_station(tmp_path / "dng-home", "committee", "DX01", "Đảng ủy phường Hải Châu", DNG)
+    cell = {"code": "DX01-CB01", "name": "Chi bộ khu phố 1", "parent_code": "DX01"}
+    rows = {"orgs": [{**cell, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+    assert import_tables(com, RowTables.from_dicts(rows), "t").committed
+    tree = [
+        {
+            "code": "DX01",
+            "name": "Đảng ủy phường Hải Châu",
+            "parent_code": DNG,
+            "kind": "Đảng ủy xã",
+            "self_managed": True,
+        },
+        {**cell, "kind": "Chi bộ thôn", "is_grassroots_cell": True},
+    ]
+    assert import_tables(w.dng, RowTables.from_dicts({"orgs": tree}), "t").committed
+    try:
+        enrol_both(w.dng, com, w.folder)
+        receive(w, w.dng, w.sent, unit="DX01-CB01")
+        assert held(w.dng, w.code) == (DNG, DNG, True)
+        carry(w.dng, com, w.folder, to="DX01")
+        assert held(com, w.code) == (DNG, DNG, True)
+        transfers.accept(com, w.code, date(2026, 11, 25), TODAY)
+        assert held(com, w.code) == ("DX01", "DX01-CB01", False)
+        carry(com, w.dng, w.folder)
+        assert held(w.dng, w.code) == ("DX01", "DX01-CB01", False)
+        assert steps_of(com, w.code) == steps_of(w.dng, w.code)
+        assert steps_of(w.kh, w.code) < steps_of(com, w.code)  # KH's history, then DNG's
+    finally:
+        com.close()
+
+
+def steps_of(session: Session, code: str) -> set[tuple]:
+    with session.store.read() as conn:
+        cuid = conn.execute(
+            select(t.candidates.c.uuid).where(t.candidates.c.file_code == code)
+        ).scalar()
+        rows = conn.execute(select(t.steps).where(t.steps.c.candidate_uuid == cuid)).mappings()
+        return {tuple((k, v) for k, v in r.items() if k not in ("id", "change_seq")) for r in rows}

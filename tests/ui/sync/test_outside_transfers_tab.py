@@ -1,0 +1,105 @@
+"""A file moving out of the province through the real windows (RULES.md §2a): at KH the
+sync page's "Chuyển ra ngoài tỉnh" tab writes the transfer file and prints the list; at
+DNG the receiving dialog shows what the verified file carries and accepts it under one of
+its units, writing the answer; back at KH the answer closes the transfer. A refused file
+is said in Vietnamese and writes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from sqlalchemy import select
+
+from khdesk.core.store import schema as t
+from khdesk.ui.candidate_file import CandidateFileWindow
+from khdesk.ui.context import AppContext
+from khdesk.ui.sync.page import SyncPage
+from tests.stations import build_outside
+from tests.ui.helpers import TODAY
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
+
+@pytest.fixture
+def world(tmp_path):
+    w = build_outside(tmp_path)
+    yield w
+    w.close()
+
+
+def tab(qtbot, session):
+    page = SyncPage(AppContext(session, TODAY))
+    qtbot.addWidget(page)
+    assert page.tabs.tabText(page.tabs.count() - 1) == "Chuyển ra ngoài tỉnh"
+    return page.outside
+
+
+def held(session, code: str) -> tuple:
+    with session.store.read() as conn:
+        return tuple(
+            conn.execute(
+                select(t.candidates.c.owner, t.candidates.c.org_code).where(
+                    t.candidates.c.file_code == code
+                )
+            ).one()
+        )
+
+
+def test_a_file_leaves_the_province_through_the_windows(qtbot, world, tmp_path) -> None:
+    w = world
+    kh = tab(qtbot, w.kh)
+    assert kh.pending.findData(w.code) >= 0  # in transit to DNG: may be written out
+    out = tmp_path / "usb"
+    out.mkdir()
+    assert kh.export(w.code, out)
+    [sent] = out.iterdir()
+    assert sent.suffix == ".khct" and "Đã ghi tệp chuyển hồ sơ" in kh.message.text()
+    pdf = tmp_path / "list.pdf"
+    assert kh.print_list(w.code, pdf)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "DANH SÁCH CHUYỂN HỒ SƠ" in text and w.code in text
+
+    dng = tab(qtbot, w.dng)
+    assert dng.pending.count() == 0
+    dialog = dng.receive_file(sent)
+    qtbot.addWidget(dialog)
+    assert w.code in dialog.intro.text() and "X01-CB01" in dialog.intro.text()
+    assert dialog.error.isHidden() and dialog.ok.isEnabled()
+    assert dialog.unit.itemData(0) == "DNG"
+    dialog.unit.setCurrentIndex(dialog.unit.findData("DNG-CB01"))
+    dialog.on.setText("19/11/2026")  # before it was sent: refused, nothing written
+    assert not dialog.save() and "trước ngày chuyển đi" in dialog.error.text()
+    with w.dng.store.read() as conn:
+        assert conn.execute(select(t.candidates.c.id)).first() is None
+    dialog.on.setText("23/11/2026")
+    assert dialog.save()
+    assert held(w.dng, w.code) == ("DNG", "DNG")  # passed on to DNG-CB01: in transit there
+    assert "Đã ghi tệp trả lời" in dng.message.text()
+    assert [dng.model.text(0, "way"), dng.model.text(0, "status_label")] == [
+        "nhận",
+        "tỉnh nhận đã tiếp nhận",
+    ]
+    # the same file again: shown with why it cannot be taken, nothing to press
+    again = dng.receive_file(sent)
+    qtbot.addWidget(again)
+    assert "đã được nhận" in again.error.text() and not again.ok.isEnabled()
+    # a damaged file: said in Vietnamese, no dialog
+    bad = tmp_path / "bad.khct"
+    bad.write_bytes(sent.read_bytes()[:-1])
+    assert dng.receive_file(bad) is None and "không giải mã được" in dng.message.text()
+
+    assert kh.import_answer(dialog.answer_file)
+    assert "đã chuyển ra ngoài tỉnh" in kh.message.text()
+    assert held(w.kh, w.code) == ("DNG", "DNG") and kh.pending.count() == 0
+    # the copy left at KH is read-only and says where the file went
+    window = CandidateFileWindow(AppContext(w.kh, TODAY), w.code)
+    qtbot.addWidget(window)
+    assert not window.transit_label.isHidden()
+    assert "Đã chuyển ra ngoài tỉnh: DNG tiếp nhận ngày 23/11/2026" in window.transit_label.text()
+    assert not window.record_button.isEnabled()
+    there = CandidateFileWindow(AppContext(w.dng, TODAY), w.code)
+    qtbot.addWidget(there)
+    assert "ngoài tỉnh" not in there.transit_label.text()  # in transit to DNG-CB01 there
