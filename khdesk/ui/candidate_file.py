@@ -48,9 +48,8 @@ from khdesk.core.domain.rulebook import SEVERITY_LABELS, Severity
 from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import may_open, safe_file_name
 from khdesk.core.services import attachments as attachment_service
-from khdesk.core.services import outside_transfers
+from khdesk.core.services import outside_transfers, transfer_list
 from khdesk.core.services import steps as step_service
-from khdesk.core.services import transfer_list
 from khdesk.core.services.candidates import (
     FORM_COLUMNS,
     FORM_KEYS,
