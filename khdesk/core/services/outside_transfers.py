@@ -603,9 +603,11 @@ def sent_files(session: Session) -> list[dict]:
 
 
 def left_note(session: Session, file_code: str) -> str | None:
-    """What a person reads on a file that has left the province (its unit is none of
-    this station's tree since its last accepted transfer): a read-only copy. None: it
-    has not."""
+    """What a person reads on a file this station sent out of the province (a transfer
+    file written here, its unit none of this station's tree since its last accepted
+    transfer): a read-only copy. None: it has not. Below the province a cell's tree does
+    not hold its sibling cells, so only the station that wrote the transfer file can tell
+    another province from another unit of ours; the others say "đã chuyển đi"."""
     with session.store.read() as conn:
         row = conn.execute(
             select(t.candidates.c.uuid, t.candidates.c.org_code).where(
@@ -613,6 +615,12 @@ def left_note(session: Session, file_code: str) -> str | None:
             )
         ).first()
         if row is None or row.org_code in load_tree(conn):
+            return None
+        f = t.transfer_files.c
+        sent_here = conn.execute(
+            select(f.id).where(f.candidate_uuid == row.uuid, f.direction == OUT).limit(1)
+        ).first()
+        if sent_here is None:
             return None
         steps = conn.execute(
             select(t.steps).where(
