@@ -64,9 +64,13 @@ def record_in(
     today: date,
     details: Mapping[str, Any] | None = None,
     meeting_uuid: str | None = None,
+    *,
+    reported: bool = False,
 ) -> RecordedStep:
     """`record_step_event` inside a use case's own transaction (a class roster records
-    many). Every check runs before anything is written: a refusal leaves `tx` untouched."""
+    many). Every check runs before anything is written: a refusal leaves `tx` untouched.
+    `reported`: a committee decision a cell reported from its paper copy, which may take
+    its place in the history by its date (`rules.fits_history`)."""
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
         raise InputError(f"Không có bước '{event.step_id}'.")
@@ -104,7 +108,8 @@ def record_in(
         judged = {_FACT_FIELDS[k]: v for k, v in new_details.items() if k in _FACT_FIELDS}
         file = replace(file, **judged)
     allowed = rules.next_steps(file, org)
-    if event.step_id not in allowed:
+    late = reported and rules.fits_history(file, org, event.step_id, event.on)
+    if event.step_id not in allowed and not late:
         names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
         raise InputError(
             f"Hồ sơ {file_code} chưa thể ghi bước {step.id} ({step.name}). "
