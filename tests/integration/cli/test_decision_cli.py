@@ -8,14 +8,16 @@ from __future__ import annotations
 import json
 
 from khdesk.core.services.candidates import open_file
-from khdesk.core.sync.inbox import import_bundle
 from tests.stations import export
 
 
 def test_decision_commands(commune, quiet_cli, tmp_path, capsys):
-    cell, com, home = commune.cells["X01-CB01"], commune.committee, commune.home
-    assert import_bundle(com, export(cell, tmp_path / "up")).status == "imported"
+    cell, home = commune.cells["X01-CB01"], commune.home
+    up = export(cell, tmp_path / "up")
     commune.close()  # the CLI opens the profiles itself
+    assert quiet_cli(home, "--profile", "X01", "bundle", "import", str(up)) == 0
+    said = capsys.readouterr().out
+    assert "Quyết định chi bộ báo lên (chờ xác nhận: khdesk decision list): thêm" in said
 
     assert quiet_cli(home, "decision", "list", "--of", "x01-cb01", "--json") == 0
     pending = json.loads(capsys.readouterr().out)
