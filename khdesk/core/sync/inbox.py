@@ -903,11 +903,12 @@ def _apply_one(
     # A cell's paper copies of its committee's decisions are reports, never steps here.
     tables, reported = split_reports(scope, o.verified.tables)
     reports.check_flood(conn, sender, reported)
-    merged = Merge(tx, replace(o.verified, tables=tables), scope.owners, lineage, scope.handed)
-    merged = merged.run()
+    taken = replace(o.verified, tables=tables)
+    merged = Merge(tx, taken, scope.owners, lineage, scope.handed).run()
     if reported:
         merged.applied[reports.TABLE] = reports.take(tx, sender, reported)
-    if scope.decisions_only:  # the committee's decisions replace the cell's paper copies
+    if scope.decisions_only and session.info.role == "cell":
+        # The committee's decisions replace the cell's paper copies of them.
         superseded = reports.supersede(tx, session.org_code, sender, tables.get("steps", []))
         for code, kinds in superseded.items():
             report.notes.append(
