@@ -154,10 +154,13 @@ def confirm_report(
                 doc_no=clean_text(doc_no, "Số văn bản") if doc_no is not None else report.doc_no,
                 official_members=row.official_members,
                 votes_for=row.votes_for,
+                received_on=as_date(row.received_on),
                 note=report.note,
             )
             try:
-                done = record_in(tx, session, report.file_code, event, today, reported=True)
+                done = record_in(
+                    tx, session, report.file_code, event, today, reported=True, seq=row.seq
+                )
             except InputError as exc:
                 raise InputError(f"{_named(report)}: {exc}") from None
             step_uuid, recorded = done.step_uuid, True

@@ -66,11 +66,13 @@ def record_in(
     meeting_uuid: str | None = None,
     *,
     reported: bool = False,
+    seq: int | None = None,
 ) -> RecordedStep:
     """`record_step_event` inside a use case's own transaction (a class roster records
     many). Every check runs before anything is written: a refusal leaves `tx` untouched.
     `reported`: a committee decision a cell reported from its paper copy, which may take
-    its place in the history by its date (`rules.fits_history`)."""
+    its place in the history by its date (`rules.fits_history`); `seq`: the place in the
+    file's recording order it takes (the cell's copy's), when free."""
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
         raise InputError(f"Không có bước '{event.step_id}'.")
@@ -143,7 +145,7 @@ def record_in(
         doc_no=clean_text(event.doc_no, "Số văn bản"),
         note=clean_text(event.note, "Ghi chú"),
     )
-    step_uuid = insert_step(tx, cuid, cleaned, meeting_uuid)
+    step_uuid = insert_step(tx, cuid, cleaned, meeting_uuid, seq)
     state = restate(tx.conn, cuid)
     if new_details:
         tx.conn.execute(
@@ -162,12 +164,25 @@ def record_in(
     return RecordedStep(state, step_uuid, previous)
 
 
-def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None) -> str:
+def insert_step(
+    tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None, seq: int | None = None
+) -> str:
     """`event` as the next row of the file's history (its recording order), owned by this
-    station; text already cleaned. Returns the row's uuid."""
-    last_seq = tx.conn.execute(
-        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
-    ).scalar()
+    station; text already cleaned. Returns the row's uuid. `seq`: a place in the order to
+    take instead, if no live step of the file holds it (a reported decision takes the
+    place of the cell's copy it replaces, so both stations keep one order)."""
+    steps = t.steps.c
+    taken = (
+        seq is None
+        or tx.conn.execute(
+            select(steps.id).where(
+                steps.candidate_uuid == cuid, steps.seq == seq, steps.deleted.is_(False)
+            )
+        ).first()
+    )
+    if taken:
+        last = tx.conn.execute(select(func.max(steps.seq)).where(steps.candidate_uuid == cuid))
+        seq = (last.scalar() or 0) + 1
     record = tx.new_record()
     tx.conn.execute(
         t.steps.insert().values(
@@ -175,7 +190,7 @@ def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None
             candidate_uuid=cuid,
             step_id=event.step_id,
             on=event.on,
-            seq=(last_seq or 0) + 1,
+            seq=seq,
             result=event.result.value,
             doc_no=event.doc_no,
             official_members=event.official_members,

@@ -628,6 +628,8 @@ decision_reports = Table(
     Column("official_members", Integer),
     Column("votes_for", Integer),
     Column("note", Text),
+    Column("received_on", Date),  # when the cell received the paper decision
+    Column("seq", Integer, nullable=False),  # its place in the cell's history of the file
     Column("reported_at", String(32), nullable=False),  # when it was last taken here
     Column("status", String(16), nullable=False),  # pending/confirmed/dismissed/withdrawn
     Column("decided_at", String(32)),

@@ -40,7 +40,7 @@ STATUS_LABELS = {
 # decision of each typed from paper stays far below it; a flood does not.
 MAX_PENDING = 2000
 _VALUES = ("candidate_uuid", "step_id", "on", "result", "doc_no", "official_members")
-_VALUES += ("votes_for", "note")
+_VALUES += ("votes_for", "note", "received_on", "seq")
 
 
 def check_flood(conn: Connection, sender: str, reports: list[dict]) -> None:

@@ -335,6 +335,15 @@ def test_a_historical_decision_is_confirmed_in_its_place_and_replaces_the_cells_
             .where(t.audit.c.action == "supersede_step", t.audit.c.entity_key == HISTORIC)
         ).scalar()
     assert superseded == 1
+    # The committee's decision took the place of the copy in the file's order: the cell's
+    # workbook goes out and comes back in with no step changed or refused.
+    from khdesk.core.services.exporter import export_file
+    from khdesk.core.services.importer import import_file
+
+    export_file(cell, tmp_path / "cell.xlsx")
+    again = import_file(cell, tmp_path / "cell.xlsx", dry_run=True)
+    assert not [p for p in again.problems if p.sheet == "Các bước"], again.problems
+    assert again.counts["steps"].updated == again.counts["steps"].added == 0
     # The cell's next bundle carries the tombstones: nothing is reported again.
     pending = len(decisions.list_reports(com))
     round_up(commune, tmp_path / "up2")

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("official_members", sa.Integer),
         sa.Column("votes_for", sa.Integer),
         sa.Column("note", sa.Text),
+        sa.Column("received_on", sa.Date),
+        sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("reported_at", sa.String(32), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("decided_at", sa.String(32)),
