@@ -444,8 +444,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if made.created:
             print(f"Đã tạo dữ liệu mẫu trong {args.home}: hồ sơ {', '.join(made.names)}.")
             print(
-                "Đảng ủy đã nhận dữ liệu của các chi bộ và gửi về một quyết định; các bên đã "
-                "ghi nhận khóa của nhau."
+                "Đảng ủy đã nhận dữ liệu của các chi bộ, xác nhận các quyết định chi bộ báo lên "
+                "và gửi về các quyết định; các bên đã ghi nhận khóa của nhau."
             )
         else:
             print(

@@ -263,6 +263,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         _sync_commands,
         _file_commands,
         _transfer_commands,
+        _decision_commands,
         _report_commands,
         _catalogue_commands,
         _admin_commands,
@@ -522,6 +523,36 @@ def _outside_transfer_commands(tsub, today: str) -> None:
     )
     p.add_argument("file_code")
     p.add_argument("--out", required=True, help="tệp PDF ghi ra")
+
+
+def _decision_commands(sub, command, global_options, parser_class) -> None:
+    """Add `decision` to the command parser (called by build_parser): the decisions cells
+    report from their paper copies, confirmed or dismissed at the committee."""
+    decision = command(
+        "decision", "quyết định chi bộ báo lên: xác nhận hoặc không xác nhận", "commands:cmd_help"
+    )
+    dsub = decision.add_subparsers(dest="action", parser_class=parser_class)
+    p = action(dsub, "list", "các quyết định chi bộ báo lên", "decision_commands:cmd_decision_list")
+    p.add_argument("--of", dest="org", metavar="MÃ_CHI_BỘ", help="chỉ của một chi bộ")
+    p.add_argument("--all", action="store_true", help="cả những quyết định đã xử lý")
+    p = action(
+        dsub,
+        "confirm",
+        "xác nhận: đảng ủy ghi quyết định của mình (gửi về chi bộ ở lần gửi sau)",
+        "decision_commands:cmd_decision_confirm",
+    )
+    p.add_argument("id", nargs="?", type=int, help="số thứ tự trong 'khdesk decision list'")
+    p.add_argument(
+        "--all-of", dest="all_of", metavar="MÃ_CHI_BỘ", help="xác nhận tất cả của một chi bộ"
+    )
+    p.add_argument("--on", help="sửa ngày quyết định (ngày/tháng/năm)")
+    p.add_argument("--doc-no", dest="doc_no", help="sửa số quyết định")
+    p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
+    p = action(
+        dsub, "dismiss", "không xác nhận (ghi lý do)", "decision_commands:cmd_decision_dismiss"
+    )
+    p.add_argument("id", type=int, help="số thứ tự trong 'khdesk decision list'")
+    p.add_argument("--reason", required=True, help="lý do không xác nhận")
 
 
 def _report_commands(sub, command, global_options, parser_class) -> None:

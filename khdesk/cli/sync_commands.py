@@ -18,6 +18,7 @@ from khdesk.core.sync.keys import STATUS_LABELS
 
 _TABLE_LABELS = {key: sheet.name for key, sheet in SHEETS_BY_KEY.items()}
 _TABLE_LABELS["attachments"] = "Tệp đính kèm"
+_TABLE_LABELS["decision_reports"] = "Quyết định chi bộ báo lên (chờ xác nhận: khdesk decision list)"
 _COUNT_LABELS = {
     "added": "thêm",
     "updated": "sửa",

@@ -4,7 +4,10 @@ committee ⇄ cell loop already run once, through the same services the app call
 - signing keys enrolled both ways between the committee and each cell (a card written,
   enrolled with the fingerprint read from it), and between the province and the committee;
 - every cell's bundle exported and imported by the committee (no cell "Chưa nhận");
-- a committee decision (A10) recorded on a cell's file, sent down and imported by the cell;
+- the decisions each cell typed from its paper copies, reported up in its bundle,
+  confirmed by the committee (so cell and committee count the same admissions), and a
+  committee decision (A10) recorded on a cell's file; all sent down and imported by the
+  cells;
 - the province's catalogue issued, installed by the committee and passed down to its cells
   (the province station that issued it is thrown away: the demo has no province PC);
 - a shared folder, `<home>/usb-demo`, standing in for the USB stick and preset as every
@@ -26,7 +29,7 @@ from pathlib import Path
 from khdesk.core.clock import Clock
 from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.errors import InputError
-from khdesk.core.services import catalogue, profiles, sync
+from khdesk.core.services import catalogue, decisions, profiles, sync
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import ProfileDir, Session, save_settings, settings_path
 from khdesk.core.services.steps import record_step
@@ -108,12 +111,17 @@ def _link(home: Path, stations: list[Session], password: str, today: date, clock
     forwarded = Path(catalogue.forward_catalogue(committee, work / "down")["path"])
     for cell in cells:
         _expect_installed(catalogue.import_catalogue(cell, forwarded))
-    # The committee decides on a file its cell voted on and sends the decision down.
-    cell = next(c for c in cells if DECIDED_FILE.startswith(c.org_code + "-"))
+    # The committee confirms what its cells reported from paper (one truth: their figures
+    # agree), decides on a file its cell voted on, and sends the decisions down.
+    for cell in cells:
+        confirmed = decisions.confirm_all(committee, cell.org_code, today)
+        if confirmed.refused:  # the demo's paper decisions fit their files: a bug
+            raise RuntimeError(f"demo decisions not confirmed: {confirmed.refused}")
     decision = StepEvent("A10", _weekday(today), doc_no=DECISION_NO)
     record_step(committee, DECIDED_FILE, decision, today)
-    down = sync.export_bundle(committee, work / "down", to=cell.org_code)
-    _expect_imported(sync.import_bundles(cell, [Path(down.path)]))
+    for cell in cells:
+        down = sync.export_bundle(committee, work / "down", to=cell.org_code)
+        _expect_imported(sync.import_bundles(cell, [Path(down.path)]))
 
 
 def _enrol_both(a: Session, b: Session, work: Path) -> None:

@@ -81,7 +81,7 @@ def make_stations(
             for p in tables["plans"]
             if p["org_code"] != committee["parent_code"] and p["org_code"] not in own_codes
         ],
-        "private_units": tables["private_units"],
+        "private_units": [u for u in tables["private_units"] if u["org_code"] not in own_codes],
         **_rows_for_orgs(tables, office_cells),
     }
     wanted = [("committee", committee, committee_rows, committee_db_url)]
@@ -89,6 +89,8 @@ def make_stations(
         rows = {
             "orgs": [cell],
             "plans": [p for p in tables["plans"] if p["org_code"] == cell["code"]],
+            # Its private units too: the cell's own figures (they reach the committee).
+            "private_units": [u for u in tables["private_units"] if u["org_code"] == cell["code"]],
             **_rows_for_orgs(tables, {cell["code"]}),
         }
         wanted.append(("cell", cell, rows, None))

@@ -68,6 +68,7 @@ class PageEntry:
 # In menu order. Keep key, title and roles equal to the class's (load() checks).
 PAGES: tuple[PageEntry, ...] = (
     PageEntry("cells", "Các chi bộ", ("committee", "province"), "committee:CommitteePage"),
+    PageEntry("decisions", "Quyết định báo lên", ("committee",), "decisions_page:DecisionsPage"),
     PageEntry("home", "Việc cần làm", ALL_ROLES, "home:HomePage"),
     PageEntry("candidates", "Hồ sơ quần chúng", ALL_ROLES, "candidate_list:CandidateListPage"),
     PageEntry("members", "Đảng viên", ALL_ROLES, "members:MembersPage"),

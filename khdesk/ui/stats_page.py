@@ -41,7 +41,7 @@ from khdesk.core.errors import KhdeskError
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress
 from khdesk.core.reports.stats import GROUPS, INDICATORS, Scope, StatsResult, UnitStats
 from khdesk.core.reports.stats_export import fmt_day, fmt_number, fmt_value
-from khdesk.core.services import reporting
+from khdesk.core.services import decisions, reporting
 from khdesk.core.services.plan import file_count
 from khdesk.core.services.statistics import profile_stats_many
 from khdesk.ui.messages import error_text
@@ -326,6 +326,11 @@ class StatsPage(Page):
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.hide()
+        # A committee's figures count only the decisions it recorded: say what waits.
+        self.pending_label = QLabel()
+        self.pending_label.setWordWrap(True)
+        self.pending_label.setStyleSheet("color: #8a5a00;")
+        self.pending_label.hide()
 
         self.cards = {
             "admitted": Card("Kết nạp đảng viên"),
@@ -366,6 +371,7 @@ class StatsPage(Page):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.subtitle_label)
+        layout.addWidget(self.pending_label)
         layout.addWidget(self.message_label)
         layout.addLayout(grid)
         layout.addWidget(scroll, 1)
@@ -416,6 +422,14 @@ class StatsPage(Page):
             f"{top.org_name} · {result.scope.label_vi} · số liệu tính đến ngày "
             f"{fmt_day(result.as_of)}"
         )
+        pending = (
+            decisions.pending_count(self.session) if self.session.info.role == "committee" else 0
+        )
+        self.pending_label.setText(
+            f"{pending} quyết định chi bộ báo lên chưa xác nhận (trang 'Quyết định báo lên'): "
+            "số liệu chỉ tính các quyết định đảng ủy đã ghi."
+        )
+        self.pending_label.setVisible(pending > 0)
 
         def n(key: str) -> str:
             return fmt_number(top[key])

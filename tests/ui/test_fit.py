@@ -199,6 +199,15 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     ]
     if profile != "X01":
         dialogs.append(("new-file", shell.new_file(window)))
+    else:  # a decision a cell reported, as the committee confirms it
+        from khdesk.core.services.decisions import DecisionReport
+        from khdesk.ui.decisions_page import ConfirmDialog
+
+        reported = DecisionReport(
+            1, "X01-CB01", "X01-CB01-0007", "Nguyễn Thị Phương Thảo", "A10", TODAY,
+            "passed", "891-QĐ/ĐU", None, "pending", "", None, None, None,
+        )  # fmt: skip
+        dialogs.append(("confirm-decision", ConfirmDialog(reported, window)))
     for name, dialog in dialogs:
         check.check(dialog, f"{profile}/{name}")
         dialog.close()

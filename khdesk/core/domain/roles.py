@@ -50,6 +50,7 @@ class Action(Enum):
     EDIT_MEMBERS = "sửa danh sách đảng viên"
     NUMBER_DOCUMENTS = "lấy, hủy số văn bản và đặt nhiệm kỳ"
     SEND_RECEIVE = "gửi, nhận gói đồng bộ và bộ danh mục, lập thẻ khóa"
+    CONFIRM_DECISIONS = "xác nhận hoặc không xác nhận quyết định chi bộ báo lên"
     MAKE_BACKUP = "sao lưu thủ công"
     TAKE_OUT = "đưa dữ liệu ra khỏi máy (xuất tệp, lưu bản sao, biểu mẫu ra tệp)"
     # what can lose the records or hand them away: the keepers'
@@ -77,6 +78,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.EDIT_MEMBERS: _WRITERS,
     Action.NUMBER_DOCUMENTS: _WRITERS,
     Action.SEND_RECEIVE: _WRITERS,
+    Action.CONFIRM_DECISIONS: _WRITERS,
     Action.MAKE_BACKUP: _WRITERS,
     Action.TAKE_OUT: _WRITERS,  # and a viewer the owner granted it (Session.may_take_out)
     Action.MANAGE_KEYS: _KEEPERS,

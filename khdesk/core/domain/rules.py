@@ -71,6 +71,7 @@ from khdesk.core.domain.pipeline import (
     RESULT_BY_LABEL,
     STEP_BY_ID,
     STEP_COLUMNS,
+    STEP_ORDER,
     VOTE_STEPS,
     Result,
     State,
@@ -2040,6 +2041,25 @@ def _next_steps(file: FileFacts, org: OrgFacts | None) -> list[str]:
                 steps.append("P5")
     steps.append("XOA_TEN" if state is State.DU_BI else "DUNG")
     return steps
+
+
+def fits_history(file: FileFacts, org: OrgFacts | None, step_id: str, on: date) -> bool:
+    """A committee decision recorded late, from the paper copy a cell reported: may it
+    take its place in the file's history on `on`, although later steps are recorded
+    already (A10 of 2024 on a file holding its A11 and probation)? Yes when it is a valid
+    next step of the history as it stood that day (the events before it: earlier days,
+    and the same day's earlier stages) and the file holds no passed record of that step.
+    Ordinary recording asks `next_steps` only."""
+    step = STEP_BY_ID.get(step_id)
+    if step is None or not step.committee:
+        return False
+    if any(e.step_id == step_id and e.result is Result.PASSED for e in file.events):
+        return False
+    rank = STEP_ORDER[step_id]
+    before = tuple(
+        e for e in file.events if e.on < on or (e.on == on and STEP_ORDER[e.step_id] < rank)
+    )
+    return step_id in next_steps(replace(file, events=before), org)
 
 
 def blocked(

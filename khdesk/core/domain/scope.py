@@ -339,6 +339,46 @@ class Incoming:
     stored_code: str | None = None  # orgs: the code of that copy
     file_code: str | None = None  # a step's or a scan's file, as a person names it
     file_uuid: str | None = None  # the file a candidate, step or scan record belongs to
+    file_owner: str | None = None  # a step's or a scan's file: who writes it here
+
+
+# A reported decision's note: a paper decision's remark, not a document (FORMAT.md §8.1).
+MAX_REPORT_NOTE = 2000
+
+
+def is_report(scope: WriteScope, table: str, values: Mapping) -> bool:
+    """A cell's step of a kind only its committee decides: its paper copy of the decision,
+    reported up. Never written into the receiver's steps (`report_problem` judges it; the
+    inbox keeps it in the list of reports the committee confirms or dismisses)."""
+    return (
+        table == "steps"
+        and scope.role == "cell"
+        and not scope.decisions_only
+        and values["step_id"] in COMMITTEE_STEPS
+    )
+
+
+def report_problem(scope: WriteScope, r: Incoming) -> str | None:
+    """Why the cell `scope.writer` may not report this decision here (None: it may): its
+    own record, about a file of its branch that it writes, under a uuid no record here
+    holds (a report changes nothing but the list of reports), with a short note."""
+    v = r.values
+    step = STEP_BY_ID[v["step_id"]]
+    what = (
+        f"bản ghi bước {step.id} ({step.name}: quyết định của cấp ủy, chi bộ báo lên) của "
+        f"hồ sơ '{r.file_code or r.label}'"
+    )
+    if v["owner"] not in scope.owners:
+        return f"{what} của đơn vị '{v['owner']}', không phải của {scope.writer}"
+    if r.stored_owner is not None:
+        return f"{what}: mã (uuid) đã dùng cho một bước ở đây (của '{r.stored_owner}')"
+    if r.unit not in scope.units:
+        return f"{what} thuộc đơn vị '{r.unit}', ngoài phạm vi của {scope.writer}"
+    if r.file_owner is not None and r.file_owner not in scope.owners:
+        return f"{what}: hồ sơ do '{r.file_owner}' quản lý, không phải {scope.writer}"
+    if len(v.get("note") or "") > MAX_REPORT_NOTE:
+        return f"{what}: ghi chú dài quá {MAX_REPORT_NOTE} ký tự"
+    return None
 
 
 def record_problem(scope: WriteScope, tree: OrgTree, r: Incoming) -> str | None:

@@ -64,9 +64,15 @@ def record_in(
     today: date,
     details: Mapping[str, Any] | None = None,
     meeting_uuid: str | None = None,
+    *,
+    reported: bool = False,
+    seq: int | None = None,
 ) -> RecordedStep:
     """`record_step_event` inside a use case's own transaction (a class roster records
-    many). Every check runs before anything is written: a refusal leaves `tx` untouched."""
+    many). Every check runs before anything is written: a refusal leaves `tx` untouched.
+    `reported`: a committee decision a cell reported from its paper copy, which may take
+    its place in the history by its date (`rules.fits_history`); `seq`: the place in the
+    file's recording order it takes (the cell's copy's), when free."""
     step = STEP_BY_ID.get(event.step_id)
     if step is None:
         raise InputError(f"Không có bước '{event.step_id}'.")
@@ -107,7 +113,8 @@ def record_in(
     in_force = judging.judge(tx.conn)
     context = rules.RuleContext.build(facts.members.values(), in_force.rulebooks)
     allowed = rules.next_steps(file, org, event.on, context)
-    if event.step_id not in allowed:
+    late = reported and rules.fits_history(file, org, event.step_id, event.on)
+    if event.step_id not in allowed and not late:
         names = ", ".join(f"{s} ({STEP_BY_ID[s].name})" for s in allowed) or "không có"
         why = rules.cert_in_force(file, event.on, context) if step.id == "A2" else None
         raise InputError(
@@ -139,7 +146,7 @@ def record_in(
         doc_no=clean_text(event.doc_no, "Số văn bản"),
         note=clean_text(event.note, "Ghi chú"),
     )
-    step_uuid = insert_step(tx, cuid, cleaned, meeting_uuid)
+    step_uuid = insert_step(tx, cuid, cleaned, meeting_uuid, seq)
     state = restate(tx.conn, cuid)
     if new_details:
         tx.conn.execute(

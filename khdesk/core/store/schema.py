@@ -643,3 +643,33 @@ class_participants = Table(
     Column("step_uuid", String(36)),  # the A2 step recorded for it
     Index("ix_class_participants_class", "class_id", "row_no"),
 )
+
+# -- decisions a cell reports (issue 17 "one truth", migration 0013): a committee step the
+# cell typed from its paper copy travels up in its bundle but is never written into the
+# committee's `steps` (one writer per record, FORMAT.md §8.1); it waits here until the
+# committee confirms it (recording its own step, which goes down) or dismisses it.
+# Local bookkeeping of the committee, never sent anywhere.
+decision_reports = Table(
+    "decision_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(36), nullable=False, unique=True),  # the cell's step record
+    Column("rev", Integer, nullable=False),  # its revision as last taken
+    Column("sender_org", String(64), nullable=False, index=True),  # the reporting unit
+    Column("candidate_uuid", String(36), nullable=False, index=True),
+    Column("step_id", String(16), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("doc_no", String(100)),
+    Column("official_members", Integer),
+    Column("votes_for", Integer),
+    Column("note", Text),
+    Column("received_on", Date),  # when the cell received the paper decision
+    Column("seq", Integer, nullable=False),  # its place in the cell's history of the file
+    Column("reported_at", String(32), nullable=False),  # when it was last taken here
+    Column("status", String(16), nullable=False),  # pending/confirmed/dismissed/withdrawn
+    Column("decided_at", String(32)),
+    Column("decided_by", String(64)),
+    Column("reason", Text),  # why dismissed (Vietnamese, typed by the committee)
+    Column("step_uuid", String(36)),  # the committee's own step confirming it
+)

@@ -92,12 +92,25 @@ def transit_problem(conn, file_code: str) -> str | None:
     return transfers.transit_refusal(file_code, pending) if pending is not None else None
 
 
-def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None) -> str:
+def insert_step(
+    tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None, seq: int | None = None
+) -> str:
     """`event` as the next row of the file's history (its recording order), owned by this
-    station; text already cleaned. Returns the row's uuid."""
-    last_seq = tx.conn.execute(
-        select(func.max(t.steps.c.seq)).where(t.steps.c.candidate_uuid == cuid)
-    ).scalar()
+    station; text already cleaned. Returns the row's uuid. `seq`: a place in the order to
+    take instead, if no live step of the file holds it (a reported decision takes the
+    place of the cell's copy it replaces, so both stations keep one order)."""
+    steps = t.steps.c
+    taken = (
+        seq is None
+        or tx.conn.execute(
+            select(steps.id).where(
+                steps.candidate_uuid == cuid, steps.seq == seq, steps.deleted.is_(False)
+            )
+        ).first()
+    )
+    if taken:
+        last = tx.conn.execute(select(func.max(steps.seq)).where(steps.candidate_uuid == cuid))
+        seq = (last.scalar() or 0) + 1
     record = tx.new_record()
     tx.conn.execute(
         t.steps.insert().values(
@@ -105,7 +118,7 @@ def insert_step(tx, cuid: str, event: StepEvent, meeting_uuid: str | None = None
             candidate_uuid=cuid,
             step_id=event.step_id,
             on=event.on,
-            seq=(last_seq or 0) + 1,
+            seq=seq,
             result=event.result.value,
             doc_no=event.doc_no,
             official_members=event.official_members,

@@ -40,8 +40,10 @@ from khdesk.core.domain.scope import (
     ScopeError,
     WriteScope,
     handed_over,
+    is_report,
     keeps,
     record_problem,
+    report_problem,
     sender_scope,
     with_new_units,
 )
@@ -57,7 +59,7 @@ from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.sql import as_date
 from khdesk.core.store.states import insert_step, step_event
 from khdesk.core.store.store import WriteTx, append_audit_many
-from khdesk.core.sync import bundle, history, keys, outbox, records
+from khdesk.core.sync import bundle, history, keys, outbox, records, reports
 from khdesk.core.sync.errors import BundleError, KeyCardError
 from khdesk.core.sync.merge import Merge, TableCounts, check_sizes
 
@@ -535,6 +537,20 @@ def check_kept_record(
     _check_scope(conn, scope, tree, {table: [values]})
 
 
+def split_reports(scope: WriteScope, tables: dict) -> tuple[dict, list[dict]]:
+    """The bundle's records without the decisions a cell reports, and those reports
+    (`scope.is_report`)."""
+    steps = tables.get("steps", [])
+    reported = [v for v in steps if is_report(scope, "steps", v)]
+    if not reported:
+        return tables, []
+    kept = [v for v in steps if not is_report(scope, "steps", v)]
+    out = {k: v for k, v in tables.items() if k != "steps"}
+    if kept:
+        out["steps"] = kept
+    return out, reported
+
+
 def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dict) -> WriteScope:
     """Every record must be the sender's to write here, or the whole bundle is refused
     (naming the first record that is not). Returns the scope the merge writes under: a
@@ -544,23 +560,36 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
     passages = _passages(conn, tables)
     handed: set[str] = set()
     for r in _incoming(conn, tables):
+        if is_report(scope, r.table, r.values):
+            if r.unit is None:
+                raise _missing_parent(scope, r)
+            why = report_problem(scope, r)
+            if why is not None:
+                raise BundleError(
+                    "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
+                )
+            continue
         passage = passages.get(r.file_uuid or "")
         if passage is not None and handed_over(scope, r, passage):
             handed.add(r.values["uuid"])
             continue
         if r.unit is None:
-            raise BundleError(
-                "missing_parent",
-                f"Gói của {scope.writer} có bản ghi {TABLE_LABELS[r.table]} thuộc một hồ "
-                "sơ/đảng viên chưa có ở đây. Hãy nhập các gói trước đó của "
-                f"{scope.writer} rồi nhập lại gói này.",
-            )
+            raise _missing_parent(scope, r)
         why = record_problem(scope, tree, r)
         if why is not None:
             raise BundleError(
                 "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
             )
     return replace(scope, handed=frozenset(handed)) if handed else scope
+
+
+def _missing_parent(scope: WriteScope, r: Incoming) -> BundleError:
+    return BundleError(
+        "missing_parent",
+        f"Gói của {scope.writer} có bản ghi {TABLE_LABELS[r.table]} thuộc một hồ "
+        "sơ/đảng viên chưa có ở đây. Hãy nhập các gói trước đó của "
+        f"{scope.writer} rồi nhập lại gói này.",
+    )
 
 
 _EVENT_COLUMNS = ("uuid", "candidate_uuid", "step_id", "on", "result", "doc_no", "seq")
@@ -633,7 +662,7 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
         {v["member_code"] for n in _BY_MEMBER for v in tables.get(n, [])}
         | {unit for n in _BY_MEMBER for _, unit in stored.get(n, {}).values()},
     )
-    file_org, file_code = _file_lookup(
+    file_org, file_code, file_owner = _file_lookup(
         conn,
         tables.get("candidates", []),
         {v["candidate_uuid"] for n in _BY_FILE for v in tables.get(n, [])}
@@ -660,6 +689,7 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
                     values=v,
                     label=records.label(name, v) or v["uuid"],
                     file_code=file_code(raw) if name in _BY_FILE else None,
+                    file_owner=file_owner(raw) if name in _BY_FILE else None,
                     unit=unit_of(name, raw),
                     stored_owner=owner,
                     stored_unit=unit_of(name, unit) if unit is not None else None,
@@ -673,14 +703,17 @@ def _incoming(conn: Connection, tables: dict) -> list[Incoming]:
 
 
 def _file_lookup(conn: Connection, incoming: list[dict], wanted: set):
-    """File uuid -> its unit, and -> its file code: from the bundle first, then here."""
-    known = {r["uuid"]: (r["org_code"], r["file_code"]) for r in incoming}
+    """File uuid -> its unit, -> its file code and -> its owner: from the bundle first,
+    then here."""
+    known = {r["uuid"]: (r["org_code"], r["file_code"], r["owner"]) for r in incoming}
     missing = sorted(wanted - set(known))
-    found = select_in(conn, t.candidates, ("uuid", "org_code", "file_code"), "uuid", missing)
-    known.update({u: (org, code) for u, org, code in found})
+    columns = ("uuid", "org_code", "file_code", "owner")
+    found = select_in(conn, t.candidates, columns, "uuid", missing)
+    known.update({u: (org, code, owner) for u, org, code, owner in found})
     return (
-        lambda u: known.get(u, (None, None))[0],
-        lambda u: known.get(u, (None, None))[1],
+        lambda u: known.get(u, (None, None, None))[0],
+        lambda u: known.get(u, (None, None, None))[1],
+        lambda u: known.get(u, (None, None, None))[2],
     )
 
 
@@ -748,7 +781,9 @@ def verify_bundle(
             if _sent_here(conn, data, report):
                 return report
             o = _open(conn, data, report, limits, session.org_code, session.store.clock())
-            _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
+            scope = _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
+            _, reported = split_reports(scope, o.verified.tables)
+            reports.check_flood(conn, scope.writer, reported)
             check_sizes(conn, o.verified.tables.get("attachments", []), o.verified.files)
             report.status = _assess(conn, o, report, accept_epoch=False)
             told = _check_history(conn, o, report, limits, report.status)
@@ -867,8 +902,21 @@ def _apply_one(
     previous = m["epoch"].get("previous") or {}
     # The epoch _record_epoch just wrote, if new (as it wrote it).
     lineage.setdefault(m["epoch"]["id"], (previous.get("id"), previous.get("last_seq")))
-    merged = Merge(tx, o.verified, scope.owners, lineage, scope.handed).run()
-    _answer_withdrawals(session, tx, o.verified.tables, report)
+    # A cell's paper copies of its committee's decisions are reports, never steps here.
+    tables, reported = split_reports(scope, o.verified.tables)
+    reports.check_flood(conn, sender, reported)
+    taken = replace(o.verified, tables=tables)
+    merged = Merge(tx, taken, scope.owners, lineage, scope.handed).run()
+    _answer_withdrawals(session, tx, tables, report)
+    if reported:
+        merged.applied[reports.TABLE] = reports.take(tx, sender, reported)
+    if scope.decisions_only and session.info.role == "cell":
+        # The committee's decisions replace the cell's paper copies of them.
+        superseded = reports.supersede(tx, session.org_code, sender, tables.get("steps", []))
+        for code, kinds in superseded.items():
+            report.notes.append(
+                f"Hồ sơ {code}: quyết định của {sender} thay bản chép từ giấy của chi bộ ({kinds})."
+            )
     _take_receipts(conn, sender, m.get("receipts") or [], tx.now)
     if told is not None:
         history.record(conn, m, told, tx.now)

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, func, select, update
 
 from khdesk import __version__
 from khdesk.core.domain.pipeline import TRANSFER_STEPS
-from khdesk.core.domain.scope import COMMITTEE_STEPS, DOWN_STEPS
+from khdesk.core.domain.scope import DOWN_STEPS
 from khdesk.core.errors import InputError, UsageError
 from khdesk.core.fsutil import atomic_write, atomic_write_bytes
 from khdesk.core.store import schema as t
@@ -167,12 +167,13 @@ def reach(conn: Connection, org_code: str) -> frozenset[str]:
 
 
 def select_changes(
-    conn: Connection, org_code: str, since: int, upto: int, role: str | None = None
+    conn: Connection, org_code: str, since: int, upto: int
 ) -> tuple[dict[str, list[dict]], dict[str, bytes]]:
     """Records this station owns (itself and what it keeps for the stations under it)
     changed in (since, upto], in wire form, and the attachment contents they need.
-    A cell (`role`) sends no committee step: what it transcribed of its committee's
-    decisions stays home, the committee would refuse it (domain/scope.py)."""
+    A cell's committee steps (what it typed of its committee's decisions from paper) go
+    too: the committee takes them as reports to confirm, never as its steps
+    (domain/scope.is_report, sync/reports.py)."""
     owners = reach(conn, org_code)
     out: dict[str, list[dict]] = {}
     for table in t.SYNCED_TABLES:
@@ -182,8 +183,6 @@ def select_changes(
         if table is t.orgs:
             # A station's own org row belongs to the level above: it is never sent up.
             query = query.where(t.orgs.c.code != org_code)
-        if table is t.steps and role == "cell":
-            query = query.where(t.steps.c.step_id.not_in(COMMITTEE_STEPS))
         rows = conn.execute(query.order_by(table.c.uuid)).mappings()
         wire = [records.to_wire(table, r) for r in rows]
         if wire:
@@ -431,7 +430,7 @@ def export_bundle(
         if kind == "down":
             table_rows, files = select_down(conn, info.org_code, recipient_org, since, upto)
         else:
-            table_rows, files = select_changes(conn, info.org_code, since, upto, info.role)
+            table_rows, files = select_changes(conn, info.org_code, since, upto)
         seq, prev = _next_in_chain(conn, recipient_org, epoch.id)
         bundle_id = new_uuid()
         announced = epoch.for_recipient(recipient_org)

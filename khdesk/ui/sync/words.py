@@ -12,6 +12,7 @@ TABLE_WORDS = {
     "candidates": "hồ sơ",
     "steps": "bước",
     "attachments": "tệp đính kèm",
+    "decision_reports": "quyết định chi bộ báo lên (chờ đảng ủy xác nhận)",
 }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from khdesk.core.domain.scope import ALL_TABLES, TABLE_LABELS
+from khdesk.core.domain.scope import ALL_TABLES, COMMITTEE_STEPS, TABLE_LABELS
 from khdesk.core.services import sync
 from khdesk.core.services.attachments import attach
 from khdesk.core.services.meetings import new_meeting
@@ -158,12 +158,16 @@ def test_finding_1_committee_owned_step_forged_resolution(world, tmp_path):
 
 
 def test_finding_1_committee_step_whatever_owner_it_names(world, tmp_path):
-    """A cell never records what only a committee decides: A10 owned by the cell itself."""
+    """A cell never records what only a committee decides. Its own copy of such a step
+    (typed from paper) is, since issue 17 "one truth", a report: the bundle is taken and
+    the step kept apart, never written into the committee's steps (imported in
+    test_decision_reports.py); naming the committee as its owner refuses it (above)."""
     f = cell_file(world)
     for step_id in ("A9", "A10", "P4", "P5", "XOA_TEN"):
         step = dict(rows(world, "steps")[0])
         step.update(uuid=new_id(), candidate_uuid=f["uuid"], step_id=step_id, owner=CELL, seq=99)
-        refused(world, forge(world, tmp_path, {"steps": [step]}), step_id, "cấp ủy")
+        report = sync.verify_bundle(world["c"].committee, forge(world, tmp_path, {"steps": [step]}))
+        assert report.valid, report.reason
 
 
 def test_finding_1_a_step_naming_the_committee_as_owner(world, tmp_path):
@@ -246,7 +250,7 @@ def test_finding_1_the_rule_covers_every_synced_table():
 
 def test_finding_1_owner_spoofing_on_every_kind_of_record(world, tmp_path):
     """Each synced table, one of CB01's own records claiming X01 as owner. (A cell
-    sends no orgs row and has no private units: those are tried below.)"""
+    sends no orgs row: those are tried below.)"""
     tried = set()
     for table in t.SYNCED_TABLES:
         mine = rows(world, table.name)
@@ -256,7 +260,7 @@ def test_finding_1_owner_spoofing_on_every_kind_of_record(world, tmp_path):
         path = forge(world, tmp_path, {table.name: [row]}, replace=True)
         refused(world, path, "X01")
         tried.add(table.name)
-    assert tried == ALL_TABLES - {"orgs", "private_units"}
+    assert tried == ALL_TABLES - {"orgs"}
 
 
 def test_finding_1_records_about_units_outside_the_branch(world, tmp_path):
@@ -344,17 +348,17 @@ def test_finding_1_a_siblings_existing_file_and_attachment(two_cells, tmp_path):
     refused(world, forge(world, tmp_path, {"steps": [step]}), SIBLING)
 
 
-def test_finding_1_an_honest_cells_bundle_carries_no_committee_step(world):
-    """What a cell transcribed of its committee's decisions stays home: its bundles are
-    never refused for it (and the committee's decisions are the committee's to send)."""
+def test_finding_1_an_honest_cells_bundle_reports_its_paper_decisions(world):
+    """What a cell transcribed of its committee's decisions travels as its own records,
+    to be confirmed there (issue 17 "one truth"): its bundles are never refused for it."""
     cell = world["c"].cells[CELL]
     with cell.store.read() as conn:
         kept = conn.execute(
             select(func.count()).select_from(t.steps).where(t.steps.c.step_id.in_(["A10", "P5"]))
         ).scalar()
     assert kept  # the demo cell holds some, transcribed from paper
-    sent = {s["step_id"] for s in rows(world, "steps")}
-    assert sent and not sent & {"A9", "A10", "P4", "P5", "XOA_TEN"}
+    committee = [s for s in rows(world, "steps") if s["step_id"] in COMMITTEE_STEPS]
+    assert committee and {s["owner"] for s in committee} == {CELL}
 
 
 def test_finding_1_a_kept_conflict_cannot_be_taken_beyond_the_scope(world):

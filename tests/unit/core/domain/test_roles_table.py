@@ -18,6 +18,7 @@ EXPECTED = {
     Action.EDIT_MEMBERS: DAY_TO_DAY,
     Action.NUMBER_DOCUMENTS: DAY_TO_DAY,
     Action.SEND_RECEIVE: DAY_TO_DAY,
+    Action.CONFIRM_DECISIONS: DAY_TO_DAY,  # records the committee's own step, as EDIT_FILES
     Action.MAKE_BACKUP: DAY_TO_DAY,
     Action.TAKE_OUT: DAY_TO_DAY,  # a viewer only with the owner's grant (not a role's)
     Action.MANAGE_KEYS: KEEPERS,

@@ -29,6 +29,7 @@ from khdesk.core.domain.rules import (
     duplicate_findings,
     events_from_row,
     events_from_steps,
+    fits_history,
     late_findings,
     newest_recorded_date,
     next_steps,
@@ -811,6 +812,31 @@ def test_a_file_without_a_certificate_may_record_it_late() -> None:
     offered."""
     file = make_file(events=[ev("A1", "2025-01-01"), ev("A3", "2025-10-01")])
     assert next_steps(file, ORG, D("2026-11-10"), CTX) == ["A2", "A4", "DUNG"]
+
+
+# A file whose cell recorded its ceremony and probation; the committee's A10 (typed at the
+# cell from paper, reported up) is missing here: A8 15/10/2026, A11 20/11/2026.
+_LATER = [e for e in evs_until("P1") if e.step_id != "A10"]
+
+
+@pytest.mark.parametrize(
+    ("events", "org", "step", "on", "fits"),
+    [
+        (_LATER, ORG, "A10", "2026-11-01", True),  # between its cell's vote and the ceremony
+        (_LATER, ORG, "A10", "2026-10-15", True),  # on the day of the vote, after it
+        (_LATER, ORG, "A10", "2026-11-21", False),  # after the ceremony it decided
+        (_LATER, ORG, "A10", "2026-10-14", False),  # before the cell voted
+        (_LATER, ORG_INSIDE, "A10", "2026-11-01", False),  # the đảng ủy cơ sở's A9 first
+        (_LATER, ORG_INSIDE, "A9", "2026-10-22", True),
+        ([*_LATER, ev("A9", "2026-10-22")], ORG_INSIDE, "A10", "2026-11-01", True),
+        (evs_until("P1"), ORG, "A10", "2026-11-01", False),  # the file holds its A10
+        (_LATER, ORG, "A11", "2026-11-01", False),  # a cell's own step: ordinary rules
+    ],
+)  # fmt: skip
+def test_a_reported_decision_fits_the_history_by_its_date(events, org, step, on, fits) -> None:
+    file = make_file(events=events)
+    assert step not in next_steps(file, org)  # ordinary recording refuses it
+    assert fits_history(file, org, step, D(on)) is fits
 
 
 def propose(file: FileFacts, event: StepEvent, org: OrgFacts = ORG) -> list[Finding]:

@@ -3,14 +3,14 @@ stations a transfer file may be sent to or come from, and the transfer files wri
 received.
 
 Revision ID: 0014
-Revises: 0012 (the lead re-chains after 0013 at merge)
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
