@@ -46,13 +46,18 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def opened(
-    args: argparse.Namespace, file_code: str | None = None, *, committee: bool = False
+    args: argparse.Namespace,
+    file_code: str | None = None,
+    *,
+    committee: bool = False,
+    profile: str | None = None,
+    password: str | None = None,
 ) -> Iterator[Session]:
-    """The profile --profile names, or the only one, or the one holding `file_code` (a
-    FILE_CODE argument finds its profile, CLI.md; the committee's for its steps), opened
-    with the password."""
-    name = resolve_profile_name(args.home, args.profile, file_code, committee=committee)
-    session = open_profile(args.home, name, args.user, read_password())
+    """The profile --profile (or `profile`) names, or the only one, or the one holding
+    `file_code` (a FILE_CODE argument finds its profile, CLI.md; the committee's for its
+    steps), opened with the password (read now unless given)."""
+    name = resolve_profile_name(args.home, profile or args.profile, file_code, committee=committee)
+    session = open_profile(args.home, name, args.user, password or read_password())
     try:
         yield session
     finally:

@@ -402,6 +402,12 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
     p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", "file_commands:cmd_step_undo")
     p.add_argument("file_code")
+    p.add_argument(
+        "step",
+        nargs="?",
+        help="bước cần hoàn tác, ví dụ A10 (lần ghi mới nhất); bước của đảng ủy mở hồ sơ "
+        "làm việc của đảng ủy",
+    )
     p.add_argument("--uuid", help="mã bản ghi của bước (mặc định: bước mới nhất)")
 
     att = command("attach", "tệp đính kèm (bản quét) của hồ sơ", "commands:cmd_help")
