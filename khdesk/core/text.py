@@ -142,6 +142,11 @@ def text_sort_key(value: str | None) -> str:
 _DAY_FIRST = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]+)")
 _YEAR_FIRST = re.compile(r"([0-9]{4})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
 DATE_FORM = "cần dạng ngày/tháng/năm, ví dụ 31/12/2026 (hoặc 2026-12-31)"
+# The shapes files written by programs (bundles, catalogues, rulebooks) take, in words.
+ISO_DATE_FORM = "dạng năm-tháng-ngày, ví dụ 2026-12-31"
+UTC_MOMENT_FORM = (
+    "dạng năm-tháng-ngàyTgiờ:phút:giây+00:00 (giờ UTC), ví dụ 2026-12-31T08:30:00+00:00"
+)
 
 
 def parse_date(text: str) -> date:

@@ -292,7 +292,7 @@ def test_period(value: str) -> None:
 )
 def test_period_refused(value: object) -> None:
     assert refused(PERIOD, value).startswith(
-        f"Giai đoạn không hợp lệ '{value}' — cần dạng yyyy-yyyy"
+        f"Giai đoạn không hợp lệ '{value}' — cần dạng năm-năm"
     )
 
 
