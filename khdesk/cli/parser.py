@@ -59,8 +59,83 @@ argparse._ = _vi  # type: ignore[attr-defined]
 argparse.ngettext = _vi_n  # type: ignore[attr-defined]
 
 
+# The placeholder of each value in the help and the errors ("--on NGÀY", "còn thiếu:
+# MÃ_HỒ_SƠ"), by the argument's dest: argparse would show the English dest (FILE_CODE).
+# One word per idea, the GLOSSARY's. A dest meaning different things in different commands
+# (--to: a unit or a folder; --out: a file or a folder; name; code; id) says its own
+# metavar where it is declared.
+PLACEHOLDERS = {
+    "file_code": "MÃ_HỒ_SƠ",
+    "org_code": "MÃ_ĐƠN_VỊ",
+    "parent_code": "MÃ_ĐƠN_VỊ",
+    "org_name": "TÊN_ĐƠN_VỊ",
+    "organiser": "TÊN_ĐƠN_VỊ",
+    "issuer": "TÊN_ĐƠN_VỊ",
+    "on": "NGÀY",
+    "today": "NGÀY",
+    "received_on": "NGÀY",
+    "birth_date": "NGÀY",
+    "year": "NĂM",
+    "years": "SỐ_NĂM",
+    "period": "NĂM_ĐẦU-NĂM_CUỐI",
+    "home": "THƯ_MỤC",
+    "folder": "THƯ_MỤC",
+    "source": "THƯ_MỤC",
+    "file": "TỆP",
+    "path": "TỆP",
+    "paths": "TỆP",
+    "out": "TỆP",
+    "recovery_key_out": "TỆP",
+    "pdf": "TỆP",
+    "xlsx": "TỆP",
+    "profile": "HỒ_SƠ_LÀM_VIỆC",
+    "user": "NGƯỜI_DÙNG",
+    "new_user": "NGƯỜI_DÙNG",
+    "role": "VAI_TRÒ",
+    "full_name": "HỌ_TÊN",
+    "chair": "HỌ_TÊN",
+    "secretary": "HỌ_TÊN",
+    "chair_role": "CHỨC_VỤ",
+    "sex": "GIỚI_TÍNH",
+    "cccd": "SỐ_CCCD",
+    "class_code": "MÃ_LỚP",
+    "participant": "HỌC_VIÊN",
+    "row": "DÒNG",
+    "meeting": "MÃ_KỲ_HỌP",
+    "step": "BƯỚC",
+    "state": "GIAI_ĐOẠN",
+    "rule": "MÃ_QUY_TẮC",
+    "search": "TỪ_KHÓA",
+    "fingerprint": "MÃ_XÁC_NHẬN",
+    "uuid": "MÃ_BẢN_GHI",
+    "step_uuid": "MÃ_BẢN_GHI",
+    "doc_no": "SỐ_VĂN_BẢN",
+    "opinion": "SỐ_VĂN_BẢN",
+    "note": "GHI_CHÚ",
+    "reason": "LÝ_DO",
+    "field": "TRƯỜNG=GIÁ_TRỊ",
+    "detail": "TRƯỜNG=GIÁ_TRỊ",
+    "value": "TÊN=GIÁ_TRỊ",
+    "members": "SỐ",
+    "votes": "SỐ",
+    "official": "SỐ",
+    "probationary": "SỐ",
+    "limit": "SỐ",
+    "seed": "SỐ",
+    "cells": "SỐ",
+    "people": "SỐ",
+    "files": "SỐ",
+}
+
+
 class Parser(argparse.ArgumentParser):
     """argparse in Vietnamese where it speaks to the user, exit 2 on usage errors."""
+
+    def _add_action(self, action: argparse.Action) -> argparse.Action:
+        # Every argument (a mutually exclusive group's too) passes here once declared.
+        if action.metavar is None and action.nargs != 0 and not action.choices:
+            action.metavar = PLACEHOLDERS.get(action.dest)
+        return super()._add_action(action)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         # argparse names a subcommand by its dest ("action: không có lựa chọn 'x'").
@@ -158,7 +233,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p = command("demo", "tạo dữ liệu mẫu", "commands:cmd_demo")
     p.add_argument("--open", action="store_true", help="mở ứng dụng sau khi tạo")
     p.add_argument("--scale", choices=["commune", "province"], default="commune")
-    p.add_argument("--out", help="thư mục ghi dữ liệu tỉnh (với --scale province)")
+    p.add_argument(
+        "--out", metavar="THƯ_MỤC", help="thư mục ghi dữ liệu tỉnh (với --scale province)"
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cells", type=int, default=2000)
     p.add_argument("--people", type=int, default=100_000)
@@ -174,10 +251,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--org-code", required=True)
     p.add_argument("--org-name", required=True)
     p.add_argument("--parent-code")
-    p.add_argument("--name")
+    p.add_argument(
+        "--name", metavar="HỒ_SƠ_LÀM_VIỆC", help="tên hồ sơ làm việc (mặc định: mã đơn vị)"
+    )
     p.add_argument(
         "--db",
-        metavar="URL",
+        metavar="ĐỊA_CHỈ",
         help="cơ sở dữ liệu trên máy chủ PostgreSQL (cấp tỉnh): postgresql://máy:cổng/tên; "
         "người dùng là tài khoản máy chủ của mình (--user hoặc trong URL)",
     )
@@ -209,9 +288,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         global_options(p, suppress=True)
         p.set_defaults(func=func)
         if name in ("add", "remove", "grant"):
-            p.add_argument("name")
+            p.add_argument("name", metavar="NGƯỜI_DÙNG")
         if name in ("passwd", "recover"):
-            p.add_argument("name", nargs="?")
+            p.add_argument("name", nargs="?", metavar="NGƯỜI_DÙNG")
         if name == "add":
             p.add_argument("--role", default="secretary")
         if name == "grant":
@@ -306,10 +385,17 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
         "xuất gói gửi cấp trên, hoặc gói trả về cấp dưới (--to)",
         "sync_commands:cmd_bundle_export",
     )
-    p.add_argument("--out", required=True, help="tệp gói, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
+        help="tệp gói, hoặc thư mục (tên tự đặt)",
+    )
     p.add_argument("--full", action="store_true", help="gửi toàn bộ, không chỉ phần thay đổi")
     p.add_argument(
-        "--to", help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)"
+        "--to",
+        metavar="MÃ_ĐƠN_VỊ",
+        help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)",
     )
     p = action(
         bsub, "verify", "kiểm tra một gói, không thay đổi gì", "sync_commands:cmd_bundle_verify"
@@ -334,7 +420,7 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
     )
     p.add_argument("--all", action="store_true", help="cả các xung đột đã giải quyết")
     p = action(bsub, "resolve", "giải quyết một xung đột", "sync_commands:cmd_bundle_resolve")
-    p.add_argument("id", type=int, help="số xung đột (xem 'bundle conflicts')")
+    p.add_argument("id", type=int, metavar="SỐ", help="số xung đột (xem 'bundle conflicts')")
     p.add_argument(
         "--keep",
         required=True,
@@ -423,6 +509,7 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--out",
         required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
         help="thư mục để lưu (tên tệp an toàn, không ghi đè) hoặc đường dẫn tệp muốn ghi",
     )
 
@@ -430,14 +517,20 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
 def _transfer_commands(sub, command, global_options, parser_class) -> None:
     """Add `transfer` to the command parser (called by build_parser): CLI.md."""
     today = "ngày hôm nay (mặc định theo máy)"
-    opinion = "số văn bản nhận xét của chi bộ cũ (đảng viên dự bị, TRANSFER_PRIOR_OPINION)"
+    opinion = (
+        "số văn bản nhận xét của chi bộ cũ: đảng viên dự bị đã sinh hoạt ở chi bộ cũ từ 6 tháng "
+        "trở lên cần có khi xét công nhận chính thức"
+    )
     transfer = command(
-        "transfer", "chuyển hồ sơ sang đơn vị khác (RULES.md §2a)", "commands:cmd_help"
+        "transfer",
+        "chuyển hồ sơ sang đơn vị khác khi người đó chuyển nơi ở, nơi làm việc (hồ sơ chưa "
+        "công nhận chính thức; trong khi chuyển không ghi bước nào ở cả hai nơi)",
+        "commands:cmd_help",
     )
     tsub = transfer.add_subparsers(dest="action", parser_class=parser_class)
     p = action(tsub, "out", "chuyển hồ sơ đi", "transfer_commands:cmd_transfer_out")
     p.add_argument("file_code")
-    p.add_argument("--to", required=True, help="mã đơn vị nhận hồ sơ")
+    p.add_argument("--to", required=True, metavar="MÃ_ĐƠN_VỊ", help="mã đơn vị nhận hồ sơ")
     p.add_argument("--on", help="ngày chuyển đi (mặc định hôm nay)")
     p.add_argument("--reason", help="lý do chuyển")
     p.add_argument("--opinion", help=opinion)
@@ -470,8 +563,12 @@ def _report_commands(sub, command, global_options, parser_class) -> None:
         "'checklist': danh mục tài liệu hồ sơ)",
         "report_commands:cmd_form",
     )
-    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc 'checklist'")
-    p.add_argument("--file", required=True, help="mã hồ sơ")
+    p.add_argument(
+        "code",
+        metavar="MÃ_MẪU",
+        help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc 'checklist'",
+    )
+    p.add_argument("--file", required=True, metavar="MÃ_HỒ_SƠ", help="mã hồ sơ")
     p.add_argument("--out", required=True, help="tệp PDF ghi ra")
     p.add_argument(
         "--value",
@@ -506,8 +603,8 @@ def _class_commands(sub, command, global_options, parser_class) -> None:
     csub = group.add_subparsers(dest="action", parser_class=parser_class)
 
     def class_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--code", required=True, help="mã lớp, ví dụ LOP-2026-05")
-        p.add_argument("--name", required=True, help="tên lớp")
+        p.add_argument("--code", required=True, metavar="MÃ_LỚP", help="mã lớp, ví dụ LOP-2026-05")
+        p.add_argument("--name", required=True, metavar="TÊN_LỚP", help="tên lớp")
         p.add_argument("--organiser", required=True, help="đơn vị tổ chức lớp")
         p.add_argument("--issuer", help="nơi cấp giấy chứng nhận (mặc định: đơn vị tổ chức)")
         p.add_argument(
@@ -579,7 +676,12 @@ def _catalogue_commands(sub, command, global_options, parser_class) -> None:
         "Tỉnh ủy ban hành bộ danh mục mới (ký số)",
         "catalogue_commands:cmd_catalogue_export",
     )
-    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
+        help="tệp danh mục, hoặc thư mục (tên tự đặt)",
+    )
     p.add_argument(
         "--from",
         dest="source",
@@ -593,7 +695,12 @@ def _catalogue_commands(sub, command, global_options, parser_class) -> None:
         "đảng ủy chuyển bộ danh mục đã cài xuống chi bộ (kèm chữ ký xác nhận)",
         "catalogue_commands:cmd_catalogue_forward",
     )
-    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
+        help="tệp danh mục, hoặc thư mục (tên tự đặt)",
+    )
     p = action(
         csub,
         "import",
@@ -609,7 +716,9 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
     group = command("backup", "sao lưu và khôi phục (bản sao lưu được mã hóa)", "commands:cmd_help")
     bsub = group.add_subparsers(dest="action", parser_class=parser_class)
     p = action(bsub, "create", "tạo bản sao lưu ngay", "admin_commands:cmd_backup_create")
-    p.add_argument("--to", help="thêm một bản vào thư mục này (ví dụ thẻ nhớ USB)")
+    p.add_argument(
+        "--to", metavar="THƯ_MỤC", help="thêm một bản vào thư mục này (ví dụ thẻ nhớ USB)"
+    )
     p.add_argument("--note", help="ghi chú")
     p = action(bsub, "list", "liệt kê các bản sao lưu", "admin_commands:cmd_backup_list")
     p.add_argument("--folder", help="xem các bản trong thư mục khác (ví dụ USB)")
@@ -619,7 +728,11 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
         "khôi phục từ một bản sao lưu (có thể hoàn tác)",
         "admin_commands:cmd_backup_restore",
     )
-    p.add_argument("id", help="mã bản sao lưu (xem 'backup list') hoặc đường dẫn tệp .khbak")
+    p.add_argument(
+        "id",
+        metavar="BẢN_SAO_LƯU",
+        help="mã bản sao lưu (xem 'backup list') hoặc đường dẫn tệp .khbak",
+    )
     p = action(
         bsub,
         "import",
@@ -627,14 +740,20 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
         "admin_commands:cmd_backup_import",
     )
     p.add_argument("file", help="tệp .khbak")
-    p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
+    p.add_argument(
+        "--name",
+        metavar="HỒ_SƠ_LÀM_VIỆC",
+        help="tên hồ sơ làm việc trên máy này (mặc định: như trong bản sao lưu)",
+    )
     p = action(
         bsub,
         "move",
         "ghi bản sao lưu để chuyển hồ sơ sang máy mới",
         "admin_commands:cmd_backup_move",
     )
-    p.add_argument("--to", required=True, help="thư mục đích (ví dụ thẻ nhớ USB)")
+    p.add_argument(
+        "--to", required=True, metavar="THƯ_MỤC", help="thư mục đích (ví dụ thẻ nhớ USB)"
+    )
 
     group = command("db", "kiểm tra cơ sở dữ liệu", "commands:cmd_help")
     dsub = group.add_subparsers(dest="action", parser_class=parser_class)
@@ -659,7 +778,7 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
         help="kiểm tra nhật ký mà đơn vị cấp dưới này đã báo cáo lên qua các gói đồng bộ",
     )
     p = action(asub, "list", "xem nhật ký (mới nhất trước)", "admin_commands:cmd_audit_list")
-    p.add_argument("--file", help="chỉ các mục của một hồ sơ")
+    p.add_argument("--file", metavar="MÃ_HỒ_SƠ", help="chỉ các mục của một hồ sơ")
     p.add_argument("--limit", type=int, default=200)
 
     p = command(
@@ -696,10 +815,9 @@ def _stats_commands(sub, command, global_options, parser_class) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--year", type=int, help="năm thống kê (mặc định năm nay)")
     which.add_argument("--period", help="giai đoạn kế hoạch, ví dụ 2026-2030")
-    p.add_argument("--pdf", metavar="OUT", help="ghi báo cáo PDF vào tệp này")
+    p.add_argument("--pdf", help="ghi báo cáo PDF vào tệp này")
     p.add_argument(
         "--xlsx",
-        metavar="OUT",
         help="ghi bảng Excel (mỗi cấp một trang, thêm trang theo loại chi bộ) vào tệp này",
     )
     p.add_argument(
@@ -764,7 +882,7 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--value",
         action="append",
-        help="TÊN=GIÁ_TRỊ điền chỗ trống ('venue', 'end_time', 'opinions'), lặp lại được",
+        help="điền một chỗ trống ('venue', 'end_time', 'opinions'), lặp lại được",
     )
 
 
