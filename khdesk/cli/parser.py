@@ -345,6 +345,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         _report_commands,
         _catalogue_commands,
         _admin_commands,
+        _org_commands,
         _stats_commands,
         _class_commands,
         _meeting_commands,
@@ -805,6 +806,37 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("new_user", help="tên đăng nhập của bí thư mới (mật khẩu: KHDESK_NEW_PASSWORD)")
     p.add_argument("--remove-me", action="store_true", help="gỡ người dùng đang bàn giao")
     p.add_argument("--note", help="ghi chú")  # tests: the date to count from
+
+
+def _org_commands(sub, command, global_options, parser_class) -> None:
+    """Add `org` to the command parser (called by build_parser)."""
+    group = command("org", "các đơn vị: xem, thêm đơn vị trực thuộc", "commands:cmd_help")
+    osub = group.add_subparsers(dest="action", parser_class=parser_class)
+    action(
+        osub,
+        "list",
+        "các đơn vị: đơn vị của hồ sơ này và các đơn vị trực thuộc (mã, cấp trên, loại, tên)",
+        "org_commands:cmd_org_list",
+    )
+    p = action(
+        osub,
+        "add",
+        "thêm một đơn vị trực thuộc (đảng ủy, Tỉnh ủy); chi bộ tự dùng khdesk thì ghi nhận thẻ "
+        "khóa của chi bộ ('keys enrol --add-unit')",
+        "org_commands:cmd_org_add",
+    )
+    p.add_argument("code", metavar="MÃ_ĐƠN_VỊ", help="mã đơn vị mới, ví dụ X01-CB09")
+    p.add_argument("--name", required=True, metavar="TÊN_ĐƠN_VỊ", help="tên đơn vị")
+    p.add_argument(
+        "--kind",
+        metavar="LOẠI",
+        help="loại đơn vị, ví dụ 'Chi bộ thôn', 'Chi bộ tổ dân phố', 'Đảng ủy cơ sở'",
+    )
+    p.add_argument(
+        "--parent",
+        metavar="MÃ_ĐƠN_VỊ",
+        help="đơn vị cấp trên (mặc định: đơn vị của hồ sơ này)",
+    )
 
 
 def _stats_commands(sub, command, global_options, parser_class) -> None:

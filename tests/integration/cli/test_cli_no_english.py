@@ -129,6 +129,9 @@ ERRORS = [
     ["bundle", "import", "/khong/co/tep.khdb"],
     ["stats", "--year", "hai-nghin"],
     ["list", "--khong-co"],
+    ["--profile", "X01", "org", "add", "X01-CB01", "--name", "Chi bộ"],
+    ["--profile", "X01", "org", "add", "X01-CB09", "--name", "Chi bộ", "--kind", "lạ"],
+    ["step", "undo", "X01-CB01-0011"],
 ]
 
 
@@ -163,6 +166,7 @@ ANSWERS = [
     ["--profile", "X01", "keys", "show"],
     ["--profile", "X01", "bundle", "conflicts"],
     ["--profile", "X01", "stats", "--year", "2025"],
+    ["--profile", "X01", "org", "list"],
 ]
 
 
