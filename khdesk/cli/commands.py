@@ -321,6 +321,9 @@ def parse_day(text: str | None) -> date:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.state and args.state.upper() not in State.__members__:
+        states = "; ".join(f"'{s.value}' ({label})" for s, label in STATE_LABELS.items())
+        raise UsageError(f"Không có giai đoạn '{args.state}'. Các giai đoạn: {states}.")
     with opened(args, file_code=args.search) as session:
         files = list_files(session, search=args.search, state=args.state)
         overview = file_overview(session, parse_day(args.on)) if args.json else {}

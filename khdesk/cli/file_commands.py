@@ -48,7 +48,7 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
 
 
 def _state(state: str) -> str:
-    return f"{STATE_LABELS[State(state)]} ({state})"
+    return STATE_LABELS[State(state)]  # the code is in --json
 
 
 # -- candidate --

@@ -18,7 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from khdesk.core.domain.pipeline import STATE_ORDER, State, StepEvent, derive_state, ordered
+from khdesk.core.domain.pipeline import (
+    STATE_LABELS,
+    STATE_ORDER,
+    State,
+    StepEvent,
+    derive_state,
+    ordered,
+)
 
 OUT, IN, BACK = "CHUYEN_DI", "CHUYEN_DEN", "CHUYEN_TRA"
 # A file moves in any state before official membership (closed files stay where they are).
@@ -128,7 +135,8 @@ def out_problem(
     state = derive_state(evs)
     if state not in MOVABLE_STATES:
         return (
-            f"Hồ sơ {file_code} ở trạng thái {state.value}: chỉ chuyển hồ sơ chưa là đảng viên "
+            f"Hồ sơ {file_code} ở giai đoạn '{STATE_LABELS[state]}': chỉ chuyển hồ sơ chưa là "
+            "đảng viên "
             "chính thức và chưa kết thúc (Dừng, Xóa tên)."
         )
     r = replay(evs, org_code)

@@ -132,6 +132,9 @@ ERRORS = [
     ["--profile", "X01", "org", "add", "X01-CB01", "--name", "Chi bộ"],
     ["--profile", "X01", "org", "add", "X01-CB09", "--name", "Chi bộ", "--kind", "lạ"],
     ["step", "undo", "X01-CB01-0011"],
+    ["--profile", "X01", "keys", "enrol", "{home}/ghi-chu.txt", "--fingerprint", "AAAA"],
+    ["--profile", "X01-CB01", "transfer", "out", "X01-CB01-0007", "--to", "X01-CB02"],
+    ["--profile", "X01-CB01", "list", "--state", "CHINH"],
 ]
 
 
@@ -143,12 +146,13 @@ def demo_home(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("cli-demo")
     build_demo(home, PASSWORD, today=TODAY)
+    (home / "ghi-chu.txt").write_text("Không phải thẻ khóa.\n", encoding="utf-8")
     return home
 
 
 @pytest.mark.parametrize("args", ERRORS, ids=" ".join)
 def test_no_english_in_cli_errors(args, demo_home, quiet_cli, capsys):
-    code = quiet_cli(demo_home, *args)
+    code = quiet_cli(demo_home, *(a.replace("{home}", str(demo_home)) for a in args))
     out = capsys.readouterr()
     assert code != 0, out.out
     assert out.err.strip() and "Traceback" not in out.err
@@ -167,6 +171,8 @@ ANSWERS = [
     ["--profile", "X01", "bundle", "conflicts"],
     ["--profile", "X01", "stats", "--year", "2025"],
     ["--profile", "X01", "org", "list"],
+    ["--profile", "X01-CB01", "audit", "list", "--limit", "30"],
+    ["--profile", "X01", "audit", "list", "--limit", "30"],
 ]
 
 
@@ -178,4 +184,14 @@ def test_no_english_in_cli_answers(args, demo_home, quiet_cli, capsys):
     out = capsys.readouterr()
     assert code == 0, out.err
     assert out.out.strip()
+    assert not english(out.out + out.err), out.out
+
+
+def test_no_english_when_a_step_is_recorded_and_taken_back(demo_home, quiet_cli, capsys):
+    """The state after a step is named by its glossary label, not its code (QUYET_DINH)."""
+    record = ["step", "record", "X01-CB01-0011", "A10", "--on", "20/11/2026"]
+    assert quiet_cli(demo_home, *record, "--doc-no", "12-QĐ/ĐU", "--today", "26/11/2026") == 0
+    assert quiet_cli(demo_home, "step", "undo", "X01-CB01-0011", "A10") == 0
+    out = capsys.readouterr()
+    assert "Có quyết định kết nạp" in out.out and "Chi bộ đã xét" in out.out
     assert not english(out.out + out.err), out.out
