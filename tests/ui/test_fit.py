@@ -160,6 +160,7 @@ class _Checker:
 def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     from khdesk.ui import help as help_dialogs
     from khdesk.ui import shell
+    from khdesk.ui.add_unit import AddUnitDialog
     from khdesk.ui.import_wizard import ImportWizard
     from khdesk.ui.main_window import MainWindow
     from khdesk.ui.members import MemberDialog
@@ -199,6 +200,8 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     ]
     if profile != "X01":
         dialogs.append(("new-file", shell.new_file(window)))
+    else:  # a committee adds the units under it
+        dialogs.append(("add-unit", AddUnitDialog(window.ctx, window)))
     for name, dialog in dialogs:
         check.check(dialog, f"{profile}/{name}")
         dialog.close()
