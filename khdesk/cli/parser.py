@@ -232,25 +232,40 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     p = command("demo", "tạo dữ liệu mẫu", "commands:cmd_demo")
     p.add_argument("--open", action="store_true", help="mở ứng dụng sau khi tạo")
-    p.add_argument("--scale", choices=["commune", "province"], default="commune")
+    p.add_argument(
+        "--scale",
+        choices=["commune", "province"],
+        default="commune",
+        help="commune: một xã (đảng ủy và các chi bộ, mặc định); province: dữ liệu cả tỉnh "
+        "để thử tốc độ",
+    )
     p.add_argument(
         "--out", metavar="THƯ_MỤC", help="thư mục ghi dữ liệu tỉnh (với --scale province)"
     )
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--cells", type=int, default=2000)
-    p.add_argument("--people", type=int, default=100_000)
-    p.add_argument("--files", type=int, default=10_000)
+    province = "(với --scale province)"
+    p.add_argument("--seed", type=int, default=1, help=f"số khởi tạo ngẫu nhiên {province}")
+    p.add_argument("--cells", type=int, default=2000, help=f"số chi bộ {province}")
+    p.add_argument("--people", type=int, default=100_000, help=f"số đảng viên {province}")
+    p.add_argument("--files", type=int, default=10_000, help=f"số hồ sơ {province}")
     p.add_argument("--today", help="ngày làm mốc (ngày/tháng/năm như 31/12/2026), mặc định hôm nay")
 
     profile = command("profile", "hồ sơ làm việc", "commands:cmd_help")
     psub = profile.add_subparsers(dest="action", parser_class=Parser)
-    p = psub.add_parser("create", help="tạo hồ sơ làm việc mới")
-    global_options(p, suppress=True)
-    p.set_defaults(func="commands:cmd_profile_create")
-    p.add_argument("--role", required=True, choices=["cell", "committee", "province"])
-    p.add_argument("--org-code", required=True)
-    p.add_argument("--org-name", required=True)
-    p.add_argument("--parent-code")
+    p = action(
+        psub,
+        "create",
+        "tạo hồ sơ làm việc mới (mật khẩu: hỏi khi chạy, hoặc KHDESK_PASSWORD)",
+        "commands:cmd_profile_create",
+    )
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["cell", "committee", "province"],
+        help="cell: chi bộ; committee: đảng ủy xã/phường/đặc khu; province: Tỉnh ủy",
+    )
+    p.add_argument("--org-code", required=True, help="mã đơn vị, ví dụ X01-CB01")
+    p.add_argument("--org-name", required=True, help="tên đơn vị, ví dụ 'Chi bộ thôn Tân Đức'")
+    p.add_argument("--parent-code", help="mã đơn vị cấp trên, ví dụ X01")
     p.add_argument(
         "--name", metavar="HỒ_SƠ_LÀM_VIỆC", help="tên hồ sơ làm việc (mặc định: mã đơn vị)"
     )
@@ -261,9 +276,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "người dùng là tài khoản máy chủ của mình (--user hoặc trong URL)",
     )
     p.add_argument("--recovery-key-out", help="ghi khóa khôi phục vào tệp này")
-    p = psub.add_parser("list", help="liệt kê hồ sơ làm việc")
-    global_options(p, suppress=True)
-    p.set_defaults(func="commands:cmd_profile_list")
+    action(psub, "list", "liệt kê hồ sơ làm việc", "commands:cmd_profile_list")
 
     user = command("user", "người dùng của hồ sơ", "commands:cmd_help")
     usub = user.add_subparsers(dest="action", parser_class=Parser)
@@ -284,15 +297,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             "tạo khóa khôi phục mới (đổi khóa)",
         ),
     ):
-        p = usub.add_parser(name, help=help_text)
-        global_options(p, suppress=True)
-        p.set_defaults(func=func)
+        p = action(usub, name, help_text, func)
         if name in ("add", "remove", "grant"):
             p.add_argument("name", metavar="NGƯỜI_DÙNG")
         if name in ("passwd", "recover"):
             p.add_argument("name", nargs="?", metavar="NGƯỜI_DÙNG")
         if name == "add":
-            p.add_argument("--role", default="secretary")
+            p.add_argument(
+                "--role",
+                default="secretary",
+                choices=["owner", "secretary", "deputy", "viewer"],
+                help="owner: chủ hồ sơ; secretary: bí thư (mặc định); deputy: phó bí thư / cán "
+                "bộ; viewer: chỉ xem. Mật khẩu: hỏi khi chạy, hoặc KHDESK_NEW_PASSWORD",
+            )
         if name == "grant":
             which = p.add_mutually_exclusive_group(required=True)
             which.add_argument(
@@ -306,7 +323,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             )
 
     p = command("import", "nhập Excel/CSV theo mẫu", "commands:cmd_import")
-    p.add_argument("file")
+    p.add_argument(
+        "file", help="tệp .xlsx, tệp .csv, hoặc thư mục các tệp .csv (mỗi trang một tệp)"
+    )
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi gì")
     p.add_argument("--all-or-nothing", action="store_true", help="có lỗi thì không nhập gì")
     p.add_argument(
@@ -318,11 +337,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
 
     p = command("export", "xuất dữ liệu ra Excel/CSV theo mẫu", "commands:cmd_export")
-    p.add_argument("file")
+    p.add_argument("file", help="tệp .xlsx ghi ra, hoặc một thư mục (mỗi trang một tệp .csv)")
 
     p = command("list", "danh sách hồ sơ quần chúng", "commands:cmd_list")
-    p.add_argument("--search")
-    p.add_argument("--state")
+    p.add_argument("--search", help="tìm theo họ tên (gõ có dấu hay không dấu) hoặc mã hồ sơ")
+    p.add_argument(
+        "--state",
+        help="chỉ hồ sơ ở giai đoạn này, ví dụ DU_BI (đảng viên dự bị), CHINH_THUC; "
+        "gõ sai thì được liệt kê các giai đoạn",
+    )
     p.add_argument(
         "--on", help="ngày tính thời hạn (ngày/tháng/năm như 31/12/2026, hoặc 2026-12-31)"
     )
@@ -401,7 +424,7 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
     p = action(
         bsub, "verify", "kiểm tra một gói, không thay đổi gì", "sync_commands:cmd_bundle_verify"
     )
-    p.add_argument("path")
+    p.add_argument("path", help="tệp gói .khdb")
     p = action(
         bsub,
         "import",
@@ -409,7 +432,7 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
         "nếu có gói bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
         "sync_commands:cmd_bundle_import",
     )
-    p.add_argument("paths", nargs="+")
+    p.add_argument("paths", nargs="+", help="các tệp gói .khdb (viết được E:\\*.khdb)")
     p.add_argument(
         "--accept-epoch", action="store_true", help="xác nhận giai đoạn gửi mới của đơn vị gửi"
     )
@@ -437,12 +460,12 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     cand = command("candidate", "thêm, sửa hồ sơ quần chúng", "commands:cmd_help")
     csub = cand.add_subparsers(dest="action", parser_class=parser_class)
     p = action(csub, "add", "thêm hồ sơ quần chúng", "file_commands:cmd_candidate_add")
-    p.add_argument("--full-name", dest="full_name", required=True)
+    p.add_argument("--full-name", dest="full_name", required=True, help="họ và tên")
     p.add_argument("--sex", required=True, help="Nam / Nữ")
     p.add_argument(
         "--birth-date", dest="birth_date", required=True, help="ngày/tháng/năm, ví dụ 04/05/1995"
     )
-    p.add_argument("--cccd")
+    p.add_argument("--cccd", help="số căn cước công dân (12 chữ số)")
     p.add_argument("--org-code", dest="org_code", help="chi bộ (mặc định: chi bộ của hồ sơ)")
     p.add_argument("--file-code", dest="file_code", help="mã hồ sơ (mặc định tự cấp)")
     p.add_argument("--field", action="append", help=field_help)
@@ -501,12 +524,12 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     asub = att.add_subparsers(dest="action", parser_class=parser_class)
     p = action(asub, "add", "đính kèm một tệp vào hồ sơ", "file_commands:cmd_attach_add")
     p.add_argument("file_code")
-    p.add_argument("path")
+    p.add_argument("path", help="tệp bản quét (PDF, ảnh)")
     p.add_argument("--step-uuid", dest="step_uuid", help="gắn với một bước (mã bản ghi)")
     p = action(asub, "list", "liệt kê tệp đính kèm", "file_commands:cmd_attach_list")
     p.add_argument("file_code")
     p = action(asub, "save", "lưu bản sao một tệp đính kèm", "file_commands:cmd_attach_save")
-    p.add_argument("uuid")
+    p.add_argument("uuid", help="mã bản ghi của tệp đính kèm (xem 'attach list')")
     p.add_argument(
         "--out",
         required=True,
@@ -708,7 +731,7 @@ def _catalogue_commands(sub, command, global_options, parser_class) -> None:
         "cài bộ danh mục nhận từ cấp trên",
         "catalogue_commands:cmd_catalogue_import",
     )
-    p.add_argument("path")
+    p.add_argument("path", help="tệp bộ danh mục .khdc")
     action(csub, "show", "xem bộ danh mục đang dùng", "catalogue_commands:cmd_catalogue_show")
 
 
@@ -780,7 +803,7 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
     )
     p = action(asub, "list", "xem nhật ký (mới nhất trước)", "admin_commands:cmd_audit_list")
     p.add_argument("--file", metavar="MÃ_HỒ_SƠ", help="chỉ các mục của một hồ sơ")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=int, default=200, help="số mục (mặc định 200)")
 
     p = command(
         "retention",

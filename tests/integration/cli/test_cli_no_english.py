@@ -100,6 +100,23 @@ def test_every_placeholder_is_vietnamese():
     assert not found, found
 
 
+def test_every_command_says_what_it_does_and_what_each_value_is():
+    """A newcomer reads `--help`: each command's purpose, and what each value means beyond
+    its placeholder (a file code and a user name say it themselves)."""
+    self_evident = {"MÃ_HỒ_SƠ", "NGƯỜI_DÙNG", "THƯ_MỤC", "HỒ_SƠ_LÀM_VIỆC"}
+    silent = [
+        where
+        for where, action in valued_arguments()
+        if not action.help and action.metavar not in self_evident
+    ]
+    silent += [
+        path
+        for path, parser in parsers(build_parser())
+        if path != "khdesk" and not parser.description
+    ]
+    assert not silent, silent
+
+
 def test_no_english_in_the_cli_help():
     """Nor a document a secretary does not have (RULES.md §2a): the help says it in words."""
     found = {}
