@@ -160,7 +160,7 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
 def _print_report(r) -> None:
     sender = r.sender or {}
-    who = sender.get("org_code", "?")
+    who = sender.get("org_code", "không rõ đơn vị gửi")
     if sender and not sender.get("verified"):
         who += " (tự xưng, chưa xác thực)"
     head = f"{Path(r.path).name}: {who}"

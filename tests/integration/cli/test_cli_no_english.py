@@ -152,6 +152,7 @@ ERRORS = [
     ["--profile", "X01", "keys", "enrol", "{home}/ghi-chu.txt", "--fingerprint", "AAAA"],
     ["--profile", "X01-CB01", "transfer", "out", "X01-CB01-0007", "--to", "X01-CB02"],
     ["--profile", "X01-CB01", "list", "--state", "CHINH"],
+    ["--profile", "X01", "bundle", "verify", "{home}/ghi-chu.txt"],
 ]
 
 
@@ -172,8 +173,9 @@ def test_no_english_in_cli_errors(args, demo_home, quiet_cli, capsys):
     code = quiet_cli(demo_home, *(a.replace("{home}", str(demo_home)) for a in args))
     out = capsys.readouterr()
     assert code != 0, out.out
-    assert out.err.strip() and "Traceback" not in out.err
+    assert (out.err + out.out).strip() and "Traceback" not in out.err
     assert not english(out.err + out.out), out.err
+    assert ": ?" not in out.out  # a sender not known is said in words
 
 
 ANSWERS = [

@@ -216,3 +216,12 @@ def test_undo_without_a_step_asks_which_station_when_two_hold_the_file(demo, qui
     assert rc == 2
     assert "X01-CB01, X01" in err and "khdesk step undo X01-CB01-0011 A10" in err
     assert states(home, "X01-CB01-0011") == {"X01": "QUYET_DINH", "X01-CB01": "CHI_BO_XET"}
+
+
+def test_a_profile_not_here_lists_those_that_are(demo, quiet_cli, capsys):
+    """A mistyped --profile names the profiles this data folder holds."""
+    home, _today = demo
+    assert quiet_cli(home, "--profile", "X01-CB1", "list") != 0
+    err = capsys.readouterr().err
+    assert "Không có hồ sơ làm việc 'X01-CB1'" in err
+    assert "các hồ sơ làm việc ở đây: X01, X01-CB01, X01-CB03, X01-CB04" in err
