@@ -112,14 +112,22 @@ def cmd_handover(args: argparse.Namespace) -> int:
     return 0
 
 
+# What `db check` counted, in words (its JSON keeps the keys).
+_CHECKED = {
+    "files": "hồ sơ",
+    "audit_entries": "mục nhật ký",
+    "reported_histories": "nhật ký do cấp dưới báo cáo",
+}
+
+
 def cmd_db_check(args: argparse.Namespace) -> int:
     with opened(args) as session:
         report = integrity.check_database(session)
     if args.json:
         print_json(report.as_json())
     elif report.ok:
-        checked = ", ".join(f"{k}: {v}" for k, v in report.checked.items())
-        print(f"Cơ sở dữ liệu nguyên vẹn ({checked}).")
+        checked = ", ".join(f"{_CHECKED[k]} {v}" for k, v in report.checked.items())
+        print(f"Cơ sở dữ liệu nguyên vẹn (đã kiểm tra: {checked}).")
     else:
         print(f"Phát hiện {len(report.problems)} vấn đề:", file=sys.stderr)
         for line in report.problems:

@@ -4,7 +4,6 @@ file window (add and edit a file, record and take back a step, attach scans)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
@@ -240,7 +239,7 @@ def cmd_attach_list(args: argparse.Namespace) -> int:
 
 def cmd_attach_save(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        written = save_attachment(session, args.uuid, Path(args.out))
+        written = save_attachment(session, args.uuid, paths.file_or_folder(args.out))
     if args.json:
         print_json({"uuid": args.uuid, "out": str(written)})
     else:

@@ -133,7 +133,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 def cmd_bundle_export(args: argparse.Namespace) -> int:
     with opened(args) as session, long_work() as steps:
-        result = sync.export_bundle(session, Path(args.out), full=args.full, to=args.to, **steps)
+        out = paths.file_or_folder(args.out)
+        result = sync.export_bundle(session, out, full=args.full, to=args.to, **steps)
     if args.json:
         print_json(result.as_dict())
         return 0

@@ -190,6 +190,8 @@ ANSWERS = [
     ["--profile", "X01", "bundle", "conflicts"],
     ["--profile", "X01", "stats", "--year", "2025"],
     ["--profile", "X01", "org", "list"],
+    ["--profile", "X01", "db", "check"],
+    ["--profile", "X01-CB01", "db", "check"],
     ["--profile", "X01-CB01", "audit", "list", "--limit", "30"],
     ["--profile", "X01", "audit", "list", "--limit", "30"],
 ]
