@@ -46,6 +46,14 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _no_step(typed: str, file_code: str) -> str:
+    steps = ", ".join(f"'{s.id}'" for s in STEP_BY_ID.values() if not s.transfer)
+    return (
+        f"Không có bước '{typed}'. Gõ mã bước ({steps}) hoặc tên bước; các bước ghi tiếp "
+        f"được: 'khdesk step next {file_code.upper()}'."
+    )
+
+
 def _state(state: str) -> str:
     return STATE_LABELS[State(state)]  # the code is in --json
 
@@ -108,7 +116,7 @@ def cmd_step_next(args: argparse.Namespace) -> int:
 def cmd_step_record(args: argparse.Namespace) -> int:
     step = parse_step(args.step)
     if step is None:
-        raise UsageError(f"Không có bước '{args.step}'.")
+        raise UsageError(_no_step(args.step, args.file_code))
     if (args.members is None) != (args.votes is None):
         raise UsageError("Ghi cả --members và --votes (số đảng viên chính thức, số tán thành).")
     result = Result.PASSED
@@ -160,7 +168,7 @@ def cmd_step_undo(args: argparse.Namespace) -> int:
     code = args.file_code.upper()
     step = parse_step(args.step) if args.step else None
     if args.step and step is None:
-        raise UsageError(f"Không có bước '{args.step}'.")
+        raise UsageError(_no_step(args.step, args.file_code))
     names = _undo_profiles(args, code, step)
     if len(names) > 1 and args.uuid is None:
         raise UsageError(

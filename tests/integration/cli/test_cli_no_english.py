@@ -216,3 +216,10 @@ def test_no_english_when_a_step_is_recorded_and_taken_back(demo_home, quiet_cli,
     out = capsys.readouterr()
     assert "Có quyết định kết nạp" in out.out and "Chi bộ đã xét" in out.out
     assert not english(out.out + out.err), out.out
+
+
+def test_an_unknown_step_lists_the_steps(demo_home, quiet_cli, capsys):
+    assert quiet_cli(demo_home, "step", "record", "X01-CB01-0011", "A99", "--on", "1/1/2026") == 2
+    err = capsys.readouterr().err
+    assert "Không có bước 'A99'" in err and "'A10'" in err and "'XOA_TEN'" in err
+    assert "khdesk step next X01-CB01-0011" in err
