@@ -19,7 +19,7 @@ from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.domain.roles import Action, may
 from khdesk.core.domain.rulebook import RULE_IDS, SEVERITY_LABELS, Severity
 from khdesk.core.domain.template import SHEETS_BY_KEY
-from khdesk.core.errors import InputError, UsageError
+from khdesk.core.errors import AccessDenied, InputError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.io.column_map import load_map_file, needs_map
 from khdesk.core.io.tabular import MISSING_COLUMN, UNKNOWN_COLUMN, read_heads
@@ -57,7 +57,10 @@ def opened(
     `file_code` (a FILE_CODE argument finds its profile, CLI.md; the committee's for its
     steps), opened with the password (read now unless given)."""
     name = resolve_profile_name(args.home, profile or args.profile, file_code, committee=committee)
-    session = open_profile(args.home, name, args.user, password or read_password())
+    try:
+        session = open_profile(args.home, name, args.user, password or read_password())
+    except AccessDenied as exc:  # a file code may have chosen the profile: say which
+        raise AccessDenied(f"Hồ sơ làm việc '{name}': {exc.message}") from None
     try:
         yield session
     finally:

@@ -225,3 +225,13 @@ def test_a_profile_not_here_lists_those_that_are(demo, quiet_cli, capsys):
     err = capsys.readouterr().err
     assert "Không có hồ sơ làm việc 'X01-CB1'" in err
     assert "các hồ sơ làm việc ở đây: X01, X01-CB01, X01-CB03, X01-CB04" in err
+
+
+def test_a_wrong_password_names_the_profile_the_file_code_chose(demo):
+    """`step record X01-CB01-0011 A10` opens the committee's profile by itself: a wrong
+    password says it was the committee's (a real process)."""
+    home, _today = demo
+    args = ["step", "record", "X01-CB01-0011", "A10", "--on", "20/11/2026"]
+    out = khdesk(home, *args, password="sai-mat-khau")
+    assert out.returncode == 3
+    assert "Hồ sơ làm việc 'X01': Mật khẩu không đúng." in out.stderr
