@@ -174,3 +174,20 @@ def parse_date(text: str) -> date:
     if d > days:
         raise ValueError(f"ngày không có thật (tháng {m} năm {y} chỉ có {days} ngày)")
     return date(y, m, d)
+
+
+# A unit's code goes into its files' codes (X01-CB09-0001), names a profile and is typed
+# on command lines: letters without marks, digits, and hyphens between them.
+_UNIT_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
+def unit_code_problem(code: str) -> str | None:
+    """Why `code` (upper case) cannot be a unit's code, or None."""
+    if not code:
+        return "Mã đơn vị: cần ghi."
+    if not _UNIT_CODE.fullmatch(code):
+        return (
+            f"Mã đơn vị '{code}': chỉ gồm chữ cái không dấu, chữ số và dấu gạch ngang "
+            "(vd. X01-CB09)."
+        )
+    return None

@@ -4,8 +4,6 @@ in one transaction. Values go through the template's converters, as an import do
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select, update
 
 from khdesk.core.domain.roles import Action
@@ -17,7 +15,7 @@ from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.text import clean_text
+from khdesk.core.text import clean_text, unit_code_problem
 
 # Fields of the `Đơn vị` sheet the settings screen edits (the code and the parent are the
 # tree's business: they change by import at the committee, not here).
@@ -214,10 +212,6 @@ def save_org_settings(
         tx.audit("change", "org", org_code, fields=sorted(clean), plans=changed_plans)
 
 
-# A unit's code goes into its files' codes (X01-CB09-0001) and onto command lines.
-_UNIT_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
-
-
 def unit_parents(session: Session) -> list[dict]:
     """The units a new unit may go under (code, name), this station's own first: a
     committee or the province, and the party committees of its branch; a cell none."""
@@ -242,14 +236,7 @@ def add_org(session: Session, code: str, name: str, kind: str | None, parent_cod
         raise InputError("Chi bộ không thêm đơn vị: đơn vị mới do đảng ủy cấp trên thêm.")
     code = (code or "").strip().upper()
     parent = (parent_code or "").strip().upper()
-    problems = []
-    if not code:
-        problems.append("Mã đơn vị: cần ghi.")
-    elif not _UNIT_CODE.fullmatch(code):
-        problems.append(
-            f"Mã đơn vị '{code}': chỉ gồm chữ cái không dấu, chữ số và dấu gạch ngang "
-            "(vd. X01-CB09)."
-        )
+    problems = [p for p in (unit_code_problem(code),) if p]
     clean: dict = {}
     for key, value in (("name", name), ("kind", kind)):
         column = ORGS.column(key)

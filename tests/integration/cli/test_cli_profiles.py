@@ -235,3 +235,21 @@ def test_a_wrong_password_names_the_profile_the_file_code_chose(demo):
     out = khdesk(home, *args, password="sai-mat-khau")
     assert out.returncode == 3
     assert "Hồ sơ làm việc 'X01': Mật khẩu không đúng." in out.stderr
+
+
+def test_a_unit_code_a_file_code_cannot_carry_is_refused_by_its_name(tmp_path):
+    """`--org-code "x01 cb01"` was refused as a profile name the user never typed."""
+    out = khdesk(
+        tmp_path,
+        "profile",
+        "create",
+        "--role",
+        "cell",
+        "--org-code",
+        "x01 cb01",
+        "--org-name",
+        "Chi bộ thôn Tân Đức",
+    )
+    assert out.returncode == 2
+    assert "Mã đơn vị 'X01 CB01': chỉ gồm chữ cái không dấu" in out.stderr
+    assert not list(tmp_path.glob("profiles/*"))
