@@ -147,7 +147,12 @@ class Parser(argparse.ArgumentParser):
 
 
 # The dests of the subcommand choices, as an error names them to the user.
-SUBCOMMAND_NAMES = {"command": "lệnh", "action": "lệnh con", "kind": "loại báo cáo"}
+SUBCOMMAND_NAMES = {
+    "command": "lệnh",
+    "LỆNH": "lệnh",
+    "action": "lệnh con",
+    "kind": "loại báo cáo",
+}
 
 
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -215,7 +220,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="in số phiên bản rồi thoát",
     )
     global_options(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    # "LỆNH" in the usage line: the commands are listed below it, once.
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=Parser)
 
     def command(name: str, help_text: str, func: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
