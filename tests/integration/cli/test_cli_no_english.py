@@ -223,3 +223,10 @@ def test_an_unknown_step_lists_the_steps(demo_home, quiet_cli, capsys):
     err = capsys.readouterr().err
     assert "Không có bước 'A99'" in err and "'A10'" in err and "'XOA_TEN'" in err
     assert "khdesk step next X01-CB01-0011" in err
+
+
+def test_the_commands_are_listed_once():
+    """`khdesk --help`: the usage says LỆNH and the commands are listed below it, not a
+    brace list of all of them twice."""
+    text = build_parser().format_help()
+    assert "LỆNH ..." in text and "{gui," not in text
