@@ -53,6 +53,8 @@ _NOT_WORDS = re.compile(
     r"|\S*[/\\]\S*"  # a path
     r"|\S+@\S+"  # an e-mail address
     r"|\S*\.[A-Za-z]{2,5}\b"  # a file name or a suffix (.khbak)
+    r"|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"  # a record's id (uuid)
+    r"|\b[0-9a-f]{16,}\b"  # a key's id, a hash
 )
 _WORD = re.compile(r"[^\W\d_]+")
 # A rule id or a state code (PROBATION_END, CHINH_THUC) is for JSON and for the details

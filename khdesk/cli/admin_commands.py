@@ -112,14 +112,22 @@ def cmd_handover(args: argparse.Namespace) -> int:
     return 0
 
 
+# What `db check` counted, in words (its JSON keeps the keys).
+_CHECKED = {
+    "files": "hồ sơ",
+    "audit_entries": "mục nhật ký",
+    "reported_histories": "nhật ký do cấp dưới báo cáo",
+}
+
+
 def cmd_db_check(args: argparse.Namespace) -> int:
     with opened(args) as session:
         report = integrity.check_database(session)
     if args.json:
         print_json(report.as_json())
     elif report.ok:
-        checked = ", ".join(f"{k}: {v}" for k, v in report.checked.items())
-        print(f"Cơ sở dữ liệu nguyên vẹn ({checked}).")
+        checked = ", ".join(f"{_CHECKED[k]} {v}" for k, v in report.checked.items())
+        print(f"Cơ sở dữ liệu nguyên vẹn (đã kiểm tra: {checked}).")
     else:
         print(f"Phát hiện {len(report.problems)} vấn đề:", file=sys.stderr)
         for line in report.problems:
@@ -172,15 +180,18 @@ def _audit_verify_reported(args: argparse.Namespace) -> int:
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
     with opened(args, args.file) as session:
-        entries = integrity.list_audit(session, args.file, args.limit)
+        if args.json:  # the codes, for scripts
+            entries = integrity.list_audit(session, args.file, args.limit)
+        else:  # in words, as the audit view shows them
+            rows = safety.audit_rows(session, args.file, None, args.limit)
     if args.json:
         print_json(
             [{**e, "detail": json.loads(e["detail"]) if e["detail"] else None} for e in entries]
         )
         return 0
-    for e in entries:
-        what = " ".join(x for x in (e["entity"], e["entity_key"]) if x)
-        print(f"{e['at'][:19].replace('T', ' ')}  {e['user']:<12} {e['action']:<18} {what}")
+    for r in rows:
+        detail = f"  ({r.detail})" if r.detail else ""
+        print(f"{r.at}  {r.user:<12} {r.action}: {r.target}{detail}")
     return 0
 
 

@@ -49,7 +49,7 @@ def cmd_catalogue_export(args: argparse.Namespace) -> int:
     with opened(args) as session:
         result = catalogue.issue_catalogue(
             session,
-            Path(args.out),
+            paths.file_or_folder(args.out),
             source=Path(args.source) if args.source else None,
             note=args.note,
         )
@@ -63,7 +63,7 @@ def cmd_catalogue_export(args: argparse.Namespace) -> int:
 
 def cmd_catalogue_forward(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        done = catalogue.forward_catalogue(session, Path(args.out))
+        done = catalogue.forward_catalogue(session, paths.file_or_folder(args.out))
     if args.json:
         print_json(done)
         return 0

@@ -19,7 +19,7 @@ from khdesk.core.domain.pipeline import STATE_LABELS, State
 from khdesk.core.domain.roles import Action, may
 from khdesk.core.domain.rulebook import RULE_IDS, SEVERITY_LABELS, Severity
 from khdesk.core.domain.template import SHEETS_BY_KEY
-from khdesk.core.errors import InputError, UsageError
+from khdesk.core.errors import AccessDenied, InputError, UsageError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.io.column_map import SHEETS_ENTRY, load_map_file, needs_map
 from khdesk.core.io.tabular import (
@@ -52,13 +52,21 @@ def cmd_help(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def opened(
-    args: argparse.Namespace, file_code: str | None = None, *, committee: bool = False
+    args: argparse.Namespace,
+    file_code: str | None = None,
+    *,
+    committee: bool = False,
+    profile: str | None = None,
+    password: str | None = None,
 ) -> Iterator[Session]:
-    """The profile --profile names, or the only one, or the one holding `file_code` (a
-    FILE_CODE argument finds its profile, CLI.md; the committee's for its steps), opened
-    with the password."""
-    name = resolve_profile_name(args.home, args.profile, file_code, committee=committee)
-    session = open_profile(args.home, name, args.user, read_password())
+    """The profile --profile (or `profile`) names, or the only one, or the one holding
+    `file_code` (a FILE_CODE argument finds its profile, CLI.md; the committee's for its
+    steps), opened with the password (read now unless given)."""
+    name = resolve_profile_name(args.home, profile or args.profile, file_code, committee=committee)
+    try:
+        session = open_profile(args.home, name, args.user, password or read_password())
+    except AccessDenied as exc:  # a file code may have chosen the profile: say which
+        raise AccessDenied(f"Hồ sơ làm việc '{name}': {exc.message}") from None
     try:
         yield session
     finally:
@@ -326,6 +334,9 @@ def parse_day(text: str | None) -> date:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.state and args.state.upper() not in State.__members__:
+        states = "; ".join(f"'{s.value}' ({label})" for s, label in STATE_LABELS.items())
+        raise UsageError(f"Không có giai đoạn '{args.state}'. Các giai đoạn: {states}.")
     with opened(args, file_code=args.search) as session:
         files = list_files(session, search=args.search, state=args.state)
         overview = file_overview(session, parse_day(args.on)) if args.json else {}

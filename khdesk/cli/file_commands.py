@@ -4,11 +4,10 @@ file window (add and edit a file, record and take back a step, attach scans)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened, parse_day
-from khdesk.cli.console import print_json
+from khdesk.cli.console import print_json, read_password
 from khdesk.core.domain.pipeline import (
     STATE_LABELS,
     STEP_BY_ID,
@@ -26,6 +25,7 @@ from khdesk.core.services.candidates import (
     open_file,
     update_identity,
 )
+from khdesk.core.services.session import resolve_profile_name
 from khdesk.core.services.steps import (
     next_steps_for,
     record_ceremony_approval,
@@ -46,8 +46,16 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _no_step(typed: str, file_code: str) -> str:
+    steps = ", ".join(f"'{s.id}'" for s in STEP_BY_ID.values() if not s.transfer)
+    return (
+        f"Không có bước '{typed}'. Gõ mã bước ({steps}) hoặc tên bước; các bước ghi tiếp "
+        f"được: 'khdesk step next {file_code.upper()}'."
+    )
+
+
 def _state(state: str) -> str:
-    return f"{STATE_LABELS[State(state)]} ({state})"
+    return STATE_LABELS[State(state)]  # the code is in --json
 
 
 # -- candidate --
@@ -108,7 +116,7 @@ def cmd_step_next(args: argparse.Namespace) -> int:
 def cmd_step_record(args: argparse.Namespace) -> int:
     step = parse_step(args.step)
     if step is None:
-        raise UsageError(f"Không có bước '{args.step}'.")
+        raise UsageError(_no_step(args.step, args.file_code))
     if (args.members is None) != (args.votes is None):
         raise UsageError("Ghi cả --members và --votes (số đảng viên chính thức, số tán thành).")
     result = Result.PASSED
@@ -158,22 +166,58 @@ def cmd_step_approval(args: argparse.Namespace) -> int:
 
 def cmd_step_undo(args: argparse.Namespace) -> int:
     code = args.file_code.upper()
-    with opened(args, code) as session:
-        uuid = args.uuid
-        if uuid is None:  # the newest step this station recorded on the file
+    step = parse_step(args.step) if args.step else None
+    if args.step and step is None:
+        raise UsageError(_no_step(args.step, args.file_code))
+    names = _undo_profiles(args, code, step)
+    if len(names) > 1 and args.uuid is None:
+        raise UsageError(
+            f"Hồ sơ {code} có ở hai hồ sơ làm việc trên máy này ({', '.join(names)}): nêu bước "
+            f"cần hoàn tác, ví dụ 'khdesk step undo {code} A10', hoặc chọn bằng --profile."
+        )
+    password = read_password()
+    for name in names:
+        with opened(args, code, profile=name, password=password) as session:
             found = open_file(session, code, audit=False)
             if found is None:
                 raise InputError(f"Không có hồ sơ mã '{code}'.")
-            own = [s for s in found["steps"] if s["owner"] == session.org_code]
-            if not own:
-                raise InputError(f"Hồ sơ {code} không có bước nào do đơn vị này ghi.")
-            uuid = own[-1]["uuid"]
-        state = undo_step(session, code, uuid)
+            own = [
+                s
+                for s in found["steps"]
+                if s["owner"] == session.org_code
+                and (step is None or s["step_id"] == step.id)
+                and (args.uuid is None or s["uuid"] == args.uuid)
+            ]
+            if not own and name != names[-1]:
+                continue  # recorded by the other station on this PC
+            if args.uuid is None and not own:
+                which = f"bước {step.id}" if step else "bước nào"
+                raise InputError(f"Hồ sơ {code} không có {which} do đơn vị này ghi.")
+            uuid = args.uuid or own[-1]["uuid"]
+            state = undo_step(session, code, uuid)
+            undone = own[-1]["step_id"] if own else ""
+            break
     if args.json:
         print_json({"file_code": code, "state": state, "undone": uuid})
     else:
-        print(f"Đã hoàn tác bước vào hồ sơ {code}: {_state(state)}.")
+        what = f"bước {undone} ({STEP_BY_ID[undone].name})" if undone else "bước"
+        print(f"Đã hoàn tác {what} vào hồ sơ {code}: {_state(state)}.")
     return 0
+
+
+def _undo_profiles(args: argparse.Namespace, code: str, step) -> list[str]:
+    """The profiles that may hold the step to take back: the one --profile names, or the
+    one the file code finds (the committee's for a committee's step, as `step record`);
+    without the step, both the cell's and its committee's where this PC holds both."""
+    if args.profile or step is not None:
+        committee = step is not None and step.committee
+        return [resolve_profile_name(args.home, args.profile, code, committee=committee)]
+    names = [resolve_profile_name(args.home, None, code)]
+    try:
+        committee = resolve_profile_name(args.home, None, code, committee=True)
+    except UsageError:  # no committee of this file's unit on this PC
+        return names
+    return names if committee in names else [*names, committee]
 
 
 # -- attachments --
@@ -203,7 +247,7 @@ def cmd_attach_list(args: argparse.Namespace) -> int:
 
 def cmd_attach_save(args: argparse.Namespace) -> int:
     with opened(args) as session:
-        written = save_attachment(session, args.uuid, Path(args.out))
+        written = save_attachment(session, args.uuid, paths.file_or_folder(args.out))
     if args.json:
         print_json({"uuid": args.uuid, "out": str(written)})
     else:

@@ -5,7 +5,14 @@ imports neither SQLAlchemy nor the other commands' services before the first pag
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+NO_SCREEN = (
+    "khdesk: không mở được cửa sổ: máy này không có màn hình đồ họa (chạy qua SSH, hoặc "
+    "chưa đặt DISPLAY / WAYLAND_DISPLAY). Mở khdesk trên máy có màn hình; các lệnh vẫn dùng "
+    "được ở đây (xem 'khdesk --help')."
+)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -19,6 +26,9 @@ def run_gui(
     password: str | None = None,
     choose: bool = False,
 ) -> int:
+    if _no_screen():
+        print(NO_SCREEN, file=sys.stderr)
+        return 1
     try:
         # Qt and the window load only for `khdesk gui`
         from khdesk.ui.app import run
@@ -32,3 +42,11 @@ def run_gui(
         password=password,
         choose=choose,
     )
+
+
+def _no_screen() -> bool:
+    """Linux without an X11 or Wayland display, where Qt would abort the process (a
+    platform chosen on purpose, QT_QPA_PLATFORM=offscreen in tests, is let be)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -189,7 +189,7 @@ def cmd_vote(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"file_code": code, "state": done.state, "step_uuid": done.step_uuid})
     else:
-        state = f"{STATE_LABELS[State(done.state)]} ({done.state})"
+        state = STATE_LABELS[State(done.state)]  # the code is in --json
         print(f"Đã ghi biểu quyết {args.step.upper()} của hồ sơ {code}: {state}.")
         print(f"Mã bản ghi (để hoàn tác): {done.step_uuid}")
     return 0

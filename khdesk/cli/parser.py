@@ -59,8 +59,83 @@ argparse._ = _vi  # type: ignore[attr-defined]
 argparse.ngettext = _vi_n  # type: ignore[attr-defined]
 
 
+# The placeholder of each value in the help and the errors ("--on NGÀY", "còn thiếu:
+# MÃ_HỒ_SƠ"), by the argument's dest: argparse would show the English dest (FILE_CODE).
+# One word per idea, the GLOSSARY's. A dest meaning different things in different commands
+# (--to: a unit or a folder; --out: a file or a folder; name; code; id) says its own
+# metavar where it is declared.
+PLACEHOLDERS = {
+    "file_code": "MÃ_HỒ_SƠ",
+    "org_code": "MÃ_ĐƠN_VỊ",
+    "parent_code": "MÃ_ĐƠN_VỊ",
+    "org_name": "TÊN_ĐƠN_VỊ",
+    "organiser": "TÊN_ĐƠN_VỊ",
+    "issuer": "TÊN_ĐƠN_VỊ",
+    "on": "NGÀY",
+    "today": "NGÀY",
+    "received_on": "NGÀY",
+    "birth_date": "NGÀY",
+    "year": "NĂM",
+    "years": "SỐ_NĂM",
+    "period": "NĂM_ĐẦU-NĂM_CUỐI",
+    "home": "THƯ_MỤC",
+    "folder": "THƯ_MỤC",
+    "source": "THƯ_MỤC",
+    "file": "TỆP",
+    "path": "TỆP",
+    "paths": "TỆP",
+    "out": "TỆP",
+    "recovery_key_out": "TỆP",
+    "pdf": "TỆP",
+    "xlsx": "TỆP",
+    "profile": "HỒ_SƠ_LÀM_VIỆC",
+    "user": "NGƯỜI_DÙNG",
+    "new_user": "NGƯỜI_DÙNG",
+    "role": "VAI_TRÒ",
+    "full_name": "HỌ_TÊN",
+    "chair": "HỌ_TÊN",
+    "secretary": "HỌ_TÊN",
+    "chair_role": "CHỨC_VỤ",
+    "sex": "GIỚI_TÍNH",
+    "cccd": "SỐ_CCCD",
+    "class_code": "MÃ_LỚP",
+    "participant": "HỌC_VIÊN",
+    "row": "DÒNG",
+    "meeting": "MÃ_KỲ_HỌP",
+    "step": "BƯỚC",
+    "state": "GIAI_ĐOẠN",
+    "rule": "MÃ_QUY_TẮC",
+    "search": "TỪ_KHÓA",
+    "fingerprint": "MÃ_XÁC_NHẬN",
+    "uuid": "MÃ_BẢN_GHI",
+    "step_uuid": "MÃ_BẢN_GHI",
+    "doc_no": "SỐ_VĂN_BẢN",
+    "opinion": "SỐ_VĂN_BẢN",
+    "note": "GHI_CHÚ",
+    "reason": "LÝ_DO",
+    "field": "TRƯỜNG=GIÁ_TRỊ",
+    "detail": "TRƯỜNG=GIÁ_TRỊ",
+    "value": "TÊN=GIÁ_TRỊ",
+    "members": "SỐ",
+    "votes": "SỐ",
+    "official": "SỐ",
+    "probationary": "SỐ",
+    "limit": "SỐ",
+    "seed": "SỐ",
+    "cells": "SỐ",
+    "people": "SỐ",
+    "files": "SỐ",
+}
+
+
 class Parser(argparse.ArgumentParser):
     """argparse in Vietnamese where it speaks to the user, exit 2 on usage errors."""
+
+    def _add_action(self, action: argparse.Action) -> argparse.Action:
+        # Every argument (a mutually exclusive group's too) passes here once declared.
+        if action.metavar is None and action.nargs != 0 and not action.choices:
+            action.metavar = PLACEHOLDERS.get(action.dest)
+        return super()._add_action(action)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         # argparse names a subcommand by its dest ("action: không có lựa chọn 'x'").
@@ -72,7 +147,12 @@ class Parser(argparse.ArgumentParser):
 
 
 # The dests of the subcommand choices, as an error names them to the user.
-SUBCOMMAND_NAMES = {"command": "lệnh", "action": "lệnh con", "kind": "loại báo cáo"}
+SUBCOMMAND_NAMES = {
+    "command": "lệnh",
+    "LỆNH": "lệnh",
+    "action": "lệnh con",
+    "kind": "loại báo cáo",
+}
 
 
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -140,7 +220,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="in số phiên bản rồi thoát",
     )
     global_options(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    # "LỆNH" in the usage line: the commands are listed below it, once.
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=Parser)
 
     def command(name: str, help_text: str, func: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -157,34 +238,51 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     p = command("demo", "tạo dữ liệu mẫu", "commands:cmd_demo")
     p.add_argument("--open", action="store_true", help="mở ứng dụng sau khi tạo")
-    p.add_argument("--scale", choices=["commune", "province"], default="commune")
-    p.add_argument("--out", help="thư mục ghi dữ liệu tỉnh (với --scale province)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--cells", type=int, default=2000)
-    p.add_argument("--people", type=int, default=100_000)
-    p.add_argument("--files", type=int, default=10_000)
+    p.add_argument(
+        "--scale",
+        choices=["commune", "province"],
+        default="commune",
+        help="commune: một xã (đảng ủy và các chi bộ, mặc định); province: dữ liệu cả tỉnh "
+        "để thử tốc độ",
+    )
+    p.add_argument(
+        "--out", metavar="THƯ_MỤC", help="thư mục ghi dữ liệu tỉnh (với --scale province)"
+    )
+    province = "(với --scale province)"
+    p.add_argument("--seed", type=int, default=1, help=f"số khởi tạo ngẫu nhiên {province}")
+    p.add_argument("--cells", type=int, default=2000, help=f"số chi bộ {province}")
+    p.add_argument("--people", type=int, default=100_000, help=f"số đảng viên {province}")
+    p.add_argument("--files", type=int, default=10_000, help=f"số hồ sơ {province}")
     p.add_argument("--today", help="ngày làm mốc (ngày/tháng/năm như 31/12/2026), mặc định hôm nay")
 
     profile = command("profile", "hồ sơ làm việc", "commands:cmd_help")
     psub = profile.add_subparsers(dest="action", parser_class=Parser)
-    p = psub.add_parser("create", help="tạo hồ sơ làm việc mới")
-    global_options(p, suppress=True)
-    p.set_defaults(func="commands:cmd_profile_create")
-    p.add_argument("--role", required=True, choices=["cell", "committee", "province"])
-    p.add_argument("--org-code", required=True)
-    p.add_argument("--org-name", required=True)
-    p.add_argument("--parent-code")
-    p.add_argument("--name")
+    p = action(
+        psub,
+        "create",
+        "tạo hồ sơ làm việc mới (mật khẩu: hỏi khi chạy, hoặc KHDESK_PASSWORD)",
+        "commands:cmd_profile_create",
+    )
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["cell", "committee", "province"],
+        help="cell: chi bộ; committee: đảng ủy xã/phường/đặc khu; province: Tỉnh ủy",
+    )
+    p.add_argument("--org-code", required=True, help="mã đơn vị, ví dụ X01-CB01")
+    p.add_argument("--org-name", required=True, help="tên đơn vị, ví dụ 'Chi bộ thôn Tân Đức'")
+    p.add_argument("--parent-code", help="mã đơn vị cấp trên, ví dụ X01")
+    p.add_argument(
+        "--name", metavar="HỒ_SƠ_LÀM_VIỆC", help="tên hồ sơ làm việc (mặc định: mã đơn vị)"
+    )
     p.add_argument(
         "--db",
-        metavar="URL",
+        metavar="ĐỊA_CHỈ",
         help="cơ sở dữ liệu trên máy chủ PostgreSQL (cấp tỉnh): postgresql://máy:cổng/tên; "
         "người dùng là tài khoản máy chủ của mình (--user hoặc trong URL)",
     )
     p.add_argument("--recovery-key-out", help="ghi khóa khôi phục vào tệp này")
-    p = psub.add_parser("list", help="liệt kê hồ sơ làm việc")
-    global_options(p, suppress=True)
-    p.set_defaults(func="commands:cmd_profile_list")
+    action(psub, "list", "liệt kê hồ sơ làm việc", "commands:cmd_profile_list")
 
     user = command("user", "người dùng của hồ sơ", "commands:cmd_help")
     usub = user.add_subparsers(dest="action", parser_class=Parser)
@@ -205,15 +303,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             "tạo khóa khôi phục mới (đổi khóa)",
         ),
     ):
-        p = usub.add_parser(name, help=help_text)
-        global_options(p, suppress=True)
-        p.set_defaults(func=func)
+        p = action(usub, name, help_text, func)
         if name in ("add", "remove", "grant"):
-            p.add_argument("name")
+            p.add_argument("name", metavar="NGƯỜI_DÙNG")
         if name in ("passwd", "recover"):
-            p.add_argument("name", nargs="?")
+            p.add_argument("name", nargs="?", metavar="NGƯỜI_DÙNG")
         if name == "add":
-            p.add_argument("--role", default="secretary")
+            p.add_argument(
+                "--role",
+                default="secretary",
+                choices=["owner", "secretary", "deputy", "viewer"],
+                help="owner: chủ hồ sơ; secretary: bí thư (mặc định); deputy: phó bí thư / cán "
+                "bộ; viewer: chỉ xem. Mật khẩu: hỏi khi chạy, hoặc KHDESK_NEW_PASSWORD",
+            )
         if name == "grant":
             which = p.add_mutually_exclusive_group(required=True)
             which.add_argument(
@@ -227,7 +329,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             )
 
     p = command("import", "nhập Excel/CSV theo mẫu", "commands:cmd_import")
-    p.add_argument("file")
+    p.add_argument(
+        "file", help="tệp .xlsx, tệp .csv, hoặc thư mục các tệp .csv (mỗi trang một tệp)"
+    )
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi gì")
     p.add_argument("--all-or-nothing", action="store_true", help="có lỗi thì không nhập gì")
     p.add_argument(
@@ -239,11 +343,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
 
     p = command("export", "xuất dữ liệu ra Excel/CSV theo mẫu", "commands:cmd_export")
-    p.add_argument("file")
+    p.add_argument("file", help="tệp .xlsx ghi ra, hoặc một thư mục (mỗi trang một tệp .csv)")
 
     p = command("list", "danh sách hồ sơ quần chúng", "commands:cmd_list")
-    p.add_argument("--search")
-    p.add_argument("--state")
+    p.add_argument("--search", help="tìm theo họ tên (gõ có dấu hay không dấu) hoặc mã hồ sơ")
+    p.add_argument(
+        "--state",
+        help="chỉ hồ sơ ở giai đoạn này, ví dụ DU_BI (đảng viên dự bị), CHINH_THUC; "
+        "gõ sai thì được liệt kê các giai đoạn",
+    )
     p.add_argument(
         "--on", help="ngày tính thời hạn (ngày/tháng/năm như 31/12/2026, hoặc 2026-12-31)"
     )
@@ -267,6 +375,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         _report_commands,
         _catalogue_commands,
         _admin_commands,
+        _org_commands,
         _stats_commands,
         _class_commands,
         _meeting_commands,
@@ -307,15 +416,22 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
         "xuất gói gửi cấp trên, hoặc gói trả về cấp dưới (--to)",
         "sync_commands:cmd_bundle_export",
     )
-    p.add_argument("--out", required=True, help="tệp gói, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
+        help="tệp gói, hoặc thư mục (tên tự đặt)",
+    )
     p.add_argument("--full", action="store_true", help="gửi toàn bộ, không chỉ phần thay đổi")
     p.add_argument(
-        "--to", help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)"
+        "--to",
+        metavar="MÃ_ĐƠN_VỊ",
+        help="mã đơn vị nhận: cấp dưới (gói trả về) hoặc cấp trên (mặc định: cấp trên)",
     )
     p = action(
         bsub, "verify", "kiểm tra một gói, không thay đổi gì", "sync_commands:cmd_bundle_verify"
     )
-    p.add_argument("path")
+    p.add_argument("path", help="tệp gói .khdb")
     p = action(
         bsub,
         "import",
@@ -323,7 +439,7 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
         "nếu có gói bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
         "sync_commands:cmd_bundle_import",
     )
-    p.add_argument("paths", nargs="+")
+    p.add_argument("paths", nargs="+", help="các tệp gói .khdb (viết được E:\\*.khdb)")
     p.add_argument(
         "--accept-epoch", action="store_true", help="xác nhận giai đoạn gửi mới của đơn vị gửi"
     )
@@ -335,7 +451,7 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
     )
     p.add_argument("--all", action="store_true", help="cả các xung đột đã giải quyết")
     p = action(bsub, "resolve", "giải quyết một xung đột", "sync_commands:cmd_bundle_resolve")
-    p.add_argument("id", type=int, help="số xung đột (xem 'bundle conflicts')")
+    p.add_argument("id", type=int, metavar="SỐ", help="số xung đột (xem 'bundle conflicts')")
     p.add_argument(
         "--keep",
         required=True,
@@ -351,12 +467,12 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     cand = command("candidate", "thêm, sửa hồ sơ quần chúng", "commands:cmd_help")
     csub = cand.add_subparsers(dest="action", parser_class=parser_class)
     p = action(csub, "add", "thêm hồ sơ quần chúng", "file_commands:cmd_candidate_add")
-    p.add_argument("--full-name", dest="full_name", required=True)
+    p.add_argument("--full-name", dest="full_name", required=True, help="họ và tên")
     p.add_argument("--sex", required=True, help="Nam / Nữ")
     p.add_argument(
         "--birth-date", dest="birth_date", required=True, help="ngày/tháng/năm, ví dụ 04/05/1995"
     )
-    p.add_argument("--cccd")
+    p.add_argument("--cccd", help="số căn cước công dân (12 chữ số)")
     p.add_argument("--org-code", dest="org_code", help="chi bộ (mặc định: chi bộ của hồ sơ)")
     p.add_argument("--file-code", dest="file_code", help="mã hồ sơ (mặc định tự cấp)")
     p.add_argument("--field", action="append", help=field_help)
@@ -404,21 +520,28 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--today", help="ngày hôm nay (mặc định theo máy)")
     p = action(ssub, "undo", "hoàn tác một bước do đơn vị này ghi", "file_commands:cmd_step_undo")
     p.add_argument("file_code")
+    p.add_argument(
+        "step",
+        nargs="?",
+        help="bước cần hoàn tác, ví dụ A10 (lần ghi mới nhất); bước của đảng ủy mở hồ sơ "
+        "làm việc của đảng ủy",
+    )
     p.add_argument("--uuid", help="mã bản ghi của bước (mặc định: bước mới nhất)")
 
     att = command("attach", "tệp đính kèm (bản quét) của hồ sơ", "commands:cmd_help")
     asub = att.add_subparsers(dest="action", parser_class=parser_class)
     p = action(asub, "add", "đính kèm một tệp vào hồ sơ", "file_commands:cmd_attach_add")
     p.add_argument("file_code")
-    p.add_argument("path")
+    p.add_argument("path", help="tệp bản quét (PDF, ảnh)")
     p.add_argument("--step-uuid", dest="step_uuid", help="gắn với một bước (mã bản ghi)")
     p = action(asub, "list", "liệt kê tệp đính kèm", "file_commands:cmd_attach_list")
     p.add_argument("file_code")
     p = action(asub, "save", "lưu bản sao một tệp đính kèm", "file_commands:cmd_attach_save")
-    p.add_argument("uuid")
+    p.add_argument("uuid", help="mã bản ghi của tệp đính kèm (xem 'attach list')")
     p.add_argument(
         "--out",
         required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
         help="thư mục để lưu (tên tệp an toàn, không ghi đè) hoặc đường dẫn tệp muốn ghi",
     )
 
@@ -426,14 +549,20 @@ def _file_commands(sub, command, global_options, parser_class) -> None:
 def _transfer_commands(sub, command, global_options, parser_class) -> None:
     """Add `transfer` to the command parser (called by build_parser): CLI.md."""
     today = "ngày hôm nay (mặc định theo máy)"
-    opinion = "số văn bản nhận xét của chi bộ cũ (đảng viên dự bị, TRANSFER_PRIOR_OPINION)"
+    opinion = (
+        "số văn bản nhận xét của chi bộ cũ: đảng viên dự bị đã sinh hoạt ở chi bộ cũ từ 6 tháng "
+        "trở lên cần có khi xét công nhận chính thức"
+    )
     transfer = command(
-        "transfer", "chuyển hồ sơ sang đơn vị khác (RULES.md §2a)", "commands:cmd_help"
+        "transfer",
+        "chuyển hồ sơ sang đơn vị khác khi người đó chuyển nơi ở, nơi làm việc (hồ sơ chưa "
+        "công nhận chính thức; trong khi chuyển không ghi bước nào ở cả hai nơi)",
+        "commands:cmd_help",
     )
     tsub = transfer.add_subparsers(dest="action", parser_class=parser_class)
     p = action(tsub, "out", "chuyển hồ sơ đi", "transfer_commands:cmd_transfer_out")
     p.add_argument("file_code")
-    p.add_argument("--to", required=True, help="mã đơn vị nhận hồ sơ")
+    p.add_argument("--to", required=True, metavar="MÃ_ĐƠN_VỊ", help="mã đơn vị nhận hồ sơ")
     p.add_argument("--on", help="ngày chuyển đi (mặc định hôm nay)")
     p.add_argument("--reason", help="lý do chuyển")
     p.add_argument("--opinion", help=opinion)
@@ -563,8 +692,12 @@ def _report_commands(sub, command, global_options, parser_class) -> None:
         "'checklist': danh mục tài liệu hồ sơ)",
         "report_commands:cmd_form",
     )
-    p.add_argument("code", help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc 'checklist'")
-    p.add_argument("--file", required=True, help="mã hồ sơ")
+    p.add_argument(
+        "code",
+        metavar="MÃ_MẪU",
+        help="mã mẫu, ví dụ 6-KNĐ (viết 6-KND cũng được) hoặc 'checklist'",
+    )
+    p.add_argument("--file", required=True, metavar="MÃ_HỒ_SƠ", help="mã hồ sơ")
     p.add_argument("--out", required=True, help="tệp PDF ghi ra")
     p.add_argument(
         "--value",
@@ -599,8 +732,8 @@ def _class_commands(sub, command, global_options, parser_class) -> None:
     csub = group.add_subparsers(dest="action", parser_class=parser_class)
 
     def class_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--code", required=True, help="mã lớp, ví dụ LOP-2026-05")
-        p.add_argument("--name", required=True, help="tên lớp")
+        p.add_argument("--code", required=True, metavar="MÃ_LỚP", help="mã lớp, ví dụ LOP-2026-05")
+        p.add_argument("--name", required=True, metavar="TÊN_LỚP", help="tên lớp")
         p.add_argument("--organiser", required=True, help="đơn vị tổ chức lớp")
         p.add_argument("--issuer", help="nơi cấp giấy chứng nhận (mặc định: đơn vị tổ chức)")
         p.add_argument(
@@ -672,7 +805,12 @@ def _catalogue_commands(sub, command, global_options, parser_class) -> None:
         "Tỉnh ủy ban hành bộ danh mục mới (ký số)",
         "catalogue_commands:cmd_catalogue_export",
     )
-    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
+        help="tệp danh mục, hoặc thư mục (tên tự đặt)",
+    )
     p.add_argument(
         "--from",
         dest="source",
@@ -686,14 +824,19 @@ def _catalogue_commands(sub, command, global_options, parser_class) -> None:
         "đảng ủy chuyển bộ danh mục đã cài xuống chi bộ (kèm chữ ký xác nhận)",
         "catalogue_commands:cmd_catalogue_forward",
     )
-    p.add_argument("--out", required=True, help="tệp danh mục, hoặc thư mục (tên tự đặt)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="TỆP_HOẶC_THƯ_MỤC",
+        help="tệp danh mục, hoặc thư mục (tên tự đặt)",
+    )
     p = action(
         csub,
         "import",
         "cài bộ danh mục nhận từ cấp trên",
         "catalogue_commands:cmd_catalogue_import",
     )
-    p.add_argument("path")
+    p.add_argument("path", help="tệp bộ danh mục .khdc")
     action(csub, "show", "xem bộ danh mục đang dùng", "catalogue_commands:cmd_catalogue_show")
 
 
@@ -702,7 +845,9 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
     group = command("backup", "sao lưu và khôi phục (bản sao lưu được mã hóa)", "commands:cmd_help")
     bsub = group.add_subparsers(dest="action", parser_class=parser_class)
     p = action(bsub, "create", "tạo bản sao lưu ngay", "admin_commands:cmd_backup_create")
-    p.add_argument("--to", help="thêm một bản vào thư mục này (ví dụ thẻ nhớ USB)")
+    p.add_argument(
+        "--to", metavar="THƯ_MỤC", help="thêm một bản vào thư mục này (ví dụ thẻ nhớ USB)"
+    )
     p.add_argument("--note", help="ghi chú")
     p = action(bsub, "list", "liệt kê các bản sao lưu", "admin_commands:cmd_backup_list")
     p.add_argument("--folder", help="xem các bản trong thư mục khác (ví dụ USB)")
@@ -712,7 +857,11 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
         "khôi phục từ một bản sao lưu (có thể hoàn tác)",
         "admin_commands:cmd_backup_restore",
     )
-    p.add_argument("id", help="mã bản sao lưu (xem 'backup list') hoặc đường dẫn tệp .khbak")
+    p.add_argument(
+        "id",
+        metavar="BẢN_SAO_LƯU",
+        help="mã bản sao lưu (xem 'backup list') hoặc đường dẫn tệp .khbak",
+    )
     p = action(
         bsub,
         "import",
@@ -720,14 +869,20 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
         "admin_commands:cmd_backup_import",
     )
     p.add_argument("file", help="tệp .khbak")
-    p.add_argument("--name", help="tên hồ sơ trên máy này (mặc định: như trong bản sao lưu)")
+    p.add_argument(
+        "--name",
+        metavar="HỒ_SƠ_LÀM_VIỆC",
+        help="tên hồ sơ làm việc trên máy này (mặc định: như trong bản sao lưu)",
+    )
     p = action(
         bsub,
         "move",
         "ghi bản sao lưu để chuyển hồ sơ sang máy mới",
         "admin_commands:cmd_backup_move",
     )
-    p.add_argument("--to", required=True, help="thư mục đích (ví dụ thẻ nhớ USB)")
+    p.add_argument(
+        "--to", required=True, metavar="THƯ_MỤC", help="thư mục đích (ví dụ thẻ nhớ USB)"
+    )
 
     group = command("db", "kiểm tra cơ sở dữ liệu", "commands:cmd_help")
     dsub = group.add_subparsers(dest="action", parser_class=parser_class)
@@ -752,8 +907,8 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
         help="kiểm tra nhật ký mà đơn vị cấp dưới này đã báo cáo lên qua các gói đồng bộ",
     )
     p = action(asub, "list", "xem nhật ký (mới nhất trước)", "admin_commands:cmd_audit_list")
-    p.add_argument("--file", help="chỉ các mục của một hồ sơ")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--file", metavar="MÃ_HỒ_SƠ", help="chỉ các mục của một hồ sơ")
+    p.add_argument("--limit", type=int, default=200, help="số mục (mặc định 200)")
 
     p = command(
         "retention",
@@ -781,6 +936,37 @@ def _admin_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument("--note", help="ghi chú")  # tests: the date to count from
 
 
+def _org_commands(sub, command, global_options, parser_class) -> None:
+    """Add `org` to the command parser (called by build_parser)."""
+    group = command("org", "các đơn vị: xem, thêm đơn vị trực thuộc", "commands:cmd_help")
+    osub = group.add_subparsers(dest="action", parser_class=parser_class)
+    action(
+        osub,
+        "list",
+        "các đơn vị: đơn vị của hồ sơ này và các đơn vị trực thuộc (mã, cấp trên, loại, tên)",
+        "org_commands:cmd_org_list",
+    )
+    p = action(
+        osub,
+        "add",
+        "thêm một đơn vị trực thuộc (đảng ủy, Tỉnh ủy); chi bộ tự dùng khdesk thì ghi nhận thẻ "
+        "khóa của chi bộ ('keys enrol --add-unit')",
+        "org_commands:cmd_org_add",
+    )
+    p.add_argument("code", metavar="MÃ_ĐƠN_VỊ", help="mã đơn vị mới, ví dụ X01-CB09")
+    p.add_argument("--name", required=True, metavar="TÊN_ĐƠN_VỊ", help="tên đơn vị")
+    p.add_argument(
+        "--kind",
+        metavar="LOẠI",
+        help="loại đơn vị, ví dụ 'Chi bộ thôn', 'Chi bộ tổ dân phố', 'Đảng ủy cơ sở'",
+    )
+    p.add_argument(
+        "--parent",
+        metavar="MÃ_ĐƠN_VỊ",
+        help="đơn vị cấp trên (mặc định: đơn vị của hồ sơ này)",
+    )
+
+
 def _stats_commands(sub, command, global_options, parser_class) -> None:
     """Add `stats` to the command parser (called by build_parser)."""
     p = command(
@@ -789,10 +975,9 @@ def _stats_commands(sub, command, global_options, parser_class) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--year", type=int, help="năm thống kê (mặc định năm nay)")
     which.add_argument("--period", help="giai đoạn kế hoạch, ví dụ 2026-2030")
-    p.add_argument("--pdf", metavar="OUT", help="ghi báo cáo PDF vào tệp này")
+    p.add_argument("--pdf", help="ghi báo cáo PDF vào tệp này")
     p.add_argument(
         "--xlsx",
-        metavar="OUT",
         help="ghi bảng Excel (mỗi cấp một trang, thêm trang theo loại chi bộ) vào tệp này",
     )
     p.add_argument(
@@ -867,7 +1052,7 @@ def _meeting_commands(sub, command, global_options, parser_class) -> None:
     p.add_argument(
         "--value",
         action="append",
-        help="TÊN=GIÁ_TRỊ điền chỗ trống ('venue', 'end_time', 'opinions'), lặp lại được",
+        help="điền một chỗ trống ('venue', 'end_time', 'opinions'), lặp lại được",
     )
 
 

@@ -5,6 +5,7 @@ already, and then there is nothing left to expand)."""
 from __future__ import annotations
 
 import glob
+import os
 from pathlib import Path
 
 from khdesk.core.errors import InputError, UsageError
@@ -36,3 +37,17 @@ def one(pattern: str) -> Path:
             "lệnh này nhận một tệp, hãy ghi rõ tên."
         )
     return paths[0]
+
+
+def file_or_folder(text: str) -> Path:
+    """An `--out` that takes a file or a folder: typed with a trailing separator
+    (`E:\\goi\\`, `/media/usb/goi/`) it is a folder, made if missing, and the command names
+    the file in it; Path() would drop the separator and write a file named 'goi'."""
+    seps = tuple(s for s in (os.sep, os.altsep) if s)
+    out = Path(text)
+    if text.endswith(seps) and not out.is_dir():
+        try:
+            out.mkdir(parents=True)
+        except OSError as exc:
+            raise InputError(f"Không tạo được thư mục '{text}': {exc.strerror}.") from None
+    return out

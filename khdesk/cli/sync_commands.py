@@ -134,7 +134,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 def cmd_bundle_export(args: argparse.Namespace) -> int:
     with opened(args) as session, long_work() as steps:
-        result = sync.export_bundle(session, Path(args.out), full=args.full, to=args.to, **steps)
+        out = paths.file_or_folder(args.out)
+        result = sync.export_bundle(session, out, full=args.full, to=args.to, **steps)
     if args.json:
         print_json(result.as_dict())
         return 0
@@ -161,7 +162,7 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
 def _print_report(r) -> None:
     sender = r.sender or {}
-    who = sender.get("org_code", "?")
+    who = sender.get("org_code", "không rõ đơn vị gửi")
     if sender and not sender.get("verified"):
         who += " (tự xưng, chưa xác thực)"
     head = f"{Path(r.path).name}: {who}"

@@ -142,6 +142,11 @@ def text_sort_key(value: str | None) -> str:
 _DAY_FIRST = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]+)")
 _YEAR_FIRST = re.compile(r"([0-9]{4})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
 DATE_FORM = "cần dạng ngày/tháng/năm, ví dụ 31/12/2026 (hoặc 2026-12-31)"
+# The shapes files written by programs (bundles, catalogues, rulebooks) take, in words.
+ISO_DATE_FORM = "dạng năm-tháng-ngày, ví dụ 2026-12-31"
+UTC_MOMENT_FORM = (
+    "dạng năm-tháng-ngàyTgiờ:phút:giây+00:00 (giờ UTC), ví dụ 2026-12-31T08:30:00+00:00"
+)
 
 
 def parse_date(text: str) -> date:
@@ -169,3 +174,20 @@ def parse_date(text: str) -> date:
     if d > days:
         raise ValueError(f"ngày không có thật (tháng {m} năm {y} chỉ có {days} ngày)")
     return date(y, m, d)
+
+
+# A unit's code goes into its files' codes (X01-CB09-0001), names a profile and is typed
+# on command lines: letters without marks, digits, and hyphens between them.
+_UNIT_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
+def unit_code_problem(code: str) -> str | None:
+    """Why `code` (upper case) cannot be a unit's code, or None."""
+    if not code:
+        return "Mã đơn vị: cần ghi."
+    if not _UNIT_CODE.fullmatch(code):
+        return (
+            f"Mã đơn vị '{code}': chỉ gồm chữ cái không dấu, chữ số và dấu gạch ngang "
+            "(vd. X01-CB09)."
+        )
+    return None

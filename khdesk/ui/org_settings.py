@@ -27,6 +27,7 @@ from khdesk.core.services.organisations import (
     save_org_settings,
     writable_orgs,
 )
+from khdesk.ui.add_unit import AddUnitDialog
 from khdesk.ui.context import Changes
 from khdesk.ui.messages import error_text
 from khdesk.ui.pages import Page
@@ -65,9 +66,11 @@ class OrgSettingsPage(Page):
         super().__init__(ctx, parent)
         self.can_edit = self.session.may(Action.UNIT_SETTINGS)
         self.org_box = QComboBox()
-        for org in writable_orgs(self.session):
-            self.org_box.addItem(f"{org['name']} ({org['code']})", org["code"])
+        self._fill_orgs()
         self.org_box.currentIndexChanged.connect(self.refresh)
+        # A committee or the province adds the units under it here (a cell has none).
+        self.add_unit_button = QPushButton("Thêm đơn vị…")
+        self.add_unit_button.clicked.connect(self.add_unit)
 
         # -- the unit's fields --
         self.fields: dict[str, QWidget] = {}
@@ -154,10 +157,12 @@ class OrgSettingsPage(Page):
         bottom.addWidget(self.save_button)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Đơn vị:"))
+        self.org_label = QLabel("Đơn vị:")
+        top.addWidget(self.org_label)
         top.addWidget(self.org_box, 1)
-        self.org_box.setVisible(self.org_box.count() > 1)
-        top.itemAt(0).widget().setVisible(self.org_box.count() > 1)
+        top.addWidget(self.add_unit_button)
+        self._show_org_box()
+        self.add_unit_button.setVisible(self.can_edit and self.session.info.role != "cell")
 
         body = QHBoxLayout()
         body.addWidget(org_box, 1)
@@ -180,6 +185,35 @@ class OrgSettingsPage(Page):
             ):
                 button.setVisible(False)
         self.refresh()
+
+    def _fill_orgs(self) -> None:
+        for org in writable_orgs(self.session):
+            self.org_box.addItem(f"{org['name']} ({org['code']})", org["code"])
+
+    def _show_org_box(self) -> None:
+        several = self.org_box.count() > 1
+        self.org_label.setVisible(several)
+        self.org_box.setVisible(several)
+
+    def add_unit(self) -> AddUnitDialog:
+        """Open "Thêm đơn vị"; once added, the unit is in the list and shown."""
+        dialog = AddUnitDialog(self.ctx, self)
+        dialog.accepted.connect(lambda: self._added(dialog.added))
+        dialog.open()
+        return dialog
+
+    def _added(self, unit: dict | None) -> None:
+        if unit is None:
+            return
+        self.org_box.blockSignals(True)
+        self.org_box.clear()
+        self._fill_orgs()
+        self.org_box.blockSignals(False)
+        self._show_org_box()
+        self.org_box.setCurrentIndex(max(self.org_box.findData(unit["code"]), 0))
+        self.refresh()
+        self.message.setStyleSheet("color: #1d6b2f;")
+        self.message.setText(f"Đã thêm đơn vị {unit['code']} ({unit['name']}).")
 
     @property
     def org_code(self) -> str:

@@ -160,6 +160,7 @@ class _Checker:
 def _open_everything(check: _Checker, home: Path, profile: str) -> None:
     from khdesk.ui import help as help_dialogs
     from khdesk.ui import shell
+    from khdesk.ui.add_unit import AddUnitDialog
     from khdesk.ui.import_wizard import ImportWizard
     from khdesk.ui.main_window import MainWindow
     from khdesk.ui.members import MemberDialog
@@ -208,6 +209,7 @@ def _open_everything(check: _Checker, home: Path, profile: str) -> None:
             "passed", "891-QĐ/ĐU", None, "pending", "", None, None, None,
         )  # fmt: skip
         dialogs.append(("confirm-decision", ConfirmDialog(reported, window)))
+        dialogs.append(("add-unit", AddUnitDialog(window.ctx, window)))  # units under it
     for name, dialog in dialogs:
         check.check(dialog, f"{profile}/{name}")
         dialog.close()

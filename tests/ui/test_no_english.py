@@ -58,6 +58,8 @@ def walk_the_window(pc: PC, files: list[str] | None = None, forms: int = 99) -> 
     read_and_close(pc, help_dialogs.open_guide(window), "hướng dẫn")
     read_and_close(pc, help_dialogs.open_about(window, pc.session), "giới thiệu")
     read_and_close(pc, shell.new_file(window), "thêm hồ sơ")
+    if role != "cell":
+        read_and_close(pc, pc.page("org").add_unit(), "thêm đơn vị")
     if files is None:
         files = [row["file_code"] for row in list_files(pc.session)]
     for n, code in enumerate(files):

@@ -86,3 +86,60 @@ def test_a_viewer_cannot_edit(qtbot, demo_home):
     assert not page.plans.isEnabled()
     assert "Chỉ chủ hồ sơ hoặc bí thư" in page.message.text()
     session.close()
+
+
+def committee_page(qtbot, demo_home):
+    session = open_profile(demo_home, "X01", "bithu", "demo-password")
+    window = MainWindow(session, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("org")
+    return session, window.current_page()
+
+
+def test_a_committee_adds_a_unit_by_typing_it_in(qtbot, demo_home):
+    """ "Thêm đơn vị…" on the committee's unit page: the code, the name typed as a
+    Vietnamese keyboard types, a kind and the unit above; the unit is then in the page's
+    list, shown, and kept."""
+    from khdesk.core.services.organisations import get_org
+    from tests.ui.helpers import type_text
+
+    session, page = committee_page(qtbot, demo_home)
+    assert page.add_unit_button.isVisibleTo(page)
+    dialog = page.add_unit()
+    assert dialog.isVisible() and dialog.windowTitle() == "Thêm đơn vị"
+    parents = [dialog.parent_box.itemData(i) for i in range(dialog.parent_box.count())]
+    assert parents == ["X01", "X01-DU01"]  # the committee and its party committee below
+    type_text(qtbot, dialog.code_edit, "x01-cb09")
+    type_text(qtbot, dialog.name_edit, "Chi bộ thôn Hòa Sơn")
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("Chi bộ thôn"))
+    dialog.add_button.click()
+    assert not dialog.isVisible(), dialog.message.text()
+    assert page.org_box.currentData() == "X01-CB09"
+    assert page.code_label.text() == "X01-CB09" and page.parent_label.text() == "X01"
+    assert page.fields["name"].text() == "Chi bộ thôn Hòa Sơn"
+    assert page.message.text() == "Đã thêm đơn vị X01-CB09 (Chi bộ thôn Hòa Sơn)."
+    assert get_org(session, "X01-CB09")["kind"] == "Chi bộ thôn"
+    session.close()
+
+
+def test_a_refused_unit_stays_in_the_dialog_with_the_reason(qtbot, demo_home):
+    from tests.ui.helpers import type_text
+
+    session, page = committee_page(qtbot, demo_home)
+    count = page.org_box.count()
+    dialog = page.add_unit()
+    type_text(qtbot, dialog.code_edit, "X01-CB02")  # the committee already has it
+    type_text(qtbot, dialog.name_edit, "Chi bộ mới")
+    dialog.add_button.click()
+    assert dialog.isVisible()
+    assert "Đã có đơn vị mã 'X01-CB02'" in dialog.message.text()
+    assert page.org_box.count() == count
+    dialog.close()
+    session.close()
+
+
+def test_a_cell_has_no_add_unit_button(qtbot, demo_home):
+    session, page = open_page(qtbot, demo_home)
+    assert not page.add_unit_button.isVisibleTo(page)
+    session.close()

@@ -29,6 +29,7 @@ from typing import Any
 from khdesk.core.errors import KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.resources import resource_path
+from khdesk.core.text import ISO_DATE_FORM
 
 __all__ = [
     "CalendarError",
@@ -188,12 +189,14 @@ def _overlay_days(data: Mapping[str, Any], key: str, origin: str) -> dict[date, 
     for i, item in enumerate(items, 1):
         where = f"Tệp lịch nghỉ '{origin}', mục '{key}' thứ {i}"
         if not isinstance(item, dict) or "date" not in item:
-            raise CalendarError(f'{where}: cần dạng {{"date": "yyyy-mm-dd", "name": …}}.')
+            raise CalendarError(
+                f'{where}: cần dạng {{"date": "2026-12-31", "name": "tên hoặc căn cứ"}}.'
+            )
         try:
             day = date.fromisoformat(str(item["date"]))
         except ValueError:
             raise CalendarError(
-                f"{where}: ngày '{item['date']}' không đúng dạng yyyy-mm-dd."
+                f"{where}: ngày '{item['date']}' không đúng {ISO_DATE_FORM}."
             ) from None
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():

@@ -33,6 +33,7 @@ from typing import Any
 from khdesk.core.domain.template import EDUCATION
 from khdesk.core.errors import KhdeskError
 from khdesk.core.resources import resource_path
+from khdesk.core.text import ISO_DATE_FORM
 
 __all__ = [
     "DEADLINE_RULES",
@@ -473,13 +474,13 @@ def _date(data: Mapping[str, Any], key: str, origin: str, required: bool) -> dat
     raw = data.get(key)
     if raw is None:
         if required:
-            raise RulebookError(f"Căn cứ '{origin}': thiếu '{key}' (ngày dạng yyyy-mm-dd).")
+            raise RulebookError(f"Căn cứ '{origin}': thiếu '{key}' (ngày {ISO_DATE_FORM}).")
         return None
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
         raise RulebookError(
-            f"Căn cứ '{origin}': '{key}' = '{raw}' không phải ngày dạng yyyy-mm-dd."
+            f"Căn cứ '{origin}': '{key}' = '{raw}' không phải ngày {ISO_DATE_FORM}."
         ) from None
 
 

@@ -285,7 +285,10 @@ def staff_unit_problem(tree: OrgTree, home_org: str, role: str, unit: str | None
     if role == "cell":
         return f"Chi bộ '{unit}' không phải chi bộ của hồ sơ này ({home_org})."
     if unit not in tree:
-        return f"Không có đơn vị mã '{unit}' (thêm vào trang 'Đơn vị' trước)."
+        return (
+            f"Không có đơn vị mã '{unit}': thêm đơn vị trước (trang 'Chi bộ / tổ chức', nút "
+            "'Thêm đơn vị…', hoặc lệnh 'khdesk org add')."
+        )
     if unit in tree.deleted:
         return f"Đơn vị '{unit}' đã bị xóa khỏi danh sách đơn vị: không ghi thêm dữ liệu."
     if not tree.is_below(unit, home_org):

@@ -23,7 +23,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from khdesk.core.domain.pipeline import STATE_ORDER, State, StepEvent, derive_state, ordered
+from khdesk.core.domain.pipeline import (
+    STATE_LABELS,
+    STATE_ORDER,
+    State,
+    StepEvent,
+    derive_state,
+    ordered,
+)
 
 OUT, IN, BACK, WITHDRAW = "CHUYEN_DI", "CHUYEN_DEN", "CHUYEN_TRA", "CHUYEN_HUY"
 # The previous cell's written opinion, recorded by the new holder after acceptance
@@ -158,7 +165,8 @@ def out_problem(
     state = derive_state(evs)
     if state not in MOVABLE_STATES:
         return (
-            f"Hồ sơ {file_code} ở trạng thái {state.value}: chỉ chuyển hồ sơ chưa là đảng viên "
+            f"Hồ sơ {file_code} ở giai đoạn '{STATE_LABELS[state]}': chỉ chuyển hồ sơ chưa là "
+            "đảng viên "
             "chính thức và chưa kết thúc (Dừng, Xóa tên)."
         )
     r = replay(evs, org_code)

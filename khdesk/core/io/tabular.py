@@ -470,7 +470,7 @@ def _make_period(column: Column, fails: list[str]) -> Converter:
             ):
                 return f"{a}-{b}"
         fails.append(
-            f"Giai đoạn không hợp lệ '{s}' — cần dạng yyyy-yyyy, "
+            f"Giai đoạn không hợp lệ '{s}' — cần dạng năm-năm, "
             "năm sau lớn hơn năm trước (ví dụ 2026-2030)"
         )
         return _BAD

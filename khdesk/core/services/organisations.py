@@ -7,15 +7,15 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from khdesk.core.domain.roles import Action
-from khdesk.core.domain.scope import station_scope
-from khdesk.core.domain.template import ORGS, PLANS
+from khdesk.core.domain.scope import OrgTree, staff_org_problem, station_scope
+from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, ORGS, PLANS
 from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import convert_value
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.engine import bulk_insert
 from khdesk.core.store.orgtree import load_tree
-from khdesk.core.text import clean_text
+from khdesk.core.text import clean_text, unit_code_problem
 
 # Fields of the `Đơn vị` sheet the settings screen edits (the code and the parent are the
 # tree's business: they change by import at the committee, not here).
@@ -35,6 +35,25 @@ def writable_orgs(session: Session) -> list[dict]:
     for code in sorted(units - {home}):
         out.append({"code": code, "name": tree.names.get(code)})
     return out
+
+
+def branch_orgs(session: Session) -> list[dict]:
+    """Every live unit of this station's branch (code, name, parent_code, kind,
+    self_managed), its own first, then by code."""
+    with session.store.read() as conn:
+        tree = load_tree(conn)
+    home = session.org_code
+    codes = sorted(tree.branch(home, live=True) - {home})
+    return [
+        {
+            "code": code,
+            "name": tree.names.get(code) or code,
+            "parent_code": tree.parents.get(code),
+            "kind": tree.kinds.get(code),
+            "self_managed": code in tree.self_managed,
+        }
+        for code in [home, *codes]
+    ]
 
 
 def writable_org_codes(session: Session) -> set[str]:
@@ -191,3 +210,78 @@ def save_org_settings(
                     )
                     changed_plans += 1
         tx.audit("change", "org", org_code, fields=sorted(clean), plans=changed_plans)
+
+
+def unit_parents(session: Session) -> list[dict]:
+    """The units a new unit may go under (code, name), this station's own first: a
+    committee or the province, and the party committees of its branch; a cell none."""
+    if session.info.role == "cell":
+        return []
+    with session.store.read() as conn:
+        tree = load_tree(conn)
+    home = session.org_code
+    out = [{"code": home, "name": tree.names.get(home) or home}]
+    for code in sorted(station_scope(tree, home, session.info.role).new_units_under - {home}):
+        if tree.live(code) and tree.kinds.get(code) not in CELL_KINDS:
+            out.append({"code": code, "name": tree.names.get(code)})
+    return out
+
+
+def add_org(session: Session, code: str, name: str, kind: str | None, parent_code: str) -> dict:
+    """A unit added by hand under `parent_code` (this station or a committee of its
+    branch), with the checks an import of the units' sheet makes
+    (scope.staff_org_problem). One transaction, audited; a refusal writes nothing."""
+    session.require(Action.UNIT_SETTINGS)
+    if session.info.role == "cell":
+        raise InputError("Chi bộ không thêm đơn vị: đơn vị mới do đảng ủy cấp trên thêm.")
+    code = (code or "").strip().upper()
+    parent = (parent_code or "").strip().upper()
+    problems = [p for p in (unit_code_problem(code),) if p]
+    clean: dict = {}
+    for key, value in (("name", name), ("kind", kind)):
+        column = ORGS.column(key)
+        try:
+            clean[key] = convert_value(column, value)
+        except ValueError as exc:
+            problems.append(f"{column.header}: {exc}")
+    if "name" in clean and not clean["name"]:
+        problems.append("Tên đơn vị: cần ghi.")
+    if problems:
+        raise InputError("Chưa thêm được đơn vị:\n" + "\n".join(problems))
+    with session.store.write(session.user) as tx:
+        tree = load_tree(tx.conn)
+        if code in tree:
+            raise InputError(f"Đã có đơn vị mã '{code}' ({tree.names.get(code) or code}).")
+        why = staff_org_problem(tree, session.org_code, session.info.role, code, parent)
+        if why:
+            raise InputError(why)
+        if tree.kinds.get(parent) in CELL_KINDS:
+            raise InputError(f"'{parent}' là chi bộ: không có đơn vị trực thuộc chi bộ.")
+        row = new_unit_row(tx, tree, code, clean["name"], parent, clean["kind"], False)
+        tx.audit("add", "org", code, parent_code=parent, kind=clean["kind"])
+    return {k: row[k] for k in ("code", "name", "parent_code", "kind")}
+
+
+def new_unit_row(
+    tx, tree: OrgTree, code: str, name: str, parent: str, kind: str | None, self_managed: bool
+) -> dict:
+    """Insert a unit under `parent` (the caller checked the station may add it there); a
+    cell right under a commune committee is a grassroots cell, under a grassroots party
+    committee it is not (the rules read the flag). Returns the row."""
+    above = tree.kinds.get(parent)
+    grassroots = None
+    if kind in CELL_KINDS and above in COMMUNE_KINDS:
+        grassroots = True
+    elif kind in CELL_KINDS and above == "Đảng ủy cơ sở":
+        grassroots = False
+    row = {
+        **tx.new_record(),
+        "code": code,
+        "name": name,
+        "parent_code": parent,
+        "kind": kind,
+        "self_managed": self_managed,
+        "is_grassroots_cell": grassroots,
+    }
+    tx.conn.execute(t.orgs.insert().values(**row))
+    return row

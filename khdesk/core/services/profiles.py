@@ -47,7 +47,7 @@ from khdesk.core.store.keyslots import RECOVERY_SLOT, KeySlots, new_database_key
 from khdesk.core.store.migrate import ensure_schema
 from khdesk.core.store.store import Clock, Store, iso, set_meta, utc_now
 from khdesk.core.sync.keys import create_station_keys
-from khdesk.core.text import clean_text
+from khdesk.core.text import clean_text, unit_code_problem
 
 log = logging.getLogger(__name__)
 USER_ROLE_LABELS = {
@@ -137,6 +137,8 @@ def _new_info(
     if role not in ROLES:
         raise UsageError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
     org_code = (clean_text(org_code, "Mã đơn vị") or "").upper()
+    if problem := unit_code_problem(org_code):
+        raise UsageError(problem)
     org_name = clean_text(org_name, "Tên đơn vị") or ""
     name = check_profile_name(name or org_code)
     if not org_name:

@@ -19,19 +19,21 @@ passwords they were made with (keep the old USB sticks safe).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
 
-from khdesk.core.domain.pipeline import STATE_LABELS
+from khdesk.core.domain.pipeline import RESULT_LABELS, STATE_LABELS
 from khdesk.core.domain.roles import Action
+from khdesk.core.domain.scope import TABLE_LABELS
 from khdesk.core.domain.template import SHEETS
 from khdesk.core.errors import InputError
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress
 from khdesk.core.services import backup, profiles, rekey, sync
-from khdesk.core.services.session import Session
+from khdesk.core.services.session import ROLE_LABELS, Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.store import row_hash
 from khdesk.core.text import clean_text
@@ -273,6 +275,17 @@ _DETAIL_KEYS = {
     "users": "số người dùng giữ quyền",
     "lost": "cần mật khẩu mới",
     "new_recovery_key": "khóa khôi phục mới",
+    "on": "ngày",
+    "result": "kết quả",
+    "sender": "đơn vị gửi",
+    "tables": "đã nhận",
+    "records": "bản ghi",
+    "file": "tệp",
+    "catalogue_hash": "mã kiểm tra",
+    "content_hash": "mã nội dung",
+    "parent_code": "cấp trên",
+    "conflict": "xung đột số",
+    "keep": "giữ",
 }
 _DETAIL_VALUES = {
     "added": "thêm mới",
@@ -285,7 +298,22 @@ _DETAIL_VALUES = {
     "recovery_key_new": "thay khóa khôi phục",
     "reset": "thay khóa khôi phục",
     "manual": "tạo thủ công",
+    "here": "bản ở đây",
+    "incoming": "bản gửi đến",
     **{state: label for state, label in STATE_LABELS.items()},
+    **{result.value: label for result, label in RESULT_LABELS.items()},
+    **ROLE_LABELS,
+    **TABLE_LABELS,  # what changed in a file a bundle brought ("how")
+}
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The counts of an import or a bundle ({"added": 12, …}).
+_COUNT_WORDS = {
+    "added": "thêm",
+    "updated": "sửa",
+    "unchanged": "không đổi",
+    "older": "cũ hơn, bỏ qua",
+    "conflicts": "xung đột",
+    "skipped": "bỏ qua",
 }
 
 
@@ -300,16 +328,35 @@ def _detail_text(detail: dict) -> str:
         if value in (None, "", [], {}):
             continue
         if key == "fields" and isinstance(value, list):
-            shown = ", ".join(headers.get(f, f) for f in value)
+            shown = ", ".join(headers.get(f) or TABLE_LABELS.get(f, f) for f in value)
+        elif isinstance(value, str) and _ISO_DAY.fullmatch(value):
+            shown = f"{value[8:10]}/{value[5:7]}/{value[:4]}"  # as the app writes a day
         elif isinstance(value, str):
             shown = _DETAIL_VALUES.get(value, value)
+        elif isinstance(value, dict):
+            shown = _counts_text(value)
         else:
             shown = json.dumps(value, ensure_ascii=False)
         if not shown:
             continue
-        label = _DETAIL_KEYS.get(key, key)
+        label = _DETAIL_KEYS[key] if key in _DETAIL_KEYS else TABLE_LABELS.get(key, key)
         parts.append(f"{label}: {shown}" if label else shown)
     return "; ".join(parts)
+
+
+def _counts_text(counts: dict) -> str:
+    """{"candidates": {"added": 12, "skipped": 0}, "steps": 3} as "hồ sơ (thêm 12), bước
+    3": records and counts in words, the zeros left out."""
+    parts = []
+    for key, value in counts.items():
+        label = TABLE_LABELS.get(key) or _COUNT_WORDS.get(key, key)
+        if isinstance(value, dict):
+            inner = _counts_text(value)
+            if inner:
+                parts.append(f"{label} ({inner})")
+        elif value:
+            parts.append(f"{label} {value}")
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,9 @@ def resolve_profile_name(
     error listing them."""
     if name:
         if not ProfileDir(home, name).exists():
-            raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home}.")
+            here = ", ".join(p.name for p in list_profiles(home))
+            what = f"các hồ sơ làm việc ở đây: {here}" if here else "chưa có hồ sơ làm việc nào"
+            raise ProfileError(f"Không có hồ sơ làm việc '{name}' trong {home} ({what}).")
         return name
     profiles = list_profiles(home)
     if len(profiles) == 1:

@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import OrgTree, enrolment_check, staff_org_problem
-from khdesk.core.domain.template import CELL_KINDS, COMMUNE_KINDS, kind_from_name
+from khdesk.core.domain.template import kind_from_name
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
+from khdesk.core.services.organisations import new_unit_row
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
@@ -132,22 +133,7 @@ def _add_card_unit(tx, tree: OrgTree, home_org: str, home_role: str, card: keys.
     if why:  # enrolment_check offered it only where the staff may add it
         raise KeyCardError("out_of_scope", why)
     kind = kind_from_name(card.org_name, card.role)
-    above = tree.kinds.get(parent)
-    grassroots = None
-    if kind in CELL_KINDS and above in COMMUNE_KINDS:
-        grassroots = True  # a cell right under a commune committee is a chi bộ cơ sở
-    elif kind in CELL_KINDS and above == "Đảng ủy cơ sở":
-        grassroots = False
-    row = {
-        **tx.new_record(),
-        "code": card.org_code,
-        "name": card.org_name,
-        "parent_code": parent,
-        "kind": kind,
-        "self_managed": True,
-        "is_grassroots_cell": grassroots,
-    }
-    tx.conn.execute(t.orgs.insert().values(**row))
+    row = new_unit_row(tx, tree, card.org_code, card.org_name, parent, kind, True)
     return {k: row[k] for k in ("code", "name", "parent_code", "kind")}
 
 

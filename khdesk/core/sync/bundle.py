@@ -40,6 +40,7 @@ from khdesk.core.sync import canonical, records, signed_zip
 from khdesk.core.sync.errors import BundleError
 from khdesk.core.sync.keys import KeyPair, PublicKeys
 from khdesk.core.sync.signed_zip import KEY_ID, SHA256, UUID, Fields, Shape, show_name
+from khdesk.core.text import UTC_MOMENT_FORM
 
 FORMAT = "khdesk-bundle"
 FORMAT_VERSION = 1
@@ -326,7 +327,7 @@ def _moment(obj: dict, key: str, path: str) -> str:
         where = f"{path}.{key}" if path else key
         raise BundleError(
             "manifest_field",
-            f"{_where(where)} phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.",
+            f"{_where(where)} phải là thời điểm {UTC_MOMENT_FORM}.",
         )
     return obj[key]
 

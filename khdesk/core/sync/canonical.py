@@ -112,8 +112,10 @@ def loads(data: bytes, *, max_depth: int = 8, nfc: bool = True) -> Any:
         raise
     except RecursionError:
         raise JSONRefused("lồng nhau quá sâu") from None
-    except ValueError as exc:  # JSONDecodeError, and ints longer than Python allows
-        raise JSONRefused(f"không phải JSON hợp lệ ({exc})") from None
+    except json.JSONDecodeError as exc:  # Python's words are English: say where instead
+        raise JSONRefused(f"không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno})") from None
+    except ValueError:  # an integer longer than Python reads
+        raise JSONRefused("không phải JSON hợp lệ (có số quá dài)") from None
     # One NFC test of the whole text stands for every string in it, unless an escape
     # (\\uXXXX) could hide a decomposed letter: then each string is tested.
     escaped = "\\u" in text

@@ -51,6 +51,7 @@ from khdesk.core.sync.catalogue_content import (  # apart: judging needs no SQLA
 from khdesk.core.sync.errors import BundleError, CatalogueError
 from khdesk.core.sync.keys import ROLES, KeyPair, PublicKeys, b64
 from khdesk.core.sync.signed_zip import KEY_ID, SHA256, UUID, Fields, Shape, show_name
+from khdesk.core.text import UTC_MOMENT_FORM
 
 FORMAT = "khdesk-catalogue"
 FORMAT_VERSION = 1
@@ -385,7 +386,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     if not is_iso(_field(m, "created_at", str, "")):
         raise _refuse(
             "manifest_field",
-            f"{MANIFEST}: 'created_at' phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.",
+            f"{MANIFEST}: 'created_at' phải là thời điểm {UTC_MOMENT_FORM}.",
         )
     _field(m, "app_version", str, "")
     if m.get("note") is not None and len(_field(m, "note", str, "")) > 2000:

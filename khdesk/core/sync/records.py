@@ -24,7 +24,7 @@ from khdesk.core.errors import InputError
 from khdesk.core.io.tabular import MAX_INTEGER, MAX_YEAR, MIN_YEAR
 from khdesk.core.store import schema as t
 from khdesk.core.sync.errors import BundleError
-from khdesk.core.text import forbidden_char_problem
+from khdesk.core.text import ISO_DATE_FORM, UTC_MOMENT_FORM, forbidden_char_problem
 
 # Applied in this order: a record's parents come before it (steps after their file).
 TABLES: dict[str, Table] = {table.name: table for table in t.SYNCED_TABLES}
@@ -190,7 +190,7 @@ def _checker(column):
                     if not MIN_YEAR <= day.year <= MAX_YEAR:
                         raise _Refused(f"năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}.")
                     return day
-            raise _Refused("phải là ngày dạng yyyy-mm-dd.")
+            raise _Refused(f"phải là ngày {ISO_DATE_FORM}.")
 
     elif isinstance(kind, String | Text):
         length = getattr(kind, "length", None)
@@ -233,7 +233,7 @@ def _checker(column):
                 except ValueError as exc:
                     raise _Refused(f"không đọc được ({exc}).") from None
             if moment and not is_iso(value):
-                raise _Refused("phải là thời điểm UTC dạng yyyy-mm-ddThh:mm:ss+00:00.")
+                raise _Refused(f"phải là thời điểm {UTC_MOMENT_FORM}.")
             return value
 
     else:  # pragma: no cover

@@ -108,7 +108,7 @@ def test_argparse_speaks_vietnamese(cli_home):
     missing = khdesk(cli_home, "bundle", "import")
     unknown = khdesk(cli_home, "list", "--bogus")
     assert (missing.returncode, unknown.returncode) == (2, 2)
-    assert "còn thiếu: paths" in missing.stderr and "không hiểu: --bogus" in unknown.stderr
+    assert "còn thiếu: TỆP" in missing.stderr and "không hiểu: --bogus" in unknown.stderr
     for out in (helped.stdout, missing.stderr, unknown.stderr):
         assert not any(word in out for word in english), out
 

@@ -172,3 +172,84 @@ def test_a_committee_step_on_a_cell_file_opens_the_committee(demo, quiet_cli, ca
     assert rc == 0, capsys.readouterr().err
     assert "Đã ghi bước A10" in capsys.readouterr().out
     assert states(home, "X01-CB01-0011") == {"X01": "QUYET_DINH", "X01-CB01": "CHI_BO_XET"}
+
+
+def record_a10(home, today, quiet_cli, capsys) -> str:
+    """The committee's decision on the demo's X01-CB01-0011 (the committee's profile, found
+    by the file code); its record's uuid."""
+    args = ["step", "record", "X01-CB01-0011", "A10", "--on", "20/11/2026", "--json"]
+    rc = quiet_cli(home, *args, "--doc-no", "12-QĐ/ĐU", "--today", f"{today:%d/%m/%Y}")
+    assert rc == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)["step_uuid"]
+
+
+def test_undoing_a_committee_step_names_the_step_and_opens_the_committee(demo, quiet_cli, capsys):
+    """`step undo FILE_CODE A10` on a PC holding the cell's and the committee's profiles
+    takes back the committee's decision, as `step record` found the committee's profile."""
+    home, today = demo
+    record_a10(home, today, quiet_cli, capsys)
+    rc = quiet_cli(home, "step", "undo", "X01-CB01-0011", "A10")
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert "Đã hoàn tác bước A10" in out.out
+    assert states(home, "X01-CB01-0011") == {"X01": "CHI_BO_XET", "X01-CB01": "CHI_BO_XET"}
+
+
+def test_undoing_by_the_record_code_finds_the_profile_that_recorded_it(demo, quiet_cli, capsys):
+    """The code `step record` printed ("Mã bản ghi (để hoàn tác)") finds the profile that
+    recorded the step, not the cell's nearer one."""
+    home, today = demo
+    uuid = record_a10(home, today, quiet_cli, capsys)
+    rc = quiet_cli(home, "step", "undo", "X01-CB01-0011", "--uuid", uuid)
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert states(home, "X01-CB01-0011") == {"X01": "CHI_BO_XET", "X01-CB01": "CHI_BO_XET"}
+
+
+def test_undo_without_a_step_asks_which_station_when_two_hold_the_file(demo, quiet_cli, capsys):
+    """Neither the step nor its record code: the cell's newest step is not taken back in
+    the committee's stead; the answer names both profiles and the way to say which."""
+    home, today = demo
+    record_a10(home, today, quiet_cli, capsys)
+    rc = quiet_cli(home, "step", "undo", "X01-CB01-0011")
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "X01-CB01, X01" in err and "khdesk step undo X01-CB01-0011 A10" in err
+    assert states(home, "X01-CB01-0011") == {"X01": "QUYET_DINH", "X01-CB01": "CHI_BO_XET"}
+
+
+def test_a_profile_not_here_lists_those_that_are(demo, quiet_cli, capsys):
+    """A mistyped --profile names the profiles this data folder holds."""
+    home, _today = demo
+    assert quiet_cli(home, "--profile", "X01-CB1", "list") != 0
+    err = capsys.readouterr().err
+    assert "Không có hồ sơ làm việc 'X01-CB1'" in err
+    assert "các hồ sơ làm việc ở đây: X01, X01-CB01, X01-CB03, X01-CB04" in err
+
+
+def test_a_wrong_password_names_the_profile_the_file_code_chose(demo):
+    """`step record X01-CB01-0011 A10` opens the committee's profile by itself: a wrong
+    password says it was the committee's (a real process)."""
+    home, _today = demo
+    args = ["step", "record", "X01-CB01-0011", "A10", "--on", "20/11/2026"]
+    out = khdesk(home, *args, password="sai-mat-khau")
+    assert out.returncode == 3
+    assert "Hồ sơ làm việc 'X01': Mật khẩu không đúng." in out.stderr
+
+
+def test_a_unit_code_a_file_code_cannot_carry_is_refused_by_its_name(tmp_path):
+    """`--org-code "x01 cb01"` was refused as a profile name the user never typed."""
+    out = khdesk(
+        tmp_path,
+        "profile",
+        "create",
+        "--role",
+        "cell",
+        "--org-code",
+        "x01 cb01",
+        "--org-name",
+        "Chi bộ thôn Tân Đức",
+    )
+    assert out.returncode == 2
+    assert "Mã đơn vị 'X01 CB01': chỉ gồm chữ cái không dấu" in out.stderr
+    assert not list(tmp_path.glob("profiles/*"))

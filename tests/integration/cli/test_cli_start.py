@@ -76,3 +76,24 @@ def test_finding_7_every_declared_report_kind_has_its_function_and_no_other():
     from khdesk.cli.report_commands import REPORTS
 
     assert set(REPORTS) == set(cli_parser.REPORT_KINDS)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland: Linux only")
+def test_the_window_without_a_screen_says_so(tmp_path):
+    """`khdesk` typed over SSH or on a server (no DISPLAY, no WAYLAND_DISPLAY): Qt aborted
+    the process (exit 134) with English about platform plugins; now a Vietnamese sentence
+    saying what is missing and what works without a screen, exit 1, before Qt loads."""
+    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith("KHDESK")}
+    env.update(PYTHONPATH=str(ROOT), KHDESK_HOME=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "khdesk"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "không có màn hình" in done.stderr and "khdesk --help" in done.stderr
+    assert "qt.qpa" not in done.stderr and "plugin" not in done.stderr

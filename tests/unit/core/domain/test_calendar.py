@@ -230,7 +230,7 @@ def test_parse_overlay_reads_the_documented_format() -> None:
     [
         ([], "đối tượng JSON"),
         ({"days_off": {}}, "danh sách"),
-        ({"days_off": ["2026-01-02"]}, "yyyy-mm-dd"),
+        ({"days_off": ["2026-01-02"]}, '"date": "2026-12-31"'),
         ({"days_off": [{"date": "02/01/2026", "name": "x"}]}, "không đúng dạng"),
         ({"days_off": [{"date": "2026-01-02"}]}, "thiếu tên"),
         (

@@ -279,7 +279,7 @@ def _with(data: dict[str, Any], value: Any, *path: str) -> dict[str, Any]:
         (lambda b: _without(b, "params", "cert_validity_months"), "thiếu tham số"),
         (lambda b: _without(b, "severities", "AGE_MIN"), "thiếu mức độ"),
         (lambda b: _without(b, "legal_basis"), "legal_basis"),
-        (lambda b: _with(b, "1/7/2025", "effective_from"), "yyyy-mm-dd"),
+        (lambda b: _with(b, "1/7/2025", "effective_from"), "năm-tháng-ngày, ví dụ 2026-12-31"),
         (lambda b: _with(b, "2025-01-01", "effective_to"), "effective_to"),
         (lambda b: _with(b, 2, "format"), "định dạng"),
         (lambda b: _with(b, "x", "oops"), "không hiểu mục"),

@@ -168,6 +168,9 @@ def test_a_removed_unit_keeps_its_branch_but_takes_no_new_data():
     assert station_scope(tree, "X01", "committee").units == {"X01", "X01-CB02", "X01-CB03"}
     assert "đã bị xóa" in staff_unit_problem(tree, "X01", "committee", "X01-CB01")
     assert staff_unit_problem(tree, "X01", "committee", "X01-CB03") is None
+    # A unit not yet known: where to add it, in the words of the page and the command.
+    missing = staff_unit_problem(tree, "X01", "committee", "X01-CB09")
+    assert "'Thêm đơn vị…'" in missing and "khdesk org add" in missing
     # The commune a unit belongs to, whatever lies between (a removed unit included).
     assert tree.commune("X01-CB03") == tree.commune("X01") == "X01"
     assert tree.commune("KH") is None and tree.commune("nowhere") is None

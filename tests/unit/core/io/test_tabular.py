@@ -291,9 +291,7 @@ def test_period(value: str) -> None:
     "value", ["2030-2026", "2026-2026", "2026", "26-30", "2026-2030-2035", 2026]
 )
 def test_period_refused(value: object) -> None:
-    assert refused(PERIOD, value).startswith(
-        f"Giai đoạn không hợp lệ '{value}' — cần dạng yyyy-yyyy"
-    )
+    assert refused(PERIOD, value).startswith(f"Giai đoạn không hợp lệ '{value}' — cần dạng năm-năm")
 
 
 # --------------------------------------------------------------------------- matching
