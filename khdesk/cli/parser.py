@@ -125,6 +125,12 @@ PLACEHOLDERS = {
     "cells": "SỐ",
     "people": "SỐ",
     "files": "SỐ",
+    "from_org": "MÃ_ĐƠN_VỊ",
+    "unit": "MÃ_ĐƠN_VỊ",
+    "text": "NỘI_DUNG",
+    "scan": "TỆP",
+    "answer_out": "THƯ_MỤC",
+    "id": "SỐ_THỨ_TỰ",
 }
 
 

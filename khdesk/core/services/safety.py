@@ -226,6 +226,29 @@ AUDIT_ACTIONS = {
     "retention_purge": "Xóa hẳn hồ sơ đã đóng",
     "retention_restore": "Đưa hồ sơ từ kho lưu trữ về",
     "retention_run": "Lưu trữ/xóa hồ sơ đã đóng lâu năm",
+    "ceremony_approval": "Ghi văn bản đồng ý lễ kết nạp muộn",
+    "conflict_resolve": "Giải quyết xung đột dữ liệu",
+    "new_meeting": "Ghi kỳ họp chi bộ",
+    "correct_meeting": "Sửa kỳ họp chi bộ",
+    "delete_meeting": "Xóa kỳ họp chi bộ",
+    "decision_confirm": "Xác nhận quyết định chi bộ báo lên",
+    "decision_dismiss": "Không xác nhận quyết định chi bộ báo lên",
+    "supersede_step": "Thay bản chép từ giấy bằng quyết định của cấp ủy",
+    "profile_attach": "Thêm người dùng vào hồ sơ làm việc trên máy này",
+    "record_class": "Ghi lớp bồi dưỡng",
+    "resolve_class_participant": "Xác định học viên của lớp bồi dưỡng",
+    "save_attachment": "Lưu bản sao tài liệu đính kèm",
+    "transfer_out": "Chuyển hồ sơ đi",
+    "transfer_accept": "Tiếp nhận hồ sơ chuyển đến",
+    "transfer_return": "Trả lại hồ sơ chuyển đến",
+    "transfer_withdraw": "Rút lại hồ sơ đã chuyển đi",
+    "transfer_opinion": "Ghi ý kiến của chi bộ cũ",
+    "transfer_station_enrol": "Ghi nhận thẻ khóa của tỉnh khác",
+    "transfer_file_export": "Ghi tệp chuyển hồ sơ ra ngoài tỉnh",
+    "transfer_file_accept": "Tiếp nhận tệp chuyển hồ sơ từ tỉnh khác",
+    "transfer_file_answer": "Ghi tệp trả lời chuyển hồ sơ",
+    "transfer_file_answered": "Nhận tệp trả lời chuyển hồ sơ",
+    "user_grant": "Đổi quyền lưu bản sao ra ngoài",
 }
 AUDIT_ENTITIES = {
     "file": "Hồ sơ",
@@ -241,6 +264,11 @@ AUDIT_ENTITIES = {
     "bundle": "Gói đồng bộ",
     "catalogue": "Bộ danh mục",
     "retention": "Lưu trữ",
+    "class": "Lớp bồi dưỡng",
+    "meeting": "Kỳ họp chi bộ",
+    "document": "Văn bản",
+    "numbering": "Số văn bản",
+    "report": "Báo cáo",
 }
 
 
@@ -286,6 +314,38 @@ _DETAIL_KEYS = {
     "parent_code": "cấp trên",
     "conflict": "xung đột số",
     "keep": "giữ",
+    "answer": "trả lời",
+    "by": "do",
+    "by_province": "tỉnh nhận",
+    "from_province": "tỉnh gửi",
+    "from_org": "từ đơn vị",
+    "to_org": "sang đơn vị",
+    "bytes": "số byte",
+    "code": "mã",
+    "doc_no": "số văn bản",
+    "keys": "các mục",
+    "name": "tên",
+    "orgs_added": "đơn vị thêm",
+    "orgs_kept": "đơn vị giữ",
+    "orgs_updated": "đơn vị sửa",
+    "participants": "số học viên",
+    "pc_profile": "hồ sơ làm việc trên máy",
+    "plans": "kế hoạch",
+    "recorded": "đã ghi",
+    "replaced": "thay",
+    "replaces": "thay",
+    "reported_by": "chi bộ báo lên",
+    "roster_rows": "dòng danh sách lớp",
+    "row": "dòng",
+    "sha256": "mã kiểm tra",
+    "start": "bắt đầu",
+    "steps": "bước",
+    "take_out": "được lưu bản sao ra ngoài",
+    "term": "nhiệm kỳ",
+    "to_resolve": "cần xác định",
+    "trusted_via": "tin qua",
+    "was": "trước đó",
+    "withdrawn": "đã rút lại",
 }
 _DETAIL_VALUES = {
     "added": "thêm mới",
@@ -335,6 +395,10 @@ def _detail_text(detail: dict) -> str:
             shown = _DETAIL_VALUES.get(value, value)
         elif isinstance(value, dict):
             shown = _counts_text(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            shown = ", ".join(_DETAIL_VALUES.get(v, v) for v in value)
+        elif isinstance(value, bool):
+            shown = "có" if value else "không"
         else:
             shown = json.dumps(value, ensure_ascii=False)
         if not shown:
