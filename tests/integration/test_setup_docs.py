@@ -70,6 +70,28 @@ def test_the_listed_packages_provide_every_library_qt_xcb_loads():
     assert not missing, missing
 
 
+def test_the_fresh_debian_run_reads_the_readmes_own_lines():
+    """tests/setup/fresh_debian.sh (by hand, as root) runs what it reads from the README: it
+    must keep finding the Linux block and the test command, so the two cannot drift apart."""
+    script = ROOT / "tests" / "setup" / "fresh_debian.sh"
+    run = subprocess.run(
+        ["bash", str(script), "--print-steps"], capture_output=True, text=True, check=True
+    )
+    steps = run.stdout.splitlines()
+    assert steps[0] == "sudo apt-get update"
+    assert set(steps[1].split()[4:]) - {"python3", "python3-venv"} == ci_packages()
+    assert steps[2:] == [
+        "python3 -m venv .venv",
+        '.venv/bin/pip install -e ".[dev]"',
+        ".venv/bin/khdesk demo --open",
+        'QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -m "not slow"',
+    ]
+    # The English set-up is the same block, line for line.
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    linux = [b for b in re.findall(r"```bash\n(.*?)```", text, re.S) if "demo --open" in b]
+    assert len(linux) == 2 and linux[0] == linux[1]
+
+
 def test_the_windows_steps_are_powershell_5_that_stop_at_a_failure():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```powershell\n(.*?)```", text, re.S)
