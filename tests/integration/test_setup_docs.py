@@ -104,5 +104,8 @@ def test_the_windows_steps_are_powershell_5_that_stop_at_a_failure():
                 if "pytest" not in line:  # the last step of its block
                     assert after.startswith("if ($LASTEXITCODE)"), line
         assert not re.search(r"\bpy -3(?!\.11)", block)
+        # $env: lasts as long as the window: an offscreen app started later would not show.
+        if "$env:QT_QPA_PLATFORM" in block:
+            assert lines[-1] == "Remove-Item Env:QT_QPA_PLATFORM"
     assert "E:\\\\" not in text
     assert '`"C:\\Program Files' not in text  # PowerShell needs & before a quoted path
