@@ -17,8 +17,9 @@
 #   3. run the README's Linux block (the ```bash fence under "**Debian 12 / Ubuntu.**"),
 #      read from README.md itself, line by line as that user in the clone;
 #   4. before its last line (`khdesk demo --open`), install the harness only — Xvfb, xauth,
-#      x11-utils, imagemagick, none of them the README's — then run that line on the real
-#      xcb platform (no QT_QPA_PLATFORM), wait for the window, take a screenshot, and check
+#      x11-utils, imagemagick, xdotool, none of them the README's — then run that line on the
+#      real xcb platform (no QT_QPA_PLATFORM), wait for the sign-in, take a screenshot, press
+#      Enter (the demo's password is filled in), screenshot the committee's window, and check
 #      that every shared library the running app mapped belongs to a package that was
 #      installed before the harness (so the harness cannot hide a missing README package);
 #   5. run the README's test command (the ```bash fence under "## Chạy kiểm thử"), with
@@ -148,9 +149,9 @@ done
 chroot "$ROOT" dpkg-query -W -f '${Package}\n' | sort >"$OUT/packages-after-readme.txt"
 
 # 4. The harness (not the README's), then the demo on the real xcb platform.
-say "harness: xvfb xauth x11-utils imagemagick"
+say "harness: xvfb xauth x11-utils imagemagick xdotool"
 chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive "${NICE[@]}" apt-get install -y -qq \
-  --no-install-recommends xvfb xauth x11-utils imagemagick >/dev/null
+  --no-install-recommends xvfb xauth x11-utils imagemagick xdotool >/dev/null
 install -d -m 1777 "$ROOT/tmp/.X11-unix"
 chroot "$ROOT" su - "$USER_NAME" -c "Xvfb :99 -screen 0 1366x768x24 -nolisten tcp >/tmp/xvfb.log 2>&1 &"
 sleep 2
@@ -185,6 +186,21 @@ chroot "$ROOT" env DISPLAY=:99 import -window root /tmp/demo.png
 cp "$ROOT/tmp/demo.png" "$OUT/demo-open.png"
 say "screenshot: $OUT/demo-open.png"
 say "window: $(shown_window || true)"
+# Sign in as a newcomer would: the pointer over the dialog gives it the keyboard (no window
+# manager here), Enter presses "Mở" with the demo's password already filled in.
+chroot "$ROOT" env DISPLAY=:99 xdotool mousemove 683 300 sleep 0.5 key Return
+opened=""
+for _ in $(seq 120); do
+  opened="$(shown_window | grep -v 'Đăng nhập' || true)"
+  [ -n "$opened" ] && break
+  sleep 1
+done
+[ -n "$opened" ] || { say "no window after signing in"; cat "$ROOT/tmp/demo.log" >>"$LOG"; exit 1; }
+sleep 8  # the home page and its figures
+chroot "$ROOT" env DISPLAY=:99 import -window root /tmp/signed-in.png
+cp "$ROOT/tmp/signed-in.png" "$OUT/demo-signed-in.png"
+say "signed in: $opened"
+say "screenshot: $OUT/demo-signed-in.png"
 # The app's process is the venv's python (the khdesk script is its child or itself).
 app_pid="$(pgrep -n -f 'khdesk demo --open' | head -1)"
 # Paths as the host sees them: strip the chroot's prefix.
