@@ -36,7 +36,8 @@ def test_the_readme_lists_what_ci_installs():
 
 
 @pytest.mark.skipif(
-    not (shutil.which("dpkg-query") and shutil.which("readelf")), reason="Debian only"
+    not (shutil.which("dpkg-query") and shutil.which("readelf")),
+    reason="needs Debian's dpkg-query and readelf (package binutils)",
 )
 def test_the_listed_packages_provide_every_library_qt_xcb_loads():
     import PySide6

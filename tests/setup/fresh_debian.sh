@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's Linux set-up, run as written on a fresh Debian 12 (bookworm).
 #
-# NOT run by CI: it needs root, the network (Debian's mirror and PyPI) and about half an
-# hour (the whole test suite inside the chroot is most of it). Run it by hand on a Debian
-# host after changing the README's set-up or the dependencies:
+# NOT run by CI: it needs root, the network (Debian's mirror and PyPI) and 15 minutes on an
+# idle 2-core machine (the whole test suite inside the chroot is 10 of them; under load, up
+# to an hour). Run it by hand on a Debian host after changing the README's set-up or the
+# dependencies:
 #
 #     sudo tests/setup/fresh_debian.sh [OUT_DIR] [-- PYTEST_ARGS…]
 #     tests/setup/fresh_debian.sh --print-steps   # what it would run, read from README.md
