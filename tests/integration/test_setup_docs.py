@@ -36,7 +36,8 @@ def test_the_readme_lists_what_ci_installs():
 
 
 @pytest.mark.skipif(
-    not (shutil.which("dpkg-query") and shutil.which("readelf")), reason="Debian only"
+    not (shutil.which("dpkg-query") and shutil.which("readelf")),
+    reason="needs Debian's dpkg-query and readelf (package binutils)",
 )
 def test_the_listed_packages_provide_every_library_qt_xcb_loads():
     import PySide6
@@ -70,6 +71,28 @@ def test_the_listed_packages_provide_every_library_qt_xcb_loads():
     assert not missing, missing
 
 
+def test_the_fresh_debian_run_reads_the_readmes_own_lines():
+    """tests/setup/fresh_debian.sh (by hand, as root) runs what it reads from the README: it
+    must keep finding the Linux block and the test command, so the two cannot drift apart."""
+    script = ROOT / "tests" / "setup" / "fresh_debian.sh"
+    run = subprocess.run(
+        ["bash", str(script), "--print-steps"], capture_output=True, text=True, check=True
+    )
+    steps = run.stdout.splitlines()
+    assert steps[0] == "sudo apt-get update"
+    assert set(steps[1].split()[4:]) - {"python3", "python3-venv"} == ci_packages()
+    assert steps[2:] == [
+        "python3 -m venv .venv",
+        '.venv/bin/pip install -e ".[dev]"',
+        ".venv/bin/khdesk demo --open",
+        'QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -m "not slow"',
+    ]
+    # The English set-up is the same block, line for line.
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    linux = [b for b in re.findall(r"```bash\n(.*?)```", text, re.S) if "demo --open" in b]
+    assert len(linux) == 2 and linux[0] == linux[1]
+
+
 def test_the_windows_steps_are_powershell_5_that_stop_at_a_failure():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```powershell\n(.*?)```", text, re.S)
@@ -82,5 +105,8 @@ def test_the_windows_steps_are_powershell_5_that_stop_at_a_failure():
                 if "pytest" not in line:  # the last step of its block
                     assert after.startswith("if ($LASTEXITCODE)"), line
         assert not re.search(r"\bpy -3(?!\.11)", block)
+        # $env: lasts as long as the window: an offscreen app started later would not show.
+        if "$env:QT_QPA_PLATFORM" in block:
+            assert lines[-1] == "Remove-Item Env:QT_QPA_PLATFORM"
     assert "E:\\\\" not in text
     assert '`"C:\\Program Files' not in text  # PowerShell needs & before a quoted path
