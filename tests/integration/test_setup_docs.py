@@ -99,12 +99,18 @@ def test_the_windows_steps_are_powershell_5_that_stop_at_a_failure():
     assert blocks
     for block in blocks:
         assert "&&" not in block and "Activate" not in block
-        lines = [line for line in block.splitlines() if line.strip()]
-        for line, after in zip(lines, lines[1:] + [""], strict=True):
-            if line.startswith(("py ", ".venv")) and "demo --open" not in line:
-                if "pytest" not in line:  # the last step of its block
-                    assert after.startswith("if ($LASTEXITCODE)"), line
-        assert not re.search(r"\bpy -3(?!\.11)", block)
+        # `exit` typed or pasted into a window closes it, and the error with it.
+        assert not re.search(r"(?<!\.)\bexit\b", block)  # (sys.exit is Python)
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        steps = [i for i, line in enumerate(lines) if line.startswith(("py ", ".venv"))]
+        checked = [i for i in steps if lines[i + 1].startswith("if ($LASTEXITCODE) { throw ")]
+        if len(steps) > 1 and "pytest" not in block:
+            # A throw stops the rest only inside one block pasted at once.
+            assert (lines[0], lines[-1]) == ("& {", "}")
+            assert checked == steps[:-1]  # every step but the last is checked
+        if any(line.startswith("py -3 ") for line in lines):
+            # py -3 takes the newest Python installed: an older one is refused right after.
+            assert any("sys.version_info < (3, 11)" in line for line in lines)
         # $env: lasts as long as the window: an offscreen app started later would not show.
         if "$env:QT_QPA_PLATFORM" in block:
             assert lines[-1] == "Remove-Item Env:QT_QPA_PLATFORM"
