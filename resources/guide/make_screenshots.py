@@ -39,7 +39,18 @@ def _inline(text: str) -> str:
     out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
     out = re.sub(r"`(.+?)`", r"<code>\1</code>", out)
     out = re.sub(r"\[(.+?)\]\((.+?)\)", r'<a href="\2">\1</a>', out)
+    # "mục 9" leads to section 9 (its anchor: see section_anchor)
+    out = re.sub(r"(?<![\w\[])mục (\d+)", r'<a href="#muc-\1">mục \1</a>', out)
     return out
+
+
+def section_anchor(title: str) -> str:
+    """A heading's anchor: "muc-9" for the numbered section "9. …" (what "mục 9" and the
+    table of contents point to), else a slug of the title."""
+    numbered = re.match(r"(\d+)\. ", title)
+    if numbered:
+        return f"muc-{numbered.group(1)}"
+    return re.sub(r"\W+", "-", title.lower()).strip("-")
 
 
 def markdown_to_html(text: str, title: str) -> str:
@@ -78,7 +89,7 @@ def markdown_to_html(text: str, title: str) -> str:
         elif heading:
             flush()
             level = len(heading.group(1))
-            anchor = re.sub(r"\W+", "-", heading.group(2).lower()).strip("-")
+            anchor = section_anchor(heading.group(2))
             body.append(f'<h{level}><a name="{anchor}"></a>{_inline(heading.group(2))}</h{level}>')
         elif image:
             flush()

@@ -52,6 +52,22 @@ def test_the_guide_opens_from_the_help_menu_with_its_images(qtbot, window):
     assert window.guide_dialog is dialog
 
 
+def test_a_section_link_scrolls_the_guide_to_it(qtbot, window):
+    """Clicking "24. Chuyển hồ sơ ra ngoài tỉnh" in the table of contents (or "mục 24" in
+    the text) moves the pane to that section, not to a web browser."""
+    window.guide_action.trigger()
+    dialog = window.guide_dialog
+    qtbot.addWidget(dialog)
+    browser = dialog.browser
+    bar = browser.verticalScrollBar()
+    assert bar.value() == 0
+    browser.setSource(QUrl("#muc-24"))
+    qtbot.waitUntil(lambda: bar.value() > 0)
+    # the text at the pane's top is the section's (the last one: it may sit lower)
+    top = browser.cursorForPosition(browser.viewport().rect().topLeft()).position()
+    assert "Chuyển hồ sơ ra ngoài tỉnh" in browser.toPlainText()[top : top + 2000]
+
+
 def test_every_image_of_the_guide_exists():
     guide = help_dialogs.guide_path()
     html = guide.read_text(encoding="utf-8")
@@ -104,6 +120,13 @@ def test_every_section_the_guide_points_to_exists():
     for first, last in cited:
         for n in (first, last or first):
             assert 1 <= int(n) <= len(numbers), f"mục {n}"
+    # the table of contents lists every section, each leading to its heading's anchor
+    toc = re.findall(r"\[(\d+)\. [^\]]+\]\(#muc-(\d+)\)", source)
+    assert [int(a) for a, _ in toc] == numbers and all(a == b for a, b in toc)
+    html = help_dialogs.guide_path().read_text(encoding="utf-8")
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert {f"muc-{n}" for n in numbers} <= targets
+    assert targets <= set(re.findall(r'<a name="([^"]+)"', html))
     # the sections the newer work added are there, with the words the windows use
     for title in (
         "Kỳ họp chi bộ",
