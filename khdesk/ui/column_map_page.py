@@ -187,7 +187,9 @@ class MappingPage(QWizardPage):
             box = QComboBox()
             box.addItem(SKIP_LABEL, None)
             for col in head.sheet.columns:
-                box.addItem(f"{field_label(col)} [{col.key}]", col.key)
+                # the header alone (unique in a sheet); the --map file's key as a tooltip
+                box.addItem(field_label(col), col.key)
+                box.setItemData(box.count() - 1, col.key, Qt.ItemDataRole.ToolTipRole)
             box.setCurrentIndex(max(box.findData(choice.get(text)), 0))
             box.currentIndexChanged.connect(lambda _, h=text, b=box: self._picked(h, b))
             self.table.setCellWidget(row, 1, box)

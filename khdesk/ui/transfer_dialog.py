@@ -88,11 +88,11 @@ class TransferDialog(QDialog):
             self.prior_cell.addItem(code or "", code)
         self.scan = QLineEdit()
         self.scan.setPlaceholderText("tệp bản quét văn bản nhận xét (không bắt buộc)")
-        pick = QPushButton("Chọn tệp…")
-        pick.clicked.connect(self._pick_scan)
+        self.scan_button = QPushButton("Chọn tệp…")
+        self.scan_button.clicked.connect(self._pick_scan)
         scan_row = QHBoxLayout()
         scan_row.addWidget(self.scan)
-        scan_row.addWidget(pick)
+        scan_row.addWidget(self.scan_button)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
@@ -124,6 +124,7 @@ class TransferDialog(QDialog):
         self.to_org.setEnabled(action == OUT)
         self.prior_cell.setEnabled(action == OPINION)
         self.scan.setEnabled(action == OPINION)
+        self.scan_button.setEnabled(action == OPINION)
 
     def _pick_scan(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

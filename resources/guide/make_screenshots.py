@@ -39,7 +39,18 @@ def _inline(text: str) -> str:
     out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
     out = re.sub(r"`(.+?)`", r"<code>\1</code>", out)
     out = re.sub(r"\[(.+?)\]\((.+?)\)", r'<a href="\2">\1</a>', out)
+    # "mục 9" leads to section 9 (its anchor: see section_anchor)
+    out = re.sub(r"(?<![\w\[])mục (\d+)", r'<a href="#muc-\1">mục \1</a>', out)
     return out
+
+
+def section_anchor(title: str) -> str:
+    """A heading's anchor: "muc-9" for the numbered section "9. …" (what "mục 9" and the
+    table of contents point to), else a slug of the title."""
+    numbered = re.match(r"(\d+)\. ", title)
+    if numbered:
+        return f"muc-{numbered.group(1)}"
+    return re.sub(r"\W+", "-", title.lower()).strip("-")
 
 
 def markdown_to_html(text: str, title: str) -> str:
@@ -78,7 +89,7 @@ def markdown_to_html(text: str, title: str) -> str:
         elif heading:
             flush()
             level = len(heading.group(1))
-            anchor = re.sub(r"\W+", "-", heading.group(2).lower()).strip("-")
+            anchor = section_anchor(heading.group(2))
             body.append(f'<h{level}><a name="{anchor}"></a>{_inline(heading.group(2))}</h{level}>')
         elif image:
             flush()
@@ -177,16 +188,27 @@ def type_into(widget, text: str) -> None:
             )
 
 
-def shoot_all(work: Path) -> None:
+def application():
+    """The QApplication as khdesk.ui.app sets it up: its name, Qt's own buttons ("Hủy",
+    not "Cancel") in Vietnamese, stored text never read as HTML."""
     from PySide6.QtWidgets import QApplication
 
+    from khdesk.ui import plaintext, qt_vietnamese
+
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    qt_vietnamese.install(app)
+    plaintext.install(app)
+    return app
+
+
+def shoot_all(work: Path) -> None:
     from khdesk.core.services import sync
     from khdesk.demo.stations import create_demo
     from khdesk.ui import drives
     from khdesk.ui.login import LoginDialog
 
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    application()
     home = work / "home"
     create_demo(home, PASSWORD, today=TODAY)
     usb = work / "usb"
@@ -232,7 +254,7 @@ def shoot_all(work: Path) -> None:
     sync_cell = cell.pages["sync"]
     sync_cell.refresh()
     sync_cell.send.export()
-    wait(100)
+    settle()
     save(cell, "08-gui-dong-bo")
     sync_cell.tabs.setCurrentWidget(sync_cell.keys)
     wait(50)
@@ -242,11 +264,12 @@ def shoot_all(work: Path) -> None:
     sync_com = com.pages["sync"]
     sync_com.tabs.setCurrentWidget(sync_com.receive)
     sync_com.receive.load_paths([usb])
-    wait(100)
+    settle()
     save(com, "10-nhan-xem-truoc")
     sync_com.receive.import_valid()
-    wait(100)
+    settle()  # the import runs in the background; the shot shows its result
     save(com, "11-nhan-da-nhap")
+    shoot_decisions(com)
 
     com.show_page("cells")
     overview = com.pages["cells"]
@@ -268,6 +291,10 @@ def shoot_all(work: Path) -> None:
         save(cell, "15-thong-ke")
 
     shoot_import(cell, work)
+    shoot_own_sheet(cell, work)
+    shoot_class(com, work)
+    shoot_meeting(cell)
+    shoot_transfer(cell)
     for window in (cell, com):
         for file_window in list(window.file_windows.values()):
             file_window.confirm_discard = lambda: True
@@ -326,7 +353,6 @@ def shoot_import(cell, work: Path) -> None:
     import openpyxl
 
     from khdesk.core.services.exporter import export_file
-    from khdesk.ui.import_wizard import ImportWizard
 
     path = work / "cb01.xlsx"
     export_file(cell.session, path)
@@ -335,27 +361,164 @@ def shoot_import(cell, work: Path) -> None:
     column = next(c.column for c in sheet[1] if (c.value or "").rstrip("*") == "Ngày sinh")
     sheet.cell(row=3, column=column, value="31/02/2001")
     book.save(path)
+    shoot_wizard(cell, path, "16-nhap-excel-xem-truoc")
+
+
+def shoot_wizard(cell, path: Path, name: str) -> None:
+    """The Excel wizard on `path`, one step on (what it shows after "Tiếp tục >")."""
+    from khdesk.ui.import_wizard import ImportWizard
+
     wizard = ImportWizard(cell.ctx, cell)
     wizard.resize(1000, 640)
     wizard.show()
     wizard.choose.path_edit.setText(str(path))
     wizard.next()
-    wait(100)
-    save(wizard, "16-nhap-excel-xem-truoc")
+    settle()
+    save(wizard, name)
     wizard.reject()
+
+
+def settle() -> None:
+    """Wait until the page's background operation has delivered."""
+    from khdesk.ui import operation
+
+    while operation.running():
+        wait(50)
+    wait(100)
+
+
+def shoot_own_sheet(cell, work: Path) -> None:
+    """The import wizard's column step: the office's own sheet, its headers its own way."""
+    import openpyxl
+
+    from khdesk.core.services.exporter import export_file
+
+    path = work / "ds-rieng.xlsx"
+    export_file(cell.session, path)
+    book = openpyxl.load_workbook(path)
+    for name in book.sheetnames:
+        if name != "Quần chúng":
+            del book[name]
+    sheet = book["Quần chúng"]
+    sheet.title = "DS quan chung"
+    own = {"Họ và tên": "HỌ TÊN", "Ngày sinh": "Ng.sinh", "Giới tính": "GT", "Số CCCD": "CCCD"}
+    for c in sheet[1]:
+        title = (c.value or "").rstrip("*")
+        c.value = own.get(title, c.value)
+    book.save(path)
+    shoot_wizard(cell, path, "29-ghep-cot")
+
+
+def shoot_decisions(com) -> None:
+    """The committee's "Quyết định báo lên": the cell's paper copies, received in 11;
+    then confirmed all, as the office does once checked, so the overview's figures (12)
+    are the cell's own (one truth)."""
+    com.show_page("decisions")
+    page = com.pages["decisions"]
+    page.refresh()
+    wait(200)
+    save(com, "27-quyet-dinh-bao-len")
+    page.confirm_all("X01-CB01")
+    settle()
+
+
+def shoot_class(com, work: Path) -> None:
+    """A class's roster imported at the committee: its files that have no A2 yet, one
+    stranger (listed to resolve) and one who did not pass."""
+    from openpyxl import Workbook
+
+    from khdesk.core.domain.classes import ROSTER
+    from khdesk.core.services.candidates import list_files
+    from khdesk.ui.classes_page import ClassesPage
+
+    files = [f for f in list_files(com.session) if f["state"] == "NGUON"][:3]
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in ROSTER.columns])
+    for n, f in enumerate(files, 1):
+        born = date.fromisoformat(str(f["birth_date"]))
+        sheet.append(
+            [f["full_name"], f"{born:%d/%m/%Y}", None, f["org_code"], f"{n}/CN", "Đạt", None]
+        )
+    sheet.append(["Hồ Văn Xa", "05/05/2002", None, "X01-CB02", "4/CN", "Đạt", None])
+    sheet.append(["Lý Văn Rớt", "06/06/2003", None, "X01-CB02", None, "Không đạt", None])
+    path = work / "lop.xlsx"
+    book.save(path)
+    com.show_page("classes")
+    page: ClassesPage = com.pages["classes"]
+    dialog_values = {
+        "code": "LOP-05",
+        "name": "Lớp bồi dưỡng nhận thức về Đảng khóa 5",
+        "organiser": "Trung tâm Chính trị Cam Lâm",
+        "starts_on": "09/11/2026",
+        "ends_on": "13/11/2026",
+        "cert_on": "16/11/2026",
+    }
+    from khdesk.ui.classes_page import NewClassDialog
+
+    dialog = NewClassDialog(TODAY, page)
+    for key, text in dialog_values.items():
+        dialog.edits[key].setText(text)
+    dialog.path_edit.setText(str(path))
+    found = dialog.values()
+    assert not isinstance(found, str), found
+    page.start_import(*found)
+    settle()
+    save(com, "28-lop-boi-duong")
+
+
+def shoot_meeting(cell) -> None:
+    """The meeting dialog, opened from recording the cell's vote (A8) on the file whose
+    introducers shoot_file recorded."""
+    window = cell.file_windows["X01-CB01-0004"]
+    dialog = window.open_record_dialog()
+    dialog.choose("A8")
+    meeting = dialog.open_meeting_dialog()
+    meeting.date_edit.setText("24/11/2026")
+    meeting.probationary_spin.setValue(1)
+    meeting.add_absence("Nguyễn Văn Lộc", reason="Đi công tác")
+    meeting.chair_edit.setText("Trần Văn Sơn")
+    meeting.secretary_edit.setText("Lê Thị Mai")
+    meeting.show()
+    wait(100)
+    save(meeting, "26-ky-hop-chi-bo")
+    meeting.reject()
+    dialog.reject()
+
+
+def shoot_transfer(cell) -> None:
+    """A file sent to another cell with the file window's dialog; then the home page's
+    "Đang chuyển" box."""
+    from khdesk.core.services.candidates import list_files
+
+    code = next(f["file_code"] for f in list_files(cell.session) if f["state"] == "BOI_DUONG")
+    cell.open_file(code)
+    window = cell.file_windows[code]
+    dialog = window.open_transfer_dialog()
+    dialog.to_org.setCurrentIndex(-1)
+    dialog.to_org.lineEdit().setText("X01-CB04")
+    dialog.on.setText("20/11/2026")
+    dialog.reason.setText("Chuyển nơi cư trú về thôn Hòa Sơn")
+    dialog.resize(640, dialog.sizeHint().height())
+    dialog.show()
+    wait(100)
+    save(dialog, "24-chuyen-ho-so")
+    assert dialog.save(), dialog.error.text()
+    window.close()
+    cell.show_page("home")
+    cell.pages["home"].refresh()
+    wait(200)
+    save(cell, "25-dang-chuyen")
 
 
 def shoot_readme(work: Path) -> None:
     """The README's screenshots: the demo as `khdesk demo` makes it (the committee and its
     cells linked), seen from the committee, with no USB stick plugged in."""
-    from PySide6.QtWidgets import QApplication
-
     from khdesk.demo.loop import DECIDED_FILE, build_demo
     from khdesk.ui import drives
     from khdesk.ui.login import LoginDialog
 
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationDisplayName("khdesk — Phát triển đảng viên")
+    application()
     home = work / "product"
     build_demo(home, PASSWORD, TODAY)
     drives.removable_volumes = lambda: []  # the demo's shared folder stands for the stick

@@ -48,6 +48,8 @@ def test_send_a_file_then_accept_it_in_the_file_window(qtbot, committee) -> None
 
     dialog = window.open_transfer_dialog()
     assert [dialog.action.itemData(i) for i in range(dialog.action.count())] == ["out"]
+    # The scan belongs to the previous cell's opinion: no file is picked for a sending.
+    assert not dialog.scan.isEnabled() and not dialog.scan_button.isEnabled()
     dialog.to_org.setCurrentIndex(dialog.to_org.findData("X01-CB05"))
     dialog.on.setText("27/11/2026")  # tomorrow: refused, nothing written
     before = dump(committee)
@@ -118,6 +120,7 @@ def test_record_the_previous_cells_opinion_after_acceptance(qtbot, committee, tm
     ]
     dialog.action.setCurrentIndex(dialog.action.findData("opinion"))
     assert dialog.prior_cell.currentData() == "X01-CB02" and not dialog.to_org.isEnabled()
+    assert dialog.scan.isEnabled() and dialog.scan_button.isEnabled()
     dialog.on.clear()
     type_text(qtbot, dialog.on, "23/11/2026")
     type_text(qtbot, dialog.reason, "Hoàn thành tốt nhiệm vụ")
