@@ -558,8 +558,13 @@ class CandidateFileWindow(QMainWindow):
         self.transit_label.setVisible(
             pending is not None or bool(self.left_note) or away is not None
         )
+        # Sent by the station that holds the file; answered where it is on its way to
+        # (the dialog offers only what this station may do).
         self.transfer_button.setEnabled(
-            may_transfer(self.ctx) and away is None and not self.left_note
+            may_transfer(self.ctx)
+            and (self.access.cell_steps or pending is not None)
+            and away is None
+            and not self.left_note
         )
         self.attach_button.setEnabled(self.access.identity)
         self.attach_step_box.setEnabled(self.access.identity)

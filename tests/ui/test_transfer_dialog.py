@@ -15,7 +15,7 @@ from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.committee import CommitteePage
 from khdesk.ui.context import AppContext
 from khdesk.ui.home import HomePage
-from tests.stations import add_office_cell, build_commune, dump
+from tests.stations import add_office_cell, build_commune, carry, dump
 from tests.ui.helpers import TODAY, type_text
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
@@ -137,3 +137,27 @@ def test_record_the_previous_cells_opinion_after_acceptance(qtbot, committee, tm
     )
     names = [a["name"] for a in attachments.list_attachments(committee, code)]
     assert "nhan-xet.pdf" in names
+
+
+def test_the_committee_does_not_offer_to_send_a_file_its_cell_keeps(qtbot, tmp_path) -> None:
+    """X01-CB01 runs khdesk and holds its own files: only that cell sends one of them;
+    at the committee the action is not offered (the office-kept cell's files are)."""
+    commune = build_commune(tmp_path / "home")
+    try:
+        committee = commune.committee
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        carry(commune.cells["X01-CB01"], committee, stick)
+        code = next(
+            f["file_code"] for f in candidates.list_files(committee) if f["org_code"] == "X01-CB01"
+        )
+        window = CandidateFileWindow(AppContext(committee, TODAY), code)
+        qtbot.addWidget(window)
+        assert window.access.committee_steps  # the committee records its decisions on it…
+        assert not window.transfer_button.isEnabled()  # …but does not send it away
+        _, _, kept = file_window(qtbot, committee)
+        assert kept.transfer_button.isEnabled()
+        window.close()
+        kept.close()
+    finally:
+        commune.close()
