@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khdesk.core.domain.pipeline import RESULT_LABELS, Result
 from khdesk.core.domain.roles import Action
 from khdesk.core.services import decisions
 from khdesk.ui.candidate_form import ERROR_STYLE, show_date
@@ -34,7 +35,14 @@ from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.record_step import parse_day
 
-COLUMNS = ("Chi bộ", "Hồ sơ", "Họ và tên", "Quyết định", "Ngày", "Số")
+COLUMNS = ("Chi bộ", "Hồ sơ", "Họ và tên", "Quyết định", "Kết quả", "Ngày", "Số")
+
+
+def result_label(value: str) -> str:
+    try:
+        return RESULT_LABELS[Result(value)]
+    except ValueError:  # a value this version does not know: shown as it came
+        return value
 
 
 class ConfirmDialog(QDialog):
@@ -143,7 +151,15 @@ class DecisionsPage(Page):
         self.table.setRowCount(len(self.reports))
         for row, r in enumerate(self.reports):
             for col, text in enumerate(
-                (r.org_code, r.file_code, r.full_name, r.step_name, show_date(r.on), r.doc_no or "")
+                (
+                    r.org_code,
+                    r.file_code,
+                    r.full_name,
+                    r.step_name,
+                    result_label(r.result),  # a decision may return the file (Trả lại)
+                    show_date(r.on),
+                    r.doc_no or "",
+                )
             ):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         if self.reports and not self.table.selectionModel().selectedRows():

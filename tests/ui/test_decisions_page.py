@@ -48,6 +48,10 @@ def test_confirm_dismiss_and_confirm_all_from_the_page(qtbot, committee):
     first = page.selected()
     assert first == waiting[0]
     assert page.table.item(0, 1).text() == first.file_code
+    # a decision that returned the file reads as such, not as one more admission
+    shown = {page.table.item(i, COLUMNS.index("Kết quả")).text() for i in range(len(waiting))}
+    assert "Thông qua" in shown
+    assert shown <= {"Thông qua", "Không thông qua", "Trả lại"}
 
     dialog = ConfirmDialog(first, page)
     qtbot.addWidget(dialog)
