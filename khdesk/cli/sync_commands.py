@@ -13,7 +13,7 @@ from khdesk.cli.console import print_json, read_password
 from khdesk.cli.longwork import long_work
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
-from khdesk.core.services.session import list_profiles
+from khdesk.core.services.session import ProfileDir, list_profiles
 from khdesk.core.sync.errors import KeyCardError
 from khdesk.core.sync.inbox import BundleReport
 from khdesk.core.sync.keys import STATUS_LABELS
@@ -211,8 +211,10 @@ def _chosen(args: argparse.Namespace, wanted: list[Path]) -> dict[Path, tuple[st
     return sync.bundle_profiles(args.home, wanted)
 
 
-def _unplaced(path: Path, names: tuple[str, ...]) -> BundleReport:
-    """A bundle no single profile here is the recipient of: refused, in words."""
+def _unplaced(path: Path, names: tuple[str, ...], unknown: list[str]) -> BundleReport:
+    """A bundle no single profile here is the recipient of: refused, in words.
+    `unknown`: the profiles whose keys are not known yet (not opened since khdesk
+    started listing them)."""
     if names:
         why = (
             f"Gói '{path.name}' gửi cho khóa của nhiều hồ sơ làm việc ở đây "
@@ -224,9 +226,22 @@ def _unplaced(path: Path, names: tuple[str, ...]) -> BundleReport:
             "không phải khóa của hồ sơ nào (hoặc tệp không phải gói đồng bộ). Nếu gói gửi cho "
             "một hồ sơ ở đây, chọn hồ sơ đó bằng --profile."
         )
+        if unknown:
+            why += (
+                f" (Chưa biết khóa của hồ sơ {', '.join(unknown)}: hồ sơ chưa được mở lần nào "
+                "bằng phiên bản khdesk này.)"
+            )
     return BundleReport(
         path=str(path), status="refused", valid=False, code="no_profile", reason=why
     )
+
+
+def _keys_unknown(home: Path) -> list[str]:
+    return [
+        p.name
+        for p in list_profiles(home)
+        if not ProfileDir(home, p.name).bundle_keys_file.exists()
+    ]
 
 
 def _with_profile(report: BundleReport, name: str | None) -> dict:
@@ -259,7 +274,7 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
         if len(names) == 1:
             groups.setdefault(names[0], []).append(path)
         else:
-            strays.append(_unplaced(path, names))
+            strays.append(_unplaced(path, names, _keys_unknown(args.home)))
     results: list[tuple[str | None, list[BundleReport]]] = []
     stopped = False
     for name, group in groups.items():
