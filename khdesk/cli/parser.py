@@ -441,8 +441,9 @@ def _sync_commands(sub, command, global_options, parser_class) -> None:
     p = action(
         bsub,
         "import",
-        "nhập các gói nhận được (mỗi gói một giao dịch; gói đã nhập thì bỏ qua; thoát mã 1 "
-        "nếu có gói bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
+        "nhập các gói nhận được (mỗi gói một giao dịch; gói đã nhập thì bỏ qua; không có "
+        "--profile thì mỗi gói vào hồ sơ làm việc có khóa nhận của gói; thoát mã 1 nếu có gói "
+        "bị từ chối, cách ly hoặc chờ xác nhận giai đoạn mới)",
         "sync_commands:cmd_bundle_import",
     )
     p.add_argument("paths", nargs="+", help="các tệp gói .khdb (viết được E:\\*.khdb)")

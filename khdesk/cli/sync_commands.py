@@ -9,11 +9,13 @@ from pathlib import Path
 
 from khdesk.cli import paths
 from khdesk.cli.commands import opened
-from khdesk.cli.console import print_json
+from khdesk.cli.console import print_json, read_password
 from khdesk.cli.longwork import long_work
 from khdesk.core.domain.template import SHEETS_BY_KEY
 from khdesk.core.services import sync
+from khdesk.core.services.session import ProfileDir, list_profiles
 from khdesk.core.sync.errors import KeyCardError
+from khdesk.core.sync.inbox import BundleReport
 from khdesk.core.sync.keys import STATUS_LABELS
 
 _TABLE_LABELS = {key: sheet.name for key, sheet in SHEETS_BY_KEY.items()}
@@ -201,37 +203,110 @@ def _print_report(r) -> None:
         print(f"  {note}")
 
 
-def cmd_bundle_verify(args: argparse.Namespace) -> int:
-    with opened(args) as session:
-        report = sync.verify_bundle(session, paths.one(args.path))
-    if args.json:
-        print_json(report.as_dict())
+def _chosen(args: argparse.Namespace, wanted: list[Path]) -> dict[Path, tuple[str, ...]] | None:
+    """Each bundle's profile, chosen by the key it is sealed to (as a file code chooses
+    its profile): None when --profile is given or there is one profile (it takes all)."""
+    if args.profile or len(list_profiles(args.home)) <= 1:
+        return None
+    return sync.bundle_profiles(args.home, wanted)
+
+
+def _unplaced(path: Path, names: tuple[str, ...], unknown: list[str]) -> BundleReport:
+    """A bundle no single profile here is the recipient of: refused, in words.
+    `unknown`: the profiles whose keys are not known yet (not opened since khdesk
+    started listing them)."""
+    if names:
+        why = (
+            f"Gói '{path.name}' gửi cho khóa của nhiều hồ sơ làm việc ở đây "
+            f"({', '.join(names)}): chọn hồ sơ bằng --profile."
+        )
     else:
+        why = (
+            f"Gói '{path.name}' không thuộc hồ sơ làm việc nào ở đây: khóa nhận ghi ở đầu gói "
+            "không phải khóa của hồ sơ nào (hoặc tệp không phải gói đồng bộ). Nếu gói gửi cho "
+            "một hồ sơ ở đây, chọn hồ sơ đó bằng --profile."
+        )
+        if unknown:
+            why += (
+                f" (Chưa biết khóa của hồ sơ {', '.join(unknown)}: hồ sơ chưa được mở lần nào "
+                "bằng phiên bản khdesk này.)"
+            )
+    return BundleReport(
+        path=str(path), status="refused", valid=False, code="no_profile", reason=why
+    )
+
+
+def _keys_unknown(home: Path) -> list[str]:
+    return [
+        p.name
+        for p in list_profiles(home)
+        if not ProfileDir(home, p.name).bundle_keys_file.exists()
+    ]
+
+
+def _with_profile(report: BundleReport, name: str | None) -> dict:
+    return {**report.as_dict(), "profile": name}
+
+
+def cmd_bundle_verify(args: argparse.Namespace) -> int:
+    path = paths.one(args.path)
+    chosen = _chosen(args, [path])
+    names = chosen[path] if chosen else ()
+    with opened(args, profile=names[0] if len(names) == 1 else None) as session:
+        report = sync.verify_bundle(session, path)
+        name = session.info.name
+    if args.json:
+        print_json(_with_profile(report, name))
+    else:
+        if chosen:
+            print(f"Hồ sơ làm việc {name} (gói gửi cho khóa của hồ sơ này):")
         _print_report(report)
     return 1 if report.refused else 0
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
     wanted = paths.expand(args.paths)
-    with opened(args) as session, long_work() as steps:
-        reports = sync.import_bundles(session, wanted, accept_epoch=args.accept_epoch, **steps)
-    stopped = len(reports) < len(wanted)  # Ctrl+C between two bundles
-    failed = stopped or any(r.refused for r in reports)
+    chosen = _chosen(args, wanted)
+    groups: dict[str | None, list[Path]] = {}
+    strays: list[BundleReport] = []
+    for path in wanted:
+        names = chosen[path] if chosen is not None else (None,)
+        if len(names) == 1:
+            groups.setdefault(names[0], []).append(path)
+        else:
+            strays.append(_unplaced(path, names, _keys_unknown(args.home)))
+    results: list[tuple[str | None, list[BundleReport]]] = []
+    stopped = False
+    for name, group in groups.items():
+        password = read_password(f"Mật khẩu hồ sơ '{name}': ") if name else None
+        with opened(args, profile=name, password=password) as session, long_work() as steps:
+            reports = sync.import_bundles(session, group, accept_epoch=args.accept_epoch, **steps)
+            results.append((session.info.name, reports))
+        if len(reports) < len(group):  # Ctrl+C between two bundles
+            stopped = True
+            break
+    if strays:
+        results.append((None, strays))
+    every = [r for _, reports in results for r in reports]
+    failed = stopped or any(r.refused for r in every)
     if args.json:
-        print_json([r.as_dict() for r in reports])
+        print_json([_with_profile(r, name) for name, reports in results for r in reports])
         return 1 if failed else 0
-    by_sender: dict[str, list] = {}
-    for r in reports:
-        by_sender.setdefault((r.sender or {}).get("org_code") or "?", []).append(r)
-    for sender, group in by_sender.items():
-        print(f"== {sender} ==")
-        for r in group:
-            _print_report(r)
-    done = sum(1 for r in reports if r.status == "imported")
+    for name, reports in results:
+        if chosen is not None:
+            print(f"=== Hồ sơ làm việc {name} ===" if name else "=== Không rõ hồ sơ nhận ===")
+        by_sender: dict[str, list] = {}
+        for r in reports:
+            by_sender.setdefault((r.sender or {}).get("org_code") or "?", []).append(r)
+        for sender, group in by_sender.items():
+            print(f"== {sender} ==")
+            for r in group:
+                _print_report(r)
+    done = sum(1 for r in every if r.status == "imported")
     print(f"Đã nhập {done}/{len(wanted)} gói.")
     if stopped:
         print("Đã dừng theo yêu cầu: các gói còn lại chưa nhập.", file=sys.stderr)
-    if any(r.refused for r in reports):
+    if any(r.refused for r in every):
         print("Có gói không được nhập: xem lý do ở trên.", file=sys.stderr)
     return 1 if failed else 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from html import escape
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -57,6 +58,11 @@ _PLAN_TIP = (
 _NOT_A_UNIT = (
     "Đơn vị này không phải chi bộ: số kết nạp của nó tính vào số liệu của đảng ủy cấp trên."
 )
+
+
+def reports_mark(count: int) -> str:
+    """A cell's reported decisions waiting for the committee, as its row shows them."""
+    return f"({count} QĐ báo lên chờ xác nhận)"
 
 
 def _day(iso_text: str | None) -> str:
@@ -116,7 +122,10 @@ class CellTableModel(TableModel):
         cell = self.rows[row]
         value = self.value(cell, key)
         if key == "org":
-            return f"{value}\n{cell.parent_name}" if self.with_parent else value
+            text = f"{value}\n{cell.parent_name}" if self.with_parent else value
+            if cell.reports_pending:  # a mark, not a column: the table is as wide as it may be
+                text += f"\n{reports_mark(cell.reports_pending)}"
+            return text
         if key == "received":
             if cell.last_received:
                 return _day(cell.last_received)
@@ -136,7 +145,13 @@ class CellTableModel(TableModel):
                 if cell.self_managed
                 else "Hồ sơ của chi bộ do văn phòng đảng ủy giữ trên máy này."
             )
-            return f"{cell.org_code} — {cell.org_name}\n{kept}"
+            tip = f"{cell.org_code} — {cell.org_name}\n{kept}"
+            if cell.reports_pending:
+                tip += (
+                    f"\n{cell.reports_pending} quyết định của đảng ủy chi bộ chép từ bản giấy và "
+                    "báo lên, chờ xác nhận: mở trang 'Quyết định báo lên' bằng liên kết dưới bảng."
+                )
+            return tip
         if key == "plan":
             return _NOT_A_UNIT if cell.admitted is None else _PLAN_TIP
         return None  # a count says all in its cell
@@ -241,6 +256,15 @@ class CommitteePage(Page):
         hint.setStyleSheet("color: #555;")
         self.totals_label = QLabel()
         self.totals_label.setWordWrap(True)
+        self.reports_label = QLabel()
+        self.reports_label.setWordWrap(True)
+        self.reports_label.setTextFormat(Qt.TextFormat.RichText)
+        self.reports_label.setToolTip(
+            "Quyết định của đảng ủy mà chi bộ chép từ bản giấy và báo lên trong tệp đồng bộ. "
+            "Nhấp vào tên chi bộ để mở trang 'Quyết định báo lên' ở chi bộ đó."
+        )
+        self.reports_label.linkActivated.connect(self.ctx.hub.show_reports.emit)
+        self.reports_label.hide()
         cells = QWidget()
         cells_layout = QVBoxLayout(cells)
         cells_layout.setContentsMargins(0, 0, 0, 0)
@@ -248,6 +272,7 @@ class CommitteePage(Page):
         cells_layout.addWidget(hint)
         cells_layout.addWidget(self.table, 1)
         cells_layout.addWidget(self.totals_label)
+        cells_layout.addWidget(self.reports_label)
         self.in_transit = InTransitBox(self.session, self)
         cells_layout.addWidget(self.in_transit)
 
@@ -346,6 +371,7 @@ class CommitteePage(Page):
         self._loaded_for = on if fresh else None
         with_parent = self.ctx.role == "province"
         self.model.set_rows(rows, on.year, with_parent=with_parent)
+        self._show_reports(rows)
         self._size_columns()
         info = self.session.info
         self.heading.setText(f"Các chi bộ trực thuộc {info.org_name} — {len(rows)} chi bộ")
@@ -389,6 +415,17 @@ class CommitteePage(Page):
         if index.isValid():
             row = self.proxy.mapToSource(index).row()
             self.show_cell(self.model.rows[row].org_code)
+
+    def _show_reports(self, rows: list[CellRow]) -> None:
+        """Under the table, a link per cell with reported decisions waiting: each opens
+        the "Quyết định báo lên" page on that cell."""
+        waiting = [r for r in rows if r.reports_pending]
+        self.reports_label.setVisible(bool(waiting))
+        links = ", ".join(
+            f'<a href="{escape(r.org_code)}">{escape(r.org_name)} ({r.reports_pending})</a>'
+            for r in waiting
+        )
+        self.reports_label.setText(f"Quyết định chi bộ báo lên chờ xác nhận: {links}.")
 
     def show_cell(self, org_code: str) -> None:
         """The files of one cell (double-click on its row)."""

@@ -62,6 +62,8 @@ class Hub(QObject):
     status = Signal(str)
     # go to a page by its key (e.g. "candidates", "sync")
     show_page = Signal(str)
+    # go to the "Quyết định báo lên" page on one cell's reports (its org code)
+    show_reports = Signal(str)
 
     def notify(self, changes: Changes) -> None:
         """Tell the pages what changed: the typed signal, then the plain one."""

@@ -167,6 +167,18 @@ class DecisionsPage(Page):
         if not self.reports:
             self.message.setText("Không có quyết định chi bộ báo lên chờ xác nhận.")
 
+    def show_cell(self, org_code: str) -> None:
+        """The page on one cell's reports (asked from "Các chi bộ"): its first selected."""
+        self.refresh()
+        rows = [n for n, r in enumerate(self.reports) if r.org_code == org_code]
+        if rows:
+            self.table.selectRow(rows[0])
+            self.table.scrollToItem(self.table.item(rows[0], 0))
+        self.message.setText(
+            f"Chi bộ {org_code}: {len(rows)} quyết định báo lên chờ xác nhận"
+            + (" (dòng đầu đã chọn)." if rows else ".")
+        )
+
     def selected(self) -> decisions.DecisionReport | None:
         rows = self.table.selectionModel().selectedRows()
         return self.reports[rows[0].row()] if rows and self.reports else None

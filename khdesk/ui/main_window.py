@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
 
         self.ctx.hub.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.ctx.hub.show_page.connect(self.show_page)
+        self.ctx.hub.show_reports.connect(self.show_reports)
         self.ctx.hub.data_changed.connect(self._data_changed)
         self.ctx.hub.open_file.connect(self.open_file)
         if self.menu.count():
@@ -188,6 +189,13 @@ class MainWindow(QMainWindow):
             if self.menu.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 self.menu.setCurrentRow(row)
                 return
+
+    def show_reports(self, org_code: str) -> None:
+        """The "Quyết định báo lên" page, on one cell's reports."""
+        self.show_page("decisions")
+        page = self.pages.built.get("decisions")
+        if page is not None:
+            page.show_cell(org_code)
 
     def current_page(self) -> Page | None:
         page = self.stack.currentWidget()

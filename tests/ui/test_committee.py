@@ -19,7 +19,7 @@ from khdesk.core.services.statistics import profile_stats
 from khdesk.core.store import schema as t
 from khdesk.demo.stations import DEMO_USER, create_demo
 from khdesk.ui import operation
-from khdesk.ui.committee import CellTableModel, CommitteePage
+from khdesk.ui.committee import CellTableModel, CommitteePage, reports_mark
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.pages import page_classes
 from khdesk.ui.plaintext import plain_tip
@@ -108,7 +108,11 @@ def test_one_row_per_cell_with_the_right_counts(qtbot, committee):
             str(closed) if closed else ""
         )
     cb01, cb02 = 0, 1
-    assert model.data(model.index(cb01, 0)) == "Chi bộ thôn Bãi Giếng Bắc"
+    # its name, and the decisions it reported in that bundle, waiting here
+    pending = model.rows[cb01].reports_pending
+    assert pending and model.data(model.index(cb01, 0)) == (
+        f"Chi bộ thôn Bãi Giếng Bắc\n{reports_mark(pending)}"
+    )
     received = model.data(model.index(cb01, column(model, "received")))
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", received)  # the day it was imported
     assert model.data(model.index(cb02, column(model, "received"))) == "Giữ tại đây"

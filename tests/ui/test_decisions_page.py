@@ -6,13 +6,16 @@ box answered); the stats page says how many wait. Real profiles, bundle and widg
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from khdesk.core.services import decisions
 from khdesk.core.services.candidates import open_file
 from khdesk.core.sync.inbox import import_bundle
 from khdesk.ui import operation
-from khdesk.ui.context import AppContext
+from khdesk.ui.committee import CommitteePage, reports_mark
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.decisions_page import COLUMNS, ConfirmDialog, DecisionsPage
+from khdesk.ui.main_window import MainWindow
 from khdesk.ui.stats_page import StatsPage
 from tests.stations import build_commune, export
 from tests.ui.helpers import TODAY, click_in_next_box
@@ -85,3 +88,52 @@ def test_confirm_dismiss_and_confirm_all_from_the_page(qtbot, committee):
     stats.refresh()
     settle(qtbot)
     assert stats.pending_label.isHidden()
+
+
+def test_the_cells_overview_shows_what_each_cell_reported_and_opens_it(qtbot, committee):
+    """ "Các chi bộ" marks each cell with reported decisions waiting (its row, with a
+    tooltip) and links it under the table; the link asks for the "Quyết định báo lên"
+    page on that cell, which then shows that cell's reports, the first selected."""
+    waiting = decisions.list_reports(committee)
+    ctx = AppContext(committee, TODAY)
+    page = CommitteePage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    settle(qtbot)
+    model = page.model
+    names = {r.org_code: model.data(model.index(n, 0)) for n, r in enumerate(model.rows)}
+    mark = reports_mark(len(waiting))
+    assert names["X01-CB01"].endswith(f"\n{mark}") and f"{len(waiting)} QĐ" in mark
+    assert not any("QĐ" in names[c] for c in ("X01-CB02", "X01-CB03", "X01-CB04"))
+    tip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert f"{len(waiting)} quyết định" in tip and "Quyết định báo lên" in tip
+    assert page.reports_label.isVisible()
+    assert 'href="X01-CB01"' in page.reports_label.text()
+    assert f"({len(waiting)})" in page.reports_label.text()
+
+    with qtbot.waitSignal(ctx.hub.show_reports) as shown:
+        page.reports_label.linkActivated.emit("X01-CB01")  # as a click on the link does
+    assert shown.args == ["X01-CB01"]
+
+    reports = DecisionsPage(ctx)
+    qtbot.addWidget(reports)
+    reports.show_cell("X01-CB01")
+    assert reports.selected() == waiting[0]
+    assert "X01-CB01" in reports.message.text()
+
+    for r in waiting:  # all decided: the mark and the link go
+        decisions.dismiss_report(committee, r.id, "Không có trong sổ")
+    ctx.hub.notify(Changes(steps=True))
+    page.refresh()
+    settle(qtbot)
+    assert "QĐ" not in model.data(model.index(0, 0)) and not page.reports_label.isVisible()
+
+
+def test_the_window_goes_to_one_cells_reports(qtbot, committee):
+    window = MainWindow(committee, today=TODAY)
+    qtbot.addWidget(window)
+    window.ctx.hub.show_reports.emit("X01-CB01")
+    page = window.current_page()
+    assert isinstance(page, DecisionsPage)
+    assert page.selected() is not None and page.selected().org_code == "X01-CB01"

@@ -456,6 +456,27 @@ def handed_over(scope: WriteScope, r: Incoming, p: transfers.Passage) -> bool:
     return False
 
 
+def superseded(scope: WriteScope, r: Incoming, here: transfers.Replay) -> bool:
+    """Is this record the sender's old copy of a file its branch has handed over — its
+    re-send, crossing the acceptance in the post? `here`: the file's transfers as this
+    station's history tells them. Such a record is skipped, never written (the file is
+    the new holder's); it does not refuse the bundle. Only up, only the sender's own
+    records, only a file a unit of its branch held and whose acceptance by a unit outside
+    the branch is recorded here, the file still outside it; a uuid held here by a third
+    party's record is not covered. Anything else out of scope still refuses the bundle."""
+    if scope.decisions_only or r.table not in ("candidates", "steps", "attachments"):
+        return False
+    if r.values["owner"] not in scope.owners or here.holder in scope.units:
+        return False
+    # the file record itself passed to the holder; any other copy here must be the sender's
+    if r.stored_owner is not None and r.stored_owner not in scope.owners:
+        if not (r.table == "candidates" and r.stored_owner == here.holder):
+            return False
+    return any(
+        m.out.from_org in scope.units and m.out.to_org not in scope.units for m in here.moves
+    )
+
+
 def _withdrawal_passes(scope: WriteScope, r: Incoming, sent: StepEvent, up: bool) -> bool:
     """Up: written by the sending unit's branch; down: to the receiving unit's branch, as
     the sender wrote it (none of this branch's, no copy here owned by anyone else)."""

@@ -46,6 +46,9 @@ class CellRow:
     # count in its commune).
     target: int | None = None
     admitted: int | None = 0
+    # Decisions the cell typed from its paper copies and reported, waiting here for the
+    # committee to confirm or dismiss (services/decisions.py).
+    reports_pending: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +73,14 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
         received = dict(
             sql.fetch(
                 conn, "SELECT sender_org, max(imported_at) FROM sync_received GROUP BY sender_org"
+            )
+        )
+        reported = dict(
+            sql.fetch(
+                conn,
+                "SELECT sender_org, count(*) FROM decision_reports WHERE status = ?"
+                " GROUP BY sender_org",
+                ("pending",),
             )
         )
         facts = load_facts(conn)
@@ -105,6 +116,7 @@ def cell_overview(session: Session, on: date) -> list[CellRow]:
                 overdue=overdue.get(code, 0),
                 last_received=received.get(code),
                 plan_year=year,
+                reports_pending=reported.get(code, 0),
                 **_plan_figures(figures, code),
             )
         )

@@ -8,6 +8,8 @@ Layout of a data directory:
     <home>/profiles/<name>/profile.json   role, org code and name (nothing personal)
     <home>/profiles/<name>/keys.json      key slots (keyslots.py)
     <home>/profiles/<name>/khdesk.db      the SQLCipher database (+ -wal, -shm)
+    <home>/profiles/<name>/bundle-keys.json  the ids of its public keys (which profile a
+                                          bundle is sealed to; rewritten on each opening)
     <home>/profiles/<name>/backups/       encrypted copies
     <home>/logs/khdesk.log
 """

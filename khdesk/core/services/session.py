@@ -87,8 +87,36 @@ class ProfileDir:
         when the session closes and when the profile is next opened."""
         return self.path / "tep-mo-tam"
 
+    @property
+    def bundle_keys_file(self) -> Path:
+        """The ids of the keys bundles to this station are sealed to (public, as on its
+        key card): `bundle import` without --profile reads it to choose the profile."""
+        return self.path / "bundle-keys.json"
+
     def exists(self) -> bool:
         return self.info_file.exists()
+
+    def bundle_key_ids(self) -> frozenset[str]:
+        """The key ids `remember_key_ids` wrote (none if never written, or unreadable):
+        a hint that chooses which profile opens a bundle, never what it accepts."""
+        try:
+            data = json.loads(self.bundle_keys_file.read_text(encoding="utf-8"))
+            return frozenset(k for k in data["key_ids"] if isinstance(k, str))
+        except (OSError, ValueError, KeyError, TypeError):
+            return frozenset()
+
+    def remember_key_ids(self, conn: Any) -> None:
+        """Write the station's own key ids (not revoked: a bundle sealed to a retired key
+        may still be on its way) where `bundle_key_ids` reads them, if they changed."""
+        rows = sql.fetch(conn, "SELECT key_id FROM sync_own_keys WHERE status <> ?", ("revoked",))
+        ids = sorted(r[0] for r in rows)
+        if list(self.bundle_key_ids()) == ids and self.bundle_keys_file.exists():
+            return
+        data = json.dumps({"format": "khdesk-bundle-keys", "key_ids": ids}, indent=1)
+        try:
+            atomic_write_bytes(self.bundle_keys_file, data.encode("ascii"))
+        except OSError as exc:  # a hint only: the import asks for --profile without it
+            log.warning("could not write %s: %s", self.bundle_keys_file, exc)
 
     def read_info(self) -> ProfileInfo:
         try:
@@ -315,6 +343,8 @@ class Session:
                     with store.write(self.user, changes=False) as tx:
                         audit_unlock(tx, self.info, *self._unlock_audit)
                     self._unlock_audit = None
+                with store.read() as conn:
+                    self.dir.remember_key_ids(conn)
             except BaseException:
                 store.dispose()
                 raise

@@ -20,7 +20,7 @@ from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.progress import CancelToken, Progress, ProgressReport, no_progress, step
 from khdesk.core.services.organisations import new_unit_row
-from khdesk.core.services.session import Session
+from khdesk.core.services.session import ProfileDir, Session, list_profiles
 from khdesk.core.store import schema as t
 from khdesk.core.store.orgtree import load_tree
 from khdesk.core.sync import bundle, conflicts, history, inbox, keys, outbox
@@ -144,6 +144,8 @@ def rotate_keys(session: Session) -> dict:
         old = keys.ensure_station_keys(tx.conn, tx.now)
         new, _statement = keys.rotate(tx.conn, session.org_code, tx.now)
         tx.audit("key_rotate", "key", new.key_id, replaces=old.key_id)
+    with session.store.read() as conn:
+        session.dir.remember_key_ids(conn)
     return {
         "fingerprint": new.public.fingerprint,
         "key_id": new.key_id,
@@ -169,6 +171,29 @@ def start_new_epoch(session: Session, note: str) -> str:
         epoch = outbox.start_epoch(tx.conn, tx.now, {"code": "handover", "note": note})
         tx.audit("sync_epoch", "epoch", epoch.id, note=note)
     return epoch.id
+
+
+def bundle_profiles(home: Path, paths: Sequence[Path]) -> dict[Path, tuple[str, ...]]:
+    """The profiles here each bundle is sealed to — one, or none (no profile holds its
+    key, or the file is no bundle), or several (a copied profile) — read from the outer
+    header's recipient key id and each profile's list of its own key ids
+    (`ProfileDir.bundle_key_ids`): nothing decrypted, no password asked. A hint that only
+    chooses which profile opens the bundle: a forged header or list sends it to a profile
+    that cannot open it, and the import there checks everything (the signed recipient
+    too) as always."""
+    holders: dict[str, list[str]] = {}
+    for info in list_profiles(home):
+        for key_id in ProfileDir(home, info.name).bundle_key_ids():
+            holders.setdefault(key_id, []).append(info.name)
+    out: dict[Path, tuple[str, ...]] = {}
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                key_id = bundle.peek_recipient(f.read(bundle.HEADER.size))
+        except OSError:
+            key_id = None
+        out[path] = tuple(holders.get(key_id or "", ()))
+    return out
 
 
 def export_bundle(

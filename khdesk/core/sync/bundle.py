@@ -184,6 +184,15 @@ def read_header(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Header:
     return Header(version, key_id.hex())
 
 
+def peek_recipient(head: bytes) -> str | None:
+    """The recipient key id a file's first `HEADER.size` bytes name, or None (no header
+    of this format). Unauthenticated: a hint choosing who tries to open the file."""
+    if len(head) < HEADER.size:
+        return None
+    magic, version, key_id = HEADER.unpack_from(head)
+    return key_id.hex() if (magic, version) == (MAGIC, FORMAT_VERSION) else None
+
+
 def unseal(
     data: bytes, keys: Mapping[str, KeyPair], limits: Limits = DEFAULT_LIMITS
 ) -> tuple[Header, KeyPair, bytes]:

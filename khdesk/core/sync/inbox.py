@@ -45,6 +45,7 @@ from khdesk.core.domain.scope import (
     record_problem,
     report_problem,
     sender_scope,
+    superseded,
     with_new_units,
 )
 from khdesk.core.store import schema as t
@@ -534,7 +535,9 @@ def check_kept_record(
     tree = load_tree(conn)
     kind = "up" if tree.is_below(sender, home_org) else "down"
     scope, tree = _sender_scope(conn, home_org, home_role, sender, enrolled[-1].role, kind)
-    _check_scope(conn, scope, tree, {table: [values]})
+    _, skipped = _check_scope(conn, scope, tree, {table: [values]})
+    if skipped.uuids:
+        raise BundleError("out_of_scope", " ".join(skipped.notes(sender)))
 
 
 def split_reports(scope: WriteScope, tables: dict) -> tuple[dict, list[dict]]:
@@ -551,20 +554,65 @@ def split_reports(scope: WriteScope, tables: dict) -> tuple[dict, list[dict]]:
     return out, reported
 
 
-def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dict) -> WriteScope:
+@dataclass
+class _Skipped:
+    """The sender's old copies of files its branch handed over (`scope.superseded`): left
+    out of the merge, each file named in the report."""
+
+    uuids: set[str] = field(default_factory=set)
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # code -> (holder, n)
+
+    def add(self, r: Incoming, holder: str) -> None:
+        self.uuids.add(r.values["uuid"])
+        code = r.file_code or r.label
+        self.files[code] = (holder, self.files.get(code, (holder, 0))[1] + 1)
+
+    def notes(self, writer: str) -> list[str]:
+        return [
+            f"{n} bản ghi cũ của {writer} bị bỏ qua: hồ sơ {code} đã chuyển sang {holder} "
+            "(gửi lại trước khi biết việc chuyển; không ghi gì)."
+            for code, (holder, n) in sorted(self.files.items())
+        ]
+
+    def strip(self, tables: dict) -> dict:
+        if not self.uuids:
+            return tables
+        kept = {k: [v for v in rows if v["uuid"] not in self.uuids] for k, rows in tables.items()}
+        return {k: rows for k, rows in kept.items() if rows}
+
+
+def _check_scope(
+    conn: Connection,
+    scope: WriteScope,
+    tree: OrgTree,
+    tables: dict,
+    skipped: _Skipped | None = None,
+) -> tuple[WriteScope, _Skipped]:
     """Every record must be the sender's to write here, or the whole bundle is refused
-    (naming the first record that is not). Returns the scope the merge writes under: a
-    commune committee's bundle to the province may add units under it."""
+    (naming the first record that is not) — save its old copies of files it handed over,
+    skipped. Returns the scope the merge writes under (a commune committee's bundle to
+    the province may add units under it) and what is skipped."""
+    first = scope, tree
     scope, tree = with_new_units(scope, tree, tables.get("orgs", []))
     _check_uuids(conn, scope.writer, tables)
     passages = _passages(conn, tables)
+    here = _replays_here(conn)
+    skipped = skipped or _Skipped()
     handed: set[str] = set()
+
+    def skip(r: Incoming) -> bool:
+        file = here(r.file_uuid) if r.file_uuid and r.unit is not None else None
+        if file is None or not superseded(scope, r, file):
+            return False
+        skipped.add(r, file.holder)
+        return True
+
     for r in _incoming(conn, tables):
         if is_report(scope, r.table, r.values):
             if r.unit is None:
                 raise _missing_parent(scope, r)
             why = report_problem(scope, r)
-            if why is not None:
+            if why is not None and not skip(r):
                 raise BundleError(
                     "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
                 )
@@ -576,11 +624,33 @@ def _check_scope(conn: Connection, scope: WriteScope, tree: OrgTree, tables: dic
         if r.unit is None:
             raise _missing_parent(scope, r)
         why = record_problem(scope, tree, r)
-        if why is not None:
+        if why is not None and not skip(r):
             raise BundleError(
                 "out_of_scope", f"Gói của {scope.writer} có {why}: không nhận cả gói."
             )
-    return replace(scope, handed=frozenset(handed)) if handed else scope
+    if any(v["uuid"] in skipped.uuids for v in tables.get("candidates", [])):
+        # The rest is judged again without the old file records: their steps and scans
+        # are about the file as it stands here, not as the skipped copy says.
+        return _check_scope(conn, *first, skipped.strip(tables), skipped)
+    return (replace(scope, handed=frozenset(handed)) if handed else scope), skipped
+
+
+def _replays_here(conn: Connection):
+    """File uuid -> its transfers as this station's history tells them (None: no such
+    file here), read once per file when first asked."""
+    cache: dict[str, transfers.Replay | None] = {}
+
+    def here(file_uuid: str) -> transfers.Replay | None:
+        if file_uuid not in cache:
+            org = conn.execute(
+                select(t.candidates.c.org_code).where(t.candidates.c.uuid == file_uuid)
+            ).scalar()
+            rows = select_in(conn, t.steps, _EVENT_COLUMNS, "candidate_uuid", [file_uuid])
+            events = _events({row[0]: row for row in rows})
+            cache[file_uuid] = transfers.replay(events, org) if org else None
+        return cache[file_uuid]
+
+    return here
 
 
 def _missing_parent(scope: WriteScope, r: Incoming) -> BundleError:
@@ -781,8 +851,9 @@ def verify_bundle(
             if _sent_here(conn, data, report):
                 return report
             o = _open(conn, data, report, limits, session.org_code, session.store.clock())
-            scope = _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
-            _, reported = split_reports(scope, o.verified.tables)
+            scope, skipped = _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
+            report.notes.extend(skipped.notes(scope.writer))
+            _, reported = split_reports(scope, skipped.strip(o.verified.tables))
             reports.check_flood(conn, scope.writer, reported)
             check_sizes(conn, o.verified.tables.get("attachments", []), o.verified.files)
             report.status = _assess(conn, o, report, accept_epoch=False)
@@ -876,7 +947,7 @@ def _apply_one(
     current = prepared_rows(conn, _KEY_STATUS, key_id=o.peer.key_id)
     if current and current[0][0] == keys.REVOKED:
         raise BundleError("revoked_sender", f"Khóa của {sender} vừa bị thu hồi: không nhận.")
-    scope = _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
+    scope, skipped = _check_scope(conn, *_scope_for(conn, session, o), o.verified.tables)
     epochs = _epoch_rows(conn, sender)
     status = _assess(conn, o, report, accept_epoch, epochs)
     told = _check_history(conn, o, report, limits, status)
@@ -903,7 +974,8 @@ def _apply_one(
     # The epoch _record_epoch just wrote, if new (as it wrote it).
     lineage.setdefault(m["epoch"]["id"], (previous.get("id"), previous.get("last_seq")))
     # A cell's paper copies of its committee's decisions are reports, never steps here.
-    tables, reported = split_reports(scope, o.verified.tables)
+    report.notes.extend(skipped.notes(sender))
+    tables, reported = split_reports(scope, skipped.strip(o.verified.tables))
     reports.check_flood(conn, sender, reported)
     taken = replace(o.verified, tables=tables)
     merged = Merge(tx, taken, scope.owners, lineage, scope.handed).run()

@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from khdesk.core.domain.scope import COMMITTEE_STEPS
 from khdesk.core.services.session import ProfileDir, open_profile
 from khdesk.core.store import migrate
 from khdesk.core.store.engine import open_sqlcipher
@@ -62,9 +63,32 @@ def old_cell(tmp_path):
         assert _revision(conn) == PREVIOUS
         assert "document_numbers" not in _tables(conn)
         before = _dump(conn, _tables(conn))
+        step_columns = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(steps)")]
     session.close()
     assert before["candidates"] and before["steps"] and before["members"]
-    return home, before
+    return home, before, _upgraded(before, step_columns)
+
+
+def _upgraded(before: dict[str, list[tuple]], step_columns: list[str]) -> dict:
+    """The rows as the upgrade leaves them: as they were, save migration 0015's one
+    change — the cell's live paper copies of committee decisions marked changed (a
+    change of its own, the counter one further) so its next bundle carries them."""
+    i = {c: n for n, c in enumerate(step_columns)}
+    meta = dict(before["meta"])
+    seq = int(meta["change_seq"]) + 1
+
+    def marked(row: tuple) -> tuple:
+        copy = row[i["owner"]] == CELL and row[i["step_id"]] in COMMITTEE_STEPS
+        if not copy or row[i["deleted"]]:
+            return row
+        return tuple(seq if n == i["change_seq"] else v for n, v in enumerate(row))
+
+    assert any(marked(r) != r for r in before["steps"])  # the demo cell has some
+    meta["change_seq"] = str(seq)
+    return before | {
+        "steps": sorted(map(marked, before["steps"]), key=repr),
+        "meta": sorted(meta.items(), key=repr),
+    }
 
 
 def _old_columns(rows_after: list[tuple], rows_before: list[tuple]) -> list[tuple]:
@@ -75,7 +99,7 @@ def _old_columns(rows_after: list[tuple], rows_before: list[tuple]) -> list[tupl
 
 
 def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
-    home, before = old_cell
+    home, before, upgraded = old_cell
     pdir = ProfileDir(home, CELL)
     assert not list(pdir.backup_dir.glob("truoc-nang-cap-*.db"))
 
@@ -86,8 +110,9 @@ def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
             after = _dump(conn, list(before))
             diffs = compare_metadata(MigrationContext.configure(conn), metadata)
             assert verify_audit(conn) == []
-        # Every row of every table is as it was; the audit only gained this unlock.
-        for name, rows in before.items():
+        # Every row of every table is as it was (but for 0015's mark); the audit only
+        # gained this unlock.
+        for name, rows in upgraded.items():
             if name == "audit":
                 assert set(rows) <= set(after[name]) and len(after[name]) > len(rows)
             else:
@@ -116,7 +141,7 @@ def test_previous_schema_opens_after_a_backup_with_the_data_intact(old_cell):
 
 
 def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monkeypatch):
-    home, before = old_cell
+    home, before, upgraded = old_cell
     real_upgrade = command.upgrade
 
     def upgrade_then_fail(config, revision, **kw):
@@ -145,7 +170,7 @@ def test_an_upgrade_that_fails_leaves_the_old_database_as_it_was(old_cell, monke
             assert _revision(conn) == migrate.head_revision()
             after = _dump(conn, [n for n in before if n != "audit"])
         assert {k: _old_columns(v, before[k]) for k, v in after.items()} == {
-            k: v for k, v in before.items() if k != "audit"
+            k: v for k, v in upgraded.items() if k != "audit"
         }
     finally:
         session.close()

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select, update
 
 from khdesk.core.domain.pipeline import StepEvent
@@ -24,6 +25,7 @@ from khdesk.core.services.candidates import open_file
 from khdesk.core.services.session import open_profile
 from khdesk.core.services.steps import record_step, undo_step
 from khdesk.core.store import schema as t
+from khdesk.core.store.migrate import _alembic_config
 from khdesk.core.sync import canonical, reports
 from khdesk.core.sync.inbox import import_bundle
 from tests.stations import (
@@ -33,6 +35,7 @@ from tests.stations import (
     dump,
     export,
     open_inner,
+    open_station,
     resign,
     seal_to,
     state,
@@ -238,6 +241,30 @@ def test_reports_wait_at_the_committee_and_never_become_its_steps(commune, tmp_p
     again = round_up(commune, tmp_path / "up2", full=True)
     assert again.applied[reports.TABLE].unchanged == len(copies)
     assert decisions.list_reports(com) == pending
+
+
+def test_paper_copies_typed_before_reports_travelled_go_up_after_the_upgrade(commune, tmp_path):
+    """A cell upgraded from a khdesk that kept its paper copies home: the committee
+    acknowledged bundles without them. After the upgrade (the real migration path from
+    the schema before) the next ordinary bundle carries them."""
+    cell, com = commune.cells[CELL], commune.committee
+    copies = committee_steps_of(cell, CELL)
+    round_up(commune, tmp_path / "up1")
+    with com.store.write(com.user) as tx:  # as the older khdesk left it: none reported
+        tx.conn.execute(t.decision_reports.delete())
+    round_down(commune, tmp_path / "down1")  # the cell's bundle acknowledged
+    assert reports.TABLE not in round_up(commune, tmp_path / "up2").applied
+    with cell.store.engine.connect().execution_options(khdesk_write=True) as conn:
+        with conn.begin():
+            command.downgrade(_alembic_config(conn), "0014")
+    cell.close()
+    commune.cells[CELL] = cell = open_station(commune.home, CELL)
+    third = round_up(commune, tmp_path / "up3")
+    assert third.applied[reports.TABLE].added == len(copies)
+    assert len(decisions.list_reports(com)) == len(copies)
+    # and once only: the bundle after carries nothing new
+    round_down(commune, tmp_path / "down2")
+    assert reports.TABLE not in round_up(commune, tmp_path / "up4").applied
 
 
 def open_file_code(session, cuid: str) -> str:

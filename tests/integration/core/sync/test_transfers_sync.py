@@ -6,6 +6,7 @@ bundle and change nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,18 @@ from khdesk.core.services import candidates, plan, statistics, sync, transfer_li
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.steps import record_step
 from khdesk.core.store import schema as t
-from tests.stations import build_commune, enrol_both, new_station, state
+from khdesk.core.sync import canonical
+from tests.stations import (
+    build_commune,
+    edit_file,
+    enrol_both,
+    new_station,
+    open_inner,
+    resign,
+    seal_to,
+    state,
+    station_key,
+)
 
 TODAY = date(2026, 11, 26)
 A, B = "X01-CB01", "X01-CB04"
@@ -228,6 +240,116 @@ def test_a_forged_acceptance_changes_nothing(commune, post) -> None:
     assert owners(commune, code)["X01"] == (A, A, True)
 
 
+def handed_to_b(commune, post) -> str:
+    """A file of A's that B accepted, the acceptance at the committee; A's first bundle
+    (all its files, that one too) still unacknowledged, so A sends its copy again."""
+    cell_a, cell_b = commune.cells[A], commune.cells[B]
+    code = a_file(cell_a, A)
+    transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
+    post.up(cell_a)
+    post.down(B)
+    transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
+    post.up(cell_b)
+    assert owners(commune, code)["X01"] == (B, B, False)
+    return code
+
+
+def test_a_stale_copy_of_a_handed_over_file_is_skipped_the_rest_taken(commune, post) -> None:
+    cell_a, com = commune.cells[A], commune.committee
+    code = handed_to_b(commune, post)
+    other = next(
+        f["file_code"]
+        for f in candidates.list_files(cell_a)
+        if f["org_code"] == A and f["file_code"] != code
+    )
+    edit_file(cell_a, other, home_town="Thôn Mới")  # A's other news
+    passed = history(com, code), file_row(com, code)
+    report = post.deliver(com, post.send(cell_a))
+    assert report.status == "imported", report.as_dict()["reason"]
+    assert f"bỏ qua: hồ sơ {code} đã chuyển sang {B}" in " ".join(report.notes)
+    assert file_row(com, other)["home_town"] == "Thôn Mới"
+    assert (history(com, code), file_row(com, code)) == passed
+
+
+def test_a_handed_over_file_changed_by_its_old_cell_is_skipped_unchanged(commune, post) -> None:
+    """The old cell edits its copy and records a step on it behind the app's back: its
+    bundle is taken, those records are not (the file is B's)."""
+    cell_a, com = commune.cells[A], commune.committee
+    code = handed_to_b(commune, post)
+    row = file_row(cell_a, code)
+    with cell_a.store.write(cell_a.user) as tx:
+        tx.conn.execute(
+            t.candidates.update()
+            .where(t.candidates.c.uuid == row["uuid"])
+            .values(full_name="Kẻ Giả Mạo", rev=row["rev"] + 5, change_seq=tx.change_seq)
+        )
+    forge_step(cell_a, code, "DUNG", seq=98)
+    passed = history(com, code), file_row(com, code)
+    report = post.deliver(com, post.send(cell_a))
+    assert report.status == "imported", report.as_dict()["reason"]
+    assert f"bỏ qua: hồ sơ {code} đã chuyển sang {B}" in " ".join(report.notes)
+    assert (history(com, code), file_row(com, code)) == passed
+
+
+def test_a_forged_old_copy_of_a_file_never_held_is_refused_whole(commune, post) -> None:
+    """A claims to have held B's file (an "older" copy of it, owned by A): A never handed
+    it over here, so the bundle is refused whole and changes nothing."""
+    cell_a, cell_b, com = commune.cells[A], commune.cells[B], commune.committee
+    code = a_file(cell_b, B)
+    row = file_row(com, code)
+    with cell_a.store.write(cell_a.user) as tx:
+        tx.conn.execute(
+            t.candidates.insert().values(
+                **{k: v for k, v in row.items() if k not in ("id", "change_seq")}
+                | {"owner": A, "org_code": A, "rev": 1},
+                change_seq=tx.change_seq,
+            )
+        )
+    before = state(com)
+    report = post.deliver(com, post.send(cell_a))
+    assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+    assert state(com) == before
+
+
+def forged_up(commune, path: Path, change) -> Path:
+    """A's genuine bundle at `path` with its step records passed through `change`,
+    re-signed with A's real key and sealed to the committee."""
+    com = commune.committee
+    _, entries = open_inner(com, path.read_bytes())
+    manifest = json.loads(entries.pop("manifest.json"))
+    entries.pop("manifest.sig")
+    del manifest["files"]
+    steps = [json.loads(line) for line in entries["records/steps.jsonl"].splitlines()]
+    entries["records/steps.jsonl"] = b"".join(canonical.dumps(r) + b"\n" for r in change(steps))
+    inner = resign(manifest, list(entries.items()), station_key(commune.cells[A]))
+    out = path.with_suffix(".forged.khdb")
+    out.write_bytes(seal_to(com, inner))
+    return out
+
+
+@pytest.mark.parametrize("claim", ["another owner", "the uuid of B's acceptance"])
+def test_a_handed_over_file_covers_only_the_senders_own_records(commune, post, claim) -> None:
+    """Only A's own records about the file it handed over are skipped: one naming another
+    owner, or taking the uuid of a record B wrote, still refuses the bundle."""
+    com = commune.committee
+    code = handed_to_b(commune, post)
+    cuid = file_row(com, code)["uuid"]
+    theirs = next(dict(s) for s in history(com, code) if dict(s)["step_id"] == "CHUYEN_DEN")
+
+    def change(steps: list[dict]) -> list[dict]:
+        mine = next(s for s in steps if s["candidate_uuid"] == cuid)
+        if claim == "another owner":
+            forged = {**mine, "owner": B, "rev": mine["rev"] + 1, "note": "giả"}
+        else:
+            forged = {**mine, "uuid": theirs["uuid"], "rev": 9, "note": "giả"}
+        return [s for s in steps if s["uuid"] != mine["uuid"]] + [forged]
+
+    before = state(com)
+    report = post.deliver(com, forged_up(commune, post.send(commune.cells[A]), change))
+    assert report.refused and "không nhận cả gói" in report.as_dict()["reason"]
+    assert state(com) == before
+
+
 class Province:
     """Two communes and the province: cell A under X01 runs khdesk; X02 keeps its cell
     X02-CB01 itself; every station's files already up where they go."""
@@ -397,8 +519,7 @@ def test_an_acceptance_crossing_a_withdrawal_wins_in_any_order(commune, post, fi
     code = a_file(cell_a, A)
     transfers.transfer_out(cell_a, code, B, date(2026, 11, 20), TODAY)
     post.up(cell_a)
-    post.down(A)  # the committee acknowledges what A sent: A will not send it again
-    post.down(B)
+    post.down(B)  # A's copy stays unacknowledged: its next bundles carry it again
     transfers.accept(cell_b, code, date(2026, 11, 22), TODAY)
     transfers.withdraw(cell_a, code, date(2026, 11, 21), TODAY)
     order = (A, B) if first == "withdrawal" else (B, A)
@@ -426,22 +547,24 @@ def test_only_the_sender_withdraws(commune, post) -> None:
         transfers.withdraw(cell_b, code, date(2026, 11, 21), TODAY)
 
 
-def forge_withdrawal(session, code: str, frm: str, to: str) -> None:
-    """A CHUYEN_HUY written straight into a station's database, as a tampered copy would."""
+def forge_step(session, code: str, step_id: str, **values) -> None:
+    """A step written straight into a station's database, as a tampered copy would."""
     row = file_row(session, code)
     with session.store.write(session.user) as tx:
         tx.conn.execute(
             t.steps.insert().values(
                 **tx.new_record(),
                 candidate_uuid=row["uuid"],
-                step_id="CHUYEN_HUY",
+                step_id=step_id,
                 on=date(2026, 11, 21),
-                seq=99,
                 result="passed",
-                from_org=frm,
-                to_org=to,
+                **values,
             )
         )
+
+
+def forge_withdrawal(session, code: str, frm: str, to: str) -> None:
+    forge_step(session, code, "CHUYEN_HUY", seq=99, from_org=frm, to_org=to)
 
 
 def test_a_withdrawal_forged_by_the_receiver_is_refused_whole(commune, post) -> None:
