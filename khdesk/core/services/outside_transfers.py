@@ -39,7 +39,7 @@ from khdesk.core.sync import transfer_file as tf
 from khdesk.core.sync.errors import KeyCardError, TransferFileError
 from khdesk.core.sync.merge import derive_fields
 from khdesk.core.sync.outbox import blobs_for
-from khdesk.core.text import clean_text
+from khdesk.core.text import clean_text, fold
 
 OUT, IN = "out", "in"
 SENT = "sent"
@@ -136,7 +136,7 @@ def stations(session: Session) -> list[dict]:
         return [_station_dict(r) for r in rows]
 
 
-def _active_station(conn, org_code: str):
+def active_station(conn, org_code: str):
     s = t.transfer_stations.c
     return conn.execute(
         select(t.transfer_stations)
@@ -144,6 +144,15 @@ def _active_station(conn, org_code: str):
         .order_by(s.id.desc())
         .limit(1)
     ).first()
+
+
+def active_stations(conn) -> list:
+    """The other provinces a file may be sent to now (their active keys), by code."""
+    s = t.transfer_stations.c
+    rows = conn.execute(
+        select(t.transfer_stations).where(s.status == keys.ACTIVE).order_by(s.org_code)
+    )
+    return list(rows)
 
 
 def _sender_key(conn):
@@ -225,7 +234,7 @@ def export_transfer(session: Session, file_code: str, folder: Path) -> dict:
                 f"Hồ sơ {file_code} không đang chuyển: chi bộ ghi chuyển đi (mã tỉnh nhận) và "
                 "gói đồng bộ đưa lên tỉnh trước."
             )
-        station = _active_station(tx.conn, pending.to_org or "")
+        station = active_station(tx.conn, pending.to_org or "")
         if station is None:
             raise InputError(
                 f"Hồ sơ {file_code} chuyển sang {pending.to_org}, không phải một tỉnh đã ghi "
@@ -309,7 +318,8 @@ def _open(conn, session: Session, path: Path, kind: str) -> tf.Opened:
 
 def _arrival_problem(conn, opened: tf.Opened) -> str | None:
     """Why this transfer cannot be taken here (None: it can): received before (replay),
-    or the file or one of its records already here."""
+    or the file or one of its records already here (unless it is a file of ours coming
+    back, `_coming_back`)."""
     f = t.transfer_files.c
     uuid = opened.transfer["uuid"]
     seen = conn.execute(
@@ -321,18 +331,72 @@ def _arrival_problem(conn, opened: tf.Opened) -> str | None:
         )
     c = opened.candidate
     here = conn.execute(
-        select(t.candidates.c.file_code).where(
+        select(t.candidates).where(
             (t.candidates.c.uuid == c["uuid"]) | (t.candidates.c.file_code == c["file_code"])
         )
     ).first()
     if here is not None:
-        return f"Hồ sơ {here.file_code} đã có ở đây: không nhận lần nữa."
+        return _return_problem(conn, opened, here)
     for name, rows in opened.tables.items():
         uuids = [r["uuid"] for r in rows]
         for table in (t.candidates, t.steps, t.attachments):
             if conn.execute(select(table.c.uuid).where(table.c.uuid.in_(uuids))).first():
                 return f"Tệp có bản ghi ({name}) trùng mã với một bản ghi đã có ở đây: không nhận."
     return None
+
+
+def _return_problem(conn, opened: tf.Opened, here) -> str | None:
+    """Why a file already here (`here`, its record) cannot come back with this transfer
+    (None: it can). It comes back only as the same person's same file that this station
+    sent out of the province and saw accepted there, held by no unit of ours since, its
+    history here continued unchanged in the file; its records' uuids name nothing else."""
+    c, code = opened.candidate, here.file_code
+    already = f"Hồ sơ {code} đã có ở đây: không nhận lần nữa."
+    if here.uuid != c["uuid"] or here.file_code != c["file_code"]:
+        return already
+    tree = load_tree(conn)
+    if here.org_code in tree or here.owner in tree:
+        return already  # ours, held here: no second owner
+    f = t.transfer_files.c
+    left = conn.execute(
+        select(f.id).where(
+            f.candidate_uuid == here.uuid, f.direction == OUT, f.status == tf.ACCEPTED
+        )
+    ).first()
+    if left is None:
+        return already  # a uuid of ours on a file we never sent out
+    if (fold(here.full_name), here.birth_date, here.cccd or c["cccd"]) != (
+        fold(c["full_name"]),
+        c["birth_date"],
+        c["cccd"] or here.cccd,
+    ):
+        return (
+            f"Hồ sơ {code} đã chuyển đi từ đây mang thông tin người khác (họ tên, ngày sinh, "
+            "CCCD): không nhận là hồ sơ trở về."
+        )
+    theirs = {r["uuid"]: r for r in opened.steps}
+    ours = conn.execute(
+        select(t.steps).where(t.steps.c.candidate_uuid == here.uuid, t.steps.c.deleted.is_(False))
+    ).mappings()
+    for r in ours:
+        sent = theirs.get(r["uuid"])
+        if sent is None or any(sent[k] != r[k] for k in _SAME_STEP):
+            return (
+                f"Quá trình của hồ sơ {code} trong tệp không tiếp nối quá trình đã có ở đây "
+                "(thiếu hoặc sửa bước cũ): không nhận."
+            )
+    for name in ("steps", "attachments"):
+        table = records.TABLES[name]
+        uuids = [r["uuid"] for r in opened.tables.get(name, [])]
+        clash = conn.execute(
+            select(table.c.uuid).where(table.c.uuid.in_(uuids), table.c.candidate_uuid != here.uuid)
+        ).first()
+        if clash is not None:
+            return f"Tệp có bản ghi ({name}) trùng mã với một bản ghi đã có ở đây: không nhận."
+    return None
+
+
+_SAME_STEP = ("step_id", "on", "seq", "from_org", "to_org")
 
 
 def inspect(session: Session, path: Path) -> dict:
@@ -439,7 +503,10 @@ def receive(
 
 def _store_file(tx, opened: tf.Opened) -> None:
     """The file as it was sent: its scans' contents first (an attachment names its blob),
-    then every record with its uuid, revision and owner."""
+    then every record with its uuid, revision and owner. A file of ours coming back
+    (`_return_problem` let it) keeps what is here: its record takes the other
+    province's newer values (not the cell's private notes, which never left), its
+    history and scans gain what the other province added."""
     conn = tx.conn
     have = {
         d
@@ -451,12 +518,42 @@ def _store_file(tx, opened: tf.Opened) -> None:
         if digest not in have:
             conn.execute(t.blobs.insert().values(sha256=digest, size=len(content), content=content))
     for name in tf.TABLES:
-        for r in opened.tables.get(name, []):
+        table = records.TABLES[name]
+        rows = opened.tables.get(name, [])
+        known = {
+            u
+            for (u,) in conn.execute(
+                select(table.c.uuid).where(table.c.uuid.in_([r["uuid"] for r in rows]))
+            )
+        }
+        for r in rows:
             values = {**r, "change_seq": tx.change_seq}
             derive_fields(name, values)
             if name == "candidates":
                 values["state"] = "HO_SO"  # derived again below, once its steps are in
-            conn.execute(records.TABLES[name].insert().values(**values))
+            if r["uuid"] not in known:
+                conn.execute(table.insert().values(**values))
+            elif name == "candidates":
+                _update_returned(tx, values)
+
+
+def _update_returned(tx, values: dict) -> None:
+    """Our record of a file coming back takes the other province's values, a revision
+    above both lineages' (the unit and owner are set by the caller)."""
+    c = t.candidates.c
+    rev = tx.conn.execute(select(c.rev).where(c.uuid == values["uuid"])).scalar()
+    kept = {"uuid", "id", *records.HOME_ONLY["candidates"]}
+    tx.conn.execute(
+        update(t.candidates)
+        .where(c.uuid == values["uuid"])
+        .values(
+            {
+                **{k: v for k, v in values.items() if k not in kept},
+                **tx.changed(t.candidates),
+                "rev": max(rev, values["rev"]) + 1,
+            }
+        )
+    )
 
 
 def _pass_on(tx, session: Session, code: str, unit: str, on: date) -> None:
@@ -485,7 +582,7 @@ def write_answer(session: Session, transfer_uuid_or_code: str, folder: Path) -> 
         ).first()
         if row is None:
             raise InputError(f"Không có tệp chuyển hồ sơ '{key}' đã nhận ở đây.")
-        station = _active_station(tx.conn, row.station_org)
+        station = active_station(tx.conn, row.station_org)
         if station is None:
             raise InputError(f"Khóa của {row.station_org} không còn dùng được: ghi nhận lại thẻ.")
         wire = json.loads(row.answer_record)
