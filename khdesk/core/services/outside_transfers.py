@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -119,12 +119,11 @@ def enrol_station(session: Session, path: Path, fingerprint: str) -> dict:
 
 
 def _station_dict(row) -> dict:
-    public = keys.PublicKeys(row.sign_public, row.enc_public)
     return {
         "org_code": row.org_code,
         "org_name": row.org_name,
         "key_id": row.key_id,
-        "fingerprint": public.fingerprint,
+        "fingerprint": _fingerprint(row),
         "status": row.status,
         "enrolled_at": row.enrolled_at,
     }
@@ -155,9 +154,41 @@ def active_stations(conn) -> list:
     return list(rows)
 
 
+def revoke_station(session: Session, fingerprint: str) -> dict:
+    """Revoke another province's key (lost, stolen, replaced for cause): a transfer file
+    or answer it signed is refused from now on, and nothing is sealed to it."""
+    session.require(Action.MANAGE_KEYS)
+    _province_only(session, "thu hồi khóa của tỉnh khác")
+    wanted = keys.normalise_fingerprint(fingerprint)
+    with session.store.write(session.user, changes=False) as tx:
+        rows = tx.conn.execute(select(t.transfer_stations)).fetchall()
+        row = next((r for r in rows if _fingerprint(r).replace(" ", "") == wanted), None)
+        if row is None:
+            raise KeyCardError(
+                "unknown_key",
+                f"Không có khóa của tỉnh khác nào có mã xác nhận '{fingerprint.strip()}' "
+                "('khdesk transfer stations' liệt kê các khóa đã ghi nhận).",
+            )
+        tx.conn.execute(
+            update(t.transfer_stations)
+            .where(t.transfer_stations.c.id == row.id)
+            .values(status=keys.REVOKED)
+        )
+        tx.audit("transfer_station_revoke", "key", row.key_id, org_code=row.org_code)
+        row = tx.conn.execute(
+            select(t.transfer_stations).where(t.transfer_stations.c.id == row.id)
+        ).first()
+    return _station_dict(row)
+
+
+def _fingerprint(row) -> str:
+    return keys.PublicKeys(row.sign_public, row.enc_public).fingerprint
+
+
 def _sender_key(conn):
     """An outside station's key by key id (active, or retired: a file in transit), never
-    a revoked one nor any key of our own tree."""
+    a revoked one nor any key of our own tree. `_check_retired` then bounds a retired
+    key's use as a bundle's (keys.aged_out)."""
 
     def find(key_id: str) -> keys.PublicKeys | None:
         row = conn.execute(
@@ -169,6 +200,33 @@ def _sender_key(conn):
         return keys.PublicKeys(row.sign_public, row.enc_public) if row else None
 
     return find
+
+
+def _check_retired(conn, opened: tf.Opened, now: datetime) -> None:
+    """A file signed with a key of the other province that a newer card replaced here is
+    taken only as a bundle would be: made before the replacement, and within
+    keys.RETIRED_GRACE of it (this station's clock)."""
+    s = t.transfer_stations.c
+    row = conn.execute(
+        select(t.transfer_stations).where(s.key_id == opened.manifest["sender"]["key_id"])
+    ).first()
+    if row is None or row.status != keys.RETIRED:
+        return
+    retired = conn.execute(
+        select(s.enrolled_at)
+        .where(s.org_code == row.org_code, s.id > row.id)
+        .order_by(s.id)
+        .limit(1)
+    ).scalar()
+    why = keys.aged_out(retired, opened.manifest["created_at"], now)
+    if why:
+        raise TransferFileError(
+            "retired_sender",
+            f"Tệp được ký bằng khóa cũ của {row.org_code} (mã xác nhận {_fingerprint(row)}), "
+            f"đã được thay bằng khóa mới: {why}. Khóa cũ chỉ được nhận cho tệp lập trước khi "
+            f"thay, trong {keys.RETIRED_GRACE.days} ngày kể từ khi ghi nhận khóa mới. Hãy xin "
+            f"{row.org_code} xuất lại tệp.",
+        )
 
 
 # -- writing a file out --
@@ -311,6 +369,7 @@ def _read(path: Path, limit: int) -> bytes:
 def _open(conn, session: Session, path: Path, kind: str) -> tf.Opened:
     data = _read(path, tf.DEFAULT_LIMITS.max_file)
     opened = tf.open_file(data, keys.decryption_keys(conn), _sender_key(conn), kind)
+    _check_retired(conn, opened, session.store.clock())
     if opened.manifest["recipient"]["org_code"] != session.org_code:
         raise TransferFileError("readdressed", "Tệp này gửi cho đơn vị khác, không phải hồ sơ này.")
     return opened

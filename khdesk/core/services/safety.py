@@ -244,6 +244,7 @@ AUDIT_ACTIONS = {
     "transfer_withdraw": "Rút lại hồ sơ đã chuyển đi",
     "transfer_opinion": "Ghi ý kiến của chi bộ cũ",
     "transfer_station_enrol": "Ghi nhận thẻ khóa của tỉnh khác",
+    "transfer_station_revoke": "Thu hồi khóa của tỉnh khác",
     "transfer_file_export": "Ghi tệp chuyển hồ sơ ra ngoài tỉnh",
     "transfer_file_accept": "Tiếp nhận tệp chuyển hồ sơ từ tỉnh khác",
     "transfer_file_answer": "Ghi tệp trả lời chuyển hồ sơ",

@@ -6,7 +6,7 @@ moment, whatever order the files come in."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
 from khdesk.core.sync import keys, records
 from khdesk.core.sync import transfer_file as tf
-from khdesk.core.sync.errors import TransferFileError
+from khdesk.core.sync.errors import KeyCardError, TransferFileError
 from tests.stations import (
     OutsideWorld,
     build_outside,
@@ -506,3 +506,85 @@ def test_a_committee_sends_a_file_of_a_cell_it_keeps_out_of_the_province(world) 
     assert "Không có đơn vị mã 'HCM'" in exc.value.message
     assert "KH (Tỉnh ủy Khánh Hòa)" in exc.value.message
     assert w.after(w.dng) == before
+
+
+def test_a_revoked_province_key_verifies_nothing(world: OutsideWorld) -> None:
+    """KH revokes DNG's key (read from the stations list): DNG's answer is refused and
+    nothing more is sealed to DNG until a new card is enrolled."""
+    w = world
+    receive(w, w.dng, w.sent)
+    answer = answer_of(w, w.dng, "ans")
+    [dng] = [s for s in ot.stations(w.kh) if s["org_code"] == DNG]
+    with pytest.raises(KeyCardError) as exc:
+        ot.revoke_station(w.kh, "AAAA BBBB CCCC DDDD EEEE FFFF")
+    assert exc.value.code == "unknown_key"
+    done = ot.revoke_station(w.kh, dng["fingerprint"].lower())
+    assert (done["org_code"], done["status"]) == (DNG, keys.REVOKED)
+    before = w.after(w.kh)
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, answer, TODAY)
+    assert exc.value.code == "unknown_sender"
+    assert w.after(w.kh) == before
+    with pytest.raises(InputError, match="không phải một tỉnh đã ghi nhận khóa"):
+        ot.export_transfer(w.kh, w.code, w.folder)
+    assert held(w.kh, w.code) == (A, A, True)
+    assert "transfer_station_revoke" in audit_actions(w.kh)
+
+
+def audit_actions(session: Session) -> list[str]:
+    with session.store.read() as conn:
+        return [a for (a,) in conn.execute(select(t.audit.c.action))]
+
+
+def test_a_replaced_province_key_is_taken_as_a_bundles_is(world: OutsideWorld) -> None:
+    """DNG answers, then changes its key; KH enrols the new card. The answer signed with
+    the old key is taken within 30 days of the new card (on KH's clock), not after, and
+    never for what the old key signed after it was replaced."""
+    w = world
+    receive(w, w.dng, w.sent)
+    w.dng.store.clock = lambda: datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # signed then
+    answer = answer_of(w, w.dng, "ans")
+    old = station_key(w.dng)
+    sync.rotate_keys(w.dng)
+    card = sync.write_card(w.dng, w.folder / "dng-new.card")
+    enrolled = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    w.kh.store.clock = lambda: enrolled
+    ot.enrol_station(w.kh, w.folder / "dng-new.card", card["fingerprint"])
+    assert {s["status"] for s in ot.stations(w.kh) if s["org_code"] == DNG} == {
+        keys.ACTIVE,
+        keys.RETIRED,
+    }
+    # 31 days later the old key opens nothing any more
+    w.kh.store.clock = lambda: enrolled + timedelta(days=31)
+    before = w.after(w.kh)
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, answer, TODAY)
+    assert exc.value.code == "retired_sender" and "30 ngày" in str(exc.value)
+    assert w.after(w.kh) == before
+    # signed with the old key after the new card was enrolled: refused within the grace too
+    w.kh.store.clock = lambda: enrolled + timedelta(days=10)
+    with w.kh.store.read() as conn:
+        opened = tf.open_file(
+            answer.read_bytes(), keys.decryption_keys(conn), ot._sender_key(conn), tf.ANSWER
+        )
+    late = tf.write(
+        tf.ANSWER,
+        (DNG, w.dng.info.org_name),
+        old,
+        (KH, station_key(w.kh).public),
+        dict(opened.transfer),
+        {"steps": [records.to_wire(t.steps, opened.steps[0])]},
+        {},
+        file_id="0d5e8a4e-8888-4e3a-9f3e-2b7c1d0e9a01",
+        created_at="2026-11-27T08:00:00+00:00",
+        schema_version="",
+        app_version="",
+        answer=tf.ACCEPTED,
+    )
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, write_file(w, w.folder / "late-old.khct", late), TODAY)
+    assert exc.value.code == "retired_sender"
+    assert w.after(w.kh) == before
+    # the genuine one, within the grace: taken
+    assert ot.import_answer(w.kh, answer, TODAY)["status"] == "accepted"
+    assert held(w.kh, w.code) == (DNG, DNG, False)
