@@ -27,6 +27,7 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
 from khdesk.core.services.session import Session
 from khdesk.core.services.steps import _locked_file, insert_step
 from khdesk.core.store import schema as t
@@ -42,6 +43,7 @@ from khdesk.core.sync.outbox import blobs_for
 from khdesk.core.text import clean_text, fold
 
 OUT, IN = "out", "in"
+CHECKING = "Giải mã, kiểm tra chữ ký và từng bản ghi"
 SENT = "sent"
 STATUS_LABELS = {
     SENT: "đã xuất tệp, chờ trả lời",
@@ -458,11 +460,19 @@ def _return_problem(conn, opened: tf.Opened, here) -> str | None:
 _SAME_STEP = ("step_id", "on", "seq", "from_org", "to_org")
 
 
-def inspect(session: Session, path: Path) -> dict:
+def inspect(
+    session: Session,
+    path: Path,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict:
     """Verify a transfer file and say what it carries (nothing is written)."""
     session.require(Action.TRANSFER_FILES)
     with session.store.read() as conn:
+        step(progress, cancel, 0, 2, CHECKING)
         opened = _open(conn, session, path, tf.TRANSFER)
+        step(progress, cancel, 1, 2, "Đối chiếu với các hồ sơ ở đây")
         why = _arrival_problem(conn, opened)
     return {**Arrival(opened).as_dict(), "problem": why}
 
@@ -476,6 +486,8 @@ def receive(
     today: date,
     unit: str | None = None,
     reason: str | None = None,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> dict:
     """Answer a transfer file from another province: accept it (the file, its history
     and scans stored here as sent, CHUYEN_DEN recorded, held by this province; `unit`:
@@ -492,10 +504,12 @@ def receive(
     unit = (unit or "").strip().upper() or None
     with session.store.write(session.user) as tx:
         conn = tx.conn
+        step(progress, cancel, 0, 2, CHECKING)
         opened = _open(conn, session, path, tf.TRANSFER)
         why = _arrival_problem(conn, opened)
         if why:
             raise TransferFileError("already_here", why)
+        step(progress, cancel, 1, 2, "Ghi hồ sơ, quá trình và tài liệu")
         sent = next(r for r in opened.steps if r["uuid"] == opened.transfer["uuid"])
         if on < sent["on"]:
             raise InputError(f"Ngày {on:%d/%m/%Y} trước ngày chuyển đi {sent['on']:%d/%m/%Y}.")
@@ -671,9 +685,9 @@ def import_answer(session: Session, path: Path, today: date) -> dict:
     with session.store.write(session.user) as tx:
         conn = tx.conn
         opened = _open(conn, session, path, tf.ANSWER)
-        step = opened.steps[0]
+        answer = opened.steps[0]
         code = opened.transfer["file_code"]
-        if conn.execute(select(t.steps.c.id).where(t.steps.c.uuid == step["uuid"])).first():
+        if conn.execute(select(t.steps.c.id).where(t.steps.c.uuid == answer["uuid"])).first():
             return {"file_code": code, "status": "duplicate", "answer": opened.manifest["answer"]}
         f = t.transfer_files.c
         ledger = conn.execute(
@@ -708,12 +722,14 @@ def import_answer(session: Session, path: Path, today: date) -> dict:
         want = (
             (pending.from_org, pending.to_org) if accepted else (pending.to_org, pending.from_org)
         )
-        if (step["from_org"], step["to_org"]) != want or not pending.on <= step["on"] <= today:
+        if (answer["from_org"], answer["to_org"]) != want or not pending.on <= answer[
+            "on"
+        ] <= today:
             raise TransferFileError(
                 "content",
                 f"Bước trả lời của hồ sơ {code} không khớp với lần chuyển đi (đơn vị, ngày).",
             )
-        conn.execute(t.steps.insert().values(**step, change_seq=tx.change_seq))
+        conn.execute(t.steps.insert().values(**answer, change_seq=tx.change_seq))
         if accepted:
             conn.execute(
                 update(t.candidates)
@@ -734,10 +750,10 @@ def import_answer(session: Session, path: Path, today: date) -> dict:
             code,
             answer=opened.manifest["answer"],
             by_province=opened.sender_org,
-            on=step["on"].isoformat(),
-            reason=step["note"],
+            on=answer["on"].isoformat(),
+            reason=answer["note"],
         )
-    return {"file_code": code, "status": opened.manifest["answer"], "on": step["on"].isoformat()}
+    return {"file_code": code, "status": opened.manifest["answer"], "on": answer["on"].isoformat()}
 
 
 def sent_files(session: Session) -> list[dict]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 from khdesk.core.store import schema as t
+from khdesk.ui import operation
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.context import AppContext
 from khdesk.ui.sync.page import SyncPage
@@ -33,6 +35,15 @@ def tab(qtbot, session):
     qtbot.addWidget(page)
     assert page.tabs.tabText(page.tabs.count() - 1) == "Chuyển ra ngoài tỉnh"
     return page.outside
+
+
+def received(qtbot, panel, path):
+    """The answering dialog of `path`, once verified in the background."""
+    panel.receive_file(path)
+    qtbot.waitUntil(lambda: operation.running() == 0)
+    assert panel.dialog is not None, panel.message.text()
+    qtbot.addWidget(panel.dialog)
+    return panel.dialog
 
 
 def held(session, code: str) -> tuple:
@@ -64,18 +75,24 @@ def test_a_file_leaves_the_province_through_the_windows(qtbot, world, tmp_path) 
 
     dng = tab(qtbot, w.dng)
     assert dng.pending.count() == 0
-    dialog = dng.receive_file(sent)
-    qtbot.addWidget(dialog)
+    dialog = received(qtbot, dng, sent)  # verified off the UI thread, then shown
+    assert dialog.isVisible()
     assert w.code in dialog.intro.text() and "X01-CB01" in dialog.intro.text()
     assert dialog.error.isHidden() and dialog.ok.isEnabled()
     assert dialog.unit.itemData(0) == "DNG"
     dialog.unit.setCurrentIndex(dialog.unit.findData("DNG-CB01"))
     dialog.on.setText("19/11/2026")  # before it was sent: refused, nothing written
-    assert not dialog.save() and "trước ngày chuyển đi" in dialog.error.text()
+    assert dialog.save()
+    qtbot.waitUntil(lambda: operation.running() == 0)
+    assert "trước ngày chuyển đi" in dialog.error.text() and dialog.ok.isEnabled()
+    assert dialog.isVisible()
     with w.dng.store.read() as conn:
         assert conn.execute(select(t.candidates.c.id)).first() is None
     dialog.on.setText("23/11/2026")
     assert dialog.save()
+    assert not dialog.ok.isEnabled()  # running: pressed once
+    qtbot.waitUntil(lambda: operation.running() == 0)
+    assert dialog.result() == QDialog.DialogCode.Accepted
     assert held(w.dng, w.code) == ("DNG", "DNG")  # passed on to DNG-CB01: in transit there
     assert "Đã ghi tệp trả lời" in dng.message.text()
     assert [dng.model.text(0, "way"), dng.model.text(0, "status_label")] == [
@@ -83,13 +100,14 @@ def test_a_file_leaves_the_province_through_the_windows(qtbot, world, tmp_path) 
         "tỉnh nhận đã tiếp nhận",
     ]
     # the same file again: shown with why it cannot be taken, nothing to press
-    again = dng.receive_file(sent)
-    qtbot.addWidget(again)
+    again = received(qtbot, dng, sent)
     assert "đã được nhận" in again.error.text() and not again.ok.isEnabled()
     # a damaged file: said in Vietnamese, no dialog
     bad = tmp_path / "bad.khct"
     bad.write_bytes(sent.read_bytes()[:-1])
-    assert dng.receive_file(bad) is None and "không giải mã được" in dng.message.text()
+    dng.receive_file(bad)
+    qtbot.waitUntil(lambda: operation.running() == 0)
+    assert dng.dialog is None and "không giải mã được" in dng.message.text()
 
     assert kh.import_answer(dialog.answer_file)
     assert "đã chuyển ra ngoài tỉnh" in kh.message.text()

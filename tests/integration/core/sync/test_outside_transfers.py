@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from khdesk.core.errors import InputError
+from khdesk.core.errors import Cancelled, InputError
+from khdesk.core.progress import CancelToken, Progress
 from khdesk.core.services import candidates, sync, transfer_list, transfers
 from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services.importer import RowTables, import_tables
@@ -588,3 +589,24 @@ def test_a_replaced_province_key_is_taken_as_a_bundles_is(world: OutsideWorld) -
     # the genuine one, within the grace: taken
     assert ot.import_answer(w.kh, answer, TODAY)["status"] == "accepted"
     assert held(w.kh, w.code) == (DNG, DNG, False)
+
+
+def test_receiving_says_how_far_it_is_and_stops_when_asked(world: OutsideWorld) -> None:
+    """Long work's contract (core/progress.py): the steps are reported; a cancel before
+    the records are written leaves everything as it was."""
+    w = world
+    seen: list[str] = []
+    ot.inspect(w.dng, w.sent, progress=lambda p: seen.append(p.what))
+    assert seen == [ot.CHECKING, "Đối chiếu với các hồ sơ ở đây"]
+    token = CancelToken()
+
+    def stop_before_writing(p: Progress) -> None:
+        if p.done == 0:  # "Hủy" pressed while the file is checked: stops before writing
+            token.cancel()
+
+    before = w.after(w.dng)
+    with pytest.raises(Cancelled):
+        receive(w, w.dng, w.sent, progress=stop_before_writing, cancel=token)
+    assert w.after(w.dng) == before
+    receive(w, w.dng, w.sent)
+    assert held(w.dng, w.code) == (DNG, DNG, False)
