@@ -28,6 +28,7 @@ from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
+from khdesk.core.services import catalogue
 from khdesk.core.services.session import Session
 from khdesk.core.services.steps import _locked_file, insert_step
 from khdesk.core.store import schema as t
@@ -185,6 +186,20 @@ def revoke_station(session: Session, fingerprint: str) -> dict:
 
 def _fingerprint(row) -> str:
     return keys.PublicKeys(row.sign_public, row.enc_public).fingerprint
+
+
+def outside_provinces(conn, role: str) -> list[tuple[str, str]]:
+    """The other provinces a file may be sent to from here, (code, name) by code: at
+    the province those whose key it enrolled, elsewhere those its catalogue lists."""
+    if role == "province":
+        return [(r.org_code, r.org_name) for r in active_stations(conn)]
+    return catalogue.outside_provinces(conn)
+
+
+def destinations(session: Session) -> list[tuple[str, str]]:
+    """`outside_provinces` of this station (what the transfer dialog offers)."""
+    with session.store.read() as conn:
+        return outside_provinces(conn, session.info.role)
 
 
 def _sender_key(conn):

@@ -56,25 +56,26 @@ def _check_holder(session: Session, conn, tree, cuid: str, file, may: str) -> No
 def _check_outside(session: Session, conn, tree, to_org: str) -> None:
     """A destination outside this station's list of units: another province. The
     province sends only to a province whose key it enrolled (the transfer file is sealed
-    to it). A cell, or a committee for a cell it keeps, knows the catalogue's units only:
-    the province judges the code when the bundle comes up; but a code under one of the
-    units listed here ('X01-CB99') is a mistyped unit of ours, not another province."""
+    to it), a cell or a committee (for a cell it keeps) only to one its catalogue lists;
+    a catalogue listing none leaves the code to the province, judged when the bundle
+    comes up. A code under one of the committee's units ('X01-CB99') is a mistyped unit
+    of ours, not another province."""
     unknown = (
         f"Không có đơn vị mã '{to_org}' trong danh sách đơn vị: kiểm tra lại mã đơn vị nhận "
         "(danh sách đơn vị đến từ danh mục của tỉnh)."
     )
     role = session.info.role
-    if role == "province":
-        if ot.active_station(conn, to_org) is None:
-            known = ", ".join(f"{s.org_code} ({s.org_name})" for s in ot.active_stations(conn))
-            raise InputError(
-                f"{unknown} Gửi ra ngoài tỉnh: mã của một tỉnh đã ghi nhận khóa — "
-                + (known or "chưa có ('khdesk transfer station-enrol').")
-            )
-    elif role == "committee":
-        parts = to_org.split("-")
-        if any("-".join(parts[:n]) in tree for n in range(1, len(parts))):
-            raise InputError(unknown)
+    parts = to_org.split("-")
+    if role == "committee" and any("-".join(parts[:n]) in tree for n in range(1, len(parts))):
+        raise InputError(unknown)
+    choices = ot.outside_provinces(conn, role)
+    if to_org in dict(choices) or (role != "province" and not choices):
+        return
+    known = ", ".join(f"{code} ({name})" for code, name in choices)
+    raise InputError(
+        f"{unknown} Gửi ra ngoài tỉnh: mã của một tỉnh đã ghi nhận khóa — "
+        + (known or "chưa có ('khdesk transfer station-enrol').")
+    )
 
 
 def transfer_out(

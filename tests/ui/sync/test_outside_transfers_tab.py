@@ -7,16 +7,19 @@ is said in Vietnamese and writes nothing."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
+from khdesk.core.services import candidates, catalogue, transfer_list
 from khdesk.core.store import schema as t
 from khdesk.ui import operation
 from khdesk.ui.candidate_file import CandidateFileWindow
 from khdesk.ui.context import AppContext
 from khdesk.ui.sync.page import SyncPage
+from khdesk.ui.transfer_dialog import OUTSIDE, TransferDialog
 from tests.stations import build_outside
 from tests.ui.helpers import TODAY
 
@@ -121,3 +124,34 @@ def test_a_file_leaves_the_province_through_the_windows(qtbot, world, tmp_path) 
     there = CandidateFileWindow(AppContext(w.dng, TODAY), w.code)
     qtbot.addWidget(there)
     assert "ngoài tỉnh" not in there.transit_label.text()  # in transit to DNG-CB01 there
+
+
+def test_the_transfer_dialog_offers_the_provinces_the_catalogue_lists(qtbot, world) -> None:
+    """At the cell, once KH's catalogue is installed: "Ngoài tỉnh" offers DNG and QNA
+    (code and name) instead of typing a code exactly; the choice is what is recorded."""
+    w = world
+    usb = w.folder / "catalogue"
+    usb.mkdir()
+    issued = Path(catalogue.issue_catalogue(w.kh, usb / "kh.khdc").path)
+    catalogue.import_catalogue(w.commune.committee, issued)
+    forwarded = Path(catalogue.forward_catalogue(w.commune.committee, usb / "x01")["path"])
+    assert catalogue.import_catalogue(w.cell, forwarded).status == "installed"
+    code = next(
+        f["file_code"]
+        for f in candidates.list_files(w.cell)
+        if f["org_code"] == "X01-CB01" and f["file_code"] != w.code and f["state"] != "DANG_VIEN"
+    )
+    dialog = TransferDialog(AppContext(w.cell, TODAY), code)
+    qtbot.addWidget(dialog)
+    inside = [dialog.to_org.itemData(i) for i in range(dialog.to_org.count())]
+    assert "DNG" not in inside
+    dialog.where.setCurrentIndex(dialog.where.findData(OUTSIDE))
+    offered = [dialog.to_org.itemText(i) for i in range(dialog.to_org.count())]
+    assert offered == ["DNG – Tỉnh ủy Đà Nẵng", "QNA – Tỉnh ủy Quảng Nam"]
+    dialog.to_org.setCurrentIndex(dialog.to_org.findData("QNA"))
+    dialog.reason.setText("Chuyển công tác")
+    assert dialog.save(), dialog.error.text()
+    [moving] = [
+        x for x in transfer_list.list_transfers(w.cell, in_transit_only=True) if x.file_code == code
+    ]
+    assert moving.to_org == "QNA"

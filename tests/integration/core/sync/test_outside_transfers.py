@@ -14,14 +14,15 @@ from sqlalchemy import select
 
 from khdesk.core.errors import Cancelled, InputError
 from khdesk.core.progress import CancelToken, Progress
-from khdesk.core.services import candidates, sync, transfer_list, transfers
+from khdesk.core.services import candidates, catalogue, sync, transfer_list, transfers
 from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
-from khdesk.core.sync import keys, records
+from khdesk.core.sync import canonical, keys, records
+from khdesk.core.sync import catalogue_content as cc
 from khdesk.core.sync import transfer_file as tf
-from khdesk.core.sync.errors import KeyCardError, TransferFileError
+from khdesk.core.sync.errors import CatalogueError, KeyCardError, TransferFileError
 from tests.stations import (
     OutsideWorld,
     build_outside,
@@ -610,3 +611,48 @@ def test_receiving_says_how_far_it_is_and_stops_when_asked(world: OutsideWorld) 
     assert w.after(w.dng) == before
     receive(w, w.dng, w.sent)
     assert held(w.dng, w.code) == (DNG, DNG, False)
+
+
+def test_the_catalogue_tells_cells_which_provinces_a_file_may_go_to(world) -> None:
+    """KH's catalogue lists the provinces whose keys it enrolled; once installed at the
+    committee and the cell, a code that is none of them is refused there, naming them
+    (before, the cell's code went up unchecked and the file waited for nothing)."""
+    w = world
+    com, cell = w.commune.committee, w.cell
+    usb = w.folder / "catalogue"
+    usb.mkdir()
+    issued = Path(catalogue.issue_catalogue(w.kh, usb / "kh.khdc").path)
+    assert catalogue.import_catalogue(com, issued).status == "installed"
+    forwarded = Path(catalogue.forward_catalogue(com, usb / "x01")["path"])
+    assert catalogue.import_catalogue(cell, forwarded).status == "installed"
+    listed = [("DNG", "Tỉnh ủy Đà Nẵng"), ("QNA", "Tỉnh ủy Quảng Nam")]
+    assert ot.destinations(cell) == ot.destinations(com) == ot.destinations(w.kh) == listed
+    code = next(
+        f["file_code"]
+        for f in candidates.list_files(cell)
+        if f["org_code"] == A and f["file_code"] != w.code and f["state"] != "DANG_VIEN"
+    )
+    before = w.after(cell)
+    with pytest.raises(InputError) as exc:
+        transfers.transfer_out(cell, code, "DN", date(2026, 11, 21), TODAY)
+    assert "Không có đơn vị mã 'DN'" in exc.value.message
+    assert "DNG (Tỉnh ủy Đà Nẵng), QNA (Tỉnh ủy Quảng Nam)" in exc.value.message
+    assert w.after(cell) == before
+    transfers.transfer_out(cell, code, QNA, date(2026, 11, 21), TODAY)
+
+
+def test_a_hostile_province_list_refuses_the_catalogue() -> None:
+    assert cc.outside_provinces({}) == []
+    good = [{"code": "DNG", "name": "Tỉnh ủy Đà Nẵng"}]
+    assert cc.outside_provinces({cc.OUTSIDE: canonical.dumps(good)}) == [("DNG", "Tỉnh ủy Đà Nẵng")]
+    for bad in (
+        {"x": 1},
+        [{"code": "dng x", "name": "A"}],
+        [{"code": "DNG", "name": "Đà\x1b[31mNẵng"}],
+        [{"code": "DNG", "name": "A", "extra": ""}],
+        [{"code": "DNG", "name": "A"}, {"code": "DNG", "name": "B"}],
+        [{"code": f"P{i}", "name": "A"} for i in range(cc.MAX_OUTSIDE + 1)],
+    ):
+        with pytest.raises(CatalogueError) as exc:
+            cc.outside_provinces({cc.OUTSIDE: canonical.dumps(bad)})
+        assert cc.OUTSIDE in str(exc.value)
