@@ -524,6 +524,12 @@ def receive(
         why = _arrival_problem(conn, opened)
         if why:
             raise TransferFileError("already_here", why)
+        came_back = (
+            conn.execute(
+                select(t.candidates.c.id).where(t.candidates.c.uuid == opened.candidate["uuid"])
+            ).first()
+            is not None
+        )  # a file of ours coming back (_return_problem let it)
         step(progress, cancel, 1, 2, "Ghi hồ sơ, quá trình và tài liệu")
         sent = next(r for r in opened.steps if r["uuid"] == opened.transfer["uuid"])
         if on < sent["on"]:
@@ -578,6 +584,7 @@ def receive(
             from_org=sent["from_org"],
             on=on.isoformat(),
             reason=why_back,
+            came_back=came_back,
         )
         if accept and unit is not None and unit != session.org_code:
             _pass_on(tx, session, code, unit, on)

@@ -319,6 +319,7 @@ _DETAIL_KEYS = {
     "by": "do",
     "by_province": "tỉnh nhận",
     "from_province": "tỉnh gửi",
+    "came_back": "hồ sơ trở về",
     "from_org": "từ đơn vị",
     "to_org": "sang đơn vị",
     "bytes": "số byte",

@@ -6,6 +6,7 @@ moment, whatever order the files come in."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from sqlalchemy import select
 
 from khdesk.core.errors import Cancelled, InputError
 from khdesk.core.progress import CancelToken, Progress
-from khdesk.core.services import candidates, catalogue, sync, transfer_list, transfers
+from khdesk.core.services import (
+    candidates,
+    catalogue,
+    integrity,
+    sync,
+    transfer_list,
+    transfers,
+)
 from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import Session
@@ -397,6 +405,10 @@ def test_a_file_that_left_comes_back(world: OutsideWorld) -> None:
             )
         ]
     assert events == ["CHUYEN_DI", "CHUYEN_DEN"] * 2 + ["CHUYEN_DI"]  # there, back, on
+    [entry] = [
+        e for e in integrity.list_audit(w.kh, w.code) if e["action"] == "transfer_file_accept"
+    ]
+    assert json.loads(entry["detail"])["came_back"] is True
     assert ot.left_note(w.kh, w.code) is None
     # the bundles carry it down; the cell accepts it and is its one writer again
     carry(w.kh, w.commune.committee, w.folder, to="X01")
