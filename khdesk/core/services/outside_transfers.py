@@ -431,9 +431,17 @@ def _return_problem(conn, opened: tf.Opened, here) -> str | None:
     if here.uuid != c["uuid"] or here.file_code != c["file_code"]:
         return already
     tree = load_tree(conn)
-    if here.org_code in tree or here.owner in tree:
-        return already  # ours, held here: no second owner
     f = t.transfer_files.c
+    if here.org_code in tree or here.owner in tree:  # ours, held here: no second owner
+        waiting = conn.execute(
+            select(f.id).where(f.candidate_uuid == here.uuid, f.direction == OUT, f.status == SENT)
+        ).first()
+        if waiting is not None:
+            return (
+                f"Hồ sơ {code} vẫn chờ tệp trả lời của lần chuyển đi từ đây: nhập tệp trả lời "
+                "('khdesk transfer answer-import') trước, rồi nhận lại hồ sơ."
+            )
+        return already
     left = conn.execute(
         select(f.id).where(
             f.candidate_uuid == here.uuid, f.direction == OUT, f.status == tf.ACCEPTED

@@ -470,9 +470,9 @@ def test_a_uuid_of_ours_on_a_file_we_never_sent_is_refused(world: OutsideWorld) 
     folder = w.folder / "early"
     folder.mkdir()
     early = Path(ot.export_transfer(w.dng, w.code, folder)["file"])
-    # the file is KH's cell's until the answer comes: not a return
+    # the file is KH's cell's until the answer comes: not a return yet, and KH is told so
     msg = refused(w, w.kh, early, "already_here", on=TODAY)
-    assert "đã có ở đây" in msg
+    assert "vẫn chờ tệp trả lời" in msg and "answer-import" in msg
     # a file KH never sent at all, under the uuid of another file of the cell
     with w.kh.store.read() as conn:
         other = conn.execute(select(t.candidates).where(t.candidates.c.file_code != w.code)).first()
@@ -488,6 +488,10 @@ def test_a_uuid_of_ours_on_a_file_we_never_sent_is_refused(world: OutsideWorld) 
     forged = resealed(w, early, w.kh, w.dng, "n.khct", other_file, ids)
     msg = refused(w, w.kh, forged, "already_here", on=TODAY)
     assert "đã có ở đây" in msg
+    # once DNG's answer is imported, the same file is taken as the file's return
+    assert ot.import_answer(w.kh, answer_of(w, w.dng, "ans"), TODAY)["status"] == "accepted"
+    receive(w, w.kh, early, on=TODAY)
+    assert held(w.kh, w.code) == (KH, KH, False)
 
 
 def test_a_committee_sends_a_file_of_a_cell_it_keeps_out_of_the_province(world) -> None:
