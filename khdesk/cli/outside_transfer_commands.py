@@ -1,5 +1,6 @@
-"""`khdesk transfer station-enrol|export|receive|answer|answer-import|files|print`: a file
-moving out of the province, between two provinces' khdesk (RULES.md §2a, FORMAT.md §12)."""
+"""`khdesk transfer station-enrol|stations|station-revoke|export|receive|answer|
+answer-import|files|print`: a file moving out of the province, between two provinces'
+khdesk (RULES.md §2a, FORMAT.md §12)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from khdesk.cli.commands import opened, parse_day
 from khdesk.cli.console import print_json
 from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services import printing
+from khdesk.core.sync import keys
 
 
 def cmd_station_enrol(args: argparse.Namespace) -> int:
@@ -22,6 +24,42 @@ def cmd_station_enrol(args: argparse.Namespace) -> int:
         print(
             f"Mã xác nhận khớp. Đã ghi nhận khóa của {done['org_code']} — {done['org_name']} "
             "(tỉnh khác): chỉ dùng cho tệp chuyển hồ sơ và tệp trả lời."
+        )
+    return 0
+
+
+def _print_list(args: argparse.Namespace, fetch, empty: str, line) -> int:
+    """A list's command: `fetch(session)`'s rows as JSON, or one `line(row)` each."""
+    with opened(args) as session:
+        found = fetch(session)
+    if args.json:
+        print_json(found)
+        return 0
+    if not found:
+        print(empty)
+    for x in found:
+        print(line(x))
+    return 0
+
+
+def cmd_stations(args: argparse.Namespace) -> int:
+    def line(x: dict) -> str:
+        status = keys.STATUS_LABELS.get(x["status"], x["status"])
+        return f"{x['org_code']:<10} {x['fingerprint']}  {status:<12} {x['org_name']}"
+
+    empty = "Chưa ghi nhận khóa của tỉnh nào ('khdesk transfer station-enrol')."
+    return _print_list(args, ot.stations, empty, line)
+
+
+def cmd_station_revoke(args: argparse.Namespace) -> int:
+    with opened(args) as session:
+        done = ot.revoke_station(session, args.fingerprint)
+    if args.json:
+        print_json(done)
+    else:
+        print(
+            f"Đã thu hồi khóa của {done['org_code']} — {done['org_name']}: tệp chuyển hồ sơ "
+            "và tệp trả lời ký bằng khóa này sẽ bị từ chối."
         )
     return 0
 
@@ -114,17 +152,11 @@ def cmd_answer_import(args: argparse.Namespace) -> int:
 
 
 def cmd_files(args: argparse.Namespace) -> int:
-    with opened(args) as session:
-        found = ot.sent_files(session)
-    if args.json:
-        print_json(found)
-        return 0
-    if not found:
-        print("Chưa có tệp chuyển hồ sơ nào.")
-    for x in found:
+    def line(x: dict) -> str:
         way = "gửi" if x["direction"] == "out" else "nhận"
-        print(f"{x['file_code']:<14} {way} {x['province']:<10} {x['at'][:10]}  {x['status_label']}")
-    return 0
+        return f"{x['file_code']:<14} {way} {x['province']:<10} {x['at'][:10]}  {x['status_label']}"
+
+    return _print_list(args, ot.sent_files, "Chưa có tệp chuyển hồ sơ nào.", line)
 
 
 def cmd_print(args: argparse.Namespace) -> int:

@@ -619,7 +619,8 @@ def _transfer_commands(sub, command, global_options, parser_class) -> None:
 
 
 def _outside_transfer_commands(tsub, today: str) -> None:
-    """`transfer station-enrol|export|receive|answer|answer-import|files|print`: a file
+    """`transfer station-enrol|stations|station-revoke|export|receive|answer|answer-import|
+    files|print`: a file
     moving out of the province (RULES.md §2a, FORMAT.md §12), at the province."""
     x = "outside_transfer_commands:"
     p = action(
@@ -630,6 +631,9 @@ def _outside_transfer_commands(tsub, today: str) -> None:
     )
     p.add_argument("file", help="tệp thẻ khóa của tỉnh kia")
     p.add_argument("--fingerprint", required=True, help="mã xác nhận đọc từ tỉnh kia")
+    action(tsub, "stations", "các khóa của tỉnh khác đã ghi nhận", x + "cmd_stations")
+    p = action(tsub, "station-revoke", "thu hồi khóa của một tỉnh khác", x + "cmd_station_revoke")
+    p.add_argument("fingerprint", help="mã xác nhận của khóa cần thu hồi")
     p = action(tsub, "export", "xuất tệp chuyển hồ sơ sang tỉnh khác (.khct)", x + "cmd_export")
     p.add_argument("file_code")
     p.add_argument("--out", required=True, help="thư mục ghi tệp")

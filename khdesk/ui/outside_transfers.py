@@ -10,6 +10,7 @@ without a modal file box.
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -31,8 +32,9 @@ from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services import printing, transfer_list
 from khdesk.core.sync.transfer_file import NOUN, SUFFIX
-from khdesk.ui.context import AppContext
+from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.messages import error_text
+from khdesk.ui.operation import Operation
 from khdesk.ui.record_step import parse_day
 from khdesk.ui.sync_widgets import GREEN, RED, RowsModel, result_label, rows_table, say
 
@@ -48,16 +50,15 @@ FILE_COLUMNS = [
 
 
 class ReceiveTransferDialog(QDialog):
-    """A transfer file verified (what it carries is shown), then accepted under one of
-    our units or returned with a reason; the answer file is written into a folder (by
-    default the transfer file's own, the stick). Raises the refusal when the file does
-    not verify at all."""
+    """A transfer file verified (`shown`: what ot.inspect found it carries), then
+    accepted under one of our units or returned with a reason; the answer file is
+    written into a folder (by default the transfer file's own, the stick). The answer
+    is recorded off the UI thread (a file with its scans may weigh tens of MB)."""
 
-    def __init__(self, ctx: AppContext, path: Path, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, path: Path, shown: dict, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx, self.path = ctx, Path(path)
         self.answer_file: str | None = None
-        shown = ot.inspect(ctx.session, self.path)
         self.setWindowTitle(f"Nhận {NOUN} {shown['file_code']}")
         intro = QLabel(
             f"Hồ sơ {shown['file_code']} — {shown['full_name']}, sinh ngày "
@@ -117,37 +118,56 @@ class ReceiveTransferDialog(QDialog):
             self.folder.setText(folder)
 
     def save(self) -> bool:
-        """Answer the file and write the answer; a problem shows under the fields."""
+        """Answer the file and write the answer, in the background (False: a field's
+        problem, shown under the fields). A refusal shows there too; success closes."""
         on, problem = parse_day(self.on.text(), "Ngày")
         if not problem and on is None:
             problem = "Ngày: cần ghi ngày (ngày/tháng/năm)."
         folder = Path(self.folder.text().strip())
         if not problem and not folder.is_dir():
             problem = f"Thư mục '{folder}' không có: chọn thư mục ghi tệp trả lời."
-        if not problem and on is not None:
-            accept = self.action.currentData() == ACCEPT
-            try:
-                done = ot.receive(
-                    self.ctx.session,
-                    self.path,
-                    accept=accept,
-                    on=on,
-                    today=self.ctx.today(),
-                    unit=self.unit.currentData() if accept else None,
-                    reason=None if accept else self.reason.text(),
-                )
-                self.answer_file = ot.write_answer(self.ctx.session, done["transfer"], folder)[
-                    "file"
-                ]
-            except KhdeskError as exc:
-                problem = error_text(exc)
-        if problem:
-            self.error.setText(problem)
-            self.error.show()
+        if problem or on is None:
+            self._refused(problem)
             return False
-        self.ctx.hub.data_changed.emit()
-        self.accept()
+        accept = self.action.currentData() == ACCEPT
+        work = partial(
+            _receive_and_answer,
+            self.ctx.session,
+            self.path,
+            folder,
+            accept=accept,
+            on=on,
+            today=self.ctx.today(),
+            unit=self.unit.currentData() if accept else None,
+            reason=None if accept else self.reason.text(),
+        )
+        self.ok.setEnabled(False)
+        self.error.hide()
+        (
+            Operation(self, work)
+            .with_progress(f"Đang ghi hồ sơ và tệp trả lời ({NOUN})")
+            .changes(self.ctx.hub, Changes(candidates=True, steps=True))
+            .success(self._saved)
+            .failure(lambda exc: self._refused(error_text(exc)))
+            .run_in_background()
+        )
         return True
+
+    def _saved(self, answer_file: str) -> None:
+        self.answer_file = answer_file
+        self.accept()
+
+    def _refused(self, problem: str) -> None:
+        self.error.setText(problem)
+        self.error.show()
+        self.ok.setEnabled(True)
+
+
+def _receive_and_answer(session, path: Path, folder: Path, *, progress, cancel, **answer) -> str:
+    """The answer recorded, then its file written (again later with 'khdesk transfer
+    answer' if the stick fails): the answer file's path."""
+    done = ot.receive(session, path, progress=progress, cancel=cancel, **answer)
+    return ot.write_answer(session, done["transfer"], folder)["file"]
 
 
 def _day(iso: str) -> str:
@@ -176,6 +196,7 @@ class OutsidePanel(QWidget):
     def __init__(self, page):
         super().__init__(page)
         self.page, self.ctx = page, page.ctx
+        self.dialog: ReceiveTransferDialog | None = None  # the last file's, once verified
         intro = QLabel(
             f"Hồ sơ chuyển sang tỉnh khác đi bằng {NOUN} ({SUFFIX}), mã hóa cho khdesk của "
             "tỉnh nhận (ghi nhận thẻ khóa của tỉnh đó bằng lệnh 'khdesk transfer "
@@ -253,16 +274,25 @@ class OutsidePanel(QWidget):
         self._done(f"Đã in danh sách chuyển hồ sơ {file_code}: {out}")
         return True
 
-    def receive_file(self, path: Path) -> ReceiveTransferDialog | None:
-        """The answering dialog for a transfer file (shown by the button; returned so a
-        test can fill it), or None when the file is refused outright."""
-        try:
-            dialog = ReceiveTransferDialog(self.ctx, path, self)
-        except KhdeskError as exc:
-            self._failed(exc)
-            return None
-        dialog.accepted.connect(lambda: self._done(f"Đã ghi tệp trả lời: {dialog.answer_file}"))
-        return dialog
+    def receive_file(self, path: Path) -> None:
+        """Verify a transfer file in the background, then open the answering dialog
+        (kept in `self.dialog` for a test to fill); a file refused outright is said
+        here, with no dialog."""
+        self.dialog = None
+        path = Path(path)
+
+        def verified(shown: dict) -> None:
+            dialog = self.dialog = ReceiveTransferDialog(self.ctx, path, shown, self)
+            dialog.accepted.connect(lambda: self._done(f"Đã ghi tệp trả lời: {dialog.answer_file}"))
+            dialog.open()
+
+        (
+            Operation(self, partial(ot.inspect, self.ctx.session, path))
+            .with_progress(f"Đang kiểm tra {NOUN}")
+            .success(verified)
+            .failure(self._failed)
+            .run_in_background()
+        )
 
     def import_answer(self, path: Path) -> bool:
         try:
@@ -309,9 +339,8 @@ class OutsidePanel(QWidget):
 
     def _ask_receive(self) -> None:
         path = QFileDialog.getOpenFileName(self, f"Chọn {NOUN}", "", f"(*{SUFFIX})")[0]
-        dialog = self.receive_file(Path(path)) if path else None
-        if dialog is not None:
-            dialog.open()
+        if path:
+            self.receive_file(Path(path))
 
     def _ask_answer(self) -> None:
         path = QFileDialog.getOpenFileName(self, "Chọn tệp trả lời", "", f"(*{SUFFIX})")[0]

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain import transfers as tr
 from khdesk.core.domain.roles import Action
 from khdesk.core.errors import KhdeskError
-from khdesk.core.services import transfers
+from khdesk.core.services import outside_transfers, transfers
 from khdesk.core.services.candidates import open_file
 from khdesk.core.store.states import step_event
 from khdesk.ui.context import AppContext
@@ -34,6 +34,7 @@ from khdesk.ui.record_step import parse_day
 
 ERROR_STYLE = "color: #a00000; font-weight: bold;"
 OUT, ACCEPT, RETURN, WITHDRAW = "out", "accept", "return", "withdraw"
+INSIDE, OUTSIDE = "inside", "outside"  # where a file is sent
 OPINION = "opinion"  # the previous cell's written opinion, recorded after acceptance
 
 
@@ -75,9 +76,16 @@ class TransferDialog(QDialog):
         self.intro.setWordWrap(True)
         self.to_org = QComboBox()
         self.to_org.setEditable(True)  # a unit the catalogue does not list may be typed
-        for code, name in _units(ctx, moved.holder):
-            self.to_org.addItem(f"{code} – {name}" if name else code, code)
-        self.to_org.setCurrentIndex(-1)
+        # Where to: our units, or the other provinces this station may send a file to.
+        self.choices = {
+            INSIDE: _units(ctx, moved.holder),
+            OUTSIDE: outside_transfers.destinations(ctx.session),
+        }
+        self.where = QComboBox()
+        self.where.addItem("Trong tỉnh", INSIDE)
+        self.where.addItem("Ngoài tỉnh", OUTSIDE)
+        self.where.currentIndexChanged.connect(self._where_changed)
+        self._where_changed()
         self.on = QLineEdit(f"{ctx.today():%d/%m/%Y}")
         self.on.setMaxLength(10)
         self.reason = QLineEdit()
@@ -99,6 +107,7 @@ class TransferDialog(QDialog):
         self.error.hide()
         form = QFormLayout()
         form.addRow("Việc", self.action)
+        form.addRow("Chuyển đến", self.where)
         form.addRow("Đơn vị nhận", self.to_org)
         form.addRow("Ngày", self.on)
         form.addRow("Lý do / nội dung", self.reason)
@@ -119,9 +128,16 @@ class TransferDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
+    def _where_changed(self) -> None:
+        self.to_org.clear()
+        for code, name in self.choices[self.where.currentData()]:
+            self.to_org.addItem(f"{code} – {name}" if name else code, code)
+        self.to_org.setCurrentIndex(-1)
+
     def _action_changed(self) -> None:
         action = self.action.currentData()
         self.to_org.setEnabled(action == OUT)
+        self.where.setEnabled(action == OUT)
         self.prior_cell.setEnabled(action == OPINION)
         self.scan.setEnabled(action == OPINION)
         self.scan_button.setEnabled(action == OPINION)

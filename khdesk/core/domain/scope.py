@@ -442,16 +442,23 @@ def handed_over(scope: WriteScope, r: Incoming, p: transfers.Passage) -> bool:
         # up: the writer is the receiver; down: the sender is this station's branch
         if (sent.to_org if up else sent.from_org) in scope.units:
             own = not up or v["owner"] in scope.owners
+            # Not the answer itself: maybe the file's way back to this branch (below).
             if r.table == "steps" and v["step_id"] == p.answer.step_id:
-                return own and (v["from_org"], v["to_org"]) == (p.answer.from_org, p.answer.to_org)
+                ends = (v["from_org"], v["to_org"]) == (p.answer.from_org, p.answer.to_org)
+                if own and ends:
+                    return True
             if r.table == "candidates" and p.answer.step_id == transfers.IN:
-                return own and r.unit == p.holder == sent.to_org
+                if own and r.unit == p.holder == sent.to_org:
+                    return True
     arriving = p.arriving
     if scope.decisions_only and arriving is not None and arriving.to_org in scope.units:
+        # A copy here that no unit of this branch writes any more (a stale read-only
+        # copy, or one whose transfer away these records show accepted) may come back.
+        left = p.answer is not None and p.answer.step_id == transfers.IN
         return (
             r.unit == arriving.from_org
             and v["owner"] not in scope.units
-            and r.stored_owner in (None, v["owner"])
+            and (r.stored_owner not in scope.units or left)
         )
     return False
 

@@ -39,6 +39,8 @@ from khdesk.core.store.orgtree import load_tree
 from khdesk.core.store.store import WriteTx, new_uuid
 from khdesk.core.sync import canonical, keys, records
 from khdesk.core.sync import catalogue as fmt
+from khdesk.core.sync.catalogue_content import OUTSIDE
+from khdesk.core.sync.catalogue_content import outside_provinces as parse_outside
 from khdesk.core.sync.errors import CatalogueError
 from khdesk.core.sync.judging import (
     CURRENT,
@@ -71,15 +73,27 @@ _MAX_READ = fmt.DEFAULT_LIMITS.max_file
 def form_template(conn: Connection, name: str) -> bytes | None:
     """A form template (path under forms/) from the installed catalogue, or None: then the
     shipped one applies."""
+    return installed_entry(conn, f"forms/{name}")
+
+
+def installed_entry(conn: Connection, name: str) -> bytes | None:
+    """A content entry of the installed catalogue (checked when it was installed), or
+    None: no catalogue, or none such in it."""
     row = current_row(conn)
     if row is None:
         return None
     return conn.execute(
         select(t.catalogue_files.c.content).where(
             t.catalogue_files.c.catalogue_id == row.catalogue_id,
-            t.catalogue_files.c.name == f"forms/{name}",
+            t.catalogue_files.c.name == name,
         )
     ).scalar()
+
+
+def outside_provinces(conn: Connection) -> list[tuple[str, str]]:
+    """The other provinces the installed catalogue lists, (code, name) by code."""
+    data = installed_entry(conn, OUTSIDE)
+    return parse_outside({OUTSIDE: data}) if data is not None else []
 
 
 # -- trust --
@@ -586,6 +600,16 @@ def issue_catalogue(
                 select(t.orgs).where(t.orgs.c.deleted.is_(False)).order_by(t.orgs.c.code)
             ).mappings()
             entries[fmt.ORGS] = fmt.org_lines([records.to_wire(t.orgs, r) for r in orgs])
+            s = t.transfer_stations.c
+            outside = conn.execute(
+                select(s.org_code, s.org_name)
+                .where(s.status == keys.ACTIVE)
+                .order_by(s.org_code)
+                .distinct()
+            ).all()
+            if outside:  # the provinces a cell may send a file to (FORMAT.md §12)
+                listed = [{"code": c, "name": n} for c, n in outside]
+                entries[OUTSIDE] = canonical.dumps(listed)
             last = conn.execute(
                 select(func.max(t.catalogues.c.seq)).where(
                     t.catalogues.c.issuer_org == info.org_code

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -27,6 +27,8 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.errors import InputError
 from khdesk.core.fsutil import atomic_write_bytes
+from khdesk.core.progress import CancelToken, ProgressReport, no_progress, step
+from khdesk.core.services import catalogue
 from khdesk.core.services.session import Session
 from khdesk.core.services.steps import _locked_file, insert_step
 from khdesk.core.store import schema as t
@@ -39,9 +41,10 @@ from khdesk.core.sync import transfer_file as tf
 from khdesk.core.sync.errors import KeyCardError, TransferFileError
 from khdesk.core.sync.merge import derive_fields
 from khdesk.core.sync.outbox import blobs_for
-from khdesk.core.text import clean_text
+from khdesk.core.text import clean_text, fold
 
 OUT, IN = "out", "in"
+CHECKING = "Giải mã, kiểm tra chữ ký và từng bản ghi"
 SENT = "sent"
 STATUS_LABELS = {
     SENT: "đã xuất tệp, chờ trả lời",
@@ -119,12 +122,11 @@ def enrol_station(session: Session, path: Path, fingerprint: str) -> dict:
 
 
 def _station_dict(row) -> dict:
-    public = keys.PublicKeys(row.sign_public, row.enc_public)
     return {
         "org_code": row.org_code,
         "org_name": row.org_name,
         "key_id": row.key_id,
-        "fingerprint": public.fingerprint,
+        "fingerprint": _fingerprint(row),
         "status": row.status,
         "enrolled_at": row.enrolled_at,
     }
@@ -136,7 +138,7 @@ def stations(session: Session) -> list[dict]:
         return [_station_dict(r) for r in rows]
 
 
-def _active_station(conn, org_code: str):
+def active_station(conn, org_code: str):
     s = t.transfer_stations.c
     return conn.execute(
         select(t.transfer_stations)
@@ -146,9 +148,64 @@ def _active_station(conn, org_code: str):
     ).first()
 
 
+def active_stations(conn) -> list:
+    """The other provinces a file may be sent to now (their active keys), by code."""
+    s = t.transfer_stations.c
+    rows = conn.execute(
+        select(t.transfer_stations).where(s.status == keys.ACTIVE).order_by(s.org_code)
+    )
+    return list(rows)
+
+
+def revoke_station(session: Session, fingerprint: str) -> dict:
+    """Revoke another province's key (lost, stolen, replaced for cause): a transfer file
+    or answer it signed is refused from now on, and nothing is sealed to it."""
+    session.require(Action.MANAGE_KEYS)
+    _province_only(session, "thu hồi khóa của tỉnh khác")
+    wanted = keys.normalise_fingerprint(fingerprint)
+    with session.store.write(session.user, changes=False) as tx:
+        rows = tx.conn.execute(select(t.transfer_stations)).fetchall()
+        row = next((r for r in rows if _fingerprint(r).replace(" ", "") == wanted), None)
+        if row is None:
+            raise KeyCardError(
+                "unknown_key",
+                f"Không có khóa của tỉnh khác nào có mã xác nhận '{fingerprint.strip()}' "
+                "('khdesk transfer stations' liệt kê các khóa đã ghi nhận).",
+            )
+        tx.conn.execute(
+            update(t.transfer_stations)
+            .where(t.transfer_stations.c.id == row.id)
+            .values(status=keys.REVOKED)
+        )
+        tx.audit("transfer_station_revoke", "key", row.key_id, org_code=row.org_code)
+        row = tx.conn.execute(
+            select(t.transfer_stations).where(t.transfer_stations.c.id == row.id)
+        ).first()
+    return _station_dict(row)
+
+
+def _fingerprint(row) -> str:
+    return keys.PublicKeys(row.sign_public, row.enc_public).fingerprint
+
+
+def outside_provinces(conn, role: str) -> list[tuple[str, str]]:
+    """The other provinces a file may be sent to from here, (code, name) by code: at
+    the province those whose key it enrolled, elsewhere those its catalogue lists."""
+    if role == "province":
+        return [(r.org_code, r.org_name) for r in active_stations(conn)]
+    return catalogue.outside_provinces(conn)
+
+
+def destinations(session: Session) -> list[tuple[str, str]]:
+    """`outside_provinces` of this station (what the transfer dialog offers)."""
+    with session.store.read() as conn:
+        return outside_provinces(conn, session.info.role)
+
+
 def _sender_key(conn):
     """An outside station's key by key id (active, or retired: a file in transit), never
-    a revoked one nor any key of our own tree."""
+    a revoked one nor any key of our own tree. `_check_retired` then bounds a retired
+    key's use as a bundle's (keys.aged_out)."""
 
     def find(key_id: str) -> keys.PublicKeys | None:
         row = conn.execute(
@@ -160,6 +217,33 @@ def _sender_key(conn):
         return keys.PublicKeys(row.sign_public, row.enc_public) if row else None
 
     return find
+
+
+def _check_retired(conn, opened: tf.Opened, now: datetime) -> None:
+    """A file signed with a key of the other province that a newer card replaced here is
+    taken only as a bundle would be: made before the replacement, and within
+    keys.RETIRED_GRACE of it (this station's clock)."""
+    s = t.transfer_stations.c
+    row = conn.execute(
+        select(t.transfer_stations).where(s.key_id == opened.manifest["sender"]["key_id"])
+    ).first()
+    if row is None or row.status != keys.RETIRED:
+        return
+    retired = conn.execute(
+        select(s.enrolled_at)
+        .where(s.org_code == row.org_code, s.id > row.id)
+        .order_by(s.id)
+        .limit(1)
+    ).scalar()
+    why = keys.aged_out(retired, opened.manifest["created_at"], now)
+    if why:
+        raise TransferFileError(
+            "retired_sender",
+            f"Tệp được ký bằng khóa cũ của {row.org_code} (mã xác nhận {_fingerprint(row)}), "
+            f"đã được thay bằng khóa mới: {why}. Khóa cũ chỉ được nhận cho tệp lập trước khi "
+            f"thay, trong {keys.RETIRED_GRACE.days} ngày kể từ khi ghi nhận khóa mới. Hãy xin "
+            f"{row.org_code} xuất lại tệp.",
+        )
 
 
 # -- writing a file out --
@@ -225,7 +309,7 @@ def export_transfer(session: Session, file_code: str, folder: Path) -> dict:
                 f"Hồ sơ {file_code} không đang chuyển: chi bộ ghi chuyển đi (mã tỉnh nhận) và "
                 "gói đồng bộ đưa lên tỉnh trước."
             )
-        station = _active_station(tx.conn, pending.to_org or "")
+        station = active_station(tx.conn, pending.to_org or "")
         if station is None:
             raise InputError(
                 f"Hồ sơ {file_code} chuyển sang {pending.to_org}, không phải một tỉnh đã ghi "
@@ -302,6 +386,7 @@ def _read(path: Path, limit: int) -> bytes:
 def _open(conn, session: Session, path: Path, kind: str) -> tf.Opened:
     data = _read(path, tf.DEFAULT_LIMITS.max_file)
     opened = tf.open_file(data, keys.decryption_keys(conn), _sender_key(conn), kind)
+    _check_retired(conn, opened, session.store.clock())
     if opened.manifest["recipient"]["org_code"] != session.org_code:
         raise TransferFileError("readdressed", "Tệp này gửi cho đơn vị khác, không phải hồ sơ này.")
     return opened
@@ -309,7 +394,8 @@ def _open(conn, session: Session, path: Path, kind: str) -> tf.Opened:
 
 def _arrival_problem(conn, opened: tf.Opened) -> str | None:
     """Why this transfer cannot be taken here (None: it can): received before (replay),
-    or the file or one of its records already here."""
+    or the file or one of its records already here (unless it is a file of ours coming
+    back, `_coming_back`)."""
     f = t.transfer_files.c
     uuid = opened.transfer["uuid"]
     seen = conn.execute(
@@ -321,12 +407,12 @@ def _arrival_problem(conn, opened: tf.Opened) -> str | None:
         )
     c = opened.candidate
     here = conn.execute(
-        select(t.candidates.c.file_code).where(
+        select(t.candidates).where(
             (t.candidates.c.uuid == c["uuid"]) | (t.candidates.c.file_code == c["file_code"])
         )
     ).first()
     if here is not None:
-        return f"Hồ sơ {here.file_code} đã có ở đây: không nhận lần nữa."
+        return _return_problem(conn, opened, here)
     for name, rows in opened.tables.items():
         uuids = [r["uuid"] for r in rows]
         for table in (t.candidates, t.steps, t.attachments):
@@ -335,11 +421,81 @@ def _arrival_problem(conn, opened: tf.Opened) -> str | None:
     return None
 
 
-def inspect(session: Session, path: Path) -> dict:
+def _return_problem(conn, opened: tf.Opened, here) -> str | None:
+    """Why a file already here (`here`, its record) cannot come back with this transfer
+    (None: it can). It comes back only as the same person's same file that this station
+    sent out of the province and saw accepted there, held by no unit of ours since, its
+    history here continued unchanged in the file; its records' uuids name nothing else."""
+    c, code = opened.candidate, here.file_code
+    already = f"Hồ sơ {code} đã có ở đây: không nhận lần nữa."
+    if here.uuid != c["uuid"] or here.file_code != c["file_code"]:
+        return already
+    tree = load_tree(conn)
+    f = t.transfer_files.c
+    if here.org_code in tree or here.owner in tree:  # ours, held here: no second owner
+        waiting = conn.execute(
+            select(f.id).where(f.candidate_uuid == here.uuid, f.direction == OUT, f.status == SENT)
+        ).first()
+        if waiting is not None:
+            return (
+                f"Hồ sơ {code} vẫn chờ tệp trả lời của lần chuyển đi từ đây: nhập tệp trả lời "
+                "('khdesk transfer answer-import') trước, rồi nhận lại hồ sơ."
+            )
+        return already
+    left = conn.execute(
+        select(f.id).where(
+            f.candidate_uuid == here.uuid, f.direction == OUT, f.status == tf.ACCEPTED
+        )
+    ).first()
+    if left is None:
+        return already  # a uuid of ours on a file we never sent out
+    if (fold(here.full_name), here.birth_date, here.cccd or c["cccd"]) != (
+        fold(c["full_name"]),
+        c["birth_date"],
+        c["cccd"] or here.cccd,
+    ):
+        return (
+            f"Hồ sơ {code} đã chuyển đi từ đây mang thông tin người khác (họ tên, ngày sinh, "
+            "CCCD): không nhận là hồ sơ trở về."
+        )
+    theirs = {r["uuid"]: r for r in opened.steps}
+    ours = conn.execute(
+        select(t.steps).where(t.steps.c.candidate_uuid == here.uuid, t.steps.c.deleted.is_(False))
+    ).mappings()
+    for r in ours:
+        sent = theirs.get(r["uuid"])
+        if sent is None or any(sent[k] != r[k] for k in _SAME_STEP):
+            return (
+                f"Quá trình của hồ sơ {code} trong tệp không tiếp nối quá trình đã có ở đây "
+                "(thiếu hoặc sửa bước cũ): không nhận."
+            )
+    for name in ("steps", "attachments"):
+        table = records.TABLES[name]
+        uuids = [r["uuid"] for r in opened.tables.get(name, [])]
+        clash = conn.execute(
+            select(table.c.uuid).where(table.c.uuid.in_(uuids), table.c.candidate_uuid != here.uuid)
+        ).first()
+        if clash is not None:
+            return f"Tệp có bản ghi ({name}) trùng mã với một bản ghi đã có ở đây: không nhận."
+    return None
+
+
+_SAME_STEP = ("step_id", "on", "seq", "from_org", "to_org")
+
+
+def inspect(
+    session: Session,
+    path: Path,
+    *,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict:
     """Verify a transfer file and say what it carries (nothing is written)."""
     session.require(Action.TRANSFER_FILES)
     with session.store.read() as conn:
+        step(progress, cancel, 0, 2, CHECKING)
         opened = _open(conn, session, path, tf.TRANSFER)
+        step(progress, cancel, 1, 2, "Đối chiếu với các hồ sơ ở đây")
         why = _arrival_problem(conn, opened)
     return {**Arrival(opened).as_dict(), "problem": why}
 
@@ -353,6 +509,8 @@ def receive(
     today: date,
     unit: str | None = None,
     reason: str | None = None,
+    progress: ProgressReport = no_progress,
+    cancel: CancelToken | None = None,
 ) -> dict:
     """Answer a transfer file from another province: accept it (the file, its history
     and scans stored here as sent, CHUYEN_DEN recorded, held by this province; `unit`:
@@ -369,10 +527,18 @@ def receive(
     unit = (unit or "").strip().upper() or None
     with session.store.write(session.user) as tx:
         conn = tx.conn
+        step(progress, cancel, 0, 2, CHECKING)
         opened = _open(conn, session, path, tf.TRANSFER)
         why = _arrival_problem(conn, opened)
         if why:
             raise TransferFileError("already_here", why)
+        came_back = (
+            conn.execute(
+                select(t.candidates.c.id).where(t.candidates.c.uuid == opened.candidate["uuid"])
+            ).first()
+            is not None
+        )  # a file of ours coming back (_return_problem let it)
+        step(progress, cancel, 1, 2, "Ghi hồ sơ, quá trình và tài liệu")
         sent = next(r for r in opened.steps if r["uuid"] == opened.transfer["uuid"])
         if on < sent["on"]:
             raise InputError(f"Ngày {on:%d/%m/%Y} trước ngày chuyển đi {sent['on']:%d/%m/%Y}.")
@@ -426,6 +592,7 @@ def receive(
             from_org=sent["from_org"],
             on=on.isoformat(),
             reason=why_back,
+            came_back=came_back,
         )
         if accept and unit is not None and unit != session.org_code:
             _pass_on(tx, session, code, unit, on)
@@ -439,7 +606,10 @@ def receive(
 
 def _store_file(tx, opened: tf.Opened) -> None:
     """The file as it was sent: its scans' contents first (an attachment names its blob),
-    then every record with its uuid, revision and owner."""
+    then every record with its uuid, revision and owner. A file of ours coming back
+    (`_return_problem` let it) keeps what is here: its record takes the other
+    province's newer values (not the cell's private notes, which never left), its
+    history and scans gain what the other province added."""
     conn = tx.conn
     have = {
         d
@@ -451,12 +621,42 @@ def _store_file(tx, opened: tf.Opened) -> None:
         if digest not in have:
             conn.execute(t.blobs.insert().values(sha256=digest, size=len(content), content=content))
     for name in tf.TABLES:
-        for r in opened.tables.get(name, []):
+        table = records.TABLES[name]
+        rows = opened.tables.get(name, [])
+        known = {
+            u
+            for (u,) in conn.execute(
+                select(table.c.uuid).where(table.c.uuid.in_([r["uuid"] for r in rows]))
+            )
+        }
+        for r in rows:
             values = {**r, "change_seq": tx.change_seq}
             derive_fields(name, values)
             if name == "candidates":
                 values["state"] = "HO_SO"  # derived again below, once its steps are in
-            conn.execute(records.TABLES[name].insert().values(**values))
+            if r["uuid"] not in known:
+                conn.execute(table.insert().values(**values))
+            elif name == "candidates":
+                _update_returned(tx, values)
+
+
+def _update_returned(tx, values: dict) -> None:
+    """Our record of a file coming back takes the other province's values, a revision
+    above both lineages' (the unit and owner are set by the caller)."""
+    c = t.candidates.c
+    rev = tx.conn.execute(select(c.rev).where(c.uuid == values["uuid"])).scalar()
+    kept = {"uuid", "id", *records.HOME_ONLY["candidates"]}
+    tx.conn.execute(
+        update(t.candidates)
+        .where(c.uuid == values["uuid"])
+        .values(
+            {
+                **{k: v for k, v in values.items() if k not in kept},
+                **tx.changed(t.candidates),
+                "rev": max(rev, values["rev"]) + 1,
+            }
+        )
+    )
 
 
 def _pass_on(tx, session: Session, code: str, unit: str, on: date) -> None:
@@ -485,7 +685,7 @@ def write_answer(session: Session, transfer_uuid_or_code: str, folder: Path) -> 
         ).first()
         if row is None:
             raise InputError(f"Không có tệp chuyển hồ sơ '{key}' đã nhận ở đây.")
-        station = _active_station(tx.conn, row.station_org)
+        station = active_station(tx.conn, row.station_org)
         if station is None:
             raise InputError(f"Khóa của {row.station_org} không còn dùng được: ghi nhận lại thẻ.")
         wire = json.loads(row.answer_record)
@@ -515,9 +715,9 @@ def import_answer(session: Session, path: Path, today: date) -> dict:
     with session.store.write(session.user) as tx:
         conn = tx.conn
         opened = _open(conn, session, path, tf.ANSWER)
-        step = opened.steps[0]
+        answer = opened.steps[0]
         code = opened.transfer["file_code"]
-        if conn.execute(select(t.steps.c.id).where(t.steps.c.uuid == step["uuid"])).first():
+        if conn.execute(select(t.steps.c.id).where(t.steps.c.uuid == answer["uuid"])).first():
             return {"file_code": code, "status": "duplicate", "answer": opened.manifest["answer"]}
         f = t.transfer_files.c
         ledger = conn.execute(
@@ -552,12 +752,14 @@ def import_answer(session: Session, path: Path, today: date) -> dict:
         want = (
             (pending.from_org, pending.to_org) if accepted else (pending.to_org, pending.from_org)
         )
-        if (step["from_org"], step["to_org"]) != want or not pending.on <= step["on"] <= today:
+        if (answer["from_org"], answer["to_org"]) != want or not pending.on <= answer[
+            "on"
+        ] <= today:
             raise TransferFileError(
                 "content",
                 f"Bước trả lời của hồ sơ {code} không khớp với lần chuyển đi (đơn vị, ngày).",
             )
-        conn.execute(t.steps.insert().values(**step, change_seq=tx.change_seq))
+        conn.execute(t.steps.insert().values(**answer, change_seq=tx.change_seq))
         if accepted:
             conn.execute(
                 update(t.candidates)
@@ -578,10 +780,10 @@ def import_answer(session: Session, path: Path, today: date) -> dict:
             code,
             answer=opened.manifest["answer"],
             by_province=opened.sender_org,
-            on=step["on"].isoformat(),
-            reason=step["note"],
+            on=answer["on"].isoformat(),
+            reason=answer["note"],
         )
-    return {"file_code": code, "status": opened.manifest["answer"], "on": step["on"].isoformat()}
+    return {"file_code": code, "status": opened.manifest["answer"], "on": answer["on"].isoformat()}
 
 
 def sent_files(session: Session) -> list[dict]:

@@ -20,6 +20,7 @@ from khdesk.core.domain.pipeline import StepEvent
 from khdesk.core.domain.roles import Action
 from khdesk.core.domain.scope import keeps, station_scope
 from khdesk.core.errors import AccessDenied, InputError
+from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services.attachments import read_source, store_attachment
 from khdesk.core.services.session import Session
 from khdesk.core.services.steps import _locked_file, check_year
@@ -52,6 +53,31 @@ def _check_holder(session: Session, conn, tree, cuid: str, file, may: str) -> No
         )
 
 
+def _check_outside(session: Session, conn, tree, to_org: str) -> None:
+    """A destination outside this station's list of units: another province. The
+    province sends only to a province whose key it enrolled (the transfer file is sealed
+    to it), a cell or a committee (for a cell it keeps) only to one its catalogue lists;
+    a catalogue listing none leaves the code to the province, judged when the bundle
+    comes up. A code under one of the committee's units ('X01-CB99') is a mistyped unit
+    of ours, not another province."""
+    unknown = (
+        f"Không có đơn vị mã '{to_org}' trong danh sách đơn vị: kiểm tra lại mã đơn vị nhận "
+        "(danh sách đơn vị đến từ danh mục của tỉnh)."
+    )
+    role = session.info.role
+    parts = to_org.split("-")
+    if role == "committee" and any("-".join(parts[:n]) in tree for n in range(1, len(parts))):
+        raise InputError(unknown)
+    choices = ot.outside_provinces(conn, role)
+    if to_org in dict(choices) or (role != "province" and not choices):
+        return
+    known = ", ".join(f"{code} ({name})" for code, name in choices)
+    raise InputError(
+        f"{unknown} Gửi ra ngoài tỉnh: mã của một tỉnh đã ghi nhận khóa — "
+        + (known or "chưa có ('khdesk transfer station-enrol').")
+    )
+
+
 def transfer_out(
     session: Session,
     file_code: str,
@@ -73,15 +99,14 @@ def transfer_out(
         facts, file = _locked_file(tx.conn, file_code)
         cuid = facts.uuids[file_code]
         tree = load_tree(tx.conn)
-        # A cell knows the units the province's catalogue lists, maybe none but its own:
-        # its committee judges the destination when the bundle comes up.
-        unknown = to_org not in tree and session.info.role != "cell"
-        if unknown or (to_org in tree and not tree.live(to_org)):
+        if to_org in tree and not tree.live(to_org):
             raise InputError(
                 f"Không có đơn vị mã '{to_org}' trong danh sách đơn vị: kiểm tra lại mã đơn vị "
                 "nhận (danh sách đơn vị đến từ danh mục của tỉnh)."
             )
         _check_holder(session, tx.conn, tree, cuid, file, "chuyển hồ sơ đi được")
+        if to_org not in tree:
+            _check_outside(session, tx.conn, tree, to_org)
         why = tr.out_problem(file_code, file.events, file.org_code, on, to_org)
         if why:
             raise InputError(why)

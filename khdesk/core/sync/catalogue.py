@@ -44,6 +44,7 @@ from khdesk.core.sync.catalogue_content import (  # apart: judging needs no SQLA
     calendar_overlay,
     content_hash,
     is_content,
+    outside_provinces,
     rulebook_set,
     version_label,
     version_text,
@@ -501,6 +502,7 @@ class Contents:
     calendar: cal.CalendarOverlay
     orgs: list[dict]  # organisation records (column values)
     forms: dict[str, bytes]  # path under forms/ → content
+    outside: list[tuple[str, str]] = field(default_factory=list)  # other provinces (§12)
 
 
 def org_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[dict]:
@@ -555,4 +557,5 @@ def contents(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> Contents:
             for name, data in opened.entries.items()
             if name.startswith("forms/")
         },
+        outside=outside_provinces(opened.entries),
     )

@@ -18,8 +18,12 @@ from khdesk.core.domain import calendar as cal
 from khdesk.core.domain import rulebook as rb
 from khdesk.core.sync import canonical
 from khdesk.core.sync.errors import CatalogueError
+from khdesk.core.text import forbidden_char_problem, unit_code_problem
 
 ORGS = "orgs.jsonl"
+# The other provinces a file may be transferred to (FORMAT.md §12): [{"code", "name"}].
+OUTSIDE = "outside.json"
+MAX_OUTSIDE = 100
 CALENDAR = "calendar/vn-overlay.json"
 RULEBOOK_ENTRY = re.compile(r"^rulebooks/[a-z0-9][a-z0-9._-]{0,63}\.json$")
 # Form templates keep their folder layout (up to four levels); every segment starts with a
@@ -31,7 +35,7 @@ FORM_ENTRY = re.compile(rf"^forms/(?:{_SEGMENT}/){{0,3}}{_SEGMENT}$")
 def is_content(name: str) -> bool:
     """A content entry's name (what the manifest pins)."""
     return (
-        name in (ORGS, CALENDAR)
+        name in (ORGS, CALENDAR, OUTSIDE)
         or RULEBOOK_ENTRY.fullmatch(name) is not None
         or FORM_ENTRY.fullmatch(name) is not None
     )
@@ -95,3 +99,32 @@ def calendar_overlay(entries: Mapping[str, bytes]) -> cal.CalendarOverlay:
         return cal.parse_overlay(_json(entries, CALENDAR), CALENDAR)
     except cal.CalendarError as exc:
         raise CatalogueError("content", f"Mục '{CALENDAR}': {exc.message}") from None
+
+
+def outside_provinces(entries: Mapping[str, bytes]) -> list[tuple[str, str]]:
+    """The other provinces the issuing province enrolled, (code, name) by code: what a
+    cell or a committee may send a file to out of the province. None listed: []."""
+    if OUTSIDE not in entries:
+        return []
+    data = _json(entries, OUTSIDE)
+    if not isinstance(data, list) or len(data) > MAX_OUTSIDE:
+        raise CatalogueError(
+            "content", f"Mục '{OUTSIDE}' phải là danh sách tỉnh (tối đa {MAX_OUTSIDE})."
+        )
+    found: dict[str, str] = {}
+    for n, item in enumerate(data, 1):
+        ok = isinstance(item, dict) and set(item) == {"code", "name"}
+        ok = ok and all(isinstance(v, str) for v in item.values())
+        problem = None if ok else "phải có đúng 'code' và 'name' (chuỗi)"
+        if problem is None:
+            code, name = item["code"], item["name"]
+            problem = (
+                unit_code_problem(code)
+                or forbidden_char_problem(name)
+                or ("tên trống hoặc dài quá 300 ký tự" if not 0 < len(name) <= 300 else None)
+                or ("mã trùng" if code in found else None)
+            )
+        if problem:
+            raise CatalogueError("content", f"Mục '{OUTSIDE}', tỉnh thứ {n}: {problem}.")
+        found[item["code"]] = item["name"]
+    return sorted(found.items())

@@ -269,12 +269,9 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
             session.close()
 
 
-def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
-    """Returned on the command line: nothing of the file stays at DNG; back at KH the
-    sending cell holds it again; the answer given twice changes nothing."""
-    w = build_outside(tmp_path)
-    home, code = w.commune.home, w.code
-    w.close()
+def runner(home: Path, quiet_cli, capsys):
+    """`run(station, *args, expect=0)`: the command at `station` of one data home, its
+    exit code checked, its output (or error output) returned, never a traceback."""
 
     def run(station: str, *args: str, expect: int = 0) -> str:
         got = quiet_cli(home, *args, "--profile", station)
@@ -282,6 +279,17 @@ def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
         assert got == expect, (args, out.out, out.err)
         assert "Traceback" not in out.err
         return out.out if expect == 0 else out.err
+
+    return run
+
+
+def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
+    """Returned on the command line: nothing of the file stays at DNG; back at KH the
+    sending cell holds it again; the answer given twice changes nothing."""
+    w = build_outside(tmp_path)
+    home, code = w.commune.home, w.code
+    w.close()
+    run = runner(home, quiet_cli, capsys)
 
     answers = tmp_path / "answers"
     answers.mkdir()
@@ -300,3 +308,33 @@ def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
         x for x in json.loads(run(KH, "transfer", "list", "--json")) if x["file_code"] == code
     ]
     assert (moved["status"], moved["answer_reason"]) == ("returned", "Sai nơi nhận")
+
+
+def test_the_province_lists_and_revokes_another_provinces_key(tmp_path, quiet_cli, capsys):
+    """`transfer stations` lists the other provinces' keys; `transfer station-revoke`
+    revokes one by its fingerprint; the answer it signed is refused after, in
+    Vietnamese; a province code typed wrong names the provinces a file may go to."""
+    w = build_outside(tmp_path)
+    home, code = w.commune.home, w.code
+    w.close()
+    run = runner(home, quiet_cli, capsys)
+
+    listed = run(KH, "transfer", "stations")
+    assert "DNG" in listed and "QNA" in listed and "đang dùng" in listed
+    [dng] = [
+        s for s in json.loads(run(KH, "transfer", "stations", "--json")) if s["org_code"] == DNG
+    ]
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    run(DNG, "transfer", "receive", str(w.sent), "--accept", "--answer-out", str(answers), *TODAY)
+    [answer] = answers.iterdir()
+    err = run(KH, "transfer", "station-revoke", "AAAA-BBBB", expect=1)
+    assert "Không có khóa của tỉnh khác nào" in err
+    out = run(KH, "transfer", "station-revoke", dng["fingerprint"])
+    assert f"Đã thu hồi khóa của {DNG}" in out
+    assert "đã thu hồi" in run(KH, "transfer", "stations")
+    err = run(KH, "transfer", "answer-import", str(answer), *TODAY, expect=1)
+    assert "chưa được ghi nhận" in err
+    # DNG holds the file now; a province code typed wrong: refused, KH named as the choice
+    err = run(DNG, "transfer", "out", code, "--to", "KHH", "--on", "24/11/2026", *TODAY, expect=1)
+    assert "Không có đơn vị mã 'KHH'" in err and "KH (Tỉnh ủy Khánh Hòa)" in err

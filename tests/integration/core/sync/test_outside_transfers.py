@@ -6,20 +6,31 @@ moment, whatever order the files come in."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from khdesk.core.errors import Cancelled, InputError
+from khdesk.core.progress import CancelToken, Progress
+from khdesk.core.services import (
+    candidates,
+    catalogue,
+    integrity,
+    sync,
+    transfer_list,
+    transfers,
+)
 from khdesk.core.services import outside_transfers as ot
-from khdesk.core.services import sync, transfer_list, transfers
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.services.session import Session
 from khdesk.core.store import schema as t
-from khdesk.core.sync import keys, records
+from khdesk.core.sync import canonical, keys, records
+from khdesk.core.sync import catalogue_content as cc
 from khdesk.core.sync import transfer_file as tf
-from khdesk.core.sync.errors import TransferFileError
+from khdesk.core.sync.errors import CatalogueError, KeyCardError, TransferFileError
 from tests.stations import (
     OutsideWorld,
     build_outside,
@@ -64,9 +75,24 @@ def write_file(w: OutsideWorld, path: Path, data: bytes) -> Path:
 def forged_transfer(w: OutsideWorld, signer: Session, name: str, change=None) -> Path:
     """A transfer file made with `signer`'s real key from the genuine one's records,
     `change(tables)` applied first: what a holder of that key could send DNG."""
-    with w.dng.store.read() as conn:
+    return resealed(w, w.sent, w.dng, signer, name, change)
+
+
+def resealed(
+    w: OutsideWorld,
+    path: Path,
+    to: Session,
+    signer: Session,
+    name: str,
+    change=None,
+    transfer: dict | None = None,
+) -> Path:
+    """The transfer file `path` (sealed to `to`) opened, `change(tables)` applied to its
+    records, signed again with `signer`'s real key and sealed to `to`; `transfer`: the
+    manifest's transfer fields to change."""
+    with to.store.read() as conn:
         opened = tf.open_file(
-            w.sent.read_bytes(), keys.decryption_keys(conn), ot._sender_key(conn), tf.TRANSFER
+            path.read_bytes(), keys.decryption_keys(conn), ot._sender_key(conn), tf.TRANSFER
         )
     tables = {n: [dict(r) for r in rows] for n, rows in opened.tables.items()}
     if change:
@@ -76,8 +102,8 @@ def forged_transfer(w: OutsideWorld, signer: Session, name: str, change=None) ->
         tf.TRANSFER,
         (signer.org_code, signer.info.org_name),
         station_key(signer),
-        (DNG, station_key(w.dng).public),
-        dict(opened.transfer),
+        (to.org_code, station_key(to).public),
+        {**opened.transfer, **(transfer or {})},
         wire,
         opened.files,
         file_id="0d5e8a4e-1111-4e3a-9f3e-2b7c1d0e9a01",
@@ -338,3 +364,311 @@ def steps_of(session: Session, code: str) -> set[tuple]:
         ).scalar()
         rows = conn.execute(select(t.steps).where(t.steps.c.candidate_uuid == cuid)).mappings()
         return {tuple((k, v) for k, v in r.items() if k not in ("id", "change_seq")) for r in rows}
+
+
+def came_back(w: OutsideWorld, change=None) -> Path:
+    """DNG accepts the file, KH closes the transfer, then the person comes back: DNG
+    records a step of its own, sends the file to KH and writes the transfer file.
+    `change(session, code)` runs at DNG before it sends."""
+    receive(w, w.dng, w.sent)
+    assert ot.import_answer(w.kh, answer_of(w, w.dng, "ans"), TODAY)["status"] == "accepted"
+    if change:
+        change(w.dng, w.code)
+    transfers.transfer_out(w.dng, w.code, KH, date(2026, 11, 25), TODAY, "Về lại quê")
+    folder = w.folder / "back"
+    folder.mkdir()
+    return Path(ot.export_transfer(w.dng, w.code, folder)["file"])
+
+
+def test_a_file_that_left_comes_back(world: OutsideWorld) -> None:
+    """The person who left for DNG returns: the history goes on (DNG's steps after
+    KH's, KH's kept as they were), the file is the unit's KH places it under, one owner
+    at every moment; the cell records steps again once it accepts."""
+    w = world
+    back = came_back(w)
+    kh_before = steps_of(w.kh, w.code)
+    assert held(w.kh, w.code) == (DNG, DNG, False)  # read-only here, DNG holds it
+    arrival = ot.inspect(w.kh, back)
+    assert arrival["problem"] is None and arrival["from_province"] == DNG
+    receive(w, w.kh, back, on=date(2026, 11, 26), unit=A)
+    assert held(w.kh, w.code) == (KH, KH, True)  # the province's, passed on to the cell
+    assert kh_before < steps_of(w.kh, w.code)  # nothing of ours changed, theirs added
+    assert steps_of(w.dng, w.code) < steps_of(w.kh, w.code)
+    with w.kh.store.read() as conn:
+        events = [
+            r.step_id
+            for r in conn.execute(
+                select(t.steps.c.step_id)
+                .join(t.candidates, t.candidates.c.uuid == t.steps.c.candidate_uuid)
+                .where(t.candidates.c.file_code == w.code, t.steps.c.step_id.like("CHUYEN%"))
+                .order_by(t.steps.c.seq)
+            )
+        ]
+    assert events == ["CHUYEN_DI", "CHUYEN_DEN"] * 2 + ["CHUYEN_DI"]  # there, back, on
+    [entry] = [
+        e for e in integrity.list_audit(w.kh, w.code) if e["action"] == "transfer_file_accept"
+    ]
+    assert json.loads(entry["detail"])["came_back"] is True
+    assert ot.left_note(w.kh, w.code) is None
+    # the bundles carry it down; the cell accepts it and is its one writer again
+    carry(w.kh, w.commune.committee, w.folder, to="X01")
+    carry(w.commune.committee, w.cell, w.folder, to=A)
+    assert held(w.cell, w.code) == (KH, KH, True)
+    transfers.accept(w.cell, w.code, date(2026, 11, 26), TODAY)
+    assert held(w.cell, w.code) == (A, A, False)
+    carry(w.cell, w.commune.committee, w.folder)
+    carry(w.commune.committee, w.kh, w.folder)
+    assert held(w.kh, w.code) == (A, A, False)
+    # the same history at both ends (the cell keeps its paper copies of the committee's
+    # A10 too, which go up as reports, not as steps)
+    assert steps_of(w.kh, w.code) < steps_of(w.cell, w.code)
+    assert {s for s in steps_of(w.cell, w.code) if ("step_id", "A10") not in s} <= steps_of(
+        w.kh, w.code
+    )
+    # DNG learns it from KH's answer: the file is KH's, read-only at DNG
+    assert held(w.dng, w.code) == (DNG, DNG, True)
+    answer = Path(ot.write_answer(w.kh, w.code, w.folder / "back")["file"])
+    assert ot.import_answer(w.dng, answer, TODAY)["status"] == "accepted"
+    assert held(w.dng, w.code) == (KH, KH, False)
+    # the same transfer file again: refused, nothing changes
+    refused(w, w.kh, back, "already_here", on=date(2026, 11, 26))
+
+
+def test_a_file_coming_back_is_refused_unless_it_is_ours_continued(world: OutsideWorld) -> None:
+    """A uuid of ours on a file we never sent, a file we still hold, a different person
+    under a known uuid, a history that rewrites ours: refused, nothing changes."""
+    w = world
+    back = came_back(w)
+
+    def resent(name: str, change) -> Path:
+        return resealed(w, back, w.kh, w.dng, name, change)
+
+    def other_person(tables):
+        tables["candidates"][0]["full_name"] = "Trần Thị Khác"
+
+    msg = refused(w, w.kh, resent("p.khct", other_person), "already_here", on=TODAY)
+    assert "người khác" in msg
+
+    def rewritten(tables):
+        first = min(tables["steps"], key=lambda r: r["seq"])
+        first["on"] = date(2020, 1, 1)
+
+    msg = refused(w, w.kh, resent("h.khct", rewritten), "already_here", on=TODAY)
+    assert "không tiếp nối" in msg
+    # the genuine return is taken once
+    receive(w, w.kh, back, on=TODAY)
+    assert held(w.kh, w.code) == (KH, KH, False)
+    refused(w, w.kh, back, "already_here", on=TODAY)
+
+
+def test_a_uuid_of_ours_on_a_file_we_never_sent_is_refused(world: OutsideWorld) -> None:
+    """DNG (its key, its records) sends KH a file under the uuid of a file KH holds and
+    never sent out: no second owner."""
+    w = world
+    receive(w, w.dng, w.sent)  # DNG has the file; KH has not imported the answer
+    transfers.transfer_out(w.dng, w.code, KH, date(2026, 11, 25), TODAY)
+    folder = w.folder / "early"
+    folder.mkdir()
+    early = Path(ot.export_transfer(w.dng, w.code, folder)["file"])
+    # the file is KH's cell's until the answer comes: not a return yet, and KH is told so
+    msg = refused(w, w.kh, early, "already_here", on=TODAY)
+    assert "vẫn chờ tệp trả lời" in msg and "answer-import" in msg
+    # a file KH never sent at all, under the uuid of another file of the cell
+    with w.kh.store.read() as conn:
+        other = conn.execute(select(t.candidates).where(t.candidates.c.file_code != w.code)).first()
+    assert other is not None
+
+    def other_file(tables):
+        for n, rows in tables.items():
+            for r in rows:
+                r["uuid" if n == "candidates" else "candidate_uuid"] = other.uuid
+        tables["candidates"][0]["file_code"] = other.file_code
+
+    ids = {"file_uuid": other.uuid, "file_code": other.file_code}
+    forged = resealed(w, early, w.kh, w.dng, "n.khct", other_file, ids)
+    msg = refused(w, w.kh, forged, "already_here", on=TODAY)
+    assert "đã có ở đây" in msg
+    # once DNG's answer is imported, the same file is taken as the file's return
+    assert ot.import_answer(w.kh, answer_of(w, w.dng, "ans"), TODAY)["status"] == "accepted"
+    receive(w, w.kh, early, on=TODAY)
+    assert held(w.kh, w.code) == (KH, KH, False)
+
+
+def test_a_committee_sends_a_file_of_a_cell_it_keeps_out_of_the_province(world) -> None:
+    """A cell the committee keeps (it does not run khdesk): the committee records the
+    transfer to the other province, the bundle brings it up, the province writes the
+    transfer file and the other province takes it. A mistyped unit of ours is still no
+    other province, and a province sends only to a province it enrolled."""
+    w = world
+    com = w.commune.committee
+    kept = next(
+        f["file_code"]
+        for f in candidates.list_files(com)
+        if f["org_code"] == "X01-CB02" and f["state"] in ("HO_SO", "THAM_TRA", "DU_BI")
+    )
+    for typo in ("X01-CB99", "X01-CB02-1"):
+        with pytest.raises(InputError, match=f"Không có đơn vị mã '{typo}'"):
+            transfers.transfer_out(com, kept, typo, date(2026, 11, 21), TODAY)
+    transfers.transfer_out(com, kept, DNG, date(2026, 11, 21), TODAY, "Chuyển công tác")
+    carry(com, w.kh, w.folder)
+    assert held(w.kh, kept) == ("X01", "X01-CB02", True)
+    folder = w.folder / "kept"
+    folder.mkdir()
+    sent = Path(ot.export_transfer(w.kh, kept, folder)["file"])
+    receive(w, w.dng, sent)
+    assert held(w.dng, kept) == (DNG, DNG, False)
+    # a province sends only to a province whose key it enrolled; the refusal names them
+    before = w.after(w.dng)
+    with pytest.raises(InputError) as exc:
+        transfers.transfer_out(w.dng, kept, "HCM", date(2026, 11, 24), TODAY)
+    assert "Không có đơn vị mã 'HCM'" in exc.value.message
+    assert "KH (Tỉnh ủy Khánh Hòa)" in exc.value.message
+    assert w.after(w.dng) == before
+
+
+def test_a_revoked_province_key_verifies_nothing(world: OutsideWorld) -> None:
+    """KH revokes DNG's key (read from the stations list): DNG's answer is refused and
+    nothing more is sealed to DNG until a new card is enrolled."""
+    w = world
+    receive(w, w.dng, w.sent)
+    answer = answer_of(w, w.dng, "ans")
+    [dng] = [s for s in ot.stations(w.kh) if s["org_code"] == DNG]
+    with pytest.raises(KeyCardError) as exc:
+        ot.revoke_station(w.kh, "AAAA BBBB CCCC DDDD EEEE FFFF")
+    assert exc.value.code == "unknown_key"
+    done = ot.revoke_station(w.kh, dng["fingerprint"].lower())
+    assert (done["org_code"], done["status"]) == (DNG, keys.REVOKED)
+    before = w.after(w.kh)
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, answer, TODAY)
+    assert exc.value.code == "unknown_sender"
+    assert w.after(w.kh) == before
+    with pytest.raises(InputError, match="không phải một tỉnh đã ghi nhận khóa"):
+        ot.export_transfer(w.kh, w.code, w.folder)
+    assert held(w.kh, w.code) == (A, A, True)
+    assert "transfer_station_revoke" in audit_actions(w.kh)
+
+
+def audit_actions(session: Session) -> list[str]:
+    with session.store.read() as conn:
+        return [a for (a,) in conn.execute(select(t.audit.c.action))]
+
+
+def test_a_replaced_province_key_is_taken_as_a_bundles_is(world: OutsideWorld) -> None:
+    """DNG answers, then changes its key; KH enrols the new card. The answer signed with
+    the old key is taken within 30 days of the new card (on KH's clock), not after, and
+    never for what the old key signed after it was replaced."""
+    w = world
+    receive(w, w.dng, w.sent)
+    w.dng.store.clock = lambda: datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # signed then
+    answer = answer_of(w, w.dng, "ans")
+    old = station_key(w.dng)
+    sync.rotate_keys(w.dng)
+    card = sync.write_card(w.dng, w.folder / "dng-new.card")
+    enrolled = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    w.kh.store.clock = lambda: enrolled
+    ot.enrol_station(w.kh, w.folder / "dng-new.card", card["fingerprint"])
+    assert {s["status"] for s in ot.stations(w.kh) if s["org_code"] == DNG} == {
+        keys.ACTIVE,
+        keys.RETIRED,
+    }
+    # 31 days later the old key opens nothing any more
+    w.kh.store.clock = lambda: enrolled + timedelta(days=31)
+    before = w.after(w.kh)
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, answer, TODAY)
+    assert exc.value.code == "retired_sender" and "30 ngày" in str(exc.value)
+    assert w.after(w.kh) == before
+    # signed with the old key after the new card was enrolled: refused within the grace too
+    w.kh.store.clock = lambda: enrolled + timedelta(days=10)
+    with w.kh.store.read() as conn:
+        opened = tf.open_file(
+            answer.read_bytes(), keys.decryption_keys(conn), ot._sender_key(conn), tf.ANSWER
+        )
+    late = tf.write(
+        tf.ANSWER,
+        (DNG, w.dng.info.org_name),
+        old,
+        (KH, station_key(w.kh).public),
+        dict(opened.transfer),
+        {"steps": [records.to_wire(t.steps, opened.steps[0])]},
+        {},
+        file_id="0d5e8a4e-8888-4e3a-9f3e-2b7c1d0e9a01",
+        created_at="2026-11-27T08:00:00+00:00",
+        schema_version="",
+        app_version="",
+        answer=tf.ACCEPTED,
+    )
+    with pytest.raises(TransferFileError) as exc:
+        ot.import_answer(w.kh, write_file(w, w.folder / "late-old.khct", late), TODAY)
+    assert exc.value.code == "retired_sender"
+    assert w.after(w.kh) == before
+    # the genuine one, within the grace: taken
+    assert ot.import_answer(w.kh, answer, TODAY)["status"] == "accepted"
+    assert held(w.kh, w.code) == (DNG, DNG, False)
+
+
+def test_receiving_says_how_far_it_is_and_stops_when_asked(world: OutsideWorld) -> None:
+    """Long work's contract (core/progress.py): the steps are reported; a cancel before
+    the records are written leaves everything as it was."""
+    w = world
+    seen: list[str] = []
+    ot.inspect(w.dng, w.sent, progress=lambda p: seen.append(p.what))
+    assert seen == [ot.CHECKING, "Đối chiếu với các hồ sơ ở đây"]
+    token = CancelToken()
+
+    def stop_before_writing(p: Progress) -> None:
+        if p.done == 0:  # "Hủy" pressed while the file is checked: stops before writing
+            token.cancel()
+
+    before = w.after(w.dng)
+    with pytest.raises(Cancelled):
+        receive(w, w.dng, w.sent, progress=stop_before_writing, cancel=token)
+    assert w.after(w.dng) == before
+    receive(w, w.dng, w.sent)
+    assert held(w.dng, w.code) == (DNG, DNG, False)
+
+
+def test_the_catalogue_tells_cells_which_provinces_a_file_may_go_to(world) -> None:
+    """KH's catalogue lists the provinces whose keys it enrolled; once installed at the
+    committee and the cell, a code that is none of them is refused there, naming them
+    (before, the cell's code went up unchecked and the file waited for nothing)."""
+    w = world
+    com, cell = w.commune.committee, w.cell
+    usb = w.folder / "catalogue"
+    usb.mkdir()
+    issued = Path(catalogue.issue_catalogue(w.kh, usb / "kh.khdc").path)
+    assert catalogue.import_catalogue(com, issued).status == "installed"
+    forwarded = Path(catalogue.forward_catalogue(com, usb / "x01")["path"])
+    assert catalogue.import_catalogue(cell, forwarded).status == "installed"
+    listed = [("DNG", "Tỉnh ủy Đà Nẵng"), ("QNA", "Tỉnh ủy Quảng Nam")]
+    assert ot.destinations(cell) == ot.destinations(com) == ot.destinations(w.kh) == listed
+    code = next(
+        f["file_code"]
+        for f in candidates.list_files(cell)
+        if f["org_code"] == A and f["file_code"] != w.code and f["state"] != "DANG_VIEN"
+    )
+    before = w.after(cell)
+    with pytest.raises(InputError) as exc:
+        transfers.transfer_out(cell, code, "DN", date(2026, 11, 21), TODAY)
+    assert "Không có đơn vị mã 'DN'" in exc.value.message
+    assert "DNG (Tỉnh ủy Đà Nẵng), QNA (Tỉnh ủy Quảng Nam)" in exc.value.message
+    assert w.after(cell) == before
+    transfers.transfer_out(cell, code, QNA, date(2026, 11, 21), TODAY)
+
+
+def test_a_hostile_province_list_refuses_the_catalogue() -> None:
+    assert cc.outside_provinces({}) == []
+    good = [{"code": "DNG", "name": "Tỉnh ủy Đà Nẵng"}]
+    assert cc.outside_provinces({cc.OUTSIDE: canonical.dumps(good)}) == [("DNG", "Tỉnh ủy Đà Nẵng")]
+    for bad in (
+        {"x": 1},
+        [{"code": "dng x", "name": "A"}],
+        [{"code": "DNG", "name": "Đà\x1b[31mNẵng"}],
+        [{"code": "DNG", "name": "A", "extra": ""}],
+        [{"code": "DNG", "name": "A"}, {"code": "DNG", "name": "B"}],
+        [{"code": f"P{i}", "name": "A"} for i in range(cc.MAX_OUTSIDE + 1)],
+    ):
+        with pytest.raises(CatalogueError) as exc:
+            cc.outside_provinces({cc.OUTSIDE: canonical.dumps(bad)})
+        assert cc.OUTSIDE in str(exc.value)
