@@ -307,3 +307,44 @@ def build_outside(tmp_path: Path) -> OutsideWorld:
     out.mkdir()
     sent = Path(ot.export_transfer(kh, code, out)["file"])
     return OutsideWorld(c, cell, kh, dng, qna, code, sent, folder)
+
+
+# -- a file moving to another commune of the province --
+
+
+@dataclass
+class TwoCommunes:
+    """The demo commune X01 with its cell X01-CB01, a second commune X02 that keeps its
+    cell X02-CB01 itself, and the province KH, enrolled along the tree (see
+    `build_two_communes`)."""
+
+    commune: Commune
+    x02: Session
+    kh: Session
+
+    @property
+    def cell(self) -> Session:
+        return self.commune.cells["X01-CB01"]
+
+    def close(self) -> None:
+        self.x02.close()
+        self.kh.close()
+        self.commune.close()
+
+
+def build_two_communes(home: Path, folder: Path) -> TwoCommunes:
+    """Five stations' profiles in `home` (cards written to `folder`)."""
+    commune = build_commune(home, cells=("X01-CB01",))
+    x02 = new_station(home, "committee", "X02", "Đảng ủy xã Cam Hòa", "KH")
+    kh = new_station(home, "province", "KH", "Tỉnh ủy Khánh Hòa", None)
+    cell = {"code": "X02-CB01", "name": "Chi bộ thôn Vĩnh Bình", "parent_code": "X02"}
+    rows = {"orgs": [{**cell, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
+    assert import_tables(x02, RowTables.from_dicts(rows), "t").committed
+    tree = [
+        {"code": code, "name": name, "parent_code": "KH", "kind": "Đảng ủy xã"}
+        for code, name in (("X01", "Đảng ủy xã Cam Lâm"), ("X02", "Đảng ủy xã Cam Hòa"))
+    ]
+    assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
+    enrol_both(kh, commune.committee, folder)
+    enrol_both(kh, x02, folder)
+    return TwoCommunes(commune, x02, kh)

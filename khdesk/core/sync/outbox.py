@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING
 from sqlalchemy import Connection, func, select, update
 
 from khdesk import __version__
+from khdesk.core.domain import transfers
 from khdesk.core.domain.pipeline import TRANSFER_STEPS
 from khdesk.core.domain.scope import DOWN_STEPS
 from khdesk.core.errors import InputError, UsageError
@@ -37,6 +38,7 @@ from khdesk.core.fsutil import atomic_write, atomic_write_bytes
 from khdesk.core.store import schema as t
 from khdesk.core.store.migrate import current_revision
 from khdesk.core.store.orgtree import load_tree
+from khdesk.core.store.states import step_event
 from khdesk.core.store.store import get_meta, new_uuid, set_meta, settled_change_counter
 from khdesk.core.sync import bundle, history, keys, records
 from khdesk.core.sync.judging import current_info
@@ -367,6 +369,7 @@ def _transfers_down(
         )
     ).all()
     whole = {f for _, f, step, _, to in moved if step == "CHUYEN_DI" and to in branch}
+    whole |= _in_transit_to(conn, branch)
     answers = {
         u
         for u, _, step, frm, to in moved
@@ -388,6 +391,30 @@ def _transfers_down(
         more = [records.to_wire(table, r) for r in rows if r["uuid"] not in have]
         if more:
             out[table.name] = out.get(table.name, []) + more
+
+
+def _in_transit_to(conn: Connection, branch: frozenset[str]) -> set[str]:
+    """The files on their way to `branch` (sent, not yet answered), however old their
+    records: every bundle down carries them whole until the answer. A station may learn
+    of the receiving unit only after the file passed (a new cell of another commune) —
+    sent once by change counter, the file would never reach it."""
+    s = t.steps.c
+    sent = select(s.candidate_uuid).where(
+        s.step_id == transfers.OUT, s.to_org.in_(branch), s.deleted.is_(False)
+    )
+    rows = conn.execute(
+        select(t.steps, t.candidates.c.org_code.label("file_org"))
+        .join(t.candidates, t.candidates.c.uuid == s.candidate_uuid)
+        .where(s.candidate_uuid.in_(sent), s.step_id.in_(TRANSFER_STEPS), s.deleted.is_(False))
+    ).mappings()
+    events: dict[str, tuple[str, list]] = {}
+    for r in rows:
+        events.setdefault(r["candidate_uuid"], (r["file_org"], []))[1].append(step_event(r))
+    return {
+        cuid
+        for cuid, (org, evs) in events.items()
+        if (p := transfers.replay(evs, org).pending) is not None and p.to_org in branch
+    }
 
 
 def _receipts(conn: Connection, org: str) -> list[dict] | None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 
 from khdesk.core.services import candidates, integrity
-from khdesk.core.services.importer import RowTables, import_tables
-from tests.stations import build_commune, copy_profile, enrol_both, new_station, open_station
+from tests.stations import build_two_communes, copy_profile, open_station
 
 A, X01, KH, X02, B = "X01-CB01", "X01", "KH", "X02", "X02-CB01"
 TODAY = ("--today", "2026-11-26")
@@ -19,27 +18,12 @@ TODAY = ("--today", "2026-11-26")
 
 def build(tmp_path) -> str:
     """The five stations in one data home, enrolled along the tree; the file's code."""
-    home = tmp_path / "made"
-    commune = build_commune(home, cells=(A,))
-    x02 = new_station(home, "committee", X02, "Đảng ủy xã Cam Hòa", KH)
-    kh = new_station(home, "province", KH, "Tỉnh ủy Khánh Hòa", None)
+    world = build_two_communes(tmp_path / "made", tmp_path)
     try:
-        cell = {"code": B, "name": "Chi bộ thôn Vĩnh Bình", "parent_code": X02}
-        rows = {"orgs": [{**cell, "kind": "Chi bộ thôn", "is_grassroots_cell": True}]}
-        assert import_tables(x02, RowTables.from_dicts(rows), "t").committed
-        tree = [
-            {"code": code, "name": name, "parent_code": KH, "kind": "Đảng ủy xã"}
-            for code, name in ((X01, "Đảng ủy xã Cam Lâm"), (X02, "Đảng ủy xã Cam Hòa"))
-        ]
-        assert import_tables(kh, RowTables.from_dicts({"orgs": tree}), "t").committed
-        enrol_both(kh, commune.committee, tmp_path)
-        enrol_both(kh, x02, tmp_path)
-        files = candidates.list_files(commune.cells[A])
+        files = candidates.list_files(world.cell)
         return next(f["file_code"] for f in files if f["state"] == "DU_BI")
     finally:
-        x02.close()
-        kh.close()
-        commune.close()
+        world.close()
 
 
 def test_a_probationary_member_moves_to_another_commune(tmp_path, quiet_cli, capsys):
