@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from khdesk.core.reports.lists import register_rows
 from khdesk.core.services import candidates, integrity
 from tests.stations import build_two_communes, copy_profile, open_station
 
@@ -129,6 +130,15 @@ def test_a_probationary_member_moves_to_another_commune(tmp_path, quiet_cli, cap
     for station in (A, X01, KH):
         assert figures(station, A) == before[station], station
     assert figures(X02, B) == receiving
+    # the 18-KNĐ register notes the move at both ends
+    for station in (A, X02):
+        session = open_station(homes[station], station)
+        try:
+            with session.store.read() as conn:
+                notes = [n for r in register_rows(conn) for n in r.notes]
+        finally:
+            session.close()
+        assert f"Chuyển sinh hoạt từ {A} đến {B} ngày 23/11/2026" in notes, station
     # everything audited where it was done
     for station, action in ((A, "transfer_out"), (X02, "transfer_accept")):
         session = open_station(homes[station], station)
