@@ -61,10 +61,10 @@ from khdesk.core.services.candidates import (
 )
 from khdesk.core.services.organisations import get_org
 from khdesk.core.store.states import step_event
-from khdesk.ui.candidate_form import ERROR_STYLE, IdentityForm, show_date
+from khdesk.ui.candidate_form import IdentityForm, show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
-from khdesk.ui.messages import confirm, error_text, show_error
+from khdesk.ui.messages import ERROR_STYLE, confirm, error_text, show_error
 from khdesk.ui.plaintext import plain_tip
 from khdesk.ui.prefs import relative_font
 from khdesk.ui.record_step import RecordStepDialog, parse_day, step_title

@@ -32,9 +32,8 @@ from khdesk.core.services.candidates import FORM_COLUMNS, create_candidate, pars
 from khdesk.core.services.organisations import writable_orgs
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 
-ERROR_STYLE = "color: #b00020;"
 # Hints under the fields people get wrong most (shown in grey until there is an error).
 HINTS = {
     "birth_date": "ngày/tháng/năm, ví dụ 04/05/1995",

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.classes import OUTCOME_LABELS, TO_RESOLVE
 from khdesk.core.domain.roles import Action
 from khdesk.core.services import classes
-from khdesk.ui.candidate_form import ERROR_STYLE, show_date
+from khdesk.ui.candidate_form import show_date
 from khdesk.ui.context import Changes
+from khdesk.ui.messages import ERROR_STYLE
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import ALL_ROLES, Page
 from khdesk.ui.record_step import parse_day

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from khdesk.core.domain.pipeline import RESULT_LABELS, Result
 from khdesk.core.domain.roles import Action
 from khdesk.core.services import decisions
-from khdesk.ui.candidate_form import ERROR_STYLE, show_date
+from khdesk.ui.candidate_form import show_date
 from khdesk.ui.context import Changes
-from khdesk.ui.messages import confirm
+from khdesk.ui.messages import ERROR_STYLE, confirm
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.record_step import parse_day

@@ -33,10 +33,10 @@ from khdesk.core.services import members as member_service
 from khdesk.core.services import printing
 from khdesk.core.services.meetings import correct_meeting, new_meeting
 from khdesk.core.text import parse_date
-from khdesk.ui.candidate_form import ERROR_STYLE, show_date
+from khdesk.ui.candidate_form import show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.operation import Operation
 
 

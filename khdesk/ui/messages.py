@@ -9,6 +9,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from khdesk.core.errors import KhdeskError
 
+# How a refusal reads under the fields it is about, in every form and dialog.
+ERROR_STYLE = "color: #b00020;"
+
 log = logging.getLogger(__name__)
 
 _UNEXPECTED = (

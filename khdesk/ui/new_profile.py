@@ -37,7 +37,7 @@ from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.fsutil import atomic_write_bytes
 from khdesk.core.services import organisations, profiles
 from khdesk.core.services.session import Session
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.users import check_new_password, password_edit
 
@@ -56,7 +56,6 @@ ROLE_CHOICES = (
     ),
     ("province", "Tỉnh ủy", "Ban Tổ chức Tỉnh ủy tổng hợp số liệu toàn tỉnh."),
 )
-ERROR_STYLE = "color: #b00020;"
 
 
 def _error_label() -> QLabel:

@@ -33,12 +33,11 @@ from khdesk.core.services import outside_transfers as ot
 from khdesk.core.services import printing, transfer_list
 from khdesk.core.sync.transfer_file import NOUN, SUFFIX
 from khdesk.ui.context import AppContext, Changes
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.record_step import parse_day
 from khdesk.ui.sync_widgets import GREEN, RED, RowsModel, result_label, rows_table, say
 
-ERROR_STYLE = "color: #a00000; font-weight: bold;"
 ACCEPT, RETURN = "accept", "return"
 FILE_COLUMNS = [
     ("file_code", "Hồ sơ"),

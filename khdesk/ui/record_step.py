@@ -57,11 +57,11 @@ from khdesk.core.services.candidates import FileAccess, open_file
 from khdesk.core.services.meetings import delete_meeting, list_meetings
 from khdesk.core.services.numbering import propose_for_step
 from khdesk.core.sync import judging
-from khdesk.ui.candidate_form import ERROR_STYLE, show_date
+from khdesk.ui.candidate_form import show_date
 from khdesk.ui.context import AppContext, Changes
 from khdesk.ui.layouts import fit_to_screen
 from khdesk.ui.meeting_dialog import MeetingDialog, minutes_file_name, save_minutes
-from khdesk.ui.messages import confirm, error_text
+from khdesk.ui.messages import ERROR_STYLE, confirm, error_text
 from khdesk.ui.prefs import relative_font
 
 RETURNABLE = ("A9", "A10", "P4", "P5")  # an upper level may send the file back

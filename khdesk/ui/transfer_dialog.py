@@ -29,10 +29,9 @@ from khdesk.core.services import outside_transfers, transfers
 from khdesk.core.services.candidates import open_file
 from khdesk.core.store.states import step_event
 from khdesk.ui.context import AppContext
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.record_step import parse_day
 
-ERROR_STYLE = "color: #a00000; font-weight: bold;"
 OUT, ACCEPT, RETURN, WITHDRAW = "out", "accept", "return", "withdraw"
 INSIDE, OUTSIDE = "inside", "outside"  # where a file is sent
 OPINION = "opinion"  # the previous cell's written opinion, recorded after acceptance

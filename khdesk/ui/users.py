@@ -36,10 +36,8 @@ from khdesk.core.domain.roles import DEPUTY, OWNER, SECRETARY, VIEWER, Action, m
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import profiles, rekey
 from khdesk.core.services.session import Session
-from khdesk.ui.messages import confirm, error_text
+from khdesk.ui.messages import ERROR_STYLE, confirm, error_text
 from khdesk.ui.operation import Operation
-
-_ERROR_STYLE = "color: #b00020;"
 
 
 def password_edit() -> QLineEdit:
@@ -67,7 +65,7 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
 
 def _error_label() -> QLabel:
     label = QLabel()
-    label.setStyleSheet(_ERROR_STYLE)
+    label.setStyleSheet(ERROR_STYLE)
     label.setWordWrap(True)
     return label
 

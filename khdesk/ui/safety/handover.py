@@ -18,11 +18,10 @@ from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import profiles, safety
 from khdesk.core.services.rekey import STATION_KEY_NOTE
 from khdesk.ui.context import Changes
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.safety.widgets import (
-    _ERROR_STYLE,
     _buttons,
     _label,
     _password_edit,
@@ -62,7 +61,7 @@ class HandoverDialog(QDialog):
         form.addRow("Ghi chú:", self.note_edit)
         self.result_label = _label()
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label = _label(style=_ERROR_STYLE)
+        self.error_label = _label(style=ERROR_STYLE)
         self.buttons, self.ok_button = _buttons(self, "Bàn giao")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

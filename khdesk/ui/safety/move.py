@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
 
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import backup, safety
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.safety.widgets import (
-    _ERROR_STYLE,
     _buttons,
     _label,
 )
@@ -50,7 +49,7 @@ class MoveDialog(QDialog):
         row.addWidget(self.folder_edit, 1)
         row.addWidget(browse)
         self.result_label = _label()
-        self.error_label = _label(style=_ERROR_STYLE)
+        self.error_label = _label(style=ERROR_STYLE)
         self.buttons, self.ok_button = _buttons(self, "Ghi bản sao lưu")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -19,10 +19,9 @@ from PySide6.QtWidgets import (
 from khdesk.core.errors import InputError, KhdeskError
 from khdesk.core.services import backup
 from khdesk.core.services.session import Session
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.safety.widgets import (
-    _ERROR_STYLE,
     _buttons,
     _label,
     _password_edit,
@@ -55,7 +54,7 @@ class OpenOldBackupDialog(QDialog):
         form.addRow("Tệp sao lưu:", row)
         form.addRow("Tên đăng nhập:", self.user_edit)
         form.addRow("Mật khẩu:", self.password_edit)
-        self.error_label = _label(style=_ERROR_STYLE)
+        self.error_label = _label(style=ERROR_STYLE)
         buttons, _ = _buttons(self, "Mở hồ sơ")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

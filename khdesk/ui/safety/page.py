@@ -32,7 +32,7 @@ from khdesk.core.domain.roles import Action
 from khdesk.core.errors import KhdeskError
 from khdesk.core.services import backup, integrity, retention, safety
 from khdesk.ui.context import AppContext, Changes
-from khdesk.ui.messages import confirm, error_text
+from khdesk.ui.messages import ERROR_STYLE, confirm, error_text
 from khdesk.ui.operation import Operation
 from khdesk.ui.pages import Page
 from khdesk.ui.safety.audit import AuditModel
@@ -40,7 +40,6 @@ from khdesk.ui.safety.handover import HandoverDialog
 from khdesk.ui.safety.move import MoveDialog
 from khdesk.ui.safety.restore import RestoreDialog
 from khdesk.ui.safety.widgets import (
-    _ERROR_STYLE,
     _HINT_STYLE,
     _OK_STYLE,
     _label,
@@ -347,7 +346,7 @@ class SafetyPage(Page):
         ).failure(partial(self._says, self.backup_status)).run_in_background()
 
     def _says(self, label: QLabel, exc: BaseException) -> None:
-        label.setStyleSheet(_ERROR_STYLE)
+        label.setStyleSheet(ERROR_STYLE)
         label.setText(error_text(exc))
 
     def _backed_up(self, also_to: Path | None, info: backup.BackupInfo) -> None:
@@ -410,7 +409,7 @@ class SafetyPage(Page):
     def _checked(self, report: integrity.CheckReport) -> None:
         self.last_check = report
         self.check_result.setText(check_text(report))
-        self.check_result.setStyleSheet(_OK_STYLE if report.ok else _ERROR_STYLE)
+        self.check_result.setStyleSheet(_OK_STYLE if report.ok else ERROR_STYLE)
 
     def filter_audit(self, file_code: str) -> None:
         code = file_code.strip().upper()
@@ -429,7 +428,7 @@ class SafetyPage(Page):
         try:
             plan = retention.plan_retention(self.session, self.ctx.today(), self.years_box.value())
         except KhdeskError as exc:
-            self._retention_says(exc.message, _ERROR_STYLE)
+            self._retention_says(exc.message, ERROR_STYLE)
             return None
         self.retention_plan = plan
         _fill(
@@ -469,7 +468,7 @@ class SafetyPage(Page):
         Operation(self, work).with_progress("Đang chuyển hồ sơ vào kho lưu trữ…").changes(
             self.ctx.hub, Changes(candidates=True, steps=True)
         ).success(self._archived).failure(
-            lambda exc: self._retention_says(error_text(exc), _ERROR_STYLE)
+            lambda exc: self._retention_says(error_text(exc), ERROR_STYLE)
         ).run_in_background()
 
     def _archived(self, plan: retention.RetentionPlan) -> None:
@@ -494,13 +493,13 @@ class SafetyPage(Page):
     def unarchive_selected(self) -> bool:
         rows = self.archived_table.selectionModel().selectedRows()
         if not rows:
-            self._retention_says("Hãy chọn một hồ sơ trong kho lưu trữ.", _ERROR_STYLE)
+            self._retention_says("Hãy chọn một hồ sơ trong kho lưu trữ.", ERROR_STYLE)
             return False
         code = self.archived[rows[0].row()]["file_code"]
         try:
             retention.restore_archived(self.session, code)
         except KhdeskError as exc:
-            self._retention_says(exc.message, _ERROR_STYLE)
+            self._retention_says(exc.message, ERROR_STYLE)
             return False
         self._retention_says(f"✔ Đã đưa hồ sơ {code} về dữ liệu đang dùng.", _OK_STYLE)
         self.load_archived()

@@ -11,10 +11,9 @@ from PySide6.QtWidgets import (
 )
 
 from khdesk.core.services import backup
-from khdesk.ui.messages import error_text
+from khdesk.ui.messages import ERROR_STYLE, error_text
 from khdesk.ui.pages import Page
 from khdesk.ui.safety.widgets import (
-    _ERROR_STYLE,
     _buttons,
     _label,
     _password_edit,
@@ -41,7 +40,7 @@ class RestoreDialog(QDialog):
         )
         text.setTextFormat(Qt.TextFormat.RichText)
         self.password_edit = _password_edit()
-        self.error_label = _label(style=_ERROR_STYLE)
+        self.error_label = _label(style=ERROR_STYLE)
         form = QFormLayout()
         form.addRow("Người dùng:", QLabel(page.session.user))
         form.addRow("Nhập lại mật khẩu:", self.password_edit)

@@ -10,9 +10,6 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-_ERROR_STYLE = "color: #b00020;"
-
-
 _OK_STYLE = "color: #1b5e20;"
 
 
