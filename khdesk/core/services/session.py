@@ -110,7 +110,7 @@ class ProfileDir:
         may still be on its way) where `bundle_key_ids` reads them, if they changed."""
         rows = sql.fetch(conn, "SELECT key_id FROM sync_own_keys WHERE status <> ?", ("revoked",))
         ids = sorted(r[0] for r in rows)
-        if list(self.bundle_key_ids()) == ids and self.bundle_keys_file.exists():
+        if sorted(self.bundle_key_ids()) == ids:  # unchanged (none yet: nothing to write)
             return
         data = json.dumps({"format": "khdesk-bundle-keys", "key_ids": ids}, indent=1)
         try:
