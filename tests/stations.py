@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 import zipfile
 from dataclasses import dataclass, field
@@ -348,3 +349,33 @@ def build_two_communes(home: Path, folder: Path) -> TwoCommunes:
     enrol_both(kh, commune.committee, folder)
     enrol_both(kh, x02, folder)
     return TwoCommunes(commune, x02, kh)
+
+
+# -- stations driven on the command line --
+
+
+class CliStations:
+    """Stations each in its own data home (as on several PCs), driven by the command line
+    (`quiet_cli`, `capsys`: the test's fixtures), bundles carried on a "stick" folder."""
+
+    def __init__(self, quiet_cli, capsys, homes: dict[str, Path], stick: Path):
+        self.cli, self.capsys, self.homes, self.stick = quiet_cli, capsys, homes, stick
+        stick.mkdir(parents=True, exist_ok=True)
+
+    def run(self, station: str, *args: str, expect: int = 0) -> str:
+        """The command at `station`, its exit code checked, its output (or error output)
+        returned, never a traceback."""
+        got = self.cli(self.homes[station], *args, "--profile", station)
+        out = self.capsys.readouterr()
+        assert got == expect, (args, out.out, out.err)
+        assert "Traceback" not in out.err
+        return out.out if expect == 0 else out.err
+
+    def carry(self, sender: str, receiver: str, to: str | None = None) -> None:
+        """`sender`'s bundle (down to `to`, or up) written to the stick and imported."""
+        folder = self.stick / f"{sender}-{len(list(self.stick.glob('*')))}"
+        folder.mkdir()
+        self.run(sender, "bundle", "export", "--out", str(folder), *(("--to", to) if to else ()))
+        [path] = folder.iterdir()
+        [report] = json.loads(self.run(receiver, "bundle", "import", str(path), "--json"))
+        assert report["status"] == "imported", report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from khdesk.core.services import candidates, integrity, statistics
 from khdesk.core.services.importer import RowTables, import_tables
 from khdesk.core.store import schema as t
 from tests.stations import (
+    CliStations,
     build_commune,
     build_outside,
     copy_profile,
@@ -80,22 +82,8 @@ def figures(home: Path, station: str, unit: str) -> dict[str, int]:
 def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, capsys):
     homes, code = make_stations(tmp_path)
     stick = tmp_path / "stick"
-    stick.mkdir()
-
-    def run(station: str, *args: str, expect: int = 0) -> str:
-        got = quiet_cli(homes[station], *args, "--profile", station)
-        out = capsys.readouterr()
-        assert got == expect, (args, out.out, out.err)
-        assert "Traceback" not in out.err
-        return out.out if expect == 0 else out.err
-
-    def carry(sender: str, receiver: str, to: str | None = None) -> None:
-        folder = stick / f"{sender}-{len(list(stick.glob('*')))}"
-        folder.mkdir()
-        run(sender, "bundle", "export", "--out", str(folder), *(("--to", to) if to else ()))
-        [path] = folder.iterdir()
-        [report] = json.loads(run(receiver, "bundle", "import", str(path), "--json"))
-        assert report["status"] == "imported", report
+    stations = CliStations(quiet_cli, capsys, homes, stick)
+    run, carry = stations.run, stations.carry
 
     def held(station: str) -> tuple[str, str, bool]:
         session = open_station(homes[station], station)
@@ -269,18 +257,9 @@ def test_a_probationary_member_moves_to_another_province(tmp_path, quiet_cli, ca
             session.close()
 
 
-def runner(home: Path, quiet_cli, capsys):
-    """`run(station, *args, expect=0)`: the command at `station` of one data home, its
-    exit code checked, its output (or error output) returned, never a traceback."""
-
-    def run(station: str, *args: str, expect: int = 0) -> str:
-        got = quiet_cli(home, *args, "--profile", station)
-        out = capsys.readouterr()
-        assert got == expect, (args, out.out, out.err)
-        assert "Traceback" not in out.err
-        return out.out if expect == 0 else out.err
-
-    return run
+def runner(home: Path, quiet_cli, capsys, stick: Path):
+    """`run(station, *args, expect=0)` at every station of one data home."""
+    return CliStations(quiet_cli, capsys, defaultdict(lambda: home), stick).run
 
 
 def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
@@ -289,7 +268,7 @@ def test_the_other_province_returns_the_file(tmp_path, quiet_cli, capsys):
     w = build_outside(tmp_path)
     home, code = w.commune.home, w.code
     w.close()
-    run = runner(home, quiet_cli, capsys)
+    run = runner(home, quiet_cli, capsys, tmp_path / "stick")
 
     answers = tmp_path / "answers"
     answers.mkdir()
@@ -317,7 +296,7 @@ def test_the_province_lists_and_revokes_another_provinces_key(tmp_path, quiet_cl
     w = build_outside(tmp_path)
     home, code = w.commune.home, w.code
     w.close()
-    run = runner(home, quiet_cli, capsys)
+    run = runner(home, quiet_cli, capsys, tmp_path / "stick")
 
     listed = run(KH, "transfer", "stations")
     assert "DNG" in listed and "QNA" in listed and "đang dùng" in listed

@@ -11,7 +11,7 @@ import json
 
 from khdesk.core.reports.lists import register_rows
 from khdesk.core.services import candidates, integrity
-from tests.stations import build_two_communes, copy_profile, open_station
+from tests.stations import CliStations, build_two_communes, copy_profile, open_station
 
 A, X01, KH, X02, B = "X01-CB01", "X01", "KH", "X02", "X02-CB01"
 TODAY = ("--today", "2026-11-26")
@@ -34,20 +34,8 @@ def test_a_probationary_member_moves_to_another_commune(tmp_path, quiet_cli, cap
         copy_profile(tmp_path / "made", name, home)
     stick = tmp_path / "stick"
 
-    def run(station: str, *args: str, expect: int = 0) -> str:
-        status = quiet_cli(homes[station], *args, "--profile", station)
-        out = capsys.readouterr()
-        assert status == expect, (args, out.out, out.err)
-        assert "Traceback" not in out.err
-        return out.out if expect == 0 else out.err
-
-    def carry(sender: str, receiver: str, to: str | None = None) -> None:
-        folder = stick / f"{sender}-{len(list(stick.glob('*')))}"
-        folder.mkdir(parents=True)
-        run(sender, "bundle", "export", "--out", str(folder), *(("--to", to) if to else ()))
-        [path] = folder.iterdir()
-        [report] = json.loads(run(receiver, "bundle", "import", str(path), "--json"))
-        assert report["status"] == "imported", report
+    stations = CliStations(quiet_cli, capsys, homes, stick)
+    run, carry = stations.run, stations.carry
 
     def up() -> None:
         carry(A, X01)

@@ -13,7 +13,7 @@ from khdesk.core.domain.scope import COMMITTEE_STEPS
 from khdesk.core.reports.lists import register_rows
 from khdesk.core.services import candidates, integrity
 from khdesk.core.store import schema as t
-from tests.stations import build_commune, copy_profile, open_station
+from tests.stations import CliStations, build_commune, copy_profile, open_station
 
 A, B, C = "X01-CB01", "X01-CB04", "X01"
 TODAY = ("--today", "2026-11-26")
@@ -30,20 +30,8 @@ def test_a_probationary_member_moves_between_two_cells(tmp_path, quiet_cli, caps
         copy_profile(commune.home, name, home)
     stick = tmp_path / "stick"
 
-    def run(station: str, *args: str, expect: int = 0) -> str:
-        code_ = quiet_cli(homes[station], *args, "--profile", station)
-        out = capsys.readouterr()
-        assert code_ == expect, (args, out.out, out.err)
-        assert "Traceback" not in out.err
-        return out.out if expect == 0 else out.err
-
-    def carry(sender: str, receiver: str, to: str | None = None) -> None:
-        folder = stick / f"{sender}-{len(list(stick.glob('*')))}"
-        folder.mkdir(parents=True)
-        run(sender, "bundle", "export", "--out", str(folder), *(("--to", to) if to else ()))
-        [path] = folder.iterdir()
-        [report] = json.loads(run(receiver, "bundle", "import", str(path), "--json"))
-        assert report["status"] == "imported", report
+    stations = CliStations(quiet_cli, capsys, homes, stick)
+    run, carry = stations.run, stations.carry
 
     def probation_due(station: str) -> set[tuple]:
         found = json.loads(run(station, "check", "--on", "2026-11-26", "--json"))
